@@ -1,0 +1,46 @@
+/** The flash-lag paradigm: a flash aligned with a moving bar is seen behind it. */
+import { psi } from '../psychometric.js';
+import type { Paradigm } from '../types.js';
+import { analyseFlashLag, type FlashLagAnalysis } from './analysis.js';
+import { planTrial, trialCount } from './design.js';
+import { flashLagDefaults, flashLagParamsSchema, type FlashLagParams, type FlashLagStimulus } from './params.js';
+import { flashFrame, scene, trialDuration } from './scene.js';
+
+export * from './params.js';
+export * from './design.js';
+export * from './scene.js';
+export * from './analysis.js';
+
+export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagAnalysis> = {
+  id: 'flash-lag',
+  name: 'Flash-lag',
+  description: 'A bar moves across the screen; a second bar flashes below it. Was the flash left or right of the moving bar?',
+  taskLabel: 'flashlag',
+  parameterSchema: flashLagParamsSchema as unknown as Paradigm<FlashLagParams>['parameterSchema'],
+  defaults: flashLagDefaults,
+  instructions:
+    'Keep your eyes on the small dot in the middle. A bar will move across the screen and, at some moment, a second bar will flash briefly below it. ' +
+    'Press the LEFT arrow if the flash was to the left of the moving bar, the RIGHT arrow if it was to the right. Guess if you are not sure.',
+  responses: [
+    { value: 'left', key: 'ArrowLeft', label: 'Flash left of the bar' },
+    { value: 'right', key: 'ArrowRight', label: 'Flash right of the bar' },
+  ],
+  trialCount,
+  planTrial,
+  trialDuration,
+  scene,
+  criticalFrame: flashFrame,
+  simulateResponse(stimulus, observer, rng) {
+    const ahead = rng.next() < psi(stimulus.offsetDeg, observer);
+    return ahead === (stimulus.direction === 1) ? 'right' : 'left';
+  },
+  analyse: analyseFlashLag,
+  stimulusColumns: {
+    offset_deg: { description: 'Flash position minus bar position at flash onset, along the motion; positive = flash ahead of the bar', units: 'deg' },
+    direction: { description: 'Motion direction of the bar: +1 rightwards, -1 leftwards' },
+    speed_deg_per_s: { description: 'Speed of the moving bar', units: 'deg/s' },
+    variant: { description: 'continuous, flash-initiated or flash-terminated' },
+    flash_time_s: { description: 'Nominal flash onset from trial start, before rounding to the display frame', units: 's' },
+    flash_frames: { description: 'Flash duration in display frames' },
+  },
+};

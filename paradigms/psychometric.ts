@@ -1,0 +1,219 @@
+/**
+ * Cumulative-Gaussian psychometric function with guess and lapse rates, fitted by maximum
+ * likelihood from several starting points, with parametric-bootstrap confidence intervals and a
+ * deviance goodness-of-fit test (after psignifit / Wichmann & Hill 2001).
+ *
+ *   psi(x) = guess + (1 - guess - lapse) * Phi((x - pse) / sigma)
+ */
+import fmin from 'fmin';
+import jstat from 'jstat';
+import { createRng, type Rng } from './rng.js';
+
+export interface Level {
+  x: number;
+  /** Trials at this level. */
+  n: number;
+  /** "Positive" answers (e.g. "flash ahead"). */
+  k: number;
+}
+
+export interface PsychometricParams {
+  pse: number;
+  sigma: number;
+  guess: number;
+  lapse: number;
+}
+
+export interface FitOptions {
+  /** Upper bound of guess and lapse rates (psignifit's default prior ends near 0.1). */
+  maxLapse?: number;
+  /** Fix guess and lapse to 0 (a plain cumulative Gaussian). */
+  fixLapses?: boolean;
+  bootstrap?: number;
+  seed?: number;
+  /** Confidence level of the intervals. */
+  level?: number;
+}
+
+export interface PsychometricFit extends PsychometricParams {
+  /** Slope of psi at the PSE, per unit of x. */
+  slope: number;
+  logLikelihood: number;
+  deviance: number;
+  /** Share of bootstrap deviances at least as large as the observed one (NaN without bootstrap). */
+  devianceP: number;
+  ci: { pse: [number, number]; sigma: [number, number]; slope: [number, number] };
+  ciLevel: number;
+  bootstrapSamples: number;
+  levels: Level[];
+  /** Reasons not to trust the fit; empty when the fit is acceptable. */
+  warnings: string[];
+}
+
+const EPS = 1e-9;
+const { nelderMead } = fmin; // CommonJS: named exports live on the default export.
+// jstat is CommonJS: its namespace object is the default export.
+const { jStat } = jstat;
+
+export function psi(x: number, p: PsychometricParams): number {
+  return p.guess + (1 - p.guess - p.lapse) * jStat.normal.cdf(x, p.pse, p.sigma);
+}
+
+export function slopeAtPse(p: PsychometricParams): number {
+  return ((1 - p.guess - p.lapse) * jStat.normal.pdf(0, 0, 1)) / p.sigma;
+}
+
+/** Group binary answers into levels, sorted by x. */
+export function toLevels(points: { x: number; positive: boolean }[]): Level[] {
+  const byX = new Map<number, Level>();
+  for (const { x, positive } of points) {
+    const key = Math.round(x * 1e9) / 1e9;
+    const level = byX.get(key) ?? { x: key, n: 0, k: 0 };
+    level.n += 1;
+    if (positive) level.k += 1;
+    byX.set(key, level);
+  }
+  return [...byX.values()].sort((a, b) => a.x - b.x);
+}
+
+function negLogLik(levels: Level[], p: PsychometricParams): number {
+  let nll = 0;
+  for (const { x, n, k } of levels) {
+    const q = Math.min(1 - EPS, Math.max(EPS, psi(x, p)));
+    nll -= k * Math.log(q) + (n - k) * Math.log(1 - q);
+  }
+  return nll;
+}
+
+function deviance(levels: Level[], p: PsychometricParams): number {
+  let d = 0;
+  for (const { x, n, k } of levels) {
+    const q = Math.min(1 - EPS, Math.max(EPS, psi(x, p)));
+    if (k > 0) d += k * Math.log(k / (n * q));
+    if (n - k > 0) d += (n - k) * Math.log((n - k) / (n * (1 - q)));
+  }
+  return 2 * d;
+}
+
+const logistic = (z: number) => 1 / (1 + Math.exp(-z));
+const logit = (p: number) => Math.log(p / (1 - p));
+
+/** Maximum-likelihood point estimate (no bootstrap). */
+export function fitPoint(levels: Level[], options: FitOptions = {}, starts?: PsychometricParams[]): PsychometricParams & { nll: number } {
+  const maxLapse = options.maxLapse ?? 0.1;
+  const xs = levels.map((l) => l.x);
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  const range = Math.max(hi - lo, 1e-6);
+  // Unconstrained parametrisation: sigma = exp(s), rates = maxLapse * logistic(a).
+  const unpack = (v: number[]): PsychometricParams => ({
+    pse: v[0]!,
+    sigma: Math.exp(v[1]!),
+    guess: options.fixLapses ? 0 : maxLapse * logistic(v[2]!),
+    lapse: options.fixLapses ? 0 : maxLapse * logistic(v[3]!),
+  });
+  const objective = (v: number[]) => {
+    // Keep the PSE within a generous window around the data: beyond it the likelihood is flat.
+    const p = unpack(v);
+    const penalty = Math.max(0, Math.abs(p.pse - (lo + hi) / 2) - 2 * range) ** 2 * 10;
+    return negLogLik(levels, p) + penalty;
+  };
+  const initial =
+    starts ??
+    (() => {
+      const n = levels.reduce((s, l) => s + l.n, 0);
+      const k = levels.reduce((s, l) => s + l.k, 0);
+      // Rough PSE guess: level where the proportion crosses 0.5 (linear interpolation).
+      let mid = lo + (range * (n - k)) / Math.max(n, 1);
+      for (let i = 1; i < levels.length; i++) {
+        const a = levels[i - 1]!;
+        const b = levels[i]!;
+        const pa = a.k / a.n;
+        const pb = b.k / b.n;
+        if ((pa - 0.5) * (pb - 0.5) <= 0 && pa !== pb) {
+          mid = a.x + ((0.5 - pa) / (pb - pa)) * (b.x - a.x);
+          break;
+        }
+      }
+      const out: PsychometricParams[] = [];
+      for (const pse of [mid, lo + range / 3, hi - range / 3])
+        for (const sigma of [range / 10, range / 4, range / 1.5])
+          out.push({ pse, sigma, guess: 0.02, lapse: 0.02 });
+      return out;
+    })();
+  let best: { x: number[]; fx: number } | null = null;
+  for (const s of initial) {
+    const clampRate = (r: number) => Math.min(0.95, Math.max(0.05, r / maxLapse));
+    const v0 = [s.pse, Math.log(Math.max(s.sigma, 1e-6)), logit(clampRate(s.guess)), logit(clampRate(s.lapse))];
+    let result = nelderMead(objective, v0, { maxIterations: 1500, nonZeroDelta: 1.2, zeroDelta: 0.1 });
+    // One restart from the optimum escapes a collapsed simplex.
+    result = nelderMead(objective, result.x.slice(), { maxIterations: 1500, nonZeroDelta: 1.1, zeroDelta: 0.05 });
+    if (!best || result.fx < best.fx) best = { x: result.x, fx: result.fx };
+  }
+  const p = unpack(best!.x);
+  return { ...p, nll: negLogLik(levels, p) };
+}
+
+function binomial(n: number, p: number, rng: Rng): number {
+  let k = 0;
+  for (let i = 0; i < n; i++) if (rng.next() < p) k++;
+  return k;
+}
+
+function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const pos = (sorted.length - 1) * q;
+  const i = Math.floor(pos);
+  const frac = pos - i;
+  return sorted[i]! + (sorted[Math.min(i + 1, sorted.length - 1)]! - sorted[i]!) * frac;
+}
+
+export function fitPsychometric(levels: Level[], options: FitOptions = {}): PsychometricFit {
+  const warnings: string[] = [];
+  const used = levels.filter((l) => l.n > 0);
+  if (used.length < 3) throw new RangeError(`A psychometric fit needs answers at 3 or more stimulus levels; got ${used.length}.`);
+  const point = fitPoint(used, options);
+  const B = options.bootstrap ?? 500;
+  const ciLevel = options.level ?? 0.95;
+  const rng = createRng(options.seed ?? 1);
+  const boot = { pse: [] as number[], sigma: [] as number[], slope: [] as number[], dev: [] as number[] };
+  for (let b = 0; b < B; b++) {
+    const sample = used.map((l) => ({ x: l.x, n: l.n, k: binomial(l.n, psi(l.x, point), rng) }));
+    const f = fitPoint(sample, options, [point]);
+    boot.pse.push(f.pse);
+    boot.sigma.push(f.sigma);
+    boot.slope.push(slopeAtPse(f));
+    boot.dev.push(deviance(sample, f));
+  }
+  const a = (1 - ciLevel) / 2;
+  const ci = (vals: number[]): [number, number] => {
+    const s = vals.slice().sort((x, y) => x - y);
+    return [percentile(s, a), percentile(s, 1 - a)];
+  };
+  const dev = deviance(used, point);
+  const devianceP = B > 0 ? boot.dev.filter((d) => d >= dev).length / B : Number.NaN;
+  const xs = used.map((l) => l.x);
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  if (point.pse < lo || point.pse > hi)
+    warnings.push(`The PSE (${point.pse.toFixed(3)}) lies outside the tested range [${lo}, ${hi}]; extend the offsets.`);
+  if (B > 0 && devianceP < 0.05)
+    warnings.push(`The curve does not explain the data (deviance ${dev.toFixed(2)}, bootstrap p = ${devianceP.toFixed(3)}).`);
+  const allSame = used.every((l) => l.k === 0) || used.every((l) => l.k === l.n);
+  if (allSame) warnings.push('Every answer was the same; the PSE is not determined.');
+  return {
+    pse: point.pse,
+    sigma: point.sigma,
+    guess: point.guess,
+    lapse: point.lapse,
+    slope: slopeAtPse(point),
+    logLikelihood: -point.nll,
+    deviance: dev,
+    devianceP,
+    ci: { pse: ci(boot.pse), sigma: ci(boot.sigma), slope: ci(boot.slope) },
+    ciLevel,
+    bootstrapSamples: B,
+    levels: used,
+    warnings,
+  };
+}
