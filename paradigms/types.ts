@@ -83,7 +83,9 @@ export interface Paradigm<P = unknown, S = unknown, A = unknown> {
   /** A simulated observer's answer (for testing designs): psychometric parameters in the paradigm's units. */
   simulateResponse(stimulus: S, observer: SimulatedObserver, rng: { next(): number }): string;
   analyse(params: P, trials: AnsweredTrial<S>[], options?: { bootstrap?: number; seed?: number }): A;
-  /** Descriptions of the stimulus fields, for export sidecars. */
+  /** Paradigm-specific export columns of one answered trial (keys as in `stimulusColumns`). */
+  tidyColumns(stimulus: S, response: string): Record<string, string | number | boolean | null>;
+  /** Descriptions of those columns, for data dictionaries and BIDS sidecars. */
   stimulusColumns: Record<string, { description: string; units?: string }>;
 }
 

@@ -2,7 +2,7 @@
 import { psi } from '../psychometric.js';
 import type { Paradigm } from '../types.js';
 import { analyseFlashLag, type FlashLagAnalysis } from './analysis.js';
-import { planTrial, trialCount } from './design.js';
+import { isAhead, planTrial, trialCount } from './design.js';
 import { flashLagDefaults, flashLagParamsSchema, type FlashLagParams, type FlashLagStimulus } from './params.js';
 import { flashFrame, scene, trialDuration } from './scene.js';
 
@@ -35,6 +35,16 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagAnalys
     return ahead === (stimulus.direction === 1) ? 'right' : 'left';
   },
   analyse: analyseFlashLag,
+  tidyColumns: (s, response) => ({
+    offset_deg: s.offsetDeg,
+    direction: s.direction,
+    speed_deg_per_s: s.speedDegPerS,
+    variant: s.variant,
+    flash_time_s: s.flashTimeS,
+    flash_frames: s.flashFrames,
+    staircase: s.staircase ?? null,
+    flash_ahead: isAhead(s, response),
+  }),
   stimulusColumns: {
     offset_deg: { description: 'Flash position minus bar position at flash onset, along the motion; positive = flash ahead of the bar', units: 'deg' },
     direction: { description: 'Motion direction of the bar: +1 rightwards, -1 leftwards' },
@@ -42,5 +52,7 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagAnalys
     variant: { description: 'continuous, flash-initiated or flash-terminated' },
     flash_time_s: { description: 'Nominal flash onset from trial start, before rounding to the display frame', units: 's' },
     flash_frames: { description: 'Flash duration in display frames' },
+    staircase: { description: 'Which of the two interleaved staircases chose the trial (staircase design; empty otherwise)' },
+    flash_ahead: { description: 'Derived answer: true if the participant saw the flash ahead of the bar along its motion' },
   },
 };

@@ -1,0 +1,159 @@
+/**
+ * The headless `predlab` command: the same services and database as the app.
+ * Every command takes --json; commands that create a session print {"sessionId": ...}.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
+import { paradigms } from '../../paradigms/index.js';
+import { PredlabError } from '../errors.js';
+import { defaultDatabasePath } from '../paths.js';
+import { analyseSession } from '../services/analysis.js';
+import { exportSession } from '../services/export.js';
+import { finishSession, getSession, listSessions } from '../services/sessions.js';
+import { simulateSession } from '../services/simulate.js';
+import { openDatabase, type Db } from '../store/db.js';
+import { APP_VERSION } from '../version.js';
+import { formatAnalysis, formatSessions } from './format.js';
+
+const number = (name: string) => (v: string) => {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError(`${name} must be a number.`);
+  return x;
+};
+const integer = (name: string) => (v: string) => {
+  const x = number(name)(v);
+  if (!Number.isInteger(x)) throw new InvalidArgumentError(`${name} must be a whole number.`);
+  return x;
+};
+const sessionId = integer('--session');
+
+/** `--param key=value` (repeatable); values are read as JSON when they parse, else as text. */
+function collectParam(v: string, acc: Record<string, unknown>): Record<string, unknown> {
+  const eq = v.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`--param takes key=value; got '${v}'.`);
+  const raw = v.slice(eq + 1);
+  let value: unknown = raw;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    /* plain text */
+  }
+  return { ...acc, [v.slice(0, eq)]: value };
+}
+
+export function buildCli(io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }) {
+  const program = new Command('predlab')
+    .description('PredLab: visual-illusion psychophysics for people and PredNet')
+    .version(APP_VERSION)
+    .option('--db <file>', 'database file', defaultDatabasePath())
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride()
+    .showHelpAfterError();
+
+  let db: Db | null = null;
+  const database = () => (db ??= openDatabase(program.opts().db));
+  const emit = (json: boolean, value: unknown, text: string) => io.out(`${json ? JSON.stringify(value, null, 2) : text}\n`);
+
+  program
+    .command('paradigms')
+    .description('list the paradigms and their default parameters')
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      const list = Object.values(paradigms).map((p) => ({ id: p.id, name: p.name, description: p.description, defaults: p.defaults, responses: p.responses.map((r) => r.value) }));
+      emit(o.json, list, list.map((p) => `${p.id}  ${p.name}: ${p.description}\n  defaults: ${JSON.stringify(p.defaults)}`).join('\n'));
+    });
+
+  const session = program.command('session').description('create, list and close sessions');
+  session
+    .command('simulate')
+    .description('a simulated observer takes a protocol (to test designs and produce example data)')
+    .requiredOption('--paradigm <id>', 'paradigm id (see `predlab paradigms`)')
+    .requiredOption('--pse <deg>', "observer's point of subjective equality", number('--pse'))
+    .option('--sigma <deg>', "observer's spread: SD of the cumulative Gaussian", number('--sigma'))
+    .option('--slope <per-deg>', "observer's slope at the PSE (alternative to --sigma)", number('--slope'))
+    .option('--lapse <rate>', 'lapse rate (upper asymptote 1 - lapse)', number('--lapse'), 0.02)
+    .option('--guess <rate>', 'guess rate (lower asymptote)', number('--guess'), 0.02)
+    .option('--seed <n>', 'seed of the trial list and the answers', integer('--seed'), 1)
+    .option('--param <key=value>', 'paradigm parameter (repeatable), e.g. --param speedDegPerS=20', collectParam, {})
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      if (o.sigma === undefined && o.slope === undefined) throw new PredlabError('invalid-argument', 'Give the observer a spread: --sigma <deg> or --slope <per-deg>.');
+      if (o.sigma !== undefined && o.slope !== undefined) throw new PredlabError('invalid-argument', 'Give --sigma or --slope, not both.');
+      if (o.slope !== undefined && !(o.slope > 0)) throw new PredlabError('invalid-argument', `--slope must be positive; got ${o.slope}.`);
+      // slope at the PSE = (1 - guess - lapse) * phi(0) / sigma
+      const sigma = o.sigma ?? ((1 - o.guess - o.lapse) * 0.3989422804014327) / o.slope;
+      const s = simulateSession(database(), { paradigmId: o.paradigm, parameters: o.param, seed: o.seed, observer: { pse: o.pse, sigma, guess: o.guess, lapse: o.lapse } });
+      emit(o.json, { sessionId: s.id, trials: s.answered, status: s.status }, `Simulated session ${s.id}: ${s.answered} trials (${s.protocol.paradigmId}, seed ${s.protocol.seed}).`);
+    });
+  session
+    .command('list')
+    .description('list sessions')
+    .addOption(new Option('--status <status>', 'only sessions with this status').choices(['running', 'complete', 'aborted']))
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      const list = listSessions(database(), { status: o.status });
+      emit(o.json, list, formatSessions(list));
+    });
+  session
+    .command('close')
+    .description('close an incomplete (interrupted) session, keeping its answered trials')
+    .requiredOption('--session <id>', 'session id', sessionId)
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      const s = getSession(database(), o.session);
+      const closed = finishSession(database(), s.id, s.answered === s.total ? 'complete' : 'aborted');
+      emit(o.json, { sessionId: closed.id, status: closed.status, answered: closed.answered }, `Session ${closed.id} closed as ${closed.status} with ${closed.answered} answered trial(s).`);
+    });
+
+  program
+    .command('analyze')
+    .alias('analyse')
+    .description('fit the psychometric function of a session')
+    .requiredOption('--session <id>', 'session id', sessionId)
+    .option('--bootstrap <n>', 'bootstrap samples for the confidence intervals', integer('--bootstrap'), 500)
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      if (o.bootstrap < 0 || o.bootstrap > 100000) throw new PredlabError('invalid-argument', `--bootstrap must be between 0 and 100000; got ${o.bootstrap}.`);
+      const a = analyseSession(database(), o.session, { bootstrap: o.bootstrap });
+      emit(o.json, a, formatAnalysis(a));
+    });
+
+  program
+    .command('export')
+    .description('export the trials of a session')
+    .requiredOption('--session <id>', 'session id', sessionId)
+    .addOption(new Option('--format <format>', 'tidy CSV or BIDS behavioural TSV + JSON sidecar').choices(['csv', 'bids']).makeOptionMandatory())
+    .requiredOption('--out <dir>', 'output folder (created if missing)')
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      const r = exportSession(database(), o.session, o.format, path.resolve(o.out));
+      emit(o.json, r, `Exported ${r.rows} trial(s):\n${r.files.map((f) => `  ${f}`).join('\n')}`);
+    });
+
+  return { program, close: () => db?.close() };
+}
+
+/** Run with argv; returns the exit code (0 ok, 1 error, 2 usage). */
+export async function runCli(argv: string[], io?: Parameters<typeof buildCli>[0]): Promise<number> {
+  const { program, close } = buildCli(io);
+  const err = io?.err ?? ((s: string) => process.stderr.write(s));
+  const out = io?.out ?? ((s: string) => process.stdout.write(s));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    const message = e instanceof PredlabError ? e.message : `unexpected error: ${(e as Error).stack ?? e}`;
+    if (argv.includes('--json')) out(`${JSON.stringify({ error: { code: e instanceof PredlabError ? e.code : 'internal', message } })}\n`);
+    err(`predlab: ${message}\n`);
+    return 1;
+  } finally {
+    close();
+  }
+}
+
+// Run when executed directly (bin/predlab.js imports this file).
+if (process.argv[1] && fs.realpathSync(process.argv[1]).endsWith(path.join('bin', 'predlab.js'))) {
+  process.exitCode = await runCli(process.argv.slice(2));
+}

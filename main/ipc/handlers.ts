@@ -1,0 +1,61 @@
+/**
+ * The main-process side of the contract, free of Electron: every argument is validated against
+ * the contract's schema before a service sees it, and every failure becomes an error envelope.
+ * The Electron entry binds `invoke` to ipcMain; tests bind it to a Playwright page.
+ */
+import { paradigms } from '../../paradigms/index.js';
+import { channels, schemas, type Channel, type Envelope, type Results } from '../../preload/contract.js';
+import { describeIssues, PredlabError } from '../errors.js';
+import { analyseSession } from '../services/analysis.js';
+import { exportSession } from '../services/export.js';
+import { createParticipant, listParticipants } from '../services/participants.js';
+import { finishSession, getSession, listSessions, nextTrial, recordTrial, startSession } from '../services/sessions.js';
+import type { Db } from '../store/db.js';
+
+export interface HandlerDeps {
+  db: Db;
+  /** Asks where to export (a folder dialog in the app); null if the user cancelled. */
+  chooseExportDir: (suggestedName: string) => Promise<string | null>;
+  log?: (message: string) => void;
+}
+
+type Handlers = { [C in Channel]: (args: any) => Results[C] | Promise<Results[C]> };
+
+export function createHandlers(deps: HandlerDeps) {
+  const { db } = deps;
+  const handlers: Handlers = {
+    'paradigms:list': () =>
+      Object.values(paradigms).map((p) => ({ id: p.id, name: p.name, description: p.description, instructions: p.instructions, responses: p.responses, defaults: p.defaults as Record<string, unknown> })),
+    'participants:create': (a) => createParticipant(db, a),
+    'participants:list': () => listParticipants(db),
+    'sessions:start': (a) => startSession(db, { ...a, source: 'app' }),
+    'sessions:next': (a) => nextTrial(db, a.sessionId),
+    'sessions:record': (a) => recordTrial(db, a.sessionId, a),
+    'sessions:finish': (a) => finishSession(db, a.sessionId, a.status),
+    'sessions:list': (a) => listSessions(db, a),
+    'sessions:get': (a) => getSession(db, a.sessionId),
+    'analysis:session': (a) => analyseSession(db, a.sessionId, a),
+    'export:session': async (a) => {
+      getSession(db, a.sessionId);
+      const dir = await deps.chooseExportDir(`predlab-session-${a.sessionId}`);
+      if (!dir) throw new PredlabError('invalid-argument', 'Export cancelled: no folder was chosen.');
+      return exportSession(db, a.sessionId, a.format, dir);
+    },
+  };
+
+  async function invoke(channel: unknown, rawArgs: unknown): Promise<Envelope<unknown>> {
+    try {
+      if (typeof channel !== 'string' || !(channels as string[]).includes(channel))
+        throw new PredlabError('invalid-argument', `Unknown request '${String(channel)}'.`);
+      const c = channel as Channel;
+      const parsed = schemas[c].safeParse(rawArgs);
+      if (!parsed.success) throw new PredlabError('invalid-argument', `Invalid arguments for ${c}: ${describeIssues(parsed.error.issues)}`);
+      return { ok: true, value: await handlers[c](parsed.data) };
+    } catch (e) {
+      if (e instanceof PredlabError) return { ok: false, error: { code: e.code, message: e.message } };
+      deps.log?.(`internal error in ${String(channel)}: ${(e as Error).stack ?? e}`);
+      return { ok: false, error: { code: 'internal', message: `Something went wrong in PredLab (${(e as Error).message}). Your stored data is unaffected.` } };
+    }
+  }
+  return { invoke, handlers };
+}

@@ -1,0 +1,149 @@
+/**
+ * Exports of a session's trials: a tidy CSV (one row per trial) with a column dictionary, and a
+ * BIDS-style behavioural TSV with its JSON sidecar. Files are written to a temporary name and
+ * renamed, so a full disk never leaves a half-written export behind.
+ */
+import { stringify } from 'csv-stringify/sync';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ExportResult } from '../../preload/contract.js';
+import { PredlabError } from '../errors.js';
+import type { Db } from '../store/db.js';
+import { APP_VERSION } from '../version.js';
+import { getSession, paradigmOf, trialRows } from './sessions.js';
+
+type Cell = string | number | boolean | null;
+
+const COMMON_COLUMNS: Record<string, { description: string; units?: string }> = {
+  session_id: { description: 'PredLab session id' },
+  participant_id: { description: 'PredLab participant id' },
+  participant_kind: { description: "'human' or 'model'" },
+  participant_label: { description: 'Participant label as entered (or model name)' },
+  paradigm: { description: 'Paradigm id' },
+  protocol_id: { description: 'Protocol id: paradigm, parameters and seed shared by sessions that took the same trials' },
+  seed: { description: 'Seed of the trial list' },
+  trial_index: { description: 'Trial number within the session, from 0' },
+  condition: { description: 'Condition label' },
+};
+const TRAILING_COLUMNS: Record<string, { description: string; units?: string }> = {
+  response: { description: 'The answer given (the paradigm defines the values)' },
+  rt_ms: { description: 'Reaction time from the end of the stimulus to the key press', units: 'ms' },
+  dropped_frames: { description: 'Frames whose interval exceeded 1.5 times the nominal frame duration' },
+  frame_count: { description: 'Frames presented in the trial' },
+  frame_interval_mean_ms: { description: 'Mean interval between presented frames', units: 'ms' },
+  frame_interval_sd_ms: { description: 'Standard deviation of the frame intervals', units: 'ms' },
+  frame_interval_max_ms: { description: 'Longest frame interval', units: 'ms' },
+  critical_frame: { description: 'Frame index (from 0) on which the critical event (e.g. the flash) was drawn' },
+  refresh_hz: { description: 'Measured display refresh rate at calibration', units: 'Hz' },
+  px_per_deg: { description: 'Pixels per degree of visual angle at calibration', units: 'px/deg' },
+  answered_at: { description: 'When the answer was stored (UTC, ISO 8601)' },
+};
+
+export interface TidyTable {
+  columns: string[];
+  descriptions: Record<string, { description: string; units?: string }>;
+  rows: Cell[][];
+}
+
+/** One row per answered trial, every column described. */
+export function tidyTrials(db: Db, sessionId: number): TidyTable {
+  const session = getSession(db, sessionId);
+  const paradigm = paradigmOf(session.protocol.paradigmId);
+  const descriptions = { ...COMMON_COLUMNS, ...paradigm.stimulusColumns, ...TRAILING_COLUMNS };
+  const columns = Object.keys(descriptions);
+  const cal = session.calibration as { refreshHz?: number; pxPerDeg?: number };
+  const rows = trialRows(db, sessionId).map((t) => {
+    const record: Record<string, Cell> = {
+      session_id: session.id,
+      participant_id: session.participant.id,
+      participant_kind: session.participant.kind,
+      participant_label: session.participant.label,
+      paradigm: paradigm.id,
+      protocol_id: session.protocol.id,
+      seed: session.protocol.seed,
+      trial_index: t.trial_index,
+      condition: t.condition,
+      ...paradigm.tidyColumns(JSON.parse(t.stimulus), t.response),
+      response: t.response,
+      rt_ms: t.rt_ms,
+      dropped_frames: t.dropped_frames,
+      frame_count: t.frame_count,
+      frame_interval_mean_ms: t.frame_interval_mean_ms,
+      frame_interval_sd_ms: t.frame_interval_sd_ms,
+      frame_interval_max_ms: t.frame_interval_max_ms,
+      critical_frame: t.critical_frame,
+      refresh_hz: cal.refreshHz ?? null,
+      px_per_deg: cal.pxPerDeg ?? null,
+      answered_at: t.answered_at,
+    };
+    return columns.map((c) => record[c] ?? null);
+  });
+  return { columns, descriptions, rows };
+}
+
+function writeAtomic(file: string, content: string): void {
+  const tmp = `${file}.partial-${process.pid}`;
+  try {
+    fs.writeFileSync(tmp, content);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOSPC' ? 'the disk is full' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.message;
+    throw new PredlabError('storage', `Could not write ${file}: ${why}. Nothing was changed in the database.`);
+  }
+}
+
+function ensureDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new PredlabError('storage', `Could not create the folder ${dir}: ${(e as Error).message}`);
+  }
+}
+
+/** BIDS labels are alphanumeric only. */
+export function bidsLabel(s: string): string {
+  const label = s.replace(/[^A-Za-z0-9]/g, '');
+  return label || 'unlabelled';
+}
+
+export function exportSession(db: Db, sessionId: number, format: 'csv' | 'bids', outDir: string): ExportResult {
+  const table = tidyTrials(db, sessionId);
+  const session = getSession(db, sessionId);
+  const paradigm = paradigmOf(session.protocol.paradigmId);
+  ensureDir(outDir);
+  const dictionary = Object.fromEntries(
+    table.columns.map((c) => {
+      const d = table.descriptions[c]!;
+      return [c, { Description: d.description, ...(d.units ? { Units: d.units } : {}) }];
+    }),
+  );
+  if (format === 'csv') {
+    const base = path.join(outDir, `predlab_session-${sessionId}_${paradigm.id}_trials`);
+    writeAtomic(`${base}.csv`, stringify([table.columns, ...table.rows.map((r) => r.map((v) => (v === null ? '' : v)))], { cast: { boolean: (b) => String(b) } }));
+    writeAtomic(`${base}.columns.json`, `${JSON.stringify(dictionary, null, 2)}\n`);
+    return { files: [`${base}.csv`, `${base}.columns.json`], rows: table.rows.length };
+  }
+  const sub = bidsLabel(session.participant.label);
+  const dir = path.join(outDir, `sub-${sub}`, `ses-${sessionId}`, 'beh');
+  ensureDir(dir);
+  const base = path.join(dir, `sub-${sub}_ses-${sessionId}_task-${paradigm.taskLabel}_beh`);
+  const tsv = stringify([table.columns, ...table.rows.map((r) => r.map((v) => (v === null ? 'n/a' : v)))], { delimiter: '\t', cast: { boolean: (b) => String(b) } });
+  const sidecar = {
+    TaskName: paradigm.name,
+    TaskDescription: paradigm.description,
+    Instructions: paradigm.instructions,
+    SoftwareName: 'PredLab',
+    SoftwareVersion: APP_VERSION,
+    ParadigmParameters: session.protocol.parameters,
+    Calibration: session.calibration,
+    ...dictionary,
+  };
+  const description = path.join(outDir, 'dataset_description.json');
+  if (!fs.existsSync(description))
+    writeAtomic(description, `${JSON.stringify({ Name: 'PredLab export', BIDSVersion: '1.9.0', DatasetType: 'raw', GeneratedBy: [{ Name: 'PredLab', Version: APP_VERSION }] }, null, 2)}\n`);
+  writeAtomic(`${base}.tsv`, tsv);
+  writeAtomic(`${base}.json`, `${JSON.stringify(sidecar, null, 2)}\n`);
+  return { files: [`${base}.tsv`, `${base}.json`, description], rows: table.rows.length };
+}

@@ -1,0 +1,150 @@
+/**
+ * Sessions: a participant taking a protocol. Trials are planned here from the protocol's seed
+ * (the renderer never decides what a trial is) and each answer is committed as it arrives.
+ */
+import { z } from 'zod';
+import { getParadigm } from '../../paradigms/index.js';
+import type { AnsweredTrial, Paradigm } from '../../paradigms/types.js';
+import type { FrameTiming, PlannedTrial, RecordResult, SessionInfo, SessionStatus } from '../../preload/contract.js';
+import { describeIssues, PredlabError } from '../errors.js';
+import type { Db } from '../store/db.js';
+import { SESSION_SELECT, toSession, type SessionRow, type TrialRow } from '../store/rows.js';
+import { APP_VERSION } from '../version.js';
+import { getParticipant } from './participants.js';
+
+export function paradigmOf(id: string): Paradigm<any, any, any> {
+  try {
+    return getParadigm(id);
+  } catch (e) {
+    throw new PredlabError('invalid-argument', (e as Error).message);
+  }
+}
+
+/** Validate parameters against the paradigm's schema; defaults fill what is missing. */
+export function validateParameters(paradigm: Paradigm<any>, parameters: unknown): Record<string, unknown> {
+  const parsed = paradigm.parameterSchema.safeParse(parameters ?? {});
+  if (!parsed.success) throw new PredlabError('invalid-argument', `Invalid ${paradigm.name} parameters: ${describeIssues((parsed.error as z.ZodError).issues)}`);
+  return parsed.data as Record<string, unknown>;
+}
+
+export interface StartSession {
+  participantId: number;
+  paradigmId: string;
+  parameters: Record<string, unknown>;
+  seed?: number | undefined;
+  calibration: Record<string, unknown>;
+  source?: string;
+}
+
+export function startSession(db: Db, req: StartSession): SessionInfo {
+  const paradigm = paradigmOf(req.paradigmId);
+  const parameters = validateParameters(paradigm, req.parameters);
+  getParticipant(db, req.participantId);
+  const seed = req.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const id = db.transaction(() => {
+    const protocol = db.prepare('INSERT INTO protocols (paradigm_id, parameters, seed) VALUES (?, ?, ?)').run(paradigm.id, JSON.stringify(parameters), seed);
+    const session = db
+      .prepare("INSERT INTO sessions (participant_id, protocol_id, status, calibration, app_version, source) VALUES (?, ?, 'running', ?, ?, ?)")
+      .run(req.participantId, protocol.lastInsertRowid, JSON.stringify(req.calibration), APP_VERSION, req.source ?? 'app');
+    return Number(session.lastInsertRowid);
+  })();
+  return getSession(db, id);
+}
+
+function sessionRow(db: Db, sessionId: number): SessionRow {
+  const row = db.prepare(`${SESSION_SELECT} WHERE s.id = ?`).get(sessionId) as SessionRow | undefined;
+  if (!row) throw new PredlabError('not-found', `No session with id ${sessionId}.`);
+  return row;
+}
+
+function totalOf(row: SessionRow): number {
+  return paradigmOf(row.paradigm_id).trialCount(JSON.parse(row.parameters));
+}
+
+export function getSession(db: Db, sessionId: number): SessionInfo {
+  const row = sessionRow(db, sessionId);
+  return toSession(row, totalOf(row));
+}
+
+export function listSessions(db: Db, filter: { status?: SessionStatus | undefined } = {}): SessionInfo[] {
+  const rows = (filter.status
+    ? db.prepare(`${SESSION_SELECT} WHERE s.status = ? ORDER BY s.id`).all(filter.status)
+    : db.prepare(`${SESSION_SELECT} ORDER BY s.id`).all()) as SessionRow[];
+  return rows.map((r) => toSession(r, totalOf(r)));
+}
+
+export function trialRows(db: Db, sessionId: number): TrialRow[] {
+  return db.prepare('SELECT * FROM trials WHERE session_id = ? ORDER BY trial_index').all(sessionId) as TrialRow[];
+}
+
+export function answeredTrials(db: Db, sessionId: number): AnsweredTrial[] {
+  return trialRows(db, sessionId).map((t) => ({ index: t.trial_index, stimulus: JSON.parse(t.stimulus), response: t.response }));
+}
+
+function requireRunning(row: SessionRow): void {
+  if (row.status !== 'running') throw new PredlabError('conflict', `Session ${row.id} is ${row.status}; it takes no more trials.`);
+}
+
+/** The next trial to present, or null when the protocol is done. Resuming is just calling this. */
+export function nextTrial(db: Db, sessionId: number): PlannedTrial | null {
+  const row = sessionRow(db, sessionId);
+  requireRunning(row);
+  const paradigm = paradigmOf(row.paradigm_id);
+  const params = JSON.parse(row.parameters);
+  const history = answeredTrials(db, sessionId);
+  const total = paradigm.trialCount(params);
+  const planned = paradigm.planTrial(params, row.seed, history.length, history);
+  if (!planned) return null;
+  return { sessionId, index: planned.index, condition: planned.condition, stimulus: planned.stimulus as Record<string, unknown>, answered: history.length, total };
+}
+
+export interface RecordTrial {
+  trialIndex: number;
+  response: string;
+  rtMs: number | null;
+  frameTiming: FrameTiming;
+}
+
+/** Commit one answer. Only the next trial in order is accepted, so nothing is duplicated or skipped. */
+export function recordTrial(db: Db, sessionId: number, t: RecordTrial): RecordResult {
+  return db.transaction((): RecordResult => {
+    const row = sessionRow(db, sessionId);
+    requireRunning(row);
+    const paradigm = paradigmOf(row.paradigm_id);
+    const params = JSON.parse(row.parameters);
+    const history = answeredTrials(db, sessionId);
+    if (t.trialIndex !== history.length)
+      throw new PredlabError('conflict', `Session ${sessionId} expects an answer to trial ${history.length}, not trial ${t.trialIndex}.`);
+    if (!paradigm.responses.some((r) => r.value === t.response))
+      throw new PredlabError('invalid-argument', `'${t.response}' is not an answer of ${paradigm.name}; expected one of ${paradigm.responses.map((r) => `'${r.value}'`).join(', ')}.`);
+    const planned = paradigm.planTrial(params, row.seed, t.trialIndex, history);
+    if (!planned) throw new PredlabError('conflict', `Session ${sessionId} has no trial ${t.trialIndex}; the protocol is complete.`);
+    const ft = t.frameTiming;
+    db.prepare(
+      `INSERT INTO trials (session_id, trial_index, condition, stimulus, response, rt_ms, dropped_frames,
+         frame_count, frame_interval_mean_ms, frame_interval_sd_ms, frame_interval_max_ms, critical_frame, frame_intervals)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      sessionId, t.trialIndex, planned.condition, JSON.stringify(planned.stimulus), t.response, t.rtMs, ft.droppedFrames,
+      ft.frameCount, ft.intervalMeanMs, ft.intervalSdMs, ft.intervalMaxMs, ft.criticalFrame, JSON.stringify(ft.intervalsMs),
+    );
+    const total = paradigm.trialCount(params);
+    const answered = history.length + 1;
+    const done = paradigm.planTrial(params, row.seed, answered, [...history, { index: t.trialIndex, stimulus: planned.stimulus, response: t.response }]) === null;
+    return { answered, total, done };
+  }).immediate();
+}
+
+/** Close a session: 'complete' only when every trial is answered; 'aborted' keeps what was answered. */
+export function finishSession(db: Db, sessionId: number, status: 'complete' | 'aborted'): SessionInfo {
+  const row = sessionRow(db, sessionId);
+  requireRunning(row);
+  if (status === 'complete') {
+    const params = JSON.parse(row.parameters);
+    const history = answeredTrials(db, sessionId);
+    if (paradigmOf(row.paradigm_id).planTrial(params, row.seed, history.length, history) !== null)
+      throw new PredlabError('conflict', `Session ${sessionId} has ${history.length} of ${totalOf(row)} trials answered; finish it as 'aborted' or resume it.`);
+  }
+  db.prepare("UPDATE sessions SET status = ?, ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?").run(status, sessionId);
+  return getSession(db, sessionId);
+}

@@ -1,0 +1,72 @@
+/**
+ * Numbered schema migrations. Never edit a released one: append a new number.
+ * The version lives in PRAGMA user_version; PRAGMA application_id marks the file as PredLab's.
+ */
+export const APPLICATION_ID = 0x50524c42; // "PRLB"
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    description: 'participants, protocols, sessions, trials',
+    sql: `
+      CREATE TABLE participants (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('human', 'model')),
+        label TEXT NOT NULL,
+        details TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      );
+      CREATE TABLE protocols (
+        id INTEGER PRIMARY KEY,
+        paradigm_id TEXT NOT NULL,
+        parameters TEXT NOT NULL,
+        seed INTEGER NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      );
+      CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        participant_id INTEGER NOT NULL REFERENCES participants(id),
+        protocol_id INTEGER NOT NULL REFERENCES protocols(id),
+        status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'aborted')),
+        calibration TEXT NOT NULL DEFAULT '{}',
+        app_version TEXT NOT NULL,
+        started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        ended_at TEXT
+      );
+      CREATE TABLE trials (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        trial_index INTEGER NOT NULL,
+        condition TEXT NOT NULL,
+        stimulus TEXT NOT NULL,
+        response TEXT NOT NULL,
+        rt_ms REAL,
+        dropped_frames INTEGER NOT NULL DEFAULT 0,
+        answered_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        UNIQUE (session_id, trial_index)
+      );
+      CREATE INDEX trials_session ON trials(session_id);
+    `,
+  },
+  {
+    version: 2,
+    description: 'per-trial frame-timing summary and session source',
+    sql: `
+      ALTER TABLE trials ADD COLUMN frame_count INTEGER;
+      ALTER TABLE trials ADD COLUMN frame_interval_mean_ms REAL;
+      ALTER TABLE trials ADD COLUMN frame_interval_sd_ms REAL;
+      ALTER TABLE trials ADD COLUMN frame_interval_max_ms REAL;
+      ALTER TABLE trials ADD COLUMN critical_frame INTEGER;
+      ALTER TABLE trials ADD COLUMN frame_intervals TEXT;
+      ALTER TABLE sessions ADD COLUMN source TEXT NOT NULL DEFAULT 'app';
+    `,
+  },
+];
+
+export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

@@ -1,0 +1,75 @@
+/** Row <-> domain mapping for the store (SQL stays in the services that own it). */
+import type { Participant, SessionInfo, SessionStatus } from '../../preload/contract.js';
+
+export interface ParticipantRow {
+  id: number;
+  kind: 'human' | 'model';
+  label: string;
+  details: string;
+  created_at: string;
+}
+
+export interface SessionRow {
+  id: number;
+  status: SessionStatus;
+  calibration: string;
+  app_version: string;
+  source: string;
+  started_at: string;
+  ended_at: string | null;
+  protocol_id: number;
+  paradigm_id: string;
+  parameters: string;
+  seed: number;
+  answered: number;
+  p_id: number;
+  p_kind: 'human' | 'model';
+  p_label: string;
+  p_details: string;
+  p_created_at: string;
+}
+
+export interface TrialRow {
+  id: number;
+  session_id: number;
+  trial_index: number;
+  condition: string;
+  stimulus: string;
+  response: string;
+  rt_ms: number | null;
+  dropped_frames: number;
+  answered_at: string;
+  frame_count: number | null;
+  frame_interval_mean_ms: number | null;
+  frame_interval_sd_ms: number | null;
+  frame_interval_max_ms: number | null;
+  critical_frame: number | null;
+  frame_intervals: string | null;
+}
+
+export const SESSION_SELECT = `
+  SELECT s.id, s.status, s.calibration, s.app_version, s.source, s.started_at, s.ended_at,
+         pr.id AS protocol_id, pr.paradigm_id, pr.parameters, pr.seed,
+         (SELECT count(*) FROM trials t WHERE t.session_id = s.id) AS answered,
+         p.id AS p_id, p.kind AS p_kind, p.label AS p_label, p.details AS p_details, p.created_at AS p_created_at
+  FROM sessions s JOIN participants p ON p.id = s.participant_id JOIN protocols pr ON pr.id = s.protocol_id`;
+
+export function toParticipant(r: ParticipantRow): Participant {
+  return { id: r.id, kind: r.kind, label: r.label, details: JSON.parse(r.details), createdAt: r.created_at };
+}
+
+export function toSession(r: SessionRow, total: number): SessionInfo {
+  return {
+    id: r.id,
+    status: r.status,
+    participant: { id: r.p_id, kind: r.p_kind, label: r.p_label, details: JSON.parse(r.p_details), createdAt: r.p_created_at },
+    protocol: { id: r.protocol_id, paradigmId: r.paradigm_id, parameters: JSON.parse(r.parameters), seed: r.seed },
+    calibration: JSON.parse(r.calibration),
+    appVersion: r.app_version,
+    source: r.source,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    answered: r.answered,
+    total,
+  };
+}
