@@ -5,9 +5,11 @@
  *
  *   psi(x) = guess + (1 - guess - lapse) * Phi((x - pse) / sigma)
  */
-import fmin from 'fmin';
-import jstat from 'jstat';
+import { nelderMead } from 'fmin';
+import { psi, slopeAtPse, type PsychometricParams } from './psychometric-function.js';
 import { createRng, type Rng } from './rng.js';
+
+export { psi, slopeAtPse, type PsychometricParams };
 
 export interface Level {
   x: number;
@@ -15,13 +17,6 @@ export interface Level {
   n: number;
   /** "Positive" answers (e.g. "flash ahead"). */
   k: number;
-}
-
-export interface PsychometricParams {
-  pse: number;
-  sigma: number;
-  guess: number;
-  lapse: number;
 }
 
 export interface FitOptions {
@@ -51,17 +46,6 @@ export interface PsychometricFit extends PsychometricParams {
 }
 
 const EPS = 1e-9;
-const { nelderMead } = fmin; // CommonJS: named exports live on the default export.
-// jstat is CommonJS: its namespace object is the default export.
-const { jStat } = jstat;
-
-export function psi(x: number, p: PsychometricParams): number {
-  return p.guess + (1 - p.guess - p.lapse) * jStat.normal.cdf(x, p.pse, p.sigma);
-}
-
-export function slopeAtPse(p: PsychometricParams): number {
-  return ((1 - p.guess - p.lapse) * jStat.normal.pdf(0, 0, 1)) / p.sigma;
-}
 
 /** Group binary answers into levels, sorted by x. */
 export function toLevels(points: { x: number; positive: boolean }[]): Level[] {

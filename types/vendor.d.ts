@@ -2,8 +2,7 @@
 declare module 'fmin' {
   export interface NelderMeadResult { x: number[]; fx: number }
   export interface NelderMeadOptions { maxIterations?: number; minErrorDelta?: number; nonZeroDelta?: number; zeroDelta?: number }
-  const fmin: { nelderMead(f: (x: number[]) => number, x0: number[], options?: NelderMeadOptions): NelderMeadResult };
-  export default fmin;
+  export function nelderMead(f: (x: number[]) => number, x0: number[], options?: NelderMeadOptions): NelderMeadResult;
 }
 declare module 'jstat' {
   const jstat: { jStat: JStat };

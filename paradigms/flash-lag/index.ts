@@ -1,5 +1,5 @@
 /** The flash-lag paradigm: a flash aligned with a moving bar is seen behind it. */
-import { psi } from '../psychometric.js';
+import { psi } from '../psychometric-function.js';
 import type { Paradigm } from '../types.js';
 import { analyseFlashLag, type FlashLagAnalysis } from './analysis.js';
 import { isAhead, planTrial, trialCount } from './design.js';

@@ -1,0 +1,28 @@
+// Builds better-sqlite3 for Electron's ABI into .electron-native/, beside (not over) the copy in
+// node_modules that plain Node uses for the CLI and the tests. The app passes that file to
+// better-sqlite3 as `nativeBinding`. Packaged apps don't need this: electron-builder rebuilds.
+import { rebuild } from '@electron/rebuild';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const electronVersion = require('electron/package.json').version;
+const sqliteVersion = require('better-sqlite3/package.json').version;
+const target = path.resolve('.electron-native');
+const stamp = path.join(target, 'stamp.json');
+const wanted = JSON.stringify({ electronVersion, sqliteVersion });
+
+if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === wanted) {
+  console.log(`better-sqlite3 ${sqliteVersion} for Electron ${electronVersion}: up to date`);
+  process.exit(0);
+}
+fs.rmSync(target, { recursive: true, force: true });
+const src = path.dirname(require.resolve('better-sqlite3/package.json'));
+const dest = path.join(target, 'node_modules', 'better-sqlite3');
+fs.cpSync(src, dest, { recursive: true, filter: (p) => !p.startsWith(path.join(src, 'build')) });
+fs.writeFileSync(path.join(target, 'package.json'), JSON.stringify({ name: 'predlab-electron-native', private: true, dependencies: { 'better-sqlite3': sqliteVersion } }));
+console.log(`building better-sqlite3 ${sqliteVersion} for Electron ${electronVersion} ...`);
+await rebuild({ buildPath: target, electronVersion, onlyModules: ['better-sqlite3'], force: true });
+fs.writeFileSync(stamp, wanted);
+console.log('done: .electron-native/node_modules/better-sqlite3');
