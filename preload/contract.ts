@@ -64,6 +64,8 @@ export const schemas = {
   'sessions:get': z.object({ sessionId: id }).strict(),
   'analysis:session': z.object({ sessionId: id, bootstrap: z.number().int().min(0).max(5000).optional() }).strict(),
   'export:session': z.object({ sessionId: id, format: z.enum(['csv', 'bids']) }).strict(),
+  // Fullscreen goes through the main process: the window's permission handler grants the page nothing but the camera.
+  'display:fullscreen': z.object({ on: z.boolean() }).strict(),
 } as const;
 
 export type Channel = keyof typeof schemas;
@@ -137,6 +139,7 @@ export interface Results {
   'sessions:get': SessionInfo;
   'analysis:session': SessionAnalysis;
   'export:session': ExportResult;
+  'display:fullscreen': { fullscreen: boolean };
 }
 
 /** What crosses the boundary: a result or an error a person can act on. */

@@ -72,6 +72,11 @@ app.whenReady().then(async () => {
       const r = win ? await dialog.showOpenDialog(win, { ...options, properties: [...options.properties] }) : await dialog.showOpenDialog({ ...options, properties: [...options.properties] });
       return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
     },
+    setFullScreen: (on) => {
+      const win = BrowserWindow.getAllWindows()[0];
+      win?.setFullScreen(on);
+      return win?.isFullScreen() ?? false;
+    },
     log: (m) => console.error(m),
   });
   for (const channel of channels)

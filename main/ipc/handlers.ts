@@ -16,6 +16,8 @@ export interface HandlerDeps {
   db: Db;
   /** Asks where to export (a folder dialog in the app); null if the user cancelled. */
   chooseExportDir: (suggestedName: string) => Promise<string | null>;
+  /** Puts the app window in or out of fullscreen (absent where there is no window). */
+  setFullScreen?: (on: boolean) => boolean;
   log?: (message: string) => void;
 }
 
@@ -41,6 +43,7 @@ export function createHandlers(deps: HandlerDeps) {
       if (!dir) throw new PredlabError('invalid-argument', 'Export cancelled: no folder was chosen.');
       return exportSession(db, a.sessionId, a.format, dir);
     },
+    'display:fullscreen': (a) => ({ fullscreen: deps.setFullScreen ? deps.setFullScreen(a.on) : false }),
   };
 
   async function invoke(channel: unknown, rawArgs: unknown): Promise<Envelope<unknown>> {

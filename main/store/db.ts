@@ -19,20 +19,21 @@ const SQLITE_MAGIC = 'SQLite format 3\0';
 
 function checkFile(file: string): void {
   if (!fs.existsSync(file)) return;
-  let fd: number;
+  if (fs.statSync(file).isDirectory()) throw new PredlabError('storage', `Cannot read the database file ${file}: it is a folder.`);
+  const head = Buffer.alloc(16);
+  let n: number;
   try {
-    fd = fs.openSync(file, 'r');
+    const fd = fs.openSync(file, 'r');
+    try {
+      n = fs.readSync(fd, head, 0, 16, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (e) {
     throw new PredlabError('storage', `Cannot read the database file ${file}: ${(e as Error).message}`);
   }
-  try {
-    const head = Buffer.alloc(16);
-    const n = fs.readSync(fd, head, 0, 16, 0);
-    if (n > 0 && (n < 16 || head.toString('latin1') !== SQLITE_MAGIC))
-      throw new PredlabError('storage', `${file} is not a SQLite database (it may be corrupt, or another kind of file). It was left untouched.`);
-  } finally {
-    fs.closeSync(fd);
-  }
+  if (n > 0 && (n < 16 || head.toString('latin1') !== SQLITE_MAGIC))
+    throw new PredlabError('storage', `${file} is not a SQLite database (it may be corrupt, or another kind of file). It was left untouched.`);
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): Db {

@@ -1,0 +1,78 @@
+import { parse } from 'csv-parse/sync';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exportSession } from '../../main/services/export.js';
+import { trialRows } from '../../main/services/sessions.js';
+import { simulateSession } from '../../main/services/simulate.js';
+import { tempDb, tempDir } from '../support/db.js';
+
+const observer = { pse: 0.5, sigma: 0.4, guess: 0.02, lapse: 0.02 };
+
+describe('export', () => {
+  it('writes a tidy CSV whose rows match the stored trials, and documents every column', () => {
+    const { db } = tempDb();
+    const s = simulateSession(db, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 4 }, seed: 8, observer });
+    const out = tempDir();
+    const r = exportSession(db, s.id, 'csv', out);
+    expect(r.rows).toBe(28);
+    const csv = fs.readFileSync(r.files[0]!, 'utf8');
+    const rows = parse(csv, { columns: true }) as Record<string, string>[];
+    const stored = trialRows(db, s.id);
+    expect(rows).toHaveLength(stored.length);
+    rows.forEach((row, i) => {
+      const t = stored[i]!;
+      const stim = JSON.parse(t.stimulus);
+      expect(Number(row.trial_index)).toBe(t.trial_index);
+      expect(row.response).toBe(t.response);
+      expect(Number(row.offset_deg)).toBe(stim.offsetDeg);
+      expect(Number(row.direction)).toBe(stim.direction);
+      expect(row.flash_ahead).toBe(String((t.response === 'right') === (stim.direction === 1)));
+      expect(row.participant_kind).toBe('model');
+      expect(row.session_id).toBe(String(s.id));
+    });
+    const dictionary = JSON.parse(fs.readFileSync(r.files[1]!, 'utf8'));
+    expect(Object.keys(dictionary)).toEqual(Object.keys(rows[0]!));
+    for (const d of Object.values(dictionary) as { Description: string }[]) expect(d.Description.length).toBeGreaterThan(5);
+  });
+
+  it('writes a BIDS behavioural TSV with a JSON sidecar describing every column', () => {
+    const { db } = tempDb();
+    const s = simulateSession(db, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 2 }, seed: 2, observer });
+    db.prepare("UPDATE participants SET label = 'P-07 (pilot)'").run();
+    const out = tempDir();
+    const r = exportSession(db, s.id, 'bids', out);
+    const tsvFile = r.files[0]!;
+    expect(path.relative(out, tsvFile)).toBe(path.join('sub-P07pilot', `ses-${s.id}`, 'beh', `sub-P07pilot_ses-${s.id}_task-flashlag_beh.tsv`));
+    const rows = parse(fs.readFileSync(tsvFile, 'utf8'), { columns: true, delimiter: '\t' }) as Record<string, string>[];
+    expect(rows).toHaveLength(14);
+    expect(rows[0]!.rt_ms).toBe('n/a');
+    const sidecar = JSON.parse(fs.readFileSync(r.files[1]!, 'utf8'));
+    for (const c of Object.keys(rows[0]!)) expect(sidecar[c]?.Description, c).toBeTruthy();
+    expect(sidecar.offset_deg.Units).toBe('deg');
+    expect(sidecar.TaskName).toBe('Flash-lag');
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'dataset_description.json'), 'utf8')).BIDSVersion).toBeTruthy();
+  });
+
+  it('a folder that cannot be written gives a clear error and leaves no partial file', () => {
+    const { db } = tempDb();
+    const s = simulateSession(db, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 2, observer });
+    const blocker = path.join(tempDir(), 'a-file');
+    fs.writeFileSync(blocker, 'x');
+    expect(() => exportSession(db, s.id, 'csv', path.join(blocker, 'out'))).toThrow(/Could not create the folder/);
+    expect(() => exportSession(db, 9999, 'csv', tempDir())).toThrow(/No session with id 9999/);
+  });
+
+  it('a full disk leaves no half-written export', () => {
+    const full = '/dev/full';
+    if (!fs.existsSync(full)) return;
+    const { db } = tempDb();
+    const s = simulateSession(db, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 2, observer });
+    // Writing into a folder whose file is a link to /dev/full fails with ENOSPC.
+    const out = tempDir();
+    const base = path.join(out, `predlab_session-${s.id}_flash-lag_trials.csv.partial-${process.pid}`);
+    fs.symlinkSync(full, base);
+    expect(() => exportSession(db, s.id, 'csv', out)).toThrow(/the disk is full/);
+    expect(fs.existsSync(path.join(out, `predlab_session-${s.id}_flash-lag_trials.csv`))).toBe(false);
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { flashFrame, flashLagParamsSchema, planTrial, scene, trialDuration, type FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
+
+const at60 = { frameRateHz: 60 };
+function stim(over: Partial<FlashLagStimulus> = {}): FlashLagStimulus {
+  const p = flashLagParamsSchema.parse({ offsetsDeg: [0.5], trialsPerOffset: 1 });
+  return { ...planTrial(p, 1, 0, [])!.stimulus, direction: 1, startXDeg: -8, speedDegPerS: 10, travelDeg: 16, flashTimeS: 0.8, flashFrames: 2, offsetDeg: 0.5, ...over };
+}
+const shape = (s: ReturnType<typeof scene>, id: string) => s.shapes.find((x) => x.id === id);
+
+describe('flash-lag scene(t)', () => {
+  it('moves the bar at the set speed, constant within a frame', () => {
+    const s = stim();
+    expect(shape(scene(s, 0, at60), 'bar')!.x).toBeCloseTo(-8, 9);
+    expect(shape(scene(s, 0.5, at60), 'bar')!.x).toBeCloseTo(-3, 9);
+    // t = 0.51 is inside frame 30 (0.5 .. 0.5167 s): same position as at 0.5.
+    expect(shape(scene(s, 0.51, at60), 'bar')!.x).toBeCloseTo(-3, 9);
+    const left = stim({ direction: -1, startXDeg: 8 });
+    expect(shape(scene(left, 1, at60), 'bar')!.x).toBeCloseTo(-2, 9);
+    expect(shape(scene(s, 0.5, at60), 'bar')!.y).toBeGreaterThan(0);
+  });
+
+  it('shows the flash on its exact frames, offset from the bar along the motion', () => {
+    const s = stim({ flashTimeS: 0.8 });
+    const k = flashFrame(s, at60);
+    expect(k).toBe(48);
+    expect(shape(scene(s, 47 / 60, at60), 'flash')).toBeUndefined();
+    const f = shape(scene(s, 48 / 60, at60), 'flash')!;
+    expect(f.x).toBeCloseTo(-8 + 10 * 0.8 + 0.5, 9);
+    expect(f.y).toBeLessThan(0);
+    expect(shape(scene(s, 49 / 60, at60), 'flash')!.x).toBeCloseTo(f.x, 9); // the flash does not move
+    expect(shape(scene(s, 50 / 60, at60), 'flash')).toBeUndefined();
+    const behindLeft = stim({ direction: -1, startXDeg: 8, offsetDeg: -1 });
+    expect(shape(scene(behindLeft, 0.8, at60), 'flash')!.x).toBeCloseTo(8 - 8 + 1, 9);
+  });
+
+  it('rounds the flash onset to the frame grid of each display', () => {
+    const s = stim({ flashTimeS: 0.81 });
+    expect(flashFrame(s, at60)).toBe(49);
+    expect(flashFrame(s, { frameRateHz: 10 })).toBe(8);
+    // At 10 Hz one flash frame lasts 100 ms.
+    expect(shape(scene(s, 0.85, { frameRateHz: 10 }), 'flash')).toBeDefined();
+    expect(shape(scene(s, 0.99, { frameRateHz: 10 }), 'flash')).toBeDefined();
+    expect(shape(scene(s, 1.0, { frameRateHz: 10 }), 'flash')).toBeUndefined();
+  });
+
+  it('variants: flash-initiated starts the bar at the flash, flash-terminated stops it there', () => {
+    const init = stim({ variant: 'flash-initiated' });
+    expect(shape(scene(init, 0.5, at60), 'bar')).toBeUndefined();
+    expect(shape(scene(init, 0.8, at60), 'bar')!.x).toBeCloseTo(0, 9);
+    expect(shape(scene(init, 1.2, at60), 'bar')!.x).toBeCloseTo(4, 9);
+    expect(trialDuration(init, at60)).toBeCloseTo(1.6, 9);
+
+    const term = stim({ variant: 'flash-terminated' });
+    expect(shape(scene(term, 0.5, at60), 'bar')!.x).toBeCloseTo(-3, 9);
+    expect(shape(scene(term, 49 / 60, at60), 'bar')!.x).toBeCloseTo(0, 9); // frozen during the flash
+    expect(shape(scene(term, 50 / 60, at60), 'bar')).toBeUndefined();
+    expect(trialDuration(term, at60)).toBeCloseTo(50 / 60, 9);
+
+    const cont = stim();
+    expect(shape(scene(cont, 1.55, at60), 'bar')).toBeDefined();
+    expect(shape(scene(cont, 1.6, at60), 'bar')).toBeUndefined();
+  });
+
+  it('always shows the fixation point and the background luminance', () => {
+    const s = scene(stim(), 0.1, at60);
+    expect(s.background).toBe(0.5);
+    expect(shape(s, 'fixation')).toMatchObject({ kind: 'disc', x: 0, y: 0 });
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { CSP, isAllowedPermission } from '../../main/electron/security.js';
+import { createHandlers } from '../../main/ipc/handlers.js';
+import { createApi, ApiError } from '../../preload/api.js';
+import { channels } from '../../preload/contract.js';
+import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
+
+function setup() {
+  const { db } = tempDb();
+  const exportDir = tempDir();
+  const { invoke } = createHandlers({ db, chooseExportDir: async () => exportDir });
+  const api = createApi((c, a) => invoke(c, a));
+  return { db, invoke, api, exportDir };
+}
+
+describe('IPC boundary', () => {
+  it('the API has exactly the contract channels, and a whole session runs through it', async () => {
+    const { api } = setup();
+    expect(Object.keys(api).sort()).toEqual([...channels].sort());
+    const p = await api['participants:create']({ kind: 'human', label: 'P1' });
+    const s = await api['sessions:start']({ participantId: p.id, paradigmId: 'flash-lag', parameters: { offsetsDeg: [-1, 0, 1], trialsPerOffset: 1 }, seed: 2, calibration: CALIBRATION });
+    for (let t = await api['sessions:next']({ sessionId: s.id }); t; t = await api['sessions:next']({ sessionId: s.id }))
+      await api['sessions:record']({ sessionId: s.id, trialIndex: t.index, response: 'left', rtMs: 300, frameTiming: FRAME_TIMING });
+    expect((await api['sessions:finish']({ sessionId: s.id, status: 'complete' })).status).toBe('complete');
+    const a = await api['analysis:session']({ sessionId: s.id, bootstrap: 10 });
+    expect(a.trials).toBe(3);
+    const e = await api['export:session']({ sessionId: s.id, format: 'csv' });
+    expect(e.rows).toBe(3);
+  });
+
+  it('validates every argument and names the problem', async () => {
+    const { invoke, db } = setup();
+    const bad = async (channel: string, args: unknown) => {
+      const r = await invoke(channel, args);
+      expect(r.ok).toBe(false);
+      return (r as { error: { code: string; message: string } }).error;
+    };
+    expect((await bad('fs:readFile', {})).message).toMatch(/Unknown request 'fs:readFile'/);
+    expect((await bad('sessions:get', { sessionId: '1; DROP TABLE trials' })).message).toMatch(/sessionId/);
+    expect((await bad('sessions:get', { sessionId: -1 })).code).toBe('invalid-argument');
+    expect((await bad('sessions:get', { sessionId: 1, extra: true })).message).toMatch(/Unrecognized key|extra/);
+    expect((await bad('participants:create', { kind: 'model', label: 'x' })).message).toMatch(/kind/);
+    expect((await bad('participants:create', { kind: 'human', label: '   ' })).message).toMatch(/label must not be empty/);
+    expect((await bad('sessions:start', { participantId: 1, paradigmId: 'flash-lag', parameters: {}, calibration: { ...CALIBRATION, refreshHz: 5 } })).message).toMatch(/calibration.refreshHz/);
+    expect((await bad('sessions:record', { sessionId: 1, trialIndex: 0, response: 'left', rtMs: Number.NaN, frameTiming: FRAME_TIMING })).message).toMatch(/rtMs/);
+    expect((await bad('sessions:get', { sessionId: 12345 })).code).toBe('not-found');
+    expect((await bad('sessions:get', null)).code).toBe('invalid-argument');
+    expect((db.prepare('SELECT count(*) AS n FROM participants').get() as { n: number }).n).toBe(0);
+  });
+
+  it('errors reach the renderer as ApiError with code and message', async () => {
+    const { api } = setup();
+    const err = await api['sessions:get']({ sessionId: 99 }).catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ code: 'not-found', message: 'No session with id 99.' });
+  });
+
+  it('security policy: strict CSP, only the camera may be granted', () => {
+    expect(CSP).toContain("script-src 'self'");
+    expect(CSP).toContain("object-src 'none'");
+    expect(CSP).not.toMatch(/unsafe-eval|\*/);
+    expect(CSP.match(/script-src[^;]*/)![0]).not.toContain('unsafe-inline');
+    expect(isAllowedPermission('media', ['video'])).toBe(true);
+    expect(isAllowedPermission('media', ['audio'])).toBe(false);
+    expect(isAllowedPermission('media', ['video', 'audio'])).toBe(false);
+    expect(isAllowedPermission('media', undefined)).toBe(false);
+    for (const p of ['geolocation', 'notifications', 'clipboard-read', 'midi', 'openExternal', 'fullscreen']) expect(isAllowedPermission(p, ['video'])).toBe(false);
+  });
+});

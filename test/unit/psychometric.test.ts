@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { fitPsychometric, psi, toLevels, type Level } from '../../paradigms/psychometric.js';
+import { createRng } from '../../paradigms/rng.js';
+
+function simulate(seed: number, truth: { pse: number; sigma: number; guess: number; lapse: number }, xs: number[], n: number): Level[] {
+  const rng = createRng(seed);
+  return xs.map((x) => {
+    let k = 0;
+    for (let i = 0; i < n; i++) if (rng.next() < psi(x, truth)) k++;
+    return { x, n, k };
+  });
+}
+
+describe('psychometric fit', () => {
+  const xs = [-1.5, -1, -0.5, 0, 0.5, 1, 1.5];
+  const truth = { pse: 0.4, sigma: 0.5, guess: 0.02, lapse: 0.02 };
+
+  it('recovers a simulated observer\'s PSE inside its 95% interval in most seeded runs', () => {
+    const runs = 40;
+    let covered = 0;
+    let sumPse = 0;
+    for (let seed = 1; seed <= runs; seed++) {
+      const fit = fitPsychometric(simulate(seed, truth, xs, 20), { bootstrap: 200, seed });
+      if (fit.ci.pse[0] <= truth.pse && truth.pse <= fit.ci.pse[1]) covered++;
+      sumPse += fit.pse;
+    }
+    expect(covered / runs).toBeGreaterThanOrEqual(0.85);
+    expect(sumPse / runs).toBeCloseTo(truth.pse, 1);
+  });
+
+  it('recovers the spread with plenty of data and reports a sensible slope', () => {
+    const fit = fitPsychometric(simulate(7, truth, xs, 400), { bootstrap: 100, seed: 1 });
+    expect(fit.pse).toBeCloseTo(0.4, 1);
+    expect(fit.sigma).toBeGreaterThan(0.4);
+    expect(fit.sigma).toBeLessThan(0.6);
+    expect(fit.slope).toBeCloseTo(((1 - fit.guess - fit.lapse) / Math.sqrt(2 * Math.PI)) / fit.sigma, 9);
+    expect(fit.warnings).toEqual([]);
+    expect(fit.devianceP).toBeGreaterThan(0.01);
+  });
+
+  it('flags data that a psychometric curve cannot explain', () => {
+    const zigzag: Level[] = xs.map((x, i) => ({ x, n: 40, k: i % 2 === 0 ? 2 : 38 }));
+    const fit = fitPsychometric(zigzag, { bootstrap: 200, seed: 1 });
+    expect(fit.warnings.join(' ')).toMatch(/does not explain the data/);
+  });
+
+  it('refuses to fit fewer than three levels and warns when every answer is the same', () => {
+    expect(() => fitPsychometric([{ x: 0, n: 5, k: 2 }, { x: 1, n: 5, k: 4 }])).toThrow(/3 or more stimulus levels/);
+    const same = fitPsychometric(xs.map((x) => ({ x, n: 10, k: 10 })), { bootstrap: 20 });
+    expect(same.warnings.join(' ')).toMatch(/Every answer was the same/);
+  });
+
+  it('groups binary answers into levels', () => {
+    expect(toLevels([{ x: 1, positive: true }, { x: 0, positive: false }, { x: 1, positive: false }])).toEqual([
+      { x: 0, n: 1, k: 0 },
+      { x: 1, n: 2, k: 1 },
+    ]);
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { PredlabError } from '../../main/errors.js';
+import { createParticipant } from '../../main/services/participants.js';
+import { finishSession, getSession, listSessions, nextTrial, recordTrial, startSession, trialRows } from '../../main/services/sessions.js';
+import { openDatabase } from '../../main/store/db.js';
+import { CALIBRATION, FRAME_TIMING, tempDb } from '../support/db.js';
+
+const small = { offsetsDeg: [-1, 0, 1], trialsPerOffset: 2 };
+const count = (db: ReturnType<typeof tempDb>['db'], table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+
+function errorOf(f: () => unknown): PredlabError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof PredlabError) return e;
+    throw e;
+  }
+  throw new Error('expected an error');
+}
+
+describe('sessions', () => {
+  it('plans trials from the seed, commits each answer, and completes', () => {
+    const { db } = tempDb();
+    const p = createParticipant(db, { kind: 'human', label: 'P01' });
+    const s = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: small, seed: 11, calibration: CALIBRATION });
+    expect(s).toMatchObject({ status: 'running', answered: 0, total: 6, protocol: { seed: 11, paradigmId: 'flash-lag' } });
+    expect(s.protocol.parameters).toMatchObject({ speedDegPerS: 10, offsetsDeg: [-1, 0, 1] });
+    for (let i = 0; i < 6; i++) {
+      const t = nextTrial(db, s.id)!;
+      expect(t.index).toBe(i);
+      const r = recordTrial(db, s.id, { trialIndex: i, response: i % 2 ? 'left' : 'right', rtMs: 400 + i, frameTiming: FRAME_TIMING });
+      expect(r).toEqual({ answered: i + 1, total: 6, done: i === 5 });
+      expect(count(db, 'trials')).toBe(i + 1); // committed at once
+    }
+    expect(nextTrial(db, s.id)).toBeNull();
+    const done = finishSession(db, s.id, 'complete');
+    expect(done.status).toBe('complete');
+    expect(done.endedAt).not.toBeNull();
+    const rows = trialRows(db, s.id);
+    expect(rows.map((r) => r.rt_ms)).toEqual([400, 401, 402, 403, 404, 405]);
+    expect(JSON.parse(rows[0]!.stimulus)).toHaveProperty('offsetDeg');
+    expect(rows[0]!.frame_count).toBe(60);
+  });
+
+  it('gives the same trials to every session of the same seed (a person and a model take the same protocol)', () => {
+    const { db } = tempDb();
+    const a = createParticipant(db, { kind: 'human', label: 'A' });
+    const b = createParticipant(db, { kind: 'model', label: 'B' });
+    const sa = startSession(db, { participantId: a.id, paradigmId: 'flash-lag', parameters: small, seed: 5, calibration: CALIBRATION });
+    const sb = startSession(db, { participantId: b.id, paradigmId: 'flash-lag', parameters: small, seed: 5, calibration: CALIBRATION });
+    expect(nextTrial(db, sa.id)!.stimulus).toEqual(nextTrial(db, sb.id)!.stimulus);
+  });
+
+  it('refuses out-of-order, unknown and foreign answers without writing anything', () => {
+    const { db } = tempDb();
+    const p = createParticipant(db, { kind: 'human', label: 'P02' });
+    const s = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: small, seed: 1, calibration: CALIBRATION });
+    expect(errorOf(() => recordTrial(db, s.id, { trialIndex: 1, response: 'left', rtMs: 1, frameTiming: FRAME_TIMING })).message).toMatch(/expects an answer to trial 0/);
+    expect(errorOf(() => recordTrial(db, s.id, { trialIndex: 0, response: 'up', rtMs: 1, frameTiming: FRAME_TIMING })).message).toMatch(/'up' is not an answer/);
+    recordTrial(db, s.id, { trialIndex: 0, response: 'left', rtMs: 1, frameTiming: FRAME_TIMING });
+    expect(errorOf(() => recordTrial(db, s.id, { trialIndex: 0, response: 'left', rtMs: 1, frameTiming: FRAME_TIMING })).code).toBe('conflict');
+    expect(count(db, 'trials')).toBe(1);
+    expect(errorOf(() => finishSession(db, s.id, 'complete')).message).toMatch(/1 of 6 trials answered/);
+  });
+
+  it('unknown ids and invalid parameters give clear errors and change nothing', () => {
+    const { db } = tempDb();
+    const p = createParticipant(db, { kind: 'human', label: 'P03' });
+    const before = [count(db, 'protocols'), count(db, 'sessions')];
+    const neg = errorOf(() => startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: { speedDegPerS: -3 }, calibration: CALIBRATION }));
+    expect(neg.code).toBe('invalid-argument');
+    expect(neg.message).toMatch(/speedDegPerS/);
+    expect(errorOf(() => startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: { offsetsDeg: [] }, calibration: CALIBRATION })).message).toMatch(/offsetsDeg: offsetsDeg must list at least one offset/);
+    expect(errorOf(() => startSession(db, { participantId: p.id, paradigmId: 'motion-aftereffect', parameters: {}, calibration: CALIBRATION })).message).toMatch(/Unknown paradigm 'motion-aftereffect'/);
+    expect(errorOf(() => startSession(db, { participantId: 999, paradigmId: 'flash-lag', parameters: {}, calibration: CALIBRATION })).code).toBe('not-found');
+    expect([count(db, 'protocols'), count(db, 'sessions')]).toEqual(before);
+    expect(errorOf(() => getSession(db, 42)).message).toBe('No session with id 42.');
+    expect(errorOf(() => nextTrial(db, 42)).code).toBe('not-found');
+  });
+
+  it('a session left running reopens as incomplete with its answers, resumes where it stopped, and can be closed', () => {
+    const { db, file } = tempDb();
+    const p = createParticipant(db, { kind: 'human', label: 'P04' });
+    const s = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: small, seed: 3, calibration: CALIBRATION });
+    const planned = [0, 1, 2].map((i) => {
+      const t = nextTrial(db, s.id)!;
+      recordTrial(db, s.id, { trialIndex: i, response: 'right', rtMs: 1, frameTiming: FRAME_TIMING });
+      return t;
+    });
+    db.close();
+    const db2 = openDatabase(file);
+    const incomplete = listSessions(db2, { status: 'running' });
+    expect(incomplete.map((x) => [x.id, x.answered, x.total])).toEqual([[s.id, 3, 6]]);
+    const t3 = nextTrial(db2, s.id)!;
+    expect(t3.index).toBe(3);
+    expect(planned.map((t) => t.index)).toEqual([0, 1, 2]);
+    const closed = finishSession(db2, s.id, 'aborted');
+    expect(closed).toMatchObject({ status: 'aborted', answered: 3 });
+    expect(errorOf(() => nextTrial(db2, s.id)).message).toMatch(/is aborted; it takes no more trials/);
+  });
+});
