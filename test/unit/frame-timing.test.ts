@@ -17,7 +17,7 @@ describe('frame timing', () => {
 
   it('converts centimetres to pixels per degree at the viewing distance', () => {
     // At 57 cm, 1 cm on screen subtends about 1 degree.
-    expect(pxPerDeg(40, 57)).toBeCloseTo(40 * 0.99484, 3);
+    expect(pxPerDeg(40, 57)).toBeCloseTo(40 * 0.9948629, 4);
     expect(pxPerDeg(40, 114)).toBeCloseTo(2 * pxPerDeg(40, 57), 9);
   });
 });
