@@ -10,6 +10,7 @@ export default defineConfig({
         resolve: { conditions: ['browser'] },
         test: { name: 'component', include: ['test/component/**/*.test.ts'], environment: 'jsdom', testTimeout: 30_000 },
       },
+      { test: { name: 'browser', include: ['test/browser/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 } },
       {
         test: {
           name: 'e2e',

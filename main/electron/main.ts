@@ -44,6 +44,12 @@ async function createWindow(): Promise<void> {
     },
   });
   await win.loadURL(`${ORIGIN}/index.html`);
+  if (process.env.PREDLAB_SMOKE_TEST) {
+    // Used by test/unit/electron-smoke.test.ts where an Electron binary exists: report and quit.
+    const report = await win.webContents.executeJavaScript('({ api: typeof window.predlab, require: typeof require, process: typeof process, title: document.title })');
+    console.log(`PREDLAB_SMOKE ${JSON.stringify(report)}`);
+    app.exit(0);
+  }
 }
 
 app.whenReady().then(async () => {

@@ -1,0 +1,66 @@
+/** The three.js presenter in real Chromium (WebGL): positions, sizes and luminances in pixels. */
+import { build } from 'esbuild';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flashFrame, flashLagParamsSchema, planTrial, barX } from '../../paradigms/flash-lag/index.js';
+import type { Scene } from '../../paradigms/types.js';
+import { launchChromium } from '../support/chromium.js';
+
+type Image = { width: number; height: number; grey: number[] };
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  const bundle = await build({ entryPoints: [path.resolve('test/browser/presenter-entry.ts')], bundle: true, format: 'iife', write: false, platform: 'browser' });
+  browser = await launchChromium();
+  page = await browser.newPage({ deviceScaleFactor: 1 });
+  await page.setContent('<!doctype html><body style="margin:0"></body>');
+  await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+});
+afterAll(async () => browser?.close());
+
+const px = (img: Image, x: number, y: number) => img.grey[Math.round(y) * img.width + Math.round(x)]!;
+/** Columns of row y brighter than the threshold. */
+const brightColumns = (img: Image, y: number, threshold = 200) => [...Array(img.width).keys()].filter((x) => px(img, x, y) > threshold);
+
+describe('three.js presenter', () => {
+  it('draws shapes where the calibration puts them, at the luminance asked for', async () => {
+    const scene: Scene = {
+      background: 0.5,
+      shapes: [
+        { kind: 'rect', id: 'bar', x: 2, y: 1, width: 0.4, height: 2, luminance: 1 },
+        { kind: 'disc', id: 'fix', x: 0, y: 0, radius: 0.2, luminance: 0 },
+      ],
+    };
+    const img: Image = await page.evaluate(([s]) => (window as any).drawScene(s, 400, 300, 20), [scene] as const);
+    expect([img.width, img.height]).toEqual([400, 300]);
+    expect(Math.abs(px(img, 50, 50) - 127.5)).toBeLessThanOrEqual(1); // background 0.5 -> 128
+    expect(px(img, 240, 130)).toBe(255); // bar centre: 2 deg right, 1 deg up at 20 px/deg
+    expect(px(img, 200, 150)).toBeLessThan(10); // fixation disc
+    const cols = brightColumns(img, 130);
+    expect(cols.length).toBeGreaterThanOrEqual(7);
+    expect(cols.length).toBeLessThanOrEqual(9); // 0.4 deg = 8 px
+    // pixel i covers [i, i+1): the bar spans 236..244
+    expect((cols[0]! + cols.at(-1)! + 1) / 2).toBeCloseTo(240, 0);
+  });
+
+  it('puts the flash of a flash-lag trial on its frame, offset from the bar by the stimulus offset', async () => {
+    const p = flashLagParamsSchema.parse({ offsetsDeg: [1], trialsPerOffset: 2, flashJitterDeg: 0 });
+    const s = planTrial(p, 1, 0, [])!.stimulus;
+    const timing = { frameRateHz: 60 };
+    const k = flashFrame(s, timing);
+    const draw = (frame: number): Promise<Image> => page.evaluate(([st, f]) => (window as any).drawFlashLagFrame(st, f, 60, 800, 300, 20), [s, frame] as const);
+    const on = await draw(k);
+    const before = await draw(k - 1);
+    const flashRow = 150 + (s.gapDeg / 2 + s.flashHeightDeg / 2) * 20;
+    const barRow = 150 - (s.gapDeg / 2 + s.barHeightDeg / 2) * 20;
+    expect(brightColumns(before, flashRow)).toEqual([]);
+    const flashCols = brightColumns(on, flashRow);
+    const barCols = brightColumns(on, barRow);
+    const centre = (c: number[]) => (c[0]! + c.at(-1)! + 1) / 2;
+    const barAtFlash = barX(s, k / 60);
+    expect(centre(barCols)).toBeCloseTo(400 + barAtFlash * 20, 0);
+    expect((centre(flashCols) - centre(barCols)) / 20).toBeCloseTo(s.direction * 1, 1);
+  });
+});
