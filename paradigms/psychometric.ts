@@ -89,10 +89,15 @@ export function fitPoint(levels: Level[], options: FitOptions = {}, starts?: Psy
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);
   const range = Math.max(hi - lo, 1e-6);
-  // Unconstrained parametrisation: sigma = exp(s), rates = maxLapse * logistic(a).
+  // A spread far below the spacing of the levels is not identifiable from the data (the curve
+  // is a step between two levels either way); the floor keeps bootstrap slopes finite.
+  const sorted = xs.slice().sort((a, b) => a - b);
+  const gaps = sorted.slice(1).map((x, i) => x - sorted[i]!).filter((g) => g > 0);
+  const sigmaFloor = (gaps.length ? Math.min(...gaps) : range) / 20;
+  // Unconstrained parametrisation: sigma = floor + exp(s), rates = maxLapse * logistic(a).
   const unpack = (v: number[]): PsychometricParams => ({
     pse: v[0]!,
-    sigma: Math.exp(v[1]!),
+    sigma: sigmaFloor + Math.exp(v[1]!),
     guess: options.fixLapses ? 0 : maxLapse * logistic(v[2]!),
     lapse: options.fixLapses ? 0 : maxLapse * logistic(v[3]!),
   });
@@ -128,7 +133,7 @@ export function fitPoint(levels: Level[], options: FitOptions = {}, starts?: Psy
   let best: { x: number[]; fx: number } | null = null;
   for (const s of initial) {
     const clampRate = (r: number) => Math.min(0.95, Math.max(0.05, r / maxLapse));
-    const v0 = [s.pse, Math.log(Math.max(s.sigma, 1e-6)), logit(clampRate(s.guess)), logit(clampRate(s.lapse))];
+    const v0 = [s.pse, Math.log(Math.max(s.sigma - sigmaFloor, 1e-6)), logit(clampRate(s.guess)), logit(clampRate(s.lapse))];
     let result = nelderMead(objective, v0, { maxIterations: 1500, nonZeroDelta: 1.2, zeroDelta: 0.1 });
     // One restart from the optimum escapes a collapsed simplex.
     result = nelderMead(objective, result.x.slice(), { maxIterations: 1500, nonZeroDelta: 1.1, zeroDelta: 0.05 });

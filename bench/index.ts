@@ -1,0 +1,87 @@
+/**
+ * `npm run bench`: numbers, not assertions.
+ *  1. Frame intervals of a continuous flash-lag presentation in Chromium (the Calibrate page's
+ *     display timing test, through the built renderer): mean, SD, max, dropped frames.
+ *  2. Trial-commit latency (one answer = one transaction) with synchronous=FULL (what sessions
+ *     use) and NORMAL, as a ratio.
+ *  3. Time to fit a 140-trial session with 500 bootstrap samples.
+ * Options: --seconds N (presentation length, default 60), --commits N (default 300).
+ */
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { analyseSession } from '../main/services/analysis.js';
+import { createParticipant } from '../main/services/participants.js';
+import { nextTrial, recordTrial, startSession } from '../main/services/sessions.js';
+import { simulateSession } from '../main/services/simulate.js';
+import { openDatabase } from '../main/store/db.js';
+import { openApp } from '../test/support/app.js';
+import { CALIBRATION, FRAME_TIMING, tempDir } from '../test/support/db.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, commits: { type: 'string', default: '300' } } });
+const seconds = Number(values.seconds);
+const commits = Number(values.commits);
+
+const stats = (xs: number[]) => {
+  const s = xs.slice().sort((a, b) => a - b);
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { mean, median: s[Math.floor(s.length / 2)]!, p95: s[Math.floor(s.length * 0.95)]!, max: s.at(-1)! };
+};
+const f = (x: number, d = 3) => x.toFixed(d);
+
+async function frameTiming() {
+  const app = await openApp({ calibration: { ...CALIBRATION, refreshHz: 60 } });
+  try {
+    const { page } = app;
+    await page.getByTestId('nav-calibrate').click();
+    await page.getByTestId('timing-seconds').fill(String(seconds));
+    await page.getByTestId('timing-run').click();
+    const report = page.getByTestId('timing-report');
+    await report.waitFor({ timeout: (seconds + 60) * 1000 });
+    return JSON.parse((await report.getAttribute('data-report'))!) as { frames: number; intervalMeanMs: number; intervalSdMs: number; intervalMaxMs: number; droppedFrames: number; refreshHz: number };
+  } finally {
+    await app.close();
+  }
+}
+
+function commitLatency(synchronous: 'FULL' | 'NORMAL') {
+  const db = openDatabase(path.join(tempDir(), 'bench.sqlite'));
+  db.pragma(`synchronous = ${synchronous}`);
+  const p = createParticipant(db, { kind: 'human', label: 'bench' });
+  const s = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: { trialsPerOffset: Math.ceil(commits / 7) }, seed: 1, calibration: CALIBRATION });
+  const times: number[] = [];
+  for (let i = 0; i < commits; i++) {
+    const t = nextTrial(db, s.id)!;
+    const t0 = performance.now();
+    recordTrial(db, s.id, { trialIndex: t.index, response: 'left', rtMs: 500, frameTiming: { ...FRAME_TIMING, intervalsMs: Array(96).fill(16.667) } });
+    times.push(performance.now() - t0);
+  }
+  db.close();
+  return stats(times);
+}
+
+function fitTime() {
+  const db = openDatabase(path.join(tempDir(), 'fit.sqlite'));
+  const s = simulateSession(db, { paradigmId: 'flash-lag', seed: 3, observer: { pse: 0.6, sigma: 0.5, guess: 0.02, lapse: 0.02 } });
+  const t0 = performance.now();
+  analyseSession(db, s.id, { bootstrap: 500 });
+  const ms = performance.now() - t0;
+  db.close();
+  return ms;
+}
+
+console.log(`PredLab bench (${new Date().toISOString()}, node ${process.version})\n`);
+console.log(`1. Display timing: ${seconds} s of flash-lag trials in headless Chromium (synthetic 60 Hz clock)`);
+const ft = await frameTiming();
+console.log(`   frames ${ft.frames}  interval mean ${f(ft.intervalMeanMs)} ms  SD ${f(ft.intervalSdMs)} ms  max ${f(ft.intervalMaxMs)} ms  dropped ${ft.droppedFrames} (${f((100 * ft.droppedFrames) / ft.frames, 2)} %)`);
+console.log(`   mean interval / nominal (16.667 ms): ${f(ft.intervalMeanMs / (1000 / 60), 4)}\n`);
+
+console.log(`2. Trial-commit latency, ${commits} answers, one transaction each (with the stored frame intervals)`);
+const full = commitLatency('FULL');
+const normal = commitLatency('NORMAL');
+console.log(`   synchronous=FULL   mean ${f(full.mean)} ms  median ${f(full.median)}  p95 ${f(full.p95)}  max ${f(full.max)}`);
+console.log(`   synchronous=NORMAL mean ${f(normal.mean)} ms  median ${f(normal.median)}  p95 ${f(normal.p95)}  max ${f(normal.max)}`);
+console.log(`   FULL / NORMAL (mean): ${f(full.mean / normal.mean, 2)}x; FULL p95 as share of a 16.7 ms frame: ${f((100 * full.p95) / (1000 / 60), 1)} %\n`);
+
+console.log('3. Analysis: 140 trials, cumulative Gaussian + guess/lapse, 500 bootstrap samples');
+console.log(`   ${f(fitTime(), 0)} ms`);
