@@ -4,6 +4,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import fs from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flashFrame, type FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
 import { analyseSession } from '../../main/services/analysis.js';
@@ -18,6 +19,20 @@ afterAll(async () => {
   await app?.close();
 });
 
+/** Fills the Run page for a short, fast session (3 offsets, 0.2 s trials) and starts it. */
+async function startShortSession(page: Page, label: string, trialsPerOffset: number, seed = '') {
+  await page.getByTestId('nav-run').click();
+  await page.getByTestId('participant-label').fill(label);
+  await page.getByTestId('param-speed').fill('40');
+  await page.getByTestId('param-travel').fill('8');
+  await page.getByTestId('param-offsets').fill('-1, 0, 1');
+  await page.getByTestId('param-trials').fill(String(trialsPerOffset));
+  await page.getByTestId('param-seed').fill(seed);
+  await page.getByTestId('run-start').click();
+  await page.getByTestId('instructions').waitFor();
+  await page.keyboard.press('Space');
+}
+
 describe('a flash-lag session in the app', () => {
   it('calibrates, runs a short session by keyboard with a pause, shows the fit, and exports', async () => {
     const { page, db } = app;
@@ -28,17 +43,7 @@ describe('a flash-lag session in the app', () => {
     await page.getByTestId('cal-save').click();
     await expect.poll(() => page.getByTestId('cal-saved').textContent()).toMatch(/px\/deg/);
 
-    // Set up a short session.
-    await page.getByTestId('nav-run').click();
-    await page.getByTestId('participant-label').fill('P01');
-    await page.getByTestId('param-speed').fill('40');
-    await page.getByTestId('param-travel').fill('8');
-    await page.getByTestId('param-offsets').fill('-1, 0, 1');
-    await page.getByTestId('param-trials').fill('2');
-    await page.getByTestId('param-seed').fill('7');
-    await page.getByTestId('run-start').click();
-    await page.getByTestId('instructions').waitFor();
-    await page.keyboard.press('Space');
+    await startShortSession(page, 'P01', 2, '7');
 
     const sessionId = 1;
     for (let i = 0; i < 6; i++) {
@@ -99,15 +104,7 @@ describe('a flash-lag session in the app', () => {
 
   it('an interrupted session appears on Home and resumes where it stopped', async () => {
     const { page, db } = app;
-    await page.getByTestId('nav-run').click();
-    await page.getByTestId('participant-label').fill('P02');
-    await page.getByTestId('param-speed').fill('40');
-    await page.getByTestId('param-travel').fill('8');
-    await page.getByTestId('param-offsets').fill('-1, 0, 1');
-    await page.getByTestId('param-trials').fill('1');
-    await page.getByTestId('run-start').click();
-    await page.getByTestId('instructions').waitFor();
-    await page.keyboard.press('Space');
+    await startShortSession(page, 'P02', 1);
     await page.getByTestId('prompt').waitFor();
     await page.keyboard.press('ArrowLeft');
     await expect.poll(() => trialRows(db, 2).length).toBe(1);
