@@ -51,13 +51,17 @@ export class PredNet {
   private readonly gates: Conv[] = [];
   private readonly ahat: Conv[] = [];
   private readonly a: Conv[] = [];
+  /** tfjs variable name -> our stable name (tfjs names must be unique per process). */
+  readonly stableNames = new Map<string, string>();
 
   private constructor(readonly config: PredNetConfig, weights: Map<string, tf.Tensor>) {
     this.layers = layerCount(config);
     const v = (name: string) => {
       const t = weights.get(name);
       if (!t) throw new Error(`weight ${name} is missing`);
-      return tf.variable(t, true, `${name}_${Math.random().toString(36).slice(2, 8)}`);
+      const variable = tf.variable(t, true, `${name}_${Math.random().toString(36).slice(2, 8)}`);
+      this.stableNames.set(variable.name, name);
+      return variable;
     };
     for (let l = 0; l < this.layers; l++) {
       this.gates.push({ kernel: v(`gates_${l}/kernel`), bias: v(`gates_${l}/bias`) });

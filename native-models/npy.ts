@@ -1,0 +1,49 @@
+/** NumPy .npy arrays in and out (through npyjs), with errors that name the file and the problem. */
+import fs from 'node:fs';
+import { dump, parse, type NpyArray } from 'npyjs';
+
+export type Dtype = 'uint8' | 'float32' | 'int32';
+
+export interface NdArray {
+  dtype: Dtype;
+  shape: number[];
+  data: Uint8Array | Float32Array | Int32Array;
+}
+
+const DTYPES: Record<string, Dtype> = { u1: 'uint8', f4: 'float32', i4: 'int32' };
+
+export function readNpy(file: string): NdArray {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (e) {
+    throw new Error(`Cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  let arr: NpyArray;
+  try {
+    arr = parse(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
+  } catch (e) {
+    throw new Error(`${file} is not a NumPy .npy file (${(e as Error).message}).`);
+  }
+  const dtype = DTYPES[arr.dtype.replace(/^[<|=]/, '')];
+  if (!dtype) throw new Error(`${file} holds ${arr.dtype} values; PredLab reads uint8, float32 and int32 arrays.`);
+  if (arr.fortranOrder) throw new Error(`${file} is in Fortran order; save it C-ordered (numpy.ascontiguousarray).`);
+  const n = arr.shape.reduce((a, b) => a * b, 1);
+  const data = arr.data as NdArray['data'];
+  if (data.length !== n) throw new Error(`${file} is truncated: shape (${arr.shape.join(', ')}) needs ${n} values, found ${data.length}.`);
+  return { dtype, shape: arr.shape, data };
+}
+
+export function writeNpy(file: string, a: NdArray): void {
+  const n = a.shape.reduce((x, y) => x * y, 1);
+  if (a.data.length !== n) throw new Error(`Internal: ${a.data.length} values for shape (${a.shape.join(', ')}).`);
+  const tmp = `${file}.partial-${process.pid}`;
+  try {
+    fs.writeFileSync(tmp, Buffer.from(dump(a.data, a.shape)));
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    const err = e as NodeJS.ErrnoException;
+    throw new Error(`Could not write ${file}: ${err.code === 'ENOSPC' ? 'the disk is full' : err.message}`);
+  }
+}

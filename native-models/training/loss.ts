@@ -1,0 +1,32 @@
+/** PredNet's training loss (kitti_train.py): weighted mean of the error units over layers and time. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { PredNet } from '../prednet/model.js';
+
+export type LayerLoss = 'L0' | 'L_all';
+
+export function layerWeights(mode: LayerLoss, layers: number): number[] {
+  return [...Array(layers).keys()].map((l) => (l === 0 ? 1 : mode === 'L_all' ? 0.1 : 0));
+}
+
+/** 0 for the first step (its prediction is uninformative), 1/(nt-1) after. */
+export function timeWeights(nt: number): number[] {
+  return [...Array(nt).keys()].map((t) => (t === 0 ? 0 : 1 / (nt - 1)));
+}
+
+/**
+ * Loss of a batch (B, nt, H, W, C): mean over the batch of sum_t timeW[t] * sum_l layerW[l] * mean(E_l(t)).
+ * Not tidied, so it can run under tf.variableGrads.
+ */
+export function sequenceLoss(net: PredNet, batch: tf.Tensor5D, layerW: number[], timeW: number[]): tf.Scalar {
+  const [B, T, H, W, C] = batch.shape;
+  let state = net.initialState(B);
+  const lw = tf.tensor1d(layerW);
+  const terms: tf.Tensor[] = [];
+  for (let t = 0; t < T; t++) {
+    const frame = tf.reshape(tf.slice(batch, [0, t, 0, 0, 0], [B, 1, H, W, C]), [B, H, W, C]) as tf.Tensor4D;
+    const s = net.step(frame, state, null);
+    state = s.state;
+    if (timeW[t]) terms.push(tf.mul(tf.sum(tf.mul(s.errors, lw), 1), timeW[t]!));
+  }
+  return tf.mean(tf.addN(terms)) as tf.Scalar;
+}

@@ -1,0 +1,168 @@
+/**
+ * Trains PredNet as the reference script does: random nt-frame sequences inside recordings,
+ * L0 / L_all layer weights, time weights, Adam, a learning-rate drop, validation on held-out
+ * recordings after every epoch, the best-validation weights kept. Emits progress events and
+ * honours pause / cancel between steps. Runs in a worker thread or in-process.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { createRng, subSeed } from '../../paradigms/rng.js';
+import { loadCheckpoint, saveCheckpoint, type NamedTensor, type TrainingMeta } from '../checkpoint.js';
+import type { PredNet } from '../prednet/model.js';
+import { batchOf, splitByRecording, validateVideo, type VideoData } from './data.js';
+import { layerWeights, sequenceLoss, timeWeights } from './loss.js';
+
+export const trainOptionsSchema = z
+  .object({
+    nt: z.number().int().min(2).max(1000).default(10),
+    batchSize: z.number().int().min(1).max(256).default(4),
+    epochs: z.number().int().min(1).max(100000).default(150),
+    samplesPerEpoch: z.number().int().min(1).default(500),
+    valSequences: z.number().int().min(0).default(100),
+    valFraction: z.number().min(0).max(0.9).default(0.1),
+    lr: z.number().positive().max(1).default(1e-3),
+    /** Epoch from which lrAfterDrop is used (the reference drops at 75 of 150). null: never. */
+    lrDropEpoch: z.number().int().min(0).nullable().default(null),
+    lrAfterDrop: z.number().positive().max(1).default(1e-4),
+    layerLoss: z.enum(['L0', 'L_all']).default('L0'),
+    seed: z.number().int().default(1),
+  })
+  .strict();
+export type TrainOptions = z.output<typeof trainOptionsSchema>;
+
+export type TrainEvent =
+  | { type: 'start'; startStep: number; totalSteps: number; trainSequences: number; valSequences: number; trainRecordings: number; valRecordings: number }
+  | { type: 'progress'; step: number; totalSteps: number; epoch: number; loss: number; lr: number; framesPerSec: number; etaSec: number }
+  | { type: 'epoch'; epoch: number; step: number; loss: number; valLoss: number | null; best: boolean; saved: string | null }
+  | { type: 'paused' }
+  | { type: 'resumed' }
+  | { type: 'done'; step: number; cancelled: boolean; bestValLoss: number | null; outDir: string; resumeDir: string };
+
+/** Shared control word: 0 run, 1 pause, 2 cancel (an Int32Array over a SharedArrayBuffer). */
+export const RUN = 0;
+export const PAUSE = 1;
+export const CANCEL = 2;
+
+export function createControl(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4));
+}
+
+export interface TrainJob {
+  /** Checkpoint to start from (a fresh `model init`, or a `.resume` folder to continue). */
+  from: string;
+  /** Where the best-validation checkpoint goes; the latest state goes to `${outDir}.resume`. */
+  outDir: string;
+  data: VideoData;
+  dataset: Record<string, unknown>;
+  options: TrainOptions;
+}
+
+export const resumeDirOf = (outDir: string) => `${outDir}.resume`;
+
+async function optimizerState(opt: tf.AdamOptimizer, net: PredNet): Promise<NamedTensor[]> {
+  const w = await opt.getWeights();
+  return w.map(({ name, tensor }) => {
+    const [varName, slot] = name.split('/') as [string, string | undefined];
+    return { name: slot ? `${net.stableNames.get(varName) ?? varName}/${slot}` : name, tensor };
+  });
+}
+
+export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => void, control: Int32Array = createControl()): Promise<TrainingMeta> {
+  const o = trainOptionsSchema.parse(job.options);
+  validateVideo(job.data);
+  const loaded = loadCheckpoint(job.from);
+  const net = loaded.net;
+  const cfg = net.config;
+  if (job.data.height !== cfg.height || job.data.width !== cfg.width || job.data.channels !== cfg.stackSizes[0])
+    throw new RangeError(`Frames are ${job.data.height}x${job.data.width}x${job.data.channels}; the model takes ${cfg.height}x${cfg.width}x${cfg.stackSizes[0]}.`);
+  const split = splitByRecording(job.data, o.nt, o.valFraction, o.seed);
+  // A fixed, evenly spaced validation set, so validation losses are comparable across epochs.
+  const nVal = Math.min(o.valSequences, split.validation.length);
+  const valStarts = [...Array(nVal).keys()].map((i) => split.validation[Math.floor((i * split.validation.length) / nVal)]!);
+
+  const prev = loaded.manifest.training;
+  const resuming = prev !== null && !prev.finished && loaded.optimizer.length > 0;
+  const optimizer = tf.train.adam(o.lr);
+  if (resuming) await optimizer.setWeights(loaded.optimizer.map((w, i) => ({ name: i === 0 ? 'iter' : w.name, tensor: w.tensor })));
+  tf.dispose(loaded.optimizer.map((w) => w.tensor));
+
+  const stepsPerEpoch = Math.ceil(o.samplesPerEpoch / o.batchSize);
+  const totalSteps = stepsPerEpoch * o.epochs;
+  const meta: TrainingMeta = resuming
+    ? { ...prev, options: o, dataset: job.dataset }
+    : { step: 0, epoch: 0, seed: o.seed, dataset: job.dataset, options: o, history: [], bestValLoss: null, finished: false };
+  const lw = layerWeights(o.layerLoss, net.layers);
+  const tw = timeWeights(o.nt);
+  const frameSize = cfg.height * cfg.width * cfg.stackSizes[0]!;
+  onEvent({ type: 'start', startStep: meta.step, totalSteps, trainSequences: split.train.length, valSequences: nVal, trainRecordings: split.trainRecordings.length, valRecordings: split.validationRecordings.length });
+
+  const lossOf = (starts: number[]) =>
+    tf.tidy(() => sequenceLoss(net, tf.tensor5d(batchOf(job.data, starts, o.nt), [starts.length, o.nt, cfg.height, cfg.width, cfg.stackSizes[0]!]), lw, tw).dataSync()[0]!);
+  const validate = () => {
+    if (valStarts.length === 0) return null;
+    let sum = 0;
+    for (let i = 0; i < valStarts.length; i += o.batchSize) {
+      const part = valStarts.slice(i, i + o.batchSize);
+      sum += lossOf(part) * part.length;
+    }
+    return sum / valStarts.length;
+  };
+
+  const t0 = performance.now();
+  const firstStep = meta.step;
+  let cancelled = false;
+  try {
+    for (let epoch = meta.epoch; epoch < o.epochs && !cancelled; epoch++) {
+      const lr = o.lrDropEpoch !== null && epoch >= o.lrDropEpoch ? o.lrAfterDrop : o.lr;
+      (optimizer as unknown as { learningRate: number }).learningRate = lr;
+      let epochLoss = 0;
+      let steps = 0;
+      for (let s = meta.step - epoch * stepsPerEpoch; s < stepsPerEpoch; s++) {
+        if (Atomics.load(control, 0) === PAUSE) {
+          onEvent({ type: 'paused' });
+          while (Atomics.load(control, 0) === PAUSE) await Atomics.waitAsync(control, 0, PAUSE, 1000).value;
+          onEvent({ type: 'resumed' });
+        }
+        if (Atomics.load(control, 0) === CANCEL) {
+          cancelled = true;
+          break;
+        }
+        // Each step's batch comes from its own random stream: a resumed run draws what the original would have.
+        const rng = createRng(subSeed(o.seed, meta.step));
+        const starts = Array.from({ length: o.batchSize }, () => split.train[rng.int(split.train.length)]!);
+        const loss = tf.tidy(() => {
+          const batch = tf.tensor5d(batchOf(job.data, starts, o.nt), [o.batchSize, o.nt, cfg.height, cfg.width, cfg.stackSizes[0]!]);
+          const { value, grads } = tf.variableGrads(() => sequenceLoss(net, batch, lw, tw), net.trainableVariables);
+          optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
+          return value.dataSync()[0]!;
+        });
+        if (!Number.isFinite(loss)) throw new Error(`Training diverged at step ${meta.step} (loss ${loss}); lower the learning rate.`);
+        meta.step++;
+        epochLoss += loss;
+        steps++;
+        const elapsed = (performance.now() - t0) / 1000;
+        const done = meta.step - firstStep;
+        onEvent({ type: 'progress', step: meta.step, totalSteps, epoch, loss, lr, framesPerSec: (done * o.batchSize * o.nt) / elapsed, etaSec: ((totalSteps - meta.step) * elapsed) / done });
+        // Let messages (pause, cancel) through between steps.
+        await new Promise((r) => setImmediate(r));
+      }
+      if (steps === 0) break;
+      const complete = meta.step === (epoch + 1) * stepsPerEpoch;
+      const valLoss = complete ? validate() : null;
+      if (complete) meta.epoch = epoch + 1;
+      meta.history.push({ epoch, step: meta.step, loss: epochLoss / steps, valLoss, lr });
+      const best = complete && (valLoss === null || meta.bestValLoss === null || valLoss < meta.bestValLoss);
+      if (best) meta.bestValLoss = valLoss;
+      meta.finished = !cancelled && meta.epoch >= o.epochs;
+      const source = { kind: 'training', from: job.from, ...loaded.manifest.source.kind === 'training' ? { origin: loaded.manifest.source.origin ?? null } : { origin: loaded.manifest.source } };
+      if (best) await saveCheckpoint(job.outDir, net, { source, training: { ...meta } });
+      await saveCheckpoint(resumeDirOf(job.outDir), net, { source, training: { ...meta }, optimizer: await optimizerState(optimizer, net) });
+      onEvent({ type: 'epoch', epoch, step: meta.step, loss: epochLoss / steps, valLoss, best, saved: best ? job.outDir : null });
+    }
+  } finally {
+    optimizer.dispose();
+    net.dispose();
+  }
+  onEvent({ type: 'done', step: meta.step, cancelled, bestValLoss: meta.bestValLoss, outDir: job.outDir, resumeDir: resumeDirOf(job.outDir) });
+  return meta;
+}
