@@ -10,6 +10,11 @@ export interface NdArray {
   data: Uint8Array | Float32Array | Int32Array;
 }
 
+/** A problem with a .npy file the user gave us. */
+export class NpyError extends Error {
+  override name = 'NpyError';
+}
+
 const DTYPES: Record<string, Dtype> = { u1: 'uint8', f4: 'float32', i4: 'int32' };
 
 export function readNpy(file: string): NdArray {
@@ -17,20 +22,20 @@ export function readNpy(file: string): NdArray {
   try {
     buf = fs.readFileSync(file);
   } catch (e) {
-    throw new Error(`Cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new NpyError(`Cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
   let arr: NpyArray;
   try {
     arr = parse(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
   } catch (e) {
-    throw new Error(`${file} is not a NumPy .npy file (${(e as Error).message}).`);
+    throw new NpyError(`${file} is not a NumPy .npy file (${(e as Error).message}).`);
   }
   const dtype = DTYPES[arr.dtype.replace(/^[<|=]/, '')];
-  if (!dtype) throw new Error(`${file} holds ${arr.dtype} values; PredLab reads uint8, float32 and int32 arrays.`);
-  if (arr.fortranOrder) throw new Error(`${file} is in Fortran order; save it C-ordered (numpy.ascontiguousarray).`);
+  if (!dtype) throw new NpyError(`${file} holds ${arr.dtype} values; PredLab reads uint8, float32 and int32 arrays.`);
+  if (arr.fortranOrder) throw new NpyError(`${file} is in Fortran order; save it C-ordered (numpy.ascontiguousarray).`);
   const n = arr.shape.reduce((a, b) => a * b, 1);
   const data = arr.data as NdArray['data'];
-  if (data.length !== n) throw new Error(`${file} is truncated: shape (${arr.shape.join(', ')}) needs ${n} values, found ${data.length}.`);
+  if (data.length !== n) throw new NpyError(`${file} is truncated: shape (${arr.shape.join(', ')}) needs ${n} values, found ${data.length}.`);
   return { dtype, shape: arr.shape, data };
 }
 
@@ -44,6 +49,6 @@ export function writeNpy(file: string, a: NdArray): void {
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     const err = e as NodeJS.ErrnoException;
-    throw new Error(`Could not write ${file}: ${err.code === 'ENOSPC' ? 'the disk is full' : err.message}`);
+    throw new NpyError(`Could not write ${file}: ${err.code === 'ENOSPC' ? 'the disk is full' : err.message}`);
   }
 }

@@ -14,7 +14,15 @@ import { finishSession, getSession, listSessions } from '../services/sessions.js
 import { simulateSession } from '../services/simulate.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { APP_VERSION } from '../version.js';
+import { CheckpointError } from '../../native-models/checkpoint.js';
+import { NpyError } from '../../native-models/npy.js';
 import { formatAnalysis, formatSessions } from './format.js';
+import { addModelCommands } from './model-commands.js';
+
+/** Errors caused by what the user gave us: print the message, not a stack. */
+function isUserError(e: unknown): e is Error {
+  return e instanceof PredlabError || e instanceof CheckpointError || e instanceof NpyError || e instanceof RangeError;
+}
 
 const number = (name: string) => (v: string) => {
   const x = Number(v);
@@ -131,6 +139,8 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
       emit(o.json, r, `Exported ${r.rows} trial(s):\n${r.files.map((f) => `  ${f}`).join('\n')}`);
     });
 
+  addModelCommands(program, { database, emit, err: io.err, integer, number });
+
   return { program, close: () => db?.close() };
 }
 
@@ -144,8 +154,9 @@ export async function runCli(argv: string[], io?: Parameters<typeof buildCli>[0]
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    const message = e instanceof PredlabError ? e.message : `unexpected error: ${(e as Error).stack ?? e}`;
-    if (argv.includes('--json')) out(`${JSON.stringify({ error: { code: e instanceof PredlabError ? e.code : 'internal', message } })}\n`);
+    const message = isUserError(e) ? e.message : `unexpected error: ${(e as Error).stack ?? e}`;
+    const code = e instanceof PredlabError ? e.code : isUserError(e) ? 'invalid-argument' : 'internal';
+    if (argv.includes('--json')) out(`${JSON.stringify({ error: { code, message } })}\n`);
     err(`predlab: ${message}\n`);
     return 1;
   } finally {

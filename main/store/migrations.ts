@@ -67,6 +67,23 @@ export const migrations: Migration[] = [
       ALTER TABLE sessions ADD COLUMN source TEXT NOT NULL DEFAULT 'app';
     `,
   },
+  {
+    version: 3,
+    description: 'model checkpoints known to the lab',
+    sql: `
+      CREATE TABLE models (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        label TEXT NOT NULL,
+        config TEXT NOT NULL,
+        parameters INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        training TEXT,
+        registered_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      );
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

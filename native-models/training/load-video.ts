@@ -5,7 +5,7 @@
  * KITTI preprocessing did.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { readNpy } from '../npy.js';
+import { NpyError, readNpy } from '../npy.js';
 import type { VideoData } from './data.js';
 
 export interface LoadedVideo extends VideoData {
@@ -14,11 +14,11 @@ export interface LoadedVideo extends VideoData {
 
 function toUint8(data: Uint8Array | Float32Array | Int32Array, file: string): Uint8Array {
   if (data instanceof Uint8Array) return data;
-  if (data instanceof Int32Array) throw new Error(`${file} holds int32 values; frames must be uint8 (0-255) or float32 (0-1).`);
+  if (data instanceof Int32Array) throw new NpyError(`${file} holds int32 values; frames must be uint8 (0-255) or float32 (0-1).`);
   const out = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
-    if (!(v >= -1e-6 && v <= 1 + 1e-6)) throw new Error(`${file}: float frames must lie in [0, 1]; found ${v} at index ${i}.`);
+    if (!(v >= -1e-6 && v <= 1 + 1e-6)) throw new NpyError(`${file}: float frames must lie in [0, 1]; found ${v} at index ${i}.`);
     out[i] = Math.round(Math.min(1, Math.max(0, v)) * 255);
   }
   return out;
@@ -53,17 +53,17 @@ export function loadVideo(framesFile: string, recordingsFile: string | null, tar
     count = a.shape[0]!;
     if (recordingsFile) {
       const r = readNpy(recordingsFile);
-      if (r.shape.length !== 1 || r.shape[0] !== count) throw new Error(`${recordingsFile} must hold one recording id per frame: shape (${count},), got (${r.shape.join(', ')}).`);
+      if (r.shape.length !== 1 || r.shape[0] !== count) throw new NpyError(`${recordingsFile} must hold one recording id per frame: shape (${count},), got (${r.shape.join(', ')}).`);
       recordings = Int32Array.from(r.data as ArrayLike<number>);
     } else recordings = new Int32Array(count);
   } else if (a.shape.length === 5) {
-    if (recordingsFile) throw new Error(`${framesFile} holds clips (S, T, H, W, C): each clip is a recording, so --recordings is not used.`);
+    if (recordingsFile) throw new NpyError(`${framesFile} holds clips (S, T, H, W, C): each clip is a recording, so --recordings is not used.`);
     const [S, T] = a.shape as [number, number];
     count = S * T;
     recordings = Int32Array.from({ length: count }, (_, i) => Math.floor(i / T));
-  } else throw new Error(`${framesFile} has shape (${a.shape.join(', ')}); expected frames (N, H, W, C) or clips (S, T, H, W, C).`);
-  if (c !== target.channels) throw new Error(`${framesFile} has ${c} channel(s); the model takes ${target.channels}.`);
-  if (count < 2) throw new Error(`${framesFile} holds ${count} frame(s); training needs sequences.`);
+  } else throw new NpyError(`${framesFile} has shape (${a.shape.join(', ')}); expected frames (N, H, W, C) or clips (S, T, H, W, C).`);
+  if (c !== target.channels) throw new NpyError(`${framesFile} has ${c} channel(s); the model takes ${target.channels}.`);
+  if (count < 2) throw new NpyError(`${framesFile} holds ${count} frame(s); training needs sequences.`);
   const frames = fitFrames(toUint8(a.data, framesFile), count, h, w, c, target.height, target.width);
   return {
     frames,

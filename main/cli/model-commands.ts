@@ -1,0 +1,193 @@
+/** `predlab model ...`, `predlab train` and `predlab backend`: the PredNet engine from the command line. */
+import { SingleBar } from 'cli-progress';
+import { Command, Option } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describeBackend, initBackend } from '../../native-models/backend.js';
+import { describeCheckpoint, loadCheckpoint, readManifest, saveCheckpoint } from '../../native-models/checkpoint.js';
+import { readNpy, writeNpy } from '../../native-models/npy.js';
+import { OUTPUT_MODES_HELP, predNetConfigSchema, PRESETS, type PresetName } from '../../native-models/prednet/config.js';
+import { PredNet } from '../../native-models/prednet/model.js';
+import { predictArray } from '../../native-models/predict.js';
+import { movingBarVideo } from '../../native-models/training/synthetic.js';
+import { resumeDirOf, type TrainEvent } from '../../native-models/training/trainer.js';
+import { describeIssues, PredlabError } from '../errors.js';
+import { registerCheckpoint } from '../services/models.js';
+import { startTraining } from '../services/training.js';
+import type { Db } from '../store/db.js';
+
+export interface CliContext {
+  database: () => Db;
+  emit: (json: boolean, value: unknown, text: string) => void;
+  err: (s: string) => void;
+  integer: (name: string) => (v: string) => number;
+  number: (name: string) => (v: string) => number;
+}
+
+const fmtTime = (s: number) => (!Number.isFinite(s) ? '?' : s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
+
+export function addModelCommands(program: Command, ctx: CliContext): void {
+  const { emit, integer, number } = ctx;
+
+  program
+    .command('backend')
+    .description('show which compute backend PredNet runs on, and why others were skipped')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      const r = await initBackend();
+      emit(o.json, r, describeBackend(r));
+    });
+
+  program
+    .command('data')
+    .description('make training video')
+    .command('moving-bars')
+    .description('procedural video of bars moving at constant speeds (one recording per bar), as .npy')
+    .requiredOption('--out <frames.npy>', 'frames (N, H, W, C) uint8')
+    .option('--recordings-out <ids.npy>', 'recording id per frame (int32)')
+    .option('--height <px>', 'frame height', integer('--height'), 64)
+    .option('--width <px>', 'frame width', integer('--width'), 80)
+    .option('--channels <n>', '1 (grey) or 3 (RGB)', integer('--channels'), 3)
+    .option('--recordings <n>', 'number of recordings', integer('--recordings'), 20)
+    .option('--frames <n>', 'frames per recording', integer('--frames'), 20)
+    .option('--seed <n>', 'seed', integer('--seed'), 1)
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      for (const k of ['height', 'width', 'recordings', 'frames'] as const) if (!(o[k] > 0)) throw new PredlabError('invalid-argument', `--${k} must be positive.`);
+      if (o.channels !== 1 && o.channels !== 3) throw new PredlabError('invalid-argument', '--channels must be 1 or 3.');
+      const v = movingBarVideo({ height: o.height, width: o.width, channels: o.channels, recordings: o.recordings, framesPerRecording: o.frames, barWidth: Math.max(1, Math.round(o.width / 16)), speed: [0.5, o.width / 20], seed: o.seed });
+      writeNpy(o.out, { dtype: 'uint8', shape: [v.count, v.height, v.width, v.channels], data: v.frames });
+      if (o.recordingsOut) writeNpy(o.recordingsOut, { dtype: 'int32', shape: [v.count], data: v.recordings });
+      emit(o.json, { out: path.resolve(o.out), shape: [v.count, v.height, v.width, v.channels] }, `Wrote ${v.count} frames (${o.recordings} recordings) to ${o.out}.`);
+    });
+
+  const model = program.command('model').description('create, import, inspect and run PredNet checkpoints');
+
+  model
+    .command('init')
+    .description('create a PredNet with fresh (Glorot-uniform) weights')
+    .addOption(new Option('--preset <name>', 'architecture').choices(Object.keys(PRESETS)).default('small'))
+    .requiredOption('--out <dir>', 'checkpoint folder to create')
+    .option('--seed <n>', 'seed of the initial weights', integer('--seed'), 1)
+    .option('--height <px>', 'input height (default: the preset\'s)', integer('--height'))
+    .option('--width <px>', 'input width (default: the preset\'s)', integer('--width'))
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      if (fs.existsSync(o.out) && fs.readdirSync(o.out).length > 0) throw new PredlabError('conflict', `${o.out} already exists and is not empty; choose a new folder.`);
+      const parsed = predNetConfigSchema.safeParse({ ...PRESETS[o.preset as PresetName], ...(o.height ? { height: o.height } : {}), ...(o.width ? { width: o.width } : {}) });
+      if (!parsed.success) throw new PredlabError('invalid-argument', `Invalid architecture: ${describeIssues(parsed.error.issues)}`);
+      await initBackend();
+      const net = PredNet.create(parsed.data, o.seed);
+      const manifest = await saveCheckpoint(o.out, net, { source: { kind: 'init', preset: o.preset, seed: o.seed } });
+      net.dispose();
+      const rec = registerCheckpoint(ctx.database(), o.out);
+      emit(o.json, { checkpoint: rec.path, modelId: rec.id, ...describeCheckpoint(manifest) }, `Created ${o.preset} PredNet (${rec.parameters.toLocaleString('en')} parameters) in ${rec.path} (model ${rec.id}).`);
+    });
+
+  model
+    .command('info')
+    .description('describe a checkpoint')
+    .argument('<dir>', 'checkpoint folder')
+    .option('--json', 'machine-readable output')
+    .action((dir, o) => {
+      const info = describeCheckpoint(readManifest(dir));
+      const t = info.training as Record<string, unknown> | null;
+      emit(
+        o.json,
+        info,
+        [
+          `PredNet checkpoint ${path.resolve(dir)}`,
+          `  input ${info.input}, ${info.layers} layers, A/Ahat channels ${(info.stackSizes as number[]).join('/')}, R channels ${(info.rStackSizes as number[]).join('/')}`,
+          `  ${(info.parameters as number).toLocaleString('en')} parameters; source: ${JSON.stringify(info.source)}`,
+          t ? `  weights from training step ${t.step} (epoch ${t.epoch}), validation loss ${t.bestValLoss ?? 'n/a'}${t.finished ? ', training finished' : ''}` : '  not trained',
+        ].join('\n'),
+      );
+    });
+
+  model
+    .command('predict')
+    .description('run a checkpoint on frames and save an output mode as .npy')
+    .requiredOption('--checkpoint <dir>', 'checkpoint folder')
+    .requiredOption('--input <x.npy>', 'frames (N, T, H, W, C): uint8 0-255 or float32 0-1')
+    .requiredOption('--out <y.npy>', 'output file (float32, (N, T, ...) channels last; error: (N, T, L))')
+    .option('--output-mode <mode>', OUTPUT_MODES_HELP, 'prediction')
+    .option('--extrap-start-time <t>', 'from this step on, feed the previous prediction as input', integer('--extrap-start-time'))
+    .option('--batch-size <n>', 'sequences per pass', integer('--batch-size'), 8)
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      const backend = await initBackend();
+      const { net } = loadCheckpoint(o.checkpoint);
+      try {
+        const input = readNpy(o.input);
+        const bar = o.json ? null : new SingleBar({ format: 'predicting [{bar}] {value}/{total} sequences', stream: process.stderr });
+        bar?.start(input.shape[0] ?? 0, 0);
+        const t0 = performance.now();
+        const y = await predictArray(net, input, { outputMode: o.outputMode, extrapStartTime: o.extrapStartTime ?? null, batchSize: o.batchSize, onProgress: (d) => bar?.update(d) });
+        bar?.stop();
+        const seconds = (performance.now() - t0) / 1000;
+        writeNpy(o.out, y);
+        const frames = (input.shape[0] ?? 0) * (input.shape[1] ?? 0);
+        emit(o.json, { out: path.resolve(o.out), shape: y.shape, dtype: 'float32', outputMode: o.outputMode, backend: backend.choice, msPerFrame: (seconds * 1000) / frames }, `Wrote ${o.out}: float32 (${y.shape.join(', ')}), ${o.outputMode}; ${((seconds * 1000) / frames).toFixed(1)} ms/frame on ${backend.choice}.`);
+      } finally {
+        net.dispose();
+      }
+    });
+
+  program
+    .command('train')
+    .description('train a checkpoint on video frames (runs in a worker thread; Ctrl-C stops cleanly)')
+    .requiredOption('--checkpoint <dir>', 'checkpoint to start from (e.g. made by `model init`)')
+    .requiredOption('--data <frames.npy>', 'frames (N, H, W, C) or clips (S, T, H, W, C); uint8 or float32 0-1')
+    .option('--recordings <ids.npy>', 'recording id of every frame (N,), for (N, H, W, C) frames')
+    .option('--out <dir>', 'where the best-validation checkpoint goes (default: --checkpoint itself)')
+    .option('--resume', 'continue from <out>.resume (the state saved after the last epoch or a stop)')
+    .option('--epochs <n>', 'epochs (reference: 150)', integer('--epochs'))
+    .option('--samples-per-epoch <n>', 'training sequences per epoch (reference: 500)', integer('--samples-per-epoch'))
+    .option('--batch-size <n>', 'sequences per step (reference: 4)', integer('--batch-size'))
+    .option('--nt <n>', 'frames per sequence (reference: 10)', integer('--nt'))
+    .option('--val-sequences <n>', 'validation sequences (reference: 100)', integer('--val-sequences'))
+    .option('--lr <rate>', 'Adam learning rate (reference: 0.001)', number('--lr'))
+    .option('--lr-drop-epoch <n>', 'epoch from which the rate drops to 0.0001 (reference: 75 of 150)', integer('--lr-drop-epoch'))
+    .addOption(new Option('--layer-loss <mode>', 'L0: pixel layer only (reference default); L_all: 0.1 for higher layers').choices(['L0', 'L_all']))
+    .option('--seed <n>', 'seed of the sequence sampling and the split', integer('--seed'))
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      const outDir = path.resolve(o.out ?? o.checkpoint);
+      const from = o.resume ? resumeDirOf(outDir) : path.resolve(o.checkpoint);
+      if (o.resume && !fs.existsSync(from)) throw new PredlabError('not-found', `Nothing to resume: ${from} does not exist (it is written after each epoch).`);
+      const options = Object.fromEntries(
+        Object.entries({ epochs: o.epochs, samplesPerEpoch: o.samplesPerEpoch, batchSize: o.batchSize, nt: o.nt, valSequences: o.valSequences, lr: o.lr, lrDropEpoch: o.lrDropEpoch, layerLoss: o.layerLoss, seed: o.seed }).filter(([, v]) => v !== undefined),
+      );
+      if (!o.resume) readManifest(from); // a clear error before the worker starts
+      const job = startTraining({ from, outDir, framesFile: path.resolve(o.data), recordingsFile: o.recordings ? path.resolve(o.recordings) : null, options });
+      const bar = o.json ? null : new SingleBar({ format: 'training [{bar}] step {value}/{total} | epoch {epoch} | loss {loss} | val {val} | {fps} frames/s | ETA {eta_h}', stream: process.stderr, hideCursor: true });
+      let val = 'n/a';
+      const onSigint = () => {
+        ctx.err('\nStopping after this step; the checkpoint and the resume state are kept. (Ctrl-C again to quit at once.)\n');
+        job.cancel();
+        process.once('SIGINT', () => process.exit(130));
+      };
+      process.once('SIGINT', onSigint);
+      job.on('backend', (b) => !o.json && ctx.err(`backend: ${b.choice} (${b.detail})\n`));
+      job.on('event', (e: TrainEvent) => {
+        if (e.type === 'start') {
+          if (!o.json) ctx.err(`${e.trainSequences} training sequences from ${e.trainRecordings} recording(s), ${e.valSequences} validation sequences from ${e.valRecordings}.\n`);
+          bar?.start(e.totalSteps, e.startStep, { epoch: 0, loss: '-', val, fps: '-', eta_h: '?' });
+        } else if (e.type === 'progress') bar?.update(e.step, { epoch: e.epoch + 1, loss: e.loss.toFixed(5), val, fps: e.framesPerSec.toFixed(1), eta_h: fmtTime(e.etaSec) });
+        else if (e.type === 'epoch') val = e.valLoss === null ? 'n/a' : `${e.valLoss.toFixed(5)}${e.best ? '*' : ''}`;
+      });
+      try {
+        const r = await job.done;
+        bar?.stop();
+        const rec = fs.existsSync(outDir) ? registerCheckpoint(ctx.database(), outDir) : null;
+        emit(
+          o.json,
+          { ...r, checkpoint: outDir, resumeDir: resumeDirOf(outDir), modelId: rec?.id ?? null },
+          `${r.cancelled ? 'Stopped' : 'Finished'} at step ${r.step}. Best validation loss ${r.bestValLoss ?? 'n/a'}; best weights in ${outDir}${r.finished ? '' : `; continue with --resume (state in ${resumeDirOf(outDir)})`}.`,
+        );
+      } finally {
+        bar?.stop();
+        process.removeListener('SIGINT', onSigint);
+      }
+    });
+}

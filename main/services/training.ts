@@ -1,0 +1,90 @@
+/**
+ * Training jobs: PredNet trains in a worker thread, reports progress as events, and can be
+ * paused, resumed and cancelled. The UI and the CLI never wait on the training loop itself.
+ */
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { CANCEL, createControl, PAUSE, RUN, trainOptionsSchema, type TrainEvent, type TrainOptions } from '../../native-models/training/trainer.js';
+import type { WorkerJob, WorkerMessage } from '../../native-models/training/worker.js';
+import { describeIssues, PredlabError } from '../errors.js';
+
+export interface TrainingSpec {
+  from: string;
+  outDir: string;
+  framesFile: string;
+  recordingsFile?: string | null;
+  options?: Partial<TrainOptions>;
+  backend?: string;
+}
+
+export interface TrainingResult {
+  step: number;
+  bestValLoss: number | null;
+  finished: boolean;
+  cancelled: boolean;
+}
+
+export interface TrainingJob extends EventEmitter {
+  on(event: 'event', listener: (e: TrainEvent) => void): this;
+  on(event: 'backend', listener: (b: { choice: string; detail: string }) => void): this;
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+  readonly done: Promise<TrainingResult>;
+}
+
+/** The worker's entry: the TypeScript source under tsx/vitest, the bundled file in the app. */
+function workerEntry(): { file: string; execArgv: string[] } {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) return { file: path.resolve(path.dirname(here), '../../native-models/training/worker-dev.mjs'), execArgv: [] };
+  return { file: path.join(path.dirname(here), 'training-worker.cjs'), execArgv: [] };
+}
+
+export function startTraining(spec: TrainingSpec): TrainingJob {
+  const parsed = trainOptionsSchema.safeParse(spec.options ?? {});
+  if (!parsed.success) throw new PredlabError('invalid-argument', `Invalid training options: ${describeIssues(parsed.error.issues)}`);
+  for (const [what, file] of [['data', spec.framesFile], ['checkpoint', spec.from]] as const)
+    if (!fs.existsSync(file)) throw new PredlabError('not-found', `The ${what} ${file} does not exist.`);
+  const control = createControl();
+  const job: WorkerJob = { from: spec.from, outDir: spec.outDir, framesFile: spec.framesFile, recordingsFile: spec.recordingsFile ?? null, options: parsed.data, ...(spec.backend ? { backend: spec.backend } : {}) };
+  const entry = workerEntry();
+  const worker = new Worker(entry.file, { workerData: { job, control }, execArgv: entry.execArgv });
+  const emitter = new EventEmitter() as TrainingJob;
+  let cancelled = false;
+  const done = new Promise<TrainingResult>((resolve, reject) => {
+    let settled = false;
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'backend') emitter.emit('backend', { choice: m.choice, detail: m.detail });
+      else if (m.type === 'event') {
+        if (m.event.type === 'done') cancelled = m.event.cancelled;
+        emitter.emit('event', m.event);
+      } else if (m.type === 'finished') {
+        settled = true;
+        resolve({ step: m.step, bestValLoss: m.bestValLoss, finished: m.finished, cancelled });
+      } else if (m.type === 'error') {
+        settled = true;
+        reject(new PredlabError('invalid-argument', m.message));
+      }
+    });
+    worker.on('error', (e) => {
+      settled = true;
+      reject(new PredlabError('internal', `The training worker failed: ${e.message}`));
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new PredlabError('internal', `The training worker stopped unexpectedly (exit code ${code}).`));
+    });
+  });
+  const set = (v: number) => {
+    Atomics.store(control, 0, v);
+    Atomics.notify(control, 0);
+  };
+  return Object.assign(emitter, {
+    pause: () => set(PAUSE),
+    resume: () => set(RUN),
+    cancel: () => set(CANCEL),
+    done: done.finally(() => void worker.terminate()),
+  });
+}
