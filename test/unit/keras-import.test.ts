@@ -1,0 +1,125 @@
+/** Import of Keras-layout PredNet weights (files written here with h5wasm), and refusal of wrong files. */
+import * as tf from '@tensorflow/tfjs-core';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../native-models/backend.js';
+import { importKerasWeights, writeKerasWeights } from '../../native-models/keras-import.js';
+import { predNetConfigSchema, type PredNetConfig } from '../../native-models/prednet/config.js';
+import { PredNet } from '../../native-models/prednet/model.js';
+import { tempDir } from '../support/db.js';
+
+const cfg: PredNetConfig = predNetConfigSchema.parse({ height: 8, width: 12, stackSizes: [3, 4, 6], rStackSizes: [3, 5, 6], aFiltSizes: [3, 3], ahatFiltSizes: [3, 3, 3], rFiltSizes: [3, 3, 3] });
+let weights: Map<string, { shape: number[]; data: Float32Array }>;
+let source: PredNet;
+let dir: string;
+
+beforeAll(async () => {
+  await initBackend();
+  dir = tempDir('predlab-keras-');
+  source = PredNet.create(cfg, 4);
+  const k = source.kerasWeights();
+  weights = new Map([...k].map(([n, t]) => [n, { shape: t.shape, data: t.dataSync() as Float32Array }]));
+  // Non-zero biases, so a bias mix-up cannot pass.
+  for (const [n, w] of weights) if (n.endsWith('bias')) w.data = w.data.map((_, i) => 0.01 * (i + 1) * (n.length % 5));
+  tf.dispose([...k.values()]);
+});
+
+async function sameOutputs(imported: Map<string, tf.Tensor>, config: PredNetConfig) {
+  const expected = PredNet.fromKeras(cfg, new Map([...weights].map(([n, w]) => [n, tf.tensor(w.data, w.shape)])));
+  const got = PredNet.fromKeras(config, imported);
+  const x = tf.randomUniform([2, 3, 8, 12, 3], 0, 1, 'float32', 7) as tf.Tensor5D;
+  const a = expected.run(x, 'prediction');
+  const b = got.run(x, 'prediction');
+  const diff = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+  tf.dispose([x, a, b]);
+  expected.dispose();
+  got.dispose();
+  return diff;
+}
+
+describe('Keras weight import', () => {
+  for (const layout of ['save_weights', 'full-model'] as const)
+    it(`reads the ${layout} layout and infers the architecture from the kernels`, async () => {
+      const file = path.join(dir, `${layout}.h5`);
+      await writeKerasWeights(file, weights, { layout });
+      const r = await importKerasWeights(file, { height: 8, width: 12 });
+      expect(r.info).toMatchObject({ layout, backend: 'tensorflow', layer: 'prednet_1' });
+      expect(r.config).toEqual(cfg);
+      expect(await sameOutputs(r.weights, r.config)).toBe(0);
+    });
+
+  it('reads Keras 1 names (layer_i_0_W, layer_i_0_b)', async () => {
+    const file = path.join(dir, 'keras1.h5');
+    await writeKerasWeights(file, weights, { keras1Names: true });
+    const r = await importKerasWeights(file, { height: 8, width: 12 });
+    expect(await sameOutputs(r.weights, r.config)).toBe(0);
+  });
+
+  it('takes the input size from the model JSON and checks the architecture against it', async () => {
+    const file = path.join(dir, 'json.h5');
+    await writeKerasWeights(file, weights);
+    const json = (stack: number[]) => ({
+      class_name: 'Model',
+      config: { layers: [{ class_name: 'InputLayer', config: { batch_input_shape: [null, 10, 8, 12, 3] } }, { class_name: 'PredNet', config: { stack_sizes: stack, R_stack_sizes: [3, 5, 6], A_filt_sizes: [3, 3], Ahat_filt_sizes: [3, 3, 3], R_filt_sizes: [3, 3, 3] } }] },
+    });
+    const good = path.join(dir, 'model.json');
+    fs.writeFileSync(good, JSON.stringify(json([3, 4, 6])));
+    const r = await importKerasWeights(file, { modelJson: good });
+    expect([r.config.height, r.config.width]).toEqual([8, 12]);
+    const bad = path.join(dir, 'other.json');
+    fs.writeFileSync(bad, JSON.stringify(json([3, 48, 96])));
+    await expect(importKerasWeights(file, { modelJson: bad })).rejects.toThrow(/model JSON says stackSizes = \[3,48,96\], the weights say \[3,4,6\]/);
+  });
+
+  it('without a size it assumes KITTI and says so', async () => {
+    const file = path.join(dir, 'nosize.h5');
+    await writeKerasWeights(file, weights);
+    const r = await importKerasWeights(file);
+    expect([r.config.height, r.config.width]).toEqual([128, 160]);
+    expect(r.info.notes.join(' ')).toMatch(/assumed KITTI 128x160/);
+    tf.dispose([...r.weights.values()]);
+  });
+
+  it('refuses Theano-trained weights', async () => {
+    const file = path.join(dir, 'theano.h5');
+    await writeKerasWeights(file, weights, { backend: 'theano' });
+    await expect(importKerasWeights(file, { height: 8, width: 12 })).rejects.toThrow(/Theano-trained weights/);
+    // Channels-first kernels (out, in, h, w) without the backend tag are recognised by their shapes.
+    const th = new Map([...weights].map(([n, w]) => {
+      if (!n.endsWith('kernel')) return [n, w];
+      const [kh, kw, ci, co] = w.shape as [number, number, number, number];
+      const t = tf.transpose(tf.tensor(w.data, w.shape), [3, 2, 0, 1]);
+      return [n, { shape: [co, ci, kh, kw], data: t.dataSync() as Float32Array }];
+    }));
+    const file2 = path.join(dir, 'theano-order.h5');
+    await writeKerasWeights(file2, th);
+    await expect(importKerasWeights(file2, { height: 8, width: 12 })).rejects.toThrow(/Theano order/);
+  });
+
+  it('refuses truncated, unrelated and non-HDF5 files, saying what they are', async () => {
+    const full = path.join(dir, 'full.h5');
+    await writeKerasWeights(full, weights);
+    const bytes = fs.readFileSync(full);
+    const truncated = path.join(dir, 'truncated.h5');
+    fs.writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    await expect(importKerasWeights(truncated, { height: 8, width: 12 })).rejects.toThrow(/truncated or damaged/);
+
+    const { default: h5 } = await import('h5wasm/node');
+    await h5.ready;
+    const other = path.join(dir, 'other.h5');
+    const f = new h5.File(other, 'w');
+    f.create_dataset({ name: 'temperature', data: new Float32Array([20, 21]), shape: [2] });
+    f.close();
+    await expect(importKerasWeights(other)).rejects.toThrow(/HDF5 file but not a Keras weights file/);
+
+    const noPredNet = path.join(dir, 'dense.h5');
+    await writeKerasWeights(noPredNet, new Map([['dense_1/kernel', { shape: [2, 2], data: new Float32Array(4) }]]), { layerName: 'dense_1' });
+    await expect(importKerasWeights(noPredNet)).rejects.toThrow(/without a PredNet layer|not a PredNet weight/);
+
+    const text = path.join(dir, 'notes.h5');
+    fs.writeFileSync(text, 'not hdf5 at all');
+    await expect(importKerasWeights(text)).rejects.toThrow(/not an HDF5 file/);
+    await expect(importKerasWeights(path.join(dir, 'missing.h5'))).rejects.toThrow(/does not exist/);
+  });
+});
