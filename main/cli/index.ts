@@ -15,13 +15,14 @@ import { simulateSession } from '../services/simulate.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { APP_VERSION } from '../version.js';
 import { CheckpointError } from '../../native-models/checkpoint.js';
+import { KerasImportError } from '../../native-models/keras-import.js';
 import { NpyError } from '../../native-models/npy.js';
 import { formatAnalysis, formatSessions } from './format.js';
 import { addModelCommands } from './model-commands.js';
 
 /** Errors caused by what the user gave us: print the message, not a stack. */
 function isUserError(e: unknown): e is Error {
-  return e instanceof PredlabError || e instanceof CheckpointError || e instanceof NpyError || e instanceof RangeError;
+  return e instanceof PredlabError || e instanceof CheckpointError || e instanceof NpyError || e instanceof KerasImportError || e instanceof RangeError;
 }
 
 const number = (name: string) => (v: string) => {

@@ -3,7 +3,9 @@ import { SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, initBackend } from '../../native-models/backend.js';
+import { importKerasWeights } from '../../native-models/keras-import.js';
 import { describeCheckpoint, loadCheckpoint, readManifest, saveCheckpoint } from '../../native-models/checkpoint.js';
 import { readNpy, writeNpy } from '../../native-models/npy.js';
 import { OUTPUT_MODES_HELP, predNetConfigSchema, PRESETS, type PresetName } from '../../native-models/prednet/config.js';
@@ -82,6 +84,28 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
       net.dispose();
       const rec = registerCheckpoint(ctx.database(), o.out);
       emit(o.json, { checkpoint: rec.path, modelId: rec.id, ...describeCheckpoint(manifest) }, `Created ${o.preset} PredNet (${rec.parameters.toLocaleString('en')} parameters) in ${rec.path} (model ${rec.id}).`);
+    });
+
+  model
+    .command('import-keras')
+    .description('import PredNet weights saved by the original Keras code (.h5)')
+    .argument('<weights.h5>', 'Keras weights (save_weights or full model file)')
+    .option('--model-json <json>', 'the model JSON saved beside the weights (input size, architecture check)')
+    .option('--height <px>', 'input height, if there is no model JSON (default 128, KITTI)', integer('--height'))
+    .option('--width <px>', 'input width, if there is no model JSON (default 160, KITTI)', integer('--width'))
+    .requiredOption('--out <dir>', 'checkpoint folder to create')
+    .option('--json', 'machine-readable output')
+    .action(async (file, o) => {
+      if (fs.existsSync(o.out) && fs.readdirSync(o.out).length > 0) throw new PredlabError('conflict', `${o.out} already exists and is not empty; choose a new folder.`);
+      await initBackend();
+      const r = await importKerasWeights(file, { ...(o.modelJson ? { modelJson: o.modelJson } : {}), ...(o.height ? { height: o.height } : {}), ...(o.width ? { width: o.width } : {}) });
+      const net = PredNet.fromKeras(r.config, r.weights);
+      tf.dispose([...r.weights.values()]);
+      const manifest = await saveCheckpoint(o.out, net, { source: { kind: 'keras-import', file: path.resolve(file), ...r.info } });
+      net.dispose();
+      const rec = registerCheckpoint(ctx.database(), o.out);
+      for (const n of r.info.notes) if (!o.json) ctx.err(`note: ${n}\n`);
+      emit(o.json, { checkpoint: rec.path, modelId: rec.id, ...describeCheckpoint(manifest) }, `Imported ${r.info.layout} weights (Keras ${r.info.kerasVersion ?? '?'}, ${r.info.backend ?? '?'} backend): ${r.config.stackSizes.length}-layer PredNet, ${rec.parameters.toLocaleString('en')} parameters, input ${r.config.height}x${r.config.width}, in ${rec.path}.`);
     });
 
   model

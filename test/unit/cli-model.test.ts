@@ -1,0 +1,128 @@
+/** The PredNet commands of the CLI on real files: init, info, train (worker thread), predict, import-keras. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { dump } from 'npyjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../main/cli/index.js';
+import { listModels } from '../../main/services/models.js';
+import { openDatabase } from '../../main/store/db.js';
+import { loadCheckpoint } from '../../native-models/checkpoint.js';
+import { writeKerasWeights } from '../../native-models/keras-import.js';
+import { readNpy } from '../../native-models/npy.js';
+import { tempDir } from '../support/db.js';
+
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err, json: () => JSON.parse(out) };
+}
+
+let dir: string;
+let db: string;
+const H = 16;
+const W = 24;
+
+beforeAll(async () => {
+  dir = tempDir('predlab-cli-model-');
+  db = path.join(dir, 'lab.sqlite');
+  const r = await cli('--db', db, 'data', 'moving-bars', '--out', path.join(dir, 'frames.npy'), '--recordings-out', path.join(dir, 'rec.npy'), '--height', String(H), '--width', String(W), '--recordings', '6', '--frames', '12', '--json');
+  expect(r.code, r.err).toBe(0);
+  const init = await cli('--db', db, 'model', 'init', '--preset', 'small', '--height', String(H), '--width', String(W), '--out', path.join(dir, 'init'), '--json');
+  expect(init.code, init.err).toBe(0);
+  // Sequences for predict: (2, 5, H, W, 3) uint8 from the frames.
+  const frames = readNpy(path.join(dir, 'frames.npy'));
+  fs.writeFileSync(path.join(dir, 'x.npy'), Buffer.from(dump(frames.data.subarray(0, 2 * 5 * H * W * 3) as Uint8Array, [2, 5, H, W, 3])));
+});
+
+describe('predlab model / train', () => {
+  it('init creates and registers a checkpoint; info describes it', async () => {
+    const info = await cli('--db', db, 'model', 'info', path.join(dir, 'init'), '--json');
+    expect(info.json()).toMatchObject({ input: `${H}x${W}x3`, layers: 4, parameters: 771_564, training: null });
+    const text = await cli('--db', db, 'model', 'info', path.join(dir, 'init'));
+    expect(text.out).toMatch(/771,564 parameters/);
+    const handle = openDatabase(db);
+    expect(listModels(handle).map((m) => m.path)).toEqual([path.join(dir, 'init')]);
+    handle.close();
+    const again = await cli('--db', db, 'model', 'init', '--out', path.join(dir, 'init'));
+    expect(again.err).toMatch(/already exists and is not empty/);
+    const odd = await cli('--db', db, 'model', 'init', '--height', '20', '--out', path.join(dir, 'odd'));
+    expect(odd.err).toMatch(/divisible by 2\^\(layers-1\) = 8/);
+  });
+
+  it('trains in a worker thread, saves best and resume states, and registers the result', async () => {
+    const out = path.join(dir, 'trained');
+    const r = await cli('--db', db, 'train', '--checkpoint', path.join(dir, 'init'), '--data', path.join(dir, 'frames.npy'), '--recordings', path.join(dir, 'rec.npy'), '--out', out, '--epochs', '2', '--samples-per-epoch', '4', '--batch-size', '2', '--nt', '5', '--val-sequences', '2', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(r.json()).toMatchObject({ step: 4, finished: true, cancelled: false, checkpoint: out });
+    expect(loadCheckpoint(out).manifest.training).toMatchObject({ dataset: { frames: 72, recordings: 6 } });
+    expect(fs.existsSync(`${out}.resume`)).toBe(true);
+    const more = await cli('--db', db, 'train', '--checkpoint', out, '--data', path.join(dir, 'frames.npy'), '--resume', '--epochs', '3', '--samples-per-epoch', '4', '--batch-size', '2', '--nt', '5', '--val-sequences', '2', '--recordings', path.join(dir, 'rec.npy'), '--json');
+    expect(more.code, more.err).toBe(0);
+    expect(more.json().step).toBe(6);
+    const handle = openDatabase(db);
+    expect(listModels(handle).find((m) => m.path === out)?.training).toBeTruthy();
+    handle.close();
+    const missing = await cli('--db', db, 'train', '--checkpoint', path.join(dir, 'init'), '--data', path.join(dir, 'nope.npy'));
+    expect(missing.err).toMatch(/does not exist/);
+  }, 120_000);
+
+  it('predict writes float32 (N,T,...) for each output mode', async () => {
+    const ck = path.join(dir, 'init');
+    const run = async (mode: string) => {
+      const out = path.join(dir, `y-${mode}.npy`);
+      const r = await cli('--db', db, 'model', 'predict', '--checkpoint', ck, '--input', path.join(dir, 'x.npy'), '--output-mode', mode, '--out', out, '--json');
+      expect(r.code, r.err).toBe(0);
+      return readNpy(out);
+    };
+    expect((await run('prediction')).shape).toEqual([2, 5, H, W, 3]);
+    const e = await run('error');
+    expect(e.shape).toEqual([2, 5, 4]);
+    expect(e.dtype).toBe('float32');
+    expect((await run('R1')).shape).toEqual([2, 5, H / 2, W / 2, 16]);
+    expect((await run('E3')).shape).toEqual([2, 5, H / 8, W / 8, 128]);
+  });
+
+  it('predict refuses wrong input with the reason', async () => {
+    const ck = path.join(dir, 'init');
+    const bad = path.join(dir, 'bad.npy');
+    fs.writeFileSync(bad, Buffer.from(dump(new Uint8Array(2 * 3 * 8 * 8 * 3), [2, 3, 8, 8, 3])));
+    const r = await cli('--db', db, 'model', 'predict', '--checkpoint', ck, '--input', bad, '--out', path.join(dir, 'o.npy'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/Input frames are 8x8x3; this model takes 16x24x3/);
+    const hot = path.join(dir, 'hot.npy');
+    fs.writeFileSync(hot, Buffer.from(dump(new Float32Array(1 * 2 * H * W * 3).fill(3), [1, 2, H, W, 3])));
+    expect((await cli('--db', db, 'model', 'predict', '--checkpoint', ck, '--input', hot, '--out', path.join(dir, 'o.npy'))).err).toMatch(/float32 input must lie in \[0, 1\]/);
+    expect((await cli('--db', db, 'model', 'predict', '--checkpoint', ck, '--input', path.join(dir, 'x.npy'), '--output-mode', 'R9', '--out', path.join(dir, 'o.npy'))).err).toMatch(/layers 0..3/);
+    const notNpy = path.join(dir, 'text.npy');
+    fs.writeFileSync(notNpy, 'hello');
+    expect((await cli('--db', db, 'model', 'predict', '--checkpoint', ck, '--input', notNpy, '--out', path.join(dir, 'o.npy'))).err).toMatch(/not a NumPy .npy file/);
+    expect(fs.existsSync(path.join(dir, 'o.npy'))).toBe(false);
+  });
+
+  it('refuses damaged checkpoints', async () => {
+    const broken = path.join(dir, 'broken');
+    fs.cpSync(path.join(dir, 'init'), broken, { recursive: true });
+    const bin = path.join(broken, 'weights.bin');
+    fs.truncateSync(bin, fs.statSync(bin).size - 100);
+    const r = await cli('--db', db, 'model', 'predict', '--checkpoint', broken, '--input', path.join(dir, 'x.npy'), '--out', path.join(dir, 'o.npy'));
+    expect(r.err).toMatch(/weights.bin is \d+ bytes; the manifest describes \d+/);
+    expect((await cli('--db', db, 'model', 'info', dir)).err).toMatch(/is not a PredLab checkpoint/);
+  });
+
+  it('import-keras makes a checkpoint that predicts exactly what the source model does', async () => {
+    const src = loadCheckpoint(path.join(dir, 'init'));
+    const keras = src.net.kerasWeights();
+    const h5 = path.join(dir, 'prednet_weights.h5');
+    await writeKerasWeights(h5, new Map([...keras].map(([n, t]) => [n, { shape: t.shape, data: t.dataSync() as Float32Array }])), { layout: 'full-model' });
+    src.net.dispose();
+    const r = await cli('--db', db, 'model', 'import-keras', h5, '--height', String(H), '--width', String(W), '--out', path.join(dir, 'imported'), '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(r.json()).toMatchObject({ parameters: 771_564, source: { kind: 'keras-import', layout: 'full-model' } });
+    for (const ck of ['init', 'imported'])
+      expect((await cli('--db', db, 'model', 'predict', '--checkpoint', path.join(dir, ck), '--input', path.join(dir, 'x.npy'), '--out', path.join(dir, `p-${ck}.npy`))).code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'p-init.npy')).equals(fs.readFileSync(path.join(dir, 'p-imported.npy')))).toBe(true);
+    const refused = await cli('--db', db, 'model', 'import-keras', path.join(dir, 'frames.npy'), '--out', path.join(dir, 'nope'));
+    expect(refused.err).toMatch(/not an HDF5 file/);
+  });
+});
