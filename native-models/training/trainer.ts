@@ -120,7 +120,8 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
       for (let s = meta.step - epoch * stepsPerEpoch; s < stepsPerEpoch; s++) {
         if (Atomics.load(control, 0) === PAUSE) {
           onEvent({ type: 'paused' });
-          while (Atomics.load(control, 0) === PAUSE) await Atomics.waitAsync(control, 0, PAUSE, 1000).value;
+          // Poll with a timer: a pending Atomics.waitAsync does not keep a worker's event loop alive.
+          while (Atomics.load(control, 0) === PAUSE) await new Promise((r) => setTimeout(r, 50));
           onEvent({ type: 'resumed' });
         }
         if (Atomics.load(control, 0) === CANCEL) {
