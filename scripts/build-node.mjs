@@ -1,11 +1,26 @@
-// Bundles the Electron main process and the preload with esbuild (the renderer is built by vite).
-// The preload must be one CommonJS file: a sandboxed preload cannot require our modules.
+// Bundles the Electron main process, the preload and the training worker with esbuild (the
+// renderer is built by vite). The preload must be one CommonJS file: a sandboxed preload cannot
+// require our modules. Native and WebAssembly packages stay in node_modules (they load files
+// next to themselves).
 import { build } from 'esbuild';
 
-const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning', external: ['electron', 'better-sqlite3'] };
+const external = ['electron', 'better-sqlite3', '@tensorflow/*', 'h5wasm', 'h5wasm/*'];
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+  external,
+  format: 'cjs',
+  // import.meta.url in CommonJS output (used to find the worker beside the bundle).
+  define: { 'import.meta.url': '__import_meta_url' },
+  banner: { js: "const __import_meta_url = require('url').pathToFileURL(__filename).href;" },
+};
 
 await Promise.all([
-  build({ ...common, entryPoints: ['main/electron/main.ts'], outfile: 'dist/main/main.cjs', format: 'cjs' }),
-  build({ ...common, entryPoints: ['preload/preload.ts'], outfile: 'dist/preload/preload.cjs', format: 'cjs' }),
+  build({ ...common, entryPoints: ['main/electron/main.ts'], outfile: 'dist/main/main.cjs' }),
+  build({ ...common, entryPoints: ['native-models/training/worker.ts'], outfile: 'dist/main/training-worker.cjs' }),
+  build({ ...common, external: ['electron'], entryPoints: ['preload/preload.ts'], outfile: 'dist/preload/preload.cjs' }),
 ]);
-console.log('built dist/main/main.cjs and dist/preload/preload.cjs');
+console.log('built dist/main/main.cjs, dist/main/training-worker.cjs and dist/preload/preload.cjs');
