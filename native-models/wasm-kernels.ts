@@ -96,11 +96,27 @@ export const wasmGradientKernels: KernelConfig[] = [
   { kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: backpropInput as KernelConfig['kernelFunc'] },
 ];
 
-/** Register (or replace) our kernels on the wasm backend. Returns their names. */
+const stock = new Map<string, KernelConfig>();
+
+/** Register (or replace) our kernels on the wasm backend, remembering the stock ones. Returns their names. */
 export function registerWasmGradientKernels(): string[] {
   for (const k of wasmGradientKernels) {
-    if (tf.getKernel(k.kernelName, 'wasm')) tf.unregisterKernel(k.kernelName, 'wasm');
+    const existing = tf.getKernel(k.kernelName, 'wasm');
+    if (existing) {
+      if (existing.kernelFunc !== k.kernelFunc && !stock.has(k.kernelName)) stock.set(k.kernelName, existing);
+      tf.unregisterKernel(k.kernelName, 'wasm');
+    }
     tf.registerKernel(k);
   }
   return wasmGradientKernels.map((k) => k.kernelName);
+}
+
+/** Put the stock wasm kernels back (the benchmark's baseline); returns which ones exist. */
+export function useStockWasmKernels(): string[] {
+  for (const k of wasmGradientKernels) {
+    tf.unregisterKernel(k.kernelName, 'wasm');
+    const original = stock.get(k.kernelName);
+    if (original) tf.registerKernel(original);
+  }
+  return [...stock.keys()];
 }
