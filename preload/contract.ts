@@ -66,6 +66,8 @@ export const schemas = {
   'export:session': z.object({ sessionId: id, format: z.enum(['csv', 'bids']) }).strict(),
   // Fullscreen goes through the main process: the window's permission handler grants the page nothing but the camera.
   'display:fullscreen': z.object({ on: z.boolean() }).strict(),
+  'models:list': z.object({}).strict(),
+  'engine:info': z.object({}).strict(),
 } as const;
 
 export type Channel = keyof typeof schemas;
@@ -140,6 +142,27 @@ export interface Results {
   'analysis:session': SessionAnalysis;
   'export:session': ExportResult;
   'display:fullscreen': { fullscreen: boolean };
+  'models:list': ModelInfo[];
+  'engine:info': EngineInfo;
+}
+
+export interface ModelInfo {
+  id: number;
+  path: string;
+  label: string;
+  parameters: number;
+  config: Record<string, unknown>;
+  source: Record<string, unknown>;
+  training: Record<string, unknown> | null;
+  registeredAt: string;
+  updatedAt: string;
+}
+
+export interface EngineInfo {
+  backend: string;
+  detail: string;
+  patchedKernels: string[];
+  skipped: { choice: string; reason: string }[];
 }
 
 /** What crosses the boundary: a result or an error a person can act on. */

@@ -8,7 +8,9 @@ import { channels, schemas, type Channel, type Envelope, type Results } from '..
 import { describeIssues, PredlabError } from '../errors.js';
 import { analyseSession } from '../services/analysis.js';
 import { exportSession } from '../services/export.js';
+import { listModels } from '../services/models.js';
 import { createParticipant, listParticipants } from '../services/participants.js';
+import { initBackend } from '../../native-models/backend.js';
 import { finishSession, getSession, listSessions, nextTrial, recordTrial, startSession } from '../services/sessions.js';
 import type { Db } from '../store/db.js';
 
@@ -44,6 +46,11 @@ export function createHandlers(deps: HandlerDeps) {
       return exportSession(db, a.sessionId, a.format, dir);
     },
     'display:fullscreen': (a) => ({ fullscreen: deps.setFullScreen ? deps.setFullScreen(a.on) : false }),
+    'models:list': () => listModels(db),
+    'engine:info': async () => {
+      const r = await initBackend();
+      return { backend: r.choice, detail: r.detail, patchedKernels: r.patchedKernels, skipped: r.skipped };
+    },
   };
 
   async function invoke(channel: unknown, rawArgs: unknown): Promise<Envelope<unknown>> {
