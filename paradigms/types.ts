@@ -58,6 +58,8 @@ export interface AnsweredTrial<S = unknown> {
   index: number;
   stimulus: S;
   response: string;
+  /** What the participant's side stored with the answer (a model observer's readout, say). */
+  extra?: Record<string, unknown> | null;
 }
 
 export interface Paradigm<P = unknown, S = unknown, A = unknown> {

@@ -78,7 +78,7 @@ export function trialRows(db: Db, sessionId: number): TrialRow[] {
 }
 
 export function answeredTrials(db: Db, sessionId: number): AnsweredTrial[] {
-  return trialRows(db, sessionId).map((t) => ({ index: t.trial_index, stimulus: JSON.parse(t.stimulus), response: t.response }));
+  return trialRows(db, sessionId).map((t) => ({ index: t.trial_index, stimulus: JSON.parse(t.stimulus), response: t.response, extra: t.extra ? JSON.parse(t.extra) : null }));
 }
 
 function requireRunning(row: SessionRow): void {
@@ -103,6 +103,8 @@ export interface RecordTrial {
   response: string;
   rtMs: number | null;
   frameTiming: FrameTiming;
+  /** Stored as JSON with the trial (e.g. a model observer's readout). */
+  extra?: Record<string, unknown> | null;
 }
 
 /** Commit one answer. Only the next trial in order is accepted, so nothing is duplicated or skipped. */
@@ -122,11 +124,12 @@ export function recordTrial(db: Db, sessionId: number, t: RecordTrial): RecordRe
     const ft = t.frameTiming;
     db.prepare(
       `INSERT INTO trials (session_id, trial_index, condition, stimulus, response, rt_ms, dropped_frames,
-         frame_count, frame_interval_mean_ms, frame_interval_sd_ms, frame_interval_max_ms, critical_frame, frame_intervals)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         frame_count, frame_interval_mean_ms, frame_interval_sd_ms, frame_interval_max_ms, critical_frame, frame_intervals, extra)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       sessionId, t.trialIndex, planned.condition, JSON.stringify(planned.stimulus), t.response, t.rtMs, ft.droppedFrames,
       ft.frameCount, ft.intervalMeanMs, ft.intervalSdMs, ft.intervalMaxMs, ft.criticalFrame, JSON.stringify(ft.intervalsMs),
+      t.extra ? JSON.stringify(t.extra) : null,
     );
     const total = paradigm.trialCount(params);
     const answered = history.length + 1;

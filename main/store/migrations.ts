@@ -84,6 +84,11 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: "per-trial details from the participant's side (e.g. a model observer's readout)",
+    sql: `ALTER TABLE trials ADD COLUMN extra TEXT;`,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

@@ -45,6 +45,7 @@ export interface TrialRow {
   frame_interval_max_ms: number | null;
   critical_frame: number | null;
   frame_intervals: string | null;
+  extra: string | null;
 }
 
 export const SESSION_SELECT = `

@@ -25,8 +25,31 @@ export interface FlashLagAnalysis {
   pseDeg: number | null;
   pseMs: number | null;
   pseMsCi: [number, number] | null;
+  /**
+   * For model observers that store their perceived offset: the offset where the perceived offset
+   * crosses zero (least-squares line perceived = a + b * offset), free of decision noise.
+   */
+  direct: { pseDeg: number; pseMs: number; slope: number; intercept: number; trials: number } | null;
   /** Why there is no fit, or what to distrust about it. */
   messages: string[];
+}
+
+/** Perceived-offset line from trials that carry `extra.perceivedOffsetDeg`. */
+function directPse(trials: AnsweredTrial<FlashLagStimulus>[], speed: number): FlashLagAnalysis['direct'] {
+  const pts = trials
+    .map((t) => [t.stimulus.offsetDeg, t.extra?.perceivedOffsetDeg] as const)
+    .filter((p): p is readonly [number, number] => typeof p[1] === 'number' && Number.isFinite(p[1]));
+  if (pts.length < 2) return null;
+  const n = pts.length;
+  const mx = pts.reduce((s, p) => s + p[0], 0) / n;
+  const my = pts.reduce((s, p) => s + p[1], 0) / n;
+  const sxx = pts.reduce((s, p) => s + (p[0] - mx) ** 2, 0);
+  if (sxx === 0) return null;
+  const slope = pts.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0) / sxx;
+  const intercept = my - slope * mx;
+  if (slope === 0) return null;
+  const pseDeg = -intercept / slope;
+  return { pseDeg, pseMs: (pseDeg / speed) * 1000, slope, intercept, trials: n };
 }
 
 export function analyseFlashLag(
@@ -56,6 +79,7 @@ export function analyseFlashLag(
     pseDeg: fit ? fit.pse : null,
     pseMs: fit ? toMs(fit.pse) : null,
     pseMsCi: fit ? [toMs(fit.ci.pse[0]), toMs(fit.ci.pse[1])] : null,
+    direct: directPse(trials, speed),
     messages,
   };
 }

@@ -1,0 +1,99 @@
+/**
+ * Next-frame predictors the observer can read out: PredNet, and two hand-built ones that
+ * validate the readout without PredNet (a per-row velocity extrapolator and copy-last-frame).
+ * All take and return (B, T, H, W, C) float32 in [0, 1]; prediction t is made from frames < t.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { PredNet } from '../prednet/model.js';
+
+export interface Shape5 {
+  batch: number;
+  T: number;
+  height: number;
+  width: number;
+  channels: number;
+}
+
+export type Predictor = { name: string; predict(frames: Float32Array, s: Shape5): Promise<Float32Array> };
+
+export function prednetPredictor(net: PredNet, name = 'PredNet'): Predictor {
+  return {
+    name,
+    async predict(frames, s) {
+      const x = tf.tensor5d(frames, [s.batch, s.T, s.height, s.width, s.channels]);
+      const y = net.run(x, 'prediction');
+      const out = (await y.data()) as Float32Array;
+      tf.dispose([x, y]);
+      return out;
+    },
+  };
+}
+
+/** Prediction t = frame t-1 (frame 0 for t = 0). */
+export const copyLastFrame: Predictor = {
+  name: 'copy last frame',
+  async predict(frames, s) {
+    const f = s.height * s.width * s.channels;
+    const out = new Float32Array(frames.length);
+    for (let b = 0; b < s.batch; b++)
+      for (let t = 0; t < s.T; t++) out.set(frames.subarray((b * s.T + Math.max(0, t - 1)) * f, (b * s.T + Math.max(0, t - 1) + 1) * f), (b * s.T + t) * f);
+    return out;
+  },
+};
+
+function median(xs: Float32Array): number {
+  return Float32Array.from(xs).sort()[xs.length >> 1]!;
+}
+
+/** Horizontal centroid of |row - background|, or null if the row is empty. */
+function rowCentroid(row: Float32Array, bg: number): number | null {
+  let m = 0;
+  let mx = 0;
+  for (let j = 0; j < row.length; j++) {
+    const w = Math.abs(row[j]! - bg);
+    if (w < 0.02) continue;
+    m += w;
+    mx += w * (j + 0.5);
+  }
+  return m > 0.1 ? mx / m : null;
+}
+
+/**
+ * Each row moves on by the horizontal shift its content made between the last two frames
+ * (zero for content that just appeared): objects in different rows keep their own velocities.
+ */
+export const velocityExtrapolator: Predictor = {
+  name: 'velocity extrapolator',
+  async predict(frames, s) {
+    const { height: H, width: W, channels: C } = s;
+    const f = H * W * C;
+    const out = new Float32Array(frames.length);
+    const row = (b: number, t: number, i: number, ch: number) => Float32Array.from({ length: W }, (_, j) => frames[(b * s.T + t) * f + (i * W + j) * C + ch]!);
+    for (let b = 0; b < s.batch; b++)
+      for (let t = 0; t < s.T; t++) {
+        if (t < 2) {
+          out.set(frames.subarray((b * s.T + Math.max(0, t - 1)) * f, (b * s.T + Math.max(0, t - 1) + 1) * f), (b * s.T + t) * f);
+          continue;
+        }
+        for (let i = 0; i < H; i++) {
+          const last = row(b, t - 1, i, 0);
+          const bg = median(last);
+          const c1 = rowCentroid(last, bg);
+          const c2 = rowCentroid(row(b, t - 2, i, 0), bg);
+          const v = c1 !== null && c2 !== null ? c1 - c2 : 0;
+          for (let ch = 0; ch < C; ch++) {
+            const src = ch === 0 ? last : row(b, t - 1, i, ch);
+            for (let j = 0; j < W; j++) {
+              // Sample the last frame at j - v (linear interpolation), background outside.
+              const x = j - v;
+              const j0 = Math.floor(x);
+              const a = x - j0;
+              const at = (k: number) => (k >= 0 && k < W ? src[k]! : bg);
+              out[(b * s.T + t) * f + (i * W + j) * C + ch] = (1 - a) * at(j0) + a * at(j0 + 1);
+            }
+          }
+        }
+      }
+    return out;
+  },
+};
