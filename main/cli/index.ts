@@ -19,6 +19,7 @@ import { KerasImportError } from '../../native-models/keras-import.js';
 import { NpyError } from '../../native-models/npy.js';
 import { formatAnalysis, formatSessions } from './format.js';
 import { addModelCommands } from './model-commands.js';
+import { addModelSessionCommands } from './model-session-commands.js';
 
 /** Errors caused by what the user gave us: print the message, not a stack. */
 function isUserError(e: unknown): e is Error {
@@ -141,6 +142,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     });
 
   addModelCommands(program, { database, emit, err: io.err, integer, number });
+  addModelSessionCommands(program, session, { database, emit, err: io.err, integer, number, collectParam });
 
   return { program, close: () => db?.close() };
 }

@@ -32,20 +32,31 @@ export interface StartSession {
   paradigmId: string;
   parameters: Record<string, unknown>;
   seed?: number | undefined;
+  /** Take exactly the trials of an existing protocol (its paradigm, parameters and seed). */
+  protocolId?: number | undefined;
   calibration: Record<string, unknown>;
   source?: string;
 }
 
+export function getProtocol(db: Db, protocolId: number): { id: number; paradigmId: string; parameters: Record<string, unknown>; seed: number } {
+  const row = db.prepare('SELECT id, paradigm_id, parameters, seed FROM protocols WHERE id = ?').get(protocolId) as { id: number; paradigm_id: string; parameters: string; seed: number } | undefined;
+  if (!row) throw new PredlabError('not-found', `No protocol with id ${protocolId}.`);
+  return { id: row.id, paradigmId: row.paradigm_id, parameters: JSON.parse(row.parameters), seed: row.seed };
+}
+
 export function startSession(db: Db, req: StartSession): SessionInfo {
+  const existing = req.protocolId !== undefined ? getProtocol(db, req.protocolId) : null;
+  if (existing && existing.paradigmId !== req.paradigmId)
+    throw new PredlabError('invalid-argument', `Protocol ${existing.id} is a ${existing.paradigmId} protocol, not ${req.paradigmId}.`);
   const paradigm = paradigmOf(req.paradigmId);
-  const parameters = validateParameters(paradigm, req.parameters);
+  const parameters = existing ? existing.parameters : validateParameters(paradigm, req.parameters);
   getParticipant(db, req.participantId);
-  const seed = req.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const seed = existing ? existing.seed : (req.seed ?? Math.floor(Math.random() * 2 ** 31));
   const id = db.transaction(() => {
-    const protocol = db.prepare('INSERT INTO protocols (paradigm_id, parameters, seed) VALUES (?, ?, ?)').run(paradigm.id, JSON.stringify(parameters), seed);
+    const protocolId = existing ? existing.id : db.prepare('INSERT INTO protocols (paradigm_id, parameters, seed) VALUES (?, ?, ?)').run(paradigm.id, JSON.stringify(parameters), seed).lastInsertRowid;
     const session = db
       .prepare("INSERT INTO sessions (participant_id, protocol_id, status, calibration, app_version, source) VALUES (?, ?, 'running', ?, ?, ?)")
-      .run(req.participantId, protocol.lastInsertRowid, JSON.stringify(req.calibration), APP_VERSION, req.source ?? 'app');
+      .run(req.participantId, protocolId, JSON.stringify(req.calibration), APP_VERSION, req.source ?? 'app');
     return Number(session.lastInsertRowid);
   })();
   return getSession(db, id);

@@ -3,7 +3,7 @@
  * velocity must show a flash-lag of one model frame of motion; copying the last frame, none.
  */
 import { describe, expect, it } from 'vitest';
-import { flashLag, flashLagParamsSchema } from '../../paradigms/flash-lag/index.js';
+import { flashLag, flashLagParamsSchema, type FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
 import type { AnsweredTrial, TrialSpec } from '../../paradigms/types.js';
 import { answerTrials, observerSettingsSchema } from '../../native-models/observer/observer.js';
 import { copyLastFrame, velocityExtrapolator, type Predictor } from '../../native-models/observer/predictors.js';
@@ -15,7 +15,7 @@ const trials: TrialSpec[] = [...Array(flashLag.trialCount(params)).keys()].map((
 
 async function observe(p: Predictor, noise = 0.1) {
   const answers = await answerTrials(flashLag, trials, p, view, observerSettingsSchema.parse({ decisionNoiseDeg: noise }));
-  const answered: AnsweredTrial[] = answers.map((a, i) => ({ index: i, stimulus: trials[i]!.stimulus, response: a.response, extra: a.extra }));
+  const answered: AnsweredTrial<FlashLagStimulus>[] = answers.map((a, i) => ({ index: i, stimulus: trials[i]!.stimulus as FlashLagStimulus, response: a.response, extra: a.extra }));
   return { answers, analysis: flashLag.analyse(params, answered, { bootstrap: 100 }) };
 }
 

@@ -1,0 +1,77 @@
+/** `predlab session run --model ...` (a model takes a protocol) and `predlab compare`. */
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { PredlabError } from '../errors.js';
+import { compareSessions, type Comparison } from '../services/compare.js';
+import { runModelSession } from '../services/model-sessions.js';
+import type { CliContext } from './model-commands.js';
+
+const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
+
+export function formatComparison(c: Comparison): string {
+  const lines = ['session  participant                          variant           speed  trials  PSE deg [95% CI]            PSE ms [95% CI]         direct PSE'];
+  for (const r of c.rows)
+    lines.push(
+      `${String(r.sessionId).padStart(7)}  ${`${r.kind}: ${r.label}`.slice(0, 36).padEnd(36)} ${r.variant.padEnd(17)} ${String(r.speedDegPerS).padStart(5)}  ${String(r.trials).padStart(6)}  ${`${f(r.pseDeg)} [${f(r.pseDegCi?.[0])}, ${f(r.pseDegCi?.[1])}]`.padEnd(27)} ${`${f(r.pseMs, 1)} [${f(r.pseMsCi?.[0], 1)}, ${f(r.pseMsCi?.[1], 1)}]`.padEnd(23)} ${r.directPseDeg === null ? '' : `${f(r.directPseDeg)} deg`}`,
+    );
+  if (c.differences.length) {
+    lines.push('', 'person - model (same variant and speed):');
+    for (const d of c.differences)
+      lines.push(`  session ${d.humanSessionId} - session ${d.modelSessionId}: ${f(d.diffDeg)} deg [${f(d.diffDegCi[0])}, ${f(d.diffDegCi[1])}], ${f(d.diffMs, 1)} ms${d.sameProtocol ? ' (same trials)' : ''}`);
+  }
+  const notes = c.rows.flatMap((r) => r.messages.map((m) => `  session ${r.sessionId}: ${m}`));
+  if (notes.length) lines.push('', 'notes:', ...notes);
+  return lines.join('\n');
+}
+
+export function addModelSessionCommands(program: Command, session: Command, ctx: CliContext & { collectParam: (v: string, acc: Record<string, unknown>) => Record<string, unknown> }): void {
+  const { emit, integer, number } = ctx;
+  session
+    .command('run')
+    .description('a PredNet checkpoint takes a protocol as a participant (same trials as a person with --protocol)')
+    .requiredOption('--model <checkpoint>', 'checkpoint folder')
+    .option('--paradigm <id>', 'paradigm id', 'flash-lag')
+    .option('--protocol <id>', "take an existing protocol's trials (e.g. a person's session)", integer('--protocol'))
+    .option('--seed <n>', 'seed of the trial list (without --protocol)', integer('--seed'))
+    .option('--param <key=value>', 'paradigm parameter (repeatable, without --protocol)', ctx.collectParam, {})
+    .option('--fov <deg>', "degrees across the model's image width", number('--fov'))
+    .option('--fps <hz>', 'model frames per second', number('--fps'))
+    .option('--noise <deg>', 'decision noise (SD, deg) added to the perceived offset', number('--noise'))
+    .option('--readout-delay <frames>', 'read the prediction this many frames after the flash onset', integer('--readout-delay'))
+    .option('--batch-size <n>', 'trials per forward pass', integer('--batch-size'))
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      if (o.protocol !== undefined && (o.seed !== undefined || Object.keys(o.param).length)) throw new PredlabError('invalid-argument', '--protocol fixes the trials; leave out --seed and --param.');
+      const observer = Object.fromEntries(Object.entries({ fovDeg: o.fov, frameRateHz: o.fps, decisionNoiseDeg: o.noise, readoutDelayFrames: o.readoutDelay, batchSize: o.batchSize }).filter(([, v]) => v !== undefined));
+      const bar = o.json ? null : new SingleBar({ format: 'model trials [{bar}] {value}/{total}', stream: process.stderr });
+      let started = false;
+      const s = await runModelSession(ctx.database(), {
+        paradigmId: o.paradigm,
+        checkpoint: o.model,
+        ...(o.protocol !== undefined ? { protocolId: o.protocol } : { parameters: o.param, seed: o.seed ?? 1 }),
+        observer,
+        onProgress: (done, total) => {
+          if (!started) bar?.start(total, 0);
+          started = true;
+          bar?.update(done);
+        },
+      });
+      bar?.stop();
+      emit(o.json, { sessionId: s.id, protocolId: s.protocol.id, trials: s.answered, status: s.status }, `Model session ${s.id}: ${s.participant.label} answered ${s.answered} trials of protocol ${s.protocol.id}. Compare with: predlab compare --sessions <person's id>,${s.id}`);
+    });
+
+  program
+    .command('compare')
+    .description('people and models side by side: PSE in deg and ms with CIs, and person - model differences')
+    .requiredOption('--sessions <ids>', 'comma-separated session ids', (v: string) => {
+      const ids = v.split(',').map((x) => Number(x.trim()));
+      if (ids.some((x) => !Number.isInteger(x) || x <= 0)) throw new PredlabError('invalid-argument', `--sessions takes ids like 3,7; got '${v}'.`);
+      return ids;
+    })
+    .option('--bootstrap <n>', 'bootstrap samples for the confidence intervals', integer('--bootstrap'), 500)
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      const c = compareSessions(ctx.database(), o.sessions, { bootstrap: o.bootstrap });
+      emit(o.json, { rows: c.rows, differences: c.differences }, formatComparison(c));
+    });
+}
