@@ -1,0 +1,107 @@
+/** Models as participants: same trials as a person, same tables, same analysis; the comparison table. */
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../main/cli/index.js';
+import { compareSessions } from '../../main/services/compare.js';
+import { exportSession } from '../../main/services/export.js';
+import { runModelSession } from '../../main/services/model-sessions.js';
+import { createParticipant } from '../../main/services/participants.js';
+import { finishSession, getSession, nextTrial, recordTrial, startSession, trialRows } from '../../main/services/sessions.js';
+import { initBackend } from '../../native-models/backend.js';
+import { saveCheckpoint } from '../../native-models/checkpoint.js';
+import { velocityExtrapolator } from '../../native-models/observer/predictors.js';
+import { predNetConfigSchema } from '../../native-models/prednet/config.js';
+import { PredNet } from '../../native-models/prednet/model.js';
+import type { FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
+import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
+
+const params = { speedDegPerS: 10, offsetsDeg: [-1.5, -0.5, 0.5, 1.5, 2.5], trialsPerOffset: 4, flashFrames: 1 };
+let checkpoint: string;
+
+beforeAll(async () => {
+  await initBackend();
+  checkpoint = path.join(tempDir(), 'tiny');
+  const net = PredNet.create(predNetConfigSchema.parse({ height: 32, width: 40, stackSizes: [3, 8], rStackSizes: [3, 8], aFiltSizes: [3], ahatFiltSizes: [3, 3], rFiltSizes: [3, 3] }), 2);
+  await saveCheckpoint(checkpoint, net, { source: { kind: 'init' } });
+  net.dispose();
+});
+
+/** A person who sees the flash ahead when it leads by more than 0.4 deg. */
+function personSession(db: ReturnType<typeof tempDb>['db']) {
+  const p = createParticipant(db, { kind: 'human', label: 'P01' });
+  const s = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: params, seed: 9, calibration: CALIBRATION });
+  for (let t = nextTrial(db, s.id); t; t = nextTrial(db, s.id)) {
+    const st = t.stimulus as unknown as FlashLagStimulus;
+    recordTrial(db, s.id, { trialIndex: t.index, response: (st.offsetDeg > 0.4) === (st.direction === 1) ? 'right' : 'left', rtMs: 400, frameTiming: FRAME_TIMING });
+  }
+  return finishSession(db, s.id, 'complete');
+}
+
+describe('model sessions', () => {
+  it('a PredNet checkpoint takes the very protocol a person took; trials land in the same table', async () => {
+    const { db, dir } = tempDb();
+    const person = personSession(db);
+    const model = await runModelSession(db, { paradigmId: 'flash-lag', checkpoint, protocolId: person.protocol.id, observer: { fovDeg: 20, frameRateHz: 10 } });
+    expect(model).toMatchObject({ status: 'complete', answered: 20, source: 'model', participant: { kind: 'model' }, protocol: { id: person.protocol.id, seed: 9 } });
+    expect(model.participant.details).toMatchObject({ type: 'prednet', checkpoint, backend: 'wasm', observer: { fovDeg: 20, frameRateHz: 10 } });
+    const humanRows = trialRows(db, person.id);
+    const modelRows = trialRows(db, model.id);
+    expect(modelRows.map((r) => r.stimulus)).toEqual(humanRows.map((r) => r.stimulus));
+    for (const r of modelRows) {
+      expect(['left', 'right']).toContain(r.response);
+      expect(JSON.parse(r.extra!)).toHaveProperty('readoutFrame');
+      expect(r.frame_interval_mean_ms).toBe(100);
+    }
+    // The exports work unchanged and say which rows are the model's.
+    const e = exportSession(db, model.id, 'csv', path.join(dir, 'export'));
+    expect(e.rows).toBe(20);
+  }, 60_000);
+
+  it('with a velocity-extrapolating observer the comparison shows the expected PSEs and the difference', async () => {
+    const { db } = tempDb();
+    const person = personSession(db);
+    const model = await runModelSession(db, { paradigmId: 'flash-lag', protocolId: person.protocol.id, predictor: { predictor: velocityExtrapolator, width: 80, height: 64, channels: 3, label: 'velocity extrapolator' }, observer: { decisionNoiseDeg: 0.3 } });
+    const c = compareSessions(db, [person.id, model.id], { bootstrap: 100 });
+    const [h, m] = c.rows;
+    expect(h).toMatchObject({ kind: 'human', label: 'P01', variant: 'continuous', speedDegPerS: 10 });
+    expect(m).toMatchObject({ kind: 'model', label: 'velocity extrapolator' });
+    expect(m!.directPseDeg!).toBeGreaterThan(0.8);
+    expect(m!.directPseDeg!).toBeLessThan(1.2);
+    expect(c.differences).toHaveLength(1);
+    const d = c.differences[0]!;
+    expect(d).toMatchObject({ humanSessionId: person.id, modelSessionId: model.id, sameProtocol: true });
+    expect(d.diffDeg).toBeCloseTo(h!.pseDeg! - m!.pseDeg!, 9);
+    expect(d.diffMs).toBeCloseTo(d.diffDeg * 100, 9);
+    expect(d.diffDegCi[0]).toBeLessThanOrEqual(d.diffDeg);
+    expect(d.diffDegCi[1]).toBeGreaterThanOrEqual(d.diffDeg);
+  }, 60_000);
+
+  it('the CLI runs a model on a protocol and prints the comparison', async () => {
+    const { file, db } = tempDb();
+    const person = personSession(db);
+    db.close();
+    let out = '';
+    let err = '';
+    const io = { out: (s: string) => (out += s), err: (s: string) => (err += s) };
+    expect(await runCli(['--db', file, 'session', 'run', '--model', checkpoint, '--protocol', String(person.protocol.id), '--json'], io), err).toBe(0);
+    const { sessionId } = JSON.parse(out);
+    out = '';
+    expect(await runCli(['--db', file, 'compare', '--sessions', `${person.id},${sessionId}`, '--bootstrap', '50', '--json'], io), err).toBe(0);
+    const c = JSON.parse(out);
+    expect(c.rows.map((r: { kind: string }) => r.kind)).toEqual(['human', 'model']);
+    out = '';
+    expect(await runCli(['--db', file, 'compare', '--sessions', `${person.id},${sessionId}`, '--bootstrap', '50'], io)).toBe(0);
+    expect(out).toMatch(/PSE deg/);
+    err = '';
+    expect(await runCli(['--db', file, 'session', 'run', '--model', path.join(tempDir(), 'nothing'), '--seed', '1'], io)).toBe(1);
+    expect(err).toMatch(/No checkpoint at/);
+    expect(await runCli(['--db', file, 'compare', '--sessions', '1,x'], io)).not.toBe(0);
+  }, 60_000);
+
+  it('refuses a protocol of another paradigm, unknown protocols and bad observer settings', async () => {
+    const { db } = tempDb();
+    await expect(runModelSession(db, { paradigmId: 'flash-lag', checkpoint, protocolId: 99 })).rejects.toThrow(/No protocol with id 99/);
+    await expect(runModelSession(db, { paradigmId: 'flash-lag', checkpoint, observer: { fovDeg: -1 } })).rejects.toThrow(/fovDeg/);
+    expect(() => getSession(db, 1)).toThrow(/No session/);
+  });
+});
