@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { FlashLagAnalysis } from '../paradigms/flash-lag/analysis.js';
 import type { ResponseOption } from '../paradigms/types.js';
 
+
 const id = z.number().int().positive();
 const json = z.record(z.string(), z.unknown());
 
@@ -67,6 +68,19 @@ export const schemas = {
   // Fullscreen goes through the main process: the window's permission handler grants the page nothing but the camera.
   'display:fullscreen': z.object({ on: z.boolean() }).strict(),
   'models:list': z.object({}).strict(),
+  'models:run-session': z
+    .object({
+      modelId: id,
+      protocolId: id,
+      observer: z
+        .object({ fovDeg: z.number().positive().max(180), frameRateHz: z.number().positive().max(240), decisionNoiseDeg: z.number().nonnegative().max(10), readoutDelayFrames: z.number().int().min(0).max(100) })
+        .partial()
+        .strict()
+        .optional(),
+    })
+    .strict(),
+  'models:inspect-trial': z.object({ sessionId: id, trialIndex: z.number().int().nonnegative() }).strict(),
+  'compare:sessions': z.object({ sessionIds: z.array(id).min(1).max(20), bootstrap: z.number().int().min(0).max(5000).optional() }).strict(),
   'engine:info': z.object({}).strict(),
 } as const;
 
@@ -143,6 +157,9 @@ export interface Results {
   'export:session': ExportResult;
   'display:fullscreen': { fullscreen: boolean };
   'models:list': ModelInfo[];
+  'models:run-session': SessionInfo;
+  'models:inspect-trial': TrialFilmstrip;
+  'compare:sessions': Comparison;
   'engine:info': EngineInfo;
 }
 
@@ -167,3 +184,55 @@ export interface EngineInfo {
 
 /** What crosses the boundary: a result or an error a person can act on. */
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+
+export interface ComparisonRow {
+  sessionId: number;
+  protocolId: number;
+  kind: 'human' | 'model';
+  label: string;
+  variant: string;
+  speedDegPerS: number;
+  trials: number;
+  pseDeg: number | null;
+  pseDegCi: [number, number] | null;
+  pseMs: number | null;
+  pseMsCi: [number, number] | null;
+  /** Models only: where the noise-free perceived offset crosses zero. */
+  directPseDeg: number | null;
+  messages: string[];
+}
+
+export interface ComparisonDifference {
+  humanSessionId: number;
+  modelSessionId: number;
+  variant: string;
+  speedDegPerS: number;
+  sameProtocol: boolean;
+  /** Person minus model. */
+  diffDeg: number;
+  diffMs: number;
+  /** Approximate 95 % interval: the two CI half-widths combined in quadrature (independent sessions). */
+  diffDegCi: [number, number];
+  diffMsCi: [number, number];
+}
+
+export interface Comparison {
+  rows: ComparisonRow[];
+  differences: ComparisonDifference[];
+  analyses: SessionAnalysis[];
+}
+
+/** The trial inspector: what a model saw and predicted on one stored trial. */
+export interface TrialFilmstrip {
+  width: number;
+  height: number;
+  frames: number;
+  frameRateHz: number;
+  criticalFrame: number | null;
+  readoutFrame: number | null;
+  /** Each: `frames` grey images of width x height, 8-bit, concatenated, base64. */
+  stimulus: string;
+  prediction: string;
+  error: string;
+  extra: Record<string, unknown> | null;
+}

@@ -2,7 +2,8 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { PredlabError } from '../errors.js';
-import { compareSessions, type Comparison } from '../services/compare.js';
+import type { Comparison } from '../../preload/contract.js';
+import { compareSessions } from '../services/compare.js';
 import { runModelSession } from '../services/model-sessions.js';
 import type { CliContext } from './model-commands.js';
 

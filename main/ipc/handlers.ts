@@ -11,7 +11,10 @@ import { exportSession } from '../services/export.js';
 import { listModels } from '../services/models.js';
 import { createParticipant, listParticipants } from '../services/participants.js';
 import { initBackend } from '../../native-models/backend.js';
-import { finishSession, getSession, listSessions, nextTrial, recordTrial, startSession } from '../services/sessions.js';
+import { finishSession, getProtocol, getSession, listSessions, nextTrial, recordTrial, startSession } from '../services/sessions.js';
+import { compareSessions } from '../services/compare.js';
+import { inspectModelTrial } from '../services/inspect.js';
+import { runModelSession } from '../services/model-sessions.js';
 import type { Db } from '../store/db.js';
 
 export interface HandlerDeps {
@@ -47,6 +50,13 @@ export function createHandlers(deps: HandlerDeps) {
     },
     'display:fullscreen': (a) => ({ fullscreen: deps.setFullScreen ? deps.setFullScreen(a.on) : false }),
     'models:list': () => listModels(db),
+    'models:run-session': (a) => {
+      const model = listModels(db).find((m) => m.id === a.modelId);
+      if (!model) throw new PredlabError('not-found', `No model with id ${a.modelId}.`);
+      return runModelSession(db, { paradigmId: getProtocol(db, a.protocolId).paradigmId, checkpoint: model.path, protocolId: a.protocolId, observer: a.observer ?? {} });
+    },
+    'models:inspect-trial': (a) => inspectModelTrial(db, a.sessionId, a.trialIndex),
+    'compare:sessions': (a) => compareSessions(db, a.sessionIds, { bootstrap: a.bootstrap ?? 500 }),
     'engine:info': async () => {
       const r = await initBackend();
       return { backend: r.choice, detail: r.detail, patchedKernels: r.patchedKernels, skipped: r.skipped };

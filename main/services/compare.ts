@@ -2,48 +2,11 @@
  * People and models side by side: each session's fit (PSE in deg and ms with CIs), grouped by
  * variant and speed, and person-minus-model differences for sessions of the same condition.
  */
-import type { SessionAnalysis } from '../../preload/contract.js';
+import type { Comparison, ComparisonDifference, ComparisonRow, SessionAnalysis } from '../../preload/contract.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { analyseSession } from './analysis.js';
 import { getSession } from './sessions.js';
-
-export interface ComparisonRow {
-  sessionId: number;
-  protocolId: number;
-  kind: 'human' | 'model';
-  label: string;
-  variant: string;
-  speedDegPerS: number;
-  trials: number;
-  pseDeg: number | null;
-  pseDegCi: [number, number] | null;
-  pseMs: number | null;
-  pseMsCi: [number, number] | null;
-  /** Models only: where the noise-free perceived offset crosses zero. */
-  directPseDeg: number | null;
-  messages: string[];
-}
-
-export interface ComparisonDifference {
-  humanSessionId: number;
-  modelSessionId: number;
-  variant: string;
-  speedDegPerS: number;
-  sameProtocol: boolean;
-  /** Person minus model. */
-  diffDeg: number;
-  diffMs: number;
-  /** Approximate 95 % interval: the two CI half-widths combined in quadrature (independent sessions). */
-  diffDegCi: [number, number];
-  diffMsCi: [number, number];
-}
-
-export interface Comparison {
-  rows: ComparisonRow[];
-  differences: ComparisonDifference[];
-  analyses: SessionAnalysis[];
-}
 
 export function compareSessions(db: Db, sessionIds: number[], options: { bootstrap?: number } = {}): Comparison {
   if (sessionIds.length === 0) throw new PredlabError('invalid-argument', 'Choose at least one session to compare.');

@@ -1,0 +1,63 @@
+/**
+ * The trial inspector: what a model saw and predicted on one stored trial, as grey filmstrips
+ * (stimulus frames, predicted frames, |prediction - frame| error maps), 8-bit, base64.
+ */
+import { loadCheckpoint } from '../../native-models/checkpoint.js';
+import { observerSettingsSchema } from '../../native-models/observer/observer.js';
+import { prednetPredictor } from '../../native-models/observer/predictors.js';
+import { rasterizeTrial } from '../../native-models/raster/scene.js';
+import type { TrialFilmstrip } from '../../preload/contract.js';
+import { PredlabError } from '../errors.js';
+import type { Db } from '../store/db.js';
+import { getSession, paradigmOf, trialRows } from './sessions.js';
+
+const grey = (data: Float32Array, channels: number, scale = 1) => {
+  const out = Buffer.alloc(data.length / channels);
+  for (let i = 0; i < out.length; i++) {
+    let s = 0;
+    for (let c = 0; c < channels; c++) s += data[i * channels + c]!;
+    out[i] = Math.round(Math.min(1, Math.max(0, (s / channels) * scale)) * 255);
+  }
+  return out.toString('base64');
+};
+
+export async function inspectModelTrial(db: Db, sessionId: number, trialIndex: number): Promise<TrialFilmstrip> {
+  const s = getSession(db, sessionId);
+  const details = s.participant.details as { type?: string; checkpoint?: string; observer?: unknown };
+  if (s.participant.kind !== 'model' || details.type !== 'prednet' || !details.checkpoint)
+    throw new PredlabError('invalid-argument', `Session ${sessionId} was not taken by a PredNet checkpoint; the inspector shows what a model saw and predicted.`);
+  const row = trialRows(db, sessionId).find((t) => t.trial_index === trialIndex);
+  if (!row) throw new PredlabError('not-found', `Session ${sessionId} has no answered trial ${trialIndex}.`);
+  const settings = observerSettingsSchema.parse(details.observer ?? {});
+  const paradigm = paradigmOf(s.protocol.paradigmId);
+  let loaded;
+  try {
+    loaded = loadCheckpoint(details.checkpoint);
+  } catch (e) {
+    throw new PredlabError('not-found', `The session's model is no longer readable: ${(e as Error).message}`);
+  }
+  try {
+    const c = loaded.net.config;
+    const view = { width: c.width, height: c.height, channels: c.stackSizes[0]!, fovDeg: settings.fovDeg, frameRateHz: settings.frameRateHz };
+    const stimulus = JSON.parse(row.stimulus);
+    const { frames, count, timing } = rasterizeTrial(paradigm, stimulus, view);
+    const pred = await prednetPredictor(loaded.net).predict(frames, { batch: 1, T: count, height: view.height, width: view.width, channels: view.channels });
+    const err = pred.map((v, i) => Math.abs(v - frames[i]!));
+    const extra = row.extra ? (JSON.parse(row.extra) as Record<string, unknown>) : null;
+    return {
+      width: view.width,
+      height: view.height,
+      frames: count,
+      frameRateHz: settings.frameRateHz,
+      criticalFrame: paradigm.criticalFrame(stimulus, timing),
+      readoutFrame: typeof extra?.readoutFrame === 'number' ? extra.readoutFrame : null,
+      stimulus: grey(frames, view.channels),
+      prediction: grey(pred, view.channels),
+      // Errors are small: shown x4 so they are visible.
+      error: grey(err, view.channels, 4),
+      extra,
+    };
+  } finally {
+    loaded.net.dispose();
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * A person takes a short flash-lag session in the app; a PredNet checkpoint takes the same
+ * protocol from the Compare page; both curves, the table and the inspector appear.
+ */
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerCheckpoint } from '../../main/services/models.js';
+import { getSession, listSessions, nextTrial, trialRows } from '../../main/services/sessions.js';
+import { initBackend } from '../../native-models/backend.js';
+import { saveCheckpoint } from '../../native-models/checkpoint.js';
+import { predNetConfigSchema } from '../../native-models/prednet/config.js';
+import { PredNet } from '../../native-models/prednet/model.js';
+import type { FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
+import { openApp, type AppHarness } from '../support/app.js';
+import { CALIBRATION, tempDir } from '../support/db.js';
+
+let app: AppHarness;
+beforeAll(async () => {
+  app = await openApp({ calibration: CALIBRATION });
+  await initBackend();
+  const dir = path.join(tempDir(), 'tiny-prednet');
+  const net = PredNet.create(predNetConfigSchema.parse({ height: 32, width: 40, stackSizes: [3, 8], rStackSizes: [3, 8], aFiltSizes: [3], ahatFiltSizes: [3, 3], rFiltSizes: [3, 3] }), 3);
+  await saveCheckpoint(dir, net, { source: { kind: 'init' } });
+  net.dispose();
+  registerCheckpoint(app.db, dir);
+});
+afterAll(async () => app?.close());
+
+async function personSession(page: Page) {
+  await page.getByTestId('nav-run').click();
+  await page.getByTestId('participant-label').fill('P07');
+  await page.getByTestId('param-speed').fill('40');
+  await page.getByTestId('param-travel').fill('8');
+  await page.getByTestId('param-offsets').fill('-1, 0, 1');
+  await page.getByTestId('param-trials').fill('2');
+  await page.getByTestId('run-start').click();
+  await page.getByTestId('instructions').waitFor();
+  await page.keyboard.press('Space');
+  for (let i = 0; i < 6; i++) {
+    await page.getByTestId('prompt').waitFor();
+    const s = nextTrial(app.db, 1)!.stimulus as unknown as FlashLagStimulus;
+    await page.keyboard.press((s.offsetDeg > 0.5) === (s.direction === 1) ? 'ArrowRight' : 'ArrowLeft');
+    await expect.poll(() => trialRows(app.db, 1).length).toBe(i + 1);
+  }
+  await page.getByTestId('end-message').waitFor();
+}
+
+describe('Compare view', () => {
+  it('runs the model on the person\'s protocol and shows both curves, the table and the filmstrips', async () => {
+    const { page, db } = app;
+    await personSession(page);
+    await page.getByTestId('nav-compare').click();
+    await page.getByTestId('run-protocol').selectOption('1');
+    await page.getByTestId('run-model').selectOption('1');
+    await page.getByTestId('run-model-go').click();
+    await page.getByTestId('comparison').waitFor({ timeout: 60_000 });
+    const sessions = listSessions(db);
+    expect(sessions.map((s) => s.participant.kind)).toEqual(['human', 'model']);
+    expect(getSession(db, 2)).toMatchObject({ status: 'complete', answered: 6, protocol: { id: 1 } });
+    const table = await page.getByTestId('compare-table').textContent();
+    expect(table).toMatch(/human: P07/);
+    expect(table).toMatch(/model: PredNet tiny-prednet/);
+    expect(await page.getByTestId('compare-differences').textContent()).toMatch(/#1.*#2 \(same trials\)/s);
+    expect(await page.locator('[data-testid=compare-plot] svg path').count()).toBeGreaterThanOrEqual(2);
+    await page.screenshot({ path: path.join(tempDir(), 'compare.png'), fullPage: true });
+
+    await page.getByTestId('inspect-session').selectOption('2');
+    await page.getByTestId('inspect-trial').fill('3');
+    await page.getByTestId('inspect-go').click();
+    await page.getByTestId('filmstrip').waitFor();
+    const frames = await page.locator('[data-testid=filmstrip] canvas').count();
+    expect(frames).toBe(3 * trialRows(db, 2)[3]!.frame_count!);
+  });
+});
