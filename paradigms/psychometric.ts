@@ -190,6 +190,16 @@ export function fitPsychometric(levels: Level[], options: FitOptions = {}): Psyc
     warnings.push(`The curve does not explain the data (deviance ${dev.toFixed(2)}, bootstrap p = ${devianceP.toFixed(3)}).`);
   const allSame = used.every((l) => l.k === 0) || used.every((l) => l.k === l.n);
   if (allSame) warnings.push('Every answer was the same; the PSE is not determined.');
+  // Perfectly separated answers (all "no" up to one level, all "yes" from the next): the data only
+  // say the PSE lies between those two levels, whatever the optimiser returns inside the gap.
+  const sorted = used.slice().sort((p, q) => p.x - q.x);
+  const split = sorted.findIndex((l) => l.k > 0);
+  const separated = !allSame && split > 0 && sorted.slice(0, split).every((l) => l.k === 0) && sorted.slice(split).every((l) => l.k === l.n);
+  let pseCi = ci(boot.pse);
+  if (separated) {
+    pseCi = [sorted[split - 1]!.x, sorted[split]!.x];
+    warnings.push(`The answers switch completely between ${sorted[split - 1]!.x} and ${sorted[split]!.x}: the PSE lies somewhere in between and the slope is not determined; test offsets in that range.`);
+  }
   return {
     pse: point.pse,
     sigma: point.sigma,
@@ -199,7 +209,7 @@ export function fitPsychometric(levels: Level[], options: FitOptions = {}): Psyc
     logLikelihood: -point.nll,
     deviance: dev,
     devianceP,
-    ci: { pse: ci(boot.pse), sigma: ci(boot.sigma), slope: ci(boot.slope) },
+    ci: { pse: pseCi, sigma: ci(boot.sigma), slope: ci(boot.slope) },
     ciLevel,
     bootstrapSamples: B,
     levels: used,

@@ -23,7 +23,27 @@ function presenterOn(width: number, height: number, pxPerDeg: number): StimulusP
   return new StimulusPresenter(canvas, pxPerDeg);
 }
 
+/** Box-filter a grey image down by an integer factor (anti-aliasing by supersampling). */
+function downsample(img: { width: number; height: number; grey: number[] }, f: number) {
+  const w = img.width / f;
+  const h = img.height / f;
+  const grey: number[] = [];
+  for (let i = 0; i < h; i++)
+    for (let j = 0; j < w; j++) {
+      let s = 0;
+      for (let a = 0; a < f; a++) for (let b = 0; b < f; b++) s += img.grey[(i * f + a) * img.width + j * f + b]!;
+      grey.push(s / (f * f));
+    }
+  return { width: w, height: h, grey };
+}
+
 Object.assign(window, {
+  /** The scene at width x height, drawn `factor` times larger and averaged down. */
+  drawSceneSupersampled(scene: Scene, width: number, height: number, pxPerDeg: number, factor: number) {
+    const p = presenterOn(width * factor, height * factor, pxPerDeg * factor);
+    p.draw(scene);
+    return downsample({ width: p.canvas.width, height: p.canvas.height, grey: grab(p.canvas) }, factor);
+  },
   drawScene(scene: Scene, width: number, height: number, pxPerDeg: number) {
     const p = presenterOn(width, height, pxPerDeg);
     p.draw(scene);

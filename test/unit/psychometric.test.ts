@@ -50,6 +50,14 @@ describe('psychometric fit', () => {
     expect(same.warnings.join(' ')).toMatch(/Every answer was the same/);
   });
 
+  it('perfectly separated answers give the step between two levels as the PSE interval', () => {
+    const fit = fitPsychometric([{ x: -1, n: 2, k: 0 }, { x: 0, n: 2, k: 0 }, { x: 1, n: 2, k: 2 }], { bootstrap: 50 });
+    expect(fit.ci.pse).toEqual([0, 1]);
+    expect(fit.pse).toBeGreaterThanOrEqual(0);
+    expect(fit.pse).toBeLessThanOrEqual(1);
+    expect(fit.warnings.join(' ')).toMatch(/switch completely between 0 and 1/);
+  });
+
   it('groups binary answers into levels', () => {
     expect(toLevels([{ x: 1, positive: true }, { x: 0, positive: false }, { x: 1, positive: false }])).toEqual([
       { x: 0, n: 1, k: 0 },
