@@ -5,6 +5,7 @@
  *  2. Trial-commit latency (one answer = one transaction) with synchronous=FULL (what sessions
  *     use) and NORMAL, as a ratio.
  *  3. Time to fit a 140-trial session with 500 bootstrap samples.
+ *  4. Model trials per second (PredNet small and kitti as flash-lag participants).
  * Options: --seconds N (presentation length, default 60), --commits N (default 300).
  */
 import { parseArgs } from 'node:util';
@@ -15,6 +16,12 @@ import { createParticipant } from '../main/services/participants.js';
 import { nextTrial, recordTrial, startSession } from '../main/services/sessions.js';
 import { simulateSession } from '../main/services/simulate.js';
 import { openDatabase } from '../main/store/db.js';
+import { initBackend } from '../native-models/backend.js';
+import { answerTrials, observerSettingsSchema } from '../native-models/observer/observer.js';
+import { prednetPredictor } from '../native-models/observer/predictors.js';
+import { PRESETS } from '../native-models/prednet/config.js';
+import { PredNet } from '../native-models/prednet/model.js';
+import { flashLag } from '../paradigms/flash-lag/index.js';
 import { openApp } from '../test/support/app.js';
 import { CALIBRATION, FRAME_TIMING, tempDir } from '../test/support/db.js';
 
@@ -84,4 +91,18 @@ console.log(`   synchronous=NORMAL mean ${f(normal.mean)} ms  median ${f(normal.
 console.log(`   FULL / NORMAL (mean): ${f(full.mean / normal.mean, 2)}x; FULL p95 as share of a 16.7 ms frame: ${f((100 * full.p95) / (1000 / 60), 1)} %\n`);
 
 console.log('3. Analysis: 140 trials, cumulative Gaussian + guess/lapse, 500 bootstrap samples');
-console.log(`   ${f(fitTime(), 0)} ms`);
+console.log(`   ${f(fitTime(), 0)} ms\n`);
+
+console.log('4. Model trials per second (flash-lag defaults: 1.6 s trials at 10 model frames/s = 16 frames; batch 8)');
+await initBackend();
+for (const [preset, n] of [['small', 16], ['kitti', 4]] as const) {
+  const net = PredNet.create(PRESETS[preset], 1);
+  const params = flashLag.parameterSchema.parse({});
+  const trials = [...Array(n).keys()].map((i) => flashLag.planTrial(params, 1, i, [])!);
+  const view = { width: net.config.width, height: net.config.height, channels: 3, fovDeg: 20, frameRateHz: 10 };
+  const t0 = performance.now();
+  await answerTrials(flashLag, trials, prednetPredictor(net), view, observerSettingsSchema.parse({}));
+  const s = (performance.now() - t0) / 1000;
+  console.log(`   ${preset.padEnd(5)} ${f(n / s, 2)} trials/s (${n} trials in ${f(s, 1)} s, rasterizing included)`);
+  net.dispose();
+}
