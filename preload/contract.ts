@@ -48,6 +48,8 @@ export const schemas = {
       parameters: json,
       seed: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1).optional(),
       calibration: calibrationSchema,
+      /** A model that takes the same trials in the background while the person is tested. */
+      companionModelId: id.optional(),
     })
     .strict(),
   'sessions:next': z.object({ sessionId: id }).strict(),
@@ -80,6 +82,7 @@ export const schemas = {
     })
     .strict(),
   'models:inspect-trial': z.object({ sessionId: id, trialIndex: z.number().int().nonnegative() }).strict(),
+  'models:jobs': z.object({}).strict(),
   'compare:sessions': z.object({ sessionIds: z.array(id).min(1).max(20), bootstrap: z.number().int().min(0).max(5000).optional() }).strict(),
   'engine:info': z.object({}).strict(),
 } as const;
@@ -160,6 +163,7 @@ export interface Results {
   'models:run-session': SessionInfo;
   'models:inspect-trial': TrialFilmstrip;
   'compare:sessions': Comparison;
+  'models:jobs': ModelJob[];
   'engine:info': EngineInfo;
 }
 
@@ -235,4 +239,16 @@ export interface TrialFilmstrip {
   prediction: string;
   error: string;
   extra: Record<string, unknown> | null;
+}
+
+/** A model taking a protocol in the background. */
+export interface ModelJob {
+  id: number;
+  label: string;
+  protocolId: number | null;
+  state: 'running' | 'done' | 'error';
+  done: number;
+  total: number;
+  sessionId: number | null;
+  error: string | null;
 }

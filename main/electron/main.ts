@@ -7,6 +7,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { channels } from '../../preload/contract.js';
 import { createHandlers } from '../ipc/handlers.js';
+import { registerDefaultModel } from '../services/default-model.js';
+import { ModelJobs } from '../services/model-jobs.js';
 import { openDatabase } from '../store/db.js';
 import { CSP, isAllowedPermission } from './security.js';
 
@@ -69,9 +71,12 @@ app.whenReady().then(async () => {
   ses.setPermissionRequestHandler((_wc, permission, callback, details) => callback(isAllowedPermission(permission, (details as { mediaTypes?: string[] }).mediaTypes)));
   ses.setPermissionCheckHandler((_wc, permission) => isAllowedPermission(permission, ['video']));
 
-  const db = openDatabase(path.join(app.getPath('userData'), 'predlab.sqlite'), { nativeBinding: nativeBinding() });
+  const dbFile = path.join(app.getPath('userData'), 'predlab.sqlite');
+  const db = openDatabase(dbFile, { nativeBinding: nativeBinding() });
+  registerDefaultModel(db, root);
   const { invoke } = createHandlers({
     db,
+    modelJobs: new ModelJobs(dbFile, nativeBinding()),
     chooseExportDir: async (suggestedName) => {
       const win = BrowserWindow.getFocusedWindow();
       const options = { title: 'Export to folder', defaultPath: path.join(app.getPath('documents'), suggestedName), properties: ['openDirectory', 'createDirectory'] as const };

@@ -14,6 +14,7 @@ import { initBackend } from '../../native-models/backend.js';
 import { finishSession, getProtocol, getSession, listSessions, nextTrial, recordTrial, startSession } from '../services/sessions.js';
 import { compareSessions } from '../services/compare.js';
 import { inspectModelTrial } from '../services/inspect.js';
+import type { ModelJobs } from '../services/model-jobs.js';
 import { runModelSession } from '../services/model-sessions.js';
 import type { Db } from '../store/db.js';
 
@@ -21,6 +22,8 @@ export interface HandlerDeps {
   db: Db;
   /** Asks where to export (a folder dialog in the app); null if the user cancelled. */
   chooseExportDir: (suggestedName: string) => Promise<string | null>;
+  /** Background model sessions (absent: the companion option is refused). */
+  modelJobs?: ModelJobs;
   /** Puts the app window in or out of fullscreen (absent where there is no window). */
   setFullScreen?: (on: boolean) => boolean;
   log?: (message: string) => void;
@@ -35,7 +38,15 @@ export function createHandlers(deps: HandlerDeps) {
       Object.values(paradigms).map((p) => ({ id: p.id, name: p.name, description: p.description, instructions: p.instructions, responses: p.responses, defaults: p.defaults as Record<string, unknown> })),
     'participants:create': (a) => createParticipant(db, a),
     'participants:list': () => listParticipants(db),
-    'sessions:start': (a) => startSession(db, { ...a, source: 'app' }),
+    'sessions:start': (a) => {
+      const { companionModelId, ...req } = a;
+      const model = companionModelId !== undefined ? listModels(db).find((m) => m.id === companionModelId) : undefined;
+      if (companionModelId !== undefined && !model) throw new PredlabError('not-found', `No model with id ${companionModelId}.`);
+      if (model && !deps.modelJobs) throw new PredlabError('unavailable', 'Background model sessions are not available here.');
+      const session = startSession(db, { ...req, source: 'app' });
+      if (model) deps.modelJobs!.start({ paradigmId: session.protocol.paradigmId, checkpoint: model.path, protocolId: session.protocol.id }, `${model.label} with session ${session.id}`);
+      return session;
+    },
     'sessions:next': (a) => nextTrial(db, a.sessionId),
     'sessions:record': (a) => recordTrial(db, a.sessionId, a),
     'sessions:finish': (a) => finishSession(db, a.sessionId, a.status),
@@ -55,6 +66,7 @@ export function createHandlers(deps: HandlerDeps) {
       if (!model) throw new PredlabError('not-found', `No model with id ${a.modelId}.`);
       return runModelSession(db, { paradigmId: getProtocol(db, a.protocolId).paradigmId, checkpoint: model.path, protocolId: a.protocolId, observer: a.observer ?? {} });
     },
+    'models:jobs': () => deps.modelJobs?.list() ?? [],
     'models:inspect-trial': (a) => inspectModelTrial(db, a.sessionId, a.trialIndex),
     'compare:sessions': (a) => compareSessions(db, a.sessionIds, { bootstrap: a.bootstrap ?? 500 }),
     'engine:info': async () => {

@@ -4,12 +4,11 @@
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CANCEL, createControl, PAUSE, RUN, trainOptionsSchema, type TrainEvent, type TrainOptions } from '../../native-models/training/trainer.js';
 import type { WorkerJob, WorkerMessage } from '../../native-models/training/worker.js';
 import { describeIssues, PredlabError } from '../errors.js';
+import { workerEntry } from './worker-entry.js';
 
 export interface TrainingSpec {
   from: string;
@@ -36,12 +35,6 @@ export interface TrainingJob extends EventEmitter {
   readonly done: Promise<TrainingResult>;
 }
 
-/** The worker's entry: the TypeScript source under tsx/vitest, the bundled file in the app. */
-function workerEntry(): { file: string; execArgv: string[] } {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) return { file: path.resolve(path.dirname(here), '../../native-models/training/worker-dev.mjs'), execArgv: [] };
-  return { file: path.join(path.dirname(here), 'training-worker.cjs'), execArgv: [] };
-}
 
 export function startTraining(spec: TrainingSpec): TrainingJob {
   const parsed = trainOptionsSchema.safeParse(spec.options ?? {});
@@ -50,8 +43,7 @@ export function startTraining(spec: TrainingSpec): TrainingJob {
     if (!fs.existsSync(file)) throw new PredlabError('not-found', `The ${what} ${file} does not exist.`);
   const control = createControl();
   const job: WorkerJob = { from: spec.from, outDir: spec.outDir, framesFile: spec.framesFile, recordingsFile: spec.recordingsFile ?? null, options: parsed.data, ...(spec.backend ? { backend: spec.backend } : {}) };
-  const entry = workerEntry();
-  const worker = new Worker(entry.file, { workerData: { job, control }, execArgv: entry.execArgv });
+  const worker = new Worker(workerEntry('native-models/training/worker-dev.mjs', 'training-worker.cjs'), { workerData: { job, control } });
   const emitter = new EventEmitter() as TrainingJob;
   let cancelled = false;
   const done = new Promise<TrainingResult>((resolve, reject) => {

@@ -27,9 +27,10 @@ beforeAll(async () => {
 });
 afterAll(async () => app?.close());
 
-async function personSession(page: Page) {
+async function personSession(page: Page, sessionId = 1, companion = false) {
   await page.getByTestId('nav-run').click();
-  await page.getByTestId('participant-label').fill('P07');
+  await page.getByTestId('participant-label').fill(`P0${sessionId}`);
+  if (companion) await page.getByTestId('companion-model').selectOption({ label: 'tiny-prednet' });
   await page.getByTestId('param-speed').fill('40');
   await page.getByTestId('param-travel').fill('8');
   await page.getByTestId('param-offsets').fill('-1, 0, 1');
@@ -39,9 +40,9 @@ async function personSession(page: Page) {
   await page.keyboard.press('Space');
   for (let i = 0; i < 6; i++) {
     await page.getByTestId('prompt').waitFor();
-    const s = nextTrial(app.db, 1)!.stimulus as unknown as FlashLagStimulus;
+    const s = nextTrial(app.db, sessionId)!.stimulus as unknown as FlashLagStimulus;
     await page.keyboard.press((s.offsetDeg > 0.5) === (s.direction === 1) ? 'ArrowRight' : 'ArrowLeft');
-    await expect.poll(() => trialRows(app.db, 1).length).toBe(i + 1);
+    await expect.poll(() => trialRows(app.db, sessionId).length).toBe(i + 1);
   }
   await page.getByTestId('end-message').waitFor();
 }
@@ -59,7 +60,7 @@ describe('Compare view', () => {
     expect(sessions.map((s) => s.participant.kind)).toEqual(['human', 'model']);
     expect(getSession(db, 2)).toMatchObject({ status: 'complete', answered: 6, protocol: { id: 1 } });
     const table = await page.getByTestId('compare-table').textContent();
-    expect(table).toMatch(/human: P07/);
+    expect(table).toMatch(/human: P01/);
     expect(table).toMatch(/model: PredNet tiny-prednet/);
     expect(await page.getByTestId('compare-differences').textContent()).toMatch(/#1.*#2 \(same trials\)/s);
     expect(await page.locator('[data-testid=compare-plot] svg path').count()).toBeGreaterThanOrEqual(2);
@@ -71,5 +72,17 @@ describe('Compare view', () => {
     await page.getByTestId('filmstrip').waitFor();
     const frames = await page.locator('[data-testid=filmstrip] canvas').count();
     expect(frames).toBe(3 * trialRows(db, 2)[3]!.frame_count!);
+  });
+});
+
+describe('live side by side', () => {
+  it('a model takes the same trials in a worker while the person is tested', async () => {
+    const { page, db } = app;
+    await personSession(page, 3, true);
+    await expect.poll(async () => (await page.getByTestId('companion-status').textContent()) ?? '', { timeout: 60_000 }).toMatch(/done \(session 4\)/);
+    const person = getSession(db, 3);
+    const model = getSession(db, 4);
+    expect(model).toMatchObject({ status: 'complete', answered: 6, participant: { kind: 'model' }, protocol: { id: person.protocol.id } });
+    expect(trialRows(db, 4).map((r) => r.stimulus)).toEqual(trialRows(db, 3).map((r) => r.stimulus));
   });
 });

@@ -11,6 +11,8 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
 import { createHandlers } from '../../main/ipc/handlers.js';
+import { registerDefaultModel } from '../../main/services/default-model.js';
+import { ModelJobs } from '../../main/services/model-jobs.js';
 import { openDatabase, type Db } from '../../main/store/db.js';
 import { launchChromium } from './chromium.js';
 
@@ -48,6 +50,7 @@ export interface AppHarness {
   url: string;
   /** Calls the handlers made: [channel, args]. */
   calls: [string, unknown][];
+  modelJobs: ModelJobs;
   close(): Promise<void>;
 }
 
@@ -64,13 +67,15 @@ export async function startServer(): Promise<{ server: PreviewServer; url: strin
   return { server, url: `http://127.0.0.1:${address.port}/` };
 }
 
-export async function openApp(opts: { dbFile?: string; calibration?: Record<string, unknown>; args?: string[] } = {}): Promise<AppHarness> {
+export async function openApp(opts: { dbFile?: string; calibration?: Record<string, unknown>; args?: string[]; defaultModel?: boolean } = {}): Promise<AppHarness> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'predlab-e2e-'));
   const dbFile = opts.dbFile ?? path.join(tmp, 'lab.sqlite');
   const exportDir = path.join(tmp, 'export');
   const db = openDatabase(dbFile);
   const calls: [string, unknown][] = [];
-  const { invoke } = createHandlers({ db, chooseExportDir: async () => exportDir });
+  const modelJobs = new ModelJobs(dbFile);
+  if (opts.defaultModel) registerDefaultModel(db, root);
+  const { invoke } = createHandlers({ db, chooseExportDir: async () => exportDir, modelJobs });
   const { server, url } = await startServer();
   const browser = await launchChromium({ args: opts.args ?? [] });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -93,6 +98,7 @@ export async function openApp(opts: { dbFile?: string; calibration?: Record<stri
     exportDir,
     url,
     calls,
+    modelJobs,
     async close() {
       await browser.close();
       await server.close();

@@ -1,0 +1,46 @@
+/**
+ * Background model sessions: a model takes a person's protocol in a worker thread while the
+ * person is being tested, so the display is not disturbed. Jobs report progress and end in a
+ * stored session like any other.
+ */
+import { Worker } from 'node:worker_threads';
+import type { ModelJob } from '../../preload/contract.js';
+import type { ModelSessionRequest } from './model-sessions.js';
+import type { ModelJobMessage } from './model-session-worker.js';
+import { workerEntry } from './worker-entry.js';
+
+export class ModelJobs {
+  private readonly jobs: ModelJob[] = [];
+  private next = 1;
+
+  constructor(
+    private readonly dbFile: string,
+    private readonly nativeBinding?: string,
+  ) {}
+
+  start(request: Omit<ModelSessionRequest, 'onProgress' | 'predictor'>, label: string): { job: ModelJob; done: Promise<ModelJob> } {
+    const job: ModelJob = { id: this.next++, label, protocolId: request.protocolId ?? null, state: 'running', done: 0, total: 0, sessionId: null, error: null };
+    this.jobs.push(job);
+    const worker = new Worker(workerEntry('main/services/model-session-worker-dev.mjs', 'model-session-worker.cjs'), { workerData: { dbFile: this.dbFile, nativeBinding: this.nativeBinding, request } });
+    const done = new Promise<ModelJob>((resolve) => {
+      const finish = (patch: Partial<ModelJob>) => {
+        if (job.state !== 'running') return;
+        Object.assign(job, patch);
+        void worker.terminate();
+        resolve(job);
+      };
+      worker.on('message', (m: ModelJobMessage) => {
+        if (m.type === 'progress') Object.assign(job, { done: m.done, total: m.total });
+        else if (m.type === 'done') finish({ state: 'done', sessionId: m.sessionId });
+        else finish({ state: 'error', error: m.message });
+      });
+      worker.on('error', (e) => finish({ state: 'error', error: e.message }));
+      worker.on('exit', (code) => finish({ state: 'error', error: `the model worker stopped (exit code ${code})` }));
+    });
+    return { job, done };
+  }
+
+  list(): ModelJob[] {
+    return this.jobs.map((j) => ({ ...j }));
+  }
+}
