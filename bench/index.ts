@@ -17,6 +17,7 @@ import { nextTrial, recordTrial, startSession } from '../main/services/sessions.
 import { simulateSession } from '../main/services/simulate.js';
 import { openDatabase } from '../main/store/db.js';
 import { initBackend } from '../native-models/backend.js';
+import { saveCheckpoint } from '../native-models/checkpoint.js';
 import { answerTrials, observerSettingsSchema } from '../native-models/observer/observer.js';
 import { prednetPredictor } from '../native-models/observer/predictors.js';
 import { PRESETS } from '../native-models/prednet/config.js';
@@ -36,16 +37,33 @@ const stats = (xs: number[]) => {
 };
 const f = (x: number, d = 3) => x.toFixed(d);
 
-async function frameTiming() {
+/** A small PredNet checkpoint for the background-model measurement. */
+async function smallCheckpoint(): Promise<string> {
+  await initBackend();
+  const dir = path.join(tempDir(), 'small');
+  const net = PredNet.create(PRESETS.small, 1);
+  await saveCheckpoint(dir, net, { source: { kind: 'init' } });
+  net.dispose();
+  return dir;
+}
+
+async function frameTiming(withModel: string | null = null) {
   const app = await openApp({ calibration: { ...CALIBRATION, refreshHz: 60 } });
   try {
     const { page } = app;
+    let job: { done: number; total: number; state: string } | null = null;
+    if (withModel) {
+      // A model session of many trials, so it runs for the whole presentation.
+      job = app.modelJobs.start({ paradigmId: 'flash-lag', checkpoint: withModel, parameters: { trialsPerOffset: 40 }, seed: 1 }, 'bench').job;
+      await new Promise((r) => setTimeout(r, 3000)); // let it load and start computing
+    }
     await page.getByTestId('nav-calibrate').click();
     await page.getByTestId('timing-seconds').fill(String(seconds));
     await page.getByTestId('timing-run').click();
     const report = page.getByTestId('timing-report');
     await report.waitFor({ timeout: (seconds + 60) * 1000 });
-    return JSON.parse((await report.getAttribute('data-report'))!) as { frames: number; intervalMeanMs: number; intervalSdMs: number; intervalMaxMs: number; droppedFrames: number; refreshHz: number };
+    const r = JSON.parse((await report.getAttribute('data-report'))!) as { frames: number; intervalMeanMs: number; intervalSdMs: number; intervalMaxMs: number; droppedFrames: number; refreshHz: number };
+    return { ...r, modelTrials: job ? job.done : null, modelRunning: job ? job.state === 'running' : null };
   } finally {
     await app.close();
   }
@@ -81,7 +99,11 @@ console.log(`PredLab bench (${new Date().toISOString()}, node ${process.version}
 console.log(`1. Display timing: ${seconds} s of flash-lag trials in headless Chromium (synthetic 60 Hz clock)`);
 const ft = await frameTiming();
 console.log(`   frames ${ft.frames}  interval mean ${f(ft.intervalMeanMs)} ms  SD ${f(ft.intervalSdMs)} ms  max ${f(ft.intervalMaxMs)} ms  dropped ${ft.droppedFrames} (${f((100 * ft.droppedFrames) / ft.frames, 2)} %)`);
-console.log(`   mean interval / nominal (16.667 ms): ${f(ft.intervalMeanMs / (1000 / 60), 4)}\n`);
+console.log(`   mean interval / nominal (16.667 ms): ${f(ft.intervalMeanMs / (1000 / 60), 4)}`);
+const busy = await frameTiming(await smallCheckpoint());
+console.log(`   with a small PredNet taking trials in a background worker (${busy.modelTrials} trials done meanwhile${busy.modelRunning ? ', still running' : ''}):`);
+console.log(`   frames ${busy.frames}  interval mean ${f(busy.intervalMeanMs)} ms  SD ${f(busy.intervalSdMs)} ms  max ${f(busy.intervalMaxMs)} ms  dropped ${busy.droppedFrames} (${f((100 * busy.droppedFrames) / busy.frames, 2)} %)`);
+console.log(`   dropped frames with / without the model: ${busy.droppedFrames} / ${ft.droppedFrames}\n`);
 
 console.log(`2. Trial-commit latency, ${commits} answers, one transaction each (with the stored frame intervals)`);
 const full = commitLatency('FULL');
