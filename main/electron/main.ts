@@ -74,9 +74,10 @@ app.whenReady().then(async () => {
   const dbFile = path.join(app.getPath('userData'), 'predlab.sqlite');
   const db = openDatabase(dbFile, { nativeBinding: nativeBinding() });
   registerDefaultModel(db, root);
+  const modelJobs = new ModelJobs(dbFile, nativeBinding());
   const { invoke } = createHandlers({
     db,
-    modelJobs: new ModelJobs(dbFile, nativeBinding()),
+    modelJobs,
     chooseExportDir: async (suggestedName) => {
       const win = BrowserWindow.getFocusedWindow();
       const options = { title: 'Export to folder', defaultPath: path.join(app.getPath('documents'), suggestedName), properties: ['openDirectory', 'createDirectory'] as const };
@@ -97,7 +98,10 @@ app.whenReady().then(async () => {
         return { ok: false, error: { code: 'invalid-argument', message: 'Request from an unknown page refused.' } };
       return invoke(channel, args);
     });
-  app.on('before-quit', () => db.close());
+  app.on('before-quit', () => {
+    void modelJobs.stopAll();
+    db.close();
+  });
   await createWindow();
 });
 

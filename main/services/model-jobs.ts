@@ -11,6 +11,7 @@ import { workerEntry } from './worker-entry.js';
 
 export class ModelJobs {
   private readonly jobs: ModelJob[] = [];
+  private readonly workers = new Set<Worker>();
   private next = 1;
 
   constructor(
@@ -22,6 +23,8 @@ export class ModelJobs {
     const job: ModelJob = { id: this.next++, label, protocolId: request.protocolId ?? null, state: 'running', done: 0, total: 0, sessionId: null, error: null };
     this.jobs.push(job);
     const worker = new Worker(workerEntry('main/services/model-session-worker-dev.mjs', 'model-session-worker.cjs'), { workerData: { dbFile: this.dbFile, nativeBinding: this.nativeBinding, request } });
+    this.workers.add(worker);
+    worker.on('exit', () => this.workers.delete(worker));
     const done = new Promise<ModelJob>((resolve) => {
       const finish = (patch: Partial<ModelJob>) => {
         if (job.state !== 'running') return;
@@ -38,6 +41,11 @@ export class ModelJobs {
       worker.on('exit', (code) => finish({ state: 'error', error: `the model worker stopped (exit code ${code})` }));
     });
     return { job, done };
+  }
+
+  /** Stop every running job (app quit). Their sessions stay incomplete, answered trials kept. */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.workers].map((w) => w.terminate()));
   }
 
   list(): ModelJob[] {

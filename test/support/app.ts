@@ -102,6 +102,7 @@ export async function openApp(opts: { dbFile?: string; calibration?: Record<stri
     async close() {
       await browser.close();
       await server.close();
+      await modelJobs.stopAll();
       db.close();
       if (errors.length) throw new Error(`Errors in the page: ${errors.join('\n')}`);
     },
