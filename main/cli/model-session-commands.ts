@@ -1,11 +1,17 @@
 /** `predlab session run --model ...` (a model takes a protocol) and `predlab compare`. */
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PredlabError } from '../errors.js';
+import { defaultModelDir } from '../services/default-model.js';
 import type { Comparison } from '../../preload/contract.js';
 import { compareSessions } from '../services/compare.js';
 import { runModelSession } from '../services/model-sessions.js';
 import type { CliContext } from './model-commands.js';
+
+const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
 
@@ -30,7 +36,7 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
   session
     .command('run')
     .description('a PredNet checkpoint takes a protocol as a participant (same trials as a person with --protocol)')
-    .requiredOption('--model <checkpoint>', 'checkpoint folder')
+    .requiredOption('--model <checkpoint>', "checkpoint folder, or 'default' for the checkpoint shipped with PredLab")
     .option('--paradigm <id>', 'paradigm id', 'flash-lag')
     .option('--protocol <id>', "take an existing protocol's trials (e.g. a person's session)", integer('--protocol'))
     .option('--seed <n>', 'seed of the trial list (without --protocol)', integer('--seed'))
@@ -44,11 +50,13 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
     .action(async (o) => {
       if (o.protocol !== undefined && (o.seed !== undefined || Object.keys(o.param).length)) throw new PredlabError('invalid-argument', '--protocol fixes the trials; leave out --seed and --param.');
       const observer = Object.fromEntries(Object.entries({ fovDeg: o.fov, frameRateHz: o.fps, decisionNoiseDeg: o.noise, readoutDelayFrames: o.readoutDelay, batchSize: o.batchSize }).filter(([, v]) => v !== undefined));
+      const checkpoint = o.model === 'default' ? defaultModelDir(APP_ROOT) : o.model;
+      if (o.model === 'default' && !fs.existsSync(checkpoint)) throw new PredlabError('not-found', `The default checkpoint is not installed (${checkpoint}); regenerate it with scripts/train-default-model.ts.`);
       const bar = o.json ? null : new SingleBar({ format: 'model trials [{bar}] {value}/{total}', stream: process.stderr });
       let started = false;
       const s = await runModelSession(ctx.database(), {
         paradigmId: o.paradigm,
-        checkpoint: o.model,
+        checkpoint,
         ...(o.protocol !== undefined ? { protocolId: o.protocol } : { parameters: o.param, seed: o.seed ?? 1 }),
         observer,
         onProgress: (done, total) => {
