@@ -61,12 +61,16 @@ export function createHandlers(deps: HandlerDeps) {
     },
     'display:fullscreen': (a) => ({ fullscreen: deps.setFullScreen ? deps.setFullScreen(a.on) : false }),
     'models:list': () => listModels(db),
-    'models:run-session': (a) => {
+    'models:run-session': async (a) => {
       const model = listModels(db).find((m) => m.id === a.modelId);
       if (!model) throw new PredlabError('not-found', `No model with id ${a.modelId}.`);
-      return runModelSession(db, { paradigmId: getProtocol(db, a.protocolId).paradigmId, checkpoint: model.path, protocolId: a.protocolId, observer: a.observer ?? {} });
+      const request = { paradigmId: getProtocol(db, a.protocolId).paradigmId, checkpoint: model.path, protocolId: a.protocolId, observer: a.observer ?? {} };
+      if (!deps.modelJobs) return runModelSession(db, request);
+      // In a worker thread, so the main process stays responsive while the model works.
+      const job = await deps.modelJobs.start(request, model.label).done;
+      if (job.state !== 'done' || job.sessionId === null) throw new PredlabError('internal', `The model could not take the protocol: ${job.error}`);
+      return getSession(db, job.sessionId);
     },
-    'models:jobs': () => deps.modelJobs?.list() ?? [],
     'models:inspect-trial': (a) => inspectModelTrial(db, a.sessionId, a.trialIndex),
     'compare:sessions': (a) => compareSessions(db, a.sessionIds, { bootstrap: a.bootstrap ?? 500 }),
     'engine:info': async () => {
