@@ -71,6 +71,7 @@ export function createHandlers(deps: HandlerDeps) {
       if (job.state !== 'done' || job.sessionId === null) throw new PredlabError('internal', `The model could not take the protocol: ${job.error}`);
       return getSession(db, job.sessionId);
     },
+    'models:jobs': () => deps.modelJobs?.list() ?? [],
     'models:inspect-trial': (a) => inspectModelTrial(db, a.sessionId, a.trialIndex),
     'compare:sessions': (a) => compareSessions(db, a.sessionIds, { bootstrap: a.bootstrap ?? 500 }),
     'engine:info': async () => {
