@@ -1,20 +1,12 @@
 /** Model checkpoints known to the lab: the database holds their metadata, the folder their weights. */
 import path from 'node:path';
 import { CheckpointError, describeCheckpoint, readManifest } from '../../native-models/checkpoint.js';
+import type { ModelInfo } from '../../preload/contract.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 
-export interface ModelRecord {
-  id: number;
-  path: string;
-  label: string;
-  parameters: number;
-  config: Record<string, unknown>;
-  source: Record<string, unknown>;
-  training: Record<string, unknown> | null;
-  registeredAt: string;
-  updatedAt: string;
-}
+/** As the contract describes a model to the renderer. */
+export type ModelRecord = ModelInfo;
 
 interface Row {
   id: number;

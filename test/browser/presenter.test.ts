@@ -1,22 +1,16 @@
 /** The three.js presenter in real Chromium (WebGL): positions, sizes and luminances in pixels. */
-import { build } from 'esbuild';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flashFrame, flashLagParamsSchema, planTrial, barX } from '../../paradigms/flash-lag/index.js';
 import type { Scene } from '../../paradigms/types.js';
-import { launchChromium } from '../support/chromium.js';
+import { presenterPage } from '../support/presenter-page.js';
 
 type Image = { width: number; height: number; grey: number[] };
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  const bundle = await build({ entryPoints: [path.resolve('test/browser/presenter-entry.ts')], bundle: true, format: 'iife', write: false, platform: 'browser' });
-  browser = await launchChromium();
-  page = await browser.newPage({ deviceScaleFactor: 1 });
-  await page.setContent('<!doctype html><body style="margin:0"></body>');
-  await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+  ({ browser, page } = await presenterPage());
 });
 afterAll(async () => browser?.close());
 

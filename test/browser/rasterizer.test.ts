@@ -3,22 +3,16 @@
  * model's resolution in Chromium (WebGL, supersampled 4x and averaged down, as anti-aliasing)
  * and in Node, the images correlate at 0.99 or better.
  */
-import { build } from 'esbuild';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flashFrame, flashLag, flashLagParamsSchema } from '../../paradigms/flash-lag/index.js';
 import { rasterizeScene, type ModelView } from '../../native-models/raster/scene.js';
-import { launchChromium } from '../support/chromium.js';
+import { presenterPage } from '../support/presenter-page.js';
 
 let browser: Browser;
 let page: Page;
 beforeAll(async () => {
-  const bundle = await build({ entryPoints: [path.resolve('test/browser/presenter-entry.ts')], bundle: true, format: 'iife', write: false, platform: 'browser' });
-  browser = await launchChromium();
-  page = await browser.newPage({ deviceScaleFactor: 1 });
-  await page.setContent('<!doctype html><body style="margin:0"></body>');
-  await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+  ({ browser, page } = await presenterPage());
 });
 afterAll(async () => browser?.close());
 
