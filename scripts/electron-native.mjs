@@ -23,6 +23,16 @@ const dest = path.join(target, 'node_modules', 'better-sqlite3');
 fs.cpSync(src, dest, { recursive: true, filter: (p) => !p.startsWith(path.join(src, 'build')) });
 fs.writeFileSync(path.join(target, 'package.json'), JSON.stringify({ name: 'predlab-electron-native', private: true, dependencies: { 'better-sqlite3': sqliteVersion } }));
 console.log(`building better-sqlite3 ${sqliteVersion} for Electron ${electronVersion} ...`);
-await rebuild({ buildPath: target, electronVersion, onlyModules: ['better-sqlite3'], force: true });
+try {
+  await rebuild({ buildPath: target, electronVersion, onlyModules: ['better-sqlite3'], force: true });
+} catch (e) {
+  fs.rmSync(target, { recursive: true, force: true });
+  console.error(
+    `\nCould not build better-sqlite3 for Electron ${electronVersion}: ${e.message}\n` +
+      "This step downloads Electron's headers (or a prebuilt binary) once; check the network connection.\n" +
+      'The CLI (npx predlab) and the tests do not need it: they use the copy built for Node.',
+  );
+  process.exit(1);
+}
 fs.writeFileSync(stamp, wanted);
 console.log('done: .electron-native/node_modules/better-sqlite3');
