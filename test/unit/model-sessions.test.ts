@@ -76,6 +76,23 @@ describe('model sessions', () => {
     expect(d.diffDegCi[1]).toBeGreaterThanOrEqual(d.diffDeg);
   }, 60_000);
 
+  it('an adaptive (staircase) protocol is answered trial by trial and converges near the model\'s PSE', async () => {
+    const { db } = tempDb();
+    const s = await runModelSession(db, {
+      paradigmId: 'flash-lag',
+      parameters: { design: 'staircase', staircaseStartDeg: 3, staircaseStepDeg: 0.25, staircaseTrials: 40, flashFrames: 1 },
+      seed: 4,
+      predictor: { predictor: velocityExtrapolator, width: 80, height: 64, channels: 3, label: 'velocity extrapolator' },
+      observer: { decisionNoiseDeg: 0.05 },
+    });
+    expect(s).toMatchObject({ status: 'complete', answered: 40 });
+    const offsets = trialRows(db, s.id).map((r) => (JSON.parse(r.stimulus) as FlashLagStimulus).offsetDeg);
+    const late = offsets.slice(-10);
+    const mean = late.reduce((a, b) => a + b, 0) / late.length;
+    expect(mean).toBeGreaterThan(0.6);
+    expect(mean).toBeLessThan(1.4);
+  }, 60_000);
+
   it('the CLI runs a model on a protocol and prints the comparison', async () => {
     const { file, db } = tempDb();
     const person = personSession(db);
