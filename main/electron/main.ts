@@ -10,10 +10,10 @@ import { createHandlers } from '../ipc/handlers.js';
 import { registerDefaultModel } from '../services/default-model.js';
 import { ModelJobs } from '../services/model-jobs.js';
 import { openDatabase } from '../store/db.js';
-import { CSP, isAllowedPermission } from './security.js';
+import { APP_HOST, APP_SCHEME, CSP, isAllowedPermission, isAppUrl } from './security.js';
 
-const SCHEME = 'app';
-const ORIGIN = `${SCHEME}://predlab`;
+const SCHEME = APP_SCHEME;
+const ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
 protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 app.enableSandbox();
@@ -59,7 +59,7 @@ app.whenReady().then(async () => {
   protocol.handle(SCHEME, async (request) => {
     const url = new URL(request.url);
     const file = path.normalize(path.join(rendererDir, decodeURIComponent(url.pathname)));
-    if (url.host !== 'predlab' || !file.startsWith(rendererDir + path.sep)) return new Response('not found', { status: 404 });
+    if (url.host !== APP_HOST || !file.startsWith(rendererDir + path.sep)) return new Response('not found', { status: 404 });
     const res = await net.fetch(pathToFileURL(file).toString());
     const headers = new Headers(res.headers);
     headers.set('Content-Security-Policy', CSP);
@@ -94,7 +94,7 @@ app.whenReady().then(async () => {
   for (const channel of channels)
     ipcMain.handle(channel, (event, args) => {
       // Only our own page may call in.
-      if (!event.senderFrame || new URL(event.senderFrame.url).origin !== ORIGIN)
+      if (!isAppUrl(event.senderFrame?.url))
         return { ok: false, error: { code: 'invalid-argument', message: 'Request from an unknown page refused.' } };
       return invoke(channel, args);
     });
@@ -107,10 +107,10 @@ app.whenReady().then(async () => {
 
 app.on('web-contents-created', (_e, contents) => {
   contents.on('will-navigate', (event, url) => {
-    if (new URL(url).origin !== ORIGIN) event.preventDefault();
+    if (!isAppUrl(url)) event.preventDefault();
   });
   contents.on('will-redirect', (event, url) => {
-    if (new URL(url).origin !== ORIGIN) event.preventDefault();
+    if (!isAppUrl(url)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {

@@ -21,3 +21,20 @@ export function isAllowedPermission(permission: string, mediaTypes: readonly str
   const types = mediaTypes ?? [];
   return types.length > 0 && types.every((t) => t === 'video');
 }
+
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'predlab';
+
+/**
+ * Is this URL one of our own pages? (URL.origin is "null" for custom schemes, so compare the
+ * scheme and host instead.)
+ */
+export function isAppUrl(url: string | undefined | null): boolean {
+  if (!url) return false;
+  try {
+    const u = new URL(url);
+    return u.protocol === `${APP_SCHEME}:` && u.host === APP_HOST;
+  } catch {
+    return false;
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CSP, isAllowedPermission } from '../../main/electron/security.js';
+import { CSP, isAllowedPermission, isAppUrl } from '../../main/electron/security.js';
 import { createHandlers } from '../../main/ipc/handlers.js';
 import { createApi, ApiError } from '../../preload/api.js';
 import { channels } from '../../preload/contract.js';
@@ -53,6 +53,12 @@ describe('IPC boundary', () => {
     const err = await api['sessions:get']({ sessionId: 99 }).catch((e) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ code: 'not-found', message: 'No session with id 99.' });
+  });
+
+  it('only our own pages count as the app (navigation and IPC senders)', () => {
+    expect(isAppUrl('app://predlab/index.html')).toBe(true);
+    for (const u of ['https://predlab/index.html', 'app://evil/index.html', 'file:///etc/passwd', 'javascript:alert(1)', '', null, 'not a url'])
+      expect(isAppUrl(u)).toBe(false);
   });
 
   it('security policy: strict CSP, only the camera may be granted', () => {
