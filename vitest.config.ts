@@ -1,15 +1,9 @@
-import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', testTimeout: 60_000 } },
-      {
-        plugins: [svelte({ configFile: false })],
-        resolve: { conditions: ['browser'] },
-        test: { name: 'component', include: ['test/component/**/*.test.ts'], environment: 'jsdom', testTimeout: 30_000 },
-      },
       { test: { name: 'browser', include: ['test/browser/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 } },
       {
         test: {

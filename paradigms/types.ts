@@ -86,7 +86,7 @@ export interface Paradigm<P = unknown, S = unknown, A = unknown> {
   simulateResponse(stimulus: S, observer: SimulatedObserver, rng: { next(): number }): string;
   analyse(params: P, trials: AnsweredTrial<S>[], options?: { bootstrap?: number; seed?: number }): A;
   /** Paradigm-specific export columns of one answered trial (keys as in `stimulusColumns`). */
-  tidyColumns(stimulus: S, response: string): Record<string, string | number | boolean | null>;
+  tidyColumns(stimulus: S, response: string, extra?: Record<string, unknown> | null): Record<string, string | number | boolean | null>;
   /** Descriptions of those columns, for data dictionaries and BIDS sidecars. */
   stimulusColumns: Record<string, { description: string; units?: string }>;
 }

@@ -63,7 +63,7 @@ export function tidyTrials(db: Db, sessionId: number): TidyTable {
       seed: session.protocol.seed,
       trial_index: t.trial_index,
       condition: t.condition,
-      ...paradigm.tidyColumns(JSON.parse(t.stimulus), t.response),
+      ...paradigm.tidyColumns(JSON.parse(t.stimulus), t.response, t.extra ? JSON.parse(t.extra) : null),
       response: t.response,
       rt_ms: t.rt_ms,
       dropped_frames: t.dropped_frames,

@@ -35,7 +35,7 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagAnalys
     return ahead === (stimulus.direction === 1) ? 'right' : 'left';
   },
   analyse: analyseFlashLag,
-  tidyColumns: (s, response) => ({
+  tidyColumns: (s, response, extra) => ({
     offset_deg: s.offsetDeg,
     direction: s.direction,
     speed_deg_per_s: s.speedDegPerS,
@@ -44,6 +44,7 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagAnalys
     flash_frames: s.flashFrames,
     staircase: s.staircase ?? null,
     flash_ahead: isAhead(s, response),
+    perceived_offset_deg: typeof extra?.perceivedOffsetDeg === 'number' ? extra.perceivedOffsetDeg : null,
   }),
   stimulusColumns: {
     offset_deg: { description: 'Flash position minus bar position at flash onset, along the motion; positive = flash ahead of the bar', units: 'deg' },
@@ -54,5 +55,6 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagAnalys
     flash_frames: { description: 'Flash duration in display frames' },
     staircase: { description: 'Which of the two interleaved staircases chose the trial (staircase design; empty otherwise)' },
     flash_ahead: { description: 'Derived answer: true if the participant saw the flash ahead of the bar along its motion' },
+    perceived_offset_deg: { description: "Model observers only: the flash's offset from the bar in the model's predicted frame, before decision noise (empty for people)", units: 'deg' },
   },
 };

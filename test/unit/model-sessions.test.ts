@@ -1,4 +1,5 @@
 /** Models as participants: same trials as a person, same tables, same analysis; the comparison table. */
+import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../main/cli/index.js';
@@ -55,6 +56,9 @@ describe('model sessions', () => {
     // The exports work unchanged and say which rows are the model's.
     const e = exportSession(db, model.id, 'csv', path.join(dir, 'export'));
     expect(e.rows).toBe(20);
+    const header = fs.readFileSync(e.files[0]!, 'utf8').split('\n')[0]!;
+    expect(header).toContain('perceived_offset_deg');
+    expect(header).toContain('participant_kind');
   }, 60_000);
 
   it('with a velocity-extrapolating observer the comparison shows the expected PSEs and the difference', async () => {
