@@ -45,7 +45,16 @@ describe('IPC boundary', () => {
     expect((await bad('sessions:record', { sessionId: 1, trialIndex: 0, response: 'left', rtMs: Number.NaN, frameTiming: FRAME_TIMING })).message).toMatch(/rtMs/);
     expect((await bad('sessions:get', { sessionId: 12345 })).code).toBe('not-found');
     expect((await bad('sessions:get', null)).code).toBe('invalid-argument');
+    expect((await bad('compare:sessions', { sessionIds: [] })).message).toMatch(/sessionIds/);
+    expect((await bad('compare:sessions', { sessionIds: [1, 2.5] })).message).toMatch(/sessionIds/);
+    expect((await bad('compare:sessions', { sessionIds: [7] })).code).toBe('not-found');
+    expect((await bad('models:run-session', { modelId: 3, protocolId: 1 })).message).toMatch(/No model with id 3/);
+    expect((await bad('models:run-session', { modelId: 1, protocolId: 1, observer: { fovDeg: -2 } })).message).toMatch(/fovDeg/);
+    expect((await bad('models:run-session', { modelId: 1, protocolId: 1, observer: { checkpoint: '/etc' } })).message).toMatch(/Unrecognized key|checkpoint/);
+    expect((await bad('models:inspect-trial', { sessionId: 1, trialIndex: -1 })).message).toMatch(/trialIndex/);
+    expect((await bad('sessions:start', { participantId: 1, paradigmId: 'flash-lag', parameters: {}, calibration: CALIBRATION, companionModelId: 9 })).code).toBe('not-found');
     expect((db.prepare('SELECT count(*) AS n FROM participants').get() as { n: number }).n).toBe(0);
+    expect((db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n).toBe(0);
   });
 
   it('errors reach the renderer as ApiError with code and message', async () => {
