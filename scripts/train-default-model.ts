@@ -4,7 +4,7 @@
  * textured shapes, brief flashes; several speeds). About an hour on one core of a 2-core machine
  * with the wasm backend. Records the seed, the data, the options and the losses beside the weights.
  *
- *   npx tsx scripts/train-default-model.ts [--epochs 8] [--out native-models/default-model]
+ *   npx tsx scripts/train-default-model.ts [--epochs 8] [--lr 0.001] [--out native-models/default-model]
  */
 import * as tf from '@tensorflow/tfjs-core';
 import fs from 'node:fs';
@@ -18,10 +18,10 @@ import { batchOf, splitByRecording } from '../native-models/training/data.js';
 import { proceduralVideo } from '../native-models/training/procedural.js';
 import { runTraining, trainOptionsSchema } from '../native-models/training/trainer.js';
 
-const { values } = parseArgs({ options: { epochs: { type: 'string', default: '8' }, out: { type: 'string', default: 'native-models/default-model' } } });
+const { values } = parseArgs({ options: { epochs: { type: 'string', default: '8' }, lr: { type: 'string', default: '0.001' }, out: { type: 'string', default: 'native-models/default-model' } } });
 const SEED = 20261128;
 const data = { height: 64, width: 80, channels: 3, recordings: 360, framesPerRecording: 30, seed: SEED };
-const options = trainOptionsSchema.parse({ nt: 10, batchSize: 4, epochs: Number(values.epochs), samplesPerEpoch: 360, valSequences: 48, valFraction: 0.1, lr: 1e-3, lrDropEpoch: Math.max(1, Number(values.epochs) - 2), seed: SEED });
+const options = trainOptionsSchema.parse({ nt: 10, batchSize: 4, epochs: Number(values.epochs), samplesPerEpoch: 360, valSequences: 48, valFraction: 0.1, lr: Number(values.lr), lrDropEpoch: Math.max(1, Number(values.epochs) - 2), lrAfterDrop: Number(values.lr) / 10, seed: SEED });
 const out = path.resolve(values.out!);
 const work = fs.mkdtempSync(path.join(path.dirname(out), '.default-model-'));
 
