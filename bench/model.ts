@@ -147,7 +147,17 @@ for (const b of BACKENDS) {
         continue;
       }
       const nt = 10;
-      const ms = trainMsPerFrame(net, batch, nt, p === 'kitti' || b === 'cpu' ? 1 : reps);
+      let ms: number;
+      try {
+        ms = trainMsPerFrame(net, batch, nt, p === 'kitti' || b === 'cpu' ? 1 : reps);
+      } catch (e) {
+        // wasm32 has a 4 GB heap: a KITTI-size batch of 4 x 10 frames does not fit on the tape.
+        const why = /Aborted/.test(String((e as Error).message)) ? 'out of WebAssembly memory (4 GB heap)' : (e as Error).message;
+        rows.push({ backend: b, preset: p, what: `train b${batch}`, msPerFrame: null, gflops: null, note: why });
+        console.log(`  ${p.padEnd(5)} train batch ${batch}   failed: ${why}`);
+        if (b === 'wasm') break; // an aborted wasm module cannot be used again in this process
+        continue;
+      }
       // Backward pass ~ 2x forward: 3x forward FLOPs per trained frame.
       rows.push({ backend: b, preset: p, what: `train b${batch}`, msPerFrame: ms, gflops: (3 * fwd) / ms / 1e6 });
       console.log(`  ${p.padEnd(5)} train batch ${batch}   ${ms.toFixed(1).padStart(8)} ms/frame  ${((3 * fwd) / ms / 1e6).toFixed(1).padStart(6)} GFLOP/s  (nt ${nt})`);

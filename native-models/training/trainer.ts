@@ -131,12 +131,19 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
         // Each step's batch comes from its own random stream: a resumed run draws what the original would have.
         const rng = createRng(subSeed(o.seed, meta.step));
         const starts = Array.from({ length: o.batchSize }, () => split.train[rng.int(split.train.length)]!);
-        const loss = tf.tidy(() => {
-          const batch = tf.tensor5d(batchOf(job.data, starts, o.nt), [o.batchSize, o.nt, cfg.height, cfg.width, cfg.stackSizes[0]!]);
-          const { value, grads } = tf.variableGrads(() => sequenceLoss(net, batch, lw, tw), net.trainableVariables);
-          optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
-          return value.dataSync()[0]!;
-        });
+        let loss: number;
+        try {
+          loss = tf.tidy(() => {
+            const batch = tf.tensor5d(batchOf(job.data, starts, o.nt), [o.batchSize, o.nt, cfg.height, cfg.width, cfg.stackSizes[0]!]);
+            const { value, grads } = tf.variableGrads(() => sequenceLoss(net, batch, lw, tw), net.trainableVariables);
+            optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
+            return value.dataSync()[0]!;
+          });
+        } catch (e) {
+          if (tf.getBackend() === 'wasm' && /Aborted/.test(String((e as Error).message)))
+            throw new Error(`The WebAssembly backend ran out of memory at step ${meta.step} (its heap is limited to 4 GB): lower --batch-size or --nt, or install @tensorflow/tfjs-node. The checkpoints saved so far are intact.`);
+          throw e;
+        }
         if (!Number.isFinite(loss)) throw new Error(`Training diverged at step ${meta.step} (loss ${loss}); lower the learning rate.`);
         meta.step++;
         epochLoss += loss;
