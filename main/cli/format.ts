@@ -1,7 +1,8 @@
 /** Human-readable output of the CLI. */
+import { fmt } from '../../paradigms/format.js';
 import type { SessionAnalysis, SessionInfo } from '../../preload/contract.js';
 
-const f = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits));
+const f = fmt;
 
 export function formatSessions(sessions: SessionInfo[]): string {
   if (sessions.length === 0) return 'No sessions.';

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fmt } from '../../paradigms/format.js';
 import { PredlabError } from '../errors.js';
 import { defaultModelDir } from '../services/default-model.js';
 import type { Comparison } from '../../preload/contract.js';
@@ -13,7 +14,7 @@ import type { CliContext } from './model-commands.js';
 
 const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
+const f = fmt;
 
 export function formatComparison(c: Comparison): string {
   const lines = ['session  participant                          variant           speed  trials  PSE deg [95% CI]            PSE ms [95% CI]         direct PSE'];

@@ -72,9 +72,10 @@ app.whenReady().then(async () => {
   ses.setPermissionCheckHandler((_wc, permission) => isAllowedPermission(permission, ['video']));
 
   const dbFile = path.join(app.getPath('userData'), 'predlab.sqlite');
-  const db = openDatabase(dbFile, { nativeBinding: nativeBinding() });
+  const binding = nativeBinding();
+  const db = openDatabase(dbFile, { nativeBinding: binding });
   registerDefaultModel(db, root);
-  const modelJobs = new ModelJobs(dbFile, nativeBinding());
+  const modelJobs = new ModelJobs(dbFile, binding);
   const { invoke } = createHandlers({
     db,
     modelJobs,

@@ -8,7 +8,7 @@ import { channels, schemas, type Channel, type Envelope, type Results } from '..
 import { describeIssues, PredlabError } from '../errors.js';
 import { analyseSession } from '../services/analysis.js';
 import { exportSession } from '../services/export.js';
-import { listModels } from '../services/models.js';
+import { getModel, listModels } from '../services/models.js';
 import { createParticipant, listParticipants } from '../services/participants.js';
 import { initBackend } from '../../native-models/backend.js';
 import { finishSession, getProtocol, getSession, listSessions, nextTrial, recordTrial, startSession } from '../services/sessions.js';
@@ -40,8 +40,7 @@ export function createHandlers(deps: HandlerDeps) {
     'participants:list': () => listParticipants(db),
     'sessions:start': (a) => {
       const { companionModelId, ...req } = a;
-      const model = companionModelId !== undefined ? listModels(db).find((m) => m.id === companionModelId) : undefined;
-      if (companionModelId !== undefined && !model) throw new PredlabError('not-found', `No model with id ${companionModelId}.`);
+      const model = companionModelId !== undefined ? getModel(db, companionModelId) : undefined;
       if (model && !deps.modelJobs) throw new PredlabError('unavailable', 'Background model sessions are not available here.');
       const session = startSession(db, { ...req, source: 'app' });
       if (model) deps.modelJobs!.start({ paradigmId: session.protocol.paradigmId, checkpoint: model.path, protocolId: session.protocol.id }, `${model.label} with session ${session.id}`);
@@ -62,8 +61,7 @@ export function createHandlers(deps: HandlerDeps) {
     'display:fullscreen': (a) => ({ fullscreen: deps.setFullScreen ? deps.setFullScreen(a.on) : false }),
     'models:list': () => listModels(db),
     'models:run-session': async (a) => {
-      const model = listModels(db).find((m) => m.id === a.modelId);
-      if (!model) throw new PredlabError('not-found', `No model with id ${a.modelId}.`);
+      const model = getModel(db, a.modelId);
       const request = { paradigmId: getProtocol(db, a.protocolId).paradigmId, checkpoint: model.path, protocolId: a.protocolId, observer: a.observer ?? {} };
       if (!deps.modelJobs) return runModelSession(db, request);
       // In a worker thread, so the main process stays responsive while the model works.

@@ -13,7 +13,7 @@ import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { registerCheckpoint } from './models.js';
 import { createParticipant } from './participants.js';
-import { finishSession, getProtocol, nextTrial, paradigmOf, recordTrial, startSession } from './sessions.js';
+import { finishSession, getProtocol, nextTrial, nominalFrameTiming, paradigmOf, recordTrial, startSession } from './sessions.js';
 
 export interface ModelSessionRequest {
   paradigmId: string;
@@ -75,13 +75,12 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
     });
     const params = session.protocol.parameters;
     const adaptive = (params as { design?: string }).design === 'staircase';
-    const interval = 1000 / settings.frameRateHz;
     const record = (a: Awaited<ReturnType<typeof answerTrials>>[number]) =>
       recordTrial(db, session.id, {
         trialIndex: a.index,
         response: a.response,
         rtMs: null,
-        frameTiming: { frameCount: a.frameCount, intervalMeanMs: interval, intervalSdMs: 0, intervalMaxMs: interval, droppedFrames: 0, criticalFrame: a.criticalFrame, intervalsMs: [] },
+        frameTiming: nominalFrameTiming(a.frameCount, settings.frameRateHz, a.criticalFrame),
         extra: a.extra,
       });
     try {

@@ -58,6 +58,12 @@ export function registerCheckpoint(db: Db, dir: string, label?: string): ModelRe
   return toRecord(db.prepare('SELECT * FROM models WHERE path = ?').get(abs) as Row);
 }
 
+export function getModel(db: Db, id: number): ModelRecord {
+  const row = db.prepare('SELECT * FROM models WHERE id = ?').get(id) as Row | undefined;
+  if (!row) throw new PredlabError('not-found', `No model with id ${id}.`);
+  return toRecord(row);
+}
+
 export function listModels(db: Db): ModelRecord[] {
   return (db.prepare('SELECT * FROM models ORDER BY id').all() as Row[]).map(toRecord);
 }

@@ -109,6 +109,12 @@ export function nextTrial(db: Db, sessionId: number): PlannedTrial | null {
   return { sessionId, index: planned.index, condition: planned.condition, stimulus: planned.stimulus as Record<string, unknown>, answered: history.length, total };
 }
 
+/** Frame timing of a simulated or model participant: every frame on time at the nominal rate. */
+export function nominalFrameTiming(frameCount: number, frameRateHz: number, criticalFrame: number | null): FrameTiming {
+  const interval = 1000 / frameRateHz;
+  return { frameCount, intervalMeanMs: interval, intervalSdMs: 0, intervalMaxMs: interval, droppedFrames: 0, criticalFrame, intervalsMs: [] };
+}
+
 export interface RecordTrial {
   trialIndex: number;
   response: string;

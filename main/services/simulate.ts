@@ -8,7 +8,7 @@ import type { SessionInfo } from '../../preload/contract.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { createParticipant } from './participants.js';
-import { finishSession, nextTrial, paradigmOf, recordTrial, startSession } from './sessions.js';
+import { finishSession, nextTrial, nominalFrameTiming, paradigmOf, recordTrial, startSession } from './sessions.js';
 
 export interface SimulateRequest {
   paradigmId: string;
@@ -40,12 +40,11 @@ export function simulateSession(db: Db, req: SimulateRequest): SessionInfo {
   for (let trial = nextTrial(db, session.id); trial; trial = nextTrial(db, session.id)) {
     const timing = { frameRateHz: refreshHz };
     const frames = Math.ceil(paradigm.trialDuration(trial.stimulus, timing) * refreshHz);
-    const interval = 1000 / refreshHz;
     recordTrial(db, session.id, {
       trialIndex: trial.index,
       response: paradigm.simulateResponse(trial.stimulus, o, rng),
       rtMs: null,
-      frameTiming: { frameCount: frames, intervalMeanMs: interval, intervalSdMs: 0, intervalMaxMs: interval, droppedFrames: 0, criticalFrame: paradigm.criticalFrame(trial.stimulus, timing), intervalsMs: [] },
+      frameTiming: nominalFrameTiming(frames, refreshHz, paradigm.criticalFrame(trial.stimulus, timing)),
     });
   }
   return finishSession(db, session.id, 'complete');

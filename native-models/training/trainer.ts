@@ -108,6 +108,8 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
     return sum / valStarts.length;
   };
 
+  // Where the weights came from, carried through resumed runs.
+  const source = { kind: 'training', from: job.from, origin: loaded.manifest.source.kind === 'training' ? (loaded.manifest.source.origin ?? null) : loaded.manifest.source };
   const t0 = performance.now();
   const firstStep = meta.step;
   let cancelled = false;
@@ -162,7 +164,6 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
       const best = complete && (valLoss === null || meta.bestValLoss === null || valLoss < meta.bestValLoss);
       if (best) meta.bestValLoss = valLoss;
       meta.finished = !cancelled && meta.epoch >= o.epochs;
-      const source = { kind: 'training', from: job.from, ...loaded.manifest.source.kind === 'training' ? { origin: loaded.manifest.source.origin ?? null } : { origin: loaded.manifest.source } };
       if (best) await saveCheckpoint(job.outDir, net, { source, training: { ...meta } });
       await saveCheckpoint(resumeDirOf(job.outDir), net, { source, training: { ...meta }, optimizer: await optimizerState(optimizer, net) });
       onEvent({ type: 'epoch', epoch, step: meta.step, loss: epochLoss / steps, valLoss, best, saved: best ? job.outDir : null });
