@@ -1,10 +1,16 @@
 /**
  * Regenerates the default checkpoint shipped with the app (native-models/default-model): a
  * `small` PredNet trained on seeded procedural video (moving and rotating bars, edges, flat and
- * textured shapes, brief flashes; several speeds). About an hour on one core of a 2-core machine
- * with the wasm backend. Records the seed, the data, the options and the losses beside the weights.
+ * textured shapes, brief flashes; several speeds). Hours on one core with the wasm backend, so
+ * the run lives in a fixed work folder and can be resumed, watched and shipped at any time:
  *
- *   npx tsx scripts/train-default-model.ts [--epochs 8] [--lr 0.001] [--out native-models/default-model]
+ *   npx tsx scripts/train-default-model.ts [--epochs 28] [--drop-epoch 25] [--lr 0.001]   start afresh
+ *   npx tsx scripts/train-default-model.ts --resume [--epochs N --drop-epoch M]         continue from the last epoch
+ *   npx tsx scripts/train-default-model.ts --finish                                     ship the best checkpoint so far
+ *
+ * After every epoch a line goes to <work>/curve.csv: step, training loss, validation loss, the
+ * copy-last-frame baseline on the same validation sequences in the same units, and their ratio.
+ * A run that completes all its epochs finishes by itself.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import fs from 'node:fs';
@@ -14,16 +20,35 @@ import { describeBackend, initBackend } from '../native-models/backend.js';
 import { loadCheckpoint, saveCheckpoint } from '../native-models/checkpoint.js';
 import { PRESETS } from '../native-models/prednet/config.js';
 import { PredNet } from '../native-models/prednet/model.js';
-import { batchOf, splitByRecording } from '../native-models/training/data.js';
+import { batchOf, sequenceStarts, splitByRecording, type VideoData } from '../native-models/training/data.js';
 import { proceduralVideo } from '../native-models/training/procedural.js';
-import { runTraining, trainOptionsSchema } from '../native-models/training/trainer.js';
+import { resumeDirOf, runTraining, trainOptionsSchema, type TrainOptions } from '../native-models/training/trainer.js';
 
-const { values } = parseArgs({ options: { epochs: { type: 'string', default: '8' }, lr: { type: 'string', default: '0.001' }, out: { type: 'string', default: 'native-models/default-model' } } });
+const { values } = parseArgs({
+  options: {
+    epochs: { type: 'string', default: '28' },
+    'drop-epoch': { type: 'string' },
+    lr: { type: 'string', default: '0.001' },
+    out: { type: 'string', default: 'native-models/default-model' },
+    work: { type: 'string', default: 'native-models/.default-model-work' },
+    resume: { type: 'boolean', default: false },
+    finish: { type: 'boolean', default: false },
+  },
+});
 const SEED = 20261128;
+/** Fresh recordings (another seed) for the held-out score at --finish. */
+const TEST_SEED = SEED + 7;
 const data = { height: 64, width: 80, channels: 3, recordings: 360, framesPerRecording: 30, seed: SEED };
-const options = trainOptionsSchema.parse({ nt: 10, batchSize: 4, epochs: Number(values.epochs), samplesPerEpoch: 360, valSequences: 48, valFraction: 0.1, lr: Number(values.lr), lrDropEpoch: Math.max(1, Number(values.epochs) - 2), lrAfterDrop: Number(values.lr) / 10, seed: SEED });
+const epochs = Number(values.epochs);
+if (!Number.isInteger(epochs) || epochs < 1 || epochs > 200) throw new Error(`--epochs must be an integer 1-200; got ${values.epochs}`);
+const dropEpoch = values['drop-epoch'] === undefined ? Math.max(1, epochs - 3) : Number(values['drop-epoch']);
+const lr = Number(values.lr);
+const options = trainOptionsSchema.parse({ nt: 10, batchSize: 4, epochs, samplesPerEpoch: 360, valSequences: 48, valFraction: 0.1, lr, lrDropEpoch: dropEpoch, lrAfterDrop: lr / 10, seed: SEED });
 const out = path.resolve(values.out!);
-const work = fs.mkdtempSync(path.join(path.dirname(out), '.default-model-'));
+const work = path.resolve(values.work!);
+const trainedDir = path.join(work, 'trained');
+const curveFile = path.join(work, 'curve.csv');
+const CURVE_HEADER = 'step,epoch,lr,train_loss,val_loss,copy_last,ratio,minutes\n';
 
 const backend = await initBackend();
 console.log(describeBackend(backend));
@@ -31,51 +56,138 @@ const t0 = performance.now();
 const video = proceduralVideo(data);
 console.log(`procedural video: ${video.count} frames in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-const init = path.join(work, 'init');
-const net = PredNet.create(PRESETS.small, SEED);
-await saveCheckpoint(init, net, { source: { kind: 'init', preset: 'small', seed: SEED } });
-net.dispose();
+/** The trainer's own validation sequences (evenly spaced over the held-out recordings). */
+function validationStarts(v: VideoData, o: TrainOptions): number[] {
+  const split = splitByRecording(v, o.nt, o.valFraction, o.seed);
+  const n = Math.min(o.valSequences, split.validation.length);
+  return [...Array(n).keys()].map((i) => split.validation[Math.floor((i * split.validation.length) / n)]!);
+}
 
-const trainStart = performance.now();
-const meta = await runTraining({ from: init, outDir: path.join(work, 'trained'), data: video, dataset: { kind: 'procedural', ...data }, options }, (e) => {
-  if (e.type === 'progress' && e.step % 10 === 0) console.log(`step ${e.step}/${e.totalSteps} loss ${e.loss.toFixed(5)} ${e.framesPerSec.toFixed(1)} frames/s ETA ${(e.etaSec / 60).toFixed(1)} min`);
-  if (e.type === 'epoch') console.log(`epoch ${e.epoch + 1}: loss ${e.loss.toFixed(5)} validation ${e.valLoss?.toFixed(5)}${e.best ? ' (best)' : ''}`);
-});
-const minutes = (performance.now() - trainStart) / 60000;
+/**
+ * Mean |E0| over frames 1..nt-1, in the trainer's loss units (E0 holds the positive and negative
+ * halves of the error, so its mean is half the mean absolute pixel error), for the model's
+ * prediction and for copying the previous frame.
+ */
+function scores(v: VideoData, starts: number[], nt: number, net?: PredNet): { model: number | null; copyLastFrame: number } {
+  let model = 0;
+  let copy = 0;
+  for (let i = 0; i < starts.length; i += 4) {
+    const part = starts.slice(i, i + 4);
+    tf.tidy(() => {
+      const x = tf.tensor5d(batchOf(v, part, nt), [part.length, nt, v.height, v.width, v.channels]);
+      const actual = tf.slice(x, [0, 1, 0, 0, 0], [-1, nt - 1, -1, -1, -1]);
+      copy += (tf.mean(tf.abs(tf.sub(tf.slice(x, [0, 0, 0, 0, 0], [-1, nt - 1, -1, -1, -1]), actual))).dataSync()[0]! / 2) * part.length;
+      if (net) {
+        const pred = tf.slice(net.run(x, 'prediction'), [0, 1, 0, 0, 0], [-1, nt - 1, -1, -1, -1]);
+        model += (tf.mean(tf.abs(tf.sub(pred, actual))).dataSync()[0]! / 2) * part.length;
+      }
+    });
+  }
+  return { model: net ? model / starts.length : null, copyLastFrame: copy / starts.length };
+}
 
-// The copy-last-frame baseline on the same validation sequences, in the same loss units (mean |E0|).
-const split = splitByRecording(video, options.nt, options.valFraction, options.seed);
-const val = split.validation.filter((_, i) => i % Math.ceil(split.validation.length / options.valSequences) === 0).slice(0, options.valSequences);
-const trained = loadCheckpoint(path.join(work, 'trained'));
-const scores = tf.tidy(() => {
-  const x = tf.tensor5d(batchOf(video, val, options.nt), [val.length, options.nt, 64, 80, 3]);
-  const pred = trained.net.run(x, 'prediction');
-  const actual = tf.slice(x, [0, 1, 0, 0, 0], [-1, options.nt - 1, -1, -1, -1]);
-  return {
-    model: tf.mean(tf.abs(tf.sub(tf.slice(pred, [0, 1, 0, 0, 0], [-1, options.nt - 1, -1, -1, -1]), actual))).dataSync()[0]! / 2,
-    copyLastFrame: tf.mean(tf.abs(tf.sub(tf.slice(x, [0, 0, 0, 0, 0], [-1, options.nt - 1, -1, -1, -1]), actual))).dataSync()[0]! / 2,
-  };
-});
-await saveCheckpoint(out, trained.net, {
-  source: { kind: 'default-model', script: 'scripts/train-default-model.ts', seed: SEED, data, backend: backend.choice, minutes, validation: scores },
-  training: trained.manifest.training,
-});
-trained.net.dispose();
-fs.writeFileSync(
-  path.join(out, 'README.md'),
-  `# Default PredNet checkpoint
+const valStarts = validationStarts(video, options);
+const baselineFile = path.join(work, 'baseline.json');
+
+async function train(): Promise<boolean> {
+  const resumeDir = resumeDirOf(trainedDir);
+  let from: string;
+  if (values.resume) {
+    if (!fs.existsSync(resumeDir)) throw new Error(`Nothing to resume: ${resumeDir} does not exist. Start without --resume.`);
+    from = resumeDir;
+  } else {
+    if (fs.existsSync(trainedDir) || fs.existsSync(resumeDir)) throw new Error(`${work} already holds a run: continue it with --resume, ship it with --finish, or delete the folder.`);
+    fs.mkdirSync(work, { recursive: true });
+    from = path.join(work, 'init');
+    const net = PredNet.create(PRESETS.small, SEED);
+    await saveCheckpoint(from, net, { source: { kind: 'init', preset: 'small', seed: SEED } });
+    net.dispose();
+  }
+  if (!fs.existsSync(baselineFile)) fs.writeFileSync(baselineFile, JSON.stringify({ sequences: valStarts.length, copyLastFrame: scores(video, valStarts, options.nt).copyLastFrame }));
+  const copyLast = (JSON.parse(fs.readFileSync(baselineFile, 'utf8')) as { copyLastFrame: number }).copyLastFrame;
+  console.log(`copy-last-frame baseline on ${valStarts.length} validation sequences: ${copyLast.toFixed(5)}`);
+  if (!fs.existsSync(curveFile)) fs.writeFileSync(curveFile, CURVE_HEADER);
+
+  const trainStart = performance.now();
+  const meta = await runTraining({ from, outDir: trainedDir, data: video, dataset: { kind: 'procedural', ...data }, options }, (e) => {
+    if (e.type === 'start') console.log(`training from step ${e.startStep} to ${e.totalSteps} (${e.trainSequences} training sequences)`);
+    if (e.type === 'progress' && e.step % 10 === 0) console.log(`step ${e.step}/${e.totalSteps} loss ${e.loss.toFixed(5)} lr ${e.lr} ${e.framesPerSec.toFixed(1)} frames/s ETA ${(e.etaSec / 60).toFixed(1)} min`);
+    if (e.type === 'epoch') {
+      const epochLr = options.lrDropEpoch !== null && e.epoch >= options.lrDropEpoch ? options.lrAfterDrop : options.lr;
+      const ratio = e.valLoss === null ? '' : (e.valLoss / copyLast).toFixed(4);
+      fs.appendFileSync(curveFile, `${e.step},${e.epoch + 1},${epochLr},${e.loss.toFixed(6)},${e.valLoss?.toFixed(6) ?? ''},${copyLast.toFixed(6)},${ratio},${((performance.now() - trainStart) / 60000).toFixed(1)}\n`);
+      console.log(`epoch ${e.epoch + 1}: loss ${e.loss.toFixed(5)} validation ${e.valLoss?.toFixed(5)} copy-last ${copyLast.toFixed(5)} ratio ${ratio}${e.best ? ' (best)' : ''}`);
+    }
+  });
+  console.log(`stopped at step ${meta.step}; finished: ${meta.finished}`);
+  return meta.finished;
+}
+
+/** Scores the best checkpoint so far and ships it with its curve and README. */
+async function finish(): Promise<void> {
+  if (!fs.existsSync(trainedDir)) throw new Error(`No trained checkpoint in ${work}: train first.`);
+  const trained = loadCheckpoint(trainedDir);
+  const net = trained.net;
+  const meta = trained.manifest.training!;
+  const nt = options.nt;
+  const val = scores(video, valStarts, nt, net);
+  // Recordings never seen in training or validation: the same generator with another seed.
+  const fresh = proceduralVideo({ ...data, recordings: 40, seed: TEST_SEED });
+  const freshStarts = sequenceStarts(fresh.recordings, nt).filter((_, i) => i % 7 === 0);
+  const test = scores(fresh, freshStarts, nt, net);
+  const ratio = (s: { model: number | null; copyLastFrame: number }) => s.model! / s.copyLastFrame;
+  const curve = fs.existsSync(curveFile) ? fs.readFileSync(curveFile, 'utf8') : CURVE_HEADER;
+  await saveCheckpoint(out, net, {
+    source: { kind: 'default-model', script: 'scripts/train-default-model.ts', seed: SEED, data, backend: backend.choice, validation: val, heldOut: { seed: TEST_SEED, recordings: 40, sequences: freshStarts.length, ...test } },
+    training: meta,
+  });
+  net.dispose();
+  fs.writeFileSync(path.join(out, 'curve.csv'), curve);
+  const rows = curve
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','))
+    .map(([step, epoch, lrs, tl, vl, cl, r]) => `| ${step} | ${epoch} | ${lrs} | ${tl} | ${vl} | ${cl} | ${r} |`);
+  fs.writeFileSync(
+    path.join(out, 'README.md'),
+    `# Default PredNet checkpoint
 
 A \`small\` PredNet (64x80 RGB, 3/16/32/64 channels, 771,564 parameters) trained by
 \`scripts/train-default-model.ts\` on seeded procedural video (${video.count} frames in ${data.recordings}
-recordings of ${data.framesPerRecording}: moving and rotating bars, moving edges, flat and textured shapes,
-brief flashes, 0-6 px/frame). Regenerate with \`npx tsx scripts/train-default-model.ts\`.
+recordings of ${data.framesPerRecording}: translating bars in any direction, some rotating; moving edges;
+flat and textured shapes that occlude one another; brief flashes; grey or drifting textured
+backgrounds; 0-6 px/frame). Regenerate with \`npx tsx scripts/train-default-model.ts\` (then
+\`--resume\` to continue, \`--finish\` to ship the best epoch so far).
 
-- seed ${SEED}; options ${JSON.stringify(options)}
-- backend ${backend.choice}; ${meta.step} steps in ${minutes.toFixed(1)} min
-- final training loss ${meta.history.at(-1)?.loss.toFixed(5)}; best validation loss ${meta.bestValLoss?.toFixed(5)}
-- on ${val.length} validation sequences, mean |E0| (the L0 loss): model ${scores.model.toFixed(5)},
-  copying the last frame ${scores.copyLastFrame.toFixed(5)} (ratio ${(scores.model / scores.copyLastFrame).toFixed(3)})
+- seed ${SEED}; options ${JSON.stringify(meta.options)}
+- backend ${backend.choice}; ${meta.step} steps (${meta.epoch} epochs) for the shipped, best-validation epoch
+- best validation loss ${meta.bestValLoss?.toFixed(5)}
+
+## How well it predicts
+
+Mean |E0| over frames 2-${nt} of ${nt}-frame sequences (the training loss L0: half the mean absolute
+pixel error of the predicted frame), against copying the last frame:
+
+| data | sequences | model | copy last frame | ratio |
+|---|---|---|---|---|
+| validation recordings (held out from training) | ${valStarts.length} | ${val.model!.toFixed(5)} | ${val.copyLastFrame.toFixed(5)} | **${ratio(val).toFixed(3)}** |
+| fresh recordings (seed ${TEST_SEED}, never seen) | ${freshStarts.length} | ${test.model!.toFixed(5)} | ${test.copyLastFrame.toFixed(5)} | **${ratio(test).toFixed(3)}** |
+
+Target: ratio at most 0.75. ${ratio(val) <= 0.75 && ratio(test) <= 0.75 ? 'Reached.' : 'Not reached by this checkpoint.'}
+
+## Training curve
+
+Validation loss after every epoch, with the copy-last-frame baseline on the same validation
+sequences in the same units (also in \`curve.csv\`; minutes are since the start of that run).
+
+| step | epoch | lr | training loss | validation loss | copy last frame | ratio |
+|---|---|---|---|---|---|---|
+${rows.join('\n')}
 `,
-);
-fs.rmSync(work, { recursive: true, force: true });
-console.log(fs.readFileSync(path.join(out, 'README.md'), 'utf8'));
+  );
+  console.log(fs.readFileSync(path.join(out, 'README.md'), 'utf8'));
+}
+
+if (values.finish) await finish();
+else if (await train()) await finish();
