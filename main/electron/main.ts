@@ -1,27 +1,27 @@
 /**
- * The Electron entry: one window, locked down, wired to the same handlers the CLI and the tests
- * use. This is the only module (with the preload) that imports 'electron'.
+ * The Electron entry: one window, locked down, with the services main/bootstrap.ts builds (the
+ * test harness builds the same). This is the only module (with the preload) that imports
+ * 'electron'. Nothing heavy runs on this thread: the handlers and the model engine live in
+ * service threads.
  */
 import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { channels } from '../../preload/contract.js';
-import { createHandlers } from '../ipc/handlers.js';
-import { registerDefaultModel } from '../services/default-model.js';
-import { ModelJobs } from '../services/model-jobs.js';
-import { openDatabase } from '../store/db.js';
-import { APP_HOST, APP_SCHEME, CSP, isAllowedPermission, isAppUrl } from './security.js';
+import { bootstrap, RENDERER_HEADERS, type AppServices } from '../bootstrap.js';
+import { resolveDataDir } from '../paths.js';
+import { startOrExplain } from '../startup.js';
+import { APP_HOST, APP_SCHEME, isAllowedExternal, isAllowedPermission, isAppUrl, rendererFileFor } from './security.js';
 
-const SCHEME = APP_SCHEME;
 const ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
-protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 app.enableSandbox();
-
-if (!app.requestSingleInstanceLock()) app.quit();
 
 const root = app.getAppPath();
 const rendererDir = path.join(root, 'dist', 'renderer');
+// The same folder the CLI uses (PREDLAB_DATA_DIR, else userData for productName PredLab).
+const dataDir = resolveDataDir();
 
 /** Where better-sqlite3 built for Electron's ABI lives in a development checkout (see README). */
 function nativeBinding(): string | undefined {
@@ -42,47 +42,54 @@ async function createWindow(): Promise<void> {
       nodeIntegration: false,
       webSecurity: true,
       spellcheck: false,
+      // Middle-click must not open links in new windows.
+      disableBlinkFeatures: 'Auxclick',
       backgroundThrottling: false, // stimulus timing must not be throttled
     },
   });
   await win.loadURL(`${ORIGIN}/index.html`);
   if (process.env.PREDLAB_SMOKE_TEST) {
     // Used by test/unit/electron-smoke.test.ts where an Electron binary exists: report and quit.
-    const report = await win.webContents.executeJavaScript('({ api: typeof window.predlab, require: typeof require, process: typeof process, title: document.title })');
+    const report = await win.webContents.executeJavaScript(
+      '(async () => ({ api: typeof window.predlab, require: typeof require, process: typeof process, title: document.title, paradigms: (await window.predlab["paradigms:list"]({})).length, models: (await window.predlab["models:list"]({})).length }))()',
+    );
     console.log(`PREDLAB_SMOKE ${JSON.stringify(report)}`);
     app.exit(0);
   }
 }
 
-app.whenReady().then(async () => {
+function serveRenderer(): void {
   // Serve the built renderer from app://predlab with the CSP header; nothing else is reachable.
-  protocol.handle(SCHEME, async (request) => {
-    const url = new URL(request.url);
-    const file = path.normalize(path.join(rendererDir, decodeURIComponent(url.pathname)));
-    if (url.host !== APP_HOST || !file.startsWith(rendererDir + path.sep)) return new Response('not found', { status: 404 });
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = rendererFileFor(request.url, rendererDir);
+    if (!file) return new Response('not found', { status: 404 });
     const res = await net.fetch(pathToFileURL(file).toString());
     const headers = new Headers(res.headers);
-    headers.set('Content-Security-Policy', CSP);
-    headers.set('X-Content-Type-Options', 'nosniff');
+    for (const [k, v] of Object.entries(RENDERER_HEADERS)) headers.set(k, v);
     return new Response(res.body, { status: res.status, headers });
   });
+}
 
+function restrictPermissions(): void {
   const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((_wc, permission, callback, details) => callback(isAllowedPermission(permission, (details as { mediaTypes?: string[] }).mediaTypes)));
-  ses.setPermissionCheckHandler((_wc, permission) => isAllowedPermission(permission, ['video']));
+  ses.setPermissionRequestHandler((wc, permission, callback, details) =>
+    callback(isAllowedPermission(permission, (details as { mediaTypes?: string[] }).mediaTypes, details.requestingUrl ?? wc.getURL())),
+  );
+  ses.setPermissionCheckHandler((_wc, permission, requestingOrigin, details) =>
+    isAllowedPermission(permission, (details as { mediaType?: string }).mediaType ? [(details as { mediaType: string }).mediaType] : [], requestingOrigin),
+  );
+}
 
-  const dbFile = path.join(app.getPath('userData'), 'predlab.sqlite');
-  const binding = nativeBinding();
-  const db = openDatabase(dbFile, { nativeBinding: binding });
-  registerDefaultModel(db, root);
-  const modelJobs = new ModelJobs(dbFile, binding);
-  const { invoke } = createHandlers({
-    db,
-    modelJobs,
+async function startServices(): Promise<AppServices> {
+  const services = bootstrap({
+    dataDir,
+    appRoot: root,
+    bundleDir: __dirname, // service-thread.cjs is bundled beside main.cjs
+    ...(nativeBinding() ? { nativeBinding: nativeBinding()! } : {}),
     chooseExportDir: async (suggestedName) => {
       const win = BrowserWindow.getFocusedWindow();
-      const options = { title: 'Export to folder', defaultPath: path.join(app.getPath('documents'), suggestedName), properties: ['openDirectory', 'createDirectory'] as const };
-      const r = win ? await dialog.showOpenDialog(win, { ...options, properties: [...options.properties] }) : await dialog.showOpenDialog({ ...options, properties: [...options.properties] });
+      const options = { title: 'Export to folder', defaultPath: path.join(app.getPath('documents'), suggestedName), properties: ['openDirectory' as const, 'createDirectory' as const] };
+      const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
       return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
     },
     setFullScreen: (on) => {
@@ -92,19 +99,26 @@ app.whenReady().then(async () => {
     },
     log: (m) => console.error(m),
   });
-  for (const channel of channels)
-    ipcMain.handle(channel, (event, args) => {
-      // Only our own page may call in.
-      if (!isAppUrl(event.senderFrame?.url))
-        return { ok: false, error: { code: 'invalid-argument', message: 'Request from an unknown page refused.' } };
-      return invoke(channel, args);
-    });
-  app.on('before-quit', () => {
-    void modelJobs.stopAll();
-    db.close();
+  try {
+    await services.ready;
+  } catch (e) {
+    await services.close();
+    throw e;
+  }
+  return services;
+}
+
+if (!app.requestSingleInstanceLock()) app.quit();
+else
+  void app.whenReady().then(async () => {
+    serveRenderer();
+    restrictPermissions();
+    const services = await startOrExplain(startServices, { showError: (t, d) => dialog.showErrorBox(t, d), releaseSingleInstanceLock: () => app.releaseSingleInstanceLock(), exit: (c) => app.exit(c) }, dataDir);
+    if (!services) return;
+    for (const channel of channels) ipcMain.handle(channel, (event, args) => services.handleFromPage(event.senderFrame?.url, channel, args));
+    app.on('before-quit', () => void services.close());
+    await createWindow();
   });
-  await createWindow();
-});
 
 app.on('web-contents-created', (_e, contents) => {
   contents.on('will-navigate', (event, url) => {
@@ -115,8 +129,8 @@ app.on('web-contents-created', (_e, contents) => {
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    // Links to documentation open in the system browser, never in the app.
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    // Only links to the allowed documentation sites open, in the system browser; never in the app.
+    if (isAllowedExternal(url)) void shell.openExternal(new URL(url).href);
     return { action: 'deny' };
   });
 });

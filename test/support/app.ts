@@ -1,7 +1,10 @@
 /**
- * The app without Electron: the built renderer served on 127.0.0.1, opened in Chromium, with
- * `window.predlab` made by the preload's own createApi and its transport bound (exposeBinding)
- * to the real handlers over a real database file. Only ipcMain/ipcRenderer are left out.
+ * The app without Electron, wired by the app's own bootstrap (main/bootstrap.ts): the same data
+ * folder layout, default model registration, service threads running the bundled
+ * dist/main/service-thread.cjs, handlers and sender check. The built renderer is served on
+ * 127.0.0.1 with the app's security headers (CSP), opened in Chromium, and `window.predlab` is
+ * made by the preload's own createApi with its transport bound (exposeBinding) to the
+ * bootstrap's handleFromPage. Only ipcMain/ipcRenderer and the window are left out.
  */
 import { build } from 'esbuild';
 import fs from 'node:fs';
@@ -10,15 +13,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
-import { createHandlers } from '../../main/ipc/handlers.js';
-import { registerDefaultModel } from '../../main/services/default-model.js';
+import { bootstrap, RENDERER_HEADERS, type AppServices } from '../../main/bootstrap.js';
 import { ModelJobs } from '../../main/services/model-jobs.js';
 import { openDatabase, type Db } from '../../main/store/db.js';
 import { launchChromium } from './chromium.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 export const RENDERER_DIST = path.join(root, 'dist', 'renderer');
-
+/** The bundled main-process files `npm run build` writes (the app runs these). */
+export const MAIN_DIST = path.join(root, 'dist', 'main');
 /** The preload's API factory compiled for the page (same source file as the Electron preload). */
 async function apiInitScript(): Promise<string> {
   const out = await build({
@@ -36,20 +39,26 @@ async function apiInitScript(): Promise<string> {
 }
 
 export async function ensureRendererBuilt(): Promise<void> {
-  if (!fs.existsSync(path.join(RENDERER_DIST, 'index.html')))
-    throw new Error("The renderer is not built: run 'npm run build' first (npm test does).");
+  for (const f of [path.join(RENDERER_DIST, 'index.html'), path.join(MAIN_DIST, 'service-thread.cjs'), path.join(MAIN_DIST, 'model-session-worker.cjs')])
+    if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is not built: run 'npm run build' first (npm test does).`);
 }
 
 export interface AppHarness {
   page: Page;
   context: BrowserContext;
   browser: Browser;
+  /** The app's services, as main.ts builds them. */
+  services: AppServices;
+  /** The lab's data folder (the app's database is predlab.sqlite in it). */
+  dataDir: string;
+  /** A connection of the test's own, to check what the app stored. */
   db: Db;
   dbFile: string;
   exportDir: string;
   url: string;
-  /** Calls the handlers made: [channel, args]. */
+  /** Calls the page made: [channel, args]. */
   calls: [string, unknown][];
+  /** Background model jobs started by the test itself (bench load), not the app's. */
   modelJobs: ModelJobs;
   close(): Promise<void>;
 }
@@ -61,38 +70,65 @@ export async function startServer(): Promise<{ server: PreviewServer; url: strin
     root: path.join(root, 'renderer'),
     logLevel: 'silent',
     build: { outDir: RENDERER_DIST },
-    preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
+    preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false, headers: { ...RENDERER_HEADERS } },
   });
   const address = server.httpServer.address() as AddressInfo;
   return { server, url: `http://127.0.0.1:${address.port}/` };
 }
 
-export async function openApp(opts: { dbFile?: string; calibration?: Record<string, unknown>; args?: string[]; defaultModel?: boolean } = {}): Promise<AppHarness> {
+export async function openApp(opts: { dataDir?: string; calibration?: Record<string, unknown>; args?: string[] } = {}): Promise<AppHarness> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'predlab-e2e-'));
-  const dbFile = opts.dbFile ?? path.join(tmp, 'lab.sqlite');
+  const dataDir = opts.dataDir ?? path.join(tmp, 'data');
   const exportDir = path.join(tmp, 'export');
+  const { server, url } = await startServer();
+  const origin = new URL(url).origin;
+  const services = bootstrap({
+    dataDir,
+    appRoot: root,
+    bundleDir: MAIN_DIST,
+    chooseExportDir: async () => exportDir,
+    // The page's origin stands in for app://predlab: only it may call in.
+    isAllowedSender: (u) => {
+      try {
+        return !!u && new URL(u).origin === origin;
+      } catch {
+        return false;
+      }
+    },
+  });
+  try {
+    await services.ready;
+  } catch (e) {
+    await services.close();
+    await server.close();
+    throw e;
+  }
+  const dbFile = services.dbFile;
   const db = openDatabase(dbFile);
   const calls: [string, unknown][] = [];
   const modelJobs = new ModelJobs(dbFile);
-  if (opts.defaultModel) registerDefaultModel(db, root);
-  const { invoke } = createHandlers({ db, chooseExportDir: async () => exportDir, modelJobs });
-  const { server, url } = await startServer();
   const browser = await launchChromium({ args: opts.args ?? [] });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await context.exposeBinding('__predlabInvoke', async (_source, channel: string, args: unknown) => {
+  await context.exposeBinding('__predlabInvoke', async (source, channel: string, args: unknown) => {
     calls.push([channel, args]);
-    return invoke(channel, args);
+    return services.handleFromPage(source.frame.url(), channel, args);
   });
   await context.addInitScript({ content: await apiInitScript() });
   if (opts.calibration) await context.addInitScript({ content: `localStorage.setItem('predlab.calibration', ${JSON.stringify(JSON.stringify(opts.calibration))});` });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    // A CSP violation is a bug in the page, as it would be in the app.
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text());
+  });
   await page.goto(url);
   return {
     page,
     context,
     browser,
+    services,
+    dataDir,
     db,
     dbFile,
     exportDir,
@@ -103,6 +139,7 @@ export async function openApp(opts: { dbFile?: string; calibration?: Record<stri
       await browser.close();
       await server.close();
       await modelJobs.stopAll();
+      await services.close();
       db.close();
       if (errors.length) throw new Error(`Errors in the page: ${errors.join('\n')}`);
     },

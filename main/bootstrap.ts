@@ -1,0 +1,176 @@
+/**
+ * Builds the app's services from explicit dependencies, for the Electron entry and the test
+ * harness alike (they differ only in ipcMain vs exposeBinding and the window):
+ *   data folder -> database file; the default model registered at start; the handlers, on two
+ *   service threads with their own database connections (the main thread never blocks on work
+ *   and never loads the model engine); the sender check; the renderer's security headers.
+ * This module must not import the handlers, the services or native-models: they stay in the
+ * threads (a test checks that the main thread has no tfjs engine after every channel ran).
+ */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Envelope } from '../preload/contract.js';
+import { CSP, isAppUrl } from './electron/security.js';
+import { databasePath } from './paths.js';
+import { workerEntry } from './services/worker-entry.js';
+import type { CallbackName, FromThread, ServiceRole, ServiceThreadData, ToThread } from './thread-protocol.js';
+
+/** Channels that compute (bootstrap resampling, PredNet): answered on the heavy thread. */
+export const HEAVY_CHANNELS: ReadonlySet<string> = new Set(['analysis:session', 'compare:sessions', 'models:inspect-trial', 'engine:info']);
+
+/** Headers every renderer file is served with (app:// in Electron, http in the harness). */
+export const RENDERER_HEADERS: Readonly<Record<string, string>> = { 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff' };
+
+export interface BootstrapOptions {
+  /** The lab's data folder (resolveDataDir() in the app and the CLI). */
+  dataDir: string;
+  /** Where the app's files are (native-models/default-model under it). */
+  appRoot: string;
+  /** Folder of the bundled service-thread.cjs (dist/main); absent: run the TypeScript sources. */
+  bundleDir?: string;
+  /** better_sqlite3.node built for this runtime's ABI (Electron in a development checkout). */
+  nativeBinding?: string;
+  chooseExportDir: (suggestedName: string) => Promise<string | null>;
+  setFullScreen?: (on: boolean) => boolean;
+  log?: (message: string) => void;
+  /** Which pages may call in (default: the app's own app://predlab pages). */
+  isAllowedSender?: (url: string | undefined) => boolean;
+}
+
+export interface AppServices {
+  readonly dbFile: string;
+  /** Resolves when the database is open and the default model registered; rejects naming the problem. */
+  readonly ready: Promise<void>;
+  /** One IPC call, as the contract's transport sees it. */
+  invoke(channel: unknown, args: unknown): Promise<Envelope<unknown>>;
+  /** An IPC call from a page: refused unless the page is the app's own. */
+  handleFromPage(senderUrl: string | undefined, channel: unknown, args: unknown): Promise<Envelope<unknown>>;
+  /** Stop the computation under way (analysis, comparison, inspector); its callers get a 'cancelled' error. */
+  cancelHeavyWork(): number;
+  close(): Promise<void>;
+}
+
+const refusal = (code: string, message: string): Envelope<unknown> => ({ ok: false, error: { code, message } });
+
+/** One service thread, restarted on demand after it stops (cancellation, a crash). */
+class ServiceThread {
+  private worker: Worker | null = null;
+  private started: Promise<void> | null = null;
+  private readonly pending = new Map<number, (e: Envelope<unknown>) => void>();
+  private next = 1;
+
+  constructor(
+    private readonly role: ServiceRole,
+    private readonly data: ServiceThreadData,
+    private readonly entry: string,
+    private readonly callbacks: Record<CallbackName, (...args: unknown[]) => unknown>,
+  ) {}
+
+  start(): Promise<void> {
+    if (this.started) return this.started;
+    const worker = new Worker(this.entry, { workerData: { ...this.data, role: this.role } satisfies ServiceThreadData });
+    this.worker = worker;
+    this.started = new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: FromThread) => {
+        if (m.type === 'ready') resolve();
+        else if (m.type === 'fatal') {
+          reject(new Error(m.message));
+          if (this.worker === worker) this.stop(m.message);
+        } else if (m.type === 'result') {
+          this.pending.get(m.id)?.(m.envelope);
+          this.pending.delete(m.id);
+        } else void Promise.resolve(this.callbacks[m.name](...m.args)).then((value) => worker.postMessage({ type: 'callback-result', id: m.id, value } satisfies ToThread));
+      });
+      // Events of a thread already replaced (after a cancellation) concern no one now.
+      worker.on('error', (e) => {
+        reject(e);
+        if (this.worker === worker) this.stop(`The ${this.role === 'heavy' ? 'computation' : 'service'} thread stopped: ${e.message}`);
+      });
+      worker.on('exit', (code) => {
+        reject(new Error(`the ${this.role} service thread exited (code ${code}) before it was ready`));
+        if (this.worker === worker) this.stop(`The ${this.role === 'heavy' ? 'computation' : 'service'} thread stopped (exit code ${code}).`);
+      });
+    });
+    return this.started;
+  }
+
+  call(channel: string, args: unknown): Promise<Envelope<unknown>> {
+    // Waiting callers (the thread still starting included) are what stop() cancels.
+    const id = this.next++;
+    const result = new Promise<Envelope<unknown>>((resolve) => this.pending.set(id, resolve));
+    this.start().then(
+      () => {
+        if (this.pending.has(id)) this.worker!.postMessage({ type: 'call', id, channel, args } satisfies ToThread);
+      },
+      (e: Error) => {
+        this.pending.get(id)?.(refusal('unavailable', `This part of PredLab could not start: ${e.message}`));
+        this.pending.delete(id);
+      },
+    );
+    return result;
+  }
+
+  /** Terminate the thread; every waiting caller gets `message` as an 'unavailable' error. Returns how many. */
+  stop(message: string): number {
+    const worker = this.worker;
+    this.worker = null;
+    this.started = null;
+    const n = this.pending.size;
+    for (const resolve of this.pending.values()) resolve(refusal('unavailable', message));
+    this.pending.clear();
+    if (worker) void worker.terminate();
+    return n;
+  }
+
+  get busy(): boolean {
+    return this.pending.size > 0;
+  }
+}
+
+export function bootstrap(options: BootstrapOptions): AppServices {
+  const dbFile = databasePath(options.dataDir);
+  const entry = options.bundleDir ? path.join(options.bundleDir, 'service-thread.cjs') : workerEntry('main/service-thread-dev.mjs', 'service-thread.cjs');
+  const data: Omit<ServiceThreadData, 'role'> = { dbFile, appRoot: options.appRoot, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) };
+  const callbacks: Record<CallbackName, (...args: unknown[]) => unknown> = {
+    chooseExportDir: (name) => options.chooseExportDir(String(name)),
+    log: (m) => options.log?.(String(m)),
+  };
+  const light = new ServiceThread('light', { ...data, role: 'light' }, entry, callbacks);
+  const heavy = new ServiceThread('heavy', { ...data, role: 'heavy' }, entry, callbacks);
+  const ready = light.start();
+  ready.catch(() => undefined); // reported through `ready` and every call; never an unhandled rejection
+  const isAllowedSender = options.isAllowedSender ?? isAppUrl;
+
+  async function invoke(channel: unknown, args: unknown): Promise<Envelope<unknown>> {
+    if (typeof channel !== 'string') return refusal('invalid-argument', `Unknown request '${String(channel)}'.`);
+    if (channel === 'display:fullscreen') {
+      // The window lives on this thread; the argument is checked here, as the handlers would.
+      const on = (args as { on?: unknown } | null)?.on;
+      if (typeof on !== 'boolean' || Object.keys(args as object).length !== 1) return refusal('invalid-argument', 'Invalid arguments for display:fullscreen: on: expected boolean');
+      return { ok: true, value: { fullscreen: options.setFullScreen ? options.setFullScreen(on) : false } };
+    }
+    // The heavy thread opens the database after the light one has migrated it.
+    if (HEAVY_CHANNELS.has(channel)) {
+      try {
+        await ready;
+      } catch (e) {
+        return refusal('unavailable', `PredLab could not start: ${(e as Error).message}`);
+      }
+      return heavy.call(channel, args);
+    }
+    return light.call(channel, args);
+  }
+
+  return {
+    dbFile,
+    ready,
+    invoke,
+    handleFromPage: (senderUrl, channel, args) =>
+      isAllowedSender(senderUrl) ? invoke(channel, args) : Promise.resolve(refusal('invalid-argument', 'Request from an unknown page refused.')),
+    cancelHeavyWork: () => heavy.stop('Cancelled: the computation was stopped before it finished.'),
+    async close() {
+      heavy.stop('PredLab is closing.');
+      light.stop('PredLab is closing.');
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * A service thread: the app's handlers on their own connection to the lab database, off the
+ * Electron main thread. The 'light' thread answers every quick channel and registers the default
+ * model at start; the 'heavy' thread starts the model engine first and answers the channels that
+ * compute (analysis, comparison, the trial inspector, engine:info). See main/bootstrap.ts.
+ */
+import os from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import { createHandlers } from './ipc/handlers.js';
+import { registerDefaultModel } from './services/default-model.js';
+import { ModelJobs } from './services/model-jobs.js';
+import { openDatabase } from './store/db.js';
+import type { CallbackName, FromThread, ServiceThreadData, ToThread } from './thread-protocol.js';
+
+const data = workerData as ServiceThreadData;
+const port = parentPort!;
+const post = (m: FromThread) => port.postMessage(m);
+
+let nextCallback = 1;
+const waiting = new Map<number, (value: unknown) => void>();
+function callMain<T>(name: CallbackName, ...args: unknown[]): Promise<T> {
+  const id = nextCallback++;
+  return new Promise<T>((resolve) => {
+    waiting.set(id, resolve as (value: unknown) => void);
+    post({ type: 'callback', id, name, args });
+  });
+}
+
+async function start(): Promise<ReturnType<typeof createHandlers>['invoke']> {
+  if (data.role === 'heavy') {
+    // Computing threads yield to the display and the light thread (Linux: per-thread priority).
+    if (process.platform === 'linux') {
+      try {
+        os.setPriority(10);
+      } catch {
+        /* not permitted: normal priority */
+      }
+    }
+    const { initBackend } = await import('../native-models/backend.js');
+    await initBackend();
+  }
+  const db = openDatabase(data.dbFile, data.nativeBinding ? { nativeBinding: data.nativeBinding } : {});
+  let modelJobs: ModelJobs | undefined;
+  if (data.role === 'light') {
+    registerDefaultModel(db, data.appRoot);
+    modelJobs = new ModelJobs(data.dbFile, data.nativeBinding);
+  }
+  const { invoke } = createHandlers({
+    db,
+    ...(modelJobs ? { modelJobs } : {}),
+    chooseExportDir: (suggestedName) => callMain<string | null>('chooseExportDir', suggestedName),
+    log: (m) => void callMain('log', m),
+  });
+  return invoke;
+}
+
+start().then(
+  (invoke) => {
+    port.on('message', (m: ToThread) => {
+      if (m.type === 'callback-result') {
+        waiting.get(m.id)?.(m.value);
+        waiting.delete(m.id);
+      } else void invoke(m.channel, m.args).then((envelope) => post({ type: 'result', id: m.id, envelope }));
+    });
+    post({ type: 'ready' });
+  },
+  (e: unknown) => post({ type: 'fatal', message: e instanceof Error ? e.message : String(e) }),
+);

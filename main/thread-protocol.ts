@@ -1,0 +1,24 @@
+/** Messages between the main thread (main/bootstrap.ts) and a service thread (main/service-thread.ts). */
+import type { Envelope } from '../preload/contract.js';
+
+/** 'light': every quick channel on the lab database; 'heavy': analysis, comparison, the model engine. */
+export type ServiceRole = 'light' | 'heavy';
+
+export interface ServiceThreadData {
+  role: ServiceRole;
+  dbFile: string;
+  /** Root of the app's files (the default model lives under it); only the light thread registers it. */
+  appRoot: string;
+  nativeBinding?: string;
+}
+
+/** A function of the main thread a handler needs (the export folder dialog, logging). */
+export type CallbackName = 'chooseExportDir' | 'log';
+
+export type ToThread = { type: 'call'; id: number; channel: string; args: unknown } | { type: 'callback-result'; id: number; value: unknown };
+
+export type FromThread =
+  | { type: 'ready' }
+  | { type: 'fatal'; message: string }
+  | { type: 'result'; id: number; envelope: Envelope<unknown> }
+  | { type: 'callback'; id: number; name: CallbackName; args: unknown[] };
