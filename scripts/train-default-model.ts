@@ -22,6 +22,7 @@ import { PRESETS } from '../native-models/prednet/config.js';
 import { PredNet } from '../native-models/prednet/model.js';
 import { batchOf, sequenceStarts, splitByRecording, type VideoData } from '../native-models/training/data.js';
 import { proceduralVideo } from '../native-models/training/procedural.js';
+import { predictionScores, type PredictionScores } from '../native-models/training/score.js';
 import { resumeDirOf, runTraining, trainOptionsSchema, type TrainOptions } from '../native-models/training/trainer.js';
 
 const { values } = parseArgs({
@@ -63,29 +64,6 @@ function validationStarts(v: VideoData, o: TrainOptions): number[] {
   return [...Array(n).keys()].map((i) => split.validation[Math.floor((i * split.validation.length) / n)]!);
 }
 
-/**
- * Mean |E0| over frames 1..nt-1, in the trainer's loss units (E0 holds the positive and negative
- * halves of the error, so its mean is half the mean absolute pixel error), for the model's
- * prediction and for copying the previous frame.
- */
-function scores(v: VideoData, starts: number[], nt: number, net?: PredNet): { model: number | null; copyLastFrame: number } {
-  let model = 0;
-  let copy = 0;
-  for (let i = 0; i < starts.length; i += 4) {
-    const part = starts.slice(i, i + 4);
-    tf.tidy(() => {
-      const x = tf.tensor5d(batchOf(v, part, nt), [part.length, nt, v.height, v.width, v.channels]);
-      const actual = tf.slice(x, [0, 1, 0, 0, 0], [-1, nt - 1, -1, -1, -1]);
-      copy += (tf.mean(tf.abs(tf.sub(tf.slice(x, [0, 0, 0, 0, 0], [-1, nt - 1, -1, -1, -1]), actual))).dataSync()[0]! / 2) * part.length;
-      if (net) {
-        const pred = tf.slice(net.run(x, 'prediction'), [0, 1, 0, 0, 0], [-1, nt - 1, -1, -1, -1]);
-        model += (tf.mean(tf.abs(tf.sub(pred, actual))).dataSync()[0]! / 2) * part.length;
-      }
-    });
-  }
-  return { model: net ? model / starts.length : null, copyLastFrame: copy / starts.length };
-}
-
 const valStarts = validationStarts(video, options);
 const baselineFile = path.join(work, 'baseline.json');
 
@@ -103,7 +81,7 @@ async function train(): Promise<boolean> {
     await saveCheckpoint(from, net, { source: { kind: 'init', preset: 'small', seed: SEED } });
     net.dispose();
   }
-  if (!fs.existsSync(baselineFile)) fs.writeFileSync(baselineFile, JSON.stringify({ sequences: valStarts.length, copyLastFrame: scores(video, valStarts, options.nt).copyLastFrame }));
+  if (!fs.existsSync(baselineFile)) fs.writeFileSync(baselineFile, JSON.stringify({ sequences: valStarts.length, copyLastFrame: predictionScores(video, valStarts, options.nt).copyLastFrame }));
   const copyLast = (JSON.parse(fs.readFileSync(baselineFile, 'utf8')) as { copyLastFrame: number }).copyLastFrame;
   console.log(`copy-last-frame baseline on ${valStarts.length} validation sequences: ${copyLast.toFixed(5)}`);
   if (!fs.existsSync(curveFile)) fs.writeFileSync(curveFile, CURVE_HEADER);
@@ -130,15 +108,15 @@ async function finish(): Promise<void> {
   const net = trained.net;
   const meta = trained.manifest.training!;
   const nt = options.nt;
-  const val = scores(video, valStarts, nt, net);
+  const val = predictionScores(video, valStarts, nt, net);
   // Recordings never seen in training or validation: the same generator with another seed.
   const fresh = proceduralVideo({ ...data, recordings: 40, seed: TEST_SEED });
   const freshStarts = sequenceStarts(fresh.recordings, nt).filter((_, i) => i % 7 === 0);
-  const test = scores(fresh, freshStarts, nt, net);
-  const ratio = (s: { model: number | null; copyLastFrame: number }) => s.model! / s.copyLastFrame;
+  const test = predictionScores(fresh, freshStarts, nt, net);
+  const ratio = (s: PredictionScores) => s.model! / s.copyLastFrame;
   const curve = fs.existsSync(curveFile) ? fs.readFileSync(curveFile, 'utf8') : CURVE_HEADER;
   await saveCheckpoint(out, net, {
-    source: { kind: 'default-model', script: 'scripts/train-default-model.ts', seed: SEED, data, backend: backend.choice, validation: val, heldOut: { seed: TEST_SEED, recordings: 40, sequences: freshStarts.length, ...test } },
+    source: { kind: 'default-model', script: 'scripts/train-default-model.ts', seed: SEED, data, backend: backend.choice, validation: val, heldOut: { seed: TEST_SEED, recordings: 40, ...test } },
     training: meta,
   });
   net.dispose();
