@@ -63,7 +63,12 @@ function serveRenderer(): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const file = rendererFileFor(request.url, rendererDir);
     if (!file) return new Response('not found', { status: 404 });
-    const res = await net.fetch(pathToFileURL(file).toString());
+    let res: Response;
+    try {
+      res = await net.fetch(pathToFileURL(file).toString());
+    } catch {
+      return new Response('not found', { status: 404 });
+    }
     const headers = new Headers(res.headers);
     for (const [k, v] of Object.entries(RENDERER_HEADERS)) headers.set(k, v);
     return new Response(res.body, { status: res.status, headers });

@@ -32,7 +32,8 @@ export const EXTERNAL_ORIGINS: readonly string[] = ['https://doi.org', 'https://
 
 export function isAllowedExternal(url: string): boolean {
   try {
-    return EXTERNAL_ORIGINS.includes(new URL(url).origin);
+    const u = new URL(url);
+    return EXTERNAL_ORIGINS.includes(u.origin) && !u.username && !u.password;
   } catch {
     return false;
   }
@@ -53,7 +54,7 @@ export function rendererFileFor(requestUrl: string, rendererDir: string): string
   }
   if (pathname.includes('\0')) return null;
   const file = path.normalize(path.join(rendererDir, pathname));
-  return file.startsWith(rendererDir + path.sep) ? file : null;
+  return file.startsWith(rendererDir + path.sep) && !file.endsWith(path.sep) ? file : null;
 }
 
 export const APP_SCHEME = 'app';

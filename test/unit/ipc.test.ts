@@ -75,10 +75,12 @@ describe('IPC boundary', () => {
     expect(CSP).toContain("object-src 'none'");
     expect(CSP).not.toMatch(/unsafe-eval|\*/);
     expect(CSP.match(/script-src[^;]*/)![0]).not.toContain('unsafe-inline');
-    expect(isAllowedPermission('media', ['video'])).toBe(true);
-    expect(isAllowedPermission('media', ['audio'])).toBe(false);
-    expect(isAllowedPermission('media', ['video', 'audio'])).toBe(false);
-    expect(isAllowedPermission('media', undefined)).toBe(false);
-    for (const p of ['geolocation', 'notifications', 'clipboard-read', 'midi', 'openExternal', 'fullscreen']) expect(isAllowedPermission(p, ['video'])).toBe(false);
+    const app = 'app://predlab/index.html';
+    expect(isAllowedPermission('media', ['video'], app)).toBe(true);
+    expect(isAllowedPermission('media', ['video'], 'https://evil.example/')).toBe(false);
+    expect(isAllowedPermission('media', ['audio'], app)).toBe(false);
+    expect(isAllowedPermission('media', ['video', 'audio'], app)).toBe(false);
+    expect(isAllowedPermission('media', undefined, app)).toBe(false);
+    for (const p of ['geolocation', 'notifications', 'clipboard-read', 'midi', 'openExternal', 'fullscreen']) expect(isAllowedPermission(p, ['video'], app)).toBe(false);
   });
 });

@@ -1,0 +1,25 @@
+/** The Electron entry's security decisions, as pure functions (main/electron/security.ts). */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isAllowedExternal, rendererFileFor } from '../../main/electron/security.js';
+
+const dir = path.resolve('/srv/renderer');
+
+describe('app:// requests', () => {
+  it('map to files inside the renderer folder only, and never throw', () => {
+    expect(rendererFileFor('app://predlab/index.html', dir)).toBe(path.join(dir, 'index.html'));
+    expect(rendererFileFor('app://predlab/%2e%2e/x.js', dir)).toBe(path.join(dir, 'x.js')); // the URL parser resolves dot segments
+    expect(rendererFileFor('app://predlab/assets/a%20b.js', dir)).toBe(path.join(dir, 'assets', 'a b.js'));
+    for (const u of ['app://predlab/%E0%A4%A', 'app://predlab/%', 'app://predlab/%zz', 'app://predlab/%00x', 'app://evil/index.html', 'app://predlab/..%2F..%2Fetc%2Fpasswd', 'not a url', 'app://predlab/'])
+      expect(rendererFileFor(u, dir), u).toBeNull();
+  });
+});
+
+describe('links to other sites', () => {
+  it('open only for the allow-listed https origins', () => {
+    expect(isAllowedExternal('https://doi.org/10.1038/s42256-020-0170-9')).toBe(true);
+    expect(isAllowedExternal('https://github.com/coxlab/prednet')).toBe(true);
+    for (const u of ['https://evil.example/', 'http://doi.org/x', 'https://doi.org.evil.example/', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'not a url', 'https://user@evil.example@doi.org'])
+      expect(isAllowedExternal(u), u).toBe(false);
+  });
+});
