@@ -1,0 +1,52 @@
+/**
+ * The ONNX Runtime counterparts of predictArray (native-models/predict.ts) and prednetPredictor
+ * (native-models/observer/predictors.ts): same arguments, same results, another engine.
+ */
+import type { NdArray } from '../npy.js';
+import type { Predictor } from '../observer/predictors.js';
+import { checkInput, type PredictOptions } from '../predict.js';
+import { parseOutputMode } from '../prednet/config.js';
+import type { PredNet } from '../prednet/model.js';
+import type { OnnxPredNet } from './session.js';
+
+/** Most sequences per run call (memory: the input and output of a batch are held at once). */
+export const MAX_BATCH = 256;
+
+/** (N, T, H, W, C) uint8 0-255 or float32 0-1 in, float32 out, as predictArray. */
+export async function onnxPredictArray(model: OnnxPredNet, input: NdArray, o: PredictOptions): Promise<NdArray> {
+  // checkInput reads only the configuration of the net it is given.
+  checkInput({ config: model.config } as PredNet, input);
+  const mode = parseOutputMode(o.outputMode, model.config);
+  const [N, T, H, W, C] = input.shape as [number, number, number, number, number];
+  const bs = Math.min(MAX_BATCH, Math.max(1, o.batchSize ?? 8));
+  const frame = T * H * W * C;
+  const parts: Float32Array[] = [];
+  let outShape: number[] = [];
+  for (let n = 0; n < N; n += bs) {
+    const b = Math.min(bs, N - n);
+    const slice = input.data.subarray(n * frame, (n + b) * frame);
+    const x = slice instanceof Float32Array ? slice : Float32Array.from(slice, (v) => v / 255);
+    const y = await model.run(x, [b, T, H, W, C], mode, { extrapStartTime: o.extrapStartTime ?? null });
+    parts.push(y.data);
+    outShape = y.shape.slice(1);
+    o.onProgress?.(n + b, N);
+  }
+  if (parts.length === 1) return { dtype: 'float32', shape: [N, ...outShape], data: parts[0]! };
+  const data = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    data.set(p, off);
+    off += p.length;
+  }
+  return { dtype: 'float32', shape: [N, ...outShape], data };
+}
+
+/** The observer's next-frame predictor, on ONNX Runtime. */
+export function onnxPredictor(model: OnnxPredNet, name = 'PredNet'): Predictor {
+  return {
+    name,
+    async predict(frames, s) {
+      return (await model.run(frames, [s.batch, s.T, s.height, s.width, s.channels], 'prediction')).data;
+    },
+  };
+}

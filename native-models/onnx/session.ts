@@ -1,0 +1,187 @@
+/**
+ * PredNet inference through ONNX Runtime (onnxruntime-node): builds the graph of a checkpoint
+ * once per output mode, picks the fastest execution provider that starts on this machine (CUDA on
+ * Linux where its provider libraries were installed, DirectML on Windows, CoreML on macOS, else
+ * the CPU) and runs whole sequences in one call.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import type { InferenceSession as Session, Tensor as OrtTensor } from 'onnxruntime-node';
+import { layerCount, type OutputMode, type PredNetConfig } from '../prednet/config.js';
+import type { PredNet } from '../prednet/model.js';
+import { EXTRAP_FROM, FRAMES, OUTPUT, checkWeights, outputDims, sequenceModel, type KerasWeights } from './prednet-graph.js';
+
+type Ort = typeof import('onnxruntime-node');
+
+/** Accelerated providers worth trying on each platform, best first (the CPU is always last). */
+const PLATFORM_PROVIDERS: Record<string, string[]> = { linux: ['cuda'], win32: ['dml'], darwin: ['coreml'] };
+export const KNOWN_PROVIDERS = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
+
+export interface OnnxOptions {
+  /**
+   * Providers to try, in order, before the CPU (which is always the fallback). Default: the
+   * platform's accelerator (cuda / dml / coreml). 'webgpu' is tried only when named here: on a
+   * machine without a GPU it may pick a software adapter slower than the CPU.
+   */
+  providers?: string[];
+  /** Threads for one operator; default: ONNX Runtime's (the physical cores). */
+  threads?: number;
+}
+
+export interface ProviderReport {
+  /** The execution provider the sessions run on. */
+  provider: string;
+  /** Providers tried first that did not start, and why. */
+  skipped: { provider: string; reason: string }[];
+}
+
+let ortModule: Promise<Ort> | null = null;
+const require = createRequire(import.meta.url);
+
+/**
+ * Why a provider cannot start here, checked before asking ONNX Runtime (which logs its own
+ * failure to stderr): not in this build, or (CUDA) its libraries were never installed.
+ */
+function providerMissing(ort: Ort, provider: string): string | null {
+  const listed = ort.listSupportedBackends().find((b) => b.name === provider);
+  if (!listed) return `not in onnxruntime-node's build for ${os.platform()}/${os.arch()}`;
+  if (provider === 'cuda' && !listed.bundled) {
+    const bin = path.join(path.dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', os.platform(), os.arch());
+    const lib = os.platform() === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    if (!fs.existsSync(path.join(bin, lib))) return 'its provider library is not installed (needs CUDA 12; ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci installs it)';
+  }
+  return null;
+}
+
+/** Loads onnxruntime-node once; a clear error where its native library cannot load. */
+export function loadOrt(): Promise<Ort> {
+  ortModule ??= import('onnxruntime-node').catch((e: unknown) => {
+    ortModule = null;
+    const err = e as NodeJS.ErrnoException;
+    const missing = err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND';
+    throw new Error(missing ? 'onnxruntime-node is not installed' : `onnxruntime-node failed to load: ${String(err.message).split('\n')[0]}`);
+  });
+  return ortModule;
+}
+
+function modeKey(mode: OutputMode): string {
+  return typeof mode === 'string' ? mode : `${mode.unit}${mode.layer}`;
+}
+
+export interface RunOptions {
+  /** From this step on, the previous prediction is fed as the input (as the tfjs model does). */
+  extrapStartTime?: number | null;
+}
+
+export class OnnxPredNet {
+  private readonly sessions = new Map<string, Promise<Session>>();
+  private released = false;
+
+  private constructor(
+    private readonly ort: Ort,
+    readonly config: PredNetConfig,
+    private readonly weights: KerasWeights,
+    private readonly sessionOptions: Session.SessionOptions,
+    readonly report: ProviderReport,
+  ) {}
+
+  /** From Keras-named float32 weights (see KerasWeights); checked against the configuration. */
+  static async create(config: PredNetConfig, weights: KerasWeights, options: OnnxOptions = {}): Promise<OnnxPredNet> {
+    checkWeights(config, weights);
+    if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1 && options.threads <= 256))
+      throw new RangeError(`threads must be an integer in 1..256; got ${options.threads}.`);
+    for (const p of options.providers ?? [])
+      if (!(KNOWN_PROVIDERS as readonly string[]).includes(p)) throw new RangeError(`Unknown ONNX Runtime execution provider '${p}'; choose from ${KNOWN_PROVIDERS.join(', ')}.`);
+    const ort = await loadOrt();
+    const base: Session.SessionOptions = { graphOptimizationLevel: 'all', logSeverityLevel: 3, ...(options.threads ? { intraOpNumThreads: options.threads } : {}) };
+    const wanted = (options.providers ?? PLATFORM_PROVIDERS[os.platform()] ?? []).filter((p) => p !== 'cpu');
+    // Try each provider on the real graph (prediction mode): a provider can load and still
+    // refuse the model.
+    const probe = sequenceModel(config, weights, 'prediction');
+    const skipped: ProviderReport['skipped'] = [];
+    for (const provider of [...wanted, 'cpu']) {
+      const missing = provider === 'cpu' ? null : providerMissing(ort, provider);
+      if (missing) {
+        skipped.push({ provider, reason: missing });
+        continue;
+      }
+      const sessionOptions: Session.SessionOptions = { ...base, executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'] };
+      try {
+        const session = await ort.InferenceSession.create(probe, sessionOptions);
+        const model = new OnnxPredNet(ort, config, weights, sessionOptions, { provider, skipped });
+        model.sessions.set('prediction', Promise.resolve(session));
+        return model;
+      } catch (e) {
+        skipped.push({ provider, reason: String((e as Error).message).split('\n')[0]! });
+      }
+    }
+    throw new Error(`ONNX Runtime could not run PredNet on any provider: ${skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ')}`);
+  }
+
+  /** From a loaded tfjs PredNet (its weights are copied; the net can be disposed afterwards). */
+  static async fromPredNet(net: PredNet, options: OnnxOptions = {}): Promise<OnnxPredNet> {
+    const keras = net.kerasWeights();
+    const weights: KerasWeights = new Map();
+    try {
+      for (const [name, t] of keras) weights.set(name, { shape: t.shape, data: Float32Array.from(t.dataSync() as Float32Array) });
+    } finally {
+      for (const t of keras.values()) t.dispose();
+    }
+    return OnnxPredNet.create(net.config, weights, options);
+  }
+
+  get layers(): number {
+    return layerCount(this.config);
+  }
+
+  private session(mode: OutputMode): Promise<Session> {
+    // One session per output mode asked for: at most 2 + 4 * layers of them.
+    const key = modeKey(mode);
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = this.ort.InferenceSession.create(sequenceModel(this.config, this.weights, mode), this.sessionOptions);
+      this.sessions.set(key, s);
+      s.catch(() => this.sessions.delete(key));
+    }
+    return s;
+  }
+
+  /**
+   * Runs sequences (N, T, H, W, C) float32 in [0, pixelMax] and returns the chosen output for
+   * every step: (N, T, H, W, C) predictions, (N, T, L) errors or (N, T, h, w, c) units.
+   */
+  async run(frames: Float32Array, shape: readonly number[], mode: OutputMode, options: RunOptions = {}): Promise<{ data: Float32Array; shape: number[] }> {
+    if (this.released) throw new Error('This ONNX PredNet has been released.');
+    const c = this.config;
+    const [N, T, H, W, C] = shape as [number, number, number, number, number];
+    if (shape.length !== 5 || H !== c.height || W !== c.width || C !== c.stackSizes[0])
+      throw new RangeError(`Input is (${shape.join(', ')}); this model takes (N, T, ${c.height}, ${c.width}, ${c.stackSizes[0]}).`);
+    if (!(N >= 1 && T >= 1)) throw new RangeError(`Input has no ${N >= 1 ? 'time steps' : 'sequences'}.`);
+    if (frames.length !== N * T * H * W * C) throw new RangeError(`Input has ${frames.length} values; shape (${shape.join(', ')}) needs ${N * T * H * W * C}.`);
+    const es = options.extrapStartTime;
+    if (es != null && !(Number.isInteger(es) && es >= 0 && es < T)) throw new RangeError(`extrapStartTime must be a step in 0..${T - 1}; got ${es}.`);
+    if (typeof mode === 'object' && !(mode.layer >= 0 && mode.layer < this.layers)) throw new RangeError(`This model has layers 0..${this.layers - 1}; got layer ${mode.layer}.`);
+    const session = await this.session(mode);
+    // The tfjs model has no prediction to feed back at t = 0, so extrapolation starts at t >= 1.
+    const from = es == null ? T : Math.max(1, es);
+    const feeds: Record<string, OrtTensor> = {
+      [FRAMES]: new this.ort.Tensor('float32', frames, [N, T, H, W, C]),
+      [EXTRAP_FROM]: new this.ort.Tensor('int64', BigInt64Array.of(BigInt(from)), []),
+    };
+    const out = (await session.run(feeds))[OUTPUT]!;
+    const data = out.data as Float32Array;
+    const dims = [N, T, ...outputDims(c, mode)];
+    if (out.dims.join() !== dims.join()) throw new Error(`ONNX Runtime returned shape (${out.dims.join(', ')}); expected (${dims.join(', ')}).`);
+    return { data, shape: dims };
+  }
+
+  /** Frees the native sessions. */
+  async release(): Promise<void> {
+    this.released = true;
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of all) await (await s.catch(() => null))?.release();
+  }
+}
