@@ -2,8 +2,11 @@
  * Checkpoints: a folder with predlab-checkpoint.json (architecture, weight manifest, training
  * metadata) and weights.bin (float32, little-endian, Keras weight names). Saved to a temporary
  * folder and swapped in by rename, so an interrupted save never leaves a broken checkpoint.
+ * Version 2 manifests record a SHA-256 per tensor, checked on every load: swapped offsets,
+ * duplicated or overlapping entries and flipped bytes are refused instead of run scrambled.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -14,7 +17,17 @@ export const CHECKPOINT_FILE = 'predlab-checkpoint.json';
 export const WEIGHTS_FILE = 'weights.bin';
 const FORMAT = 'predlab-prednet';
 
-const entrySchema = z.object({ name: z.string(), shape: z.array(z.number().int().nonnegative()), offset: z.number().int().nonnegative() });
+/** Stated limits on what a checkpoint may be (KITTI PredNet with Adam state: about 83 MB). */
+export const CHECKPOINT_LIMITS = { manifestBytes: 16 << 20, weightsBytes: 2 ** 31, entries: 10_000 } as const;
+
+const entrySchema = z.object({
+  name: z.string().min(1).max(200),
+  shape: z.array(z.number().int().nonnegative().max(2 ** 31)).max(8),
+  offset: z.number().int().nonnegative(),
+  /** SHA-256 of the tensor's bytes (version 2 on). */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+});
+type Entry = z.infer<typeof entrySchema>;
 
 export const trainingMetaSchema = z
   .object({
@@ -32,13 +45,22 @@ export type TrainingMeta = z.infer<typeof trainingMetaSchema>;
 
 const manifestSchema = z.object({
   format: z.literal(FORMAT),
-  version: z.literal(1),
+  /** 1: no checksums (older checkpoints, still read); 2: a SHA-256 per tensor. */
+  version: z.union([z.literal(1), z.literal(2)]),
   config: predNetConfigSchema,
-  weights: z.array(entrySchema),
-  optimizer: z.array(entrySchema).default([]),
+  weights: z.array(entrySchema).max(CHECKPOINT_LIMITS.entries),
+  optimizer: z.array(entrySchema).max(CHECKPOINT_LIMITS.entries).default([]),
+  /** From this step on, runs feed the model's own prediction back as input unless told otherwise (the extrapolation-finetuned KITTI model: 10). */
+  extrapStartTime: z.number().int().nonnegative().max(100_000).nullable().default(null),
   source: z.record(z.string(), z.unknown()),
   training: trainingMetaSchema.nullable().default(null),
   createdAt: z.string(),
+}).superRefine((m, ctx) => {
+  if (m.version === 2)
+    for (const [key, list] of [['weights', m.weights], ['optimizer', m.optimizer]] as const)
+      list.forEach((e, i) => {
+        if (!e.sha256) ctx.addIssue({ code: 'custom', path: [key, i, 'sha256'], message: `version 2 checkpoints record a sha256 for every tensor; ${e.name} has none` });
+      });
 });
 export type Manifest = z.infer<typeof manifestSchema>;
 
@@ -64,6 +86,8 @@ export function readManifest(dir: string): Manifest {
   const file = path.join(dir, CHECKPOINT_FILE);
   if (!fs.existsSync(dir)) throw new CheckpointError(`No checkpoint at ${dir}: the folder does not exist.`);
   if (!fs.existsSync(file)) throw new CheckpointError(`${dir} is not a PredLab checkpoint (no ${CHECKPOINT_FILE}). Keras .h5 weights are imported with 'predlab model import-keras'.`);
+  const size = fs.statSync(file).size;
+  if (size > CHECKPOINT_LIMITS.manifestBytes) throw new CheckpointError(`${file} is ${size} bytes; manifests over ${CHECKPOINT_LIMITS.manifestBytes} bytes are refused. The checkpoint is damaged or not PredLab's.`);
   let json: unknown;
   try {
     json = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -75,24 +99,60 @@ export function readManifest(dir: string): Manifest {
   return parsed.data;
 }
 
-function readTensors(buf: Buffer, entries: z.infer<typeof entrySchema>[], what: string): tf.Tensor[] {
-  return entries.map((e) => {
-    const n = e.shape.reduce((a, b) => a * b, 1);
-    if (e.offset + n * 4 > buf.length) throw new CheckpointError(`${WEIGHTS_FILE} is truncated: ${what} ${e.name} needs bytes ${e.offset}..${e.offset + n * 4}, the file has ${buf.length}.`);
-    // Copy out (aligned) as float32; every platform Electron runs on is little-endian.
-    const data = new Float32Array(buf.buffer.slice(buf.byteOffset + e.offset, buf.byteOffset + e.offset + n * 4));
-    return tf.tensor(data, e.shape, 'float32');
-  });
+const valuesOf = (e: Entry) => e.shape.reduce((a, b) => a * b, 1);
+const sha256 = (b: Uint8Array) => crypto.createHash('sha256').update(b).digest('hex');
+
+/**
+ * Check weights.bin against the manifest before any tensor is made: names unique, byte ranges
+ * inside the file, not overlapping and covering it exactly, and each tensor's SHA-256.
+ */
+function verifyWeights(dir: string, manifest: Manifest): Buffer {
+  const binFile = path.join(dir, WEIGHTS_FILE);
+  if (!fs.existsSync(binFile)) throw new CheckpointError(`${dir} has no ${WEIGHTS_FILE}; the checkpoint is incomplete.`);
+  const size = fs.statSync(binFile).size;
+  if (size > CHECKPOINT_LIMITS.weightsBytes) throw new CheckpointError(`${WEIGHTS_FILE} in ${dir} is ${size} bytes; checkpoints over ${CHECKPOINT_LIMITS.weightsBytes} bytes (2 GiB) are refused.`);
+  const all = [...manifest.weights.map((e) => ({ e, what: 'weight' })), ...manifest.optimizer.map((e) => ({ e, what: 'optimizer state' }))];
+  // Weights are found by name, so a name listed twice is damage. (Optimizer state is restored by position.)
+  const seen = new Set<string>();
+  for (const e of manifest.weights) {
+    if (seen.has(e.name)) throw new CheckpointError(`The manifest in ${dir} lists the weight ${e.name} twice; the checkpoint is damaged.`);
+    seen.add(e.name);
+  }
+  const expected = all.reduce((end, { e }) => Math.max(end, e.offset + valuesOf(e) * 4), 0);
+  if (size !== expected) throw new CheckpointError(`${WEIGHTS_FILE} is ${size} bytes; the manifest describes ${expected}. The checkpoint is damaged or mixed with another one.`);
+  const sorted = [...all].sort((a, b) => a.e.offset - b.e.offset);
+  let end = 0;
+  for (const { e } of sorted) {
+    if (e.offset !== end)
+      throw new CheckpointError(`The manifest in ${dir} ${e.offset < end ? `has ${e.name} overlapping the tensor before it (bytes ${e.offset}..${end})` : `leaves bytes ${end}..${e.offset} of ${WEIGHTS_FILE} unaccounted for`}; the checkpoint is damaged.`);
+    end = e.offset + valuesOf(e) * 4;
+  }
+  const buf = fs.readFileSync(binFile);
+  for (const { e, what } of all) {
+    if (!e.sha256) continue; // version 1
+    const got = sha256(buf.subarray(e.offset, e.offset + valuesOf(e) * 4));
+    if (got !== e.sha256)
+      throw new CheckpointError(`${WEIGHTS_FILE} in ${dir} does not match its manifest: the ${what} ${e.name} (bytes ${e.offset}..${e.offset + valuesOf(e) * 4}) has SHA-256 ${got.slice(0, 12)}..., the manifest records ${e.sha256.slice(0, 12)}.... The checkpoint is damaged; restore it from a copy.`);
+  }
+  return buf;
+}
+
+function readTensors(buf: Buffer, entries: Entry[]): tf.Tensor[] {
+  // Copy out (aligned) as float32; every platform Electron runs on is little-endian.
+  return entries.map((e) => tf.tensor(new Float32Array(buf.buffer.slice(buf.byteOffset + e.offset, buf.byteOffset + e.offset + valuesOf(e) * 4)), e.shape, 'float32'));
+}
+
+/** Read the manifest and verify weights.bin against it (sizes, layout, per-tensor SHA-256); no tensors are made. */
+export function verifyCheckpoint(dir: string): { manifest: Manifest; checksums: boolean } {
+  const manifest = readManifest(dir);
+  verifyWeights(dir, manifest);
+  return { manifest, checksums: manifest.version >= 2 };
 }
 
 export function loadCheckpoint(dir: string): LoadedCheckpoint {
   const manifest = readManifest(dir);
-  const binFile = path.join(dir, WEIGHTS_FILE);
-  if (!fs.existsSync(binFile)) throw new CheckpointError(`${dir} has no ${WEIGHTS_FILE}; the checkpoint is incomplete.`);
-  const buf = fs.readFileSync(binFile);
-  const expected = [...manifest.weights, ...manifest.optimizer].reduce((end, e) => Math.max(end, e.offset + e.shape.reduce((a, b) => a * b, 1) * 4), 0);
-  if (buf.length !== expected) throw new CheckpointError(`${WEIGHTS_FILE} is ${buf.length} bytes; the manifest describes ${expected}. The checkpoint is damaged or mixed with another one.`);
-  const weights = readTensors(buf, manifest.weights, 'weight');
+  const buf = verifyWeights(dir, manifest);
+  const weights = readTensors(buf, manifest.weights);
   const keras = new Map(manifest.weights.map((e, i) => [e.name, weights[i]!]));
   let net: PredNet;
   try {
@@ -102,14 +162,24 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   } finally {
     tf.dispose(weights);
   }
-  const opt = readTensors(buf, manifest.optimizer, 'optimizer state');
+  const opt = readTensors(buf, manifest.optimizer);
   return { dir, manifest, net, optimizer: manifest.optimizer.map((e, i) => ({ name: e.name, tensor: opt[i]! })) };
+}
+
+/**
+ * The extrapolation step a run over `steps` frames uses by default: the checkpoint's own
+ * extrapStartTime when it falls inside the run, else none (the model never gets to extrapolate).
+ */
+export function defaultExtrapStartTime(manifest: Manifest, steps: number): number | null {
+  return manifest.extrapStartTime !== null && manifest.extrapStartTime < steps ? manifest.extrapStartTime : null;
 }
 
 export interface SaveOptions {
   source: Record<string, unknown>;
   training?: TrainingMeta | null;
   optimizer?: NamedTensor[];
+  /** Kept from the source model (an imported extrapolation model); null or absent: none. */
+  extrapStartTime?: number | null;
 }
 
 export async function saveCheckpoint(dir: string, net: PredNet, options: SaveOptions): Promise<Manifest> {
@@ -120,7 +190,7 @@ export async function saveCheckpoint(dir: string, net: PredNet, options: SaveOpt
     const data = (await t.data()) as Float32Array;
     const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     chunks.push(Buffer.from(b)); // copy: tfjs may reuse the array
-    const entry = { name, shape: t.shape, offset };
+    const entry = { name, shape: t.shape, offset, sha256: sha256(b) };
     offset += b.length;
     return entry;
   };
@@ -131,10 +201,11 @@ export async function saveCheckpoint(dir: string, net: PredNet, options: SaveOpt
   for (const o of options.optimizer ?? []) optimizer.push(await put(o.name, o.tensor));
   const manifest: Manifest = {
     format: FORMAT,
-    version: 1,
+    version: 2,
     config: net.config,
     weights,
     optimizer,
+    extrapStartTime: options.extrapStartTime ?? null,
     source: options.source,
     training: options.training ?? null,
     createdAt: new Date().toISOString(),
@@ -175,7 +246,8 @@ export function describeCheckpoint(m: Manifest): Record<string, unknown> {
     layers: c.stackSizes.length,
     stackSizes: c.stackSizes,
     rStackSizes: c.rStackSizes,
-    parameters: m.weights.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0),
+    parameters: m.weights.reduce((s, w) => s + valuesOf(w), 0),
+    extrapStartTime: m.extrapStartTime,
     source: m.source,
     createdAt: m.createdAt,
     training: m.training ? { step: m.training.step, epoch: m.training.epoch, bestValLoss: m.training.bestValLoss, finished: m.training.finished, lastLoss: m.training.history.at(-1)?.loss ?? null } : null,

@@ -1,18 +1,26 @@
 /**
  * Import of the original PredNet weights saved by Keras (HDF5), read with h5wasm: both the
- * save_weights layout (layer_names at the root) and the full-model layout (a model_weights
- * group), Keras 2 (layer_i_0/kernel:0) and Keras 1 (layer_i_0_W) names. The architecture is
- * inferred from the kernel shapes and, when a model JSON is given, checked against it.
- * Theano-ordered, truncated and unrelated files are refused with what they are.
+ * save_weights layout (layer_names at the root) and the full-model layout written by
+ * ModelCheckpoint (model_weights + optimizer_weights groups, model_config/training_config
+ * attributes), Keras 2 (layer_i_0/kernel:0) and Keras 1 (layer_i_0_W) names. The architecture
+ * is inferred from the kernel shapes and checked against the model JSON (or the file's own
+ * model_config): channels-first or channels-last input, and the extrapolation model's
+ * extrap_start_time. Theano-trained, truncated and unrelated files are refused with what they are.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
+import { saveCheckpoint, type Manifest } from './checkpoint.js';
 import { predNetConfigSchema, type PredNetConfig } from './prednet/config.js';
+import { PredNet } from './prednet/model.js';
 
 export class KerasImportError extends Error {
   override name = 'KerasImportError';
 }
+
+/** Stated limits on what we read: the KITTI release files are far below them. */
+export const KERAS_LIMITS = { fileBytes: 1 << 30, jsonBytes: 16 << 20, tensorValues: 1 << 26 } as const;
 
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 const WEIGHT_NAME = /layer_(i|f|c|o|ahat|a)_(\d+)(?:\/|_)(kernel|W|bias|b)(?::\d+)?$/;
@@ -22,25 +30,56 @@ type H5Group = import('h5wasm/node').Group;
 type H5Dataset = import('h5wasm/node').Dataset;
 
 let h5: H5 | null = null;
-async function h5wasm(): Promise<H5> {
+/** h5wasm, with HDF5's error stack turned into thrown errors instead of HDF5-DIAG lines on stderr. */
+export async function h5wasm(): Promise<H5> {
   if (!h5) {
     const mod = (await import('h5wasm/node')).default;
-    await mod.ready;
+    const module = await mod.ready;
+    module.activate_throwing_error_handler();
     h5 = mod;
   }
   return h5;
 }
 
+/** The innermost cause of an HDF5 error stack ("truncated file: eof = ..."), or the message itself. */
+export function hdf5Reason(e: unknown): string {
+  const text = String((e as Error)?.message ?? e);
+  const causes = [...text.matchAll(/#\d+: .*? in [\w.]+\(\): (.*)/g)].map((m) => m[1]!.trim());
+  return causes.at(-1) ?? text.split('\n')[0]!.slice(0, 300);
+}
+
+export interface KerasImportInfo {
+  layout: 'save_weights' | 'full-model';
+  kerasVersion: string | null;
+  backend: string | null;
+  layer: string;
+  sha256: string;
+  /** Input layout of the Keras model (ours is always channels-last); null when not stated. */
+  dataFormat: 'channels_first' | 'channels_last' | null;
+  /** Sequence length the Keras model was built for (batch_input_shape[1]). */
+  timesteps: number | null;
+  /** The weights of the loss over layers ([1,0,0,0] = "L0", [1,0.1,0.1,0.1] = "L_all"), when the file holds them. */
+  layerLossWeights: number[] | null;
+  /** Optimizer tensors in a full-model file: not imported (Keras's Adam state does not map onto ours). */
+  optimizerTensors: number;
+  training: { optimizer: string | null; loss: unknown } | null;
+  modelJson: { file: string; sha256: string } | null;
+  notes: string[];
+}
+
 export interface KerasImport {
   config: PredNetConfig;
   weights: Map<string, tf.Tensor>;
-  info: { layout: 'save_weights' | 'full-model'; kerasVersion: string | null; backend: string | null; layer: string; sha256: string; notes: string[] };
+  /** From this step on the model feeds its own prediction back (the extrapolation-finetuned model: 10). */
+  extrapStartTime: number | null;
+  info: KerasImportInfo;
 }
 
 function attr(g: { attrs: Record<string, { value: unknown }> }, name: string): unknown {
   return name in g.attrs ? g.attrs[name]!.value : undefined;
 }
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
+const text = (v: unknown): string | null => (typeof v === 'string' ? v : v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : null);
 
 function hasSignature(file: string): boolean {
   // The superblock may sit at 0, 512, 1024, 2048, ... (HDF5 spec); Keras writes it at 0.
@@ -58,7 +97,7 @@ function hasSignature(file: string): boolean {
   }
 }
 
-interface ModelJsonArch {
+export interface ModelJsonArch {
   stackSizes?: number[];
   rStackSizes?: number[];
   aFiltSizes?: number[];
@@ -66,42 +105,102 @@ interface ModelJsonArch {
   rFiltSizes?: number[];
   height?: number;
   width?: number;
+  channels?: number;
+  timesteps?: number | null;
+  dataFormat?: 'channels_first' | 'channels_last';
+  extrapStartTime?: number | null;
+  kerasVersion?: string;
 }
 
-/** The PredNet layer's settings and the input size from a Keras model JSON (model.to_json()). */
-export function readModelJson(file: string): ModelJsonArch {
-  let json: { config?: { layers?: { class_name?: string; config?: Record<string, unknown> }[] } };
+/** The PredNet layer's settings and the input layout from a Keras model JSON (model.to_json() or a file's model_config). */
+export function parseModelJson(source: string, what: string): ModelJsonArch {
+  let json: { keras_version?: unknown; config?: { layers?: { class_name?: string; config?: Record<string, unknown> }[] } };
   try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    json = JSON.parse(source);
   } catch (e) {
-    throw new KerasImportError(`Cannot read the model JSON ${file}: ${(e as Error).message}`);
+    throw new KerasImportError(`${what} is not valid JSON (${(e as Error).message}).`);
   }
-  const layers = json.config?.layers ?? [];
-  const prednet = layers.find((l) => l.class_name === 'PredNet')?.config;
-  if (!prednet) throw new KerasImportError(`${file} describes no PredNet layer (layers: ${layers.map((l) => l.class_name).join(', ') || 'none'}).`);
-  const input = (layers[0]?.config?.batch_input_shape ?? prednet.batch_input_shape) as (number | null)[] | undefined;
+  const layers = Array.isArray(json?.config?.layers) ? json.config.layers : [];
+  const prednet = layers.find((l) => l?.class_name === 'PredNet')?.config;
+  if (!prednet) throw new KerasImportError(`${what} describes no PredNet layer (layers: ${layers.map((l) => l?.class_name).join(', ') || 'none'}).`);
   const nums = (v: unknown) => (Array.isArray(v) ? v.map(Number) : undefined);
+  // Keras 2 says data_format; Keras 1 said dim_ordering 'th' (channels first) or 'tf'.
+  const fmt = prednet.data_format ?? (prednet.dim_ordering === 'th' ? 'channels_first' : prednet.dim_ordering === 'tf' ? 'channels_last' : undefined);
+  if (fmt !== undefined && fmt !== 'channels_first' && fmt !== 'channels_last') throw new KerasImportError(`${what}: unknown data_format ${JSON.stringify(fmt)}.`);
+  const dataFormat = fmt as ModelJsonArch['dataFormat'];
+  const input = (layers[0]?.config?.batch_input_shape ?? prednet.batch_input_shape) as (number | null)[] | undefined;
+  let size: Pick<ModelJsonArch, 'height' | 'width' | 'channels' | 'timesteps'> = {};
+  if (Array.isArray(input) && input.length === 5) {
+    const [, t, a, b, c] = input.map((x) => (x === null ? null : Number(x)));
+    size = dataFormat === 'channels_first' ? { timesteps: t ?? null, channels: a!, height: b!, width: c! } : { timesteps: t ?? null, height: a!, width: b!, channels: c! };
+    if (![size.height, size.width, size.channels].every((x) => Number.isInteger(x) && x! > 0))
+      throw new KerasImportError(`${what}: batch_input_shape [${input}] is not (batch, time, ${dataFormat === 'channels_first' ? 'channels, height, width' : 'height, width, channels'}).`);
+  }
+  const extrap = prednet.extrap_start_time;
+  if (extrap != null && !(Number.isInteger(extrap) && (extrap as number) >= 0)) throw new KerasImportError(`${what}: extrap_start_time must be a whole number; got ${JSON.stringify(extrap)}.`);
   return {
     stackSizes: nums(prednet.stack_sizes),
     rStackSizes: nums(prednet.R_stack_sizes),
     aFiltSizes: nums(prednet.A_filt_sizes),
     ahatFiltSizes: nums(prednet.Ahat_filt_sizes),
     rFiltSizes: nums(prednet.R_filt_sizes),
-    ...(input && input.length === 5 ? { height: Number(input[2]), width: Number(input[3]) } : {}),
+    ...size,
+    ...(dataFormat ? { dataFormat } : {}),
+    extrapStartTime: (extrap as number | null | undefined) ?? null,
+    ...(typeof json.keras_version === 'string' ? { kerasVersion: json.keras_version } : {}),
   };
 }
 
-export async function importKerasWeights(file: string, options: { modelJson?: string; height?: number; width?: number } = {}): Promise<KerasImport> {
+/** Read a model JSON file (size-limited). */
+export function readModelJson(file: string): ModelJsonArch {
+  return parseModelJson(readJsonText(file), `The model JSON ${file}`);
+}
+
+function readJsonText(file: string): string {
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch (e) {
+    throw new KerasImportError(`Cannot read the model JSON ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  if (size > KERAS_LIMITS.jsonBytes) throw new KerasImportError(`The model JSON ${file} is ${size} bytes; model JSONs over ${KERAS_LIMITS.jsonBytes} bytes are refused.`);
+  return fs.readFileSync(file, 'utf8');
+}
+
+/** The release ships Theano-trained copies under theano_weights/ beside tensorflow_weights/. */
+function refuseTheanoFolder(file: string): void {
+  const parts = path.resolve(file).split(path.sep);
+  const i = parts.lastIndexOf('theano_weights');
+  if (i < 0) return;
+  const tfCopy = [...parts.slice(0, i), 'tensorflow_weights', ...parts.slice(i + 1)].join(path.sep);
+  throw new KerasImportError(
+    `${file} is from theano_weights/: Theano-trained weights (flipped kernels) that PredLab does not import. Use the TensorFlow copy: ${fs.existsSync(tfCopy) ? tfCopy : 'the same file under tensorflow_weights/'}.`,
+  );
+}
+
+export interface KerasImportOptions {
+  /** The model JSON saved beside the weights; without it, a full-model file's own model_config is used. */
+  modelJson?: string;
+  height?: number;
+  width?: number;
+}
+
+export async function importKerasWeights(file: string, options: KerasImportOptions = {}): Promise<KerasImport> {
   if (!fs.existsSync(file)) throw new KerasImportError(`${file} does not exist.`);
+  refuseTheanoFolder(file);
+  const size = fs.statSync(file).size;
+  if (size > KERAS_LIMITS.fileBytes) throw new KerasImportError(`${file} is ${size} bytes; Keras weights files over ${KERAS_LIMITS.fileBytes} bytes (1 GiB) are refused.`);
   if (!hasSignature(file)) throw new KerasImportError(`${file} is not an HDF5 file, so not Keras weights.`);
-  const bytes = fs.readFileSync(file);
-  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+  // Read the JSON first: a bad JSON is refused before any HDF5 work.
+  const jsonText = options.modelJson ? readJsonText(options.modelJson) : null;
+  const fromJson = jsonText !== null ? parseModelJson(jsonText, `The model JSON ${options.modelJson}`) : null;
+  const sha256 = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
   const lib = await h5wasm();
   let f: InstanceType<H5['File']>;
   try {
     f = new lib.File(file, 'r');
   } catch (e) {
-    throw new KerasImportError(`${file} cannot be read as HDF5 (truncated or damaged?): ${String((e as Error)?.message ?? e)}`);
+    throw new KerasImportError(`${file} cannot be read as HDF5; it is truncated or damaged (${hdf5Reason(e)}).`);
   }
   const notes: string[] = [];
   try {
@@ -110,10 +209,10 @@ export async function importKerasWeights(file: string, options: { modelJson?: st
     const root = (layout === 'full-model' ? mw : f) as H5Group;
     const layerNames = strings(attr(root, 'layer_names'));
     if (layerNames.length === 0) throw new KerasImportError(`${file} is an HDF5 file but not a Keras weights file (no 'layer_names' attribute${layout === 'full-model' ? ' in model_weights' : ''}).`);
-    const backend = (attr(f, 'backend') ?? attr(root, 'backend') ?? null) as string | null;
-    const kerasVersion = (attr(f, 'keras_version') ?? attr(root, 'keras_version') ?? null) as string | null;
+    const backend = text(attr(f, 'backend') ?? attr(root, 'backend'));
+    const kerasVersion = text(attr(f, 'keras_version') ?? attr(root, 'keras_version'));
     if (backend === 'theano')
-      throw new KerasImportError(`${file} holds Theano-trained weights (backend 'theano': flipped kernels, channels-first). PredLab imports the TensorFlow-ordered weights only.`);
+      throw new KerasImportError(`${file} holds Theano-trained weights (backend 'theano': flipped kernels). PredLab imports the TensorFlow-ordered weights only (the release's tensorflow_weights/ folder).`);
     const layer = layerNames.find((n) => {
       const g = root.get(n);
       return g instanceof lib.Group && strings(attr(g, 'weight_names')).some((w) => WEIGHT_NAME.test(w));
@@ -124,37 +223,113 @@ export async function importKerasWeights(file: string, options: { modelJson?: st
     for (const wn of strings(attr(group, 'weight_names'))) {
       const m = WEIGHT_NAME.exec(wn);
       if (!m) throw new KerasImportError(`Unexpected weight '${wn}' in layer ${layer}: not a PredNet weight.`);
-      const ds = group.get(wn);
-      if (!(ds instanceof lib.Dataset)) throw new KerasImportError(`${file} is truncated or damaged: weight '${wn}' listed in ${layer} has no data.`);
-      let value;
-      try {
-        value = (ds as H5Dataset).value;
-      } catch (e) {
-        throw new KerasImportError(`${file} is truncated or damaged: cannot read '${wn}' (${String((e as Error)?.message ?? e)}).`);
-      }
-      const shape = (ds as H5Dataset).shape ?? [];
-      if (!(value instanceof Float32Array || value instanceof Float64Array)) throw new KerasImportError(`Weight '${wn}' is not floating-point data.`);
       const kind = m[3] === 'W' ? 'kernel' : m[3] === 'b' ? 'bias' : m[3]!;
-      raw.set(`layer_${m[1]}_${m[2]}/${kind}`, { shape, data: Float32Array.from(value) });
+      const name = `layer_${m[1]}_${m[2]}/${kind}`;
+      if (raw.has(name)) throw new KerasImportError(`${file} lists the weight ${name} twice in ${layer}; the file is damaged.`);
+      raw.set(name, readFloats(lib, group, wn, file));
     }
-    const config = inferConfig(raw, file, options, notes);
+    // Full-model files carry their own model JSON and the training setup.
+    const configText = text(attr(f, 'model_config'));
+    const fromFile = configText ? parseModelJson(configText, `The model_config attribute of ${file}`) : null;
+    const trainingText = text(attr(f, 'training_config'));
+    let training: KerasImportInfo['training'] = null;
+    if (trainingText) {
+      try {
+        const t = JSON.parse(trainingText) as { optimizer_config?: { class_name?: string }; loss?: unknown };
+        training = { optimizer: t.optimizer_config?.class_name ?? null, loss: t.loss ?? null };
+      } catch {
+        notes.push('The training_config attribute is not valid JSON; ignored.');
+      }
+    }
+    const opt = f.get('optimizer_weights');
+    const optimizerTensors = opt instanceof lib.Group ? strings(attr(opt, 'weight_names')).length : 0;
+    if (optimizerTensors > 0) notes.push(`The file's optimizer state (${optimizerTensors} tensors) is not imported; training from this checkpoint starts a fresh Adam.`);
+    const arch = fromJson ?? fromFile ?? {};
+    if (fromJson && fromFile) compareArch(fromJson, fromFile, options.modelJson!, file);
+    const config = inferConfig(raw, file, options, arch, notes);
+    const extrapStartTime = arch.extrapStartTime ?? null;
     const weights = new Map([...raw].map(([k, v]) => [k, tf.tensor(v.data, v.shape, 'float32')]));
-    return { config, weights, info: { layout, kerasVersion, backend, layer, sha256, notes } };
+    return {
+      config,
+      weights,
+      extrapStartTime,
+      info: {
+        layout,
+        kerasVersion: kerasVersion ?? arch.kerasVersion ?? null,
+        backend,
+        layer,
+        sha256,
+        dataFormat: arch.dataFormat ?? null,
+        timesteps: arch.timesteps ?? null,
+        layerLossWeights: readLayerLossWeights(lib, root, layerNames, layer, config.stackSizes.length),
+        optimizerTensors,
+        training,
+        modelJson: jsonText !== null ? { file: path.resolve(options.modelJson!), sha256: crypto.createHash('sha256').update(jsonText).digest('hex') } : null,
+        notes,
+      },
+    };
   } catch (e) {
     if (e instanceof KerasImportError) throw e;
-    // h5wasm throws strings or bare errors from inside the HDF5 library.
-    throw new KerasImportError(`${file} cannot be read completely; it is truncated or damaged (${String((e as Error)?.message ?? e)}).`);
+    // h5wasm throws HDF5's error stack (or bare errors) from inside the library.
+    throw new KerasImportError(`${file} cannot be read completely; it is truncated or damaged (${hdf5Reason(e)}).`);
   } finally {
-    f.close();
+    try {
+      f.close();
+    } catch {
+      /* a damaged file may fail to close; nothing was written */
+    }
   }
 }
 
-function inferConfig(raw: Map<string, { shape: number[] }>, file: string, options: { modelJson?: string; height?: number; width?: number }, notes: string[]): PredNetConfig {
+function readFloats(lib: H5, group: H5Group, wn: string, file: string): { shape: number[]; data: Float32Array } {
+  const ds = group.get(wn);
+  if (!(ds instanceof lib.Dataset)) throw new KerasImportError(`${file} is truncated or damaged: weight '${wn}' is listed but has no data.`);
+  const shape = (ds as H5Dataset).shape ?? [];
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n > KERAS_LIMITS.tensorValues) throw new KerasImportError(`Weight '${wn}' has ${n} values (shape ${shape}); weights over ${KERAS_LIMITS.tensorValues} values are refused.`);
+  let value;
+  try {
+    value = (ds as H5Dataset).value;
+  } catch (e) {
+    throw new KerasImportError(`${file} is truncated or damaged: cannot read '${wn}' (${hdf5Reason(e)}).`);
+  }
+  if (!(value instanceof Float32Array || value instanceof Float64Array)) throw new KerasImportError(`Weight '${wn}' is not floating-point data.`);
+  if (value.length !== n) throw new KerasImportError(`${file} is damaged: weight '${wn}' has ${value.length} values for shape (${shape}).`);
+  return { shape, data: Float32Array.from(value) };
+}
+
+/**
+ * kitti_train.py weighs the layers' errors with a frozen TimeDistributed(Dense(1)) after the
+ * PredNet layer: its kernel tells an "L0" model ([1,0,0,0]) from an "L_all" one ([1,0.1,0.1,0.1]).
+ */
+function readLayerLossWeights(lib: H5, root: H5Group, layerNames: string[], prednetLayer: string, L: number): number[] | null {
+  for (const n of layerNames.slice(layerNames.indexOf(prednetLayer) + 1)) {
+    const g = root.get(n);
+    if (!(g instanceof lib.Group)) continue;
+    const kernel = strings(attr(g, 'weight_names')).find((w) => /kernel(:\d+)?$|_W$/.test(w));
+    if (!kernel) continue;
+    const ds = g.get(kernel);
+    if (!(ds instanceof lib.Dataset) || (ds.shape ?? []).join() !== `${L},1`) return null;
+    const v = ds.value;
+    return v instanceof Float32Array || v instanceof Float64Array ? [...v].map((x) => Math.round(x * 1e6) / 1e6) : null;
+  }
+  return null;
+}
+
+const ARCH_KEYS = ['stackSizes', 'rStackSizes', 'aFiltSizes', 'ahatFiltSizes', 'rFiltSizes'] as const;
+
+function compareArch(json: ModelJsonArch, own: ModelJsonArch, jsonFile: string, file: string): void {
+  for (const key of ARCH_KEYS)
+    if (json[key] && own[key] && json[key]!.join() !== own[key]!.join())
+      throw new KerasImportError(`The model JSON ${jsonFile} says ${key} = [${json[key]}], the model_config in ${file} says [${own[key]}]: they belong to different models.`);
+}
+
+function inferConfig(raw: Map<string, { shape: number[] }>, file: string, options: KerasImportOptions, arch: ModelJsonArch, notes: string[]): PredNetConfig {
   const kernels = [...raw].filter(([k]) => k.endsWith('/kernel')).map(([, v]) => v.shape);
   if (kernels.some((s) => s.length !== 4)) throw new KerasImportError(`${file}: PredNet kernels must be 4-D; found shapes ${kernels.map((s) => `(${s})`).join(' ')}.`);
   const tfOrder = kernels.every((s) => s[0] === s[1]);
   if (!tfOrder && kernels.every((s) => s[2] === s[3]))
-    throw new KerasImportError(`${file} has kernels in Theano order (out, in, h, w): these are Theano-trained weights with flipped kernels. Use the TensorFlow weights.`);
+    throw new KerasImportError(`${file} has kernels in Theano order (out, in, h, w): these are Theano-trained weights with flipped kernels. Use the TensorFlow weights (tensorflow_weights/).`);
   const L = [...raw.keys()].filter((k) => /^layer_ahat_\d+\/kernel$/.test(k)).length;
   if (L === 0) throw new KerasImportError(`${file}: no layer_ahat kernels; not a complete PredNet.`);
   const shape = (name: string) => {
@@ -175,18 +350,42 @@ function inferConfig(raw: Map<string, { shape: number[] }>, file: string, option
     rFiltSizes.push(shape(`layer_i_${l}/kernel`)[0]!);
     if (l < L - 1) aFiltSizes.push(shape(`layer_a_${l}/kernel`)[0]!);
   }
-  const arch = options.modelJson ? readModelJson(options.modelJson) : {};
+  const what = options.modelJson ? 'The model JSON' : `The model_config in ${file}`;
   for (const [key, fromWeights] of Object.entries({ stackSizes, rStackSizes, aFiltSizes, ahatFiltSizes, rFiltSizes })) {
     const fromJson = arch[key as keyof ModelJsonArch] as number[] | undefined;
     if (fromJson && fromJson.join() !== fromWeights.join())
-      throw new KerasImportError(`The model JSON says ${key} = [${fromJson}], the weights say [${fromWeights}]: they belong to different models.`);
+      throw new KerasImportError(`${what} says ${key} = [${fromJson}], the weights say [${fromWeights}]: they belong to different models.`);
   }
+  if (arch.channels !== undefined && arch.channels !== stackSizes[0])
+    throw new KerasImportError(`${what} says the input has ${arch.channels} channels (${arch.dataFormat ?? 'channels_last'}), the weights take ${stackSizes[0]}: they belong to different models.`);
   const height = options.height ?? arch.height ?? 128;
   const width = options.width ?? arch.width ?? 160;
   if (options.height === undefined && arch.height === undefined) notes.push('Input size not given (no --model-json, --height/--width): assumed KITTI 128x160.');
   const parsed = predNetConfigSchema.safeParse({ height, width, stackSizes, rStackSizes, aFiltSizes, ahatFiltSizes, rFiltSizes, pixelMax: 1 });
   if (!parsed.success) throw new KerasImportError(`The inferred architecture is not valid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   return parsed.data;
+}
+
+/**
+ * Import a Keras file into a new checkpoint folder (written whole or not at all). The source
+ * records where the weights came from (file, SHA-256, Keras version, data format, loss, ...)
+ * plus anything the caller adds (a release's URL and checksums).
+ */
+export async function importToCheckpoint(file: string, outDir: string, options: KerasImportOptions & { source?: Record<string, unknown> } = {}): Promise<{ manifest: Manifest; imported: KerasImport }> {
+  const { source, ...importOptions } = options;
+  const r = await importKerasWeights(file, importOptions);
+  let net: PredNet;
+  try {
+    net = PredNet.fromKeras(r.config, r.weights);
+  } finally {
+    tf.dispose([...r.weights.values()]);
+  }
+  try {
+    const manifest = await saveCheckpoint(outDir, net, { source: { kind: 'keras-import', file: path.resolve(file), ...r.info, ...source }, extrapStartTime: r.extrapStartTime });
+    return { manifest, imported: r };
+  } finally {
+    net.dispose();
+  }
 }
 
 /** Write weights in Keras's layout (for tests and for exporting back to the Python code). */

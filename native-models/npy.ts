@@ -17,11 +17,17 @@ export class NpyError extends Error {
 
 const DTYPES: Record<string, Dtype> = { u1: 'uint8', f4: 'float32', i4: 'int32' };
 
+/** Stated limit on the .npy files we read (one Buffer, whole, in memory). */
+export const NPY_MAX_BYTES = 2 ** 31;
+
 export function readNpy(file: string): NdArray {
   let buf: Buffer;
   try {
+    const size = fs.statSync(file).size;
+    if (size > NPY_MAX_BYTES) throw new NpyError(`${file} is ${size} bytes; .npy files over ${NPY_MAX_BYTES} bytes (2 GiB) are refused. Split it into smaller files.`);
     buf = fs.readFileSync(file);
   } catch (e) {
+    if (e instanceof NpyError) throw e;
     throw new NpyError(`Cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
   let arr: NpyArray;

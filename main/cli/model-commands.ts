@@ -1,16 +1,16 @@
 /** `predlab model ...`, `predlab train` and `predlab backend`: the PredNet engine from the command line. */
 import { SingleBar } from 'cli-progress';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, initBackend } from '../../native-models/backend.js';
-import { importKerasWeights } from '../../native-models/keras-import.js';
-import { describeCheckpoint, loadCheckpoint, readManifest, saveCheckpoint } from '../../native-models/checkpoint.js';
+import { importToCheckpoint } from '../../native-models/keras-import.js';
+import { defaultExtrapStartTime, describeCheckpoint, loadCheckpoint, readManifest, saveCheckpoint, verifyCheckpoint } from '../../native-models/checkpoint.js';
 import { readNpy, writeNpy } from '../../native-models/npy.js';
 import { OUTPUT_MODES_HELP, predNetConfigSchema, PRESETS, type PresetName } from '../../native-models/prednet/config.js';
 import { PredNet } from '../../native-models/prednet/model.js';
-import { predictArray } from '../../native-models/predict.js';
+import { checkInput, predictArray, PREDICT_LIMITS } from '../../native-models/predict.js';
 import { movingBarVideo } from '../../native-models/training/synthetic.js';
 import { resumeDirOf, type TrainEvent } from '../../native-models/training/trainer.js';
 import { describeIssues, PredlabError } from '../errors.js';
@@ -25,6 +25,19 @@ export interface CliContext {
   integer: (name: string) => (v: string) => number;
   number: (name: string) => (v: string) => number;
 }
+
+const batchSize = (v: string) => {
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n >= 1 && n <= PREDICT_LIMITS.batchSize)) throw new InvalidArgumentError(`--batch-size must be a whole number from 1 to ${PREDICT_LIMITS.batchSize}; got ${v}.`);
+  return n;
+};
+/** A step number, or 'none' to switch off a checkpoint's default extrapolation. */
+const extrapStep = (v: string): number | null => {
+  if (v === 'none') return null;
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n >= 0)) throw new InvalidArgumentError(`--extrap-start-time must be a step number (0, 1, ...) or 'none'; got ${v}.`);
+  return n;
+};
 
 const fmtTime = (s: number) => (!Number.isFinite(s) ? '?' : s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
 
@@ -98,23 +111,29 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
     .action(async (file, o) => {
       if (fs.existsSync(o.out) && fs.readdirSync(o.out).length > 0) throw new PredlabError('conflict', `${o.out} already exists and is not empty; choose a new folder.`);
       await initBackend();
-      const r = await importKerasWeights(file, { ...(o.modelJson ? { modelJson: o.modelJson } : {}), ...(o.height ? { height: o.height } : {}), ...(o.width ? { width: o.width } : {}) });
-      const net = PredNet.fromKeras(r.config, r.weights);
-      tf.dispose([...r.weights.values()]);
-      const manifest = await saveCheckpoint(o.out, net, { source: { kind: 'keras-import', file: path.resolve(file), ...r.info } });
-      net.dispose();
+      const { manifest, imported: r } = await importToCheckpoint(file, o.out, { ...(o.modelJson ? { modelJson: o.modelJson } : {}), ...(o.height ? { height: o.height } : {}), ...(o.width ? { width: o.width } : {}) });
       const rec = registerCheckpoint(ctx.database(), o.out);
       for (const n of r.info.notes) if (!o.json) ctx.err(`note: ${n}\n`);
-      emit(o.json, { checkpoint: rec.path, modelId: rec.id, ...describeCheckpoint(manifest) }, `Imported ${r.info.layout} weights (Keras ${r.info.kerasVersion ?? '?'}, ${r.info.backend ?? '?'} backend): ${r.config.stackSizes.length}-layer PredNet, ${rec.parameters.toLocaleString('en')} parameters, input ${r.config.height}x${r.config.width}, in ${rec.path}.`);
+      const extras = [
+        r.info.dataFormat ? `Keras input ${r.info.dataFormat}` : null,
+        r.info.layerLossWeights ? `layer loss weights [${r.info.layerLossWeights.join(', ')}]` : null,
+        r.extrapStartTime !== null ? `extrapolates from step ${r.extrapStartTime} (used by default; --extrap-start-time none to switch off)` : null,
+      ].filter(Boolean);
+      emit(
+        o.json,
+        { checkpoint: rec.path, modelId: rec.id, ...describeCheckpoint(manifest) },
+        `Imported ${r.info.layout} weights (Keras ${r.info.kerasVersion ?? '?'}, ${r.info.backend ?? '?'} backend): ${r.config.stackSizes.length}-layer PredNet, ${rec.parameters.toLocaleString('en')} parameters, input ${r.config.height}x${r.config.width}, in ${rec.path}.${extras.length ? `\n  ${extras.join('; ')}` : ''}`,
+      );
     });
 
   model
     .command('info')
-    .description('describe a checkpoint')
+    .description('describe a checkpoint and verify its weights (exits 1 when damaged)')
     .argument('<dir>', 'checkpoint folder')
     .option('--json', 'machine-readable output')
     .action((dir, o) => {
-      const info = describeCheckpoint(readManifest(dir));
+      const { manifest, checksums } = verifyCheckpoint(dir);
+      const info: Record<string, unknown> = { ...describeCheckpoint(manifest), weightsVerified: checksums ? 'sha256 per tensor' : 'sizes only (version 1 checkpoint, no checksums)' };
       const t = info.training as Record<string, unknown> | null;
       emit(
         o.json,
@@ -124,6 +143,8 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
           `  input ${info.input}, ${info.layers} layers, A/Ahat channels ${(info.stackSizes as number[]).join('/')}, R channels ${(info.rStackSizes as number[]).join('/')}`,
           `  ${(info.parameters as number).toLocaleString('en')} parameters; source: ${JSON.stringify(info.source)}`,
           t ? `  weights from training step ${t.step} (epoch ${t.epoch}), validation loss ${t.bestValLoss ?? 'n/a'}${t.finished ? ', training finished' : ''}` : '  not trained',
+          ...(info.extrapStartTime !== null ? [`  extrapolates from step ${info.extrapStartTime} (its own predictions are fed back as input from then on)`] : []),
+          `  weights verified: ${info.weightsVerified}`,
         ].join('\n'),
       );
     });
@@ -135,23 +156,29 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--input <x.npy>', 'frames (N, T, H, W, C): uint8 0-255 or float32 0-1')
     .requiredOption('--out <y.npy>', 'output file (float32, (N, T, ...) channels last; error: (N, T, L))')
     .option('--output-mode <mode>', OUTPUT_MODES_HELP, 'prediction')
-    .option('--extrap-start-time <t>', 'from this step on, feed the previous prediction as input', integer('--extrap-start-time'))
-    .option('--batch-size <n>', 'sequences per pass', integer('--batch-size'), 8)
+    .option('--extrap-start-time <t|none>', "from this step on, feed the previous prediction as input (default: the checkpoint's own, if it has one)", extrapStep)
+    .option('--batch-size <n>', `sequences per pass (1-${PREDICT_LIMITS.batchSize})`, batchSize, 8)
     .option('--json', 'machine-readable output')
     .action(async (o) => {
+      const input = readNpy(o.input); // a bad input is refused before the model loads
       const backend = await initBackend();
-      const { net } = loadCheckpoint(o.checkpoint);
+      const { net, manifest } = loadCheckpoint(o.checkpoint);
       try {
-        const input = readNpy(o.input);
+        checkInput(net, input);
+        const extrapStartTime = o.extrapStartTime === undefined ? defaultExtrapStartTime(manifest, input.shape[1]!) : o.extrapStartTime;
         const bar = o.json ? null : new SingleBar({ format: 'predicting [{bar}] {value}/{total} sequences', stream: process.stderr });
         bar?.start(input.shape[0] ?? 0, 0);
         const t0 = performance.now();
-        const y = await predictArray(net, input, { outputMode: o.outputMode, extrapStartTime: o.extrapStartTime ?? null, batchSize: o.batchSize, onProgress: (d) => bar?.update(d) });
+        const y = await predictArray(net, input, { outputMode: o.outputMode, extrapStartTime, batchSize: o.batchSize, onProgress: (d) => bar?.update(d) });
         bar?.stop();
         const seconds = (performance.now() - t0) / 1000;
         writeNpy(o.out, y);
         const frames = (input.shape[0] ?? 0) * (input.shape[1] ?? 0);
-        emit(o.json, { out: path.resolve(o.out), shape: y.shape, dtype: 'float32', outputMode: o.outputMode, backend: backend.choice, msPerFrame: (seconds * 1000) / frames }, `Wrote ${o.out}: float32 (${y.shape.join(', ')}), ${o.outputMode}; ${((seconds * 1000) / frames).toFixed(1)} ms/frame on ${backend.choice}.`);
+        emit(
+          o.json,
+          { out: path.resolve(o.out), shape: y.shape, dtype: 'float32', outputMode: o.outputMode, extrapStartTime, backend: backend.choice, msPerFrame: (seconds * 1000) / frames },
+          `Wrote ${o.out}: float32 (${y.shape.join(', ')}), ${o.outputMode}${extrapStartTime !== null ? `, extrapolating from step ${extrapStartTime}` : ''}; ${((seconds * 1000) / frames).toFixed(1)} ms/frame on ${backend.choice}.`,
+        );
       } finally {
         net.dispose();
       }

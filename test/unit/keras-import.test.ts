@@ -4,10 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../native-models/backend.js';
+import { spawnSync } from 'node:child_process';
 import { importKerasWeights, writeKerasWeights } from '../../native-models/keras-import.js';
-import { predNetConfigSchema, type PredNetConfig } from '../../native-models/prednet/config.js';
+import { parameterCount, predNetConfigSchema, PRESETS, type PredNetConfig } from '../../native-models/prednet/config.js';
 import { PredNet } from '../../native-models/prednet/model.js';
 import { tempDir } from '../support/db.js';
+import { randomWeights, releaseModelJson, RELEASE_FILES, writeReleaseFolder, writeReleaseWeights } from './model-download.fixture.js';
 
 const cfg: PredNetConfig = predNetConfigSchema.parse({ height: 8, width: 12, stackSizes: [3, 4, 6], rStackSizes: [3, 5, 6], aFiltSizes: [3, 3], ahatFiltSizes: [3, 3, 3], rFiltSizes: [3, 3, 3] });
 let weights: Map<string, { shape: number[]; data: Float32Array }>;
@@ -121,5 +123,102 @@ describe('Keras weight import', () => {
     fs.writeFileSync(text, 'not hdf5 at all');
     await expect(importKerasWeights(text)).rejects.toThrow(/not an HDF5 file/);
     await expect(importKerasWeights(path.join(dir, 'missing.h5'))).rejects.toThrow(/does not exist/);
+  });
+});
+
+describe('the coxlab/prednet release files as they are (model_data_keras2)', () => {
+  // A small PredNet in the release's exact layout; 8x16 keeps the channels-first JSON unambiguous.
+  const small: PredNetConfig = predNetConfigSchema.parse({ height: 8, width: 16, stackSizes: [3, 4, 6], rStackSizes: [3, 5, 6], aFiltSizes: [3, 3], ahatFiltSizes: [3, 3, 3], rFiltSizes: [3, 3, 3] });
+  let rel: string;
+  beforeAll(async () => {
+    rel = path.join(dir, 'model_data_keras2');
+    await writeReleaseFolder(rel, small);
+  });
+
+  async function samePredictions(imported: Map<string, tf.Tensor>, config: PredNetConfig, seed: number) {
+    const w = randomWeights(small, seed);
+    const expected = PredNet.fromKeras(small, new Map([...w].map(([n, v]) => [n, tf.tensor(v.data, v.shape)])));
+    const got = PredNet.fromKeras(config, imported);
+    const x = tf.randomUniform([1, 4, 8, 16, 3], 0, 1, 'float32', 3) as tf.Tensor5D;
+    const a = expected.run(x, 'prediction');
+    const b = got.run(x, 'prediction');
+    const diff = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+    tf.dispose([x, a, b]);
+    expected.dispose();
+    got.dispose();
+    return diff;
+  }
+
+  it('KITTI: prednet_kitti_weights.hdf5 with prednet_kitti_model.json (channels_first, [null, 10, 3, 128, 160])', async () => {
+    const kitti = predNetConfigSchema.parse(PRESETS.kitti);
+    const jsonFile = path.join(dir, 'kitti-model.json');
+    fs.writeFileSync(jsonFile, releaseModelJson(kitti, 'L0'));
+    expect(JSON.parse(fs.readFileSync(jsonFile, 'utf8')).config.layers[0].config.batch_input_shape).toEqual([null, 10, 3, 128, 160]);
+    const h5 = path.join(dir, 'kitti-weights.hdf5');
+    await writeReleaseWeights(h5, kitti, randomWeights(kitti, 9), 'L0');
+    const r = await importKerasWeights(h5, { modelJson: jsonFile });
+    expect(r.config).toEqual(kitti);
+    expect(parameterCount(r.config)).toBe(6_915_948);
+    expect(r.extrapStartTime).toBeNull();
+    expect(r.info).toMatchObject({ layout: 'full-model', kerasVersion: '2.0.6', backend: 'tensorflow', layer: 'prednet_1', dataFormat: 'channels_first', timesteps: 10, layerLossWeights: [1, 0, 0, 0], training: { optimizer: 'Adam', loss: 'mean_absolute_error' } });
+    expect(r.info.optimizerTensors).toBe(1 + 2 * 46); // iterations + two Adam moments per weight
+    tf.dispose([...r.weights.values()]);
+  }, 120_000);
+
+  it('L0 weights with prednet_kitti_model.json: the exact weights, L0 loss recorded', async () => {
+    const r = await importKerasWeights(path.join(rel, RELEASE_FILES.weights), { modelJson: path.join(rel, RELEASE_FILES.json) });
+    expect([r.config.height, r.config.width, r.extrapStartTime]).toEqual([8, 16, null]);
+    expect(r.info.layerLossWeights).toEqual([1, 0, 0]);
+    expect(r.info.notes.join(' ')).toMatch(/optimizer state \(69 tensors\) is not imported/);
+    expect(await samePredictions(r.weights, r.config, 1)).toBe(0);
+  });
+
+  it('L_all weights: layer loss weights [1, 0.1, 0.1]', async () => {
+    const r = await importKerasWeights(path.join(rel, RELEASE_FILES.weightsLall), { modelJson: path.join(rel, RELEASE_FILES.json) });
+    expect(r.info.layerLossWeights).toEqual([1, 0.1, 0.1]);
+    expect(await samePredictions(r.weights, r.config, 3)).toBe(0);
+  });
+
+  it('extrapolation-finetuned weights with their JSON: extrap_start_time 10 kept, 15 steps', async () => {
+    const r = await importKerasWeights(path.join(rel, RELEASE_FILES.weightsExtrap), { modelJson: path.join(rel, RELEASE_FILES.jsonExtrap) });
+    expect(r.extrapStartTime).toBe(10);
+    expect(r.info).toMatchObject({ timesteps: 15, dataFormat: 'channels_first', layerLossWeights: null, training: { loss: 'extrap_loss' } });
+    expect(await samePredictions(r.weights, r.config, 2)).toBe(0);
+    // The same weights read as a one-step predictor when the plain JSON is given: the JSON decides.
+    const plain = await importKerasWeights(path.join(rel, RELEASE_FILES.weightsExtrap), { modelJson: path.join(rel, RELEASE_FILES.json) });
+    expect(plain.extrapStartTime).toBeNull();
+    tf.dispose([...plain.weights.values()]);
+  });
+
+  it("without --model-json, a full-model file's own model_config gives the size, layout and extrap_start_time", async () => {
+    const r = await importKerasWeights(path.join(rel, RELEASE_FILES.weightsExtrap));
+    expect([r.config.height, r.config.width, r.extrapStartTime, r.info.dataFormat]).toEqual([8, 16, 10, 'channels_first']);
+    expect(r.info.notes.join(' ')).not.toMatch(/assumed KITTI/);
+    tf.dispose([...r.weights.values()]);
+  });
+
+  it('refuses a JSON of another model, and the theano_weights/ copies pointing to tensorflow_weights/', async () => {
+    const other = path.join(dir, 'other-model.json');
+    fs.writeFileSync(other, releaseModelJson(predNetConfigSchema.parse(PRESETS.kitti), 'L0'));
+    await expect(importKerasWeights(path.join(rel, RELEASE_FILES.weights), { modelJson: other })).rejects.toThrow(/says stackSizes = \[3,48,96,192\].*different models/);
+    const theano = path.join(rel, 'theano_weights', 'prednet_kitti_weights.hdf5');
+    await expect(importKerasWeights(theano)).rejects.toThrow(new RegExp(`theano_weights/.*Use the TensorFlow copy: ${path.join(rel, 'tensorflow_weights', 'prednet_kitti_weights.hdf5').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    // Moved elsewhere, the backend attribute still tells.
+    const moved = path.join(dir, 'moved-theano.hdf5');
+    fs.copyFileSync(theano, moved);
+    await expect(importKerasWeights(moved)).rejects.toThrow(/Theano-trained weights.*tensorflow_weights/);
+  });
+
+  it('a damaged HDF5 file gives one clear line, no HDF5-DIAG dump on stderr', async () => {
+    const bytes = fs.readFileSync(path.join(rel, RELEASE_FILES.weights));
+    const truncated = path.join(dir, 'release-truncated.hdf5');
+    fs.writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const root = path.resolve(import.meta.dirname, '../..');
+    const r = spawnSync(process.execPath, [path.join(root, 'bin', 'predlab.js'), '--db', path.join(dir, 'diag.sqlite'), 'model', 'import-keras', truncated, '--out', path.join(dir, 'diag-out')], { encoding: 'utf8', cwd: root, timeout: 60_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).not.toMatch(/HDF5-DIAG|#00\d|\n\s+at /);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/truncated or damaged \(truncated file: eof = \d+/);
+    expect(fs.existsSync(path.join(dir, 'diag-out'))).toBe(false);
   });
 });
