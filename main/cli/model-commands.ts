@@ -32,8 +32,8 @@ const batchSize = (v: string) => {
   return n;
 };
 /** A step number, or 'none' to switch off a checkpoint's default extrapolation. */
-const extrapStep = (v: string): number | null => {
-  if (v === 'none') return null;
+const extrapStep = (v: string): number | 'none' => {
+  if (v === 'none') return 'none'; // (commander turns a parsed null into '')
   const n = Number(v);
   if (!(Number.isInteger(n) && n >= 0)) throw new InvalidArgumentError(`--extrap-start-time must be a step number (0, 1, ...) or 'none'; got ${v}.`);
   return n;
@@ -165,7 +165,7 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
       const { net, manifest } = loadCheckpoint(o.checkpoint);
       try {
         checkInput(net, input);
-        const extrapStartTime = o.extrapStartTime === undefined ? defaultExtrapStartTime(manifest, input.shape[1]!) : o.extrapStartTime;
+        const extrapStartTime = o.extrapStartTime === undefined ? defaultExtrapStartTime(manifest, input.shape[1]!) : o.extrapStartTime === 'none' ? null : (o.extrapStartTime as number);
         const bar = o.json ? null : new SingleBar({ format: 'predicting [{bar}] {value}/{total} sequences', stream: process.stderr });
         bar?.start(input.shape[0] ?? 0, 0);
         const t0 = performance.now();
@@ -209,7 +209,7 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
       const options = Object.fromEntries(
         Object.entries({ epochs: o.epochs, samplesPerEpoch: o.samplesPerEpoch, batchSize: o.batchSize, nt: o.nt, valSequences: o.valSequences, lr: o.lr, lrDropEpoch: o.lrDropEpoch, layerLoss: o.layerLoss, seed: o.seed }).filter(([, v]) => v !== undefined),
       );
-      if (!o.resume) readManifest(from); // a clear error before the worker starts
+      if (!o.resume) verifyCheckpoint(from); // a clear error before the worker starts
       const job = startTraining({ from, outDir, framesFile: path.resolve(o.data), recordingsFile: o.recordings ? path.resolve(o.recordings) : null, options });
       const bar = o.json ? null : new SingleBar({ format: 'training [{bar}] step {value}/{total} | epoch {epoch} | loss {loss} | val {val} | {fps} frames/s | ETA {eta_h}', stream: process.stderr, hideCursor: true });
       let val = 'n/a';
