@@ -174,3 +174,15 @@ export function bootstrap(options: BootstrapOptions): AppServices {
     },
   };
 }
+
+/** bootstrap() and wait until ready; on failure the threads are stopped and the error rethrown. */
+export async function startServices(options: BootstrapOptions): Promise<AppServices> {
+  const services = bootstrap(options);
+  try {
+    await services.ready;
+  } catch (e) {
+    await services.close();
+    throw e;
+  }
+  return services;
+}

@@ -8,7 +8,7 @@ import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } fr
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { channels } from '../../preload/contract.js';
-import { bootstrap, RENDERER_HEADERS, type AppServices } from '../bootstrap.js';
+import { RENDERER_HEADERS, startServices, type AppServices } from '../bootstrap.js';
 import { resolveDataDir } from '../paths.js';
 import { startOrExplain } from '../startup.js';
 import { APP_HOST, APP_SCHEME, isAllowedExternal, isAllowedPermission, isAppUrl, rendererFileFor } from './security.js';
@@ -85,8 +85,8 @@ function restrictPermissions(): void {
   );
 }
 
-async function startServices(): Promise<AppServices> {
-  const services = bootstrap({
+function startApp(): Promise<AppServices> {
+  return startServices({
     dataDir,
     appRoot: root,
     bundleDir: __dirname, // service-thread.cjs is bundled beside main.cjs
@@ -104,13 +104,6 @@ async function startServices(): Promise<AppServices> {
     },
     log: (m) => console.error(m),
   });
-  try {
-    await services.ready;
-  } catch (e) {
-    await services.close();
-    throw e;
-  }
-  return services;
 }
 
 if (!app.requestSingleInstanceLock()) app.quit();
@@ -118,7 +111,7 @@ else
   void app.whenReady().then(async () => {
     serveRenderer();
     restrictPermissions();
-    const services = await startOrExplain(startServices, { showError: (t, d) => dialog.showErrorBox(t, d), releaseSingleInstanceLock: () => app.releaseSingleInstanceLock(), exit: (c) => app.exit(c) }, dataDir);
+    const services = await startOrExplain(startApp, { showError: (t, d) => dialog.showErrorBox(t, d), releaseSingleInstanceLock: () => app.releaseSingleInstanceLock(), exit: (c) => app.exit(c) }, dataDir);
     if (!services) return;
     for (const channel of channels) ipcMain.handle(channel, (event, args) => services.handleFromPage(event.senderFrame?.url, channel, args));
     app.on('before-quit', () => void services.close());

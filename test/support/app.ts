@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
-import { bootstrap, RENDERER_HEADERS, type AppServices } from '../../main/bootstrap.js';
+import { RENDERER_HEADERS, startServices, type AppServices } from '../../main/bootstrap.js';
 import { ModelJobs } from '../../main/services/model-jobs.js';
 import { openDatabase, type Db } from '../../main/store/db.js';
 import { launchChromium } from './chromium.js';
@@ -82,24 +82,23 @@ export async function openApp(opts: { dataDir?: string; calibration?: Record<str
   const exportDir = path.join(tmp, 'export');
   const { server, url } = await startServer();
   const origin = new URL(url).origin;
-  const services = bootstrap({
-    dataDir,
-    appRoot: root,
-    bundleDir: MAIN_DIST,
-    chooseExportDir: async () => exportDir,
-    // The page's origin stands in for app://predlab: only it may call in.
-    isAllowedSender: (u) => {
-      try {
-        return !!u && new URL(u).origin === origin;
-      } catch {
-        return false;
-      }
-    },
-  });
+  let services: AppServices;
   try {
-    await services.ready;
+    services = await startServices({
+      dataDir,
+      appRoot: root,
+      bundleDir: MAIN_DIST,
+      chooseExportDir: async () => exportDir,
+      // The page's origin stands in for app://predlab: only it may call in.
+      isAllowedSender: (u) => {
+        try {
+          return !!u && new URL(u).origin === origin;
+        } catch {
+          return false;
+        }
+      },
+    });
   } catch (e) {
-    await services.close();
     await server.close();
     throw e;
   }
