@@ -14,6 +14,7 @@ import { checkInput, predictArray, PREDICT_LIMITS } from '../../native-models/pr
 import { movingBarVideo } from '../../native-models/training/synthetic.js';
 import { resumeDirOf, type TrainEvent } from '../../native-models/training/trainer.js';
 import { describeIssues, PredlabError } from '../errors.js';
+import { downloadRelease, type DownloadProgress } from '../services/model-download.js';
 import { registerCheckpoint } from '../services/models.js';
 import { startTraining } from '../services/training.js';
 import type { Db } from '../store/db.js';
@@ -38,6 +39,20 @@ const extrapStep = (v: string): number | 'none' => {
   if (!(Number.isInteger(n) && n >= 0)) throw new InvalidArgumentError(`--extrap-start-time must be a step number (0, 1, ...) or 'none'; got ${v}.`);
   return n;
 };
+
+/** A JSON object of release path -> git blob SHA-1 (40 hex digits), at most 1 MB. */
+function readChecksums(file: string): Record<string, string> {
+  let json: unknown;
+  try {
+    if (fs.statSync(file).size > 1 << 20) throw new Error('over 1 MB');
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new PredlabError('invalid-argument', `--checksums ${file}: cannot read it (${(e as Error).message}).`);
+  }
+  const ok = json !== null && typeof json === 'object' && !Array.isArray(json) && Object.values(json).every((v) => typeof v === 'string' && /^[0-9a-f]{40}$/.test(v));
+  if (!ok || Object.keys(json as object).length === 0) throw new PredlabError('invalid-argument', `--checksums ${file} must be a JSON object of release path -> git blob SHA-1 (40 hex digits).`);
+  return json as Record<string, string>;
+}
 
 const fmtTime = (s: number) => (!Number.isFinite(s) ? '?' : s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
 
@@ -123,6 +138,51 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
         o.json,
         { checkpoint: rec.path, modelId: rec.id, ...describeCheckpoint(manifest) },
         `Imported ${r.info.layout} weights (Keras ${r.info.kerasVersion ?? '?'}, ${r.info.backend ?? '?'} backend): ${r.config.stackSizes.length}-layer PredNet, ${rec.parameters.toLocaleString('en')} parameters, input ${r.config.height}x${r.config.width}, in ${rec.path}.${extras.length ? `\n  ${extras.join('; ')}` : ''}`,
+      );
+    });
+
+  model
+    .command('download')
+    .description("get the paper's released PredNet weights: download, check every file's SHA-1, import and register the checkpoints")
+    .argument('<release>', `'kitti': the KITTI-trained PredNets of Lotter, Kreiman & Cox (L0, extrapolation-finetuned, L_all)`)
+    .option('--url <url>', "download from this URL instead of the release's own link")
+    .option('--from <zip|folder>', 'use a copy obtained elsewhere: model_data_keras2.zip or the folder it unpacks to')
+    .option('--out <dir>', 'folder for the checkpoints (default: models/prednet-<release> beside the database)')
+    .addOption(new Option('--checksums <json>', 'git blob SHA-1 of each release file, replacing the built-in list (tests, re-hosted copies)').hideHelp())
+    .option('--json', 'machine-readable output')
+    .action(async (release: string, o) => {
+      const db = ctx.database();
+      const destDir = path.resolve(o.out ?? path.join(path.dirname(path.resolve(db.name)), 'models', `prednet-${release}`));
+      const expectedSha1 = o.checksums ? readChecksums(o.checksums) : undefined;
+      const bar = o.json ? null : new SingleBar({ format: 'downloading [{bar}] {percentage}% | {got} of {size} MB', stream: process.stderr, hideCursor: true });
+      let started = false;
+      const onProgress = (p: DownloadProgress) => {
+        if (o.json) return;
+        if (p.phase === 'download') {
+          const size = p.total ?? Math.max(p.bytes, 1);
+          if (!started) bar?.start(size, 0, { got: '0.0', size: p.total === null ? '?' : (p.total / 1e6).toFixed(1) });
+          started = true;
+          bar?.setTotal(size);
+          bar?.update(p.bytes, { got: (p.bytes / 1e6).toFixed(1), size: p.total === null ? '?' : (p.total / 1e6).toFixed(1) });
+        } else {
+          bar?.stop();
+          if (p.phase === 'verify') ctx.err(`checking ${p.file} (${p.done + 1}/${p.total})\n`);
+          else if (p.done < p.total) ctx.err(`importing ${p.checkpoint} (${p.done + 1}/${p.total})\n`);
+        }
+      };
+      let r;
+      try {
+        r = await downloadRelease(db, { release, destDir, ...(o.url ? { url: o.url } : {}), ...(o.from ? { from: o.from } : {}), ...(expectedSha1 ? { expectedSha1 } : {}), onProgress });
+      } finally {
+        bar?.stop();
+      }
+      emit(
+        o.json,
+        r,
+        [
+          r.alreadyPresent ? `Already downloaded in ${r.destDir}; verified and registered:` : `Checked ${r.files.length} files against the release's SHA-1s and imported ${r.models.length} checkpoints into ${r.destDir}:`,
+          ...r.models.map((m) => `  model ${m.id}: ${m.label} (${m.parameters.toLocaleString('en')} parameters) ${m.path}`),
+        ].join('\n'),
       );
     });
 

@@ -1,0 +1,293 @@
+/**
+ * "Get the paper's model": fetch a released weights archive (or take a copy given as a zip or a
+ * folder), check every file used against its git blob SHA-1, import the checkpoints and register
+ * them with their provenance. All work happens in a hidden staging folder beside the destination;
+ * the destination appears (one rename) and the models are registered (one transaction) only
+ * when everything succeeded, so a failure leaves no partial folder and nothing registered.
+ * Needs a tfjs backend; it calls initBackend itself. Run it off the Electron main thread.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import yauzl from 'yauzl';
+import { initBackend } from '../../native-models/backend.js';
+import { CheckpointError, verifyCheckpoint } from '../../native-models/checkpoint.js';
+import { importToCheckpoint, KerasImportError } from '../../native-models/keras-import.js';
+import { manualSteps, RELEASES, type Release } from '../../native-models/released/kitti.js';
+import { PredlabError } from '../errors.js';
+import type { Db } from '../store/db.js';
+import { registerCheckpoint, type ModelRecord } from './models.js';
+
+export type DownloadProgress =
+  | { phase: 'download'; bytes: number; total: number | null }
+  | { phase: 'verify'; file: string; done: number; total: number }
+  | { phase: 'import'; checkpoint: string; done: number; total: number };
+
+export interface DownloadOptions {
+  release: string;
+  /** Folder that will hold one checkpoint folder per released model. */
+  destDir: string;
+  /** Where to download from (default: the release's URL). */
+  url?: string;
+  /** A copy obtained elsewhere: the zip, or the folder it unpacks to. */
+  from?: string;
+  /** git blob SHA-1 per release path; default: the release's own list (tests inject theirs). */
+  expectedSha1?: Readonly<Record<string, string>>;
+  onProgress?: (p: DownloadProgress) => void;
+  /** A download that receives nothing for this long is abandoned (default 60 s). */
+  stallTimeoutMs?: number;
+}
+
+export interface DownloadResult {
+  release: string;
+  destDir: string;
+  /** The checkpoints were there already (verified) and were only registered again. */
+  alreadyPresent: boolean;
+  origin: string;
+  files: { path: string; gitBlobSha1: string }[];
+  models: ModelRecord[];
+}
+
+const MAX_REDIRECTS = 5;
+const OFFLINE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT', 'ENETDOWN', 'EPROTO', 'CERT_HAS_EXPIRED', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN']);
+
+/** sha1("blob <length>\0" + bytes): what `git hash-object` prints. */
+export function gitBlobHasher(length: number): crypto.Hash {
+  return crypto.createHash('sha1').update(`blob ${length}\0`);
+}
+
+export async function downloadRelease(db: Db, o: DownloadOptions): Promise<DownloadResult> {
+  const release = RELEASES.get(o.release);
+  if (!release) throw new PredlabError('invalid-argument', `Unknown release '${o.release}'; known: ${[...RELEASES.keys()].join(', ')}.`);
+  if (o.url !== undefined && o.from !== undefined) throw new PredlabError('invalid-argument', 'Give --url or --from, not both.');
+  const url = o.url ?? release.url;
+  if (o.from === undefined) checkUrl(url);
+  if (o.from !== undefined && !fs.existsSync(o.from)) throw new PredlabError('not-found', `${o.from} does not exist; give the downloaded model_data_keras2.zip or the folder it unpacks to.`);
+  const expected = o.expectedSha1 ?? release.files;
+  const missing = Object.keys(release.files).filter((p) => !/^[0-9a-f]{40}$/.test(expected[p] ?? ''));
+  if (missing.length > 0 || Object.keys(expected).length !== Object.keys(release.files).length)
+    throw new PredlabError('invalid-argument', `The checksum list must give a git blob SHA-1 for exactly these files: ${Object.keys(release.files).join(', ')}${missing.length ? `; missing or malformed: ${missing.join(', ')}` : ''}.`);
+  const destDir = path.resolve(o.destDir);
+  const origin = o.from !== undefined ? path.resolve(o.from) : url;
+
+  if (fs.existsSync(destDir) && fs.readdirSync(destDir).length > 0) return reRegister(db, release, destDir, origin);
+
+  fs.mkdirSync(path.dirname(destDir), { recursive: true });
+  const staging = fs.mkdtempSync(path.join(path.dirname(destDir), `.${path.basename(destDir)}.downloading-`));
+  try {
+    const filesDir = path.join(staging, 'files');
+    let sourceDir: string;
+    let hashes: Map<string, string>;
+    if (o.from !== undefined && fs.statSync(o.from).isDirectory()) {
+      sourceDir = fs.existsSync(path.join(o.from, release.archiveRoot)) ? path.join(o.from, release.archiveRoot) : o.from;
+      hashes = await hashFolder(release, expected, sourceDir, o.onProgress);
+    } else {
+      const zip = o.from ?? path.join(staging, 'archive.zip');
+      if (o.from === undefined) await download(url, zip, release, o.onProgress, o.stallTimeoutMs ?? 60_000);
+      hashes = await extractZip(release, expected, zip, filesDir, o.onProgress);
+      sourceDir = filesDir;
+    }
+    const bad = Object.entries(expected).filter(([p, sha]) => hashes.get(p) !== sha);
+    if (bad.length > 0)
+      throw new PredlabError(
+        'invalid-argument',
+        `${bad.map(([p, sha]) => `${p} does not match the release (git blob SHA-1 ${hashes.get(p)}, expected ${sha})`).join('; ')}. The ${o.from !== undefined ? 'copy' : 'download'} is corrupted; nothing was imported.${o.from === undefined ? ' Run the command again; if the same file fails again, the archive at that address is not the release.' : ''}`,
+      );
+
+    await initBackend();
+    const outDir = path.join(staging, 'out');
+    const downloadedAt = new Date().toISOString();
+    for (const [i, c] of release.checkpoints.entries()) {
+      o.onProgress?.({ phase: 'import', checkpoint: c.id, done: i, total: release.checkpoints.length });
+      await importToCheckpoint(path.join(sourceDir, c.weights), path.join(outDir, c.id), {
+        modelJson: path.join(sourceDir, c.modelJson),
+        source: {
+          file: `${release.archiveRoot}/${c.weights}`,
+          modelJson: { file: `${release.archiveRoot}/${c.modelJson}`, gitBlobSha1: expected[c.modelJson] },
+          release: { id: release.id, title: release.title, checkpoint: c.id, about: c.about, origin, gitBlobSha1: expected[c.weights], credit: release.credit, downloadedAt },
+        },
+      });
+    }
+    o.onProgress?.({ phase: 'import', checkpoint: '', done: release.checkpoints.length, total: release.checkpoints.length });
+
+    if (fs.existsSync(destDir)) fs.rmdirSync(destDir); // empty (checked above)
+    fs.renameSync(outDir, destDir);
+    let models: ModelRecord[];
+    try {
+      models = registerAll(db, release, destDir);
+    } catch (e) {
+      fs.rmSync(destDir, { recursive: true, force: true });
+      throw e;
+    }
+    return { release: release.id, destDir, alreadyPresent: false, origin, files: Object.keys(expected).map((p) => ({ path: p, gitBlobSha1: hashes.get(p)! })), models };
+  } catch (e) {
+    if (e instanceof KerasImportError || e instanceof CheckpointError) throw new PredlabError('invalid-argument', `The release's files could not be imported: ${e.message}`);
+    throw e;
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+function registerAll(db: Db, release: Release, destDir: string): ModelRecord[] {
+  return db.transaction(() => release.checkpoints.map((c) => registerCheckpoint(db, path.join(destDir, c.id), c.label)))();
+}
+
+/** The destination holds an earlier download: verify it and register it again, or refuse. */
+function reRegister(db: Db, release: Release, destDir: string, origin: string): DownloadResult {
+  try {
+    for (const c of release.checkpoints) verifyCheckpoint(path.join(destDir, c.id));
+  } catch (e) {
+    throw new PredlabError('conflict', `${destDir} exists but is not a complete, intact download of '${release.id}' (${(e as Error).message}) Delete it or choose another folder.`);
+  }
+  return { release: release.id, destDir, alreadyPresent: true, origin, files: [], models: registerAll(db, release, destDir) };
+}
+
+function checkUrl(url: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new PredlabError('invalid-argument', `'${url}' is not a URL.`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new PredlabError('invalid-argument', `Only http and https URLs can be downloaded; got ${u.protocol}`);
+}
+
+const releasePath = (release: Release, entryName: string): string => (entryName.startsWith(`${release.archiveRoot}/`) ? entryName.slice(release.archiveRoot.length + 1) : entryName);
+
+async function hashFolder(release: Release, expected: Readonly<Record<string, string>>, dir: string, onProgress: DownloadOptions['onProgress']): Promise<Map<string, string>> {
+  const missing = Object.keys(expected).filter((p) => !fs.existsSync(path.join(dir, p)));
+  if (missing.length > 0) throw new PredlabError('invalid-argument', `${dir} is not the ${release.archiveRoot} folder of the release: missing ${missing.join(', ')}.`);
+  const hashes = new Map<string, string>();
+  for (const [i, p] of Object.keys(expected).entries()) {
+    onProgress?.({ phase: 'verify', file: p, done: i, total: Object.keys(expected).length });
+    const file = path.join(dir, p);
+    const size = fs.statSync(file).size;
+    if (size > release.maxFileBytes) throw new PredlabError('invalid-argument', `${file} is ${size} bytes; release files over ${release.maxFileBytes} bytes are refused.`);
+    const h = gitBlobHasher(size);
+    await pipeline(fs.createReadStream(file), h);
+    hashes.set(p, h.digest('hex'));
+  }
+  return hashes;
+}
+
+const openZip = (file: string) =>
+  new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.open(file, { lazyEntries: true, autoClose: true, validateEntrySizes: true, strictFileNames: false }, (e, z) => (e ? reject(e) : resolve(z))));
+
+/** Extract the release's files (and only those) from the zip, hashing them as they stream out. */
+async function extractZip(release: Release, expected: Readonly<Record<string, string>>, zip: string, outDir: string, onProgress: DownloadOptions['onProgress']): Promise<Map<string, string>> {
+  let z: yauzl.ZipFile;
+  try {
+    z = await openZip(zip);
+  } catch (e) {
+    throw new PredlabError('invalid-argument', `${zip} is not a readable zip archive (${(e as Error).message}).`);
+  }
+  const wanted = Object.keys(expected);
+  const hashes = new Map<string, string>();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      z.on('error', reject);
+      z.on('end', resolve);
+      z.on('entry', (entry: yauzl.Entry) => {
+        const p = releasePath(release, entry.fileName);
+        if (!wanted.includes(p) || hashes.has(p)) return z.readEntry();
+        if (entry.uncompressedSize > release.maxFileBytes) return reject(new PredlabError('invalid-argument', `${entry.fileName} in the archive is ${entry.uncompressedSize} bytes; release files over ${release.maxFileBytes} bytes are refused.`));
+        onProgress?.({ phase: 'verify', file: p, done: hashes.size, total: wanted.length });
+        z.openReadStream(entry, (err, stream) => {
+          if (err) return reject(err);
+          const target = path.join(outDir, p);
+          fs.mkdirSync(path.dirname(target), { recursive: true });
+          const h = gitBlobHasher(entry.uncompressedSize);
+          stream.on('data', (chunk: Buffer) => h.update(chunk));
+          pipeline(stream, fs.createWriteStream(target))
+            .then(() => {
+              hashes.set(p, h.digest('hex'));
+              z.readEntry();
+            })
+            .catch(reject);
+        });
+      });
+      z.readEntry();
+    });
+  } catch (e) {
+    z.close();
+    if (e instanceof PredlabError) throw e;
+    throw new PredlabError('invalid-argument', `${zip} is damaged: ${(e as Error).message}. Nothing was imported.`);
+  }
+  const missing = wanted.filter((p) => !hashes.has(p));
+  if (missing.length > 0) throw new PredlabError('invalid-argument', `${zip} is not the release archive ${release.archiveRoot}.zip: it lacks ${missing.join(', ')}.`);
+  return hashes;
+}
+
+/** GET url into file, following redirects, with progress, a size limit and a stall timeout. */
+async function download(url: string, file: string, release: Release, onProgress: DownloadOptions['onProgress'], stallMs: number): Promise<void> {
+  let current = url;
+  for (let hop = 0; ; hop++) {
+    const res = await request(current, release, stallMs);
+    const status = res.statusCode ?? 0;
+    if (status >= 300 && status < 400 && res.headers.location) {
+      res.resume();
+      if (hop >= MAX_REDIRECTS) throw new PredlabError('unavailable', `${url} redirects more than ${MAX_REDIRECTS} times; giving up.`);
+      current = new URL(res.headers.location, current).toString();
+      checkUrl(current);
+      continue;
+    }
+    if (status !== 200) {
+      res.resume();
+      throw new PredlabError('unavailable', `The server answered ${status} ${res.statusMessage ?? ''} for ${current}; nothing was imported. ${manualSteps(release, url)}`);
+    }
+    if (/text\/html/i.test(String(res.headers['content-type'] ?? ''))) {
+      res.resume();
+      throw new PredlabError('unavailable', `${current} sent a web page, not the zip archive (the link may have changed); nothing was imported. ${manualSteps(release, url)}`);
+    }
+    const total = res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : null;
+    if (total !== null && total > release.maxArchiveBytes) {
+      res.destroy();
+      throw new PredlabError('invalid-argument', `${current} is ${total} bytes; archives over ${release.maxArchiveBytes} bytes are refused.`);
+    }
+    let bytes = 0;
+    let lastReport = 0;
+    onProgress?.({ phase: 'download', bytes, total });
+    res.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > release.maxArchiveBytes) res.destroy(new PredlabError('invalid-argument', `${current} sent more than ${release.maxArchiveBytes} bytes; archives over that are refused.`));
+      const now = Date.now();
+      if (now - lastReport > 100) {
+        lastReport = now;
+        onProgress?.({ phase: 'download', bytes, total });
+      }
+    });
+    try {
+      await pipeline(res, fs.createWriteStream(file));
+    } catch (e) {
+      if (e instanceof PredlabError) throw e;
+      throw brokenOff(url, bytes, total, e, release);
+    }
+    if (total !== null && bytes !== total) throw brokenOff(url, bytes, total, null, release);
+    onProgress?.({ phase: 'download', bytes, total });
+    return;
+  }
+}
+
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+function brokenOff(url: string, bytes: number, total: number | null, e: unknown, release: Release): PredlabError {
+  const why = e ? ` (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` : '';
+  return new PredlabError('unavailable', `The download of ${url} broke off after ${mb(bytes)}${total !== null ? ` of ${mb(total)}` : ''}${why}; nothing was imported. Run the command again. ${manualSteps(release, url)}`);
+}
+
+function request(url: string, release: Release, stallMs: number): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const get = url.startsWith('https:') ? https.get : http.get;
+    const req = get(url, { headers: { 'user-agent': 'PredLab (model download)' } }, resolve);
+    req.setTimeout(stallMs, () => req.destroy(Object.assign(new Error(`no data for ${stallMs / 1000} s`), { code: 'ETIMEDOUT' })));
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      const host = new URL(url).host;
+      if (OFFLINE_CODES.has(e.code ?? '') || e.code === 'ECONNRESET')
+        reject(new PredlabError('unavailable', `Cannot reach ${host} (${e.code}): this machine seems to be offline, or the site is blocked. Nothing was downloaded.\n${manualSteps(release, url)}`));
+      else reject(new PredlabError('unavailable', `Downloading ${url} failed (${e.code ?? e.message}); nothing was imported.\n${manualSteps(release, url)}`));
+    });
+  });
+}

@@ -1,0 +1,202 @@
+/**
+ * `predlab model download kitti` against a loopback HTTP server serving a release archive the
+ * test builds (random weights, the release's exact layout): success, redirects, the real
+ * checksum list as default, a corrupted file, a broken connection, offline, and local copies.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../main/cli/index.js';
+import { downloadRelease } from '../../main/services/model-download.js';
+import { listModels } from '../../main/services/models.js';
+import { openDatabase } from '../../main/store/db.js';
+import { initBackend } from '../../native-models/backend.js';
+import { loadCheckpoint } from '../../native-models/checkpoint.js';
+import { predNetConfigSchema } from '../../native-models/prednet/config.js';
+import { KITTI_RELEASE } from '../../native-models/released/kitti.js';
+import { tempDir } from '../support/db.js';
+import { randomWeights, RELEASE_FILES, writeReleaseFolder, zipReleaseFolder } from './model-download.fixture.js';
+
+const cfg = predNetConfigSchema.parse({ height: 8, width: 16, stackSizes: [3, 4, 6], rStackSizes: [3, 5, 6], aFiltSizes: [3, 3], ahatFiltSizes: [3, 3, 3], rFiltSizes: [3, 3, 3] });
+let dir: string;
+let releaseDir: string;
+let sums: Record<string, string>;
+let sumsFile: string;
+let good: Buffer;
+let corrupted: Buffer;
+let server: http.Server;
+let base: string;
+
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+const modelsIn = (db: string) => {
+  const h = openDatabase(db);
+  try {
+    return listModels(h);
+  } finally {
+    h.close();
+  }
+};
+
+beforeAll(async () => {
+  await initBackend();
+  dir = tempDir('predlab-download-');
+  releaseDir = path.join(dir, 'release', 'model_data_keras2');
+  sums = await writeReleaseFolder(releaseDir, cfg);
+  sumsFile = path.join(dir, 'sums.json');
+  fs.writeFileSync(sumsFile, JSON.stringify(sums));
+  good = zipReleaseFolder(releaseDir);
+  // The same archive with one byte of the L_all weights changed (a valid zip of a wrong file).
+  const bad = path.join(dir, 'bad', 'model_data_keras2');
+  fs.cpSync(releaseDir, bad, { recursive: true });
+  const lall = path.join(bad, RELEASE_FILES.weightsLall);
+  const bytes = fs.readFileSync(lall);
+  bytes[bytes.length - 100]! ^= 0xff;
+  fs.writeFileSync(lall, bytes);
+  corrupted = zipReleaseFolder(bad);
+  server = http.createServer((req, res) => {
+    const send = (body: Buffer) => res.writeHead(200, { 'content-type': 'application/zip', 'content-length': body.length }).end(body);
+    if (req.url === '/model_data_keras2.zip') send(good);
+    else if (req.url === '/corrupted.zip') send(corrupted);
+    else if (req.url === '/redirect') res.writeHead(302, { location: '/model_data_keras2.zip' }).end();
+    else if (req.url === '/page') res.writeHead(200, { 'content-type': 'text/html' }).end('<html>preview</html>');
+    else if (req.url === '/broken.zip') {
+      // Promise the whole archive, send half, then drop the connection.
+      res.writeHead(200, { 'content-type': 'application/zip', 'content-length': good.length });
+      res.write(good.subarray(0, good.length >> 1), () => setTimeout(() => res.socket?.destroy(), 50));
+    } else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => server?.close());
+
+/** The destination's parent holds nothing but what was there before (no staging folder left). */
+const entries = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d).sort() : []);
+
+describe('predlab model download kitti', () => {
+  it('downloads, checks, imports and registers the three checkpoints with their provenance; a second run re-registers', async () => {
+    const db = path.join(dir, 'ok.sqlite');
+    const out = path.join(dir, 'models', 'prednet-kitti');
+    const r = await cli('--db', db, 'model', 'download', 'kitti', '--url', `${base}/redirect`, '--checksums', sumsFile, '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/checking tensorflow_weights\/prednet_kitti_weights\.hdf5 \(\d\/5\)/);
+    expect(r.err).toMatch(/importing prednet_kitti-extrapfinetuned \(2\/3\)/);
+    expect(r.out).toMatch(/Checked 5 files against the release's SHA-1s and imported 3 checkpoints/);
+    expect(entries(path.dirname(out))).toEqual(['prednet-kitti']);
+    const models = modelsIn(db);
+    expect(models.map((m) => [m.label, path.relative(out, m.path)])).toEqual(KITTI_RELEASE.checkpoints.map((c) => [c.label, c.id]));
+    for (const [i, c] of KITTI_RELEASE.checkpoints.entries()) {
+      const ck = loadCheckpoint(path.join(out, c.id));
+      expect(ck.manifest.source).toMatchObject({ kind: 'keras-import', file: `model_data_keras2/${c.weights}`, dataFormat: 'channels_first', release: { id: 'kitti', checkpoint: c.id, origin: `${base}/redirect`, gitBlobSha1: sums[c.weights] } });
+      expect(ck.manifest.extrapStartTime).toBe(c.id.includes('extrap') ? 10 : null);
+      // The weights are exactly the ones written into the release (seeds 1, 2, 3 in file order).
+      const want = randomWeights(cfg, [1, 2, 3][i]);
+      const got = ck.net.kerasWeights();
+      for (const [n, w] of want) expect(got.get(n)!.dataSync(), n).toEqual(w.data);
+      tf.dispose([...got.values()]);
+      ck.net.dispose();
+    }
+    expect(loadCheckpoint(path.join(out, 'prednet_kitti-Lall')).manifest.source.layerLossWeights).toEqual([1, 0.1, 0.1]);
+
+    const again = await cli('--db', db, 'model', 'download', 'kitti', '--url', `${base}/model_data_keras2.zip`, '--checksums', sumsFile, '--out', out, '--json');
+    expect(again.code, again.err).toBe(0);
+    expect(JSON.parse(again.out)).toMatchObject({ alreadyPresent: true });
+    expect(modelsIn(db).map((m) => m.id)).toEqual(models.map((m) => m.id));
+  }, 120_000);
+
+  it('checks against the real release list by default: a test archive is refused, file by file', async () => {
+    const db = path.join(dir, 'real.sqlite');
+    const out = path.join(dir, 'real', 'prednet-kitti');
+    const r = await cli('--db', db, 'model', 'download', 'kitti', '--url', `${base}/model_data_keras2.zip`, '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/prednet_kitti_weights\.hdf5 does not match the release \(git blob SHA-1 [0-9a-f]{40}, expected 777ad23a53c104ccc645c6bff6db4fb582d27ba3\)/);
+    expect(r.err).toMatch(/prednet_kitti_model-extrapfinetuned\.json does not match .*expected bd0a0fdaae44645029ee1dec56c64b3c35a2fe9f/);
+    expect(modelsIn(db)).toEqual([]);
+    expect(entries(path.dirname(out))).toEqual([]);
+  });
+
+  it('refuses a corrupted file by name: nothing registered, no folder left', async () => {
+    const db = path.join(dir, 'corrupt.sqlite');
+    const out = path.join(dir, 'corrupt', 'prednet-kitti');
+    const r = await cli('--db', db, 'model', 'download', 'kitti', '--url', `${base}/corrupted.zip`, '--checksums', sumsFile, '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^predlab: tensorflow_weights\/prednet_kitti_weights-Lall\.hdf5 does not match the release \(git blob SHA-1 [0-9a-f]{40}, expected [0-9a-f]{40}\)\. The download is corrupted; nothing was imported\./m);
+    expect(r.err).not.toMatch(/prednet_kitti_weights\.hdf5 does not match|\n\s+at /);
+    expect(modelsIn(db)).toEqual([]);
+    expect(entries(path.dirname(out))).toEqual([]);
+  });
+
+  it('a broken connection: a clear message, nothing registered, no partial folder', async () => {
+    const db = path.join(dir, 'broken.sqlite');
+    const out = path.join(dir, 'broken', 'prednet-kitti');
+    const r = await cli('--db', db, 'model', 'download', 'kitti', '--url', `${base}/broken.zip`, '--checksums', sumsFile, '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/The download of http:\/\/127\.0\.0\.1:\d+\/broken\.zip broke off after [\d.]+ MB of [\d.]+ MB .*nothing was imported/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(modelsIn(db)).toEqual([]);
+    expect(entries(path.dirname(out))).toEqual([]);
+  });
+
+  it('offline: says what to download and how to import it by hand', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const db = path.join(dir, 'offline.sqlite');
+    const out = path.join(dir, 'offline', 'prednet-kitti');
+    const r = await cli('--db', db, 'model', 'download', 'kitti', '--url', `http://127.0.0.1:${port}/model_data_keras2.zip`, '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/Cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\): this machine seems to be offline/);
+    expect(r.err).toMatch(/predlab model download kitti --from model_data_keras2\.zip/);
+    expect(r.err).toMatch(/predlab model import-keras model_data_keras2\/tensorflow_weights\/prednet_kitti_weights\.hdf5 --model-json model_data_keras2\/prednet_kitti_model\.json/);
+    expect(modelsIn(db)).toEqual([]);
+    expect(entries(path.dirname(out))).toEqual([]);
+  });
+
+  it('a web page or a 404 instead of the archive is refused with the way out', async () => {
+    const db = path.join(dir, 'page.sqlite');
+    const page = await cli('--db', db, 'model', 'download', 'kitti', '--url', `${base}/page`, '--checksums', sumsFile, '--out', path.join(dir, 'page', 'k'));
+    expect(page.err).toMatch(/sent a web page, not the zip archive .*--from/s);
+    const missing = await cli('--db', db, 'model', 'download', 'kitti', '--url', `${base}/nothing.zip`, '--checksums', sumsFile, '--out', path.join(dir, 'page', 'k'));
+    expect(missing.err).toMatch(/The server answered 404/);
+    const ftp = await cli('--db', db, 'model', 'download', 'kitti', '--url', 'ftp://example.org/x.zip', '--out', path.join(dir, 'page', 'k'));
+    expect(ftp.err).toMatch(/Only http and https URLs/);
+    expect(modelsIn(db)).toEqual([]);
+    expect(entries(path.join(dir, 'page'))).toEqual([]);
+  });
+
+  it('--from a zip or the unpacked folder does the same without the network', async () => {
+    const zip = path.join(dir, 'model_data_keras2.zip');
+    fs.writeFileSync(zip, good);
+    for (const from of [zip, path.dirname(releaseDir), releaseDir]) {
+      const db = openDatabase(path.join(dir, `from-${path.basename(from)}.sqlite`));
+      try {
+        const phases = new Set<string>();
+        const r = await downloadRelease(db, { release: 'kitti', destDir: path.join(dir, `from-${path.basename(from)}`, 'kitti'), from, expectedSha1: sums, onProgress: (p) => phases.add(p.phase) });
+        expect(r.models).toHaveLength(3);
+        expect(r.origin).toBe(from);
+        expect([...phases]).toEqual(['verify', 'import']);
+      } finally {
+        db.close();
+      }
+    }
+    const db = openDatabase(path.join(dir, 'from-bad.sqlite'));
+    try {
+      await expect(downloadRelease(db, { release: 'kitti', destDir: path.join(dir, 'from-bad', 'k'), from: path.join(dir, 'bad') })).rejects.toThrow(/prednet_kitti_model\.json does not match the release .*The copy is corrupted/);
+      await expect(downloadRelease(db, { release: 'kitti', destDir: path.join(dir, 'from-bad', 'k'), from: sumsFile })).rejects.toThrow(/not a readable zip archive/);
+      await expect(downloadRelease(db, { release: 'mnist', destDir: path.join(dir, 'from-bad', 'k') })).rejects.toThrow(/Unknown release 'mnist'; known: kitti/);
+      expect(listModels(db)).toEqual([]);
+    } finally {
+      db.close();
+    }
+  }, 120_000);
+});
