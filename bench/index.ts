@@ -5,8 +5,11 @@
  *  2. Trial-commit latency (one answer = one transaction) with synchronous=FULL (what sessions
  *     use) and NORMAL, as a ratio.
  *  3. Time to fit a 140-trial session with 500 bootstrap samples.
+ *  2b. Cost of one answer (next + record) at trials 10, 1,000 and 10,000 of a 10,000-trial
+ *     adaptive session, and of resuming it (rebuilding the design state once).
  *  4. Model trials per second (PredNet small and kitti as flash-lag participants).
- * Options: --seconds N (presentation length, default 60), --commits N (default 300).
+ * Options: --seconds N (presentation length, default 60), --commits N (default 300),
+ *  --only answer-cost (just 2b).
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
@@ -14,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { analyseSession } from '../main/services/analysis.js';
 import { createParticipant } from '../main/services/participants.js';
 import { nextTrial, recordTrial, startSession } from '../main/services/sessions.js';
+import { planFromHistory } from '../paradigms/types.js';
 import { simulateSession } from '../main/services/simulate.js';
 import { openDatabase } from '../main/store/db.js';
 import { initBackend } from '../native-models/backend.js';
@@ -26,7 +30,7 @@ import { flashLag } from '../paradigms/flash-lag/index.js';
 import { openApp } from '../test/support/app.js';
 import { CALIBRATION, FRAME_TIMING, tempDir } from '../test/support/db.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, commits: { type: 'string', default: '300' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, commits: { type: 'string', default: '300' }, only: { type: 'string' } } });
 const seconds = Number(values.seconds);
 const commits = Number(values.commits);
 
@@ -85,6 +89,35 @@ function commitLatency(synchronous: 'FULL' | 'NORMAL') {
   return stats(times);
 }
 
+/** next + record at given trial numbers of one long staircase session (mean over 20 answers each). */
+function answerCost(at: number[]) {
+  const file = path.join(tempDir(), 'answers.sqlite');
+  let db = openDatabase(file);
+  const p = createParticipant(db, { kind: 'human', label: 'bench' });
+  const total = Math.max(...at) + 20;
+  const resumeAt = Math.round(total / 2);
+  const s = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: { design: 'staircase', staircaseTrials: total }, seed: 1, calibration: CALIBRATION });
+  const cost = new Map<number, number>();
+  let resumeMs = 0;
+  for (let i = 0; i < total; i++) {
+    if (i === resumeAt) {
+      // Resume: a new connection rebuilds the design state from the stored answers, once.
+      db.close();
+      db = openDatabase(file);
+      const t0 = performance.now();
+      nextTrial(db, s.id);
+      resumeMs = performance.now() - t0;
+    }
+    const t0 = performance.now();
+    const t = nextTrial(db, s.id)!;
+    recordTrial(db, s.id, { trialIndex: t.index, response: i % 3 ? 'left' : 'right', rtMs: 500, frameTiming: FRAME_TIMING });
+    const ms = performance.now() - t0;
+    for (const a of at) if (i >= a && i < a + 20) cost.set(a, (cost.get(a) ?? 0) + ms / 20);
+  }
+  db.close();
+  return { cost, resumeMs, resumeAt };
+}
+
 function fitTime() {
   const db = openDatabase(path.join(tempDir(), 'fit.sqlite'));
   const s = simulateSession(db, { paradigmId: 'flash-lag', seed: 3, observer: { pse: 0.6, sigma: 0.5, guess: 0.02, lapse: 0.02 } });
@@ -96,6 +129,17 @@ function fitTime() {
 }
 
 console.log(`PredLab bench (${new Date().toISOString()}, node ${process.version})\n`);
+if (values.only === 'answer-cost') {
+  printAnswerCost();
+  process.exit(0);
+}
+
+function printAnswerCost() {
+  console.log('2b. Cost of one answer (nextTrial + recordTrial, synchronous=FULL) in a 10,000-trial staircase session (mean of 20 answers from each trial)');
+  const { cost, resumeMs, resumeAt } = answerCost([10, 1000, 9980]);
+  console.log(`   ${[...cost].map(([a, ms]) => `trial ${a}: ${f(ms)} ms`).join('   ')}`);
+  console.log(`   resuming at trial ${resumeAt} (design state rebuilt once from the database): ${f(resumeMs, 1)} ms\n`);
+}
 console.log(`1. Display timing: ${seconds} s of flash-lag trials in headless Chromium (synthetic 60 Hz clock)`);
 const ft = await frameTiming();
 console.log(`   frames ${ft.frames}  interval mean ${f(ft.intervalMeanMs)} ms  SD ${f(ft.intervalSdMs)} ms  max ${f(ft.intervalMaxMs)} ms  dropped ${ft.droppedFrames} (${f((100 * ft.droppedFrames) / ft.frames, 2)} %)`);
@@ -112,6 +156,8 @@ console.log(`   synchronous=FULL   mean ${f(full.mean)} ms  median ${f(full.medi
 console.log(`   synchronous=NORMAL mean ${f(normal.mean)} ms  median ${f(normal.median)}  p95 ${f(normal.p95)}  max ${f(normal.max)}`);
 console.log(`   FULL / NORMAL (mean): ${f(full.mean / normal.mean, 2)}x; FULL p95 as share of a 16.7 ms frame: ${f((100 * full.p95) / (1000 / 60), 1)} %\n`);
 
+printAnswerCost();
+
 console.log('3. Analysis: 140 trials, cumulative Gaussian + guess/lapse, 500 bootstrap samples');
 console.log(`   ${f(fitTime(), 0)} ms\n`);
 
@@ -120,7 +166,7 @@ await initBackend();
 for (const [preset, n] of [['small', 16], ['kitti', 4]] as const) {
   const net = PredNet.create(PRESETS[preset], 1);
   const params = flashLag.parameterSchema.parse({});
-  const trials = [...Array(n).keys()].map((i) => flashLag.planTrial(params, 1, i, [])!);
+  const trials = [...Array(n).keys()].map((i) => planFromHistory(flashLag, params, 1, i)!);
   const view = { width: net.config.width, height: net.config.height, channels: 3, fovDeg: 20, frameRateHz: 10 };
   const t0 = performance.now();
   await answerTrials(flashLag, trials, prednetPredictor(net), view, observerSettingsSchema.parse({}));

@@ -2,12 +2,17 @@
 import { flashLag } from './flash-lag/index.js';
 import type { Paradigm } from './types.js';
 
-export const paradigms: Record<string, Paradigm<any, any, any>> = { [flashLag.id]: flashLag };
+// A Map, so names like 'toString' or '__proto__' are unknown paradigms rather than Object's own.
+export const paradigms: ReadonlyMap<string, Paradigm<any, any, any>> = new Map<string, Paradigm<any, any, any>>([
+  [flashLag.id, flashLag],
+]);
 
 export function getParadigm(id: string): Paradigm<any, any, any> {
-  const p = paradigms[id];
-  if (!p) throw new RangeError(`Unknown paradigm '${id}'. Known: ${Object.keys(paradigms).join(', ')}.`);
+  const p = paradigms.get(id);
+  if (!p) throw new RangeError(`Unknown paradigm '${id}'. Known: ${[...paradigms.keys()].join(', ')}.`);
   return p;
 }
 
-export type { SimulatedObserver, Paradigm, Scene, Shape, TrialSpec, AnsweredTrial, DisplayTiming, ResponseOption } from './types.js';
+export type {
+  SimulatedObserver, Paradigm, Scene, Shape, TrialSpec, AnsweredTrial, DisplayTiming, ResponseOption, AnalysisResult, ConditionResult, Statistic, ParamField, ModelView,
+} from './types.js';

@@ -32,3 +32,9 @@ export function subSeed(seed: number, stream: number): number {
   h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
   return (h ^ (h >>> 16)) | 0;
 }
+
+/** Standard normal deviate (Box-Muller) from a seeded stream. */
+export function gaussian(rng: { next(): number }): number {
+  const u = Math.max(rng.next(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+}

@@ -1,33 +1,74 @@
 /**
  * The shared shape of a paradigm: pure data and pure functions, no I/O.
- * Humans (renderer/three.js) and models (native-models rasterizer) both read `scene(t)`.
+ * Humans (renderer/three.js) and models (native-models rasterizer) both read `scene(t)`; the
+ * services, the contract, the CLI and the pages know a paradigm only through this interface.
  */
 import type { z } from 'zod';
+import type { PsychometricFit } from './psychometric.js';
 
-/** A filled axis-aligned rectangle, centred at (x, y), sizes in degrees of visual angle. */
-export interface RectShape {
-  kind: 'rect';
+/* ------------------------------------------------------------------ scenes */
+
+interface ShapeBase {
   id: string;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
   /** 0 = black, 1 = white (linear luminance as drawn). */
   luminance: number;
 }
 
-/** A filled disc (e.g. a fixation point), centred at (x, y), radius in degrees. */
-export interface DiscShape {
+/** A filled rectangle centred at (x, y), sizes in degrees, rotated counter-clockwise by `rotationDeg`. */
+export interface RectShape extends ShapeBase {
+  kind: 'rect';
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  rotationDeg?: number;
+}
+
+/** A filled disc centred at (x, y), radius in degrees. */
+export interface DiscShape extends ShapeBase {
   kind: 'disc';
-  id: string;
   x: number;
   y: number;
   radius: number;
-  luminance: number;
 }
 
-export type Shape = RectShape | DiscShape;
+/**
+ * A disc with a wedge cut out (a Kanizsa "pac-man"): the missing wedge spans `wedgeDeg`, centred
+ * on the direction `rotationDeg` (counter-clockwise from +x).
+ */
+export interface WedgeDiscShape extends ShapeBase {
+  kind: 'wedge-disc';
+  x: number;
+  y: number;
+  radius: number;
+  wedgeDeg: number;
+  rotationDeg: number;
+}
 
+/** A filled simple polygon: vertices relative to (x, y), then rotated by `rotationDeg` about (x, y). */
+export interface PolygonShape extends ShapeBase {
+  kind: 'polygon';
+  x: number;
+  y: number;
+  points: [number, number][];
+  rotationDeg?: number;
+}
+
+/** A straight line of the given width (deg) from (x1, y1) to (x2, y2), square ends flush with the points. */
+export interface LineShape extends ShapeBase {
+  kind: 'line';
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  width: number;
+}
+
+export type Shape = RectShape | DiscShape | WedgeDiscShape | PolygonShape | LineShape;
+export type ShapeKind = Shape['kind'];
+export const SHAPE_KINDS: readonly ShapeKind[] = ['rect', 'disc', 'wedge-disc', 'polygon', 'line'];
+
+/** Paint order is the array order: later shapes cover earlier ones (every drawer honours it). */
 export interface Scene {
   background: number;
   shapes: Shape[];
@@ -37,6 +78,18 @@ export interface Scene {
 export interface DisplayTiming {
   frameRateHz: number;
 }
+
+/** How a model sees a scene: its image size, field of view and frame rate. */
+export interface ModelView {
+  width: number;
+  height: number;
+  channels: number;
+  /** Degrees of visual angle across the image width (square pixels). */
+  fovDeg: number;
+  frameRateHz: number;
+}
+
+/* ----------------------------------------------------------------- trials */
 
 /** One response option: what the participant presses and what it means. */
 export interface ResponseOption {
@@ -62,7 +115,148 @@ export interface AnsweredTrial<S = unknown> {
   extra?: Record<string, unknown> | null;
 }
 
-export interface Paradigm<P = unknown, S = unknown, A = unknown> {
+/**
+ * A trial design as a reducer: the state after n answers plans trial n. Sessions keep the state
+ * in memory and fold in each answer, so planning and recording cost the same at trial 10 and at
+ * trial 10,000. Planning is lazy: no design builds its whole list.
+ */
+export interface Design<P, S, St = unknown> {
+  /** True when a trial depends on earlier answers (then trials are taken one at a time). */
+  adaptive(params: P): boolean;
+  /** Total trials the protocol plans. */
+  trialCount(params: P): number;
+  initialState(params: P, seed: number): St;
+  /** The state after one more answer (the trial planned at index = answers so far). Must not mutate `state`. */
+  update(state: St, params: P, trial: AnsweredTrial<S>): St;
+  /** The trial at `index` given the state after `index` answers; null past the end. */
+  plan(state: St, params: P, seed: number, index: number): TrialSpec<S> | null;
+}
+
+/* -------------------------------------------------------------- parameters */
+
+/** One field of a paradigm's parameter form (the Run page builds its form from these). */
+export interface ParamField {
+  key: string;
+  label: string;
+  /** 'numbers' is a comma-separated list of numbers. */
+  type: 'number' | 'integer' | 'choice' | 'numbers';
+  unit?: string;
+  min?: number;
+  max?: number;
+  step?: number;
+  choices?: { value: string; label: string }[];
+  help?: string;
+  /** Show only when another parameter has one of these values. */
+  showWhen?: { key: string; values: unknown[] };
+}
+
+/* ---------------------------------------------------------------- analysis */
+
+/** A named number with its unit and (optionally) a confidence interval. */
+export interface Statistic {
+  key: string;
+  label: string;
+  value: number | null;
+  unit: string;
+  ci?: [number, number] | null;
+  /** Compared between people and models (person minus model) when both sessions have it. */
+  comparable?: boolean;
+}
+
+/** One point of a psychometric plot: answers at one stimulus level. */
+export interface LevelSummary {
+  x: number;
+  n: number;
+  /** Answers counted as "positive" (see the result's yLabel). */
+  k: number;
+  p: number;
+  /** 95 % Wilson interval of p. */
+  ci: [number, number];
+}
+
+/** One condition's data and fit (flash-lag has one condition, Kanizsa one per contour type). */
+export interface ConditionResult {
+  key: string;
+  label: string;
+  levels: LevelSummary[];
+  fit: PsychometricFit | null;
+  /** Headline numbers first (e.g. the PSE, a threshold), each with its CI. */
+  statistics: Statistic[];
+  /** A reference line on the plot's y axis (0.5 for a PSE, 0.75 for a threshold). */
+  criterion?: number;
+}
+
+/** A paradigm's analysis in the generic shape every layer renders without knowing the paradigm. */
+export interface AnalysisResult {
+  paradigmId: string;
+  /** e.g. "Flash-lag (continuous, 10 deg/s)". */
+  title: string;
+  /** Sessions with the same paradigm and group can be compared number for number. */
+  group: string;
+  trials: number;
+  xLabel: string;
+  xUnit: string;
+  yLabel: string;
+  conditions: ConditionResult[];
+  /** Numbers about the whole session (e.g. the illusory/real threshold ratio). */
+  statistics: Statistic[];
+  /** Why there is no fit, or what to distrust about it. */
+  messages: string[];
+  /** One sentence on how to read the plot. */
+  caption: string;
+}
+
+/* ---------------------------------------------------------------- models */
+
+/** What a model produced for one trial's frames. */
+export interface ModelResponse {
+  frames: number;
+  /** Predicted frames, (T, H, W, C) in [0, 1]. */
+  prediction: Float32Array;
+  /** One layer's units over time, (T, h, w, c), when the readout asks for a layer. */
+  layer?: { name: string; data: Float32Array; height: number; width: number; channels: number };
+}
+
+/** Settings of the model observer that readouts use. */
+export interface ReadoutSettings {
+  /** SD of Gaussian noise added to the readout's perceived value before the decision (its units). */
+  decisionNoise: number;
+  /** Which prediction to read, in frames after the critical frame (readouts that read one frame). */
+  readoutDelayFrames: number;
+  /** Seed of the decision noise. */
+  seed: number;
+}
+
+export interface ReadoutContext {
+  view: ModelView;
+  settings: ReadoutSettings;
+  /** Trial index (the noise of each trial is drawn from its own stream). */
+  index: number;
+  /** What `prepare` returned (e.g. trained decoder weights). */
+  prepared: unknown;
+}
+
+/**
+ * A model readout: a pure function from what the model produced for a trial (and the stimulus)
+ * to a perceived value and an answer. The model observer in native-models calls it.
+ */
+export interface ModelReadout<P, S> {
+  description: string;
+  /** Unit of the perceived value and of the decision noise. */
+  unit: string;
+  /** A layer to record (e.g. 'E1', 'R2'); absent: predicted frames only. */
+  layer?: (params: P) => string | null;
+  /**
+   * Work before the trials (e.g. train a decoder on probe stimuli); `respond` runs the model on
+   * stimuli and returns its responses. Its result reaches `read` as `ctx.prepared`.
+   */
+  prepare?(params: P, seed: number, view: ModelView, respond: (stimuli: S[]) => Promise<ModelResponse[]>): Promise<unknown>;
+  read(response: ModelResponse, stimulus: S, ctx: ReadoutContext): { response: string; perceived: number | null; extra: Record<string, unknown> };
+}
+
+/* --------------------------------------------------------------- paradigm */
+
+export interface Paradigm<P = unknown, S = unknown, St = unknown> {
   id: string;
   name: string;
   description: string;
@@ -70,21 +264,29 @@ export interface Paradigm<P = unknown, S = unknown, A = unknown> {
   taskLabel: string;
   parameterSchema: z.ZodType<P>;
   defaults: P;
+  /** The form the Run page shows (labels, units, ranges); values start at `defaults`. */
+  form: ParamField[];
   instructions: string;
   responses: ResponseOption[];
-  /** Total trials the protocol plans (adaptive designs included). */
-  trialCount(params: P): number;
-  /** The trial at `index`, from the seed and (for adaptive designs) the answers so far. */
-  planTrial(params: P, seed: number, index: number, history: AnsweredTrial<S>[]): TrialSpec<S> | null;
+  /** Prompt shown while waiting for an answer. */
+  prompt: string;
+  design: Design<P, S, St>;
+  /** The condition a trial belongs to (analysis groups trials by it). */
+  conditionKey(stimulus: S): string;
   /** Trial duration in seconds for the given display. */
   trialDuration(stimulus: S, timing: DisplayTiming): number;
   /** Everything visible at time t (s, from trial start). */
   scene(stimulus: S, t: number, timing: DisplayTiming): Scene;
+  /** What is on screen between trials (fixation). */
+  restScene(params: P): Scene;
   /** The frame index (from 0 at trial start) on which the critical event appears, if any. */
   criticalFrame(stimulus: S, timing: DisplayTiming): number | null;
   /** A simulated observer's answer (for testing designs): psychometric parameters in the paradigm's units. */
   simulateResponse(stimulus: S, observer: SimulatedObserver, rng: { next(): number }): string;
-  analyse(params: P, trials: AnsweredTrial<S>[], options?: { bootstrap?: number; seed?: number }): A;
+  /** How `session simulate` describes the observer's parameters. */
+  simulatedObserver: { pse: string; sigma: string };
+  analyse(params: P, trials: AnsweredTrial<S>[], options?: { bootstrap?: number; seed?: number }): AnalysisResult;
+  readout: ModelReadout<P, S>;
   /** Paradigm-specific export columns of one answered trial (keys as in `stimulusColumns`). */
   tidyColumns(stimulus: S, response: string, extra?: Record<string, unknown> | null): Record<string, string | number | boolean | null>;
   /** Descriptions of those columns, for data dictionaries and BIDS sidecars. */
@@ -97,4 +299,11 @@ export interface SimulatedObserver {
   sigma: number;
   guess: number;
   lapse: number;
+}
+
+/** Convenience: plan trial `index` from scratch (tests, previews). Replays the given answers. */
+export function planFromHistory<P, S, St>(p: Paradigm<P, S, St>, params: P, seed: number, index: number, history: AnsweredTrial<S>[] = []): TrialSpec<S> | null {
+  let state = p.design.initialState(params, seed);
+  for (const t of history.slice(0, index)) state = p.design.update(state, params, t);
+  return p.design.plan(state, params, seed, index);
 }

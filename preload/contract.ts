@@ -4,12 +4,22 @@
  * channel list; the renderer gets the types. Errors cross as { code, message }.
  */
 import { z } from 'zod';
-import type { FlashLagAnalysis } from '../paradigms/flash-lag/analysis.js';
-import type { ResponseOption } from '../paradigms/types.js';
+import { observerOverridesSchema } from '../paradigms/observer-settings.js';
+import { frameTimingSchema, type Comparison, type ExportResult, type ModelInfo, type ModelJob, type ParadigmInfo, type Participant, type PlannedTrial, type RecordResult, type SessionAnalysis, type SessionInfo, type TrialFilmstrip } from '../paradigms/records.js';
 
+export * from '../paradigms/records.js';
 
 const id = z.number().int().positive();
-const json = z.record(z.string(), z.unknown());
+/** Free-form JSON objects (participant details, parameters) are capped in size. */
+export const MAX_JSON_CHARS = 16_384;
+const jsonLength = (v: unknown): number => {
+  try {
+    return JSON.stringify(v)?.length ?? 0;
+  } catch {
+    return Number.POSITIVE_INFINITY; // circular or not JSON: refused like an oversized value
+  }
+};
+const json = z.record(z.string(), z.unknown()).refine((v) => jsonLength(v) <= MAX_JSON_CHARS, { message: `must be plain JSON of at most ${MAX_JSON_CHARS} characters` });
 
 export const calibrationSchema = z
   .object({
@@ -23,19 +33,6 @@ export const calibrationSchema = z
   })
   .strict();
 export type Calibration = z.infer<typeof calibrationSchema>;
-
-export const frameTimingSchema = z
-  .object({
-    frameCount: z.number().int().nonnegative(),
-    intervalMeanMs: z.number().finite().nonnegative(),
-    intervalSdMs: z.number().finite().nonnegative(),
-    intervalMaxMs: z.number().finite().nonnegative(),
-    droppedFrames: z.number().int().nonnegative(),
-    criticalFrame: z.number().int().nullable(),
-    intervalsMs: z.array(z.number().finite()).max(100000),
-  })
-  .strict();
-export type FrameTiming = z.infer<typeof frameTimingSchema>;
 
 export const schemas = {
   'paradigms:list': z.object({}).strict(),
@@ -74,11 +71,7 @@ export const schemas = {
     .object({
       modelId: id,
       protocolId: id,
-      observer: z
-        .object({ fovDeg: z.number().positive().max(180), frameRateHz: z.number().positive().max(240), decisionNoiseDeg: z.number().nonnegative().max(10), readoutDelayFrames: z.number().int().min(0).max(100) })
-        .partial()
-        .strict()
-        .optional(),
+      observer: observerOverridesSchema.optional(),
     })
     .strict(),
   'models:inspect-trial': z.object({ sessionId: id, trialIndex: z.number().int().nonnegative() }).strict(),
@@ -90,61 +83,6 @@ export const schemas = {
 export type Channel = keyof typeof schemas;
 export const channels = Object.keys(schemas) as Channel[];
 export type Args<C extends Channel> = z.input<(typeof schemas)[C]>;
-
-export interface ParadigmInfo {
-  id: string;
-  name: string;
-  description: string;
-  instructions: string;
-  responses: ResponseOption[];
-  defaults: Record<string, unknown>;
-}
-
-export interface Participant {
-  id: number;
-  kind: 'human' | 'model';
-  label: string;
-  details: Record<string, unknown>;
-  createdAt: string;
-}
-
-export type SessionStatus = 'running' | 'complete' | 'aborted';
-
-export interface SessionInfo {
-  id: number;
-  status: SessionStatus;
-  participant: Participant;
-  protocol: { id: number; paradigmId: string; parameters: Record<string, unknown>; seed: number };
-  calibration: Record<string, unknown>;
-  appVersion: string;
-  source: string;
-  startedAt: string;
-  endedAt: string | null;
-  answered: number;
-  total: number;
-}
-
-export interface PlannedTrial {
-  sessionId: number;
-  index: number;
-  condition: string;
-  stimulus: Record<string, unknown>;
-  answered: number;
-  total: number;
-}
-
-export interface RecordResult {
-  answered: number;
-  total: number;
-  done: boolean;
-}
-
-export interface ExportResult {
-  files: string[];
-  rows: number;
-}
-
-export type SessionAnalysis = FlashLagAnalysis & { sessionId: number };
 
 export interface Results {
   'paradigms:list': ParadigmInfo[];
@@ -167,18 +105,6 @@ export interface Results {
   'engine:info': EngineInfo;
 }
 
-export interface ModelInfo {
-  id: number;
-  path: string;
-  label: string;
-  parameters: number;
-  config: Record<string, unknown>;
-  source: Record<string, unknown>;
-  training: Record<string, unknown> | null;
-  registeredAt: string;
-  updatedAt: string;
-}
-
 export interface EngineInfo {
   backend: string;
   detail: string;
@@ -189,66 +115,3 @@ export interface EngineInfo {
 /** What crosses the boundary: a result or an error a person can act on. */
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
 
-export interface ComparisonRow {
-  sessionId: number;
-  protocolId: number;
-  kind: 'human' | 'model';
-  label: string;
-  variant: string;
-  speedDegPerS: number;
-  trials: number;
-  pseDeg: number | null;
-  pseDegCi: [number, number] | null;
-  pseMs: number | null;
-  pseMsCi: [number, number] | null;
-  /** Models only: where the noise-free perceived offset crosses zero. */
-  directPseDeg: number | null;
-  messages: string[];
-}
-
-export interface ComparisonDifference {
-  humanSessionId: number;
-  modelSessionId: number;
-  variant: string;
-  speedDegPerS: number;
-  sameProtocol: boolean;
-  /** Person minus model. */
-  diffDeg: number;
-  diffMs: number;
-  /** Approximate 95 % interval: the two CI half-widths combined in quadrature (independent sessions). */
-  diffDegCi: [number, number];
-  diffMsCi: [number, number];
-}
-
-export interface Comparison {
-  rows: ComparisonRow[];
-  differences: ComparisonDifference[];
-  analyses: SessionAnalysis[];
-}
-
-/** The trial inspector: what a model saw and predicted on one stored trial. */
-export interface TrialFilmstrip {
-  width: number;
-  height: number;
-  frames: number;
-  frameRateHz: number;
-  criticalFrame: number | null;
-  readoutFrame: number | null;
-  /** Each: `frames` grey images of width x height, 8-bit, concatenated, base64. */
-  stimulus: string;
-  prediction: string;
-  error: string;
-  extra: Record<string, unknown> | null;
-}
-
-/** A model taking a protocol in the background. */
-export interface ModelJob {
-  id: number;
-  label: string;
-  protocolId: number | null;
-  state: 'running' | 'done' | 'error';
-  done: number;
-  total: number;
-  sessionId: number | null;
-  error: string | null;
-}

@@ -1,6 +1,7 @@
-/** Human-readable output of the CLI. */
+/** Human-readable output of the CLI (any paradigm: it prints the generic analysis shape). */
 import { fmt } from '../../paradigms/format.js';
-import type { SessionAnalysis, SessionInfo } from '../../preload/contract.js';
+import type { SessionAnalysis, SessionInfo } from '../../paradigms/records.js';
+import type { Statistic } from '../../paradigms/types.js';
 
 const f = fmt;
 
@@ -16,18 +17,28 @@ export function formatSessions(sessions: SessionInfo[]): string {
   return lines.join('\n');
 }
 
+/** Digits by unit: milliseconds to 0.1, everything else to 0.001. */
+export const digitsFor = (unit: string) => (unit === 'ms' ? 1 : 3);
+
+/** "label: value unit [lo, hi]" */
+export function formatStatistic(s: Statistic): string {
+  const d = digitsFor(s.unit);
+  const unit = s.unit ? ` ${s.unit}` : '';
+  return `${s.label}: ${f(s.value, d)}${unit}${s.ci ? `  [${f(s.ci[0], d)}, ${f(s.ci[1], d)}] (95% CI)` : ''}`;
+}
+
 export function formatAnalysis(a: SessionAnalysis): string {
-  const lines = [`Session ${a.sessionId}: flash-lag (${a.variant}), bar speed ${a.speedDegPerS} deg/s, ${a.trials} trials`, '', '  offset (deg)   n   P(flash ahead)   95% CI'];
-  for (const l of a.levels) lines.push(`  ${f(l.offsetDeg, 2).padStart(12)} ${String(l.n).padStart(3)}   ${f(l.pAhead, 2).padStart(14)}   [${f(l.ci[0], 2)}, ${f(l.ci[1], 2)}]`);
-  lines.push('');
-  if (a.fit) {
-    const fit = a.fit;
-    const pct = Math.round(fit.ciLevel * 100);
-    lines.push(`Flash-lag (PSE): ${f(a.pseDeg)} deg  [${f(fit.ci.pse[0])}, ${f(fit.ci.pse[1])}] (${pct}% CI)`);
-    lines.push(`                 ${f(a.pseMs, 1)} ms   [${f(a.pseMsCi?.[0], 1)}, ${f(a.pseMsCi?.[1], 1)}]`);
-    lines.push(`Slope at PSE:    ${f(fit.slope)} /deg  [${f(fit.ci.slope[0])}, ${f(fit.ci.slope[1])}]   sigma ${f(fit.sigma)} deg`);
-    lines.push(`Guess ${f(fit.guess)}, lapse ${f(fit.lapse)}; deviance ${f(fit.deviance, 2)} (bootstrap p = ${f(fit.devianceP, 3)}, ${fit.bootstrapSamples} samples)`);
+  const lines = [`Session ${a.sessionId}: ${a.title}, ${a.trials} trials`];
+  const x = `${a.xLabel} (${a.xUnit})`;
+  for (const c of a.conditions) {
+    lines.push('', a.conditions.length > 1 ? `Condition: ${c.label}` : '', `  ${x.padStart(Math.max(14, x.length))}     n   ${a.yLabel}   95% CI`);
+    for (const l of c.levels) lines.push(`  ${f(l.x, 2).padStart(Math.max(14, x.length))}   ${String(l.n).padStart(3)}   ${f(l.p, 2).padStart(a.yLabel.length)}   [${f(l.ci[0], 2)}, ${f(l.ci[1], 2)}]`);
+    lines.push('');
+    for (const s of c.statistics) lines.push(`  ${formatStatistic(s)}`);
+    if (c.fit)
+      lines.push(`  sigma ${f(c.fit.sigma)} ${a.xUnit}, guess ${f(c.fit.guess)}, lapse ${f(c.fit.lapse)}; deviance ${f(c.fit.deviance, 2)} (bootstrap p = ${f(c.fit.devianceP, 3)}, ${c.fit.bootstrapSamples} samples)`);
   }
+  if (a.statistics.length) lines.push('', ...a.statistics.map((s) => formatStatistic(s)));
   for (const m of a.messages) lines.push(`Note: ${m}`);
-  return lines.join('\n');
+  return lines.filter((l, i, all) => !(l === '' && all[i - 1] === '')).join('\n');
 }

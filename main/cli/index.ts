@@ -70,7 +70,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .description('list the paradigms and their default parameters')
     .option('--json', 'machine-readable output')
     .action((o) => {
-      const list = Object.values(paradigms).map((p) => ({ id: p.id, name: p.name, description: p.description, defaults: p.defaults, responses: p.responses.map((r) => r.value) }));
+      const list = [...paradigms.values()].map((p) => ({ id: p.id, name: p.name, description: p.description, defaults: p.defaults, responses: p.responses.map((r) => r.value) }));
       emit(o.json, list, list.map((p) => `${p.id}  ${p.name}: ${p.description}\n  defaults: ${JSON.stringify(p.defaults)}`).join('\n'));
     });
 
@@ -79,20 +79,22 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .command('simulate')
     .description('a simulated observer takes a protocol (to test designs and produce example data)')
     .requiredOption('--paradigm <id>', 'paradigm id (see `predlab paradigms`)')
-    .requiredOption('--pse <deg>', "observer's point of subjective equality", number('--pse'))
-    .option('--sigma <deg>', "observer's spread: SD of the cumulative Gaussian", number('--sigma'))
-    .option('--slope <per-deg>', "observer's slope at the PSE (alternative to --sigma)", number('--slope'))
+    .option('--pse <x>', "observer's point of subjective equality, in the paradigm's units (see `predlab paradigms`)", number('--pse'), 0)
+    .option('--sigma <x>', "observer's spread: SD of the cumulative Gaussian", number('--sigma'))
+    .option('--slope <per-unit>', "observer's slope at the PSE (alternative to --sigma)", number('--slope'))
+    .option('--threshold <x>', "observer's 75 % threshold: distance from the PSE where a lapse-free observer answers 75 % 'positive' (alternative to --sigma)", number('--threshold'))
     .option('--lapse <rate>', 'lapse rate (upper asymptote 1 - lapse)', number('--lapse'), 0.02)
     .option('--guess <rate>', 'guess rate (lower asymptote)', number('--guess'), 0.02)
     .option('--seed <n>', 'seed of the trial list and the answers', integer('--seed'), 1)
     .option('--param <key=value>', 'paradigm parameter (repeatable), e.g. --param speedDegPerS=20', collectParam, {})
     .option('--json', 'machine-readable output')
     .action((o) => {
-      if (o.sigma === undefined && o.slope === undefined) throw new PredlabError('invalid-argument', 'Give the observer a spread: --sigma <deg> or --slope <per-deg>.');
-      if (o.sigma !== undefined && o.slope !== undefined) throw new PredlabError('invalid-argument', 'Give --sigma or --slope, not both.');
-      if (o.slope !== undefined && !(o.slope > 0)) throw new PredlabError('invalid-argument', `--slope must be positive; got ${o.slope}.`);
-      // slope at the PSE = (1 - guess - lapse) * phi(0) / sigma
-      const sigma = o.sigma ?? ((1 - o.guess - o.lapse) * 0.3989422804014327) / o.slope;
+      const given = ['sigma', 'slope', 'threshold'].filter((k) => o[k] !== undefined);
+      if (given.length === 0) throw new PredlabError('invalid-argument', 'Give the observer a spread: --sigma, --slope or --threshold.');
+      if (given.length > 1) throw new PredlabError('invalid-argument', `Give one of --sigma, --slope and --threshold, not ${given.map((k) => `--${k}`).join(' and ')}.`);
+      for (const k of ['slope', 'threshold'] as const) if (o[k] !== undefined && !(o[k] > 0)) throw new PredlabError('invalid-argument', `--${k} must be positive; got ${o[k]}.`);
+      // slope at the PSE = (1 - guess - lapse) * phi(0) / sigma; the 75 % point lies 0.6745 sigma from the PSE.
+      const sigma = o.sigma ?? (o.threshold !== undefined ? o.threshold / 0.6744897501960817 : ((1 - o.guess - o.lapse) * 0.3989422804014327) / o.slope);
       const s = simulateSession(database(), { paradigmId: o.paradigm, parameters: o.param, seed: o.seed, observer: { pse: o.pse, sigma, guess: o.guess, lapse: o.lapse } });
       emit(o.json, { sessionId: s.id, trials: s.answered, status: s.status }, `Simulated session ${s.id}: ${s.answered} trials (${s.protocol.paradigmId}, seed ${s.protocol.seed}).`);
     });

@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { fmt } from '../../paradigms/format.js';
 import { PredlabError } from '../errors.js';
 import { defaultModelDir } from '../services/default-model.js';
-import type { Comparison } from '../../preload/contract.js';
+import type { Comparison } from '../../paradigms/records.js';
+import { paradigms } from '../../paradigms/index.js';
+import { digitsFor, formatStatistic } from './format.js';
 import { compareSessions } from '../services/compare.js';
 import { runModelSession } from '../services/model-sessions.js';
 import type { CliContext } from './model-commands.js';
@@ -17,17 +19,17 @@ const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const f = fmt;
 
 export function formatComparison(c: Comparison): string {
-  const lines = ['session  participant                          variant           speed  trials  PSE deg [95% CI]            PSE ms [95% CI]         direct PSE'];
+  const lines = ['session  participant                          paradigm / condition                     trials  statistics'];
   for (const r of c.rows)
     lines.push(
-      `${String(r.sessionId).padStart(7)}  ${`${r.kind}: ${r.label}`.slice(0, 36).padEnd(36)} ${r.variant.padEnd(17)} ${String(r.speedDegPerS).padStart(5)}  ${String(r.trials).padStart(6)}  ${`${f(r.pseDeg)} [${f(r.pseDegCi?.[0])}, ${f(r.pseDegCi?.[1])}]`.padEnd(27)} ${`${f(r.pseMs, 1)} [${f(r.pseMsCi?.[0], 1)}, ${f(r.pseMsCi?.[1], 1)}]`.padEnd(23)} ${r.directPseDeg === null ? '' : `${f(r.directPseDeg)} deg`}`,
+      `${String(r.sessionId).padStart(7)}  ${`${r.kind}: ${r.label}`.slice(0, 36).padEnd(36)} ${`${r.paradigmId} ${r.group}${r.condition !== r.group ? ` / ${r.conditionLabel}` : ''}`.slice(0, 40).padEnd(40)} ${String(r.trials).padStart(6)}  ${r.statistics.map(formatStatistic).join('; ')}`,
     );
   if (c.differences.length) {
-    lines.push('', 'person - model (same variant and speed):');
+    lines.push('', 'person - model (same paradigm, group and condition):');
     for (const d of c.differences)
-      lines.push(`  session ${d.humanSessionId} - session ${d.modelSessionId}: ${f(d.diffDeg)} deg [${f(d.diffDegCi[0])}, ${f(d.diffDegCi[1])}], ${f(d.diffMs, 1)} ms${d.sameProtocol ? ' (same trials)' : ''}`);
+      lines.push(`  session ${d.humanSessionId} - session ${d.modelSessionId}, ${d.condition}: ${d.label} ${f(d.diff, digitsFor(d.unit))} ${d.unit} [${f(d.diffCi[0], digitsFor(d.unit))}, ${f(d.diffCi[1], digitsFor(d.unit))}]${d.sameProtocol ? ' (same trials)' : ''}`);
   }
-  const notes = c.rows.flatMap((r) => r.messages.map((m) => `  session ${r.sessionId}: ${m}`));
+  const notes = [...new Set(c.rows.flatMap((r) => r.messages.map((m) => `  session ${r.sessionId}: ${m}`)))];
   if (notes.length) lines.push('', 'notes:', ...notes);
   return lines.join('\n');
 }
@@ -38,14 +40,14 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
     .command('run')
     .description('a PredNet checkpoint takes a protocol as a participant (same trials as a person with --protocol)')
     .requiredOption('--model <checkpoint>', "checkpoint folder, or 'default' for the checkpoint shipped with PredLab")
-    .option('--paradigm <id>', 'paradigm id', 'flash-lag')
+    .option('--paradigm <id>', 'paradigm id (see `predlab paradigms`)', [...paradigms.keys()][0])
     .option('--protocol <id>', "take an existing protocol's trials (e.g. a person's session)", integer('--protocol'))
     .option('--seed <n>', 'seed of the trial list (without --protocol)', integer('--seed'))
     .option('--param <key=value>', 'paradigm parameter (repeatable, without --protocol)', ctx.collectParam, {})
     .option('--fov <deg>', "degrees across the model's image width", number('--fov'))
     .option('--fps <hz>', 'model frames per second', number('--fps'))
-    .option('--noise <deg>', 'decision noise (SD, deg) added to the perceived offset', number('--noise'))
-    .option('--readout-delay <frames>', 'read the prediction this many frames after the flash onset', integer('--readout-delay'))
+    .option('--noise <x>', "decision noise (SD) added to the readout's perceived value, in its unit", number('--noise'))
+    .option('--readout-delay <frames>', 'read the prediction this many frames after the critical frame', integer('--readout-delay'))
     .option('--batch-size <n>', 'trials per forward pass', integer('--batch-size'))
     .option('--json', 'machine-readable output')
     .action(async (o) => {
@@ -72,7 +74,7 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
 
   program
     .command('compare')
-    .description('people and models side by side: PSE in deg and ms with CIs, and person - model differences')
+    .description("people and models side by side: each paradigm's headline statistics with CIs, and person - model differences")
     .requiredOption('--sessions <ids>', 'comma-separated session ids', (v: string) => {
       const ids = v.split(',').map((x) => Number(x.trim()));
       if (ids.some((x) => !Number.isInteger(x) || x <= 0)) throw new PredlabError('invalid-argument', `--sessions takes ids like 3,7; got '${v}'.`);

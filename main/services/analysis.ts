@@ -1,5 +1,5 @@
 /** Analysis of a stored session: the paradigm's own analysis over its answered trials. */
-import type { SessionAnalysis } from '../../preload/contract.js';
+import type { SessionAnalysis } from '../../paradigms/records.js';
 import type { Db } from '../store/db.js';
 import { answeredTrials, getSession, paradigmOf } from './sessions.js';
 

@@ -6,7 +6,7 @@ import { loadCheckpoint } from '../../native-models/checkpoint.js';
 import { observerSettingsSchema } from '../../native-models/observer/observer.js';
 import { prednetPredictor } from '../../native-models/observer/predictors.js';
 import { rasterizeTrial } from '../../native-models/raster/scene.js';
-import type { TrialFilmstrip } from '../../preload/contract.js';
+import type { TrialFilmstrip } from '../../paradigms/records.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { getSession, paradigmOf, trialRows } from './sessions.js';

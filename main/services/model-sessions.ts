@@ -5,15 +5,15 @@
  */
 import { initBackend } from '../../native-models/backend.js';
 import { CheckpointError, loadCheckpoint } from '../../native-models/checkpoint.js';
-import { answerTrials, observerSettingsSchema, type ObserverSettings } from '../../native-models/observer/observer.js';
+import { createObserver, observerSettingsSchema, type ModelAnswer, type ObserverSettings } from '../../native-models/observer/observer.js';
 import { prednetPredictor, type Predictor } from '../../native-models/observer/predictors.js';
 import { pxPerDegOf, type ModelView } from '../../native-models/raster/scene.js';
-import type { SessionInfo } from '../../preload/contract.js';
+import type { SessionInfo } from '../../paradigms/records.js';
 import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { registerCheckpoint } from './models.js';
 import { createParticipant } from './participants.js';
-import { finishSession, getProtocol, nextTrial, nominalFrameTiming, paradigmOf, recordTrial, startSession } from './sessions.js';
+import { finishSession, getProtocol, nextTrial, nominalFrameTiming, paradigmOf, recordTrial, startSession, validateParameters } from './sessions.js';
 
 export interface ModelSessionRequest {
   paradigmId: string;
@@ -33,6 +33,8 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
   const settings = parsed.data;
   const paradigm = paradigmOf(req.protocolId !== undefined ? getProtocol(db, req.protocolId).paradigmId : req.paradigmId);
   if (!req.checkpoint === !req.predictor) throw new PredlabError('invalid-argument', 'Give a model checkpoint (or a predictor), exactly one.');
+  // Validate the parameters before anything is written (registering the model, the participant).
+  if (req.protocolId === undefined) validateParameters(paradigm, req.parameters ?? {});
 
   let predictor: Predictor;
   let size: { width: number; height: number; channels: number };
@@ -74,8 +76,7 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
       source: 'model',
     });
     const params = session.protocol.parameters;
-    const adaptive = (params as { design?: string }).design === 'staircase';
-    const record = (a: Awaited<ReturnType<typeof answerTrials>>[number]) =>
+    const record = (a: ModelAnswer) =>
       recordTrial(db, session.id, {
         trialIndex: a.index,
         response: a.response,
@@ -84,17 +85,21 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
         extra: a.extra,
       });
     try {
-      if (adaptive) {
-        // Each staircase trial depends on the answers so far: one at a time.
-        for (let t = nextTrial(db, session.id); t; t = nextTrial(db, session.id)) {
-          const [a] = await answerTrials(paradigm, [{ index: t.index, condition: t.condition, stimulus: t.stimulus }], predictor, view, settings);
-          record(a!);
-          req.onProgress?.(t.index + 1, t.total);
+      const observer = await createObserver(paradigm, session.protocol, predictor, view, settings);
+      // Adaptive designs need each answer before the next trial; otherwise trials go in chunks
+      // (a few batches at a time), so memory stays flat however long the protocol is.
+      const chunk = paradigm.design.adaptive(params) ? 1 : settings.batchSize * 4;
+      for (let t = nextTrial(db, session.id); t; t = nextTrial(db, session.id)) {
+        const trials = [{ index: t.index, condition: t.condition, stimulus: t.stimulus }];
+        const state = paradigm.design.initialState(params, session.protocol.seed);
+        for (let i = t.index + 1; trials.length < chunk; i++) {
+          const next = paradigm.design.plan(state, params, session.protocol.seed, i);
+          if (!next) break;
+          trials.push(next);
         }
-      } else {
-        const trials = [...Array(session.total).keys()].map((i) => paradigm.planTrial(params, session.protocol.seed, i, [])!);
-        const answers = await answerTrials(paradigm, trials, predictor, view, settings, req.onProgress);
+        const answers = await observer.answer(trials);
         for (const a of answers) record(a);
+        req.onProgress?.(t.index + answers.length, t.total);
       }
     } catch (e) {
       finishSession(db, session.id, 'aborted');

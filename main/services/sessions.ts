@@ -1,11 +1,14 @@
 /**
  * Sessions: a participant taking a protocol. Trials are planned here from the protocol's seed
  * (the renderer never decides what a trial is) and each answer is committed as it arrives.
+ * The design's state is kept per open session and advanced by each answer, so planning and
+ * recording cost the same at any trial; it is rebuilt from the database once when a session is
+ * resumed (or when another connection answered in between).
  */
 import { z } from 'zod';
 import { getParadigm } from '../../paradigms/index.js';
 import type { AnsweredTrial, Paradigm } from '../../paradigms/types.js';
-import type { FrameTiming, PlannedTrial, RecordResult, SessionInfo, SessionStatus } from '../../preload/contract.js';
+import type { FrameTiming, PlannedTrial, RecordResult, SessionInfo, SessionStatus } from '../../paradigms/records.js';
 import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { SESSION_SELECT, toSession, type SessionRow, type TrialRow } from '../store/rows.js';
@@ -69,7 +72,7 @@ function sessionRow(db: Db, sessionId: number): SessionRow {
 }
 
 function totalOf(row: SessionRow): number {
-  return paradigmOf(row.paradigm_id).trialCount(JSON.parse(row.parameters));
+  return paradigmOf(row.paradigm_id).design.trialCount(JSON.parse(row.parameters));
 }
 
 export function getSession(db: Db, sessionId: number): SessionInfo {
@@ -92,21 +95,70 @@ export function answeredTrials(db: Db, sessionId: number): AnsweredTrial[] {
   return trialRows(db, sessionId).map((t) => ({ index: t.trial_index, stimulus: JSON.parse(t.stimulus), response: t.response, extra: t.extra ? JSON.parse(t.extra) : null }));
 }
 
-function requireRunning(row: SessionRow): void {
+function requireRunning(row: { id: number; status: SessionStatus }): void {
   if (row.status !== 'running') throw new PredlabError('conflict', `Session ${row.id} is ${row.status}; it takes no more trials.`);
+}
+
+/** A running session's design state after `answered` answers. */
+interface OpenSession {
+  paradigm: Paradigm<any, any, any>;
+  params: Record<string, unknown>;
+  seed: number;
+  total: number;
+  answered: number;
+  state: unknown;
+}
+
+const openSessions = new WeakMap<Db, Map<number, OpenSession>>();
+
+interface LiveRow {
+  id: number;
+  status: SessionStatus;
+  paradigm_id: string;
+  parameters: string;
+  seed: number;
+}
+
+function liveRow(db: Db, sessionId: number): LiveRow {
+  const row = db.prepare('SELECT s.id, s.status, pr.paradigm_id, pr.parameters, pr.seed FROM sessions s JOIN protocols pr ON pr.id = s.protocol_id WHERE s.id = ?').get(sessionId) as LiveRow | undefined;
+  if (!row) throw new PredlabError('not-found', `No session with id ${sessionId}.`);
+  return row;
+}
+
+/** Answers so far: trials are stored densely from 0, so the last index + 1 (one index lookup, not a count). */
+function answeredCount(db: Db, sessionId: number): number {
+  const last = db.prepare('SELECT trial_index FROM trials WHERE session_id = ? ORDER BY trial_index DESC LIMIT 1').get(sessionId) as { trial_index: number } | undefined;
+  return last ? last.trial_index + 1 : 0;
+}
+
+/** The open session's state, rebuilt from the stored answers if it is missing or stale. */
+function openSession(db: Db, row: LiveRow, answered: number): OpenSession {
+  let byId = openSessions.get(db);
+  if (!byId) openSessions.set(db, (byId = new Map()));
+  const cached = byId.get(row.id);
+  if (cached && cached.answered === answered) return cached;
+  const paradigm = paradigmOf(row.paradigm_id);
+  const params = JSON.parse(row.parameters) as Record<string, unknown>;
+  let state = paradigm.design.initialState(params, row.seed);
+  for (const t of answeredTrials(db, row.id)) state = paradigm.design.update(state, params, t);
+  const entry: OpenSession = { paradigm, params, seed: row.seed, total: paradigm.design.trialCount(params), answered, state };
+  byId.set(row.id, entry);
+  return entry;
+}
+
+function closeOpenSession(db: Db, sessionId: number): void {
+  openSessions.get(db)?.delete(sessionId);
 }
 
 /** The next trial to present, or null when the protocol is done. Resuming is just calling this. */
 export function nextTrial(db: Db, sessionId: number): PlannedTrial | null {
-  const row = sessionRow(db, sessionId);
+  const row = liveRow(db, sessionId);
   requireRunning(row);
-  const paradigm = paradigmOf(row.paradigm_id);
-  const params = JSON.parse(row.parameters);
-  const history = answeredTrials(db, sessionId);
-  const total = paradigm.trialCount(params);
-  const planned = paradigm.planTrial(params, row.seed, history.length, history);
+  const answered = answeredCount(db, sessionId);
+  const s = openSession(db, row, answered);
+  const planned = s.paradigm.design.plan(s.state, s.params, s.seed, answered);
   if (!planned) return null;
-  return { sessionId, index: planned.index, condition: planned.condition, stimulus: planned.stimulus as Record<string, unknown>, answered: history.length, total };
+  return { sessionId, index: planned.index, condition: planned.condition, stimulus: planned.stimulus as Record<string, unknown>, answered, total: s.total };
 }
 
 /** Frame timing of a simulated or model participant: every frame on time at the nominal rate. */
@@ -126,17 +178,18 @@ export interface RecordTrial {
 
 /** Commit one answer. Only the next trial in order is accepted, so nothing is duplicated or skipped. */
 export function recordTrial(db: Db, sessionId: number, t: RecordTrial): RecordResult {
-  return db.transaction((): RecordResult => {
-    const row = sessionRow(db, sessionId);
+  let advanced: { s: OpenSession; state: unknown; answered: number } | null = null;
+  const result = db.transaction((): RecordResult => {
+    const row = liveRow(db, sessionId);
     requireRunning(row);
-    const paradigm = paradigmOf(row.paradigm_id);
-    const params = JSON.parse(row.parameters);
-    const history = answeredTrials(db, sessionId);
-    if (t.trialIndex !== history.length)
-      throw new PredlabError('conflict', `Session ${sessionId} expects an answer to trial ${history.length}, not trial ${t.trialIndex}.`);
+    const answered = answeredCount(db, sessionId);
+    if (t.trialIndex !== answered)
+      throw new PredlabError('conflict', `Session ${sessionId} expects an answer to trial ${answered}, not trial ${t.trialIndex}.`);
+    const s = openSession(db, row, answered);
+    const { paradigm } = s;
     if (!paradigm.responses.some((r) => r.value === t.response))
       throw new PredlabError('invalid-argument', `'${t.response}' is not an answer of ${paradigm.name}; expected one of ${paradigm.responses.map((r) => `'${r.value}'`).join(', ')}.`);
-    const planned = paradigm.planTrial(params, row.seed, t.trialIndex, history);
+    const planned = paradigm.design.plan(s.state, s.params, s.seed, t.trialIndex);
     if (!planned) throw new PredlabError('conflict', `Session ${sessionId} has no trial ${t.trialIndex}; the protocol is complete.`);
     const ft = t.frameTiming;
     db.prepare(
@@ -148,23 +201,28 @@ export function recordTrial(db: Db, sessionId: number, t: RecordTrial): RecordRe
       ft.frameCount, ft.intervalMeanMs, ft.intervalSdMs, ft.intervalMaxMs, ft.criticalFrame, JSON.stringify(ft.intervalsMs),
       t.extra ? JSON.stringify(t.extra) : null,
     );
-    const total = paradigm.trialCount(params);
-    const answered = history.length + 1;
-    const done = paradigm.planTrial(params, row.seed, answered, [...history, { index: t.trialIndex, stimulus: planned.stimulus, response: t.response }]) === null;
-    return { answered, total, done };
+    const state = paradigm.design.update(s.state, s.params, { index: t.trialIndex, stimulus: planned.stimulus, response: t.response, extra: t.extra ?? null });
+    advanced = { s, state, answered: answered + 1 };
+    const done = paradigm.design.plan(state, s.params, s.seed, answered + 1) === null;
+    return { answered: answered + 1, total: s.total, done };
   }).immediate();
+  // Only once committed does the open session move on (a failed commit leaves it as it was).
+  const a = advanced as { s: OpenSession; state: unknown; answered: number } | null;
+  if (a) Object.assign(a.s, { state: a.state, answered: a.answered });
+  return result;
 }
 
 /** Close a session: 'complete' only when every trial is answered; 'aborted' keeps what was answered. */
 export function finishSession(db: Db, sessionId: number, status: 'complete' | 'aborted'): SessionInfo {
-  const row = sessionRow(db, sessionId);
+  const row = liveRow(db, sessionId);
   requireRunning(row);
   if (status === 'complete') {
-    const params = JSON.parse(row.parameters);
-    const history = answeredTrials(db, sessionId);
-    if (paradigmOf(row.paradigm_id).planTrial(params, row.seed, history.length, history) !== null)
-      throw new PredlabError('conflict', `Session ${sessionId} has ${history.length} of ${totalOf(row)} trials answered; finish it as 'aborted' or resume it.`);
+    const answered = answeredCount(db, sessionId);
+    const s = openSession(db, row, answered);
+    if (s.paradigm.design.plan(s.state, s.params, s.seed, answered) !== null)
+      throw new PredlabError('conflict', `Session ${sessionId} has ${answered} of ${s.total} trials answered; finish it as 'aborted' or resume it.`);
   }
   db.prepare("UPDATE sessions SET status = ?, ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?").run(status, sessionId);
+  closeOpenSession(db, sessionId);
   return getSession(db, sessionId);
 }

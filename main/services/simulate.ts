@@ -4,11 +4,11 @@
  */
 import { createRng, subSeed } from '../../paradigms/rng.js';
 import type { SimulatedObserver } from '../../paradigms/types.js';
-import type { SessionInfo } from '../../preload/contract.js';
+import type { SessionInfo } from '../../paradigms/records.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { createParticipant } from './participants.js';
-import { finishSession, nextTrial, nominalFrameTiming, paradigmOf, recordTrial, startSession } from './sessions.js';
+import { finishSession, nextTrial, nominalFrameTiming, paradigmOf, recordTrial, startSession, validateParameters } from './sessions.js';
 
 export interface SimulateRequest {
   paradigmId: string;
@@ -26,12 +26,14 @@ export function simulateSession(db: Db, req: SimulateRequest): SessionInfo {
   for (const [k, v] of [['guess', o.guess], ['lapse', o.lapse]] as const)
     if (!(v >= 0 && v < 0.5)) throw new PredlabError('invalid-argument', `The observer's ${k} rate must be in [0, 0.5); got ${v}.`);
   const paradigm = paradigmOf(req.paradigmId);
+  // Validate before anything is written (the participant), so a refused run leaves nothing behind.
+  const parameters = validateParameters(paradigm, req.parameters ?? {});
   const refreshHz = req.refreshHz ?? 60;
   const participant = createParticipant(db, { kind: 'model', label: `simulated observer (pse ${o.pse}, sigma ${o.sigma})`, details: { type: 'simulated-observer', ...o } });
   const session = startSession(db, {
     participantId: participant.id,
     paradigmId: paradigm.id,
-    parameters: req.parameters ?? {},
+    parameters,
     seed: req.seed,
     calibration: { refreshHz, simulated: true },
     source: 'simulation',

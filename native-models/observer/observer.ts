@@ -1,33 +1,15 @@
 /**
  * The model as a participant: each trial's scene is rasterized at the model's resolution, field
- * of view and frame rate, trials are run through the predictor in batches, and a paradigm-specific
- * readout turns the predicted frames into the participant's answer.
+ * of view and frame rate, trials are run through the predictor in batches, and the paradigm's own
+ * readout (paradigms/<name>) turns what the model produced into the participant's answer. This
+ * file knows no paradigm.
  */
-import { z } from 'zod';
-import type { FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
-import { createRng, subSeed } from '../../paradigms/rng.js';
-import type { Paradigm, TrialSpec } from '../../paradigms/types.js';
-import { rasterizeTrial, type ModelView } from '../raster/scene.js';
-import { readFlashLag } from './flash-lag.js';
+import { observerSettingsSchema, type ObserverSettings } from '../../paradigms/observer-settings.js';
+import type { ModelResponse, ModelView, Paradigm, TrialSpec } from '../../paradigms/types.js';
+import { rasterizeTrial } from '../raster/scene.js';
 import type { Predictor } from './predictors.js';
 
-export const observerSettingsSchema = z
-  .object({
-    /** Degrees of visual angle across the model's image width. */
-    fovDeg: z.number().positive().max(180).default(20),
-    /** Model frames per second (PredNet's KITTI data ran at about 10). */
-    frameRateHz: z.number().positive().max(240).default(10),
-    /** SD of Gaussian noise added to the perceived offset before the decision (deg). */
-    decisionNoiseDeg: z.number().nonnegative().max(10).default(0.1),
-    /** Which prediction to read: this many frames after the flash's onset frame. */
-    readoutDelayFrames: z.number().int().min(0).max(100).default(1),
-    /** Trials per forward pass. */
-    batchSize: z.number().int().min(1).max(64).default(8),
-    /** Seed of the decision noise. */
-    seed: z.number().int().default(1),
-  })
-  .strict();
-export type ObserverSettings = z.output<typeof observerSettingsSchema>;
+export { observerSettingsSchema, type ObserverSettings };
 
 export interface ModelAnswer {
   index: number;
@@ -37,53 +19,88 @@ export interface ModelAnswer {
   extra: Record<string, unknown>;
 }
 
-/** Normal deviate (Box-Muller) from a seeded stream. */
-function gaussian(rng: { next(): number }): number {
-  const u = Math.max(rng.next(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+/** The model's responses to some stimuli, in their order. Stimuli of equal length share a forward pass. */
+export async function respond(
+  paradigm: Paradigm<any, any, any>,
+  stimuli: unknown[],
+  predictor: Predictor,
+  view: ModelView,
+  options: { layer?: string | null; batchSize: number; onBatch?: (done: number) => void },
+): Promise<ModelResponse[]> {
+  const out: ModelResponse[] = new Array(stimuli.length);
+  const byLength = new Map<number, number[]>();
+  const rendered = stimuli.map((s) => rasterizeTrial(paradigm, s, view));
+  rendered.forEach((r, i) => byLength.set(r.count, [...(byLength.get(r.count) ?? []), i]));
+  const size = view.width * view.height * view.channels;
+  let done = 0;
+  for (const [T, group] of byLength)
+    for (let i = 0; i < group.length; i += options.batchSize) {
+      const chunk = group.slice(i, i + options.batchSize);
+      const input = new Float32Array(chunk.length * T * size);
+      chunk.forEach((k, b) => input.set(rendered[k]!.frames, b * T * size));
+      const shape = { batch: chunk.length, T, height: view.height, width: view.width, channels: view.channels };
+      const pred = await predictor.predict(input, shape);
+      let layer: Awaited<ReturnType<NonNullable<Predictor['layer']>>> | null = null;
+      if (options.layer) {
+        if (!predictor.layer) throw new RangeError(`This readout reads layer ${options.layer}, which ${predictor.name} does not expose.`);
+        layer = await predictor.layer(input, shape, options.layer);
+      }
+      chunk.forEach((k, b) => {
+        const r: ModelResponse = { frames: T, prediction: pred.subarray(b * T * size, (b + 1) * T * size) };
+        if (layer) {
+          const ls = T * layer.height * layer.width * layer.channels;
+          r.layer = { name: options.layer!, height: layer.height, width: layer.width, channels: layer.channels, data: layer.data.subarray(b * ls, (b + 1) * ls) };
+        }
+        out[k] = r;
+      });
+      done += chunk.length;
+      options.onBatch?.(done);
+    }
+  return out;
 }
 
-type Decide = (prediction: Float32Array, stimulus: unknown, frames: number, index: number) => { response: string; extra: Record<string, unknown> };
+/** A model ready to answer trials of one protocol (its readout prepared, e.g. a decoder trained). */
+export interface ModelObserver {
+  answer(trials: TrialSpec[], onProgress?: (done: number, total: number) => void): Promise<ModelAnswer[]>;
+  /** What `prepare` returned, summarised for the participant's record. */
+  prepared: unknown;
+}
 
-function readoutFor(paradigm: Paradigm<any, any, any>, view: ModelView, s: ObserverSettings): Decide {
-  if (paradigm.id !== 'flash-lag') throw new RangeError(`No model readout for paradigm '${paradigm.id}' yet.`);
-  return (prediction, stimulus, frames, index) => {
-    const st = stimulus as FlashLagStimulus;
-    const r = readFlashLag(prediction, st, view, s.readoutDelayFrames, frames);
-    const rng = createRng(subSeed(s.seed, index));
-    const noise = s.decisionNoiseDeg * gaussian(rng);
-    // No bar or no flash in the prediction: the model cannot tell, so it guesses.
-    const ahead = r.perceivedOffsetDeg === null ? rng.next() < 0.5 : r.perceivedOffsetDeg + noise > 0;
-    return { response: ahead === (st.direction === 1) ? 'right' : 'left', extra: { ...r, decisionNoiseDeg: noise, guessed: r.perceivedOffsetDeg === null } };
+export async function createObserver(
+  paradigm: Paradigm<any, any, any>,
+  protocol: { parameters: unknown; seed: number },
+  predictor: Predictor,
+  view: ModelView,
+  settings: ObserverSettings,
+): Promise<ModelObserver> {
+  const readout = paradigm.readout;
+  const layer = readout.layer?.(protocol.parameters) ?? null;
+  const run = (stimuli: unknown[]) => respond(paradigm, stimuli, predictor, view, { layer, batchSize: settings.batchSize });
+  const prepared = readout.prepare ? await readout.prepare(protocol.parameters, protocol.seed, view, run) : null;
+  const readoutSettings = { decisionNoise: settings.decisionNoiseDeg, readoutDelayFrames: settings.readoutDelayFrames, seed: settings.seed };
+  return {
+    prepared,
+    async answer(trials, onProgress) {
+      const responses = await respond(paradigm, trials.map((t) => t.stimulus), predictor, view, { layer, batchSize: settings.batchSize, onBatch: (d) => onProgress?.(d, trials.length) });
+      const timing = { frameRateHz: view.frameRateHz };
+      return trials.map((t, i) => {
+        const r = responses[i]!;
+        const d = readout.read(r, t.stimulus, { view, settings: readoutSettings, index: t.index, prepared });
+        return { index: t.index, response: d.response, frameCount: r.frames, criticalFrame: paradigm.criticalFrame(t.stimulus, timing), extra: d.extra };
+      });
+    },
   };
 }
 
-/** Answers for the given trials, in their order. Trials of equal length share a forward pass. */
+/** One-shot: prepare the readout and answer the given trials (tests and benches). */
 export async function answerTrials(
   paradigm: Paradigm<any, any, any>,
   trials: TrialSpec[],
   predictor: Predictor,
   view: ModelView,
   settings: ObserverSettings,
+  protocol: { parameters: unknown; seed: number } = { parameters: paradigm.defaults, seed: 1 },
   onProgress?: (done: number, total: number) => void,
 ): Promise<ModelAnswer[]> {
-  const decide = readoutFor(paradigm, view, settings);
-  const rendered = trials.map((t) => ({ trial: t, ...rasterizeTrial(paradigm, t.stimulus, view) }));
-  const answers = new Map<number, ModelAnswer>();
-  const byLength = new Map<number, typeof rendered>();
-  for (const r of rendered) byLength.set(r.count, [...(byLength.get(r.count) ?? []), r]);
-  const size = view.width * view.height * view.channels;
-  for (const [T, group] of byLength)
-    for (let i = 0; i < group.length; i += settings.batchSize) {
-      const chunk = group.slice(i, i + settings.batchSize);
-      const input = new Float32Array(chunk.length * T * size);
-      chunk.forEach((c, b) => input.set(c.frames, b * T * size));
-      const pred = await predictor.predict(input, { batch: chunk.length, T, height: view.height, width: view.width, channels: view.channels });
-      chunk.forEach((c, b) => {
-        const d = decide(pred.subarray(b * T * size, (b + 1) * T * size), c.trial.stimulus, T, c.trial.index);
-        answers.set(c.trial.index, { index: c.trial.index, response: d.response, frameCount: T, criticalFrame: paradigm.criticalFrame(c.trial.stimulus, c.timing), extra: d.extra });
-      });
-      onProgress?.(answers.size, trials.length);
-    }
-  return trials.map((t) => answers.get(t.index)!);
+  return (await createObserver(paradigm, protocol, predictor, view, settings)).answer(trials, onProgress);
 }

@@ -4,6 +4,7 @@
  * All take and return (B, T, H, W, C) float32 in [0, 1]; prediction t is made from frames < t.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { parseOutputMode } from '../prednet/config.js';
 import type { PredNet } from '../prednet/model.js';
 
 export interface Shape5 {
@@ -14,7 +15,20 @@ export interface Shape5 {
   channels: number;
 }
 
-export type Predictor = { name: string; predict(frames: Float32Array, s: Shape5): Promise<Float32Array> };
+export interface LayerOutput {
+  /** (B, T, h, w, c) */
+  data: Float32Array;
+  height: number;
+  width: number;
+  channels: number;
+}
+
+export type Predictor = {
+  name: string;
+  predict(frames: Float32Array, s: Shape5): Promise<Float32Array>;
+  /** One layer's units over time (e.g. 'E1', 'R2'), for readouts that read a layer. */
+  layer?(frames: Float32Array, s: Shape5, layer: string): Promise<LayerOutput>;
+};
 
 export function prednetPredictor(net: PredNet, name = 'PredNet'): Predictor {
   return {
@@ -25,6 +39,16 @@ export function prednetPredictor(net: PredNet, name = 'PredNet'): Predictor {
       const out = (await y.data()) as Float32Array;
       tf.dispose([x, y]);
       return out;
+    },
+    async layer(frames, s, layer) {
+      const mode = parseOutputMode(layer, net.config);
+      if (typeof mode !== 'object') throw new RangeError(`'${layer}' is not a layer; use e.g. R1 or E0.`);
+      const x = tf.tensor5d(frames, [s.batch, s.T, s.height, s.width, s.channels]);
+      const y = net.run(x, mode);
+      const [, , h, w, c] = y.shape as number[];
+      const data = (await y.data()) as Float32Array;
+      tf.dispose([x, y]);
+      return { data, height: h!, width: w!, channels: c! };
     },
   };
 }

@@ -80,3 +80,39 @@ export function halfPlane(px: number, py: number, angle: number, value: number, 
   const ny = Math.sin(angle);
   return { box: [0, 0, width, height], inside: (x, y) => (x - px) * nx + (y - py) * ny >= 0, value: flat(value) };
 }
+
+/** A disc of radius r with the wedge of `wedge` radians centred on direction `facing` (radians, y down) cut out. */
+export function wedgeDisc(cx: number, cy: number, r: number, wedge: number, facing: number, value: number): Region {
+  const half = wedge / 2;
+  return {
+    box: [cx - r, cy - r, cx + r, cy + r],
+    inside: (x, y) => {
+      const dx = x - cx;
+      const dy = y - cy;
+      if (dx * dx + dy * dy > r * r) return false;
+      // Angular distance from the wedge's centre line, wrapped to [0, pi].
+      const d = Math.abs(Math.atan2(Math.sin(Math.atan2(dy, dx) - facing), Math.cos(Math.atan2(dy, dx) - facing)));
+      return d >= half;
+    },
+    value: flat(value),
+  };
+}
+
+/** A simple polygon (pixel coordinates), filled by the even-odd rule. */
+export function polygon(points: [number, number][], value: number): Region {
+  const xs = points.map((p) => p[0]);
+  const ys = points.map((p) => p[1]);
+  return {
+    box: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)],
+    inside: (x, y) => {
+      let inside = false;
+      for (let i = 0, j = points.length - 1; i < points.length; j = i++) {
+        const [xi, yi] = points[i]!;
+        const [xj, yj] = points[j]!;
+        if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+      }
+      return inside;
+    },
+    value: flat(value),
+  };
+}

@@ -3,17 +3,12 @@
  * (degrees across the image width) and frame rate, with the luminances the three.js presenter
  * draws (luminance L -> value L in every channel), anti-aliased.
  */
-import type { DisplayTiming, Paradigm, Scene } from '../../paradigms/types.js';
-import { canvas, disc, paint, rect, type Canvas } from './draw.js';
+import type { DisplayTiming, ModelView, Paradigm, Scene, Shape } from '../../paradigms/types.js';
+import { canvas, disc, paint, polygon, rect, wedgeDisc, type Canvas, type Region } from './draw.js';
 
-export interface ModelView {
-  width: number;
-  height: number;
-  channels: number;
-  /** Degrees of visual angle across the image width (square pixels). */
-  fovDeg: number;
-  frameRateHz: number;
-}
+export type { ModelView };
+
+const RAD = Math.PI / 180;
 
 export function pxPerDegOf(v: ModelView): number {
   return v.width / v.fovDeg;
@@ -25,13 +20,40 @@ export function toPixels(v: ModelView, xDeg: number, yDeg: number): [number, num
   return [v.width / 2 + xDeg * k, v.height / 2 - yDeg * k];
 }
 
-export function rasterizeScene(scene: Scene, v: ModelView, samples = 4): Canvas {
+/** A shape in pixel coordinates. Angles are counter-clockwise in degrees-space (y up), so clockwise once y points down. */
+function regionOf(s: Shape, v: ModelView): Region {
   const k = pxPerDegOf(v);
-  const c = canvas(v.width, v.height, scene.background);
-  for (const s of scene.shapes) {
-    const [x, y] = toPixels(v, s.x, s.y);
-    paint(c, s.kind === 'rect' ? rect(x, y, s.width * k, s.height * k, 0, s.luminance) : disc(x, y, s.radius * k, s.luminance), samples);
+  switch (s.kind) {
+    case 'rect': {
+      const [x, y] = toPixels(v, s.x, s.y);
+      return rect(x, y, s.width * k, s.height * k, -(s.rotationDeg ?? 0) * RAD, s.luminance);
+    }
+    case 'disc': {
+      const [x, y] = toPixels(v, s.x, s.y);
+      return disc(x, y, s.radius * k, s.luminance);
+    }
+    case 'wedge-disc': {
+      const [x, y] = toPixels(v, s.x, s.y);
+      return wedgeDisc(x, y, s.radius * k, s.wedgeDeg * RAD, -s.rotationDeg * RAD, s.luminance);
+    }
+    case 'polygon': {
+      const a = (s.rotationDeg ?? 0) * RAD;
+      const cos = Math.cos(a);
+      const sin = Math.sin(a);
+      return polygon(s.points.map(([px, py]) => toPixels(v, s.x + px * cos - py * sin, s.y + px * sin + py * cos)), s.luminance);
+    }
+    case 'line': {
+      const [x, y] = toPixels(v, (s.x1 + s.x2) / 2, (s.y1 + s.y2) / 2);
+      const length = Math.hypot(s.x2 - s.x1, s.y2 - s.y1);
+      return rect(x, y, length * k, s.width * k, -Math.atan2(s.y2 - s.y1, s.x2 - s.x1), s.luminance);
+    }
   }
+}
+
+/** Shapes are painted in array order: later ones cover earlier ones (as the three.js presenter draws them). */
+export function rasterizeScene(scene: Scene, v: ModelView, samples = 4): Canvas {
+  const c = canvas(v.width, v.height, scene.background);
+  for (const s of scene.shapes) paint(c, regionOf(s, v), samples);
   return c;
 }
 

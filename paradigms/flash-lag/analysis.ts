@@ -1,41 +1,14 @@
 /** Flash-lag analysis: P("flash ahead") against physical offset -> PSE in degrees and ms. */
-import { wilsonInterval } from '../binomial.js';
-import { fitPsychometric, toLevels, type PsychometricFit } from '../psychometric.js';
-import type { AnsweredTrial } from '../types.js';
+import { fitIfPossible, levelSummaries, stat } from '../analysis-shared.js';
+import type { AnalysisResult, AnsweredTrial, Statistic } from '../types.js';
 import { isAhead } from './design.js';
 import type { FlashLagParams, FlashLagStimulus } from './params.js';
 
-export interface FlashLagLevel {
-  offsetDeg: number;
-  n: number;
-  nAhead: number;
-  pAhead: number;
-  /** 95 % Wilson interval of pAhead. */
-  ci: [number, number];
-}
-
-export interface FlashLagAnalysis {
-  paradigmId: 'flash-lag';
-  variant: FlashLagParams['variant'];
-  speedDegPerS: number;
-  trials: number;
-  levels: FlashLagLevel[];
-  fit: PsychometricFit | null;
-  /** Flash-lag size: the offset at which the flash looks aligned (+ = flash must lead). */
-  pseDeg: number | null;
-  pseMs: number | null;
-  pseMsCi: [number, number] | null;
-  /**
-   * For model observers that store their perceived offset: the offset where the perceived offset
-   * crosses zero (least-squares line perceived = a + b * offset), free of decision noise.
-   */
-  direct: { pseDeg: number; pseMs: number; slope: number; intercept: number; trials: number } | null;
-  /** Why there is no fit, or what to distrust about it. */
-  messages: string[];
-}
-
-/** Perceived-offset line from trials that carry `extra.perceivedOffsetDeg`. */
-function directPse(trials: AnsweredTrial<FlashLagStimulus>[], speed: number): FlashLagAnalysis['direct'] {
+/**
+ * For model observers that store their perceived offset: the offset where the perceived offset
+ * crosses zero (least-squares line perceived = a + b * offset), free of decision noise.
+ */
+export function directPse(trials: AnsweredTrial<FlashLagStimulus>[]): { pseDeg: number; slope: number; intercept: number; trials: number } | null {
   const pts = trials
     .map((t) => [t.stimulus.offsetDeg, t.extra?.perceivedOffsetDeg] as const)
     .filter((p): p is readonly [number, number] => typeof p[1] === 'number' && Number.isFinite(p[1]));
@@ -48,38 +21,36 @@ function directPse(trials: AnsweredTrial<FlashLagStimulus>[], speed: number): Fl
   const slope = pts.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0) / sxx;
   const intercept = my - slope * mx;
   if (slope === 0) return null;
-  const pseDeg = -intercept / slope;
-  return { pseDeg, pseMs: (pseDeg / speed) * 1000, slope, intercept, trials: n };
+  return { pseDeg: -intercept / slope, slope, intercept, trials: n };
 }
 
-export function analyseFlashLag(
-  params: FlashLagParams,
-  trials: AnsweredTrial<FlashLagStimulus>[],
-  options: { bootstrap?: number; seed?: number } = {},
-): FlashLagAnalysis {
+export function analyseFlashLag(params: FlashLagParams, trials: AnsweredTrial<FlashLagStimulus>[], options: { bootstrap?: number; seed?: number } = {}): AnalysisResult {
   const points = trials.map((t) => ({ x: t.stimulus.offsetDeg, positive: isAhead(t.stimulus, t.response) }));
-  const levels = toLevels(points).map((l) => ({ offsetDeg: l.x, n: l.n, nAhead: l.k, pAhead: l.k / l.n, ci: wilsonInterval(l.k, l.n) }));
-  const speed = params.speedDegPerS;
   const messages: string[] = [];
-  let fit: PsychometricFit | null = null;
-  if (levels.length >= 3) {
-    fit = fitPsychometric(toLevels(points), { bootstrap: options.bootstrap ?? 500, seed: options.seed ?? 1 });
-    messages.push(...fit.warnings);
-  } else {
-    messages.push(`Not enough data to fit: answers at ${levels.length} offset(s), at least 3 are needed.`);
-  }
+  const fit = fitIfPossible(points, options, '', messages);
+  const speed = params.speedDegPerS;
   const toMs = (deg: number) => (deg / speed) * 1000;
+  const statistics: Statistic[] = [
+    stat('pse-deg', 'Flash-lag (PSE)', fit?.pse, 'deg', fit?.ci.pse, true),
+    stat('pse-ms', 'Flash-lag (PSE)', fit ? toMs(fit.pse) : null, 'ms', fit ? [toMs(fit.ci.pse[0]), toMs(fit.ci.pse[1])] : null, true),
+    stat('slope', 'Slope at PSE', fit?.slope, '/deg', fit?.ci.slope),
+  ];
+  const direct = directPse(trials);
+  if (direct) {
+    statistics.push(stat('direct-pse-deg', 'Direct PSE (model readout)', direct.pseDeg, 'deg', null, true));
+    statistics.push(stat('direct-pse-ms', 'Direct PSE (model readout)', toMs(direct.pseDeg), 'ms'));
+  }
   return {
     paradigmId: 'flash-lag',
-    variant: params.variant,
-    speedDegPerS: speed,
+    title: `Flash-lag (${params.variant}, ${speed} deg/s)`,
+    group: `${params.variant}, ${speed} deg/s`,
     trials: trials.length,
-    levels,
-    fit,
-    pseDeg: fit ? fit.pse : null,
-    pseMs: fit ? toMs(fit.pse) : null,
-    pseMsCi: fit ? [toMs(fit.ci.pse[0]), toMs(fit.ci.pse[1])] : null,
-    direct: directPse(trials, speed),
+    xLabel: 'Flash offset relative to the bar (+ = ahead)',
+    xUnit: 'deg',
+    yLabel: 'P(flash seen ahead)',
+    conditions: [{ key: params.variant, label: params.variant, levels: levelSummaries(points), fit, statistics, criterion: 0.5 }],
+    statistics: [],
     messages,
+    caption: 'Points: proportion "flash ahead" per offset (size = trials), bars: 95% Wilson intervals, line: fitted cumulative Gaussian with guess and lapse rates. Direct PSE: where the model\'s noise-free perceived offset crosses zero.',
   };
 }

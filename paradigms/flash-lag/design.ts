@@ -1,6 +1,11 @@
-/** Seeded trial lists: method of constant stimuli, or interleaved 1-up/1-down staircases. */
-import { createRng, shuffled, subSeed } from '../rng.js';
-import type { AnsweredTrial, TrialSpec } from '../types.js';
+/**
+ * Flash-lag trial designs as reducers: the method of constant stimuli (a seeded shuffle planned
+ * one trial at a time, never as a whole list), or two interleaved 1-up/1-down staircases whose
+ * state is the current offset of each.
+ */
+import { permutedIndex } from '../permutation.js';
+import { createRng, subSeed } from '../rng.js';
+import type { Design, TrialSpec } from '../types.js';
 import type { FlashLagParams, FlashLagStimulus } from './params.js';
 
 export function formatOffset(offsetDeg: number): string {
@@ -37,60 +42,57 @@ export function trialCount(p: FlashLagParams): number {
   return p.design === 'staircase' ? p.staircaseTrials : p.offsetsDeg.length * p.trialsPerOffset;
 }
 
-/** Full list for the method of constant stimuli: every offset x trialsPerOffset, directions balanced. */
-export function constantStimuliList(p: FlashLagParams, seed: number): TrialSpec<FlashLagStimulus>[] {
-  const rng = createRng(subSeed(seed, 1));
-  const cells: { offsetDeg: number; direction: 1 | -1 }[] = [];
-  for (const offsetDeg of p.offsetsDeg)
-    for (let r = 0; r < p.trialsPerOffset; r++) {
-      // Alternate directions within an offset; an odd count gets a random extra direction.
-      const direction: 1 | -1 = r % 2 === 0 ? 1 : -1;
-      cells.push({ offsetDeg, direction });
-    }
-  if (p.trialsPerOffset % 2 === 1) {
-    for (let i = p.trialsPerOffset - 1; i < cells.length; i += p.trialsPerOffset) cells[i]!.direction = rng.next() < 0.5 ? 1 : -1;
-  }
-  return shuffled(cells, rng).map((c, index) => ({
-    index,
-    condition: formatOffset(c.offsetDeg),
-    stimulus: makeStimulus(p, c.offsetDeg, c.direction, rng.next()),
-  }));
-}
-
-const cache = new Map<string, TrialSpec<FlashLagStimulus>[]>();
-
-export function planTrial(p: FlashLagParams, seed: number, index: number, history: AnsweredTrial<FlashLagStimulus>[]): TrialSpec<FlashLagStimulus> | null {
-  if (!Number.isInteger(index) || index < 0) throw new RangeError(`Trial index must be a whole number >= 0; got ${index}.`);
-  if (index >= trialCount(p)) return null;
-  if (p.design === 'constant') {
-    const key = `${seed}:${JSON.stringify(p)}`;
-    let list = cache.get(key);
-    if (!list) {
-      list = constantStimuliList(p, seed);
-      if (cache.size > 16) cache.clear();
-      cache.set(key, list);
-    }
-    return list[index]!;
-  }
-  // Staircases: trial i belongs to staircase i % 2; staircase 0 starts ahead, 1 starts behind.
-  // 1-up/1-down converges on 50 % "ahead", i.e. the PSE. Each trial's randomness is drawn from
-  // its own stream so the plan does not depend on how many trials were drawn before.
-  const staircase = index % 2;
-  let level = staircase === 0 ? p.staircaseStartDeg : -p.staircaseStartDeg;
-  for (const t of history) {
-    if (t.stimulus.staircase !== staircase || t.index >= index) continue;
-    const ahead = isAhead(t.stimulus, t.response);
-    level += ahead ? -p.staircaseStepDeg : p.staircaseStepDeg;
-  }
-  level = Math.round(level * 1e6) / 1e6;
-  const rng = createRng(subSeed(seed, 1000 + index));
-  const direction: 1 | -1 = rng.next() < 0.5 ? 1 : -1;
-  const stimulus = { ...makeStimulus(p, level, direction, rng.next()), staircase };
-  return { index, condition: formatOffset(level), stimulus };
-}
-
 /** Did the participant report the flash ahead of the bar (along the motion)? */
 export function isAhead(s: Pick<FlashLagStimulus, 'direction'>, response: string): boolean {
   if (response !== 'left' && response !== 'right') throw new RangeError(`Flash-lag answers are 'left' or 'right'; got '${response}'.`);
   return (response === 'right') === (s.direction === 1);
+}
+
+/** Staircase state: the current offset of staircase 0 (starts ahead) and 1 (starts behind). */
+export interface FlashLagState {
+  levels: [number, number] | null;
+}
+
+/** Constant stimuli: cell c = offset c / trialsPerOffset, repeat c % trialsPerOffset; directions alternate within an offset. */
+function constantTrial(p: FlashLagParams, seed: number, index: number): TrialSpec<FlashLagStimulus> {
+  const cell = permutedIndex(index, trialCount(p), subSeed(seed, 1));
+  const offsetIndex = Math.floor(cell / p.trialsPerOffset);
+  const repeat = cell % p.trialsPerOffset;
+  let direction: 1 | -1 = repeat % 2 === 0 ? 1 : -1;
+  // An odd count gets a random direction for its last repeat.
+  if (p.trialsPerOffset % 2 === 1 && repeat === p.trialsPerOffset - 1) direction = createRng(subSeed(seed, 2000 + offsetIndex)).next() < 0.5 ? 1 : -1;
+  const offsetDeg = p.offsetsDeg[offsetIndex]!;
+  return { index, condition: formatOffset(offsetDeg), stimulus: makeStimulus(p, offsetDeg, direction, createRng(subSeed(seed, 1000 + index)).next()) };
+}
+
+export const flashLagDesign: Design<FlashLagParams, FlashLagStimulus, FlashLagState> = {
+  adaptive: (p) => p.design === 'staircase',
+  trialCount,
+  initialState: (p) => ({ levels: p.design === 'staircase' ? [p.staircaseStartDeg, -p.staircaseStartDeg] : null }),
+  update(state, p, t) {
+    if (!state.levels || t.stimulus.staircase === undefined) return state;
+    // 1-up/1-down converges on 50 % "ahead", i.e. the PSE.
+    const levels: [number, number] = [...state.levels];
+    const sc = t.stimulus.staircase as 0 | 1;
+    levels[sc] = Math.round((levels[sc] + (isAhead(t.stimulus, t.response) ? -p.staircaseStepDeg : p.staircaseStepDeg)) * 1e6) / 1e6;
+    return { levels };
+  },
+  plan(state, p, seed, index) {
+    if (!Number.isInteger(index) || index < 0) throw new RangeError(`Trial index must be a whole number >= 0; got ${index}.`);
+    if (index >= trialCount(p)) return null;
+    if (!state.levels) return constantTrial(p, seed, index);
+    // Trial i belongs to staircase i % 2. Each trial's randomness comes from its own stream, so the
+    // plan does not depend on how many trials were drawn before.
+    const staircase = index % 2;
+    const level = state.levels[staircase]!;
+    const rng = createRng(subSeed(seed, 1000 + index));
+    const direction: 1 | -1 = rng.next() < 0.5 ? 1 : -1;
+    const stimulus = { ...makeStimulus(p, level, direction, rng.next()), staircase };
+    return { index, condition: formatOffset(level), stimulus };
+  },
+};
+
+/** Every trial of a constant-stimuli protocol, in order (tests and previews; sessions plan lazily). */
+export function constantStimuliList(p: FlashLagParams, seed: number): TrialSpec<FlashLagStimulus>[] {
+  return Array.from({ length: trialCount(p) }, (_, i) => constantTrial(p, seed, i));
 }

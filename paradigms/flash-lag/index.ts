@@ -1,23 +1,36 @@
 /** The flash-lag paradigm: a flash aligned with a moving bar is seen behind it. */
 import { psi } from '../psychometric-function.js';
 import type { Paradigm } from '../types.js';
-import { analyseFlashLag, type FlashLagAnalysis } from './analysis.js';
-import { isAhead, planTrial, trialCount } from './design.js';
-import { flashLagDefaults, flashLagParamsSchema, type FlashLagParams, type FlashLagStimulus } from './params.js';
+import { analyseFlashLag } from './analysis.js';
+import { flashLagDesign, isAhead, type FlashLagState } from './design.js';
+import { flashLagDefaults, flashLagParamsSchema, VARIANTS, type FlashLagParams, type FlashLagStimulus } from './params.js';
+import { flashLagReadout } from './readout.js';
 import { flashFrame, scene, trialDuration } from './scene.js';
 
 export * from './params.js';
 export * from './design.js';
 export * from './scene.js';
 export * from './analysis.js';
+export * from './readout.js';
 
-export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagAnalysis> = {
+export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState> = {
   id: 'flash-lag',
   name: 'Flash-lag',
   description: 'A bar moves across the screen; a second bar flashes below it. Was the flash left or right of the moving bar?',
   taskLabel: 'flashlag',
   parameterSchema: flashLagParamsSchema as unknown as Paradigm<FlashLagParams>['parameterSchema'],
   defaults: flashLagDefaults,
+  form: [
+    { key: 'variant', label: 'Variant', type: 'choice', choices: VARIANTS.map((v) => ({ value: v, label: v })) },
+    { key: 'speedDegPerS', label: 'Bar speed', type: 'number', unit: 'deg/s', min: 0.1, max: 200, step: 1 },
+    { key: 'travelDeg', label: 'Path length', type: 'number', unit: 'deg', min: 0.1, max: 200, step: 1 },
+    { key: 'design', label: 'Design', type: 'choice', choices: [{ value: 'constant', label: 'Method of constant stimuli' }, { value: 'staircase', label: 'Interleaved staircases' }] },
+    { key: 'offsetsDeg', label: 'Flash offsets (+ = ahead)', type: 'numbers', unit: 'deg', min: -50, max: 50, showWhen: { key: 'design', values: ['constant'] } },
+    { key: 'trialsPerOffset', label: 'Trials per offset', type: 'integer', min: 1, max: 1000, showWhen: { key: 'design', values: ['constant'] } },
+    { key: 'staircaseTrials', label: 'Staircase trials', type: 'integer', min: 2, max: 10000, showWhen: { key: 'design', values: ['staircase'] } },
+    { key: 'staircaseStepDeg', label: 'Staircase step', type: 'number', unit: 'deg', min: 0.01, max: 10, step: 0.05, showWhen: { key: 'design', values: ['staircase'] } },
+    { key: 'flashFrames', label: 'Flash duration', type: 'integer', unit: 'frames', min: 1, max: 120 },
+  ],
   instructions:
     'Keep your eyes on the small dot in the middle. A bar will move across the screen and, at some moment, a second bar will flash briefly below it. ' +
     'Press the LEFT arrow if the flash was to the left of the moving bar, the RIGHT arrow if it was to the right. Guess if you are not sure.',
@@ -25,16 +38,20 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagAnalys
     { value: 'left', key: 'ArrowLeft', label: 'Flash left of the bar' },
     { value: 'right', key: 'ArrowRight', label: 'Flash right of the bar' },
   ],
-  trialCount,
-  planTrial,
+  prompt: '← flash left · flash right →',
+  design: flashLagDesign,
+  conditionKey: (s) => s.variant,
   trialDuration,
   scene,
+  restScene: (p) => ({ background: p.background, shapes: [{ kind: 'disc', id: 'fixation', x: 0, y: 0, radius: 0.08, luminance: p.fixationLuminance }] }),
   criticalFrame: flashFrame,
   simulateResponse(stimulus, observer, rng) {
     const ahead = rng.next() < psi(stimulus.offsetDeg, observer);
     return ahead === (stimulus.direction === 1) ? 'right' : 'left';
   },
+  simulatedObserver: { pse: 'the offset (deg) at which the flash looks aligned', sigma: 'spread of the cumulative Gaussian (deg)' },
   analyse: analyseFlashLag,
+  readout: flashLagReadout,
   tidyColumns: (s, response, extra) => ({
     offset_deg: s.offsetDeg,
     direction: s.direction,

@@ -5,8 +5,10 @@
  * noise (Gaussian, deg) is a documented parameter, so a deterministic model still gives a
  * psychometric curve; the noise-free perceived offset is stored with every trial.
  */
-import { flashFrame, type FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
-import type { ModelView } from '../raster/scene.js';
+import { createRng, gaussian, subSeed } from '../rng.js';
+import type { ModelReadout, ModelView } from '../types.js';
+import type { FlashLagParams, FlashLagStimulus } from './params.js';
+import { flashFrame } from './scene.js';
 
 export interface FlashLagReadout {
   /** Flash minus bar along the motion, as the model predicts them (deg); null if either is missing. */
@@ -69,3 +71,21 @@ export function readFlashLag(prediction: Float32Array, s: FlashLagStimulus, v: M
     flashFrame: kF,
   };
 }
+
+export const flashLagReadout: ModelReadout<FlashLagParams, FlashLagStimulus> = {
+  description:
+    "Reads the predicted frame a set delay after the flash's onset: the flash's offset from the bar along the motion (contrast-weighted centroids in their rows), plus Gaussian decision noise, decides ahead/behind.",
+  unit: 'deg',
+  read(response, s, ctx) {
+    const r = readFlashLag(response.prediction, s, ctx.view, ctx.settings.readoutDelayFrames, response.frames);
+    const rng = createRng(subSeed(ctx.settings.seed, ctx.index));
+    const noise = ctx.settings.decisionNoise * gaussian(rng);
+    // No bar or no flash in the prediction: the model cannot tell, so it guesses.
+    const ahead = r.perceivedOffsetDeg === null ? rng.next() < 0.5 : r.perceivedOffsetDeg + noise > 0;
+    return {
+      response: ahead === (s.direction === 1) ? 'right' : 'left',
+      perceived: r.perceivedOffsetDeg,
+      extra: { ...r, decisionNoiseDeg: noise, guessed: r.perceivedOffsetDeg === null },
+    };
+  },
+};

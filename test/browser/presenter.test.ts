@@ -1,7 +1,8 @@
 /** The three.js presenter in real Chromium (WebGL): positions, sizes and luminances in pixels. */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flashFrame, flashLagParamsSchema, planTrial, barX } from '../../paradigms/flash-lag/index.js';
+import { flashFrame, flashLag, flashLagParamsSchema, barX } from '../../paradigms/flash-lag/index.js';
+import { planFromHistory } from '../../paradigms/types.js';
 import type { Scene } from '../../paradigms/types.js';
 import { presenterPage } from '../support/presenter-page.js';
 
@@ -41,7 +42,7 @@ describe('three.js presenter', () => {
 
   it('puts the flash of a flash-lag trial on its frame, offset from the bar by the stimulus offset', async () => {
     const p = flashLagParamsSchema.parse({ offsetsDeg: [1], trialsPerOffset: 2, flashJitterDeg: 0 });
-    const s = planTrial(p, 1, 0, [])!.stimulus;
+    const s = planFromHistory(flashLag, p, 1, 0)!.stimulus;
     const timing = { frameRateHz: 60 };
     const k = flashFrame(s, timing);
     const draw = (frame: number): Promise<Image> => page.evaluate(([st, f]) => (window as any).drawFlashLagFrame(st, f, 60, 800, 300, 20), [s, frame] as const);

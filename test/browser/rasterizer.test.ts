@@ -6,6 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flashFrame, flashLag, flashLagParamsSchema } from '../../paradigms/flash-lag/index.js';
+import { planFromHistory, type Scene, type ShapeKind } from '../../paradigms/types.js';
 import { rasterizeScene, type ModelView } from '../../native-models/raster/scene.js';
 import { presenterPage } from '../support/presenter-page.js';
 
@@ -40,18 +41,51 @@ function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
 describe('rasterizer vs three.js', () => {
   const view: ModelView = { width: 80, height: 64, channels: 1, fovDeg: 20, frameRateHz: 10 };
   const params = flashLagParamsSchema.parse({ offsetsDeg: [0.7], trialsPerOffset: 2, flashFrames: 1 });
-  const stimulus = flashLag.planTrial(params, 3, 0, [])!.stimulus;
+  const stimulus = planFromHistory(flashLag, params, 3, 0)!.stimulus;
   const timing = { frameRateHz: view.frameRateHz };
+  async function agree(scene: Scene) {
+    // Anti-aliased at the model's resolution: drawn 4x larger by three.js and averaged down.
+    const web: { grey: number[] } = await page.evaluate(([s, w, h, k]) => (window as any).drawSceneSupersampled(s, w, h, k, 4), [scene, view.width, view.height, view.width / view.fovDeg] as const);
+    const ours = rasterizeScene(scene, view).data.map((v) => v * 255);
+    // Same luminances, not only the same layout.
+    const meanAbs = web.grey.reduce((s, v, i) => s + Math.abs(v - ours[i]!), 0) / ours.length;
+    return { r: correlation(web.grey, ours), meanAbs };
+  }
+
   for (const [what, frame] of [['during the flash', flashFrame(stimulus, timing)], ['before the flash', 3]] as const)
     it(`flash-lag frame ${what}`, async () => {
-      const scene = flashLag.scene(stimulus, frame / view.frameRateHz, timing);
-      // Anti-aliased at the model's resolution: drawn 4x larger by three.js and averaged down.
-      const web: { grey: number[] } = await page.evaluate(([s, w, h, k]) => (window as any).drawSceneSupersampled(s, w, h, k, 4), [scene, view.width, view.height, view.width / view.fovDeg] as const);
-      const ours = rasterizeScene(scene, view).data.map((v) => v * 255);
-      const r = correlation(web.grey, ours);
+      const { r, meanAbs } = await agree(flashLag.scene(stimulus, frame / view.frameRateHz, timing));
       expect(r).toBeGreaterThanOrEqual(0.99);
-      // Same luminances, not only the same layout.
-      const meanAbs = web.grey.reduce((s, v, i) => s + Math.abs(v - ours[i]!), 0) / ours.length;
       expect(meanAbs).toBeLessThan(3);
     });
+
+  // Every shape kind, rotated, off-centre and asymmetric, so a flipped axis or angle shows.
+  const single: Record<ShapeKind, Scene['shapes'][number]> = {
+    rect: { kind: 'rect', id: 'r', x: 2, y: 1.5, width: 6, height: 1.5, rotationDeg: 30, luminance: 0.9 },
+    disc: { kind: 'disc', id: 'd', x: -3, y: 1, radius: 3, luminance: 0.1 },
+    'wedge-disc': { kind: 'wedge-disc', id: 'w', x: 2, y: -1, radius: 4, wedgeDeg: 90, rotationDeg: 135, luminance: 0 },
+    polygon: { kind: 'polygon', id: 'p', x: -2, y: 0, points: [[-3, -2], [4, -1], [1, 3], [0, 0.5]], rotationDeg: 20, luminance: 1 },
+    line: { kind: 'line', id: 'l', x1: -7, y1: -4, x2: 6, y2: 3, width: 0.6, luminance: 0.95 },
+  };
+  for (const [kind, shape] of Object.entries(single))
+    it(`draws a ${kind} alike`, async () => {
+      const { r, meanAbs } = await agree({ background: 0.5, shapes: [shape] });
+      expect(r).toBeGreaterThanOrEqual(0.99);
+      expect(meanAbs).toBeLessThan(3);
+    });
+
+  it('honours the paint order of overlapping shapes (later on top) in both drawers', async () => {
+    const shapes = Object.values(single);
+    const forward = { background: 0.5, shapes };
+    const backward = { background: 0.5, shapes: shapes.slice().reverse() };
+    for (const scene of [forward, backward]) {
+      const { r, meanAbs } = await agree(scene);
+      expect(r).toBeGreaterThanOrEqual(0.99);
+      expect(meanAbs).toBeLessThan(3);
+    }
+    // The order matters here (the shapes overlap), so agreement above is not by luck.
+    const a = rasterizeScene(forward, view).data;
+    const b = rasterizeScene(backward, view).data;
+    expect(a.reduce((s, v, i) => s + Math.abs(v - b[i]!), 0) / a.length).toBeGreaterThan(0.02);
+  });
 });

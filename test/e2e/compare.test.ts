@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerCheckpoint } from '../../main/services/models.js';
+import { listModels, registerCheckpoint } from '../../main/services/models.js';
 import { getSession, listSessions, nextTrial, trialRows } from '../../main/services/sessions.js';
 import { initBackend } from '../../native-models/backend.js';
 import { saveCheckpoint } from '../../native-models/checkpoint.js';
@@ -31,10 +31,10 @@ async function personSession(page: Page, sessionId = 1, companion = false) {
   await page.getByTestId('nav-run').click();
   await page.getByTestId('participant-label').fill(`P0${sessionId}`);
   if (companion) await page.getByTestId('companion-model').selectOption({ label: 'tiny-prednet' });
-  await page.getByTestId('param-speed').fill('40');
-  await page.getByTestId('param-travel').fill('8');
-  await page.getByTestId('param-offsets').fill('-1, 0, 1');
-  await page.getByTestId('param-trials').fill('2');
+  await page.getByTestId('param-speedDegPerS').fill('40');
+  await page.getByTestId('param-travelDeg').fill('8');
+  await page.getByTestId('param-offsetsDeg').fill('-1, 0, 1');
+  await page.getByTestId('param-trialsPerOffset').fill('2');
   await page.getByTestId('run-start').click();
   await page.getByTestId('instructions').waitFor();
   await page.keyboard.press('Space');
@@ -53,7 +53,8 @@ describe('Compare view', () => {
     await personSession(page);
     await page.getByTestId('nav-compare').click();
     await page.getByTestId('run-protocol').selectOption('1');
-    await page.getByTestId('run-model').selectOption('1');
+    // The app also registers its default model; take the tiny one.
+    await page.getByTestId('run-model').selectOption(String(listModels(db).find((m) => m.label === 'tiny-prednet')!.id));
     await page.getByTestId('run-model-go').click();
     await page.getByTestId('comparison').waitFor({ timeout: 60_000 });
     const sessions = listSessions(db);
@@ -63,7 +64,12 @@ describe('Compare view', () => {
     expect(table).toMatch(/human: P01/);
     expect(table).toMatch(/model: PredNet tiny-prednet/);
     expect(await page.getByTestId('compare-differences').textContent()).toMatch(/#1.*#2 \(same trials\)/s);
-    expect(await page.locator('[data-testid=compare-plot] svg path').count()).toBeGreaterThanOrEqual(2);
+    // One fitted curve per session (axis ticks are paths too, so count the curves by their description).
+    for (const id of [1, 2]) {
+      const curve = page.locator(`[data-testid=compare-plot] g[aria-description="curve ${id} continuous"] path`);
+      expect(await curve.count(), `curve of session ${id}`).toBe(1);
+      expect((await curve.getAttribute('d'))!.length).toBeGreaterThan(100);
+    }
     await page.screenshot({ path: path.join(tempDir(), 'compare.png'), fullPage: true });
 
     await page.getByTestId('inspect-session').selectOption('2');

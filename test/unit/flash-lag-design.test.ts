@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { constantStimuliList, flashLag, flashLagParamsSchema, planTrial, type FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
-import type { AnsweredTrial } from '../../paradigms/types.js';
+import { constantStimuliList, flashLag, flashLagParamsSchema, type FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
+import { planFromHistory, type AnsweredTrial } from '../../paradigms/types.js';
+
+const planTrial = (p: ReturnType<typeof params>, seed: number, index: number, history: AnsweredTrial<FlashLagStimulus>[]) => planFromHistory(flashLag, p, seed, index, history);
 
 const params = (over: Record<string, unknown> = {}) => flashLagParamsSchema.parse(over);
 
@@ -36,7 +38,7 @@ describe('flash-lag trial list', () => {
     const list = constantStimuliList(p, 5);
     for (let i = 0; i < 6; i++) expect(planTrial(p, 5, i, [])).toEqual(list[i]);
     expect(planTrial(p, 5, 6, [])).toBeNull();
-    expect(flashLag.trialCount(p)).toBe(6);
+    expect(flashLag.design.trialCount(p)).toBe(6);
   });
 
   it('staircases step toward the answers: "ahead" lowers the offset, "behind" raises it', () => {

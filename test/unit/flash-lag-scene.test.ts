@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { flashFrame, flashLagParamsSchema, planTrial, scene, trialDuration, type FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
+import { flashFrame, flashLag, flashLagParamsSchema, scene, trialDuration, type FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
+import { planFromHistory, type RectShape } from '../../paradigms/types.js';
 
 const at60 = { frameRateHz: 60 };
 function stim(over: Partial<FlashLagStimulus> = {}): FlashLagStimulus {
   const p = flashLagParamsSchema.parse({ offsetsDeg: [0.5], trialsPerOffset: 1 });
-  return { ...planTrial(p, 1, 0, [])!.stimulus, direction: 1, startXDeg: -8, speedDegPerS: 10, travelDeg: 16, flashTimeS: 0.8, flashFrames: 2, offsetDeg: 0.5, ...over };
+  return { ...planFromHistory(flashLag, p, 1, 0)!.stimulus, direction: 1, startXDeg: -8, speedDegPerS: 10, travelDeg: 16, flashTimeS: 0.8, flashFrames: 2, offsetDeg: 0.5, ...over };
 }
-const shape = (s: ReturnType<typeof scene>, id: string) => s.shapes.find((x) => x.id === id);
+const shape = (s: ReturnType<typeof scene>, id: string) => s.shapes.find((x) => x.id === id) as RectShape | undefined;
 
 describe('flash-lag scene(t)', () => {
   it('moves the bar at the set speed, constant within a frame', () => {

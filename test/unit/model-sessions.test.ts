@@ -67,17 +67,19 @@ describe('model sessions', () => {
     const model = await runModelSession(db, { paradigmId: 'flash-lag', protocolId: person.protocol.id, predictor: { predictor: velocityExtrapolator, width: 80, height: 64, channels: 3, label: 'velocity extrapolator' }, observer: { decisionNoiseDeg: 0.3 } });
     const c = compareSessions(db, [person.id, model.id], { bootstrap: 100 });
     const [h, m] = c.rows;
-    expect(h).toMatchObject({ kind: 'human', label: 'P01', variant: 'continuous', speedDegPerS: 10 });
-    expect(m).toMatchObject({ kind: 'model', label: 'velocity extrapolator' });
-    expect(m!.directPseDeg!).toBeGreaterThan(0.8);
-    expect(m!.directPseDeg!).toBeLessThan(1.2);
-    expect(c.differences).toHaveLength(1);
-    const d = c.differences[0]!;
-    expect(d).toMatchObject({ humanSessionId: person.id, modelSessionId: model.id, sameProtocol: true });
-    expect(d.diffDeg).toBeCloseTo(h!.pseDeg! - m!.pseDeg!, 9);
-    expect(d.diffMs).toBeCloseTo(d.diffDeg * 100, 9);
-    expect(d.diffDegCi[0]).toBeLessThanOrEqual(d.diffDeg);
-    expect(d.diffDegCi[1]).toBeGreaterThanOrEqual(d.diffDeg);
+    expect(h).toMatchObject({ kind: 'human', label: 'P01', paradigmId: 'flash-lag', group: 'continuous, 10 deg/s', condition: 'continuous' });
+    expect(m).toMatchObject({ kind: 'model', label: 'velocity extrapolator', group: 'continuous, 10 deg/s' });
+    const value = (r: typeof h, key: string) => r!.statistics.find((s) => s.key === key)?.value ?? null;
+    expect(value(m, 'direct-pse-deg')!).toBeGreaterThan(0.8);
+    expect(value(m, 'direct-pse-deg')!).toBeLessThan(1.2);
+    // PSE in deg and in ms are compared; the direct PSE only the model has.
+    expect(c.differences.map((d) => d.statistic)).toEqual(['pse-deg', 'pse-ms']);
+    const [d, dMs] = c.differences;
+    expect(d).toMatchObject({ humanSessionId: person.id, modelSessionId: model.id, sameProtocol: true, unit: 'deg' });
+    expect(d!.diff).toBeCloseTo(value(h, 'pse-deg')! - value(m, 'pse-deg')!, 9);
+    expect(dMs!.diff).toBeCloseTo(d!.diff * 100, 6);
+    expect(d!.diffCi[0]).toBeLessThanOrEqual(d!.diff);
+    expect(d!.diffCi[1]).toBeGreaterThanOrEqual(d!.diff);
   }, 60_000);
 
   it('an adaptive (staircase) protocol is answered trial by trial and converges near the model\'s PSE', async () => {
@@ -112,7 +114,8 @@ describe('model sessions', () => {
     expect(c.rows.map((r: { kind: string }) => r.kind)).toEqual(['human', 'model']);
     out = '';
     expect(await runCli(['--db', file, 'compare', '--sessions', `${person.id},${sessionId}`, '--bootstrap', '50'], io)).toBe(0);
-    expect(out).toMatch(/PSE deg/);
+    expect(out).toMatch(/Flash-lag \(PSE\): [-\d.]+ deg/);
+    expect(out).toMatch(/person - model/);
     err = '';
     expect(await runCli(['--db', file, 'session', 'run', '--model', path.join(tempDir(), 'nothing'), '--seed', '1'], io)).toBe(1);
     expect(err).toMatch(/No checkpoint at/);

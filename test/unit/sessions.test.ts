@@ -4,6 +4,9 @@ import { createParticipant } from '../../main/services/participants.js';
 import { finishSession, getSession, listSessions, nextTrial, recordTrial, startSession, trialRows } from '../../main/services/sessions.js';
 import { openDatabase } from '../../main/store/db.js';
 import { CALIBRATION, FRAME_TIMING, tempDb } from '../support/db.js';
+import { flashLag, flashLagParamsSchema, type FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
+import { permutedIndex } from '../../paradigms/permutation.js';
+import { planFromHistory, type AnsweredTrial } from '../../paradigms/types.js';
 
 const small = { offsetsDeg: [-1, 0, 1], trialsPerOffset: 2 };
 const count = (db: ReturnType<typeof tempDb>['db'], table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
@@ -97,5 +100,60 @@ describe('sessions', () => {
     const closed = finishSession(db2, s.id, 'aborted');
     expect(closed).toMatchObject({ status: 'aborted', answered: 3 });
     expect(errorOf(() => nextTrial(db2, s.id)).message).toMatch(/is aborted; it takes no more trials/);
+  });
+
+  it('keeps an adaptive design\'s state incrementally: the same trials as replaying every answer, across connections', () => {
+    const { db, file } = tempDb();
+    const p = createParticipant(db, { kind: 'human', label: 'P05' });
+    const params = { design: 'staircase', staircaseTrials: 30, staircaseStepDeg: 0.5 };
+    const s = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: params, seed: 8, calibration: CALIBRATION });
+    const full = flashLagParamsSchema.parse(params);
+    const history: AnsweredTrial<FlashLagStimulus>[] = [];
+    let other: ReturnType<typeof openDatabase> | null = null;
+    for (let i = 0; i < 30; i++) {
+      // Halfway, a second connection answers a few trials: the first must notice and rebuild.
+      const conn = i >= 12 && i < 16 ? (other ??= openDatabase(file)) : db;
+      const t = nextTrial(conn, s.id)!;
+      const replayed = planFromHistory(flashLag, full, 8, i, history)!;
+      expect(t.stimulus).toEqual(replayed.stimulus);
+      const response = i % 3 === 0 ? 'left' : 'right';
+      recordTrial(conn, s.id, { trialIndex: i, response, rtMs: 1, frameTiming: FRAME_TIMING });
+      history.push({ index: i, stimulus: replayed.stimulus, response });
+    }
+    expect(nextTrial(db, s.id)).toBeNull();
+    expect(finishSession(db, s.id, 'complete').status).toBe('complete');
+    other?.close();
+  });
+
+  it('refuses protocols that would plan unbounded work, naming the limit', () => {
+    const { db } = tempDb();
+    const p = createParticipant(db, { kind: 'human', label: 'P06' });
+    const start = (parameters: Record<string, unknown>) => errorOf(() => startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters, calibration: CALIBRATION })).message;
+    expect(start({ offsetsDeg: Array.from({ length: 20000 }, (_, i) => i / 1000) })).toMatch(/at most 101 offsets/);
+    expect(start({ trialsPerOffset: 5000 })).toMatch(/at most 1000/);
+    expect(start({ offsetsDeg: Array.from({ length: 101 }, (_, i) => i / 10), trialsPerOffset: 1000 })).toMatch(/101000 trials; a protocol may plan at most 10000/);
+    expect(start({ design: 'staircase', staircaseTrials: 10001 })).toMatch(/at most 10000/);
+    expect(count(db, 'protocols')).toBe(0);
+  });
+
+  it("knows only registered paradigms: Object's own names are unknown too", () => {
+    const { db } = tempDb();
+    const p = createParticipant(db, { kind: 'human', label: 'P07' });
+    for (const id of ['toString', '__proto__', 'constructor', 'hasOwnProperty'])
+      expect(errorOf(() => startSession(db, { participantId: p.id, paradigmId: id, parameters: {}, calibration: CALIBRATION })).message).toMatch(new RegExp(`Unknown paradigm '${id}'`));
+  });
+});
+
+describe('lazy shuffles', () => {
+  it('permutedIndex is a seeded bijection of 0..n-1', () => {
+    for (const n of [1, 2, 7, 64, 1000, 10000]) {
+      const seen = new Set(Array.from({ length: n }, (_, i) => permutedIndex(i, n, 42)));
+      expect(seen.size).toBe(n);
+      expect(Math.min(...seen)).toBe(0);
+      expect(Math.max(...seen)).toBe(n - 1);
+    }
+    const a = Array.from({ length: 50 }, (_, i) => permutedIndex(i, 50, 1));
+    expect(a).not.toEqual(Array.from({ length: 50 }, (_, i) => permutedIndex(i, 50, 2)));
+    expect(a).not.toEqual([...Array(50).keys()]);
   });
 });

@@ -12,9 +12,9 @@ export class StimulusPresenter {
   readonly renderer: THREE.WebGLRenderer;
   private readonly scene = new THREE.Scene();
   private readonly camera = new THREE.OrthographicCamera(-1, 1, 1, -1, -10, 10);
-  private readonly meshes = new Map<string, THREE.Mesh>();
+  private readonly meshes = new Map<string, { mesh: THREE.Mesh; geometryKey: string }>();
   private readonly rect = new THREE.PlaneGeometry(1, 1);
-  private readonly disc = new THREE.CircleGeometry(1, 48);
+  private readonly disc = new THREE.CircleGeometry(1, 96);
 
   constructor(
     readonly canvas: HTMLCanvasElement,
@@ -42,33 +42,86 @@ export class StimulusPresenter {
     this.resize();
   }
 
+  /** Geometry of a shape in its own frame (unit rect/disc scaled later; wedge discs and polygons as drawn). */
+  private geometryFor(shape: Shape): { key: string; make: () => THREE.BufferGeometry } {
+    switch (shape.kind) {
+      case 'rect':
+      case 'line':
+        return { key: 'rect', make: () => this.rect };
+      case 'disc':
+        return { key: 'disc', make: () => this.disc };
+      case 'wedge-disc': {
+        // The wedge is centred on +x; the mesh's rotation turns it to face rotationDeg.
+        const w = (shape.wedgeDeg * Math.PI) / 180;
+        return { key: `wedge:${shape.wedgeDeg}`, make: () => new THREE.CircleGeometry(1, 192, w / 2, 2 * Math.PI - w) };
+      }
+      case 'polygon':
+        return { key: `polygon:${JSON.stringify(shape.points)}`, make: () => new THREE.ShapeGeometry(new THREE.Shape(shape.points.map(([x, y]) => new THREE.Vector2(x, y)))) };
+    }
+  }
+
   private meshFor(shape: Shape): THREE.Mesh {
     const key = `${shape.kind}:${shape.id}`;
-    let mesh = this.meshes.get(key);
-    if (!mesh) {
-      mesh = new THREE.Mesh(shape.kind === 'rect' ? this.rect : this.disc, new THREE.MeshBasicMaterial());
-      this.meshes.set(key, mesh);
+    const g = this.geometryFor(shape);
+    let entry = this.meshes.get(key);
+    if (!entry) {
+      // Paint order is the scene's array order (renderOrder), never depth: all shapes lie at z = 0.
+      const mesh = new THREE.Mesh(g.make(), new THREE.MeshBasicMaterial({ depthTest: false, depthWrite: false }));
+      entry = { mesh, geometryKey: g.key };
+      this.meshes.set(key, entry);
       this.scene.add(mesh);
+    } else if (entry.geometryKey !== g.key) {
+      if (entry.mesh.geometry !== this.rect && entry.mesh.geometry !== this.disc) entry.mesh.geometry.dispose();
+      entry.mesh.geometry = g.make();
+      entry.geometryKey = g.key;
     }
-    return mesh;
+    return entry.mesh;
   }
 
   draw(s: Scene): void {
     this.renderer.setClearColor(new THREE.Color(s.background, s.background, s.background), 1);
-    for (const m of this.meshes.values()) m.visible = false;
-    for (const shape of s.shapes) {
+    for (const m of this.meshes.values()) m.mesh.visible = false;
+    s.shapes.forEach((shape, order) => {
       const mesh = this.meshFor(shape);
       mesh.visible = true;
-      mesh.position.set(shape.x, shape.y, 0);
-      if (shape.kind === 'rect') mesh.scale.set(shape.width, shape.height, 1);
-      else mesh.scale.set(shape.radius, shape.radius, 1);
+      mesh.renderOrder = order;
+      mesh.rotation.set(0, 0, 0);
+      switch (shape.kind) {
+        case 'rect':
+          mesh.position.set(shape.x, shape.y, 0);
+          mesh.scale.set(shape.width, shape.height, 1);
+          mesh.rotation.z = ((shape.rotationDeg ?? 0) * Math.PI) / 180;
+          break;
+        case 'disc':
+          mesh.position.set(shape.x, shape.y, 0);
+          mesh.scale.set(shape.radius, shape.radius, 1);
+          break;
+        case 'wedge-disc':
+          mesh.position.set(shape.x, shape.y, 0);
+          mesh.scale.set(shape.radius, shape.radius, 1);
+          mesh.rotation.z = (shape.rotationDeg * Math.PI) / 180;
+          break;
+        case 'polygon':
+          mesh.position.set(shape.x, shape.y, 0);
+          mesh.scale.set(1, 1, 1);
+          mesh.rotation.z = ((shape.rotationDeg ?? 0) * Math.PI) / 180;
+          break;
+        case 'line':
+          mesh.position.set((shape.x1 + shape.x2) / 2, (shape.y1 + shape.y2) / 2, 0);
+          mesh.scale.set(Math.hypot(shape.x2 - shape.x1, shape.y2 - shape.y1), shape.width, 1);
+          mesh.rotation.z = Math.atan2(shape.y2 - shape.y1, shape.x2 - shape.x1);
+          break;
+      }
       (mesh.material as THREE.MeshBasicMaterial).color.setRGB(shape.luminance, shape.luminance, shape.luminance);
-    }
+    });
     this.renderer.render(this.scene, this.camera);
   }
 
   dispose(): void {
-    for (const m of this.meshes.values()) (m.material as THREE.Material).dispose();
+    for (const { mesh } of this.meshes.values()) {
+      (mesh.material as THREE.Material).dispose();
+      if (mesh.geometry !== this.rect && mesh.geometry !== this.disc) mesh.geometry.dispose();
+    }
     this.rect.dispose();
     this.disc.dispose();
     this.renderer.dispose();

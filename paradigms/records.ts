@@ -1,0 +1,161 @@
+/**
+ * Lab records, typed once: participants, sessions, trials, models, analysis results and
+ * comparisons. The IPC contract, the store and the services all take their types from here.
+ */
+import { z } from 'zod';
+import type { AnalysisResult, ResponseOption, ParamField, Statistic } from './types.js';
+
+export const frameTimingSchema = z
+  .object({
+    frameCount: z.number().int().nonnegative().max(1_000_000),
+    intervalMeanMs: z.number().finite().nonnegative(),
+    intervalSdMs: z.number().finite().nonnegative(),
+    intervalMaxMs: z.number().finite().nonnegative(),
+    droppedFrames: z.number().int().nonnegative(),
+    criticalFrame: z.number().int().nullable(),
+    intervalsMs: z.array(z.number().finite()).max(100000),
+  })
+  .strict();
+export type FrameTiming = z.infer<typeof frameTimingSchema>;
+
+export interface ParadigmInfo {
+  id: string;
+  name: string;
+  description: string;
+  instructions: string;
+  responses: ResponseOption[];
+  prompt: string;
+  defaults: Record<string, unknown>;
+  form: ParamField[];
+}
+
+export type ParticipantKind = 'human' | 'model';
+
+export interface Participant {
+  id: number;
+  kind: ParticipantKind;
+  label: string;
+  details: Record<string, unknown>;
+  createdAt: string;
+}
+
+export type SessionStatus = 'running' | 'complete' | 'aborted';
+
+export interface Protocol {
+  id: number;
+  paradigmId: string;
+  parameters: Record<string, unknown>;
+  seed: number;
+}
+
+export interface SessionInfo {
+  id: number;
+  status: SessionStatus;
+  participant: Participant;
+  protocol: Protocol;
+  calibration: Record<string, unknown>;
+  appVersion: string;
+  source: string;
+  startedAt: string;
+  endedAt: string | null;
+  answered: number;
+  total: number;
+}
+
+export interface PlannedTrial {
+  sessionId: number;
+  index: number;
+  condition: string;
+  stimulus: Record<string, unknown>;
+  answered: number;
+  total: number;
+}
+
+export interface RecordResult {
+  answered: number;
+  total: number;
+  done: boolean;
+}
+
+export interface ExportResult {
+  files: string[];
+  rows: number;
+}
+
+export interface ModelInfo {
+  id: number;
+  path: string;
+  label: string;
+  parameters: number;
+  config: Record<string, unknown>;
+  source: Record<string, unknown>;
+  training: Record<string, unknown> | null;
+  registeredAt: string;
+  updatedAt: string;
+}
+
+export type SessionAnalysis = AnalysisResult & { sessionId: number };
+
+/** One condition of one session in a comparison. */
+export interface ComparisonRow {
+  sessionId: number;
+  protocolId: number;
+  paradigmId: string;
+  kind: ParticipantKind;
+  label: string;
+  group: string;
+  condition: string;
+  conditionLabel: string;
+  trials: number;
+  statistics: Statistic[];
+  messages: string[];
+}
+
+/** Person minus model for one comparable statistic of the same paradigm, group and condition. */
+export interface ComparisonDifference {
+  humanSessionId: number;
+  modelSessionId: number;
+  paradigmId: string;
+  group: string;
+  condition: string;
+  sameProtocol: boolean;
+  statistic: string;
+  label: string;
+  unit: string;
+  diff: number;
+  /** Approximate 95 % interval: the two CI half-widths combined in quadrature (independent sessions). */
+  diffCi: [number, number];
+}
+
+export interface Comparison {
+  rows: ComparisonRow[];
+  differences: ComparisonDifference[];
+  analyses: SessionAnalysis[];
+}
+
+/** The trial inspector: what a model saw and predicted on one stored trial. */
+export interface TrialFilmstrip {
+  width: number;
+  height: number;
+  frames: number;
+  frameRateHz: number;
+  criticalFrame: number | null;
+  readoutFrame: number | null;
+  /** Each: `frames` grey images of width x height, 8-bit, concatenated, base64. */
+  stimulus: string;
+  prediction: string;
+  error: string;
+  extra: Record<string, unknown> | null;
+}
+
+/** A model taking a protocol in the background. */
+export interface ModelJob {
+  id: number;
+  label: string;
+  protocolId: number | null;
+  state: 'running' | 'done' | 'error';
+  done: number;
+  total: number;
+  sessionId: number | null;
+  error: string | null;
+}
