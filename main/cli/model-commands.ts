@@ -54,6 +54,14 @@ function readChecksums(file: string): Record<string, string> {
   return json as Record<string, string>;
 }
 
+/** One line for a checkpoint's source; --json gives all of it. */
+function describeSource(src: Record<string, unknown>): string {
+  if (src.kind !== 'keras-import') return JSON.stringify(src);
+  const rel = src.release as { title?: string; checkpoint?: string; origin?: string; gitBlobSha1?: string } | undefined;
+  const keras = [src.layout, src.kerasVersion && `Keras ${src.kerasVersion}`, src.dataFormat, Array.isArray(src.layerLossWeights) && `layer loss weights [${src.layerLossWeights.join(', ')}]`].filter(Boolean).join(', ');
+  return `Keras file ${src.file} (${keras})${rel ? `\n  release: ${rel.title}, ${rel.checkpoint}, from ${rel.origin} (git blob SHA-1 ${rel.gitBlobSha1})` : ''}`;
+}
+
 const fmtTime = (s: number) => (!Number.isFinite(s) ? '?' : s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
 
 export function addModelCommands(program: Command, ctx: CliContext): void {
@@ -201,8 +209,8 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
         [
           `PredNet checkpoint ${path.resolve(dir)}`,
           `  input ${info.input}, ${info.layers} layers, A/Ahat channels ${(info.stackSizes as number[]).join('/')}, R channels ${(info.rStackSizes as number[]).join('/')}`,
-          `  ${(info.parameters as number).toLocaleString('en')} parameters; source: ${JSON.stringify(info.source)}`,
-          t ? `  weights from training step ${t.step} (epoch ${t.epoch}), validation loss ${t.bestValLoss ?? 'n/a'}${t.finished ? ', training finished' : ''}` : '  not trained',
+          `  ${(info.parameters as number).toLocaleString('en')} parameters; source: ${describeSource(info.source as Record<string, unknown>)}`,
+          t ? `  weights from training step ${t.step} (epoch ${t.epoch}), validation loss ${t.bestValLoss ?? 'n/a'}${t.finished ? ', training finished' : ''}` : (info.source as { kind?: string }).kind === 'keras-import' ? '  trained in Keras (imported)' : '  not trained',
           ...(info.extrapStartTime !== null ? [`  extrapolates from step ${info.extrapStartTime} (its own predictions are fed back as input from then on)`] : []),
           `  weights verified: ${info.weightsVerified}`,
         ].join('\n'),

@@ -75,7 +75,9 @@ export async function downloadRelease(db: Db, o: DownloadOptions): Promise<Downl
 
   if (fs.existsSync(destDir) && fs.readdirSync(destDir).length > 0) return reRegister(db, release, destDir, origin);
 
-  fs.mkdirSync(path.dirname(destDir), { recursive: true });
+  const parent = path.dirname(destDir);
+  const madeParent = !fs.existsSync(parent);
+  fs.mkdirSync(parent, { recursive: true });
   const staging = fs.mkdtempSync(path.join(path.dirname(destDir), `.${path.basename(destDir)}.downloading-`));
   try {
     const filesDir = path.join(staging, 'files');
@@ -128,6 +130,7 @@ export async function downloadRelease(db: Db, o: DownloadOptions): Promise<Downl
     throw e;
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
+    if (madeParent && fs.readdirSync(parent).length === 0) fs.rmdirSync(parent);
   }
 }
 
