@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, initBackend } from '../../native-models/backend.js';
 import { importToCheckpoint } from '../../native-models/keras-import.js';
 import { defaultExtrapStartTime, describeCheckpoint, loadCheckpoint, readManifest, saveCheckpoint, verifyCheckpoint } from '../../native-models/checkpoint.js';
-import { readNpy, writeNpy } from '../../native-models/npy.js';
+import { NPY_MAX_BYTES, readNpy, writeNpy } from '../../native-models/npy.js';
 import { OUTPUT_MODES_HELP, predNetConfigSchema, PRESETS, type PresetName } from '../../native-models/prednet/config.js';
 import { PredNet } from '../../native-models/prednet/model.js';
 import { checkInput, predictArray, PREDICT_LIMITS } from '../../native-models/predict.js';
@@ -26,6 +26,15 @@ export interface CliContext {
   integer: (name: string) => (v: string) => number;
   number: (name: string) => (v: string) => number;
 }
+
+/** Seeds are 32-bit: a larger one would alias a smaller one, so it is refused. */
+const seed = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!(v.trim() !== '' && Number.isInteger(n) && n >= 0 && n <= 0xffffffff)) throw new InvalidArgumentError(`${name} must be a whole number from 0 to 4294967295; got ${v}.`);
+  return n;
+};
+/** Limits of `data moving-bars`: sizes the frames it writes (at most NPY_MAX_BYTES, so it can be read back). */
+const VIDEO_LIMITS = { side: 4096, recordings: 100_000, frames: 100_000 } as const;
 
 const batchSize = (v: string) => {
   const n = Number(v);
@@ -88,11 +97,15 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
     .option('--channels <n>', '1 (grey) or 3 (RGB)', integer('--channels'), 3)
     .option('--recordings <n>', 'number of recordings', integer('--recordings'), 20)
     .option('--frames <n>', 'frames per recording', integer('--frames'), 20)
-    .option('--seed <n>', 'seed', integer('--seed'), 1)
+    .option('--seed <n>', 'seed (0 to 4294967295)', seed('--seed'), 1)
     .option('--json', 'machine-readable output')
     .action((o) => {
-      for (const k of ['height', 'width', 'recordings', 'frames'] as const) if (!(o[k] > 0)) throw new PredlabError('invalid-argument', `--${k} must be positive.`);
+      const max = { height: VIDEO_LIMITS.side, width: VIDEO_LIMITS.side, recordings: VIDEO_LIMITS.recordings, frames: VIDEO_LIMITS.frames };
+      for (const k of ['height', 'width', 'recordings', 'frames'] as const)
+        if (!(o[k] > 0 && o[k] <= max[k])) throw new PredlabError('invalid-argument', `--${k} must be from 1 to ${max[k]}; got ${o[k]}.`);
       if (o.channels !== 1 && o.channels !== 3) throw new PredlabError('invalid-argument', '--channels must be 1 or 3.');
+      const bytes = o.height * o.width * o.channels * o.recordings * o.frames;
+      if (bytes > NPY_MAX_BYTES) throw new PredlabError('invalid-argument', `That video would be ${(bytes / 2 ** 30).toFixed(1)} GiB; frame files are limited to ${NPY_MAX_BYTES / 2 ** 30} GiB. Make fewer or smaller frames.`);
       const v = movingBarVideo({ height: o.height, width: o.width, channels: o.channels, recordings: o.recordings, framesPerRecording: o.frames, barWidth: Math.max(1, Math.round(o.width / 16)), speed: [0.5, o.width / 20], seed: o.seed });
       writeNpy(o.out, { dtype: 'uint8', shape: [v.count, v.height, v.width, v.channels], data: v.frames });
       if (o.recordingsOut) writeNpy(o.recordingsOut, { dtype: 'int32', shape: [v.count], data: v.recordings });
@@ -106,7 +119,7 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
     .description('create a PredNet with fresh (Glorot-uniform) weights')
     .addOption(new Option('--preset <name>', 'architecture').choices(Object.keys(PRESETS)).default('small'))
     .requiredOption('--out <dir>', 'checkpoint folder to create')
-    .option('--seed <n>', 'seed of the initial weights', integer('--seed'), 1)
+    .option('--seed <n>', 'seed of the initial weights (0 to 4294967295)', seed('--seed'), 1)
     .option('--height <px>', 'input height (default: the preset\'s)', integer('--height'))
     .option('--width <px>', 'input width (default: the preset\'s)', integer('--width'))
     .option('--json', 'machine-readable output')
@@ -268,7 +281,7 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
     .option('--lr <rate>', 'Adam learning rate (reference: 0.001)', number('--lr'))
     .option('--lr-drop-epoch <n>', 'epoch from which the rate drops to 0.0001 (reference: 75 of 150)', integer('--lr-drop-epoch'))
     .addOption(new Option('--layer-loss <mode>', 'L0: pixel layer only (reference default); L_all: 0.1 for higher layers').choices(['L0', 'L_all']))
-    .option('--seed <n>', 'seed of the sequence sampling and the split', integer('--seed'))
+    .option('--seed <n>', 'seed of the sequence sampling and the split (0 to 4294967295)', seed('--seed'))
     .option('--json', 'machine-readable output')
     .action(async (o) => {
       const outDir = path.resolve(o.out ?? o.checkpoint);

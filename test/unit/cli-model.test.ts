@@ -100,6 +100,23 @@ describe('predlab model / train', () => {
     expect(fs.existsSync(path.join(dir, 'o.npy'))).toBe(false);
   });
 
+  it('every size and seed has a stated limit', async () => {
+    const cases: [string[], RegExp, number][] = [
+      [['data', 'moving-bars', '--out', path.join(dir, 'big.npy'), '--height', '5000'], /--height must be from 1 to 4096; got 5000/, 1],
+      [['data', 'moving-bars', '--out', path.join(dir, 'big.npy'), '--recordings', '0'], /--recordings must be from 1 to 100000; got 0/, 1],
+      [['data', 'moving-bars', '--out', path.join(dir, 'big.npy'), '--height', '1024', '--width', '1024', '--recordings', '100', '--frames', '10'], /would be 2\.9 GiB; frame files are limited to 2 GiB/, 1],
+      [['data', 'moving-bars', '--out', path.join(dir, 'big.npy'), '--seed', '4294967296'], /--seed must be a whole number from 0 to 4294967295/, 2],
+      [['model', 'init', '--out', path.join(dir, 'seeded'), '--seed', '-1'], /--seed must be a whole number from 0 to 4294967295; got -1/, 2],
+    ];
+    for (const [argv, message, code] of cases) {
+      const r = await cli('--db', db, ...argv);
+      expect(r.code, argv.join(' ')).toBe(code);
+      expect(r.err).toMatch(message);
+    }
+    expect(fs.existsSync(path.join(dir, 'big.npy'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'seeded'))).toBe(false);
+  });
+
   it('refuses damaged checkpoints', async () => {
     const broken = path.join(dir, 'broken');
     fs.cpSync(path.join(dir, 'init'), broken, { recursive: true });
