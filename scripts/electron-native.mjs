@@ -27,12 +27,15 @@ fs.cpSync(src, dest, { recursive: true, filter: (p) => !p.startsWith(path.join(s
 fs.writeFileSync(path.join(scratch, 'package.json'), JSON.stringify({ name: 'predlab-electron-native', private: true, dependencies: { 'better-sqlite3': sqliteVersion } }));
 console.log(`building better-sqlite3 ${sqliteVersion} for Electron ${electronVersion} in ${path.relative(process.cwd(), scratch)} ...`);
 try {
-  await rebuild({ buildPath: scratch, projectRootPath: scratch, electronVersion, onlyModules: ['better-sqlite3'], force: true });
+  // PREDLAB_ELECTRON_HEADERS_URL: a mirror of https://www.electronjs.org/headers (offline builds).
+  const headerURL = process.env.PREDLAB_ELECTRON_HEADERS_URL;
+  await rebuild({ buildPath: scratch, projectRootPath: scratch, electronVersion, onlyModules: ['better-sqlite3'], force: true, ...(headerURL ? { headerURL } : {}) });
 } catch (e) {
   fs.rmSync(scratch, { recursive: true, force: true });
   console.error(
     `\nCould not build better-sqlite3 for Electron ${electronVersion}: ${e.message}\n` +
-      "This step downloads Electron's headers (or a prebuilt binary) once; check the network connection.\n" +
+      "This step downloads Electron's headers (or a prebuilt binary) once; check the network connection,\n" +
+      'or point PREDLAB_ELECTRON_HEADERS_URL at a mirror of https://www.electronjs.org/headers.\n' +
       'The CLI (npx predlab) and the tests do not need it: they use the copy built for Node.',
   );
   process.exit(1);
