@@ -18,7 +18,7 @@ const COMMON_COLUMNS: Record<string, { description: string; units?: string }> = 
   session_id: { description: 'PredLab session id' },
   participant_id: { description: 'PredLab participant id' },
   participant_kind: { description: "'human' or 'model'" },
-  participant_label: { description: 'Participant label as entered (or model name)' },
+  participant_label: { description: "Participant label as entered (or model name); text starting with = + - @, a tab or a carriage return is prefixed with ' so spreadsheets do not run it as a formula" },
   paradigm: { description: 'Paradigm id' },
   protocol_id: { description: 'Protocol id: paradigm, parameters and seed shared by sessions that took the same trials' },
   seed: { description: 'Seed of the trial list' },
@@ -81,6 +81,15 @@ export function tidyTrials(db: Db, sessionId: number): TidyTable {
   return { columns, descriptions, rows };
 }
 
+/**
+ * A text cell a spreadsheet would run as a formula (starting with = + - @, or a tab or carriage
+ * return that some programs skip before one) is written with a leading apostrophe, as OWASP
+ * advises; numbers are left as they are. The column dictionary says so.
+ */
+export function neutraliseFormula(v: Cell): Cell {
+  return typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+}
+
 function writeAtomic(file: string, content: string): void {
   const tmp = `${file}.partial-${process.pid}`;
   try {
@@ -121,7 +130,7 @@ export function exportSession(db: Db, sessionId: number, format: 'csv' | 'bids',
   );
   if (format === 'csv') {
     const base = path.join(outDir, `predlab_session-${sessionId}_${paradigm.id}_trials`);
-    writeAtomic(`${base}.csv`, stringify([table.columns, ...table.rows.map((r) => r.map((v) => (v === null ? '' : v)))], { cast: { boolean: (b) => String(b) } }));
+    writeAtomic(`${base}.csv`, stringify([table.columns, ...table.rows.map((r) => r.map((v) => (v === null ? '' : neutraliseFormula(v))))], { cast: { boolean: (b) => String(b) } }));
     writeAtomic(`${base}.columns.json`, `${JSON.stringify(dictionary, null, 2)}\n`);
     return { files: [`${base}.csv`, `${base}.columns.json`], rows: table.rows.length };
   }
@@ -129,7 +138,7 @@ export function exportSession(db: Db, sessionId: number, format: 'csv' | 'bids',
   const dir = path.join(outDir, `sub-${sub}`, `ses-${sessionId}`, 'beh');
   ensureDir(dir);
   const base = path.join(dir, `sub-${sub}_ses-${sessionId}_task-${paradigm.taskLabel}_beh`);
-  const tsv = stringify([table.columns, ...table.rows.map((r) => r.map((v) => (v === null ? 'n/a' : v)))], { delimiter: '\t', cast: { boolean: (b) => String(b) } });
+  const tsv = stringify([table.columns, ...table.rows.map((r) => r.map((v) => (v === null ? 'n/a' : neutraliseFormula(v))))], { delimiter: '\t', cast: { boolean: (b) => String(b) } });
   const sidecar = {
     TaskName: paradigm.name,
     TaskDescription: paradigm.description,

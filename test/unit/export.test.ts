@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exportSession } from '../../main/services/export.js';
+import { exportSession, neutraliseFormula } from '../../main/services/export.js';
 import { trialRows } from '../../main/services/sessions.js';
 import { simulateSession } from '../../main/services/simulate.js';
 import { tempDb, tempDir } from '../support/db.js';
@@ -74,5 +74,25 @@ describe('export', () => {
     fs.symlinkSync(full, base);
     expect(() => exportSession(db, s.id, 'csv', out)).toThrow(/the disk is full/);
     expect(fs.existsSync(path.join(out, `predlab_session-${s.id}_flash-lag_trials.csv`))).toBe(false);
+  });
+
+  it('text a spreadsheet would run as a formula is exported inert; numbers stay numbers', () => {
+    for (const label of ['=HYPERLINK("http://evil.example","click")', '+SUM(A1)', '-2+3', '@cmd']) {
+      const { db } = tempDb();
+      const s = simulateSession(db, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 2, observer });
+      db.prepare('UPDATE participants SET label = ?').run(label);
+      const out = tempDir();
+      for (const format of ['csv', 'bids'] as const) {
+        const r = exportSession(db, s.id, format, out);
+        const rows = parse(fs.readFileSync(r.files[0]!, 'utf8'), { columns: true, delimiter: format === 'csv' ? ',' : '\t' }) as Record<string, string>[];
+        expect(rows[0]!.participant_label, format).toBe(`'${label}`);
+        // Negative offsets are numbers, not formulas.
+        expect(rows.some((row) => row.offset_deg!.startsWith('-') && Number.isFinite(Number(row.offset_deg)))).toBe(true);
+      }
+    }
+    expect(neutraliseFormula('\tx')).toBe("'\tx");
+    expect(neutraliseFormula('\r=1')).toBe("'\r=1");
+    expect(neutraliseFormula('P01')).toBe('P01');
+    expect(neutraliseFormula(-1)).toBe(-1);
   });
 });
