@@ -15,11 +15,13 @@ const shape = {
   readoutDelayFrames: z.number().int().min(0).max(100),
   /** Trials per forward pass. */
   batchSize: z.number().int().min(1).max(64),
+  /** For readouts that read a layer: which one ('auto' = the readout's default, 'prediction' = the predicted frames, or e.g. 'E1', 'R2'). */
+  layer: z.string().regex(/^(auto|prediction|(R|E|A|Ahat)\d{1,2})$/, "layer is 'auto', 'prediction' or a unit and layer such as E1 or R2"),
   /** Seed of the decision noise. */
   seed: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1),
 };
 
-export const OBSERVER_DEFAULTS = { fovDeg: 20, frameRateHz: 10, decisionNoiseDeg: 0.1, readoutDelayFrames: 1, batchSize: 8, seed: 1 } as const;
+export const OBSERVER_DEFAULTS = { fovDeg: 20, frameRateHz: 10, decisionNoiseDeg: 0.1, readoutDelayFrames: 1, batchSize: 8, layer: 'auto', seed: 1 } as const;
 
 /** Any subset of the settings (what a request may give). */
 export const observerOverridesSchema = z.object(shape).partial().strict();

@@ -244,8 +244,11 @@ export interface ModelReadout<P, S> {
   description: string;
   /** Unit of the perceived value and of the decision noise. */
   unit: string;
-  /** A layer to record (e.g. 'E1', 'R2'); absent: predicted frames only. */
-  layer?: (params: P) => string | null;
+  /**
+   * The layer this readout reads by default (e.g. 'E1'; 'prediction' = the predicted frames);
+   * absent: predicted frames only. The observer setting `layer` overrides it.
+   */
+  defaultLayer?: string;
   /**
    * Work before the trials (e.g. train a decoder on probe stimuli); `respond` runs the model on
    * stimuli and returns its responses. Its result reaches `read` as `ctx.prepared`.

@@ -49,10 +49,11 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
     .option('--noise <x>', "decision noise (SD) added to the readout's perceived value, in its unit", number('--noise'))
     .option('--readout-delay <frames>', 'read the prediction this many frames after the critical frame', integer('--readout-delay'))
     .option('--batch-size <n>', 'trials per forward pass', integer('--batch-size'))
+    .option('--layer <name>', "for readouts that read a layer: 'prediction' or e.g. E1, R2 (default: the readout's own choice)")
     .option('--json', 'machine-readable output')
     .action(async (o) => {
       if (o.protocol !== undefined && (o.seed !== undefined || Object.keys(o.param).length)) throw new PredlabError('invalid-argument', '--protocol fixes the trials; leave out --seed and --param.');
-      const observer = Object.fromEntries(Object.entries({ fovDeg: o.fov, frameRateHz: o.fps, decisionNoiseDeg: o.noise, readoutDelayFrames: o.readoutDelay, batchSize: o.batchSize }).filter(([, v]) => v !== undefined));
+      const observer = Object.fromEntries(Object.entries({ fovDeg: o.fov, frameRateHz: o.fps, decisionNoiseDeg: o.noise, readoutDelayFrames: o.readoutDelay, batchSize: o.batchSize, layer: o.layer }).filter(([, v]) => v !== undefined));
       const checkpoint = o.model === 'default' ? defaultModelDir(APP_ROOT) : o.model;
       if (o.model === 'default' && !fs.existsSync(checkpoint)) throw new PredlabError('not-found', `The default checkpoint is not installed (${checkpoint}); regenerate it with scripts/train-default-model.ts.`);
       const bar = o.json ? null : new SingleBar({ format: 'model trials [{bar}] {value}/{total}', stream: process.stderr });

@@ -74,7 +74,8 @@ export async function createObserver(
   settings: ObserverSettings,
 ): Promise<ModelObserver> {
   const readout = paradigm.readout;
-  const layer = readout.layer?.(protocol.parameters) ?? null;
+  const chosen = readout.defaultLayer ? (settings.layer === 'auto' ? readout.defaultLayer : settings.layer) : null;
+  const layer = chosen && chosen !== 'prediction' ? chosen : null;
   const run = (stimuli: unknown[]) => respond(paradigm, stimuli, predictor, view, { layer, batchSize: settings.batchSize });
   const prepared = readout.prepare ? await readout.prepare(protocol.parameters, protocol.seed, view, run) : null;
   const readoutSettings = { decisionNoise: settings.decisionNoiseDeg, readoutDelayFrames: settings.readoutDelayFrames, seed: settings.seed };
