@@ -1,4 +1,6 @@
 /** The Electron entry's security decisions, as pure functions (main/electron/security.ts). */
+import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config.js';
+import { DebugLogger } from 'builder-util/out/DebugLogger.js';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAllowedExternal, rendererFileFor } from '../../main/electron/security.js';
@@ -21,5 +23,14 @@ describe('links to other sites', () => {
     expect(isAllowedExternal('https://github.com/coxlab/prednet')).toBe(true);
     for (const u of ['https://evil.example/', 'http://doi.org/x', 'https://doi.org.evil.example/', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'not a url', 'https://user@evil.example@doi.org'])
       expect(isAllowedExternal(u), u).toBe(false);
+  });
+});
+
+describe('the packaged app', () => {
+  it('has its Electron fuses set, in a configuration electron-builder accepts', async () => {
+    const config = await getConfig(path.resolve(import.meta.dirname, '../..'), null, null);
+    await validateConfiguration(config, new DebugLogger(false));
+    expect(config.productName).toBe('PredLab');
+    expect(config.electronFuses).toMatchObject({ runAsNode: false, enableCookieEncryption: true, enableEmbeddedAsarIntegrityValidation: true, onlyLoadAppFromAsar: true, enableNodeOptionsEnvironmentVariable: false, enableNodeCliInspectArguments: false });
   });
 });
