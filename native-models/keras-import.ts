@@ -130,7 +130,8 @@ export function parseModelJson(source: string, what: string): ModelJsonArch {
   const dataFormat = fmt as ModelJsonArch['dataFormat'];
   const input = (layers[0]?.config?.batch_input_shape ?? prednet.batch_input_shape) as (number | null)[] | undefined;
   let size: Pick<ModelJsonArch, 'height' | 'width' | 'channels' | 'timesteps'> = {};
-  if (Array.isArray(input) && input.length === 5) {
+  if (input !== undefined && !(Array.isArray(input) && input.length === 5)) throw new KerasImportError(`${what}: batch_input_shape ${JSON.stringify(input)} is not 5-D (batch, time, ...): not a PredNet input.`);
+  if (Array.isArray(input)) {
     const [, t, a, b, c] = input.map((x) => (x === null ? null : Number(x)));
     size = dataFormat === 'channels_first' ? { timesteps: t ?? null, channels: a!, height: b!, width: c! } : { timesteps: t ?? null, height: a!, width: b!, channels: c! };
     if (![size.height, size.width, size.channels].every((x) => Number.isInteger(x) && x! > 0))

@@ -5,6 +5,9 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../native-models/backend.js';
 import { spawnSync } from 'node:child_process';
+import { runCli } from '../../main/cli/index.js';
+import { listModels } from '../../main/services/models.js';
+import { openDatabase } from '../../main/store/db.js';
 import { importKerasWeights, writeKerasWeights } from '../../native-models/keras-import.js';
 import { parameterCount, predNetConfigSchema, PRESETS, type PredNetConfig } from '../../native-models/prednet/config.js';
 import { PredNet } from '../../native-models/prednet/model.js';
@@ -220,5 +223,52 @@ describe('the coxlab/prednet release files as they are (model_data_keras2)', () 
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/truncated or damaged \(truncated file: eof = \d+/);
     expect(fs.existsSync(path.join(dir, 'diag-out'))).toBe(false);
+  });
+
+  it('a table of damaged HDF5 and JSON inputs: each exits 1 with one clear line, no stack, nothing written', async () => {
+    const weights = path.join(rel, RELEASE_FILES.weights);
+    const json = path.join(rel, RELEASE_FILES.json);
+    const bytes = fs.readFileSync(weights);
+    const put = (name: string, data: Buffer | string) => {
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, data);
+      return f;
+    };
+    const { default: h5 } = await import('h5wasm/node');
+    // A PredNet layer whose weight_names list a weight that was never stored.
+    const noData = path.join(dir, 'listed-not-stored.hdf5');
+    const nf = new h5.File(noData, 'w');
+    const mw = nf.create_group('model_weights');
+    mw.create_attribute('layer_names', ['prednet_1']);
+    const pg = mw.create_group('prednet_1');
+    pg.create_attribute('weight_names', ['prednet_1/layer_i_0/kernel:0']);
+    nf.close();
+    const shape = JSON.parse(releaseModelJson(small, 'L0'));
+    shape.config.layers[0].config.batch_input_shape = [null, 10, 128, 160];
+    const cases: [string, string[], RegExp][] = [
+      ['empty file', [put('empty.hdf5', '')], /not an HDF5 file/],
+      ['HDF5 signature then garbage', [put('garbage.hdf5', Buffer.concat([bytes.subarray(0, 8), Buffer.alloc(4096, 7)]))], /cannot be read as HDF5; it is truncated or damaged \(/],
+      ['truncated to 10 %', [put('tenth.hdf5', bytes.subarray(0, bytes.length / 10))], /truncated or damaged \(truncated file: eof = \d+/],
+      ['weight listed but not stored', [noData], /truncated or damaged: weight 'prednet_1\/layer_i_0\/kernel:0' is listed but has no data/],
+      ['model JSON not JSON', [weights, '--model-json', put('bad.json', '{"class_name": "Model", ')], /The model JSON .*bad\.json is not valid JSON/],
+      ['model JSON of no PredNet', [weights, '--model-json', put('dense.json', JSON.stringify({ config: { layers: [{ class_name: 'Dense', config: {} }] } }))], /describes no PredNet layer \(layers: Dense\)/],
+      ['batch_input_shape of 4 axes', [weights, '--model-json', put('axes.json', JSON.stringify(shape))], /batch_input_shape \[null,10,128,160\] is not 5-D/],
+      ['a 17 MB model JSON', [weights, '--model-json', put('huge.json', Buffer.alloc(17 << 20, 32))], /model JSONs over 16777216 bytes are refused/],
+      ['missing model JSON', [weights, '--model-json', path.join(dir, 'nope.json')], /Cannot read the model JSON .*no such file/],
+    ];
+    const db = path.join(dir, 'damaged.sqlite');
+    for (const [what, args, message] of cases) {
+      const out = path.join(dir, `out-${what.replace(/\W+/g, '-')}`);
+      let err = '';
+      const code = await runCli(['--db', db, 'model', 'import-keras', ...args, '--out', out], { out: () => {}, err: (s) => (err += s) });
+      expect(code, `${what}: ${err}`).toBe(1);
+      expect(err, what).toMatch(message);
+      expect(err.trim().split('\n'), what).toHaveLength(1);
+      expect(err, what).not.toMatch(/HDF5-DIAG|unexpected error|\n\s+at /);
+      expect(fs.existsSync(out), what).toBe(false);
+    }
+    const h = openDatabase(db);
+    expect(listModels(h)).toEqual([]);
+    h.close();
   });
 });
