@@ -11,7 +11,7 @@ import { channels } from '../../preload/contract.js';
 import { RENDERER_HEADERS, startServices, type AppServices } from '../bootstrap.js';
 import { resolveDataDir } from '../paths.js';
 import { startOrExplain } from '../startup.js';
-import { APP_HOST, APP_SCHEME, isAllowedExternal, isAllowedPermission, isAppUrl, rendererFileFor } from './security.js';
+import { APP_HOST, APP_SCHEME, externalLinkFor, isAllowedPermission, isAppUrl, rendererFileFor } from './security.js';
 
 const ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
@@ -127,8 +127,16 @@ app.on('web-contents-created', (_e, contents) => {
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    // Only links to the allowed documentation sites open, in the system browser; never in the app.
-    if (isAllowedExternal(url)) void shell.openExternal(new URL(url).href);
+    // Only the allow-listed pages open, in the system browser (never in the app), each by its
+    // literal address (the same as EXTERNAL_LINKS in security.ts).
+    switch (externalLinkFor(url)) {
+      case 'paper':
+        void shell.openExternal('https://doi.org/10.1038/s42256-020-0170-9');
+        break;
+      case 'prednet':
+        void shell.openExternal('https://github.com/coxlab/prednet');
+        break;
+    }
     return { action: 'deny' };
   });
 });

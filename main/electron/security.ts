@@ -27,16 +27,19 @@ export function isAllowedPermission(permission: string, mediaTypes: readonly str
   return types.length > 0 && types.every((t) => t === 'video');
 }
 
-/** Links the app may open in the system browser (origins, https only): the science it builds on. */
-export const EXTERNAL_ORIGINS: readonly string[] = ['https://doi.org', 'https://arxiv.org', 'https://github.com', 'https://www.nature.com'];
+/**
+ * The only pages the app opens in the system browser, by exact address (the literature it builds
+ * on). main.ts opens each by its literal address, so nothing a page supplies reaches openExternal.
+ */
+export const EXTERNAL_LINKS = {
+  paper: 'https://doi.org/10.1038/s42256-020-0170-9',
+  prednet: 'https://github.com/coxlab/prednet',
+} as const;
+export type ExternalLink = keyof typeof EXTERNAL_LINKS;
 
-export function isAllowedExternal(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return EXTERNAL_ORIGINS.includes(u.origin) && !u.username && !u.password;
-  } catch {
-    return false;
-  }
+export function externalLinkFor(url: string): ExternalLink | null {
+  for (const [id, href] of Object.entries(EXTERNAL_LINKS)) if (url === href) return id as ExternalLink;
+  return null;
 }
 
 /**

@@ -1,9 +1,10 @@
 /** The Electron entry's security decisions, as pure functions (main/electron/security.ts). */
 import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config.js';
 import { DebugLogger } from 'builder-util/out/DebugLogger.js';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isAllowedExternal, rendererFileFor } from '../../main/electron/security.js';
+import { EXTERNAL_LINKS, externalLinkFor, rendererFileFor } from '../../main/electron/security.js';
 
 const dir = path.resolve('/srv/renderer');
 
@@ -18,11 +19,16 @@ describe('app:// requests', () => {
 });
 
 describe('links to other sites', () => {
-  it('open only for the allow-listed https origins', () => {
-    expect(isAllowedExternal('https://doi.org/10.1038/s42256-020-0170-9')).toBe(true);
-    expect(isAllowedExternal('https://github.com/coxlab/prednet')).toBe(true);
-    for (const u of ['https://evil.example/', 'http://doi.org/x', 'https://doi.org.evil.example/', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'not a url', 'https://user@evil.example@doi.org'])
-      expect(isAllowedExternal(u), u).toBe(false);
+  it('open only for the allow-listed addresses, exactly', () => {
+    expect(externalLinkFor('https://doi.org/10.1038/s42256-020-0170-9')).toBe('paper');
+    expect(externalLinkFor('https://github.com/coxlab/prednet')).toBe('prednet');
+    for (const u of ['https://github.com/coxlab/prednet/../../evil', 'https://github.com/evil', 'https://evil.example/', 'http://doi.org/10.1038/s42256-020-0170-9', 'https://doi.org.evil.example/', 'file:///etc/passwd', 'javascript:alert(1)', 'not a url', 'https://user@github.com/coxlab/prednet'])
+      expect(externalLinkFor(u), u).toBeNull();
+  });
+  it('main.ts opens each allowed link by the same literal address', () => {
+    const main = fs.readFileSync(path.resolve(import.meta.dirname, '../../main/electron/main.ts'), 'utf8');
+    const opened = [...main.matchAll(/shell\.openExternal\(([^)]*)\)/g)].map((m) => m[1]);
+    expect(opened.sort()).toEqual(Object.values(EXTERNAL_LINKS).map((u) => `'${u}'`).sort());
   });
 });
 
