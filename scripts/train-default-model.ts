@@ -5,6 +5,7 @@
  * the run lives in a fixed work folder and can be resumed, watched and shipped at any time:
  *
  *   npx tsx scripts/train-default-model.ts [--epochs 28] [--drop-epoch 25] [--lr 0.001]   start afresh
+ *   npx tsx scripts/train-default-model.ts --from <checkpoint> [...]                    start afresh from trained weights
  *   npx tsx scripts/train-default-model.ts --resume [--epochs N --drop-epoch M]         continue from the last epoch
  *   npx tsx scripts/train-default-model.ts --finish                                     ship the best checkpoint so far
  *
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     lr: { type: 'string', default: '0.001' },
     out: { type: 'string', default: 'native-models/default-model' },
     work: { type: 'string', default: 'native-models/.default-model-work' },
+    from: { type: 'string' },
     resume: { type: 'boolean', default: false },
     finish: { type: 'boolean', default: false },
   },
@@ -77,9 +79,14 @@ async function train(): Promise<boolean> {
     if (fs.existsSync(trainedDir) || fs.existsSync(resumeDir)) throw new Error(`${work} already holds a run: continue it with --resume, ship it with --finish, or delete the folder.`);
     fs.mkdirSync(work, { recursive: true });
     from = path.join(work, 'init');
-    const net = PredNet.create(PRESETS.small, SEED);
-    await saveCheckpoint(from, net, { source: { kind: 'init', preset: 'small', seed: SEED } });
-    net.dispose();
+    if (values.from) {
+      // A copy, so the run does not depend on a folder that --finish may overwrite.
+      fs.cpSync(path.resolve(values.from), from, { recursive: true });
+    } else {
+      const net = PredNet.create(PRESETS.small, SEED);
+      await saveCheckpoint(from, net, { source: { kind: 'init', preset: 'small', seed: SEED } });
+      net.dispose();
+    }
   }
   if (!fs.existsSync(baselineFile)) fs.writeFileSync(baselineFile, JSON.stringify({ sequences: valStarts.length, copyLastFrame: predictionScores(video, valStarts, options.nt).copyLastFrame }));
   const copyLast = (JSON.parse(fs.readFileSync(baselineFile, 'utf8')) as { copyLastFrame: number }).copyLastFrame;
