@@ -26,6 +26,7 @@ export class Graph {
   readonly inputs: onnxProto.onnx.IValueInfoProto[] = [];
   readonly outputs: onnxProto.onnx.IValueInfoProto[] = [];
   private counter = 0;
+  private readonly initNames = new Set<string>();
 
   constructor(readonly name: string) {}
 
@@ -46,18 +47,27 @@ export class Graph {
     return this.op(type, inputs, attrs, output === undefined ? 1 : [output])[0]!;
   }
 
+  has(initializer: string): boolean {
+    return this.initNames.has(initializer);
+  }
+
+  private addInit(t: onnxProto.onnx.ITensorProto): string {
+    if (this.initNames.has(t.name!)) throw new Error(`initializer ${t.name} is defined twice`);
+    this.initNames.add(t.name!);
+    this.initializers.push(t);
+    return t.name!;
+  }
+
   floatInit(name: string, dims: number[], data: Float32Array): string {
     const n = dims.reduce((a, b) => a * b, 1);
     if (data.length !== n) throw new Error(`initializer ${name}: ${data.length} values for shape [${dims}]`);
     // rawData is little-endian float32, as on every platform ORT runs on.
-    this.initializers.push({ name, dims, dataType: FLOAT, rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) });
-    return name;
+    return this.addInit({ name, dims, dataType: FLOAT, rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) });
   }
 
   int64Init(name: string, values: number[], dims: number[] = [values.length]): string {
     const raw = new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer);
-    this.initializers.push({ name, dims, dataType: INT64, rawData: raw });
-    return name;
+    return this.addInit({ name, dims, dataType: INT64, rawData: raw });
   }
 
   /** A float32 scalar constant. */

@@ -86,10 +86,14 @@ function concatBias(parts: { data: Float32Array }[]): Float32Array {
 
 /** A 'same'-padded, stride-1 convolution with bias, as TensorFlow pads (the extra row/column, if any, after). */
 function conv(g: Graph, x: string, name: string, kernels: { shape: number[]; data: Float32Array }[], biases: { data: Float32Array }[]): string {
-  const k = convKernel(kernels);
-  const [kh, kw] = [k.dims[2]!, k.dims[3]!];
-  const W = g.floatInit(`${name}/W`, k.dims, k.data);
-  const B = g.floatInit(`${name}/B`, [k.dims[0]!], concatBias(biases));
+  const [kh, kw] = kernels[0]!.shape as [number, number];
+  // Several steps in one graph (unrolled) share the weights by name.
+  let [W, B] = [`${name}/W`, `${name}/B`];
+  if (!g.has(W)) {
+    const k = convKernel(kernels);
+    W = g.floatInit(W, k.dims, k.data);
+    B = g.floatInit(B, [k.dims[0]!], concatBias(biases));
+  }
   const top = Math.floor((kh - 1) / 2);
   const left = Math.floor((kw - 1) / 2);
   return g.op1('Conv', [x, W, B], { kernel_shape: [kh, kw], pads: [top, left, kh - 1 - top, kw - 1 - left], strides: [1, 1], dilations: [1, 1] });
@@ -131,7 +135,7 @@ function addStep(g: Graph, cfg: PredNetConfig, wts: KerasWeights, frame: string,
   a.push(g.op1('Where', [useFrame, frame, prev.pred]));
   for (let l = 0; l < L; l++) {
     let ah = g.op1('Relu', [conv(g, r[l]!, `ahat_${l}`, [w(`layer_ahat_${l}/kernel`)], [w(`layer_ahat_${l}/bias`)])]);
-    if (l === 0) ah = g.op1('Min', [ah, g.scalar('pixel_max', cfg.pixelMax)]);
+    if (l === 0) ah = g.op1('Min', [ah, g.has('pixel_max') ? 'pixel_max' : g.scalar('pixel_max', cfg.pixelMax)]);
     ahat.push(ah);
     const d = g.op1('Sub', [ah, a[l]!]);
     e.push(g.op1('Concat', [g.op1('Relu', [d]), g.op1('Relu', [g.op1('Neg', [d])])], { axis: 1 }));
@@ -186,19 +190,45 @@ export function outputDims(cfg: PredNetConfig, mode: OutputMode): number[] {
   return [cfg.height / 2 ** l, cfg.width / 2 ** l, ch];
 }
 
+/** Zero initial states sized by the batch of `frames`: Expand(0, [N, c, h, w]). */
+function zeroStates(g: Graph, cfg: PredNetConfig, frames: string): Map<string, string> {
+  const n = g.op1('Slice', [g.op1('Shape', [frames]), g.int64Init('zero_i', [0]), g.int64Init('one_i', [1])]);
+  const zero = g.scalar('zero_f', 0);
+  return new Map(stateInfo(cfg).map((s) => [s.key, g.op1('Expand', [zero, g.op1('Concat', [n, g.int64Init(g.fresh(`dims_${s.key}`), s.dims.slice(1) as number[])], { axis: 0 })])]));
+}
+
+function outputNCHWDims(cfg: PredNetConfig, mode: OutputMode): Dim[] {
+  const ch = outputChannels(cfg, mode);
+  const lvl = levels(cfg)[typeof mode === 'object' ? mode.layer : 0]!;
+  return ch === null ? ['N', layerCount(cfg)] : ['N', ch, lvl.h, lvl.w];
+}
+
+/** (N, T, C, H, W) -> (N, T, H, W, C); the (N, T, L) errors stay as they are. */
+function channelsLast(g: Graph, cfg: PredNetConfig, mode: OutputMode, seq: string): void {
+  if (outputChannels(cfg, mode) === null) g.op1('Identity', [seq], {}, OUTPUT);
+  else g.op1('Transpose', [seq], { perm: [0, 1, 3, 4, 2] }, OUTPUT);
+  g.output(OUTPUT, 'float32', ['N', 'T', ...outputDims(cfg, mode)]);
+}
+
+function sequenceInputs(g: Graph, cfg: PredNetConfig): string {
+  g.input(FRAMES, 'float32', ['N', 'T', cfg.height, cfg.width, cfg.stackSizes[0]!]);
+  g.input(EXTRAP_FROM, 'int64', []);
+  return g.op1('Transpose', [FRAMES], { perm: [0, 1, 4, 2, 3] });
+}
+
 /**
  * The whole sequence in one graph: inputs `frames` (N, T, H, W, C) float32 in [0, pixelMax] and
  * `extrap_from` (int64 scalar); output `output`, (N, T, ...) channels last, or (N, T, L) errors.
+ * The time loop is a Scan whose body is one step.
  */
 export function sequenceModel(cfg: PredNetConfig, wts: KerasWeights, mode: OutputMode): Uint8Array {
   checkWeights(cfg, wts);
   const L = layerCount(cfg);
-  const C = cfg.stackSizes[0]!;
-  const body = new Graph('prednet_step');
+  const body = new Graph('step');
   const states = stateInfo(cfg);
   const inNames = new Map(states.map((s) => [s.key, body.input(`in_${s.key}`, 'float32', s.dims)]));
   const tIn = body.input('in_t', 'int64', []);
-  const frame = body.input('in_frame', 'float32', ['N', C, cfg.height, cfg.width]);
+  const frame = body.input('in_frame', 'float32', ['N', cfg.stackSizes[0]!, cfg.height, cfg.width]);
   const step = addStep(body, cfg, wts, frame, asState(inNames, L, tIn), mode === 'error');
   const outs = stateList(step.next);
   // A graph output must not also be a graph input or another output: copy where needed.
@@ -210,24 +240,65 @@ export function sequenceModel(cfg: PredNetConfig, wts: KerasWeights, mode: Outpu
   };
   for (const [i, s] of states.entries()) body.output(distinct(outs[i]!), 'float32', s.dims);
   body.output(distinct(step.next.t), 'int64', []);
-  const ch = outputChannels(cfg, mode);
-  const lvl = typeof mode === 'object' ? levels(cfg)[mode.layer]! : levels(cfg)[0]!;
-  body.output(distinct(pickOutput(mode, step)), 'float32', ch === null ? ['N', L] : ['N', ch, lvl.h, lvl.w]);
+  body.output(distinct(pickOutput(mode, step)), 'float32', outputNCHWDims(cfg, mode));
 
   const g = new Graph('prednet');
-  g.input(FRAMES, 'float32', ['N', 'T', cfg.height, cfg.width, C]);
-  g.input(EXTRAP_FROM, 'int64', []);
-  const framesT = g.op1('Transpose', [FRAMES], { perm: [0, 1, 4, 2, 3] });
-  // Zero initial states sized by the batch: Expand(0, [N, c, h, w]).
-  const n = g.op1('Slice', [g.op1('Shape', [FRAMES]), g.int64Init('zero_i', [0]), g.int64Init('one_i', [1])]);
-  const zero = g.scalar('zero_f', 0);
-  const init = states.map((s) => g.op1('Expand', [zero, g.op1('Concat', [n, g.int64Init(g.fresh(`dims_${s.key}`), s.dims.slice(1) as number[])], { axis: 0 })]));
+  const framesT = sequenceInputs(g, cfg);
+  const init = zeroStates(g, cfg, FRAMES);
   const t0 = g.int64Init('t0', [0], []);
   const nState = states.length + 1;
-  const scanOut = g.op('Scan', [...init, t0, framesT], { body, num_scan_inputs: 1, scan_input_axes: [1], scan_output_axes: [1] }, nState + 1);
-  const seq = scanOut[nState]!;
-  if (ch === null) g.op1('Identity', [seq], {}, OUTPUT);
-  else g.op1('Transpose', [seq], { perm: [0, 1, 3, 4, 2] }, OUTPUT);
-  g.output(OUTPUT, 'float32', ['N', 'T', ...outputDims(cfg, mode)]);
+  const scanOut = g.op('Scan', [...states.map((s) => init.get(s.key)!), t0, framesT], { body, num_scan_inputs: 1, scan_input_axes: [1], scan_output_axes: [1] }, nState + 1);
+  channelsLast(g, cfg, mode, scanOut[nState]!);
+  return encodeModel(g, 'PredLab');
+}
+
+/** The same computation unrolled over a fixed number of steps T (for comparison in bench/onnx.ts). */
+export function unrolledModel(cfg: PredNetConfig, wts: KerasWeights, mode: OutputMode, T: number): Uint8Array {
+  checkWeights(cfg, wts);
+  const L = layerCount(cfg);
+  const g = new Graph('prednet');
+  const framesT = sequenceInputs(g, cfg);
+  let state = asState(zeroStates(g, cfg, FRAMES), L, g.int64Init('t0', [0], []));
+  const outs: string[] = [];
+  for (let t = 0; t < T; t++) {
+    const frame = g.op1('Gather', [framesT, g.int64Init(g.fresh('t'), [t], [])], { axis: 1 });
+    const step = addStep(g, cfg, wts, frame, state, mode === 'error');
+    outs.push(g.op1('Unsqueeze', [pickOutput(mode, step), g.int64Init(g.fresh('axis1'), [1])]));
+    state = step.next;
+  }
+  channelsLast(g, cfg, mode, g.op1('Concat', outs, { axis: 1 }));
+  return encodeModel(g, 'PredLab');
+}
+
+/**
+ * The step graph's state: inputs `in_<key>`, outputs `out_<key>`; float32 (N, ...dims) except
+ * `t`, an int64 scalar. The first step takes zeros.
+ */
+export function stepStates(cfg: PredNetConfig): { key: string; dims: number[] }[] {
+  return [...stateInfo(cfg).map((s) => ({ key: s.key, dims: s.dims.slice(1) as number[] })), { key: 't', dims: [] }];
+}
+
+/**
+ * One step as a graph (for comparison in bench/onnx.ts): inputs `frame` (N, H, W, C),
+ * `extrap_from`, the previous state `in_<key>` (zeros and t = 0 at the start); outputs the
+ * next state `out_<key>` and `output` (N, ...) channels last.
+ */
+export function stepModel(cfg: PredNetConfig, wts: KerasWeights, mode: OutputMode): Uint8Array {
+  checkWeights(cfg, wts);
+  const L = layerCount(cfg);
+  const g = new Graph('step');
+  const states = stateInfo(cfg);
+  const inNames = new Map(states.map((s) => [s.key, g.input(`in_${s.key}`, 'float32', s.dims)]));
+  const tIn = g.input('in_t', 'int64', []);
+  g.input('frame', 'float32', ['N', cfg.height, cfg.width, cfg.stackSizes[0]!]);
+  g.input(EXTRAP_FROM, 'int64', []);
+  const frame = g.op1('Transpose', ['frame'], { perm: [0, 3, 1, 2] });
+  const step = addStep(g, cfg, wts, frame, asState(inNames, L, tIn), mode === 'error');
+  for (const [i, s] of states.entries()) g.output(g.op1('Identity', [stateList(step.next)[i]!], {}, `out_${s.key}`), 'float32', s.dims);
+  g.output(g.op1('Identity', [step.next.t], {}, 'out_t'), 'int64', []);
+  const out = pickOutput(mode, step);
+  if (outputChannels(cfg, mode) === null) g.op1('Identity', [out], {}, OUTPUT);
+  else g.op1('Transpose', [out], { perm: [0, 2, 3, 1] }, OUTPUT);
+  g.output(OUTPUT, 'float32', ['N', ...outputDims(cfg, mode)]);
   return encodeModel(g, 'PredLab');
 }

@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../native-models/backend.js';
 import { loadCheckpoint, saveCheckpoint } from '../../native-models/checkpoint.js';
 import { importKerasWeights, writeKerasWeights } from '../../native-models/keras-import.js';
+import * as ort from 'onnxruntime-node';
+import { sequenceModel, stepModel, stepStates, unrolledModel, type KerasWeights } from '../../native-models/onnx/prednet-graph.js';
 import { onnxPredictArray, onnxPredictor } from '../../native-models/onnx/predict.js';
 import { KNOWN_PROVIDERS, OnnxPredNet } from '../../native-models/onnx/session.js';
 import { layerCount, parseOutputMode, predNetConfigSchema, type PredNetConfig } from '../../native-models/prednet/config.js';
@@ -169,5 +171,46 @@ describe('PredNet on ONNX Runtime, Keras-imported weights', () => {
       await onnx.release();
       net.dispose();
     }
+  });
+});
+
+describe('the graph variants bench/onnx.ts compares', () => {
+  it('unrolled over T and a step graph called T times equal the Scan graph', async () => {
+    const w: KerasWeights = randomWeights(oddCfg, 5);
+    const [N, T] = [2, 4];
+    const x = frames(oddCfg, N, T, 3);
+    const dims = [N, T, oddCfg.height, oddCfg.width, 3];
+    const mode = parseOutputMode('E1', oddCfg);
+    const feeds = { frames: new ort.Tensor('float32', x, dims), extrap_from: new ort.Tensor('int64', BigInt64Array.of(2n), []) };
+    const run = async (bytes: Uint8Array) => {
+      const s = await ort.InferenceSession.create(bytes);
+      const out = (await s.run(feeds)).output!.data as Float32Array;
+      await s.release();
+      return out;
+    };
+    const scan = await run(sequenceModel(oddCfg, w, mode));
+    expect(maxAbsDiff(await run(unrolledModel(oddCfg, w, mode, T)), scan)).toBeLessThanOrEqual(1e-6);
+
+    const step = await ort.InferenceSession.create(stepModel(oddCfg, w, mode));
+    const frame = oddCfg.height * oddCfg.width * 3;
+    const perStep: Float32Array[] = [];
+    let state: ort.InferenceSession.OnnxValueMapType | null = null;
+    for (let t = 0; t < T; t++) {
+      const f: Record<string, ort.Tensor> = { extrap_from: feeds.extrap_from };
+      // Sequence n's frame t, for both sequences.
+      const ft = new Float32Array(N * frame);
+      for (let n = 0; n < N; n++) ft.set(x.subarray((n * T + t) * frame, (n * T + t + 1) * frame), n * frame);
+      f.frame = new ort.Tensor('float32', ft, [N, oddCfg.height, oddCfg.width, 3]);
+      for (const { key, dims: d } of stepStates(oddCfg))
+        f[`in_${key}`] = state ? (state[`out_${key}`] as ort.Tensor) : key === 't' ? new ort.Tensor('int64', BigInt64Array.of(0n), []) : new ort.Tensor('float32', new Float32Array(N * d.reduce((a, b) => a * b, 1)), [N, ...d]);
+      state = await step.run(f);
+      perStep.push((state.output as ort.Tensor).data as Float32Array);
+    }
+    await step.release();
+    // (T, N, ...) -> (N, T, ...)
+    const per = perStep[0]!.length / N;
+    const stepped = new Float32Array(scan.length);
+    for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) stepped.set(perStep[t]!.subarray(n * per, (n + 1) * per), (n * T + t) * per);
+    expect(maxAbsDiff(stepped, scan)).toBeLessThanOrEqual(1e-6);
   });
 });
