@@ -115,8 +115,12 @@ export async function downloadRelease(db: Db, o: DownloadOptions): Promise<Downl
     }
     o.onProgress?.({ phase: 'import', checkpoint: '', done: release.checkpoints.length, total: release.checkpoints.length });
 
-    if (fs.existsSync(destDir)) fs.rmdirSync(destDir); // empty (checked above)
-    fs.renameSync(outDir, destDir);
+    try {
+      if (fs.existsSync(destDir)) fs.rmdirSync(destDir); // empty (checked above)
+      fs.renameSync(outDir, destDir);
+    } catch (e) {
+      throw new PredlabError('conflict', `Could not move the checkpoints into ${destDir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): did another download fill it meanwhile? Nothing was registered.`);
+    }
     let models: ModelRecord[];
     try {
       models = registerAll(db, release, destDir);
@@ -217,6 +221,7 @@ async function extractZip(release: Release, expected: Readonly<Record<string, st
   } catch (e) {
     z.close();
     if (e instanceof PredlabError) throw e;
+    if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw diskFull(outDir);
     throw new PredlabError('invalid-argument', `${zip} is damaged: ${(e as Error).message}. Nothing was imported.`);
   }
   const missing = wanted.filter((p) => !hashes.has(p));
@@ -266,6 +271,7 @@ async function download(url: string, file: string, release: Release, onProgress:
       await pipeline(res, fs.createWriteStream(file));
     } catch (e) {
       if (e instanceof PredlabError) throw e;
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw diskFull(file);
       throw brokenOff(url, bytes, total, e, release);
     }
     if (total !== null && bytes !== total) throw brokenOff(url, bytes, total, null, release);
@@ -273,6 +279,8 @@ async function download(url: string, file: string, release: Release, onProgress:
     return;
   }
 }
+
+const diskFull = (where: string) => new PredlabError('storage', `The disk is full (writing ${where}); nothing was imported. Free some space and run the command again.`);
 
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 

@@ -30,10 +30,11 @@ beforeAll(async () => {
   tf.dispose([...k.values()]);
 });
 
-async function sameOutputs(imported: Map<string, tf.Tensor>, config: PredNetConfig) {
-  const expected = PredNet.fromKeras(cfg, new Map([...weights].map(([n, w]) => [n, tf.tensor(w.data, w.shape)])));
+/** Largest difference between the predictions of the source weights and the imported ones. */
+async function predictionDiff(source: { config: PredNetConfig; weights: Map<string, { shape: number[]; data: Float32Array }> }, imported: Map<string, tf.Tensor>, config: PredNetConfig) {
+  const expected = PredNet.fromKeras(source.config, new Map([...source.weights].map(([n, w]) => [n, tf.tensor(w.data, w.shape)])));
   const got = PredNet.fromKeras(config, imported);
-  const x = tf.randomUniform([2, 3, 8, 12, 3], 0, 1, 'float32', 7) as tf.Tensor5D;
+  const x = tf.randomUniform([2, 3, source.config.height, source.config.width, 3], 0, 1, 'float32', 7) as tf.Tensor5D;
   const a = expected.run(x, 'prediction');
   const b = got.run(x, 'prediction');
   const diff = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
@@ -42,6 +43,7 @@ async function sameOutputs(imported: Map<string, tf.Tensor>, config: PredNetConf
   got.dispose();
   return diff;
 }
+const sameOutputs = (imported: Map<string, tf.Tensor>, config: PredNetConfig) => predictionDiff({ config: cfg, weights }, imported, config);
 
 describe('Keras weight import', () => {
   for (const layout of ['save_weights', 'full-model'] as const)
@@ -138,19 +140,7 @@ describe('the coxlab/prednet release files as they are (model_data_keras2)', () 
     await writeReleaseFolder(rel, small);
   });
 
-  async function samePredictions(imported: Map<string, tf.Tensor>, config: PredNetConfig, seed: number) {
-    const w = randomWeights(small, seed);
-    const expected = PredNet.fromKeras(small, new Map([...w].map(([n, v]) => [n, tf.tensor(v.data, v.shape)])));
-    const got = PredNet.fromKeras(config, imported);
-    const x = tf.randomUniform([1, 4, 8, 16, 3], 0, 1, 'float32', 3) as tf.Tensor5D;
-    const a = expected.run(x, 'prediction');
-    const b = got.run(x, 'prediction');
-    const diff = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
-    tf.dispose([x, a, b]);
-    expected.dispose();
-    got.dispose();
-    return diff;
-  }
+  const samePredictions = (imported: Map<string, tf.Tensor>, config: PredNetConfig, seed: number) => predictionDiff({ config: small, weights: randomWeights(small, seed) }, imported, config);
 
   it('KITTI: prednet_kitti_weights.hdf5 with prednet_kitti_model.json (channels_first, [null, 10, 3, 128, 160])', async () => {
     const kitti = predNetConfigSchema.parse(PRESETS.kitti);
