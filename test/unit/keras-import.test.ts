@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { runCli } from '../../main/cli/index.js';
 import { listModels } from '../../main/services/models.js';
 import { openDatabase } from '../../main/store/db.js';
-import { importKerasWeights, writeKerasWeights } from '../../native-models/keras-import.js';
+import { importKerasWeights, readModelJson, writeKerasWeights } from '../../native-models/keras-import.js';
 import { parameterCount, predNetConfigSchema, PRESETS, type PredNetConfig } from '../../native-models/prednet/config.js';
 import { PredNet } from '../../native-models/prednet/model.js';
 import { tempDir } from '../support/db.js';
@@ -157,6 +157,12 @@ describe('the coxlab/prednet release files as they are (model_data_keras2)', () 
     expect(r.info.optimizerTensors).toBe(1 + 2 * 46); // iterations + two Adam moments per weight
     tf.dispose([...r.weights.values()]);
   }, 120_000);
+
+  it('KITTI: prednet_kitti_model-extrapfinetuned.json reads as [null, 15, 3, 128, 160] extrapolating from step 10', () => {
+    const jsonFile = path.join(dir, 'kitti-extrap.json');
+    fs.writeFileSync(jsonFile, releaseModelJson(predNetConfigSchema.parse(PRESETS.kitti), 'extrap'));
+    expect(readModelJson(jsonFile)).toMatchObject({ timesteps: 15, channels: 3, height: 128, width: 160, dataFormat: 'channels_first', extrapStartTime: 10, kerasVersion: '2.0.6', stackSizes: [3, 48, 96, 192], rStackSizes: [3, 48, 96, 192] });
+  });
 
   it('L0 weights with prednet_kitti_model.json: the exact weights, L0 loss recorded', async () => {
     const r = await importKerasWeights(path.join(rel, RELEASE_FILES.weights), { modelJson: path.join(rel, RELEASE_FILES.json) });
