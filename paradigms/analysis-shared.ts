@@ -1,6 +1,6 @@
 /** Building blocks of the generic analysis result: levels with Wilson intervals, fits, statistics. */
 import { wilsonInterval } from './binomial.js';
-import { fitPsychometric, toLevels, type PsychometricFit } from './psychometric.js';
+import { fitPsychometric, toLevels, type FitOptions, type PsychometricFit } from './psychometric.js';
 import type { LevelSummary, Statistic } from './types.js';
 
 export function levelSummaries(points: { x: number; positive: boolean }[]): LevelSummary[] {
@@ -10,7 +10,7 @@ export function levelSummaries(points: { x: number; positive: boolean }[]): Leve
 /** A fit when there are answers at 3 or more levels; otherwise null and a message saying so. */
 export function fitIfPossible(
   points: { x: number; positive: boolean }[],
-  options: { bootstrap?: number; seed?: number },
+  options: { bootstrap?: number; seed?: number } & Pick<FitOptions, 'maxLapse' | 'fixLapses'>,
   what: string,
   messages: string[],
 ): PsychometricFit | null {
@@ -19,7 +19,7 @@ export function fitIfPossible(
     messages.push(`Not enough data to fit ${what}: answers at ${levels.length} level(s), at least 3 are needed.`);
     return null;
   }
-  const fit = fitPsychometric(levels, { bootstrap: options.bootstrap ?? 500, seed: options.seed ?? 1 });
+  const fit = fitPsychometric(levels, { ...options, bootstrap: options.bootstrap ?? 500, seed: options.seed ?? 1 });
   messages.push(...fit.warnings.map((w) => (what ? `${what}: ${w}` : w)));
   return fit;
 }

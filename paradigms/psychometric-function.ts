@@ -22,3 +22,22 @@ export function psi(x: number, p: PsychometricParams): number {
 export function slopeAtPse(p: PsychometricParams): number {
   return ((1 - p.guess - p.lapse) * jStat.normal.pdf(0, 0, 1)) / p.sigma;
 }
+
+/** The stimulus level at which psi reaches p (NaN if p lies outside the curve's range). */
+export function quantile(p: number, params: PsychometricParams): number {
+  const q = (p - params.guess) / (1 - params.guess - params.lapse);
+  return q > 0 && q < 1 ? params.pse + params.sigma * jStat.normal.inv(q, 0, 1) : Number.NaN;
+}
+
+/**
+ * Half the distance between the 25 % and 75 % points of the curve: for a two-sided task
+ * (P("fat") against a signed rotation) the rotation answered correctly 75 % of the time.
+ */
+export function spread75(params: PsychometricParams): number {
+  return (quantile(0.75, params) - quantile(0.25, params)) / 2;
+}
+
+/** The sigma that gives a curve with these guess and lapse rates the 75 % spread `threshold`. */
+export function sigmaForSpread75(threshold: number, guess: number, lapse: number): number {
+  return spread75({ pse: 0, sigma: 1, guess, lapse }) > 0 ? threshold / spread75({ pse: 0, sigma: 1, guess, lapse }) : Number.NaN;
+}

@@ -6,10 +6,10 @@
  *   psi(x) = guess + (1 - guess - lapse) * Phi((x - pse) / sigma)
  */
 import { nelderMead } from 'fmin';
-import { psi, slopeAtPse, type PsychometricParams } from './psychometric-function.js';
+import { psi, slopeAtPse, spread75, type PsychometricParams } from './psychometric-function.js';
 import { createRng, type Rng } from './rng.js';
 
-export { psi, slopeAtPse, type PsychometricParams };
+export { psi, slopeAtPse, spread75, type PsychometricParams };
 
 export interface Level {
   x: number;
@@ -33,11 +33,13 @@ export interface FitOptions {
 export interface PsychometricFit extends PsychometricParams {
   /** Slope of psi at the PSE, per unit of x. */
   slope: number;
+  /** Half the distance between the curve's 25 % and 75 % points (a two-sided task's 75 %-correct threshold). */
+  spread75: number;
   logLikelihood: number;
   deviance: number;
   /** Share of bootstrap deviances at least as large as the observed one (NaN without bootstrap). */
   devianceP: number;
-  ci: { pse: [number, number]; sigma: [number, number]; slope: [number, number] };
+  ci: { pse: [number, number]; sigma: [number, number]; slope: [number, number]; spread75: [number, number] };
   ciLevel: number;
   bootstrapSamples: number;
   levels: Level[];
@@ -165,13 +167,14 @@ export function fitPsychometric(levels: Level[], options: FitOptions = {}): Psyc
   const B = options.bootstrap ?? 500;
   const ciLevel = options.level ?? 0.95;
   const rng = createRng(options.seed ?? 1);
-  const boot = { pse: [] as number[], sigma: [] as number[], slope: [] as number[], dev: [] as number[] };
+  const boot = { pse: [] as number[], sigma: [] as number[], slope: [] as number[], spread75: [] as number[], dev: [] as number[] };
   for (let b = 0; b < B; b++) {
     const sample = used.map((l) => ({ x: l.x, n: l.n, k: binomial(l.n, psi(l.x, point), rng) }));
     const f = fitPoint(sample, options, [point]);
     boot.pse.push(f.pse);
     boot.sigma.push(f.sigma);
     boot.slope.push(slopeAtPse(f));
+    boot.spread75.push(spread75(f));
     boot.dev.push(deviance(sample, f));
   }
   const a = (1 - ciLevel) / 2;
@@ -206,10 +209,11 @@ export function fitPsychometric(levels: Level[], options: FitOptions = {}): Psyc
     guess: point.guess,
     lapse: point.lapse,
     slope: slopeAtPse(point),
+    spread75: spread75(point),
     logLikelihood: -point.nll,
     deviance: dev,
     devianceP,
-    ci: { pse: pseCi, sigma: ci(boot.sigma), slope: ci(boot.slope) },
+    ci: { pse: pseCi, sigma: ci(boot.sigma), slope: ci(boot.slope), spread75: ci(boot.spread75) },
     ciLevel,
     bootstrapSamples: B,
     levels: used,

@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import fs from 'node:fs';
 import path from 'node:path';
 import { paradigms } from '../../paradigms/index.js';
+import { sigmaForSpread75 } from '../../paradigms/psychometric-function.js';
 import { PredlabError } from '../errors.js';
 import { defaultDatabasePath } from '../paths.js';
 import { analyseSession } from '../services/analysis.js';
@@ -82,7 +83,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .option('--pse <x>', "observer's point of subjective equality, in the paradigm's units (see `predlab paradigms`)", number('--pse'), 0)
     .option('--sigma <x>', "observer's spread: SD of the cumulative Gaussian", number('--sigma'))
     .option('--slope <per-unit>', "observer's slope at the PSE (alternative to --sigma)", number('--slope'))
-    .option('--threshold <x>', "observer's 75 % threshold: distance from the PSE where a lapse-free observer answers 75 % 'positive' (alternative to --sigma)", number('--threshold'))
+    .option('--threshold <x>', "observer's 75 % threshold: half the distance between its 25 % and 75 % points, guess and lapse included (alternative to --sigma)", number('--threshold'))
     .option('--lapse <rate>', 'lapse rate (upper asymptote 1 - lapse)', number('--lapse'), 0.02)
     .option('--guess <rate>', 'guess rate (lower asymptote)', number('--guess'), 0.02)
     .option('--seed <n>', 'seed of the trial list and the answers', integer('--seed'), 1)
@@ -93,8 +94,8 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
       if (given.length === 0) throw new PredlabError('invalid-argument', 'Give the observer a spread: --sigma, --slope or --threshold.');
       if (given.length > 1) throw new PredlabError('invalid-argument', `Give one of --sigma, --slope and --threshold, not ${given.map((k) => `--${k}`).join(' and ')}.`);
       for (const k of ['slope', 'threshold'] as const) if (o[k] !== undefined && !(o[k] > 0)) throw new PredlabError('invalid-argument', `--${k} must be positive; got ${o[k]}.`);
-      // slope at the PSE = (1 - guess - lapse) * phi(0) / sigma; the 75 % point lies 0.6745 sigma from the PSE.
-      const sigma = o.sigma ?? (o.threshold !== undefined ? o.threshold / 0.6744897501960817 : ((1 - o.guess - o.lapse) * 0.3989422804014327) / o.slope);
+      // slope at the PSE = (1 - guess - lapse) * phi(0) / sigma
+      const sigma = o.sigma ?? (o.threshold !== undefined ? sigmaForSpread75(o.threshold, o.guess, o.lapse) : ((1 - o.guess - o.lapse) * 0.3989422804014327) / o.slope);
       const s = simulateSession(database(), { paradigmId: o.paradigm, parameters: o.param, seed: o.seed, observer: { pse: o.pse, sigma, guess: o.guess, lapse: o.lapse } });
       emit(o.json, { sessionId: s.id, trials: s.answered, status: s.status }, `Simulated session ${s.id}: ${s.answered} trials (${s.protocol.paradigmId}, seed ${s.protocol.seed}).`);
     });
