@@ -7,6 +7,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flashFrame, flashLag, flashLagParamsSchema } from '../../paradigms/flash-lag/index.js';
 import { planFromHistory, type Scene, type ShapeKind } from '../../paradigms/types.js';
+import { figureFrame, kanizsa, kanizsaParamsSchema, makeStimulus } from '../../paradigms/kanizsa/index.js';
+import { createRng } from '../../paradigms/rng.js';
 import { rasterizeScene, type ModelView } from '../../native-models/raster/scene.js';
 import { presenterPage } from '../support/presenter-page.js';
 
@@ -55,6 +57,14 @@ describe('rasterizer vs three.js', () => {
   for (const [what, frame] of [['during the flash', flashFrame(stimulus, timing)], ['before the flash', 3]] as const)
     it(`flash-lag frame ${what}`, async () => {
       const { r, meanAbs } = await agree(flashLag.scene(stimulus, frame / view.frameRateHz, timing));
+      expect(r).toBeGreaterThanOrEqual(0.99);
+      expect(meanAbs).toBeLessThan(3);
+    });
+
+  for (const condition of ['illusory', 'real', 'control'] as const)
+    it(`Kanizsa ${condition} figure`, async () => {
+      const s = makeStimulus(kanizsaParamsSchema.parse({}), condition, 6, createRng(2));
+      const { r, meanAbs } = await agree(kanizsa.scene(s, figureFrame(s) / view.frameRateHz, timing));
       expect(r).toBeGreaterThanOrEqual(0.99);
       expect(meanAbs).toBeLessThan(3);
     });

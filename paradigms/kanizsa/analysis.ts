@@ -1,0 +1,89 @@
+/**
+ * Kanizsa analysis: per condition, P("fat") against the signed rotation alpha, a cumulative
+ * Gaussian with guess and lapse rates; the threshold is the rotation answered correctly 75 % of
+ * the time (half the distance between the curve's 25 % and 75 % points, so a bias cancels and
+ * lapses count), with bootstrap CIs; the illusory/real threshold ratio; and, for models that store it, when the contour index rises in each condition.
+ */
+import { fitIfPossible, levelSummaries, stat } from '../analysis-shared.js';
+import type { AnalysisResult, AnsweredTrial, ConditionResult, Statistic } from '../types.js';
+import { isFat } from './design.js';
+
+/** Upper bound of the guess and lapse rates fitted to staircase data. */
+export const UPDOWN_MAX_LAPSE = 0.02;
+import { CONDITION_LABELS, type KanizsaCondition, type KanizsaParams, type KanizsaStimulus } from './params.js';
+
+/** Mean time course of the contour index per condition, and the step (from the figure's onset) where it rises. */
+export function contourIndexRise(trials: AnsweredTrial<KanizsaStimulus>[]): Map<KanizsaCondition, { mean: number[]; riseStep: number | null; trials: number }> {
+  const out = new Map<KanizsaCondition, { mean: number[]; riseStep: number | null; trials: number }>();
+  const by = new Map<KanizsaCondition, { series: number[]; onset: number }[]>();
+  for (const t of trials) {
+    const series = t.extra?.contourIndex;
+    const onset = t.extra?.figureFrame;
+    if (!Array.isArray(series) || typeof onset !== 'number' || !series.every((v) => typeof v === 'number' && Number.isFinite(v))) continue;
+    by.set(t.stimulus.condition, [...(by.get(t.stimulus.condition) ?? []), { series: series as number[], onset }]);
+  }
+  for (const [condition, list] of by) {
+    // Aligned at the figure's onset; the common window of all trials.
+    const before = Math.min(...list.map((l) => l.onset));
+    const after = Math.min(...list.map((l) => l.series.length - l.onset));
+    const mean = Array.from({ length: before + after }, (_, i) => list.reduce((s, l) => s + l.series[l.onset - before + i]!, 0) / list.length);
+    const baseline = before > 0 ? mean.slice(0, before).reduce((a, b) => a + b, 0) / before : mean[0]!;
+    const peak = Math.max(...mean.slice(before));
+    const rise = peak > baseline ? mean.slice(before).findIndex((v) => v - baseline >= 0.5 * (peak - baseline)) : -1;
+    out.set(condition, { mean, riseStep: rise >= 0 ? rise : null, trials: list.length });
+  }
+  return out;
+}
+
+export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<KanizsaStimulus>[], options: { bootstrap?: number; seed?: number } = {}): AnalysisResult {
+  const messages: string[] = [];
+  const conditions: ConditionResult[] = [];
+  const thresholds = new Map<KanizsaCondition, Statistic>();
+  for (const [k, condition] of params.conditions.entries()) {
+    const mine = trials.filter((t) => t.stimulus.condition === condition);
+    if (mine.length === 0) continue;
+    const points = mine.map((t) => ({ x: t.stimulus.alphaDeg, positive: isFat(t.response) }));
+    // Staircase data sit near threshold and say little about the asymptotes: there the guess and
+    // lapse rates are held small, or they trade off against the slope (an over-steep curve).
+    const fit = fitIfPossible(points, { ...options, seed: (options.seed ?? 1) + k, ...(params.design === 'updown' ? { maxLapse: UPDOWN_MAX_LAPSE } : {}) }, condition, messages);
+    const threshold = stat('threshold', 'Threshold (75 % correct)', fit?.spread75, 'deg', fit?.ci.spread75, true);
+    thresholds.set(condition, threshold);
+    conditions.push({
+      key: condition,
+      label: CONDITION_LABELS[condition],
+      levels: levelSummaries(points),
+      fit,
+      statistics: [threshold, stat('pse', 'Bias (PSE)', fit?.pse, 'deg', fit?.ci.pse), stat('slope', 'Slope at PSE', fit?.slope, '/deg', fit?.ci.slope)],
+      criterion: 0.5,
+    });
+  }
+  const statistics: Statistic[] = [];
+  const ill = thresholds.get('illusory');
+  const real = thresholds.get('real');
+  if (ill?.value && real?.value && ill.ci && real.ci && ill.ci[0] > 0 && real.ci[0] > 0) {
+    // Independent conditions: the log ratio's SE from each log-threshold CI (delta method).
+    const se = (ci: [number, number]) => (Math.log(ci[1]) - Math.log(ci[0])) / (2 * 1.959964);
+    const r = ill.value / real.value;
+    const half = 1.959964 * Math.hypot(se(ill.ci), se(real.ci));
+    statistics.push(stat('threshold-ratio', 'Threshold ratio illusory / real', r, '', [r * Math.exp(-half), r * Math.exp(half)], true));
+  }
+  const rise = contourIndexRise(trials);
+  for (const [condition, r] of rise) statistics.push(stat(`contour-rise-${condition}`, `Contour index rises (${condition}), frames after onset`, r.riseStep, 'frames'));
+  const ri = rise.get('illusory')?.riseStep;
+  const rr = rise.get('real')?.riseStep;
+  if (ri != null && rr != null) statistics.push(stat('contour-latency', 'Illusory minus real rise', ri - rr, 'frames', null, true));
+  return {
+    paradigmId: 'kanizsa',
+    title: `Kanizsa fat/thin (support ratio ${((2 * params.inducerRadiusDeg) / params.sideDeg).toFixed(2)}, ${params.presentationFrames} frames${params.onset === 'discs' ? ', discs-to-pac-men onset' : ''})`,
+    group: `side ${params.sideDeg} deg, radius ${params.inducerRadiusDeg} deg, ${params.presentationFrames} frames, onset ${params.onset}, mask ${params.maskFrames}`,
+    trials: trials.length,
+    xLabel: 'Inducer rotation alpha (+ = fat)',
+    xUnit: 'deg',
+    yLabel: 'P("fat")',
+    conditions,
+    statistics,
+    messages,
+    caption:
+      'Points: proportion "fat" per rotation and condition, bars: 95% Wilson intervals, lines: fitted cumulative Gaussians. Threshold: the rotation answered correctly 75% of the time (half the distance between the curve\'s 25% and 75% points).',
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Kanizsa designs as reducers: the method of constant stimuli (every condition x signed alpha x
+ * trialsPerLevel, shuffled lazily), or one weighted up-down staircase per condition on |alpha|
+ * (Kaernbach 1991: down one step after a correct answer, up three after an error, which
+ * converges on 75 % correct), conditions interleaved, fat or thin at random.
+ */
+import { permutedIndex } from '../permutation.js';
+import { createRng, subSeed } from '../rng.js';
+import type { Design, TrialSpec } from '../types.js';
+import { signedLevels, trialCountOf, type KanizsaCondition, type KanizsaParams, type KanizsaStimulus } from './params.js';
+
+/** Target of the weighted up-down: the ratio of the up to the down step is p / (1 - p). */
+export const UPDOWN_TARGET = 0.75;
+const UP_FACTOR = UPDOWN_TARGET / (1 - UPDOWN_TARGET);
+export const UPDOWN_MIN_DEG = 0.01;
+export const UPDOWN_MAX_DEG = 45;
+
+export function isFat(response: string): boolean {
+  if (response !== 'fat' && response !== 'thin') throw new RangeError(`Kanizsa answers are 'fat' or 'thin'; got '${response}'.`);
+  return response === 'fat';
+}
+
+/** Right or wrong (null at alpha = 0, where neither answer is right). */
+export function isCorrect(s: Pick<KanizsaStimulus, 'alphaDeg'>, response: string): boolean | null {
+  return s.alphaDeg === 0 ? null : isFat(response) === s.alphaDeg > 0;
+}
+
+export function formatCondition(condition: KanizsaCondition, alphaDeg: number): string {
+  return `${condition} alpha=${alphaDeg >= 0 ? '+' : ''}${alphaDeg.toFixed(2)}`;
+}
+
+export function makeStimulus(p: KanizsaParams, condition: KanizsaCondition, alphaDeg: number, rng: { next(): number }): KanizsaStimulus {
+  return {
+    condition,
+    alphaDeg,
+    xDeg: (rng.next() - 0.5) * p.jitterDeg,
+    yDeg: (rng.next() - 0.5) * p.jitterDeg,
+    sideDeg: p.sideDeg,
+    inducerRadiusDeg: p.inducerRadiusDeg,
+    lineWidthDeg: p.lineWidthDeg,
+    inducerLuminance: p.inducerLuminance,
+    background: p.background,
+    fixationLuminance: p.fixationLuminance,
+    preFrames: p.preFrames,
+    discFrames: p.onset === 'discs' ? p.discFrames : 0,
+    presentationFrames: p.presentationFrames,
+    maskFrames: p.maskFrames,
+  };
+}
+
+/** Staircase state: the current |alpha| of each condition's staircase (null for constant stimuli). */
+export interface KanizsaState {
+  levels: number[] | null;
+}
+
+export const kanizsaDesign: Design<KanizsaParams, KanizsaStimulus, KanizsaState> = {
+  adaptive: (p) => p.design === 'updown',
+  trialCount: trialCountOf,
+  initialState: (p) => ({ levels: p.design === 'updown' ? p.conditions.map(() => p.updownStartDeg) : null }),
+  update(state, p, t) {
+    if (!state.levels || t.stimulus.staircase === undefined) return state;
+    const levels = state.levels.slice();
+    const k = t.stimulus.staircase;
+    const step = isCorrect(t.stimulus, t.response) ? -p.updownStepDeg : p.updownStepDeg * UP_FACTOR;
+    levels[k] = Math.min(UPDOWN_MAX_DEG, Math.max(UPDOWN_MIN_DEG, Math.round((levels[k]! + step) * 1e6) / 1e6));
+    return { levels };
+  },
+  plan(state, p, seed, index): TrialSpec<KanizsaStimulus> | null {
+    if (!Number.isInteger(index) || index < 0) throw new RangeError(`Trial index must be a whole number >= 0; got ${index}.`);
+    if (index >= trialCountOf(p)) return null;
+    // Each trial's randomness comes from its own stream: the plan does not depend on earlier draws.
+    const rng = createRng(subSeed(seed, 3000 + index));
+    if (!state.levels) {
+      const levels = signedLevels(p);
+      const cell = Math.floor(permutedIndex(index, trialCountOf(p), subSeed(seed, 2)) / p.trialsPerLevel);
+      const condition = p.conditions[Math.floor(cell / levels.length)]!;
+      const alphaDeg = levels[cell % levels.length]!;
+      return { index, condition: formatCondition(condition, alphaDeg), stimulus: makeStimulus(p, condition, alphaDeg, rng) };
+    }
+    const staircase = index % p.conditions.length;
+    const condition = p.conditions[staircase]!;
+    const alphaDeg = (rng.next() < 0.5 ? 1 : -1) * state.levels[staircase]!;
+    return { index, condition: formatCondition(condition, alphaDeg), stimulus: { ...makeStimulus(p, condition, alphaDeg, rng), staircase } };
+  },
+};

@@ -1,0 +1,109 @@
+/**
+ * Kanizsa geometry (pure, degrees, y up). Four inducers sit at the corners of a square, mouths
+ * (90-degree wedges) facing the centre, so at alpha = 0 their edges lie on the square's sides.
+ * Each inducer turns by +-alpha about its centre, alternating around the square (Ringach &
+ * Shapley 1996): with alpha > 0 the left and right sides bow outward ("fat"), with alpha < 0
+ * inward ("thin"); the inducers are rigid, so the top and bottom sides bow the opposite way.
+ * Real contours are those bent sides drawn as lines; the control turns every inducer outward
+ * (and 30 degrees further), keeping the local elements but leaving no edges to connect.
+ */
+import type { DisplayTiming, Scene, Shape } from '../types.js';
+import type { KanizsaStimulus } from './params.js';
+
+const RAD = Math.PI / 180;
+/** How far past "facing outward" the control's inducers turn, so no two edges are collinear. */
+export const CONTROL_TWIST_DEG = 30;
+
+export interface Inducer {
+  id: 'tr' | 'tl' | 'bl' | 'br';
+  x: number;
+  y: number;
+  /** Direction the mouth faces (deg, counter-clockwise from +x). */
+  mouthDeg: number;
+}
+
+/** The inducers in order around the square (each neighbours the next), for a stimulus. */
+export function inducers(s: Pick<KanizsaStimulus, 'condition' | 'alphaDeg' | 'xDeg' | 'yDeg' | 'sideDeg'>): Inducer[] {
+  const h = s.sideDeg / 2;
+  const base = [
+    { id: 'tr', sx: 1, sy: 1, mouth: 225, sign: 1 },
+    { id: 'tl', sx: -1, sy: 1, mouth: 315, sign: -1 },
+    { id: 'bl', sx: -1, sy: -1, mouth: 45, sign: 1 },
+    { id: 'br', sx: 1, sy: -1, mouth: 135, sign: -1 },
+  ] as const;
+  const turn = s.condition === 'control' ? 180 + CONTROL_TWIST_DEG : 0;
+  return base.map((b) => ({ id: b.id, x: s.xDeg + b.sx * h, y: s.yDeg + b.sy * h, mouthDeg: b.mouth + turn + b.sign * s.alphaDeg }));
+}
+
+/** The two straight edges of an inducer's mouth, as unit directions from its centre. */
+export function mouthEdges(i: Inducer): [number, number][] {
+  return [i.mouthDeg - 45, i.mouthDeg + 45].map((d) => [Math.cos(d * RAD), Math.sin(d * RAD)]);
+}
+
+/** Where two rays p + t d and q + u e meet (null if parallel). */
+function meet(p: [number, number], d: [number, number], q: [number, number], e: [number, number]): [number, number] | null {
+  const det = d[0] * -e[1] + e[0] * d[1];
+  if (Math.abs(det) < 1e-12) return null;
+  const rx = q[0] - p[0];
+  const ry = q[1] - p[1];
+  const t = (rx * -e[1] + e[0] * ry) / det;
+  return [p[0] + t * d[0], p[1] + t * d[1]];
+}
+
+/**
+ * The figure's outline as segments: for each side, from each of its two inducers along the edge
+ * that points to the other inducer, to where the two edges meet (the bend). Computed from the
+ * illusory arrangement for any condition (the real contours, and where the illusory ones would be).
+ */
+export function contourSegments(s: Pick<KanizsaStimulus, 'alphaDeg' | 'xDeg' | 'yDeg' | 'sideDeg'>): [[number, number], [number, number]][] {
+  const ind = inducers({ ...s, condition: 'illusory' });
+  const segments: [[number, number], [number, number]][] = [];
+  for (let k = 0; k < 4; k++) {
+    const a = ind[k]!;
+    const b = ind[(k + 1) % 4]!;
+    const toward = (from: Inducer, to: Inducer) =>
+      mouthEdges(from).reduce((best, e) => (e[0] * (to.x - from.x) + e[1] * (to.y - from.y) > best[0] * (to.x - from.x) + best[1] * (to.y - from.y) ? e : best));
+    const bend = meet([a.x, a.y], toward(a, b), [b.x, b.y], toward(b, a)) ?? [(a.x + b.x) / 2, (a.y + b.y) / 2];
+    segments.push([[a.x, a.y], bend], [[b.x, b.y], bend]);
+  }
+  return segments;
+}
+
+/** Frames of a trial: fixation, (discs,) figure, (mask). */
+export function trialFrames(s: KanizsaStimulus): number {
+  return s.preFrames + s.discFrames + s.presentationFrames + s.maskFrames;
+}
+
+export function trialDuration(s: KanizsaStimulus, timing: DisplayTiming): number {
+  return trialFrames(s) / timing.frameRateHz;
+}
+
+/** The frame on which the figure appears. */
+export function figureFrame(s: KanizsaStimulus): number {
+  return s.preFrames + s.discFrames;
+}
+
+const FRAME_EPS = 1e-6;
+
+function discs(s: KanizsaStimulus, radius: number): Shape[] {
+  return inducers(s).map((i) => ({ kind: 'disc', id: `disc-${i.id}`, x: i.x, y: i.y, radius, luminance: s.inducerLuminance }));
+}
+
+/** The figure of the stimulus's condition. */
+export function figure(s: KanizsaStimulus): Shape[] {
+  if (s.condition === 'real')
+    return contourSegments(s).map(([p, q], k) => ({ kind: 'line', id: `side-${k}`, x1: p[0], y1: p[1], x2: q[0], y2: q[1], width: s.lineWidthDeg, luminance: s.inducerLuminance }));
+  return inducers(s).map((i) => ({ kind: 'wedge-disc', id: `inducer-${i.id}`, x: i.x, y: i.y, radius: s.inducerRadiusDeg, wedgeDeg: 90, rotationDeg: i.mouthDeg, luminance: s.inducerLuminance }));
+}
+
+export function scene(s: KanizsaStimulus, t: number, timing: DisplayTiming): Scene {
+  const k = Math.floor(t * timing.frameRateHz + FRAME_EPS);
+  const shapes: Shape[] = [];
+  const onset = figureFrame(s);
+  if (k >= s.preFrames && k < onset) shapes.push(...discs(s, s.inducerRadiusDeg));
+  else if (k >= onset && k < onset + s.presentationFrames) shapes.push(...figure(s));
+  else if (k >= onset + s.presentationFrames && k < trialFrames(s)) shapes.push(...discs(s, s.inducerRadiusDeg * 1.15));
+  // Fixation last: always on top.
+  shapes.push({ kind: 'disc', id: 'fixation', x: 0, y: 0, radius: 0.08, luminance: s.fixationLuminance });
+  return { background: s.background, shapes };
+}

@@ -1,0 +1,81 @@
+/** The Kanizsa paradigm: is the illusory square fat or thin? (Ringach & Shapley 1996) */
+import { psi } from '../psychometric-function.js';
+import type { Paradigm } from '../types.js';
+import { analyseKanizsa } from './analysis.js';
+import { isCorrect, kanizsaDesign, type KanizsaState } from './design.js';
+import { figureFrame, scene, trialDuration } from './geometry.js';
+import { CONDITIONS, kanizsaDefaults, kanizsaParamsSchema, type KanizsaParams, type KanizsaStimulus } from './params.js';
+import { kanizsaReadout } from './readout.js';
+
+export * from './params.js';
+export * from './design.js';
+export * from './geometry.js';
+export * from './analysis.js';
+export * from './readout.js';
+
+export const kanizsa: Paradigm<KanizsaParams, KanizsaStimulus, KanizsaState> = {
+  id: 'kanizsa',
+  name: 'Kanizsa fat/thin',
+  description: 'Four pac-men outline a square whose sides bow out (fat) or in (thin). Fat or thin? Illusory, real and control contours.',
+  taskLabel: 'kanizsa',
+  parameterSchema: kanizsaParamsSchema as unknown as Paradigm<KanizsaParams>['parameterSchema'],
+  defaults: kanizsaDefaults,
+  form: [
+    { key: 'design', label: 'Design', type: 'choice', choices: [{ value: 'constant', label: 'Method of constant stimuli' }, { value: 'updown', label: 'Weighted up-down staircase (75 %)' }] },
+    { key: 'alphasDeg', label: 'Inducer rotations', type: 'numbers', unit: 'deg', min: 0, max: 45, showWhen: { key: 'design', values: ['constant'] } },
+    { key: 'trialsPerLevel', label: 'Trials per rotation, fat and thin each', type: 'integer', min: 1, max: 1000, showWhen: { key: 'design', values: ['constant'] } },
+    { key: 'updownTrials', label: 'Staircase trials per condition', type: 'integer', min: 2, max: 10000, showWhen: { key: 'design', values: ['updown'] } },
+    { key: 'updownStartDeg', label: 'Staircase start', type: 'number', unit: 'deg', min: 0.01, max: 45, step: 0.5, showWhen: { key: 'design', values: ['updown'] } },
+    { key: 'sideDeg', label: 'Square side', type: 'number', unit: 'deg', min: 0.1, max: 40, step: 0.5 },
+    { key: 'inducerRadiusDeg', label: 'Inducer radius', type: 'number', unit: 'deg', min: 0.05, max: 20, step: 0.1 },
+    { key: 'onset', label: 'Onset', type: 'choice', choices: [{ value: 'static', label: 'Figure appears at once' }, { value: 'discs', label: 'Discs turn into pac-men' }] },
+    { key: 'presentationFrames', label: 'Presentation', type: 'integer', unit: 'frames', min: 1, max: 600 },
+    { key: 'maskFrames', label: 'Backward mask', type: 'integer', unit: 'frames', min: 0, max: 600 },
+  ],
+  instructions:
+    'Keep your eyes on the small dot in the middle. Four black discs with a corner cut out will outline a square whose sides bend slightly: outward (FAT) or inward (THIN) at the left and right. ' +
+    'Press F if the shape looked fat, T if it looked thin. Sometimes the sides are drawn as lines, sometimes the discs face away: answer the same way. Guess if you are not sure.',
+  responses: [
+    { value: 'fat', key: 'f', label: 'Fat' },
+    { value: 'thin', key: 't', label: 'Thin' },
+  ],
+  prompt: 'F = fat · T = thin',
+  design: kanizsaDesign,
+  conditionKey: (s) => s.condition,
+  trialDuration,
+  scene,
+  restScene: (p) => ({ background: p.background, shapes: [{ kind: 'disc', id: 'fixation', x: 0, y: 0, radius: 0.08, luminance: p.fixationLuminance }] }),
+  criticalFrame: (s) => figureFrame(s),
+  simulateResponse: (s, observer, rng) => (rng.next() < psi(s.alphaDeg, observer) ? 'fat' : 'thin'),
+  simulatedObserver: { pse: 'the rotation (deg) that looks neither fat nor thin (bias)', sigma: 'spread (deg); --threshold gives the rotation answered 75 % correctly' },
+  analyse: analyseKanizsa,
+  readout: kanizsaReadout,
+  tidyColumns: (s, response, extra) => ({
+    contour_condition: s.condition,
+    alpha_deg: s.alphaDeg,
+    figure_x_deg: s.xDeg,
+    figure_y_deg: s.yDeg,
+    side_deg: s.sideDeg,
+    inducer_radius_deg: s.inducerRadiusDeg,
+    presentation_frames: s.presentationFrames,
+    mask_frames: s.maskFrames,
+    staircase: s.staircase ?? null,
+    answered_fat: response === 'fat',
+    correct: isCorrect(s, response),
+    perceived_alpha_deg: typeof extra?.perceivedAlphaDeg === 'number' ? extra.perceivedAlphaDeg : null,
+  }),
+  stimulusColumns: {
+    contour_condition: { description: `Contour condition: ${CONDITIONS.join(', ')}` },
+    alpha_deg: { description: 'Inducer rotation; positive = fat (left and right sides bow outward), negative = thin', units: 'deg' },
+    figure_x_deg: { description: 'Horizontal position of the figure centre (jitter)', units: 'deg' },
+    figure_y_deg: { description: 'Vertical position of the figure centre (jitter)', units: 'deg' },
+    side_deg: { description: 'Side of the unrotated square', units: 'deg' },
+    inducer_radius_deg: { description: 'Inducer radius', units: 'deg' },
+    presentation_frames: { description: 'Frames the figure was shown' },
+    mask_frames: { description: 'Frames of backward mask' },
+    staircase: { description: 'Which condition staircase chose the trial (up-down design; empty otherwise)' },
+    answered_fat: { description: 'Derived answer: true if the participant answered fat' },
+    correct: { description: 'Answer matches the sign of alpha (empty at alpha = 0)' },
+    perceived_alpha_deg: { description: "Model observers only: the decoder's rotation estimate before decision noise (empty for people)", units: 'deg' },
+  },
+};

@@ -1,0 +1,195 @@
+/**
+ * Kanizsa model readouts (both stored with every model trial):
+ * (a) a linear decoder: logistic regression on one layer's mean response during the figure,
+ *     trained on *real*-contour fat/thin figures (prepare), then applied to every trial; its
+ *     decision value, scaled to degrees of rotation on the training set, plus Gaussian decision
+ *     noise, answers fat or thin, so model trials get the same threshold analysis as people's.
+ * (b) a contour index over time: the mean absolute response of the units whose receptive-field
+ *     centre lies on the figure's outline between the inducers (where the illusory contour would
+ *     be), frame by frame; the analysis averages it per condition and finds when it rises
+ *     (Lee & Nguyen 2001; Lotter et al. 2020, Fig. 5: illusory later than real).
+ */
+import { createRng, gaussian, subSeed } from '../rng.js';
+import type { ModelReadout, ModelResponse, ModelView } from '../types.js';
+import { makeStimulus } from './design.js';
+import { contourSegments, figureFrame, inducers } from './geometry.js';
+import type { KanizsaParams, KanizsaStimulus } from './params.js';
+
+/** A unit grid (layer or image) and its values over time: (T, h, w, c). */
+interface Grid {
+  data: Float32Array;
+  T: number;
+  h: number;
+  w: number;
+  c: number;
+  /** Subtracted before taking absolute values (the background for image frames, 0 for units). */
+  offset: number;
+}
+
+function gridOf(r: ModelResponse, view: ModelView, background: number): Grid {
+  if (r.layer) return { data: r.layer.data, T: r.frames, h: r.layer.height, w: r.layer.width, c: r.layer.channels, offset: 0 };
+  return { data: r.prediction, T: r.frames, h: view.height, w: view.width, c: view.channels, offset: background };
+}
+
+/** Mean of each unit over the figure's frames (from `delay` frames after its onset). */
+export function figureFeatures(g: Grid, s: KanizsaStimulus, delay: number): Float32Array {
+  const size = g.h * g.w * g.c;
+  const from = Math.min(g.T - 1, figureFrame(s) + delay);
+  const to = Math.max(from + 1, Math.min(g.T, figureFrame(s) + s.presentationFrames));
+  const out = new Float32Array(size);
+  for (let t = from; t < to; t++) for (let i = 0; i < size; i++) out[i]! += g.data[t * size + i]!;
+  for (let i = 0; i < size; i++) out[i]! /= to - from;
+  return out;
+}
+
+/** Units (row, column) whose centre lies on the outline between the inducers. */
+export function contourUnits(g: Pick<Grid, 'h' | 'w'>, s: KanizsaStimulus, view: ModelView): number[] {
+  const k = view.width / view.fovDeg;
+  const sx = view.width / g.w;
+  const sy = view.height / g.h;
+  const band = Math.max((0.5 * Math.max(sx, sy)) / k, s.lineWidthDeg);
+  const segs = contourSegments(s);
+  const ind = inducers({ ...s, condition: 'illusory' });
+  const dist = (x: number, y: number, [p, q]: (typeof segs)[number]) => {
+    const dx = q[0] - p[0];
+    const dy = q[1] - p[1];
+    const t = Math.max(0, Math.min(1, ((x - p[0]) * dx + (y - p[1]) * dy) / (dx * dx + dy * dy || 1)));
+    return Math.hypot(x - p[0] - t * dx, y - p[1] - t * dy);
+  };
+  const units: number[] = [];
+  for (let i = 0; i < g.h; i++)
+    for (let j = 0; j < g.w; j++) {
+      const x = ((j + 0.5) * sx - view.width / 2) / k;
+      const y = (view.height / 2 - (i + 0.5) * sy) / k;
+      if (ind.some((d) => Math.hypot(x - d.x, y - d.y) < s.inducerRadiusDeg + band)) continue;
+      if (segs.some((seg) => dist(x, y, seg) <= band)) units.push(i * g.w + j);
+    }
+  return units;
+}
+
+/** Mean |response - offset| of the contour units, per frame. */
+export function contourIndex(g: Grid, units: number[]): number[] {
+  const size = g.h * g.w * g.c;
+  return Array.from({ length: g.T }, (_, t) => {
+    let sum = 0;
+    for (const u of units) for (let ch = 0; ch < g.c; ch++) sum += Math.abs(g.data[t * size + u * g.c + ch]! - g.offset);
+    return units.length ? sum / (units.length * g.c) : 0;
+  });
+}
+
+export interface Decoder {
+  weights: Float32Array;
+  bias: number;
+  mean: Float32Array;
+  scale: Float32Array;
+  /** Decision value per degree of rotation (least squares through 0 on the training set). */
+  perDeg: number;
+  trainAccuracy: number;
+  trainTrials: number;
+  layer: string;
+}
+
+/** L2-regularised logistic regression by gradient descent on standardised features. */
+export function trainLogistic(xs: Float32Array[], ys: number[], options: { iterations?: number; l2?: number } = {}): { weights: Float32Array; bias: number; mean: Float32Array; scale: Float32Array } {
+  const n = xs.length;
+  const F = xs[0]!.length;
+  const mean = new Float32Array(F);
+  const scale = new Float32Array(F);
+  for (const x of xs) for (let f = 0; f < F; f++) mean[f]! += x[f]! / n;
+  for (const x of xs) for (let f = 0; f < F; f++) scale[f]! += (x[f]! - mean[f]!) ** 2 / n;
+  // Constant features carry nothing: a zero scale makes them vanish.
+  for (let f = 0; f < F; f++) scale[f] = scale[f]! > 1e-12 ? 1 / Math.sqrt(scale[f]!) : 0;
+  const z = xs.map((x) => Float32Array.from(x, (v, f) => (v - mean[f]!) * scale[f]!));
+  const w = new Float32Array(F);
+  let b = 0;
+  const l2 = options.l2 ?? 1e-2;
+  // Step 1/L: the loss's curvature is at most 1/4 of the largest eigenvalue of Z'Z/n, which equals
+  // that of the small n x n Gram matrix ZZ'/n (power iteration).
+  const gram = z.map((a) => z.map((b2) => a.reduce((s, v, f) => s + v * b2[f]!, 0) / n));
+  let v = new Array<number>(n).fill(1 / Math.sqrt(n));
+  let lambda = 1;
+  for (let it = 0; it < 50; it++) {
+    const u = gram.map((row) => row.reduce((s, g, j) => s + g * v[j]!, 0));
+    lambda = Math.hypot(...u);
+    if (!(lambda > 0)) break;
+    v = u.map((x) => x / lambda);
+  }
+  const lr = 4 / Math.max(lambda, 1e-9);
+  for (let it = 0; it < (options.iterations ?? 300); it++) {
+    const g = new Float32Array(F);
+    let gb = 0;
+    for (let i = 0; i < n; i++) {
+      let d = b;
+      const zi = z[i]!;
+      for (let f = 0; f < F; f++) d += w[f]! * zi[f]!;
+      const err = 1 / (1 + Math.exp(-d)) - ys[i]!;
+      gb += err / n;
+      for (let f = 0; f < F; f++) g[f]! += (err * zi[f]!) / n;
+    }
+    for (let f = 0; f < F; f++) w[f]! -= lr * (g[f]! + l2 * w[f]!);
+    b -= 4 * gb;
+  }
+  // Fold the standardisation into the weights.
+  const weights = Float32Array.from(w, (v, f) => v * scale[f]!);
+  return { weights, bias: b, mean, scale };
+}
+
+export function decide(d: Pick<Decoder, 'weights' | 'bias' | 'mean'>, x: Float32Array): number {
+  let v = d.bias;
+  for (let f = 0; f < x.length; f++) v += d.weights[f]! * (x[f]! - d.mean[f]!);
+  return v;
+}
+
+/** Rotations used to train the decoder: the protocol's nonzero alphas, or around the staircase's start. */
+function trainingAlphas(p: KanizsaParams): number[] {
+  const mags = p.design === 'constant' ? p.alphasDeg.filter((a) => a > 0) : [p.updownStartDeg / 4, p.updownStartDeg / 2, p.updownStartDeg, Math.min(45, 2 * p.updownStartDeg)];
+  const base = mags.length ? mags : [1, 2, 4];
+  const repeats = Math.max(2, Math.ceil(24 / base.length));
+  return base.flatMap((a) => Array.from({ length: repeats }, () => [a, -a]).flat());
+}
+
+export const kanizsaReadout: ModelReadout<KanizsaParams, KanizsaStimulus> = {
+  description:
+    'Linear decoder (logistic regression) on one layer (default E1) averaged over the figure, trained on real-contour fat/thin figures; its decision value in degrees of rotation plus Gaussian decision noise answers fat/thin. Also stores a contour index per frame: mean |response| of the units on the outline between the inducers.',
+  unit: 'deg',
+  defaultLayer: 'E1',
+  async prepare(p, seed, view, respond) {
+    const alphas = trainingAlphas(p);
+    const stimuli = alphas.map((a, i) => makeStimulus(p, 'real', a, createRng(subSeed(seed, 9000 + i))));
+    const responses = await respond(stimuli);
+    const grids = responses.map((r) => gridOf(r, view, p.background));
+    const xs = grids.map((g, i) => figureFeatures(g, stimuli[i]!, 1));
+    const ys = alphas.map((a) => (a > 0 ? 1 : 0));
+    const fit = trainLogistic(xs, ys);
+    const ds = xs.map((x) => decide(fit, x));
+    const perDeg = ds.reduce((s, d, i) => s + d * alphas[i]!, 0) / alphas.reduce((s, a) => s + a * a, 0);
+    const trainAccuracy = ds.filter((d, i) => d > 0 === ys[i]! > 0).length / ds.length;
+    const decoder: Decoder = { ...fit, perDeg, trainAccuracy, trainTrials: xs.length, layer: responses[0]?.layer?.name ?? 'prediction' };
+    return decoder;
+  },
+  read(response, s, ctx) {
+    const dec = ctx.prepared as Decoder;
+    const g = gridOf(response, ctx.view, s.background);
+    const d = decide(dec, figureFeatures(g, s, 1));
+    const perceived = dec.perDeg !== 0 && Number.isFinite(dec.perDeg) ? d / dec.perDeg : null;
+    const rng = createRng(subSeed(ctx.settings.seed, ctx.index));
+    const noise = ctx.settings.decisionNoise * gaussian(rng);
+    const fat = perceived === null ? rng.next() < 0.5 : perceived + noise > 0;
+    return {
+      response: fat ? 'fat' : 'thin',
+      perceived,
+      extra: {
+        perceivedAlphaDeg: perceived,
+        decision: d,
+        decisionNoiseDeg: noise,
+        guessed: perceived === null,
+        layer: dec.layer,
+        decoderTrainAccuracy: dec.trainAccuracy,
+        decoderTrainTrials: dec.trainTrials,
+        figureFrame: figureFrame(s),
+        readoutFrame: Math.min(response.frames - 1, figureFrame(s) + 1),
+        contourIndex: contourIndex(g, contourUnits(g, s, ctx.view)),
+      },
+    };
+  },
+};

@@ -1,0 +1,73 @@
+/** Kanizsa geometry: collinear edges at alpha = 0, the sign of fat/thin, a control without collinear edges, the frames of a trial. */
+import { describe, expect, it } from 'vitest';
+import { contourSegments, inducers, kanizsaParamsSchema, makeStimulus, mouthEdges, scene, trialFrames, type Inducer, type KanizsaCondition } from '../../paradigms/kanizsa/index.js';
+import { createRng } from '../../paradigms/rng.js';
+import type { Shape } from '../../paradigms/types.js';
+
+const params = kanizsaParamsSchema.parse({ jitterDeg: 0 });
+const stim = (condition: KanizsaCondition, alphaDeg: number, over: Record<string, unknown> = {}) => makeStimulus(kanizsaParamsSchema.parse({ jitterDeg: 0, ...over }), condition, alphaDeg, createRng(1));
+const h = params.sideDeg / 2;
+
+/** Every mouth edge as a ray: origin and unit direction. */
+const rays = (list: Inducer[]) => list.flatMap((i) => mouthEdges(i).map((d) => ({ id: i.id, p: [i.x, i.y] as const, d })));
+/** Two rays lie on one line: parallel, and each origin on the other's line. */
+const collinear = (a: ReturnType<typeof rays>[number], b: ReturnType<typeof rays>[number]) =>
+  Math.abs(a.d[0] * b.d[1] - a.d[1] * b.d[0]) < 1e-9 && Math.abs((b.p[0] - a.p[0]) * a.d[1] - (b.p[1] - a.p[1]) * a.d[0]) < 1e-9;
+
+describe('Kanizsa geometry', () => {
+  it('at alpha = 0 the inducers\' edges are collinear with the square\'s sides, pairwise, pointing at each other', () => {
+    const r = rays(inducers(stim('illusory', 0)));
+    const onSide = r.filter((x) => [x.p[0] + x.d[0] * h, x.p[1] + x.d[1] * h].some((v, axis) => Math.abs(v) <= h + 1e-9 && Math.abs(x.p[axis === 0 ? 1 : 0]) === h));
+    expect(onSide).toHaveLength(8);
+    // Each edge has exactly one partner on the same line, and they point toward each other.
+    for (const a of r) {
+      const partners = r.filter((b) => b.id !== a.id && collinear(a, b));
+      expect(partners).toHaveLength(1);
+      const b = partners[0]!;
+      expect(a.d[0] * (b.p[0] - a.p[0]) + a.d[1] * (b.p[1] - a.p[1])).toBeGreaterThan(0);
+    }
+    // The outline is the square itself.
+    for (const [, bend] of contourSegments(stim('illusory', 0))) expect(Math.max(Math.abs(bend[0]), Math.abs(bend[1]))).toBeCloseTo(h, 9);
+  });
+
+  it('positive alpha bows the left and right sides out (fat), negative in (thin)', () => {
+    const bends = (alpha: number) => contourSegments(stim('illusory', alpha)).map(([, b]) => b);
+    for (const alpha of [1, 4, 10]) {
+      const fat = bends(alpha);
+      const thin = bends(-alpha);
+      const right = (bs: number[][]) => Math.max(...bs.map((b) => b[0]!));
+      const left = (bs: number[][]) => Math.min(...bs.map((b) => b[0]!));
+      expect(right(fat)).toBeCloseTo(h * (1 + Math.tan((alpha * Math.PI) / 180)), 9);
+      expect(left(fat)).toBeCloseTo(-h * (1 + Math.tan((alpha * Math.PI) / 180)), 9);
+      expect(right(thin)).toBeLessThan(h);
+      expect(left(thin)).toBeGreaterThan(-h);
+      // The inducers are rigid: the top and bottom sides bow the other way.
+      expect(Math.max(...fat.map((b) => b[1]!))).toBeLessThan(h);
+    }
+  });
+
+  it('the control keeps the pac-men but leaves no two edges collinear, at any rotation', () => {
+    for (const alpha of [0, 2, -5, 12]) {
+      const r = rays(inducers(stim('control', alpha)));
+      for (const a of r) for (const b of r) if (a !== b) expect(collinear(a, b)).toBe(false);
+    }
+    const shapes = scene(stim('control', 3), 6.5 / 60, { frameRateHz: 60 }).shapes;
+    expect(shapes.filter((s) => s.kind === 'wedge-disc')).toHaveLength(4);
+  });
+
+  it('draws fixation, (discs,) the figure of its condition, (mask) on the right frames', () => {
+    const timing = { frameRateHz: 60 };
+    const kinds = (s: ReturnType<typeof stim>, frame: number) => scene(s, (frame + 0.5) / 60, timing).shapes.map((x: Shape) => x.kind).sort().join(',');
+    const onset = stim('illusory', 2, { onset: 'discs', preFrames: 3, discFrames: 4, presentationFrames: 5, maskFrames: 2 });
+    expect(trialFrames(onset)).toBe(14);
+    expect(kinds(onset, 2)).toBe('disc');
+    expect(kinds(onset, 3)).toBe('disc,disc,disc,disc,disc');
+    expect(kinds(onset, 7)).toBe('disc,wedge-disc,wedge-disc,wedge-disc,wedge-disc');
+    expect(kinds(onset, 12)).toBe('disc,disc,disc,disc,disc');
+    expect(kinds(onset, 13)).toBe('disc,disc,disc,disc,disc');
+    const real = stim('real', 2);
+    expect(kinds(real, params.preFrames)).toBe(['disc', ...Array(8).fill('line')].join(','));
+    // Fixation is painted last, over anything else.
+    expect(scene(real, (params.preFrames + 0.5) / 60, timing).shapes.at(-1)!.id).toBe('fixation');
+  });
+});
