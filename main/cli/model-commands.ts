@@ -14,6 +14,7 @@ import { checkInput, predictArray, PREDICT_LIMITS } from '../../native-models/pr
 import { movingBarVideo } from '../../native-models/training/synthetic.js';
 import { resumeDirOf, type TrainEvent } from '../../native-models/training/trainer.js';
 import { describeIssues, PredlabError } from '../errors.js';
+import { RELEASES } from '../../native-models/released/kitti.js';
 import { downloadRelease, type DownloadProgress } from '../services/model-download.js';
 import { registerCheckpoint } from '../services/models.js';
 import { startTraining } from '../services/training.js';
@@ -61,6 +62,16 @@ function readChecksums(file: string): Record<string, string> {
   const ok = json !== null && typeof json === 'object' && !Array.isArray(json) && Object.values(json).every((v) => typeof v === 'string' && /^[0-9a-f]{40}$/.test(v));
   if (!ok || Object.keys(json as object).length === 0) throw new PredlabError('invalid-argument', `--checksums ${file} must be a JSON object of release path -> git blob SHA-1 (40 hex digits).`);
   return json as Record<string, string>;
+}
+
+/** Register a checkpoint this command just wrote; if that fails, remove it again (nothing half-done). */
+function registerNew(db: Db, dir: string) {
+  try {
+    return registerCheckpoint(db, dir);
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 /** One line for a checkpoint's source; --json gives all of it. */
@@ -125,13 +136,14 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'machine-readable output')
     .action(async (o) => {
       if (fs.existsSync(o.out) && fs.readdirSync(o.out).length > 0) throw new PredlabError('conflict', `${o.out} already exists and is not empty; choose a new folder.`);
+      const db = ctx.database(); // a database problem stops us before anything is written
       const parsed = predNetConfigSchema.safeParse({ ...PRESETS[o.preset as PresetName], ...(o.height ? { height: o.height } : {}), ...(o.width ? { width: o.width } : {}) });
       if (!parsed.success) throw new PredlabError('invalid-argument', `Invalid architecture: ${describeIssues(parsed.error.issues)}`);
       await initBackend();
       const net = PredNet.create(parsed.data, o.seed);
       const manifest = await saveCheckpoint(o.out, net, { source: { kind: 'init', preset: o.preset, seed: o.seed } });
       net.dispose();
-      const rec = registerCheckpoint(ctx.database(), o.out);
+      const rec = registerNew(db, o.out);
       emit(o.json, { checkpoint: rec.path, modelId: rec.id, ...describeCheckpoint(manifest) }, `Created ${o.preset} PredNet (${rec.parameters.toLocaleString('en')} parameters) in ${rec.path} (model ${rec.id}).`);
     });
 
@@ -146,9 +158,10 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'machine-readable output')
     .action(async (file, o) => {
       if (fs.existsSync(o.out) && fs.readdirSync(o.out).length > 0) throw new PredlabError('conflict', `${o.out} already exists and is not empty; choose a new folder.`);
+      const db = ctx.database(); // a database problem stops us before anything is written
       await initBackend();
       const { manifest, imported: r } = await importToCheckpoint(file, o.out, { ...(o.modelJson ? { modelJson: o.modelJson } : {}), ...(o.height ? { height: o.height } : {}), ...(o.width ? { width: o.width } : {}) });
-      const rec = registerCheckpoint(ctx.database(), o.out);
+      const rec = registerNew(db, o.out);
       for (const n of r.info.notes) if (!o.json) ctx.err(`note: ${n}\n`);
       const extras = [
         r.info.dataFormat ? `Keras input ${r.info.dataFormat}` : null,
@@ -203,6 +216,7 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
         [
           r.alreadyPresent ? `Already downloaded in ${r.destDir}; verified and registered:` : `Checked ${r.files.length} files against the release's SHA-1s and imported ${r.models.length} checkpoints into ${r.destDir}:`,
           ...r.models.map((m) => `  model ${m.id}: ${m.label} (${m.parameters.toLocaleString('en')} parameters) ${m.path}`),
+          `Weights: ${RELEASES.get(r.release)?.credit ?? r.release}.`,
         ].join('\n'),
       );
     });

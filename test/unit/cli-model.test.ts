@@ -117,6 +117,16 @@ describe('predlab model / train', () => {
     expect(fs.existsSync(path.join(dir, 'seeded'))).toBe(false);
   });
 
+  it('a checkpoint that cannot be registered is not left behind', async () => {
+    const notDb = path.join(dir, 'notes.sqlite');
+    fs.writeFileSync(notDb, 'this is not a database, just text that is long enough to have a header'.repeat(20));
+    const out = path.join(dir, 'unregistered');
+    const r = await cli('--db', notDb, 'model', 'init', '--height', String(H), '--width', String(W), '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it('refuses damaged checkpoints', async () => {
     const broken = path.join(dir, 'broken');
     fs.cpSync(path.join(dir, 'init'), broken, { recursive: true });
