@@ -15,3 +15,38 @@ export class PredlabError extends Error {
 export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
   return issues.map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message)).join('; ');
 }
+
+/** How long a command waits for another program's lock on the lab database before giving up. */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * A SQLite failure (better-sqlite3's SqliteError, by its code) as a message a person can act on,
+ * or null if `e` is not one. The CLI and the IPC handlers should pass unknown errors through this
+ * before calling them unexpected.
+ */
+export function storageError(e: unknown, file = 'the lab database', busyTimeoutMs = BUSY_TIMEOUT_MS): PredlabError | null {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (!(e instanceof Error) || typeof code !== 'string' || !code.startsWith('SQLITE_')) return null;
+  const base = code.replace(/^(SQLITE_[A-Z]+).*$/, '$1');
+  const say = (m: string) => new PredlabError('storage', m);
+  switch (base) {
+    case 'SQLITE_BUSY':
+    case 'SQLITE_LOCKED':
+      return say(`${file} is locked by another program (or another PredLab) that did not release it within ${busyTimeoutMs / 1000} s. Close it and try again; nothing was changed.`);
+    case 'SQLITE_READONLY':
+      return say(`${file} cannot be written: the file or its folder is read-only (${e.message}). Commands that only read still work; to write, make it writable or use another --db / PREDLAB_DATA_DIR.`);
+    case 'SQLITE_CORRUPT':
+    case 'SQLITE_NOTADB':
+      return say(`${file} is damaged (${e.message}). PredLab will not write to it. Restore the newest copy from the "backups" folder beside it (keep the damaged file aside).`);
+    case 'SQLITE_FULL':
+      return say(`The disk holding ${file} is full; the last change was not saved. Free some space and try again.`);
+    case 'SQLITE_CANTOPEN':
+    case 'SQLITE_PERM':
+    case 'SQLITE_AUTH':
+      return say(`Cannot open ${file}: the file or its folder cannot be accessed (${e.message}).`);
+    case 'SQLITE_IOERR':
+      return say(`A disk error while using ${file} (${e.message}); the last change may not have been saved.`);
+    default:
+      return say(`The database ${file} failed: ${e.message} (${code}).`);
+  }
+}

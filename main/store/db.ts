@@ -1,8 +1,16 @@
-/** Opening the lab database: WAL, foreign keys, migrations, and refusal of foreign files. */
+/**
+ * Opening the lab database. Writers: WAL, synchronous=FULL, foreign keys, migrations, a quick
+ * integrity check (a damaged file is never written to), and a rolling backup before migrations
+ * and once a day. Readers (`readonly`): no folder, file, WAL switch or migration is ever made, so
+ * a mistyped path or a read-only folder cannot change anything. Every SQLite failure on opening
+ * becomes a PredlabError that says what to do.
+ */
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { PredlabError } from '../errors.js';
+import { threadId } from 'node:worker_threads';
+import { BUSY_TIMEOUT_MS, PredlabError, storageError } from '../errors.js';
 import { APPLICATION_ID, LATEST_VERSION, migrations } from './migrations.js';
 
 export type Db = Database.Database;
@@ -12,8 +20,18 @@ export interface OpenOptions {
   nativeBinding?: string;
   /** Apply migrations up to this version only (tests of upgrades). */
   targetVersion?: number;
+  /** Only read: the file must exist; nothing is created or changed. */
   readonly?: boolean;
+  /** How long to wait for another program's lock (default BUSY_TIMEOUT_MS). */
+  busyTimeoutMs?: number;
+  /** Keep rolling backups in <folder>/backups (default true for writers). */
+  backups?: boolean;
 }
+
+export const BACKUP_FOLDER = 'backups';
+/** Backups kept; older ones are deleted. */
+export const BACKUPS_KEPT = 5;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
@@ -36,37 +54,182 @@ function checkFile(file: string): void {
     throw new PredlabError('storage', `${file} is not a SQLite database (it may be corrupt, or another kind of file). It was left untouched.`);
 }
 
-export function openDatabase(file: string, options: OpenOptions = {}): Db {
-  checkFile(file);
-  if (!options.readonly) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  let db: Db;
+/** Any failure on opening as a PredlabError naming the file. */
+function asStorageError(e: unknown, file: string, options: OpenOptions = {}): PredlabError {
+  if (e instanceof PredlabError) return e;
+  return storageError(e, file, options.busyTimeoutMs) ?? new PredlabError('storage', `Cannot open the database ${file}: ${(e as Error).message}`);
+}
+
+function construct(file: string, options: OpenOptions): Db {
   try {
-    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
+    return new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, timeout: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
   } catch (e) {
-    throw new PredlabError('storage', `Cannot open the database ${file}: ${(e as Error).message}`);
+    throw asStorageError(e, file, options);
   }
+}
+
+/** Is this one of ours, and one this version can use? */
+function checkIdentity(db: Db, file: string): void {
+  const appId = db.pragma('application_id', { simple: true }) as number;
+  const version = db.pragma('user_version', { simple: true }) as number;
+  const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
+  if (appId !== APPLICATION_ID && (appId !== 0 || tables > 0))
+    throw new PredlabError('storage', `${file} is a SQLite database, but not a PredLab one (application_id ${appId}). It was left untouched.`);
+  if (version > LATEST_VERSION)
+    throw new PredlabError('storage', `${file} was written by a newer PredLab (schema ${version}; this version knows up to ${LATEST_VERSION}). Update PredLab to open it.`);
+}
+
+/** PRAGMA quick_check: pages, records and their order, without index cross-checks (fast). */
+function checkIntegrity(db: Db, file: string): void {
+  const rows = db.pragma('quick_check(5)', { simple: false }) as { quick_check: string }[];
+  const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+  if (problems.length)
+    throw new PredlabError(
+      'storage',
+      `${file} is damaged (${problems.join('; ')}). PredLab will not write to it. Restore the newest copy from ${path.join(path.dirname(file), BACKUP_FOLDER)} over it (keep the damaged file aside).`,
+    );
+}
+
+export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  const abs = path.resolve(file);
+  if (options.readonly) return openReadonly(abs, options);
+  checkFile(abs);
   try {
-    const appId = db.pragma('application_id', { simple: true }) as number;
-    const version = db.pragma('user_version', { simple: true }) as number;
-    const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
-    if (appId !== APPLICATION_ID && (appId !== 0 || tables > 0))
-      throw new PredlabError('storage', `${file} is a SQLite database, but not a PredLab one (application_id ${appId}). It was left untouched.`);
-    if (version > LATEST_VERSION)
-      throw new PredlabError('storage', `${file} was written by a newer PredLab (schema ${version}; this version knows up to ${LATEST_VERSION}). Update PredLab to open it.`);
-    if (!options.readonly) {
-      db.pragma('journal_mode = WAL');
-      // FULL: a committed trial survives a power cut, not only a crash.
-      db.pragma('synchronous = FULL');
-      migrate(db, options.targetVersion ?? LATEST_VERSION);
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+  } catch (e) {
+    throw new PredlabError('storage', `Cannot create the folder for the database ${abs}: ${(e as Error).message}`);
+  }
+  checkWritable(abs);
+  const db = construct(abs, options);
+  try {
+    checkIdentity(db, abs);
+    checkIntegrity(db, abs);
+    db.pragma('journal_mode = WAL');
+    // FULL: a committed trial survives a power cut, not only a crash.
+    db.pragma('synchronous = FULL');
+    const target = options.targetVersion ?? LATEST_VERSION;
+    if (options.backups !== false && hasData(db)) {
+      const current = schemaVersion(db);
+      if (current < target) backupDatabase(db, abs, `before-v${target}`);
+      else if (backupDue(abs)) dailyBackup(db, abs);
     }
+    migrate(db, target);
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
     return db;
   } catch (e) {
     db.close();
-    if (e instanceof PredlabError) throw e;
-    throw new PredlabError('storage', `Cannot use the database ${file}: ${(e as Error).message}`);
+    throw asStorageError(e, abs, options);
   }
+}
+
+function openReadonly(file: string, options: OpenOptions): Db {
+  if (!fs.existsSync(file)) throw new PredlabError('not-found', `There is no database at ${file} (nothing was created). Check the path given with --db, or PREDLAB_DATA_DIR.`);
+  checkFile(file);
+  let db = construct(file, options);
+  try {
+    checkIdentity(db, file);
+  } catch (e) {
+    db.close();
+    if (e instanceof PredlabError || !readonlyFolderWal(e)) throw asStorageError(e, file, options);
+    // A WAL database in a folder this user cannot write: SQLite cannot make the shared-memory
+    // file a reader needs. Read a private snapshot instead (the command only reads).
+    db = construct(snapshot(file), options);
+    checkIdentity(db, file);
+  }
+  try {
+    checkIntegrity(db, file);
+    db.pragma('foreign_keys = ON');
+    return db;
+  } catch (e) {
+    db.close();
+    throw asStorageError(e, file, options);
+  }
+}
+
+/**
+ * A writer needs the file and its folder (WAL and shared-memory files beside it). SQLite would
+ * otherwise open a read-only file read-only without a word and fail on the first answer stored.
+ */
+function checkWritable(file: string): void {
+  const canWrite = (p: string) => {
+    try {
+      fs.accessSync(p, fs.constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const readOnly = fs.existsSync(file) && !canWrite(file) ? 'the file is read-only' : !canWrite(path.dirname(file)) ? `its folder ${path.dirname(file)} is read-only` : null;
+  if (readOnly)
+    throw new PredlabError('storage', `${file} cannot be written: ${readOnly}. Commands that only read still work; to write, make it writable or use another --db / PREDLAB_DATA_DIR.`);
+}
+
+/** The daily copy is best effort: a lab that cannot copy itself still opens (the copy before a migration is not optional). */
+function dailyBackup(db: Db, file: string): void {
+  try {
+    backupDatabase(db, file, 'daily');
+  } catch {
+    /* disk full or folder not writable: the next opening tries again */
+  }
+}
+
+function readonlyFolderWal(e: unknown): boolean {
+  const code = String((e as { code?: unknown }).code ?? '');
+  return code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY');
+}
+
+/** Copy the database (and its write-ahead log, if any) to a private temporary folder. */
+function snapshot(file: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'predlab-readonly-'));
+  const copy = path.join(dir, path.basename(file));
+  fs.copyFileSync(file, copy);
+  if (fs.existsSync(`${file}-wal`)) fs.copyFileSync(`${file}-wal`, `${copy}-wal`);
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return copy;
+}
+
+function hasData(db: Db): boolean {
+  return (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n > 0;
+}
+
+export function backupFolder(file: string): string {
+  return path.join(path.dirname(path.resolve(file)), BACKUP_FOLDER);
+}
+
+/** The backups of this database file, newest first. */
+export function listBackups(file: string): string[] {
+  const dir = backupFolder(file);
+  const stem = path.basename(file).replace(/\.sqlite$/, '');
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith(`${stem}-`) && f.endsWith('.sqlite'))
+    .sort()
+    .reverse()
+    .map((f) => path.join(dir, f));
+}
+
+function backupDue(file: string): boolean {
+  const newest = listBackups(file)[0];
+  return !newest || Date.now() - fs.statSync(newest).mtimeMs > DAY_MS;
+}
+
+/**
+ * A consistent copy of the open database in <folder>/backups, named by time and reason, keeping
+ * the newest BACKUPS_KEPT. VACUUM INTO is SQLite's synchronous online copy (better-sqlite3's
+ * backup() is asynchronous, and opening must finish before the migrations it protects).
+ */
+export function backupDatabase(db: Db, file: string, reason: string): string {
+  const dir = backupFolder(file);
+  fs.mkdirSync(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const dest = path.join(dir, `${path.basename(file).replace(/\.sqlite$/, '')}-${stamp}-${reason}.sqlite`);
+  const partial = `${dest}.partial-${process.pid}-${threadId}`;
+  fs.rmSync(partial, { force: true });
+  db.prepare('VACUUM INTO ?').run(partial);
+  fs.renameSync(partial, dest);
+  for (const old of listBackups(file).slice(BACKUPS_KEPT)) fs.rmSync(old, { force: true });
+  return dest;
 }
 
 /** Apply pending migrations, each in its own transaction together with its version bump. */
