@@ -26,13 +26,23 @@ export interface OnnxOptions {
    * machine without a GPU it may pick a software adapter slower than the CPU.
    */
   providers?: string[];
-  /** Threads for one operator; default: ONNX Runtime's (the physical cores). */
+  /** Threads for one operator; default: every core (os.availableParallelism()). */
   threads?: number;
+  /**
+   * Let idle pool threads spin (ONNX Runtime's default). Off by default: on a machine shared
+   * with other work (the UI, a training job) spinning threads take the cores from it, and on this
+   * 2-core machine under load inference was 1.5-3x slower with spinning than without.
+   */
+  spin?: boolean;
 }
 
 export interface ProviderReport {
   /** The execution provider the sessions run on. */
   provider: string;
+  /** onnxruntime-node's version. */
+  version: string;
+  /** Intra-op threads. */
+  threads: number;
   /** Providers tried first that did not start, and why. */
   skipped: { provider: string; reason: string }[];
 }
@@ -95,7 +105,12 @@ export class OnnxPredNet {
     for (const p of options.providers ?? [])
       if (!(KNOWN_PROVIDERS as readonly string[]).includes(p)) throw new RangeError(`Unknown ONNX Runtime execution provider '${p}'; choose from ${KNOWN_PROVIDERS.join(', ')}.`);
     const ort = await loadOrt();
-    const base: Session.SessionOptions = { graphOptimizationLevel: 'all', logSeverityLevel: 3, ...(options.threads ? { intraOpNumThreads: options.threads } : {}) };
+    const base: Session.SessionOptions = {
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+      intraOpNumThreads: options.threads ?? Math.min(256, os.availableParallelism()),
+      extra: { session: { intra_op: { allow_spinning: options.spin ? '1' : '0' } } },
+    };
     const wanted = (options.providers ?? PLATFORM_PROVIDERS[os.platform()] ?? []).filter((p) => p !== 'cpu');
     // Try each provider on the real graph (prediction mode): a provider can load and still
     // refuse the model.
@@ -110,7 +125,7 @@ export class OnnxPredNet {
       const sessionOptions: Session.SessionOptions = { ...base, executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'] };
       try {
         const session = await ort.InferenceSession.create(probe, sessionOptions);
-        const model = new OnnxPredNet(ort, config, weights, sessionOptions, { provider, skipped });
+        const model = new OnnxPredNet(ort, config, weights, sessionOptions, { provider, version: ort.env.versions.common, threads: base.intraOpNumThreads!, skipped });
         model.sessions.set('prediction', Promise.resolve(session));
         return model;
       } catch (e) {
@@ -184,4 +199,10 @@ export class OnnxPredNet {
     this.sessions.clear();
     for (const s of all) await (await s.catch(() => null))?.release();
   }
+}
+
+/** One line for `predlab backend` and logs, e.g. "onnxruntime-node 1.30.0 (cpu, 2 threads; skipped cuda: ...)". */
+export function describeOnnx(r: ProviderReport): string {
+  const skipped = r.skipped.map((s) => `; skipped ${s.provider}: ${s.reason}`).join('');
+  return `onnxruntime-node ${r.version} (${r.provider}, ${r.threads} thread${r.threads === 1 ? '' : 's'}${skipped})`;
 }

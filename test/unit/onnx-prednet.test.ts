@@ -12,7 +12,7 @@ import { importKerasWeights, writeKerasWeights } from '../../native-models/keras
 import * as ort from 'onnxruntime-node';
 import { sequenceModel, stepModel, stepStates, unrolledModel, type KerasWeights } from '../../native-models/onnx/prednet-graph.js';
 import { onnxPredictArray, onnxPredictor } from '../../native-models/onnx/predict.js';
-import { KNOWN_PROVIDERS, OnnxPredNet } from '../../native-models/onnx/session.js';
+import { describeOnnx, KNOWN_PROVIDERS, OnnxPredNet } from '../../native-models/onnx/session.js';
 import { layerCount, parseOutputMode, predNetConfigSchema, type PredNetConfig } from '../../native-models/prednet/config.js';
 import { PredNet } from '../../native-models/prednet/model.js';
 import { predictArray } from '../../native-models/predict.js';
@@ -114,6 +114,7 @@ describe('PredNet on ONNX Runtime', () => {
     expect(KNOWN_PROVIDERS).toContain(onnx.report.provider);
     expect(onnx.report.skipped.map((s) => s.provider)).not.toContain(onnx.report.provider);
     for (const s of onnx.report.skipped) expect(s.reason.length).toBeGreaterThan(0);
+    expect(describeOnnx(onnx.report)).toMatch(new RegExp(`^onnxruntime-node \\d+\\.\\d+\\.\\d+ \\(${onnx.report.provider}, \\d+ threads?`));
   });
 
   it('equals the tfjs model for every output mode, with and without extrapStartTime (random checkpoint)', async () => {
