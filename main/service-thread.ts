@@ -39,7 +39,8 @@ async function start(): Promise<ReturnType<typeof createHandlers>['invoke']> {
     const { initBackend } = await import('../native-models/backend.js');
     await initBackend();
   }
-  const db = openDatabase(data.dbFile, data.nativeBinding ? { nativeBinding: data.nativeBinding } : {});
+  // The computing thread only reads; the light thread is the one writer (migrations, backups).
+  const db = openDatabase(data.dbFile, { readonly: data.role === 'heavy', ...(data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}) });
   let modelJobs: ModelJobs | undefined;
   if (data.role === 'light') {
     registerDefaultModel(db, data.appRoot);
