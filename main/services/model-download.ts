@@ -39,6 +39,8 @@ export interface DownloadOptions {
   onProgress?: (p: DownloadProgress) => void;
   /** A download that receives nothing for this long is abandoned (default 60 s). */
   stallTimeoutMs?: number;
+  /** Cancels the job at the next chunk or file; nothing is left behind. */
+  signal?: AbortSignal;
 }
 
 export interface DownloadResult {
@@ -52,6 +54,12 @@ export interface DownloadResult {
 }
 
 const MAX_REDIRECTS = 5;
+
+const cancelled = () => new PredlabError('unavailable', 'The model download was cancelled; nothing was imported.');
+const isAbort = (e: unknown) => (e as Error)?.name === 'AbortError' || (e as NodeJS.ErrnoException)?.code === 'ABORT_ERR';
+function checkCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw cancelled();
+}
 const OFFLINE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT', 'ENETDOWN', 'EPROTO', 'CERT_HAS_EXPIRED', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN']);
 
 /** sha1("blob <length>\0" + bytes): what `git hash-object` prints. */
@@ -85,11 +93,12 @@ export async function downloadRelease(db: Db, o: DownloadOptions): Promise<Downl
     let hashes: Map<string, string>;
     if (o.from !== undefined && fs.statSync(o.from).isDirectory()) {
       sourceDir = fs.existsSync(path.join(o.from, release.archiveRoot)) ? path.join(o.from, release.archiveRoot) : o.from;
-      hashes = await hashFolder(release, expected, sourceDir, o.onProgress);
+      hashes = await hashFolder(release, expected, sourceDir, o.onProgress, o.signal);
     } else {
       const zip = o.from ?? path.join(staging, 'archive.zip');
-      if (o.from === undefined) await download(url, zip, release, o.onProgress, o.stallTimeoutMs ?? 60_000);
-      hashes = await extractZip(release, expected, zip, filesDir, o.onProgress);
+      if (o.from === undefined) await download(url, zip, release, o.onProgress, o.stallTimeoutMs ?? 60_000, o.signal);
+      checkCancelled(o.signal);
+      hashes = await extractZip(release, expected, zip, filesDir, o.onProgress, o.signal);
       sourceDir = filesDir;
     }
     const bad = Object.entries(expected).filter(([p, sha]) => hashes.get(p) !== sha);
@@ -103,6 +112,7 @@ export async function downloadRelease(db: Db, o: DownloadOptions): Promise<Downl
     const outDir = path.join(staging, 'out');
     const downloadedAt = new Date().toISOString();
     for (const [i, c] of release.checkpoints.entries()) {
+      checkCancelled(o.signal);
       o.onProgress?.({ phase: 'import', checkpoint: c.id, done: i, total: release.checkpoints.length });
       await importToCheckpoint(path.join(sourceDir, c.weights), path.join(outDir, c.id), {
         modelJson: path.join(sourceDir, c.modelJson),
@@ -114,6 +124,7 @@ export async function downloadRelease(db: Db, o: DownloadOptions): Promise<Downl
       });
     }
     o.onProgress?.({ phase: 'import', checkpoint: '', done: release.checkpoints.length, total: release.checkpoints.length });
+    checkCancelled(o.signal);
 
     try {
       if (fs.existsSync(destDir)) fs.rmdirSync(destDir); // empty (checked above)
@@ -164,11 +175,12 @@ function checkUrl(url: string): void {
 
 const releasePath = (release: Release, entryName: string): string => (entryName.startsWith(`${release.archiveRoot}/`) ? entryName.slice(release.archiveRoot.length + 1) : entryName);
 
-async function hashFolder(release: Release, expected: Readonly<Record<string, string>>, dir: string, onProgress: DownloadOptions['onProgress']): Promise<Map<string, string>> {
+async function hashFolder(release: Release, expected: Readonly<Record<string, string>>, dir: string, onProgress: DownloadOptions['onProgress'], signal: AbortSignal | undefined): Promise<Map<string, string>> {
   const missing = Object.keys(expected).filter((p) => !fs.existsSync(path.join(dir, p)));
   if (missing.length > 0) throw new PredlabError('invalid-argument', `${dir} is not the ${release.archiveRoot} folder of the release: missing ${missing.join(', ')}.`);
   const hashes = new Map<string, string>();
   for (const [i, p] of Object.keys(expected).entries()) {
+    checkCancelled(signal);
     onProgress?.({ phase: 'verify', file: p, done: i, total: Object.keys(expected).length });
     const file = path.join(dir, p);
     const size = fs.statSync(file).size;
@@ -184,7 +196,7 @@ const openZip = (file: string) =>
   new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.open(file, { lazyEntries: true, autoClose: true, validateEntrySizes: true, strictFileNames: false }, (e, z) => (e ? reject(e) : resolve(z))));
 
 /** Extract the release's files (and only those) from the zip, hashing them as they stream out. */
-async function extractZip(release: Release, expected: Readonly<Record<string, string>>, zip: string, outDir: string, onProgress: DownloadOptions['onProgress']): Promise<Map<string, string>> {
+async function extractZip(release: Release, expected: Readonly<Record<string, string>>, zip: string, outDir: string, onProgress: DownloadOptions['onProgress'], signal: AbortSignal | undefined): Promise<Map<string, string>> {
   let z: yauzl.ZipFile;
   try {
     z = await openZip(zip);
@@ -198,6 +210,7 @@ async function extractZip(release: Release, expected: Readonly<Record<string, st
       z.on('error', reject);
       z.on('end', resolve);
       z.on('entry', (entry: yauzl.Entry) => {
+        if (signal?.aborted) return reject(cancelled());
         const p = releasePath(release, entry.fileName);
         if (!wanted.includes(p) || hashes.has(p)) return z.readEntry();
         if (entry.uncompressedSize > release.maxFileBytes) return reject(new PredlabError('invalid-argument', `${entry.fileName} in the archive is ${entry.uncompressedSize} bytes; release files over ${release.maxFileBytes} bytes are refused.`));
@@ -230,10 +243,11 @@ async function extractZip(release: Release, expected: Readonly<Record<string, st
 }
 
 /** GET url into file, following redirects, with progress, a size limit and a stall timeout. */
-async function download(url: string, file: string, release: Release, onProgress: DownloadOptions['onProgress'], stallMs: number): Promise<void> {
+async function download(url: string, file: string, release: Release, onProgress: DownloadOptions['onProgress'], stallMs: number, signal: AbortSignal | undefined): Promise<void> {
   let current = url;
   for (let hop = 0; ; hop++) {
-    const res = await request(current, release, stallMs);
+    checkCancelled(signal);
+    const res = await request(current, release, stallMs, signal);
     const status = res.statusCode ?? 0;
     if (status >= 300 && status < 400 && res.headers.location) {
       res.resume();
@@ -268,9 +282,10 @@ async function download(url: string, file: string, release: Release, onProgress:
       }
     });
     try {
-      await pipeline(res, fs.createWriteStream(file));
+      await pipeline(res, fs.createWriteStream(file), ...(signal ? [{ signal }] : []));
     } catch (e) {
       if (e instanceof PredlabError) throw e;
+      if (isAbort(e)) throw cancelled();
       if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw diskFull(file);
       throw brokenOff(url, bytes, total, e, release);
     }
@@ -289,12 +304,13 @@ function brokenOff(url: string, bytes: number, total: number | null, e: unknown,
   return new PredlabError('unavailable', `The download of ${url} broke off after ${mb(bytes)}${total !== null ? ` of ${mb(total)}` : ''}${why}; nothing was imported. Run the command again. ${manualSteps(release, url)}`);
 }
 
-function request(url: string, release: Release, stallMs: number): Promise<http.IncomingMessage> {
+function request(url: string, release: Release, stallMs: number, signal: AbortSignal | undefined): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const get = url.startsWith('https:') ? https.get : http.get;
-    const req = get(url, { headers: { 'user-agent': 'PredLab (model download)' } }, resolve);
+    const req = get(url, { headers: { 'user-agent': 'PredLab (model download)' }, ...(signal ? { signal } : {}) }, resolve);
     req.setTimeout(stallMs, () => req.destroy(Object.assign(new Error(`no data for ${stallMs / 1000} s`), { code: 'ETIMEDOUT' })));
     req.on('error', (e: NodeJS.ErrnoException) => {
+      if (isAbort(e)) return reject(cancelled());
       const host = new URL(url).host;
       if (OFFLINE_CODES.has(e.code ?? '') || e.code === 'ECONNRESET')
         reject(new PredlabError('unavailable', `Cannot reach ${host} (${e.code}): this machine seems to be offline, or the site is blocked. Nothing was downloaded.\n${manualSteps(release, url)}`));

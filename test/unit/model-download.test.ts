@@ -72,6 +72,15 @@ beforeAll(async () => {
       // Promise the whole archive, send half, then drop the connection.
       res.writeHead(200, { 'content-type': 'application/zip', 'content-length': good.length });
       res.write(good.subarray(0, good.length >> 1), () => setTimeout(() => res.socket?.destroy(), 50));
+    } else if (req.url === '/slow.zip') {
+      // The archive in small pieces, slowly, until the client goes away.
+      res.writeHead(200, { 'content-type': 'application/zip', 'content-length': good.length });
+      let at = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || at >= good.length) return clearInterval(timer);
+        res.write(good.subarray(at, (at += 16384)));
+      }, 20);
+      res.on('close', () => clearInterval(timer));
     } else res.writeHead(404).end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -172,6 +181,21 @@ describe('predlab model download kitti', () => {
     expect(ftp.err).toMatch(/Only http and https URLs/);
     expect(modelsIn(db)).toEqual([]);
     expect(entries(path.join(dir, 'page'))).toEqual([]);
+  });
+
+  it('can be cancelled mid-download: nothing registered, no folder left', async () => {
+    const db = openDatabase(path.join(dir, 'cancel.sqlite'));
+    const out = path.join(dir, 'cancel', 'prednet-kitti');
+    const ac = new AbortController();
+    try {
+      await expect(
+        downloadRelease(db, { release: 'kitti', destDir: out, url: `${base}/slow.zip`, expectedSha1: sums, signal: ac.signal, onProgress: (p) => p.phase === 'download' && p.bytes > 0 && ac.abort() }),
+      ).rejects.toThrow(/The model download was cancelled; nothing was imported/);
+      expect(listModels(db)).toEqual([]);
+      expect(entries(path.dirname(out))).toEqual([]);
+    } finally {
+      db.close();
+    }
   });
 
   it('--from a zip or the unpacked folder does the same without the network', async () => {
