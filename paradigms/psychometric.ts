@@ -199,8 +199,11 @@ export function fitPsychometric(levels: Level[], options: FitOptions = {}): Psyc
   const split = sorted.findIndex((l) => l.k > 0);
   const separated = !allSame && split > 0 && sorted.slice(0, split).every((l) => l.k === 0) && sorted.slice(split).every((l) => l.k === l.n);
   let pseCi = ci(boot.pse);
+  let spreadCi = ci(boot.spread75);
   if (separated) {
     pseCi = [sorted[split - 1]!.x, sorted[split]!.x];
+    // The whole 25-75 % rise fits inside the gap: the spread is at most half of it.
+    spreadCi = [0, (sorted[split]!.x - sorted[split - 1]!.x) / 2];
     warnings.push(`The answers switch completely between ${sorted[split - 1]!.x} and ${sorted[split]!.x}: the PSE lies somewhere in between and the slope is not determined; test offsets in that range.`);
   }
   return {
@@ -213,7 +216,7 @@ export function fitPsychometric(levels: Level[], options: FitOptions = {}): Psyc
     logLikelihood: -point.nll,
     deviance: dev,
     devianceP,
-    ci: { pse: pseCi, sigma: ci(boot.sigma), slope: ci(boot.slope), spread75: ci(boot.spread75) },
+    ci: { pse: pseCi, sigma: ci(boot.sigma), slope: ci(boot.slope), spread75: spreadCi },
     ciLevel,
     bootstrapSamples: B,
     levels: used,

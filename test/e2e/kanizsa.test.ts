@@ -1,0 +1,92 @@
+/**
+ * Kanizsa in the app, as a person would take it: choose the paradigm on the Run page, answer
+ * fat/thin with the keys, see the thresholds; then a PredNet checkpoint takes the same protocol
+ * from the Compare page, and both sessions appear there, curve by curve, and in the inspector.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listModels, registerCheckpoint } from '../../main/services/models.js';
+import { getSession, listSessions, nextTrial, trialRows } from '../../main/services/sessions.js';
+import { initBackend } from '../../native-models/backend.js';
+import { saveCheckpoint } from '../../native-models/checkpoint.js';
+import { predNetConfigSchema } from '../../native-models/prednet/config.js';
+import { PredNet } from '../../native-models/prednet/model.js';
+import type { KanizsaStimulus } from '../../paradigms/kanizsa/index.js';
+import { openApp, type AppHarness } from '../support/app.js';
+import { CALIBRATION, tempDir } from '../support/db.js';
+
+let app: AppHarness;
+beforeAll(async () => {
+  app = await openApp({ calibration: CALIBRATION });
+  await initBackend();
+  const dir = path.join(tempDir(), 'tiny-prednet');
+  const net = PredNet.create(predNetConfigSchema.parse({ height: 32, width: 40, stackSizes: [3, 8], rStackSizes: [3, 8], aFiltSizes: [3], ahatFiltSizes: [3, 3], rFiltSizes: [3, 3] }), 3);
+  await saveCheckpoint(dir, net, { source: { kind: 'init' } });
+  net.dispose();
+  registerCheckpoint(app.db, dir);
+});
+afterAll(async () => app?.close());
+
+describe('Kanizsa in the app', () => {
+  it('a person answers fat/thin by key, a model takes the same protocol, and Compare shows both', async () => {
+    const { page, db } = app;
+    await page.getByTestId('nav-run').click();
+    await page.getByTestId('participant-label').fill('K01');
+    await page.getByTestId('param-paradigm').selectOption('kanizsa');
+    // The form is the paradigm's own: its fields, with its defaults.
+    await expect.poll(() => page.getByTestId('param-alphasDeg').inputValue()).toBe('0.5, 1, 2, 4, 8');
+    await page.getByTestId('param-alphasDeg').fill('2, 8');
+    await page.getByTestId('param-trialsPerLevel').fill('1');
+    await page.getByTestId('param-seed').fill('4');
+    await page.getByTestId('run-start').click();
+    await page.getByTestId('instructions').waitFor();
+    expect(await page.getByTestId('instructions').textContent()).toMatch(/Kanizsa/);
+    await page.keyboard.press('Space');
+    const total = getSession(db, 1).total;
+    expect(total).toBe(3 * 4);
+    for (let i = 0; i < total; i++) {
+      await page.getByTestId('prompt').waitFor();
+      expect(await page.getByTestId('prompt').textContent()).toMatch(/fat/);
+      const s = nextTrial(db, 1)!.stimulus as unknown as KanizsaStimulus;
+      // A person who sees 8 degrees always and 2 degrees only in the real condition.
+      const sees = Math.abs(s.alphaDeg) > 5 || s.condition === 'real';
+      await page.keyboard.press(sees === s.alphaDeg > 0 ? 'f' : 't');
+      await expect.poll(() => trialRows(db, 1).length).toBe(i + 1);
+    }
+    await page.getByTestId('end-message').waitFor();
+    await page.getByTestId('result').waitFor();
+    expect(await page.getByTestId('result').textContent()).toMatch(/Threshold \(75 % correct\)/);
+    expect(await page.locator('[data-testid=plot] svg g[aria-description^="fit "]').count()).toBe(3);
+    await page.screenshot({ path: path.join(tempDir(), 'kanizsa-result.png'), fullPage: true });
+
+    await page.getByTestId('nav-compare').click();
+    await page.getByTestId('run-protocol').selectOption('1');
+    await page.getByTestId('run-model').selectOption(String(listModels(db).find((m) => m.label === 'tiny-prednet')!.id));
+    await page.getByTestId('run-model-go').click();
+    await page.getByTestId('comparison').waitFor({ timeout: 120_000 });
+    const sessions = listSessions(db);
+    expect(sessions.map((s) => [s.participant.kind, s.protocol.paradigmId, s.protocol.id])).toEqual([['human', 'kanizsa', 1], ['model', 'kanizsa', 1]]);
+    expect(trialRows(db, 2).map((r) => r.stimulus)).toEqual(trialRows(db, 1).map((r) => r.stimulus));
+    const table = (await page.getByTestId('compare-table').textContent())!;
+    expect(table).toMatch(/human: K01/);
+    expect(table).toMatch(/model: PredNet tiny-prednet/);
+    expect(table).toMatch(/illusory \(pac-men\)/);
+    expect(table).toMatch(/Threshold \(75 % correct\)/);
+    // A curve per session and condition, each drawn.
+    for (const id of [1, 2])
+      for (const condition of ['illusory', 'real', 'control']) {
+        const curve = page.locator(`[data-testid=compare-plot] g[aria-description="curve ${id} ${condition}"] path`);
+        expect(await curve.count(), `curve ${id} ${condition}`).toBe(1);
+      }
+    expect(await page.getByTestId('compare-differences').textContent()).toMatch(/#1.*#2 \(same trials\)/s);
+    await page.screenshot({ path: path.join(tempDir(), 'kanizsa-compare.png'), fullPage: true });
+
+    await page.getByTestId('inspect-session').selectOption('2');
+    await page.getByTestId('inspect-trial').fill('0');
+    await page.getByTestId('inspect-go').click();
+    await page.getByTestId('filmstrip').waitFor();
+    expect(await page.locator('[data-testid=filmstrip] canvas').count()).toBe(3 * trialRows(db, 2)[0]!.frame_count!);
+    expect(await page.getByTestId('inspect-readout').textContent()).toMatch(/perceivedAlphaDeg/);
+    console.log(`screenshots in ${tempDir()}`);
+  });
+});
