@@ -10,6 +10,8 @@ import { isFat } from './design.js';
 
 /** Upper bound of the guess and lapse rates fitted to staircase data. */
 export const UPDOWN_MAX_LAPSE = 0.02;
+/** Threshold CIs wider than this many times the largest tested rotation are reported as unbounded. */
+const UNBOUNDED_FACTOR = 4;
 import { CONDITION_LABELS, type KanizsaCondition, type KanizsaParams, type KanizsaStimulus } from './params.js';
 
 /** Mean time course of the contour index per condition, and the step (from the figure's onset) where it rises. */
@@ -46,7 +48,14 @@ export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<Kani
     // Staircase data sit near threshold and say little about the asymptotes: there the guess and
     // lapse rates are held small, or they trade off against the slope (an over-steep curve).
     const fit = fitIfPossible(points, { ...options, seed: (options.seed ?? 1) + k, ...(params.design === 'updown' ? { maxLapse: UPDOWN_MAX_LAPSE } : {}) }, condition, messages);
-    const threshold = stat('threshold', 'Threshold (75 % correct)', fit?.spread75, 'deg', fit?.ci.spread75, true);
+    // A CI reaching far past the tested rotations is not bounded by the data: say so instead.
+    const widest = Math.max(...points.map((q) => Math.abs(q.x)));
+    let thresholdCi = fit?.ci.spread75 ?? null;
+    if (thresholdCi && !(thresholdCi[1] <= UNBOUNDED_FACTOR * widest)) {
+      messages.push(`${condition}: the threshold's confidence interval reaches beyond ${UNBOUNDED_FACTOR} x the largest rotation tested (${widest} deg); the data do not bound it.`);
+      thresholdCi = null;
+    }
+    const threshold = stat('threshold', 'Threshold (75 % correct)', fit?.spread75, 'deg', thresholdCi, true);
     thresholds.set(condition, threshold);
     conditions.push({
       key: condition,
