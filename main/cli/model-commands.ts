@@ -204,11 +204,21 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
           else if (p.done < p.total) ctx.err(`importing ${p.checkpoint} (${p.done + 1}/${p.total})\n`);
         }
       };
+      // Ctrl-C cancels cleanly: the staging folder is removed and nothing is registered.
+      const ac = new AbortController();
+      const onSigint = () => {
+        bar?.stop();
+        ctx.err('\nCancelling the download... (Ctrl-C again to quit at once.)\n');
+        ac.abort();
+        process.once('SIGINT', () => process.exit(130));
+      };
+      process.once('SIGINT', onSigint);
       let r;
       try {
-        r = await downloadRelease(db, { release, destDir, ...(o.url ? { url: o.url } : {}), ...(o.from ? { from: o.from } : {}), ...(expectedSha1 ? { expectedSha1 } : {}), onProgress });
+        r = await downloadRelease(db, { release, destDir, ...(o.url ? { url: o.url } : {}), ...(o.from ? { from: o.from } : {}), ...(expectedSha1 ? { expectedSha1 } : {}), onProgress, signal: ac.signal });
       } finally {
         bar?.stop();
+        process.removeListener('SIGINT', onSigint);
       }
       emit(
         o.json,
