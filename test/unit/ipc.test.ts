@@ -53,6 +53,11 @@ describe('IPC boundary', () => {
     expect((await bad('models:run-session', { modelId: 1, protocolId: 1, observer: { checkpoint: '/etc' } })).message).toMatch(/Unrecognized key|checkpoint/);
     expect((await bad('models:inspect-trial', { sessionId: 1, trialIndex: -1 })).message).toMatch(/trialIndex/);
     expect((await bad('sessions:start', { participantId: 1, paradigmId: 'flash-lag', parameters: {}, calibration: CALIBRATION, companionModelId: 9 })).code).toBe('not-found');
+    // Sizes are bounded, and the limit is named; Object's own names are no paradigms.
+    expect((await bad('participants:create', { kind: 'human', label: 'P', details: { notes: 'x'.repeat(20_000) } })).message).toMatch(/details: must be plain JSON of at most 16384 characters/);
+    expect((await bad('sessions:start', { participantId: 1, paradigmId: 'flash-lag', parameters: { offsetsDeg: Array(20_000).fill(0) }, calibration: CALIBRATION })).message).toMatch(/parameters: must be plain JSON of at most/);
+    for (const paradigmId of ['toString', '__proto__', 'constructor'])
+      expect((await bad('sessions:start', { participantId: 1, paradigmId, parameters: {}, calibration: CALIBRATION })).message).toMatch(new RegExp(`Unknown paradigm '${paradigmId}'`));
     expect((db.prepare('SELECT count(*) AS n FROM participants').get() as { n: number }).n).toBe(0);
     expect((db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n).toBe(0);
   });
