@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { saveCheckpoint, type Manifest } from './checkpoint.js';
 import { predNetConfigSchema, type PredNetConfig } from './prednet/config.js';
 import { PredNet } from './prednet/model.js';
@@ -195,7 +196,9 @@ export async function importKerasWeights(file: string, options: KerasImportOptio
   // Read the JSON first: a bad JSON is refused before any HDF5 work.
   const jsonText = options.modelJson ? readJsonText(options.modelJson) : null;
   const fromJson = jsonText !== null ? parseModelJson(jsonText, `The model JSON ${options.modelJson}`) : null;
-  const sha256 = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  const hash = crypto.createHash('sha256');
+  await pipeline(fs.createReadStream(file), hash); // streamed: the file is not held twice in memory
+  const sha256 = hash.digest('hex');
   const lib = await h5wasm();
   let f: InstanceType<H5['File']>;
   try {
