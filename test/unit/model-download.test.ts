@@ -95,7 +95,7 @@ describe('predlab model download kitti', () => {
   it('downloads, checks, imports and registers the three checkpoints with their provenance; a second run re-registers', async () => {
     const db = path.join(dir, 'ok.sqlite');
     const out = path.join(dir, 'models', 'prednet-kitti');
-    const r = await cli('--db', db, 'model', 'download', 'kitti', '--url', `${base}/redirect`, '--checksums', sumsFile, '--out', out);
+    const r = await cli('--db', db, 'model', 'download', 'kitti', '--url', `${base}/model_data_keras2.zip`, '--checksums', sumsFile, '--out', out);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/checking tensorflow_weights\/prednet_kitti_weights\.hdf5 \(\d\/5\)/);
     expect(r.err).toMatch(/importing prednet_kitti-extrapfinetuned \(2\/3\)/);
@@ -105,7 +105,7 @@ describe('predlab model download kitti', () => {
     expect(models.map((m) => [m.label, path.relative(out, m.path)])).toEqual(KITTI_RELEASE.checkpoints.map((c) => [c.label, c.id]));
     for (const [i, c] of KITTI_RELEASE.checkpoints.entries()) {
       const ck = loadCheckpoint(path.join(out, c.id));
-      expect(ck.manifest.source).toMatchObject({ kind: 'keras-import', file: `model_data_keras2/${c.weights}`, dataFormat: 'channels_first', release: { id: 'kitti', checkpoint: c.id, origin: `${base}/redirect`, gitBlobSha1: sums[c.weights] } });
+      expect(ck.manifest.source).toMatchObject({ kind: 'keras-import', file: `model_data_keras2/${c.weights}`, dataFormat: 'channels_first', release: { id: 'kitti', checkpoint: c.id, origin: `${base}/model_data_keras2.zip`, gitBlobSha1: sums[c.weights] } });
       expect(ck.manifest.extrapStartTime).toBe(c.id.includes('extrap') ? 10 : null);
       // The weights are exactly the ones written into the release (seeds 1, 2, 3 in file order).
       const want = randomWeights(cfg, [1, 2, 3][i]);
@@ -122,10 +122,10 @@ describe('predlab model download kitti', () => {
     expect(modelsIn(db).map((m) => m.id)).toEqual(models.map((m) => m.id));
   }, 120_000);
 
-  it('checks against the real release list by default: a test archive is refused, file by file', async () => {
+  it('checks against the real release list by default (after a redirect): a test archive is refused, file by file', async () => {
     const db = path.join(dir, 'real.sqlite');
     const out = path.join(dir, 'real', 'prednet-kitti');
-    const r = await cli('--db', db, 'model', 'download', 'kitti', '--url', `${base}/model_data_keras2.zip`, '--out', out);
+    const r = await cli('--db', db, 'model', 'download', 'kitti', '--url', `${base}/redirect`, '--out', out);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/prednet_kitti_weights\.hdf5 does not match the release \(git blob SHA-1 [0-9a-f]{40}, expected 777ad23a53c104ccc645c6bff6db4fb582d27ba3\)/);
     expect(r.err).toMatch(/prednet_kitti_model-extrapfinetuned\.json does not match .*expected bd0a0fdaae44645029ee1dec56c64b3c35a2fe9f/);
