@@ -1,9 +1,11 @@
 /**
  * PredNet inference speed on ONNX Runtime against TensorFlow.js (wasm) in the same process, and
- * against a PyTorch forward pass of the same architecture (bench/torch_prednet.py) where python3
- * can import torch. Prints ms/frame (batch 1, T steps, median of repetitions) and ratios.
+ * against a PyTorch forward pass of the same architecture (bench/torch_prednet.py) where a python
+ * can import torch. Batch 1, T steps, medians of repetitions, with 1 thread and with every core;
+ * wall and CPU milliseconds per frame, and ratios. On a shared machine wall time follows the load;
+ * CPU time with 1 thread is the fairest comparison of the engines' efficiency.
  * `benchOnnx` is for bench/model.ts; run alone: npx tsx bench/onnx.ts [--presets small,kitti]
- * [--reps 3] [--variants] (also times the unrolled graph and a step graph called T times).
+ * [--reps 3] [--T 10] [--variants] (also times the unrolled graph and a step graph called T times).
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -14,14 +16,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { initBackend } from '../native-models/backend.js';
 import { stepModel, stepStates, unrolledModel, type KerasWeights } from '../native-models/onnx/prednet-graph.js';
-import { OnnxPredNet } from '../native-models/onnx/session.js';
+import { baseSessionOptions, OnnxPredNet } from '../native-models/onnx/session.js';
 import { PRESETS, type PredNetConfig, type PresetName } from '../native-models/prednet/config.js';
 import { PredNet } from '../native-models/prednet/model.js';
 
 export interface OnnxBenchRow {
   preset: PresetName;
-  engine: string;
-  msPerFrame: number | null;
+  engine: 'onnxruntime' | 'onnxruntime unrolled' | 'onnxruntime step x T' | 'tfjs wasm' | 'pytorch';
+  threads: number;
+  /** Wall-clock ms per frame (null: not measured, see note). */
+  ms: number | null;
+  /** CPU ms per frame, all threads of the process. */
+  cpuMs: number | null;
   note?: string;
 }
 
@@ -30,23 +36,32 @@ export interface OnnxBenchOptions {
   /** Time steps per sequence (frames per measurement). */
   T?: number;
   reps?: number;
-  /** Also time the unrolled graph and a step graph called T times. */
+  /** Also time the unrolled graph and a step graph called T times (every core). */
   variants?: boolean;
   log?: (line: string) => void;
 }
 
+interface Timing {
+  ms: number;
+  cpuMs: number;
+}
+
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Median ms per frame of `run` (which processes T frames), after one warm-up run. */
-async function msPerFrame(run: () => Promise<void>, T: number, reps: number): Promise<number> {
+/** Median wall and CPU ms per frame of `run` (which processes T frames), after one warm-up run. */
+async function perFrame(run: () => Promise<void>, T: number, reps: number): Promise<Timing> {
   await run();
-  const times: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await run();
-    times.push((performance.now() - t0) / T);
+    wall.push((performance.now() - t0) / T);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000 / T);
   }
-  return median(times);
+  return { ms: median(wall), cpuMs: median(cpu) };
 }
 
 function weightsOf(net: PredNet): KerasWeights {
@@ -56,38 +71,35 @@ function weightsOf(net: PredNet): KerasWeights {
   return w;
 }
 
-/** The variants the engine does not use, timed for the choice of the Scan graph. */
-async function variantRows(cfg: PredNetConfig, net: PredNet, x: Float32Array, T: number, reps: number, opts: ort.InferenceSession.SessionOptions) {
+/** The graphs the engine does not use, timed to justify the Scan graph. */
+async function variantTimings(cfg: PredNetConfig, net: PredNet, x: Float32Array, T: number, reps: number): Promise<[OnnxBenchRow['engine'], Timing][]> {
+  const opts = { ...baseSessionOptions(), executionProviders: ['cpu'] };
   const w = weightsOf(net);
-  const rows: { engine: string; ms: number }[] = [];
-  const dims = [1, T, cfg.height, cfg.width, cfg.stackSizes[0]!];
+  const C = cfg.stackSizes[0]!;
+  const extrap = new ort.Tensor('int64', BigInt64Array.of(BigInt(T)), []);
   const unrolled = await ort.InferenceSession.create(unrolledModel(cfg, w, 'prediction', T), opts);
-  const feeds = { frames: new ort.Tensor('float32', x, dims), extrap_from: new ort.Tensor('int64', BigInt64Array.of(BigInt(T)), []) };
-  rows.push({ engine: 'onnxruntime, unrolled graph', ms: await msPerFrame(async () => void (await unrolled.run(feeds)), T, reps) });
+  const feeds = { frames: new ort.Tensor('float32', x, [1, T, cfg.height, cfg.width, C]), extrap_from: extrap };
+  const u = await perFrame(async () => void (await unrolled.run(feeds)), T, reps);
   await unrolled.release();
 
   const step = await ort.InferenceSession.create(stepModel(cfg, w, 'prediction'), opts);
   const states = stepStates(cfg);
-  const zeros = (k: string, dims: number[]) => (k === 't' ? new ort.Tensor('int64', BigInt64Array.of(0n), []) : new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), [1, ...dims]));
-  const frame = cfg.height * cfg.width * cfg.stackSizes[0]!;
+  const zero = (key: string, dims: number[]) => (key === 't' ? new ort.Tensor('int64', BigInt64Array.of(0n), []) : new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), [1, ...dims]));
+  const frame = cfg.height * cfg.width * C;
   const runSteps = async () => {
-    let state: Record<string, ort.Tensor> | null = null;
+    let state: ort.InferenceSession.OnnxValueMapType | null = null;
     for (let t = 0; t < T; t++) {
-      const f: Record<string, ort.Tensor> = { frame: new ort.Tensor('float32', x.subarray(t * frame, (t + 1) * frame), [1, cfg.height, cfg.width, cfg.stackSizes[0]!]), extrap_from: feeds.extrap_from };
-      for (const { key, dims } of states) f[`in_${key}`] = state ? state[`out_${key}`]! : zeros(key, dims);
-      state = (await step.run(f)) as Record<string, ort.Tensor>;
+      const f: Record<string, ort.Tensor> = { frame: new ort.Tensor('float32', x.subarray(t * frame, (t + 1) * frame), [1, cfg.height, cfg.width, C]), extrap_from: extrap };
+      for (const { key, dims } of states) f[`in_${key}`] = state ? (state[`out_${key}`] as ort.Tensor) : zero(key, dims);
+      state = await step.run(f);
     }
   };
-  rows.push({ engine: 'onnxruntime, step graph x T', ms: await msPerFrame(runSteps, T, reps) });
+  const s = await perFrame(runSteps, T, reps);
   await step.release();
-  return rows;
-}
-
-interface TorchResult {
-  ms: number;
-  threads: number;
-  version: string;
-  rssMiB: number;
+  return [
+    ['onnxruntime unrolled', u],
+    ['onnxruntime step x T', s],
+  ];
 }
 
 /** A python that imports torch: $PREDLAB_PYTHON, python3, or Debian's own (python3-torch) behind a pyenv/venv python3. */
@@ -102,83 +114,76 @@ function findTorchPython(): { python: string } | { reason: string } {
   return { reason: `no python can import torch (${reasons.join('; ')}); Debian: apt-get install python3-torch, or set PREDLAB_PYTHON` };
 }
 
-/** PyTorch's ms/frame per preset and thread count, or the reason it was not measured. */
-function torchRuns(presets: PresetName[], threads: number[], T: number, reps: number): { results: Map<string, TorchResult>; reason: string | null } {
-  const results = new Map<string, TorchResult>();
-  const found = findTorchPython();
-  if ('reason' in found) return { results, reason: found.reason };
+/** PyTorch rows for one preset and each thread count (run just before the other engines, so they see similar load). */
+function torchRows(python: { python: string } | { reason: string }, preset: PresetName, threads: number[], T: number, reps: number): OnnxBenchRow[] {
+  const missing = (note: string) => threads.map((n) => ({ preset, engine: 'pytorch' as const, threads: n, ms: null, cpuMs: null, note }));
+  if ('reason' in python) return missing(python.reason);
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'torch_prednet.py');
-  const configs = JSON.stringify(Object.fromEntries(presets.map((p) => [p, PRESETS[p]])));
-  const r = spawnSync(found.python, [script, '--configs', configs, '--T', String(T), '--reps', String(reps), '--threads', threads.join(',')], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  for (const line of r.stdout.split('\n').filter((l) => l.startsWith('{'))) {
-    const j = JSON.parse(line) as { preset: PresetName; ms_per_frame: number; threads: number; torch: string; peak_rss_mib: number };
-    results.set(`${j.preset}/${j.threads}`, { ms: j.ms_per_frame, threads: j.threads, version: j.torch, rssMiB: j.peak_rss_mib });
-  }
-  const failed = r.status !== 0 ? `the PyTorch run failed: ${(r.stderr || String(r.error)).trim().split('\n').at(-1)}` : null;
-  return { results, reason: failed };
+  const r = spawnSync(python.python, [script, '--configs', JSON.stringify({ [preset]: PRESETS[preset] }), '--T', String(T), '--reps', String(reps), '--threads', threads.join(',')], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) return missing(`the PyTorch run failed: ${(r.stderr || String(r.error)).trim().split('\n').at(-1)}`);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((line) => {
+      const j = JSON.parse(line) as { ms_per_frame: number; cpu_ms_per_frame: number; threads: number; torch: string; peak_rss_mib: number };
+      return { preset, engine: 'pytorch' as const, threads: j.threads, ms: j.ms_per_frame, cpuMs: j.cpu_ms_per_frame, note: `torch ${j.torch}, peak RSS ${j.peak_rss_mib.toFixed(0)} MiB` };
+    });
 }
+
+const fmt = (v: number | null) => (v === null ? '-' : v.toFixed(1)).padStart(8);
 
 export async function benchOnnx(o: OnnxBenchOptions = {}): Promise<OnnxBenchRow[]> {
   const presets = o.presets ?? ['small', 'kitti'];
   const T = o.T ?? 10;
   const reps = o.reps ?? 3;
   const log = o.log ?? ((s: string) => console.log(s));
-  // One thread, and every core (ONNX Runtime's default is the physical cores).
   const threads = [...new Set([1, os.availableParallelism()])];
   const rows: OnnxBenchRow[] = [];
   const backend = await initBackend({ force: 'wasm' });
-  log(`PredNet inference, batch 1, ${T} steps, median of ${reps} (ms per frame). tfjs: ${backend.detail}; onnxruntime-node ${ort.env.versions.common}.`);
-  log(`Load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.availableParallelism()} cores: on a shared machine the numbers are noisy; compare ratios within one run.`);
-  const torch = torchRuns(presets, threads, T, reps);
+  const python = findTorchPython();
+  log(`PredNet inference: batch 1, ${T} steps, median of ${reps}; ms per frame (wall, and CPU of all threads).`);
+  log(`tfjs: ${backend.detail}; onnxruntime-node ${ort.env.versions.common}; ${'python' in python ? `PyTorch via ${python.python}` : 'no PyTorch'}.`);
+  log(`Load average at start ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.availableParallelism()} cores: on a shared machine wall times follow the load.`);
   for (const p of presets) {
     const cfg = PRESETS[p];
+    rows.push(...torchRows(python, p, threads, T, reps));
     const net = PredNet.create(cfg, 1);
-    const x = tf.tidy(() => tf.randomUniform([1, T, cfg.height, cfg.width, cfg.stackSizes[0]!], 0, 1, 'float32', 2).dataSync() as Float32Array).slice();
     const shape = [1, T, cfg.height, cfg.width, cfg.stackSizes[0]!];
-
+    const x = tf.tidy(() => tf.randomUniform(shape, 0, 1, 'float32', 2).dataSync() as Float32Array).slice();
     for (const n of threads) {
       const t0 = performance.now();
       const onnx = await OnnxPredNet.fromPredNet(net, { threads: n });
       const setup = performance.now() - t0;
-      const ms = await msPerFrame(async () => void (await onnx.run(x, shape, 'prediction')), T, reps);
-      rows.push({ preset: p, engine: `onnxruntime ${onnx.report.provider} ${n}t`, msPerFrame: ms, note: `graph + session ${setup.toFixed(0)} ms` });
+      const t = await perFrame(async () => void (await onnx.run(x, shape, 'prediction')), T, reps);
+      rows.push({ preset: p, engine: 'onnxruntime', threads: n, ...t, note: `${onnx.report.provider}; graph + session ${setup.toFixed(0)} ms` });
       await onnx.release();
     }
-    if (o.variants) {
-      const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', logSeverityLevel: 3 };
-      for (const v of await variantRows(cfg, net, x, T, reps, sessionOptions)) rows.push({ preset: p, engine: v.engine, msPerFrame: v.ms });
-    }
-
+    if (o.variants) for (const [engine, t] of await variantTimings(cfg, net, x, T, reps)) rows.push({ preset: p, engine, threads: threads.at(-1)!, ...t });
     const xt = tf.tensor5d(x, shape as [number, number, number, number, number]);
     const tfRun = async () => {
       const y = net.run(xt, 'prediction');
       await y.data();
       y.dispose();
     };
-    const tfMs = await msPerFrame(tfRun, T, Math.min(reps, p === 'kitti' ? 2 : reps));
-    rows.push({ preset: p, engine: 'tfjs wasm 1t', msPerFrame: tfMs });
+    rows.push({ preset: p, engine: 'tfjs wasm', threads: 1, ...(await perFrame(tfRun, T, p === 'kitti' ? Math.min(reps, 2) : reps)) });
     xt.dispose();
     net.dispose();
-
-    for (const n of threads) {
-      const t = torch.results.get(`${p}/${n}`);
-      if (!t) rows.push({ preset: p, engine: `pytorch ${n}t`, msPerFrame: null, note: torch.reason ?? 'not measured' });
-      else rows.push({ preset: p, engine: `pytorch ${n}t`, msPerFrame: t.ms, note: `torch ${t.version}, peak RSS ${t.rssMiB.toFixed(0)} MiB` });
-    }
   }
-  for (const r of rows) log(`  ${r.preset.padEnd(5)} ${r.engine.padEnd(30)} ${r.msPerFrame === null ? '       -' : r.msPerFrame.toFixed(1).padStart(8)} ms/frame${r.note ? `  (${r.note})` : ''}`);
-  log('Ratios (time / time):');
-  const ms = (p: PresetName, prefix: string) => rows.find((r) => r.preset === p && r.engine.startsWith(prefix))?.msPerFrame ?? null;
-  for (const p of presets) {
-    const tfw = ms(p, 'tfjs');
+  log(`  ${'preset'.padEnd(6)} ${'engine'.padEnd(22)} threads     wall      CPU  (ms/frame)`);
+  for (const r of rows) log(`  ${r.preset.padEnd(6)} ${r.engine.padEnd(22)} ${String(r.threads).padStart(7)} ${fmt(r.ms)} ${fmt(r.cpuMs)}${r.note ? `  ${r.note}` : ''}`);
+  log('Ratios:');
+  const find = (p: PresetName, e: OnnxBenchRow['engine'], n: number) => rows.find((r) => r.preset === p && r.engine === e && r.threads === n);
+  for (const p of presets)
     for (const n of threads) {
-      const on = rows.find((r) => r.preset === p && r.engine.startsWith('onnxruntime ') && r.engine.endsWith(` ${n}t`))?.msPerFrame ?? null;
-      const pt = ms(p, `pytorch ${n}t`);
-      if (on && tfw) log(`  ${p.padEnd(5)} ${n}t  tfjs wasm / onnxruntime = ${(tfw / on).toFixed(1)}x`);
-      if (on && pt) log(`  ${p.padEnd(5)} ${n}t  onnxruntime / pytorch = ${(on / pt).toFixed(2)}x${p === 'kitti' ? '  (target <= 1.3x)' : ''}`);
+      const on = find(p, 'onnxruntime', n);
+      const pt = find(p, 'pytorch', n);
+      const tw = find(p, 'tfjs wasm', 1);
+      const parts: string[] = [];
+      if (on?.ms && tw?.ms) parts.push(`tfjs wasm (1 thread) / onnxruntime = ${(tw.ms / on.ms).toFixed(1)}x wall`);
+      if (on?.ms && pt?.ms && on.cpuMs && pt.cpuMs) parts.push(`onnxruntime / pytorch = ${(on.ms / pt.ms).toFixed(2)}x wall, ${(on.cpuMs / pt.cpuMs).toFixed(2)}x CPU${p === 'kitti' ? ' (target <= 1.3x)' : ''}`);
+      if (parts.length) log(`  ${p.padEnd(6)} ${n} thread${n === 1 ? ' ' : 's'}: ${parts.join('; ')}`);
     }
-  }
-  log(`Peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  log(`Peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB; load average at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   return rows;
 }
 
@@ -186,5 +191,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   const { values } = parseArgs({ options: { presets: { type: 'string', default: 'small,kitti' }, reps: { type: 'string', default: '3' }, T: { type: 'string', default: '10' }, variants: { type: 'boolean', default: false } } });
   const presets = values.presets!.split(',');
   for (const p of presets) if (!(p in PRESETS)) throw new Error(`Unknown preset '${p}'; choose from ${Object.keys(PRESETS).join(', ')}.`);
-  await benchOnnx({ presets: presets as PresetName[], reps: Number(values.reps), T: Number(values.T), variants: values.variants });
+  const [reps, T] = [Number(values.reps), Number(values.T)];
+  if (!(Number.isInteger(reps) && reps >= 1 && reps <= 100)) throw new Error(`--reps must be an integer in 1..100; got ${values.reps}.`);
+  if (!(Number.isInteger(T) && T >= 1 && T <= 100)) throw new Error(`--T must be an integer in 1..100; got ${values.T}.`);
+  await benchOnnx({ presets: presets as PresetName[], reps, T, variants: values.variants });
 }

@@ -3,7 +3,8 @@
 Our own forward pass, the same architecture as native-models/prednet/model.ts (fused i/f/c/o
 gate convolution, hard_sigmoid slope 0.2, 'same' padding, zero initial states), random weights.
 Reads the configurations as JSON (argument --configs) and prints one JSON object per line:
-{"preset", "ms_per_frame", "threads", "torch", "peak_rss_mib"}.
+{"preset", "ms_per_frame", "cpu_ms_per_frame", "threads", "torch", "peak_rss_mib"} (medians; CPU
+time is the process's, all threads).
 """
 import argparse
 import json
@@ -82,13 +83,14 @@ def main():
                 torch.set_num_threads(threads)
             with torch.inference_mode():
                 net(x)  # warm-up
-                times = []
+                times, cpu = [], []
                 for _ in range(args.reps):
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                     net(x)
                     times.append((time.perf_counter() - t0) * 1000 / args.T)
+                    cpu.append((time.process_time() - c0) * 1000 / args.T)
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(json.dumps({"preset": preset, "ms_per_frame": statistics.median(times), "threads": torch.get_num_threads(), "torch": torch.__version__, "peak_rss_mib": rss}), flush=True)
+            print(json.dumps({"preset": preset, "ms_per_frame": statistics.median(times), "cpu_ms_per_frame": statistics.median(cpu), "threads": torch.get_num_threads(), "torch": torch.__version__, "peak_rss_mib": rss}), flush=True)
 
 
 if __name__ == "__main__":

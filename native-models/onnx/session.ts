@@ -76,6 +76,16 @@ export function loadOrt(): Promise<Ort> {
   return ortModule;
 }
 
+/** Session options without providers: full graph optimisation, threads, spinning. */
+export function baseSessionOptions(options: OnnxOptions = {}): Session.SessionOptions & { intraOpNumThreads: number } {
+  return {
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+    intraOpNumThreads: options.threads ?? Math.min(256, os.availableParallelism()),
+    extra: { session: { intra_op: { allow_spinning: options.spin ? '1' : '0' } } },
+  };
+}
+
 function modeKey(mode: OutputMode): string {
   return typeof mode === 'string' ? mode : `${mode.unit}${mode.layer}`;
 }
@@ -105,12 +115,7 @@ export class OnnxPredNet {
     for (const p of options.providers ?? [])
       if (!(KNOWN_PROVIDERS as readonly string[]).includes(p)) throw new RangeError(`Unknown ONNX Runtime execution provider '${p}'; choose from ${KNOWN_PROVIDERS.join(', ')}.`);
     const ort = await loadOrt();
-    const base: Session.SessionOptions = {
-      graphOptimizationLevel: 'all',
-      logSeverityLevel: 3,
-      intraOpNumThreads: options.threads ?? Math.min(256, os.availableParallelism()),
-      extra: { session: { intra_op: { allow_spinning: options.spin ? '1' : '0' } } },
-    };
+    const base = baseSessionOptions(options);
     const wanted = (options.providers ?? PLATFORM_PROVIDERS[os.platform()] ?? []).filter((p) => p !== 'cpu');
     // Try each provider on the real graph (prediction mode): a provider can load and still
     // refuse the model.
@@ -125,7 +130,7 @@ export class OnnxPredNet {
       const sessionOptions: Session.SessionOptions = { ...base, executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'] };
       try {
         const session = await ort.InferenceSession.create(probe, sessionOptions);
-        const model = new OnnxPredNet(ort, config, weights, sessionOptions, { provider, version: ort.env.versions.common, threads: base.intraOpNumThreads!, skipped });
+        const model = new OnnxPredNet(ort, config, weights, sessionOptions, { provider, version: ort.env.versions.common, threads: base.intraOpNumThreads, skipped });
         model.sessions.set('prediction', Promise.resolve(session));
         return model;
       } catch (e) {
