@@ -89,6 +89,32 @@ export const migrations: Migration[] = [
     description: "per-trial details from the participant's side (e.g. a model observer's readout)",
     sql: `ALTER TABLE trials ADD COLUMN extra TEXT;`,
   },
+  {
+    version: 5,
+    description: 'video datasets and their recordings (frames live in raw uint8 files under the data folder)',
+    sql: `
+      CREATE TABLE datasets (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        height INTEGER NOT NULL CHECK (height > 0),
+        width INTEGER NOT NULL CHECK (width > 0),
+        channels INTEGER NOT NULL DEFAULT 3 CHECK (channels > 0),
+        fps REAL NOT NULL CHECK (fps > 0),
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      );
+      CREATE TABLE recordings (
+        id INTEGER PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        file TEXT NOT NULL,
+        frames INTEGER NOT NULL DEFAULT 0 CHECK (frames >= 0),
+        source TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'recording' CHECK (status IN ('recording', 'complete', 'truncated')),
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      );
+      CREATE INDEX recordings_dataset ON recordings(dataset_id);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;
