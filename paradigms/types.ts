@@ -204,6 +204,17 @@ export interface AnalysisResult {
   messages: string[];
   /** One sentence on how to read the plot. */
   caption: string;
+  /** Further line plots, e.g. a model's response over time per condition. */
+  timeCourses?: TimeCourse[];
+}
+
+/** A line plot of some quantity over time, one line per series. */
+export interface TimeCourse {
+  key: string;
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: { label: string; points: [number, number][] }[];
 }
 
 /* ---------------------------------------------------------------- models */
