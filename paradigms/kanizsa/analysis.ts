@@ -15,8 +15,8 @@ const UNBOUNDED_FACTOR = 4;
 import { CONDITION_LABELS, type KanizsaCondition, type KanizsaParams, type KanizsaStimulus } from './params.js';
 
 /** Mean time course of the contour index per condition, and the step (from the figure's onset) where it rises. */
-export function contourIndexRise(trials: AnsweredTrial<KanizsaStimulus>[]): Map<KanizsaCondition, { mean: number[]; riseStep: number | null; trials: number }> {
-  const out = new Map<KanizsaCondition, { mean: number[]; riseStep: number | null; trials: number }>();
+export function contourIndexRise(trials: AnsweredTrial<KanizsaStimulus>[]): Map<KanizsaCondition, { mean: number[]; onset: number; riseStep: number | null; trials: number }> {
+  const out = new Map<KanizsaCondition, { mean: number[]; onset: number; riseStep: number | null; trials: number }>();
   const by = new Map<KanizsaCondition, { series: number[]; onset: number }[]>();
   for (const t of trials) {
     const series = t.extra?.contourIndex;
@@ -29,10 +29,11 @@ export function contourIndexRise(trials: AnsweredTrial<KanizsaStimulus>[]): Map<
     const before = Math.min(...list.map((l) => l.onset));
     const after = Math.min(...list.map((l) => l.series.length - l.onset));
     const mean = Array.from({ length: before + after }, (_, i) => list.reduce((s, l) => s + l.series[l.onset - before + i]!, 0) / list.length);
-    const baseline = before > 0 ? mean.slice(0, before).reduce((a, b) => a + b, 0) / before : mean[0]!;
+    // Baseline: the frame just before the onset (the first frames hold the network's start-up transient).
+    const baseline = mean[Math.max(0, before - 1)]!;
     const peak = Math.max(...mean.slice(before));
     const rise = peak > baseline ? mean.slice(before).findIndex((v) => v - baseline >= 0.5 * (peak - baseline)) : -1;
-    out.set(condition, { mean, riseStep: rise >= 0 ? rise : null, trials: list.length });
+    out.set(condition, { mean, onset: before, riseStep: rise >= 0 ? rise : null, trials: list.length });
   }
   return out;
 }
@@ -50,12 +51,15 @@ export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<Kani
     const fit = fitIfPossible(points, { ...options, seed: (options.seed ?? 1) + k, ...(params.design === 'updown' ? { maxLapse: UPDOWN_MAX_LAPSE } : {}) }, condition, messages);
     // A CI reaching far past the tested rotations is not bounded by the data: say so instead.
     const widest = Math.max(...points.map((q) => Math.abs(q.x)));
+    // One answer throughout: no curve, so no threshold (the fit's message says why).
+    const oneAnswer = points.every((q) => q.positive === points[0]!.positive);
     let thresholdCi = fit?.ci.spread75 ?? null;
-    if (thresholdCi && !(thresholdCi[1] <= UNBOUNDED_FACTOR * widest)) {
+    if (oneAnswer) thresholdCi = null;
+    else if (thresholdCi && !(thresholdCi[1] <= UNBOUNDED_FACTOR * widest)) {
       messages.push(`${condition}: the threshold's confidence interval reaches beyond ${UNBOUNDED_FACTOR} x the largest rotation tested (${widest} deg); the data do not bound it.`);
       thresholdCi = null;
     }
-    const threshold = stat('threshold', 'Threshold (75 % correct)', fit?.spread75, 'deg', thresholdCi, true);
+    const threshold = stat('threshold', 'Threshold (75 % correct)', oneAnswer ? null : fit?.spread75, 'deg', thresholdCi, true);
     thresholds.set(condition, threshold);
     conditions.push({
       key: condition,
@@ -92,6 +96,19 @@ export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<Kani
     conditions,
     statistics,
     messages,
+    ...(rise.size
+      ? {
+          timeCourses: [
+            {
+              key: 'contour-index',
+              title: 'Contour index over time (model): units on the outline between the inducers',
+              xLabel: 'Frames from the figure onset',
+              yLabel: 'Mean |response|',
+              series: [...rise].map(([condition, r]) => ({ label: CONDITION_LABELS[condition], points: r.mean.map((y, i): [number, number] => [i - r.onset, y]) })),
+            },
+          ],
+        }
+      : {}),
     caption:
       'Points: proportion "fat" per rotation and condition, bars: 95% Wilson intervals, lines: fitted cumulative Gaussians. Threshold: the rotation answered correctly 75% of the time (half the distance between the curve\'s 25% and 75% points).',
   };

@@ -87,6 +87,14 @@ describe('Kanizsa in the app', () => {
     await page.getByTestId('filmstrip').waitFor();
     expect(await page.locator('[data-testid=filmstrip] canvas').count()).toBe(3 * trialRows(db, 2)[0]!.frame_count!);
     expect(await page.getByTestId('inspect-readout').textContent()).toMatch(/perceivedAlphaDeg/);
-    console.log(`screenshots in ${tempDir()}`);
+
+    // The model's own result: thresholds and its contour index over time.
+    await page.getByTestId('nav-results').click();
+    await page.getByTestId('results-session').selectOption('2');
+    await page.getByTestId('result').waitFor({ timeout: 60_000 });
+    expect(await page.locator('[data-testid=time-course-contour-index] svg g[aria-description="time course contour-index"] path').count()).toBe(3);
+    const shot = path.join(tempDir(), 'kanizsa-model-result.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log(`model result: ${shot}`);
   });
 });

@@ -68,6 +68,12 @@ describe('Kanizsa decoder readout (trained on real contours)', () => {
     const illusory = rise.get('illusory')!.mean;
     // Pixels between the pac-men stay background: no index in the image itself.
     expect(Math.max(...illusory)).toBeLessThan(0.05 * Math.max(...real));
+    // The analysis carries the time courses (aligned at the onset) and the rise steps.
+    const a = kanizsa.analyse(kanizsaParamsSchema.parse({ conditions: ['real', 'illusory'], alphasDeg: [4], trialsPerLevel: 2 }), trials, { bootstrap: 0 });
+    const tc = a.timeCourses!.find((t) => t.key === 'contour-index')!;
+    expect(tc.series.map((s) => s.label)).toEqual(['real (luminance lines)', 'illusory (pac-men)']);
+    expect(tc.series[0]!.points.find(([x]) => x === 0)).toBeDefined();
+    expect(a.statistics.find((s) => s.key === 'contour-rise-real')!.value).toBe(1);
   });
 });
 
