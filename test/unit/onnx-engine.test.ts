@@ -1,0 +1,82 @@
+/**
+ * The inference engine choice: ONNX Runtime by default, tfjs when forced or when ONNX Runtime
+ * cannot start (with the reason), a clear error when a forced engine cannot start; and the
+ * shipped default checkpoint gives the same predictions and errors on both engines.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../native-models/backend.js';
+import { loadCheckpoint } from '../../native-models/checkpoint.js';
+import { inferenceEngine } from '../../native-models/onnx/engine.js';
+import { PRESETS } from '../../native-models/prednet/config.js';
+import { PredNet } from '../../native-models/prednet/model.js';
+import { predictArray } from '../../native-models/predict.js';
+
+let tfBackend: string;
+beforeAll(async () => {
+  tfBackend = (await initBackend()).choice;
+});
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+describe('inference engine choice', () => {
+  let net: PredNet;
+  beforeAll(() => {
+    net = PredNet.create({ ...PRESETS.small, height: 16, width: 24 }, 2);
+  });
+  afterAll(() => net.dispose());
+
+  it('uses ONNX Runtime by default and says so', async () => {
+    const e = await inferenceEngine(net, { force: '', tfBackend });
+    expect(e.name).toBe('onnxruntime');
+    expect(e.detail).toMatch(/^onnxruntime-node \d+\.\d+\.\d+ \((cpu|cuda|dml|coreml), \d+ threads?/);
+    expect(e.skipped).toBeNull();
+    await e.release();
+  });
+
+  it('uses tfjs when PREDLAB_INFERENCE=tfjs', async () => {
+    const e = await inferenceEngine(net, { force: 'tfjs', tfBackend });
+    expect([e.name, e.detail, e.skipped]).toEqual(['tfjs', `tfjs (${tfBackend})`, 'PREDLAB_INFERENCE=tfjs']);
+  });
+
+  it('falls back to tfjs with the reason when ONNX Runtime cannot start, and refuses when it was forced', async () => {
+    const broken = { providers: ['tpu'] };
+    const e = await inferenceEngine(net, { force: '', tfBackend, onnx: broken });
+    expect(e.name).toBe('tfjs');
+    expect(e.skipped).toMatch(/Unknown ONNX Runtime execution provider 'tpu'/);
+    await expect(inferenceEngine(net, { force: 'onnxruntime', onnx: broken })).rejects.toThrow(/PREDLAB_INFERENCE=onnxruntime, but ONNX Runtime cannot run this model: Unknown ONNX Runtime execution provider 'tpu'/);
+    await expect(inferenceEngine(net, { force: 'torch' })).rejects.toThrow(/Unknown inference engine 'torch' \(PREDLAB_INFERENCE\); choose one of onnxruntime, tfjs/);
+  });
+});
+
+describe('the shipped default checkpoint on both engines', () => {
+  it('gives the same predictions and errors (to 1e-4) on a moving bar', async () => {
+    const { net } = loadCheckpoint(path.join(import.meta.dirname, '../../native-models/default-model'));
+    const c = net.config;
+    // A bright bar moving right over 6 frames: what the observer shows the model.
+    const T = 6;
+    const frame = c.height * c.width * c.stackSizes[0]!;
+    const data = new Float32Array(T * frame).fill(0.5);
+    for (let t = 0; t < T; t++) for (let y = 20; y < 44; y++) for (let x = 10 + 4 * t; x < 14 + 4 * t; x++) for (let ch = 0; ch < 3; ch++) data[t * frame + (y * c.width + x) * 3 + ch] = 1;
+    const input = { dtype: 'float32' as const, shape: [1, T, c.height, c.width, 3], data };
+    const onnx = await inferenceEngine(net, { force: 'onnxruntime' });
+    try {
+      for (const outputMode of ['prediction', 'error', 'R3']) {
+        const got = await onnx.predictArray(input, { outputMode });
+        const want = await predictArray(net, input, { outputMode });
+        expect(maxAbsDiff(got.data as Float32Array, want.data as Float32Array), outputMode).toBeLessThanOrEqual(1e-4);
+      }
+      const viaPredictor = await onnx.predictor().predict(data, { batch: 1, T, height: c.height, width: c.width, channels: 3 });
+      const want = await predictArray(net, input, { outputMode: 'prediction' });
+      expect(maxAbsDiff(viaPredictor, want.data as Float32Array)).toBeLessThanOrEqual(1e-4);
+    } finally {
+      await onnx.release();
+      net.dispose();
+    }
+  });
+});
