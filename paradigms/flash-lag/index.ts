@@ -1,4 +1,5 @@
 /** The flash-lag paradigm: a flash aligned with a moving bar is seen behind it. */
+import { fixationScene } from '../fixation.js';
 import { psi } from '../psychometric-function.js';
 import type { Paradigm } from '../types.js';
 import { analyseFlashLag } from './analysis.js';
@@ -43,7 +44,7 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState>
   conditionKey: (s) => s.variant,
   trialDuration,
   scene,
-  restScene: (p) => ({ background: p.background, shapes: [{ kind: 'disc', id: 'fixation', x: 0, y: 0, radius: 0.08, luminance: p.fixationLuminance }] }),
+  restScene: fixationScene,
   criticalFrame: flashFrame,
   simulateResponse(stimulus, observer, rng) {
     const ahead = rng.next() < psi(stimulus.offsetDeg, observer);

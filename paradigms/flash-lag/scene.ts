@@ -1,4 +1,5 @@
 /** What is on screen at time t of a flash-lag trial, in degrees (pure geometry). */
+import { fixationDot } from '../fixation.js';
 import type { DisplayTiming, Scene, Shape } from '../types.js';
 import type { FlashLagStimulus } from './params.js';
 
@@ -36,7 +37,7 @@ export function scene(s: FlashLagStimulus, t: number, timing: DisplayTiming): Sc
   const tf = k / timing.frameRateHz;
   const flashVisible = k >= kFlash && k < kFlash + s.flashFrames;
   const motionEnd = motionEndS(s);
-  const shapes: Shape[] = [{ kind: 'disc', id: 'fixation', x: 0, y: 0, radius: 0.08, luminance: s.fixationLuminance }];
+  const shapes: Shape[] = [fixationDot(s.fixationLuminance)];
 
   let barVisible: boolean;
   let barTime = tf;

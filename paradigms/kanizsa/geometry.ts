@@ -7,6 +7,7 @@
  * Real contours are those bent sides drawn as lines; the control turns every inducer outward
  * (and 30 degrees further), keeping the local elements but leaving no edges to connect.
  */
+import { fixationDot } from '../fixation.js';
 import type { DisplayTiming, Scene, Shape } from '../types.js';
 import type { KanizsaStimulus } from './params.js';
 
@@ -104,6 +105,6 @@ export function scene(s: KanizsaStimulus, t: number, timing: DisplayTiming): Sce
   else if (k >= onset && k < onset + s.presentationFrames) shapes.push(...figure(s));
   else if (k >= onset + s.presentationFrames && k < trialFrames(s)) shapes.push(...discs(s, s.inducerRadiusDeg * 1.15));
   // Fixation last: always on top.
-  shapes.push({ kind: 'disc', id: 'fixation', x: 0, y: 0, radius: 0.08, luminance: s.fixationLuminance });
+  shapes.push(fixationDot(s.fixationLuminance));
   return { background: s.background, shapes };
 }

@@ -1,4 +1,5 @@
 /** The Kanizsa paradigm: is the illusory square fat or thin? (Ringach & Shapley 1996) */
+import { fixationScene } from '../fixation.js';
 import { psi } from '../psychometric-function.js';
 import type { Paradigm } from '../types.js';
 import { analyseKanizsa } from './analysis.js';
@@ -44,7 +45,7 @@ export const kanizsa: Paradigm<KanizsaParams, KanizsaStimulus, KanizsaState> = {
   conditionKey: (s) => s.condition,
   trialDuration,
   scene,
-  restScene: (p) => ({ background: p.background, shapes: [{ kind: 'disc', id: 'fixation', x: 0, y: 0, radius: 0.08, luminance: p.fixationLuminance }] }),
+  restScene: fixationScene,
   criticalFrame: (s) => figureFrame(s),
   simulateResponse: (s, observer, rng) => (rng.next() < psi(s.alphaDeg, observer) ? 'fat' : 'thin'),
   simulatedObserver: { pse: 'the rotation (deg) that looks neither fat nor thin (bias)', sigma: 'spread (deg); --threshold gives the rotation answered 75 % correctly' },
