@@ -122,8 +122,10 @@ async function finish(): Promise<void> {
   const test = predictionScores(fresh, freshStarts, nt, net);
   const ratio = (s: PredictionScores) => s.model! / s.copyLastFrame;
   const curve = fs.existsSync(curveFile) ? fs.readFileSync(curveFile, 'utf8') : CURVE_HEADER;
+  // Trained here (tfjs), or by another trainer on the same data and recipe (scripts/torch-trainer).
+  const trainer = typeof trained.manifest.source.trainer === 'string' ? trained.manifest.source.trainer : `tfjs (${backend.choice} backend)`;
   await saveCheckpoint(out, net, {
-    source: { kind: 'default-model', script: 'scripts/train-default-model.ts', seed: SEED, data, backend: backend.choice, validation: val, heldOut: { seed: TEST_SEED, recordings: 40, ...test } },
+    source: { kind: 'default-model', script: 'scripts/train-default-model.ts', seed: SEED, data, trainer, trainedBy: trained.manifest.source, validation: val, heldOut: { seed: TEST_SEED, recordings: 40, ...test } },
     training: meta,
   });
   net.dispose();
@@ -138,15 +140,15 @@ async function finish(): Promise<void> {
     path.join(out, 'README.md'),
     `# Default PredNet checkpoint
 
-A \`small\` PredNet (64x80 RGB, 3/16/32/64 channels, 771,564 parameters) trained by
-\`scripts/train-default-model.ts\` on seeded procedural video (${video.count} frames in ${data.recordings}
-recordings of ${data.framesPerRecording}: translating bars in any direction, some rotating; moving edges;
+A \`small\` PredNet (64x80 RGB, 3/16/32/64 channels, 771,564 parameters) trained on seeded
+procedural video (${video.count} frames in ${data.recordings} recordings of ${data.framesPerRecording}: translating bars in any direction, some rotating; moving edges;
 flat and textured shapes that occlude one another; brief flashes; grey or drifting textured
-backgrounds; 0-6 px/frame). Regenerate with \`npx tsx scripts/train-default-model.ts\` (then
-\`--resume\` to continue, \`--finish\` to ship the best epoch so far).
+backgrounds; 0-6 px/frame), with ${trainer}; scored and shipped by
+\`npx tsx scripts/train-default-model.ts --finish\` (that script also trains it with tfjs:
+\`--resume\` continues a run; scripts/torch-trainer does the same recipe faster).
 
 - seed ${SEED}; options ${JSON.stringify(meta.options)}
-- backend ${backend.choice}; ${meta.step} steps (${meta.epoch} epochs) for the shipped, best-validation epoch
+- ${meta.step} training steps (${meta.epoch} epochs) up to the shipped, best-validation epoch
 - best validation loss ${meta.bestValLoss?.toFixed(5)}
 
 ## How well it predicts
