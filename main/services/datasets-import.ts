@@ -1,0 +1,144 @@
+/**
+ * Import of a video file (mp4, webm, mov) or a folder of images (png or jpg) as one recording
+ * of a dataset. ffmpeg decodes at the dataset's frame rate (images: one frame each, in natural
+ * name order); fitFrames — the trainer's own preprocessing, PredNet's KITTI recipe — resizes to
+ * the dataset's height and centre-crops its width. A source that yields no frame, or fails to
+ * decode, leaves nothing behind (not even the dataset, if this import was creating it).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { initBackend } from '../../native-models/backend.js';
+import { fitFrames } from '../../native-models/training/load-video.js';
+import { PredlabError } from '../errors.js';
+import type { Db } from '../store/db.js';
+import { appendFrames, checkNewDataset, createDataset, DATASET_LIMITS, deleteDataset, findDataset, finishRecording, getRecording, removeRecording, startRecording, type DatasetInfo, type RecordingInfo } from './datasets.js';
+import { decodeFrames, ffmpegPath, probeVideo } from './datasets-ffmpeg.js';
+
+export const VIDEO_EXTENSIONS = ['.mp4', '.webm', '.mov'] as const;
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
+/** KITTI's preprocessing (height 128, centre-cropped to 160) at about its 10 frames/s. */
+export const DEFAULT_DATASET = { height: 128, width: 160, fps: 10 } as const;
+/** Raw decoded bytes handed to the resizer at once (bounds the memory of a chunk). */
+const CHUNK_BYTES = 8 * 2 ** 20;
+
+export interface ImportSpec {
+  dataset: string;
+  /** A video file or a folder of images. */
+  input: string;
+  /** For a new dataset (defaults DEFAULT_DATASET); for an existing one, must match if given. */
+  height?: number;
+  width?: number;
+  fps?: number;
+  onProgress?: (p: { frames: number }) => void;
+  signal?: AbortSignal;
+}
+
+export interface ImportResult {
+  dataset: DatasetInfo;
+  recording: RecordingInfo;
+  createdDataset: boolean;
+  source: { kind: 'video' | 'images'; width: number; height: number; durationSec: number | null; fps: number | null; images?: number };
+}
+
+const natural = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** The images of a folder, in natural order ("2.png" before "10.png"); one kind only. */
+function listImages(folder: string): string[] {
+  const files = fs.readdirSync(folder, { withFileTypes: true }).filter((e) => e.isFile() && (IMAGE_EXTENSIONS as readonly string[]).includes(path.extname(e.name).toLowerCase()));
+  if (files.length === 0) throw new PredlabError('invalid-argument', `${folder} holds no .png or .jpg images. Nothing was stored.`);
+  const png = files.filter((f) => path.extname(f.name).toLowerCase() === '.png').length;
+  if (png > 0 && png < files.length) throw new PredlabError('invalid-argument', `${folder} mixes ${png} PNG and ${files.length - png} JPEG images; put one kind in a folder. Nothing was stored.`);
+  if (files.length > DATASET_LIMITS.framesPerRecording) throw new PredlabError('invalid-argument', `${folder} holds ${files.length} images; a recording holds at most ${DATASET_LIMITS.framesPerRecording}. Nothing was stored.`);
+  return files.map((f) => path.join(folder, f.name)).sort(natural.compare);
+}
+
+/** ffmpeg's concat list: one `file '...'` line per image (quotes escaped as the format wants). */
+function concatList(images: string[]): string {
+  return `ffconcat version 1.0\n${images.map((f) => `file '${path.resolve(f).replace(/\\/g, '/').replace(/'/g, "'\\''")}'`).join('\n')}\n`;
+}
+
+/** The dataset to import into: the existing one (settings must agree) or a new one's settings. */
+function resolveTarget(db: Db, spec: ImportSpec): { existing: DatasetInfo | null; settings: { height: number; width: number; fps: number } } {
+  const existing = findDataset(db, spec.dataset);
+  if (existing) {
+    const differs = (['height', 'width', 'fps'] as const).filter((k) => spec[k] !== undefined && spec[k] !== existing[k]);
+    if (differs.length)
+      throw new PredlabError(
+        'invalid-argument',
+        `Dataset '${existing.name}' is ${existing.height}x${existing.width} at ${existing.fps} frames/s; ${differs.map((k) => `${k} ${spec[k]}`).join(', ')} differs. Leave those options out to import at its settings, or import into a new dataset.`,
+      );
+    return { existing, settings: existing };
+  }
+  const settings = { height: spec.height ?? DEFAULT_DATASET.height, width: spec.width ?? DEFAULT_DATASET.width, fps: spec.fps ?? DEFAULT_DATASET.fps };
+  checkNewDataset({ name: spec.dataset, ...settings });
+  return { existing: null, settings };
+}
+
+export async function importIntoDataset(db: Db, dataFolder: string, spec: ImportSpec): Promise<ImportResult> {
+  // Everything is checked before anything is written.
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(spec.input);
+  } catch {
+    throw new PredlabError('not-found', `${spec.input} does not exist.`);
+  }
+  const { existing, settings } = resolveTarget(db, spec);
+  let input: string[];
+  let source: ImportResult['source'];
+  let listFile: string | null = null;
+  if (stat.isDirectory()) {
+    const images = listImages(spec.input);
+    const first = await probeVideo(images[0]!, spec.signal);
+    source = { kind: 'images', width: first.width, height: first.height, durationSec: null, fps: null, images: images.length };
+    listFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'predlab-import-')), 'images.ffconcat');
+    fs.writeFileSync(listFile, concatList(images));
+    input = ['-f', 'concat', '-safe', '0', '-i', listFile];
+  } else {
+    const ext = path.extname(spec.input).toLowerCase();
+    if (!(VIDEO_EXTENSIONS as readonly string[]).includes(ext))
+      throw new PredlabError('invalid-argument', `${spec.input}: PredLab imports ${VIDEO_EXTENSIONS.join(', ')} videos or folders of .png/.jpg images, not '${ext || 'no extension'}' files.`);
+    if (stat.size === 0) throw new PredlabError('invalid-argument', `${spec.input} is empty (0 bytes). Nothing was stored.`);
+    const p = await probeVideo(spec.input, spec.signal);
+    source = { kind: 'video', ...p };
+    input = ['-i', spec.input];
+  }
+  try {
+    // Very large sources are first shrunk by ffmpeg to twice the target height, so the pipe and
+    // the resizer handle a bounded amount; fitFrames makes the final size.
+    const shrink = source.height > 2 * settings.height;
+    const h = shrink ? 2 * settings.height : source.height;
+    const w = shrink ? Math.max(2, 2 * Math.round((source.width * h) / source.height / 2)) : source.width;
+    const filter = [source.kind === 'video' ? `fps=${settings.fps}` : null, `scale=${w}:${h}:flags=area`].filter(Boolean).join(',');
+    ffmpegPath(); // a missing decoder is reported before the dataset is made
+    await initBackend(); // fitFrames resizes with tfjs
+    const dataset = existing ?? createDataset(db, { name: spec.dataset, ...settings });
+    let recording: RecordingInfo | null = null;
+    try {
+      recording = startRecording(db, dataFolder, dataset.name, path.resolve(spec.input));
+      const rec = recording;
+      let frames = 0;
+      await decodeFrames(
+        { input, filter, width: w, height: h, chunkFrames: Math.max(1, Math.min(256, Math.floor(CHUNK_BYTES / (w * h * 3)))), maxFrames: DATASET_LIMITS.framesPerRecording, ...(spec.signal ? { signal: spec.signal } : {}) },
+        (chunk, count) => {
+          appendFrames(db, dataFolder, rec.id, fitFrames(chunk, count, h, w, 3, settings.height, settings.width));
+          frames += count;
+          spec.onProgress?.({ frames });
+        },
+      );
+      if (frames === 0) throw new PredlabError('invalid-argument', `${spec.input} yielded no frame (a zero-length video?). Nothing was stored.`);
+      const done = finishRecording(db, dataFolder, rec.id)!;
+      return { dataset: findDataset(db, dataset.name)!, recording: done, createdDataset: existing === null, source };
+    } catch (e) {
+      // A full disk keeps the frames written (appendFrames marked the recording 'truncated' and
+      // says so); any other failure leaves nothing behind.
+      const kept = recording ? getRecording(db, dataFolder, recording.id) : null;
+      if (kept && kept.status === 'truncated' && kept.frames > 0) throw e;
+      if (recording) removeRecording(db, dataFolder, recording.id);
+      if (!existing) deleteDataset(db, dataFolder, dataset.name);
+      throw e;
+    }
+  } finally {
+    if (listFile) fs.rmSync(path.dirname(listFile), { recursive: true, force: true });
+  }
+}
