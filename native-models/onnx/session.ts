@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { InferenceSession as Session, Tensor as OrtTensor } from 'onnxruntime-node';
-import { layerCount, type OutputMode, type PredNetConfig } from '../prednet/config.js';
+import { kerasWeightShapes, layerCount, type OutputMode, type PredNetConfig } from '../prednet/config.js';
 import type { PredNet } from '../prednet/model.js';
 import { EXTRAP_FROM, FRAMES, OUTPUT, checkWeights, outputDims, sequenceModel, type KerasWeights } from './prednet-graph.js';
 
@@ -210,4 +210,20 @@ export class OnnxPredNet {
 export function describeOnnx(r: ProviderReport): string {
   const skipped = r.skipped.map((s) => `; skipped ${s.provider}: ${s.reason}`).join('');
   return `onnxruntime-node ${r.version} (${r.provider}, ${r.threads} thread${r.threads === 1 ? '' : 's'}${skipped})`;
+}
+
+/**
+ * Whether ONNX Runtime starts here and on which provider, without a checkpoint (for
+ * `predlab backend`): builds a one-layer, one-pixel PredNet and asks for a session.
+ */
+export async function onnxRuntimeStatus(options: OnnxOptions = {}): Promise<{ ok: true; report: ProviderReport } | { ok: false; reason: string }> {
+  const config: PredNetConfig = { height: 1, width: 1, stackSizes: [1], rStackSizes: [1], aFiltSizes: [], ahatFiltSizes: [1], rFiltSizes: [1], pixelMax: 1 };
+  const weights: KerasWeights = new Map([...kerasWeightShapes(config)].map(([name, shape]) => [name, { shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) }]));
+  try {
+    const model = await OnnxPredNet.create(config, weights, options);
+    await model.release();
+    return { ok: true, report: model.report };
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message };
+  }
 }
