@@ -4,13 +4,11 @@
  */
 import type { NdArray } from '../npy.js';
 import type { Predictor } from '../observer/predictors.js';
-import { checkInput, type PredictOptions } from '../predict.js';
+import { checkInput, PREDICT_LIMITS, type PredictOptions } from '../predict.js';
 import { parseOutputMode } from '../prednet/config.js';
 import type { PredNet } from '../prednet/model.js';
+import { outputDims } from './prednet-graph.js';
 import type { OnnxPredNet } from './session.js';
-
-/** Most sequences per run call (memory: the input and output of a batch are held at once). */
-export const MAX_BATCH = 256;
 
 /** (N, T, H, W, C) uint8 0-255 or float32 0-1 in, float32 out, as predictArray. */
 export async function onnxPredictArray(model: OnnxPredNet, input: NdArray, o: PredictOptions): Promise<NdArray> {
@@ -18,7 +16,14 @@ export async function onnxPredictArray(model: OnnxPredNet, input: NdArray, o: Pr
   checkInput({ config: model.config } as PredNet, input);
   const mode = parseOutputMode(o.outputMode, model.config);
   const [N, T, H, W, C] = input.shape as [number, number, number, number, number];
-  const bs = Math.min(MAX_BATCH, Math.max(1, o.batchSize ?? 8));
+  if (o.extrapStartTime != null && !(Number.isInteger(o.extrapStartTime) && o.extrapStartTime >= 0 && o.extrapStartTime < T))
+    throw new RangeError(`extrapStartTime must be a step in 0..${T - 1}; got ${o.extrapStartTime}.`);
+  // The same limits as predictArray: sequences per pass, and the size of the whole output.
+  const bs = o.batchSize ?? 8;
+  if (!(Number.isInteger(bs) && bs >= 1 && bs <= PREDICT_LIMITS.batchSize)) throw new RangeError(`The batch size must be a whole number from 1 to ${PREDICT_LIMITS.batchSize}; got ${bs}.`);
+  const outBytes = N * T * outputDims(model.config, mode).reduce((a, b) => a * b, 1) * 4;
+  if (outBytes > PREDICT_LIMITS.outputBytes)
+    throw new RangeError(`This run would produce ${(outBytes / 2 ** 30).toFixed(1)} GiB of ${o.outputMode} output; runs are limited to ${PREDICT_LIMITS.outputBytes / 2 ** 30} GiB. Give fewer sequences or frames.`);
   const frame = T * H * W * C;
   const parts: Float32Array[] = [];
   let outShape: number[] = [];

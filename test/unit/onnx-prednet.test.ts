@@ -151,6 +151,10 @@ describe('PredNet on ONNX Runtime', () => {
     const bad = { dtype: 'float32' as const, shape: [1, 2, 8, 12, 3], data: Float32Array.from(x, (v, i) => (i === 5 ? 1.5 : v)) };
     await expect(onnxPredictArray(onnx, bad, { outputMode: 'prediction' })).rejects.toThrow(/float32 input must lie in \[0, 1\]; found 1.5 at index 5/);
     await expect(onnxPredictArray(onnx, { ...bad, data: x }, { outputMode: 'R7' })).rejects.toThrow(/layers 0..2/);
+    await expect(onnxPredictArray(onnx, { ...bad, data: x }, { outputMode: 'E0', batchSize: 0 })).rejects.toThrow(/batch size must be a whole number from 1 to 256; got 0/);
+    // 2^31 bytes of output is the limit (as in predictArray): 8 x 12 x 3 prediction values per frame.
+    const huge = { dtype: 'uint8' as const, shape: [1, 2 ** 31 / (4 * 288) + 1, 8, 12, 3], data: new Uint8Array(0) };
+    await expect(onnxPredictArray(onnx, huge, { outputMode: 'prediction' })).rejects.toThrow(/runs are limited to 2 GiB/);
     await expect(OnnxPredNet.create(oddCfg, new Map(), { providers: ['tpu'] })).rejects.toThrow(/weight layer_i_0\/kernel is missing/);
     await expect(OnnxPredNet.create(oddCfg, randomWeights(oddCfg, 1), { providers: ['tpu'] })).rejects.toThrow(/Unknown ONNX Runtime execution provider 'tpu'/);
   });
