@@ -60,7 +60,7 @@ function providerMissing(ort: Ort, provider: string): string | null {
   if (provider === 'cuda' && !listed.bundled) {
     const bin = path.join(path.dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', os.platform(), os.arch());
     const lib = os.platform() === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
-    if (!fs.existsSync(path.join(bin, lib))) return 'its provider library is not installed (needs CUDA 12; ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci installs it)';
+    if (!fs.existsSync(path.join(bin, lib))) return 'its provider library is not installed (needs CUDA 12; ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install)';
   }
   return null;
 }
