@@ -1,14 +1,18 @@
 /**
  * A person's flash-lag session end to end: the built renderer in Chromium, keyboard answers,
- * the preload API bound to the real handlers and a real database file.
+ * the app's own wiring (main/bootstrap.ts) over a real database file. Sessions made here are
+ * checked against what the app stored, by the paradigm's own rules.
  */
 import { parse } from 'csv-parse/sync';
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flashFrame, type FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { analyseSession } from '../../main/services/analysis.js';
 import { getSession, nextTrial, trialRows } from '../../main/services/sessions.js';
+import { flashFrame, type FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
+import { getParadigm } from '../../paradigms/index.js';
+import { planFromHistory } from '../../paradigms/types.js';
+import { RENDERER_HEADERS } from '../../main/bootstrap.js';
 import { openApp, type AppHarness } from '../support/app.js';
 
 let app: AppHarness;
@@ -18,52 +22,71 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
 });
+// Each test starts on a freshly loaded app (as after a restart), whatever screen the last left.
+beforeEach(async () => {
+  await app.page.goto(app.url);
+});
 
-/** Fills the Run page for a short, fast session (3 offsets, 0.2 s trials) and starts it. */
-async function startShortSession(page: Page, label: string, trialsPerOffset: number, seed = '') {
+/** Fills the Run page and starts: by default a short, fast session (3 offsets, 0.2 s trials). */
+async function startSession(page: Page, label: string, params: Record<string, string>, seed = '') {
   await page.getByTestId('nav-run').click();
   await page.getByTestId('participant-label').fill(label);
-  await page.getByTestId('param-speed').fill('40');
-  await page.getByTestId('param-travel').fill('8');
-  await page.getByTestId('param-offsets').fill('-1, 0, 1');
-  await page.getByTestId('param-trials').fill(String(trialsPerOffset));
+  const all = { speedDegPerS: '40', travelDeg: '8', offsetsDeg: '-1, 0, 1', ...params };
+  for (const [key, value] of Object.entries(all)) {
+    const field = page.getByTestId(`param-${key}`);
+    if ((await field.evaluate((e) => e.tagName)) === 'SELECT') await field.selectOption(value);
+    else await field.fill(value);
+  }
   await page.getByTestId('param-seed').fill(seed);
   await page.getByTestId('run-start').click();
   await page.getByTestId('instructions').waitFor();
   await page.keyboard.press('Space');
 }
 
+/** The key a consistent observer presses: "ahead" only when the flash leads by more than 0.3 deg. */
+const keyFor = (s: FlashLagStimulus) => ((s.offsetDeg > 0.3) === (s.direction === 1) ? 'ArrowRight' : 'ArrowLeft');
+
+/** The Run page's pause between trials (renderer/src/pages/Run.svelte, ITI_MS). */
+const ITI_MS = 500;
+
+/** Resolves once the page has asked for a trial `n` times (its sessions:next calls), then waits `ms` more. */
+async function afterTrialRequest(n: number, ms: number) {
+  await expect.poll(() => app.calls.filter(([c]) => c === 'sessions:next').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(n);
+  await app.page.waitForTimeout(ms);
+}
+
+/** Dropped frames as PsychoPy counts them (missed refreshes in intervals over 1.5 frames), from the stored intervals. */
+function droppedFrom(intervalsMs: number[], refreshHz: number): number {
+  const nominal = 1000 / refreshHz;
+  return intervalsMs.reduce((n, x) => (x > 1.5 * nominal ? n + Math.max(1, Math.round(x / nominal) - 1) : n), 0);
+}
+
 describe('a flash-lag session in the app', () => {
-  it('calibrates, runs a short session by keyboard with a pause, shows the fit, and exports', async () => {
+  it('serves the renderer with the app\'s Content-Security-Policy', async () => {
+    const headers = await app.page.evaluate(async () => Object.fromEntries((await fetch('/index.html')).headers));
+    for (const [k, v] of Object.entries(RENDERER_HEADERS)) expect(headers[k.toLowerCase()]).toBe(v);
+  });
+
+  it('calibrates, runs a short session by keyboard, shows the fit, and exports', async () => {
     const { page, db } = app;
-    // Calibrate through the UI.
+    // Calibrate through the UI; the stored px/deg is what the entered numbers give.
     await page.getByTestId('nav-calibrate').click();
     await page.getByTestId('cal-width-cm').fill('34.5');
+    await page.getByTestId('cal-distance').fill('60');
     await page.getByTestId('cal-preview').waitFor();
     await page.getByTestId('cal-save').click();
     await expect.poll(() => page.getByTestId('cal-saved').textContent()).toMatch(/px\/deg/);
+    const screenWidthPx = await page.evaluate(() => window.screen.width);
 
-    await startShortSession(page, 'P01', 2, '7');
-
+    await startSession(page, 'P01', { trialsPerOffset: '2' }, '7');
     const sessionId = 1;
     for (let i = 0; i < 6; i++) {
-      if (i === 3) {
-        // Pause during the presentation: nothing is lost, the same trial comes back.
-        await page.keyboard.press('Escape');
-        await page.getByTestId('paused').waitFor();
-        expect(trialRows(db, sessionId)).toHaveLength(3);
-        await page.keyboard.press('Space');
-      }
       await page.getByTestId('prompt').waitFor();
-      // A consistent observer: sees the flash ahead only when it leads by more than 0.3 deg.
       const trial = nextTrial(db, sessionId)!;
       expect(trial.index).toBe(i);
-      const s = trial.stimulus as unknown as FlashLagStimulus;
-      const ahead = s.offsetDeg > 0.3;
-      await page.keyboard.press(ahead === (s.direction === 1) ? 'ArrowRight' : 'ArrowLeft');
+      await page.keyboard.press(keyFor(trial.stimulus as unknown as FlashLagStimulus));
       await expect.poll(() => trialRows(db, sessionId).length).toBe(i + 1);
     }
-
     await page.getByTestId('end-message').waitFor();
     expect(await page.getByTestId('end-message').textContent()).toMatch(/Session complete/);
     await page.getByTestId('result').waitFor();
@@ -72,24 +95,29 @@ describe('a flash-lag session in the app', () => {
     // What was stored.
     const session = getSession(db, sessionId);
     expect(session).toMatchObject({ status: 'complete', answered: 6, total: 6, participant: { kind: 'human', label: 'P01' } });
-    expect(session.calibration).toMatchObject({ method: 'screen-width', viewingDistanceCm: 57 });
-    const refreshHz = (session.calibration as { refreshHz: number }).refreshHz;
+    const cal = session.calibration as { screenWidthCm: number; screenWidthPx: number; viewingDistanceCm: number; pxPerDeg: number; refreshHz: number; method: string };
+    expect(cal).toMatchObject({ method: 'screen-width', screenWidthCm: 34.5, viewingDistanceCm: 60, screenWidthPx });
+    // One degree at 60 cm spans 2·60·tan(0.5°) cm of the screen.
+    expect(cal.pxPerDeg).toBeCloseTo((screenWidthPx / 34.5) * 2 * 60 * Math.tan((0.5 * Math.PI) / 180), 9);
     const rows = trialRows(db, sessionId);
     for (const r of rows) {
       const s = JSON.parse(r.stimulus) as FlashLagStimulus;
+      const intervals = JSON.parse(r.frame_intervals!) as number[];
       expect(r.rt_ms).toBeGreaterThan(0);
       expect(r.frame_count).toBeGreaterThan(8);
       expect(r.frame_interval_mean_ms).toBeGreaterThan(5);
-      expect(r.dropped_frames).toBeGreaterThanOrEqual(0);
-      expect(JSON.parse(r.frame_intervals!)).toHaveLength(r.frame_count! - 1);
-      expect(r.critical_frame).toBe(flashFrame(s, { frameRateHz: refreshHz }));
+      expect(intervals).toHaveLength(r.frame_count! - 1);
+      expect(r.dropped_frames).toBe(droppedFrom(intervals, cal.refreshHz));
+      expect(r.critical_frame).toBe(flashFrame(s, { frameRateHz: cal.refreshHz }));
       expect(r.response === 'right').toBe((s.offsetDeg > 0.3) === (s.direction === 1));
     }
 
     // The analysis on screen is the stored analysis.
     const analysis = analyseSession(db, sessionId, { bootstrap: 200 });
-    expect(analysis.levels.map((l) => [l.offsetDeg, l.nAhead])).toEqual([[-1, 0], [0, 0], [1, 2]]);
-    expect(await page.getByTestId('pse-deg').textContent()).toBe(`${analysis.pseDeg!.toFixed(3)} deg`);
+    const condition = analysis.conditions[0]!;
+    expect(condition.levels.map((l) => [l.x, l.k])).toEqual([[-1, 0], [0, 0], [1, 2]]);
+    const pse = condition.statistics.find((s) => s.key === 'pse-deg')!;
+    expect(await page.getByTestId('pse-deg').textContent()).toBe(`${pse.value!.toFixed(3)} deg`);
 
     // Export from the Data page (the folder dialog is answered by the harness).
     await page.getByTestId('nav-data').click();
@@ -100,28 +128,118 @@ describe('a flash-lag session in the app', () => {
     expect(csv.map((r) => r.response)).toEqual(rows.map((r) => r.response));
     await page.getByTestId(`export-bids-${sessionId}`).click();
     await expect.poll(() => fs.existsSync(`${app.exportDir}/sub-P01/ses-1/beh/sub-P01_ses-1_task-flashlag_beh.tsv`)).toBe(true);
+
+    // The Results page shows any stored session's analysis.
+    await page.getByTestId('nav-results').click();
+    await page.getByTestId('results-session').selectOption(String(sessionId));
+    await page.getByTestId('result').waitFor();
+    expect(await page.getByTestId('pse-deg').textContent()).toBe(`${pse.value!.toFixed(3)} deg`);
+    expect(await page.locator('[data-testid=plot] svg').count()).toBe(1);
   });
 
-  it('an interrupted session appears on Home and resumes where it stopped', async () => {
+  it('pauses and aborts in the middle of a presentation; frames the page misses are counted', async () => {
     const { page, db } = app;
-    await startShortSession(page, 'P02', 1);
+    // 2 s presentations (20 deg at 10 deg/s), so a key press lands inside one.
+    const before = app.calls.filter(([c]) => c === 'sessions:next').length;
+    await startSession(page, 'P02', { speedDegPerS: '10', travelDeg: '20', trialsPerOffset: '1' });
+    const sessionId = listLast();
+    await afterTrialRequest(before + 1, ITI_MS + 400);
+    // The page's own thread is busy for 150 ms mid-presentation: those frames are missed.
+    await page.evaluate(() => {
+      const t = performance.now();
+      while (performance.now() - t < 150);
+    });
+    await page.getByTestId('prompt').waitFor();
+    const first = nextTrial(db, sessionId)!;
+    await page.keyboard.press(keyFor(first.stimulus as unknown as FlashLagStimulus));
+    await expect.poll(() => trialRows(db, sessionId).length).toBe(1);
+    const stored = trialRows(db, sessionId)[0]!;
+    const refreshHz = (getSession(db, sessionId).calibration as { refreshHz: number }).refreshHz;
+    expect(stored.dropped_frames).toBeGreaterThanOrEqual(5);
+    expect(stored.dropped_frames).toBe(droppedFrom(JSON.parse(stored.frame_intervals!), refreshHz));
+
+    // Escape during the second presentation pauses at once (long before the prompt would come).
+    await afterTrialRequest(before + 2, ITI_MS + 400);
+    expect(await page.getByTestId('prompt').count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('paused').waitFor({ timeout: 500 });
+    expect(trialRows(db, sessionId)).toHaveLength(1);
+    // Continuing shows the same trial again, from its start.
+    await page.keyboard.press('Space');
+    await page.getByTestId('prompt').waitFor();
+    expect(nextTrial(db, sessionId)!.index).toBe(1);
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => trialRows(db, sessionId).length).toBe(2);
+    expect(trialRows(db, sessionId)[1]!.frame_count).toBeGreaterThan(100); // the whole 2 s, not the rest
+
+    // Escape, then A, during the third presentation: the session ends as aborted, two answers kept.
+    await afterTrialRequest(before + 4, ITI_MS + 400);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('paused').waitFor({ timeout: 500 });
+    await page.keyboard.press('a');
+    await page.getByTestId('end-message').waitFor();
+    expect(await page.getByTestId('end-message').textContent()).toMatch(/aborted; 2 answered/);
+    expect(getSession(db, sessionId)).toMatchObject({ status: 'aborted', answered: 2 });
+  });
+
+  it('an interrupted session appears on Home and resumes where it stopped; another is closed from Home', async () => {
+    const { page, db } = app;
+    await startSession(page, 'P03', { trialsPerOffset: '1' });
+    const resumeId = listLast();
     await page.getByTestId('prompt').waitFor();
     await page.keyboard.press('ArrowLeft');
-    await expect.poll(() => trialRows(db, 2).length).toBe(1);
+    await expect.poll(() => trialRows(db, resumeId).length).toBe(1);
     // The window goes away mid-session (a reload drops all renderer state, like a crash).
     await page.reload();
     await page.getByTestId('incomplete').waitFor();
     expect(await page.getByTestId('incomplete').textContent()).toMatch(/1 \/ 3/);
-    await page.getByTestId('resume-2').click();
+    await page.getByTestId(`resume-${resumeId}`).click();
     expect(await page.getByTestId('instructions').textContent()).toMatch(/Resuming: 1 of 3/);
     await page.keyboard.press('Space');
     for (let i = 1; i < 3; i++) {
       await page.getByTestId('prompt').waitFor();
       await page.keyboard.press('ArrowRight');
-      await expect.poll(() => trialRows(db, 2).length).toBe(i + 1);
+      await expect.poll(() => trialRows(db, resumeId).length).toBe(i + 1);
     }
     await page.getByTestId('end-message').waitFor();
-    expect(getSession(db, 2)).toMatchObject({ status: 'complete', answered: 3 });
-    expect(trialRows(db, 2).map((r) => r.trial_index)).toEqual([0, 1, 2]);
+    expect(getSession(db, resumeId)).toMatchObject({ status: 'complete', answered: 3 });
+    expect(trialRows(db, resumeId).map((r) => r.trial_index)).toEqual([0, 1, 2]);
+
+    // Another session interrupted after one answer, closed from Home: its answer is kept.
+    await startSession(page, 'P04', { trialsPerOffset: '1' });
+    const closeId = listLast();
+    await page.getByTestId('prompt').waitFor();
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => trialRows(db, closeId).length).toBe(1);
+    await page.reload();
+    await page.getByTestId(`close-${closeId}`).click();
+    await expect.poll(() => getSession(db, closeId).status).toBe('aborted');
+    expect(getSession(db, closeId).answered).toBe(1);
+    await expect.poll(() => page.getByTestId(`close-${closeId}`).count()).toBe(0);
+  });
+
+  it('runs an interleaved staircase: each trial is the one the design plans from the answers given', async () => {
+    const { page, db } = app;
+    await startSession(page, 'P05', { design: 'staircase', staircaseTrials: '8', staircaseStepDeg: '0.5' }, '11');
+    const sessionId = listLast();
+    for (let i = 0; i < 8; i++) {
+      await page.getByTestId('prompt').waitFor();
+      await page.keyboard.press(keyFor(nextTrial(db, sessionId)!.stimulus as unknown as FlashLagStimulus));
+      await expect.poll(() => trialRows(db, sessionId).length).toBe(i + 1);
+    }
+    await page.getByTestId('end-message').waitFor();
+    const session = getSession(db, sessionId);
+    expect(session).toMatchObject({ status: 'complete', answered: 8, protocol: { seed: 11, parameters: { design: 'staircase', staircaseTrials: 8 } } });
+    const paradigm = getParadigm('flash-lag');
+    const params = paradigm.parameterSchema.parse(session.protocol.parameters);
+    const rows = trialRows(db, sessionId);
+    const history = rows.map((r) => ({ index: r.trial_index, stimulus: JSON.parse(r.stimulus) as FlashLagStimulus, response: r.response }));
+    rows.forEach((r, i) => expect(JSON.parse(r.stimulus), `trial ${i}`).toEqual(planFromHistory(paradigm, params, 11, i, history)?.stimulus));
+    // The answers moved the staircases: not every trial had the same offset.
+    expect(new Set(history.map((h) => h.stimulus.offsetDeg)).size).toBeGreaterThan(2);
   });
 });
+
+function listLast(): number {
+  return Math.max(...(app.db.prepare('SELECT id FROM sessions').all() as { id: number }[]).map((r) => r.id));
+}
