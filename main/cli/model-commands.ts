@@ -17,8 +17,10 @@ import { describeIssues, PredlabError } from '../errors.js';
 import { RELEASES } from '../../native-models/released/kitti.js';
 import { downloadRelease, type DownloadProgress } from '../services/model-download.js';
 import { registerCheckpoint } from '../services/models.js';
+import { startDatasetTraining } from '../services/datasets-train.js';
 import { startTraining } from '../services/training.js';
 import type { Db } from '../store/db.js';
+import { addDatasetCommands, dataFolderOf } from './dataset-commands.js';
 
 export interface CliContext {
   database: () => Db;
@@ -291,9 +293,10 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('train')
-    .description('train a checkpoint on video frames (runs in a worker thread; Ctrl-C stops cleanly)')
+    .description('train a checkpoint on video frames (--data: in a worker thread; --dataset: read from disk batch by batch; Ctrl-C stops cleanly)')
     .requiredOption('--checkpoint <dir>', 'checkpoint to start from (e.g. made by `model init`)')
-    .requiredOption('--data <frames.npy>', 'frames (N, H, W, C) or clips (S, T, H, W, C); uint8 or float32 0-1')
+    .option('--data <frames.npy>', 'frames (N, H, W, C) or clips (S, T, H, W, C); uint8 or float32 0-1')
+    .option('--dataset <name>', 'a video dataset of the lab (see `predlab dataset list`), read from disk batch by batch; instead of --data')
     .option('--recordings <ids.npy>', 'recording id of every frame (N,), for (N, H, W, C) frames')
     .option('--out <dir>', 'where the best-validation checkpoint goes (default: --checkpoint itself)')
     .option('--resume', 'continue from <out>.resume (the state saved after the last epoch or a stop)')
@@ -314,8 +317,13 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
       const options = Object.fromEntries(
         Object.entries({ epochs: o.epochs, samplesPerEpoch: o.samplesPerEpoch, batchSize: o.batchSize, nt: o.nt, valSequences: o.valSequences, lr: o.lr, lrDropEpoch: o.lrDropEpoch, layerLoss: o.layerLoss, seed: o.seed }).filter(([, v]) => v !== undefined),
       );
+      if ((o.data === undefined) === (o.dataset === undefined)) throw new PredlabError('invalid-argument', 'Give the training video: --data <frames.npy> or --dataset <name> (one of them).');
+      if (o.dataset !== undefined && o.recordings !== undefined) throw new PredlabError('invalid-argument', '--recordings goes with --data; a dataset knows its recordings.');
       if (!o.resume) verifyCheckpoint(from); // a clear error before the worker starts
-      const job = startTraining({ from, outDir, framesFile: path.resolve(o.data), recordingsFile: o.recordings ? path.resolve(o.recordings) : null, options });
+      const job =
+        o.dataset !== undefined
+          ? startDatasetTraining(ctx.database(), dataFolderOf(ctx.database()), { dataset: o.dataset, from, outDir, options })
+          : startTraining({ from, outDir, framesFile: path.resolve(o.data), recordingsFile: o.recordings ? path.resolve(o.recordings) : null, options });
       const bar = o.json ? null : new SingleBar({ format: 'training [{bar}] step {value}/{total} | epoch {epoch} | loss {loss} | val {val} | {fps} frames/s | ETA {eta_h}', stream: process.stderr, hideCursor: true });
       let val = 'n/a';
       const onSigint = () => {
@@ -346,4 +354,7 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
         process.removeListener('SIGINT', onSigint);
       }
     });
+
+  // The dataset commands (training data) register with the model commands.
+  addDatasetCommands(program, ctx);
 }

@@ -100,7 +100,9 @@ export function openFileVideo(recordings: RecordingFile[], shape: { height: numb
     frames: guarded as unknown as Uint8Array,
     count,
     recordings: ids,
-    ...shape,
+    height: shape.height,
+    width: shape.width,
+    channels: shape.channels,
     bytesRead: () => frames.bytesRead,
     close: () => frames.close(),
   };

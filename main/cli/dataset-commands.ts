@@ -1,0 +1,166 @@
+/** `predlab dataset ...`: video datasets (import, list, show, export, delete) from the command line. */
+import { Command, Option } from 'commander';
+import path from 'node:path';
+import readline from 'node:readline/promises';
+import { PredlabError } from '../errors.js';
+import { deleteDataset, getDataset, listDatasets, listRecordings, type DatasetInfo } from '../services/datasets.js';
+import { exportDatasetHdf5, exportDatasetVideos, recordingName } from '../services/datasets-export.js';
+import { DEFAULT_DATASET, importIntoDataset } from '../services/datasets-import.js';
+import type { Db } from '../store/db.js';
+import type { CliContext } from './model-commands.js';
+
+export interface DatasetCliContext extends CliContext {
+  /** Ask a yes/no question; null when no one can answer (no terminal). */
+  confirm?: (question: string) => Promise<boolean | null>;
+}
+
+/** The lab's data folder: the database's own folder (as for every other file the lab keeps). */
+export const dataFolderOf = (db: Db) => path.dirname(path.resolve(db.name));
+
+const size = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`);
+
+function formatDatasets(list: DatasetInfo[]): string {
+  if (list.length === 0) return 'No datasets. Make one with `predlab dataset import <video|folder> --dataset <name>`.';
+  const lines = ['name                              size      fps  recordings    frames  on disk'];
+  for (const d of list) lines.push(`${d.name.padEnd(32)}  ${`${d.height}x${d.width}`.padEnd(9)} ${String(d.fps).padStart(4)}  ${String(d.recordings).padStart(10)}  ${String(d.frames).padStart(8)}  ${size(d.bytes)}`);
+  return lines.join('\n');
+}
+
+async function terminalConfirm(question: string): Promise<boolean | null> {
+  if (!process.stdin.isTTY) return null;
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** Ctrl-C aborts the signal (the operation then cleans up); a second Ctrl-C quits at once. */
+async function withSigint<T>(ctx: CliContext, what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  const onSigint = () => {
+    ctx.err(`\nCancelling the ${what}... (Ctrl-C again to quit at once.)\n`);
+    ac.abort();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return await run(ac.signal);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+/** Progress on stderr, at most every half second, on one line. */
+function progressLine(ctx: CliContext, json: boolean) {
+  let last = 0;
+  let latest = '';
+  return {
+    update(text: string) {
+      latest = text;
+      if (json || performance.now() - last < 500) return;
+      last = performance.now();
+      ctx.err(`\r${text}`);
+    },
+    end() {
+      if (!json && last > 0) ctx.err(`\r${latest}\n`);
+    },
+  };
+}
+
+export function addDatasetCommands(program: Command, ctx: DatasetCliContext): void {
+  const { emit, integer, number } = ctx;
+  const dataset = program.command('dataset').description('video datasets: import video, list, export (HDF5 for PredNet\'s Python code, or video), delete');
+
+  dataset
+    .command('import')
+    .description('import a video (mp4, webm, mov) or a folder of images (png or jpg) as one recording, resized to the dataset\'s height and centre-cropped to its width')
+    .argument('<video|folder>', 'video file, or folder of images (natural name order, one frame each)')
+    .requiredOption('--dataset <name>', 'dataset to add the recording to (created if missing)')
+    .option('--height <px>', `frame height of a new dataset (default ${DEFAULT_DATASET.height})`, integer('--height'))
+    .option('--width <px>', `frame width of a new dataset (default ${DEFAULT_DATASET.width})`, integer('--width'))
+    .option('--fps <rate>', `frame rate of a new dataset (default ${DEFAULT_DATASET.fps}); videos are resampled to it`, number('--fps'))
+    .option('--json', 'machine-readable output')
+    .action(async (input: string, o) => {
+      const db = ctx.database();
+      const bar = progressLine(ctx, o.json);
+      const r = await withSigint(ctx, 'import', (signal) =>
+        importIntoDataset(db, dataFolderOf(db), { dataset: o.dataset, input: path.resolve(input), height: o.height, width: o.width, fps: o.fps, signal, onProgress: (p) => bar.update(`imported ${p.frames} frames`) }),
+      ).finally(() => bar.end());
+      const d = r.dataset;
+      emit(
+        o.json,
+        { dataset: d, recording: { ...r.recording, name: recordingName(r.recording) }, createdDataset: r.createdDataset, source: r.source },
+        `${r.createdDataset ? `Created dataset '${d.name}' (${d.height}x${d.width}, ${d.fps} frames/s). ` : ''}Imported ${r.recording.frames} frames from ${input} (${r.source.width}x${r.source.height}${r.source.kind === 'images' ? `, ${r.source.images} images` : r.source.durationSec !== null ? `, ${r.source.durationSec.toFixed(1)} s` : ''}) as recording ${r.recording.id}. '${d.name}' now holds ${d.recordings} recording(s), ${d.frames} frames (${size(d.bytes)}).`,
+      );
+    });
+
+  dataset
+    .command('list')
+    .description('list the datasets')
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      const list = listDatasets(ctx.database());
+      emit(o.json, list, formatDatasets(list));
+    });
+
+  dataset
+    .command('show')
+    .description("a dataset's recordings")
+    .argument('<name>', 'dataset name')
+    .option('--json', 'machine-readable output')
+    .action((name: string, o) => {
+      const db = ctx.database();
+      const d = getDataset(db, name);
+      const recs = listRecordings(db, dataFolderOf(db), d.id);
+      emit(
+        o.json,
+        { ...d, recordingList: recs },
+        [formatDatasets([d]), '', recs.length ? '    id    frames  status     created                   source' : 'No recordings.', ...recs.map((r) => `${String(r.id).padStart(6)}  ${String(r.frames).padStart(8)}  ${r.status.padEnd(9)}  ${r.createdAt}  ${r.source}`)].join('\n'),
+      );
+    });
+
+  dataset
+    .command('export')
+    .description("write a dataset as HDF5 (X (N,H,W,3) uint8 + sources, PredNet's SequenceGenerator layout) or as one video per recording + index.json")
+    .argument('<name>', 'dataset name')
+    .addOption(new Option('--format <format>', 'hdf5 (one file) or video (a folder)').choices(['hdf5', 'video']).makeOptionMandatory())
+    .requiredOption('--out <path>', 'file (hdf5) or folder (video) to create; must not exist')
+    .addOption(new Option('--video-format <container>', 'container of --format video').choices(['mp4', 'webm']).default('mp4'))
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, o) => {
+      const db = ctx.database();
+      const bar = progressLine(ctx, o.json);
+      const onProgress = (p: { frames: number; total: number }) => bar.update(`exported ${p.frames}/${p.total} frames`);
+      if (o.format === 'hdf5') {
+        const r = await withSigint(ctx, 'export', (signal) => exportDatasetHdf5(db, dataFolderOf(db), name, o.out, { onProgress, signal })).finally(() => bar.end());
+        emit(o.json, r, `Wrote ${r.out}: X (${r.shape.join(', ')}) uint8 and sources (${r.frames} names, ${r.recordings} recording(s)); ${size(r.bytes)}.`);
+      } else {
+        const r = await withSigint(ctx, 'export', (signal) => exportDatasetVideos(db, dataFolderOf(db), name, o.out, o.videoFormat, { onProgress, signal })).finally(() => bar.end());
+        emit(o.json, r, `Wrote ${r.files.length} ${o.videoFormat.toUpperCase()} file(s) (${r.frames} frames) and ${r.index}.`);
+      }
+    });
+
+  dataset
+    .command('delete')
+    .description('delete a dataset and its frames (asks first)')
+    .argument('<name>', 'dataset name')
+    .option('--yes', 'do not ask')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, o) => {
+      const db = ctx.database();
+      const d = getDataset(db, name);
+      if (!o.yes) {
+        const answer = await (ctx.confirm ?? terminalConfirm)(`Delete dataset '${d.name}': ${d.recordings} recording(s), ${d.frames} frames, ${size(d.bytes)}?`);
+        if (answer === null) throw new PredlabError('invalid-argument', `Deleting '${d.name}' (${d.recordings} recording(s), ${d.frames} frames) needs a confirmation: run it in a terminal, or add --yes.`);
+        if (!answer) {
+          emit(o.json, { deleted: false, name: d.name }, 'Nothing deleted.');
+          return;
+        }
+      }
+      const r = deleteDataset(db, dataFolderOf(db), name);
+      emit(o.json, { deleted: true, ...r }, `Deleted dataset '${r.name}': ${r.recordings} recording(s), ${r.frames} frames (${size(r.bytes)} freed).`);
+    });
+
+}
