@@ -164,9 +164,11 @@ describe('a flash-lag session in the app', () => {
     await page.keyboard.press('Escape');
     await page.getByTestId('paused').waitFor({ timeout: 500 });
     expect(trialRows(db, sessionId)).toHaveLength(1);
-    // Continuing shows the same trial again, from its start.
+    // Continuing shows the same trial again, from its start: a pause and the whole 2 s.
+    const resumed = Date.now();
     await page.keyboard.press('Space');
     await page.getByTestId('prompt').waitFor();
+    expect(Date.now() - resumed).toBeGreaterThanOrEqual(ITI_MS + 2000 - 50);
     expect(nextTrial(db, sessionId)!.index).toBe(1);
     await page.keyboard.press('ArrowLeft');
     await expect.poll(() => trialRows(db, sessionId).length).toBe(2);
