@@ -1,0 +1,94 @@
+/** `predlab dataset ...` and `predlab train --dataset` through the real CLI entry, database and files. */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../main/cli/index.js';
+import { ffmpegPath } from '../../main/services/datasets-ffmpeg.js';
+import { loadCheckpoint } from '../../native-models/checkpoint.js';
+import { tempDir } from '../support/db.js';
+
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err, json: () => JSON.parse(out) };
+}
+
+let dir: string;
+let db: string;
+
+beforeAll(() => {
+  dir = tempDir('predlab-cli-dataset-');
+  db = path.join(dir, 'lab.sqlite');
+  // A 4 s clip of a square moving right, 64x48 at 20 frames/s.
+  const w = 64;
+  const h = 48;
+  const n = 80;
+  const frames = new Uint8Array(n * w * h * 3);
+  for (let t = 0; t < n; t++) for (let y = 16; y < 32; y++) for (let x = 0; x < 12; x++) frames.fill(230, ((t * h + y) * w + ((x + t) % w)) * 3, ((t * h + y) * w + ((x + t) % w)) * 3 + 3);
+  const r = spawnSync(ffmpegPath(), ['-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${w}x${h}`, '-r', '20', '-i', 'pipe:0', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', path.join(dir, 'square.mp4')], { input: frames });
+  expect(r.status, r.stderr?.toString()).toBe(0);
+});
+
+describe('predlab dataset', () => {
+  it('imports, lists, shows and exports; errors are one clear line', async () => {
+    const imp = await cli('--db', db, 'dataset', 'import', path.join(dir, 'square.mp4'), '--dataset', 'moving', '--height', '16', '--width', '24', '--fps', '10', '--json');
+    expect(imp.code, imp.err).toBe(0);
+    expect(imp.json()).toMatchObject({ createdDataset: true, dataset: { name: 'moving', height: 16, width: 24, fps: 10, recordings: 1, frames: 40 }, recording: { frames: 40, status: 'complete' } });
+    const second = await cli('--db', db, 'dataset', 'import', path.join(dir, 'square.mp4'), '--dataset', 'moving');
+    expect(second.code, second.err).toBe(0);
+    expect(second.out).toMatch(/Imported 40 frames from .*square\.mp4 \(64x48, 4\.0 s\) as recording 2\. 'moving' now holds 2 recording\(s\), 80 frames/);
+    const list = await cli('--db', db, 'dataset', 'list');
+    expect(list.out).toMatch(/moving\s+16x24\s+10\s+2\s+80\s+90 KiB/);
+    const show = await cli('--db', db, 'dataset', 'show', 'moving', '--json');
+    expect(show.json().recordingList.map((r: { frames: number }) => r.frames)).toEqual([40, 40]);
+    const h5 = await cli('--db', db, 'dataset', 'export', 'moving', '--format', 'hdf5', '--out', path.join(dir, 'moving.h5'));
+    expect(h5.code, h5.err).toBe(0);
+    expect(h5.out).toMatch(/X \(80, 16, 24, 3\) uint8 and sources \(80 names, 2 recording\(s\)\)/);
+    const vid = await cli('--db', db, 'dataset', 'export', 'moving', '--format', 'video', '--out', path.join(dir, 'videos'), '--json');
+    expect(vid.code, vid.err).toBe(0);
+    expect(vid.json().files).toHaveLength(2);
+
+    const bad = await cli('--db', db, 'dataset', 'import', path.join(dir, 'nothing.mp4'), '--dataset', 'x', '--json');
+    expect(bad.code).toBe(1);
+    expect(bad.json()).toEqual({ error: { code: 'not-found', message: `${path.join(dir, 'nothing.mp4')} does not exist.` } });
+    expect(bad.err).not.toMatch(/\bat .*\.ts:\d+/); // no stack
+    const noFormat = await cli('--db', db, 'dataset', 'export', 'moving', '--out', path.join(dir, 'y'));
+    expect(noFormat.code).toBe(2);
+    expect(noFormat.err).toMatch(/--format <format>' not specified/);
+  });
+
+  it('trains from a dataset read from disk; a dataset too short for one sequence is refused', async () => {
+    const init = await cli('--db', db, 'model', 'init', '--height', '16', '--width', '24', '--out', path.join(dir, 'm0'));
+    expect(init.code, init.err).toBe(0);
+    const out = path.join(dir, 'm1');
+    const r = await cli('--db', db, 'train', '--checkpoint', path.join(dir, 'm0'), '--dataset', 'moving', '--out', out, '--epochs', '2', '--samples-per-epoch', '4', '--batch-size', '2', '--nt', '5', '--val-sequences', '2', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(r.json()).toMatchObject({ step: 4, finished: true, cancelled: false, checkpoint: out });
+    expect(loadCheckpoint(out).manifest.training).toMatchObject({ dataset: { kind: 'dataset', name: 'moving', frames: 80, recordings: 2 } });
+
+    const short = await cli('--db', db, 'train', '--checkpoint', path.join(dir, 'm0'), '--dataset', 'moving', '--out', path.join(dir, 'm2'), '--nt', '41');
+    expect(short.code).toBe(1);
+    expect(short.err).toBe("predlab: Dataset 'moving' has no recording of 41 frames or more (the longest has 40): nothing to train on. Record longer clips or lower --nt.\n");
+    const both = await cli('--db', db, 'train', '--checkpoint', path.join(dir, 'm0'), '--dataset', 'moving', '--data', 'x.npy', '--out', path.join(dir, 'm2'));
+    expect(both.err).toMatch(/--data <frames.npy> or --dataset <name> \(one of them\)/);
+    const wrongSize = await cli('--db', db, 'model', 'init', '--height', '32', '--width', '32', '--out', path.join(dir, 'm32'));
+    expect(wrongSize.code).toBe(0);
+    const mismatch = await cli('--db', db, 'train', '--checkpoint', path.join(dir, 'm32'), '--dataset', 'moving', '--out', path.join(dir, 'm3'));
+    expect(mismatch.err).toMatch(/holds 16x24 frames; the checkpoint takes 32x32/);
+    expect(fs.existsSync(path.join(dir, 'm2'))).toBe(false);
+  });
+
+  it('delete asks first: refused without a terminal or --yes, done with --yes', async () => {
+    const refused = await cli('--db', db, 'dataset', 'delete', 'moving');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/Deleting 'moving' \(2 recording\(s\), 80 frames\) needs a confirmation: run it in a terminal, or add --yes/);
+    expect((await cli('--db', db, 'dataset', 'list', '--json')).json()).toHaveLength(1);
+    const files = fs.readdirSync(path.join(dir, 'datasets'));
+    const done = await cli('--db', db, 'dataset', 'delete', 'moving', '--yes', '--json');
+    expect(done.json()).toMatchObject({ deleted: true, name: 'moving', recordings: 2, frames: 80 });
+    expect(fs.readdirSync(path.join(dir, 'datasets')).length).toBe(files.length - 1);
+    expect((await cli('--db', db, 'dataset', 'list')).out).toMatch(/No datasets/);
+  });
+});
