@@ -14,10 +14,12 @@ import { getParadigm } from '../../paradigms/index.js';
 import { planFromHistory } from '../../paradigms/types.js';
 import { RENDERER_HEADERS } from '../../main/bootstrap.js';
 import { openApp, type AppHarness } from '../support/app.js';
+import { CALIBRATION } from '../support/db.js';
 
 let app: AppHarness;
 beforeAll(async () => {
-  app = await openApp();
+  // A saved calibration, so each test can run alone; the first test calibrates through the UI.
+  app = await openApp({ calibration: CALIBRATION });
 });
 afterAll(async () => {
   await app?.close();
