@@ -3,8 +3,30 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../main/cli/index.js';
+import { createParticipant } from '../../main/services/participants.js';
+import { nextTrial, recordTrial, startSession } from '../../main/services/sessions.js';
 import { openDatabase } from '../../main/store/db.js';
-import { tempDir } from '../support/db.js';
+import { CALIBRATION, FRAME_TIMING, tempDir } from '../support/db.js';
+
+/** SE of a cumulative-Gaussian PSE from the Fisher information of a constant-stimuli design. */
+function pseStandardError(levels: number[], nPerLevel: number, pse: number, sigma: number, guessLapse: number): number {
+  let info = 0;
+  for (const x of levels) {
+    const z = (x - pse) / sigma;
+    const phi = Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI);
+    const cdf = 0.5 * (1 + erf(z / Math.SQRT2));
+    const p = guessLapse + (1 - 2 * guessLapse) * cdf;
+    const dp = ((1 - 2 * guessLapse) * phi) / sigma;
+    info += (nPerLevel * dp * dp) / (p * (1 - p));
+  }
+  return 1 / Math.sqrt(info);
+}
+/** Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7). */
+function erf(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return x >= 0 ? y : -y;
+}
 
 async function cli(...argv: string[]) {
   let out = '';
@@ -34,9 +56,11 @@ describe('predlab CLI', () => {
     expect(a.code, a.err).toBe(0);
     const analysis = JSON.parse(a.out);
     expect(analysis.trials).toBe(210);
-    expect(analysis.pseDeg).toBeGreaterThan(0.5);
-    expect(analysis.pseDeg).toBeLessThan(1.1);
-    expect(analysis.pseMs).toBeCloseTo(analysis.pseDeg * 100, 6); // speed 10 deg/s
+    const stat = (key: string) => analysis.conditions[0].statistics.find((x: { key: string }) => x.key === key);
+    // The simulated observer's PSE (0.8 deg) within 3 standard errors; the SE from the Fisher
+    // information of this design (7 offsets x 30 trials, sigma 0.3, guess = lapse = 0.02) is 0.058 deg.
+    expect(Math.abs(stat('pse-deg').value - 0.8)).toBeLessThan(3 * pseStandardError([-1, -0.5, 0, 0.5, 1, 1.5, 2], 30, 0.8, 0.3, 0.02));
+    expect(stat('pse-ms').value).toBeCloseTo(stat('pse-deg').value * 100, 6); // speed 10 deg/s
 
     const text = await cli('--db', db, 'analyze', '--session', '1', '--bootstrap', '50');
     expect(text.out).toMatch(/Flash-lag \(PSE\): [\d.]+ deg/);
@@ -48,8 +72,38 @@ describe('predlab CLI', () => {
     const files = JSON.parse(e.out).files as string[];
     expect(fs.readFileSync(files[0]!, 'utf8').trim().split('\n')).toHaveLength(211);
 
+    const bids = await cli('--db', db, 'export', '--session', '1', '--format', 'bids', '--out', out, '--json');
+    expect(bids.code, bids.err).toBe(0);
+    const tsv = (JSON.parse(bids.out).files as string[])[0]!;
+    expect(path.relative(out, tsv)).toMatch(/^sub-([A-Za-z0-9]+)\/ses-1\/beh\/sub-\1_ses-1_task-flashlag_beh\.tsv$/);
+    expect(fs.existsSync(path.join(out, 'dataset_description.json'))).toBe(true);
+    expect(fs.readFileSync(tsv, 'utf8').trim().split('\n')).toHaveLength(211);
+
     const list = await cli('--db', db, 'session', 'list', '--json');
     expect(JSON.parse(list.out)).toHaveLength(1);
+  });
+
+  it('closes an interrupted session, keeping its answers', async () => {
+    const file = path.join(tempDir(), 'lab.sqlite');
+    const db = openDatabase(file);
+    const p = createParticipant(db, { kind: 'human', label: 'P01' });
+    const s = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 1, calibration: CALIBRATION });
+    for (let i = 0; i < 2; i++) recordTrial(db, s.id, { trialIndex: nextTrial(db, s.id)!.index, response: 'left', rtMs: 400, frameTiming: FRAME_TIMING });
+    db.close();
+    const r = await cli('--db', file, 'session', 'close', '--session', String(s.id), '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({ sessionId: s.id, status: 'aborted', answered: 2 });
+    const again = await cli('--db', file, 'session', 'close', '--session', String(s.id));
+    expect(again.code).toBe(1);
+    expect(again.err).not.toMatch(/unexpected error|\n\s+at /);
+  });
+
+  it('says which backend PredNet runs on', async () => {
+    const r = await cli('backend', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ choice: 'wasm', patchedKernels: expect.arrayContaining(['Conv2DBackpropFilter']) });
+    const text = await cli('backend');
+    expect(text.out).toMatch(/wasm/);
   });
 
   it('reports bad input clearly and changes nothing', async () => {
