@@ -4,6 +4,7 @@ import path from 'node:path';
 import readline from 'node:readline/promises';
 import { PredlabError } from '../errors.js';
 import { deleteDataset, getDataset, listDatasets, listRecordings, type DatasetInfo } from '../services/datasets.js';
+import { exportActivations } from '../services/datasets-activations.js';
 import { exportDatasetHdf5, exportDatasetVideos, recordingName } from '../services/datasets-export.js';
 import { DEFAULT_DATASET, importIntoDataset } from '../services/datasets-import.js';
 import type { Db } from '../store/db.js';
@@ -163,4 +164,19 @@ export function addDatasetCommands(program: Command, ctx: DatasetCliContext): vo
       emit(o.json, { deleted: true, ...r }, `Deleted dataset '${r.name}': ${r.recordings} recording(s), ${r.frames} frames (${size(r.bytes)} freed).`);
     });
 
+}
+
+/**
+ * `predlab export --session N --activations R0,E1 --out <file.h5>`: the action for the session
+ * `export` command (main/cli/index.ts) when --activations is given.
+ */
+export async function exportActivationsAction(ctx: CliContext, o: { session: number; activations: string; out: string; json?: boolean }): Promise<void> {
+  const db = ctx.database();
+  const bar = progressLine(ctx, !!o.json);
+  const r = await withSigint(ctx, 'export', (signal) => exportActivations(db, o.session, [o.activations], o.out, { signal, onProgress: (d, t) => bar.update(`trial ${d}/${t}`) })).finally(() => bar.end());
+  ctx.emit(
+    !!o.json,
+    r,
+    `Wrote ${r.out} (${r.layers.map((l) => `${l.name} (${l.shape.join(', ')})`).join(', ')}; float32, one row per trial and time step) and its index ${r.index} (${r.rows} rows from ${r.trials} trials).`,
+  );
 }
