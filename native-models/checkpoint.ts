@@ -187,7 +187,9 @@ export async function saveCheckpoint(dir: string, net: PredNet, options: SaveOpt
   const chunks: Buffer[] = [];
   let offset = 0;
   const put = async (name: string, t: tf.Tensor) => {
-    const data = (await t.data()) as Float32Array;
+    // weights.bin holds float32 only: an int32 tensor (Adam's 'iter') is stored as its value, not its bytes.
+    const raw = await t.data();
+    const data = raw instanceof Float32Array ? raw : Float32Array.from(raw as Int32Array);
     const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     chunks.push(Buffer.from(b)); // copy: tfjs may reuse the array
     const entry = { name, shape: t.shape, offset, sha256: sha256(b) };

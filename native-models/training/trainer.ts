@@ -59,12 +59,48 @@ export interface TrainJob {
 
 export const resumeDirOf = (outDir: string) => `${outDir}.resume`;
 
+/** Adam's state as saved: 'iter', then '<weight>/m' for every trainable variable, then '<weight>/v'. */
+function adamStateNames(net: PredNet): string[] {
+  const names = net.trainableVariables.map((v) => net.stableNames.get(v.name)!);
+  return ['iter', ...names.map((n) => `${n}/m`), ...names.map((n) => `${n}/v`)];
+}
+
+/**
+ * Adam's state under our stable weight names. tfjs keeps the moments by position (the order of
+ * the gradients, that is of net.trainableVariables) and names them after the tfjs variable
+ * ('gates_0/kernel_x1y2z3/m'), which differs from run to run; the position gives the name.
+ */
 async function optimizerState(opt: tf.AdamOptimizer, net: PredNet): Promise<NamedTensor[]> {
   const w = await opt.getWeights();
-  return w.map(({ name, tensor }) => {
-    const [varName, slot] = name.split('/') as [string, string | undefined];
-    return { name: slot ? `${net.stableNames.get(varName) ?? varName}/${slot}` : name, tensor };
+  const names = adamStateNames(net);
+  if (w.length !== names.length) throw new Error(`Internal: Adam holds ${w.length} tensors for ${names.length} expected.`);
+  return w.map(({ tensor }, i) => ({ name: names[i]!, tensor }));
+}
+
+/**
+ * Put a saved Adam state back. tfjs restores moments by position (the order of the gradients,
+ * that is of net.trainableVariables), so check that position against the shapes and, in states
+ * saved with stable names, the names. Older states stored 'iter' as int32 bytes in a float32
+ * slot: read those back as the integer they are.
+ */
+async function restoreOptimizer(opt: tf.AdamOptimizer, saved: NamedTensor[], net: PredNet, from: string): Promise<void> {
+  const vars = net.trainableVariables;
+  const expected = adamStateNames(net);
+  const known = new Set(expected);
+  if (saved.length !== expected.length) throw new Error(`The Adam state in ${from} has ${saved.length} tensors; this PredNet needs ${expected.length}. The resume state belongs to another model.`);
+  saved.forEach((w, i) => {
+    const shape = i === 0 ? [] : vars[(i - 1) % vars.length]!.shape;
+    if (w.tensor.shape.join() !== shape.join() || (known.has(w.name) && w.name !== expected[i]))
+      throw new Error(`The Adam state in ${from} does not fit this PredNet: entry ${i} is ${w.name} (${w.tensor.shape}), expected ${expected[i]} (${shape}).`);
   });
+  let iter = saved[0]!.tensor.dataSync()[0]!;
+  if (!Number.isInteger(iter)) iter = new Int32Array(Float32Array.of(iter).buffer)[0]!;
+  const iterTensor = tf.scalar(iter, 'int32');
+  try {
+    await opt.setWeights([{ name: 'iter', tensor: iterTensor }, ...saved.slice(1)]);
+  } finally {
+    iterTensor.dispose();
+  }
 }
 
 export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => void, control: Int32Array = createControl()): Promise<TrainingMeta> {
@@ -83,8 +119,11 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
   const prev = loaded.manifest.training;
   const resuming = prev !== null && !prev.finished && loaded.optimizer.length > 0;
   const optimizer = tf.train.adam(o.lr);
-  if (resuming) await optimizer.setWeights(loaded.optimizer.map((w, i) => ({ name: i === 0 ? 'iter' : w.name, tensor: w.tensor })));
-  tf.dispose(loaded.optimizer.map((w) => w.tensor));
+  try {
+    if (resuming) await restoreOptimizer(optimizer, loaded.optimizer, net, job.from);
+  } finally {
+    tf.dispose(loaded.optimizer.map((w) => w.tensor));
+  }
 
   const stepsPerEpoch = Math.ceil(o.samplesPerEpoch / o.batchSize);
   const totalSteps = stepsPerEpoch * o.epochs;
@@ -108,7 +147,8 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
     return sum / valStarts.length;
   };
 
-  // Where the weights came from, carried through resumed runs.
+  // Where the weights came from, carried through resumed runs, and how the model is run (an imported extrapolation model's step).
+  const extrapStartTime = loaded.manifest.extrapStartTime;
   const source = { kind: 'training', from: job.from, origin: loaded.manifest.source.kind === 'training' ? (loaded.manifest.source.origin ?? null) : loaded.manifest.source };
   const t0 = performance.now();
   const firstStep = meta.step;
@@ -164,8 +204,8 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
       const best = complete && (valLoss === null || meta.bestValLoss === null || valLoss < meta.bestValLoss);
       if (best) meta.bestValLoss = valLoss;
       meta.finished = !cancelled && meta.epoch >= o.epochs;
-      if (best) await saveCheckpoint(job.outDir, net, { source, training: { ...meta } });
-      await saveCheckpoint(resumeDirOf(job.outDir), net, { source, training: { ...meta }, optimizer: await optimizerState(optimizer, net) });
+      if (best) await saveCheckpoint(job.outDir, net, { source, training: { ...meta }, extrapStartTime });
+      await saveCheckpoint(resumeDirOf(job.outDir), net, { source, training: { ...meta }, optimizer: await optimizerState(optimizer, net), extrapStartTime });
       onEvent({ type: 'epoch', epoch, step: meta.step, loss: epochLoss / steps, valLoss, best, saved: best ? job.outDir : null });
     }
   } finally {

@@ -115,6 +115,56 @@ describe('training on a moving bar', () => {
     expect(resumed.history.map((h) => h.step)).toEqual([10, 13, 20]);
   }, 60_000);
 
+  it('a cancelled and resumed run ends with exactly the weights of an uninterrupted one (Adam state kept under unique names)', async () => {
+    const options = trainOptionsSchema.parse({ nt, batchSize: 2, epochs: 2, samplesPerEpoch: 20, valSequences: 4 });
+    const whole = path.join(dir, 'whole');
+    await runTraining({ from: path.join(dir, 'init'), outDir: whole, data, dataset: {}, options }, () => undefined);
+    const split = path.join(dir, 'split');
+    const control = createControl();
+    await runTraining({ from: path.join(dir, 'init'), outDir: split, data, dataset: {}, options }, (e) => {
+      if (e.type === 'progress' && e.step === 13) Atomics.store(control, 0, CANCEL);
+    }, control);
+    const saved = loadCheckpoint(resumeDirOf(split));
+    const probe = PredNet.create(cfg);
+    const weightNames = probe.trainableVariables.map((v) => probe.stableNames.get(v.name)!);
+    probe.dispose();
+    // 'iter' (as a number, 13 steps), then every weight's first moments, then its second moments.
+    expect(saved.optimizer.map((o) => o.name)).toEqual(['iter', ...weightNames.map((n) => `${n}/m`), ...weightNames.map((n) => `${n}/v`)]);
+    expect(saved.optimizer[0]!.tensor.dataSync()[0]).toBe(13);
+    // The same state as older versions wrote it: 'iter' as int32 bytes, moments under colliding tfjs names.
+    const legacy = path.join(dir, 'legacy');
+    const iterBits = new Float32Array(Int32Array.of(13).buffer)[0]!;
+    const legacyOpt = saved.optimizer.map((o, i) => (i === 0 ? { name: 'iter', tensor: tf.scalar(iterBits) } : { name: `${o.name.split('/')[0]}/x${i % 3}`, tensor: o.tensor }));
+    await saveCheckpoint(resumeDirOf(legacy), saved.net, { source: saved.manifest.source, training: saved.manifest.training, optimizer: legacyOpt });
+    saved.net.dispose();
+    tf.dispose([...saved.optimizer.map((o) => o.tensor), legacyOpt[0]!.tensor]);
+    await runTraining({ from: resumeDirOf(split), outDir: split, data, dataset: {}, options }, () => undefined);
+    await runTraining({ from: resumeDirOf(legacy), outDir: legacy, data, dataset: {}, options }, () => undefined);
+    const a = loadCheckpoint(resumeDirOf(whole));
+    const wa = a.net.kerasWeights();
+    for (const other of [split, legacy]) {
+      const b = loadCheckpoint(resumeDirOf(other));
+      expect(b.manifest.training!.step).toBe(20);
+      const wb = b.net.kerasWeights();
+      for (const [n, t] of wa) expect(Math.max(...tf.tidy(() => tf.abs(tf.sub(t, wb.get(n)!)).dataSync())), `${other} ${n}`).toBeLessThan(1e-7);
+      tf.dispose([...wb.values(), ...b.optimizer.map((o) => o.tensor)]);
+      b.net.dispose();
+    }
+    tf.dispose([...wa.values(), ...a.optimizer.map((o) => o.tensor)]);
+    a.net.dispose();
+  }, 60_000);
+
+  it('training an extrapolating checkpoint keeps its extrapStartTime in the saved checkpoints', async () => {
+    const from = path.join(dir, 'extrap-init');
+    const net = PredNet.create(cfg, 3);
+    await saveCheckpoint(from, net, { source: { kind: 'init' }, extrapStartTime: 5 });
+    net.dispose();
+    const out = path.join(dir, 'extrap-trained');
+    await runTraining({ from, outDir: out, data, dataset: {}, options: trainOptionsSchema.parse({ nt, batchSize: 2, epochs: 1, samplesPerEpoch: 2, valSequences: 2 }) }, () => undefined);
+    expect(readManifest(out).extrapStartTime).toBe(5);
+    expect(readManifest(resumeDirOf(out)).extrapStartTime).toBe(5);
+  }, 60_000);
+
   it('refuses frames that do not fit the model', async () => {
     const wrong = movingBarVideo({ height: 8, width: 16, recordings: 2, framesPerRecording: 10, seed: 1 });
     await expect(runTraining({ from: path.join(dir, 'init'), outDir: path.join(dir, 'x'), data: wrong, dataset: {}, options: trainOptionsSchema.parse({}) }, () => undefined)).rejects.toThrow(/8x16x1; the model takes 16x16x1/);
