@@ -126,9 +126,12 @@ function torchRows(python: { python: string } | { reason: string }, preset: Pres
     .filter((l) => l.startsWith('{'))
     .map((line) => {
       const j = JSON.parse(line) as { ms_per_frame: number; cpu_ms_per_frame: number; threads: number; torch: string; peak_rss_mib: number };
-      return { preset, engine: 'pytorch' as const, threads: j.threads, ms: j.ms_per_frame, cpuMs: j.cpu_ms_per_frame, note: `torch ${j.torch}, peak RSS ${j.peak_rss_mib.toFixed(0)} MiB` };
+      return { preset, engine: 'pytorch' as const, threads: j.threads, ms: j.ms_per_frame, cpuMs: j.cpu_ms_per_frame, note: `torch ${j.torch}; python peak RSS ${j.peak_rss_mib.toFixed(0)} MiB` };
     });
 }
+
+/** The process's peak RSS so far (engines run one after another: ONNX Runtime before tfjs, per preset). */
+const peakRss = () => `process peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`;
 
 const fmt = (v: number | null) => (v === null ? '-' : v.toFixed(1)).padStart(8);
 
@@ -155,7 +158,7 @@ export async function benchOnnx(o: OnnxBenchOptions = {}): Promise<OnnxBenchRow[
       const onnx = await OnnxPredNet.fromPredNet(net, { threads: n });
       const setup = performance.now() - t0;
       const t = await perFrame(async () => void (await onnx.run(x, shape, 'prediction')), T, reps);
-      rows.push({ preset: p, engine: 'onnxruntime', threads: n, ...t, note: `${onnx.report.provider}; graph + session ${setup.toFixed(0)} ms` });
+      rows.push({ preset: p, engine: 'onnxruntime', threads: n, ...t, note: `${onnx.report.provider}; graph + session ${setup.toFixed(0)} ms; ${peakRss()}` });
       await onnx.release();
     }
     if (o.variants) for (const [engine, t] of await variantTimings(cfg, net, x, T, reps)) rows.push({ preset: p, engine, threads: threads.at(-1)!, ...t });
@@ -165,7 +168,7 @@ export async function benchOnnx(o: OnnxBenchOptions = {}): Promise<OnnxBenchRow[
       await y.data();
       y.dispose();
     };
-    rows.push({ preset: p, engine: 'tfjs wasm', threads: 1, ...(await perFrame(tfRun, T, p === 'kitti' ? Math.min(reps, 2) : reps)) });
+    rows.push({ preset: p, engine: 'tfjs wasm', threads: 1, ...(await perFrame(tfRun, T, p === 'kitti' ? Math.min(reps, 2) : reps)), note: peakRss() });
     xt.dispose();
     net.dispose();
   }
@@ -183,7 +186,7 @@ export async function benchOnnx(o: OnnxBenchOptions = {}): Promise<OnnxBenchRow[
       if (on?.ms && pt?.ms && on.cpuMs && pt.cpuMs) parts.push(`onnxruntime / pytorch = ${(on.ms / pt.ms).toFixed(2)}x wall, ${(on.cpuMs / pt.cpuMs).toFixed(2)}x CPU${p === 'kitti' ? ' (target <= 1.3x)' : ''}`);
       if (parts.length) log(`  ${p.padEnd(6)} ${n} thread${n === 1 ? ' ' : 's'}: ${parts.join('; ')}`);
     }
-  log(`Peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB; load average at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  log(`Load average at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   return rows;
 }
 
