@@ -27,6 +27,8 @@ export interface ParadigmInfo {
   prompt: string;
   defaults: Record<string, unknown>;
   form: ParamField[];
+  /** How a model answers: the readout's description, its unit, and the layer it reads by default. */
+  readout: { description: string; unit: string; defaultLayer: string | null };
 }
 
 export type ParticipantKind = 'human' | 'model';

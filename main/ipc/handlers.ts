@@ -35,7 +35,7 @@ export function createHandlers(deps: HandlerDeps) {
   const { db } = deps;
   const handlers: Handlers = {
     'paradigms:list': () =>
-      [...paradigms.values()].map((p) => ({ id: p.id, name: p.name, description: p.description, instructions: p.instructions, responses: p.responses, prompt: p.prompt, defaults: p.defaults as Record<string, unknown>, form: p.form })),
+      [...paradigms.values()].map((p) => ({ id: p.id, name: p.name, description: p.description, instructions: p.instructions, responses: p.responses, prompt: p.prompt, defaults: p.defaults as Record<string, unknown>, form: p.form, readout: { description: p.readout.description, unit: p.readout.unit, defaultLayer: p.readout.defaultLayer ?? null } })),
     'participants:create': (a) => createParticipant(db, a),
     'participants:list': () => listParticipants(db),
     'sessions:start': (a) => {
