@@ -66,7 +66,9 @@ export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<Kani
       label: CONDITION_LABELS[condition],
       levels: levelSummaries(points),
       fit,
-      statistics: [threshold, stat('pse', 'Bias (PSE)', fit?.pse, 'deg', fit?.ci.pse), stat('slope', 'Slope at PSE', fit?.slope, '/deg', fit?.ci.slope)],
+      statistics: oneAnswer
+        ? [threshold, stat('pse', 'Bias (PSE)', null, 'deg'), stat('slope', 'Slope at PSE', null, '/deg')]
+        : [threshold, stat('pse', 'Bias (PSE)', fit?.pse, 'deg', fit?.ci.pse), stat('slope', 'Slope at PSE', fit?.slope, '/deg', fit?.ci.slope)],
       criterion: 0.5,
     });
   }

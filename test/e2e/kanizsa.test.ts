@@ -61,6 +61,9 @@ describe('Kanizsa in the app', () => {
 
     await page.getByTestId('nav-compare').click();
     await page.getByTestId('run-protocol').selectOption('1');
+    // The paradigm's readout says how the model will answer, and which layer it reads.
+    expect(await page.getByTestId('readout-description').textContent()).toMatch(/Linear decoder/);
+    expect(await page.getByTestId('run-layer').inputValue()).toBe('auto');
     await page.getByTestId('run-model').selectOption(String(listModels(db).find((m) => m.label === 'tiny-prednet')!.id));
     await page.getByTestId('run-model-go').click();
     await page.getByTestId('comparison').waitFor({ timeout: 120_000 });
