@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: numbers, not assertions.
- *  1. Frame intervals of a continuous flash-lag presentation in Chromium (the Calibrate page's
+ *  1. Frame intervals of a continuous presentation of every paradigm's trials in Chromium (the Calibrate page's
  *     display timing test, through the built renderer): mean, SD, max, dropped frames.
  *  2. Trial-commit latency (one answer = one transaction) with synchronous=FULL (what sessions
  *     use) and NORMAL, as a ratio.
@@ -140,7 +140,7 @@ function printAnswerCost() {
   console.log(`   ${[...cost].map(([a, ms]) => `trial ${a}: ${f(ms)} ms`).join('   ')}`);
   console.log(`   resuming at trial ${resumeAt} (design state rebuilt once from the database): ${f(resumeMs, 1)} ms\n`);
 }
-console.log(`1. Display timing: ${seconds} s of flash-lag trials in headless Chromium (synthetic 60 Hz clock)`);
+console.log(`1. Display timing: ${seconds} s of trials (every paradigm in turn) in headless Chromium (synthetic 60 Hz clock)`);
 const ft = await frameTiming();
 console.log(`   frames ${ft.frames}  interval mean ${f(ft.intervalMeanMs)} ms  SD ${f(ft.intervalSdMs)} ms  max ${f(ft.intervalMaxMs)} ms  dropped ${ft.droppedFrames} (${f((100 * ft.droppedFrames) / ft.frames, 2)} %)`);
 console.log(`   mean interval / nominal (16.667 ms): ${f(ft.intervalMeanMs / (1000 / 60), 4)}`);
