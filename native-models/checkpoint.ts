@@ -12,6 +12,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { predNetConfigSchema, type PredNetConfig } from './prednet/config.js';
 import { PredNet } from './prednet/model.js';
+import { makeStagingDir, staleStagingDirs } from './staging.js';
 
 export const CHECKPOINT_FILE = 'predlab-checkpoint.json';
 export const WEIGHTS_FILE = 'weights.bin';
@@ -84,7 +85,7 @@ export interface LoadedCheckpoint {
 /** Read and validate the manifest only (cheap; no weights). */
 export function readManifest(dir: string): Manifest {
   const file = path.join(dir, CHECKPOINT_FILE);
-  if (!fs.existsSync(dir)) throw new CheckpointError(`No checkpoint at ${dir}: the folder does not exist.`);
+  if (!fs.existsSync(dir) && !recoverInterruptedSave(dir)) throw new CheckpointError(`No checkpoint at ${dir}: the folder does not exist.`);
   if (!fs.existsSync(file)) throw new CheckpointError(`${dir} is not a PredLab checkpoint (no ${CHECKPOINT_FILE}). Keras .h5 weights are imported with 'predlab model import-keras'.`);
   const size = fs.statSync(file).size;
   if (size > CHECKPOINT_LIMITS.manifestBytes) throw new CheckpointError(`${file} is ${size} bytes; manifests over ${CHECKPOINT_LIMITS.manifestBytes} bytes are refused. The checkpoint is damaged or not PredLab's.`);
@@ -216,11 +217,38 @@ export async function saveCheckpoint(dir: string, net: PredNet, options: SaveOpt
   return manifest;
 }
 
-/** Write into a sibling temporary folder, then swap it in with renames. */
+/**
+ * Finish what a save killed half-way left (see writeCheckpointFiles): a new copy whose `.old`
+ * twin exists was complete before the swap began, so it goes into place if the folder is
+ * missing; everything else of a dead process is removed. Returns whether `dir` was restored.
+ */
+export function recoverInterruptedSave(dir: string): boolean {
+  let restored = false;
+  try {
+    const stale = staleStagingDirs(dir, 'saving');
+    for (const tmp of stale.filter((d) => !d.endsWith('.old'))) {
+      if (stale.includes(`${tmp}.old`) && !fs.existsSync(dir)) {
+        fs.renameSync(tmp, dir);
+        restored = true;
+      }
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+    for (const old of stale.filter((d) => d.endsWith('.old') && fs.existsSync(d))) {
+      if (!fs.existsSync(dir)) {
+        fs.renameSync(old, dir);
+        restored = true;
+      } else fs.rmSync(old, { recursive: true, force: true });
+    }
+  } catch {
+    // Best effort: a folder we may not write to stays as it is (the caller reports what it finds).
+  }
+  return restored;
+}
+
+/** Write into a sibling staging folder, then swap it in with renames. */
 function writeCheckpointFiles(dir: string, manifest: Manifest, weights: Buffer): void {
-  const parent = path.dirname(path.resolve(dir));
-  fs.mkdirSync(parent, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(dir)}.saving-`));
+  recoverInterruptedSave(dir);
+  const tmp = makeStagingDir(dir, 'saving');
   try {
     fs.writeFileSync(path.join(tmp, WEIGHTS_FILE), weights);
     fs.writeFileSync(path.join(tmp, CHECKPOINT_FILE), `${JSON.stringify(manifest, null, 2)}\n`);

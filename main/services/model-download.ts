@@ -17,6 +17,7 @@ import { initBackend } from '../../native-models/backend.js';
 import { CheckpointError, verifyCheckpoint } from '../../native-models/checkpoint.js';
 import { importToCheckpoint, KerasImportError } from '../../native-models/keras-import.js';
 import { manualSteps, RELEASES, type Release } from '../../native-models/released/kitti.js';
+import { makeStagingDir, staleStagingDirs } from '../../native-models/staging.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { registerCheckpoint, type ModelRecord } from './models.js';
@@ -81,12 +82,14 @@ export async function downloadRelease(db: Db, o: DownloadOptions): Promise<Downl
   const destDir = path.resolve(o.destDir);
   const origin = o.from !== undefined ? path.resolve(o.from) : url;
 
+  // What a killed earlier download left (a partial archive can be gigabytes) goes first.
+  for (const d of staleStagingDirs(destDir, 'downloading')) fs.rmSync(d, { recursive: true, force: true });
+  if (fs.existsSync(destDir) && !fs.statSync(destDir).isDirectory()) throw new PredlabError('conflict', `${destDir} is a file; give a folder for the checkpoints.`);
   if (fs.existsSync(destDir) && fs.readdirSync(destDir).length > 0) return reRegister(db, release, destDir, origin);
 
   const parent = path.dirname(destDir);
   const madeParent = !fs.existsSync(parent);
-  fs.mkdirSync(parent, { recursive: true });
-  const staging = fs.mkdtempSync(path.join(path.dirname(destDir), `.${path.basename(destDir)}.downloading-`));
+  const staging = makeStagingDir(destDir, 'downloading');
   try {
     const filesDir = path.join(staging, 'files');
     let sourceDir: string;

@@ -2,6 +2,7 @@
  * Damaged checkpoints and bad predict arguments, through the CLI as a user meets them: each
  * exits non-zero with one clear line, no stack trace, and changes nothing (files, database).
  */
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -167,5 +168,41 @@ describe('model predict: sizes of work', () => {
     expect(byDefault.data).toEqual(explicit.data);
     expect(off.data).toEqual(readNpy(plain).data); // same seed, same weights
     expect(off.data).not.toEqual(byDefault.data);
+  });
+
+  it('a save killed half-way (SIGKILL) is finished on the next read or save: never a registered checkpoint gone missing', async () => {
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    const save = async (d: string, seed: number) => {
+      const net = PredNet.create(cfg, seed);
+      await saveCheckpoint(d, net, { source: { kind: 'test', seed } });
+      net.dispose();
+    };
+    const load = (d: string) => loadCheckpoint(d);
+    // Killed between the two renames of a swap: the old copy moved aside, the complete new one not yet in place.
+    const ck = path.join(dir, 'swap', 'ck');
+    await save(ck, 1);
+    await save(path.join(dir, 'swap', 'new'), 2);
+    const tmp = path.join(dir, 'swap', `.ck.saving-${deadPid}-abc123`);
+    fs.renameSync(ck, `${tmp}.old`);
+    fs.renameSync(path.join(dir, 'swap', 'new'), tmp);
+    const loaded = load(ck);
+    expect(loaded.manifest.source.seed).toBe(2);
+    loaded.net.dispose();
+    expect(fs.readdirSync(path.join(dir, 'swap'))).toEqual(['ck']);
+    // Killed while writing the new copy: the checkpoint is untouched and the partial copy is removed by the next save;
+    // a running process's staging folder is left alone.
+    const partial = path.join(dir, 'swap', `.ck.saving-${deadPid}-def456`);
+    fs.mkdirSync(partial);
+    fs.writeFileSync(path.join(partial, WEIGHTS_FILE), Buffer.alloc(10));
+    const live = path.join(dir, 'swap', `.ck.saving-${process.pid}-live00`);
+    fs.mkdirSync(live);
+    const before = load(ck);
+    expect(before.manifest.source.seed).toBe(2);
+    before.net.dispose();
+    await save(ck, 3);
+    expect(fs.readdirSync(path.join(dir, 'swap')).sort()).toEqual(['.ck.saving-' + process.pid + '-live00', 'ck']);
+    const after = load(ck);
+    expect(after.manifest.source.seed).toBe(3);
+    after.net.dispose();
   });
 });

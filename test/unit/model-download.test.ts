@@ -4,13 +4,14 @@
  * checksum list as default, a corrupted file, a broken connection, offline, and local copies.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../main/cli/index.js';
-import { downloadRelease } from '../../main/services/model-download.js';
+import { downloadRelease, gitBlobHasher } from '../../main/services/model-download.js';
 import { listModels } from '../../main/services/models.js';
 import { openDatabase } from '../../main/store/db.js';
 import { initBackend } from '../../native-models/backend.js';
@@ -81,12 +82,19 @@ beforeAll(async () => {
         res.write(good.subarray(at, (at += 16384)));
       }, 20);
       res.on('close', () => clearInterval(timer));
+    } else if (req.url === '/stall.zip') {
+      // Half the archive, then nothing more (the client is killed meanwhile).
+      res.writeHead(200, { 'content-type': 'application/zip', 'content-length': good.length });
+      res.write(good.subarray(0, good.length >> 1));
     } else res.writeHead(404).end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => server?.close());
+afterAll(() => {
+  server?.closeAllConnections();
+  server?.close();
+});
 
 /** The destination's parent holds nothing but what was there before (no staging folder left). */
 const entries = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d).sort() : []);
@@ -153,6 +161,36 @@ describe('predlab model download kitti', () => {
     expect(r.err).not.toMatch(/\n\s+at /);
     expect(modelsIn(db)).toEqual([]);
     expect(entries(path.dirname(out))).toEqual([]);
+  });
+
+  it('a download killed (SIGKILL) mid-way leaves nothing registered; the next run clears its leftovers and succeeds', async () => {
+    const db = path.join(dir, 'killed.sqlite');
+    const out = path.join(dir, 'killed', 'prednet-kitti');
+    modelsIn(db); // the database exists before the child writes anything
+    const child = spawn(process.execPath, ['bin/predlab.js', '--db', db, 'model', 'download', 'kitti', '--url', `${base}/stall.zip`, '--checksums', sumsFile, '--out', out], { stdio: 'ignore' });
+    const partial = () => entries(path.dirname(out)).filter((n) => n.startsWith('.prednet-kitti.downloading-') && fs.existsSync(path.join(path.dirname(out), n, 'archive.zip')));
+    const killed = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, signal) => resolve(signal)));
+    for (let i = 0; i < 600 && partial().length === 0 && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(partial()).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 200)); // bytes arrive in the archive
+    child.kill('SIGKILL');
+    expect(await killed).toBe('SIGKILL');
+    expect(modelsIn(db)).toEqual([]);
+    expect(fs.existsSync(out)).toBe(false);
+    const again = await cli('--db', db, 'model', 'download', 'kitti', '--url', `${base}/model_data_keras2.zip`, '--checksums', sumsFile, '--out', out);
+    expect(again.code, again.err).toBe(0);
+    expect(entries(path.dirname(out))).toEqual(['prednet-kitti']);
+    expect(modelsIn(db)).toHaveLength(3);
+  }, 120_000);
+
+  it('hashes files as `git hash-object` does', async () => {
+    const files = { empty: Buffer.alloc(0), text: Buffer.from('PredNet\n'), binary: Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7919) & 255)) };
+    for (const [name, bytes] of Object.entries(files)) {
+      const file = path.join(dir, `hash-${name}`);
+      fs.writeFileSync(file, bytes);
+      const git = execFileSync('git', ['hash-object', '--no-filters', file], { encoding: 'utf8' }).trim();
+      expect(gitBlobHasher(bytes.length).update(bytes).digest('hex'), name).toBe(git);
+    }
   });
 
   it('offline: says what to download and how to import it by hand', async () => {
