@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { paradigms } from '../../paradigms/index.js';
 import { sigmaForSpread75 } from '../../paradigms/psychometric-function.js';
-import { PredlabError } from '../errors.js';
+import { PredlabError, storageError } from '../errors.js';
 import { defaultDatabasePath } from '../paths.js';
 import { analyseSession } from '../services/analysis.js';
 import { exportSession } from '../services/export.js';
@@ -64,6 +64,9 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
 
   let db: Db | null = null;
   const database = () => (db ??= openDatabase(program.opts().db));
+  // Commands that only read open read-only: nothing is created at a mistyped --db, and a
+  // read-only file or folder still works.
+  const readDatabase = () => (db ??= openDatabase(program.opts().db, { readonly: true }));
   const emit = (json: boolean, value: unknown, text: string) => io.out(`${json ? JSON.stringify(value, null, 2) : text}\n`);
 
   program
@@ -105,7 +108,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .addOption(new Option('--status <status>', 'only sessions with this status').choices(['running', 'complete', 'aborted']))
     .option('--json', 'machine-readable output')
     .action((o) => {
-      const list = listSessions(database(), { status: o.status });
+      const list = listSessions(readDatabase(), { status: o.status });
       emit(o.json, list, formatSessions(list));
     });
   session
@@ -128,7 +131,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .option('--json', 'machine-readable output')
     .action((o) => {
       if (o.bootstrap < 0 || o.bootstrap > 100000) throw new PredlabError('invalid-argument', `--bootstrap must be between 0 and 100000; got ${o.bootstrap}.`);
-      const a = analyseSession(database(), o.session, { bootstrap: o.bootstrap });
+      const a = analyseSession(readDatabase(), o.session, { bootstrap: o.bootstrap });
       emit(o.json, a, formatAnalysis(a));
     });
 
@@ -140,7 +143,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .requiredOption('--out <dir>', 'output folder (created if missing)')
     .option('--json', 'machine-readable output')
     .action((o) => {
-      const r = exportSession(database(), o.session, o.format, path.resolve(o.out));
+      const r = exportSession(readDatabase(), o.session, o.format, path.resolve(o.out));
       emit(o.json, r, `Exported ${r.rows} trial(s):\n${r.files.map((f) => `  ${f}`).join('\n')}`);
     });
 
@@ -158,8 +161,10 @@ export async function runCli(argv: string[], io?: Parameters<typeof buildCli>[0]
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+  } catch (caught) {
+    if (caught instanceof CommanderError) return caught.exitCode === 0 ? 0 : 2;
+    // A SQLite failure (locked, read-only, damaged, disk full) is the user's to act on.
+    const e = storageError(caught) ?? caught;
     const message = isUserError(e) ? e.message : `unexpected error: ${(e as Error).stack ?? e}`;
     const code = e instanceof PredlabError ? e.code : isUserError(e) ? 'invalid-argument' : 'internal';
     if (argv.includes('--json')) out(`${JSON.stringify({ error: { code, message } })}\n`);

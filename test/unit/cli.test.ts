@@ -98,6 +98,16 @@ describe('predlab CLI', () => {
     expect(again.err).not.toMatch(/unexpected error|\n\s+at /);
   });
 
+  it('a mistyped --db for a command that only reads creates nothing', async () => {
+    const dir = tempDir();
+    for (const argv of [['analyze', '--session', '1'], ['session', 'list'], ['export', '--session', '1', '--format', 'csv', '--out', path.join(dir, 'out')]]) {
+      const r = await cli('--db', path.join(dir, 'typo', 'lab.sqlite'), ...argv);
+      expect(r.code, argv.join(' ')).toBe(1);
+      expect(r.err).toMatch(/There is no database at .*nothing was created/);
+    }
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
   it('says which backend PredNet runs on', async () => {
     const r = await cli('backend', '--json');
     expect(r.code, r.err).toBe(0);
