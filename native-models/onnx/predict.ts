@@ -46,12 +46,19 @@ export async function onnxPredictArray(model: OnnxPredNet, input: NdArray, o: Pr
   return { dtype: 'float32', shape: [N, ...outShape], data };
 }
 
-/** The observer's next-frame predictor, on ONNX Runtime. */
+/** The observer's predictor (next frames, and a layer's units), on ONNX Runtime. */
 export function onnxPredictor(model: OnnxPredNet, name = 'PredNet'): Predictor {
   return {
     name,
     async predict(frames, s) {
       return (await model.run(frames, [s.batch, s.T, s.height, s.width, s.channels], 'prediction')).data;
+    },
+    async layer(frames, s, layer) {
+      const mode = parseOutputMode(layer, model.config);
+      if (typeof mode !== 'object') throw new RangeError(`'${layer}' is not a layer; use e.g. R1 or E0.`);
+      const y = await model.run(frames, [s.batch, s.T, s.height, s.width, s.channels], mode);
+      const [, , height, width, channels] = y.shape as [number, number, number, number, number];
+      return { data: y.data, height, width, channels };
     },
   };
 }

@@ -15,6 +15,7 @@ import { onnxPredictArray, onnxPredictor } from '../../native-models/onnx/predic
 import { describeOnnx, KNOWN_PROVIDERS, OnnxPredNet } from '../../native-models/onnx/session.js';
 import { layerCount, parseOutputMode, predNetConfigSchema, type PredNetConfig } from '../../native-models/prednet/config.js';
 import { PredNet } from '../../native-models/prednet/model.js';
+import { prednetPredictor } from '../../native-models/observer/predictors.js';
 import { predictArray } from '../../native-models/predict.js';
 import { tempDir } from '../support/db.js';
 
@@ -135,12 +136,16 @@ describe('PredNet on ONNX Runtime', () => {
     expect(seen).toEqual([2, 3]);
   });
 
-  it('serves as the observer predictor', async () => {
+  it('serves as the observer predictor: next frames and a layer', async () => {
     const s = { batch: 2, T: 3, height: oddCfg.height, width: oddCfg.width, channels: 3 };
     const x = frames(oddCfg, 2, 3, 9);
-    const got = await onnxPredictor(onnx).predict(x, s);
-    const want = await predictArray(net, { dtype: 'float32', shape: [2, 3, oddCfg.height, oddCfg.width, 3], data: x }, { outputMode: 'prediction' });
-    expect(maxAbsDiff(got, want.data as Float32Array)).toBeLessThanOrEqual(TOL);
+    const [ours, tfjs] = [onnxPredictor(onnx), prednetPredictor(net)];
+    expect(maxAbsDiff(await ours.predict(x, s), await tfjs.predict(x, s))).toBeLessThanOrEqual(TOL);
+    const [a, b] = [await ours.layer!(x, s, 'E1'), await tfjs.layer!(x, s, 'E1')];
+    expect([a.height, a.width, a.channels]).toEqual([4, 6, 8]);
+    expect([a.height, a.width, a.channels]).toEqual([b.height, b.width, b.channels]);
+    expect(maxAbsDiff(a.data, b.data)).toBeLessThanOrEqual(TOL);
+    await expect(ours.layer!(x, s, 'error')).rejects.toThrow(/'error' is not a layer/);
   });
 
   it('refuses bad input with a message naming the problem', async () => {
