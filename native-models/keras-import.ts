@@ -113,6 +113,9 @@ export interface ModelJsonArch {
   kerasVersion?: string;
 }
 
+/** The activations of prednet.py's defaults, which is what PredNet (native-models/prednet) computes. */
+const REFERENCE_ACTIVATIONS = { error_activation: 'relu', A_activation: 'relu', LSTM_activation: 'tanh', LSTM_inner_activation: 'hard_sigmoid' } as const;
+
 /** The PredNet layer's settings and the input layout from a Keras model JSON (model.to_json() or a file's model_config). */
 export function parseModelJson(source: string, what: string): ModelJsonArch {
   let json: { keras_version?: unknown; config?: { layers?: { class_name?: string; config?: Record<string, unknown> }[] } };
@@ -138,6 +141,14 @@ export function parseModelJson(source: string, what: string): ModelJsonArch {
     if (![size.height, size.width, size.channels].every((x) => Number.isInteger(x) && x! > 0))
       throw new KerasImportError(`${what}: batch_input_shape [${input}] is not (batch, time, ${dataFormat === 'channels_first' ? 'channels, height, width' : 'height, width, channels'}).`);
   }
+  // PredLab's PredNet computes the reference's activations only; another one would run silently wrong.
+  for (const [key, want] of Object.entries(REFERENCE_ACTIVATIONS)) {
+    const got = prednet[key];
+    if (got !== undefined && got !== want) throw new KerasImportError(`${what}: ${key} is ${JSON.stringify(got)}; PredLab's PredNet computes the reference's ${want} there, so this model cannot be imported.`);
+  }
+  // Frames reach PredLab's PredNet scaled to 0-1, as the release's models were trained (pixel_max 1.0).
+  if (prednet.pixel_max !== undefined && prednet.pixel_max !== 1)
+    throw new KerasImportError(`${what}: pixel_max is ${JSON.stringify(prednet.pixel_max)}; PredLab runs PredNets on frames scaled to 0-1 (pixel_max 1, as the released KITTI models), so this model cannot be imported.`);
   const extrap = prednet.extrap_start_time;
   if (extrap != null && !(Number.isInteger(extrap) && (extrap as number) >= 0)) throw new KerasImportError(`${what}: extrap_start_time must be a whole number; got ${JSON.stringify(extrap)}.`);
   return {

@@ -241,7 +241,15 @@ describe('the coxlab/prednet release files as they are (model_data_keras2)', () 
     nf.close();
     const shape = JSON.parse(releaseModelJson(small, 'L0'));
     shape.config.layers[0].config.batch_input_shape = [null, 10, 128, 160];
+    const withPrednet = (name: string, change: Record<string, unknown>) => {
+      const j = JSON.parse(releaseModelJson(small, 'L0'));
+      Object.assign(j.config.layers[1].config, change);
+      return put(name, JSON.stringify(j));
+    };
     const cases: [string, string[], RegExp][] = [
+      ['sigmoid gates', [weights, '--model-json', withPrednet('sigmoid.json', { LSTM_inner_activation: 'sigmoid' })], /LSTM_inner_activation is "sigmoid"; PredLab's PredNet computes the reference's hard_sigmoid there/],
+      ['linear error units', [weights, '--model-json', withPrednet('linear-e.json', { error_activation: 'linear' })], /error_activation is "linear"; .* relu there/],
+      ['pixel_max 255', [weights, '--model-json', withPrednet('pixel255.json', { pixel_max: 255 })], /pixel_max is 255; PredLab runs PredNets on frames scaled to 0-1/],
       ['empty file', [put('empty.hdf5', '')], /not an HDF5 file/],
       ['HDF5 signature then garbage', [put('garbage.hdf5', Buffer.concat([bytes.subarray(0, 8), Buffer.alloc(4096, 7)]))], /cannot be read as HDF5; it is truncated or damaged \(/],
       ['truncated to 10 %', [put('tenth.hdf5', bytes.subarray(0, bytes.length / 10))], /truncated or damaged \(truncated file: eof = \d+/],
