@@ -93,7 +93,13 @@ function discs(s: KanizsaStimulus, radius: number): Shape[] {
 /** The figure of the stimulus's condition. */
 export function figure(s: KanizsaStimulus): Shape[] {
   if (s.condition === 'real')
-    return contourSegments(s).map(([p, q], k) => ({ kind: 'line', id: `side-${k}`, x1: p[0], y1: p[1], x2: q[0], y2: q[1], width: s.lineWidthDeg, luminance: s.inducerLuminance }));
+    return contourSegments(s).map(([p, q], k) => {
+      // Each end reaches half a line width past its point, so the outline has no notches at the joins.
+      const len = Math.hypot(q[0] - p[0], q[1] - p[1]) || 1;
+      const ex = ((q[0] - p[0]) / len) * (s.lineWidthDeg / 2);
+      const ey = ((q[1] - p[1]) / len) * (s.lineWidthDeg / 2);
+      return { kind: 'line', id: `side-${k}`, x1: p[0] - ex, y1: p[1] - ey, x2: q[0] + ex, y2: q[1] + ey, width: s.lineWidthDeg, luminance: s.inducerLuminance };
+    });
   return inducers(s).map((i) => ({ kind: 'wedge-disc', id: `inducer-${i.id}`, x: i.x, y: i.y, radius: s.inducerRadiusDeg, wedgeDeg: 90, rotationDeg: i.mouthDeg, luminance: s.inducerLuminance }));
 }
 
