@@ -242,6 +242,38 @@ describe('a flash-lag session in the app', () => {
     // The answers moved the staircases: not every trial had the same offset.
     expect(new Set(history.map((h) => h.stimulus.offsetDeg)).size).toBeGreaterThan(2);
   });
+
+  it('live side by side: the default model takes the same trials in a worker, and the person\'s display drops no more frames than without it', async () => {
+    const { page, db } = app;
+    const params = { speedDegPerS: '10', travelDeg: '10', offsetsDeg: '-1, 0, 1, 2', trialsPerOffset: '2' };
+    const run = async (label: string, withModel: boolean) => {
+      await page.goto(app.url);
+      await page.getByTestId('nav-run').click();
+      if (withModel) await page.getByTestId('companion-model').selectOption({ label: 'default (small, procedural video)' });
+      await startSession(page, label, params, '5');
+      const id = listLast();
+      for (let i = 0; i < 8; i++) {
+        await page.getByTestId('prompt').waitFor();
+        await page.keyboard.press(keyFor(nextTrial(db, id)!.stimulus as unknown as FlashLagStimulus));
+        await expect.poll(() => trialRows(db, id).length).toBe(i + 1);
+      }
+      await page.getByTestId('end-message').waitFor();
+      const rows = trialRows(db, id);
+      return { id, dropped: rows.reduce((n, r) => n + r.dropped_frames, 0), frames: rows.reduce((n, r) => n + r.frame_count!, 0), firstAnswer: rows[0]!.answered_at, lastAnswer: rows.at(-1)!.answered_at };
+    };
+    const alone = await run('P06', false);
+    const beside = await run('P07', true);
+    // The model worked while the person was answering (its session spans part of theirs).
+    await expect.poll(async () => (await page.getByTestId('companion-status').textContent()) ?? '', { timeout: 120_000 }).toMatch(/done \(session (\d+)\)/);
+    const modelId = Number(/done \(session (\d+)\)/.exec((await page.getByTestId('companion-status').textContent())!)![1]);
+    const model = getSession(db, modelId);
+    expect(model).toMatchObject({ status: 'complete', participant: { kind: 'model' }, protocol: { id: getSession(db, beside.id).protocol.id } });
+    expect(trialRows(db, modelId).map((r) => r.stimulus)).toEqual(trialRows(db, beside.id).map((r) => r.stimulus));
+    expect(model.startedAt < beside.lastAnswer && trialRows(db, modelId).at(-1)!.answered_at > beside.firstAnswer, JSON.stringify({ model: [model.startedAt, model.endedAt], person: [beside.firstAnswer, beside.lastAnswer] })).toBe(true);
+    // Same trials, same display: the model in its worker costs the display no frames (one spare).
+    expect(beside.frames).toBe(alone.frames);
+    expect(beside.dropped).toBeLessThanOrEqual(alone.dropped + 1);
+  });
 });
 
 function listLast(): number {
