@@ -122,7 +122,9 @@ export function parseModelJson(source: string, what: string): ModelJsonArch {
   try {
     json = JSON.parse(source);
   } catch (e) {
-    throw new KerasImportError(`${what} is not valid JSON (${(e as Error).message}).`);
+    if (source.startsWith('\uFFFDHDF')) throw new KerasImportError(`${what} is an HDF5 file, not a model JSON: give the weights as the first argument and the .json with --model-json.`);
+    // JSON.parse quotes the text it stopped at: keep the message to one printable line.
+    throw new KerasImportError(`${what} is not valid JSON (${(e as Error).message.replace(/[^\x20-\x7e]+/g, ' ').slice(0, 200)}).`);
   }
   const layers = Array.isArray(json?.config?.layers) ? json.config.layers : [];
   const prednet = layers.find((l) => l?.class_name === 'PredNet')?.config;
@@ -203,7 +205,8 @@ export async function importKerasWeights(file: string, options: KerasImportOptio
   refuseTheanoFolder(file);
   const size = fs.statSync(file).size;
   if (size > KERAS_LIMITS.fileBytes) throw new KerasImportError(`${file} is ${size} bytes; Keras weights files over ${KERAS_LIMITS.fileBytes} bytes (1 GiB) are refused.`);
-  if (!hasSignature(file)) throw new KerasImportError(`${file} is not an HDF5 file, so not Keras weights.`);
+  if (!hasSignature(file))
+    throw new KerasImportError(`${file} is not an HDF5 file, so not Keras weights.${/\.json$/i.test(file) ? ' (A model JSON goes with --model-json, beside the .h5/.hdf5 weights.)' : ''}`);
   // Read the JSON first: a bad JSON is refused before any HDF5 work.
   const jsonText = options.modelJson ? readJsonText(options.modelJson) : null;
   const fromJson = jsonText !== null ? parseModelJson(jsonText, `The model JSON ${options.modelJson}`) : null;
@@ -375,6 +378,9 @@ function inferConfig(raw: Map<string, { shape: number[] }>, file: string, option
     throw new KerasImportError(`${what} says the input has ${arch.channels} channels (${arch.dataFormat ?? 'channels_last'}), the weights take ${stackSizes[0]}: they belong to different models.`);
   const height = options.height ?? arch.height ?? 128;
   const width = options.width ?? arch.width ?? 160;
+  // PredNet is convolutional: it runs at other sizes, but say so when the given size replaces the model's.
+  if ((options.height !== undefined && arch.height !== undefined && options.height !== arch.height) || (options.width !== undefined && arch.width !== undefined && options.width !== arch.width))
+    notes.push(`Input size ${height}x${width} (--height/--width) replaces the ${arch.height}x${arch.width} the model was trained at.`);
   if (options.height === undefined && arch.height === undefined) notes.push('Input size not given (no --model-json, --height/--width): assumed KITTI 128x160.');
   const parsed = predNetConfigSchema.safeParse({ height, width, stackSizes, rStackSizes, aFiltSizes, ahatFiltSizes, rFiltSizes, pixelMax: 1 });
   if (!parsed.success) throw new KerasImportError(`The inferred architecture is not valid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);

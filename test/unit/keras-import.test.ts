@@ -189,6 +189,13 @@ describe('the coxlab/prednet release files as they are (model_data_keras2)', () 
     tf.dispose([...plain.weights.values()]);
   });
 
+  it('--height/--width that differ from the model JSON are used, with a note', async () => {
+    const r = await importKerasWeights(path.join(rel, RELEASE_FILES.weights), { modelJson: path.join(rel, RELEASE_FILES.json), height: 16 });
+    expect([r.config.height, r.config.width]).toEqual([16, 16]);
+    expect(r.info.notes.join(' ')).toMatch(/Input size 16x16 \(--height\/--width\) replaces the 8x16 the model was trained at/);
+    tf.dispose([...r.weights.values()]);
+  });
+
   it("without --model-json, a full-model file's own model_config gives the size, layout and extrap_start_time", async () => {
     const r = await importKerasWeights(path.join(rel, RELEASE_FILES.weightsExtrap));
     expect([r.config.height, r.config.width, r.extrapStartTime, r.info.dataFormat]).toEqual([8, 16, 10, 'channels_first']);
@@ -247,6 +254,9 @@ describe('the coxlab/prednet release files as they are (model_data_keras2)', () 
       return put(name, JSON.stringify(j));
     };
     const cases: [string, string[], RegExp][] = [
+      ['the weights given as --model-json', [weights, '--model-json', weights], /is an HDF5 file, not a model JSON: give the weights as the first argument and the \.json with --model-json/],
+      ['the model JSON given as the weights', [json], /prednet_kitti_model\.json is not an HDF5 file, so not Keras weights\. \(A model JSON goes with --model-json/],
+      ['binary garbage as --model-json', [weights, '--model-json', put('binary.json', Buffer.from([0x7b, 0x0a, 0x01, 0x02, 0x0a, 0xff]))], /binary\.json is not valid JSON \([ -~]*\)\.$/m],
       ['sigmoid gates', [weights, '--model-json', withPrednet('sigmoid.json', { LSTM_inner_activation: 'sigmoid' })], /LSTM_inner_activation is "sigmoid"; PredLab's PredNet computes the reference's hard_sigmoid there/],
       ['linear error units', [weights, '--model-json', withPrednet('linear-e.json', { error_activation: 'linear' })], /error_activation is "linear"; .* relu there/],
       ['pixel_max 255', [weights, '--model-json', withPrednet('pixel255.json', { pixel_max: 255 })], /pixel_max is 255; PredLab runs PredNets on frames scaled to 0-1/],
