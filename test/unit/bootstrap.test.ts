@@ -118,3 +118,24 @@ describe('the main thread', () => {
     expect(await call(app, 'no:such')).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
   });
 });
+
+describe('the bundled threads (what the app runs; needs `npm run build`)', () => {
+  it('dist/main/service-thread.cjs answers, and its model jobs run dist/main/model-session-worker.cjs', async () => {
+    const bundleDir = path.join(root, 'dist', 'main');
+    for (const f of ['service-thread.cjs', 'model-session-worker.cjs']) expect(fs.existsSync(path.join(bundleDir, f)), `${f} is not built: run npm run build`).toBe(true);
+    const dataDir = tempDir('predlab-lab-');
+    const env = { PREDLAB_DATA_DIR: dataDir };
+    expect(predlab(['session', 'simulate', '--paradigm', 'flash-lag', '--pse', '0.5', '--sigma', '0.4', '--param', 'trialsPerOffset=1'], env).code).toBe(0);
+    const init = predlab(['model', 'init', '--height', '16', '--width', '16', '--out', path.join(dataDir, 'tiny'), '--json'], env);
+    expect(init.code, init.stderr).toBe(0);
+    const app = bootstrap({ dataDir, appRoot: root, bundleDir, chooseExportDir: async () => null });
+    try {
+      await app.ready;
+      const r = await call(app, 'models:run-session', { modelId: JSON.parse(init.stdout).modelId, protocolId: 1 });
+      expect(r, JSON.stringify(r).slice(0, 300)).toMatchObject({ ok: true, value: { status: 'complete', participant: { kind: 'model' }, protocol: { id: 1 } } });
+      expect(await call(app, 'models:jobs')).toMatchObject({ ok: true, value: [{ state: 'done' }] });
+    } finally {
+      await app.close();
+    }
+  }, 120_000);
+});
