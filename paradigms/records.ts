@@ -137,6 +137,8 @@ export interface Comparison {
 
 /** The trial inspector: what a model saw and predicted on one stored trial. */
 export interface TrialFilmstrip {
+  /** The trial's condition (the paradigm's condition key). */
+  condition: string;
   width: number;
   height: number;
   frames: number;

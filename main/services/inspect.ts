@@ -45,6 +45,7 @@ export async function inspectModelTrial(db: Db, sessionId: number, trialIndex: n
     const err = pred.map((v, i) => Math.abs(v - frames[i]!));
     const extra = row.extra ? (JSON.parse(row.extra) as Record<string, unknown>) : null;
     return {
+      condition: paradigm.conditionKey(stimulus),
       width: view.width,
       height: view.height,
       frames: count,
