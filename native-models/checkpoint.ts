@@ -133,7 +133,7 @@ function verifyWeights(dir: string, manifest: Manifest): Buffer {
     if (!e.sha256) continue; // version 1
     const got = sha256(buf.subarray(e.offset, e.offset + valuesOf(e) * 4));
     if (got !== e.sha256)
-      throw new CheckpointError(`${WEIGHTS_FILE} in ${dir} does not match its manifest: the ${what} ${e.name} (bytes ${e.offset}..${e.offset + valuesOf(e) * 4}) has SHA-256 ${got.slice(0, 12)}..., the manifest records ${e.sha256.slice(0, 12)}.... The checkpoint is damaged; restore it from a copy.`);
+      throw new CheckpointError(`${WEIGHTS_FILE} in ${dir} does not match its manifest: the ${what} ${e.name} (bytes ${e.offset}..${e.offset + valuesOf(e) * 4}) has SHA-256 ${got.slice(0, 12)}…, the manifest records ${e.sha256.slice(0, 12)}…. The checkpoint is damaged; restore it from a copy.`);
   }
   return buf;
 }

@@ -105,11 +105,14 @@ export async function downloadRelease(db: Db, o: DownloadOptions): Promise<Downl
       sourceDir = filesDir;
     }
     const bad = Object.entries(expected).filter(([p, sha]) => hashes.get(p) !== sha);
-    if (bad.length > 0)
+    if (bad.length > 0) {
+      const lines = bad.map(([p, sha]) => `${p} does not match the release (git blob SHA-1 ${hashes.get(p)}, expected ${sha})`);
+      const what = o.from !== undefined ? 'copy' : 'download';
       throw new PredlabError(
         'invalid-argument',
-        `${bad.map(([p, sha]) => `${p} does not match the release (git blob SHA-1 ${hashes.get(p)}, expected ${sha})`).join('; ')}. The ${o.from !== undefined ? 'copy' : 'download'} is corrupted; nothing was imported.${o.from === undefined ? ' Run the command again; if the same file fails again, the archive at that address is not the release.' : ''}`,
+        `${lines.length === 1 ? `${lines[0]}. ` : `${lines.length} of ${Object.keys(expected).length} files differ from the release:\n${lines.map((l) => `  ${l}`).join('\n')}\n`}The ${what} is corrupted${bad.length === Object.keys(expected).length ? ', or not the release' : ''}; nothing was imported.${o.from === undefined ? ' Run the command again; if the same file fails again, the archive at that address is not the release.' : ''}`,
       );
+    }
 
     await initBackend();
     const outDir = path.join(staging, 'out');
@@ -290,7 +293,7 @@ async function download(url: string, file: string, release: Release, onProgress:
       if (e instanceof PredlabError) throw e;
       if (isAbort(e)) throw cancelled();
       if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw diskFull(file);
-      throw brokenOff(url, bytes, total, e, release);
+      throw brokenOff(url, bytes, total, stalled.has(res) ? new Error(`no data for ${stallMs / 1000} s`) : e, release);
     }
     if (total !== null && bytes !== total) throw brokenOff(url, bytes, total, null, release);
     onProgress?.({ phase: 'download', bytes, total });
@@ -307,11 +310,19 @@ function brokenOff(url: string, bytes: number, total: number | null, e: unknown,
   return new PredlabError('unavailable', `The download of ${url} broke off after ${mb(bytes)}${total !== null ? ` of ${mb(total)}` : ''}${why}; nothing was imported. Run the command again. ${manualSteps(release, url)}`);
 }
 
+/** Responses abandoned because the server stopped sending. */
+const stalled = new WeakSet<http.IncomingMessage>();
+
 function request(url: string, release: Release, stallMs: number, signal: AbortSignal | undefined): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const get = url.startsWith('https:') ? https.get : http.get;
-    const req = get(url, { headers: { 'user-agent': 'PredLab (model download)' }, ...(signal ? { signal } : {}) }, resolve);
-    req.setTimeout(stallMs, () => req.destroy(Object.assign(new Error(`no data for ${stallMs / 1000} s`), { code: 'ETIMEDOUT' })));
+    let response: http.IncomingMessage | null = null;
+    const req = get(url, { headers: { 'user-agent': 'PredLab (model download)' }, ...(signal ? { signal } : {}) }, (res) => resolve((response = res)));
+    req.setTimeout(stallMs, () => {
+      // Mid-body the response only sees a reset: remember that it was our timeout.
+      if (response) stalled.add(response);
+      req.destroy(Object.assign(new Error(`no data for ${stallMs / 1000} s`), { code: 'ETIMEDOUT' }));
+    });
     req.on('error', (e: NodeJS.ErrnoException) => {
       if (isAbort(e)) return reject(cancelled());
       const host = new URL(url).host;

@@ -183,6 +183,18 @@ describe('predlab model download kitti', () => {
     expect(modelsIn(db)).toHaveLength(3);
   }, 120_000);
 
+  it('a server that stops sending is given up after the stall timeout: a clear message, nothing left', async () => {
+    const db = openDatabase(path.join(dir, 'stall.sqlite'));
+    const out = path.join(dir, 'stall', 'prednet-kitti');
+    try {
+      await expect(downloadRelease(db, { release: 'kitti', destDir: out, url: `${base}/stall.zip`, expectedSha1: sums, stallTimeoutMs: 500 })).rejects.toThrow(/The download of .*stall\.zip broke off after [\d.]+ MB of [\d.]+ MB \(.*no data for 0\.5 s.*\); nothing was imported/);
+      expect(listModels(db)).toEqual([]);
+      expect(entries(path.dirname(out))).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
   it('hashes files as `git hash-object` does', async () => {
     const files = { empty: Buffer.alloc(0), text: Buffer.from('PredNet\n'), binary: Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7919) & 255)) };
     for (const [name, bytes] of Object.entries(files)) {
@@ -253,7 +265,7 @@ describe('predlab model download kitti', () => {
     }
     const db = openDatabase(path.join(dir, 'from-bad.sqlite'));
     try {
-      await expect(downloadRelease(db, { release: 'kitti', destDir: path.join(dir, 'from-bad', 'k'), from: path.join(dir, 'bad') })).rejects.toThrow(/prednet_kitti_model\.json does not match the release .*The copy is corrupted/);
+      await expect(downloadRelease(db, { release: 'kitti', destDir: path.join(dir, 'from-bad', 'k'), from: path.join(dir, 'bad') })).rejects.toThrow(/5 of 5 files differ from the release:\n.*\n  prednet_kitti_model\.json does not match the release .*\nThe copy is corrupted, or not the release; nothing was imported/s);
       await expect(downloadRelease(db, { release: 'kitti', destDir: path.join(dir, 'from-bad', 'k'), from: sumsFile })).rejects.toThrow(/not a readable zip archive/);
       await expect(downloadRelease(db, { release: 'mnist', destDir: path.join(dir, 'from-bad', 'k') })).rejects.toThrow(/Unknown release 'mnist'; known: kitti/);
       expect(listModels(db)).toEqual([]);
