@@ -70,7 +70,8 @@ export async function probeVideo(file: string, signal?: AbortSignal): Promise<Vi
   }
   let width = Number(stream[1]);
   let height = Number(stream[2]);
-  const rotate = /rotate\s*:\s*(-?\d+)/.exec(log);
+  // ffmpeg turns rotated (phone) video upright while decoding: report the upright size.
+  const rotate = /rotate\s*:\s*(-?\d+)/.exec(log) ?? /rotation of (-?\d+)(?:\.\d+)? degrees/.exec(log);
   if (rotate && Math.abs(Number(rotate[1])) % 180 === 90) [width, height] = [height, width];
   const d = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(log);
   const fps = /, (\d+(?:\.\d+)?) fps/.exec(stream[0] + log.slice(stream.index + stream[0].length).split('\n')[0]);
