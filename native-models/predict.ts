@@ -1,7 +1,7 @@
 /** Running a loaded PredNet on arrays: (N, T, H, W, C) uint8 0-255 or float32 0-1 in, float32 out. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NdArray } from './npy.js';
-import { parseOutputMode } from './prednet/config.js';
+import { parseOutputMode, type OutputMode } from './prednet/config.js';
 import type { PredNet } from './prednet/model.js';
 
 /** Stated limits: sequences per pass (memory), and the size of the array a run may produce. */
@@ -15,7 +15,10 @@ export interface PredictOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export function checkInput(net: PredNet, a: NdArray): void {
+/** checkInput and the batch loop read only the configuration of the model they are given. */
+type Configured = Pick<PredNet, 'config'>;
+
+export function checkInput(net: Configured, a: NdArray): void {
   const c = net.config;
   const want = `(N, T, ${c.height}, ${c.width}, ${c.stackSizes[0]})`;
   if (a.shape.length !== 5) throw new RangeError(`Input must be 5-D ${want}; got shape (${a.shape.join(', ')}).`);
@@ -31,7 +34,7 @@ export function checkInput(net: PredNet, a: NdArray): void {
 }
 
 /** Values per sequence and time step that an output mode produces. */
-function outputValuesPerStep(net: PredNet, mode: ReturnType<typeof parseOutputMode>): number {
+function outputValuesPerStep(net: Configured, mode: OutputMode): number {
   const c = net.config;
   if (mode === 'prediction') return c.height * c.width * c.stackSizes[0]!;
   if (mode === 'error') return c.stackSizes.length;
@@ -39,7 +42,14 @@ function outputValuesPerStep(net: PredNet, mode: ReturnType<typeof parseOutputMo
   return channels * (c.height / 2 ** mode.layer) * (c.width / 2 ** mode.layer);
 }
 
-export async function predictArray(net: PredNet, input: NdArray, o: PredictOptions): Promise<NdArray> {
+/** One forward pass of an engine over b sequences: (b, T, H, W, C) as given (uint8 0-255 or float32 0-1) in, (b, T, ...) out. */
+export type RunBatch = (frames: Uint8Array | Float32Array, shape: [number, number, number, number, number], mode: OutputMode) => Promise<{ data: Float32Array; shape: number[] }>;
+
+/**
+ * A predict run on any engine: checks the input and the options against the stated limits,
+ * then runs the sequences batch by batch and joins the outputs.
+ */
+export async function predictInBatches(net: Configured, input: NdArray, o: PredictOptions, runBatch: RunBatch): Promise<NdArray> {
   checkInput(net, input);
   const mode = parseOutputMode(o.outputMode, net.config);
   const [N, T, H, W, C] = input.shape as [number, number, number, number, number];
@@ -50,22 +60,17 @@ export async function predictArray(net: PredNet, input: NdArray, o: PredictOptio
   const outBytes = N * T * outputValuesPerStep(net, mode) * 4;
   if (outBytes > PREDICT_LIMITS.outputBytes)
     throw new RangeError(`This run would produce ${(outBytes / 2 ** 30).toFixed(1)} GiB of ${o.outputMode} output; runs are limited to ${PREDICT_LIMITS.outputBytes / 2 ** 30} GiB. Give fewer sequences or frames.`);
-  const frame = H * W * C;
+  const sequence = T * H * W * C;
   const parts: Float32Array[] = [];
   let outShape: number[] = [];
   for (let n = 0; n < N; n += bs) {
     const b = Math.min(bs, N - n);
-    const x = tf.tidy(() => {
-      const slice = input.data.subarray(n * T * frame, (n + b) * T * frame);
-      const t = tf.tensor5d(slice instanceof Uint8Array ? Int32Array.from(slice) : slice, [b, T, H, W, C], slice instanceof Uint8Array ? 'int32' : 'float32');
-      return slice instanceof Uint8Array ? tf.div(tf.cast(t, 'float32'), 255) : t;
-    }) as tf.Tensor5D;
-    const y = net.run(x, mode, { extrapStartTime: o.extrapStartTime ?? null });
-    parts.push((await y.data()) as Float32Array);
+    const y = await runBatch(input.data.subarray(n * sequence, (n + b) * sequence) as Uint8Array | Float32Array, [b, T, H, W, C], mode);
+    parts.push(y.data);
     outShape = y.shape.slice(1);
-    tf.dispose([x, y]);
     o.onProgress?.(n + b, N);
   }
+  if (parts.length === 1) return { dtype: 'float32', shape: [N, ...outShape], data: parts[0]! };
   const data = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
   let off = 0;
   for (const p of parts) {
@@ -73,4 +78,23 @@ export async function predictArray(net: PredNet, input: NdArray, o: PredictOptio
     off += p.length;
   }
   return { dtype: 'float32', shape: [N, ...outShape], data };
+}
+
+/** predictInBatches on the tfjs engine. */
+export function predictArray(net: PredNet, input: NdArray, o: PredictOptions): Promise<NdArray> {
+  return predictInBatches(net, input, o, async (frames, shape, mode) => {
+    const x = tf.tidy(() =>
+      frames instanceof Uint8Array ? tf.div(tf.cast(tf.tensor5d(Int32Array.from(frames), shape, 'int32'), 'float32'), 255) : tf.tensor5d(frames, shape, 'float32'),
+    ) as tf.Tensor5D;
+    try {
+      const y = net.run(x, mode, { extrapStartTime: o.extrapStartTime ?? null });
+      try {
+        return { data: (await y.data()) as Float32Array, shape: y.shape };
+      } finally {
+        y.dispose();
+      }
+    } finally {
+      x.dispose();
+    }
+  });
 }
