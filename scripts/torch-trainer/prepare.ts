@@ -3,13 +3,16 @@
  * (the same data, seed and validation sequences as scripts/train-default-model.ts), the initial
  * weights (PredNet.create with the same seed) and the copy-last-frame baseline.
  *
- *   npx tsx scripts/torch-trainer/prepare.ts [--work native-models/.default-model-torch]
+ *   npx tsx scripts/torch-trainer/prepare.ts [--work native-models/.default-model-torch] [--from <checkpoint>]
+ *
+ * --from starts from a trained checkpoint (e.g. the shipped default, to train it further) instead
+ * of fresh weights.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../native-models/backend.js';
-import { saveCheckpoint } from '../../native-models/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../../native-models/checkpoint.js';
 import { writeNpy } from '../../native-models/npy.js';
 import { PRESETS } from '../../native-models/prednet/config.js';
 import { PredNet } from '../../native-models/prednet/model.js';
@@ -17,7 +20,7 @@ import { proceduralVideo } from '../../native-models/training/procedural.js';
 import { predictionScores } from '../../native-models/training/score.js';
 import { DEFAULT_MODEL_DATA, DEFAULT_MODEL_SEED, defaultModelValidationStarts, NT } from './recipe.js';
 
-const { values } = parseArgs({ options: { work: { type: 'string', default: 'native-models/.default-model-torch' } } });
+const { values } = parseArgs({ options: { work: { type: 'string', default: 'native-models/.default-model-torch' }, from: { type: 'string' } } });
 const work = path.resolve(values.work!);
 fs.mkdirSync(work, { recursive: true });
 await initBackend();
@@ -26,8 +29,9 @@ const { train, validation } = defaultModelValidationStarts(video);
 writeNpy(path.join(work, 'frames.npy'), { dtype: 'uint8', shape: [video.count, video.height, video.width, video.channels], data: video.frames });
 writeNpy(path.join(work, 'train_starts.npy'), { dtype: 'int32', shape: [train.length], data: Int32Array.from(train) });
 writeNpy(path.join(work, 'val_starts.npy'), { dtype: 'int32', shape: [validation.length], data: Int32Array.from(validation) });
-const net = PredNet.create(PRESETS.small, DEFAULT_MODEL_SEED);
-await saveCheckpoint(path.join(work, 'init'), net, { source: { kind: 'init', preset: 'small', seed: DEFAULT_MODEL_SEED } });
+const net = values.from ? loadCheckpoint(path.resolve(values.from)).net : PredNet.create(PRESETS.small, DEFAULT_MODEL_SEED);
+const source = values.from ? { kind: 'continued', from: values.from } : { kind: 'init', preset: 'small', seed: DEFAULT_MODEL_SEED };
+await saveCheckpoint(path.join(work, 'init'), net, { source });
 net.dispose();
 const baseline = predictionScores(video, validation, NT);
 fs.writeFileSync(path.join(work, 'baseline.json'), JSON.stringify({ sequences: validation.length, copyLastFrame: baseline.copyLastFrame }));
