@@ -78,7 +78,7 @@ export interface LoadedCheckpoint {
   dir: string;
   manifest: Manifest;
   net: PredNet;
-  /** Adam state (for resuming training), in tfjs's optimizer.getWeights() naming. */
+  /** Adam state (for resuming training), in optimizer.getWeights() order: 'iter', then '<weight>/m' for every weight, then '<weight>/v'. */
   optimizer: NamedTensor[];
 }
 
