@@ -11,7 +11,7 @@ import { findDataset, frameBytes, getDataset, listDatasets, listRecordings, read
 import { exportDatasetHdf5, exportDatasetVideos } from '../../main/services/datasets-export.js';
 import { ffmpegPath } from '../../main/services/datasets-ffmpeg.js';
 import { importIntoDataset } from '../../main/services/datasets-import.js';
-import type { Db } from '../../main/store/db.js';
+import { openDatabase, type Db } from '../../main/store/db.js';
 import { h5wasm } from '../../native-models/keras-import.js';
 import { tempDb } from '../support/db.js';
 
@@ -113,6 +113,40 @@ describe('dataset import', () => {
     expect(listDatasets(db).length).toBe(before);
     expect(findDataset(db, 'fresh')).toBeNull();
     expect(fs.readdirSync(path.join(dir, 'datasets')).flatMap((d) => fs.readdirSync(path.join(dir, 'datasets', d))).length).toBe(listDatasets(db).reduce((s, d) => s + d.recordings, 0));
+  });
+
+  it('a disk that fills during an import keeps the frames written and says so', () => {
+    // A child whose files may not grow past 2 MiB (RLIMIT_FSIZE, SIGXFSZ ignored): the frame file
+    // fills as on a full disk. 64x80 frames (15 KiB), 300 of them would need 4.4 MiB.
+    const lab = path.join(dir, 'small-disk');
+    fs.mkdirSync(lab);
+    const script = `
+      import { importIntoDataset } from ${JSON.stringify(path.resolve('main/services/datasets-import.ts'))};
+      import { openDatabase } from ${JSON.stringify(path.resolve('main/store/db.ts'))};
+      const db = openDatabase(${JSON.stringify(path.join(lab, 'lab.sqlite'))}, { backups: false });
+      try {
+        await importIntoDataset(db, ${JSON.stringify(lab)}, { dataset: 'big', input: ${JSON.stringify(path.join(dir, 'clip.mp4'))}, height: 64, width: 80, fps: 100 });
+        console.log('NO ERROR');
+      } catch (e) { console.log('ERROR ' + e.message); }
+      db.close();
+    `;
+    fs.writeFileSync(path.join(lab, 'import.mts'), script);
+    const child = spawnSync('bash', ['-c', `trap '' XFSZ; ulimit -f 2048; exec "${process.execPath}" --import tsx "${path.join(lab, 'import.mts')}"`], { encoding: 'utf8' });
+    expect(child.status, child.stderr).toBe(0);
+    const m = /ERROR The disk is full: recording \d+ of 'big' keeps the (\d+) frame\(s\) written so far/.exec(child.stdout);
+    expect(m, child.stdout).not.toBeNull();
+    const kept = Number(m![1]);
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(300);
+    const other = openDatabase(path.join(lab, 'lab.sqlite'));
+    try {
+      const d = getDataset(other, 'big');
+      const [rec] = listRecordings(other, lab, d.id);
+      expect(rec).toMatchObject({ frames: kept, status: 'truncated' });
+      expect(fs.statSync(rec!.file).size).toBe(kept * frameBytes(d));
+    } finally {
+      other.close();
+    }
   });
 
   it('a cancelled import stores nothing', async () => {
