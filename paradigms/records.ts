@@ -31,7 +31,8 @@ export interface ParadigmInfo {
   readout: { description: string; unit: string; defaultLayer: string | null };
 }
 
-export type ParticipantKind = 'human' | 'model';
+/** 'simulated': an observer drawn from a known psychometric function (design tests, demos), neither a person nor a model. */
+export type ParticipantKind = 'human' | 'model' | 'simulated';
 
 export interface Participant {
   id: number;

@@ -1,14 +1,29 @@
-/** Participants: people and models alike. */
-import type { Participant } from '../../preload/contract.js';
+/** Participants: people, models and simulated observers alike. */
+import type { Participant, ParticipantKind } from '../../paradigms/records.js';
 import type { Db } from '../store/db.js';
 import { toParticipant, type ParticipantRow } from '../store/rows.js';
 import { PredlabError } from '../errors.js';
 
-export function createParticipant(db: Db, p: { kind: 'human' | 'model'; label: string; details?: Record<string, unknown> }): Participant {
+/**
+ * A person is known by their ID: typing an existing ID again adds the session to that person
+ * (one participant per label, not a second one with the same label). Models and simulated
+ * observers get a participant per session, since their details (checkpoint, settings) differ.
+ */
+export function createParticipant(db: Db, p: { kind: ParticipantKind; label: string; details?: Record<string, unknown> }): Participant {
   const label = p.label.trim();
   if (!label) throw new PredlabError('invalid-argument', 'A participant needs a label (an ID or code, not a name if you want the data anonymous).');
+  if (p.kind === 'human') {
+    const existing = findHuman(db, label);
+    if (existing) return existing;
+  }
   const info = db.prepare('INSERT INTO participants (kind, label, details) VALUES (?, ?, ?)').run(p.kind, label, JSON.stringify(p.details ?? {}));
   return getParticipant(db, Number(info.lastInsertRowid));
+}
+
+/** The (first) person with this label, if any. */
+export function findHuman(db: Db, label: string): Participant | null {
+  const row = db.prepare("SELECT * FROM participants WHERE kind = 'human' AND label = ? ORDER BY id LIMIT 1").get(label.trim()) as ParticipantRow | undefined;
+  return row ? toParticipant(row) : null;
 }
 
 export function getParticipant(db: Db, id: number): Participant {

@@ -115,6 +115,30 @@ export const migrations: Migration[] = [
       CREATE INDEX recordings_dataset ON recordings(dataset_id);
     `,
   },
+  {
+    version: 6,
+    description: "participant kind 'simulated' (simulated observers, until now stored as 'model')",
+    // SQLite cannot alter a CHECK: the table is rebuilt. Foreign keys are on during migrations, so
+    // the drop's dangling session references are deferred and resolved again by re-inserting
+    // every participant under its old id before the commit (a missing one fails the migration).
+    sql: `
+      PRAGMA defer_foreign_keys = ON;
+      CREATE TEMP TABLE participants_v5 AS SELECT * FROM participants;
+      DROP TABLE participants;
+      CREATE TABLE participants (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('human', 'model', 'simulated')),
+        label TEXT NOT NULL,
+        details TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      );
+      INSERT INTO participants (id, kind, label, details, created_at)
+        SELECT id, CASE WHEN kind = 'model' AND json_extract(details, '$.type') = 'simulated-observer' THEN 'simulated' ELSE kind END,
+               label, details, created_at
+        FROM participants_v5;
+      DROP TABLE participants_v5;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

@@ -1,9 +1,10 @@
 /** Row <-> domain mapping for the store (SQL stays in the services that own it). */
 import type { Participant, SessionInfo, SessionStatus } from '../../preload/contract.js';
+import type { ParticipantKind } from '../../paradigms/records.js';
 
 export interface ParticipantRow {
   id: number;
-  kind: 'human' | 'model';
+  kind: ParticipantKind;
   label: string;
   details: string;
   created_at: string;
@@ -23,7 +24,7 @@ export interface SessionRow {
   seed: number;
   answered: number;
   p_id: number;
-  p_kind: 'human' | 'model';
+  p_kind: ParticipantKind;
   p_label: string;
   p_details: string;
   p_created_at: string;

@@ -157,3 +157,41 @@ describe('lazy shuffles', () => {
     expect(a).not.toEqual([...Array(50).keys()]);
   });
 });
+
+describe('participants and their kinds', () => {
+  it('typing an existing person ID reuses that person (one participant per label)', () => {
+    const { db } = tempDb();
+    const a = createParticipant(db, { kind: 'human', label: 'P01' });
+    const b = createParticipant(db, { kind: 'human', label: ' P01 ' });
+    expect(b.id).toBe(a.id);
+    expect(createParticipant(db, { kind: 'human', label: 'P02' }).id).not.toBe(a.id);
+    expect(count(db, 'participants')).toBe(2);
+  });
+
+  it("simulated observers are their own kind, 'simulated', not 'model'", async () => {
+    const { simulateSession } = await import('../../main/services/simulate.js');
+    const { db } = tempDb();
+    const s = simulateSession(db, { paradigmId: 'flash-lag', parameters: small, seed: 3, observer: { pse: 0, sigma: 0.5, guess: 0, lapse: 0 } });
+    expect(s.participant.kind).toBe('simulated');
+  });
+
+  it("migration 6 turns stored simulated observers into kind 'simulated' and keeps every session's participant", () => {
+    const dir = tempDb().dir;
+    const file = `${dir}/v5.sqlite`;
+    const old = openDatabase(file, { targetVersion: 5 });
+    const ins = old.prepare('INSERT INTO participants (kind, label, details) VALUES (?, ?, ?)');
+    const human = Number(ins.run('human', 'P01', '{}').lastInsertRowid);
+    const sim = Number(ins.run('model', 'simulated observer (pse 0, sigma 1)', JSON.stringify({ type: 'simulated-observer', pse: 0, sigma: 1 })).lastInsertRowid);
+    const net = Number(ins.run('model', 'PredNet default', JSON.stringify({ type: 'prednet' })).lastInsertRowid);
+    for (const p of [human, sim, net]) startSession(old, { participantId: p, paradigmId: 'flash-lag', parameters: small, seed: 1, calibration: CALIBRATION });
+    old.close();
+    const db = openDatabase(file);
+    const kinds = db.prepare('SELECT id, kind FROM participants ORDER BY id').all();
+    expect(kinds).toEqual([{ id: human, kind: 'human' }, { id: sim, kind: 'simulated' }, { id: net, kind: 'model' }]);
+    expect(listSessions(db).map((s) => [s.participant.id, s.participant.kind])).toEqual([[human, 'human'], [sim, 'simulated'], [net, 'model']]);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    // The constraint still holds: foreign keys and the kind check.
+    expect(() => db.prepare("INSERT INTO participants (kind, label) VALUES ('robot', 'x')").run()).toThrow(/CHECK/);
+    expect(() => db.prepare("INSERT INTO sessions (participant_id, protocol_id, status, app_version) VALUES (999, 1, 'running', 'x')").run()).toThrow(/FOREIGN KEY/);
+  });
+});
