@@ -108,7 +108,7 @@ export function addDatasetCommands(program: Command, ctx: DatasetCliContext): vo
 
   dataset
     .command('show')
-    .description("a dataset's recordings")
+    .description("list a dataset's recordings")
     .argument('<name>', 'dataset name')
     .option('--json', 'machine-readable output')
     .action((name: string, o) => {
