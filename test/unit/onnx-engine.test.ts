@@ -12,18 +12,12 @@ import { KNOWN_PROVIDERS, onnxRuntimeStatus } from '../../native-models/onnx/ses
 import { PRESETS } from '../../native-models/prednet/config.js';
 import { PredNet } from '../../native-models/prednet/model.js';
 import { predictArray } from '../../native-models/predict.js';
+import { maxAbsDiff } from '../support/arrays.js';
 
 let tfBackend: string;
 beforeAll(async () => {
   tfBackend = (await initBackend()).choice;
 });
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 describe('inference engine choice', () => {
   let net: PredNet;

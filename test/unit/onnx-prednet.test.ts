@@ -17,6 +17,7 @@ import { layerCount, parseOutputMode, predNetConfigSchema, type PredNetConfig } 
 import { PredNet } from '../../native-models/prednet/model.js';
 import { prednetPredictor } from '../../native-models/observer/predictors.js';
 import { predictArray } from '../../native-models/predict.js';
+import { maxAbsDiff } from '../support/arrays.js';
 import { tempDir } from '../support/db.js';
 
 const TOL = 1e-4;
@@ -45,13 +46,6 @@ function frames(cfg: PredNetConfig, N: number, T: number, seed: number): Float32
 function allModes(cfg: PredNetConfig): string[] {
   const units = Array.from({ length: layerCount(cfg) }, (_, l) => ['R', 'E', 'A', 'Ahat'].map((u) => `${u}${l}`)).flat();
   return ['prediction', 'error', ...units];
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 function spread(a: Float32Array): number {
