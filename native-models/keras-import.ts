@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { saveCheckpoint, type Manifest } from './checkpoint.js';
-import { predNetConfigSchema, type PredNetConfig } from './prednet/config.js';
+import { kerasWeightShapes, predNetConfigSchema, type PredNetConfig } from './prednet/config.js';
 import { PredNet } from './prednet/model.js';
 
 export class KerasImportError extends Error {
@@ -265,6 +265,7 @@ export async function importKerasWeights(file: string, options: KerasImportOptio
     const arch = fromJson ?? fromFile ?? {};
     if (fromJson && fromFile) compareArch(fromJson, fromFile, options.modelJson!, file);
     const config = inferConfig(raw, file, options, arch, notes);
+    checkWeightShapes(raw, config, file);
     const extrapStartTime = arch.extrapStartTime ?? null;
     const weights = new Map([...raw].map(([k, v]) => [k, tf.tensor(v.data, v.shape, 'float32')]));
     return {
@@ -385,6 +386,18 @@ function inferConfig(raw: Map<string, { shape: number[] }>, file: string, option
   const parsed = predNetConfigSchema.safeParse({ height, width, stackSizes, rStackSizes, aFiltSizes, ahatFiltSizes, rFiltSizes, pixelMax: 1 });
   if (!parsed.success) throw new KerasImportError(`The inferred architecture is not valid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   return parsed.data;
+}
+
+/** Every weight of the inferred PredNet present with its shape, and no other: a clear error instead of one from deep in the model. */
+function checkWeightShapes(raw: Map<string, { shape: number[] }>, config: PredNetConfig, file: string): void {
+  const expected = kerasWeightShapes(config);
+  for (const [name, shape] of expected) {
+    const got = raw.get(name);
+    if (!got) throw new KerasImportError(`${file} is missing the weight ${name}; the PredNet is incomplete.`);
+    if (got.shape.join() !== shape.join())
+      throw new KerasImportError(`${file}: the weight ${name} is (${got.shape.join(', ')}), the rest of the PredNet needs (${shape.join(', ')}); the file is damaged or mixes models.`);
+  }
+  for (const name of raw.keys()) if (!expected.has(name)) throw new KerasImportError(`${file} holds a weight ${name} that a ${config.stackSizes.length}-layer PredNet does not have; the file is damaged or mixes models.`);
 }
 
 /**

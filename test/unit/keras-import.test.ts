@@ -253,7 +253,20 @@ describe('the coxlab/prednet release files as they are (model_data_keras2)', () 
       Object.assign(j.config.layers[1].config, change);
       return put(name, JSON.stringify(j));
     };
+    // Weights that do not make one PredNet: a gate kernel of another width, a bias left out, a weight too many.
+    const reshaped = randomWeights(small, 1);
+    const f0 = reshaped.get('layer_f_0/kernel')!;
+    reshaped.set('layer_f_0/kernel', { shape: [3, 3, f0.shape[2]!, f0.shape[3]! + 1], data: new Float32Array(9 * f0.shape[2]! * (f0.shape[3]! + 1)) });
+    const missing = randomWeights(small, 1);
+    missing.delete('layer_o_1/bias');
+    const extra = randomWeights(small, 1);
+    extra.set('layer_i_5/bias', { shape: [2], data: new Float32Array(2) });
+    const mixed: Record<string, string> = {};
+    for (const [name, w] of Object.entries({ reshaped, missing, extra })) await writeKerasWeights((mixed[name] = path.join(dir, `mixed-${name}.h5`)), w);
     const cases: [string, string[], RegExp][] = [
+      ['a gate kernel of another shape', [mixed.reshaped!, '--model-json', json], /the weight layer_f_0\/kernel is \(3, 3, \d+, \d+\), the rest of the PredNet needs \(3, 3, \d+, \d+\); the file is damaged or mixes models/],
+      ['a bias left out', [mixed.missing!, '--model-json', json], /is missing the weight layer_o_1\/bias; the PredNet is incomplete/],
+      ['a weight too many', [mixed.extra!, '--model-json', json], /holds a weight layer_i_5\/bias that a 3-layer PredNet does not have/],
       ['the weights given as --model-json', [weights, '--model-json', weights], /is an HDF5 file, not a model JSON: give the weights as the first argument and the \.json with --model-json/],
       ['the model JSON given as the weights', [json], /prednet_kitti_model\.json is not an HDF5 file, so not Keras weights\. \(A model JSON goes with --model-json/],
       ['binary garbage as --model-json', [weights, '--model-json', put('binary.json', Buffer.from([0x7b, 0x0a, 0x01, 0x02, 0x0a, 0xff]))], /binary\.json is not valid JSON \([ -~]*\)\.$/m],
