@@ -83,7 +83,8 @@ describe('dataset store', () => {
     expect(readFrames(after, FB, 2, 1)).toEqual(frames(1, 6));
   });
 
-  it('on a full disk keeps the frames written, marks the recording truncated and says so', () => {
+  // RLIMIT_FSIZE through bash: POSIX systems only.
+  it.skipIf(process.platform === 'win32')('on a full disk keeps the frames written, marks the recording truncated and says so', () => {
     const { db, dir, file } = lab();
     createDataset(db, { name: 'd', height: H, width: W, fps: 10 });
     const r = startRecording(db, dir, 'd', 'camera');
