@@ -48,6 +48,18 @@ async function startSession(page: Page, label: string, params: Record<string, st
 /** The key a consistent observer presses: "ahead" only when the flash leads by more than 0.3 deg. */
 const keyFor = (s: FlashLagStimulus) => ((s.offsetDeg > 0.3) === (s.direction === 1) ? 'ArrowRight' : 'ArrowLeft');
 
+/** Answers the next `count` trials as the consistent observer, each stored before the next. */
+async function answerTrials(sessionId: number, count: number) {
+  const done = trialRows(app.db, sessionId).length;
+  for (let i = 0; i < count; i++) {
+    await app.page.getByTestId('prompt').waitFor();
+    const trial = nextTrial(app.db, sessionId)!;
+    expect(trial.index).toBe(done + i);
+    await app.page.keyboard.press(keyFor(trial.stimulus as unknown as FlashLagStimulus));
+    await expect.poll(() => trialRows(app.db, sessionId).length).toBe(done + i + 1);
+  }
+}
+
 /** The Run page's pause between trials (renderer/src/pages/Run.svelte, ITI_MS). */
 const ITI_MS = 500;
 
@@ -82,13 +94,7 @@ describe('a flash-lag session in the app', () => {
 
     await startSession(page, 'P01', { trialsPerOffset: '2' }, '7');
     const sessionId = 1;
-    for (let i = 0; i < 6; i++) {
-      await page.getByTestId('prompt').waitFor();
-      const trial = nextTrial(db, sessionId)!;
-      expect(trial.index).toBe(i);
-      await page.keyboard.press(keyFor(trial.stimulus as unknown as FlashLagStimulus));
-      await expect.poll(() => trialRows(db, sessionId).length).toBe(i + 1);
-    }
+    await answerTrials(sessionId, 6);
     await page.getByTestId('end-message').waitFor();
     expect(await page.getByTestId('end-message').textContent()).toMatch(/Session complete/);
     await page.getByTestId('result').waitFor();
@@ -226,11 +232,7 @@ describe('a flash-lag session in the app', () => {
     const { page, db } = app;
     await startSession(page, 'P05', { design: 'staircase', staircaseTrials: '8', staircaseStepDeg: '0.5' }, '11');
     const sessionId = listLast();
-    for (let i = 0; i < 8; i++) {
-      await page.getByTestId('prompt').waitFor();
-      await page.keyboard.press(keyFor(nextTrial(db, sessionId)!.stimulus as unknown as FlashLagStimulus));
-      await expect.poll(() => trialRows(db, sessionId).length).toBe(i + 1);
-    }
+    await answerTrials(sessionId, 8);
     await page.getByTestId('end-message').waitFor();
     const session = getSession(db, sessionId);
     expect(session).toMatchObject({ status: 'complete', answered: 8, protocol: { seed: 11, parameters: { design: 'staircase', staircaseTrials: 8 } } });
@@ -252,11 +254,7 @@ describe('a flash-lag session in the app', () => {
       if (withModel) await page.getByTestId('companion-model').selectOption({ label: 'default (small, procedural video)' });
       await startSession(page, label, params, '5');
       const id = listLast();
-      for (let i = 0; i < 8; i++) {
-        await page.getByTestId('prompt').waitFor();
-        await page.keyboard.press(keyFor(nextTrial(db, id)!.stimulus as unknown as FlashLagStimulus));
-        await expect.poll(() => trialRows(db, id).length).toBe(i + 1);
-      }
+      await answerTrials(id, 8);
       await page.getByTestId('end-message').waitFor();
       const rows = trialRows(db, id);
       return { id, dropped: rows.reduce((n, r) => n + r.dropped_frames, 0), frames: rows.reduce((n, r) => n + r.frame_count!, 0), firstAnswer: rows[0]!.answered_at, lastAnswer: rows.at(-1)!.answered_at };
