@@ -41,7 +41,7 @@ export function readNpy(file: string): NdArray {
   if (arr.fortranOrder) throw new NpyError(`${file} is in Fortran order; save it C-ordered (numpy.ascontiguousarray).`);
   const n = arr.shape.reduce((a, b) => a * b, 1);
   const data = arr.data as NdArray['data'];
-  if (data.length !== n) throw new NpyError(`${file} is truncated: shape (${arr.shape.join(', ')}) needs ${n} values, found ${data.length}.`);
+  if (data.length !== n) throw new NpyError(`${file} ${data.length < n ? 'is truncated' : 'has data past its end'}: shape (${arr.shape.join(', ')}) needs ${n} values, found ${data.length}.`);
   return { dtype, shape: arr.shape, data };
 }
 

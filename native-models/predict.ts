@@ -54,7 +54,7 @@ export async function predictInBatches(net: Configured, input: NdArray, o: Predi
   const mode = parseOutputMode(o.outputMode, net.config);
   const [N, T, H, W, C] = input.shape as [number, number, number, number, number];
   if (o.extrapStartTime != null && !(Number.isInteger(o.extrapStartTime) && o.extrapStartTime >= 0 && o.extrapStartTime < T))
-    throw new RangeError(`extrapStartTime must be a step in 0..${T - 1}; got ${o.extrapStartTime}.`);
+    throw new RangeError(`The step to start extrapolating from must be one of the input's time steps, 0..${T - 1}; got ${o.extrapStartTime}.`);
   const bs = o.batchSize ?? 8;
   if (!(Number.isInteger(bs) && bs >= 1 && bs <= PREDICT_LIMITS.batchSize)) throw new RangeError(`The batch size must be a whole number from 1 to ${PREDICT_LIMITS.batchSize}; got ${bs}.`);
   const outBytes = N * T * outputValuesPerStep(net, mode) * 4;

@@ -133,13 +133,17 @@ describe('model predict: sizes of work', () => {
     ['--batch-size -5', ['--batch-size', '-5'], /--batch-size must be a whole number from 1 to 256; got -5/, 2],
     ['--batch-size 257', ['--batch-size', '257'], /from 1 to 256/, 2],
     ['--extrap-start-time soon', ['--extrap-start-time', 'soon'], /step number .* or 'none'/, 2],
+    ['--extrap-start-time past the last step', ['--extrap-start-time', '4'], /The step to start extrapolating from must be one of the input's time steps, 0\.\.3; got 4/, 1],
+    ['an input with data past its end', [], /long\.npy has data past its end: shape \(2, 4, 8, 8, 3\) needs 1536 values, found 1540/, 1],
   ];
   for (const [what, args, message, code] of bad)
     it(`refuses ${what}`, async () => {
       const empty = path.join(dir, 'empty.npy');
       fs.writeFileSync(empty, Buffer.from(dump(new Uint8Array(0), [0, 4, 8, 8, 3])));
+      const long = path.join(dir, 'long.npy');
+      fs.writeFileSync(long, Buffer.concat([fs.readFileSync(input), Buffer.alloc(4)]));
       const out = path.join(dir, 'never.npy');
-      const r = await cli('--db', db, 'model', 'predict', '--checkpoint', good, '--input', what.startsWith('N = 0') ? empty : input, '--out', out, ...args);
+      const r = await cli('--db', db, 'model', 'predict', '--checkpoint', good, '--input', what.startsWith('N = 0') ? empty : what.includes('past its end') ? long : input, '--out', out, ...args);
       expect(r.code).toBe(code);
       expect(r.err).toMatch(message);
       expect(r.err).not.toMatch(/\n\s+at /);
