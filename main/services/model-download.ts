@@ -85,7 +85,7 @@ export async function downloadRelease(db: Db, o: DownloadOptions): Promise<Downl
   // What a killed earlier download left (a partial archive can be gigabytes) goes first.
   for (const d of staleStagingDirs(destDir, 'downloading')) fs.rmSync(d, { recursive: true, force: true });
   if (fs.existsSync(destDir) && !fs.statSync(destDir).isDirectory()) throw new PredlabError('conflict', `${destDir} is a file; give a folder for the checkpoints.`);
-  if (fs.existsSync(destDir) && fs.readdirSync(destDir).length > 0) return reRegister(db, release, destDir, origin);
+  if (fs.existsSync(destDir) && fs.readdirSync(destDir).length > 0) return reRegister(db, release, expected, destDir, origin);
 
   const parent = path.dirname(destDir);
   const madeParent = !fs.existsSync(parent);
@@ -159,12 +159,17 @@ function registerAll(db: Db, release: Release, destDir: string): ModelRecord[] {
   return db.transaction(() => release.checkpoints.map((c) => registerCheckpoint(db, path.join(destDir, c.id), c.label)))();
 }
 
-/** The destination holds an earlier download: verify it and register it again, or refuse. */
-function reRegister(db: Db, release: Release, destDir: string, origin: string): DownloadResult {
-  try {
-    for (const c of release.checkpoints) verifyCheckpoint(path.join(destDir, c.id));
-  } catch (e) {
-    throw new PredlabError('conflict', `${destDir} exists but is not a complete, intact download of '${release.id}' (${(e as Error).message}) Delete it or choose another folder.`);
+/** The destination holds an earlier download: verify it (intact, and made from these very files) and register it again, or refuse. */
+function reRegister(db: Db, release: Release, expected: Readonly<Record<string, string>>, destDir: string, origin: string): DownloadResult {
+  for (const c of release.checkpoints) {
+    let made: unknown;
+    try {
+      made = (verifyCheckpoint(path.join(destDir, c.id)).manifest.source.release as { gitBlobSha1?: unknown } | undefined)?.gitBlobSha1;
+    } catch (e) {
+      throw new PredlabError('conflict', `${destDir} exists but is not a complete, intact download of '${release.id}' (${(e as Error).message}) Delete it or choose another folder.`);
+    }
+    if (made !== expected[c.weights])
+      throw new PredlabError('conflict', `${destDir} exists but ${c.id} in it was made from other files (git blob SHA-1 ${String(made)}, the release's ${c.weights} is ${expected[c.weights]}). Delete it or choose another folder.`);
   }
   return { release: release.id, destDir, alreadyPresent: true, origin, files: [], models: registerAll(db, release, destDir) };
 }

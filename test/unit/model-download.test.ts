@@ -128,6 +128,10 @@ describe('predlab model download kitti', () => {
     expect(again.code, again.err).toBe(0);
     expect(JSON.parse(again.out)).toMatchObject({ alreadyPresent: true });
     expect(modelsIn(db).map((m) => m.id)).toEqual(models.map((m) => m.id));
+    // Checked against the real release's list, these test checkpoints are not taken for the paper's.
+    const real = await cli('--db', db, 'model', 'download', 'kitti', '--from', releaseDir, '--out', out);
+    expect(real.code).toBe(1);
+    expect(real.err).toMatch(/prednet-kitti exists but prednet_kitti in it was made from other files \(git blob SHA-1 [0-9a-f]{40}, the release's tensorflow_weights\/prednet_kitti_weights\.hdf5 is 777ad23a53c104ccc645c6bff6db4fb582d27ba3\)\. Delete it or choose another folder\./);
   }, 120_000);
 
   it('checks against the real release list by default (after a redirect): a test archive is refused, file by file', async () => {
