@@ -126,8 +126,15 @@ export interface ComparisonDifference {
   label: string;
   unit: string;
   diff: number;
-  /** Approximate 95 % interval: the two CI half-widths combined in quadrature (independent sessions). */
+  /**
+   * 95 % interval of the difference. 'paired': a bootstrap over the trials both answered (same
+   * protocol), one resample refitted for both; 'independent': the two CI half-widths combined in
+   * quadrature (different trials, or too few resamples gave both values).
+   */
   diffCi: [number, number];
+  ciMethod: 'paired' | 'independent';
+  /** Trials both sessions answered (0 for different protocols). */
+  sharedTrials: number;
 }
 
 export interface Comparison {

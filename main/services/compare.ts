@@ -2,21 +2,85 @@
  * People and models side by side: each session's conditions with their headline statistics
  * (PSE, threshold, ... with CIs, as the paradigm's analysis names them), and person-minus-model
  * differences for every comparable statistic of sessions of the same paradigm, group and condition.
+ *
+ * Only a person and a model are paired (simulated observers are neither). When both took the
+ * same protocol, the difference's CI is a paired bootstrap over the trials they share: one
+ * resample of trial indices is applied to both sessions, so what the two answered to the same
+ * trial stays together. Otherwise the two CI half-widths are combined as for independent sessions.
  */
+import type { AnsweredTrial } from '../../paradigms/types.js';
 import type { Comparison, ComparisonDifference, ComparisonRow, SessionAnalysis } from '../../paradigms/records.js';
+import { createRng, subSeed } from '../../paradigms/rng.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { analyseSession } from './analysis.js';
-import { getSession } from './sessions.js';
+import { answeredTrials, getSession, paradigmOf } from './sessions.js';
+
+/** Paired resamples at most (each refits both sessions, ~30 ms a fit here). */
+export const MAX_PAIRED_BOOTSTRAP = 200;
+
+/** statistic values by "condition\u0000key" of one analysis (null where the fit gave none). */
+type StatValues = Map<string, number | null>;
+const statKey = (condition: string, key: string) => `${condition}\u0000${key}`;
+
+function statValues(a: { conditions: { key: string; statistics: { key: string; value: number | null }[] }[] }): StatValues {
+  const out: StatValues = new Map();
+  for (const c of a.conditions) for (const s of c.statistics) out.set(statKey(c.key, s.key), s.value);
+  return out;
+}
+
+/**
+ * Paired bootstrap of a person's and a model's sessions on the same protocol: resample the trial
+ * indices both answered, refit both on the same resample, and return each statistic's resampled
+ * differences (person - model).
+ */
+function pairedDifferences(db: Db, humanId: number, modelId: number, samples: number, seed: number): { shared: number; diffs: Map<string, number[]> } {
+  const session = getSession(db, humanId);
+  const paradigm = paradigmOf(session.protocol.paradigmId);
+  const params = session.protocol.parameters;
+  const byIndex = (trials: AnsweredTrial[]) => new Map(trials.map((t) => [t.index, t]));
+  const h = byIndex(answeredTrials(db, humanId));
+  const m = byIndex(answeredTrials(db, modelId));
+  const shared = [...h.keys()].filter((i) => m.has(i));
+  const diffs = new Map<string, number[]>();
+  if (shared.length === 0) return { shared: 0, diffs };
+  const rng = createRng(subSeed(seed, 91));
+  for (let b = 0; b < samples; b++) {
+    const pick = Array.from({ length: shared.length }, () => shared[rng.int(shared.length)]!);
+    let hv: StatValues;
+    let mv: StatValues;
+    try {
+      hv = statValues(paradigm.analyse(params, pick.map((i) => h.get(i)!), { bootstrap: 0, seed }));
+      mv = statValues(paradigm.analyse(params, pick.map((i) => m.get(i)!), { bootstrap: 0, seed }));
+    } catch {
+      continue; // a resample the paradigm cannot fit (too few levels) adds nothing
+    }
+    for (const [k, v] of hv) {
+      const w = mv.get(k);
+      if (v === null || w === null || w === undefined || !Number.isFinite(v) || !Number.isFinite(w)) continue;
+      let list = diffs.get(k);
+      if (!list) diffs.set(k, (list = []));
+      list.push(v - w);
+    }
+  }
+  return { shared: shared.length, diffs };
+}
+
+function percentile(sorted: number[], q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const i = Math.floor(pos);
+  return sorted[i]! + (sorted[Math.min(i + 1, sorted.length - 1)]! - sorted[i]!) * (pos - i);
+}
 
 export function compareSessions(db: Db, sessionIds: number[], options: { bootstrap?: number } = {}): Comparison {
   if (sessionIds.length === 0) throw new PredlabError('invalid-argument', 'Choose at least one session to compare.');
   if (new Set(sessionIds).size !== sessionIds.length) throw new PredlabError('invalid-argument', 'A session is listed twice.');
+  const bootstrap = options.bootstrap ?? 500;
   const sessions = sessionIds.map((id) => getSession(db, id));
   const rows: ComparisonRow[] = [];
   const analyses: SessionAnalysis[] = [];
   for (const s of sessions) {
-    const a = analyseSession(db, s.id, { bootstrap: options.bootstrap ?? 500 });
+    const a = analyseSession(db, s.id, { bootstrap });
     analyses.push(a);
     for (const c of a.conditions)
       rows.push({
@@ -33,28 +97,33 @@ export function compareSessions(db: Db, sessionIds: number[], options: { bootstr
         messages: a.messages,
       });
   }
+  const paired = new Map<string, ReturnType<typeof pairedDifferences>>();
+  const pairedOf = (h: ComparisonRow, m: ComparisonRow) => {
+    const key = `${h.sessionId}:${m.sessionId}`;
+    let p = paired.get(key);
+    if (!p) paired.set(key, (p = pairedDifferences(db, h.sessionId, m.sessionId, Math.min(bootstrap, MAX_PAIRED_BOOTSTRAP), h.sessionId * 7919 + m.sessionId)));
+    return p;
+  };
   const differences: ComparisonDifference[] = [];
   for (const h of rows.filter((r) => r.kind === 'human'))
     for (const m of rows.filter((r) => r.kind === 'model')) {
       if (h.paradigmId !== m.paradigmId || h.group !== m.group || h.condition !== m.condition) continue;
+      const sameProtocol = h.protocolId === m.protocolId;
       for (const hs of h.statistics) {
         const ms = m.statistics.find((x) => x.key === hs.key);
-        if (!hs.comparable || !ms || hs.value === null || ms.value === null || !hs.ci || !ms.ci) continue;
+        if (!hs.comparable || !ms || hs.value === null || ms.value === null) continue;
         const diff = hs.value - ms.value;
+        const base = { humanSessionId: h.sessionId, modelSessionId: m.sessionId, paradigmId: h.paradigmId, group: h.group, condition: h.condition, sameProtocol, statistic: hs.key, label: hs.label, unit: hs.unit, diff };
+        const resampled = sameProtocol && bootstrap > 0 ? (pairedOf(h, m).diffs.get(statKey(h.condition, hs.key)) ?? []) : [];
+        // A paired CI needs most resamples to give both values; otherwise fall back (and say so).
+        if (resampled.length >= Math.max(20, Math.min(bootstrap, MAX_PAIRED_BOOTSTRAP) / 2)) {
+          const sorted = resampled.slice().sort((a, b) => a - b);
+          differences.push({ ...base, diffCi: [percentile(sorted, 0.025), percentile(sorted, 0.975)], ciMethod: 'paired', sharedTrials: pairedOf(h, m).shared });
+          continue;
+        }
+        if (!hs.ci || !ms.ci) continue;
         const half = Math.hypot((hs.ci[1] - hs.ci[0]) / 2, (ms.ci[1] - ms.ci[0]) / 2);
-        differences.push({
-          humanSessionId: h.sessionId,
-          modelSessionId: m.sessionId,
-          paradigmId: h.paradigmId,
-          group: h.group,
-          condition: h.condition,
-          sameProtocol: h.protocolId === m.protocolId,
-          statistic: hs.key,
-          label: hs.label,
-          unit: hs.unit,
-          diff,
-          diffCi: [diff - half, diff + half],
-        });
+        differences.push({ ...base, diffCi: [diff - half, diff + half], ciMethod: 'independent', sharedTrials: sameProtocol ? pairedOf(h, m).shared : 0 });
       }
     }
   return { rows, differences, analyses };
