@@ -66,6 +66,13 @@ function readChecksums(file: string): Record<string, string> {
   return json as Record<string, string>;
 }
 
+/** --out of a new checkpoint: a folder that does not exist yet, or an empty one. */
+function refuseUsedOut(out: string): void {
+  if (!fs.existsSync(out)) return;
+  if (!fs.statSync(out).isDirectory()) throw new PredlabError('conflict', `${out} is a file; --out takes a folder for the checkpoint.`);
+  if (fs.readdirSync(out).length > 0) throw new PredlabError('conflict', `${out} already exists and is not empty; choose a new folder.`);
+}
+
 /** Register a checkpoint this command just wrote; if that fails, remove it again (nothing half-done). */
 function registerNew(db: Db, dir: string) {
   try {
@@ -137,7 +144,7 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
     .option('--width <px>', 'input width (default: the preset\'s)', integer('--width'))
     .option('--json', 'machine-readable output')
     .action(async (o) => {
-      if (fs.existsSync(o.out) && fs.readdirSync(o.out).length > 0) throw new PredlabError('conflict', `${o.out} already exists and is not empty; choose a new folder.`);
+      refuseUsedOut(o.out);
       const db = ctx.database(); // a database problem stops us before anything is written
       const parsed = predNetConfigSchema.safeParse({ ...PRESETS[o.preset as PresetName], ...(o.height ? { height: o.height } : {}), ...(o.width ? { width: o.width } : {}) });
       if (!parsed.success) throw new PredlabError('invalid-argument', `Invalid architecture: ${describeIssues(parsed.error.issues)}`);
@@ -159,7 +166,7 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--out <dir>', 'checkpoint folder to create')
     .option('--json', 'machine-readable output')
     .action(async (file, o) => {
-      if (fs.existsSync(o.out) && fs.readdirSync(o.out).length > 0) throw new PredlabError('conflict', `${o.out} already exists and is not empty; choose a new folder.`);
+      refuseUsedOut(o.out);
       const db = ctx.database(); // a database problem stops us before anything is written
       await initBackend();
       const { manifest, imported: r } = await importToCheckpoint(file, o.out, { ...(o.modelJson ? { modelJson: o.modelJson } : {}), ...(o.height ? { height: o.height } : {}), ...(o.width ? { width: o.width } : {}) });

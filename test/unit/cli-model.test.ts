@@ -46,6 +46,11 @@ describe('predlab model / train', () => {
     handle.close();
     const again = await cli('--db', db, 'model', 'init', '--out', path.join(dir, 'init'));
     expect(again.err).toMatch(/already exists and is not empty/);
+    for (const cmd of [['model', 'init'], ['model', 'import-keras', path.join(dir, 'x.npy')]]) {
+      const onFile = await cli('--db', db, ...cmd, '--out', path.join(dir, 'x.npy'));
+      expect(onFile.code).toBe(1);
+      expect(onFile.err).toMatch(/x\.npy is a file; --out takes a folder for the checkpoint\.\n$/);
+    }
     const odd = await cli('--db', db, 'model', 'init', '--height', '20', '--out', path.join(dir, 'odd'));
     expect(odd.err).toMatch(/divisible by 2\^\(layers-1\) = 8/);
   });
