@@ -59,6 +59,9 @@ export interface TrainJob {
 
 export const resumeDirOf = (outDir: string) => `${outDir}.resume`;
 
+/** Options a resumed run cannot change (the number of epochs and the learning rates it can). */
+const RESUME_FIXED = ['nt', 'batchSize', 'samplesPerEpoch', 'valSequences', 'valFraction', 'layerLoss', 'seed'] as const;
+
 /** Adam's state as saved: 'iter', then '<weight>/m' for every trainable variable, then '<weight>/v'. */
 function adamStateNames(net: PredNet): string[] {
   const names = net.trainableVariables.map((v) => net.stableNames.get(v.name)!);
@@ -109,15 +112,25 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
   const loaded = loadCheckpoint(job.from);
   const net = loaded.net;
   const cfg = net.config;
-  if (job.data.height !== cfg.height || job.data.width !== cfg.width || job.data.channels !== cfg.stackSizes[0])
-    throw new RangeError(`Frames are ${job.data.height}x${job.data.width}x${job.data.channels}; the model takes ${cfg.height}x${cfg.width}x${cfg.stackSizes[0]}.`);
+  const prev = loaded.manifest.training;
+  const resuming = prev !== null && !prev.finished && loaded.optimizer.length > 0;
+  try {
+    if (job.data.height !== cfg.height || job.data.width !== cfg.width || job.data.channels !== cfg.stackSizes[0])
+      throw new RangeError(`Frames are ${job.data.height}x${job.data.width}x${job.data.channels}; the model takes ${cfg.height}x${cfg.width}x${cfg.stackSizes[0]}.`);
+    // Steps are numbered by the sampling recipe: a resumed run must draw its batches as the original would have.
+    const changed = resuming ? RESUME_FIXED.filter((k) => prev.options[k] !== undefined && prev.options[k] !== o[k]) : [];
+    if (changed.length > 0)
+      throw new RangeError(`A resumed run goes on as it was started: ${changed.map((k) => `${k} was ${String(prev!.options[k])}, now ${String(o[k])}`).join('; ')}. Give the same values, or train from the checkpoint anew (without resuming).`);
+  } catch (e) {
+    net.dispose();
+    tf.dispose(loaded.optimizer.map((w) => w.tensor));
+    throw e;
+  }
   const split = splitByRecording(job.data, o.nt, o.valFraction, o.seed);
   // A fixed, evenly spaced validation set, so validation losses are comparable across epochs.
   const nVal = Math.min(o.valSequences, split.validation.length);
   const valStarts = [...Array(nVal).keys()].map((i) => split.validation[Math.floor((i * split.validation.length) / nVal)]!);
 
-  const prev = loaded.manifest.training;
-  const resuming = prev !== null && !prev.finished && loaded.optimizer.length > 0;
   const optimizer = tf.train.adam(o.lr);
   try {
     if (resuming) await restoreOptimizer(optimizer, loaded.optimizer, net, job.from);

@@ -115,6 +115,23 @@ describe('training on a moving bar', () => {
     expect(resumed.history.map((h) => h.step)).toEqual([10, 13, 20]);
   }, 60_000);
 
+  it('a resume with another sampling recipe is refused, naming what changed, before anything is written', async () => {
+    const out = path.join(dir, 'recipe');
+    const control = createControl();
+    const options = trainOptionsSchema.parse({ nt, batchSize: 2, epochs: 2, samplesPerEpoch: 20, valSequences: 4 });
+    await runTraining({ from: path.join(dir, 'init'), outDir: out, data, dataset: {}, options }, (e) => {
+      if (e.type === 'progress' && e.step === 3) Atomics.store(control, 0, CANCEL);
+    }, control);
+    const before = fs.readFileSync(path.join(resumeDirOf(out), 'predlab-checkpoint.json'), 'utf8');
+    await expect(runTraining({ from: resumeDirOf(out), outDir: out, data, dataset: {}, options: { ...options, batchSize: 4, lr: 1e-4 } }, () => undefined)).rejects.toThrow(
+      /A resumed run goes on as it was started: batchSize was 2, now 4\. Give the same values/,
+    );
+    expect(fs.readFileSync(path.join(resumeDirOf(out), 'predlab-checkpoint.json'), 'utf8')).toBe(before);
+    // More epochs and another learning rate are fine.
+    const more = await runTraining({ from: resumeDirOf(out), outDir: out, data, dataset: {}, options: { ...options, epochs: 1, lr: 1e-4 } }, () => undefined);
+    expect(more.step).toBe(10);
+  }, 60_000);
+
   it('a cancelled and resumed run ends with exactly the weights of an uninterrupted one (Adam state kept under unique names)', async () => {
     const options = trainOptionsSchema.parse({ nt, batchSize: 2, epochs: 2, samplesPerEpoch: 20, valSequences: 4 });
     const whole = path.join(dir, 'whole');
