@@ -45,7 +45,15 @@ export interface PsychometricFit extends PsychometricParams {
   levels: Level[];
   /** Reasons not to trust the fit; empty when the fit is acceptable. */
   warnings: string[];
+  /**
+   * Parameters the data do not determine: the fit (or enough of its bootstrap fits to set a CI
+   * limit) sits at a bound of the fit (the spread's floor, the PSE's window), or the estimate lies
+   * outside its own CI. Their numbers are the fit's limits, not measurements.
+   */
+  undetermined: FitParameter[];
 }
+
+export type FitParameter = 'pse' | 'sigma' | 'slope' | 'spread75';
 
 const EPS = 1e-9;
 
@@ -84,6 +92,18 @@ function deviance(levels: Level[], p: PsychometricParams): number {
 const logistic = (z: number) => 1 / (1 + Math.exp(-z));
 const logit = (p: number) => Math.log(p / (1 - p));
 
+/**
+ * The smallest spread a fit may take. A spread far below the spacing of the levels is not
+ * identifiable from the data (the curve is a step between two levels either way); the floor keeps
+ * bootstrap slopes finite. It is therefore a bound of the fit, not a measurement.
+ */
+export function sigmaFloorOf(levels: Level[]): number {
+  const sorted = levels.map((l) => l.x).sort((a, b) => a - b);
+  const range = Math.max(sorted[sorted.length - 1]! - sorted[0]!, 1e-6);
+  const gaps = sorted.slice(1).map((x, i) => x - sorted[i]!).filter((g) => g > 0);
+  return (gaps.length ? Math.min(...gaps) : range) / 20;
+}
+
 /** Maximum-likelihood point estimate (no bootstrap). */
 export function fitPoint(levels: Level[], options: FitOptions = {}, starts?: PsychometricParams[]): PsychometricParams & { nll: number } {
   const maxLapse = options.maxLapse ?? 0.1;
@@ -91,11 +111,7 @@ export function fitPoint(levels: Level[], options: FitOptions = {}, starts?: Psy
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);
   const range = Math.max(hi - lo, 1e-6);
-  // A spread far below the spacing of the levels is not identifiable from the data (the curve
-  // is a step between two levels either way); the floor keeps bootstrap slopes finite.
-  const sorted = xs.slice().sort((a, b) => a - b);
-  const gaps = sorted.slice(1).map((x, i) => x - sorted[i]!).filter((g) => g > 0);
-  const sigmaFloor = (gaps.length ? Math.min(...gaps) : range) / 20;
+  const sigmaFloor = sigmaFloorOf(levels);
   // Unconstrained parametrisation: sigma = floor + exp(s), rates = maxLapse * logistic(a).
   const unpack = (v: number[]): PsychometricParams => ({
     pse: v[0]!,
@@ -168,9 +184,13 @@ export function fitPsychometric(levels: Level[], options: FitOptions = {}): Psyc
   const ciLevel = options.level ?? 0.95;
   const rng = createRng(options.seed ?? 1);
   const boot = { pse: [] as number[], sigma: [] as number[], slope: [] as number[], spread75: [] as number[], dev: [] as number[] };
+  const floor = sigmaFloorOf(used);
+  const atFloor = (sigma: number) => sigma <= floor * 1.05;
+  let floorHits = 0;
   for (let b = 0; b < B; b++) {
     const sample = used.map((l) => ({ x: l.x, n: l.n, k: binomial(l.n, psi(l.x, point), rng) }));
     const f = fitPoint(sample, options, [point]);
+    if (atFloor(f.sigma)) floorHits++;
     boot.pse.push(f.pse);
     boot.sigma.push(f.sigma);
     boot.slope.push(slopeAtPse(f));
@@ -206,6 +226,23 @@ export function fitPsychometric(levels: Level[], options: FitOptions = {}): Psyc
     spreadCi = [0, (sorted[split]!.x - sorted[split - 1]!.x) / 2];
     warnings.push(`The answers switch completely between ${sorted[split - 1]!.x} and ${sorted[split]!.x}: the PSE lies somewhere in between and the slope is not determined; test offsets in that range.`);
   }
+  const cis = { pse: pseCi, sigma: ci(boot.sigma), slope: ci(boot.slope), spread75: spreadCi };
+  const estimates = { pse: point.pse, sigma: point.sigma, slope: slopeAtPse(point), spread75: spread75(point) };
+  const undetermined = new Set<FitParameter>();
+  // The steepest curve the level spacing allows, reached by the fit or by more bootstrap fits
+  // than the CI's tail holds: slope and spread are then bounded by the fit, not by the data.
+  if (!separated && (atFloor(point.sigma) || (B > 0 && floorHits / B > a))) {
+    for (const k of ['sigma', 'slope', 'spread75'] as const) undetermined.add(k);
+    warnings.push(
+      `The slope is not determined: ${atFloor(point.sigma) ? 'the fit' : `${Math.round((100 * floorHits) / B)} % of the bootstrap fits`} reached the steepest curve these stimulus levels can tell apart (slope ${slopeAtPse({ ...point, sigma: floor }).toPrecision(4)}), a limit of the fit; test levels closer together around the PSE.`,
+    );
+  }
+  if (point.pse < lo || point.pse > hi) undetermined.add('pse');
+  for (const k of ['pse', 'sigma', 'slope', 'spread75'] as const) {
+    const [l, h] = cis[k];
+    const v = estimates[k];
+    if (Number.isFinite(l) && Number.isFinite(h) && (v < l - 1e-12 || v > h + 1e-12)) undetermined.add(k);
+  }
   return {
     pse: point.pse,
     sigma: point.sigma,
@@ -216,10 +253,11 @@ export function fitPsychometric(levels: Level[], options: FitOptions = {}): Psyc
     logLikelihood: -point.nll,
     deviance: dev,
     devianceP,
-    ci: { pse: pseCi, sigma: ci(boot.sigma), slope: ci(boot.slope), spread75: spreadCi },
+    ci: cis,
     ciLevel,
     bootstrapSamples: B,
     levels: used,
     warnings,
+    undetermined: [...undetermined],
   };
 }

@@ -161,6 +161,8 @@ export interface Statistic {
   ci?: [number, number] | null;
   /** Compared between people and models (person minus model) when both sessions have it. */
   comparable?: boolean;
+  /** Set when the data do not determine this number (it is a limit of the fit): why, in a sentence. */
+  undetermined?: string;
 }
 
 /** One point of a psychometric plot: answers at one stimulus level. */

@@ -24,7 +24,10 @@ export const digitsFor = (unit: string) => (unit === 'ms' ? 1 : 3);
 export function formatStatistic(s: Statistic): string {
   const d = digitsFor(s.unit);
   const unit = s.unit ? ` ${s.unit}` : '';
-  return `${s.label}: ${f(s.value, d)}${unit}${s.ci ? `  [${f(s.ci[0], d)}, ${f(s.ci[1], d)}] (95% CI)` : ''}`;
+  const ci = s.ci ? `[${f(s.ci[0], d)}, ${f(s.ci[1], d)}]` : '';
+  // A number at the fit's bound is its limit, not a measurement: say so before the number.
+  if (s.undetermined) return `${s.label}: not determined (fit at its bound: ${f(s.value, d)}${unit}${ci ? `, CI ${ci}` : ''})`;
+  return `${s.label}: ${f(s.value, d)}${unit}${ci ? `  ${ci} (95% CI)` : ''}`;
 }
 
 export function formatAnalysis(a: SessionAnalysis): string {

@@ -1,5 +1,7 @@
 /** Analysis of a stored session: the paradigm's own analysis over its answered trials. */
+import type { FitParameter, PsychometricFit } from '../../paradigms/psychometric.js';
 import type { SessionAnalysis } from '../../paradigms/records.js';
+import type { AnalysisResult, Statistic } from '../../paradigms/types.js';
 import type { Db } from '../store/db.js';
 import { answeredTrials, getSession, paradigmOf } from './sessions.js';
 
@@ -9,5 +11,37 @@ export function analyseSession(db: Db, sessionId: number, options: { bootstrap?:
   const trials = answeredTrials(db, sessionId);
   // Seeded by the session id so the same session always gives the same intervals.
   const analysis = paradigm.analyse(session.protocol.parameters, trials, { bootstrap: options.bootstrap ?? 500, seed: sessionId });
-  return { ...analysis, sessionId };
+  return { ...flagUndetermined(analysis), sessionId };
+}
+
+const NOT_DETERMINED = 'not determined by the data: the fit is at one of its bounds, so this number (and its CI) is a limit of the fit, not a measurement';
+
+/** The statistic reports this fit parameter (same number), or a rescaling of it with the same relative CI. */
+function reports(s: Statistic, fit: PsychometricFit, k: FitParameter): boolean {
+  if (s.value === null) return false;
+  if (s.value === fit[k]) return true;
+  // e.g. a PSE in ms next to the PSE in deg: value and CI scaled by one factor.
+  const v = fit[k];
+  const c = fit.ci[k];
+  if (!s.ci || v === 0 || !Number.isFinite(v)) return false;
+  const scale = s.value / v;
+  const close = (x: number, y: number) => Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(y));
+  return Number.isFinite(scale) && scale !== 0 && close(s.ci[0], c[0] * scale) && close(s.ci[1], c[1] * scale);
+}
+
+/**
+ * Mark the statistics the data do not determine, in any paradigm's result: those reporting a fit
+ * parameter the fit found at a bound, and any whose estimate lies outside its own CI.
+ */
+export function flagUndetermined<A extends AnalysisResult>(a: A): A {
+  const flag = (s: Statistic, fit: PsychometricFit | null): Statistic => {
+    const atBound = fit?.undetermined.some((k) => reports(s, fit, k)) ?? false;
+    const outside = s.value !== null && s.ci != null && (s.value < Math.min(...s.ci) - 1e-12 || s.value > Math.max(...s.ci) + 1e-12);
+    return atBound || outside ? { ...s, undetermined: NOT_DETERMINED } : s;
+  };
+  return {
+    ...a,
+    conditions: a.conditions.map((c) => ({ ...c, statistics: c.statistics.map((s) => flag(s, c.fit)) })),
+    statistics: a.statistics.map((s) => flag(s, null)),
+  };
 }

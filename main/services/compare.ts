@@ -111,7 +111,8 @@ export function compareSessions(db: Db, sessionIds: number[], options: { bootstr
       const sameProtocol = h.protocolId === m.protocolId;
       for (const hs of h.statistics) {
         const ms = m.statistics.find((x) => x.key === hs.key);
-        if (!hs.comparable || !ms || hs.value === null || ms.value === null) continue;
+        // A number the data do not determine (a fit at its bound) has no difference worth stating.
+        if (!hs.comparable || !ms || hs.value === null || ms.value === null || hs.undetermined || ms.undetermined) continue;
         const diff = hs.value - ms.value;
         const base = { humanSessionId: h.sessionId, modelSessionId: m.sessionId, paradigmId: h.paradigmId, group: h.group, condition: h.condition, sameProtocol, statistic: hs.key, label: hs.label, unit: hs.unit, diff };
         const resampled = sameProtocol && bootstrap > 0 ? (pairedOf(h, m).diffs.get(statKey(h.condition, hs.key)) ?? []) : [];

@@ -65,3 +65,46 @@ describe('psychometric fit', () => {
     ]);
   });
 });
+
+describe('parameters at a bound of the fit', () => {
+  const xs = [-1.5, -1, -0.5, 0, 0.5, 1, 1.5];
+  // A steep observer tested with widely spaced levels: many bootstrap fits reach the steepest
+  // curve the spacing allows, so the slope CI's upper limit is the fit's bound (issue 10, defect 3).
+  const steep: Level[] = xs.map((x, i) => ({ x, n: 10, k: [0, 0, 0, 1, 10, 10, 10][i]! }));
+
+  it('flags slope and spread as not determined when the bootstrap piles up at the spread floor', () => {
+    const fit = fitPsychometric(steep, { bootstrap: 300, seed: 1 });
+    expect(fit.undetermined).toEqual(expect.arrayContaining(['slope', 'sigma', 'spread75']));
+    expect(fit.undetermined).not.toContain('pse');
+    expect(fit.warnings.join(' ')).toMatch(/slope is not determined/);
+  });
+
+  it('a well-measured observer has every parameter determined', () => {
+    const truth = { pse: 0.4, sigma: 0.5, guess: 0.02, lapse: 0.02 };
+    const rng = createRng(7);
+    const levels = xs.map((x) => {
+      let k = 0;
+      for (let i = 0; i < 400; i++) if (rng.next() < psi(x, truth)) k++;
+      return { x, n: 400, k };
+    });
+    expect(fitPsychometric(levels, { bootstrap: 100, seed: 1 }).undetermined).toEqual([]);
+  });
+
+  it('the session analysis marks those statistics, in any paradigm, and the CLI says "not determined"', async () => {
+    const { flagUndetermined } = await import('../../main/services/analysis.js');
+    const { formatStatistic } = await import('../../main/cli/format.js');
+    const { flashLag } = await import('../../paradigms/flash-lag/index.js');
+    const params = flashLag.parameterSchema.parse({ offsetsDeg: xs, trialsPerOffset: 10 });
+    let i = 0;
+    const trials = steep.flatMap((l) =>
+      Array.from({ length: l.n }, (_, j) => ({ index: i++, stimulus: { offsetDeg: l.x, direction: 1 as const, variant: params.variant }, response: j < l.k ? 'right' : 'left' })),
+    );
+    const a = flagUndetermined(flashLag.analyse(params, trials as never, { bootstrap: 300, seed: 1 }));
+    const c = a.conditions[0]!;
+    const slope = c.statistics.find((s) => s.key === 'slope')!;
+    expect(c.fit!.undetermined).toContain('slope');
+    expect(slope.undetermined).toMatch(/not determined/);
+    expect(c.statistics.find((s) => s.key === 'pse-deg')!.undetermined).toBeUndefined();
+    expect(formatStatistic(slope)).toMatch(/^Slope at PSE: not determined \(fit at its bound: /);
+  });
+});
