@@ -22,8 +22,10 @@ export const KNOWN_PROVIDERS = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as con
 export interface OnnxOptions {
   /**
    * Providers to try, in order, before the CPU (which is always the fallback). Default: the
-   * platform's accelerator (cuda / dml / coreml). 'webgpu' is tried only when named here: on a
-   * machine without a GPU it may pick a software adapter slower than the CPU.
+   * platform's accelerator (cuda / dml / coreml). 'webgpu' is tried only when named here: in
+   * onnxruntime-node 1.30 its Conv miscomputes some channel counts (checked on SwiftShader: a
+   * 3x3 Conv 6 -> 4 channels off by 20, 9 -> 12 by 35, while 3 -> 3 and 14 -> 20 are right;
+   * cf. onnxruntime issue 29651), and without a GPU it may pick a software adapter.
    */
   providers?: string[];
   /** Threads for one operator; default: every core (os.availableParallelism()). */
