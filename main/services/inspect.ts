@@ -41,7 +41,7 @@ export async function inspectModelTrial(db: Db, sessionId: number, trialIndex: n
     const view = { width: c.width, height: c.height, channels: c.stackSizes[0]!, fovDeg: settings.fovDeg, frameRateHz: settings.frameRateHz };
     const stimulus = JSON.parse(row.stimulus);
     const { frames, count, timing } = rasterizeTrial(paradigm, stimulus, view);
-    const pred = await prednetPredictor(loaded.net).predict(frames, { batch: 1, T: count, height: view.height, width: view.width, channels: view.channels });
+    const pred = await prednetPredictor(loaded.net, 'PredNet', { manifest: loaded.manifest }).predict(frames, { batch: 1, T: count, height: view.height, width: view.width, channels: view.channels });
     const err = pred.map((v, i) => Math.abs(v - frames[i]!));
     const extra = row.extra ? (JSON.parse(row.extra) as Record<string, unknown>) : null;
     return {

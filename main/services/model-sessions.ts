@@ -51,10 +51,10 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
     }
     const model = registerCheckpoint(db, req.checkpoint);
     const c = loaded.net.config;
-    predictor = prednetPredictor(loaded.net);
+    predictor = prednetPredictor(loaded.net, 'PredNet', { manifest: loaded.manifest });
     size = { width: c.width, height: c.height, channels: c.stackSizes[0]! };
     label = `PredNet ${model.label}`;
-    details = { type: 'prednet', checkpoint: model.path, modelId: model.id, backend: backend.choice, observer: settings };
+    details = { type: 'prednet', checkpoint: model.path, modelId: model.id, backend: backend.choice, observer: settings, extrapStartTime: loaded.manifest.extrapStartTime };
     dispose = () => loaded.net.dispose();
   } else {
     const p = req.predictor!;

@@ -4,6 +4,7 @@
  * All take and return (B, T, H, W, C) float32 in [0, 1]; prediction t is made from frames < t.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { defaultExtrapStartTime, type Manifest } from '../checkpoint.js';
 import { parseOutputMode } from '../prednet/config.js';
 import type { PredNet } from '../prednet/model.js';
 
@@ -30,12 +31,18 @@ export type Predictor = {
   layer?(frames: Float32Array, s: Shape5, layer: string): Promise<LayerOutput>;
 };
 
-export function prednetPredictor(net: PredNet, name = 'PredNet'): Predictor {
+/**
+ * PredNet as a predictor. Given its checkpoint's manifest, a run uses the checkpoint's own
+ * extrapStartTime when the run is long enough to reach it (an extrapolation-finetuned model is
+ * meant to be fed its own predictions from that step on), as every other entry point does.
+ */
+export function prednetPredictor(net: PredNet, name = 'PredNet', options: { manifest?: Pick<Manifest, 'extrapStartTime'> | null } = {}): Predictor {
+  const runOptions = (T: number) => ({ extrapStartTime: options.manifest ? defaultExtrapStartTime(options.manifest as Manifest, T) : null });
   return {
     name,
     async predict(frames, s) {
       const x = tf.tensor5d(frames, [s.batch, s.T, s.height, s.width, s.channels]);
-      const y = net.run(x, 'prediction');
+      const y = net.run(x, 'prediction', runOptions(s.T));
       const out = (await y.data()) as Float32Array;
       tf.dispose([x, y]);
       return out;
@@ -44,7 +51,7 @@ export function prednetPredictor(net: PredNet, name = 'PredNet'): Predictor {
       const mode = parseOutputMode(layer, net.config);
       if (typeof mode !== 'object') throw new RangeError(`'${layer}' is not a layer; use e.g. R1 or E0.`);
       const x = tf.tensor5d(frames, [s.batch, s.T, s.height, s.width, s.channels]);
-      const y = net.run(x, mode);
+      const y = net.run(x, mode, runOptions(s.T));
       const [, , h, w, c] = y.shape as number[];
       const data = (await y.data()) as Float32Array;
       tf.dispose([x, y]);

@@ -129,3 +129,30 @@ describe('model sessions', () => {
     expect(() => getSession(db, 1)).toThrow(/No session/);
   });
 });
+
+describe("a checkpoint's extrapStartTime", () => {
+  it('model sessions and the inspector feed the model its own predictions from that step on', async () => {
+    const { inspectModelTrial } = await import('../../main/services/inspect.js');
+    const { loadCheckpoint } = await import('../../native-models/checkpoint.js');
+    // The same weights saved as an extrapolation model (from step 3).
+    const extrap = path.join(tempDir(), 'tiny-extrap');
+    const loaded = loadCheckpoint(checkpoint);
+    await saveCheckpoint(extrap, loaded.net, { source: { kind: 'init' }, extrapStartTime: 3 });
+    loaded.net.dispose();
+    const { db } = tempDb();
+    const person = personSession(db);
+    const observer = { fovDeg: 20, frameRateHz: 10 };
+    const plain = await runModelSession(db, { paradigmId: 'flash-lag', checkpoint, protocolId: person.protocol.id, observer });
+    const fed = await runModelSession(db, { paradigmId: 'flash-lag', checkpoint: extrap, protocolId: person.protocol.id, observer });
+    expect(fed.participant.details).toMatchObject({ extrapStartTime: 3 });
+    const a = await inspectModelTrial(db, plain.id, 0);
+    const b = await inspectModelTrial(db, fed.id, 0);
+    expect(a.frames).toBeGreaterThan(4);
+    const frame = a.width * a.height;
+    const pa = Buffer.from(a.prediction, 'base64');
+    const pb = Buffer.from(b.prediction, 'base64');
+    // Identical up to step 3 (inclusive: prediction 3 is made from frames 0-2), different after.
+    expect(pb.subarray(0, 4 * frame).equals(pa.subarray(0, 4 * frame))).toBe(true);
+    expect(pb.subarray(4 * frame).equals(pa.subarray(4 * frame))).toBe(false);
+  }, 120_000);
+});
