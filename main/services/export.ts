@@ -17,7 +17,7 @@ type Cell = string | number | boolean | null;
 const COMMON_COLUMNS: Record<string, { description: string; units?: string }> = {
   session_id: { description: 'PredLab session id' },
   participant_id: { description: 'PredLab participant id' },
-  participant_kind: { description: "'human' or 'model'" },
+  participant_kind: { description: "'human', 'model' (a PredNet checkpoint) or 'simulated' (a simulated observer)" },
   participant_label: { description: "Participant label as entered (or model name); text starting with = + - @, a tab or a carriage return is prefixed with ' so spreadsheets do not run it as a formula" },
   paradigm: { description: 'Paradigm id' },
   protocol_id: { description: 'Protocol id: paradigm, parameters and seed shared by sessions that took the same trials' },

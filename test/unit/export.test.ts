@@ -28,7 +28,7 @@ describe('export', () => {
       expect(Number(row.offset_deg)).toBe(stim.offsetDeg);
       expect(Number(row.direction)).toBe(stim.direction);
       expect(row.flash_ahead).toBe(String((t.response === 'right') === (stim.direction === 1)));
-      expect(row.participant_kind).toBe('model');
+      expect(row.participant_kind).toBe('simulated');
       expect(row.session_id).toBe(String(s.id));
     });
     const dictionary = JSON.parse(fs.readFileSync(r.files[1]!, 'utf8'));
