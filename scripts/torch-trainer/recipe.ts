@@ -4,6 +4,8 @@ import { splitByRecording, type VideoData } from '../../native-models/training/d
 export const DEFAULT_MODEL_SEED = 20261128;
 export const DEFAULT_MODEL_DATA = { height: 64, width: 80, channels: 3, recordings: 360, framesPerRecording: 30, seed: DEFAULT_MODEL_SEED };
 export const NT = 10;
+/** Seed of the extra training recordings (prepare.ts --extra-recordings). */
+export const EXTRA_SEED = DEFAULT_MODEL_SEED + 1;
 const VAL_FRACTION = 0.1;
 const VAL_SEQUENCES = 48;
 
