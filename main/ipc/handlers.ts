@@ -5,7 +5,7 @@
  */
 import { paradigms } from '../../paradigms/index.js';
 import { channels, schemas, type Channel, type Envelope, type Results } from '../../preload/contract.js';
-import { describeIssues, PredlabError } from '../errors.js';
+import { describeIssues, PredlabError, storageError } from '../errors.js';
 import { analyseSession } from '../services/analysis.js';
 import { exportSession } from '../services/export.js';
 import { getModel, listModels } from '../services/models.js';
@@ -86,7 +86,9 @@ export function createHandlers(deps: HandlerDeps) {
       const parsed = schemas[c].safeParse(rawArgs);
       if (!parsed.success) throw new PredlabError('invalid-argument', `Invalid arguments for ${c}: ${describeIssues(parsed.error.issues)}`);
       return { ok: true, value: await handlers[c](parsed.data) };
-    } catch (e) {
+    } catch (caught) {
+      // A SQLite failure (read-only, locked, damaged, full) is the user's to act on, not a bug.
+      const e = storageError(caught) ?? caught;
       if (e instanceof PredlabError) return { ok: false, error: { code: e.code, message: e.message } };
       deps.log?.(`internal error in ${String(channel)}: ${(e as Error).stack ?? e}`);
       return { ok: false, error: { code: 'internal', message: `Something went wrong in PredLab (${(e as Error).message}). Your stored data is unaffected.` } };

@@ -3,6 +3,7 @@ import { CSP, isAllowedPermission, isAppUrl } from '../../main/electron/security
 import { createHandlers } from '../../main/ipc/handlers.js';
 import { createApi, ApiError } from '../../preload/api.js';
 import { channels } from '../../preload/contract.js';
+import { openDatabase } from '../../main/store/db.js';
 import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
 
 function setup() {
@@ -67,6 +68,23 @@ describe('IPC boundary', () => {
     const err = await api['sessions:get']({ sessionId: 99 }).catch((e) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ code: 'not-found', message: 'No session with id 99.' });
+  });
+
+  it('a database failure reaches the renderer as a storage error that says what to do, not as an internal one', async () => {
+    const { db, file } = tempDb();
+    db.close();
+    const readonly = openDatabase(file, { readonly: true });
+    try {
+      const { invoke } = createHandlers({ db: readonly, chooseExportDir: async () => null });
+      const r = await invoke('participants:create', { kind: 'human', label: 'P1' });
+      expect(r).toMatchObject({ ok: false, error: { code: 'storage' } });
+      expect(!r.ok && r.error.message).toMatch(/cannot be written: the file or its folder is read-only/);
+      expect(!r.ok && r.error.message).not.toMatch(/Something went wrong|\n\s+at /);
+      // Reading still works on the same connection.
+      expect(await invoke('participants:list', {})).toEqual({ ok: true, value: [] });
+    } finally {
+      readonly.close();
+    }
   });
 
   it('only our own pages count as the app (navigation and IPC senders)', () => {
