@@ -9,19 +9,24 @@ import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 const electronVersion = require('electron/package.json').version;
-/** Reviewed and accepted: check id -> why. */
+/** Reviewed and accepted: check id -> why, or -> { why, only(issue) } to accept just one form of it. */
 const ACCEPTED = {
   // Flags any preload script. Ours (preload/preload.ts) exposes only the contract's channels
   // through contextBridge, each to ipcRenderer.invoke, with contextIsolation and sandbox on.
   PRELOAD_JS_CHECK: 'reviewed: the preload exposes only the typed contract channels (README, Security)',
-  // Looks for a CSP in HTML meta tags or onHeadersReceived callbacks. Ours is a response header
-  // of every app:// file (main.ts, RENDERER_HEADERS in main/bootstrap.ts), tested end to end.
-  CSP_GLOBAL_CHECK: 'reviewed: the CSP is a header of every app:// response',
+  // The page's CSP is found (renderer/index.html); Google's CSP evaluator then rates
+  // script-src 'self' "maybe weak" (FIRM) in case the origin hosts JSONP, Angular or user uploads.
+  // app://predlab serves only the built renderer. No CSP (MEDIUM) or a weak one (CERTAIN) still fails.
+  CSP_GLOBAL_CHECK: {
+    why: "reviewed: script-src 'self' on app://, which serves only the built renderer",
+    only: (i) => i.file === 'renderer/index.html' && i.severity.name === 'LOW' && i.confidence.name === 'FIRM',
+  },
 };
 
-// One input folder, so the global checks (navigation limits, permission handler) see the whole
-// main-process side: the Electron entry, its security policy, the bootstrap and the preload.
-const files = ['main/electron/main.ts', 'main/electron/security.ts', 'main/bootstrap.ts', 'preload/preload.ts', 'preload/api.ts'];
+// One input folder, so the global checks (navigation limits, permission handler, CSP) see the
+// whole app: the Electron entry, its security policy, the bootstrap, the preload and the page
+// (whose meta CSP equals the header's, test/unit/ipc.test.ts).
+const files = ['main/electron/main.ts', 'main/electron/security.ts', 'main/bootstrap.ts', 'preload/preload.ts', 'preload/api.ts', 'renderer/index.html'];
 const input = fs.mkdtempSync(path.join(os.tmpdir(), 'predlab-electronegativity-'));
 for (const f of files) {
   fs.mkdirSync(path.join(input, path.dirname(f)), { recursive: true });
@@ -36,7 +41,8 @@ for (const e of r.errors) {
   failed++;
 }
 for (const i of r.issues) {
-  const accepted = ACCEPTED[i.id];
+  const rule = ACCEPTED[i.id];
+  const accepted = typeof rule === 'string' ? rule : rule && rule.only(i) ? rule.why : undefined;
   if (!accepted) failed++;
   console.log(`  ${accepted ? 'accepted' : 'FINDING '} ${i.id} (${i.severity.name}, ${i.confidence.name}) ${i.file}:${i.location.line}${accepted ? ` - ${accepted}` : `\n           ${i.description}`}`);
 }

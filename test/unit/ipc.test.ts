@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CSP, isAllowedPermission, isAppUrl } from '../../main/electron/security.js';
 import { createHandlers } from '../../main/ipc/handlers.js';
@@ -105,5 +107,14 @@ describe('IPC boundary', () => {
     expect(isAllowedPermission('media', ['video', 'audio'], app)).toBe(false);
     expect(isAllowedPermission('media', undefined, app)).toBe(false);
     for (const p of ['geolocation', 'notifications', 'clipboard-read', 'midi', 'openExternal', 'fullscreen']) expect(isAllowedPermission(p, ['video'], app)).toBe(false);
+  });
+
+  it('the page carries the same CSP as the header, less frame-ancestors (which a meta tag cannot carry)', () => {
+    const html = fs.readFileSync(path.resolve(import.meta.dirname, '../../renderer/index.html'), 'utf8');
+    const metas = [...html.matchAll(/<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/gi)];
+    expect(metas).toHaveLength(1);
+    const header = CSP.split('; ').filter((d) => !d.startsWith('frame-ancestors '));
+    expect(header.length).toBe(CSP.split('; ').length - 1);
+    expect(metas[0]![1]!.split('; ')).toEqual(header);
   });
 });
