@@ -43,14 +43,17 @@ const sessionId = integer('--session');
 function collectParam(v: string, acc: Record<string, unknown>): Record<string, unknown> {
   const eq = v.indexOf('=');
   if (eq <= 0) throw new InvalidArgumentError(`--param takes key=value; got '${v}'.`);
+  const key = v.slice(0, eq);
   const raw = v.slice(eq + 1);
   let value: unknown = raw;
   try {
     value = JSON.parse(raw);
-  } catch {
-    /* plain text */
+  } catch (e) {
+    // Text that starts like a JSON list, object or string was meant as JSON: say it is broken,
+    // rather than pass it on as text for the schema to call it the wrong type.
+    if (/^\s*[[{"]/.test(raw)) throw new InvalidArgumentError(`--param ${key}: '${raw}' is not valid JSON (${(e as Error).message.split('\n')[0]}).`);
   }
-  return { ...acc, [v.slice(0, eq)]: value };
+  return { ...acc, [key]: value };
 }
 
 export function buildCli(io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }) {

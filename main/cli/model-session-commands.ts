@@ -12,6 +12,7 @@ import { paradigms } from '../../paradigms/index.js';
 import { digitsFor, formatStatistic } from './format.js';
 import { compareSessions } from '../services/compare.js';
 import { runModelSession } from '../services/model-sessions.js';
+import { listSessions } from '../services/sessions.js';
 import type { CliContext } from './model-commands.js';
 
 const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -32,6 +33,37 @@ export function formatComparison(c: Comparison): string {
   const notes = [...new Set(c.rows.flatMap((r) => r.messages.map((m) => `  session ${r.sessionId}: ${m}`)))];
   if (notes.length) lines.push('', 'notes:', ...notes);
   return lines.join('\n');
+}
+
+/**
+ * Progress of a long job on stderr, so stdout stays machine-readable. A terminal gets a live
+ * bar; a pipe, a file or --json output gets a plain line at the start, every 10 % and at the end
+ * (a pipe would otherwise see nothing for minutes).
+ */
+export function progressReporter(err: (s: string) => void, what: string, stream: NodeJS.WriteStream = process.stderr): { update: (done: number, total: number) => void; stop: () => void } {
+  if (stream.isTTY) {
+    const bar = new SingleBar({ format: `${what} [{bar}] {value}/{total}`, stream });
+    let started = false;
+    return {
+      update: (done, total) => {
+        if (!started) bar.start(total, 0);
+        started = true;
+        bar.update(done);
+      },
+      stop: () => started && bar.stop(),
+    };
+  }
+  err(`${what}: starting\n`);
+  let lastStep = -1;
+  return {
+    update: (done, total) => {
+      const step = Math.floor((10 * done) / Math.max(total, 1));
+      if (step === lastStep) return;
+      lastStep = step;
+      err(`${what}: ${done}/${total}\n`);
+    },
+    stop: () => undefined,
+  };
 }
 
 export function addModelSessionCommands(program: Command, session: Command, ctx: CliContext & { collectParam: (v: string, acc: Record<string, unknown>) => Record<string, unknown> }): void {
@@ -56,21 +88,21 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
       const observer = Object.fromEntries(Object.entries({ fovDeg: o.fov, frameRateHz: o.fps, decisionNoiseDeg: o.noise, readoutDelayFrames: o.readoutDelay, batchSize: o.batchSize, layer: o.layer }).filter(([, v]) => v !== undefined));
       const checkpoint = o.model === 'default' ? defaultModelDir(APP_ROOT) : o.model;
       if (o.model === 'default' && !fs.existsSync(checkpoint)) throw new PredlabError('not-found', `The default checkpoint is not installed (${checkpoint}); regenerate it with scripts/train-default-model.ts.`);
-      const bar = o.json ? null : new SingleBar({ format: 'model trials [{bar}] {value}/{total}', stream: process.stderr });
-      let started = false;
-      const s = await runModelSession(ctx.database(), {
+      const progress = progressReporter(ctx.err, 'model trials');
+      const db = ctx.database();
+      const s = await runModelSession(db, {
         paradigmId: o.paradigm,
         checkpoint,
         ...(o.protocol !== undefined ? { protocolId: o.protocol } : { parameters: o.param, seed: o.seed ?? 1 }),
         observer,
-        onProgress: (done, total) => {
-          if (!started) bar?.start(total, 0);
-          started = true;
-          bar?.update(done);
-        },
+        onProgress: progress.update,
       });
-      bar?.stop();
-      emit(o.json, { sessionId: s.id, protocolId: s.protocol.id, trials: s.answered, status: s.status }, `Model session ${s.id}: ${s.participant.label} answered ${s.answered} trials of protocol ${s.protocol.id}. Compare with: predlab compare --sessions <person's id>,${s.id}`);
+      progress.stop();
+      const others = listSessions(db).filter((x) => x.protocol.id === s.protocol.id && x.participant.kind !== 'model' && x.answered > 0);
+      const hint = others.length
+        ? `Compare with: predlab compare --sessions ${[...others.map((x) => x.id), s.id].join(',')}`
+        : `No person has taken protocol ${s.protocol.id} yet; to put this model beside a person, run it on their session's protocol (predlab session list; --protocol <id>), then predlab compare --sessions <their session>,<this session>.`;
+      emit(o.json, { sessionId: s.id, protocolId: s.protocol.id, trials: s.answered, status: s.status, compareWith: others.map((x) => x.id) }, `Model session ${s.id}: ${s.participant.label} answered ${s.answered} trials of protocol ${s.protocol.id}. ${hint}`);
     });
 
   program

@@ -156,3 +156,30 @@ describe("a checkpoint's extrapStartTime", () => {
     expect(pb.subarray(4 * frame).equals(pa.subarray(4 * frame))).toBe(false);
   }, 120_000);
 });
+
+describe('predlab session run, as a script sees it', () => {
+  it('reports progress on stderr under --json or a pipe, names the sessions to compare, and calls broken JSON broken', async () => {
+    const { file, db } = tempDb();
+    const person = personSession(db);
+    db.close();
+    let out = '';
+    let err = '';
+    const io = { out: (s: string) => (out += s), err: (s: string) => (err += s) };
+    expect(await runCli(['--db', file, 'session', 'run', '--model', checkpoint, '--protocol', String(person.protocol.id), '--json'], io), err).toBe(0);
+    const r = JSON.parse(out); // stdout stays pure JSON
+    expect(r.compareWith).toEqual([person.id]);
+    expect(err).toMatch(/^model trials: starting\n/);
+    expect(err).toMatch(/model trials: 20\/20\n/);
+    out = '';
+    expect(await runCli(['--db', file, 'session', 'run', '--model', checkpoint, '--protocol', String(person.protocol.id)], io), err).toBe(0);
+    expect(out).toMatch(new RegExp(`Compare with: predlab compare --sessions ${person.id},${r.sessionId + 1}\\n$`));
+    out = '';
+    expect(await runCli(['--db', file, 'session', 'run', '--model', checkpoint, '--seed', '4', '--param', 'trialsPerOffset=1'], io), err).toBe(0);
+    expect(out).toMatch(/No person has taken protocol \d+ yet/);
+    expect(out).not.toMatch(/<person's id>/);
+    err = '';
+    expect(await runCli(['--db', file, 'session', 'run', '--model', checkpoint, '--param', 'offsetsDeg=[1,2'], io)).not.toBe(0);
+    expect(err).toMatch(/--param offsetsDeg: '\[1,2' is not valid JSON/);
+    expect(err).not.toMatch(/expected array/);
+  }, 120_000);
+});
