@@ -113,7 +113,8 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
   const net = loaded.net;
   const cfg = net.config;
   const prev = loaded.manifest.training;
-  const resuming = prev !== null && !prev.finished && loaded.optimizer.length > 0;
+  // A resume state (it has Adam's moments) always continues, also a finished run given more epochs.
+  const resuming = prev !== null && loaded.optimizer.length > 0;
   try {
     if (job.data.height !== cfg.height || job.data.width !== cfg.width || job.data.channels !== cfg.stackSizes[0])
       throw new RangeError(`Frames are ${job.data.height}x${job.data.width}x${job.data.channels}; the model takes ${cfg.height}x${cfg.width}x${cfg.stackSizes[0]}.`);

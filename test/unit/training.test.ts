@@ -115,7 +115,7 @@ describe('training on a moving bar', () => {
     expect(resumed.history.map((h) => h.step)).toEqual([10, 13, 20]);
   }, 60_000);
 
-  it('a resume with another sampling recipe is refused, naming what changed, before anything is written', async () => {
+  it('a resume with another sampling recipe is refused, naming what changed, before anything is written; more epochs continue a finished run', async () => {
     const out = path.join(dir, 'recipe');
     const control = createControl();
     const options = trainOptionsSchema.parse({ nt, batchSize: 2, epochs: 2, samplesPerEpoch: 20, valSequences: 4 });
@@ -130,6 +130,11 @@ describe('training on a moving bar', () => {
     // More epochs and another learning rate are fine.
     const more = await runTraining({ from: resumeDirOf(out), outDir: out, data, dataset: {}, options: { ...options, epochs: 1, lr: 1e-4 } }, () => undefined);
     expect(more.step).toBe(10);
+    expect(more.finished).toBe(true);
+    // A finished run given more epochs goes on from where it stopped (not from step 0 with a fresh Adam).
+    const steps: number[] = [];
+    const longer = await runTraining({ from: resumeDirOf(out), outDir: out, data, dataset: {}, options: { ...options, epochs: 2 } }, (e) => e.type === 'progress' && steps.push(e.step));
+    expect([steps[0], steps.length, longer.step, longer.epoch, longer.finished]).toEqual([11, 10, 20, 2, true]);
   }, 60_000);
 
   it('a cancelled and resumed run ends with exactly the weights of an uninterrupted one (Adam state kept under unique names)', async () => {
