@@ -5,26 +5,22 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listModels, registerCheckpoint } from '../../main/services/models.js';
+import { listModels } from '../../main/services/models.js';
 import { getSession, listSessions, nextTrial, trialRows } from '../../main/services/sessions.js';
-import { initBackend } from '../../native-models/backend.js';
-import { saveCheckpoint } from '../../native-models/checkpoint.js';
-import { predNetConfigSchema } from '../../native-models/prednet/config.js';
-import { PredNet } from '../../native-models/prednet/model.js';
 import type { FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
 import { openApp, type AppHarness } from '../support/app.js';
+import { predlab } from '../support/cli-child.js';
 import { CALIBRATION, tempDir } from '../support/db.js';
 
 let app: AppHarness;
 beforeAll(async () => {
-  app = await openApp({ calibration: CALIBRATION });
-  await initBackend();
-  const dir = path.join(tempDir(), 'tiny-prednet');
-  const net = PredNet.create(predNetConfigSchema.parse({ height: 32, width: 40, stackSizes: [3, 8], rStackSizes: [3, 8], aFiltSizes: [3], ahatFiltSizes: [3, 3], rFiltSizes: [3, 3] }), 3);
-  await saveCheckpoint(dir, net, { source: { kind: 'init' } });
-  net.dispose();
-  registerCheckpoint(app.db, dir);
-});
+  // The lab as a user makes it: a checkpoint created (and registered) by the CLI in the app's
+  // data folder; the app registers its own default model when it starts.
+  const dataDir = tempDir('predlab-lab-');
+  const r = predlab(['model', 'init', '--height', '32', '--width', '40', '--seed', '3', '--out', path.join(dataDir, 'tiny-prednet'), '--json'], { PREDLAB_DATA_DIR: dataDir });
+  expect(r.code, r.stderr).toBe(0);
+  app = await openApp({ dataDir, calibration: CALIBRATION });
+}, 240_000);
 afterAll(async () => app?.close());
 
 async function personSession(page: Page, sessionId = 1, companion = false) {
