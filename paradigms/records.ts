@@ -135,6 +135,8 @@ export interface ComparisonDifference {
   ciMethod: 'paired' | 'independent';
   /** Trials both sessions answered (0 for different protocols). */
   sharedTrials: number;
+  /** Sessions whose value is not determined by their data (a fit at its bound): then so is the difference. */
+  undeterminedIn: number[];
 }
 
 export interface Comparison {

@@ -28,7 +28,7 @@ export function formatComparison(c: Comparison): string {
   if (c.differences.length) {
     lines.push('', 'person - model (same paradigm, group and condition):');
     for (const d of c.differences)
-      lines.push(`  session ${d.humanSessionId} - session ${d.modelSessionId}, ${d.condition}: ${d.label} ${f(d.diff, digitsFor(d.unit))} ${d.unit} [${f(d.diffCi[0], digitsFor(d.unit))}, ${f(d.diffCi[1], digitsFor(d.unit))}]${d.ciMethod === 'paired' ? ` (same ${d.sharedTrials} trials: paired bootstrap CI)` : d.sameProtocol ? ' (same trials; CI as for independent sessions)' : ''}`);
+      lines.push(`  session ${d.humanSessionId} - session ${d.modelSessionId}, ${d.condition}: ${d.label} ${d.undeterminedIn.length ? `not determined (session ${d.undeterminedIn.join(' and ')}: fit at its bound) ` : ''}${f(d.diff, digitsFor(d.unit))} ${d.unit} [${f(d.diffCi[0], digitsFor(d.unit))}, ${f(d.diffCi[1], digitsFor(d.unit))}]${d.ciMethod === 'paired' ? ` (same ${d.sharedTrials} trials: paired bootstrap CI)` : d.sameProtocol ? ' (same trials; CI as for independent sessions)' : ''}`);
   }
   const notes = [...new Set(c.rows.flatMap((r) => r.messages.map((m) => `  session ${r.sessionId}: ${m}`)))];
   if (notes.length) lines.push('', 'notes:', ...notes);

@@ -111,10 +111,11 @@ export function compareSessions(db: Db, sessionIds: number[], options: { bootstr
       const sameProtocol = h.protocolId === m.protocolId;
       for (const hs of h.statistics) {
         const ms = m.statistics.find((x) => x.key === hs.key);
-        // A number the data do not determine (a fit at its bound) has no difference worth stating.
-        if (!hs.comparable || !ms || hs.value === null || ms.value === null || hs.undetermined || ms.undetermined) continue;
+        if (!hs.comparable || !ms || hs.value === null || ms.value === null) continue;
         const diff = hs.value - ms.value;
-        const base = { humanSessionId: h.sessionId, modelSessionId: m.sessionId, paradigmId: h.paradigmId, group: h.group, condition: h.condition, sameProtocol, statistic: hs.key, label: hs.label, unit: hs.unit, diff };
+        // A side the data do not determine (a fit at its bound) makes the difference a limit too.
+        const undetermined = [hs.undetermined ? h.sessionId : null, ms.undetermined ? m.sessionId : null].filter((x): x is number => x !== null);
+        const base = { humanSessionId: h.sessionId, modelSessionId: m.sessionId, paradigmId: h.paradigmId, group: h.group, condition: h.condition, sameProtocol, statistic: hs.key, label: hs.label, unit: hs.unit, diff, undeterminedIn: undetermined };
         const resampled = sameProtocol && bootstrap > 0 ? (pairedOf(h, m).diffs.get(statKey(h.condition, hs.key)) ?? []) : [];
         // A paired CI needs most resamples to give both values; otherwise fall back (and say so).
         if (resampled.length >= Math.max(20, Math.min(bootstrap, MAX_PAIRED_BOOTSTRAP) / 2)) {

@@ -2,6 +2,7 @@
  * The trial inspector: what a model saw and predicted on one stored trial, as grey filmstrips
  * (stimulus frames, predicted frames, |prediction - frame| error maps), 8-bit, base64.
  */
+import { initBackend } from '../../native-models/backend.js';
 import { loadCheckpoint } from '../../native-models/checkpoint.js';
 import { observerSettingsSchema } from '../../native-models/observer/observer.js';
 import { prednetPredictor } from '../../native-models/observer/predictors.js';
@@ -30,6 +31,13 @@ export async function inspectModelTrial(db: Db, sessionId: number, trialIndex: n
   if (!row) throw new PredlabError('not-found', `Session ${sessionId} has no answered trial ${trialIndex}.`);
   const settings = observerSettingsSchema.parse(details.observer ?? {});
   const paradigm = paradigmOf(s.protocol.paradigmId);
+  // The engine is started here too (idempotent), so the inspector never depends on another
+  // page having started it; an engine that cannot start is not the model's fault.
+  try {
+    await initBackend();
+  } catch (e) {
+    throw new PredlabError('unavailable', `The model engine could not start, so no trial can be inspected: ${(e as Error).message}`);
+  }
   let loaded;
   try {
     loaded = loadCheckpoint(details.checkpoint);
