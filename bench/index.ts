@@ -21,13 +21,14 @@ import { planFromHistory } from '../paradigms/types.js';
 import { simulateSession } from '../main/services/simulate.js';
 import { openDatabase } from '../main/store/db.js';
 import { initBackend } from '../native-models/backend.js';
-import { saveCheckpoint } from '../native-models/checkpoint.js';
 import { answerTrials, observerSettingsSchema } from '../native-models/observer/observer.js';
 import { prednetPredictor } from '../native-models/observer/predictors.js';
 import { PRESETS } from '../native-models/prednet/config.js';
 import { PredNet } from '../native-models/prednet/model.js';
 import { flashLag } from '../paradigms/flash-lag/index.js';
+import type { PredlabApi } from '../preload/api.js';
 import { openApp } from '../test/support/app.js';
+import { predlab } from '../test/support/cli-child.js';
 import { CALIBRATION, FRAME_TIMING, tempDir } from '../test/support/db.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, commits: { type: 'string', default: '300' }, only: { type: 'string' } } });
@@ -41,24 +42,33 @@ const stats = (xs: number[]) => {
 };
 const f = (x: number, d = 3) => x.toFixed(d);
 
-/** A small PredNet checkpoint for the background-model measurement. */
-async function smallCheckpoint(): Promise<string> {
-  await initBackend();
-  const dir = path.join(tempDir(), 'small');
-  const net = PredNet.create(PRESETS.small, 1);
-  await saveCheckpoint(dir, net, { source: { kind: 'init' } });
-  net.dispose();
-  return dir;
+/** A lab folder with a small PredNet made by the CLI, as a user makes one; returns its model id. */
+function labWithSmallModel(dataDir: string): number {
+  const r = predlab(['model', 'init', '--preset', 'small', '--out', path.join(dataDir, 'small'), '--json'], { PREDLAB_DATA_DIR: dataDir });
+  if (r.code !== 0) throw new Error(`predlab model init failed: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { modelId: number }).modelId;
 }
 
-async function frameTiming(withModel: string | null = null) {
-  const app = await openApp({ calibration: { ...CALIBRATION, refreshHz: 60 } });
+async function frameTiming(withModel = false) {
+  const dataDir = tempDir('predlab-bench-lab-');
+  const modelId = withModel ? labWithSmallModel(dataDir) : null;
+  const calibration = { ...CALIBRATION, refreshHz: 60 };
+  const app = await openApp({ dataDir, calibration });
+  const jobs = () => app.page.evaluate(() => (window as unknown as { predlab: PredlabApi }).predlab['models:jobs']({}));
   try {
     const { page } = app;
-    let job: { done: number; total: number; state: string } | null = null;
-    if (withModel) {
-      // A model session of many trials, so it runs for the whole presentation.
-      job = app.modelJobs.start({ paradigmId: 'flash-lag', checkpoint: withModel, parameters: { trialsPerOffset: 40 }, seed: 1 }, 'bench').job;
+    if (modelId !== null) {
+      // As the Run page does: a session with the model as companion, which takes the same
+      // protocol in the app's background worker; many trials, so it runs the whole presentation.
+      await page.evaluate(
+        async ({ modelId, calibration }) => {
+          const api = (window as unknown as { predlab: PredlabApi }).predlab;
+          const p = await api['participants:create']({ kind: 'human', label: 'bench' });
+          await api['sessions:start']({ participantId: p.id, paradigmId: 'flash-lag', parameters: { trialsPerOffset: 40 }, seed: 1, calibration, companionModelId: modelId });
+        },
+        { modelId, calibration },
+      );
+      if ((await jobs()).length !== 1) throw new Error('the companion model session did not start');
       await new Promise((r) => setTimeout(r, 3000)); // let it load and start computing
     }
     await page.getByTestId('nav-calibrate').click();
@@ -67,6 +77,8 @@ async function frameTiming(withModel: string | null = null) {
     const report = page.getByTestId('timing-report');
     await report.waitFor({ timeout: (seconds + 60) * 1000 });
     const r = JSON.parse((await report.getAttribute('data-report'))!) as { frames: number; intervalMeanMs: number; intervalSdMs: number; intervalMaxMs: number; droppedFrames: number; refreshHz: number };
+    const job = modelId !== null ? (await jobs())[0]! : null;
+    if (job?.state === 'error') throw new Error(`the companion model session failed: ${job.error}`);
     return { ...r, modelTrials: job ? job.done : null, modelRunning: job ? job.state === 'running' : null };
   } finally {
     await app.close();
@@ -144,8 +156,8 @@ console.log(`1. Display timing: ${seconds} s of trials (every paradigm in turn) 
 const ft = await frameTiming();
 console.log(`   frames ${ft.frames}  interval mean ${f(ft.intervalMeanMs)} ms  SD ${f(ft.intervalSdMs)} ms  max ${f(ft.intervalMaxMs)} ms  dropped ${ft.droppedFrames} (${f((100 * ft.droppedFrames) / ft.frames, 2)} %)`);
 console.log(`   mean interval / nominal (16.667 ms): ${f(ft.intervalMeanMs / (1000 / 60), 4)}`);
-const busy = await frameTiming(await smallCheckpoint());
-console.log(`   with a small PredNet taking trials in a background worker (${busy.modelTrials} trials done meanwhile${busy.modelRunning ? ', still running' : ''}):`);
+const busy = await frameTiming(true);
+console.log(`   with a small PredNet (made by the CLI) taking the same protocol as the session's companion in the app's background worker (${busy.modelTrials} trials done meanwhile${busy.modelRunning ? ', still running' : ''}):`);
 console.log(`   frames ${busy.frames}  interval mean ${f(busy.intervalMeanMs)} ms  SD ${f(busy.intervalSdMs)} ms  max ${f(busy.intervalMaxMs)} ms  dropped ${busy.droppedFrames} (${f((100 * busy.droppedFrames) / busy.frames, 2)} %)`);
 console.log(`   dropped frames with / without the model: ${busy.droppedFrames} / ${ft.droppedFrames}\n`);
 
