@@ -121,7 +121,7 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
     // Steps are numbered by the sampling recipe: a resumed run must draw its batches as the original would have.
     const changed = resuming ? RESUME_FIXED.filter((k) => prev.options[k] !== undefined && prev.options[k] !== o[k]) : [];
     if (changed.length > 0)
-      throw new RangeError(`A resumed run goes on as it was started: ${changed.map((k) => `${k} was ${String(prev!.options[k])}, now ${String(o[k])}`).join('; ')}. Give the same values, or train from the checkpoint anew (without resuming).`);
+      throw new RangeError(`A resumed run goes on as it was started: ${changed.map((k) => `${k} (--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}) was ${String(prev!.options[k])}, now ${String(o[k])}`).join('; ')}. Give the same values, or train from the checkpoint anew (without resuming).`);
   } catch (e) {
     net.dispose();
     tf.dispose(loaded.optimizer.map((w) => w.tensor));

@@ -124,7 +124,7 @@ describe('training on a moving bar', () => {
     }, control);
     const before = fs.readFileSync(path.join(resumeDirOf(out), 'predlab-checkpoint.json'), 'utf8');
     await expect(runTraining({ from: resumeDirOf(out), outDir: out, data, dataset: {}, options: { ...options, batchSize: 4, lr: 1e-4 } }, () => undefined)).rejects.toThrow(
-      /A resumed run goes on as it was started: batchSize was 2, now 4\. Give the same values/,
+      /A resumed run goes on as it was started: batchSize \(--batch-size\) was 2, now 4\. Give the same values/,
     );
     expect(fs.readFileSync(path.join(resumeDirOf(out), 'predlab-checkpoint.json'), 'utf8')).toBe(before);
     // More epochs and another learning rate are fine.
