@@ -19,6 +19,8 @@ export function ffmpegPath(): string {
   } catch (e) {
     throw new PredlabError('unavailable', `No ffmpeg for this platform (${process.platform}-${process.arch}) is installed: ${String((e as Error)?.message ?? e)}. Reinstall PredLab's packages (npm ci).`);
   }
+  // In a packaged app the binary is unpacked beside the asar (electron-builder asarUnpack); nothing runs from inside it.
+  p = p.replace(/\bapp\.asar([\\/])/, 'app.asar.unpacked$1');
   if (process.platform !== 'win32') {
     try {
       fs.accessSync(p, fs.constants.X_OK);
