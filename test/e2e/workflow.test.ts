@@ -119,5 +119,18 @@ describe("the experimenter's workflow", () => {
     await page.getByTestId('compare-go').click();
     await expect.poll(() => page.getByTestId('compare-table').textContent(), { timeout: 60_000 }).toMatch(/simulated: .*Slope at PSE not determined/);
     await page.screenshot({ path: '/tmp/predlab-workflow-compare.png', fullPage: true });
-  }, 180_000);
+
+    // A model takes a (short) simulated observer's protocol (the app's default model); a
+    // simulated observer is not a person, so no person - model difference is drawn.
+    const short = simulateSession(app.db, { paradigmId: 'flash-lag', parameters: { offsetsDeg: [-1, 0, 1], trialsPerOffset: 1 }, seed: 1, observer: { pse: 0, sigma: 0.5, guess: 0, lapse: 0 } });
+    await page.goto(app.url);
+    await page.getByTestId('nav-compare').click();
+    await expect.poll(() => page.getByTestId('run-protocol').locator('option').count()).toBeGreaterThan(2);
+    await page.getByTestId('run-protocol').selectOption(String(short.id));
+    await page.getByTestId('run-model').selectOption({ index: 1 });
+    await page.getByTestId('run-model-go').click();
+    await expect.poll(() => page.getByTestId('compare-table').textContent(), { timeout: 120_000 }).toMatch(/model: /);
+    expect(listSessions(app.db).filter((s) => s.protocol.id === short.protocol.id).map((s) => [s.participant.kind, s.status])).toEqual([['simulated', 'complete'], ['model', 'complete']]);
+    expect(await page.getByTestId('compare-differences').count()).toBe(0);
+  }, 240_000);
 });
