@@ -41,9 +41,12 @@ function pairedDifferences(db: Db, humanId: number, modelId: number, samples: nu
   const byIndex = (trials: AnsweredTrial[]) => new Map(trials.map((t) => [t.index, t]));
   const h = byIndex(answeredTrials(db, humanId));
   const m = byIndex(answeredTrials(db, modelId));
-  const shared = [...h.keys()].filter((i) => m.has(i));
+  // Shared = the same trial index with the same stimulus: an adaptive design on one protocol
+  // gives the two different stimuli, and those trials are not paired.
+  const shared = [...h.keys()].filter((i) => m.has(i) && JSON.stringify(h.get(i)!.stimulus) === JSON.stringify(m.get(i)!.stimulus));
   const diffs = new Map<string, number[]>();
-  if (shared.length === 0) return { shared: 0, diffs };
+  // Too few shared trials to stand for both sessions: no paired interval (the caller falls back).
+  if (shared.length < Math.max(h.size, m.size) / 2) return { shared: shared.length, diffs };
   const rng = createRng(subSeed(seed, 91));
   for (let b = 0; b < samples; b++) {
     const pick = Array.from({ length: shared.length }, () => shared[rng.int(shared.length)]!);

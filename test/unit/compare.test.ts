@@ -57,3 +57,28 @@ describe('compare: person - model', () => {
     expect(c.differences.find((d) => d.statistic === 'pse-deg')).toMatchObject({ sameProtocol: false, ciMethod: 'independent', sharedTrials: 0 });
   });
 });
+
+describe('compare: adaptive designs', () => {
+  it('a staircase on one protocol gives person and model different stimuli: those trials are not paired', async () => {
+    const { db } = tempDb();
+    const staircase = { design: 'staircase', staircaseTrials: 40, staircaseStepDeg: 0.25 };
+    const take = (kind: 'human' | 'model', pse: number, protocol: { protocolId?: number; seed?: number }) => {
+      const rng = createRng(kind === 'human' ? 1 : 2);
+      const p = createParticipant(db, { kind, label: kind });
+      const s = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: staircase, calibration: CALIBRATION, ...protocol });
+      for (let t = nextTrial(db, s.id); t; t = nextTrial(db, s.id))
+        recordTrial(db, s.id, { trialIndex: t.index, response: flashLag.simulateResponse(t.stimulus as never, { pse, sigma: 0.3, guess: 0, lapse: 0 }, rng), rtMs: null, frameTiming: nominalFrameTiming(60, 60, 30) });
+      finishSession(db, s.id, 'complete');
+      return s;
+    };
+    const person = take('human', -1, { seed: 4 });
+    const model = take('model', 1.5, { protocolId: person.protocol.id });
+    const c = compareSessions(db, [person.id, model.id], { bootstrap: 40 });
+    expect(c.differences.length).toBeGreaterThan(0);
+    for (const d of c.differences) {
+      expect(d.sameProtocol).toBe(true);
+      expect(d.ciMethod).toBe('independent');
+      expect(d.sharedTrials).toBeLessThan(20);
+    }
+  });
+});
