@@ -16,8 +16,12 @@ import type { Db } from '../store/db.js';
 import { analyseSession } from './analysis.js';
 import { answeredTrials, getSession, paradigmOf } from './sessions.js';
 
-/** Paired resamples at most (each refits both sessions, ~30 ms a fit here). */
-export const MAX_PAIRED_BOOTSTRAP = 200;
+/**
+ * Paired resamples at most. Each refits both sessions with the paradigm's own analysis (measured
+ * on this 2-core machine: 200 resamples took ~8 s for two 140-trial flash-lag sessions and ~35 s
+ * for two Kanizsa sessions), so the count is capped well below the per-session bootstrap.
+ */
+export const MAX_PAIRED_BOOTSTRAP = 100;
 
 /** statistic values by "condition\u0000key" of one analysis (null where the fit gave none). */
 type StatValues = Map<string, number | null>;
