@@ -31,13 +31,23 @@ export type Predictor = {
   layer?(frames: Float32Array, s: Shape5, layer: string): Promise<LayerOutput>;
 };
 
+/** What a PredNet predictor (on any engine) takes from its checkpoint. */
+export interface PredictorOptions {
+  manifest?: Pick<Manifest, 'extrapStartTime'> | null;
+}
+
+/** The run options for a run of T steps: the checkpoint's extrapStartTime when T reaches it. */
+export function checkpointRunOptions(options: PredictorOptions): (T: number) => { extrapStartTime: number | null } {
+  return (T) => ({ extrapStartTime: options.manifest ? defaultExtrapStartTime(options.manifest as Manifest, T) : null });
+}
+
 /**
  * PredNet as a predictor. Given its checkpoint's manifest, a run uses the checkpoint's own
  * extrapStartTime when the run is long enough to reach it (an extrapolation-finetuned model is
  * meant to be fed its own predictions from that step on), as every other entry point does.
  */
-export function prednetPredictor(net: PredNet, name = 'PredNet', options: { manifest?: Pick<Manifest, 'extrapStartTime'> | null } = {}): Predictor {
-  const runOptions = (T: number) => ({ extrapStartTime: options.manifest ? defaultExtrapStartTime(options.manifest as Manifest, T) : null });
+export function prednetPredictor(net: PredNet, name = 'PredNet', options: PredictorOptions = {}): Predictor {
+  const runOptions = checkpointRunOptions(options);
   return {
     name,
     async predict(frames, s) {

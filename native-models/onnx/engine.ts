@@ -5,7 +5,7 @@
  * error, not a silent fallback. Training stays on tfjs.
  */
 import type { NdArray } from '../npy.js';
-import { prednetPredictor, type Predictor } from '../observer/predictors.js';
+import { prednetPredictor, type Predictor, type PredictorOptions } from '../observer/predictors.js';
 import { predictArray, type PredictOptions } from '../predict.js';
 import type { PredNet } from '../prednet/model.js';
 import { onnxPredictArray, onnxPredictor } from './predict.js';
@@ -21,7 +21,8 @@ export interface InferenceEngine {
   /** Why ONNX Runtime is not used, when it is not. */
   skipped: string | null;
   predictArray(input: NdArray, o: PredictOptions): Promise<NdArray>;
-  predictor(name?: string): Predictor;
+  /** The observer's predictor; given the checkpoint's manifest, runs honour its extrapStartTime. */
+  predictor(name?: string, options?: PredictorOptions): Predictor;
   /** Frees native sessions (the tfjs net stays the caller's). */
   release(): Promise<void>;
 }
@@ -32,7 +33,7 @@ function tfjsEngine(net: PredNet, tfBackend: string, skipped: string | null): In
     detail: `tfjs (${tfBackend})`,
     skipped,
     predictArray: (input, o) => predictArray(net, input, o),
-    predictor: (name) => prednetPredictor(net, name),
+    predictor: (name, po) => prednetPredictor(net, name, po),
     release: async () => {},
   };
 }
@@ -60,7 +61,7 @@ export async function inferenceEngine(net: PredNet, options: { force?: string; t
     detail: describeOnnx(model.report),
     skipped: null,
     predictArray: (input, o) => onnxPredictArray(model, input, o),
-    predictor: (name) => onnxPredictor(model, name),
+    predictor: (name, po) => onnxPredictor(model, name, po),
     release: () => model.release(),
   };
 }

@@ -47,6 +47,32 @@ describe('inference engine choice', () => {
     expect([e.name, e.detail, e.skipped]).toEqual(['tfjs', `tfjs (${tfBackend})`, 'PREDLAB_INFERENCE=tfjs']);
   });
 
+  it("honours the checkpoint's extrapStartTime in predictors on both engines, as predictArray does", async () => {
+    const c = net.config;
+    const T = 5;
+    const frames = Float32Array.from({ length: T * c.height * c.width * 3 }, (_, i) => ((i * 7919) % 251) / 250);
+    const s = { batch: 1, T, height: c.height, width: c.width, channels: 3 };
+    const input = { dtype: 'float32' as const, shape: [1, T, c.height, c.width, 3], data: frames };
+    const extrap = await predictArray(net, input, { outputMode: 'prediction', extrapStartTime: 2 });
+    const plain = await predictArray(net, input, { outputMode: 'prediction' });
+    expect(maxAbsDiff(extrap.data as Float32Array, plain.data as Float32Array)).toBeGreaterThan(1e-3);
+    for (const force of ['onnxruntime', 'tfjs']) {
+      const e = await inferenceEngine(net, { force, tfBackend });
+      try {
+        const got = await e.predictor('PredNet', { manifest: { extrapStartTime: 2 } }).predict(frames, s);
+        expect(maxAbsDiff(got, extrap.data as Float32Array), force).toBeLessThanOrEqual(1e-4);
+        // A run too short to reach the step does not extrapolate.
+        const short = await e.predictor('PredNet', { manifest: { extrapStartTime: T } }).predict(frames, s);
+        expect(maxAbsDiff(short, plain.data as Float32Array), force).toBeLessThanOrEqual(1e-4);
+        const layer = await e.predictor('PredNet', { manifest: { extrapStartTime: 2 } }).layer!(frames, s, 'R1');
+        const wantLayer = await predictArray(net, input, { outputMode: 'R1', extrapStartTime: 2 });
+        expect(maxAbsDiff(layer.data, wantLayer.data as Float32Array), force).toBeLessThanOrEqual(1e-4);
+      } finally {
+        await e.release();
+      }
+    }
+  });
+
   it('falls back to tfjs with the reason when ONNX Runtime cannot start, and refuses when it was forced', async () => {
     const broken = { providers: ['tpu'] };
     const e = await inferenceEngine(net, { force: '', tfBackend, onnx: broken });
