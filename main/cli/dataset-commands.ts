@@ -62,10 +62,11 @@ function progressLine(ctx: CliContext, json: boolean) {
       latest = text;
       if (json || performance.now() - last < 500) return;
       last = performance.now();
-      ctx.err(`\r${text}`);
+      // A terminal redraws one line; a pipe or log file gets whole lines.
+      ctx.err(process.stderr.isTTY ? `\r${text}` : `${text}\n`);
     },
     end() {
-      if (!json && last > 0) ctx.err(`\r${latest}\n`);
+      if (!json && last > 0 && process.stderr.isTTY) ctx.err(`\r${latest}\n`);
     },
   };
 }

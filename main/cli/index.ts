@@ -19,6 +19,7 @@ import { CheckpointError } from '../../native-models/checkpoint.js';
 import { KerasImportError } from '../../native-models/keras-import.js';
 import { NpyError } from '../../native-models/npy.js';
 import { formatAnalysis, formatSessions } from './format.js';
+import { exportActivationsAction } from './dataset-commands.js';
 import { addModelCommands } from './model-commands.js';
 import { addModelSessionCommands } from './model-session-commands.js';
 
@@ -140,12 +141,16 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
 
   program
     .command('export')
-    .description('export the trials of a session')
+    .description("export the trials of a session (--format), or the model's layer activations on them (--activations)")
     .requiredOption('--session <id>', 'session id', sessionId)
-    .addOption(new Option('--format <format>', 'tidy CSV or BIDS behavioural TSV + JSON sidecar').choices(['csv', 'bids']).makeOptionMandatory())
-    .requiredOption('--out <dir>', 'output folder (created if missing)')
+    .addOption(new Option('--format <format>', 'tidy CSV or BIDS behavioural TSV + JSON sidecar').choices(['csv', 'bids']))
+    .option('--activations <layers>', "a model session's PredNet layers to HDF5, e.g. R0,E1 (--out <file.h5>; a .tsv index beside it)")
+    .requiredOption('--out <path>', 'output folder (created if missing), or the .h5 file with --activations')
     .option('--json', 'machine-readable output')
-    .action((o) => {
+    .action(async (o) => {
+      if (o.activations !== undefined && o.format !== undefined) throw new PredlabError('invalid-argument', 'Give either --format csv|bids or --activations <layers>, not both.');
+      if (o.activations !== undefined) return exportActivationsAction({ database, emit, err: io.err, integer, number }, o);
+      if (o.format === undefined) throw new PredlabError('invalid-argument', 'Give --format csv|bids (the trials), or --activations <layers> (a model session\'s activations).');
       const r = exportSession(readDatabase(), o.session, o.format, path.resolve(o.out));
       emit(o.json, r, `Exported ${r.rows} trial(s):\n${r.files.map((f) => `  ${f}`).join('\n')}`);
     });
