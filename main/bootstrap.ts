@@ -146,7 +146,9 @@ export function bootstrap(options: BootstrapOptions): AppServices {
     if (channel === 'display:fullscreen') {
       // The window lives on this thread; the argument is checked here, as the handlers would.
       const on = (args as { on?: unknown } | null)?.on;
-      if (typeof on !== 'boolean' || Object.keys(args as object).length !== 1) return refusal('invalid-argument', 'Invalid arguments for display:fullscreen: on: expected boolean');
+      if (typeof on !== 'boolean') return refusal('invalid-argument', 'Invalid arguments for display:fullscreen: on: expected boolean');
+      const extra = Object.keys(args as object).filter((k) => k !== 'on');
+      if (extra.length) return refusal('invalid-argument', `Invalid arguments for display:fullscreen: Unrecognized key${extra.length > 1 ? 's' : ''}: ${extra.map((k) => JSON.stringify(k)).join(', ')}`);
       return { ok: true, value: { fullscreen: options.setFullScreen ? options.setFullScreen(on) : false } };
     }
     // The heavy thread opens the database after the light one has migrated it.
