@@ -12,7 +12,7 @@ import { initBackend } from '../../native-models/backend.js';
 import { loadCheckpoint } from '../../native-models/checkpoint.js';
 import { h5wasm, hdf5Reason } from '../../native-models/keras-import.js';
 import { observerSettingsSchema } from '../../native-models/observer/observer.js';
-import { prednetPredictor } from '../../native-models/observer/predictors.js';
+import { inferenceEngine, type InferenceEngine } from '../../native-models/onnx/engine.js';
 import { parseOutputMode } from '../../native-models/prednet/config.js';
 import { rasterizeTrial } from '../../native-models/raster/scene.js';
 import { PredlabError } from '../errors.js';
@@ -67,7 +67,7 @@ export async function exportActivations(db: Db, sessionId: number, layerSpec: st
   const settings = observerSettingsSchema.parse(details.observer ?? {});
   const paradigm = paradigmOf(s.protocol.paradigmId);
 
-  await initBackend();
+  const tfBackend = (await initBackend()).choice;
   let loaded;
   try {
     loaded = loadCheckpoint(details.checkpoint);
@@ -78,6 +78,7 @@ export async function exportActivations(db: Db, sessionId: number, layerSpec: st
   const partial = `${dest}.partial`;
   const partialIndex = `${index}.partial`;
   let file: InstanceType<typeof h5.File> | null = null;
+  let engine: InferenceEngine | null = null;
   try {
     const c = loaded.net.config;
     const layers = parseLayers(layerSpec, c);
@@ -98,6 +99,12 @@ export async function exportActivations(db: Db, sessionId: number, layerSpec: st
     if (bytes > ACTIVATION_LIMITS.bytes)
       throw new PredlabError('invalid-argument', `Those layers over ${totalRows} time steps would take ${(bytes / 2 ** 30).toFixed(1)} GiB; an export holds at most ${ACTIVATION_LIMITS.bytes / 2 ** 30} GiB. Choose fewer or smaller layers.`);
 
+    try {
+      engine = await inferenceEngine(loaded.net, { tfBackend });
+    } catch (e) {
+      throw new PredlabError('unavailable', `The inference engine could not start, so no activations were exported: ${(e as Error).message}`);
+    }
+
     fs.rmSync(partial, { force: true });
     file = new h5.File(partial, 'w');
     file.create_attribute('session', sessionId);
@@ -105,6 +112,7 @@ export async function exportActivations(db: Db, sessionId: number, layerSpec: st
     file.create_attribute('checkpoint', details.checkpoint);
     file.create_attribute('frame_rate_hz', view.frameRateHz);
     file.create_attribute('fov_deg', view.fovDeg);
+    file.create_attribute('inference', engine.detail);
     file.create_attribute('index', path.basename(index));
     const sets = new Map(
       layers.map((n) => {
@@ -112,7 +120,8 @@ export async function exportActivations(db: Db, sessionId: number, layerSpec: st
         return [n, file!.create_dataset({ name: n, data: new Float32Array(0), shape: [0, u.h, u.w, u.ch], maxshape: [null, u.h, u.w, u.ch], chunks: [1, u.h, u.w, u.ch], dtype: '<f' })] as const;
       }),
     );
-    const predictor = prednetPredictor(loaded.net);
+    // As the session ran it: the checkpoint's extrapStartTime where a trial reaches it.
+    const predictor = engine.predictor('PredNet', { manifest: loaded.manifest });
     const tsv = ['row\ttrial\tcondition\ttime_step\ttime_s\tresponse'];
     let row = 0;
     for (const [i, r] of rows.entries()) {
@@ -145,6 +154,7 @@ export async function exportActivations(db: Db, sessionId: number, layerSpec: st
     if (e instanceof PredlabError) throw e;
     throw new PredlabError('storage', `Cannot write ${dest}: ${(e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : hdf5Reason(e)}. Nothing was left there.`);
   } finally {
+    await engine?.release();
     loaded.net.dispose();
   }
 }

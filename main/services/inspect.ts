@@ -5,7 +5,7 @@
 import { initBackend } from '../../native-models/backend.js';
 import { loadCheckpoint } from '../../native-models/checkpoint.js';
 import { observerSettingsSchema } from '../../native-models/observer/observer.js';
-import { prednetPredictor } from '../../native-models/observer/predictors.js';
+import { inferenceEngine, type InferenceEngine } from '../../native-models/onnx/engine.js';
 import { rasterizeTrial } from '../../native-models/raster/scene.js';
 import type { TrialFilmstrip } from '../../paradigms/records.js';
 import { PredlabError } from '../errors.js';
@@ -33,8 +33,9 @@ export async function inspectModelTrial(db: Db, sessionId: number, trialIndex: n
   const paradigm = paradigmOf(s.protocol.paradigmId);
   // The engine is started here too (idempotent), so the inspector never depends on another
   // page having started it; an engine that cannot start is not the model's fault.
+  let tfBackend: string;
   try {
-    await initBackend();
+    tfBackend = (await initBackend()).choice;
   } catch (e) {
     throw new PredlabError('unavailable', `The model engine could not start, so no trial can be inspected: ${(e as Error).message}`);
   }
@@ -44,12 +45,18 @@ export async function inspectModelTrial(db: Db, sessionId: number, trialIndex: n
   } catch (e) {
     throw new PredlabError('not-found', `The session's model is no longer readable: ${(e as Error).message}`);
   }
+  let engine: InferenceEngine | null = null;
   try {
+    try {
+      engine = await inferenceEngine(loaded.net, { tfBackend });
+    } catch (e) {
+      throw new PredlabError('unavailable', `The inference engine could not start, so no trial can be inspected: ${(e as Error).message}`);
+    }
     const c = loaded.net.config;
     const view = { width: c.width, height: c.height, channels: c.stackSizes[0]!, fovDeg: settings.fovDeg, frameRateHz: settings.frameRateHz };
     const stimulus = JSON.parse(row.stimulus);
     const { frames, count, timing } = rasterizeTrial(paradigm, stimulus, view);
-    const pred = await prednetPredictor(loaded.net, 'PredNet', { manifest: loaded.manifest }).predict(frames, { batch: 1, T: count, height: view.height, width: view.width, channels: view.channels });
+    const pred = await engine.predictor('PredNet', { manifest: loaded.manifest }).predict(frames, { batch: 1, T: count, height: view.height, width: view.width, channels: view.channels });
     const err = pred.map((v, i) => Math.abs(v - frames[i]!));
     const extra = row.extra ? (JSON.parse(row.extra) as Record<string, unknown>) : null;
     return {
@@ -67,6 +74,7 @@ export async function inspectModelTrial(db: Db, sessionId: number, trialIndex: n
       extra,
     };
   } finally {
+    await engine?.release();
     loaded.net.dispose();
   }
 }

@@ -6,7 +6,8 @@
 import { initBackend } from '../../native-models/backend.js';
 import { CheckpointError, loadCheckpoint } from '../../native-models/checkpoint.js';
 import { createObserver, observerSettingsSchema, type ModelAnswer, type ObserverSettings } from '../../native-models/observer/observer.js';
-import { prednetPredictor, type Predictor } from '../../native-models/observer/predictors.js';
+import type { Predictor } from '../../native-models/observer/predictors.js';
+import { inferenceEngine } from '../../native-models/onnx/engine.js';
 import { pxPerDegOf, type ModelView } from '../../native-models/raster/scene.js';
 import type { SessionInfo } from '../../paradigms/records.js';
 import { describeIssues, PredlabError } from '../errors.js';
@@ -40,7 +41,7 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
   let size: { width: number; height: number; channels: number };
   let details: Record<string, unknown>;
   let label: string;
-  let dispose = () => undefined as void;
+  let dispose = async (): Promise<void> => {};
   if (req.checkpoint) {
     const backend = await initBackend();
     let loaded;
@@ -49,13 +50,26 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
     } catch (e) {
       throw new PredlabError(e instanceof CheckpointError ? 'invalid-argument' : 'internal', (e as Error).message);
     }
+    const net = loaded.net;
+    // One engine for the whole session (ONNX Runtime where it starts, else tfjs), chosen before
+    // anything is written.
+    let engine;
+    try {
+      engine = await inferenceEngine(net, { tfBackend: backend.choice });
+    } catch (e) {
+      net.dispose();
+      throw new PredlabError('internal', (e as Error).message);
+    }
     const model = registerCheckpoint(db, req.checkpoint);
-    const c = loaded.net.config;
-    predictor = prednetPredictor(loaded.net, 'PredNet', { manifest: loaded.manifest });
+    const c = net.config;
+    predictor = engine.predictor('PredNet', { manifest: loaded.manifest });
     size = { width: c.width, height: c.height, channels: c.stackSizes[0]! };
     label = `PredNet ${model.label}`;
-    details = { type: 'prednet', checkpoint: model.path, modelId: model.id, backend: backend.choice, observer: settings, extrapStartTime: loaded.manifest.extrapStartTime };
-    dispose = () => loaded.net.dispose();
+    details = { type: 'prednet', checkpoint: model.path, modelId: model.id, backend: backend.choice, inference: engine.name, inferenceDetail: engine.detail, observer: settings, extrapStartTime: loaded.manifest.extrapStartTime };
+    dispose = async () => {
+      await engine.release();
+      net.dispose();
+    };
   } else {
     const p = req.predictor!;
     predictor = p.predictor;
@@ -107,6 +121,6 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
     }
     return finishSession(db, session.id, 'complete');
   } finally {
-    dispose();
+    await dispose();
   }
 }

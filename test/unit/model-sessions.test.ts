@@ -157,6 +157,52 @@ describe("a checkpoint's extrapStartTime", () => {
   }, 120_000);
 });
 
+describe('the inference engine', () => {
+  /** Numbers in two JSON values within tol of each other, everything else equal. */
+  function expectClose(a: unknown, b: unknown, tol: number, at = ''): void {
+    if (typeof a === 'number' && typeof b === 'number') expect(Math.abs(a - b), at).toBeLessThanOrEqual(tol);
+    else if (a && b && typeof a === 'object' && typeof b === 'object') {
+      expect(Object.keys(a), at).toEqual(Object.keys(b));
+      for (const k of Object.keys(a)) expectClose((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], tol, `${at}.${k}`);
+    } else expect(a, at).toEqual(b);
+  }
+
+  it('a model session gives the same answers whichever engine ran it, and records which one did', async () => {
+    const { inspectModelTrial } = await import('../../main/services/inspect.js');
+    const { loadCheckpoint } = await import('../../native-models/checkpoint.js');
+    // An extrapolation checkpoint, so both engines must also honour its extrapStartTime.
+    const extrap = path.join(tempDir(), 'tiny-extrap-engines');
+    const loaded = loadCheckpoint(checkpoint);
+    await saveCheckpoint(extrap, loaded.net, { source: { kind: 'init' }, extrapStartTime: 3 });
+    loaded.net.dispose();
+    const { db } = tempDb();
+    const person = personSession(db);
+    const observer = { fovDeg: 20, frameRateHz: 10 };
+    const saved = process.env.PREDLAB_INFERENCE;
+    const runs = [];
+    try {
+      for (const engine of ['onnxruntime', 'tfjs']) {
+        process.env.PREDLAB_INFERENCE = engine;
+        const session = await runModelSession(db, { paradigmId: 'flash-lag', checkpoint: extrap, protocolId: person.protocol.id, observer });
+        runs.push({ engine, session, rows: trialRows(db, session.id), inspected: await inspectModelTrial(db, session.id, 0) });
+      }
+    } finally {
+      if (saved === undefined) delete process.env.PREDLAB_INFERENCE;
+      else process.env.PREDLAB_INFERENCE = saved;
+    }
+    const [onnx, tfjs] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    expect(onnx.session.participant.details).toMatchObject({ inference: 'onnxruntime', inferenceDetail: expect.stringMatching(/^onnxruntime-node \d/), extrapStartTime: 3 });
+    expect(tfjs.session.participant.details).toMatchObject({ inference: 'tfjs', inferenceDetail: 'tfjs (wasm)', extrapStartTime: 3 });
+    expect(onnx.rows.length).toBe(20);
+    expect(onnx.rows.map((r) => r.response)).toEqual(tfjs.rows.map((r) => r.response));
+    for (const [i, r] of onnx.rows.entries()) expectClose(JSON.parse(r.extra!), JSON.parse(tfjs.rows[i]!.extra!), 1e-4, `trial ${i}`);
+    // What the inspector shows (8-bit) is the same, up to a rounding step.
+    const [pa, pb] = [Buffer.from(onnx.inspected.prediction, 'base64'), Buffer.from(tfjs.inspected.prediction, 'base64')];
+    expect(pa.length).toBe(pb.length);
+    expect(Math.max(...pa.map((v, i) => Math.abs(v - pb[i]!)))).toBeLessThanOrEqual(1);
+  }, 120_000);
+});
+
 describe('predlab session run, as a script sees it', () => {
   it('reports progress on stderr under --json or a pipe, names the sessions to compare, and calls broken JSON broken', async () => {
     const { file, db } = tempDb();
