@@ -9,8 +9,9 @@ import { importToCheckpoint } from '../../native-models/keras-import.js';
 import { defaultExtrapStartTime, describeCheckpoint, loadCheckpoint, readManifest, saveCheckpoint, verifyCheckpoint } from '../../native-models/checkpoint.js';
 import { NPY_MAX_BYTES, readNpy, writeNpy } from '../../native-models/npy.js';
 import { OUTPUT_MODES_HELP, predNetConfigSchema, PRESETS, type PresetName } from '../../native-models/prednet/config.js';
+import { describeInference, inferenceEngine, inferenceStatus, type InferenceEngine } from '../../native-models/onnx/engine.js';
 import { PredNet } from '../../native-models/prednet/model.js';
-import { checkInput, predictArray, PREDICT_LIMITS } from '../../native-models/predict.js';
+import { checkInput, PREDICT_LIMITS } from '../../native-models/predict.js';
 import { movingBarVideo } from '../../native-models/training/synthetic.js';
 import { resumeDirOf, type TrainEvent } from '../../native-models/training/trainer.js';
 import { describeIssues, PredlabError } from '../errors.js';
@@ -98,11 +99,14 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('backend')
-    .description('show which compute backend PredNet runs on, and why others were skipped')
+    .description('show which compute backend PredNet runs on, and which engine runs inference (ONNX Runtime or tfjs), and why others were skipped')
     .option('--json', 'machine-readable output')
     .action(async (o) => {
       const r = await initBackend();
-      emit(o.json, r, describeBackend(r));
+      const inference = await inferenceStatus({ tfBackend: r.choice }).catch((e: Error) => {
+        throw new PredlabError('invalid-argument', e.message);
+      });
+      emit(o.json, { ...r, inference }, `${describeBackend(r)}\n${describeInference(inference)}`);
     });
 
   program
@@ -277,23 +281,29 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
       const input = readNpy(o.input); // a bad input is refused before the model loads
       const backend = await initBackend();
       const { net, manifest } = loadCheckpoint(o.checkpoint);
+      let engine: InferenceEngine | null = null;
       try {
         checkInput(net, input);
+        engine = await inferenceEngine(net, { tfBackend: backend.choice }).catch((e: Error) => {
+          throw new PredlabError('unavailable', e.message);
+        });
+        if (!o.json) ctx.err(`inference: ${engine.detail}${engine.skipped ? `; ONNX Runtime not used: ${engine.skipped}` : ''}\n`);
         const extrapStartTime = o.extrapStartTime === undefined ? defaultExtrapStartTime(manifest, input.shape[1]!) : o.extrapStartTime === 'none' ? null : (o.extrapStartTime as number);
         const bar = o.json ? null : new SingleBar({ format: 'predicting [{bar}] {value}/{total} sequences', stream: process.stderr });
         bar?.start(input.shape[0] ?? 0, 0);
         const t0 = performance.now();
-        const y = await predictArray(net, input, { outputMode: o.outputMode, extrapStartTime, batchSize: o.batchSize, onProgress: (d) => bar?.update(d) });
+        const y = await engine.predictArray(input, { outputMode: o.outputMode, extrapStartTime, batchSize: o.batchSize, onProgress: (d) => bar?.update(d) });
         bar?.stop();
         const seconds = (performance.now() - t0) / 1000;
         writeNpy(o.out, y);
         const frames = (input.shape[0] ?? 0) * (input.shape[1] ?? 0);
         emit(
           o.json,
-          { out: path.resolve(o.out), shape: y.shape, dtype: 'float32', outputMode: o.outputMode, extrapStartTime, backend: backend.choice, msPerFrame: (seconds * 1000) / frames },
-          `Wrote ${o.out}: float32 (${y.shape.join(', ')}), ${o.outputMode}${extrapStartTime !== null ? `, extrapolating from step ${extrapStartTime}` : ''}; ${((seconds * 1000) / frames).toFixed(1)} ms/frame on ${backend.choice}.`,
+          { out: path.resolve(o.out), shape: y.shape, dtype: 'float32', outputMode: o.outputMode, extrapStartTime, backend: backend.choice, inference: engine.name, inferenceDetail: engine.detail, msPerFrame: (seconds * 1000) / frames },
+          `Wrote ${o.out}: float32 (${y.shape.join(', ')}), ${o.outputMode}${extrapStartTime !== null ? `, extrapolating from step ${extrapStartTime}` : ''}; ${((seconds * 1000) / frames).toFixed(1)} ms/frame on ${engine.name === 'tfjs' ? `tfjs (${backend.choice})` : engine.name}.`,
         );
       } finally {
+        await engine?.release();
         net.dispose();
       }
     });

@@ -58,7 +58,7 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
       engine = await inferenceEngine(net, { tfBackend: backend.choice });
     } catch (e) {
       net.dispose();
-      throw new PredlabError('internal', (e as Error).message);
+      throw new PredlabError('unavailable', (e as Error).message);
     }
     const model = registerCheckpoint(db, req.checkpoint);
     const c = net.config;

@@ -9,6 +9,7 @@ import { openDatabase } from '../../main/store/db.js';
 import { loadCheckpoint } from '../../native-models/checkpoint.js';
 import { writeKerasWeights } from '../../native-models/keras-import.js';
 import { readNpy } from '../../native-models/npy.js';
+import { maxAbsDiff } from '../support/arrays.js';
 import { tempDir } from '../support/db.js';
 
 async function cli(...argv: string[]) {
@@ -86,6 +87,44 @@ describe('predlab model / train', () => {
     expect(e.dtype).toBe('float32');
     expect((await run('R1')).shape).toEqual([2, 5, H / 2, W / 2, 16]);
     expect((await run('E3')).shape).toEqual([2, 5, H / 8, W / 8, 128]);
+  });
+
+  it('predict runs on ONNX Runtime by default and says so; forced tfjs gives the same output; backend reports the engine', async () => {
+    const ck = path.join(dir, 'init');
+    const saved = process.env.PREDLAB_INFERENCE;
+    const runs: Record<string, { json: Record<string, unknown>; y: Float32Array; err: string }> = {};
+    try {
+      for (const engine of ['', 'tfjs']) {
+        process.env.PREDLAB_INFERENCE = engine;
+        const out = path.join(dir, `engine-${engine || 'default'}.npy`);
+        const args = ['--db', db, 'model', 'predict', '--checkpoint', ck, '--input', path.join(dir, 'x.npy'), '--output-mode', 'R1', '--out', out];
+        const r = await cli(...args, '--json');
+        expect(r.code, r.err).toBe(0);
+        const text = await cli(...args.slice(0, -1), `${out}.txt.npy`);
+        expect(text.code, text.err).toBe(0);
+        runs[engine || 'default'] = { json: r.json(), y: readNpy(out).data as Float32Array, err: text.err };
+      }
+      process.env.PREDLAB_INFERENCE = 'onnx';
+      const bad = await cli('--db', db, 'model', 'predict', '--checkpoint', ck, '--input', path.join(dir, 'x.npy'), '--out', path.join(dir, 'never.npy'));
+      expect(bad.code).not.toBe(0);
+      expect(bad.err).toMatch(/^predlab: Unknown inference engine 'onnx' \(PREDLAB_INFERENCE\); choose one of onnxruntime, tfjs\.\n$/);
+      expect(fs.existsSync(path.join(dir, 'never.npy'))).toBe(false);
+      process.env.PREDLAB_INFERENCE = 'tfjs';
+      const forced = await cli('backend');
+      expect(forced.out).toMatch(/\ninference: tfjs \(wasm\); ONNX Runtime not used: PREDLAB_INFERENCE=tfjs$/m);
+    } finally {
+      if (saved === undefined) delete process.env.PREDLAB_INFERENCE;
+      else process.env.PREDLAB_INFERENCE = saved;
+    }
+    const { default: onnx, tfjs } = runs as Record<string, (typeof runs)[string]>;
+    expect(onnx!.json).toMatchObject({ inference: 'onnxruntime', inferenceDetail: expect.stringMatching(/^onnxruntime-node \d+\.\d+\.\d+ \(cpu/), backend: 'wasm' });
+    expect(onnx!.err).toMatch(/^inference: onnxruntime-node \d/m);
+    expect(tfjs!.json).toMatchObject({ inference: 'tfjs', inferenceDetail: 'tfjs (wasm)' });
+    expect(tfjs!.err).toMatch(/^inference: tfjs \(wasm\); ONNX Runtime not used: PREDLAB_INFERENCE=tfjs$/m);
+    expect(maxAbsDiff(onnx!.y, tfjs!.y)).toBeLessThanOrEqual(1e-4);
+    const backend = await cli('backend', '--json');
+    expect(backend.json().inference).toMatchObject({ name: 'onnxruntime', detail: expect.stringMatching(/^onnxruntime-node \d/), skipped: null });
+    expect((await cli('backend')).out).toMatch(/^backend: wasm .*\ninference: onnxruntime-node \d+\.\d+\.\d+ \(cpu, \d+ threads?/s);
   });
 
   it('predict refuses wrong input with the reason', async () => {
