@@ -133,6 +133,8 @@ describe('the bundled threads (what the app runs; needs `npm run build`)', () =>
       await app.ready;
       const r = await call(app, 'models:run-session', { modelId: JSON.parse(init.stdout).modelId, protocolId: 1 });
       expect(r, JSON.stringify(r).slice(0, 300)).toMatchObject({ ok: true, value: { status: 'complete', participant: { kind: 'model' }, protocol: { id: 1 } } });
+      // The bundled worker loads onnxruntime-node from node_modules (external to the bundle).
+      expect((r as { value: { participant: { details: Record<string, unknown> } } }).value.participant.details).toMatchObject({ inference: 'onnxruntime', inferenceDetail: expect.stringMatching(/^onnxruntime-node \d/) });
       expect(await call(app, 'models:jobs')).toMatchObject({ ok: true, value: [{ state: 'done' }] });
     } finally {
       await app.close();
