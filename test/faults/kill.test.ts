@@ -81,7 +81,7 @@ function integrity(file: string): string {
 
 function pickPoint(rng: ReturnType<typeof createRng>, maxAfter: number, first: boolean): KillPoint {
   // The first kill and a quarter of the others land while the database is being opened (created, migrated, backed up).
-  return first || rng.next() < 0.25 ? { event: 'start', after: 1, delayMs: rng.int(40) } : { event: 'committed', after: 1 + rng.int(maxAfter), delayMs: rng.int(12) };
+  return first || rng.next() < 0.25 ? { event: 'start', after: 1, delayMs: rng.int(15) } : { event: 'committed', after: 1 + rng.int(maxAfter), delayMs: rng.int(12) };
 }
 
 const summary = (s: string, runs: { point: KillPoint; acked: number; stored: number }[]) =>
