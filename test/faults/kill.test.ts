@@ -68,10 +68,14 @@ function runChild(args: string[], point: KillPoint | null): Promise<ChildRun> {
   });
 }
 
-/** PRAGMA integrity_check on the file as the kill left it (before PredLab opens it again). */
+/**
+ * PRAGMA integrity_check on the file as the kill left it, before PredLab opens it again. A
+ * read-write connection: a kill during creation can leave a hot journal that SQLite rolls back
+ * on open (a read-only connection cannot, and fails with SQLITE_READONLY).
+ */
 function integrity(file: string): string {
   if (!fs.existsSync(file)) return 'ok';
-  const raw = new Database(file, { readonly: true });
+  const raw = new Database(file);
   try {
     return (raw.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
   } finally {
