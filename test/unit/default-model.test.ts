@@ -42,8 +42,10 @@ describe('the default checkpoint', () => {
     expect(readme).toContain(`**${(v.model / v.copyLastFrame).toFixed(3)}**`);
   });
 
-  it('predicts freshly generated procedural video much better than copying the last frame', () => {
-    // Same generator as its training data, another seed: recordings it has never seen.
+  it('predicts 12 freshly generated procedural recordings better than 0.9x copying the last frame', () => {
+    // Same generator as its training data, another seed: recordings it has never seen. The
+    // README's larger fresh set (all windows of 40 recordings, many of them static after the
+    // objects left the frame) is harder: see the ratio recorded there.
     const nt = 10;
     const video = proceduralVideo({ height: 64, width: 80, channels: 3, recordings: 12, framesPerRecording: nt, seed: 777 });
     const starts = sequenceStarts(video.recordings, nt);
