@@ -18,8 +18,8 @@ import { answeredTrials, getSession, paradigmOf } from './sessions.js';
 
 /**
  * Paired resamples at most. Each refits both sessions with the paradigm's own analysis (measured
- * on this 2-core machine: 200 resamples took ~8 s for two 140-trial flash-lag sessions and ~35 s
- * for two Kanizsa sessions), so the count is capped well below the per-session bootstrap.
+ * on this 2-core machine: 200 resamples took ~8 to ~35 s for two sessions, depending on the
+ * paradigm's analysis), so the count is capped well below the per-session bootstrap.
  */
 export const MAX_PAIRED_BOOTSTRAP = 100;
 
