@@ -8,18 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listModels } from '../../main/services/models.js';
 import { getSession, listSessions, nextTrial, trialRows } from '../../main/services/sessions.js';
 import type { KanizsaStimulus } from '../../paradigms/kanizsa/index.js';
-import { openApp, type AppHarness } from '../support/app.js';
-import { predlab } from '../support/cli-child.js';
-import { CALIBRATION, tempDir } from '../support/db.js';
+import { type AppHarness } from '../support/app.js';
+import { openLabWithCliModel } from '../support/lab.js';
+import { tempDir } from '../support/db.js';
 
 let app: AppHarness;
 beforeAll(async () => {
-  // The lab as a user makes it: a checkpoint created (and registered) by the CLI in the app's
-  // data folder; the app registers its own default model when it starts.
-  const dataDir = tempDir('predlab-lab-');
-  const r = predlab(['model', 'init', '--height', '32', '--width', '40', '--seed', '3', '--out', path.join(dataDir, 'tiny-prednet'), '--json'], { PREDLAB_DATA_DIR: dataDir });
-  expect(r.code, r.stderr).toBe(0);
-  app = await openApp({ dataDir, calibration: CALIBRATION });
+  app = await openLabWithCliModel();
 }, 240_000);
 afterAll(async () => app?.close());
 

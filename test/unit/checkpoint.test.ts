@@ -8,20 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { dump } from 'npyjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../main/cli/index.js';
 import { initBackend } from '../../native-models/backend.js';
 import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint, WEIGHTS_FILE } from '../../native-models/checkpoint.js';
 import { readNpy } from '../../native-models/npy.js';
 import { predNetConfigSchema } from '../../native-models/prednet/config.js';
 import { PredNet } from '../../native-models/prednet/model.js';
+import { cli } from '../support/cli.js';
 import { tempDir } from '../support/db.js';
-
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
 
 const cfg = predNetConfigSchema.parse({ height: 8, width: 8, stackSizes: [3, 4], rStackSizes: [3, 4], aFiltSizes: [3], ahatFiltSizes: [3, 3], rFiltSizes: [3, 3] });
 let dir: string;

@@ -3,21 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { dump } from 'npyjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../main/cli/index.js';
 import { listModels } from '../../main/services/models.js';
 import { openDatabase } from '../../main/store/db.js';
 import { loadCheckpoint } from '../../native-models/checkpoint.js';
 import { writeKerasWeights } from '../../native-models/keras-import.js';
 import { readNpy } from '../../native-models/npy.js';
 import { maxAbsDiff } from '../support/arrays.js';
+import { cli } from '../support/cli.js';
 import { tempDir } from '../support/db.js';
-
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err, json: () => JSON.parse(out) };
-}
 
 let dir: string;
 let db: string;

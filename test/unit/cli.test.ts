@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../main/cli/index.js';
 import { createParticipant } from '../../main/services/participants.js';
 import { nextTrial, recordTrial, startSession } from '../../main/services/sessions.js';
 import { openDatabase } from '../../main/store/db.js';
 import { CALIBRATION, FRAME_TIMING, tempDir } from '../support/db.js';
+import { cli } from '../support/cli.js';
 
 /** SE of a cumulative-Gaussian PSE from the Fisher information of a constant-stimuli design. */
 function pseStandardError(levels: number[], nPerLevel: number, pse: number, sigma: number, guessLapse: number): number {
@@ -26,13 +26,6 @@ function erf(x: number): number {
   const t = 1 / (1 + 0.3275911 * Math.abs(x));
   const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
   return x >= 0 ? y : -y;
-}
-
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
 }
 
 describe('predlab CLI', () => {

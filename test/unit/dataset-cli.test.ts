@@ -3,17 +3,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../main/cli/index.js';
 import { ffmpegPath } from '../../main/services/datasets-ffmpeg.js';
 import { loadCheckpoint } from '../../native-models/checkpoint.js';
+import { cli } from '../support/cli.js';
 import { tempDir } from '../support/db.js';
-
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err, json: () => JSON.parse(out) };
-}
 
 let dir: string;
 let db: string;

@@ -10,7 +10,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../main/cli/index.js';
 import { downloadRelease, gitBlobHasher } from '../../main/services/model-download.js';
 import { listModels } from '../../main/services/models.js';
 import { openDatabase } from '../../main/store/db.js';
@@ -18,6 +17,7 @@ import { initBackend } from '../../native-models/backend.js';
 import { loadCheckpoint } from '../../native-models/checkpoint.js';
 import { predNetConfigSchema } from '../../native-models/prednet/config.js';
 import { KITTI_RELEASE } from '../../native-models/released/kitti.js';
+import { cli } from '../support/cli.js';
 import { tempDir } from '../support/db.js';
 import { randomWeights, RELEASE_FILES, writeReleaseFolder, zipReleaseFolder } from './model-download.fixture.js';
 
@@ -30,13 +30,6 @@ let good: Buffer;
 let corrupted: Buffer;
 let server: http.Server;
 let base: string;
-
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
 
 const modelsIn = (db: string) => {
   const h = openDatabase(db);
