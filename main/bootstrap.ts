@@ -9,6 +9,10 @@
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { datasetsHeavyChannels } from '../preload/channels/datasets.js';
+import { replicateHeavyChannels } from '../preload/channels/replicate.js';
+import { studiesHeavyChannels } from '../preload/channels/studies.js';
+import { trainingHeavyChannels } from '../preload/channels/training.js';
 import type { Envelope } from '../preload/contract.js';
 import { CSP, isAppUrl } from './electron/security.js';
 import { databasePath } from './paths.js';
@@ -16,7 +20,7 @@ import { workerEntry } from './services/worker-entry.js';
 import type { CallbackName, FromThread, ServiceRole, ServiceThreadData, ToThread } from './thread-protocol.js';
 
 /** Channels that compute (bootstrap resampling, PredNet): answered on the heavy thread. */
-export const HEAVY_CHANNELS: ReadonlySet<string> = new Set(['analysis:session', 'compare:sessions', 'models:inspect-trial', 'engine:info']);
+export const HEAVY_CHANNELS: ReadonlySet<string> = new Set(['analysis:session', 'compare:sessions', 'models:inspect-trial', 'engine:info', ...datasetsHeavyChannels, ...trainingHeavyChannels, ...replicateHeavyChannels, ...studiesHeavyChannels]);
 
 /** Headers every renderer file is served with (app:// in Electron, http in the harness). */
 export const RENDERER_HEADERS: Readonly<Record<string, string>> = { 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff' };

@@ -48,6 +48,7 @@ async function start(): Promise<ReturnType<typeof createHandlers>['invoke']> {
   }
   const { invoke } = createHandlers({
     db,
+    appRoot: data.appRoot,
     ...(modelJobs ? { modelJobs } : {}),
     chooseExportDir: (suggestedName) => callMain<string | null>('chooseExportDir', suggestedName),
     log: (m) => void callMain('log', m),

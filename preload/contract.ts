@@ -1,25 +1,21 @@
 /**
- * The one IPC contract: channel name -> argument schema and result type.
- * main validates every argument with these schemas; the preload builds `window.predlab` from the
+ * The one IPC contract: channel name -> argument schema and result type. The core channels are
+ * here; each feature (datasets, training, the paper battery, studies) declares its own in
+ * preload/channels/<feature>.ts, merged below. main validates every argument with these schemas; the preload builds `window.predlab` from the
  * channel list; the renderer gets the types. Errors cross as { code, message }.
  */
 import { z } from 'zod';
+import { datasetsSchemas, type DatasetResults } from './channels/datasets.js';
+import { replicateSchemas, type ReplicateResults } from './channels/replicate.js';
+import { studiesSchemas, type StudyResults } from './channels/studies.js';
+import { trainingSchemas, type TrainingResults } from './channels/training.js';
+import { id, json } from './schema-parts.js';
 import { observerOverridesSchema } from '../paradigms/observer-settings.js';
 import { frameTimingSchema, type Comparison, type ExportResult, type ModelInfo, type ModelJob, type ParadigmInfo, type Participant, type PlannedTrial, type RecordResult, type SessionAnalysis, type SessionInfo, type TrialFilmstrip } from '../paradigms/records.js';
 
 export * from '../paradigms/records.js';
 
-const id = z.number().int().positive();
-/** Free-form JSON objects (participant details, parameters) are capped in size. */
-export const MAX_JSON_CHARS = 16_384;
-const jsonLength = (v: unknown): number => {
-  try {
-    return JSON.stringify(v)?.length ?? 0;
-  } catch {
-    return Number.POSITIVE_INFINITY; // circular or not JSON: refused like an oversized value
-  }
-};
-const json = z.record(z.string(), z.unknown()).refine((v) => jsonLength(v) <= MAX_JSON_CHARS, { message: `must be plain JSON of at most ${MAX_JSON_CHARS} characters` });
+export { MAX_JSON_CHARS } from './schema-parts.js';
 
 export const calibrationSchema = z
   .object({
@@ -34,7 +30,7 @@ export const calibrationSchema = z
   .strict();
 export type Calibration = z.infer<typeof calibrationSchema>;
 
-export const schemas = {
+const coreSchemas = {
   'paradigms:list': z.object({}).strict(),
   'participants:create': z.object({ kind: z.literal('human'), label: z.string().trim().min(1, 'label must not be empty').max(100), details: json.optional() }).strict(),
   'participants:list': z.object({}).strict(),
@@ -80,11 +76,14 @@ export const schemas = {
   'engine:info': z.object({}).strict(),
 } as const;
 
+/** Every channel: the core ones above and each feature's own file under preload/channels/. */
+export const schemas = { ...coreSchemas, ...datasetsSchemas, ...trainingSchemas, ...replicateSchemas, ...studiesSchemas } as const;
+
 export type Channel = keyof typeof schemas;
 export const channels = Object.keys(schemas) as Channel[];
 export type Args<C extends Channel> = z.input<(typeof schemas)[C]>;
 
-export interface Results {
+export interface Results extends DatasetResults, TrainingResults, ReplicateResults, StudyResults {
   'paradigms:list': ParadigmInfo[];
   'participants:create': Participant;
   'participants:list': Participant[];

@@ -22,6 +22,7 @@ import { formatAnalysis, formatSessions } from './format.js';
 import { exportActivationsAction } from './dataset-commands.js';
 import { addModelCommands } from './model-commands.js';
 import { addModelSessionCommands } from './model-session-commands.js';
+import { addReplicateCommands } from './replicate-commands.js';
 
 /** Errors caused by what the user gave us: print the message, not a stack. */
 function isUserError(e: unknown): e is Error {
@@ -157,6 +158,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
 
   addModelCommands(program, { database, emit, err: io.err, integer, number });
   addModelSessionCommands(program, session, { database, emit, err: io.err, integer, number, collectParam });
+  addReplicateCommands(program);
 
   return { program, close: () => db?.close() };
 }

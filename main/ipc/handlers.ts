@@ -14,20 +14,14 @@ import { initBackend } from '../../native-models/backend.js';
 import { finishSession, getProtocol, getSession, listSessions, nextTrial, recordTrial, startSession } from '../services/sessions.js';
 import { compareSessions } from '../services/compare.js';
 import { inspectModelTrial } from '../services/inspect.js';
-import type { ModelJobs } from '../services/model-jobs.js';
 import { runModelSession } from '../services/model-sessions.js';
-import type { Db } from '../store/db.js';
+import type { HandlerDeps } from './handler-types.js';
+import { datasetsHandlers } from './datasets-handlers.js';
+import { replicateHandlers } from './replicate-handlers.js';
+import { studiesHandlers } from './studies-handlers.js';
+import { trainingHandlers } from './training-handlers.js';
 
-export interface HandlerDeps {
-  db: Db;
-  /** Asks where to export (a folder dialog in the app); null if the user cancelled. */
-  chooseExportDir: (suggestedName: string) => Promise<string | null>;
-  /** Background model sessions (absent: the companion option is refused). */
-  modelJobs?: ModelJobs;
-  /** Puts the app window in or out of fullscreen (absent where there is no window). */
-  setFullScreen?: (on: boolean) => boolean;
-  log?: (message: string) => void;
-}
+export type { HandlerDeps } from './handler-types.js';
 
 type Handlers = { [C in Channel]: (args: any) => Results[C] | Promise<Results[C]> };
 
@@ -76,6 +70,10 @@ export function createHandlers(deps: HandlerDeps) {
       const r = await initBackend();
       return { backend: r.choice, detail: r.detail, patchedKernels: r.patchedKernels, skipped: r.skipped };
     },
+    ...datasetsHandlers(deps),
+    ...trainingHandlers(deps),
+    ...replicateHandlers(deps),
+    ...studiesHandlers(deps),
   };
 
   async function invoke(channel: unknown, rawArgs: unknown): Promise<Envelope<unknown>> {

@@ -1,0 +1,22 @@
+/** What every handler file gets and must provide (main/ipc/handlers.ts merges them). */
+import type { z } from 'zod';
+import type { ModelJobs } from '../services/model-jobs.js';
+import type { Db } from '../store/db.js';
+
+export interface HandlerDeps {
+  db: Db;
+  /** Asks where to export (a folder dialog in the app); null if the user cancelled. */
+  chooseExportDir: (suggestedName: string) => Promise<string | null>;
+  /** Background model sessions (absent: the companion option is refused). */
+  modelJobs?: ModelJobs;
+  /** Puts the app window in or out of fullscreen (absent where there is no window). */
+  setFullScreen?: (on: boolean) => boolean;
+  /** The app's files (the default model, bundled workers' folder) on this machine. */
+  appRoot?: string;
+  log?: (message: string) => void;
+}
+
+/** One feature's handlers: every channel of its schema map, given parsed arguments. */
+export type FeatureHandlers<S extends Record<string, z.ZodType>, R> = {
+  [C in keyof S & keyof R]: (args: z.output<S[C]>) => R[C] | Promise<R[C]>;
+};
