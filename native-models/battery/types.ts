@@ -1,0 +1,99 @@
+/**
+ * The paper battery's seam (issue 13): a Responder is anything with PredNet's unit types whose
+ * activity over time can be recorded (a checkpoint, or a hand-made network with a known answer
+ * for the tests); an Experiment runs stimuli through one and returns a result the report writer
+ * (`predlab replicate`, the Paper battery page) turns into a plot, data files and a verdict.
+ * Stimuli are made in paradigms/battery/; responses are read here.
+ */
+
+export type UnitType = 'R' | 'E' | 'A' | 'Ahat';
+export const UNIT_TYPES: readonly UnitType[] = ['R', 'E', 'A', 'Ahat'];
+
+/** Which units to record: a layer and a unit type (all channels, all positions). */
+export interface Probe {
+  layer: number;
+  type: UnitType;
+}
+
+/** One recorded probe over a sequence: data is (T, C, H, W) float32, time-major. */
+export interface Recording {
+  probe: Probe;
+  shape: [number, number, number, number];
+  data: Float32Array;
+}
+
+export interface RunOptions {
+  probes: Probe[];
+  /** Remove the top-down input (R_{l+1} -> R_l) at every layer: the feedback ablation. */
+  ablateFeedback?: boolean;
+}
+
+export interface Responder {
+  readonly name: string;
+  /** Frame size it takes; frames are (T, H, W, C) float32 in [0, 1], time-major. */
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  readonly layers: number;
+  /** Channels of each unit type at each layer (R: rStackSizes, E: 2x stack, A/Ahat: stack). */
+  unitChannels(probe: Probe): number;
+  /** One or more sequences (batch of equal length); one Recording per probe per sequence. */
+  run(sequences: Float32Array[], frames: number, options: RunOptions): Promise<Recording[][]>;
+  /** Continued training on given sequences (sequence-learning experiment); absent: that experiment is skipped, saying why. */
+  trainOn?(sequences: Float32Array[], frames: number, steps: number): Promise<Responder>;
+  dispose?(): void;
+}
+
+/** A statistic a verdict rests on, with its unit and (where computed) a 95 % CI. */
+export interface Statistic {
+  name: string;
+  value: number;
+  unit: string;
+  ci?: [number, number];
+}
+
+/** One line of a plot: x and y (and optional CI band) in the axes' units; `group` = panel. */
+export interface Series {
+  name: string;
+  group?: string;
+  x: number[];
+  y: number[];
+  lo?: number[];
+  hi?: number[];
+}
+
+export interface ExperimentResult {
+  id: string;
+  title: string;
+  /** What the paper reports, in one sentence with its figure (shown beside ours). */
+  published: string;
+  /** effect: true = shows it, false = does not, null = could not be determined (say why in text). */
+  verdict: { effect: boolean | null; text: string; statistic: Statistic | null };
+  axes: { x: string; y: string };
+  series: Series[];
+  /** The data behind the plot, written as CSV. */
+  table: { columns: string[]; rows: (string | number)[][] };
+  /** Unit responses written to HDF5 (dataset name -> array). */
+  arrays?: { name: string; shape: number[]; data: Float32Array }[];
+  /** Notes a reader needs (units analysed, receptive fields used, skipped parts and why). */
+  notes: string[];
+}
+
+export interface ExperimentContext {
+  responder: Responder;
+  /** Seed of every random choice (stimuli, bootstrap). */
+  seed: number;
+  /** Smaller sweeps and fewer units, for tests and quick looks. */
+  quick: boolean;
+  /** Receptive fields measured once per checkpoint and cached (see receptive-fields.ts). */
+  cacheDir: string | null;
+  onProgress?: (fraction: number, message: string) => void;
+  /** Set when the user cancels; experiments check it between stimuli. */
+  signal?: AbortSignal;
+}
+
+export interface Experiment {
+  id: 'length-suppression' | 'on-off' | 'sequence-learning' | 'illusory-contours' | 'flash-lag';
+  title: string;
+  run(ctx: ExperimentContext): Promise<ExperimentResult>;
+}
