@@ -58,7 +58,8 @@ const coreSchemas = {
   'sessions:finish': z.object({ sessionId: id, status: z.enum(['complete', 'aborted']) }).strict(),
   'sessions:list': z.object({ status: z.enum(['running', 'complete', 'aborted']).optional() }).strict(),
   'sessions:get': z.object({ sessionId: id }).strict(),
-  'analysis:session': z.object({ sessionId: id, bootstrap: z.number().int().min(0).max(5000).optional() }).strict(),
+  // excludeDroppedFrames (default true): leave out trials with a dropped frame near the critical event.
+  'analysis:session': z.object({ sessionId: id, bootstrap: z.number().int().min(0).max(5000).optional(), excludeDroppedFrames: z.boolean().optional() }).strict(),
   'export:session': z.object({ sessionId: id, format: z.enum(['csv', 'bids']) }).strict(),
   // Fullscreen goes through the main process: the window's permission handler grants the page nothing but the camera.
   'display:fullscreen': z.object({ on: z.boolean() }).strict(),
@@ -72,7 +73,7 @@ const coreSchemas = {
     .strict(),
   'models:inspect-trial': z.object({ sessionId: id, trialIndex: z.number().int().nonnegative() }).strict(),
   'models:jobs': z.object({}).strict(),
-  'compare:sessions': z.object({ sessionIds: z.array(id).min(1).max(20), bootstrap: z.number().int().min(0).max(5000).optional() }).strict(),
+  'compare:sessions': z.object({ sessionIds: z.array(id).min(1).max(20), bootstrap: z.number().int().min(0).max(5000).optional(), excludeDroppedFrames: z.boolean().optional() }).strict(),
   'engine:info': z.object({}).strict(),
 } as const;
 

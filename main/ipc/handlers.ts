@@ -65,7 +65,7 @@ export function createHandlers(deps: HandlerDeps) {
     },
     'models:jobs': () => deps.modelJobs?.list() ?? [],
     'models:inspect-trial': (a) => inspectModelTrial(db, a.sessionId, a.trialIndex),
-    'compare:sessions': (a) => compareSessions(db, a.sessionIds, { bootstrap: a.bootstrap ?? 500 }),
+    'compare:sessions': (a) => compareSessions(db, a.sessionIds, { bootstrap: a.bootstrap ?? 500, excludeDroppedFrames: a.excludeDroppedFrames }),
     'engine:info': async () => {
       const r = await initBackend();
       return { backend: r.choice, detail: r.detail, patchedKernels: r.patchedKernels, skipped: r.skipped };
