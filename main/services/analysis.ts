@@ -1,17 +1,48 @@
 /** Analysis of a stored session: the paradigm's own analysis over its answered trials. */
 import type { FitParameter, PsychometricFit } from '../../paradigms/psychometric.js';
 import type { SessionAnalysis } from '../../paradigms/records.js';
-import type { AnalysisResult, Statistic } from '../../paradigms/types.js';
+import type { AnalysisResult, AnsweredTrial, Statistic } from '../../paradigms/types.js';
 import type { Db } from '../store/db.js';
-import { answeredTrials, getSession, paradigmOf } from './sessions.js';
+import { dropNearCritical, NEAR_CRITICAL_FRAMES, type DropFlag } from './dropped-frames.js';
+import { getSession, paradigmOf, trialRows } from './sessions.js';
 
-export function analyseSession(db: Db, sessionId: number, options: { bootstrap?: number | undefined } = {}): SessionAnalysis {
+export interface AnalysisOptions {
+  bootstrap?: number | undefined;
+  /** Leave out trials with a dropped frame near the critical event (default true). */
+  excludeDroppedFrames?: boolean | undefined;
+}
+
+/** The session's answered trials that enter its analysis, and those flagged for dropped frames. */
+export function analysedTrials(db: Db, sessionId: number, excludeDroppedFrames = true): { trials: AnsweredTrial[]; flagged: DropFlag[]; excluded: boolean } {
+  const refreshHz = Number(getSession(db, sessionId).calibration.refreshHz) || null;
+  const trials: AnsweredTrial[] = [];
+  const flagged: DropFlag[] = [];
+  for (const t of trialRows(db, sessionId)) {
+    const flag = dropNearCritical(t, refreshHz);
+    if (flag) flagged.push(flag);
+    if (flag && excludeDroppedFrames) continue;
+    trials.push({ index: t.trial_index, stimulus: JSON.parse(t.stimulus), response: t.response, extra: t.extra ? JSON.parse(t.extra) : null });
+  }
+  return { trials, flagged, excluded: excludeDroppedFrames };
+}
+
+export const EXCLUDED_STATISTIC = 'excluded-dropped-frames';
+
+export function analyseSession(db: Db, sessionId: number, options: AnalysisOptions = {}): SessionAnalysis {
   const session = getSession(db, sessionId);
   const paradigm = paradigmOf(session.protocol.paradigmId);
-  const trials = answeredTrials(db, sessionId);
+  const { trials, flagged, excluded } = analysedTrials(db, sessionId, options.excludeDroppedFrames ?? true);
   // Seeded by the session id so the same session always gives the same intervals.
   const analysis = paradigm.analyse(session.protocol.parameters, trials, { bootstrap: options.bootstrap ?? 500, seed: sessionId });
-  return { ...flagUndetermined(analysis), sessionId };
+  const near = `a dropped frame within ${NEAR_CRITICAL_FRAMES} frames of the critical event`;
+  const list = flagged.slice(0, 20).map((f) => `${f.trialIndex} (${f.reason})`).join(', ') + (flagged.length > 20 ? ', …' : '');
+  const dropped: Pick<AnalysisResult, 'statistics' | 'messages'> = {
+    statistics: [{ key: EXCLUDED_STATISTIC, label: 'Trials left out: dropped frames near the critical event', value: excluded ? flagged.length : 0, unit: 'trials', ci: null }],
+    messages: flagged.length === 0 ? [] : excluded
+      ? [`${flagged.length} trial(s) left out of the fit for ${near}: ${list}. Turn off "Leave out trials with dropped frames" to include them.`]
+      : [`${flagged.length} trial(s) with ${near} are included (the setting to leave them out is off): ${list}.`],
+  };
+  return { ...flagUndetermined({ ...analysis, statistics: [...analysis.statistics, ...dropped.statistics], messages: [...analysis.messages, ...dropped.messages] }), sessionId };
 }
 
 const NOT_DETERMINED = 'not determined by the data: the fit is at one of its bounds, so this number (and its CI) is a limit of the fit, not a measurement';

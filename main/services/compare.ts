@@ -13,8 +13,8 @@ import type { Comparison, ComparisonDifference, ComparisonRow, SessionAnalysis }
 import { createRng, subSeed } from '../../paradigms/rng.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
-import { analyseSession } from './analysis.js';
-import { answeredTrials, getSession, paradigmOf } from './sessions.js';
+import { analysedTrials, analyseSession } from './analysis.js';
+import { getSession, paradigmOf } from './sessions.js';
 
 /**
  * Paired resamples at most. Each refits both sessions with the paradigm's own analysis (measured
@@ -38,13 +38,14 @@ function statValues(a: { conditions: { key: string; statistics: { key: string; v
  * indices both answered, refit both on the same resample, and return each statistic's resampled
  * differences (person - model).
  */
-function pairedDifferences(db: Db, humanId: number, modelId: number, samples: number, seed: number): { shared: number; diffs: Map<string, number[]> } {
+function pairedDifferences(db: Db, humanId: number, modelId: number, samples: number, seed: number, excludeDroppedFrames: boolean): { shared: number; diffs: Map<string, number[]> } {
   const session = getSession(db, humanId);
   const paradigm = paradigmOf(session.protocol.paradigmId);
   const params = session.protocol.parameters;
   const byIndex = (trials: AnsweredTrial[]) => new Map(trials.map((t) => [t.index, t]));
-  const h = byIndex(answeredTrials(db, humanId));
-  const m = byIndex(answeredTrials(db, modelId));
+  // The trials each analysis used: one left out for dropped frames is not paired either.
+  const h = byIndex(analysedTrials(db, humanId, excludeDroppedFrames).trials);
+  const m = byIndex(analysedTrials(db, modelId, excludeDroppedFrames).trials);
   // Shared = the same trial index with the same stimulus: an adaptive design on one protocol
   // gives the two different stimuli, and those trials are not paired.
   const shared = [...h.keys()].filter((i) => m.has(i) && JSON.stringify(h.get(i)!.stimulus) === JSON.stringify(m.get(i)!.stimulus));
@@ -79,15 +80,16 @@ function percentile(sorted: number[], q: number): number {
   return sorted[i]! + (sorted[Math.min(i + 1, sorted.length - 1)]! - sorted[i]!) * (pos - i);
 }
 
-export function compareSessions(db: Db, sessionIds: number[], options: { bootstrap?: number } = {}): Comparison {
+export function compareSessions(db: Db, sessionIds: number[], options: { bootstrap?: number; excludeDroppedFrames?: boolean | undefined } = {}): Comparison {
   if (sessionIds.length === 0) throw new PredlabError('invalid-argument', 'Choose at least one session to compare.');
   if (new Set(sessionIds).size !== sessionIds.length) throw new PredlabError('invalid-argument', 'A session is listed twice.');
   const bootstrap = options.bootstrap ?? 500;
+  const excludeDroppedFrames = options.excludeDroppedFrames ?? true;
   const sessions = sessionIds.map((id) => getSession(db, id));
   const rows: ComparisonRow[] = [];
   const analyses: SessionAnalysis[] = [];
   for (const s of sessions) {
-    const a = analyseSession(db, s.id, { bootstrap });
+    const a = analyseSession(db, s.id, { bootstrap, excludeDroppedFrames });
     analyses.push(a);
     for (const c of a.conditions)
       rows.push({
@@ -108,7 +110,7 @@ export function compareSessions(db: Db, sessionIds: number[], options: { bootstr
   const pairedOf = (h: ComparisonRow, m: ComparisonRow) => {
     const key = `${h.sessionId}:${m.sessionId}`;
     let p = paired.get(key);
-    if (!p) paired.set(key, (p = pairedDifferences(db, h.sessionId, m.sessionId, Math.min(bootstrap, MAX_PAIRED_BOOTSTRAP), h.sessionId * 7919 + m.sessionId)));
+    if (!p) paired.set(key, (p = pairedDifferences(db, h.sessionId, m.sessionId, Math.min(bootstrap, MAX_PAIRED_BOOTSTRAP), h.sessionId * 7919 + m.sessionId, excludeDroppedFrames)));
     return p;
   };
   const differences: ComparisonDifference[] = [];
