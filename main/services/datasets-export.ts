@@ -16,8 +16,8 @@ import type { Db } from '../store/db.js';
 import { frameBytes, getDataset, listRecordings, readFrames, type DatasetInfo, type RecordingInfo } from './datasets.js';
 import { cancelled, encodeVideo, type VideoFormat } from './datasets-ffmpeg.js';
 
-/** Frames read and written at once. */
-const CHUNK_BYTES = 32 * 2 ** 20;
+/** Frames read and written at once: small, so the app's service thread answers between chunks. */
+const CHUNK_BYTES = 4 * 2 ** 20;
 /** `sources` is built in memory: one string per frame. */
 export const EXPORT_LIMITS = { hdf5Frames: 10_000_000 } as const;
 

@@ -1,15 +1,15 @@
 /**
  * Import of a video file (mp4, webm, mov) or a folder of images (png or jpg) as one recording
  * of a dataset. ffmpeg decodes at the dataset's frame rate (images: one frame each, in natural
- * name order); fitFrames — the trainer's own preprocessing, PredNet's KITTI recipe — resizes to
- * the dataset's height and centre-crops its width. A source that yields no frame, or fails to
- * decode, leaves nothing behind (not even the dataset, if this import was creating it).
+ * name order) and, in the same pass, resizes to the dataset's height and centre-crops its width
+ * (PredNet's KITTI recipe, the geometry of the trainer's fitFrames), so the calling thread only
+ * writes: the app runs imports on its service thread, which must stay responsive. A source that
+ * yields no frame, or fails to decode, leaves nothing behind (not even the dataset, if this
+ * import was creating it).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { initBackend } from '../../native-models/backend.js';
-import { fitFrames } from '../../native-models/training/load-video.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { appendFrames, checkNewDataset, createDataset, DATASET_LIMITS, deleteDataset, findDataset, finishRecording, getRecording, removeRecording, startRecording, type DatasetInfo, type RecordingInfo } from './datasets.js';
@@ -19,8 +19,8 @@ export const VIDEO_EXTENSIONS = ['.mp4', '.webm', '.mov'] as const;
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
 /** KITTI's preprocessing (height 128, centre-cropped to 160) at about its 10 frames/s. */
 export const DEFAULT_DATASET = { height: 128, width: 160, fps: 10 } as const;
-/** Raw decoded bytes handed to the resizer at once (bounds the memory of a chunk). */
-const CHUNK_BYTES = 8 * 2 ** 20;
+/** Decoded bytes appended at once (bounds the memory of a chunk and each write's time). */
+const CHUNK_BYTES = 4 * 2 ** 20;
 
 export interface ImportSpec {
   dataset: string;
@@ -104,14 +104,13 @@ export async function importIntoDataset(db: Db, dataFolder: string, spec: Import
     input = ['-i', spec.input];
   }
   try {
-    // Very large sources are first shrunk by ffmpeg to twice the target height, so the pipe and
-    // the resizer handle a bounded amount; fitFrames makes the final size.
-    const shrink = source.height > 2 * settings.height;
-    const h = shrink ? 2 * settings.height : source.height;
-    const w = shrink ? Math.max(2, 2 * Math.round((source.width * h) / source.height / 2)) : source.width;
-    const filter = [source.kind === 'video' ? `fps=${settings.fps}` : null, `scale=${w}:${h}:flags=area`].filter(Boolean).join(',');
+    // fitFrames' geometry: scale to the dataset's height (a source narrower than the dataset is
+    // stretched to its width), then keep the centre columns.
+    const { height: H, width: W } = settings;
+    const scaledW = Math.max(W, Math.round((source.width * H) / source.height));
+    const x0 = Math.floor((scaledW - W) / 2);
+    const filter = [source.kind === 'video' ? `fps=${settings.fps}` : null, `scale=${scaledW}:${H}:flags=area`, `crop=${W}:${H}:${x0}:0`, 'setsar=1'].filter(Boolean).join(',');
     ffmpegPath(); // a missing decoder is reported before the dataset is made
-    await initBackend(); // fitFrames resizes with tfjs
     const dataset = existing ?? createDataset(db, { name: spec.dataset, ...settings });
     let recording: RecordingInfo | null = null;
     try {
@@ -119,9 +118,9 @@ export async function importIntoDataset(db: Db, dataFolder: string, spec: Import
       const rec = recording;
       let frames = 0;
       await decodeFrames(
-        { input, filter, width: w, height: h, chunkFrames: Math.max(1, Math.min(256, Math.floor(CHUNK_BYTES / (w * h * 3)))), maxFrames: DATASET_LIMITS.framesPerRecording, ...(spec.signal ? { signal: spec.signal } : {}) },
+        { input, filter, width: W, height: H, chunkFrames: Math.max(1, Math.min(256, Math.floor(CHUNK_BYTES / (W * H * 3)))), maxFrames: DATASET_LIMITS.framesPerRecording, ...(spec.signal ? { signal: spec.signal } : {}) },
         (chunk, count) => {
-          appendFrames(db, dataFolder, rec.id, fitFrames(chunk, count, h, w, 3, settings.height, settings.width));
+          appendFrames(db, dataFolder, rec.id, chunk);
           frames += count;
           spec.onProgress?.({ frames });
         },
