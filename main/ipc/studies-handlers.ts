@@ -1,7 +1,27 @@
 /** Handlers of the studies channels (preload/channels/studies.ts). */
 import type { studiesSchemas, StudyResults } from '../../preload/channels/studies.js';
+import { PredlabError } from '../errors.js';
+import { addSessionToStudy, createStudy, deleteStudy, getStudy, getStudyDetail, listStudies, removeSessionFromStudy, studySlug, updateStudy } from '../services/studies.js';
+import { exportStudy } from '../services/study-export.js';
 import type { FeatureHandlers, HandlerDeps } from './handler-types.js';
+import path from 'node:path';
 
-export function studiesHandlers(_deps: HandlerDeps): FeatureHandlers<typeof studiesSchemas, StudyResults> {
-  return {};
+export function studiesHandlers(deps: HandlerDeps): FeatureHandlers<typeof studiesSchemas, StudyResults> {
+  const { db } = deps;
+  return {
+    'studies:list': () => listStudies(db),
+    'studies:get': (a) => getStudyDetail(db, a.studyId),
+    'studies:create': (a) => createStudy(db, a),
+    'studies:update': (a) => updateStudy(db, a.studyId, a),
+    'studies:delete': (a) => deleteStudy(db, a.studyId),
+    'studies:add-session': (a) => addSessionToStudy(db, a.studyId, a.sessionId),
+    'studies:remove-session': (a) => removeSessionFromStudy(db, a.studyId, a.sessionId),
+    'studies:export': async (a) => {
+      const study = getStudy(db, a.studyId);
+      if (!a.choose) return exportStudy(db, study.id);
+      const dir = await deps.chooseExportDir(studySlug(study));
+      if (!dir) throw new PredlabError('invalid-argument', 'Export cancelled: no folder was chosen.');
+      return exportStudy(db, study.id, { folder: path.join(dir, studySlug(study)) });
+    },
+  };
 }

@@ -139,6 +139,29 @@ export const migrations: Migration[] = [
       DROP TABLE participants_v5;
     `,
   },
+  {
+    version: 7,
+    description: 'studies: sessions grouped for a study-wide export (a session in at most one study)',
+    // Deleting a study deletes its memberships, never its sessions; a session cannot be deleted
+    // while it belongs to a study (foreign key), which no code path does anyway.
+    sql: `
+      CREATE TABLE studies (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(name)) > 0),
+        description TEXT NOT NULL DEFAULT '',
+        settings TEXT NOT NULL DEFAULT '{}',
+        last_export TEXT,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      );
+      CREATE TABLE study_sessions (
+        study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+        session_id INTEGER NOT NULL UNIQUE REFERENCES sessions(id),
+        added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        PRIMARY KEY (study_id, session_id)
+      );
+      CREATE INDEX study_sessions_study ON study_sessions(study_id);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

@@ -1,8 +1,93 @@
 /** IPC channels of the studies feature: argument schemas and result types (merged into preload/contract.ts). */
+import { z } from 'zod';
+import type { ParticipantKind, SessionInfo } from '../../paradigms/records.js';
+import { id } from '../schema-parts.js';
 
-export const studiesSchemas = {} as const;
+/** Limits: names and texts a person types, and how much one study may hold. */
+export const STUDY_NAME_MAX = 100;
+export const STUDY_DESCRIPTION_MAX = 2000;
+export const STUDY_INFO_FIELDS_MAX = 20;
+export const STUDY_INFO_FIELD_MAX = 40;
+export const STUDY_FOLDER_MAX = 1024;
+/** Sessions one study holds (its export writes a file per session). */
+export const STUDY_SESSIONS_MAX = 2000;
 
-export interface StudyResults {}
+const name = z.string().trim().min(1, 'a study needs a name').max(STUDY_NAME_MAX);
 
-/** Channels of this feature answered on the computing thread (see main/bootstrap.ts). */
+export const studySettingsSchema = z
+  .object({
+    /** Fields asked in the session-information dialog (e.g. age, handedness, eye, notes). */
+    sessionInfoFields: z.array(z.string().trim().min(1).max(STUDY_INFO_FIELD_MAX)).max(STUDY_INFO_FIELDS_MAX).optional(),
+    /** Where the study export is written automatically after each session; absent: <data folder>/studies. */
+    exportDir: z.string().trim().min(1).max(STUDY_FOLDER_MAX).nullable().optional(),
+    /** Write the study export at the end of each of its sessions (default true). */
+    autoExport: z.boolean().optional(),
+  })
+  .strict();
+export type StudySettings = z.infer<typeof studySettingsSchema>;
+
+export const studiesSchemas = {
+  'studies:list': z.object({}).strict(),
+  'studies:get': z.object({ studyId: id }).strict(),
+  'studies:create': z.object({ name, description: z.string().max(STUDY_DESCRIPTION_MAX).optional(), settings: studySettingsSchema.optional() }).strict(),
+  'studies:update': z.object({ studyId: id, name: name.optional(), description: z.string().max(STUDY_DESCRIPTION_MAX).optional(), settings: studySettingsSchema.optional() }).strict(),
+  'studies:delete': z.object({ studyId: id }).strict(),
+  'studies:add-session': z.object({ studyId: id, sessionId: id }).strict(),
+  'studies:remove-session': z.object({ studyId: id, sessionId: id }).strict(),
+  /** Write the study export now: into the study's folder, or (choose) a folder the user picks. */
+  'studies:export': z.object({ studyId: id, choose: z.boolean().optional() }).strict(),
+} as const;
+
+/** The outcome of the newest export of a study (on demand or automatic). */
+export interface StudyExportStatus {
+  at: string;
+  trigger: 'manual' | 'auto';
+  ok: boolean;
+  folder: string;
+  /** Set when ok: the files written and the trial rows in the CSV. */
+  files?: string[];
+  rows?: number;
+  /** Set when not ok: what went wrong, in words a person can act on. */
+  error?: string;
+}
+
+export interface Study {
+  id: number;
+  name: string;
+  description: string;
+  settings: StudySettings;
+  createdAt: string;
+  /** Sessions per participant kind (human, simulated, model). */
+  counts: Record<ParticipantKind, number>;
+  lastExport: StudyExportStatus | null;
+  /** Where the automatic export goes (settings.exportDir, else the default under the data folder). */
+  exportFolder: string;
+}
+
+export interface StudyDetail extends Study {
+  sessions: SessionInfo[];
+}
+
+export interface StudyExportResult {
+  folder: string;
+  files: string[];
+  rows: number;
+  sessions: number;
+}
+
+export interface StudyResults {
+  'studies:list': Study[];
+  'studies:get': StudyDetail;
+  'studies:create': Study;
+  'studies:update': Study;
+  'studies:delete': { deleted: number; sessionsKept: number };
+  'studies:add-session': StudyDetail;
+  'studies:remove-session': StudyDetail;
+  'studies:export': StudyExportResult;
+}
+
+/**
+ * Channels of this feature answered on the computing thread (see main/bootstrap.ts): none. The
+ * export records its outcome in the study, and the computing thread's connection only reads.
+ */
 export const studiesHeavyChannels: readonly string[] = [];

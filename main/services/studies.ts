@@ -1,0 +1,212 @@
+/**
+ * Studies: sessions grouped for a study-wide export. A session belongs to at most one study.
+ * A session run on the protocol of a study's session (a model, or anyone, taking a person's
+ * trials) joins that study automatically: when it ends (exportStudyAfterSession, in
+ * study-export.ts), and when the person's session is added to the study.
+ * Deleting a study never deletes sessions.
+ */
+import path from 'node:path';
+import type { ParticipantKind, SessionInfo } from '../../paradigms/records.js';
+import { STUDY_SESSIONS_MAX, studySettingsSchema, type Study, type StudyDetail, type StudyExportStatus, type StudySettings } from '../../preload/channels/studies.js';
+import { describeIssues, PredlabError } from '../errors.js';
+import type { Db } from '../store/db.js';
+import { getSession } from './sessions.js';
+
+/** Studies one lab holds. */
+export const STUDIES_MAX = 1000;
+/** The automatic export's default parent folder, beside the lab database. */
+export const DEFAULT_STUDY_FOLDER = 'studies';
+
+interface StudyRow {
+  id: number;
+  name: string;
+  description: string;
+  settings: string;
+  last_export: string | null;
+  created_at: string;
+}
+
+/** A file-system friendly name for the study's export folder and files. */
+export function studySlug(study: { id: number; name: string }): string {
+  const words = study.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
+  return `study-${study.id}${words ? `-${words}` : ''}`;
+}
+
+/** The folder the study's export is written into: <exportDir or data folder/studies>/<slug>. */
+export function studyExportFolder(db: Db, study: { id: number; name: string; settings: StudySettings }): string {
+  const parent = study.settings.exportDir ? path.resolve(study.settings.exportDir) : path.join(path.dirname(path.resolve(db.name)), DEFAULT_STUDY_FOLDER);
+  return path.join(parent, studySlug(study));
+}
+
+function parseSettings(raw: string): StudySettings {
+  const parsed = studySettingsSchema.safeParse(JSON.parse(raw));
+  return parsed.success ? parsed.data : {};
+}
+
+function checkSettings(settings: unknown): StudySettings {
+  const parsed = studySettingsSchema.safeParse(settings ?? {});
+  if (!parsed.success) throw new PredlabError('invalid-argument', `Invalid study settings: ${describeIssues(parsed.error.issues)}`);
+  return parsed.data;
+}
+
+function checkName(name: string): string {
+  const n = name.trim();
+  if (!n) throw new PredlabError('invalid-argument', 'A study needs a name.');
+  if (n.length > 100) throw new PredlabError('invalid-argument', `A study name has at most 100 characters; this one has ${n.length}.`);
+  return n;
+}
+
+function row(db: Db, studyId: number): StudyRow {
+  const r = db.prepare('SELECT * FROM studies WHERE id = ?').get(studyId) as StudyRow | undefined;
+  if (!r) throw new PredlabError('not-found', `No study with id ${studyId}.`);
+  return r;
+}
+
+function toStudy(db: Db, r: StudyRow): Study {
+  const settings = parseSettings(r.settings);
+  const counts: Record<ParticipantKind, number> = { human: 0, simulated: 0, model: 0 };
+  const kinds = db
+    .prepare('SELECT p.kind AS kind, count(*) AS n FROM study_sessions ss JOIN sessions s ON s.id = ss.session_id JOIN participants p ON p.id = s.participant_id WHERE ss.study_id = ? GROUP BY p.kind')
+    .all(r.id) as { kind: ParticipantKind; n: number }[];
+  for (const k of kinds) counts[k.kind] = k.n;
+  return {
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    settings,
+    createdAt: r.created_at,
+    counts,
+    lastExport: r.last_export ? (JSON.parse(r.last_export) as StudyExportStatus) : null,
+    exportFolder: studyExportFolder(db, { id: r.id, name: r.name, settings }),
+  };
+}
+
+function nameTaken(db: Db, name: string, except = 0): boolean {
+  return !!db.prepare('SELECT 1 FROM studies WHERE name = ? COLLATE NOCASE AND id != ?').get(name, except);
+}
+
+export function createStudy(db: Db, req: { name: string; description?: string | undefined; settings?: unknown }): Study {
+  const name = checkName(req.name);
+  const settings = checkSettings(req.settings);
+  const description = (req.description ?? '').trim();
+  if (description.length > 2000) throw new PredlabError('invalid-argument', `A study description has at most 2000 characters; this one has ${description.length}.`);
+  const id = db.transaction(() => {
+    if (nameTaken(db, name)) throw new PredlabError('conflict', `There is already a study named '${name}'. Choose another name.`);
+    const n = (db.prepare('SELECT count(*) AS n FROM studies').get() as { n: number }).n;
+    if (n >= STUDIES_MAX) throw new PredlabError('conflict', `This lab already has ${STUDIES_MAX} studies, the most it holds; delete one first.`);
+    return Number(db.prepare('INSERT INTO studies (name, description, settings) VALUES (?, ?, ?)').run(name, description, JSON.stringify(settings)).lastInsertRowid);
+  })();
+  return getStudy(db, id);
+}
+
+export function listStudies(db: Db): Study[] {
+  return (db.prepare('SELECT * FROM studies ORDER BY id').all() as StudyRow[]).map((r) => toStudy(db, r));
+}
+
+export function getStudy(db: Db, studyId: number): Study {
+  return toStudy(db, row(db, studyId));
+}
+
+export function studySessionIds(db: Db, studyId: number): number[] {
+  return (db.prepare('SELECT session_id FROM study_sessions WHERE study_id = ? ORDER BY session_id').all(studyId) as { session_id: number }[]).map((r) => r.session_id);
+}
+
+export function getStudyDetail(db: Db, studyId: number): StudyDetail {
+  const study = getStudy(db, studyId);
+  const sessions: SessionInfo[] = studySessionIds(db, studyId).map((id) => getSession(db, id));
+  return { ...study, sessions };
+}
+
+/** Rename, describe or change the settings of a study. */
+export function updateStudy(db: Db, studyId: number, change: { name?: string | undefined; description?: string | undefined; settings?: unknown }): Study {
+  const current = row(db, studyId);
+  const name = change.name !== undefined ? checkName(change.name) : current.name;
+  const settings = change.settings !== undefined ? checkSettings(change.settings) : parseSettings(current.settings);
+  const description = change.description !== undefined ? change.description.trim() : current.description;
+  if (description.length > 2000) throw new PredlabError('invalid-argument', `A study description has at most 2000 characters; this one has ${description.length}.`);
+  db.transaction(() => {
+    if (nameTaken(db, name, studyId)) throw new PredlabError('conflict', `There is already a study named '${name}'. Choose another name.`);
+    db.prepare('UPDATE studies SET name = ?, description = ?, settings = ? WHERE id = ?').run(name, description, JSON.stringify(settings), studyId);
+  })();
+  return getStudy(db, studyId);
+}
+
+/** Delete the study and its memberships; its sessions stay in the lab. */
+export function deleteStudy(db: Db, studyId: number): { deleted: number; sessionsKept: number } {
+  row(db, studyId);
+  return db.transaction(() => {
+    const kept = db.prepare('DELETE FROM study_sessions WHERE study_id = ?').run(studyId).changes;
+    db.prepare('DELETE FROM studies WHERE id = ?').run(studyId);
+    return { deleted: studyId, sessionsKept: kept };
+  })();
+}
+
+/** The study a session belongs to, if any. */
+export function studyOfSession(db: Db, sessionId: number): number | null {
+  const r = db.prepare('SELECT study_id FROM study_sessions WHERE session_id = ?').get(sessionId) as { study_id: number } | undefined;
+  return r?.study_id ?? null;
+}
+
+function sessionCount(db: Db, studyId: number): number {
+  return (db.prepare('SELECT count(*) AS n FROM study_sessions WHERE study_id = ?').get(studyId) as { n: number }).n;
+}
+
+/** Sessions on this protocol that belong to no study yet. */
+function unaffiliatedOnProtocol(db: Db, protocolId: number): number[] {
+  return (
+    db.prepare('SELECT s.id FROM sessions s WHERE s.protocol_id = ? AND NOT EXISTS (SELECT 1 FROM study_sessions ss WHERE ss.session_id = s.id) ORDER BY s.id').all(protocolId) as { id: number }[]
+  ).map((r) => r.id);
+}
+
+/**
+ * Add a session to a study, with every session that took the same protocol and belongs to no
+ * study yet (a model run on the person's trials joins with them). A session already in another
+ * study is refused: remove it there first.
+ */
+export function addSessionToStudy(db: Db, studyId: number, sessionId: number): StudyDetail {
+  const study = row(db, studyId);
+  const session = getSession(db, sessionId);
+  db.transaction(() => {
+    const current = studyOfSession(db, sessionId);
+    if (current === studyId) return;
+    if (current !== null) throw new PredlabError('conflict', `Session ${sessionId} already belongs to study '${row(db, current).name}'; a session is in one study at most. Remove it there first.`);
+    const joining = [sessionId, ...unaffiliatedOnProtocol(db, session.protocol.id).filter((id) => id !== sessionId)];
+    if (sessionCount(db, studyId) + joining.length > STUDY_SESSIONS_MAX)
+      throw new PredlabError('conflict', `Study '${study.name}' would hold more than ${STUDY_SESSIONS_MAX} sessions, the most a study holds.`);
+    const insert = db.prepare('INSERT INTO study_sessions (study_id, session_id) VALUES (?, ?)');
+    for (const id of joining) insert.run(studyId, id);
+  })();
+  return getStudyDetail(db, studyId);
+}
+
+export function removeSessionFromStudy(db: Db, studyId: number, sessionId: number): StudyDetail {
+  const study = row(db, studyId);
+  getSession(db, sessionId);
+  const removed = db.prepare('DELETE FROM study_sessions WHERE study_id = ? AND session_id = ?').run(studyId, sessionId).changes;
+  if (!removed) throw new PredlabError('not-found', `Session ${sessionId} is not in study '${study.name}'.`);
+  return getStudyDetail(db, studyId);
+}
+
+/**
+ * A session not yet in a study joins the study of another session on its protocol (the oldest
+ * such study, if several). Returns the session's study, or null.
+ */
+export function joinStudyByProtocol(db: Db, sessionId: number): number | null {
+  const session = getSession(db, sessionId);
+  return db.transaction(() => {
+    const current = studyOfSession(db, sessionId);
+    if (current !== null) return current;
+    const r = db
+      .prepare('SELECT min(ss.study_id) AS study_id FROM study_sessions ss JOIN sessions s ON s.id = ss.session_id WHERE s.protocol_id = ?')
+      .get(session.protocol.id) as { study_id: number | null };
+    if (r.study_id === null) return null;
+    if (sessionCount(db, r.study_id) >= STUDY_SESSIONS_MAX) return null;
+    db.prepare('INSERT INTO study_sessions (study_id, session_id) VALUES (?, ?)').run(r.study_id, sessionId);
+    return r.study_id;
+  })();
+}
+
+/** Record the outcome of the newest export (shown with the study). */
+export function recordExportStatus(db: Db, studyId: number, status: StudyExportStatus): void {
+  db.prepare('UPDATE studies SET last_export = ? WHERE id = ?').run(JSON.stringify(status), studyId);
+}
