@@ -405,8 +405,8 @@ function checkWeightShapes(raw: Map<string, { shape: number[] }>, config: PredNe
  * records where the weights came from (file, SHA-256, Keras version, data format, loss, ...)
  * plus anything the caller adds (a release's URL and checksums).
  */
-export async function importToCheckpoint(file: string, outDir: string, options: KerasImportOptions & { source?: Record<string, unknown> } = {}): Promise<{ manifest: Manifest; imported: KerasImport }> {
-  const { source, ...importOptions } = options;
+export async function importToCheckpoint(file: string, outDir: string, options: KerasImportOptions & { source?: Record<string, unknown>; beforeWrite?: () => void } = {}): Promise<{ manifest: Manifest; imported: KerasImport }> {
+  const { source, beforeWrite, ...importOptions } = options;
   const r = await importKerasWeights(file, importOptions);
   let net: PredNet;
   try {
@@ -415,6 +415,8 @@ export async function importToCheckpoint(file: string, outDir: string, options: 
     tf.dispose([...r.weights.values()]);
   }
   try {
+    // The file is read and checked: only now may the caller create anything (e.g. its database).
+    beforeWrite?.();
     const manifest = await saveCheckpoint(outDir, net, { source: { kind: 'keras-import', file: path.resolve(file), ...r.info, ...source }, extrapStartTime: r.extrapStartTime });
     return { manifest, imported: r };
   } finally {

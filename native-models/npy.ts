@@ -39,9 +39,10 @@ export function readNpy(file: string): NdArray {
   const dtype = DTYPES[arr.dtype.replace(/^[<|=]/, '')];
   if (!dtype) throw new NpyError(`${file} holds ${arr.dtype} values; PredLab reads uint8, float32 and int32 arrays.`);
   if (arr.fortranOrder) throw new NpyError(`${file} is in Fortran order; save it C-ordered (numpy.ascontiguousarray).`);
-  const n = arr.shape.reduce((a, b) => a * b, 1);
+  // Counted exactly: a damaged header can claim a shape whose product no float can hold.
+  const n = arr.shape.reduce((a, b) => a * BigInt(b), 1n);
   const data = arr.data as NdArray['data'];
-  if (data.length !== n) throw new NpyError(`${file} ${data.length < n ? 'is truncated' : 'has data past its end'}: shape (${arr.shape.join(', ')}) needs ${n} values, found ${data.length}.`);
+  if (BigInt(data.length) !== n) throw new NpyError(`${file} ${BigInt(data.length) < n ? 'is truncated' : 'has data past its end'}: shape (${arr.shape.join(', ')}) needs ${n.toLocaleString('en')} values, found ${data.length.toLocaleString('en')}.`);
   return { dtype, shape: arr.shape, data };
 }
 

@@ -45,3 +45,6 @@ export function formatAnalysis(a: SessionAnalysis): string {
   for (const m of a.messages) lines.push(`Note: ${m}`);
   return lines.filter((l, i, all) => !(l === '' && all[i - 1] === '')).join('\n');
 }
+
+/** Printed after a usage error (exit 2), inherited by every subcommand. */
+export const USAGE_HINT = '(add --help to the command to see its options)';

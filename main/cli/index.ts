@@ -18,7 +18,7 @@ import { APP_VERSION } from '../version.js';
 import { CheckpointError } from '../../native-models/checkpoint.js';
 import { KerasImportError } from '../../native-models/keras-import.js';
 import { NpyError } from '../../native-models/npy.js';
-import { formatAnalysis, formatSessions } from './format.js';
+import { formatAnalysis, formatSessions, USAGE_HINT } from './format.js';
 import { exportActivationsAction } from './dataset-commands.js';
 import { addModelCommands } from './model-commands.js';
 import { addModelSessionCommands } from './model-session-commands.js';
@@ -63,9 +63,11 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .description('PredLab: visual-illusion psychophysics for people and PredNet')
     .version(APP_VERSION)
     .option('--db <file>', 'database file', defaultDatabasePath())
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    // A usage error is one line naming the problem, then where the options are listed (the
+    // whole help after every typo buries the message); prefixed like every other error.
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (s, write) => write(`predlab: ${s.replace(/^error: /, '')}`) })
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError(USAGE_HINT);
 
   let db: Db | null = null;
   const database = () => (db ??= openDatabase(program.opts().db));

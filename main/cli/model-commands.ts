@@ -171,10 +171,12 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'machine-readable output')
     .action(async (file, o) => {
       refuseUsedOut(o.out);
-      const db = ctx.database(); // a database problem stops us before anything is written
       await initBackend();
-      const { manifest, imported: r } = await importToCheckpoint(file, o.out, { ...(o.modelJson ? { modelJson: o.modelJson } : {}), ...(o.height ? { height: o.height } : {}), ...(o.width ? { width: o.width } : {}) });
-      const rec = registerNew(db, o.out);
+      // A bad weights file is refused before anything exists (no lab created at a new --db);
+      // a database problem stops us before the checkpoint is written.
+      let db: ReturnType<typeof ctx.database> | null = null;
+      const { manifest, imported: r } = await importToCheckpoint(file, o.out, { ...(o.modelJson ? { modelJson: o.modelJson } : {}), ...(o.height ? { height: o.height } : {}), ...(o.width ? { width: o.width } : {}), beforeWrite: () => void (db = ctx.database()) });
+      const rec = registerNew(db!, o.out);
       for (const n of r.info.notes) if (!o.json) ctx.err(`note: ${n}\n`);
       const extras = [
         r.info.dataFormat ? `Keras input ${r.info.dataFormat}` : null,
@@ -349,10 +351,12 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
         process.once('SIGINT', () => process.exit(130));
       };
       process.once('SIGINT', onSigint);
-      job.on('backend', (b) => !o.json && ctx.err(`backend: ${b.choice} (${b.detail})\n`));
+      // Said once the data is read: a bad input file gets its one-line error and nothing before it.
+      let backendLine = '';
+      job.on('backend', (b) => void (backendLine = `backend: ${b.choice} (${b.detail})\n`));
       job.on('event', (e: TrainEvent) => {
         if (e.type === 'start') {
-          if (!o.json) ctx.err(`${e.trainSequences} training sequences from ${e.trainRecordings} recording(s), ${e.valSequences} validation sequences from ${e.valRecordings}.\n`);
+          if (!o.json) ctx.err(`${backendLine}${e.trainSequences} training sequences from ${e.trainRecordings} recording(s), ${e.valSequences} validation sequences from ${e.valRecordings}.\n`);
           bar?.start(e.totalSteps, e.startStep, { epoch: 0, loss: '-', val, fps: '-', eta_h: '?' });
         } else if (e.type === 'progress') bar?.update(e.step, { epoch: e.epoch + 1, loss: e.loss.toFixed(5), val, fps: e.framesPerSec.toFixed(1), eta_h: fmtTime(e.etaSec) });
         else if (e.type === 'epoch') val = e.valLoss === null ? 'n/a' : `${e.valLoss.toFixed(5)}${e.best ? '*' : ''}`;

@@ -79,16 +79,18 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
   }
   const view: ModelView = { ...size, fovDeg: settings.fovDeg, frameRateHz: settings.frameRateHz };
   try {
-    const participant = createParticipant(db, { kind: 'model', label, details });
-    const session = startSession(db, {
-      participantId: participant.id,
+    // One transaction: a failed start (or a kill in between) leaves no participant without a session.
+    const session = db.transaction(() =>
+      startSession(db, {
+        participantId: createParticipant(db, { kind: 'model', label, details }).id,
       paradigmId: paradigm.id,
       parameters: req.parameters ?? {},
       seed: req.seed,
       protocolId: req.protocolId,
       calibration: { model: true, refreshHz: settings.frameRateHz, pxPerDeg: pxPerDegOf(view), fovDeg: settings.fovDeg, width: view.width, height: view.height },
-      source: 'model',
-    });
+        source: 'model',
+      }),
+    )();
     const params = session.protocol.parameters;
     const record = (a: ModelAnswer) =>
       recordTrial(db, session.id, {

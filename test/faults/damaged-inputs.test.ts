@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { USAGE_HINT } from '../../main/cli/format.js';
 import { predlab } from '../support/cli-child.js';
 import { tempDir } from '../support/db.js';
 
@@ -86,7 +87,7 @@ interface Row {
   lab?: 'copy' | 'compare';
   /** Progress lines the command prints before it fails (train names its backend first; see the report). */
   info?: RegExp;
-  /** A usage error (exit 2): commander prints the command's usage after the one line (see the report of issue 8). */
+  /** A usage error (exit 2): the one line, then the hint where the options are listed. */
   usage?: boolean;
   uid?: number;
   /** Holds the database while the command runs (a lock); returns the release. */
@@ -112,6 +113,7 @@ const ROWS: Row[] = [
     }, args: (d) => ['train', '--checkpoint', DEFAULT_MODEL, '--data', path.join(d, 'f.npy'), '--recordings', path.join(d, 'r.npy'), '--out', path.join(d, 'trained')], info: /^backend: /, says: /r.npy is truncated/ },
   // HDF5 weights (model import-keras)
   { what: 'h5: truncated after the signature', lab: 'compare', make: (d) => fs.writeFileSync(path.join(d, 'w.h5'), Buffer.concat([HDF5_MAGIC, Buffer.alloc(40, 1)])), args: (d) => ['--db', path.join(d, 'lab.sqlite'), 'model', 'import-keras', path.join(d, 'w.h5'), '--out', path.join(d, 'imported')], says: /HDF5|truncated|damaged|cannot/i },
+  { what: 'h5: not HDF5, no lab yet (none created)', make: (d) => fs.writeFileSync(path.join(d, 'w.h5'), 'not weights'), args: (d) => ['--db', path.join(d, 'new', 'lab.sqlite'), 'model', 'import-keras', path.join(d, 'w.h5'), '--out', path.join(d, 'imported')], says: /HDF5/ },
   { what: 'h5: not HDF5', lab: 'compare', make: (d) => fs.writeFileSync(path.join(d, 'w.h5'), '{"weights": [1, 2, 3]}'), args: (d) => ['--db', path.join(d, 'lab.sqlite'), 'model', 'import-keras', path.join(d, 'w.h5'), '--out', path.join(d, 'imported')], says: /HDF5/ },
   { what: 'h5: HDF5 of another layout (no PredNet weights)', lab: 'compare', make: async (d) => {
       const h5wasm = (await import('h5wasm/node')).default;
@@ -182,7 +184,7 @@ describe('damaged inputs through the CLI: one clear line, no stack trace, nothin
       const lines = r.stderr.trim().split('\n').filter((l) => !row.info?.test(l));
       const problems = [
         r.code === 0 || r.code === null ? `exit ${r.code}` : '',
-        row.usage ? (r.code !== 2 || !/^Usage: predlab /m.test(r.stderr) ? 'not a usage error' : '') : lines.length !== 1 ? `${lines.length} lines on stderr` : '',
+        row.usage ? (r.code !== 2 || lines.length !== 2 || lines[1] !== USAGE_HINT ? 'not a one-line usage error and its hint' : '') : lines.length !== 1 ? `${lines.length} lines on stderr` : '',
         /^\s+at /m.test(r.stderr + r.stdout) ? 'a stack trace' : '',
         !row.says.test(r.stderr) ? `does not say ${row.says}` : '',
         changed(before, snapshot(dir)),

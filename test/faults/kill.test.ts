@@ -163,8 +163,10 @@ describe(`kill campaign (seed ${CAMPAIGN_SEED}; PREDLAB_FAULT_SEED replays anoth
       try {
         const known = new Set(killed.map((x) => x.id));
         const fresh = listSessions(db).filter((s) => s.participant.kind === 'model' && !known.has(s.id));
-        // A kill before the session was created leaves none.
+        // A kill before the session was created leaves none, and no participant without one.
         expect(fresh.length).toBeLessThanOrEqual(1);
+        const orphans = db.prepare("SELECT COUNT(*) AS n FROM participants p WHERE p.kind = 'model' AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.participant_id = p.id)").get() as { n: number };
+        expect(orphans.n, `model participants without a session after kill ${k}`).toBe(0);
         if (!fresh.length) {
           expect(run.acknowledged).toEqual([]);
           log.push({ point, acked: 0, stored: 0 });
