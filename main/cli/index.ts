@@ -23,6 +23,7 @@ import { exportActivationsAction } from './dataset-commands.js';
 import { addModelCommands } from './model-commands.js';
 import { addModelSessionCommands } from './model-session-commands.js';
 import { addReplicateCommands } from './replicate-commands.js';
+import { addStudyCommands } from './study-commands.js';
 
 /** Errors caused by what the user gave us: print the message, not a stack. */
 function isUserError(e: unknown): e is Error {
@@ -161,6 +162,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
   addModelCommands(program, { database, emit, err: io.err, integer, number });
   addModelSessionCommands(program, session, { database, emit, err: io.err, integer, number, collectParam });
   addReplicateCommands(program);
+  addStudyCommands(program, { database, readDatabase, emit, err: io.err, integer, number });
 
   return { program, close: () => db?.close() };
 }

@@ -1,0 +1,127 @@
+/** `predlab study create|list|show|add|remove|export|delete`: sessions grouped into studies, and the study-wide export. */
+import type { Command } from 'commander';
+import path from 'node:path';
+import type { Study, StudyDetail } from '../../preload/channels/studies.js';
+import { PredlabError } from '../errors.js';
+import { addSessionToStudy, createStudy, deleteStudy, getStudyDetail, listStudies, removeSessionFromStudy } from '../services/studies.js';
+import { exportStudy } from '../services/study-export.js';
+import type { CliContext } from './model-commands.js';
+
+export interface StudyCliContext extends CliContext {
+  /** The database opened read-only (list and show change nothing). */
+  readDatabase: () => ReturnType<CliContext['database']>;
+}
+
+const kinds = (s: Study) => `${s.counts.human} person/people, ${s.counts.simulated} simulated, ${s.counts.model} model`;
+
+function lastExport(s: Study): string {
+  const e = s.lastExport;
+  if (!e) return 'never exported';
+  return e.ok ? `last export ${e.at.slice(0, 19).replace('T', ' ')} (${e.trigger}): ${e.rows} trial(s) in ${e.folder}` : `last export ${e.at.slice(0, 19).replace('T', ' ')} (${e.trigger}) FAILED: ${e.error}`;
+}
+
+export function formatStudies(list: Study[]): string {
+  if (list.length === 0) return 'No studies yet. Create one with: predlab study create --name <name>';
+  return list.map((s) => `${String(s.id).padStart(4)}  ${s.name}: ${kinds(s)}; ${lastExport(s)}`).join('\n');
+}
+
+export function formatStudy(d: StudyDetail): string {
+  const lines = [`Study ${d.id}: ${d.name}${d.description ? ` (${d.description})` : ''}`, `  ${kinds(d)}`, `  ${lastExport(d)}`, `  automatic export: ${d.settings.autoExport === false ? 'off' : d.exportFolder}`];
+  if (d.settings.sessionInfoFields?.length) lines.push(`  session information: ${d.settings.sessionInfoFields.join(', ')}`);
+  if (d.sessions.length === 0) lines.push('  No sessions yet: predlab study add --study <id> --session <id>');
+  else {
+    lines.push('  session  kind       participant                          paradigm      status     trials');
+    for (const s of d.sessions)
+      lines.push(`  ${String(s.id).padStart(7)}  ${s.participant.kind.padEnd(9)}  ${s.participant.label.slice(0, 36).padEnd(36)} ${s.protocol.paradigmId.padEnd(13)} ${s.status.padEnd(10)} ${s.answered}/${s.total}`);
+  }
+  return lines.join('\n');
+}
+
+export function addStudyCommands(program: Command, ctx: StudyCliContext): void {
+  const { emit, integer } = ctx;
+  const study = program.command('study').description('group sessions (people, simulated observers, models) into studies and export a study at once');
+  study
+    .command('create')
+    .description('create a study')
+    .requiredOption('--name <name>', 'study name (unique)')
+    .option('--description <text>', 'what the study is about')
+    .option('--info <fields>', 'session-information fields, comma-separated (e.g. age,handedness,eye,notes)')
+    .option('--export-dir <folder>', 'where the study export is written after each session (default: <data folder>/studies)')
+    .option('--no-auto-export', 'do not write the export at the end of each session')
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      const settings = {
+        ...(o.info !== undefined ? { sessionInfoFields: String(o.info).split(',').map((f: string) => f.trim()).filter(Boolean) } : {}),
+        ...(o.exportDir !== undefined ? { exportDir: path.resolve(o.exportDir) } : {}),
+        ...(o.autoExport === false ? { autoExport: false } : {}),
+      };
+      const s = createStudy(ctx.database(), { name: o.name, description: o.description, settings });
+      emit(o.json, s, `Study ${s.id} created: ${s.name}. Add sessions with: predlab study add --study ${s.id} --session <id>`);
+    });
+  study
+    .command('list')
+    .description('list the studies')
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      const list = listStudies(ctx.readDatabase());
+      emit(o.json, list, formatStudies(list));
+    });
+  study
+    .command('show')
+    .description("a study's sessions, by kind of participant, and its last export")
+    .requiredOption('--study <id>', 'study id', integer('--study'))
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      const d = getStudyDetail(ctx.readDatabase(), o.study);
+      emit(o.json, d, formatStudy(d));
+    });
+  const sessionList = (v: string) => {
+    const ids = v.split(',').map((x) => Number(x.trim()));
+    if (ids.length === 0 || ids.length > 1000 || ids.some((x) => !Number.isInteger(x) || x <= 0)) throw new PredlabError('invalid-argument', `--session takes one to 1000 ids like 3 or 3,7; got '${v}'.`);
+    return ids;
+  };
+  study
+    .command('add')
+    .description('add sessions to a study (sessions on the same protocol that are in no study join too)')
+    .requiredOption('--study <id>', 'study id', integer('--study'))
+    .requiredOption('--session <ids>', 'session id(s), comma-separated', sessionList)
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      const db = ctx.database();
+      // All or nothing: one bad id adds none.
+      const d = db.transaction(() => (o.session as number[]).reduce<StudyDetail | null>((_, id) => addSessionToStudy(db, o.study, id), null)!)();
+      emit(o.json, d, formatStudy(d));
+    });
+  study
+    .command('remove')
+    .description('remove sessions from a study (the sessions stay in the lab)')
+    .requiredOption('--study <id>', 'study id', integer('--study'))
+    .requiredOption('--session <ids>', 'session id(s), comma-separated', sessionList)
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      const db = ctx.database();
+      const d = db.transaction(() => (o.session as number[]).reduce<StudyDetail | null>((_, id) => removeSessionFromStudy(db, o.study, id), null)!)();
+      emit(o.json, d, formatStudy(d));
+    });
+  study
+    .command('export')
+    .description('write the study export: one tidy CSV (a row per trial) and one BIDS dataset')
+    .requiredOption('--study <id>', 'study id', integer('--study'))
+    .option('--out <folder>', "folder to write the study's export folder into (default: the study's own export folder)")
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      const db = ctx.database();
+      const folder = o.out !== undefined ? path.join(path.resolve(o.out), path.basename(getStudyDetail(db, o.study).exportFolder)) : undefined;
+      const r = exportStudy(db, o.study, folder !== undefined ? { folder } : {});
+      emit(o.json, r, `Exported study ${o.study}: ${r.rows} trial(s) from ${r.sessions} session(s) to ${r.folder}\n  ${r.files[0]}\n  ${path.join(r.folder, 'bids')} (BIDS, ${r.files.length - 2} file(s))`);
+    });
+  study
+    .command('delete')
+    .description('delete a study (its sessions stay in the lab)')
+    .requiredOption('--study <id>', 'study id', integer('--study'))
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      const r = deleteStudy(ctx.database(), o.study);
+      emit(o.json, r, `Study ${r.deleted} deleted; its ${r.sessionsKept} session(s) stay in the lab.`);
+    });
+}
