@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { datasetsHeavyChannels } from '../preload/channels/datasets.js';
+import { modelsHeavyChannels } from '../preload/channels/models.js';
 import { replicateHeavyChannels } from '../preload/channels/replicate.js';
 import { studiesHeavyChannels } from '../preload/channels/studies.js';
 import { trainingHeavyChannels } from '../preload/channels/training.js';
@@ -20,7 +21,7 @@ import { workerEntry } from './services/worker-entry.js';
 import type { CallbackName, FromThread, ServiceRole, ServiceThreadData, ToThread } from './thread-protocol.js';
 
 /** Channels that compute (bootstrap resampling, PredNet): answered on the heavy thread. */
-export const HEAVY_CHANNELS: ReadonlySet<string> = new Set(['analysis:session', 'compare:sessions', 'models:inspect-trial', 'engine:info', ...datasetsHeavyChannels, ...trainingHeavyChannels, ...replicateHeavyChannels, ...studiesHeavyChannels]);
+export const HEAVY_CHANNELS: ReadonlySet<string> = new Set(['analysis:session', 'compare:sessions', 'models:inspect-trial', 'engine:info', ...modelsHeavyChannels, ...datasetsHeavyChannels, ...trainingHeavyChannels, ...replicateHeavyChannels, ...studiesHeavyChannels]);
 
 /** Headers every renderer file is served with (app:// in Electron, http in the harness). */
 export const RENDERER_HEADERS: Readonly<Record<string, string>> = { 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff' };
@@ -35,6 +36,8 @@ export interface BootstrapOptions {
   /** better_sqlite3.node built for this runtime's ABI (Electron in a development checkout). */
   nativeBinding?: string;
   chooseExportDir: (suggestedName: string) => Promise<string | null>;
+  /** Asks for a video file ('video') or a folder of images ('images') to import; absent: imports are refused as cancelled. */
+  chooseImportSource?: (kind: 'video' | 'images') => Promise<string | null>;
   setFullScreen?: (on: boolean) => boolean;
   log?: (message: string) => void;
   /** Which pages may call in (default: the app's own app://predlab pages). */
@@ -137,6 +140,7 @@ export function bootstrap(options: BootstrapOptions): AppServices {
   const data: Omit<ServiceThreadData, 'role'> = { dbFile, appRoot: options.appRoot, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) };
   const callbacks: Record<CallbackName, (...args: unknown[]) => unknown> = {
     chooseExportDir: (name) => options.chooseExportDir(String(name)),
+    chooseImportSource: (kind) => (options.chooseImportSource ? options.chooseImportSource(kind === 'images' ? 'images' : 'video') : null),
     log: (m) => options.log?.(String(m)),
   };
   const light = new ServiceThread('light', { ...data, role: 'light' }, entry, callbacks);

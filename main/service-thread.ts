@@ -8,6 +8,7 @@ import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createHandlers } from './ipc/handlers.js';
 import { registerDefaultModel } from './services/default-model.js';
+import { DownloadJobs } from './services/download-jobs.js';
 import { ModelJobs } from './services/model-jobs.js';
 import { openDatabase } from './store/db.js';
 import type { CallbackName, FromThread, ServiceThreadData, ToThread } from './thread-protocol.js';
@@ -42,15 +43,19 @@ async function start(): Promise<ReturnType<typeof createHandlers>['invoke']> {
   // The computing thread only reads; the light thread is the one writer (migrations, backups).
   const db = openDatabase(data.dbFile, { readonly: data.role === 'heavy', ...(data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}) });
   let modelJobs: ModelJobs | undefined;
+  let downloads: DownloadJobs | undefined;
   if (data.role === 'light') {
     registerDefaultModel(db, data.appRoot);
     modelJobs = new ModelJobs(data.dbFile, data.nativeBinding);
+    downloads = new DownloadJobs(data.dbFile, data.nativeBinding);
   }
   const { invoke } = createHandlers({
     db,
     appRoot: data.appRoot,
     ...(modelJobs ? { modelJobs } : {}),
+    ...(downloads ? { downloads } : {}),
     chooseExportDir: (suggestedName) => callMain<string | null>('chooseExportDir', suggestedName),
+    chooseImportSource: (kind) => callMain<string | null>('chooseImportSource', kind),
     log: (m) => void callMain('log', m),
   });
   return invoke;

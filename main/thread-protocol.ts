@@ -12,8 +12,8 @@ export interface ServiceThreadData {
   nativeBinding?: string;
 }
 
-/** A function of the main thread a handler needs (the export folder dialog, logging). */
-export type CallbackName = 'chooseExportDir' | 'log';
+/** A function of the main thread a handler needs (the export folder and import source dialogs, logging). */
+export type CallbackName = 'chooseExportDir' | 'chooseImportSource' | 'log';
 
 export type ToThread = { type: 'call'; id: number; channel: string; args: unknown } | { type: 'callback-result'; id: number; value: unknown };
 

@@ -3,11 +3,10 @@ import { Command, Option } from 'commander';
 import path from 'node:path';
 import readline from 'node:readline/promises';
 import { PredlabError } from '../errors.js';
-import { deleteDataset, getDataset, listDatasets, listRecordings, type DatasetInfo } from '../services/datasets.js';
+import { dataFolderOf, deleteDataset, getDataset, listDatasets, listRecordings, type DatasetInfo } from '../services/datasets.js';
 import { exportActivations } from '../services/datasets-activations.js';
 import { exportDatasetHdf5, exportDatasetVideos, recordingName } from '../services/datasets-export.js';
 import { DEFAULT_DATASET, importIntoDataset } from '../services/datasets-import.js';
-import type { Db } from '../store/db.js';
 import type { CliContext } from './model-commands.js';
 
 export interface DatasetCliContext extends CliContext {
@@ -15,8 +14,7 @@ export interface DatasetCliContext extends CliContext {
   confirm?: (question: string) => Promise<boolean | null>;
 }
 
-/** The lab's data folder: the database's own folder (as for every other file the lab keeps). */
-export const dataFolderOf = (db: Db) => path.dirname(path.resolve(db.name));
+export { dataFolderOf };
 
 const size = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`);
 

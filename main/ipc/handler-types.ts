@@ -1,5 +1,6 @@
 /** What every handler file gets and must provide (main/ipc/handlers.ts merges them). */
 import type { z } from 'zod';
+import type { DownloadJobs } from '../services/download-jobs.js';
 import type { ModelJobs } from '../services/model-jobs.js';
 import type { Db } from '../store/db.js';
 
@@ -7,8 +8,12 @@ export interface HandlerDeps {
   db: Db;
   /** Asks where to export (a folder dialog in the app); null if the user cancelled. */
   chooseExportDir: (suggestedName: string) => Promise<string | null>;
+  /** Asks for a video file or a folder of images to import (a dialog in the app); null if cancelled or unavailable. */
+  chooseImportSource?: (kind: 'video' | 'images') => Promise<string | null>;
   /** Background model sessions (absent: the companion option is refused). */
   modelJobs?: ModelJobs;
+  /** Downloads of released models (absent: refused, pointing to the CLI). */
+  downloads?: DownloadJobs;
   /** Puts the app window in or out of fullscreen (absent where there is no window). */
   setFullScreen?: (on: boolean) => boolean;
   /** The app's files (the default model, bundled workers' folder) on this machine. */

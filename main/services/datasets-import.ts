@@ -31,6 +31,8 @@ export interface ImportSpec {
   width?: number;
   fps?: number;
   onProgress?: (p: { frames: number }) => void;
+  /** Called once every check has passed, before anything is written: the frames to expect (null if unknown). */
+  onChecked?: (expected: { frames: number | null }) => void;
   signal?: AbortSignal;
 }
 
@@ -111,6 +113,7 @@ export async function importIntoDataset(db: Db, dataFolder: string, spec: Import
     const x0 = Math.floor((scaledW - W) / 2);
     const filter = [source.kind === 'video' ? `fps=${settings.fps}` : null, `scale=${scaledW}:${H}:flags=area`, `crop=${W}:${H}:${x0}:0`, 'setsar=1'].filter(Boolean).join(',');
     ffmpegPath(); // a missing decoder is reported before the dataset is made
+    spec.onChecked?.({ frames: source.kind === 'images' ? source.images! : source.durationSec !== null ? Math.max(1, Math.round(source.durationSec * settings.fps)) : null });
     const dataset = existing ?? createDataset(db, { name: spec.dataset, ...settings });
     let recording: RecordingInfo | null = null;
     try {

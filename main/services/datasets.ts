@@ -179,6 +179,9 @@ export function getRecording(db: Db, dataFolder: string, id: number): RecordingI
   return toRecording(dataFolder, row);
 }
 
+/** The lab's data folder: the database's own folder (as for every other file the lab keeps). */
+export const dataFolderOf = (db: Db) => path.dirname(path.resolve(db.name));
+
 export const datasetFolder = (dataFolder: string, datasetId: number) => path.join(dataFolder, DATASETS_FOLDER, String(datasetId));
 
 /** Start a recording (an empty frame file and its row); frames follow with appendFrames. */
