@@ -35,6 +35,8 @@ export interface Responder {
   readonly width: number;
   readonly channels: number;
   readonly layers: number;
+  /** Identity of the weights (e.g. SHA-256 of weights.bin), keying caches such as the receptive-field maps; absent: nothing is cached. */
+  readonly cacheKey?: string;
   /** Channels of each unit type at each layer (R: rStackSizes, E: 2x stack, A/Ahat: stack). */
   unitChannels(probe: Probe): number;
   /** One or more sequences (batch of equal length); one Recording per probe per sequence. */

@@ -34,6 +34,13 @@ export interface StepResult {
   errors: tf.Tensor2D;
   /** The requested layer output (R/E/A/Ahat of one layer), if any. */
   unit: tf.Tensor4D | null;
+  /** Every layer's R, E, A and Ahat at this step (the paper battery records several at once). */
+  units: { R: tf.Tensor4D; E: tf.Tensor4D; A: tf.Tensor4D; Ahat: tf.Tensor4D }[];
+}
+
+export interface StepOptions {
+  /** Zero the top-down input upsample(R_{l+1}) to every R_l: the feedback ablation of the paper battery. */
+  ablateFeedback?: boolean;
 }
 
 const hardSigmoid = (x: tf.Tensor) => tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1);
@@ -159,13 +166,14 @@ export class PredNet {
   }
 
   /** One time step. Not tidied: callers tidy (inference) or keep the tape (training). */
-  step(frame: tf.Tensor4D, prev: State, unit: Exclude<OutputMode, 'prediction' | 'error'> | null, extrapolate = false): StepResult {
+  step(frame: tf.Tensor4D, prev: State, unit: Exclude<OutputMode, 'prediction' | 'error'> | null, extrapolate = false, options: StepOptions = {}): StepResult {
     const L = this.layers;
     const r: tf.Tensor4D[] = new Array(L);
     const c: tf.Tensor4D[] = new Array(L);
     for (let l = L - 1; l >= 0; l--) {
       const parts = [prev.r[l]!, prev.e[l]!];
-      if (l < L - 1) parts.push(upsample2x(r[l + 1]!));
+      // Ablated, the input keeps its channels (the weights expect them) but carries zeros.
+      if (l < L - 1) parts.push(options.ablateFeedback ? tf.zeros([r[l + 1]!.shape[0], r[l + 1]!.shape[1] * 2, r[l + 1]!.shape[2] * 2, r[l + 1]!.shape[3]]) : upsample2x(r[l + 1]!));
       const z = conv(tf.concat(parts, 3) as tf.Tensor4D, this.gates[l]!);
       const R = this.config.rStackSizes[l]!;
       const [zi, zf, zc, zo] = tf.split(z, [R, R, R, R], 3) as tf.Tensor4D[];
@@ -177,6 +185,7 @@ export class PredNet {
     let prediction: tf.Tensor4D | null = null;
     let unitOut: tf.Tensor4D | null = null;
     const means: tf.Tensor[] = [];
+    const units: StepResult['units'] = [];
     for (let l = 0; l < L; l++) {
       let ahat = conv(r[l]!, this.ahat[l]!, 'relu');
       if (l === 0) {
@@ -185,10 +194,11 @@ export class PredNet {
       }
       e.push(tf.concat([tf.relu(tf.sub(ahat, a)), tf.relu(tf.sub(a, ahat))], 3) as tf.Tensor4D);
       means.push(tf.mean(e[l]!, [1, 2, 3]));
+      units.push({ R: r[l]!, E: e[l]!, A: a, Ahat: ahat });
       if (unit && unit.layer === l) unitOut = unit.unit === 'R' ? r[l]! : unit.unit === 'E' ? e[l]! : unit.unit === 'A' ? a : ahat;
       if (l < L - 1) a = tf.maxPool(conv(e[l]!, this.a[l]!, 'relu'), 2, 2, 'valid');
     }
-    return { state: { r, c, e, prediction: prediction! }, prediction: prediction!, errors: tf.stack(means, 1) as tf.Tensor2D, unit: unitOut };
+    return { state: { r, c, e, prediction: prediction! }, prediction: prediction!, errors: tf.stack(means, 1) as tf.Tensor2D, unit: unitOut, units };
   }
 
   /**
