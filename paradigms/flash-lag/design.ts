@@ -6,7 +6,7 @@
 import { permutedIndex } from '../permutation.js';
 import { createRng, subSeed } from '../rng.js';
 import type { Design, TrialSpec } from '../types.js';
-import type { FlashLagParams, FlashLagStimulus } from './params.js';
+import { ROTATION_CENTRE_DEG, type FlashLagParams, type FlashLagStimulus } from './params.js';
 
 export function formatOffset(offsetDeg: number): string {
   return `offset=${offsetDeg >= 0 ? '+' : ''}${offsetDeg.toFixed(2)}`;
@@ -14,7 +14,8 @@ export function formatOffset(offsetDeg: number): string {
 
 /** The varying part of a trial; the rest comes from the parameters. */
 function makeStimulus(p: FlashLagParams, offsetDeg: number, direction: 1 | -1, jitterUnit: number): FlashLagStimulus {
-  const startXDeg = (-direction * p.travelDeg) / 2;
+  const rotate = p.motion === 'rotate';
+  const startXDeg = (rotate ? ROTATION_CENTRE_DEG : 0) - (direction * p.travelDeg) / 2;
   // Bar position at the flash, along the motion, measured from the path's centre.
   const flashAlongDeg = (jitterUnit - 0.5) * p.flashJitterDeg;
   const flashTimeS = (flashAlongDeg + p.travelDeg / 2) / p.speedDegPerS;
@@ -32,6 +33,8 @@ function makeStimulus(p: FlashLagParams, offsetDeg: number, direction: 1 | -1, j
     flashWidthDeg: p.flashWidthDeg,
     flashHeightDeg: p.flashHeightDeg,
     gapDeg: p.gapDeg,
+    // Translating-bar trials keep the shape they had before the rotating bar existed.
+    ...(rotate ? { motion: 'rotate' as const, flashSegment: p.flashSegment, innerRadiusDeg: p.innerRadiusDeg, outerRadiusDeg: p.outerRadiusDeg } : {}),
     background: p.background,
     stimulusLuminance: p.stimulusLuminance,
     fixationLuminance: p.fixationLuminance,
@@ -42,10 +45,25 @@ export function trialCount(p: FlashLagParams): number {
   return p.design === 'staircase' ? p.staircaseTrials : p.offsetsDeg.length * p.trialsPerOffset;
 }
 
+/**
+ * The answer that means "ahead" along the motion. Translating bar: 'right' for a rightward bar.
+ * Rotating bar (path centred on the vertical): 'left' = counter-clockwise of the bar (left of
+ * its upper half), so 'left' means ahead when it turns counter-clockwise (direction +1).
+ */
+function aheadAnswer(s: Pick<FlashLagStimulus, 'direction' | 'motion'>): 'left' | 'right' {
+  return (s.direction === 1) === (s.motion === 'rotate') ? 'left' : 'right';
+}
+
 /** Did the participant report the flash ahead of the bar (along the motion)? */
-export function isAhead(s: Pick<FlashLagStimulus, 'direction'>, response: string): boolean {
+export function isAhead(s: Pick<FlashLagStimulus, 'direction' | 'motion'>, response: string): boolean {
   if (response !== 'left' && response !== 'right') throw new RangeError(`Flash-lag answers are 'left' or 'right'; got '${response}'.`);
-  return (response === 'right') === (s.direction === 1);
+  return response === aheadAnswer(s);
+}
+
+/** The answer for a flash seen ahead of (true) or behind (false) the bar. */
+export function answerFor(s: Pick<FlashLagStimulus, 'direction' | 'motion'>, ahead: boolean): 'left' | 'right' {
+  const a = aheadAnswer(s);
+  return ahead ? a : a === 'left' ? 'right' : 'left';
 }
 
 /** Staircase state: the current offset of staircase 0 (starts ahead) and 1 (starts behind). */

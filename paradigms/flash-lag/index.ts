@@ -3,7 +3,7 @@ import { fixationScene } from '../fixation.js';
 import { psi } from '../psychometric-function.js';
 import type { Paradigm } from '../types.js';
 import { analyseFlashLag } from './analysis.js';
-import { flashLagDesign, isAhead, type FlashLagState } from './design.js';
+import { answerFor, flashLagDesign, isAhead, type FlashLagState } from './design.js';
 import { flashLagDefaults, flashLagParamsSchema, VARIANTS, type FlashLagParams, type FlashLagStimulus } from './params.js';
 import { flashLagReadout } from './readout.js';
 import { flashFrame, scene, trialDuration } from './scene.js';
@@ -17,19 +17,26 @@ export * from './readout.js';
 export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState> = {
   id: 'flash-lag',
   name: 'Flash-lag',
-  description: 'A bar moves across the screen; a second bar flashes below it. Was the flash left or right of the moving bar?',
+  description: 'A bar moves across the screen and a second bar flashes below it, or (rotating bar) a bar turns about the centre and a segment in line with it flashes. Was the flash left or right of the moving bar?',
   taskLabel: 'flashlag',
   parameterSchema: flashLagParamsSchema as unknown as Paradigm<FlashLagParams>['parameterSchema'],
   defaults: flashLagDefaults,
   form: [
+    { key: 'motion', label: 'Display', type: 'choice', choices: [{ value: 'translate', label: 'Translating bar, flash below it' }, { value: 'rotate', label: 'Rotating bar, collinear flash (Nijhawan 1994)' }] },
     { key: 'variant', label: 'Variant', type: 'choice', choices: VARIANTS.map((v) => ({ value: v, label: v })) },
-    { key: 'speedDegPerS', label: 'Bar speed', type: 'number', unit: 'deg/s', min: 0.1, max: 200, step: 1 },
-    { key: 'travelDeg', label: 'Path length', type: 'number', unit: 'deg', min: 0.1, max: 200, step: 1 },
+    // Speed and path have one field per display (same key, never both shown): their units differ.
+    { key: 'speedDegPerS', label: 'Bar speed', type: 'number', unit: 'deg/s', min: 0.1, max: 200, step: 1, showWhen: { key: 'motion', values: ['translate'] } },
+    { key: 'speedDegPerS', label: 'Angular speed', type: 'number', unit: 'deg of rotation/s', min: 0.1, max: 200, step: 5, showWhen: { key: 'motion', values: ['rotate'] } },
+    { key: 'travelDeg', label: 'Path length', type: 'number', unit: 'deg', min: 0.1, max: 200, step: 1, showWhen: { key: 'motion', values: ['translate'] } },
+    { key: 'travelDeg', label: 'Rotation per trial (centred on vertical)', type: 'number', unit: 'deg of rotation', min: 0.1, max: 200, step: 5, showWhen: { key: 'motion', values: ['rotate'] } },
+    { key: 'flashSegment', label: 'Flashed segment', type: 'choice', choices: [{ value: 'outer', label: 'Outer: beyond both ends of the rotating bar' }, { value: 'inner', label: 'Inner: the central bar, inside rotating outer segments' }], showWhen: { key: 'motion', values: ['rotate'] } },
+    { key: 'innerRadiusDeg', label: 'Central bar half-length', type: 'number', unit: 'deg', min: 0.1, max: 20, step: 0.5, showWhen: { key: 'motion', values: ['rotate'] } },
+    { key: 'outerRadiusDeg', label: 'Outer segments end at', type: 'number', unit: 'deg from fixation', min: 0.1, max: 40, step: 0.5, showWhen: { key: 'motion', values: ['rotate'] } },
     { key: 'design', label: 'Design', type: 'choice', choices: [{ value: 'constant', label: 'Method of constant stimuli' }, { value: 'staircase', label: 'Interleaved staircases' }] },
-    { key: 'offsetsDeg', label: 'Flash offsets (+ = ahead)', type: 'numbers', unit: 'deg', min: -50, max: 50, showWhen: { key: 'design', values: ['constant'] } },
+    { key: 'offsetsDeg', label: 'Flash offsets (+ = ahead)', type: 'numbers', unit: 'deg; rotating bar: of rotation', help: 'Translating bar: deg of visual angle; rotating bar: deg of rotation angle', min: -50, max: 50, showWhen: { key: 'design', values: ['constant'] } },
     { key: 'trialsPerOffset', label: 'Trials per offset', type: 'integer', min: 1, max: 1000, showWhen: { key: 'design', values: ['constant'] } },
     { key: 'staircaseTrials', label: 'Staircase trials', type: 'integer', min: 2, max: 10000, showWhen: { key: 'design', values: ['staircase'] } },
-    { key: 'staircaseStepDeg', label: 'Staircase step', type: 'number', unit: 'deg', min: 0.01, max: 10, step: 0.05, showWhen: { key: 'design', values: ['staircase'] } },
+    { key: 'staircaseStepDeg', label: 'Staircase step', type: 'number', unit: 'deg; rotating bar: of rotation', min: 0.01, max: 10, step: 0.05, showWhen: { key: 'design', values: ['staircase'] } },
     { key: 'flashFrames', label: 'Flash duration', type: 'integer', unit: 'frames', min: 1, max: 120 },
   ],
   instructions:
@@ -47,13 +54,13 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState>
   restScene: fixationScene,
   criticalFrame: flashFrame,
   simulateResponse(stimulus, observer, rng) {
-    const ahead = rng.next() < psi(stimulus.offsetDeg, observer);
-    return ahead === (stimulus.direction === 1) ? 'right' : 'left';
+    return answerFor(stimulus, rng.next() < psi(stimulus.offsetDeg, observer));
   },
   simulatedObserver: { pse: 'the offset (deg) at which the flash looks aligned', sigma: 'spread of the cumulative Gaussian (deg)' },
   analyse: analyseFlashLag,
   readout: flashLagReadout,
   tidyColumns: (s, response, extra) => ({
+    motion: s.motion ?? 'translate',
     offset_deg: s.offsetDeg,
     direction: s.direction,
     speed_deg_per_s: s.speedDegPerS,
@@ -65,14 +72,15 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState>
     perceived_offset_deg: typeof extra?.perceivedOffsetDeg === 'number' ? extra.perceivedOffsetDeg : null,
   }),
   stimulusColumns: {
-    offset_deg: { description: 'Flash position minus bar position at flash onset, along the motion; positive = flash ahead of the bar', units: 'deg' },
-    direction: { description: 'Motion direction of the bar: +1 rightwards, -1 leftwards' },
-    speed_deg_per_s: { description: 'Speed of the moving bar', units: 'deg/s' },
+    motion: { description: 'translate: a bar moving across fixation, flash below it; rotate: a bar rotating about fixation, collinear flash (offsets and speed then in deg of rotation angle)' },
+    offset_deg: { description: 'Flash position minus bar position at flash onset, along the motion; positive = flash ahead of the bar (rotating bar: in deg of rotation angle)', units: 'deg' },
+    direction: { description: 'Motion direction of the bar: +1 rightwards (rotating bar: counter-clockwise), -1 leftwards (clockwise)' },
+    speed_deg_per_s: { description: 'Speed of the moving bar (rotating bar: deg of rotation angle per s)', units: 'deg/s' },
     variant: { description: 'continuous, flash-initiated or flash-terminated' },
     flash_time_s: { description: 'Nominal flash onset from trial start, before rounding to the display frame', units: 's' },
     flash_frames: { description: 'Flash duration in display frames' },
     staircase: { description: 'Which of the two interleaved staircases chose the trial (staircase design; empty otherwise)' },
     flash_ahead: { description: 'Derived answer: true if the participant saw the flash ahead of the bar along its motion' },
-    perceived_offset_deg: { description: "Model observers only: the flash's offset from the bar in the model's predicted frame, before decision noise (empty for people)", units: 'deg' },
+    perceived_offset_deg: { description: "Model observers only: the flash's offset from the bar in the model's predicted frame, before decision noise (empty for people; rotating bar: deg of rotation angle)", units: 'deg' },
   },
 };

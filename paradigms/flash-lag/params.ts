@@ -1,25 +1,42 @@
-/** Flash-lag parameters, defaults after Nijhawan (1994) and Eagleman & Sejnowski (2000). */
+/**
+ * Flash-lag parameters, defaults after Nijhawan (1994) and Eagleman & Sejnowski (2000).
+ * Two displays: a bar translating across fixation with a bar flashed below it, or (Nijhawan 1994,
+ * the display of Lotter et al. 2020's flash-lag figure) a bar rotating about fixation with a
+ * collinear segment flashed. The path parameters (speed, path length, offsets, jitter, staircase
+ * steps) are measured along the motion: degrees of visual angle for the translating bar, degrees
+ * of rotation angle for the rotating one.
+ */
 import { z } from 'zod';
 import { MAX_LEVELS, MAX_TRIALS, MAX_TRIALS_PER_LEVEL } from '../limits.js';
 
 export const VARIANTS = ['continuous', 'flash-initiated', 'flash-terminated'] as const;
 export type FlashLagVariant = (typeof VARIANTS)[number];
+export const MOTIONS = ['translate', 'rotate'] as const;
+export type FlashLagMotion = (typeof MOTIONS)[number];
+export const FLASH_SEGMENTS = ['outer', 'inner'] as const;
+export type FlashSegment = (typeof FLASH_SEGMENTS)[number];
+/** The rotating bar's path is centred on the vertical (deg, counter-clockwise from +x). */
+export const ROTATION_CENTRE_DEG = 90;
 
 const finite = () => z.number().finite();
 
 export const flashLagParamsSchema = z
   .object({
     variant: z.enum(VARIANTS).default('continuous').describe('continuous: motion before and after the flash; flash-initiated: motion starts at the flash; flash-terminated: motion stops at the flash'),
-    speedDegPerS: finite().positive().max(200).default(10).describe('speed of the moving bar (deg/s)'),
-    travelDeg: finite().positive().max(200).default(16).describe('length of the bar\'s path, centred on fixation (deg)'),
+    motion: z.enum(MOTIONS).default('translate').describe('translate: a bar moves across fixation, a bar flashes below it; rotate: a bar rotates about fixation, a collinear segment flashes (path parameters in deg of rotation angle)'),
+    speedDegPerS: finite().positive().max(200).default(10).describe('speed of the moving bar (deg/s; rotating bar: deg of rotation angle per s)'),
+    travelDeg: finite().positive().max(200).default(16).describe('length of the bar\'s path, centred on fixation (deg; rotating bar: deg of rotation angle, centred on the vertical)'),
     barWidthDeg: finite().positive().max(20).default(0.4),
     barHeightDeg: finite().positive().max(20).default(2),
     flashWidthDeg: finite().positive().max(20).default(0.4),
     flashHeightDeg: finite().positive().max(20).default(2),
-    gapDeg: finite().nonnegative().max(20).default(0.5).describe('vertical gap between the bar (above) and the flash (below) (deg)'),
+    gapDeg: finite().nonnegative().max(20).default(0.5).describe('vertical gap between the bar (above) and the flash (below); rotating bar: radial gap between the inner and outer segments (deg)'),
+    flashSegment: z.enum(FLASH_SEGMENTS).default('outer').describe('rotating bar: which collinear segment flashes; outer: two segments beyond the ends of the rotating bar (Nijhawan 1994), inner: the central bar flashes inside rotating outer segments'),
+    innerRadiusDeg: finite().positive().max(20).default(3).describe('rotating bar: half-length of the central bar through fixation (deg)'),
+    outerRadiusDeg: finite().positive().max(40).default(6).describe('rotating bar: distance from fixation to the outer ends of the outer segments (deg)'),
     flashFrames: z.number().int().min(1).max(120).default(2).describe('flash duration in display frames'),
     offsetsDeg: z.array(finite().min(-50).max(50)).min(1, 'offsetsDeg must list at least one offset').max(MAX_LEVELS, `offsetsDeg may list at most ${MAX_LEVELS} offsets`).default([-1.5, -1, -0.5, 0, 0.5, 1, 1.5])
-      .describe('flash position relative to the bar at flash time, positive = ahead along the motion (deg)'),
+      .describe('flash position relative to the bar at flash time, positive = ahead along the motion (deg; rotating bar: deg of rotation angle)'),
     trialsPerOffset: z.number().int().min(1).max(MAX_TRIALS_PER_LEVEL, `trialsPerOffset may be at most ${MAX_TRIALS_PER_LEVEL}`).default(20),
     flashJitterDeg: finite().nonnegative().max(100).default(2).describe('range of random shifts of where along the path the flash occurs (deg)'),
     design: z.enum(['constant', 'staircase']).default('constant').describe('method of constant stimuli, or two interleaved 1-up/1-down staircases'),
@@ -34,6 +51,8 @@ export const flashLagParamsSchema = z
   .superRefine((p, ctx) => {
     if (p.flashJitterDeg >= p.travelDeg)
       ctx.addIssue({ code: 'custom', path: ['flashJitterDeg'], message: 'flashJitterDeg must be smaller than travelDeg so the flash happens on the path' });
+    if (p.motion === 'rotate' && p.outerRadiusDeg <= p.innerRadiusDeg + p.gapDeg)
+      ctx.addIssue({ code: 'custom', path: ['outerRadiusDeg'], message: `outerRadiusDeg must exceed innerRadiusDeg + gapDeg (${p.innerRadiusDeg + p.gapDeg} deg) so the outer segments have a length` });
     if (p.design === 'constant' && new Set(p.offsetsDeg).size !== p.offsetsDeg.length)
       ctx.addIssue({ code: 'custom', path: ['offsetsDeg'], message: 'offsetsDeg must not repeat a value' });
     if (p.design === 'constant' && p.offsetsDeg.length * p.trialsPerOffset > MAX_TRIALS)
@@ -48,12 +67,14 @@ export const flashLagDefaults: FlashLagParams = flashLagParamsSchema.parse({});
 /** Everything needed to draw and analyse one trial (stored as the trial's stimulus). */
 export interface FlashLagStimulus {
   variant: FlashLagVariant;
-  /** +1 rightwards, -1 leftwards. */
+  /** Absent in trials stored before the rotating bar existed: translate. */
+  motion?: FlashLagMotion;
+  /** +1 rightwards (rotating bar: counter-clockwise), -1 leftwards (clockwise). */
   direction: 1 | -1;
-  /** Flash position minus bar position at flash time, along the motion (deg; + = ahead). */
+  /** Flash position minus bar position at flash time, along the motion (deg, of rotation angle for the rotating bar; + = ahead). */
   offsetDeg: number;
   speedDegPerS: number;
-  /** Where the bar starts (deg; the path is centred on fixation). */
+  /** Where the bar starts (deg; the path is centred on fixation). Rotating bar: its start orientation (deg counter-clockwise from +x). */
   startXDeg: number;
   travelDeg: number;
   /** Nominal flash onset (s); displays round it to their nearest frame. */
@@ -64,6 +85,10 @@ export interface FlashLagStimulus {
   flashWidthDeg: number;
   flashHeightDeg: number;
   gapDeg: number;
+  /** Rotating bar only. */
+  flashSegment?: FlashSegment;
+  innerRadiusDeg?: number;
+  outerRadiusDeg?: number;
   background: number;
   stimulusLuminance: number;
   fixationLuminance: number;

@@ -24,9 +24,37 @@ export function trialDuration(s: FlashLagStimulus, timing: DisplayTiming): numbe
   return s.variant === 'flash-terminated' ? flashOff : Math.max(motionEndS(s), flashOff);
 }
 
-/** Bar centre along x at time t if it moved for the whole trial. */
+/** Bar centre along x (rotating bar: its orientation, deg counter-clockwise from +x) at time t if it moved for the whole trial. */
 export function barX(s: FlashLagStimulus, t: number): number {
   return s.startXDeg + s.direction * s.speedDegPerS * t;
+}
+
+/** Rotating bar: the radii (deg from fixation) each segment spans; the inner one runs through fixation. */
+type RotatingGeometry = Pick<FlashLagStimulus, 'innerRadiusDeg' | 'outerRadiusDeg' | 'gapDeg' | 'flashSegment'>;
+
+export function segmentRadii(s: RotatingGeometry): { inner: [number, number]; outer: [number, number] } {
+  const inner = s.innerRadiusDeg ?? 0;
+  return { inner: [0, inner], outer: [inner + s.gapDeg, s.outerRadiusDeg ?? 0] };
+}
+
+/** Rotating bar: where the flash sits, as its mean distance from fixation (deg): converts rotation angle to visual angle there. */
+export function flashEccentricityDeg(s: RotatingGeometry): number {
+  const r = segmentRadii(s);
+  const [a, b] = s.flashSegment === 'inner' ? r.inner : r.outer;
+  return (a + b) / 2;
+}
+
+/**
+ * A segment collinear with orientation `angleDeg`: the central one is one rect through fixation;
+ * an outer one is two rects, one beyond each end.
+ */
+function segmentShapes(id: string, s: FlashLagStimulus, which: 'inner' | 'outer', angleDeg: number, thickness: number): Shape[] {
+  const [r0, r1] = segmentRadii(s)[which];
+  const base = { kind: 'rect' as const, height: thickness, rotationDeg: angleDeg, luminance: s.stimulusLuminance };
+  if (which === 'inner') return [{ ...base, id, x: 0, y: 0, width: 2 * r1 }];
+  const a = (angleDeg * Math.PI) / 180;
+  const rm = (r0 + r1) / 2;
+  return [1, -1].map((side, i) => ({ ...base, id: i === 0 ? id : `${id}-2`, x: side * rm * Math.cos(a), y: side * rm * Math.sin(a), width: r1 - r0 }));
 }
 
 export function scene(s: FlashLagStimulus, t: number, timing: DisplayTiming): Scene {
@@ -54,9 +82,20 @@ export function scene(s: FlashLagStimulus, t: number, timing: DisplayTiming): Sc
       barTime = Math.min(tf, flashOn);
       break;
   }
+  const flashAt = barX(s, flashOn) + s.direction * s.offsetDeg;
+  if (s.motion === 'rotate') {
+    const flashSegment = s.flashSegment === 'inner' ? 'inner' : 'outer';
+    const barSegment = flashSegment === 'inner' ? 'outer' : 'inner';
+    // The central segment covers fixation, so the fixation dot is painted last.
+    const fixation = shapes.pop()!;
+    if (barVisible) shapes.push(...segmentShapes('bar', s, barSegment, barX(s, barTime), s.barWidthDeg));
+    if (flashVisible) shapes.push(...segmentShapes('flash', s, flashSegment, flashAt, s.flashWidthDeg));
+    shapes.push(fixation);
+    return { background: s.background, shapes };
+  }
   if (barVisible)
     shapes.push({ kind: 'rect', id: 'bar', x: barX(s, barTime), y: s.gapDeg / 2 + s.barHeightDeg / 2, width: s.barWidthDeg, height: s.barHeightDeg, luminance: s.stimulusLuminance });
   if (flashVisible)
-    shapes.push({ kind: 'rect', id: 'flash', x: barX(s, flashOn) + s.direction * s.offsetDeg, y: -(s.gapDeg / 2 + s.flashHeightDeg / 2), width: s.flashWidthDeg, height: s.flashHeightDeg, luminance: s.stimulusLuminance });
+    shapes.push({ kind: 'rect', id: 'flash', x: flashAt, y: -(s.gapDeg / 2 + s.flashHeightDeg / 2), width: s.flashWidthDeg, height: s.flashHeightDeg, luminance: s.stimulusLuminance });
   return { background: s.background, shapes };
 }
