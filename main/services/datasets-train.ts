@@ -1,22 +1,17 @@
 /**
- * Training on a stored dataset. The trainer reads frames through openFileVideo: each batch is
- * read from the recordings' files, so a dataset of many GB trains in the memory of a few batches.
- *
- * This runs the trainer in the calling thread (the CLI's), with the same job interface as
- * startTraining's worker (events, pause / resume / cancel between steps, `done`). The training
- * worker (native-models/training/worker.ts) takes .npy files only; once it can open a dataset's
- * recording files, the app's Training page can run this in the worker instead.
+ * Training on a stored dataset, in the training worker: the worker reads each sequence from the
+ * recordings' frame files when a batch needs it (native-models/training/file-frames.ts), so a
+ * dataset of many GB trains in the memory of one batch plus one sequence buffer.
  */
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import { initBackend } from '../../native-models/backend.js';
 import { readManifest } from '../../native-models/checkpoint.js';
-import { openFileVideo } from '../../native-models/datasets/file-video.js';
-import { CANCEL, createControl, PAUSE, RUN, runTraining, trainOptionsSchema, type TrainOptions } from '../../native-models/training/trainer.js';
+import type { PredNetConfig } from '../../native-models/prednet/config.js';
+import { trainOptionsSchema, type TrainOptions } from '../../native-models/training/trainer.js';
+import type { WorkerVideo } from '../../native-models/training/worker.js';
 import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { getDataset, listRecordings } from './datasets.js';
-import type { TrainingJob, TrainingResult } from './training.js';
+import { startTrainingWorker, type TrainingJob } from './training.js';
 
 export interface DatasetTrainingSpec {
   dataset: string;
@@ -26,13 +21,15 @@ export interface DatasetTrainingSpec {
   backend?: string;
 }
 
-/** Checks everything a user can get wrong before any work starts; returns the recordings to read. */
-function prepare(db: Db, dataFolder: string, spec: DatasetTrainingSpec) {
-  const parsed = trainOptionsSchema.safeParse(spec.options ?? {});
+/**
+ * Checks everything a user can get wrong about a dataset and a model before any work starts:
+ * the options, the frame size against the model's, a recording long enough for one sequence.
+ * Returns the options and the video for the worker.
+ */
+export function checkDatasetTraining(db: Db, dataFolder: string, dataset: string, cfg: PredNetConfig, options: Partial<TrainOptions> | undefined): { options: TrainOptions; video: WorkerVideo } {
+  const parsed = trainOptionsSchema.safeParse(options ?? {});
   if (!parsed.success) throw new PredlabError('invalid-argument', `Invalid training options: ${describeIssues(parsed.error.issues)}`);
-  if (!fs.existsSync(spec.from)) throw new PredlabError('not-found', `The checkpoint ${spec.from} does not exist.`);
-  const d = getDataset(db, spec.dataset);
-  const cfg = readManifest(spec.from).config;
+  const d = getDataset(db, dataset);
   if (d.height !== cfg.height || d.width !== cfg.width || cfg.stackSizes[0] !== d.channels)
     throw new PredlabError(
       'invalid-argument',
@@ -42,44 +39,21 @@ function prepare(db: Db, dataFolder: string, spec: DatasetTrainingSpec) {
   const longest = Math.max(0, ...recs.map((r) => r.frames));
   if (longest < parsed.data.nt)
     throw new PredlabError('invalid-argument', `Dataset '${d.name}' has no recording of ${parsed.data.nt} frames or more (the longest has ${longest}): nothing to train on. Record longer clips or lower --nt.`);
-  return { d, recs, options: parsed.data };
+  return {
+    options: parsed.data,
+    video: {
+      kind: 'files',
+      recordings: recs.map((r) => ({ file: r.file, frames: r.frames })),
+      height: d.height,
+      width: d.width,
+      channels: d.channels,
+      describe: { kind: 'dataset', name: d.name, id: d.id, height: d.height, width: d.width, fps: d.fps },
+    },
+  };
 }
 
 export function startDatasetTraining(db: Db, dataFolder: string, spec: DatasetTrainingSpec): TrainingJob {
-  const { d, recs, options } = prepare(db, dataFolder, spec);
-  const control = createControl();
-  const emitter = new EventEmitter() as TrainingJob;
-  let cancelled = false;
-  const done = new Promise<TrainingResult>((resolve, reject) => {
-    // Started on the next turn so that the caller's listeners are attached first.
-    setImmediate(async () => {
-      let video: ReturnType<typeof openFileVideo> | null = null;
-      try {
-        const backend = await initBackend(spec.backend ? { force: spec.backend } : {});
-        emitter.emit('backend', { choice: backend.choice, detail: backend.detail });
-        video = openFileVideo(recs, d);
-        const meta = await runTraining(
-          {
-            from: spec.from,
-            outDir: spec.outDir,
-            data: video,
-            dataset: { kind: 'dataset', name: d.name, id: d.id, frames: video.count, recordings: recs.length, height: d.height, width: d.width, fps: d.fps },
-            options,
-          },
-          (event) => {
-            if (event.type === 'done') cancelled = event.cancelled;
-            emitter.emit('event', event);
-          },
-          control,
-        );
-        resolve({ step: meta.step, bestValLoss: meta.bestValLoss, finished: meta.finished, cancelled });
-      } catch (e) {
-        reject(e instanceof PredlabError || e instanceof RangeError ? e : new PredlabError('invalid-argument', (e as Error).message));
-      } finally {
-        video?.close();
-      }
-    });
-  });
-  const set = (v: number) => Atomics.store(control, 0, v);
-  return Object.assign(emitter, { pause: () => set(PAUSE), resume: () => set(RUN), cancel: () => set(CANCEL), done });
+  if (!fs.existsSync(spec.from)) throw new PredlabError('not-found', `The checkpoint ${spec.from} does not exist.`);
+  const { options, video } = checkDatasetTraining(db, dataFolder, spec.dataset, readManifest(spec.from).config, spec.options);
+  return startTrainingWorker({ from: spec.from, outDir: spec.outDir, video, options, ...(spec.backend ? { backend: spec.backend } : {}) });
 }

@@ -1,12 +1,13 @@
 /**
- * Training jobs: PredNet trains in a worker thread, reports progress as events, and can be
+ * Training in a worker thread: PredNet trains there, reports progress as events, and can be
  * paused, resumed and cancelled. The UI and the CLI never wait on the training loop itself.
+ * startTraining takes .npy files; datasets-train.ts starts the same worker on a dataset.
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { CANCEL, createControl, PAUSE, RUN, trainOptionsSchema, type TrainEvent, type TrainOptions } from '../../native-models/training/trainer.js';
-import type { WorkerJob, WorkerMessage } from '../../native-models/training/worker.js';
+import type { WorkerJob, WorkerMessage, WorkerVideo } from '../../native-models/training/worker.js';
 import { describeIssues, PredlabError } from '../errors.js';
 import { workerEntry } from './worker-entry.js';
 
@@ -41,8 +42,13 @@ export function startTraining(spec: TrainingSpec): TrainingJob {
   if (!parsed.success) throw new PredlabError('invalid-argument', `Invalid training options: ${describeIssues(parsed.error.issues)}`);
   for (const [what, file] of [['data', spec.framesFile], ['checkpoint', spec.from]] as const)
     if (!fs.existsSync(file)) throw new PredlabError('not-found', `The ${what} ${file} does not exist.`);
+  const video: WorkerVideo = { kind: 'npy', framesFile: spec.framesFile, recordingsFile: spec.recordingsFile ?? null };
+  return startTrainingWorker({ from: spec.from, outDir: spec.outDir, video, options: parsed.data, ...(spec.backend ? { backend: spec.backend } : {}) });
+}
+
+/** Run a checked job in the training worker. */
+export function startTrainingWorker(job: WorkerJob): TrainingJob {
   const control = createControl();
-  const job: WorkerJob = { from: spec.from, outDir: spec.outDir, framesFile: spec.framesFile, recordingsFile: spec.recordingsFile ?? null, options: parsed.data, ...(spec.backend ? { backend: spec.backend } : {}) };
   const worker = new Worker(workerEntry('native-models/training/worker-dev.mjs', 'training-worker.cjs'), { workerData: { job, control } });
   const emitter = new EventEmitter() as TrainingJob;
   let cancelled = false;

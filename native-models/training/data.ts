@@ -1,7 +1,8 @@
 /**
  * Training video: frames (count, H, W, C) uint8 and a recording id per frame. Sequences of nt
  * frames never cross a recording boundary (as PredNet's SequenceGenerator); the validation set
- * is made of whole recordings.
+ * is made of whole recordings. The trainer reads frames through a FrameSource: an array in
+ * memory (VideoData) or a reader over files (file-frames.ts), so a dataset need not fit in memory.
  */
 import { createRng, shuffled, subSeed } from '../../paradigms/rng.js';
 
@@ -15,7 +16,50 @@ export interface VideoData {
   recordings: Int32Array;
 }
 
-export function validateVideo(v: VideoData): void {
+/** Frames read on demand: the trainer asks for one sequence at a time. */
+export interface FrameSource {
+  count: number;
+  height: number;
+  width: number;
+  channels: number;
+  /** Recording id of every frame (contiguous runs). */
+  recordings: Int32Array;
+  /**
+   * Frames [start, start + n) as uint8, frame after frame. The returned view may be reused by the
+   * next read (a file reader keeps one buffer): copy what must outlive it.
+   */
+  read(start: number, n: number): Uint8Array;
+}
+
+/** Either kind of training video. */
+export type TrainingVideo = VideoData | FrameSource;
+
+export const frameBytesOf = (v: { height: number; width: number; channels: number }) => v.height * v.width * v.channels;
+
+/** In-memory video as a FrameSource (views into its array, no copy). */
+export function memorySource(v: VideoData): FrameSource {
+  const fb = frameBytesOf(v);
+  return {
+    count: v.count,
+    height: v.height,
+    width: v.width,
+    channels: v.channels,
+    recordings: v.recordings,
+    read(start, n) {
+      if (!(Number.isInteger(start) && Number.isInteger(n) && start >= 0 && n >= 0 && start + n <= v.count))
+        throw new RangeError(`Frames ${start}..${start + n} lie outside the video (${v.count} frames).`);
+      return v.frames.subarray(start * fb, (start + n) * fb);
+    },
+  };
+}
+
+export const asFrameSource = (v: TrainingVideo): FrameSource => ('read' in v ? v : memorySource(v));
+
+export function validateVideo(v: TrainingVideo): void {
+  if (!('frames' in v)) {
+    if (v.recordings.length !== v.count) throw new RangeError(`Recording ids: ${v.recordings.length} given for ${v.count} frames.`);
+    return;
+  }
   const { count, height, width, channels } = v;
   if (v.frames.length !== count * height * width * channels)
     throw new RangeError(`Video data holds ${v.frames.length} values, not ${count}x${height}x${width}x${channels}.`);
@@ -46,7 +90,7 @@ export interface Split {
  * Whole recordings go to validation (about `fraction` of them, at least one when there are two
  * or more). A single recording is cut in time: its last `fraction` becomes a separate recording.
  */
-export function splitByRecording(v: VideoData, nt: number, fraction: number, seed: number): Split {
+export function splitByRecording(v: { recordings: Int32Array }, nt: number, fraction: number, seed: number): Split {
   let recordings = v.recordings;
   const ids = [...new Set(recordings)];
   if (ids.length === 1) {
@@ -66,11 +110,12 @@ export function splitByRecording(v: VideoData, nt: number, fraction: number, see
 }
 
 /** Pixel values of sequences starting at `starts`, as float32 in [0, 1], shape (B, nt, H, W, C). */
-export function batchOf(v: VideoData, starts: number[], nt: number): Float32Array {
-  const frameSize = v.height * v.width * v.channels;
+export function batchOf(v: TrainingVideo, starts: number[], nt: number): Float32Array {
+  const source = asFrameSource(v);
+  const frameSize = frameBytesOf(v);
   const out = new Float32Array(starts.length * nt * frameSize);
   starts.forEach((s, b) => {
-    const src = v.frames.subarray(s * frameSize, (s + nt) * frameSize);
+    const src = source.read(s, nt);
     const o = b * nt * frameSize;
     for (let i = 0; i < src.length; i++) out[o + i] = src[i]! / 255;
   });

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { createRng, subSeed } from '../../paradigms/rng.js';
 import { loadCheckpoint, saveCheckpoint, type NamedTensor, type TrainingMeta } from '../checkpoint.js';
 import type { PredNet } from '../prednet/model.js';
-import { batchOf, splitByRecording, validateVideo, type VideoData } from './data.js';
+import { batchOf, frameBytesOf, splitByRecording, validateVideo, type TrainingVideo } from './data.js';
+import { copyLastFrameLoss, thumbnails, type Thumbnails } from './preview.js';
 import { layerWeights, sequenceLoss, timeWeights } from './loss.js';
 
 export const trainOptionsSchema = z
@@ -34,6 +35,10 @@ export type TrainEvent =
   | { type: 'start'; startStep: number; totalSteps: number; trainSequences: number; valSequences: number; trainRecordings: number; valRecordings: number }
   | { type: 'progress'; step: number; totalSteps: number; epoch: number; loss: number; lr: number; framesPerSec: number; etaSec: number }
   | { type: 'epoch'; epoch: number; step: number; loss: number; valLoss: number | null; best: boolean; saved: string | null }
+  /** The copy-last-frame baseline on the validation sequences (training ones if none), in L0 loss units. */
+  | { type: 'baseline'; copyLastFrame: number; sequences: number }
+  /** Actual and predicted frames of one fixed validation sequence, after every epoch (and before the first). */
+  | ({ type: 'preview'; epoch: number; step: number } & Thumbnails)
   | { type: 'paused' }
   | { type: 'resumed' }
   | { type: 'done'; step: number; cancelled: boolean; bestValLoss: number | null; outDir: string; resumeDir: string };
@@ -52,10 +57,14 @@ export interface TrainJob {
   from: string;
   /** Where the best-validation checkpoint goes; the latest state goes to `${outDir}.resume`. */
   outDir: string;
-  data: VideoData;
+  /** Frames in memory or read from files on demand (see data.ts). */
+  data: TrainingVideo;
   dataset: Record<string, unknown>;
   options: TrainOptions;
 }
+
+/** A batch is converted to float32 whole: its size is capped so a bad choice fails at once, not by running out of memory. */
+export const TRAIN_LIMITS = { batchBytes: 512 * 2 ** 20 } as const;
 
 export const resumeDirOf = (outDir: string) => `${outDir}.resume`;
 
@@ -118,6 +127,9 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
   try {
     if (job.data.height !== cfg.height || job.data.width !== cfg.width || job.data.channels !== cfg.stackSizes[0])
       throw new RangeError(`Frames are ${job.data.height}x${job.data.width}x${job.data.channels}; the model takes ${cfg.height}x${cfg.width}x${cfg.stackSizes[0]}.`);
+    const batchBytes = o.batchSize * o.nt * frameBytesOf({ height: cfg.height, width: cfg.width, channels: cfg.stackSizes[0]! }) * 4;
+    if (batchBytes > TRAIN_LIMITS.batchBytes)
+      throw new RangeError(`A batch of ${o.batchSize} sequences of ${o.nt} frames takes ${Math.round(batchBytes / 2 ** 20)} MB as float32; the limit is ${TRAIN_LIMITS.batchBytes / 2 ** 20} MB. Lower the batch size or nt.`);
     // Steps are numbered by the sampling recipe: a resumed run must draw its batches as the original would have.
     const changed = resuming ? RESUME_FIXED.filter((k) => prev.options[k] !== undefined && prev.options[k] !== o[k]) : [];
     if (changed.length > 0)
@@ -146,8 +158,13 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
     : { step: 0, epoch: 0, seed: o.seed, dataset: job.dataset, options: o, history: [], bestValLoss: null, finished: false };
   const lw = layerWeights(o.layerLoss, net.layers);
   const tw = timeWeights(o.nt);
-  const frameSize = cfg.height * cfg.width * cfg.stackSizes[0]!;
   onEvent({ type: 'start', startStep: meta.step, totalSteps, trainSequences: split.train.length, valSequences: nVal, trainRecordings: split.trainRecordings.length, valRecordings: split.validationRecordings.length });
+  // The baseline and the preview sequence: validation data when there is some, else training sequences.
+  const baselineStarts = valStarts.length > 0 ? valStarts : split.train.slice(0, Math.min(split.train.length, Math.max(1, o.valSequences)));
+  onEvent({ type: 'baseline', copyLastFrame: copyLastFrameLoss(job.data, baselineStarts, o.nt), sequences: baselineStarts.length });
+  const previewStart = baselineStarts[0]!;
+  const preview = (epoch: number) => onEvent({ type: 'preview', epoch, step: meta.step, ...thumbnails(net, job.data, previewStart, o.nt) });
+  preview(meta.epoch);
 
   const lossOf = (starts: number[]) =>
     tf.tidy(() => sequenceLoss(net, tf.tensor5d(batchOf(job.data, starts, o.nt), [starts.length, o.nt, cfg.height, cfg.width, cfg.stackSizes[0]!]), lw, tw).dataSync()[0]!);
@@ -221,6 +238,7 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
       if (best) await saveCheckpoint(job.outDir, net, { source, training: { ...meta }, extrapStartTime });
       await saveCheckpoint(resumeDirOf(job.outDir), net, { source, training: { ...meta }, optimizer: await optimizerState(optimizer, net), extrapStartTime });
       onEvent({ type: 'epoch', epoch, step: meta.step, loss: epochLoss / steps, valLoss, best, saved: best ? job.outDir : null });
+      if (complete) preview(epoch + 1);
     }
   } finally {
     optimizer.dispose();

@@ -1,40 +1,63 @@
-/** Worker-thread entry for training: loads the video, runs the trainer, reports events. */
+/** Worker-thread entry for training: opens the video (a .npy file in memory, or a dataset's recording files read on demand), runs the trainer, reports events. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../backend.js';
-import { readManifest } from '../checkpoint.js';
+import { readManifest, saveCheckpoint } from '../checkpoint.js';
+import { predNetConfigSchema, type PredNetConfig } from '../prednet/config.js';
+import { PredNet } from '../prednet/model.js';
+import type { TrainingVideo } from './data.js';
+import { openRecordingFiles, type RecordingFile } from './file-frames.js';
 import { loadVideo } from './load-video.js';
-import { runTraining, type TrainOptions } from './trainer.js';
+import { runTraining, type TrainEvent, type TrainOptions } from './trainer.js';
+
+export type WorkerVideo =
+  | { kind: 'npy'; framesFile: string; recordingsFile: string | null }
+  /** A dataset's recordings, read from disk sequence by sequence; `describe` goes into the checkpoint's training record. */
+  | { kind: 'files'; recordings: RecordingFile[]; height: number; width: number; channels: number; describe: Record<string, unknown> };
 
 export interface WorkerJob {
   from: string;
   outDir: string;
-  framesFile: string;
-  recordingsFile: string | null;
+  video: WorkerVideo;
   options: TrainOptions;
   backend?: string;
+  /** Create `from` first: a fresh PredNet of this architecture (weights made here, off the caller's thread). */
+  init?: { config: PredNetConfig; seed: number; source: Record<string, unknown> };
 }
 
 export type WorkerMessage =
   | { type: 'backend'; choice: string; detail: string }
-  | { type: 'event'; event: import('./trainer.js').TrainEvent }
+  | { type: 'event'; event: TrainEvent }
   | { type: 'finished'; step: number; bestValLoss: number | null; finished: boolean }
   | { type: 'error'; message: string };
 
 const { job, control } = workerData as { job: WorkerJob; control: Int32Array };
 const post = (m: WorkerMessage) => parentPort!.postMessage(m);
 
+function openVideo(v: WorkerVideo, from: string): { data: TrainingVideo; dataset: Record<string, unknown> } {
+  if (v.kind === 'files') {
+    const data = openRecordingFiles(v.recordings, v);
+    return { data, dataset: { ...v.describe, frames: data.count, recordings: v.recordings.length } };
+  }
+  const cfg = readManifest(from).config;
+  const video = loadVideo(v.framesFile, v.recordingsFile, { height: cfg.height, width: cfg.width, channels: cfg.stackSizes[0]! });
+  return { data: video, dataset: { ...video.source, frames: video.count, recordings: new Set(video.recordings).size } };
+}
+
 // No top-level await: the app bundles this file as CommonJS.
 async function main(): Promise<void> {
   try {
     const backend = await initBackend(job.backend ? { force: job.backend } : {});
     post({ type: 'backend', choice: backend.choice, detail: backend.detail });
-    const cfg = readManifest(job.from).config;
-    const video = loadVideo(job.framesFile, job.recordingsFile, { height: cfg.height, width: cfg.width, channels: cfg.stackSizes[0]! });
-    const meta = await runTraining(
-      { from: job.from, outDir: job.outDir, data: video, dataset: { ...video.source, frames: video.count, recordings: new Set(video.recordings).size }, options: job.options },
-      (event) => post({ type: 'event', event }),
-      control,
-    );
+    if (job.init) {
+      const net = PredNet.create(predNetConfigSchema.parse(job.init.config), job.init.seed);
+      try {
+        await saveCheckpoint(job.from, net, { source: job.init.source });
+      } finally {
+        net.dispose();
+      }
+    }
+    const { data, dataset } = openVideo(job.video, job.from);
+    const meta = await runTraining({ from: job.from, outDir: job.outDir, data, dataset, options: job.options }, (event) => post({ type: 'event', event }), control);
     post({ type: 'finished', step: meta.step, bestValLoss: meta.bestValLoss, finished: meta.finished });
   } catch (e) {
     post({ type: 'error', message: (e as Error).message });
