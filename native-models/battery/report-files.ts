@@ -1,0 +1,223 @@
+/**
+ * The battery's files: per experiment a folder with plot.svg and plot.png (Vega-Lite, rendered
+ * headless; PNG by resvg), data.csv, units.h5 (unit responses) and verdict.json; at the top
+ * report.json and report.md with one verdict line per experiment beside the published result.
+ * Several checkpoints share one folder per experiment: their lines in one plot, a checkpoint
+ * column in the CSV, one HDF5 group each, and the spread of the statistic across them.
+ */
+import { Resvg } from '@resvg/resvg-js';
+import { stringify } from 'csv-stringify/sync';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import { h5wasm } from '../keras-import.js';
+import { fmt, mean } from './report-stats.js';
+import type { ExperimentResult } from './types.js';
+
+/** One experiment's result on one checkpoint. */
+export interface CheckpointRun {
+  /** Short name shown in plots and tables (the checkpoint folder's name). */
+  label: string;
+  checkpoint: string;
+  result: ExperimentResult;
+}
+
+/** The statistic across checkpoints (instances). */
+export interface Spread {
+  name: string;
+  unit: string;
+  mean: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+export interface ExperimentSummary {
+  id: string;
+  title: string;
+  published: string;
+  /** One line: the verdict (one checkpoint) or how many instances show it and the spread. */
+  verdict: string;
+  /** true/false when every instance agrees; null when mixed or undetermined. */
+  effect: boolean | null;
+  spread: Spread | null;
+  /** Files relative to the output folder. */
+  files: { svg: string; png: string; csv: string; h5: string; verdict: string };
+  checkpoints: { label: string; checkpoint: string; effect: boolean | null; text: string; statistic: ExperimentResult['verdict']['statistic']; notes: string[] }[];
+}
+
+export const PLOT_FILES = ['plot.svg', 'plot.png', 'data.csv', 'units.h5', 'verdict.json'] as const;
+
+export function spreadOf(runs: CheckpointRun[]): Spread | null {
+  const stats = runs.map((r) => r.result.verdict.statistic).filter((s): s is NonNullable<typeof s> => s !== null && Number.isFinite(s.value));
+  if (stats.length === 0) return null;
+  const values = stats.map((s) => s.value);
+  return { name: stats[0]!.name, unit: stats[0]!.unit, mean: mean(values), min: Math.min(...values), max: Math.max(...values), n: values.length };
+}
+
+export function verdictLine(runs: CheckpointRun[]): { text: string; effect: boolean | null } {
+  if (runs.length === 1) return { text: runs[0]!.result.verdict.text, effect: runs[0]!.result.verdict.effect };
+  const yes = runs.filter((r) => r.result.verdict.effect === true).length;
+  const no = runs.filter((r) => r.result.verdict.effect === false).length;
+  const s = spreadOf(runs);
+  const title = runs[0]!.result.title;
+  const spread = s ? `; ${s.name} ${fmt(s.mean)} ${s.unit} on average (range ${fmt(s.min)} to ${fmt(s.max)}, ${s.n} instances)` : '';
+  return { text: `${title}: shown by ${yes} of ${runs.length} instances (${no} not, ${runs.length - yes - no} undetermined)${spread}`, effect: yes === runs.length ? true : no === runs.length ? false : null };
+}
+
+/** The Vega-Lite spec of an experiment's plot: lines with points and their CI bands, one colour per series. */
+export function plotSpec(runs: CheckpointRun[], subtitle: string): vl.TopLevelSpec {
+  const several = runs.length > 1;
+  const r0 = runs[0]!.result;
+  const values = runs.flatMap((run) =>
+    run.result.series.flatMap((s) =>
+      s.x.map((x, k) => ({ x, y: s.y[k], lo: s.lo?.[k] ?? null, hi: s.hi?.[k] ?? null, series: several ? `${run.label}: ${s.name}` : s.name, group: s.group ?? '' })),
+    ),
+  );
+  const grouped = values.some((v) => v.group !== '');
+  const layers = {
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: r0.axes.x, scale: { zero: false } },
+      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 3, labelLimit: 300, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3 } },
+    },
+    layer: [
+      { transform: [{ filter: 'isValid(datum.lo) && isValid(datum.hi)' }], mark: { type: 'errorband', opacity: 0.18 }, encoding: { y: { field: 'lo', type: 'quantitative', title: r0.axes.y }, y2: { field: 'hi' } } },
+      { mark: { type: 'line', point: true, strokeWidth: 2 }, encoding: { y: { field: 'y', type: 'quantitative', title: r0.axes.y, scale: { zero: false } } } },
+    ],
+  };
+  const wrap = (text: string) => text.match(/.{1,95}(\s|$)/g)?.map((l) => l.trim()) ?? [text];
+  const common = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    background: 'white',
+    padding: 12,
+    title: { text: r0.title, subtitle: wrap(subtitle), anchor: 'start', subtitleFontSize: 11 },
+    data: { values },
+    config: { font: 'DejaVu Sans', view: { stroke: '#ccc' } },
+  };
+  return (grouped
+    ? { ...common, facet: { field: 'group', type: 'nominal', title: null }, columns: 2, spec: { width: 300, height: 200, ...layers } }
+    : { ...common, width: 480, height: 280, ...layers }) as unknown as vl.TopLevelSpec;
+}
+
+/**
+ * Without a canvas, Vega guesses text widths at 0.8 em a character, which pads every plot with
+ * empty space; DejaVu Sans (the font resvg draws with) averages about 0.6 em (bold 0.66).
+ */
+type TextItem = { fontSize?: number; fontWeight?: string | number };
+// (vega exports textMetrics at run time; its typings omit it.)
+(vega as unknown as { textMetrics: { width: (item: TextItem, text?: unknown) => number } }).textMetrics.width = (item, text) => {
+  const s = text == null ? '' : String(text).trim();
+  const bold = item.fontWeight === 'bold' || Number(item.fontWeight) >= 600;
+  return Math.ceil((bold ? 0.66 : 0.6) * s.length * (item.fontSize ?? 11));
+};
+
+export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+export function svgToPng(svg: string): Buffer {
+  return new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, background: 'white' }).render().asPng();
+}
+
+function csvOf(runs: CheckpointRun[]): string {
+  const cols = runs[0]!.result.table.columns;
+  const rows = runs.flatMap((r) => r.result.table.rows.map((row) => [r.label, ...row]));
+  return stringify(rows, { header: true, columns: ['checkpoint', ...cols], cast: { number: (x) => (Number.isFinite(x) ? String(x) : '') } });
+}
+
+/** HDF5 group names: the label, made safe and unique. */
+function groupNames(runs: CheckpointRun[]): string[] {
+  const seen = new Map<string, number>();
+  return runs.map((r) => {
+    const base = r.label.replace(/[^\w.-]+/g, '_') || 'checkpoint';
+    const k = (seen.get(base) ?? 0) + 1;
+    seen.set(base, k);
+    return k === 1 ? base : `${base}_${k}`;
+  });
+}
+
+async function writeH5(file: string, runs: CheckpointRun[]): Promise<void> {
+  const h5 = await h5wasm();
+  const f = new h5.File(file, 'w');
+  try {
+    f.create_attribute('experiment', runs[0]!.result.id);
+    groupNames(runs).forEach((g, k) => {
+      const run = runs[k]!;
+      const grp = f.create_group(g);
+      grp.create_attribute('checkpoint', run.checkpoint);
+      grp.create_attribute('verdict', run.result.verdict.text);
+      for (const a of run.result.arrays ?? []) {
+        // Parent groups first (h5wasm does not make them).
+        const parts = a.name.split('/');
+        let cur = grp;
+        for (const p of parts.slice(0, -1)) cur = (cur.get(p) as typeof grp | null) ?? cur.create_group(p);
+        cur.create_dataset({ name: parts.at(-1)!, data: a.data, shape: a.shape, dtype: '<f' });
+      }
+    });
+  } finally {
+    f.close();
+  }
+}
+
+/** Write one experiment's folder (which must not exist yet) from its runs on every checkpoint. */
+export async function writeExperimentFiles(dir: string, runs: CheckpointRun[]): Promise<Omit<ExperimentSummary, 'files'>> {
+  if (runs.length === 0) throw new RangeError('no results to write');
+  fs.mkdirSync(dir, { recursive: true });
+  const line = verdictLine(runs);
+  const spread = spreadOf(runs);
+  const r0 = runs[0]!.result;
+  const svg = await renderSvg(plotSpec(runs, line.text));
+  fs.writeFileSync(path.join(dir, 'plot.svg'), svg);
+  fs.writeFileSync(path.join(dir, 'plot.png'), svgToPng(svg));
+  fs.writeFileSync(path.join(dir, 'data.csv'), csvOf(runs));
+  await writeH5(path.join(dir, 'units.h5'), runs);
+  const summary = {
+    id: r0.id,
+    title: r0.title,
+    published: r0.published,
+    verdict: line.text,
+    effect: line.effect,
+    spread,
+    checkpoints: runs.map((r) => ({ label: r.label, checkpoint: r.checkpoint, effect: r.result.verdict.effect, text: r.result.verdict.text, statistic: r.result.verdict.statistic, notes: r.result.notes })),
+  };
+  fs.writeFileSync(path.join(dir, 'verdict.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
+
+export interface ReportMeta {
+  checkpoints: { label: string; path: string }[];
+  seed: number;
+  quick: boolean;
+  createdAt: string;
+  /** Experiments asked for but not run, and why. */
+  skipped: { id: string; reason: string }[];
+}
+
+export function reportMarkdown(meta: ReportMeta, summaries: ExperimentSummary[]): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const mark = (e: boolean | null) => (e === true ? 'yes' : e === false ? 'no' : '?');
+  const lines = [
+    '# PredLab paper battery',
+    '',
+    `Checkpoints: ${meta.checkpoints.map((c) => `${c.label} (${c.path})`).join(', ')}. Seed ${meta.seed}${meta.quick ? ', quick run (smaller sweeps, fewer units)' : ''}. ${meta.createdAt}.`,
+    '',
+    '| Experiment | Shown? | Ours | Published |',
+    '|---|---|---|---|',
+    ...summaries.map((s) => `| [${esc(s.title)}](${s.files.png}) | ${mark(s.effect)} | ${esc(s.verdict)} | ${esc(s.published)} |`),
+    ...meta.skipped.map((s) => `| ${s.id} | skipped | ${esc(s.reason)} | |`),
+    '',
+    ...summaries.flatMap((s) => [`## ${s.title}`, '', `![${s.title}](${s.files.png})`, '', ...s.checkpoints.flatMap((c) => [`- ${meta.checkpoints.length > 1 ? `${c.label}: ` : ''}${c.text}`, ...c.notes.map((n) => `  - ${n}`)]), '']),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function writeReportFiles(out: string, meta: ReportMeta, summaries: ExperimentSummary[]): void {
+  fs.writeFileSync(path.join(out, 'report.json'), `${JSON.stringify({ ...meta, experiments: summaries }, null, 2)}\n`);
+  fs.writeFileSync(path.join(out, 'report.md'), reportMarkdown(meta, summaries));
+}
