@@ -161,7 +161,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
 
   addModelCommands(program, { database, emit, err: io.err, integer, number });
   addModelSessionCommands(program, session, { database, emit, err: io.err, integer, number, collectParam });
-  addReplicateCommands(program);
+  addReplicateCommands(program, { database, readDatabase, emit, err: io.err, integer, number });
   addStudyCommands(program, { database, readDatabase, emit, err: io.err, integer, number });
 
   return { program, close: () => db?.close() };

@@ -1,6 +1,63 @@
 /** `predlab replicate`: the paper's experiments on a checkpoint (issue 13). */
 import type { Command } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PredlabError } from '../errors.js';
+import { defaultModelDir } from '../services/default-model.js';
+import { experimentIds, REPLICATE_LIMITS, runReplicate } from '../services/replicate.js';
+import type { Db } from '../store/db.js';
+import type { CliContext } from './model-commands.js';
 
-export function addReplicateCommands(_program: Command): void {
-  // Registered by the paper-battery work; nothing yet.
+const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const collect = (v: string, acc: string[]) => [...acc, v];
+
+export function addReplicateCommands(program: Command, ctx: CliContext & { readDatabase: () => Db }): void {
+  program
+    .command('replicate')
+    .description("run the paper's experiments (Lotter et al. 2020) on checkpoints: plots, data, verdicts beside the published results")
+    .option('--checkpoint <dir>', `checkpoint folder, or 'default' (repeatable, up to ${REPLICATE_LIMITS.checkpoints}: the spread across instances)`, collect, [])
+    .requiredOption('--out <dir>', 'output folder (created if missing): one folder per experiment, report.json and report.md')
+    .option('--experiments <ids>', `comma-separated, from: ${experimentIds().join(', ')} (default: all)`)
+    .option('--quick', 'smaller sweeps and fewer units (minutes instead of hours)')
+    .option('--seed <n>', 'seed of every random choice', ctx.integer('--seed'), 1)
+    .option('--json', 'machine-readable output')
+    .action(async (o: { checkpoint: string[]; out: string; experiments?: string; quick?: boolean; seed: number; json?: boolean }) => {
+      if (o.checkpoint.length === 0) throw new PredlabError('invalid-argument', "Give at least one --checkpoint <dir> (or --checkpoint default).");
+      const checkpoints = o.checkpoint.map((c) => {
+        if (c !== 'default') return c;
+        const dir = defaultModelDir(APP_ROOT);
+        if (!fs.existsSync(dir)) throw new PredlabError('not-found', `The default checkpoint is not installed (${dir}).`);
+        return dir;
+      });
+      const experiments = o.experiments?.split(',').map((s) => s.trim()).filter(Boolean);
+      // People's values come from the lab database when there is one (--db, or the default lab).
+      const dbFile = program.opts().db as string | undefined;
+      const db = dbFile && fs.existsSync(dbFile) ? ctx.readDatabase() : null;
+      const started = Date.now();
+      let last = '';
+      const result = await runReplicate(
+        { checkpoints, out: o.out, experiments, quick: Boolean(o.quick), seed: o.seed, cacheDir: null },
+        {
+          db,
+          onProgress: (p) => {
+            // Whole lines on stderr (stdout stays machine-readable), each new step once.
+            const line = `replicate: ${Math.round(p.fraction * 100)}% ${p.message}`;
+            if (line !== last) ctx.err(`${line}\n`);
+            last = line;
+          },
+        },
+      );
+      const seconds = ((Date.now() - started) / 1000).toFixed(0);
+      ctx.emit(
+        Boolean(o.json),
+        result,
+        [
+          `Paper battery on ${checkpoints.length} checkpoint(s) in ${seconds} s; people's values: ${db ? dbFile : 'none (no lab database)'}.`,
+          ...result.experiments.map((e) => `  ${e.verdict}\n    published: ${e.published}`),
+          `Report: ${result.markdown}`,
+        ].join('\n'),
+      );
+    });
 }

@@ -1,0 +1,188 @@
+/**
+ * `predlab replicate` and the Paper battery page: the paper's experiments on one or more
+ * checkpoints, written as files (native-models/battery/report-files.ts). Everything is checked
+ * before any work (checkpoints readable, experiments known, the output folder writable); the
+ * files are written into a hidden folder inside --out and moved into place at the end, so an
+ * error or a cancel leaves nothing half-written. The app runs this in a worker thread
+ * (replicate-jobs.ts); the CLI runs it in-process.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { flashLagParadigm } from '../../paradigms/battery/flash-stimuli.js';
+import { initBackend } from '../../native-models/backend.js';
+import { flashLagExperiment, withPeople, type PeopleLag } from '../../native-models/battery/flash-lag.js';
+import { EXPERIMENTS as batteryExperiments } from '../../native-models/battery/index.js';
+import { PredNetResponder } from '../../native-models/battery/prednet-responder.js';
+import { writeExperimentFiles, writeReportFiles, type CheckpointRun, type ExperimentSummary, type ReportMeta } from '../../native-models/battery/report-files.js';
+import { bootstrapMeanCi, mean } from '../../native-models/battery/report-stats.js';
+import type { Experiment, Responder } from '../../native-models/battery/types.js';
+import { CheckpointError, readManifest } from '../../native-models/checkpoint.js';
+import { PredlabError } from '../errors.js';
+import type { Db } from '../store/db.js';
+import { analyseSession } from './analysis.js';
+import { listSessions } from './sessions.js';
+
+/** Stated limits: checkpoints per run (each is loaded and run through every experiment). */
+export const REPLICATE_LIMITS = { checkpoints: 8, seedMax: 2 ** 31 - 1 } as const;
+
+export interface ReplicateRequest {
+  checkpoints: string[];
+  out: string;
+  /** Experiment ids; absent or empty: all. */
+  experiments?: string[] | undefined;
+  quick: boolean;
+  seed: number;
+  /** Receptive-field cache (per checkpoint); null: measured every run. */
+  cacheDir?: string | null;
+}
+
+export interface ReplicateProgress {
+  fraction: number;
+  message: string;
+}
+
+export interface ReplicateResult {
+  out: string;
+  report: string;
+  markdown: string;
+  experiments: ExperimentSummary[];
+  skipped: { id: string; reason: string }[];
+}
+
+export function experimentIds(): string[] {
+  return batteryExperiments.map((e) => e.id);
+}
+
+/** Validate a request before any work; returns the experiments to run and absolute paths. */
+export function checkRequest(req: ReplicateRequest): { experiments: Experiment[]; checkpoints: string[]; out: string } {
+  if (req.checkpoints.length === 0) throw new PredlabError('invalid-argument', 'Give at least one --checkpoint <dir>.');
+  if (req.checkpoints.length > REPLICATE_LIMITS.checkpoints) throw new PredlabError('invalid-argument', `At most ${REPLICATE_LIMITS.checkpoints} checkpoints per run; got ${req.checkpoints.length}.`);
+  if (!(Number.isInteger(req.seed) && req.seed >= 0 && req.seed <= REPLICATE_LIMITS.seedMax)) throw new PredlabError('invalid-argument', `--seed must be a whole number from 0 to ${REPLICATE_LIMITS.seedMax}.`);
+  const ids = req.experiments?.length ? req.experiments : experimentIds();
+  const unknown = ids.filter((id) => !batteryExperiments.some((e) => e.id === id));
+  if (unknown.length) throw new PredlabError('invalid-argument', `Unknown experiment${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')}; choose from ${experimentIds().join(', ')}.`);
+  if (new Set(ids).size !== ids.length) throw new PredlabError('invalid-argument', 'An experiment is listed twice.');
+  const checkpoints = req.checkpoints.map((c) => {
+    const dir = path.resolve(c);
+    if (!fs.existsSync(dir)) throw new PredlabError('not-found', `No checkpoint at ${dir}: the folder does not exist.`);
+    try {
+      readManifest(dir);
+    } catch (e) {
+      throw new PredlabError('invalid-argument', `${dir} is not a readable checkpoint: ${(e as Error).message}`);
+    }
+    return dir;
+  });
+  const out = path.resolve(req.out);
+  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new PredlabError('invalid-argument', `--out ${out} is a file, not a folder.`);
+  try {
+    fs.mkdirSync(out, { recursive: true });
+    fs.accessSync(out, fs.constants.W_OK);
+  } catch (e) {
+    throw new PredlabError('storage', `Cannot write to --out ${out}: ${(e as NodeJS.ErrnoException).code === 'EACCES' || (e as NodeJS.ErrnoException).code === 'EPERM' ? 'permission denied' : (e as Error).message}.`);
+  }
+  return { experiments: ids.map((id) => batteryExperiments.find((e) => e.id === id)!), checkpoints, out };
+}
+
+/** People's flash-lag from the lab: finished sessions of human participants, PSE per variant and speed. */
+export function peopleFlashLag(db: Db): PeopleLag[] {
+  const sessions = listSessions(db, { status: 'complete' }).filter((s) => s.participant.kind === 'human' && s.protocol.paradigmId === flashLagParadigm.id);
+  const cells = new Map<string, { variant: string; speed: number; ms: number[]; deg: number[]; ci: [number, number] | null }>();
+  for (const s of sessions) {
+    const a = analyseSession(db, s.id, { bootstrap: 200 });
+    const stats = a.conditions[0]?.statistics ?? [];
+    const ms = stats.find((x) => x.key === 'pse-ms');
+    const deg = stats.find((x) => x.key === 'pse-deg');
+    if (ms?.value == null || deg?.value == null || ms.undetermined) continue;
+    const p = s.protocol.parameters as { variant?: string; speedDegPerS?: number };
+    const variant = p.variant ?? flashLagParadigm.defaults.variant;
+    const speed = p.speedDegPerS ?? flashLagParadigm.defaults.speedDegPerS;
+    const key = `${variant}@${speed}`;
+    const cell = cells.get(key) ?? { variant, speed, ms: [], deg: [], ci: ms.ci ?? null };
+    cell.ms.push(ms.value);
+    cell.deg.push(deg.value);
+    cells.set(key, cell);
+  }
+  return [...cells.values()].map((c, k) => ({
+    variant: c.variant,
+    speedDegPerS: c.speed,
+    pseMs: mean(c.ms),
+    pseDeg: mean(c.deg),
+    // One session: its own CI; several: a bootstrap over sessions.
+    ci: c.ms.length === 1 ? c.ci : bootstrapMeanCi(c.ms, 7 + k),
+    sessions: c.ms.length,
+  }));
+}
+
+const label = (dir: string) => path.basename(dir) || dir;
+
+/** Run the battery and write its files; `db` gives people's values beside the model's (flash-lag). */
+export async function runReplicate(
+  req: ReplicateRequest,
+  opts: { db?: Db | null; onProgress?: (p: ReplicateProgress) => void; signal?: AbortSignal; loadResponder?: (dir: string) => Responder } = {},
+): Promise<ReplicateResult> {
+  const { experiments, checkpoints, out } = checkRequest(req);
+  const people = opts.db ? peopleFlashLag(opts.db) : null;
+  const load = opts.loadResponder ?? ((dir: string) => PredNetResponder.fromCheckpoint(dir, label(dir)));
+  if (!opts.loadResponder) await initBackend();
+  const partial = path.join(out, `.replicate-partial-${process.pid}`);
+  fs.rmSync(partial, { recursive: true, force: true });
+  const runs = new Map<string, CheckpointRun[]>(experiments.map((e) => [e.id, []]));
+  const total = experiments.length * checkpoints.length;
+  let done = 0;
+  const report = (fraction: number, message: string) => opts.onProgress?.({ fraction: Math.min(1, fraction), message });
+  try {
+    for (const dir of checkpoints) {
+      let responder: Responder;
+      try {
+        responder = load(dir);
+      } catch (e) {
+        throw new PredlabError(e instanceof CheckpointError || e instanceof RangeError ? 'invalid-argument' : 'internal', `Cannot load ${dir}: ${(e as Error).message}`);
+      }
+      try {
+        for (const e of experiments) {
+          if (opts.signal?.aborted) throw new PredlabError('conflict', 'Cancelled; nothing was written.');
+          const at = done / total;
+          report(at, `${label(dir)}: ${e.title}`);
+          let result = await e.run({
+            responder,
+            seed: req.seed,
+            quick: req.quick,
+            cacheDir: req.cacheDir ?? null,
+            signal: opts.signal,
+            onProgress: (f, m) => report(at + f / total, `${label(dir)}: ${e.title}: ${m}`),
+          });
+          if (e.id === flashLagExperiment.id) result = withPeople(result, people);
+          runs.get(e.id)!.push({ label: label(dir), checkpoint: dir, result });
+          done++;
+        }
+      } finally {
+        responder.dispose?.();
+      }
+    }
+    if (opts.signal?.aborted) throw new PredlabError('conflict', 'Cancelled; nothing was written.');
+    report(0.99, 'writing plots, data and verdicts');
+    const summaries: ExperimentSummary[] = [];
+    for (const e of experiments) {
+      const s = await writeExperimentFiles(path.join(partial, e.id), runs.get(e.id)!);
+      const rel = (f: string) => path.join(e.id, f);
+      summaries.push({ ...s, files: { svg: rel('plot.svg'), png: rel('plot.png'), csv: rel('data.csv'), h5: rel('units.h5'), verdict: rel('verdict.json') } });
+    }
+    const meta: ReportMeta = { checkpoints: checkpoints.map((c) => ({ label: label(c), path: c })), seed: req.seed, quick: req.quick, createdAt: new Date().toISOString(), skipped: [] };
+    writeReportFiles(partial, meta, summaries);
+    // Into place: each experiment's folder replaces an older one of the same name.
+    for (const name of [...experiments.map((e) => e.id), 'report.json', 'report.md']) {
+      fs.rmSync(path.join(out, name), { recursive: true, force: true });
+      fs.renameSync(path.join(partial, name), path.join(out, name));
+    }
+    report(1, 'done');
+    return { out, report: path.join(out, 'report.json'), markdown: path.join(out, 'report.md'), experiments: summaries, skipped: meta.skipped };
+  } catch (e) {
+    if (e instanceof PredlabError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS') throw new PredlabError('storage', `Cannot write the report in ${out}: ${code === 'ENOSPC' ? 'the disk is full' : 'permission denied'}. Nothing was left there.`);
+    if ((e as Error).message === 'cancelled') throw new PredlabError('conflict', 'Cancelled; nothing was written.');
+    throw e;
+  } finally {
+    fs.rmSync(partial, { recursive: true, force: true });
+  }
+}
