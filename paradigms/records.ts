@@ -26,7 +26,10 @@ export interface ParadigmInfo {
   responses: ResponseOption[];
   prompt: string;
   defaults: Record<string, unknown>;
+  /** Every editable parameter: the paradigm's curated fields, then the rest of its schema (advanced). */
   form: ParamField[];
+  /** Whether practice can give feedback (the paradigm defines a correct answer). */
+  feedback: boolean;
   /** How a model answers: the readout's description, its unit, and the layer it reads by default. */
   readout: { description: string; unit: string; defaultLayer: string | null };
 }
@@ -72,6 +75,8 @@ export interface PlannedTrial {
   stimulus: Record<string, unknown>;
   answered: number;
   total: number;
+  /** Set when this trial repeats an earlier one whose frames dropped near its critical event. */
+  repeatOf?: number | null;
 }
 
 export interface RecordResult {

@@ -138,8 +138,8 @@ export interface Design<P, S, St = unknown> {
 export interface ParamField {
   key: string;
   label: string;
-  /** 'numbers' is a comma-separated list of numbers. */
-  type: 'number' | 'integer' | 'choice' | 'numbers';
+  /** 'numbers' is a comma-separated list of numbers; 'multi' a subset of `choices` (an array of their values). */
+  type: 'number' | 'integer' | 'choice' | 'numbers' | 'multi';
   unit?: string;
   min?: number;
   max?: number;
@@ -148,6 +148,8 @@ export interface ParamField {
   help?: string;
   /** Show only when another parameter has one of these values. */
   showWhen?: { key: string; values: unknown[] };
+  /** Shown under "More stimulus settings" (fields the paradigm's curated form leaves out). */
+  advanced?: boolean;
 }
 
 /* ---------------------------------------------------------------- analysis */
@@ -302,6 +304,13 @@ export interface Paradigm<P = unknown, S = unknown, St = unknown> {
   /** How `session simulate` describes the observer's parameters. */
   simulatedObserver: { pse: string; sigma: string };
   analyse(params: P, trials: AnsweredTrial<S>[], options?: { bootstrap?: number; seed?: number }): AnalysisResult;
+  /**
+   * Practice stimuli (easy levels) shown before the data trials, never stored as trials. Absent:
+   * practice trials are drawn from the design with another seed.
+   */
+  practice?(params: P, seed: number, count: number): S[];
+  /** The right answer to a stimulus, for feedback in practice; null when no answer is right. Absent: no feedback. */
+  correctResponse?(stimulus: S): string | null;
   readout: ModelReadout<P, S>;
   /** Paradigm-specific export columns of one answered trial (keys as in `stimulusColumns`). */
   tidyColumns(stimulus: S, response: string, extra?: Record<string, unknown> | null): Record<string, string | number | boolean | null>;

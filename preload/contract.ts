@@ -37,7 +37,11 @@ const coreSchemas = {
   'participants:list': z.object({}).strict(),
   'sessions:start': z
     .object({
-      participantId: id,
+      /** An existing participant; or else `participant`, a person by their ID (reused when the ID is known). */
+      participantId: id.optional(),
+      participant: z.object({ label: z.string().trim().min(1, 'label must not be empty').max(100), details: json.optional() }).strict().optional(),
+      /** Answers to the protocol's session-information fields (kept in the participant's details). */
+      sessionInfo: json.optional(),
       paradigmId: z.string().min(1).max(64),
       parameters: json,
       seed: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1).optional(),
@@ -45,7 +49,8 @@ const coreSchemas = {
       /** A model that takes the same trials in the background while the person is tested. */
       companionModelId: id.optional(),
     })
-    .strict(),
+    .strict()
+    .refine((a) => (a.participantId === undefined) !== (a.participant === undefined), { message: 'give either participantId or participant (a person by their ID), not both', path: ['participant'] }),
   'sessions:next': z.object({ sessionId: id }).strict(),
   'sessions:record': z
     .object({

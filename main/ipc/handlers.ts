@@ -3,6 +3,7 @@
  * the contract's schema before a service sees it, and every failure becomes an error envelope.
  * The Electron entry binds `invoke` to ipcMain; tests bind it to a Playwright page.
  */
+import { completeForm } from '../../paradigms/form-fields.js';
 import { paradigms } from '../../paradigms/index.js';
 import { channels, schemas, type Channel, type Envelope, type Results } from '../../preload/contract.js';
 import { describeIssues, PredlabError, storageError } from '../errors.js';
@@ -30,7 +31,7 @@ export function createHandlers(deps: HandlerDeps) {
   const { db } = deps;
   const handlers: Handlers = {
     'paradigms:list': () =>
-      [...paradigms.values()].map((p) => ({ id: p.id, name: p.name, description: p.description, instructions: p.instructions, responses: p.responses, prompt: p.prompt, defaults: p.defaults as Record<string, unknown>, form: p.form, readout: { description: p.readout.description, unit: p.readout.unit, defaultLayer: p.readout.defaultLayer ?? null } })),
+      [...paradigms.values()].map((p) => ({ id: p.id, name: p.name, description: p.description, instructions: p.instructions, responses: p.responses, prompt: p.prompt, defaults: p.defaults as Record<string, unknown>, form: completeForm(p), feedback: !!p.correctResponse, readout: { description: p.readout.description, unit: p.readout.unit, defaultLayer: p.readout.defaultLayer ?? null } })),
     'participants:create': (a) => createParticipant(db, a),
     'participants:list': () => listParticipants(db),
     'sessions:start': (a) => {

@@ -10,14 +10,23 @@ import { PredlabError } from '../errors.js';
  * observers get a participant per session, since their details (checkpoint, settings) differ.
  */
 export function createParticipant(db: Db, p: { kind: ParticipantKind; label: string; details?: Record<string, unknown> }): Participant {
-  const label = p.label.trim();
-  if (!label) throw new PredlabError('invalid-argument', 'A participant needs a label (an ID or code, not a name if you want the data anonymous).');
+  const label = normaliseLabel(p.label);
   if (p.kind === 'human') {
     const existing = findHuman(db, label);
     if (existing) return existing;
   }
   const info = db.prepare('INSERT INTO participants (kind, label, details) VALUES (?, ?, ?)').run(p.kind, label, JSON.stringify(p.details ?? {}));
   return getParticipant(db, Number(info.lastInsertRowid));
+}
+
+export const MAX_LABEL_CHARS = 100;
+
+/** A participant label as stored: trimmed, not empty, at most MAX_LABEL_CHARS. */
+export function normaliseLabel(raw: string): string {
+  const label = raw.trim();
+  if (!label) throw new PredlabError('invalid-argument', 'A participant needs a label (an ID or code, not a name if you want the data anonymous).');
+  if (label.length > MAX_LABEL_CHARS) throw new PredlabError('invalid-argument', `A participant label may be at most ${MAX_LABEL_CHARS} characters (${label.length} given).`);
+  return label;
 }
 
 /** The (first) person with this label, if any. */

@@ -8,12 +8,16 @@
 import { z } from 'zod';
 import { getParadigm } from '../../paradigms/index.js';
 import type { AnsweredTrial, Paradigm } from '../../paradigms/types.js';
-import type { FrameTiming, PlannedTrial, RecordResult, SessionInfo, SessionStatus } from '../../paradigms/records.js';
+import { type FrameTiming, type PlannedTrial, type RecordResult, type SessionInfo, type SessionStatus } from '../../paradigms/records.js';
+import { paradigmParameters, RUN_KEY, runSettingsOf, runSettingsSchema, validateSessionInfo } from '../../paradigms/run-settings.js';
+import type { TrialSpec } from '../../paradigms/types.js';
+import { MAX_JSON_CHARS } from '../../preload/schema-parts.js';
 import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { SESSION_SELECT, toSession, type SessionRow, type TrialRow } from '../store/rows.js';
 import { APP_VERSION } from '../version.js';
-import { getParticipant } from './participants.js';
+import { dropNearCritical } from './dropped-frames.js';
+import { findHuman, getParticipant, normaliseLabel } from './participants.js';
 
 export function paradigmOf(id: string): Paradigm<any, any, any> {
   try {
@@ -23,15 +27,27 @@ export function paradigmOf(id: string): Paradigm<any, any, any> {
   }
 }
 
-/** Validate parameters against the paradigm's schema; defaults fill what is missing. */
+/**
+ * Validate parameters against the paradigm's schema; defaults fill what is missing. The run
+ * settings (key `run`: practice, breaks, instructions, ...), when given, are checked by their own
+ * schema and kept beside the paradigm's parameters, defaults filled.
+ */
 export function validateParameters(paradigm: Paradigm<any>, parameters: unknown): Record<string, unknown> {
-  const parsed = paradigm.parameterSchema.safeParse(parameters ?? {});
+  const given = (parameters ?? {}) as Record<string, unknown>;
+  const parsed = paradigm.parameterSchema.safeParse(typeof given === 'object' && !Array.isArray(given) ? paradigmParameters(given) : given);
   if (!parsed.success) throw new PredlabError('invalid-argument', `Invalid ${paradigm.name} parameters: ${describeIssues((parsed.error as z.ZodError).issues)}`);
-  return parsed.data as Record<string, unknown>;
+  if (given[RUN_KEY] === undefined) return parsed.data as Record<string, unknown>;
+  const run = runSettingsSchema.safeParse(given[RUN_KEY]);
+  if (!run.success) throw new PredlabError('invalid-argument', `Invalid run settings: ${describeIssues(run.error.issues)}`);
+  return { ...(parsed.data as Record<string, unknown>), [RUN_KEY]: run.data };
 }
 
 export interface StartSession {
-  participantId: number;
+  /** An existing participant, or else `participant`: a person by their ID (label), reused if known. */
+  participantId?: number | undefined;
+  participant?: { label: string; details?: Record<string, unknown> | undefined } | undefined;
+  /** Answers to the protocol's session-information fields, kept in the participant's details. */
+  sessionInfo?: Record<string, unknown> | undefined;
   paradigmId: string;
   parameters: Record<string, unknown>;
   seed?: number | undefined;
@@ -48,21 +64,52 @@ export function getProtocol(db: Db, protocolId: number): { id: number; paradigmI
 }
 
 export function startSession(db: Db, req: StartSession): SessionInfo {
+  // Everything is checked before anything is written; then participant, protocol and session
+  // are written in one transaction, so a refused start leaves no participant behind.
   const existing = req.protocolId !== undefined ? getProtocol(db, req.protocolId) : null;
   if (existing && existing.paradigmId !== req.paradigmId)
     throw new PredlabError('invalid-argument', `Protocol ${existing.id} is a ${existing.paradigmId} protocol, not ${req.paradigmId}.`);
   const paradigm = paradigmOf(req.paradigmId);
   const parameters = existing ? existing.parameters : validateParameters(paradigm, req.parameters);
-  getParticipant(db, req.participantId);
+  if ((req.participantId === undefined) === (req.participant === undefined))
+    throw new PredlabError('invalid-argument', 'A session needs either participantId (an existing participant) or participant (a person by their ID), not both.');
+  const known = req.participantId !== undefined ? getParticipant(db, req.participantId) : null;
+  const label = req.participant ? normaliseLabel(req.participant.label) : '';
+  const info = validateSessionInfo(runSettingsOf(parameters).sessionInfo, req.sessionInfo ?? {});
+  if (info.problems.length) throw new PredlabError('invalid-argument', `Session information: ${info.problems.join(' ')}`);
   const seed = existing ? existing.seed : (req.seed ?? Math.floor(Math.random() * 2 ** 31));
   const id = db.transaction(() => {
+    const person = known ?? findHuman(db, label);
+    const participantId = person
+      ? person.id
+      : Number(db.prepare("INSERT INTO participants (kind, label, details) VALUES ('human', ?, ?)").run(label, JSON.stringify(req.participant?.details ?? {})).lastInsertRowid);
     const protocolId = existing ? existing.id : db.prepare('INSERT INTO protocols (paradigm_id, parameters, seed) VALUES (?, ?, ?)').run(paradigm.id, JSON.stringify(parameters), seed).lastInsertRowid;
-    const session = db
-      .prepare("INSERT INTO sessions (participant_id, protocol_id, status, calibration, app_version, source) VALUES (?, ?, 'running', ?, ?, ?)")
-      .run(req.participantId, protocolId, JSON.stringify(req.calibration), APP_VERSION, req.source ?? 'app');
-    return Number(session.lastInsertRowid);
+    const session = Number(
+      db
+        .prepare("INSERT INTO sessions (participant_id, protocol_id, status, calibration, app_version, source) VALUES (?, ?, 'running', ?, ?, ?)")
+        .run(participantId, protocolId, JSON.stringify(req.calibration), APP_VERSION, req.source ?? 'app').lastInsertRowid,
+    );
+    const extraDetails = person && req.participant?.details ? req.participant.details : {};
+    if (Object.keys(info.values).length || Object.keys(extraDetails).length) addDetails(db, participantId, session, extraDetails, info.values);
+    return session;
   })();
   return getSession(db, id);
+}
+
+/**
+ * Keep a session's information with its participant: the latest answers at the top level (what
+ * exports and study tables read) and each session's own under `sessions`. The details stay
+ * within the contract's JSON cap; over it, the start is refused (the transaction rolls back).
+ */
+function addDetails(db: Db, participantId: number, sessionId: number, details: Record<string, unknown>, info: Record<string, string | number>): void {
+  const row = db.prepare('SELECT details FROM participants WHERE id = ?').get(participantId) as { details: string };
+  const old = JSON.parse(row.details) as Record<string, unknown>;
+  const sessions = typeof old.sessions === 'object' && old.sessions !== null && !Array.isArray(old.sessions) ? (old.sessions as Record<string, unknown>) : {};
+  const next = { ...old, ...details, ...info, ...(Object.keys(info).length ? { sessions: { ...sessions, [String(sessionId)]: info } } : {}) };
+  const text = JSON.stringify(next);
+  if (text.length > MAX_JSON_CHARS)
+    throw new PredlabError('invalid-argument', `The participant's details would grow to ${text.length} characters (at most ${MAX_JSON_CHARS}); shorten the notes or start a new participant ID.`);
+  db.prepare('UPDATE participants SET details = ? WHERE id = ?').run(text, participantId);
 }
 
 function sessionRow(db: Db, sessionId: number): SessionRow {
@@ -71,20 +118,42 @@ function sessionRow(db: Db, sessionId: number): SessionRow {
   return row;
 }
 
-function totalOf(row: SessionRow): number {
-  return paradigmOf(row.paradigm_id).design.trialCount(JSON.parse(row.parameters));
+/** The protocol's trials plus the repeats of spoiled ones scheduled so far. */
+function totalOf(db: Db, row: SessionRow): number {
+  const params = JSON.parse(row.parameters) as Record<string, unknown>;
+  const base = paradigmOf(row.paradigm_id).design.trialCount(params);
+  return base + (runSettingsOf(params).repeatDropped ? spoiledTrials(db, row.id, base, refreshOf(row.calibration)).length : 0);
+}
+
+/**
+ * The protocol's own trials (index below `base`) whose dropped frames fell near the critical
+ * event (the same flag that leaves them out of the analysis), in order: each is repeated once at the end of the session when the protocol's run
+ * settings say so (repeats themselves are not repeated, so a session plans at most 2 x base).
+ */
+function spoiledTrials(db: Db, sessionId: number, base: number, refreshHz: number | null): TrialSpec[] {
+  const rows = db
+    .prepare('SELECT trial_index, condition, stimulus, dropped_frames, critical_frame, frame_intervals FROM trials WHERE session_id = ? AND trial_index < ? AND dropped_frames > 0 ORDER BY trial_index')
+    .all(sessionId, base) as Pick<TrialRow, 'trial_index' | 'condition' | 'stimulus' | 'dropped_frames' | 'critical_frame' | 'frame_intervals'>[];
+  return rows
+    .filter((r) => dropNearCritical(r, refreshHz) !== null)
+    .map((r) => ({ index: r.trial_index, condition: r.condition, stimulus: JSON.parse(r.stimulus) }));
+}
+
+function refreshOf(calibration: string): number | null {
+  const hz = (JSON.parse(calibration) as { refreshHz?: unknown }).refreshHz;
+  return typeof hz === 'number' && hz > 0 ? hz : null;
 }
 
 export function getSession(db: Db, sessionId: number): SessionInfo {
   const row = sessionRow(db, sessionId);
-  return toSession(row, totalOf(row));
+  return toSession(row, totalOf(db, row));
 }
 
 export function listSessions(db: Db, filter: { status?: SessionStatus | undefined } = {}): SessionInfo[] {
   const rows = (filter.status
     ? db.prepare(`${SESSION_SELECT} WHERE s.status = ? ORDER BY s.id`).all(filter.status)
     : db.prepare(`${SESSION_SELECT} ORDER BY s.id`).all()) as SessionRow[];
-  return rows.map((r) => toSession(r, totalOf(r)));
+  return rows.map((r) => toSession(r, totalOf(db, r)));
 }
 
 export function trialRows(db: Db, sessionId: number): TrialRow[] {
@@ -104,9 +173,27 @@ interface OpenSession {
   paradigm: Paradigm<any, any, any>;
   params: Record<string, unknown>;
   seed: number;
-  total: number;
+  /** Trials the protocol plans. */
+  base: number;
+  repeatDropped: boolean;
+  /** Spoiled trials to repeat after `base` (grows as answers arrive). */
+  repeats: TrialSpec[];
+  /** The calibrated refresh rate the frame intervals are judged by. */
+  refreshHz: number | null;
   answered: number;
   state: unknown;
+}
+
+const totalPlanned = (s: OpenSession) => s.base + (s.repeatDropped ? s.repeats.length : 0);
+
+/** Trial `index`: the design's own, then the repeats of spoiled trials; null past the end. */
+function planAt(s: OpenSession, state: unknown, index: number): (TrialSpec & { repeatOf: number | null }) | null {
+  if (index < s.base) {
+    const t = s.paradigm.design.plan(state, s.params, s.seed, index);
+    return t ? { ...t, repeatOf: null } : null;
+  }
+  const original = s.repeatDropped ? s.repeats[index - s.base] : undefined;
+  return original ? { index, condition: original.condition, stimulus: original.stimulus, repeatOf: original.index } : null;
 }
 
 const openSessions = new WeakMap<Db, Map<number, OpenSession>>();
@@ -114,13 +201,14 @@ const openSessions = new WeakMap<Db, Map<number, OpenSession>>();
 interface LiveRow {
   id: number;
   status: SessionStatus;
+  calibration: string;
   paradigm_id: string;
   parameters: string;
   seed: number;
 }
 
 function liveRow(db: Db, sessionId: number): LiveRow {
-  const row = db.prepare('SELECT s.id, s.status, pr.paradigm_id, pr.parameters, pr.seed FROM sessions s JOIN protocols pr ON pr.id = s.protocol_id WHERE s.id = ?').get(sessionId) as LiveRow | undefined;
+  const row = db.prepare('SELECT s.id, s.status, s.calibration, pr.paradigm_id, pr.parameters, pr.seed FROM sessions s JOIN protocols pr ON pr.id = s.protocol_id WHERE s.id = ?').get(sessionId) as LiveRow | undefined;
   if (!row) throw new PredlabError('not-found', `No session with id ${sessionId}.`);
   return row;
 }
@@ -139,9 +227,13 @@ function openSession(db: Db, row: LiveRow, answered: number): OpenSession {
   if (cached && cached.answered === answered) return cached;
   const paradigm = paradigmOf(row.paradigm_id);
   const params = JSON.parse(row.parameters) as Record<string, unknown>;
+  const base = paradigm.design.trialCount(params);
   let state = paradigm.design.initialState(params, row.seed);
-  for (const t of answeredTrials(db, row.id)) state = paradigm.design.update(state, params, t);
-  const entry: OpenSession = { paradigm, params, seed: row.seed, total: paradigm.design.trialCount(params), answered, state };
+  // Repeats come after the design's trials and do not move an adaptive design.
+  for (const t of answeredTrials(db, row.id)) if (t.index < base) state = paradigm.design.update(state, params, t);
+  const repeatDropped = runSettingsOf(params).repeatDropped;
+  const refreshHz = refreshOf(row.calibration);
+  const entry: OpenSession = { paradigm, params, seed: row.seed, base, repeatDropped, repeats: repeatDropped ? spoiledTrials(db, row.id, base, refreshHz) : [], refreshHz, answered, state };
   byId.set(row.id, entry);
   return entry;
 }
@@ -156,9 +248,9 @@ export function nextTrial(db: Db, sessionId: number): PlannedTrial | null {
   requireRunning(row);
   const answered = answeredCount(db, sessionId);
   const s = openSession(db, row, answered);
-  const planned = s.paradigm.design.plan(s.state, s.params, s.seed, answered);
+  const planned = planAt(s, s.state, answered);
   if (!planned) return null;
-  return { sessionId, index: planned.index, condition: planned.condition, stimulus: planned.stimulus as Record<string, unknown>, answered, total: s.total };
+  return { sessionId, index: planned.index, condition: planned.condition, stimulus: planned.stimulus as Record<string, unknown>, answered, total: totalPlanned(s), repeatOf: planned.repeatOf };
 }
 
 /** Frame timing of a simulated or model participant: every frame on time at the nominal rate. */
@@ -178,7 +270,7 @@ export interface RecordTrial {
 
 /** Commit one answer. Only the next trial in order is accepted, so nothing is duplicated or skipped. */
 export function recordTrial(db: Db, sessionId: number, t: RecordTrial): RecordResult {
-  let advanced: { s: OpenSession; state: unknown; answered: number } | null = null;
+  let advanced: { s: OpenSession; state: unknown; answered: number; repeats: TrialSpec[] } | null = null;
   const result = db.transaction((): RecordResult => {
     const row = liveRow(db, sessionId);
     requireRunning(row);
@@ -189,9 +281,10 @@ export function recordTrial(db: Db, sessionId: number, t: RecordTrial): RecordRe
     const { paradigm } = s;
     if (!paradigm.responses.some((r) => r.value === t.response))
       throw new PredlabError('invalid-argument', `'${t.response}' is not an answer of ${paradigm.name}; expected one of ${paradigm.responses.map((r) => `'${r.value}'`).join(', ')}.`);
-    const planned = paradigm.design.plan(s.state, s.params, s.seed, t.trialIndex);
+    const planned = planAt(s, s.state, t.trialIndex);
     if (!planned) throw new PredlabError('conflict', `Session ${sessionId} has no trial ${t.trialIndex}; the protocol is complete.`);
     const ft = t.frameTiming;
+    const extra = planned.repeatOf !== null ? { ...(t.extra ?? {}), repeatOf: planned.repeatOf } : (t.extra ?? null);
     db.prepare(
       `INSERT INTO trials (session_id, trial_index, condition, stimulus, response, rt_ms, dropped_frames,
          frame_count, frame_interval_mean_ms, frame_interval_sd_ms, frame_interval_max_ms, critical_frame, frame_intervals, extra)
@@ -199,16 +292,21 @@ export function recordTrial(db: Db, sessionId: number, t: RecordTrial): RecordRe
     ).run(
       sessionId, t.trialIndex, planned.condition, JSON.stringify(planned.stimulus), t.response, t.rtMs, ft.droppedFrames,
       ft.frameCount, ft.intervalMeanMs, ft.intervalSdMs, ft.intervalMaxMs, ft.criticalFrame, JSON.stringify(ft.intervalsMs),
-      t.extra ? JSON.stringify(t.extra) : null,
+      extra ? JSON.stringify(extra) : null,
     );
-    const state = paradigm.design.update(s.state, s.params, { index: t.trialIndex, stimulus: planned.stimulus, response: t.response, extra: t.extra ?? null });
-    advanced = { s, state, answered: answered + 1 };
-    const done = paradigm.design.plan(state, s.params, s.seed, answered + 1) === null;
-    return { answered: answered + 1, total: s.total, done };
+    const state = t.trialIndex < s.base ? paradigm.design.update(s.state, s.params, { index: t.trialIndex, stimulus: planned.stimulus, response: t.response, extra: t.extra ?? null }) : s.state;
+    const spoiled =
+      s.repeatDropped && t.trialIndex < s.base &&
+      dropNearCritical({ trial_index: t.trialIndex, dropped_frames: ft.droppedFrames, critical_frame: ft.criticalFrame, frame_intervals: JSON.stringify(ft.intervalsMs) }, s.refreshHz) !== null;
+    const repeats = spoiled ? [...s.repeats, { index: t.trialIndex, condition: planned.condition, stimulus: planned.stimulus }] : s.repeats;
+    advanced = { s, state, answered: answered + 1, repeats };
+    const after = { ...s, repeats };
+    const done = planAt(after, state, answered + 1) === null;
+    return { answered: answered + 1, total: totalPlanned(after), done };
   }).immediate();
   // Only once committed does the open session move on (a failed commit leaves it as it was).
-  const a = advanced as { s: OpenSession; state: unknown; answered: number } | null;
-  if (a) Object.assign(a.s, { state: a.state, answered: a.answered });
+  const a = advanced as { s: OpenSession; state: unknown; answered: number; repeats: TrialSpec[] } | null;
+  if (a) Object.assign(a.s, { state: a.state, answered: a.answered, repeats: a.repeats });
   return result;
 }
 
@@ -219,8 +317,8 @@ export function finishSession(db: Db, sessionId: number, status: 'complete' | 'a
   if (status === 'complete') {
     const answered = answeredCount(db, sessionId);
     const s = openSession(db, row, answered);
-    if (s.paradigm.design.plan(s.state, s.params, s.seed, answered) !== null)
-      throw new PredlabError('conflict', `Session ${sessionId} has ${answered} of ${s.total} trials answered; finish it as 'aborted' or resume it.`);
+    if (planAt(s, s.state, answered) !== null)
+      throw new PredlabError('conflict', `Session ${sessionId} has ${answered} of ${totalPlanned(s)} trials answered; finish it as 'aborted' or resume it.`);
   }
   db.prepare("UPDATE sessions SET status = ?, ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?").run(status, sessionId);
   closeOpenSession(db, sessionId);

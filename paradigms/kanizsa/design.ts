@@ -83,3 +83,18 @@ export const kanizsaDesign: Design<KanizsaParams, KanizsaStimulus, KanizsaState>
     return { index, condition: formatCondition(condition, alphaDeg), stimulus: { ...makeStimulus(p, condition, alphaDeg, rng), staircase } };
   },
 };
+
+/**
+ * Practice: the easiest rotation the protocol shows (its largest alpha, or the staircase's
+ * start), real contours first, then illusory (the control has no shape to learn from), fat and
+ * thin alternating from a seeded start.
+ */
+export function practiceStimuli(p: KanizsaParams, seed: number, count: number): KanizsaStimulus[] {
+  const easy = p.design === 'updown' ? p.updownStartDeg : Math.max(...p.alphasDeg);
+  const alpha = easy > 0 ? easy : UPDOWN_MAX_DEG / 5;
+  const shown = (['real', 'illusory'] as const).filter((c) => p.conditions.includes(c));
+  const conditions: KanizsaCondition[] = shown.length ? [...shown] : [...p.conditions];
+  const rng = createRng(subSeed(seed, 7002));
+  const first = rng.next() < 0.5 ? 1 : -1;
+  return Array.from({ length: count }, (_, i) => makeStimulus(p, conditions[Math.min(conditions.length - 1, Math.floor((i * conditions.length) / count))]!, (i % 2 ? -first : first) * alpha, rng));
+}

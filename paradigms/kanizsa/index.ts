@@ -3,9 +3,9 @@ import { fixationScene } from '../fixation.js';
 import { psi } from '../psychometric-function.js';
 import type { Paradigm } from '../types.js';
 import { analyseKanizsa } from './analysis.js';
-import { isCorrect, kanizsaDesign, type KanizsaState } from './design.js';
+import { isCorrect, kanizsaDesign, practiceStimuli, type KanizsaState } from './design.js';
 import { figureFrame, scene, trialDuration } from './geometry.js';
-import { CONDITIONS, kanizsaDefaults, kanizsaParamsSchema, type KanizsaParams, type KanizsaStimulus } from './params.js';
+import { CONDITION_LABELS, CONDITIONS, kanizsaDefaults, kanizsaParamsSchema, type KanizsaParams, type KanizsaStimulus } from './params.js';
 import { kanizsaReadout } from './readout.js';
 
 export * from './params.js';
@@ -23,15 +23,24 @@ export const kanizsa: Paradigm<KanizsaParams, KanizsaStimulus, KanizsaState> = {
   defaults: kanizsaDefaults,
   form: [
     { key: 'design', label: 'Design', type: 'choice', choices: [{ value: 'constant', label: 'Method of constant stimuli' }, { value: 'updown', label: 'Weighted up-down staircase (75 %)' }] },
+    { key: 'conditions', label: 'Contour conditions', type: 'multi', choices: CONDITIONS.map((c) => ({ value: c, label: CONDITION_LABELS[c] })) },
     { key: 'alphasDeg', label: 'Inducer rotations', type: 'numbers', unit: 'deg', min: 0, max: 45, showWhen: { key: 'design', values: ['constant'] } },
     { key: 'trialsPerLevel', label: 'Trials per rotation, fat and thin each', type: 'integer', min: 1, max: 1000, showWhen: { key: 'design', values: ['constant'] } },
     { key: 'updownTrials', label: 'Staircase trials per condition', type: 'integer', min: 2, max: 10000, showWhen: { key: 'design', values: ['updown'] } },
     { key: 'updownStartDeg', label: 'Staircase start', type: 'number', unit: 'deg', min: 0.01, max: 45, step: 0.5, showWhen: { key: 'design', values: ['updown'] } },
+    { key: 'updownStepDeg', label: 'Staircase step down (up = 3x)', type: 'number', unit: 'deg', min: 0.01, max: 10, step: 0.1, showWhen: { key: 'design', values: ['updown'] } },
     { key: 'sideDeg', label: 'Square side', type: 'number', unit: 'deg', min: 0.1, max: 40, step: 0.5 },
     { key: 'inducerRadiusDeg', label: 'Inducer radius', type: 'number', unit: 'deg', min: 0.05, max: 20, step: 0.1 },
+    { key: 'lineWidthDeg', label: 'Real-contour line width', type: 'number', unit: 'deg', min: 0.01, max: 2, step: 0.05 },
+    { key: 'jitterDeg', label: 'Position jitter (range per axis)', type: 'number', unit: 'deg', min: 0, max: 5, step: 0.05 },
     { key: 'onset', label: 'Onset', type: 'choice', choices: [{ value: 'static', label: 'Figure appears at once' }, { value: 'discs', label: 'Discs turn into pac-men' }] },
+    { key: 'preFrames', label: 'Fixation before the figure', type: 'integer', unit: 'frames', min: 0, max: 600 },
+    { key: 'discFrames', label: 'Complete discs before the figure', type: 'integer', unit: 'frames', min: 0, max: 600, showWhen: { key: 'onset', values: ['discs'] } },
     { key: 'presentationFrames', label: 'Presentation', type: 'integer', unit: 'frames', min: 1, max: 600 },
     { key: 'maskFrames', label: 'Backward mask', type: 'integer', unit: 'frames', min: 0, max: 600 },
+    { key: 'inducerLuminance', label: 'Inducer luminance (0 black, 1 white)', type: 'number', min: 0, max: 1, step: 0.05, advanced: true },
+    { key: 'background', label: 'Background luminance', type: 'number', min: 0, max: 1, step: 0.05, advanced: true },
+    { key: 'fixationLuminance', label: 'Fixation dot luminance', type: 'number', min: 0, max: 1, step: 0.05, advanced: true },
   ],
   instructions:
     'Keep your eyes on the small dot in the middle. Four black discs with a corner cut out will outline a square whose sides bend slightly: outward (FAT) or inward (THIN) at the left and right. ' +
@@ -50,6 +59,8 @@ export const kanizsa: Paradigm<KanizsaParams, KanizsaStimulus, KanizsaState> = {
   simulateResponse: (s, observer, rng) => (rng.next() < psi(s.alphaDeg, observer) ? 'fat' : 'thin'),
   simulatedObserver: { pse: 'the rotation (deg) that looks neither fat nor thin (bias)', sigma: 'spread (deg); --threshold gives the rotation answered 75 % correctly' },
   analyse: analyseKanizsa,
+  practice: practiceStimuli,
+  correctResponse: (s) => (s.alphaDeg === 0 ? null : s.alphaDeg > 0 ? 'fat' : 'thin'),
   readout: kanizsaReadout,
   tidyColumns: (s, response, extra) => ({
     contour_condition: s.condition,
