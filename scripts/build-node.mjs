@@ -23,6 +23,7 @@ await Promise.all([
   build({ ...common, entryPoints: ['native-models/training/worker.ts'], outfile: 'dist/main/training-worker.cjs' }),
   build({ ...common, entryPoints: ['main/services/model-session-worker.ts'], outfile: 'dist/main/model-session-worker.cjs' }),
   build({ ...common, entryPoints: ['main/service-thread.ts'], outfile: 'dist/main/service-thread.cjs' }),
+  build({ ...common, entryPoints: ['main/services/download-worker.ts'], outfile: 'dist/main/download-worker.cjs' }),
   build({ ...common, external: ['electron'], entryPoints: ['preload/preload.ts'], outfile: 'dist/preload/preload.cjs' }),
 ]);
 console.log('built dist/main (main, service thread, training and model-session workers) and dist/preload');

@@ -10,7 +10,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrap } from '../../main/bootstrap.js';
+import { DownloadJobs } from '../../main/services/download-jobs.js';
 import { downloadRelease, gitBlobHasher } from '../../main/services/model-download.js';
+import type { DownloadJob } from '../../preload/channels/models.js';
 import { listModels } from '../../main/services/models.js';
 import { openDatabase } from '../../main/store/db.js';
 import { initBackend } from '../../native-models/backend.js';
@@ -270,4 +273,82 @@ describe('predlab model download kitti', () => {
       db.close();
     }
   }, 120_000);
+});
+
+/** Polls a download job (as the page does) until it ends; returns its last state and the phases seen. */
+async function waitForJob(status: () => Promise<DownloadJob | null> | DownloadJob | null, onPhase?: (j: DownloadJob) => void): Promise<{ job: DownloadJob; phases: string[] }> {
+  const phases: string[] = [];
+  for (let i = 0; i < 1200; i++) {
+    const j = await status();
+    if (j && !phases.includes(j.phase)) phases.push(j.phase);
+    if (j) onPhase?.(j);
+    if (j && j.state !== 'running') return { job: j, phases };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the download job did not end within 120 s');
+}
+
+describe("the app's download (models:download, in a worker thread)", () => {
+  const root = path.resolve(import.meta.dirname, '../..');
+  const APP_PAGE = 'app://predlab/index.html';
+
+  it('through the app: progress is polled, a test archive is refused against the real SHA-1s by name, nothing is registered; a second start while one runs is refused; cancel stops a slow one', async () => {
+    const dataDir = tempDir('predlab-download-app-');
+    const app = bootstrap({ dataDir, appRoot: root, chooseExportDir: async () => null });
+    const call = async (channel: string, args: unknown = {}) => {
+      const e = await app.handleFromPage(APP_PAGE, channel, args);
+      if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
+      return e.value;
+    };
+    try {
+      await app.ready;
+      const before = (await call('models:list')) as { id: number }[];
+      expect(await call('models:download-status')).toBeNull();
+      const bad = await app.handleFromPage(APP_PAGE, 'models:download', { release: 'kitti', url: 'file:///etc/passwd' });
+      expect(bad).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+      expect((bad as { error: { message: string } }).error.message).toMatch(/url.*http\(s\)/);
+
+      await call('models:download', { release: 'kitti', url: `${base}/model_data_keras2.zip` });
+      const refused = await waitForJob(() => call('models:download-status') as Promise<DownloadJob | null>);
+      expect(refused.job.state).toBe('error');
+      expect(refused.job.error).toMatch(/prednet_kitti_weights\.hdf5 does not match the release \(git blob SHA-1 [0-9a-f]{40}, expected 777ad23a53c104ccc645c6bff6db4fb582d27ba3\)/);
+      expect(refused.phases).toContain('verify');
+      expect(((await call('models:list')) as { id: number }[]).length).toBe(before.length);
+      expect(entries(path.join(dataDir, 'models'))).toEqual([]);
+
+      await call('models:download', { release: 'kitti', url: `${base}/slow.zip` });
+      const second = await app.handleFromPage(APP_PAGE, 'models:download', { release: 'kitti' });
+      expect(second).toMatchObject({ ok: false, error: { code: 'conflict' } });
+      let cancelled = false;
+      const slow = await waitForJob(
+        () => call('models:download-status') as Promise<DownloadJob | null>,
+        (j) => {
+          if (!cancelled && j.phase === 'download' && j.done > 0) {
+            cancelled = true;
+            void call('models:download-cancel');
+          }
+        },
+      );
+      expect(slow.job.state).toBe('cancelled');
+      expect(slow.job.error).toMatch(/cancelled; nothing was imported/);
+      expect(entries(path.join(dataDir, 'models'))).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  }, 180_000);
+
+  it('the worker imports and registers the checkpoints (the release list replaced by the test archive\'s)', async () => {
+    const db = path.join(dir, 'jobs.sqlite');
+    openDatabase(db).close();
+    const jobs = new DownloadJobs(db);
+    jobs.start({ release: 'kitti', url: `${base}/model_data_keras2.zip`, expectedSha1: sums });
+    const { job, phases } = await waitForJob(() => jobs.status());
+    expect(job.error).toBeNull();
+    expect(job.state).toBe('done');
+    expect(phases).toContain('import'); // a small archive downloads between two polls
+    expect(job.destDir).toBe(path.join(dir, 'models', 'prednet-kitti'));
+    const models = modelsIn(db);
+    expect(models.map((m) => m.id).sort()).toEqual([...job.modelIds].sort());
+    expect(models.map((m) => m.label)).toEqual(KITTI_RELEASE.checkpoints.map((c) => c.label));
+  }, 180_000);
 });
