@@ -1,18 +1,25 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareSessions } from '../../main/services/compare.js';
+import { defaultModelDir } from '../../main/services/default-model.js';
+import { listModels, registerCheckpoint } from '../../main/services/models.js';
+import { CHECKPOINT_FILE } from '../../native-models/checkpoint.js';
+import { checkpointWarning, findings, modelSetName, modelSets, predictionCheck, setSentence } from '../../paradigms/findings.js';
 import { createParticipant } from '../../main/services/participants.js';
-import { finishSession, nextTrial, nominalFrameTiming, recordTrial, startSession } from '../../main/services/sessions.js';
+import { finishSession, getSession, nextTrial, nominalFrameTiming, recordTrial, startSession } from '../../main/services/sessions.js';
 import { simulateSession } from '../../main/services/simulate.js';
 import { flashLag } from '../../paradigms/flash-lag/index.js';
 import { createRng } from '../../paradigms/rng.js';
 import { CALIBRATION, tempDb } from '../support/db.js';
 
 type Db = ReturnType<typeof tempDb>['db'];
+const DEFAULT_MODEL_DIR = defaultModelDir(path.resolve(import.meta.dirname, '../..'));
 const params = { offsetsDeg: [-1.5, -1, -0.5, 0, 0.5, 1, 1.5], trialsPerOffset: 12 };
 
 /** A session whose answers come from `answer` (trial index, stimulus) -> response. */
-function takeSession(db: Db, kind: 'human' | 'model', label: string, protocol: { protocolId?: number; seed?: number }, answer: (i: number, stimulus: any) => string): { id: number; protocolId: number } {
-  const p = createParticipant(db, { kind, label });
+function takeSession(db: Db, kind: 'human' | 'model', label: string, protocol: { protocolId?: number; seed?: number }, answer: (i: number, stimulus: any) => string, details?: Record<string, unknown>): { id: number; protocolId: number } {
+  const p = createParticipant(db, { kind, label, ...(details ? { details } : {}) });
   const s = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: params, calibration: CALIBRATION, ...protocol });
   for (let t = nextTrial(db, s.id); t; t = nextTrial(db, s.id))
     recordTrial(db, s.id, { trialIndex: t.index, response: answer(t.index, t.stimulus), rtMs: null, frameTiming: nominalFrameTiming(60, 60, 30) });
@@ -80,5 +87,96 @@ describe('compare: adaptive designs', () => {
       expect(d.ciMethod).toBe('independent');
       expect(d.sharedTrials).toBeLessThan(20);
     }
+  });
+});
+
+describe('compare: what it found, in sentences', () => {
+  const participantsOf = (db: Db, ids: number[]) => new Map(ids.map((id) => [id, getSession(db, id).participant]));
+
+  it('says whether each shows the effect and how person and model differ, in one sentence each', () => {
+    const { db } = tempDb();
+    const rng = createRng(11);
+    const person = takeSession(db, 'human', 'P01', { seed: 3 }, (_, s) => flashLag.simulateResponse(s, { pse: 0.8, sigma: 0.4, guess: 0, lapse: 0 }, rng));
+    const model = takeSession(db, 'model', 'PredNet x', { protocolId: person.protocolId }, (_, s) => flashLag.simulateResponse(s, { pse: 0, sigma: 0.4, guess: 0, lapse: 0 }, rng));
+    const c = compareSessions(db, [person.id, model.id], { bootstrap: 60 });
+    const f = findings(c, participantsOf(db, [person.id, model.id]), []);
+    const text = f.map((x) => x.text).join('\n');
+    const pse = (id: number) => c.rows.find((r) => r.sessionId === id)!.statistics.find((s) => s.key === 'pse-deg')!;
+    // The sentences follow the intervals: the person's excludes 0, the model's includes it.
+    expect(pse(person.id).ci![0]).toBeGreaterThan(0);
+    expect(pse(model.id).ci![0]).toBeLessThan(0);
+    expect(pse(model.id).ci![1]).toBeGreaterThan(0);
+    expect(text).toContain(`The person (P01, #${person.id}) shows a flash-lag: +${pse(person.id).value!.toFixed(2)} deg [${pse(person.id).ci![0].toFixed(2)}, ${pse(person.id).ci![1].toFixed(2)}].`);
+    expect(text).toMatch(new RegExp(`The model \\(PredNet x, #${model.id}\\) does not show a flash-lag: .* an interval that includes 0\\.`));
+    const d = c.differences.find((x) => x.statistic === 'pse-deg')!;
+    expect(d.diffCi[0]).toBeGreaterThan(0);
+    expect(text).toContain(`The person's flash-lag is larger than the model's by ${d.diff.toFixed(2)} deg (difference [${d.diffCi[0].toFixed(2)}, ${d.diffCi[1].toFixed(2)}], paired bootstrap over 84 shared trials`);
+    // One sentence per session's headline and one per person - model pair; no warning without a checkpoint.
+    expect(f.map((x) => x.kind)).toEqual(['effect', 'effect', 'difference']);
+  });
+
+  it('warns when the checkpoint predicts worse than copying the last frame on its own validation data, or was never measured', () => {
+    const { db, dir } = tempDb();
+    // A real checkpoint folder (the shipped default) whose manifest records the first default's numbers (720 steps: 1.11x copy-last).
+    const worse = path.join(dir, 'undertrained');
+    fs.mkdirSync(worse);
+    const manifest = JSON.parse(fs.readFileSync(path.join(DEFAULT_MODEL_DIR, CHECKPOINT_FILE), 'utf8'));
+    manifest.source = { ...manifest.source, validation: { model: 0.0108, copyLastFrame: 0.0098, sequences: 48 } };
+    delete manifest.source.heldOut;
+    fs.writeFileSync(path.join(worse, CHECKPOINT_FILE), JSON.stringify(manifest));
+    fs.copyFileSync(path.join(DEFAULT_MODEL_DIR, 'weights.bin'), path.join(worse, 'weights.bin'));
+    const bad = registerCheckpoint(db, worse, 'undertrained');
+    const shipped = registerCheckpoint(db, DEFAULT_MODEL_DIR, 'default');
+    const rng = createRng(2);
+    const person = takeSession(db, 'human', 'P02', { seed: 4 }, (_, s) => flashLag.simulateResponse(s, { pse: 0.5, sigma: 0.5, guess: 0, lapse: 0 }, rng));
+    const model = takeSession(db, 'model', 'PredNet undertrained', { protocolId: person.protocolId }, (_, s) => flashLag.simulateResponse(s, { pse: 0, sigma: 0.5, guess: 0, lapse: 0 }, rng), { modelId: bad.id });
+    const c = compareSessions(db, [person.id, model.id], { bootstrap: 0 });
+    const [w] = findings(c, participantsOf(db, [person.id, model.id]), listModels(db));
+    expect(w).toMatchObject({ kind: 'warning', sessionIds: [model.id] });
+    expect(w!.text).toContain(`Checkpoint undertrained (#${model.id}) predicts worse than copying the last frame on its own validation data (mean |E0| 0.0108 vs 0.00980, 1.10×)`);
+    expect(w!.text).toMatch(/a null result from it means little/);
+    // The shipped checkpoint: whatever its manifest records decides, not a number in this test.
+    const check = predictionCheck(shipped);
+    const v = shipped.source.validation as { model: number; copyLastFrame: number };
+    expect(check.status).toBe(v.model > v.copyLastFrame ? 'worse' : 'better');
+    // A checkpoint that records nothing: "not measured".
+    expect(checkpointWarning({ label: 'fresh', source: { kind: 'init' }, training: null }, [9])!.text).toMatch(/Checkpoint fresh \(#9\): how well it predicts was not measured/);
+  });
+
+  it('several checkpoints of one recipe on the same protocol: each instance, mean and range', () => {
+    const { db } = tempDb();
+    const rng = createRng(21);
+    const person = takeSession(db, 'human', 'P03', { seed: 5 }, (_, s) => flashLag.simulateResponse(s, { pse: 0.4, sigma: 0.4, guess: 0, lapse: 0 }, rng));
+    const ids = [-0.3, 0.2, 0.9].map((pse, k) =>
+      takeSession(db, 'model', `PredNet prednet-seed${k + 1}`, { protocolId: person.protocolId }, (_, s) => flashLag.simulateResponse(s, { pse, sigma: 0.4, guess: 0, lapse: 0 }, rng)).id,
+    );
+    const other = takeSession(db, 'model', 'PredNet other', { protocolId: person.protocolId }, (_, s) => flashLag.simulateResponse(s, { pse: 0, sigma: 0.4, guess: 0, lapse: 0 }, rng)).id;
+    const c = compareSessions(db, [person.id, ...ids, other], { bootstrap: 40 });
+    const participants = participantsOf(db, [person.id, ...ids, other]);
+    const sets = modelSets(c, participants, []);
+    expect(sets).toHaveLength(1);
+    const s = sets[0]!;
+    expect(s).toMatchObject({ name: 'PredNet prednet', protocolId: person.protocolId, statistic: 'pse-deg' });
+    expect(s.instances.map((i) => i.sessionId)).toEqual(ids);
+    const values = ids.map((id) => c.rows.find((r) => r.sessionId === id)!.statistics.find((x) => x.key === 'pse-deg')!.value!);
+    expect(s.mean).toBeCloseTo(values.reduce((a, b) => a + b, 0) / 3, 12);
+    expect([s.min, s.max]).toEqual([Math.min(...values), Math.max(...values)]);
+    // Fitted PSEs land near the observers' (-0.3, 0.2, 0.9): the range spans most of that.
+    expect(s.max! - s.min!).toBeGreaterThan(0.6);
+    expect(setSentence(s)).toMatch(/^Model set PredNet prednet \(3 checkpoints, protocol \d+, continuous\): flash-lag PredNet prednet-seed1 −?[\d.]+ deg, .*mean [+−]?[\d.]+ deg, range −?[\d.]+ to [\d.]+ deg; \d of 3 show a flash-lag/);
+    // Grouped by protocol instead, the fourth model joins the set.
+    expect(modelSets(c, participants, [], 'protocol')[0]!.instances).toHaveLength(4);
+    const all = findings(c, participants, []);
+    expect(all.filter((f) => f.kind === "set")).toHaveLength(1);
+  });
+});
+
+describe('model set names', () => {
+  it('drop a trailing seed or run number, nothing else', () => {
+    expect(modelSetName('prednet-seed3')).toBe('prednet');
+    expect(modelSetName('small_run12')).toBe('small');
+    expect(modelSetName('kitti 2')).toBe('kitti');
+    expect(modelSetName('tiny-prednet')).toBe('tiny-prednet');
+    expect(modelSetName('42')).toBe('42');
   });
 });

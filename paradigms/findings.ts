@@ -1,0 +1,250 @@
+/**
+ * What a comparison found, in plain sentences: each session's headline effect ("The model shows a
+ * flash-lag: +0.42 deg [0.10, 0.71]"), person against model in one sentence, the spread across a
+ * set of model instances, and a warning when a checkpoint predicts worse than copying the last
+ * frame. Pure and generic: it reads the analysis result's named statistics and fits and never
+ * names a paradigm, so the Compare page and the CLI can say the same thing.
+ *
+ * The headline of a condition is its first comparable statistic. It is read as an effect that is
+ * absent at 0 when it reports the condition's fitted PSE: on a signed stimulus axis whose 0 is
+ * physical equality (every 2AFC paradigm here), a PSE away from 0 is the illusion or bias itself.
+ */
+import { fmt } from './format.js';
+import type { Comparison, ComparisonDifference, ComparisonRow, ModelInfo, Participant, ParticipantKind } from './records.js';
+import type { Statistic } from './types.js';
+
+export interface Finding {
+  kind: 'effect' | 'difference' | 'set' | 'warning';
+  sessionIds: number[];
+  text: string;
+}
+
+const digits = (unit: string) => (unit === 'ms' ? 1 : unit === 'frames' ? 0 : 2);
+/** A number as printed, with a true minus sign and no "-0.00". */
+const num = (x: number | null, unit: string) => {
+  const t = fmt(x, digits(unit));
+  return /^-0\.?0*$/.test(t) ? t.slice(1) : t.replace('-', '−');
+};
+const signed = (x: number, unit: string) => {
+  const t = num(x, unit);
+  return `${t.startsWith('−') || /^0\.?0*$/.test(t) || t === 'n/a' ? '' : '+'}${t}${unit ? ` ${unit}` : ''}`;
+};
+const interval = (ci: [number, number], unit: string) => `[${num(ci[0], unit)}, ${num(ci[1], unit)}]`;
+
+/** "Flash-lag (PSE)" -> "flash-lag"; acronyms stay as they are. */
+export function effectName(label: string): string {
+  const bare = label.replace(/\s*\([^)]*\)\s*$/, '').trim() || label;
+  return /^[A-Z][a-z]/.test(bare) ? bare[0]!.toLowerCase() + bare.slice(1) : bare;
+}
+
+const WHO: Record<ParticipantKind, string> = { human: 'person', model: 'model', simulated: 'simulated observer' };
+const who = (r: Pick<ComparisonRow, 'kind' | 'label' | 'sessionId'>) => `The ${WHO[r.kind]} (${r.label}, #${r.sessionId})`;
+
+/** The condition's headline statistic, and whether it is an effect absent at 0 (it reports the fitted PSE). */
+export function headline(c: Comparison, row: ComparisonRow): { stat: Statistic; effect: boolean } | null {
+  const stat = row.statistics.find((s) => s.comparable && s.value !== null);
+  if (!stat) return null;
+  const fit = c.analyses.find((a) => a.sessionId === row.sessionId)?.conditions.find((k) => k.key === row.condition)?.fit;
+  return { stat, effect: !!fit && stat.value === fit.pse };
+}
+
+const conditionsOf = (c: Comparison, paradigmId: string, group: string) => new Set(c.rows.filter((r) => r.paradigmId === paradigmId && r.group === group).map((r) => r.condition));
+
+/** One sentence per session and condition on its headline statistic. */
+export function effectSentence(c: Comparison, row: ComparisonRow): string | null {
+  const h = headline(c, row);
+  if (!h) return null;
+  const { stat: s, effect } = h;
+  const where = conditionsOf(c, row.paradigmId, row.group).size > 1 ? ` in ${row.conditionLabel}` : '';
+  const name = effectName(s.label);
+  if (s.undetermined) return `${who(row)}: its ${name}${where} is not determined by the data (the fit is at one of its bounds).`;
+  const value = signed(s.value!, s.unit);
+  if (!s.ci) return `${who(row)}: ${name}${where} ${value} (no confidence interval).`;
+  const ci = interval(s.ci, s.unit);
+  if (!effect) return `${who(row)}: ${name}${where} ${num(s.value, s.unit)}${s.unit ? ` ${s.unit}` : ''} ${ci}.`;
+  const lo = Math.min(...s.ci);
+  const hi = Math.max(...s.ci);
+  if (lo > 0) return `${who(row)} shows a ${name}${where}: ${value} ${ci}.`;
+  if (hi < 0) return `${who(row)} shows a reversed ${name}${where}: ${value} ${ci}.`;
+  return `${who(row)} does not show a ${name}${where}: ${value} ${ci}, an interval that includes 0.`;
+}
+
+/** Person against model on the headline statistic, in one sentence. */
+export function differenceSentence(c: Comparison, d: ComparisonDifference): string | null {
+  const h = c.rows.find((r) => r.sessionId === d.humanSessionId && r.condition === d.condition);
+  const m = c.rows.find((r) => r.sessionId === d.modelSessionId && r.condition === d.condition);
+  if (!h || !m || headline(c, h)?.stat.key !== d.statistic) return null;
+  const name = effectName(d.label);
+  const where = conditionsOf(c, d.paradigmId, d.group).size > 1 ? ` in ${h.conditionLabel}` : '';
+  const pair = `person ${h.label} (#${h.sessionId}) and model ${m.label} (#${m.sessionId})`;
+  const how = d.ciMethod === 'paired' ? `paired bootstrap over ${d.sharedTrials} shared trials` : 'independent sessions';
+  if (d.undeterminedIn.length) return `The ${name}${where} of ${pair} cannot be compared: #${d.undeterminedIn.join(' and #')} is at the fit's bound.`;
+  const size = `${num(Math.abs(d.diff), d.unit)}${d.unit ? ` ${d.unit}` : ''}`;
+  const ci = `${interval(d.diffCi, d.unit)}, ${how}`;
+  if (d.diffCi[0] > 0 || d.diffCi[1] < 0)
+    return `The person's ${name}${where} is ${d.diff > 0 ? 'larger' : 'smaller'} than the model's by ${size} (difference ${ci}; ${pair}).`;
+  return `The person's and the model's ${name}${where} do not differ detectably: difference ${signed(d.diff, d.unit)} (${ci}; ${pair}).`;
+}
+
+/* ------------------------------------------------------------- checkpoints */
+
+export interface PredictionCheck {
+  status: 'worse' | 'better' | 'not-measured';
+  /** Mean |E0| of the model and of copying the last frame, and their ratio (model / copy). */
+  model?: number;
+  copyLastFrame?: number;
+  ratio?: number;
+  /** Same comparison on fresh video the model never saw, when recorded. */
+  heldOut?: { model: number; copyLastFrame: number; ratio: number };
+}
+
+const scores = (x: unknown): { model: number; copyLastFrame: number; ratio: number } | null => {
+  const o = x as { model?: unknown; copyLastFrame?: unknown } | null | undefined;
+  if (!o || typeof o.model !== 'number' || typeof o.copyLastFrame !== 'number' || !(o.copyLastFrame > 0)) return null;
+  return { model: o.model, copyLastFrame: o.copyLastFrame, ratio: o.model / o.copyLastFrame };
+};
+
+/**
+ * How the checkpoint predicts on its own validation data against copying the last frame, where
+ * its files record it (`validation: { model, copyLastFrame }` in its source or training record).
+ */
+export function predictionCheck(m: Pick<ModelInfo, 'source' | 'training'>): PredictionCheck {
+  const v = scores(m.source.validation) ?? scores(m.training?.validation);
+  const held = scores(m.source.heldOut) ?? scores(m.training?.heldOut);
+  if (!v) return { status: 'not-measured', ...(held ? { heldOut: held } : {}) };
+  return { status: v.ratio > 1 ? 'worse' : 'better', ...v, ...(held ? { heldOut: held } : {}) };
+}
+
+const e0 = (x: number) => x.toPrecision(3);
+
+/** The warning (or note) for a model session's checkpoint; null when it predicts better than copying the last frame everywhere measured. */
+export function checkpointWarning(m: Pick<ModelInfo, 'label' | 'source' | 'training'>, sessionIds: number[]): Finding | null {
+  const p = predictionCheck(m);
+  const at = `#${sessionIds.join(', #')}`;
+  const held = p.heldOut && p.heldOut.ratio > 1 ? ` On fresh video it never saw it does worse than copying the last frame (mean |E0| ${e0(p.heldOut.model)} vs ${e0(p.heldOut.copyLastFrame)}, ${p.heldOut.ratio.toFixed(2)}×), so read a null result with care.` : '';
+  if (p.status === 'worse')
+    return { kind: 'warning', sessionIds, text: `Checkpoint ${m.label} (${at}) predicts worse than copying the last frame on its own validation data (mean |E0| ${e0(p.model!)} vs ${e0(p.copyLastFrame!)}, ${p.ratio!.toFixed(2)}×): it has not learned to predict motion, so a null result from it means little.${held}` };
+  if (p.status === 'not-measured')
+    return { kind: 'warning', sessionIds, text: `Checkpoint ${m.label} (${at}): how well it predicts was not measured (its files record no comparison with copying the last frame on validation data), so a null result from it may only mean it has not learned to predict motion. Measure it on held-out video before reading one.${held}` };
+  return held ? { kind: 'warning', sessionIds, text: `Checkpoint ${m.label} (${at}) beats copying the last frame on its validation data (${p.ratio!.toFixed(2)}×).${held}` } : null;
+}
+
+/* -------------------------------------------------------------- model sets */
+
+/** The set a checkpoint belongs to by its label: a trailing seed or run number removed ("prednet-seed3" -> "prednet"). */
+export function modelSetName(label: string): string {
+  return label.replace(/[\s._-]*(?:seed|run|s|r|#)?[\s._-]*\d+$/i, '').trim() || label;
+}
+
+export interface SetInstance {
+  sessionId: number;
+  label: string;
+  value: number | null;
+  ci: [number, number] | null;
+  undetermined: boolean;
+}
+
+export interface ModelSetSpread {
+  name: string;
+  protocolId: number;
+  paradigmId: string;
+  group: string;
+  condition: string;
+  conditionLabel: string;
+  statistic: string;
+  label: string;
+  unit: string;
+  instances: SetInstance[];
+  /** Over the instances whose value the data determine. */
+  mean: number | null;
+  min: number | null;
+  max: number | null;
+  /** Instances whose interval lies above / below 0, on an effect absent at 0 (null when the statistic is not such an effect). */
+  showing: { positive: number; reversed: number } | null;
+}
+
+/** Checkpoint label of a model session: its registered model's label, else the participant's. */
+function checkpointLabel(p: Participant | undefined, models: Pick<ModelInfo, 'id' | 'label'>[], fallback: string): string {
+  const id = (p?.details as { modelId?: unknown } | undefined)?.modelId;
+  return models.find((m) => m.id === id)?.label ?? fallback;
+}
+
+/**
+ * Model sessions of several checkpoints on the same protocol, grouped into sets ('label': by the
+ * checkpoint label without its seed/run number; 'protocol': every model on a protocol is one set),
+ * with each instance's headline statistic and the spread across instances.
+ */
+export function modelSets(c: Comparison, participants: Map<number, Participant>, models: Pick<ModelInfo, 'id' | 'label'>[], by: 'label' | 'protocol' = 'label'): ModelSetSpread[] {
+  const groups = new Map<string, { name: string; rows: ComparisonRow[] }>();
+  for (const r of c.rows) {
+    if (r.kind !== 'model') continue;
+    const name = by === 'protocol' ? 'all models' : modelSetName(checkpointLabel(participants.get(r.sessionId), models, r.label));
+    const key = JSON.stringify([name, r.protocolId, r.paradigmId, r.group, r.condition]);
+    const g = groups.get(key) ?? { name, rows: [] };
+    g.rows.push(r);
+    groups.set(key, g);
+  }
+  const out: ModelSetSpread[] = [];
+  for (const { name, rows } of groups.values()) {
+    if (new Set(rows.map((r) => r.sessionId)).size < 2) continue;
+    const first = headline(c, rows[0]!);
+    if (!first) continue;
+    const effect = rows.every((r) => headline(c, r)?.effect);
+    const instances = rows.map((r): SetInstance => {
+      const s = r.statistics.find((x) => x.key === first.stat.key);
+      return { sessionId: r.sessionId, label: checkpointLabel(participants.get(r.sessionId), models, r.label), value: s?.value ?? null, ci: s?.ci ?? null, undetermined: !!s?.undetermined };
+    });
+    const vals = instances.filter((i) => i.value !== null && !i.undetermined).map((i) => i.value!);
+    const r0 = rows[0]!;
+    out.push({
+      name, protocolId: r0.protocolId, paradigmId: r0.paradigmId, group: r0.group, condition: r0.condition, conditionLabel: r0.conditionLabel,
+      statistic: first.stat.key, label: first.stat.label, unit: first.stat.unit, instances,
+      mean: vals.length ? vals.reduce((a, b) => a + b, 0) / vals.length : null,
+      min: vals.length ? Math.min(...vals) : null,
+      max: vals.length ? Math.max(...vals) : null,
+      showing: effect
+        ? {
+            positive: instances.filter((i) => !i.undetermined && i.ci && Math.min(...i.ci) > 0).length,
+            reversed: instances.filter((i) => !i.undetermined && i.ci && Math.max(...i.ci) < 0).length,
+          }
+        : null,
+    });
+  }
+  return out;
+}
+
+export function setSentence(s: ModelSetSpread): string {
+  const name = effectName(s.label);
+  const u = s.unit ? ` ${s.unit}` : '';
+  const each = s.instances.map((i) => `${i.label} ${i.undetermined || i.value === null ? 'not determined' : signed(i.value, s.unit)}`).join(', ');
+  const spread = s.mean === null ? 'no instance determines it' : `mean ${signed(s.mean, s.unit)}, range ${num(s.min, s.unit)} to ${num(s.max, s.unit)}${u}`;
+  const showing = s.showing === null ? '' : `; ${s.showing.positive} of ${s.instances.length} show a ${name}${s.showing.reversed ? `, ${s.showing.reversed} a reversed one` : ''} (interval excluding 0)`;
+  return `Model set ${s.name} (${s.instances.length} checkpoints, protocol ${s.protocolId}, ${s.conditionLabel}): ${name} ${each}; ${spread}${showing}.`;
+}
+
+/* ------------------------------------------------------------------- all */
+
+/** Everything the comparison found, in reading order: warnings, each session's effect, person vs model, model sets. */
+export function findings(c: Comparison, participants: Map<number, Participant>, models: Pick<ModelInfo, 'id' | 'label' | 'source' | 'training'>[], options: { sets?: 'label' | 'protocol' } = {}): Finding[] {
+  const out: Finding[] = [];
+  const byModel = new Map<number, number[]>();
+  for (const id of new Set(c.rows.filter((r) => r.kind === 'model').map((r) => r.sessionId))) {
+    const modelId = (participants.get(id)?.details as { modelId?: unknown } | undefined)?.modelId;
+    if (typeof modelId === 'number') byModel.set(modelId, [...(byModel.get(modelId) ?? []), id]);
+  }
+  for (const [modelId, ids] of byModel) {
+    const m = models.find((x) => x.id === modelId);
+    const w = m ? checkpointWarning(m, ids) : null;
+    if (w) out.push(w);
+  }
+  for (const r of c.rows) {
+    const text = effectSentence(c, r);
+    if (text) out.push({ kind: 'effect', sessionIds: [r.sessionId], text });
+  }
+  for (const d of c.differences) {
+    const text = differenceSentence(c, d);
+    if (text) out.push({ kind: 'difference', sessionIds: [d.humanSessionId, d.modelSessionId], text });
+  }
+  for (const s of modelSets(c, participants, models, options.sets)) out.push({ kind: 'set', sessionIds: s.instances.map((i) => i.sessionId), text: setSentence(s) });
+  return out;
+}
