@@ -4,7 +4,7 @@
 // next to themselves).
 import { build } from 'esbuild';
 
-const external = ['electron', 'better-sqlite3', '@tensorflow/*', 'h5wasm', 'h5wasm/*', 'onnxruntime-node'];
+const external = ['electron', 'better-sqlite3', '@tensorflow/*', 'h5wasm', 'h5wasm/*', 'onnxruntime-node', '@resvg/*'];
 const common = {
   bundle: true,
   platform: 'node',
@@ -22,6 +22,7 @@ await Promise.all([
   build({ ...common, entryPoints: ['main/electron/main.ts'], outfile: 'dist/main/main.cjs' }),
   build({ ...common, entryPoints: ['native-models/training/worker.ts'], outfile: 'dist/main/training-worker.cjs' }),
   build({ ...common, entryPoints: ['main/services/model-session-worker.ts'], outfile: 'dist/main/model-session-worker.cjs' }),
+  build({ ...common, entryPoints: ['main/services/replicate-worker.ts'], outfile: 'dist/main/replicate-worker.cjs' }),
   build({ ...common, entryPoints: ['main/service-thread.ts'], outfile: 'dist/main/service-thread.cjs' }),
   build({ ...common, entryPoints: ['main/services/download-worker.ts'], outfile: 'dist/main/download-worker.cjs' }),
   build({ ...common, external: ['electron'], entryPoints: ['preload/preload.ts'], outfile: 'dist/preload/preload.cjs' }),
