@@ -12,6 +12,9 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
   external,
+  // vega-canvas's Node build awaits an optional 'canvas' package at top level, which CommonJS
+  // cannot hold; the battery plots render SVG without a canvas, so its canvas-less build serves.
+  alias: { 'vega-canvas': './node_modules/vega-canvas/build/vega-canvas.browser.js' },
   format: 'cjs',
   // import.meta.url in CommonJS output (used to find the worker beside the bundle).
   define: { 'import.meta.url': '__import_meta_url' },
