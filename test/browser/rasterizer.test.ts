@@ -61,6 +61,21 @@ describe('rasterizer vs three.js', () => {
       expect(meanAbs).toBeLessThan(3);
     });
 
+  // The rotating bar (Nijhawan 1994): rotated segments through and in line with fixation, at an
+  // oblique orientation, with the outer or the inner segment flashed.
+  for (const flashSegment of ['outer', 'inner'] as const) {
+    const rotating = flashLagParamsSchema.parse({ motion: 'rotate', flashSegment, speedDegPerS: 60, travelDeg: 90, flashJitterDeg: 20, offsetsDeg: [9], trialsPerOffset: 2, flashFrames: 1 });
+    const s = planFromHistory(flashLag, rotating, 3, 0)!.stimulus;
+    for (const [what, frame] of [['during the flash', flashFrame(s, timing)], ['before the flash', 2]] as const)
+      it(`rotating-bar frame ${what} (${flashSegment} segment flashed)`, async () => {
+        const scene = flashLag.scene(s, frame / view.frameRateHz, timing);
+        expect(scene.shapes.filter((x) => x.id.startsWith('flash')).length > 0).toBe(what === 'during the flash');
+        const { r, meanAbs } = await agree(scene);
+        expect(r).toBeGreaterThanOrEqual(0.99);
+        expect(meanAbs).toBeLessThan(3);
+      });
+  }
+
   for (const condition of ['illusory', 'real', 'control'] as const)
     it(`Kanizsa ${condition} figure`, async () => {
       const s = makeStimulus(kanizsaParamsSchema.parse({}), condition, 6, createRng(2));
