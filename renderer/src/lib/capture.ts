@@ -74,7 +74,7 @@ export function framesPerChunk(frameBytes: number, fps: number, maxChunkBytes: n
 
 /** Collects frames into chunks of whole frames; a full chunk is handed out, the rest on flush. */
 export class FrameChunker {
-  private buf: Uint8Array;
+  private buf: Uint8Array<ArrayBuffer>;
   private count = 0;
 
   constructor(
@@ -91,7 +91,7 @@ export class FrameChunker {
   }
 
   /** The frame in the slot is complete; returns a full chunk (a fresh buffer follows), or null. */
-  commit(): Uint8Array | null {
+  commit(): Uint8Array<ArrayBuffer> | null {
     this.count++;
     if (this.count < this.perChunk) return null;
     const full = this.buf;
@@ -101,7 +101,7 @@ export class FrameChunker {
   }
 
   /** The frames not yet handed out (null if none). */
-  flush(): Uint8Array | null {
+  flush(): Uint8Array<ArrayBuffer> | null {
     if (this.count === 0) return null;
     const rest = this.buf.slice(0, this.count * this.frameBytes);
     this.count = 0;
