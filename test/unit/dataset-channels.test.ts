@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getDataset, listRecordings } from '../../main/services/datasets.js';
 import { bootstrap, type AppServices } from '../../main/bootstrap.js';
 import { ffmpegPath } from '../../main/services/datasets-ffmpeg.js';
 import { openDatabase, type Db } from '../../main/store/db.js';
@@ -130,5 +131,52 @@ describe('datasets channels', () => {
     expect((await refusal('datasets:create', { name: 'x', height: 15, width: 20, fps: 10 })).message).toMatch(/height: must be even/);
     expect((await refusal('datasets:create', { name: '../x', height: 16, width: 20, fps: 10 })).message).toMatch(/dataset name/);
     expect((await refusal('datasets:show', { name: 'nope' })).code).toBe('not-found');
+  });
+
+  it.skipIf(process.platform === 'win32')('a disk that fills while recording keeps the frames written, says so, and the clip can still be finished', () => {
+    // The IPC handlers in a child whose files may not grow past 1 MiB (RLIMIT_FSIZE, SIGXFSZ
+    // ignored): chunks of ten 64x80 frames (150 KiB) are sent until the store refuses one.
+    const lab = path.join(dir, 'small-disk');
+    fs.mkdirSync(lab);
+    const script = `
+      import { createHandlers } from ${JSON.stringify(path.resolve('main/ipc/handlers.ts'))};
+      import { openDatabase } from ${JSON.stringify(path.resolve('main/store/db.ts'))};
+      const db = openDatabase(${JSON.stringify(path.join(lab, 'predlab.sqlite'))}, { backups: false });
+      const { invoke } = createHandlers({ db, chooseExportDir: async () => null });
+      const call = async (c, a) => { const r = await invoke(c, a); if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code }); return r.value; };
+      await call('datasets:create', { name: 'cam', height: 64, width: 80, fps: 10 });
+      const { recording } = await call('datasets:capture-begin', { dataset: 'cam', source: 'test' });
+      let sent = 0;
+      try {
+        for (; sent < 100; sent++) await call('datasets:capture-append', { recordingId: recording.id, frames: new Uint8Array(10 * 64 * 80 * 3).fill(sent) });
+        console.log('NO ERROR');
+      } catch (e) { console.log('ERROR ' + e.code + ' ' + e.message); }
+      console.log('SENT ' + sent);
+      console.log('FINISHED ' + JSON.stringify(await call('datasets:capture-finish', { recordingId: recording.id })));
+      db.close();
+    `;
+    fs.writeFileSync(path.join(lab, 'capture.mts'), script);
+    const child = spawnSync('bash', ['-c', `trap '' XFSZ; ulimit -f 1024; exec "${process.execPath}" --import tsx "${path.join(lab, 'capture.mts')}"`], { encoding: 'utf8', cwd: root });
+    expect(child.status, child.stderr).toBe(0);
+    const m = /ERROR storage The disk is full: recording \d+ of 'cam' keeps the (\d+) frame\(s\) written so far/.exec(child.stdout);
+    expect(m, child.stdout).not.toBeNull();
+    const kept = Number(m![1]);
+    const sent = Number(/SENT (\d+)/.exec(child.stdout)![1]);
+    // Every chunk before the refused one was committed whole; the refused one kept what fitted.
+    expect(kept).toBeGreaterThanOrEqual(10 * sent);
+    expect(kept).toBeLessThan(10 * (sent + 1));
+    const finished = JSON.parse(/FINISHED (.*)/.exec(child.stdout)![1]!) as { frames: number; status: string };
+    expect(finished).toMatchObject({ frames: kept, status: 'truncated' });
+    const other = openDatabase(path.join(lab, 'predlab.sqlite'), { readonly: true });
+    try {
+      const [rec] = listRecordings(other, lab, getDataset(other, 'cam').id);
+      expect(rec).toMatchObject({ frames: kept, status: 'truncated' });
+      const bytes = fs.readFileSync(rec!.file);
+      expect(bytes.length).toBe(kept * 64 * 80 * 3);
+      // The frames kept are the ones sent, in order.
+      for (let f = 0; f < kept; f++) expect(bytes[f * 64 * 80 * 3]).toBe(Math.floor(f / 10));
+    } finally {
+      other.close();
+    }
   });
 });
