@@ -13,7 +13,7 @@ import { initBackend } from '../../native-models/backend.js';
 import { flashLagExperiment, withPeople, type PeopleLag } from '../../native-models/battery/flash-lag.js';
 import { EXPERIMENTS as batteryExperiments } from '../../native-models/battery/index.js';
 import { PredNetResponder } from '../../native-models/battery/prednet-responder.js';
-import { writeExperimentFiles, writeReportFiles, type CheckpointRun, type ExperimentSummary, type ReportMeta } from '../../native-models/battery/report-files.js';
+import type { CheckpointRun, ExperimentSummary, ReportMeta } from '../../native-models/battery/report-files.js';
 import { bootstrapMeanCi, mean } from '../../native-models/battery/report-stats.js';
 import type { Experiment, Responder } from '../../native-models/battery/types.js';
 import { CheckpointError, readManifest } from '../../native-models/checkpoint.js';
@@ -118,14 +118,21 @@ const label = (dir: string) => path.basename(dir) || dir;
 /** Run the battery and write its files; `db` gives people's values beside the model's (flash-lag). */
 export async function runReplicate(
   req: ReplicateRequest,
-  opts: { db?: Db | null; onProgress?: (p: ReplicateProgress) => void; signal?: AbortSignal; loadResponder?: (dir: string) => Responder } = {},
+  opts: {
+    db?: Db | null;
+    /** People's values measured beforehand (the app's worker has no database); overrides db. */
+    people?: PeopleLag[] | null;
+    onProgress?: (p: ReplicateProgress) => void;
+    signal?: AbortSignal;
+    loadResponder?: (dir: string) => Responder;
+  } = {},
 ): Promise<ReplicateResult> {
   const { experiments, checkpoints, out } = checkRequest(req);
-  const people = opts.db ? peopleFlashLag(opts.db) : null;
+  const people = opts.people !== undefined ? opts.people : opts.db ? peopleFlashLag(opts.db) : null;
   const load = opts.loadResponder ?? ((dir: string) => PredNetResponder.fromCheckpoint(dir, label(dir)));
   if (!opts.loadResponder) await initBackend();
-  const partial = path.join(out, `.replicate-partial-${process.pid}`);
-  fs.rmSync(partial, { recursive: true, force: true });
+  // Its own hidden folder: two runs into one --out (or two app jobs) never share one.
+  const partial = fs.mkdtempSync(path.join(out, '.replicate-partial-'));
   const runs = new Map<string, CheckpointRun[]>(experiments.map((e) => [e.id, []]));
   const total = experiments.length * checkpoints.length;
   let done = 0;
@@ -161,6 +168,8 @@ export async function runReplicate(
     }
     if (opts.signal?.aborted) throw new PredlabError('conflict', 'Cancelled; nothing was written.');
     report(0.99, 'writing plots, data and verdicts');
+    // Loaded here, not at start: the plotting libraries (and resvg's native renderer) are needed only now.
+    const { writeExperimentFiles, writeReportFiles } = await import('../../native-models/battery/report-files.js');
     const summaries: ExperimentSummary[] = [];
     for (const e of experiments) {
       const s = await writeExperimentFiles(path.join(partial, e.id), runs.get(e.id)!);
