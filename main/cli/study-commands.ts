@@ -12,7 +12,7 @@ export interface StudyCliContext extends CliContext {
   readDatabase: () => ReturnType<CliContext['database']>;
 }
 
-const kinds = (s: Study) => `${s.counts.human} person/people, ${s.counts.simulated} simulated, ${s.counts.model} model`;
+const kinds = (s: Study) => `${s.counts.human} ${s.counts.human === 1 ? 'person' : 'people'}, ${s.counts.simulated} simulated observer${s.counts.simulated === 1 ? '' : 's'}, ${s.counts.model} model session${s.counts.model === 1 ? '' : 's'}`;
 
 function lastExport(s: Study): string {
   const e = s.lastExport;
@@ -113,7 +113,7 @@ export function addStudyCommands(program: Command, ctx: StudyCliContext): void {
       const db = ctx.database();
       const folder = o.out !== undefined ? path.join(path.resolve(o.out), path.basename(getStudyDetail(db, o.study).exportFolder)) : undefined;
       const r = exportStudy(db, o.study, folder !== undefined ? { folder } : {});
-      emit(o.json, r, `Exported study ${o.study}: ${r.rows} trial(s) from ${r.sessions} session(s) to ${r.folder}\n  ${r.files[0]}\n  ${path.join(r.folder, 'bids')} (BIDS, ${r.files.length - 2} file(s))`);
+      emit(o.json, r, `Exported study ${o.study}: ${r.rows} trial(s) from ${r.sessions} session(s) to ${r.folder}\n  ${r.files[0]} (tidy CSV, a row per trial; column dictionary beside it)\n  ${path.join(r.folder, 'bids')} (BIDS dataset, ${r.files.length - 2} file(s))`);
     });
   study
     .command('delete')

@@ -1,0 +1,341 @@
+/**
+ * Studies and the study-wide export, on a lab made as a user makes it: a person through the
+ * app's services (bootstrap, IPC channels), a simulated observer and a model session through the
+ * CLI, the study through the CLI. The export is read back (pandas where it is installed).
+ */
+import { parse } from 'csv-parse/sync';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrap, type AppServices } from '../../main/bootstrap.js';
+import { listSessions } from '../../main/services/sessions.js';
+import { simulateSession } from '../../main/services/simulate.js';
+import { addSessionToStudy, createStudy, deleteStudy, getStudy, getStudyDetail, listStudies, updateStudy } from '../../main/services/studies.js';
+import { exportStudy, exportStudyAfterSession, STUDY_MARKER } from '../../main/services/study-export.js';
+import { openDatabase, schemaVersion, type Db } from '../../main/store/db.js';
+import { LATEST_VERSION } from '../../main/store/migrations.js';
+import type { StudyDetail, StudyExportResult } from '../../preload/channels/studies.js';
+import { cli } from '../support/cli.js';
+import { predlab } from '../support/cli-child.js';
+import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const APP_PAGE = 'app://predlab/index.html';
+const observer = { pse: 0.4, sigma: 0.5, guess: 0.02, lapse: 0.02 };
+
+/** Is pandas importable by the system Python? (the brief's reader of the export) */
+const pandas = spawnSync('/usr/bin/python3', ['-c', 'import pandas'], { encoding: 'utf8' }).status === 0;
+
+function tables(db: Db): string[] {
+  return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
+}
+
+/** Everything under a folder, as relative paths (to show nothing was written or left behind). */
+function tree(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).sort();
+}
+
+describe('the studies migration', () => {
+  it('adds the studies tables to an existing lab file and keeps its participants, sessions and trials', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'lab.sqlite');
+    const old = openDatabase(file, { targetVersion: 6 });
+    const s = simulateSession(old, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 2 }, seed: 4, observer });
+    const before = {
+      participants: old.prepare('SELECT * FROM participants ORDER BY id').all(),
+      sessions: old.prepare('SELECT * FROM sessions ORDER BY id').all(),
+      trials: old.prepare('SELECT * FROM trials ORDER BY id').all(),
+    };
+    expect(tables(old)).not.toContain('studies');
+    old.close();
+
+    const db = openDatabase(file);
+    expect(schemaVersion(db)).toBe(LATEST_VERSION);
+    expect(tables(db)).toEqual(expect.arrayContaining(['studies', 'study_sessions']));
+    expect(db.prepare('SELECT * FROM participants ORDER BY id').all()).toEqual(before.participants);
+    expect(db.prepare('SELECT * FROM sessions ORDER BY id').all()).toEqual(before.sessions);
+    expect(db.prepare('SELECT * FROM trials ORDER BY id').all()).toEqual(before.trials);
+    expect(before.trials).toHaveLength(14);
+    // and the old data can join a study
+    const study = createStudy(db, { name: 'After upgrade' });
+    expect(addSessionToStudy(db, study.id, s.id).sessions.map((x) => x.id)).toEqual([s.id]);
+    db.close();
+  });
+});
+
+describe('a study of a person, a simulated observer and a model', () => {
+  let dataDir: string;
+  let app: AppServices;
+  let chosen: string | null;
+  let db: Db;
+  let person: { sessionId: number; protocolId: number };
+  let simulatedId: number;
+  let modelId: number;
+  let studyId: number;
+  let exported: StudyExportResult;
+  const env = () => ({ PREDLAB_DATA_DIR: dataDir });
+  const trialCount = (sessionId: number) => (db.prepare('SELECT count(*) AS n FROM trials WHERE session_id = ?').get(sessionId) as { n: number }).n;
+  const call = async (channel: string, args: unknown = {}) => {
+    const r = await app.handleFromPage(APP_PAGE, channel, args);
+    if (!r.ok) throw new Error(`${channel}: ${r.error.code}: ${r.error.message}`);
+    return r.value as any;
+  };
+
+  beforeAll(async () => {
+    dataDir = tempDir('predlab-study-');
+    chosen = null;
+    app = bootstrap({ dataDir, appRoot: root, chooseExportDir: async () => chosen });
+    await app.ready;
+    // A person takes a short flash-lag session through the app's channels.
+    const p = await call('participants:create', { kind: 'human', label: 'P-01', details: { age: 31, handedness: 'right' } });
+    const s = await call('sessions:start', { participantId: p.id, paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 11, calibration: CALIBRATION });
+    for (let t = await call('sessions:next', { sessionId: s.id }); t; t = await call('sessions:next', { sessionId: s.id }))
+      await call('sessions:record', { sessionId: s.id, trialIndex: t.index, response: t.index % 3 ? 'right' : 'left', rtMs: 420 + t.index, frameTiming: { ...FRAME_TIMING, droppedFrames: t.index === 2 ? 1 : 0 } });
+    await call('sessions:finish', { sessionId: s.id, status: 'complete' });
+    person = { sessionId: s.id, protocolId: s.protocol.id };
+    // A simulated observer, and the default model on the person's protocol, through the CLI.
+    const sim = predlab(['session', 'simulate', '--paradigm', 'flash-lag', '--pse', '0.6', '--sigma', '0.4', '--seed', '3', '--param', 'trialsPerOffset=1', '--json'], env());
+    expect(sim.code, sim.stderr).toBe(0);
+    simulatedId = JSON.parse(sim.stdout).sessionId;
+    const model = predlab(['session', 'run', '--model', 'default', '--protocol', String(person.protocolId), '--json'], env(), 300_000);
+    expect(model.code, model.stderr).toBe(0);
+    modelId = JSON.parse(model.stdout).sessionId;
+    db = openDatabase(path.join(dataDir, 'predlab.sqlite'));
+  }, 400_000);
+
+  afterAll(async () => {
+    db?.close();
+    await app?.close();
+  });
+
+  it('the CLI creates the study; adding the person brings the model that took the same trials', () => {
+    const c = predlab(['study', 'create', '--name', 'Flash-lag pilot', '--description', 'three kinds of participant', '--info', 'age,handedness', '--json'], env());
+    expect(c.code, c.stderr).toBe(0);
+    studyId = JSON.parse(c.stdout).id;
+    const add = predlab(['study', 'add', '--study', String(studyId), '--session', `${person.sessionId},${simulatedId}`, '--json'], env());
+    expect(add.code, add.stderr).toBe(0);
+    const d = JSON.parse(add.stdout) as StudyDetail;
+    expect(d.sessions.map((s) => [s.id, s.participant.kind]).sort()).toEqual(
+      [
+        [person.sessionId, 'human'],
+        [simulatedId, 'simulated'],
+        [modelId, 'model'],
+      ].sort(),
+    );
+    expect(d.counts).toEqual({ human: 1, simulated: 1, model: 1 });
+    const show = predlab(['study', 'show', '--study', String(studyId)], env());
+    expect(show.stdout).toMatch(/1 person, 1 simulated observer, 1 model session/);
+    expect(show.stdout).toMatch(/never exported/);
+  });
+
+  it('the export is one tidy CSV with a row per trial of every session, and the CLI says where', () => {
+    const r = predlab(['study', 'export', '--study', String(studyId), '--json'], env());
+    expect(r.code, r.stderr).toBe(0);
+    exported = JSON.parse(r.stdout);
+    const stored = db.prepare('SELECT count(*) AS n FROM trials WHERE session_id IN (?, ?, ?)').get(person.sessionId, simulatedId, modelId) as { n: number };
+    expect(exported.rows).toBe(stored.n);
+    expect(exported.sessions).toBe(3);
+    expect(exported.folder).toBe(path.join(dataDir, 'studies', `study-${studyId}-flash-lag-pilot`));
+    const csv = exported.files[0]!;
+    const rows = parse(fs.readFileSync(csv, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(stored.n);
+    expect(new Set(rows.map((x) => x.study))).toEqual(new Set(['Flash-lag pilot']));
+    const kinds = Object.fromEntries(['human', 'simulated', 'model'].map((k) => [k, rows.filter((x) => x.participant_kind === k).length]));
+    expect(kinds).toEqual({ human: trialCount(person.sessionId), simulated: trialCount(simulatedId), model: trialCount(modelId) });
+    expect(kinds.model).toBeGreaterThanOrEqual(7);
+    // Person and model took the same trials: the same offset at each trial index.
+    const offsets = (id: number) => new Map(rows.filter((x) => Number(x.session_id) === id).map((x) => [x.trial_index, x.offset_deg]));
+    for (const [index, offset] of offsets(modelId)) expect(offsets(person.sessionId).get(index), `trial ${index}`).toBe(offset);
+    const personRows = rows.filter((x) => x.participant_kind === 'human');
+    expect(personRows.map((x) => x.rt_ms)).toEqual(personRows.map((x) => String(420 + Number(x.trial_index))));
+    expect(personRows.map((x) => x.dropped_frame_flag)).toEqual(personRows.map((x) => String(x.trial_index === '2')));
+    expect(personRows[0]!.participant_label).toBe('P-01');
+    for (const c of ['study', 'participant_label', 'participant_kind', 'session_id', 'paradigm', 'condition', 'offset_deg', 'response', 'rt_ms', 'dropped_frames', 'dropped_frame_flag'])
+      expect(Object.keys(rows[0]!)).toContain(c);
+    const dictionary = JSON.parse(fs.readFileSync(exported.files[1]!, 'utf8'));
+    expect(Object.keys(dictionary)).toEqual(Object.keys(rows[0]!));
+  });
+
+  it.skipIf(!pandas)('the CSV loads in pandas with people, simulated observers and models by kind', () => {
+    const script = `import pandas as pd, json, sys
+d = pd.read_csv(sys.argv[1])
+print(json.dumps({"rows": len(d), "kinds": d.groupby("participant_kind").size().to_dict(), "sessions": sorted(int(x) for x in d.session_id.unique()), "rt_dtype": str(d.rt_ms.dtype)}))`;
+    const r = spawnSync('/usr/bin/python3', ['-c', script, exported.files[0]!], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toEqual({ rows: exported.rows, kinds: { human: trialCount(person.sessionId), model: trialCount(modelId), simulated: trialCount(simulatedId) }, sessions: [person.sessionId, simulatedId, modelId].sort((a, b) => a - b), rt_dtype: 'float64' });
+  });
+  if (!pandas) it('(pandas check skipped: /usr/bin/python3 cannot import pandas; apt-get install -y python3-pandas)', () => undefined);
+
+  it('the BIDS dataset has participants.tsv with each kind and a behavioural file per session', () => {
+    const bids = path.join(exported.folder, 'bids');
+    const description = JSON.parse(fs.readFileSync(path.join(bids, 'dataset_description.json'), 'utf8'));
+    expect(description).toMatchObject({ Name: 'Flash-lag pilot', BIDSVersion: '1.9.0', Description: 'three kinds of participant' });
+    const participants = parse(fs.readFileSync(path.join(bids, 'participants.tsv'), 'utf8'), { columns: true, delimiter: '\t' }) as Record<string, string>[];
+    const modelLabel = listSessions(db).find((s) => s.id === modelId)!.participant.label;
+    expect(modelLabel).toMatch(/^PredNet /);
+    expect(participants.map((p) => [p.participant_id, p.kind]).sort()).toEqual(
+      [
+        ['sub-P01', 'human'],
+        ['sub-simulatedobserverpse06sigma04', 'simulated'],
+        [`sub-${modelLabel.replace(/[^A-Za-z0-9]/g, '')}`, 'model'],
+      ].sort(),
+    );
+    expect(participants.find((p) => p.kind === 'human')).toMatchObject({ age: '31', handedness: 'right', sessions: String(person.sessionId) });
+    expect(participants.find((p) => p.kind === 'model')).toMatchObject({ age: 'n/a' });
+    const sidecar = JSON.parse(fs.readFileSync(path.join(bids, 'participants.json'), 'utf8'));
+    expect(Object.keys(sidecar.kind.Levels)).toEqual(['human', 'simulated', 'model']);
+    for (const p of participants)
+      for (const ses of p.sessions!.split(';')) {
+        const beh = path.join(bids, p.participant_id!, `ses-${ses}`, 'beh', `${p.participant_id}_ses-${ses}_task-flashlag_beh.tsv`);
+        expect(parse(fs.readFileSync(beh, 'utf8'), { columns: true, delimiter: '\t' })).toHaveLength(trialCount(Number(ses)));
+        expect(fs.existsSync(beh.replace(/\.tsv$/, '.json'))).toBe(true);
+      }
+    expect(getStudy(db, studyId).lastExport).toMatchObject({ ok: true, trigger: 'manual', rows: exported.rows, folder: exported.folder });
+  });
+
+  it('at the end of a session on the study\'s protocol, the session joins and the export is rewritten', () => {
+    const model = predlab(['session', 'run', '--model', 'default', '--protocol', String(person.protocolId), '--readout-delay', '1', '--json'], env(), 300_000);
+    expect(model.code, model.stderr).toBe(0);
+    const second = JSON.parse(model.stdout).sessionId as number;
+    const logged: string[] = [];
+    const status = exportStudyAfterSession(db, second, (m) => logged.push(m));
+    expect(logged).toEqual([]);
+    expect(status).toMatchObject({ ok: true, trigger: 'auto', rows: exported.rows + trialCount(second) });
+    expect(getStudyDetail(db, studyId).sessions.map((s) => s.id)).toContain(second);
+    const rows = parse(fs.readFileSync(exported.files[0]!, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows.filter((x) => Number(x.session_id) === second)).toHaveLength(trialCount(second));
+    // A session of no study: nothing happens.
+    expect(exportStudyAfterSession(db, simulateSession(db, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 99, observer }).id, (m) => logged.push(m))).toBeNull();
+    expect(logged).toEqual([]);
+  }, 300_000);
+
+  it('a failed automatic export never throws: it is logged, shown in the study, and the previous export is kept', () => {
+    const blocker = path.join(tempDir(), 'a-file');
+    fs.writeFileSync(blocker, 'not a folder');
+    updateStudy(db, studyId, { settings: { ...getStudy(db, studyId).settings, exportDir: path.join(blocker, 'exports') } });
+    const logged: string[] = [];
+    const status = exportStudyAfterSession(db, person.sessionId, (m) => logged.push(m));
+    expect(status).toMatchObject({ ok: false, trigger: 'auto' });
+    expect(status!.error).toMatch(/Cannot write the export of study 'Flash-lag pilot'.*a file is in the way\. Nothing was written\./);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain(`after session ${person.sessionId}`);
+    expect(getStudy(db, studyId).lastExport).toEqual(status);
+    expect(fs.existsSync(exported.files[0]!)).toBe(true); // the default folder's export is untouched
+    const show = predlab(['study', 'list'], env());
+    expect(show.stdout).toMatch(/FAILED: Cannot write/);
+    updateStudy(db, studyId, { settings: { ...getStudy(db, studyId).settings, exportDir: null } });
+  });
+
+  it('the app exports the study on demand into a chosen folder, or its own', async () => {
+    chosen = tempDir('predlab-chosen-');
+    const r = await call('studies:export', { studyId, choose: true });
+    expect(r.folder).toBe(path.join(chosen, `study-${studyId}-flash-lag-pilot`));
+    expect(r.sessions).toBe(4);
+    expect(fs.existsSync(path.join(r.folder, STUDY_MARKER))).toBe(true);
+    chosen = null;
+    expect(await app.handleFromPage(APP_PAGE, 'studies:export', { studyId, choose: true })).toMatchObject({ ok: false, error: { message: 'Export cancelled: no folder was chosen.' } });
+    const list = await call('studies:list');
+    expect(list.find((s: { id: number }) => s.id === studyId).counts).toEqual({ human: 1, simulated: 1, model: 2 });
+  });
+
+  it('deleting a study keeps its sessions', async () => {
+    const before = listSessions(db).length;
+    const r = predlab(['study', 'delete', '--study', String(studyId), '--json'], env());
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ deleted: studyId, sessionsKept: 4 });
+    expect(listSessions(db)).toHaveLength(before);
+    expect(listStudies(db).map((s) => s.id)).not.toContain(studyId);
+    expect(db.prepare('SELECT count(*) AS n FROM study_sessions WHERE study_id = ?').get(studyId)).toEqual({ n: 0 });
+  });
+});
+
+describe('bad input: a clear error, nothing half-written', () => {
+  it('a duplicate name (any case), an empty or overlong name, unknown settings', async () => {
+    const { db, file } = tempDb();
+    createStudy(db, { name: 'Pilot' });
+    expect(() => createStudy(db, { name: ' pilot ' })).toThrow("There is already a study named 'pilot'. Choose another name.");
+    expect(() => createStudy(db, { name: '  ' })).toThrow('A study needs a name.');
+    expect(() => createStudy(db, { name: 'x'.repeat(101) })).toThrow('at most 100 characters');
+    expect(() => createStudy(db, { name: 'B', settings: { colour: 'red' } })).toThrow(/Invalid study settings: .*colour/);
+    const other = createStudy(db, { name: 'Other' });
+    expect(() => updateStudy(db, other.id, { name: 'PILOT' })).toThrow('already a study named');
+    expect(listStudies(db).map((s) => s.name)).toEqual(['Pilot', 'Other']);
+    db.close();
+    const r = await cli('--db', file, 'study', 'create', '--name', 'Pilot', '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toEqual({ error: { code: 'conflict', message: "There is already a study named 'Pilot'. Choose another name." } });
+    expect(r.err).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('an unknown session or study, a session already in another study, an id list with one bad id', async () => {
+    const { db, file } = tempDb();
+    const a = createStudy(db, { name: 'A' });
+    const b = createStudy(db, { name: 'B' });
+    const s = simulateSession(db, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 1, observer });
+    const free = simulateSession(db, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 2, observer });
+    expect(() => addSessionToStudy(db, a.id, 999)).toThrow('No session with id 999.');
+    expect(() => addSessionToStudy(db, 999, s.id)).toThrow('No study with id 999.');
+    addSessionToStudy(db, a.id, s.id);
+    expect(() => addSessionToStudy(db, b.id, s.id)).toThrow(`Session ${s.id} already belongs to study 'A'`);
+    db.close();
+    const r = await cli('--db', file, 'study', 'add', '--study', String(b.id), '--session', `${free.id},999`);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('predlab: No session with id 999.\n');
+    const again = openDatabase(file);
+    expect(again.prepare('SELECT count(*) AS n FROM study_sessions WHERE study_id = ?').get(b.id)).toEqual({ n: 0 });
+    again.close();
+    const bad = await cli('--db', file, 'study', 'add', '--study', '1', '--session', '3,x');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/--session takes one to 1000 ids like 3 or 3,7; got '3,x'/);
+  });
+
+  it('an unwritable folder or one that is not a study export: refused before writing, the previous export kept', () => {
+    const { db } = tempDb();
+    const study = createStudy(db, { name: 'Writes' });
+    expect(() => exportStudy(db, study.id)).toThrow("Study 'Writes' has no sessions yet; add sessions before exporting it.");
+    const s = simulateSession(db, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 2, observer });
+    addSessionToStudy(db, study.id, s.id);
+    const first = exportStudy(db, study.id);
+    const before = tree(first.folder);
+    const parent = path.dirname(first.folder);
+
+    const blocker = path.join(tempDir(), 'file');
+    fs.writeFileSync(blocker, '');
+    expect(() => exportStudy(db, study.id, { folder: path.join(blocker, 'x') })).toThrow(/Cannot write the export of study 'Writes' to .*: a file is in the way\. Nothing was written\./);
+    expect(getStudy(db, study.id).lastExport).toMatchObject({ ok: false, trigger: 'manual' });
+
+    const foreign = tempDir('not-ours-');
+    fs.writeFileSync(path.join(foreign, 'thesis.docx'), 'mine');
+    expect(() => exportStudy(db, study.id, { folder: foreign })).toThrow('is not a PredLab study export; PredLab will not replace it');
+    expect(fs.readdirSync(foreign)).toEqual(['thesis.docx']);
+
+    // Two kinds under one BIDS label are found before anything is written: the old export stays
+    // whole and no temporary folder is left.
+    const human = db.prepare("INSERT INTO participants (kind, label) VALUES ('human', 'simulated observer (pse 0.4, sigma 0.5)')").run();
+    const clash = simulateSession(db, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 3, observer });
+    db.prepare('UPDATE sessions SET participant_id = ? WHERE id = ?').run(human.lastInsertRowid, clash.id);
+    addSessionToStudy(db, study.id, clash.id);
+    expect(() => exportStudy(db, study.id)).toThrow(/share the BIDS label sub-simulatedobserverpse04sigma05; relabel one of them/);
+    expect(tree(first.folder)).toEqual(before);
+    expect(fs.readdirSync(parent).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('the IPC channels refuse malformed arguments, naming the field', async () => {
+    const dataDir = tempDir('predlab-ipc-');
+    const app = bootstrap({ dataDir, appRoot: root, chooseExportDir: async () => null });
+    try {
+      await app.ready;
+      expect(await app.handleFromPage(APP_PAGE, 'studies:create', { name: 'x'.repeat(101) })).toMatchObject({ ok: false, error: { code: 'invalid-argument', message: expect.stringMatching(/^Invalid arguments for studies:create: name: /) } });
+      expect(await app.handleFromPage(APP_PAGE, 'studies:create', { name: 'A', settings: { sessionInfoFields: Array(21).fill('f') } })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/settings\.sessionInfoFields/) } });
+      expect(await app.handleFromPage(APP_PAGE, 'studies:add-session', { studyId: 1, sessionId: -1 })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/sessionId/) } });
+      expect(await app.handleFromPage(APP_PAGE, 'studies:get', { studyId: 1 })).toMatchObject({ ok: false, error: { code: 'not-found', message: 'No study with id 1.' } });
+      const made = await app.handleFromPage(APP_PAGE, 'studies:create', { name: 'A', settings: { sessionInfoFields: ['age'] } });
+      expect(made).toMatchObject({ ok: true, value: { name: 'A', counts: { human: 0, simulated: 0, model: 0 }, lastExport: null } });
+    } finally {
+      await app.close();
+    }
+  });
+});
