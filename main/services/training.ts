@@ -33,6 +33,8 @@ export interface TrainingJob extends EventEmitter {
   pause(): void;
   resume(): void;
   cancel(): void;
+  /** Stop the worker at once, as quitting the app does: nothing more is saved (the resume state of the last epoch stays). */
+  terminate(): Promise<void>;
   readonly done: Promise<TrainingResult>;
 }
 
@@ -83,6 +85,7 @@ export function startTrainingWorker(job: WorkerJob): TrainingJob {
     pause: () => set(PAUSE),
     resume: () => set(RUN),
     cancel: () => set(CANCEL),
+    terminate: async () => void (await worker.terminate()),
     done: done.finally(() => void worker.terminate()),
   });
 }
