@@ -4,7 +4,7 @@
  * 'electron'. Nothing heavy runs on this thread: the handlers and the model engine live in
  * service threads.
  */
-import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, systemPreferences } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { channels } from '../../preload/contract.js';
@@ -75,11 +75,25 @@ function serveRenderer(): void {
   });
 }
 
+/**
+ * macOS asks the person once per app before any camera frame reaches it (Info.plist's
+ * NSCameraUsageDescription says why); a refusal made in System Settings is final until changed there.
+ */
+async function osCameraAccess(): Promise<boolean> {
+  if (process.platform !== 'darwin') return true;
+  const status = systemPreferences.getMediaAccessStatus('camera');
+  if (status === 'granted') return true;
+  if (status === 'not-determined') return systemPreferences.askForMediaAccess('camera');
+  return false;
+}
+
 function restrictPermissions(): void {
   const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((wc, permission, callback, details) =>
-    callback(isAllowedPermission(permission, (details as { mediaTypes?: string[] }).mediaTypes, details.requestingUrl ?? wc.getURL())),
-  );
+  ses.setPermissionRequestHandler((wc, permission, callback, details) => {
+    if (!isAllowedPermission(permission, (details as { mediaTypes?: string[] }).mediaTypes, details.requestingUrl ?? wc.getURL())) return callback(false);
+    // Only the camera gets here: the operating system's permission comes before the capture starts.
+    void osCameraAccess().then(callback, () => callback(false));
+  });
   ses.setPermissionCheckHandler((_wc, permission, requestingOrigin, details) =>
     isAllowedPermission(permission, (details as { mediaType?: string }).mediaType ? [(details as { mediaType: string }).mediaType] : [], requestingOrigin),
   );
@@ -94,6 +108,15 @@ function startApp(): Promise<AppServices> {
     chooseExportDir: async (suggestedName) => {
       const win = BrowserWindow.getFocusedWindow();
       const options = { title: 'Export to folder', defaultPath: path.join(app.getPath('documents'), suggestedName), properties: ['openDirectory' as const, 'createDirectory' as const] };
+      const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+      return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
+    },
+    chooseImportSource: async (kind) => {
+      const win = BrowserWindow.getFocusedWindow();
+      const options =
+        kind === 'video'
+          ? { title: 'Import a video', properties: ['openFile' as const], filters: [{ name: 'Video', extensions: ['mp4', 'webm', 'mov'] }] }
+          : { title: 'Import a folder of images (png or jpg)', properties: ['openDirectory' as const] };
       const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
       return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
     },
