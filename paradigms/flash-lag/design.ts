@@ -110,6 +110,36 @@ export const flashLagDesign: Design<FlashLagParams, FlashLagStimulus, FlashLagSt
   },
 };
 
+/**
+ * Feedback margin: an answer counts as right or wrong only when the flash is more than this much
+ * of the bar's motion (100 ms of it) ahead or behind. The flash-lag effect itself is 40-80 ms
+ * of motion (Nijhawan 1994), so within the margin a person who sees the illusion is not told
+ * they are wrong, and feedback does not train the illusion away.
+ */
+export const FEEDBACK_MARGIN_S = 0.1;
+
+/** The right answer to a trial: null when the flash is within the feedback margin of the bar. */
+export function correctResponse(s: FlashLagStimulus): 'left' | 'right' | null {
+  if (Math.abs(s.offsetDeg) <= s.speedDegPerS * FEEDBACK_MARGIN_S) return null;
+  return answerFor(s, s.offsetDeg > 0);
+}
+
+/**
+ * Practice: the easiest offsets the protocol shows (its largest ahead and behind, or the
+ * staircases' start), ahead and behind alternating from a seeded start, random directions and
+ * flash positions, from streams the data trials do not use.
+ */
+export function practiceStimuli(p: FlashLagParams, seed: number, count: number): FlashLagStimulus[] {
+  const ahead = p.design === 'staircase' ? p.staircaseStartDeg : Math.max(...p.offsetsDeg);
+  const behind = p.design === 'staircase' ? -p.staircaseStartDeg : Math.min(...p.offsetsDeg);
+  const rng = createRng(subSeed(seed, 7001));
+  const first = rng.next() < 0.5;
+  return Array.from({ length: count }, (_, i) => {
+    const direction: 1 | -1 = rng.next() < 0.5 ? 1 : -1;
+    return makeStimulus(p, (i % 2 === 0) === first ? ahead : behind, direction, rng.next());
+  });
+}
+
 /** Every trial of a constant-stimuli protocol, in order (tests and previews; sessions plan lazily). */
 export function constantStimuliList(p: FlashLagParams, seed: number): TrialSpec<FlashLagStimulus>[] {
   return Array.from({ length: trialCount(p) }, (_, i) => constantTrial(p, seed, i));

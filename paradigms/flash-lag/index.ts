@@ -3,7 +3,7 @@ import { fixationScene } from '../fixation.js';
 import { psi } from '../psychometric-function.js';
 import type { Paradigm } from '../types.js';
 import { analyseFlashLag } from './analysis.js';
-import { answerFor, flashLagDesign, isAhead, type FlashLagState } from './design.js';
+import { answerFor, correctResponse, flashLagDesign, isAhead, practiceStimuli, type FlashLagState } from './design.js';
 import { flashLagDefaults, flashLagParamsSchema, VARIANTS, type FlashLagParams, type FlashLagStimulus } from './params.js';
 import { flashLagReadout } from './readout.js';
 import { flashFrame, scene, trialDuration } from './scene.js';
@@ -58,6 +58,8 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState>
   },
   simulatedObserver: { pse: 'the offset (deg) at which the flash looks aligned', sigma: 'spread of the cumulative Gaussian (deg)' },
   analyse: analyseFlashLag,
+  practice: practiceStimuli,
+  correctResponse,
   readout: flashLagReadout,
   tidyColumns: (s, response, extra) => ({
     motion: s.motion ?? 'translate',
