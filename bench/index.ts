@@ -8,9 +8,13 @@
  *  2b. Cost of one answer (next + record) at trials 10, 1,000 and 10,000 of a 10,000-trial
  *     adaptive session, and of resuming it (rebuilding the design state once).
  *  4. Model trials per second (PredNet small and kitti as flash-lag participants).
+ *  5. Capture to disk: MB/s of one-second chunks of 128x160 frames appended through the dataset
+ *     store (one fsync and one commit per chunk) and through the app's capture channel (service
+ *     thread), as a ratio to plain fs.appendFile of the same chunks in the same run.
  * Options: --seconds N (presentation length, default 60), --commits N (default 300),
- *  --only answer-cost (just 2b).
+ *  --chunks N (capture chunks, default 200), --only answer-cost|capture (just 2b or 5).
  */
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +23,8 @@ import { createParticipant } from '../main/services/participants.js';
 import { nextTrial, recordTrial, startSession } from '../main/services/sessions.js';
 import { planFromHistory } from '../paradigms/types.js';
 import { simulateSession } from '../main/services/simulate.js';
+import { appendFrames, createDataset, finishRecording, startRecording } from '../main/services/datasets.js';
+import { bootstrap } from '../main/bootstrap.js';
 import { openDatabase } from '../main/store/db.js';
 import { initBackend } from '../native-models/backend.js';
 import { answerTrials, observerSettingsSchema } from '../native-models/observer/observer.js';
@@ -31,7 +37,7 @@ import { openApp } from '../test/support/app.js';
 import { predlab } from '../test/support/cli-child.js';
 import { CALIBRATION, FRAME_TIMING, tempDir } from '../test/support/db.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, commits: { type: 'string', default: '300' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, commits: { type: 'string', default: '300' }, chunks: { type: 'string', default: '200' }, only: { type: 'string' } } });
 const seconds = Number(values.seconds);
 const commits = Number(values.commits);
 
@@ -145,6 +151,74 @@ if (values.only === 'answer-cost') {
   printAnswerCost();
   process.exit(0);
 }
+if (values.only === 'capture') {
+  await printCapture();
+  process.exit(0);
+}
+
+/**
+ * 5. Capture-to-disk throughput: the same chunks (1 s of 128x160 RGB at 10 frames/s = 600 KiB)
+ * written by plain fs.appendFile, by the store's appendFrames (write, fsync, count committed),
+ * and through the app's capture channel (structured clone to the service thread, validation).
+ */
+async function captureThroughput(chunks: number) {
+  const dir = tempDir('predlab-bench-capture-');
+  const chunk = new Uint8Array(10 * 128 * 160 * 3).map((_, i) => (i * 7) % 251);
+  const mb = (chunks * chunk.length) / 1e6;
+  const time = async (fn: () => Promise<void> | void) => {
+    const t0 = performance.now();
+    await fn();
+    return (performance.now() - t0) / 1000;
+  };
+  const raw = await time(async () => {
+    const file = path.join(dir, 'raw.u8');
+    for (let i = 0; i < chunks; i++) await fs.promises.appendFile(file, chunk);
+  });
+  const rawSync = await time(async () => {
+    const file = path.join(dir, 'raw-fsync.u8');
+    const fh = await fs.promises.open(file, 'a');
+    for (let i = 0; i < chunks; i++) {
+      await fh.appendFile(chunk);
+      await fh.sync();
+    }
+    await fh.close();
+  });
+  const db = openDatabase(path.join(dir, 'lab.sqlite'));
+  createDataset(db, { name: 'bench', height: 128, width: 160, fps: 10 });
+  const store = await time(() => {
+    const rec = startRecording(db, dir, 'bench', 'bench');
+    for (let i = 0; i < chunks; i++) appendFrames(db, dir, rec.id, chunk);
+    finishRecording(db, dir, rec.id);
+  });
+  db.close();
+  const app = bootstrap({ dataDir: path.join(dir, 'app'), appRoot: path.resolve(import.meta.dirname, '..'), chooseExportDir: async () => null });
+  await app.ready;
+  const call = async (c: string, a: unknown) => {
+    const r = await app.handleFromPage('app://predlab/index.html', c, a);
+    if (!r.ok) throw new Error(`${c}: ${r.error.message}`);
+    return r.value as { recording: { id: number } };
+  };
+  await call('datasets:create', { name: 'bench', height: 128, width: 160, fps: 10 });
+  const channel = await time(async () => {
+    const { recording } = await call('datasets:capture-begin', { dataset: 'bench', source: 'bench' });
+    for (let i = 0; i < chunks; i++) await call('datasets:capture-append', { recordingId: recording.id, frames: chunk });
+    await call('datasets:capture-finish', { recordingId: recording.id });
+  });
+  await app.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { mb, raw, rawSync, store, channel };
+}
+
+async function printCapture() {
+  const chunks = Number(values.chunks);
+  console.log(`5. Capture to disk: ${chunks} chunks of 10 frames 128x160 RGB (600 KiB each, one second at 10 frames/s)`);
+  const r = await captureThroughput(chunks);
+  const rate = (s: number) => `${f(r.mb / s, 1)} MB/s`;
+  console.log(`   fs.appendFile (no fsync)         ${rate(r.raw)}`);
+  console.log(`   fs appendFile + fsync per chunk  ${rate(r.rawSync)}`);
+  console.log(`   dataset store appendFrames       ${rate(r.store)}  (${f(r.raw / r.store, 2)}x of fs.appendFile, ${f(r.rawSync / r.store, 2)}x of appendFile + fsync)`);
+  console.log(`   capture channel (service thread) ${rate(r.channel)}  (${f(r.raw / r.channel, 2)}x of fs.appendFile); a camera at 128x160, 30 frames/s needs ${f((30 * 128 * 160 * 3) / 1e6, 2)} MB/s\n`);
+}
 
 function printAnswerCost() {
   console.log('2b. Cost of one answer (nextTrial + recordTrial, synchronous=FULL) in a 10,000-trial staircase session (mean of 20 answers from each trial)');
@@ -186,3 +260,5 @@ for (const [preset, n] of [['small', 16], ['kitti', 4]] as const) {
   console.log(`   ${preset.padEnd(5)} ${f(n / s, 2)} trials/s (${n} trials in ${f(s, 1)} s, rasterizing included)`);
   net.dispose();
 }
+
+await printCapture();
