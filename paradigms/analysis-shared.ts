@@ -27,3 +27,6 @@ export function fitIfPossible(
 export function stat(key: string, label: string, value: number | null | undefined, unit: string, ci?: [number, number] | null, comparable = false): Statistic {
   return { key, label, value: value ?? null, unit, ci: ci ?? null, ...(comparable ? { comparable } : {}) };
 }
+
+/** Key of the session statistic counting trials left out for dropped frames near the critical event. */
+export const EXCLUDED_STATISTIC = 'excluded-dropped-frames';

@@ -120,13 +120,13 @@ const e0 = (x: number) => x.toPrecision(3);
 /** The warning (or note) for a model session's checkpoint; null when it predicts better than copying the last frame everywhere measured. */
 export function checkpointWarning(m: Pick<ModelInfo, 'label' | 'source' | 'training'>, sessionIds: number[]): Finding | null {
   const p = predictionCheck(m);
-  const at = `#${sessionIds.join(', #')}`;
+  const at = sessionIds.length ? ` (#${sessionIds.join(', #')})` : '';
   const held = p.heldOut && p.heldOut.ratio > 1 ? ` On fresh video it never saw it does worse than copying the last frame (mean |E0| ${e0(p.heldOut.model)} vs ${e0(p.heldOut.copyLastFrame)}, ${p.heldOut.ratio.toFixed(2)}×), so read a null result with care.` : '';
   if (p.status === 'worse')
-    return { kind: 'warning', sessionIds, text: `Checkpoint ${m.label} (${at}) predicts worse than copying the last frame on its own validation data (mean |E0| ${e0(p.model!)} vs ${e0(p.copyLastFrame!)}, ${p.ratio!.toFixed(2)}×): it has not learned to predict motion, so a null result from it means little.${held}` };
+    return { kind: 'warning', sessionIds, text: `Checkpoint ${m.label}${at} predicts worse than copying the last frame on its own validation data (mean |E0| ${e0(p.model!)} vs ${e0(p.copyLastFrame!)}, ${p.ratio!.toFixed(2)}×): it has not learned to predict motion, so a null result from it means little.${held}` };
   if (p.status === 'not-measured')
-    return { kind: 'warning', sessionIds, text: `Checkpoint ${m.label} (${at}): how well it predicts was not measured (its files record no comparison with copying the last frame on validation data), so a null result from it may only mean it has not learned to predict motion. Measure it on held-out video before reading one.${held}` };
-  return held ? { kind: 'warning', sessionIds, text: `Checkpoint ${m.label} (${at}) beats copying the last frame on its validation data (${p.ratio!.toFixed(2)}×).${held}` } : null;
+    return { kind: 'warning', sessionIds, text: `Checkpoint ${m.label}${at}: how well it predicts was not measured (its files record no comparison with copying the last frame on validation data), so a null result from it may only mean it has not learned to predict motion. Measure it on held-out video before reading one.${held}` };
+  return held ? { kind: 'warning', sessionIds, text: `Checkpoint ${m.label}${at} beats copying the last frame on its validation data (${p.ratio!.toFixed(2)}×).${held}` } : null;
 }
 
 /* -------------------------------------------------------------- model sets */

@@ -1,10 +1,13 @@
 /** Analysis of a stored session: the paradigm's own analysis over its answered trials. */
+import { EXCLUDED_STATISTIC } from '../../paradigms/analysis-shared.js';
 import type { FitParameter, PsychometricFit } from '../../paradigms/psychometric.js';
 import type { SessionAnalysis } from '../../paradigms/records.js';
 import type { AnalysisResult, AnsweredTrial, Statistic } from '../../paradigms/types.js';
 import type { Db } from '../store/db.js';
 import { dropNearCritical, NEAR_CRITICAL_FRAMES, type DropFlag } from './dropped-frames.js';
 import { getSession, paradigmOf, trialRows } from './sessions.js';
+
+export { EXCLUDED_STATISTIC };
 
 export interface AnalysisOptions {
   bootstrap?: number | undefined;
@@ -25,8 +28,6 @@ export function analysedTrials(db: Db, sessionId: number, excludeDroppedFrames =
   }
   return { trials, flagged, excluded: excludeDroppedFrames };
 }
-
-export const EXCLUDED_STATISTIC = 'excluded-dropped-frames';
 
 export function analyseSession(db: Db, sessionId: number, options: AnalysisOptions = {}): SessionAnalysis {
   const session = getSession(db, sessionId);

@@ -1,6 +1,6 @@
 /**
- * Trials whose stimulus was not shown as planned near its critical event (the flash, the
- * inducers' onset): a refresh was missed within a few frames of it. Read from the frame
+ * Trials whose stimulus was not shown as planned near its critical event (the frame the
+ * paradigm marks as critical, stored with each trial): a refresh was missed within a few frames of it. Read from the frame
  * intervals stored with every trial; nothing else needs to know what the critical event is.
  */
 import type { TrialRow } from '../store/rows.js';

@@ -17,3 +17,18 @@ export function psychometricCurve(fit: PsychometricParams, lo: number, hi: numbe
     return { x, p: psi(x, fit) };
   });
 }
+
+/**
+ * One colour per participant, the same in every plot of the app (Results, Compare): the
+ * categorical palette indexed by the participant's id. Ten colours; ids ten apart share one,
+ * which a comparison of up to ten participants with consecutive ids never meets.
+ */
+export const PARTICIPANT_PALETTE = ['#4269d0', '#efb118', '#ff725c', '#6cc5b0', '#3ca951', '#ff8ab7', '#a463f2', '#97bbf5', '#9c6b4e', '#9498a0'] as const;
+
+export function participantColor(participantId: number): string {
+  const n = PARTICIPANT_PALETTE.length;
+  return PARTICIPANT_PALETTE[(((participantId - 1) % n) + n) % n]!;
+}
+
+/** Dash patterns that tell a participant's conditions apart in one plot (colour stays the participant's). */
+export const CONDITION_DASHES = ['', '6 3', '2 3', '8 3 2 3'] as const;
