@@ -78,7 +78,9 @@ export function checkRequest(req: ReplicateRequest): { experiments: Experiment[]
     fs.mkdirSync(out, { recursive: true });
     fs.accessSync(out, fs.constants.W_OK);
   } catch (e) {
-    throw new PredlabError('storage', `Cannot write to --out ${out}: ${(e as NodeJS.ErrnoException).code === 'EACCES' || (e as NodeJS.ErrnoException).code === 'EPERM' ? 'permission denied' : (e as Error).message}.`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' ? 'part of that path is a file' : code === 'EROFS' ? 'the disk is read-only' : (e as Error).message;
+    throw new PredlabError('storage', `Cannot write to --out ${out}: ${why}.`);
   }
   return { experiments: ids.map((id) => batteryExperiments.find((e) => e.id === id)!), checkpoints, out };
 }

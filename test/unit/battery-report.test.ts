@@ -1,11 +1,21 @@
 /** Known answers of the contour and flash-lag experiments, on hand-made Responders. */
+import { parse } from 'csv-parse/sync';
+import { unzlibSync } from 'fflate';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contourDesign } from '../../paradigms/battery/contour-stimuli.js';
 import { flashLagExperiment } from '../../native-models/battery/flash-lag.js';
+import { EXPERIMENTS } from '../../native-models/battery/index.js';
+import { PLOT_FILES } from '../../native-models/battery/report-files.js';
+import { h5wasm } from '../../native-models/keras-import.js';
 import { illusoryContours } from '../../native-models/battery/illusory-contours.js';
 import { batteryView } from '../../native-models/battery/report-stats.js';
 import type { ExperimentResult } from '../../native-models/battery/types.js';
 import { contourResponder, copyLastFrame, velocityExtrapolator } from '../support/battery-responders-report.js';
+import { predlab } from '../support/cli-child.js';
+import { tempDir } from '../support/db.js';
 
 const rowsOf = (r: ExperimentResult, variant: string) => r.table.rows.filter((row) => row[0] === 'model' && row[1] === variant);
 
@@ -63,5 +73,102 @@ describe('illusory-contour experiment', () => {
     const r = await illusoryContours.run({ responder: contourResponder(view, design, 0), seed: 3, quick: true, cacheDir: null });
     expect(r.verdict.statistic!.value).toBe(0);
     expect(r.verdict.effect).toBe(false);
+  });
+});
+
+describe('predlab replicate', () => {
+  const dir = tempDir('predlab-replicate-');
+  const env = { PREDLAB_DATA_DIR: path.join(dir, 'data') };
+  const checkpoint = path.join(dir, 'tiny');
+  const out = path.join(dir, 'out');
+  let report: { experiments: { id: string; verdict: string; files: Record<string, string> }[] };
+
+  it('on a small random checkpoint made with the CLI, --quick writes every file', async () => {
+    const init = predlab(['model', 'init', '--height', '32', '--width', '40', '--seed', '5', '--out', checkpoint, '--json'], env);
+    expect(init.code, init.stderr).toBe(0);
+    const r = predlab(['--db', path.join(dir, 'no-lab.db'), 'replicate', '--checkpoint', checkpoint, '--out', out, '--quick', '--json'], env, 600_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^replicate: 0% tiny: /m);
+    expect(r.stderr).toMatch(/^replicate: 100% done$/m);
+    report = JSON.parse(r.stdout);
+    expect(report.experiments.map((e) => e.id)).toEqual(EXPERIMENTS.map((e) => e.id));
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/\| \[Flash-lag\]\(flash-lag\/plot\.png\) \|/);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).checkpoints).toEqual([{ label: 'tiny', path: checkpoint }]);
+    expect(fs.readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
+    for (const e of report.experiments) expect(fs.readdirSync(path.join(out, e.id)).sort()).toEqual([...PLOT_FILES].sort());
+  }, 600_000);
+
+  it('the plots, CSV and verdicts read back', () => {
+    for (const e of report.experiments) {
+      const svg = fs.readFileSync(path.join(out, e.files.svg!), 'utf8');
+      expect(svg).toMatch(/^<svg /);
+      expect(svg).toContain('</svg>');
+      const png = fs.readFileSync(path.join(out, e.files.png!));
+      expect([...png.subarray(0, 8)]).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
+      const [w, h] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+      expect(w).toBeGreaterThan(400);
+      expect(h).toBeGreaterThan(300);
+      // The pixels are a picture, not a blank: many distinct values once inflated.
+      let idat = Buffer.alloc(0);
+      for (let o = 8; o < png.length; ) {
+        const len = png.readUInt32BE(o);
+        if (png.toString('latin1', o + 4, o + 8) === 'IDAT') idat = Buffer.concat([idat, png.subarray(o + 8, o + 8 + len)]);
+        o += 12 + len;
+      }
+      expect(new Set(unzlibSync(idat)).size).toBeGreaterThan(20);
+      const verdict = JSON.parse(fs.readFileSync(path.join(out, e.files.verdict!), 'utf8'));
+      expect(verdict.verdict).toBe(e.verdict);
+      expect(verdict.checkpoints[0].label).toBe('tiny');
+      const rows = parse(fs.readFileSync(path.join(out, e.files.csv!), 'utf8'), { columns: true }) as Record<string, string>[];
+      if (e.id === 'illusory-contours' || e.id === 'flash-lag') expect(verdict.checkpoints[0].notes.length).toBeGreaterThan(2);
+      for (const row of rows) expect(row.checkpoint).toBe('tiny');
+    }
+    const contours = parse(fs.readFileSync(path.join(out, 'illusory-contours', 'data.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(new Set(contours.map((r) => r.condition))).toEqual(new Set(['illusory', 'real', 'control']));
+  });
+
+  it('units.h5 reads back with h5wasm (and h5py where installed)', async () => {
+    const h5 = await h5wasm();
+    const f = new h5.File(path.join(out, 'illusory-contours', 'units.h5'), 'r');
+    try {
+      const responses = f.get('tiny/E1/responses') as import('h5wasm/node').Dataset;
+      expect(responses.shape![0]).toBe(3);
+      expect(responses.shape![2]).toBe(11);
+      const units = f.get('tiny/E1/units') as import('h5wasm/node').Dataset;
+      expect(units.shape).toEqual([responses.shape![1], 6]);
+      expect((f.get('tiny') as import('h5wasm/node').Group).attrs.checkpoint!.value).toBe(checkpoint);
+    } finally {
+      f.close();
+    }
+    const g = new h5.File(path.join(out, 'flash-lag', 'units.h5'), 'r');
+    try {
+      const trials = g.get('tiny/flash-lag/trials') as import('h5wasm/node').Dataset;
+      expect(trials.shape).toEqual([18, 6]);
+      expect((g.get('tiny/flash-lag/readout_frames') as import('h5wasm/node').Dataset).shape).toEqual([18, 32, 40, 3]);
+    } finally {
+      g.close();
+    }
+    const py = spawnSync('/usr/bin/python3', ['-c', 'import h5py'], { encoding: 'utf8' });
+    if (py.status !== 0) return console.log('h5py not installed: read back with h5wasm only');
+    const script = "import h5py, sys\nf = h5py.File(sys.argv[1], 'r')\nprint(f['tiny/E1/responses'].shape, f['tiny/E1/responses'].dtype, f['tiny'].attrs['checkpoint'])";
+    const r = spawnSync('/usr/bin/python3', ['-c', script, path.join(out, 'illusory-contours', 'units.h5')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^\(3, \d+, 11\) float32 .*tiny/);
+  });
+
+  it('a missing checkpoint or an unwritable --out is one clear line, and nothing is written', () => {
+    const missing = predlab(['--db', path.join(dir, 'no-lab.db'), 'replicate', '--checkpoint', path.join(dir, 'nope'), '--out', path.join(dir, 'out2'), '--quick'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe(`predlab: No checkpoint at ${path.join(dir, 'nope')}: the folder does not exist.`);
+    expect(fs.existsSync(path.join(dir, 'out2'))).toBe(false);
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, 'x');
+    const bad = predlab(['--db', path.join(dir, 'no-lab.db'), 'replicate', '--checkpoint', checkpoint, '--out', path.join(file, 'out'), '--quick'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe(`predlab: Cannot write to --out ${path.join(file, 'out')}: part of that path is a file.`);
+    const unknown = predlab(['--db', path.join(dir, 'no-lab.db'), 'replicate', '--checkpoint', checkpoint, '--out', path.join(dir, 'out3'), '--experiments', 'flash-lag,kanizsa'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^predlab: Unknown experiment 'kanizsa'; choose from length-suppression, .*flash-lag\.\n$/);
+    expect(unknown.stderr).not.toMatch(/\n\s+at /);
   });
 });
