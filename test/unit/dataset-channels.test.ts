@@ -113,6 +113,28 @@ describe('datasets channels', () => {
     expect((await call<DatasetJob[]>('datasets:jobs', {})).filter((j) => j.kind === 'import')).toHaveLength(1);
   });
 
+  it('a cancelled import job leaves the dataset as it was', async () => {
+    // 60 s of the same bar scene at 20 frames/s: long enough to be cancelled while it decodes.
+    const long = path.join(dir, 'long.mp4');
+    const w = 96;
+    const h = 48;
+    const frames = new Uint8Array(1200 * w * h * 3);
+    for (let t = 0; t < 1200; t++) for (let y = 0; y < h; y++) frames.fill(200, ((t * h + y) * w + (t % (w - 4))) * 3, ((t * h + y) * w + (t % (w - 4)) + 4) * 3);
+    const r = spawnSync(ffmpegPath(), ['-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${w}x${h}`, '-r', '20', '-i', 'pipe:0', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', long], { input: frames });
+    expect(r.status, r.stderr?.toString()).toBe(0);
+    const before = await call<{ recordings: number; frames: number }>('datasets:show', { name: 'bars' });
+    importSource = long;
+    const job = await call<DatasetJob>('datasets:import', { dataset: 'bars', kind: 'video' });
+    expect(job.total).toBe(600);
+    await call('datasets:cancel-job', { jobId: job.id });
+    const end = await waitForJob(job.id);
+    expect(end.state).toBe('cancelled');
+    expect(end.message).toMatch(/^Cancelled/);
+    expect(await call('datasets:show', { name: 'bars' })).toMatchObject({ recordings: before.recordings, frames: before.frames });
+    expect((reader.prepare("SELECT count(*) AS n FROM recordings WHERE status = 'recording'").get() as { n: number }).n).toBe(0);
+    expect((await refusal('datasets:cancel-job', { jobId: 999 })).code).toBe('not-found');
+  });
+
   it('export: HDF5 and video through jobs into the chosen folder; an existing file is refused', async () => {
     const h5 = await call<DatasetJob>('datasets:export', { name: 'bars', format: 'hdf5' });
     expect(await waitForJob(h5.id)).toMatchObject({ state: 'done', frames: 20, total: 20 });
