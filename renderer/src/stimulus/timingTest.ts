@@ -1,7 +1,7 @@
 /**
  * Display timing test: trials of every registered paradigm (default parameters, in turn) drawn
  * back to back for a given time, every frame timestamp kept. Reports what a session on this
- * display can expect (mean, SD, dropped frames).
+ * display can expect (mean, SD, dropped frames) and whether that meets TIMING_CRITERION.
  */
 import { paradigms } from '../../../paradigms/index.js';
 import { planFromHistory, type Paradigm, type TrialSpec } from '../../../paradigms/types.js';
@@ -16,6 +16,34 @@ export interface TimingReport {
   intervalSdMs: number;
   intervalMaxMs: number;
   droppedFrames: number;
+  verdict: TimingVerdict;
+}
+
+/**
+ * The criterion a display must meet for frame-exact stimuli: at most 1 % of frames dropped and a
+ * frame-interval SD of at most 1 ms, at the measured refresh rate.
+ */
+export const TIMING_CRITERION = { maxDroppedShare: 0.01, maxIntervalSdMs: 1 } as const;
+
+export interface TimingVerdict {
+  pass: boolean;
+  /** The criterion in words. */
+  criterion: string;
+  /** What failed, one phrase each (empty on a pass). */
+  failures: string[];
+}
+
+export function timingVerdict(r: Pick<TimingReport, 'frames' | 'droppedFrames' | 'intervalSdMs' | 'refreshHz'>): TimingVerdict {
+  const failures: string[] = [];
+  // Frames the display should have shown: those drawn plus those missed.
+  const share = r.droppedFrames / Math.max(1, r.frames + r.droppedFrames);
+  if (share > TIMING_CRITERION.maxDroppedShare) failures.push(`${r.droppedFrames} dropped frames (${(100 * share).toFixed(2)} %, more than ${100 * TIMING_CRITERION.maxDroppedShare} %)`);
+  if (r.intervalSdMs > TIMING_CRITERION.maxIntervalSdMs) failures.push(`frame-interval SD ${r.intervalSdMs.toFixed(3)} ms (more than ${TIMING_CRITERION.maxIntervalSdMs} ms)`);
+  return {
+    pass: failures.length === 0,
+    criterion: `at most ${100 * TIMING_CRITERION.maxDroppedShare} % of frames dropped and a frame-interval SD of at most ${TIMING_CRITERION.maxIntervalSdMs} ms at the measured ${r.refreshHz.toFixed(2)} Hz`,
+    failures,
+  };
 }
 
 export function runTimingTest(canvas: HTMLCanvasElement, pxPerDeg: number, refreshHz: number, seconds: number): Promise<TimingReport> {
@@ -46,7 +74,8 @@ export function runTimingTest(canvas: HTMLCanvasElement, pxPerDeg: number, refre
       else {
         presenter.dispose();
         const s = summariseFrames(stamps, refreshHz, null);
-        resolve({ seconds, frames: s.frameCount, refreshHz, intervalMeanMs: s.intervalMeanMs, intervalSdMs: s.intervalSdMs, intervalMaxMs: s.intervalMaxMs, droppedFrames: s.droppedFrames });
+        const measured = { seconds, frames: s.frameCount, refreshHz, intervalMeanMs: s.intervalMeanMs, intervalSdMs: s.intervalSdMs, intervalMaxMs: s.intervalMaxMs, droppedFrames: s.droppedFrames };
+        resolve({ ...measured, verdict: timingVerdict(measured) });
       }
     };
     requestAnimationFrame(tick);
