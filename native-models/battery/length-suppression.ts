@@ -9,7 +9,7 @@
 import { barSequence, sequenceOf } from '../../paradigms/battery/unit-stimuli.js';
 import { receptiveFields, type UnitRf } from './receptive-fields.js';
 import type { Experiment, ExperimentContext, ExperimentResult, Series } from './types.js';
-import { allProbes, band, bootstrapCi, centralPosition, fmt, headlineProbe, mean, meanAt, probeName, runReduced, unitTrace } from './unit-analysis.js';
+import { allProbes, analysedLayers, band, bootstrapCi, centralPosition, fmt, headlineProbe, mean, meanAt, probeName, runReduced, unitTrace } from './unit-analysis.js';
 
 const PUBLISHED =
   'Units in the KITTI-trained PredNet respond less to long bars than to short ones at their preferred orientation (length suppression, in all unit types), and removing top-down feedback reduces the suppression, as in macaque V1 with V2 inactivated (Nassi et al. 2013) (Lotter et al. 2020, Fig. 2).';
@@ -59,8 +59,10 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
     `Bars ${d.lengths.join(', ')} px long, 1 px wide (layers 0-1) or 2^(layer-1) px, white on grey, shown for ${d.frames} steps; response = mean over steps 1-${d.frames - 1} minus the response to a blank.`,
   ];
   const curves: UnitCurve[] = [];
-  const probes = allProbes(r);
-  for (let layer = 0; layer < r.layers; layer++) {
+  const layers = analysedLayers(r, ctx.quick);
+  const probes = allProbes(r).filter((p) => layers.includes(p.layer));
+  if (layers.length < r.layers) notes.push(`Quick run: layers ${layers.join(', ')} only.`);
+  for (const layer of layers) {
     const centre = centralPosition(r, layer);
     const layerProbes = probes.filter((p) => p.layer === layer);
     // The most responsive units of each probe, by their mapping peak.
@@ -94,7 +96,7 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
       const ablated = await measure(true);
       us.forEach((unit, k) => curves.push({ unit, intact: intact[k]!, ablated: ablated[k]! }));
     }
-    ctx.onProgress?.(0.3 + (0.7 * (layer + 1)) / r.layers, `length sweep: layer ${layer} done`);
+    ctx.onProgress?.(0.3 + (0.7 * (layer + 1)) / layers.length, `length sweep: layer ${layer} done`);
   }
 
   const series: Series[] = [];

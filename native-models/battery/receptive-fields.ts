@@ -5,6 +5,7 @@
  * the first, minus its response to a blank) gives its preferred orientation (the best bar) and its
  * centre (the response-weighted centroid of the positions above half the peak, at that orientation).
  * The grid is spaced 2^layer pixels (one unit of the layer's map) and the bar is 3 map units long.
+ * Quick maps cover only the layers up to the headline probe's (E1), as quick experiments analyse.
  * Maps are cached per checkpoint as JSON under cacheDir, keyed by the responder's weights hash.
  */
 import fs from 'node:fs';
@@ -13,7 +14,7 @@ import { z } from 'zod';
 import { barSequence, sequenceOf } from '../../paradigms/battery/unit-stimuli.js';
 import type { ExperimentContext, Probe, Responder, UnitType } from './types.js';
 import { UNIT_TYPES } from './types.js';
-import { centralPosition, mean, runReduced, throwIfCancelled, unitTrace } from './unit-analysis.js';
+import { analysedLayers, centralPosition, mean, runReduced, throwIfCancelled, unitTrace } from './unit-analysis.js';
 
 export const RF_ORIENTATIONS_DEG = [0, 45, 90, 135] as const;
 const FORMAT = 'predlab-rf-map-1';
@@ -89,7 +90,8 @@ export async function measureReceptiveFields(r: Responder, ctx: Pick<ExperimentC
   const g = gridRadiusOf(ctx.quick);
   const size = { height: r.height, width: r.width, channels: r.channels };
   const units: UnitRf[] = [];
-  for (let layer = 0; layer < r.layers; layer++) {
+  const layers = analysedLayers(r, ctx.quick);
+  for (const layer of layers) {
     throwIfCancelled(ctx);
     const s = 2 ** layer;
     const centre = centralPosition(r, layer);
@@ -143,7 +145,7 @@ export async function measureReceptiveFields(r: Responder, ctx: Pick<ExperimentC
         });
       }
     });
-    ctx.onProgress?.((layer + 1) / r.layers, `receptive fields: layer ${layer} mapped`);
+    ctx.onProgress?.((layer + 1) / layers.length, `receptive fields: layer ${layer} mapped`);
   }
   return { format: FORMAT, key: r.cacheKey ?? null, quick: ctx.quick, height: r.height, width: r.width, gridRadius: g, units };
 }

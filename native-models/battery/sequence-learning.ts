@@ -20,7 +20,7 @@ const PUBLISHED =
 export const SURPRISE_ABOVE = 1;
 
 function designOf(quick: boolean): PairDesign & { pairs: number; trainSteps: number } {
-  return quick ? { first: 3, second: 3, pairs: 3, trainSteps: 6 } : { first: 4, second: 4, pairs: 6, trainSteps: 60 };
+  return quick ? { first: 3, second: 3, pairs: 2, trainSteps: 4 } : { first: 4, second: 4, pairs: 6, trainSteps: 60 };
 }
 
 interface Measured {

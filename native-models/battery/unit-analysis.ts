@@ -15,6 +15,11 @@ export function headlineProbe(r: Responder): Probe {
   return { layer: Math.min(1, r.layers - 1), type: 'E' };
 }
 
+/** Layers the unit-level experiments analyse: all, or in quick mode those up to the headline probe's. */
+export function analysedLayers(r: Responder, quick: boolean): number[] {
+  return Array.from({ length: quick ? headlineProbe(r).layer + 1 : r.layers }, (_, l) => l);
+}
+
 /** The unit at the centre of a layer's map: (row, column), and its nominal centre in image pixels. */
 export function centralPosition(r: Responder, layer: number): { i: number; j: number; x: number; y: number } {
   const s = 2 ** layer;
