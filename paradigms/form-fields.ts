@@ -79,7 +79,11 @@ export function completeForm(paradigm: Pick<Paradigm, 'form' | 'parameterSchema'
     if (!field) continue;
     for (const c of choiceFields) {
       const match = c.choices!.find((o) => key.startsWith(o.value) && key.length > o.value.length);
-      if (match) field.showWhen = { key: c.key, values: [match.value] };
+      if (match) {
+        // A design's own setting belongs beside the design, not among the advanced ones.
+        field.showWhen = { key: c.key, values: [match.value] };
+        delete field.advanced;
+      }
     }
     extra.push(field);
   }
