@@ -10,7 +10,9 @@
  *  4. Model trials per second (PredNet small and kitti as flash-lag participants).
  *  5. Capture to disk: MB/s of one-second chunks of 128x160 frames appended through the dataset
  *     store (one fsync and one commit per chunk) and through the app's capture channel (service
- *     thread), as a ratio to plain fs.appendFile of the same chunks in the same run.
+ *     thread), as a ratio to plain fs.appendFile of the same chunks in the same run; and how
+ *     long the service thread takes to answer while it runs an import job (imports and exports
+ *     share that thread: ffmpeg decodes and resizes, the thread writes 4 MiB at a time).
  * Options: --seconds N (presentation length, default 60), --commits N (default 300),
  *  --chunks N (capture chunks, default 200), --only answer-cost|capture (just 2b or 5).
  */
@@ -25,6 +27,8 @@ import { planFromHistory } from '../paradigms/types.js';
 import { simulateSession } from '../main/services/simulate.js';
 import { appendFrames, createDataset, finishRecording, startRecording } from '../main/services/datasets.js';
 import { bootstrap } from '../main/bootstrap.js';
+import { ffmpegPath } from '../main/services/datasets-ffmpeg.js';
+import { spawnSync } from 'node:child_process';
 import { openDatabase } from '../main/store/db.js';
 import { initBackend } from '../native-models/backend.js';
 import { answerTrials, observerSettingsSchema } from '../native-models/observer/observer.js';
@@ -209,6 +213,47 @@ async function captureThroughput(chunks: number) {
   return { mb, raw, rawSync, store, channel };
 }
 
+/** Round trips of a quick call (datasets:jobs) every 25 ms, idle and while a 60 s 640x360 video is imported at 128x160, 10 frames/s. */
+async function latencyDuringImport() {
+  const dir = tempDir('predlab-bench-import-');
+  const video = path.join(dir, 'clip.mp4');
+  const gen = spawnSync(ffmpegPath(), ['-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30:duration=60', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', video]);
+  if (gen.status !== 0) throw new Error(`ffmpeg: ${gen.stderr}`);
+  const app = bootstrap({ dataDir: path.join(dir, 'app'), appRoot: path.resolve(import.meta.dirname, '..'), chooseExportDir: async () => null, chooseImportSource: async () => video });
+  await app.ready;
+  const call = async (c: string, a: unknown) => {
+    const r = await app.handleFromPage('app://predlab/index.html', c, a);
+    if (!r.ok) throw new Error(`${c}: ${r.error.message}`);
+    return r.value as { id: number; state: string; frames: number }[] & { id: number };
+  };
+  const probe = async (until: () => Promise<boolean>) => {
+    const ms: number[] = [];
+    while (!(await until())) {
+      const t0 = performance.now();
+      await call('datasets:jobs', {});
+      ms.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return stats(ms);
+  };
+  const idleEnd = performance.now() + 2000;
+  const idle = await probe(async () => performance.now() > idleEnd);
+  await call('datasets:create', { name: 'bench', height: 128, width: 160, fps: 10 });
+  const t0 = performance.now();
+  const job = await call('datasets:import', { dataset: 'bench', kind: 'video' });
+  let frames = 0;
+  const busy = await probe(async () => {
+    const j = (await call('datasets:jobs', {})).find((x) => x.id === job.id)!;
+    frames = j.frames;
+    if (j.state === 'error') throw new Error('the import failed');
+    return j.state !== 'running';
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  await app.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { idle, busy, frames, seconds };
+}
+
 async function printCapture() {
   const chunks = Number(values.chunks);
   console.log(`5. Capture to disk: ${chunks} chunks of 10 frames 128x160 RGB (600 KiB each, one second at 10 frames/s)`);
@@ -217,7 +262,11 @@ async function printCapture() {
   console.log(`   fs.appendFile (no fsync)         ${rate(r.raw)}`);
   console.log(`   fs appendFile + fsync per chunk  ${rate(r.rawSync)}`);
   console.log(`   dataset store appendFrames       ${rate(r.store)}  (${f(r.raw / r.store, 2)}x of fs.appendFile, ${f(r.rawSync / r.store, 2)}x of appendFile + fsync)`);
-  console.log(`   capture channel (service thread) ${rate(r.channel)}  (${f(r.raw / r.channel, 2)}x of fs.appendFile); a camera at 128x160, 30 frames/s needs ${f((30 * 128 * 160 * 3) / 1e6, 2)} MB/s\n`);
+  console.log(`   capture channel (service thread) ${rate(r.channel)}  (${f(r.raw / r.channel, 2)}x of fs.appendFile); a camera at 128x160, 30 frames/s needs ${f((30 * 128 * 160 * 3) / 1e6, 2)} MB/s`);
+  const l = await latencyDuringImport();
+  console.log(`   import of a 60 s 640x360 video as 128x160 at 10 frames/s: ${l.frames} frames in ${f(l.seconds, 1)} s (${f(l.frames / l.seconds, 0)} frames/s)`);
+  console.log(`   service thread round trip (datasets:jobs) idle:          median ${f(l.idle.median, 2)} ms  p95 ${f(l.idle.p95, 2)}  max ${f(l.idle.max, 2)}`);
+  console.log(`   service thread round trip during the import:            median ${f(l.busy.median, 2)} ms  p95 ${f(l.busy.p95, 2)}  max ${f(l.busy.max, 2)}\n`);
 }
 
 function printAnswerCost() {
