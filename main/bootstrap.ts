@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { datasetsHeavyChannels } from '../preload/channels/datasets.js';
 import { modelsHeavyChannels } from '../preload/channels/models.js';
+import { MAIN_THREAD_CHANNELS, workSchemas, type WorkStatus } from '../preload/channels/work.js';
 import { replicateHeavyChannels } from '../preload/channels/replicate.js';
 import { studiesHeavyChannels } from '../preload/channels/studies.js';
 import { trainingHeavyChannels } from '../preload/channels/training.js';
@@ -64,6 +65,8 @@ class ServiceThread {
   private worker: Worker | null = null;
   private started: Promise<void> | null = null;
   private readonly pending = new Map<number, (e: Envelope<unknown>) => void>();
+  /** What each waiting call asked for and when (for work:status). */
+  private readonly asked = new Map<number, { channel: string; at: number }>();
   private next = 1;
 
   constructor(
@@ -86,6 +89,7 @@ class ServiceThread {
         } else if (m.type === 'result') {
           this.pending.get(m.id)?.(m.envelope);
           this.pending.delete(m.id);
+          this.asked.delete(m.id);
         } else void Promise.resolve(this.callbacks[m.name](...m.args)).then((value) => worker.postMessage({ type: 'callback-result', id: m.id, value } satisfies ToThread));
       });
       // Events of a thread already replaced (after a cancellation) concern no one now.
@@ -105,6 +109,7 @@ class ServiceThread {
     // Waiting callers (the thread still starting included) are what stop() cancels.
     const id = this.next++;
     const result = new Promise<Envelope<unknown>>((resolve) => this.pending.set(id, resolve));
+    this.asked.set(id, { channel, at: Date.now() });
     this.start().then(
       () => {
         if (this.pending.has(id)) this.worker!.postMessage({ type: 'call', id, channel, args } satisfies ToThread);
@@ -112,6 +117,7 @@ class ServiceThread {
       (e: Error) => {
         this.pending.get(id)?.(refusal('unavailable', `This part of PredLab could not start: ${e.message}`));
         this.pending.delete(id);
+        this.asked.delete(id);
       },
     );
     return result;
@@ -125,12 +131,18 @@ class ServiceThread {
     const n = this.pending.size;
     for (const resolve of this.pending.values()) resolve(refusal('unavailable', message));
     this.pending.clear();
+    this.asked.clear();
     if (worker) void worker.terminate();
     return n;
   }
 
   get busy(): boolean {
     return this.pending.size > 0;
+  }
+
+  status(): WorkStatus {
+    const oldest = [...this.asked.values()].sort((a, b) => a.at - b.at)[0];
+    return { channel: oldest?.channel ?? null, waiting: this.asked.size, seconds: oldest ? (Date.now() - oldest.at) / 1000 : 0 };
   }
 }
 
@@ -149,6 +161,8 @@ export function bootstrap(options: BootstrapOptions): AppServices {
   ready.catch(() => undefined); // reported through `ready` and every call; never an unhandled rejection
   const isAllowedSender = options.isAllowedSender ?? isAppUrl;
 
+  const cancelHeavyWork = () => heavy.stop('Cancelled: the computation was stopped before it finished.');
+
   async function invoke(channel: unknown, args: unknown): Promise<Envelope<unknown>> {
     if (typeof channel !== 'string') return refusal('invalid-argument', `Unknown request '${String(channel)}'.`);
     if (channel === 'display:fullscreen') {
@@ -158,6 +172,12 @@ export function bootstrap(options: BootstrapOptions): AppServices {
       const extra = Object.keys(args as object).filter((k) => k !== 'on');
       if (extra.length) return refusal('invalid-argument', `Invalid arguments for display:fullscreen: Unrecognized key${extra.length > 1 ? 's' : ''}: ${extra.map((k) => JSON.stringify(k)).join(', ')}`);
       return { ok: true, value: { fullscreen: options.setFullScreen ? options.setFullScreen(on) : false } };
+    }
+    if (MAIN_THREAD_CHANNELS.has(channel)) {
+      const parsed = workSchemas[channel as keyof typeof workSchemas].safeParse(args);
+      if (!parsed.success) return refusal('invalid-argument', `Invalid arguments for ${channel}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+      if (channel === 'work:status') return { ok: true, value: heavy.status() };
+      return { ok: true, value: { cancelled: cancelHeavyWork() } };
     }
     // The heavy thread opens the database after the light one has migrated it.
     if (HEAVY_CHANNELS.has(channel)) {
@@ -177,7 +197,7 @@ export function bootstrap(options: BootstrapOptions): AppServices {
     invoke,
     handleFromPage: (senderUrl, channel, args) =>
       isAllowedSender(senderUrl) ? invoke(channel, args) : Promise.resolve(refusal('invalid-argument', 'Request from an unknown page refused.')),
-    cancelHeavyWork: () => heavy.stop('Cancelled: the computation was stopped before it finished.'),
+    cancelHeavyWork,
     async close() {
       heavy.stop('PredLab is closing.');
       light.stop('PredLab is closing.');

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { datasetsSchemas, type DatasetResults } from './channels/datasets.js';
 import { modelsSchemas, type ModelsResults } from './channels/models.js';
+import { workSchemas, type WorkResults } from './channels/work.js';
 import { replicateSchemas, type ReplicateResults } from './channels/replicate.js';
 import { studiesSchemas, type StudyResults } from './channels/studies.js';
 import { trainingSchemas, type TrainingResults } from './channels/training.js';
@@ -84,13 +85,13 @@ const coreSchemas = {
 } as const;
 
 /** Every channel: the core ones above and each feature's own file under preload/channels/. */
-export const schemas = { ...coreSchemas, ...modelsSchemas, ...datasetsSchemas, ...trainingSchemas, ...replicateSchemas, ...studiesSchemas } as const;
+export const schemas = { ...coreSchemas, ...workSchemas, ...modelsSchemas, ...datasetsSchemas, ...trainingSchemas, ...replicateSchemas, ...studiesSchemas } as const;
 
 export type Channel = keyof typeof schemas;
 export const channels = Object.keys(schemas) as Channel[];
 export type Args<C extends Channel> = z.input<(typeof schemas)[C]>;
 
-export interface Results extends ModelsResults, DatasetResults, TrainingResults, ReplicateResults, StudyResults {
+export interface Results extends WorkResults, ModelsResults, DatasetResults, TrainingResults, ReplicateResults, StudyResults {
   'paradigms:list': ParadigmInfo[];
   'participants:create': Participant;
   'participants:list': Participant[];

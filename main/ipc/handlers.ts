@@ -19,6 +19,7 @@ import { runModelSession } from '../services/model-sessions.js';
 import type { HandlerDeps } from './handler-types.js';
 import { datasetsHandlers } from './datasets-handlers.js';
 import { modelsHandlers } from './models-handlers.js';
+import { workHandlers } from './work-handlers.js';
 import { replicateHandlers } from './replicate-handlers.js';
 import { studiesHandlers } from './studies-handlers.js';
 import { trainingHandlers } from './training-handlers.js';
@@ -72,6 +73,7 @@ export function createHandlers(deps: HandlerDeps) {
       const r = await initBackend();
       return { backend: r.choice, detail: r.detail, patchedKernels: r.patchedKernels, skipped: r.skipped };
     },
+    ...workHandlers(deps),
     ...modelsHandlers(deps),
     ...datasetsHandlers(deps),
     ...trainingHandlers(deps),

@@ -102,11 +102,18 @@ describe('the main thread', () => {
     expect((globalThis as { _tfengine?: unknown })._tfengine).toBeUndefined();
   });
 
-  it('a long computation can be cancelled; the next call starts afresh', async () => {
+  it('a long computation shows in work:status and can be cancelled from the page; the next call starts afresh', async () => {
+    expect(await call(app, 'work:status')).toEqual({ ok: true, value: { channel: null, waiting: 0, seconds: 0 } });
     const long = call(app, 'compare:sessions', { sessionIds: [1, modelSession], bootstrap: 5000 });
     await new Promise((r) => setTimeout(r, 300));
-    expect(app.cancelHeavyWork()).toBe(1);
+    // Answered by the main thread while the computing thread is busy.
+    const status = await call(app, 'work:status');
+    expect(status).toMatchObject({ ok: true, value: { channel: 'compare:sessions', waiting: 1 } });
+    expect((status as { value: { seconds: number } }).value.seconds).toBeGreaterThan(0.2);
+    expect(await call(app, 'work:cancel', { now: true })).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+    expect(await call(app, 'work:cancel')).toEqual({ ok: true, value: { cancelled: 1 } });
     expect(await long).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringMatching(/Cancelled/) } });
+    expect(await call(app, 'work:status')).toMatchObject({ ok: true, value: { waiting: 0 } });
     expect(await call(app, 'analysis:session', { sessionId: 1, bootstrap: 10 })).toMatchObject({ ok: true });
   });
 
