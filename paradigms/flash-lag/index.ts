@@ -41,7 +41,8 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState>
   ],
   instructions:
     'Keep your eyes on the small dot in the middle. A bar will move across the screen and, at some moment, a second bar will flash briefly below it. ' +
-    'Press the LEFT arrow if the flash was to the left of the moving bar, the RIGHT arrow if it was to the right. Guess if you are not sure.',
+    'Press the LEFT arrow if the flash was to the left of the moving bar, the RIGHT arrow if it was to the right. Guess if you are not sure. ' +
+    'If the bar turns about the dot instead, a segment in line with it flashes: press LEFT if the flash was counter-clockwise of the bar (left of its upper half), RIGHT if clockwise.',
   responses: [
     { value: 'left', key: 'ArrowLeft', label: 'Flash left of the bar' },
     { value: 'right', key: 'ArrowRight', label: 'Flash right of the bar' },
