@@ -2,6 +2,10 @@
 import { createRng } from '../../paradigms/rng.js';
 import type { ExperimentContext, Probe, Recording, Responder, RunOptions } from './types.js';
 import { UNIT_TYPES } from './types.js';
+import { columnBands, fmt, mean } from './report-stats.js';
+
+// The battery's shared small statistics (report-stats.ts), under the names the unit experiments use.
+export { columnBands as band, fmt, mean };
 
 export const probeName = (p: Probe) => `${p.type}${p.layer}`;
 
@@ -49,8 +53,6 @@ export function channelMeans(rec: Recording): number[][] {
   );
 }
 
-export const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : Number.NaN);
-
 /** Mean of xs over steps [from, to). */
 export const windowMean = (xs: readonly number[], from: number, to: number) => mean(xs.slice(from, to));
 
@@ -76,29 +78,6 @@ export function bootstrapCi(n: number, stat: (idx: number[]) => number, seed: nu
 
 /** Mean of values[idx]. */
 export const meanAt = (values: readonly number[], idx: readonly number[]) => mean(idx.map((k) => values[k]!));
-
-/** Mean and a normal-approximation 95 % band of each column of rows (units x points). */
-export function band(rows: readonly (readonly number[])[]): { y: number[]; lo: number[]; hi: number[] } {
-  const cols = rows[0]?.length ?? 0;
-  const y: number[] = [];
-  const lo: number[] = [];
-  const hi: number[] = [];
-  for (let c = 0; c < cols; c++) {
-    const col = rows.map((r) => r[c]!).filter(Number.isFinite);
-    const m = mean(col);
-    const sd = col.length > 1 ? Math.sqrt(col.reduce((s, x) => s + (x - m) ** 2, 0) / (col.length - 1)) : 0;
-    const half = (1.96 * sd) / Math.sqrt(Math.max(1, col.length));
-    y.push(m);
-    lo.push(m - half);
-    hi.push(m + half);
-  }
-  return { y, lo, hi };
-}
-
-/** Up to 3 significant digits. */
-export function fmt(x: number, digits = 3): string {
-  return Number.isFinite(x) ? Number(x.toPrecision(digits)).toString() : String(x);
-}
 
 export function throwIfCancelled(ctx: Pick<ExperimentContext, 'signal'>): void {
   if (ctx.signal?.aborted) throw new Error('The experiment was cancelled.');
