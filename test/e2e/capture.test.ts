@@ -76,6 +76,15 @@ describe('Video page: capture from a camera', () => {
     await page.getByTestId('cam-record').click();
     // About 2.5 s at 10 frames/s: more than two chunks of 10 frames, then the rest on stop.
     await page.waitForFunction(() => /\((2[5-9]|[3-9]\d) frames\)/.test(document.querySelector('[data-testid=cam-length]')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    // The page shows the stored frame at the dataset's size (drawn: every pixel opaque, a blank canvas has none).
+    const shown = await page.evaluate(() => {
+      const c = document.querySelector('[data-testid=cam-stored]') as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let opaque = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i] === 255) opaque++;
+      return { w: c.width, h: c.height, opaque };
+    });
+    expect(shown).toEqual({ w: 80, h: 64, opaque: 80 * 64 });
     await page.screenshot({ path: `${SHOTS}/H1-recording.png`, fullPage: true });
     await page.getByTestId('cam-stop').click();
     await expect.poll(() => page.getByTestId('ds-notice').textContent(), { timeout: 30_000 }).toMatch(/Saved recording \d+: \d+ frames/);
@@ -124,8 +133,24 @@ describe('Video page: capture from a camera', () => {
   });
 });
 
-describe('Video page: a denied camera', () => {
-  it('says what happened and offers the import instead', async () => {
+describe('Video page: a denied or missing camera', () => {
+  it('no camera: says so and offers the import instead', async () => {
+    const none = await openApp({ args: [] });
+    try {
+      const { page } = none;
+      await page.getByTestId('nav-datasets').click();
+      await page.getByTestId('ds-name').fill('nocam');
+      await page.getByTestId('ds-create').click();
+      await page.getByTestId('cam-start').click();
+      await page.getByTestId('cam-error').waitFor({ timeout: 30_000 });
+      expect(await page.getByTestId('cam-error').textContent()).toMatch(/No camera was found.*import a video file or a folder of images instead/);
+      expect(await page.getByTestId('ds-import-video').isEnabled()).toBe(true);
+    } finally {
+      await none.close();
+    }
+  });
+
+  it('denied: says what happened and offers the import instead', async () => {
     const denied = await openApp({ args: ['--use-fake-device-for-media-stream', '--deny-permission-prompts'] });
     try {
       const { page } = denied;
