@@ -60,18 +60,20 @@ export interface StudyTable {
 }
 
 /** Every trial of the study's sessions, one row each. */
-export function studyTable(db: Db, studyName: string, sessions: SessionInfo[]): StudyTable {
-  const tables = sessions.map((s) => ({ s, t: tidyTrials(db, s.id) }));
-  const descriptions: Described = { ...STUDY_COLUMNS };
+export function studyTable(db: Db, studyName: string, sessions: SessionInfo[], infoFields: string[] = []): StudyTable {
+  const tables = sessions.map((s) => ({ s, t: tidyTrials(db, s.id), info: sessionInfoOf(s) }));
+  const infoColumns: Described = Object.fromEntries(infoFields.map((f) => [`info_${f}`, { description: `Session information: ${f}, as given before this session (empty for models and simulated observers)` }]));
+  const descriptions: Described = { ...STUDY_COLUMNS, ...infoColumns };
   for (const { t } of tables) Object.assign(descriptions, t.descriptions);
   Object.assign(descriptions, FLAG_COLUMNS);
-  const columns = [...Object.keys(STUDY_COLUMNS), ...mergeColumns(tables.map(({ t }) => t.columns)), ...Object.keys(FLAG_COLUMNS)];
-  const rows = tables.flatMap(({ s, t }) =>
+  const columns = [...Object.keys(STUDY_COLUMNS), ...mergeColumns(tables.map(({ t }) => t.columns)), ...Object.keys(FLAG_COLUMNS), ...Object.keys(infoColumns)];
+  const rows = tables.flatMap(({ s, t, info }) =>
     t.rows.map((r) => {
       const record: Record<string, Cell> = Object.fromEntries(t.columns.map((c, i) => [c, r[i] ?? null]));
       record.study = studyName;
       record.session_status = s.status;
       record.dropped_frame_flag = typeof record.dropped_frames === 'number' ? record.dropped_frames > 0 : null;
+      for (const f of infoFields) record[`info_${f}`] = cell(info[f]);
       return columns.map((c) => record[c] ?? null);
     }),
   );
@@ -84,7 +86,8 @@ interface BidsSubject {
   participantIds: number[];
   labels: string[];
   sessions: number[];
-  details: Record<string, unknown>;
+  /** Session information, the latest answer for each field (sessions in id order). */
+  info: Record<string, unknown>;
 }
 
 /** One BIDS subject per participant label; two kinds under one label is ambiguous and refused. */
@@ -98,22 +101,34 @@ function bidsSubjects(sessions: SessionInfo[]): BidsSubject[] {
         'conflict',
         `Participants '${known.labels[0]}' (${known.kind}) and '${s.participant.label}' (${s.participant.kind}) share the BIDS label sub-${label}; relabel one of them or remove its session from the study.`,
       );
-    const subject = known ?? { label, kind: s.participant.kind, participantIds: [], labels: [], sessions: [], details: {} };
+    const subject = known ?? { label, kind: s.participant.kind, participantIds: [], labels: [], sessions: [], info: {} };
     if (!subject.participantIds.includes(s.participant.id)) {
       subject.participantIds.push(s.participant.id);
       subject.labels.push(s.participant.label);
-      subject.details = { ...s.participant.details, ...subject.details };
     }
+    subject.info = { ...subject.info, ...sessionInfoOf(s) };
     subject.sessions.push(s.id);
     subjects.set(label, subject);
   }
   return [...subjects.values()];
 }
 
-/** A session-information field as given for this participant, if any. */
-function infoField(details: Record<string, unknown>, field: string): Cell {
-  const info = (details.sessionInfo ?? {}) as Record<string, unknown>;
-  const v = info[field] ?? details[field];
+/**
+ * The session information given before this session (sessions.ts keeps it with the participant,
+ * under details.sessions[<session id>]); empty for models and simulated observers.
+ */
+export function sessionInfoOf(s: SessionInfo): Record<string, unknown> {
+  const bySession = s.participant.details.sessions;
+  const info = bySession && typeof bySession === 'object' && !Array.isArray(bySession) ? (bySession as Record<string, unknown>)[String(s.id)] : undefined;
+  return info && typeof info === 'object' && !Array.isArray(info) ? (info as Record<string, unknown>) : {};
+}
+
+/** The study's own fields first, then any other field some session was asked. */
+function infoFieldsOf(settingsFields: string[], sessions: SessionInfo[]): string[] {
+  return union([settingsFields, ...sessions.map((s) => Object.keys(sessionInfoOf(s)))]);
+}
+
+function cell(v: unknown): Cell {
   return v === undefined || v === null ? null : typeof v === 'object' ? JSON.stringify(v) : (v as Cell);
 }
 
@@ -136,7 +151,7 @@ function writeBids(db: Db, dir: string, study: { name: string; description: stri
     `${JSON.stringify({ Name: study.name, BIDSVersion: '1.9.0', DatasetType: 'raw', ...(study.description ? { Description: study.description } : {}), GeneratedBy: [{ Name: 'PredLab', Version: APP_VERSION }] }, null, 2)}\n`,
   );
   const header = ['participant_id', 'kind', 'label', 'predlab_participant_ids', 'sessions', ...study.infoFields];
-  put('participants.tsv', tsv([header, ...subjects.map((s) => [`sub-${s.label}`, s.kind, s.labels.join('; '), s.participantIds.join(';'), s.sessions.join(';'), ...study.infoFields.map((f) => infoField(s.details, f))])]));
+  put('participants.tsv', tsv([header, ...subjects.map((s) => [`sub-${s.label}`, s.kind, s.labels.join('; '), s.participantIds.join(';'), s.sessions.join(';'), ...study.infoFields.map((f) => cell(s.info[f]))])]));
   put(
     'participants.json',
     `${JSON.stringify(
@@ -145,7 +160,7 @@ function writeBids(db: Db, dir: string, study: { name: string; description: stri
         label: { Description: 'Participant label(s) in PredLab (people: their ID; models: the checkpoint)' },
         predlab_participant_ids: { Description: 'PredLab participant ids under this subject label, separated by ;' },
         sessions: { Description: 'PredLab session ids of this subject in the study (the ses- folders), separated by ;' },
-        ...Object.fromEntries(study.infoFields.map((f) => [f, { Description: `Session information: ${f}` }])),
+        ...Object.fromEntries(study.infoFields.map((f) => [f, { Description: `Session information: ${f} (the latest answer given before a session of the study)` }])),
       },
       null,
       2,
@@ -209,13 +224,13 @@ function writeStudyExport(db: Db, study: Study, folder: string): StudyExportResu
   const old = path.join(parent, `.${path.basename(folder)}.old-${stamp}`);
   try {
     fs.mkdirSync(partial);
-    const table = studyTable(db, study.name, sessions);
+    const table = studyTable(db, study.name, sessions, infoFieldsOf(study.settings.sessionInfoFields ?? [], sessions));
     const csv = `${slug}_trials.csv`;
     const columnsFile = `${slug}_trials.columns.json`;
     fs.writeFileSync(path.join(partial, csv), stringify([table.columns, ...table.rows.map((r) => r.map((v) => (v === null ? '' : neutraliseFormula(v))))], { cast: { boolean: (b) => String(b) } }));
     const dictionary = Object.fromEntries(table.columns.map((c) => [c, { Description: table.descriptions[c]!.description, ...(table.descriptions[c]!.units ? { Units: table.descriptions[c]!.units } : {}) }]));
     fs.writeFileSync(path.join(partial, columnsFile), `${JSON.stringify(dictionary, null, 2)}\n`);
-    const bids = writeBids(db, path.join(partial, 'bids'), { name: study.name, description: study.description, infoFields: study.settings.sessionInfoFields ?? [] }, sessions);
+    const bids = writeBids(db, path.join(partial, 'bids'), { name: study.name, description: study.description, infoFields: infoFieldsOf(study.settings.sessionInfoFields ?? [], sessions) }, sessions);
     fs.writeFileSync(path.join(partial, STUDY_MARKER), `${JSON.stringify({ studyId: study.id, name: study.name, exportedAt: new Date().toISOString(), sessions: sessions.map((s) => s.id) }, null, 2)}\n`);
     // Swap: the old export aside, the new one in, then the old one removed.
     if (fs.existsSync(folder)) fs.renameSync(folder, old);

@@ -89,8 +89,15 @@ describe('a study of a person, a simulated observer and a model', () => {
     app = bootstrap({ dataDir, appRoot: root, chooseExportDir: async () => chosen });
     await app.ready;
     // A person takes a short flash-lag session through the app's channels.
-    const p = await call('participants:create', { kind: 'human', label: 'P-01', details: { age: 31, handedness: 'right' } });
-    const s = await call('sessions:start', { participantId: p.id, paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 11, calibration: CALIBRATION });
+    // Session information as the Run page's dialog gives it; no repeats of dropped-frame trials.
+    const s = await call('sessions:start', {
+      participant: { label: 'P-01' },
+      sessionInfo: { age: 31, handedness: 'right' },
+      paradigmId: 'flash-lag',
+      parameters: { trialsPerOffset: 1, run: { repeatDropped: false } },
+      seed: 11,
+      calibration: CALIBRATION,
+    });
     for (let t = await call('sessions:next', { sessionId: s.id }); t; t = await call('sessions:next', { sessionId: s.id }))
       await call('sessions:record', { sessionId: s.id, trialIndex: t.index, response: t.index % 3 ? 'right' : 'left', rtMs: 420 + t.index, frameTiming: { ...FRAME_TIMING, droppedFrames: t.index === 2 ? 1 : 0 } });
     await call('sessions:finish', { sessionId: s.id, status: 'complete' });
@@ -152,7 +159,10 @@ describe('a study of a person, a simulated observer and a model', () => {
     expect(personRows.map((x) => x.rt_ms)).toEqual(personRows.map((x) => String(420 + Number(x.trial_index))));
     expect(personRows.map((x) => x.dropped_frame_flag)).toEqual(personRows.map((x) => String(x.trial_index === '2')));
     expect(personRows[0]!.participant_label).toBe('P-01');
-    for (const c of ['study', 'participant_label', 'participant_kind', 'session_id', 'paradigm', 'condition', 'offset_deg', 'response', 'rt_ms', 'dropped_frames', 'dropped_frame_flag'])
+    // Session information: a column per field, filled for the person only.
+    expect(personRows.every((x) => x.info_age === '31' && x.info_handedness === 'right')).toBe(true);
+    expect(rows.filter((x) => x.participant_kind !== 'human').every((x) => x.info_age === '' && x.info_handedness === '')).toBe(true);
+    for (const c of ['study', 'info_age', 'participant_label', 'participant_kind', 'session_id', 'paradigm', 'condition', 'offset_deg', 'response', 'rt_ms', 'dropped_frames', 'dropped_frame_flag'])
       expect(Object.keys(rows[0]!)).toContain(c);
     const dictionary = JSON.parse(fs.readFileSync(exported.files[1]!, 'utf8'));
     expect(Object.keys(dictionary)).toEqual(Object.keys(rows[0]!));
