@@ -35,10 +35,13 @@ export function addReplicateCommands(program: Command, ctx: CliContext & { readD
       // People's values come from the lab database when there is one (--db, or the default lab).
       const dbFile = program.opts().db as string | undefined;
       const db = dbFile && fs.existsSync(dbFile) ? ctx.readDatabase() : null;
+      // Receptive-field maps are cached per checkpoint beside the lab (as the app does).
+      const labDir = dbFile ? path.dirname(path.resolve(dbFile)) : null;
+      const cacheDir = labDir && fs.existsSync(labDir) ? path.join(labDir, 'replicate', 'rf-cache') : null;
       const started = Date.now();
       let last = '';
       const result = await runReplicate(
-        { checkpoints, out: o.out, experiments, quick: Boolean(o.quick), seed: o.seed, cacheDir: null },
+        { checkpoints, out: o.out, experiments, quick: Boolean(o.quick), seed: o.seed, cacheDir },
         {
           db,
           onProgress: (p) => {

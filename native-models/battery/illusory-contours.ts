@@ -6,13 +6,17 @@
  * appears. The statistic is the illusory response's rise minus the real one's, in time steps, with
  * a bootstrap CI over units.
  *
- * Units are chosen by a contour-vs-blank contrast (response to the real contour minus response to
- * a blank screen in the figure window) among positions on the contour; the receptive field of a
- * position is taken to be its grid cell (not mapped), which the notes say.
+ * Units lie on the illusory part of the contour by their mapped receptive field (receptive-fields.ts
+ * maps each channel's centre and preferred orientation at the centre of the map; a convolutional
+ * network shifts both with the unit's position): centre on a side, clear of the inducers, preferred
+ * orientation along the side. Among those, the units that answer the real contour most (real minus
+ * blank in the figure window) are kept. Without a map (it failed), the grid cell stands for the
+ * receptive field and orientation is not asked, which the notes say.
  */
 import {
   CONTOUR_CONDITIONS,
   contourDesign,
+  contourGeometry,
   contourFrames,
   contourOnsetFrame,
   contourScene,
@@ -21,6 +25,7 @@ import {
   type ContourDesign,
 } from '../../paradigms/battery/contour-stimuli.js';
 import { rasterizeScene, type ModelView } from '../raster/scene.js';
+import { receptiveFields } from './receptive-fields.js';
 import { batteryView, bootstrapMeanCi, columnBands, fmt, mean } from './report-stats.js';
 import type { Experiment, ExperimentContext, ExperimentResult, Probe, Recording, Series } from './types.js';
 
@@ -50,30 +55,69 @@ const at = (rec: Recording, t: number, c: number, i: number, j: number) => {
   return rec.data[((t * C + c) * H + i) * W + j]!;
 };
 
-/** Centre of a grid cell in degrees (x right, y up) and its half-width. */
-function cellCentreDeg(view: ModelView, rec: Recording, i: number, j: number): { x: number; y: number; halfDeg: number } {
+/** A channel's mapped receptive field relative to its grid cell: centre offset (image pixels) and preferred orientation. */
+export interface ChannelRf {
+  dx: number;
+  dy: number;
+  orientationDeg: number;
+}
+
+/** Centre of a unit's receptive field in degrees (x right, y up) and its half-width: the grid cell, moved by the mapped offset. */
+function rfCentreDeg(view: ModelView, rec: Recording, i: number, j: number, rf: ChannelRf | null): { x: number; y: number; halfDeg: number } {
   const [, , H, W] = rec.shape;
   const pxPerDeg = view.width / view.fovDeg;
   const sx = view.width / W;
   const sy = view.height / H;
-  return { x: ((j + 0.5) * sx - view.width / 2) / pxPerDeg, y: (view.height / 2 - (i + 0.5) * sy) / pxPerDeg, halfDeg: Math.max(sx, sy) / 2 / pxPerDeg };
+  const px = (j + 0.5) * sx + (rf?.dx ?? 0);
+  const py = (i + 0.5) * sy + (rf?.dy ?? 0);
+  return { x: (px - view.width / 2) / pxPerDeg, y: (view.height / 2 - py) / pxPerDeg, halfDeg: Math.max(sx, sy) / 2 / pxPerDeg };
 }
 
-/** Positions on the illusory part of the contour, then the channels there that answer the real contour most. */
-export function chooseContourUnits(view: ModelView, d: ContourDesign, real: Recording, blank: Recording, count: number): ContourUnit[] {
+/** Orientation (deg, 0-180) of the contour side nearest a point. */
+function sideOrientationDeg(d: ContourDesign, x: number, y: number): number {
+  const g = contourGeometry(d);
+  const [[a, b]] = g.segments
+    .map((seg) => [seg, Math.hypot(x - (seg[0][0] + seg[1][0]) / 2, y - (seg[0][1] + seg[1][1]) / 2)] as const)
+    .sort((p, q) => p[1] - q[1])[0]!;
+  return (((Math.atan2(b[1] - a[1], b[0] - a[0]) * 180) / Math.PI) % 180 + 180) % 180;
+}
+
+const orientationGap = (a: number, b: number) => {
+  const d = Math.abs(a - b) % 180;
+  return Math.min(d, 180 - d);
+};
+
+/**
+ * Units whose receptive field lies on the illusory part of the contour (and, when mapped, whose
+ * preferred orientation runs along it), ranked by how much more they answer the real contour than
+ * a blank screen; `rfs` null: grid cells stand for receptive fields, every channel a candidate;
+ * a channel missing from `rfs` did not respond to any probe and is left out.
+ */
+export function chooseContourUnits(
+  view: ModelView,
+  d: ContourDesign,
+  real: Recording,
+  blank: Recording,
+  count: number,
+  rfs: Map<number, ChannelRf> | null = null,
+  byOrientation = true,
+): ContourUnit[] {
   const [, C, H, W] = real.shape;
   const onset = contourOnsetFrame(d);
   const window = Array.from({ length: d.figureFrames }, (_, k) => onset + k);
   const units: ContourUnit[] = [];
-  for (let i = 0; i < H; i++)
-    for (let j = 0; j < W; j++) {
-      const cell = cellCentreDeg(view, real, i, j);
-      if (!onIllusoryContour(d, cell.x, cell.y, cell.halfDeg)) continue;
-      for (let c = 0; c < C; c++) {
+  for (let c = 0; c < C; c++) {
+    const rf = rfs ? rfs.get(c) : null;
+    if (rf === undefined) continue;
+    for (let i = 0; i < H; i++)
+      for (let j = 0; j < W; j++) {
+        const cell = rfCentreDeg(view, real, i, j, rf);
+        if (!onIllusoryContour(d, cell.x, cell.y, cell.halfDeg)) continue;
+        if (rf && byOrientation && orientationGap(rf.orientationDeg, sideOrientationDeg(d, cell.x, cell.y)) > 22.5) continue;
         const contrast = mean(window.map((t) => at(real, t, c, i, j) - at(blank, t, c, i, j)));
         if (contrast > 1e-6) units.push({ channel: c, row: i, col: j, contrast });
       }
-    }
+  }
   return units.sort((a, b) => b.contrast - a.contrast).slice(0, count);
 }
 
@@ -102,18 +146,44 @@ export const illusoryContours: Experiment = {
     ctx.onProgress?.(0, 'drawing the Kanizsa, real, control and blank sequences');
     const sequences = CONTOUR_CONDITIONS.map((c) => contourSequence(d, c, view));
     if (ctx.signal?.aborted) throw new Error('cancelled');
-    ctx.onProgress?.(0.2, `recording ${probeName} over ${T} frames`);
+    ctx.onProgress?.(0.1, `recording ${probeName} over ${T} frames`);
     const recs = await r.run(sequences, T, { probes: [probe] });
     const byCondition = Object.fromEntries(CONTOUR_CONDITIONS.map((c, k) => [c, recs[k]![0]!])) as Record<ContourCondition, Recording>;
-    ctx.onProgress?.(0.8, 'choosing units on the contour and timing their responses');
+    ctx.onProgress?.(0.2, 'mapping receptive fields');
 
     const count = ctx.quick ? 16 : 64;
-    const units = chooseContourUnits(view, d, byCondition.real, byCondition.blank, count);
+    // Mapped receptive fields (cached per checkpoint); the grid cells if mapping fails.
+    let rfs: Map<number, ChannelRf> | null = null;
+    let rfNote: string;
+    try {
+      const map = await receptiveFields({ ...ctx, onProgress: (f, m) => ctx.onProgress?.(0.2 + 0.5 * f, `receptive fields: ${m}`) });
+      const s = 2 ** probe.layer;
+      rfs = new Map(
+        map.units
+          .filter((u) => u.layer === probe.layer && u.type === probe.type && u.responsive)
+          .map((u) => [u.channel, { dx: u.x - (u.j + 0.5) * s, dy: u.y - (u.i + 0.5) * s, orientationDeg: u.orientationDeg }]),
+      );
+      rfNote = `Receptive fields mapped (${map.cached ? 'from the cache' : 'measured now'}): ${rfs.size} of ${r.unitChannels(probe)} ${probeName} channels responded to a probe; each channel's centre offset and preferred orientation, shifted with the unit's position.`;
+    } catch (e) {
+      if (ctx.signal?.aborted) throw e;
+      rfNote = `Receptive fields could not be mapped (${(e as Error).message}); the grid cells stand for them and orientation is not asked.`;
+    }
+    if (ctx.signal?.aborted) throw new Error('cancelled');
+    // Fewer than 3 units tuned along the contour (e.g. untuned channels): centres only, said in the notes.
+    let byOrientation = rfs !== null;
+    let units = chooseContourUnits(view, d, byCondition.real, byCondition.blank, count, rfs, byOrientation);
+    if (rfs && units.length < 3) {
+      byOrientation = false;
+      units = chooseContourUnits(view, d, byCondition.real, byCondition.blank, count, rfs, false);
+      rfNote += " Fewer than 3 units on the contour preferred the side's orientation, so orientation was not asked.";
+    }
+    ctx.onProgress?.(0.8, 'timing the responses of the units on the contour');
     const published =
       'Lotter et al. (2020, Fig. 5): PredNet units whose receptive field lies on the contour respond to the illusory (Kanizsa) contour, later than to the real one, as V2 neurons do (Lee & Nguyen 2001, monkey V1/V2: the illusory response arises tens of ms after the real one).';
     const notes = [
       `Recorded ${probeName} (${r.unitChannels(probe)} channels); frames: ${d.preFrames} blank, ${d.discFrames} complete discs, ${d.figureFrames} figure; the figure appears at step ${onset}.`,
-      `Units: positions on the illusory part of the contour (their grid cell on a side, clear of every inducer), ranked by real-contour minus blank response in the figure window; the top ${count} with a positive contrast kept (${units.length} found). Receptive fields are the grid cells, not mapped.`,
+      `Units: receptive field centred on the illusory part of the contour (on a side, clear of every inducer)${byOrientation ? ', preferred orientation within 22.5 deg of the side' : ''}, ranked by real-contour minus blank response in the figure window; the top ${count} with a positive contrast kept (${units.length} found).`,
+      rfNote,
       `Responses per unit: minus its mean over the last two disc frames, divided by its real-contour peak; illusory signal = illusory - control, real signal = real - blank; rise = first step after onset at half the signal's peak (signals under ${RESPONSE_FLOOR * 100} % of the real peak count as no response).`,
     ];
     const base: Omit<ExperimentResult, 'verdict'> = {

@@ -113,7 +113,7 @@ export const velocityExtrapolator = (height = 32, width = 40): Responder => new 
 export const copyLastFrame = (height = 32, width = 40): Responder => new PredictingResponder('copy last frame', height, width, false);
 
 /**
- * Edge units (|frame - background|) plus, on the figure's contour, a response to the Kanizsa
+ * Edge units (|frame - its median|, any orientation) plus, on the figure's contour, a response to the Kanizsa
  * configuration (every inducer present with its mouth facing the centre) `delay` frames after it
  * appears; delay null: no illusory response.
  */
@@ -136,7 +136,6 @@ class ContourResponder extends MapResponder {
   protected map: MapFn = (frames, T) => {
     const size = this.height * this.width;
     const s = this.design.stimulus;
-    const bg = s.background;
     const k = this.view.width / this.view.fovDeg;
     const g = contourGeometry(this.design);
     const onContour = new Uint8Array(size);
@@ -157,7 +156,8 @@ class ContourResponder extends MapResponder {
     const out = new Float32Array(T * size);
     for (let t = 0; t < T; t++) {
       const illusory = this.delay !== null && kanizsa(t - this.delay);
-      for (let p = 0; p < size; p++) out[t * size + p] = Math.abs(frames[t * size + p]! - bg) + (illusory && onContour[p] ? 0.5 : 0);
+      const frameBg = background(frames.subarray(t * size, (t + 1) * size));
+      for (let p = 0; p < size; p++) out[t * size + p] = Math.abs(frames[t * size + p]! - frameBg) + (illusory && onContour[p] ? 0.5 : 0);
     }
     return out;
   };
