@@ -29,9 +29,9 @@ export function barX(s: FlashLagStimulus, t: number): number {
   return s.startXDeg + s.direction * s.speedDegPerS * t;
 }
 
-/** Rotating bar: the radii (deg from fixation) each segment spans; the inner one runs through fixation. */
 type RotatingGeometry = Pick<FlashLagStimulus, 'innerRadiusDeg' | 'outerRadiusDeg' | 'gapDeg' | 'flashSegment'>;
 
+/** Rotating bar: the radii (deg from fixation) each segment spans; the inner one runs through fixation. */
 export function segmentRadii(s: RotatingGeometry): { inner: [number, number]; outer: [number, number] } {
   const inner = s.innerRadiusDeg ?? 0;
   return { inner: [0, inner], outer: [inner + s.gapDeg, s.outerRadiusDeg ?? 0] };
@@ -86,12 +86,10 @@ export function scene(s: FlashLagStimulus, t: number, timing: DisplayTiming): Sc
   if (s.motion === 'rotate') {
     const flashSegment = s.flashSegment === 'inner' ? 'inner' : 'outer';
     const barSegment = flashSegment === 'inner' ? 'outer' : 'inner';
+    const moving = barVisible ? segmentShapes('bar', s, barSegment, barX(s, barTime), s.barWidthDeg) : [];
+    const flashed = flashVisible ? segmentShapes('flash', s, flashSegment, flashAt, s.flashWidthDeg) : [];
     // The central segment covers fixation, so the fixation dot is painted last.
-    const fixation = shapes.pop()!;
-    if (barVisible) shapes.push(...segmentShapes('bar', s, barSegment, barX(s, barTime), s.barWidthDeg));
-    if (flashVisible) shapes.push(...segmentShapes('flash', s, flashSegment, flashAt, s.flashWidthDeg));
-    shapes.push(fixation);
-    return { background: s.background, shapes };
+    return { background: s.background, shapes: [...moving, ...flashed, fixationDot(s.fixationLuminance)] };
   }
   if (barVisible)
     shapes.push({ kind: 'rect', id: 'bar', x: barX(s, barTime), y: s.gapDeg / 2 + s.barHeightDeg / 2, width: s.barWidthDeg, height: s.barHeightDeg, luminance: s.stimulusLuminance });
