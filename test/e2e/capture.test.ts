@@ -133,6 +133,32 @@ describe('Video page: capture from a camera', () => {
   });
 });
 
+describe('Video page: export and delete', () => {
+  it('exports HDF5 into the chosen folder, then deletes the dataset after asking', async () => {
+    const { page } = app;
+    await page.getByTestId('ds-export-hdf5').click();
+    const job = page.locator('[data-testid^=job-]', { hasText: 'Export to' });
+    await expect.poll(() => job.getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
+    expect(await job.textContent()).toMatch(/X \(\d+, 64, 80, 3\) uint8 and sources \(2 recordings\)/);
+    expect(fs.statSync(path.join(app.exportDir, 'webcam.h5')).size).toBeGreaterThan(0);
+
+    const folder = path.join(app.dataDir, 'datasets', String((app.db.prepare("SELECT id FROM datasets WHERE name = 'webcam'").get() as { id: number }).id));
+    expect(fs.existsSync(folder)).toBe(true);
+    await page.getByTestId('ds-delete-webcam').click();
+    expect(await page.getByTestId('ds-confirm').textContent()).toMatch(/Delete dataset webcam: 2 recording\(s\), \d+ frames/);
+    // Keeping it changes nothing.
+    await page.getByRole('button', { name: 'Keep it' }).click();
+    expect(await page.getByTestId('ds-confirm').count()).toBe(0);
+    expect(app.db.prepare("SELECT count(*) AS n FROM datasets WHERE name = 'webcam'").get()).toEqual({ n: 1 });
+    await page.getByTestId('ds-delete-webcam').click();
+    await page.getByTestId('ds-confirm-delete').click();
+    await expect.poll(() => page.getByTestId('ds-notice').textContent()).toMatch(/Deleted 'webcam': 2 recording\(s\)/);
+    await page.getByTestId('ds-empty').waitFor();
+    expect(app.db.prepare('SELECT count(*) AS n FROM recordings').get()).toEqual({ n: 0 });
+    expect(fs.existsSync(folder)).toBe(false);
+  });
+});
+
 describe('Video page: a denied or missing camera', () => {
   it('no camera: says so and offers the import instead', async () => {
     const none = await openApp({ args: [] });
