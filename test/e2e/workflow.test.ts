@@ -11,6 +11,7 @@ import { simulateSession } from '../../main/services/simulate.js';
 import type { FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
 import { openApp, type AppHarness } from '../support/app.js';
 import { CALIBRATION } from '../support/db.js';
+import { dataTrialsOnly, passSessionInfo } from '../support/run-page.js';
 
 let app: AppHarness;
 beforeAll(async () => {
@@ -30,6 +31,7 @@ async function fillRun(page: Page, label: string, params: Record<string, string>
   await page.getByTestId('nav-run').click();
   await page.getByTestId('participant-label').fill(label);
   for (const [key, value] of Object.entries({ ...SHORT, ...params })) await page.getByTestId(`param-${key}`).fill(value);
+  await dataTrialsOnly(page);
 }
 
 /** Answers every trial of the running session until the end screen shows. */
@@ -52,6 +54,7 @@ describe("the experimenter's workflow", () => {
     const { page } = app;
     await fillRun(page, 'W01');
     await page.getByTestId('run-start').click();
+    await passSessionInfo(page);
     await page.getByTestId('instructions').waitFor();
     await page.keyboard.press('Space');
     await answerAll(newest().id);
@@ -74,6 +77,7 @@ describe("the experimenter's workflow", () => {
     // Accepted: W02 is created once.
     await page.getByTestId('param-trialsPerOffset').fill('1');
     await page.getByTestId('run-start').click();
+    await passSessionInfo(page);
     await page.getByTestId('instructions').waitFor();
     const first = newest();
     expect(first.participant.label).toBe('W02');
@@ -84,6 +88,7 @@ describe("the experimenter's workflow", () => {
     await expect.poll(() => page.getByTestId('participant-reuse').textContent()).toMatch(/W02 is already a participant/);
     await page.screenshot({ path: '/tmp/predlab-workflow-reuse.png' });
     await page.getByTestId('run-start').click();
+    await passSessionInfo(page);
     await page.getByTestId('instructions').waitFor();
     const second = newest();
     expect(second.id).not.toBe(first.id);
