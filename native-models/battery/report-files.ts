@@ -72,7 +72,8 @@ export function plotSpec(runs: CheckpointRun[], subtitle: string): vl.TopLevelSp
   const r0 = runs[0]!.result;
   const values = runs.flatMap((run) =>
     run.result.series.flatMap((s) =>
-      s.x.map((x, k) => ({ x, y: s.y[k], lo: s.lo?.[k] ?? null, hi: s.hi?.[k] ?? null, series: several ? `${run.label}: ${s.name}` : s.name, group: s.group ?? '' })),
+      // A series of few points shows its CIs as error bars (a band needs a run of points).
+      s.x.map((x, k) => ({ x, y: s.y[k], lo: s.lo?.[k] ?? null, hi: s.hi?.[k] ?? null, series: several ? `${run.label}: ${s.name}` : s.name, group: s.group ?? '', sparse: s.x.length < 4 })),
     ),
   );
   const grouped = values.some((v) => v.group !== '');
@@ -82,8 +83,13 @@ export function plotSpec(runs: CheckpointRun[], subtitle: string): vl.TopLevelSp
       color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 3, labelLimit: 300, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3 } },
     },
     layer: [
-      { transform: [{ filter: 'isValid(datum.lo) && isValid(datum.hi)' }], mark: { type: 'errorband', opacity: 0.18 }, encoding: { y: { field: 'lo', type: 'quantitative', title: r0.axes.y }, y2: { field: 'hi' } } },
-      { mark: { type: 'line', point: true, strokeWidth: 2 }, encoding: { y: { field: 'y', type: 'quantitative', title: r0.axes.y, scale: { zero: false } } } },
+      { transform: [{ filter: 'isValid(datum.lo) && isValid(datum.hi) && !datum.sparse' }], mark: { type: 'errorband', opacity: 0.18 }, encoding: { y: { field: 'lo', type: 'quantitative', title: r0.axes.y }, y2: { field: 'hi' } } },
+      { transform: [{ filter: 'isValid(datum.lo) && isValid(datum.hi) && datum.sparse' }], mark: { type: 'errorbar', ticks: true }, encoding: { y: { field: 'lo', type: 'quantitative', title: r0.axes.y }, y2: { field: 'hi' } } },
+      {
+        mark: { type: 'line', point: true, strokeWidth: 2 },
+        // Dashes as well as colours: lines with equal values stay distinguishable where they overlap.
+        encoding: { y: { field: 'y', type: 'quantitative', title: r0.axes.y, scale: { zero: false } }, strokeDash: { field: 'series', type: 'nominal', title: null } },
+      },
     ],
   };
   const wrap = (text: string) => text.match(/.{1,95}(\s|$)/g)?.map((l) => l.trim()) ?? [text];

@@ -6,7 +6,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contourDesign } from '../../paradigms/battery/contour-stimuli.js';
-import { flashLagExperiment } from '../../native-models/battery/flash-lag.js';
+import { finishSession, nextTrial, paradigmOf, recordTrial, startSession } from '../../main/services/sessions.js';
+import { peopleFlashLag, runReplicate } from '../../main/services/replicate.js';
+import { simulateSession } from '../../main/services/simulate.js';
+import type { Db } from '../../main/store/db.js';
+import { flashLagExperiment, withPeople } from '../../native-models/battery/flash-lag.js';
+import { createRng } from '../../paradigms/rng.js';
 import { EXPERIMENTS } from '../../native-models/battery/index.js';
 import { PLOT_FILES } from '../../native-models/battery/report-files.js';
 import { h5wasm } from '../../native-models/keras-import.js';
@@ -15,7 +20,7 @@ import { batteryView } from '../../native-models/battery/report-stats.js';
 import type { ExperimentResult } from '../../native-models/battery/types.js';
 import { contourResponder, copyLastFrame, velocityExtrapolator } from '../support/battery-responders-report.js';
 import { predlab } from '../support/cli-child.js';
-import { tempDir } from '../support/db.js';
+import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
 
 const rowsOf = (r: ExperimentResult, variant: string) => r.table.rows.filter((row) => row[0] === 'model' && row[1] === variant);
 
@@ -170,5 +175,65 @@ describe('predlab replicate', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/^predlab: Unknown experiment 'kanizsa'; choose from length-suppression, .*flash-lag\.\n$/);
     expect(unknown.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("people's flash-lag beside the model's", () => {
+  /** A person's finished session in the lab, answering like an observer whose PSE is `pse` deg. */
+  function personSession(db: Db, label: string, variant: string, speed: number, pse: number, seed: number) {
+    const paradigm = paradigmOf('flash-lag');
+    const s = startSession(db, { participant: { label }, paradigmId: 'flash-lag', parameters: { variant, speedDegPerS: speed, trialsPerOffset: 12 }, seed, calibration: CALIBRATION });
+    const rng = createRng(seed);
+    for (let t = nextTrial(db, s.id); t; t = nextTrial(db, s.id))
+      recordTrial(db, s.id, { trialIndex: t.index, response: paradigm.simulateResponse(t.stimulus, { pse, sigma: 0.3, guess: 0, lapse: 0 }, rng), rtMs: 500, frameTiming: FRAME_TIMING });
+    finishSession(db, s.id, 'complete');
+  }
+
+  it('reads people\'s PSE per variant and speed from the lab (not simulated observers), and the report shows it', async () => {
+    const { db, dir } = tempDb();
+    personSession(db, 'P01', 'continuous', 10, 0.6, 11);
+    personSession(db, 'P02', 'continuous', 10, 0.8, 12);
+    personSession(db, 'P01', 'flash-terminated', 10, 0, 13);
+    simulateSession(db, { paradigmId: 'flash-lag', observer: { pse: 3, sigma: 0.3, guess: 0, lapse: 0 }, seed: 1, parameters: { trialsPerOffset: 4 } });
+
+    const people = peopleFlashLag(db);
+    expect(people.map((p) => [p.variant, p.speedDegPerS, p.sessions])).toEqual([
+      ['continuous', 10, 2],
+      ['flash-terminated', 10, 1],
+    ]);
+    expect(people[0]!.pseDeg).toBeGreaterThan(0.4);
+    expect(people[0]!.pseDeg).toBeLessThan(1);
+    expect(people[0]!.pseMs).toBeCloseTo((people[0]!.pseDeg / 10) * 1000, 6);
+    expect(Math.abs(people[1]!.pseDeg)).toBeLessThan(0.3);
+
+    // A folder without a real manifest is refused before any work.
+    const out = path.join(dir, 'out');
+    fs.mkdirSync(path.join(dir, 'fake'));
+    fs.writeFileSync(path.join(dir, 'fake', 'predlab-checkpoint.json'), '{}');
+    const refused = await runReplicate({ checkpoints: [path.join(dir, 'fake')], out, experiments: ['flash-lag'], quick: true, seed: 1 }, { db }).catch((e: Error) => e);
+    expect((refused as Error).message).toMatch(/is not a readable checkpoint/);
+    expect(fs.existsSync(out)).toBe(false);
+
+    // A checkpoint made by the CLI, answered by the hand-made extrapolator: people's rows, series and note in the report.
+    const ckpt = path.join(dir, 'extrapolator');
+    expect(predlab(['model', 'init', '--height', '32', '--width', '40', '--out', ckpt], { PREDLAB_DATA_DIR: dir }).code).toBe(0);
+    const r = await runReplicate({ checkpoints: [ckpt], out, experiments: ['flash-lag'], quick: true, seed: 1 }, { db, loadResponder: () => velocityExtrapolator() });
+    expect(r.experiments[0]!.verdict).toMatch(/^flash-lag \(continuous\): yes, the flash is seen 100 ms behind/);
+    const rows = parse(fs.readFileSync(path.join(out, 'flash-lag', 'data.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    const theirs = rows.filter((x) => x.who === 'people');
+    expect(theirs.map((x) => [x.variant, x.speed_deg_per_s, x.n])).toEqual([['continuous', '10', '2'], ['flash-terminated', '10', '1']]);
+    expect(Number(theirs[0]!.lag_ms)).toBeCloseTo(people[0]!.pseMs, 6);
+    expect(fs.readFileSync(path.join(out, 'flash-lag', 'plot.svg'), 'utf8')).toContain('people: continuous');
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'flash-lag', 'verdict.json'), 'utf8')).checkpoints[0].notes.at(-1)).toMatch(/^People: 3 finished human session\(s\)/);
+  }, 120_000);
+
+  it('withPeople adds their series and rows, or says there are none', () => {
+    const base = { id: 'flash-lag', title: 'Flash-lag', published: '', verdict: { effect: null, text: '', statistic: null }, axes: { x: '', y: '' }, series: [], table: { columns: [], rows: [] }, notes: [] };
+    const people = [{ variant: 'continuous', speedDegPerS: 10, pseMs: 70, pseDeg: 0.7, ci: [50, 90] as [number, number], sessions: 2 }];
+    const r = withPeople(base, people);
+    expect(r.series).toEqual([{ name: 'people: continuous', x: [10], y: [70], lo: [50], hi: [90] }]);
+    expect(r.table.rows).toEqual([['people', 'continuous', 10, 0.7, 70, 50, 90, 2]]);
+    expect(withPeople(base, []).notes).toEqual(['People: the lab has no finished flash-lag sessions of human participants.']);
+    expect(withPeople(base, null).notes).toEqual(['People: none (no lab database given).']);
   });
 });
