@@ -7,7 +7,8 @@
 # --write puts the tables in this folder's README.md (replacing its "## Flash-lag" section).
 # Small on purpose (minutes on one core): few offsets and trials, so the fitted CIs are wide.
 # Override with environment variables: DB, TRIALS, SPEEDS, ROT_SPEEDS, DELAYS, VARIANTS, MOTIONS
-# (space-separated; MOTIONS="rotate" measures the rotating bar only).
+# (space-separated; MOTIONS="rotate" measures the rotating bar only), ROT_SEGMENT (outer or inner:
+# which segment of the rotating bar flashes).
 set -euo pipefail
 DB=${DB:-/tmp/fl.sqlite}
 TRIALS=${TRIALS:-3}
@@ -17,12 +18,22 @@ OFFSETS='[-3,-2,-1,-0.5,0,0.5,1,2,3]'
 # geometry: central bar 3 deg half-length, outer segments 3.5 to 6 deg, so at 4.75 deg eccentricity).
 ROT_OFFSETS='[-18,-12,-6,-3,0,3,6,12,18]'
 ROT_PATH=(--param travelDeg=90 --param flashJitterDeg=20)
-ROT_ECC=4.75
+ROT_SEGMENT=${ROT_SEGMENT:-outer}
+case "$ROT_SEGMENT" in
+  outer) ROT_ECC=4.75 ;;
+  inner) ROT_ECC=1.5 ;;
+  *) echo "ROT_SEGMENT: outer or inner, not '$ROT_SEGMENT'" >&2; exit 2 ;;
+esac
 read -r -a SPEEDS <<<"${SPEEDS:-5 10 15}"
 read -r -a ROT_SPEEDS <<<"${ROT_SPEEDS:-30 60 120}"
 read -r -a DELAYS <<<"${DELAYS:-1 2}"
 read -r -a VARIANTS <<<"${VARIANTS:-continuous flash-initiated flash-terminated}"
 read -r -a MOTIONS <<<"${MOTIONS:-translate rotate}"
+# Checked before minutes of measuring: the README describes both displays, outer segment flashed.
+if [ "${1:-}" = "--write" ] && { [ "${MOTIONS[*]}" != "translate rotate" ] || [ "$ROT_SEGMENT" != outer ]; }; then
+  echo "--write needs both displays measured as the README describes them (leave MOTIONS and ROT_SEGMENT unset)" >&2
+  exit 2
+fi
 cd "$(dirname "$0")/../.."
 table=$(mktemp)
 rtable=$(mktemp)
@@ -41,7 +52,7 @@ trap 'rm -f "$table" "$rtable"' EXIT
 measure() {
   local motion=$1 variant=$2 speed=$3 delay=$4 out=$5 params
   if [ "$motion" = rotate ]; then
-    params=(--param motion=rotate --param offsetsDeg="$ROT_OFFSETS" "${ROT_PATH[@]}")
+    params=(--param motion=rotate --param flashSegment="$ROT_SEGMENT" --param offsetsDeg="$ROT_OFFSETS" "${ROT_PATH[@]}")
   else
     params=(--param offsetsDeg="$OFFSETS")
   fi
@@ -92,10 +103,6 @@ echo
 [[ " ${MOTIONS[*]} " == *" rotate "* ]] && cat "$rtable"
 
 if [ "${1:-}" = "--write" ]; then
-  if [ "${MOTIONS[*]}" != "translate rotate" ]; then
-    echo "--write needs both displays measured (leave MOTIONS unset)" >&2
-    exit 2
-  fi
   node -e '
     const fs = require("fs");
     const [readme, table, rtable, trials, offsets, rotOffsets] = process.argv.slice(1);
@@ -107,6 +114,8 @@ paradigm defaults otherwise: 2-frame flash, 2 deg flash jitter; observer default
 PSE: fitted point of subjective equality (positive = the flash is seen behind the bar, the
 flash-lag effect), with its bootstrap 95% CI. Direct PSE: where a least-squares line through the
 readout perceived offsets crosses zero (free of decision noise and of the psychometric fit).
+Flash-terminated trials end with the flash, so a readout delay past the flash\x27s last frame reads
+that last frame: with the 2-frame flash, delays 1 and 2 read the same prediction there.
 
 ${fs.readFileSync(table, "utf8").trim()}
 
