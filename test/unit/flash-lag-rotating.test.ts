@@ -124,6 +124,20 @@ describe('rotating-bar trial plan and answers', () => {
     for (const t of constantStimuliList(rotating(), 2)) expect(isAhead(t.stimulus, flashLag.simulateResponse(t.stimulus, observer, rng))).toBe(true);
   });
 
+  it('the form shows the rotating-bar fields, and speed and path in their own units, only for the rotating bar', () => {
+    const shown = (motion: string) => flashLag.form.filter((f) => !f.showWhen || f.showWhen.key !== 'motion' || f.showWhen.values.includes(motion));
+    for (const motion of ['translate', 'rotate']) {
+      const keys = shown(motion).map((f) => f.key);
+      // One field per key whichever display is chosen (the page keys its fields by parameter).
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(keys.includes('flashSegment')).toBe(motion === 'rotate');
+    }
+    expect(shown('rotate').find((f) => f.key === 'speedDegPerS')).toMatchObject({ label: 'Angular speed', unit: 'deg of rotation/s' });
+    expect(shown('translate').find((f) => f.key === 'speedDegPerS')).toMatchObject({ label: 'Bar speed', unit: 'deg/s' });
+    expect(shown('rotate').find((f) => f.key === 'travelDeg')!.unit).toBe('deg of rotation');
+    expect(flashLag.defaults.motion).toBe('translate');
+  });
+
   it('refuses outer segments that would have no length', () => {
     const r = flashLagParamsSchema.safeParse({ motion: 'rotate', innerRadiusDeg: 5, gapDeg: 1, outerRadiusDeg: 6 });
     expect(r.success).toBe(false);
