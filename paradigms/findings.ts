@@ -53,9 +53,12 @@ const conditionsOf = (c: Comparison, paradigmId: string, group: string) => new S
 /** One sentence per session and condition on its headline statistic. */
 export function effectSentence(c: Comparison, row: ComparisonRow): string | null {
   const h = headline(c, row);
-  if (!h) return null;
-  const { stat: s, effect } = h;
   const where = conditionsOf(c, row.paradigmId, row.group).size > 1 ? ` in ${row.conditionLabel}` : '';
+  if (!h) {
+    const named = row.statistics.find((x) => x.comparable);
+    return named ? `${who(row)}: no ${effectName(named.label)}${where} could be measured (no fit from ${row.trials} trial(s); see the notes).` : null;
+  }
+  const { stat: s, effect } = h;
   const name = effectName(s.label);
   if (s.undetermined) return `${who(row)}: its ${name}${where} is not determined by the data (the fit is at one of its bounds).`;
   const value = signed(s.value!, s.unit);

@@ -40,7 +40,7 @@ export function analyseSession(db: Db, sessionId: number, options: AnalysisOptio
   const dropped: Pick<AnalysisResult, 'statistics' | 'messages'> = {
     statistics: [{ key: EXCLUDED_STATISTIC, label: 'Trials left out: dropped frames near the critical event', value: excluded ? flagged.length : 0, unit: 'trials', ci: null }],
     messages: flagged.length === 0 ? [] : excluded
-      ? [`${flagged.length} trial(s) left out of the fit for ${near}: ${list}. Turn off "Leave out trials with dropped frames" to include them.`]
+      ? [`${flagged.length} trial(s) left out of the fit for ${near}: ${list}. Untick "Leave out trials with a dropped frame near the critical event" to include them.`]
       : [`${flagged.length} trial(s) with ${near} are included (the setting to leave them out is off): ${list}.`],
   };
   return { ...flagUndetermined({ ...analysis, statistics: [...analysis.statistics, ...dropped.statistics], messages: [...analysis.messages, ...dropped.messages] }), sessionId };
