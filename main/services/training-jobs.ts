@@ -155,7 +155,9 @@ export class TrainingRuns {
     }
     const { options } = checkDatasetTraining(this.db, dataFolder, d.name, config, req.options);
     const runs = this.all();
-    const id = Math.max(0, ...runs.keys()) + 1;
+    // Past every run folder, also one whose record is unreadable: a new run never shares a folder.
+    const folders = fs.existsSync(this.root) ? fs.readdirSync(this.root).flatMap((n) => (/^run-\d+$/.test(n) ? [Number(n.slice(4))] : [])) : [];
+    const id = Math.max(0, ...runs.keys(), ...folders) + 1;
     const label = (req.label?.trim() || `${d.name}-${req.start.kind === 'new' ? req.start.preset : `model${req.start.modelId}`}-run${id}`).slice(0, RUN_LIMITS.labelLength);
     fs.mkdirSync(this.runDir(id), { recursive: true });
     const run: TrainingRun = {

@@ -101,8 +101,13 @@ describe('training runs', () => {
     const files = fs.readdirSync(path.join(dataDir, 'datasets'), { recursive: true }).map(String).filter((f) => fs.statSync(path.join(dataDir, 'datasets', f)).isFile());
     expect(files.length).toBeGreaterThanOrEqual(2);
     const before = files.map((f) => [f, bytes(f)] as const);
+    // A run folder whose record is damaged is not listed, and no new run reuses it.
+    fs.mkdirSync(path.join(dataDir, 'training', 'run-40'));
+    fs.writeFileSync(path.join(dataDir, 'training', 'run-40', 'run.json'), '{"id": 40, "sta');
     const runs = new TrainingRuns(db, dataDir);
+    expect(runs.list().map((r) => r.id)).toEqual([2, 1]);
     const run = runs.start({ dataset: 'bars', start: small, options: { ...tiny, epochs: 100 } });
+    expect(run.id).toBe(41);
     await until(runs, run.id, (r) => r.step >= 3);
     runs.cancel(run.id);
     const cancelled = await until(runs, run.id, (r) => r.state === 'cancelled');
