@@ -81,8 +81,10 @@ function toStudy(db: Db, r: StudyRow): Study {
   };
 }
 
-function nameTaken(db: Db, name: string, except = 0): boolean {
-  return !!db.prepare('SELECT 1 FROM studies WHERE name = ? COLLATE NOCASE AND id != ?').get(name, except);
+/** Refuse a name another study has (names are compared ignoring case). */
+function checkNameFree(db: Db, name: string, except = 0): void {
+  const other = db.prepare('SELECT name FROM studies WHERE name = ? COLLATE NOCASE AND id != ?').get(name, except) as { name: string } | undefined;
+  if (other) throw new PredlabError('conflict', `There is already a study named '${other.name}'${other.name !== name ? ` (names are compared ignoring case)` : ''}. Choose another name.`);
 }
 
 export function createStudy(db: Db, req: { name: string; description?: string | undefined; settings?: unknown }): Study {
@@ -91,7 +93,7 @@ export function createStudy(db: Db, req: { name: string; description?: string | 
   const description = (req.description ?? '').trim();
   if (description.length > 2000) throw new PredlabError('invalid-argument', `A study description has at most 2000 characters; this one has ${description.length}.`);
   const id = db.transaction(() => {
-    if (nameTaken(db, name)) throw new PredlabError('conflict', `There is already a study named '${name}'. Choose another name.`);
+    checkNameFree(db, name);
     const n = (db.prepare('SELECT count(*) AS n FROM studies').get() as { n: number }).n;
     if (n >= STUDIES_MAX) throw new PredlabError('conflict', `This lab already has ${STUDIES_MAX} studies, the most it holds; delete one first.`);
     return Number(db.prepare('INSERT INTO studies (name, description, settings) VALUES (?, ?, ?)').run(name, description, JSON.stringify(settings)).lastInsertRowid);
@@ -125,7 +127,7 @@ export function updateStudy(db: Db, studyId: number, change: { name?: string | u
   const description = change.description !== undefined ? change.description.trim() : current.description;
   if (description.length > 2000) throw new PredlabError('invalid-argument', `A study description has at most 2000 characters; this one has ${description.length}.`);
   db.transaction(() => {
-    if (nameTaken(db, name, studyId)) throw new PredlabError('conflict', `There is already a study named '${name}'. Choose another name.`);
+    checkNameFree(db, name, studyId);
     db.prepare('UPDATE studies SET name = ?, description = ?, settings = ? WHERE id = ?').run(name, description, JSON.stringify(settings), studyId);
   })();
   return getStudy(db, studyId);

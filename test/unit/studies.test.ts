@@ -266,7 +266,7 @@ describe('bad input: a clear error, nothing half-written', () => {
   it('a duplicate name (any case), an empty or overlong name, unknown settings', async () => {
     const { db, file } = tempDb();
     createStudy(db, { name: 'Pilot' });
-    expect(() => createStudy(db, { name: ' pilot ' })).toThrow("There is already a study named 'pilot'. Choose another name.");
+    expect(() => createStudy(db, { name: ' pilot ' })).toThrow("There is already a study named 'Pilot' (names are compared ignoring case). Choose another name.");
     expect(() => createStudy(db, { name: '  ' })).toThrow('A study needs a name.');
     expect(() => createStudy(db, { name: 'x'.repeat(101) })).toThrow('at most 100 characters');
     expect(() => createStudy(db, { name: 'B', settings: { colour: 'red' } })).toThrow(/Invalid study settings: .*colour/);
