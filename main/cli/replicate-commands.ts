@@ -11,20 +11,20 @@ import type { CliContext } from './model-commands.js';
 
 const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const collect = (v: string, acc: string[]) => [...acc, v];
+const collect = (v: string, acc: string[] | undefined) => [...(acc ?? []), v];
 
 export function addReplicateCommands(program: Command, ctx: CliContext & { readDatabase: () => Db }): void {
   program
     .command('replicate')
     .description("run the paper's experiments (Lotter et al. 2020) on checkpoints: plots, data, verdicts beside the published results")
-    .option('--checkpoint <dir>', `checkpoint folder, or 'default' (repeatable, up to ${REPLICATE_LIMITS.checkpoints}: the spread across instances)`, collect, [])
+    .option('--checkpoint <dir>', `checkpoint folder, or 'default' (repeatable, up to ${REPLICATE_LIMITS.checkpoints}: the spread across instances)`, collect)
     .requiredOption('--out <dir>', 'output folder (created if missing): one folder per experiment, report.json and report.md')
     .option('--experiments <ids>', `comma-separated, from: ${experimentIds().join(', ')} (default: all)`)
     .option('--quick', 'smaller sweeps and fewer units (minutes instead of hours)')
     .option('--seed <n>', 'seed of every random choice', ctx.integer('--seed'), 1)
     .option('--json', 'machine-readable output')
-    .action(async (o: { checkpoint: string[]; out: string; experiments?: string; quick?: boolean; seed: number; json?: boolean }) => {
-      if (o.checkpoint.length === 0) throw new PredlabError('invalid-argument', "Give at least one --checkpoint <dir> (or --checkpoint default).");
+    .action(async (o: { checkpoint?: string[]; out: string; experiments?: string; quick?: boolean; seed: number; json?: boolean }) => {
+      if (!o.checkpoint?.length) throw new PredlabError('invalid-argument', 'Give at least one --checkpoint <dir> (or --checkpoint default).');
       const checkpoints = o.checkpoint.map((c) => {
         if (c !== 'default') return c;
         const dir = defaultModelDir(APP_ROOT);

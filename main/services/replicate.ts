@@ -191,7 +191,7 @@ export async function runReplicate(
     if (e instanceof PredlabError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS') throw new PredlabError('storage', `Cannot write the report in ${out}: ${code === 'ENOSPC' ? 'the disk is full' : 'permission denied'}. Nothing was left there.`);
-    if ((e as Error).message === 'cancelled') throw new PredlabError('conflict', 'Cancelled; nothing was written.');
+    if (opts.signal?.aborted) throw new PredlabError('conflict', 'Cancelled; nothing was written.');
     throw e;
   } finally {
     fs.rmSync(partial, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { FLASH_VARIANTS, flashLagParadigm, flashTrials, type FlashLagVariant, ty
 import { readFlashLag } from '../../paradigms/flash-lag/readout.js';
 import { rasterizeTrial } from '../raster/scene.js';
 import { batteryView, bootstrapMeanCi, fmt, mean } from './report-stats.js';
+import { throwIfCancelled } from './unit-analysis.js';
 import type { Experiment, ExperimentContext, ExperimentResult, Recording, Series } from './types.js';
 
 /** The prediction is read this many frames after the flash's onset (the model observer's default). */
@@ -82,7 +83,7 @@ export const flashLagExperiment: Experiment = {
     const readoutFrames: Float32Array[] = [];
     let done = 0;
     for (const T of lengths) {
-      if (ctx.signal?.aborted) throw new Error('cancelled');
+      throwIfCancelled(ctx);
       const group = drawn.filter((d) => d.count === T);
       const recs = await r.run(group.map((g) => g.frames), T, { probes: [{ layer: 0, type: 'Ahat' }] });
       group.forEach((g, k) => {

@@ -27,6 +27,7 @@ import {
 import { rasterizeScene, type ModelView } from '../raster/scene.js';
 import { receptiveFields } from './receptive-fields.js';
 import { batteryView, bootstrapMeanCi, columnBands, fmt, mean } from './report-stats.js';
+import { throwIfCancelled } from './unit-analysis.js';
 import type { Experiment, ExperimentContext, ExperimentResult, Probe, Recording, Series } from './types.js';
 
 /** Frames (T, H, W, C) of one condition's sequence. */
@@ -46,7 +47,7 @@ export interface ContourUnit {
   channel: number;
   row: number;
   col: number;
-  /** Real-contour minus blank response in the figure window (what chose it). */
+  /** Peak of the real-contour signal in the figure window (what chose it, and what its responses are divided by). */
   contrast: number;
 }
 
@@ -105,6 +106,7 @@ export function chooseContourUnits(
   const [, C, H, W] = real.shape;
   const onset = contourOnsetFrame(d);
   const window = Array.from({ length: d.figureFrames }, (_, k) => onset + k);
+  const base = (rec: Recording, c: number, i: number, j: number) => (at(rec, onset - 2, c, i, j) + at(rec, onset - 1, c, i, j)) / 2;
   const units: ContourUnit[] = [];
   for (let c = 0; c < C; c++) {
     const rf = rfs ? rfs.get(c) : null;
@@ -114,11 +116,19 @@ export function chooseContourUnits(
         const cell = rfCentreDeg(view, real, i, j, rf);
         if (!onIllusoryContour(d, cell.x, cell.y, cell.halfDeg)) continue;
         if (rf && byOrientation && orientationGap(rf.orientationDeg, sideOrientationDeg(d, cell.x, cell.y)) > 22.5) continue;
-        const contrast = mean(window.map((t) => at(real, t, c, i, j) - at(blank, t, c, i, j)));
-        if (contrast > 1e-6) units.push({ channel: c, row: i, col: j, contrast });
+        // The real-contour signal's peak: the rise over the disc frames, beyond the blank's drift.
+        const rb = base(real, c, i, j);
+        const bb = base(blank, c, i, j);
+        const contrast = Math.max(...window.map((t) => at(real, t, c, i, j) - rb - (at(blank, t, c, i, j) - bb)));
+        units.push({ channel: c, row: i, col: j, contrast });
       }
   }
-  return units.sort((a, b) => b.contrast - a.contrast).slice(0, count);
+  // Units that barely answer would blow up when divided by their peak: at least 5 % of the best, and 1e-4.
+  const best = Math.max(0, ...units.map((u) => u.contrast));
+  return units
+    .filter((u) => u.contrast >= Math.max(MIN_CONTRAST, 0.05 * best))
+    .sort((a, b) => b.contrast - a.contrast)
+    .slice(0, count);
 }
 
 /** First step (from figure onset) at which a response reaches half its peak; null below `floor`. */
@@ -128,6 +138,9 @@ export function riseStep(response: readonly number[], floor: number): number | n
   const k = response.findIndex((v) => v >= peak / 2);
   return k < 0 ? null : k;
 }
+
+/** A unit's real-contour signal must reach this (E units are errors in pixel units, 0..1) to be analysed. */
+export const MIN_CONTRAST = 1e-4;
 
 /** A condition's illusory/real signal must reach this fraction of the unit's real-contour peak to count. */
 export const RESPONSE_FLOOR = 0.05;
@@ -145,7 +158,7 @@ export const illusoryContours: Experiment = {
     const probeName = `${probe.type}${probe.layer}`;
     ctx.onProgress?.(0, 'drawing the Kanizsa, real, control and blank sequences');
     const sequences = CONTOUR_CONDITIONS.map((c) => contourSequence(d, c, view));
-    if (ctx.signal?.aborted) throw new Error('cancelled');
+    throwIfCancelled(ctx);
     ctx.onProgress?.(0.1, `recording ${probeName} over ${T} frames`);
     const recs = await r.run(sequences, T, { probes: [probe] });
     const byCondition = Object.fromEntries(CONTOUR_CONDITIONS.map((c, k) => [c, recs[k]![0]!])) as Record<ContourCondition, Recording>;
@@ -168,7 +181,7 @@ export const illusoryContours: Experiment = {
       if (ctx.signal?.aborted) throw e;
       rfNote = `Receptive fields could not be mapped (${(e as Error).message}); the grid cells stand for them and orientation is not asked.`;
     }
-    if (ctx.signal?.aborted) throw new Error('cancelled');
+    throwIfCancelled(ctx);
     // Fewer than 3 units tuned along the contour (e.g. untuned channels): centres only, said in the notes.
     let byOrientation = rfs !== null;
     let units = chooseContourUnits(view, d, byCondition.real, byCondition.blank, count, rfs, byOrientation);
@@ -182,7 +195,7 @@ export const illusoryContours: Experiment = {
       'Lotter et al. (2020, Fig. 5): PredNet units whose receptive field lies on the contour respond to the illusory (Kanizsa) contour, later than to the real one, as V2 neurons do (Lee & Nguyen 2001, monkey V1/V2: the illusory response arises tens of ms after the real one).';
     const notes = [
       `Recorded ${probeName} (${r.unitChannels(probe)} channels); frames: ${d.preFrames} blank, ${d.discFrames} complete discs, ${d.figureFrames} figure; the figure appears at step ${onset}.`,
-      `Units: receptive field centred on the illusory part of the contour (on a side, clear of every inducer)${byOrientation ? ', preferred orientation within 22.5 deg of the side' : ''}, ranked by real-contour minus blank response in the figure window; the top ${count} with a positive contrast kept (${units.length} found).`,
+      `Units: receptive field centred on the illusory part of the contour (on a side, clear of every inducer)${byOrientation ? ', preferred orientation within 22.5 deg of the side' : ''}, ranked by the peak of their real-contour signal (rise over the disc frames beyond the blank's); the top ${count} of those reaching 5 % of the best and ${MIN_CONTRAST} kept (${units.length} found).`,
       rfNote,
       `Responses per unit: minus its mean over the last two disc frames, divided by its real-contour peak; illusory signal = illusory - control, real signal = real - blank; rise = first step after onset at half the signal's peak (signals under ${RESPONSE_FLOOR * 100} % of the real peak count as no response).`,
     ];
@@ -205,9 +218,7 @@ export const illusoryContours: Experiment = {
     for (const u of units) {
       const raw = (c: ContourCondition) => steps.map((_, t) => at(byCondition[c], t, u.channel, u.row, u.col));
       const baseline = (xs: number[]) => mean(xs.slice(Math.max(0, onset - 2), onset));
-      const realRaw = raw('real');
-      const blankRaw = raw('blank');
-      const scale = Math.max(1e-9, ...realRaw.slice(onset).map((v, k) => v - baseline(realRaw) - (blankRaw[onset + k]! - baseline(blankRaw))));
+      const scale = u.contrast;
       for (const c of CONTOUR_CONDITIONS) {
         const xs = raw(c);
         const b = baseline(xs);

@@ -50,8 +50,12 @@ export interface ExperimentSummary {
 export const PLOT_FILES = ['plot.svg', 'plot.png', 'data.csv', 'units.h5', 'verdict.json'] as const;
 
 export function spreadOf(runs: CheckpointRun[]): Spread | null {
-  const stats = runs.map((r) => r.result.verdict.statistic).filter((s): s is NonNullable<typeof s> => s !== null && Number.isFinite(s.value));
-  if (stats.length === 0) return null;
+  const all = runs.map((r) => r.result.verdict.statistic).filter((s): s is NonNullable<typeof s> => s !== null && Number.isFinite(s.value));
+  if (all.length === 0) return null;
+  // Verdicts may rest on different statistics (e.g. no response at all vs. its latency): spread the commonest only.
+  const count = (name: string) => all.filter((s) => s.name === name).length;
+  const name = all.map((s) => s.name).reduce((best, n) => (count(n) > count(best) ? n : best));
+  const stats = all.filter((s) => s.name === name);
   const values = stats.map((s) => s.value);
   return { name: stats[0]!.name, unit: stats[0]!.unit, mean: mean(values), min: Math.min(...values), max: Math.max(...values), n: values.length };
 }

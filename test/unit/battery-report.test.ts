@@ -13,7 +13,7 @@ import type { Db } from '../../main/store/db.js';
 import { flashLagExperiment, withPeople } from '../../native-models/battery/flash-lag.js';
 import { createRng } from '../../paradigms/rng.js';
 import { EXPERIMENTS } from '../../native-models/battery/index.js';
-import { PLOT_FILES } from '../../native-models/battery/report-files.js';
+import { PLOT_FILES, spreadOf, verdictLine } from '../../native-models/battery/report-files.js';
 import { h5wasm } from '../../native-models/keras-import.js';
 import { illusoryContours } from '../../native-models/battery/illusory-contours.js';
 import { batteryView } from '../../native-models/battery/report-stats.js';
@@ -235,5 +235,23 @@ describe("people's flash-lag beside the model's", () => {
     expect(r.table.rows).toEqual([['people', 'continuous', 10, 0.7, 70, 50, 90, 2]]);
     expect(withPeople(base, []).notes).toEqual(['People: the lab has no finished flash-lag sessions of human participants.']);
     expect(withPeople(base, null).notes).toEqual(['People: none (no lab database given).']);
+  });
+});
+
+describe('report across instances', () => {
+  const run = (label: string, effect: boolean | null, statistic: { name: string; value: number } | null) => ({
+    label,
+    checkpoint: `/x/${label}`,
+    result: { id: 'illusory-contours', title: 'Illusory contours', published: '', verdict: { effect, text: `${label}: ${effect}`, statistic: statistic && { ...statistic, unit: 'time steps' } }, axes: { x: '', y: '' }, series: [], table: { columns: [], rows: [] }, notes: [] },
+  });
+
+  it('spreads the statistic most instances rest on, and counts the verdicts', () => {
+    const runs = [run('a', true, { name: 'rise', value: 2 }), run('b', false, { name: 'peak', value: 0.01 }), run('c', true, { name: 'rise', value: 1 }), run('d', null, null)];
+    expect(spreadOf(runs)).toEqual({ name: 'rise', unit: 'time steps', mean: 1.5, min: 1, max: 2, n: 2 });
+    const line = verdictLine(runs);
+    expect(line.effect).toBeNull();
+    expect(line.text).toBe('Illusory contours: shown by 2 of 4 instances (1 not, 1 undetermined); rise 1.5 time steps on average (range 1 to 2, 2 instances)');
+    expect(verdictLine([runs[0]!, runs[2]!]).effect).toBe(true);
+    expect(verdictLine([runs[0]!])).toEqual({ text: 'a: true', effect: true });
   });
 });
