@@ -123,7 +123,7 @@ describe('Compare view', () => {
 
     // One colour per participant: the legend, the sessions table and the Results plot agree.
     const swatch = async (id: number) => page.getByTestId(`swatch-${id}`).evaluate((e) => getComputedStyle(e).backgroundColor);
-    const legend = async (label: string) => page.locator('[data-testid=compare-plot] span', { hasText: label }).first().locator('svg').evaluate((e) => getComputedStyle(e).fill);
+    const legend = async (label: string) => page.getByTestId('compare-legend').locator('li', { hasText: label }).locator('circle').evaluate((e) => getComputedStyle(e).fill);
     const [c1, c2] = [await swatch(1), await swatch(2)];
     expect(c1).not.toBe(c2);
     const curveColor = async (id: number) => page.locator(`[data-testid=compare-plot] g[aria-description="curve ${id} continuous"] path`).evaluate((e) => getComputedStyle(e).stroke);

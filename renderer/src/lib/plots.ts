@@ -32,3 +32,6 @@ export function participantColor(participantId: number): string {
 
 /** Dash patterns that tell a participant's conditions apart in one plot (colour stays the participant's). */
 export const CONDITION_DASHES = ['', '6 3', '2 3', '8 3 2 3'] as const;
+
+/** Decimals a statistic is shown with, by its unit (Results and Compare). */
+export const statDigits = (unit: string): number => (unit === 'ms' ? 1 : unit === 'trials' || unit === 'frames' ? 0 : 3);
