@@ -18,6 +18,8 @@ export function datasetsHandlers(deps: HandlerDeps): FeatureHandlers<typeof data
   const { db } = deps;
   const folder = () => dataFolderOf(db);
   const jobs = new DatasetJobs(DATASET_CHANNEL_LIMITS.jobsKept);
+  /** Exports (on the computing thread: its handlers are another instance of these). */
+  const exports = new DatasetJobs(DATASET_CHANNEL_LIMITS.jobsKept);
   /** Recordings this page began and has not finished: only these take frames, finish or abandon. */
   const capturing = new Set<number>();
   const captured = (id: number) => {
@@ -35,7 +37,7 @@ export function datasetsHandlers(deps: HandlerDeps): FeatureHandlers<typeof data
     'datasets:create': (a) => createDataset(db, a),
     'datasets:delete': (a) => {
       const d = getDataset(db, a.name);
-      if (jobs.list().some((j) => j.state === 'running' && j.dataset === d.name)) throw new PredlabError('conflict', `An import or export of '${d.name}' is running; cancel it or wait, then delete.`);
+      if (jobs.list().some((j) => j.state === 'running' && j.dataset === d.name)) throw new PredlabError('conflict', `An import into '${d.name}' is running; cancel it or wait, then delete.`);
       if (listRecordings(db, folder(), d.id).some((r) => capturing.has(r.id))) throw new PredlabError('conflict', `A recording into '${d.name}' is under way; stop it first.`);
       return deleteDataset(db, folder(), a.name);
     },
@@ -91,7 +93,7 @@ export function datasetsHandlers(deps: HandlerDeps): FeatureHandlers<typeof data
       fs.mkdirSync(dir, { recursive: true });
       const out = path.join(dir, a.format === 'hdf5' ? `${d.name}.h5` : `${d.name}-${a.format}`);
       if (fs.existsSync(out)) throw new PredlabError('conflict', `${out} already exists; choose another folder or delete it first.`);
-      const { job } = jobs.start({
+      const { job } = exports.start({
         kind: 'export',
         dataset: d.name,
         path: out,
@@ -110,6 +112,8 @@ export function datasetsHandlers(deps: HandlerDeps): FeatureHandlers<typeof data
     },
     'datasets:jobs': () => jobs.list(),
     'datasets:cancel-job': (a) => jobs.cancel(a.jobId),
+    'datasets:export-jobs': () => exports.list(),
+    'datasets:cancel-export': (a) => exports.cancel(a.jobId),
 
     'datasets:capture-begin': (a) => {
       const d = getDataset(db, a.dataset);

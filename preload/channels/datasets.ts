@@ -1,7 +1,9 @@
 /**
  * IPC channels of the datasets feature (the Video page): list, create and delete datasets,
  * import a video or image folder chosen in a dialog, export, and capture from a camera in
- * chunks of frames. Imports and exports are background jobs the page polls (datasets:jobs).
+ * chunks of frames. Imports and exports are background jobs the page polls: imports on the
+ * service thread (datasets:jobs), exports on the computing thread (datasets:export-jobs), where
+ * loading the HDF5 library (seconds of compiling WebAssembly) stalls no other request.
  * Merged into preload/contract.ts.
  */
 import { z } from 'zod';
@@ -32,8 +34,12 @@ export const datasetsSchemas = {
   'datasets:import': z.object({ dataset: datasetName, kind: z.enum(['video', 'images']) }).strict(),
   /** A main-process dialog asks for the folder to write into. */
   'datasets:export': z.object({ name: datasetName, format: z.enum(['hdf5', 'mp4', 'webm']) }).strict(),
+  /** Import jobs. */
   'datasets:jobs': z.object({}).strict(),
   'datasets:cancel-job': z.object({ jobId: id }).strict(),
+  /** Export jobs. */
+  'datasets:export-jobs': z.object({}).strict(),
+  'datasets:cancel-export': z.object({ jobId: id }).strict(),
   'datasets:capture-begin': z.object({ dataset: datasetName, source: z.string().max(DATASET_CHANNEL_LIMITS.sourceChars) }).strict(),
   'datasets:capture-append': z
     .object({
@@ -116,6 +122,8 @@ export interface DatasetResults {
   'datasets:export': DatasetJob;
   'datasets:jobs': DatasetJob[];
   'datasets:cancel-job': DatasetJob;
+  'datasets:export-jobs': DatasetJob[];
+  'datasets:cancel-export': DatasetJob;
   'datasets:capture-begin': CaptureStart;
   'datasets:capture-append': RecordingView;
   'datasets:capture-finish': RecordingView | null;
@@ -123,8 +131,8 @@ export interface DatasetResults {
 }
 
 /**
- * Channels of this feature answered on the computing thread (see main/bootstrap.ts): none.
- * Imports and exports run as jobs on the service thread: ffmpeg (a child process) decodes,
- * resizes and encodes, and the thread only writes or reads 4 MiB at a time between awaits.
+ * Channels of this feature answered on the computing thread (see main/bootstrap.ts): exports
+ * (they only read the database). Imports write, so they run on the service thread: ffmpeg (a
+ * child process) decodes and resizes, and the thread only writes 4 MiB at a time between awaits.
  */
-export const datasetsHeavyChannels: readonly string[] = [];
+export const datasetsHeavyChannels: readonly string[] = ['datasets:export', 'datasets:export-jobs', 'datasets:cancel-export'];

@@ -34,9 +34,9 @@ async function refusal(channel: string, args: unknown): Promise<{ code: string; 
   return (r as { error: { code: string; message: string } }).error;
 }
 
-async function waitForJob(id: number): Promise<DatasetJob> {
+async function waitForJob(id: number, list: 'datasets:jobs' | 'datasets:export-jobs' = 'datasets:jobs'): Promise<DatasetJob> {
   for (let i = 0; i < 600; i++) {
-    const job = (await call<DatasetJob[]>('datasets:jobs', {})).find((j) => j.id === id)!;
+    const job = (await call<DatasetJob[]>(list, {})).find((j) => j.id === id)!;
     if (job.state !== 'running') return job;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -137,11 +137,11 @@ describe('datasets channels', () => {
 
   it('export: HDF5 and video through jobs into the chosen folder; an existing file is refused', async () => {
     const h5 = await call<DatasetJob>('datasets:export', { name: 'bars', format: 'hdf5' });
-    expect(await waitForJob(h5.id)).toMatchObject({ state: 'done', frames: 20, total: 20 });
+    expect(await waitForJob(h5.id, 'datasets:export-jobs')).toMatchObject({ state: 'done', frames: 20, total: 20 });
     expect(fs.existsSync(path.join(exportDir, 'bars.h5'))).toBe(true);
     expect((await refusal('datasets:export', { name: 'bars', format: 'hdf5' })).code).toBe('conflict');
     const mp4 = await call<DatasetJob>('datasets:export', { name: 'bars', format: 'mp4' });
-    expect(await waitForJob(mp4.id)).toMatchObject({ state: 'done', frames: 20 });
+    expect(await waitForJob(mp4.id, 'datasets:export-jobs')).toMatchObject({ state: 'done', frames: 20 });
     expect(fs.readdirSync(path.join(exportDir, 'bars-mp4')).sort()).toEqual(['index.json', expect.stringMatching(/^recording-\d+\.mp4$/)]);
   });
 
