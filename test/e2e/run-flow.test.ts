@@ -224,3 +224,44 @@ describe('participants', () => {
     expect({ participants: listParticipants(db).length, sessions: listSessions(db).length }).toEqual(before);
   }, 60_000);
 });
+
+describe('trials with dropped frames near the critical event', () => {
+  it('are repeated once at the end, with the same stimulus, and the experimenter sees it', async () => {
+    const { page, db } = app;
+    // A display calibrated at 120 Hz that shows 60 frames a second misses every other refresh:
+    // each trial then drops frames at its flash (as a machine too slow for its display would).
+    // (Set in the open page: the harness writes its calibration again at every page load.)
+    await page.evaluate((cal) => localStorage.setItem('predlab.calibration', JSON.stringify(cal)), { ...CALIBRATION, refreshHz: 120 });
+    try {
+      await page.getByTestId('nav-run').click();
+      await page.getByTestId('participant-label').fill('R04');
+      await page.getByTestId('advanced-params').locator('summary').click();
+      await fill(page, { 'param-speedDegPerS': '40', 'param-travelDeg': '4', 'param-flashJitterDeg': '1', 'param-offsetsDeg': '-1, 1', 'param-trialsPerOffset': '1', 'run-practiceTrials': '0', 'run-itiMs': '100' });
+      expect(await page.getByTestId('run-repeatDropped').isChecked()).toBe(true);
+      await page.getByTestId('run-start').click();
+      await page.getByTestId('session-info-start').click();
+      await page.getByTestId('instructions').waitFor();
+      const session = newest();
+      await page.keyboard.press('Space');
+      for (let i = 0; getSession(db, session.id).status === 'running' && nextTrial(db, session.id); i++) {
+        await page.getByTestId('prompt').waitFor();
+        await page.keyboard.press('ArrowLeft');
+        await expect.poll(() => trialRows(db, session.id).length).toBe(i + 1);
+      }
+      await page.getByTestId('end-message').waitFor();
+      const rows = trialRows(db, session.id);
+      expect(rows.map((r) => [r.trial_index, r.extra ? (JSON.parse(r.extra) as { repeatOf?: number }).repeatOf : null])).toEqual([[0, null], [1, null], [2, 0], [3, 1]]);
+      expect(rows[2]!.stimulus).toBe(rows[0]!.stimulus);
+      expect(rows[3]!.stimulus).toBe(rows[1]!.stimulus);
+      expect(getSession(db, session.id)).toMatchObject({ status: 'complete', answered: 4, total: 4 });
+      await page.keyboard.press('Control+Shift+E');
+      await page.getByTestId('experimenter').waitFor();
+      expect(await page.getByTestId('experimenter-progress').textContent()).toBe('4 / 4 data trials answered (2 repeat(s) scheduled for dropped frames)');
+      expect(await page.getByTestId('experimenter-answers').textContent()).toMatch(/3 \(repeat of 1\)/);
+      await page.screenshot({ path: `${SHOTS}/H4a-experimenter-repeats.png`, fullPage: true });
+    } finally {
+      await page.evaluate((cal) => localStorage.setItem('predlab.calibration', JSON.stringify(cal)), CALIBRATION);
+    }
+  }, 90_000);
+});
+
