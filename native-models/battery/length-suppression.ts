@@ -12,7 +12,7 @@ import type { Experiment, ExperimentContext, ExperimentResult, Series } from './
 import { allProbes, analysedLayers, band, bootstrapCi, centralPosition, fmt, headlineProbe, mean, meanAt, probeName, runReduced, unitTrace } from './unit-analysis.js';
 
 const PUBLISHED =
-  'Units in the KITTI-trained PredNet respond less to long bars than to short ones at their preferred orientation (length suppression, in all unit types), and removing top-down feedback reduces the suppression, as in macaque V1 with V2 inactivated (Nassi et al. 2013) (Lotter et al. 2020, Fig. 2).';
+  'Units of the KITTI-trained PredNet show length suppression: at their preferred orientation the response falls for bars longer than the optimum, and with top-down feedback removed the suppression is reduced, as in macaque V1 when feedback from V2/V3 is inactivated (Nassi et al. 2013) (Lotter et al. 2020, Fig. 2).';
 
 /** Suppression counts when the longest bar's response is below this fraction of the peak (upper CI bound). */
 export const SUPPRESSED_BELOW = 0.9;
@@ -34,7 +34,7 @@ function designOf(ctx: ExperimentContext): Design {
   const all: number[] = [];
   for (let len = 2; len <= longest; len *= ctx.quick ? 2 : Math.SQRT2) all.push(Math.round(len * 10) / 10);
   if (all[all.length - 1]! < longest) all.push(longest);
-  return { lengths: all, frames: ctx.quick ? 4 : 8, groupsPerLayer: ctx.quick ? 2 : 6, unitsPerProbe: ctx.quick ? 8 : 64 };
+  return { lengths: all, frames: ctx.quick ? 4 : 6, groupsPerLayer: ctx.quick ? 2 : 8, unitsPerProbe: ctx.quick ? 8 : 64 };
 }
 
 interface UnitCurve {
@@ -43,10 +43,15 @@ interface UnitCurve {
   ablated: number[];
 }
 
-/** A unit's response to the longest bar over its peak (NaN when it never responds). */
+/**
+ * A unit's response to the longest bar over its peak; NaN when it is not excited by the bars (its
+ * peak is not positive, or smaller than half its largest deviation from the blank level: a unit
+ * the bars mostly inhibit has no length tuning to speak of, and a near-zero peak makes the ratio noise).
+ */
 function ratioOf(curve: number[]): number {
   const peak = Math.max(...curve);
-  return peak > 1e-9 ? curve[curve.length - 1]! / peak : Number.NaN;
+  const extent = Math.max(...curve.map(Math.abs));
+  return peak > 1e-9 && peak >= 0.5 * extent ? curve[curve.length - 1]! / peak : Number.NaN;
 }
 
 async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
@@ -56,7 +61,7 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
   const rf = await receptiveFields({ ...ctx, onProgress: (f, m) => ctx.onProgress?.(0.3 * f, m) });
   const notes: string[] = [
     `Receptive fields ${rf.cached ? 'read from the cache' : 'measured'} by small-probe mapping (${2 * rf.gridRadius + 1}x${2 * rf.gridRadius + 1} positions x 4 orientations) for the central unit of every channel.`,
-    `Bars ${d.lengths.join(', ')} px long, 1 px wide (layers 0-1) or 2^(layer-1) px, white on grey, shown for ${d.frames} steps; response = mean over steps 1-${d.frames - 1} minus the response to a blank.`,
+    `Bars ${d.lengths.join(', ')} px long, 1 px wide (layers 0-1) or 2^(layer-1) px, white on grey, centred on each unit's measured centre (snapped to half a map unit), shown for ${d.frames} steps; response = mean over steps 1-${d.frames - 1} minus the response to a blank.`,
   ];
   const curves: UnitCurve[] = [];
   const layers = analysedLayers(r, ctx.quick);
@@ -71,10 +76,14 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
       const top = Math.max(0, ...own.map((u) => u.peak));
       return own.filter((u) => u.peak >= RESPONSIVE_FRACTION * top).sort((a, b) => b.peak - a.peak).slice(0, d.unitsPerProbe);
     });
-    // Stimuli are shared by units with the same (pixel-rounded) centre and orientation.
+    // Stimuli are shared by units with the same orientation and centre, the centre snapped to half a
+    // map unit (2^(layer-1) px, at least 1 px) from the layer's central position: finer than the
+    // mapping grid can tell apart at that layer.
+    const snap = Math.max(1, 2 ** (layer - 1));
+    const snapped = (v: number, c: number) => c + Math.round((v - c) / snap) * snap;
     const groups = new Map<string, UnitRf[]>();
     for (const u of units) {
-      const key = `${Math.round(u.x)},${Math.round(u.y)},${u.orientationDeg}`;
+      const key = `${snapped(u.x, centre.x)},${snapped(u.y, centre.y)},${u.orientationDeg}`;
       groups.set(key, [...(groups.get(key) ?? []), u]);
     }
     const kept = [...groups.entries()].sort((a, b) => b[1].length - a[1].length).slice(0, d.groupsPerLayer);
@@ -83,7 +92,7 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
     const width = Math.max(1, 2 ** (layer - 1));
     for (const [, us] of kept) {
       const u0 = us[0]!;
-      const stimuli = d.lengths.map((length) => barSequence(size, { x: Math.round(u0.x), y: Math.round(u0.y), length, width, orientationDeg: u0.orientationDeg }, d.frames));
+      const stimuli = d.lengths.map((length) => barSequence(size, { x: snapped(u0.x, centre.x), y: snapped(u0.y, centre.y), length, width, orientationDeg: u0.orientationDeg }, d.frames));
       stimuli.push(sequenceOf(size, Array<null>(d.frames).fill(null)));
       const measure = async (ablateFeedback: boolean) => {
         const resp = await runReduced(ctx, r, stimuli, d.frames, { probes: layerProbes, ablateFeedback }, (recs) =>
@@ -106,6 +115,7 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
     const mine = curves.filter((c) => c.unit.layer === p.layer && c.unit.type === p.type);
     const ratios = mine.map((c) => ratioOf(c.intact));
     const ok = mine.filter((_, k) => Number.isFinite(ratios[k]));
+    if (ok.length < mine.length) notes.push(`${probeName(p)}: ${mine.length - ok.length} unit(s) not excited by the bars (peak not positive or under half the largest deviation) were left out.`);
     if (ok.length === 0) return;
     const rI = ok.map((c) => ratioOf(c.intact));
     const rA = ok.map((c) => ratioOf(c.ablated));
@@ -135,7 +145,7 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
 
   const head = headlineProbe(r);
   const h = summary.get(probeName(head));
-  const perProbe = [...summary.entries()].map(([name, s]) => `${name}: ${fmt(s.ratio)}x peak (n=${s.n}; no feedback ${fmt(s.ablated)}x)`);
+  const perProbe = [...summary.entries()].map(([name, s]) => `${name}: ${fmt(s.ratio)}x peak (n=${s.n}; no feedback ${Number.isFinite(s.ablated) ? `${fmt(s.ablated)}x` : 'n/a'})`);
   notes.push(`Response at the longest bar over peak, per probe: ${perProbe.join('; ')}.`);
   let verdict: ExperimentResult['verdict'];
   if (!h) {

@@ -14,7 +14,7 @@ import type { Experiment, ExperimentContext, ExperimentResult, Series } from './
 import { allProbes, band, bootstrapCi, channelMeans, fmt, headlineProbe, mean, meanAt, probeName, runReduced, windowMean } from './unit-analysis.js';
 
 const PUBLISHED =
-  'To a static image, PredNet units (E units most clearly) respond with a transient peak at onset that decays to a lower sustained level, and with a second transient when the image is removed, like macaque visual cortex neurons (Lotter et al. 2020, Fig. 3).';
+  'To a static image of a naturalistic object on grey, PredNet units respond with a transient peak at onset that decays to a lower sustained level, and with a second transient when the image is removed, as neurons in macaque visual cortex do; E units show it (Fig. 3), and so do A and R units (Extended Data Fig. 2) (Lotter et al. 2020).';
 
 /** An onset transient counts when the sustained level is below this fraction of the onset peak (upper CI bound). */
 export const TRANSIENT_BELOW = 0.8;
