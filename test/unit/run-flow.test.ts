@@ -6,7 +6,6 @@
  * page builds on (form, practice, estimate).
  */
 import { describe, expect, it } from 'vitest';
-import { PredlabError } from '../../main/errors.js';
 import { createHandlers } from '../../main/ipc/handlers.js';
 import { listParticipants } from '../../main/services/participants.js';
 import { analyseSession } from '../../main/services/analysis.js';
@@ -18,20 +17,9 @@ import { kanizsa, kanizsaParamsSchema } from '../../paradigms/kanizsa/index.js';
 import type { FrameTiming } from '../../paradigms/records.js';
 import { DEFAULT_RUN_SETTINGS, estimateSession, practiceStimuli, runSettingsSchema, validateSessionInfo } from '../../paradigms/run-settings.js';
 import { CALIBRATION, FRAME_TIMING, tempDb } from '../support/db.js';
+import { errorOf, rowCount } from '../support/service-checks.js';
 
 const small = { offsetsDeg: [-1, 0, 1], trialsPerOffset: 1 };
-const count = (db: ReturnType<typeof tempDb>['db'], table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-
-function errorOf(f: () => unknown): PredlabError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof PredlabError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
-
 /** 60 Hz intervals with one long interval (three refreshes) at `at`. */
 function timing(criticalFrame: number, longAt: number | null): FrameTiming {
   const intervalsMs = Array.from({ length: 40 }, (_, i) => (i === longAt ? 50 : 16.667));
@@ -68,7 +56,7 @@ describe('starting a session by participant ID', () => {
     const long = { ...small, run: { sessionInfo: [{ key: 'notes', label: 'Notes', type: 'text', maxLength: 1000 }] } };
     const filler = { filler: 'x'.repeat(16_000) };
     expect(errorOf(() => startSession(db, { participant: { label: 'P10', details: filler }, sessionInfo: { notes: 'y'.repeat(1000) }, paradigmId: 'flash-lag', parameters: long, calibration: CALIBRATION })).message).toMatch(/details would grow to \d+ characters \(at most 16384\)/);
-    expect([count(db, 'participants'), count(db, 'protocols'), count(db, 'sessions')]).toEqual([0, 0, 0]);
+    expect([rowCount(db, 'participants'), rowCount(db, 'protocols'), rowCount(db, 'sessions')]).toEqual([0, 0, 0]);
   });
 
   it('through the IPC contract: participant by label, and the old participantId still works', async () => {
