@@ -92,6 +92,19 @@ describe('the Training page', () => {
     // The strip shows the untrained network first (epoch 0), then after each epoch.
     await expect.poll(() => page.getByTestId('prediction-strip').getAttribute('data-epoch'), { timeout: 120_000 }).toBe('0');
     await page.screenshot({ path: '/tmp/shots/H2-training-running.png', fullPage: true });
+    // The window stays responsive while the worker trains: requests are answered at once.
+    const roundTrips = await page.evaluate(async () => {
+      const api = (window as unknown as { predlab: { 'training:runs': (a: object) => Promise<unknown> } }).predlab;
+      const ms: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        await api['training:runs']({});
+        ms.push(performance.now() - t0);
+      }
+      return ms.sort((a, b) => a - b);
+    });
+    console.log(`request round trips while training: median ${roundTrips[2]!.toFixed(0)} ms, max ${roundTrips[4]!.toFixed(0)} ms`);
+    expect(roundTrips[2]).toBeLessThan(1000);
     await expect.poll(() => text(page, 'run-state'), { timeout: 150_000 }).toBe('finished');
     expect(await page.getByTestId('prediction-strip').getAttribute('data-epoch')).toBe('3');
     expect(await page.getByTestId('train-line').getAttribute('data-points')).toBe('6');
