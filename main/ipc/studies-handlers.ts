@@ -16,6 +16,12 @@ export function studiesHandlers(deps: HandlerDeps): FeatureHandlers<typeof studi
     'studies:delete': (a) => deleteStudy(db, a.studyId),
     'studies:add-session': (a) => addSessionToStudy(db, a.studyId, a.sessionId),
     'studies:remove-session': (a) => removeSessionFromStudy(db, a.studyId, a.sessionId),
+    'studies:choose-folder': async (a) => {
+      const study = getStudy(db, a.studyId);
+      const dir = await deps.chooseExportDir(studySlug(study));
+      if (!dir) throw new PredlabError('invalid-argument', 'No folder was chosen; the study keeps its export folder.');
+      return updateStudy(db, study.id, { settings: { ...study.settings, exportDir: path.resolve(dir) } });
+    },
     'studies:export': async (a) => {
       const study = getStudy(db, a.studyId);
       if (!a.choose) return exportStudy(db, study.id);

@@ -12,6 +12,9 @@ export const STUDY_FOLDER_MAX = 1024;
 /** Sessions one study holds (its export writes a file per session). */
 export const STUDY_SESSIONS_MAX = 2000;
 
+/** POSIX (/…), Windows drive (C:\… or C:/…) or UNC (\\server\…) absolute paths; a relative one would depend on where PredLab was started. */
+const ABSOLUTE_PATH = /^(\/|[A-Za-z]:[\\/]|\\\\)/;
+
 const name = z.string().trim().min(1, 'a study needs a name').max(STUDY_NAME_MAX);
 
 export const studySettingsSchema = z
@@ -19,7 +22,13 @@ export const studySettingsSchema = z
     /** Fields asked in the session-information dialog (e.g. age, handedness, eye, notes). */
     sessionInfoFields: z.array(z.string().trim().min(1).max(STUDY_INFO_FIELD_MAX)).max(STUDY_INFO_FIELDS_MAX).optional(),
     /** Where the study export is written automatically after each session; absent: <data folder>/studies. */
-    exportDir: z.string().trim().min(1).max(STUDY_FOLDER_MAX).nullable().optional(),
+    exportDir: z
+      .string()
+      .trim()
+      .max(STUDY_FOLDER_MAX)
+      .regex(ABSOLUTE_PATH, 'must be an absolute folder path (e.g. /home/me/exports or C:\\exports)')
+      .nullable()
+      .optional(),
     /** Write the study export at the end of each of its sessions (default true). */
     autoExport: z.boolean().optional(),
   })
@@ -34,6 +43,8 @@ export const studiesSchemas = {
   'studies:delete': z.object({ studyId: id }).strict(),
   'studies:add-session': z.object({ studyId: id, sessionId: id }).strict(),
   'studies:remove-session': z.object({ studyId: id, sessionId: id }).strict(),
+  /** Ask for the folder the study's export is written to after each session (a folder dialog in the app). */
+  'studies:choose-folder': z.object({ studyId: id }).strict(),
   /** Write the study export now: into the study's folder, or (choose) a folder the user picks. */
   'studies:export': z.object({ studyId: id, choose: z.boolean().optional() }).strict(),
 } as const;
@@ -80,6 +91,7 @@ export interface StudyResults {
   'studies:get': StudyDetail;
   'studies:create': Study;
   'studies:update': Study;
+  'studies:choose-folder': Study;
   'studies:delete': { deleted: number; sessionsKept: number };
   'studies:add-session': StudyDetail;
   'studies:remove-session': StudyDetail;

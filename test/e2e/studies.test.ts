@@ -112,6 +112,13 @@ describe('studies on the Data page', () => {
     expect(await page.getByTestId('study-last-export-1').textContent()).toContain(`export`);
     expect(await page.getByTestId('study-last-export-1').textContent()).toContain(`${trials} trials in ${folder}`);
     await shot(page, 'studies-exported');
+
+    // The automatic export's folder is chosen in the folder dialog, and it can be turned off.
+    await page.getByTestId('study-folder-1').click();
+    await expect.poll(() => page.getByTestId('study-last-export-1').textContent()).toContain(`the export is written to ${path.join(app.exportDir, 'study-1-flash-lag-pilot')}`);
+    await page.getByTestId('study-auto-1').uncheck();
+    await expect.poll(() => page.getByTestId('study-last-export-1').textContent()).toContain('Automatic export is off.');
+    expect(JSON.parse((app.db.prepare('SELECT settings FROM studies WHERE id = 1').get() as { settings: string }).settings)).toEqual({ sessionInfoFields: ['age', 'handedness'], exportDir: app.exportDir, autoExport: false });
   }, 180_000);
 
   it('a refused action shows its reason; deleting asks first and keeps the sessions', async () => {

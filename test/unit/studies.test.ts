@@ -344,6 +344,10 @@ describe('bad input: a clear error, nothing half-written', () => {
       expect(await app.handleFromPage(APP_PAGE, 'studies:get', { studyId: 1 })).toMatchObject({ ok: false, error: { code: 'not-found', message: 'No study with id 1.' } });
       const made = await app.handleFromPage(APP_PAGE, 'studies:create', { name: 'A', settings: { sessionInfoFields: ['age'] } });
       expect(made).toMatchObject({ ok: true, value: { name: 'A', counts: { human: 0, simulated: 0, model: 0 }, lastExport: null } });
+      // The export folder is absolute (a relative one would depend on where PredLab was started), and chosen in a dialog.
+      expect(await app.handleFromPage(APP_PAGE, 'studies:update', { studyId: 1, settings: { exportDir: 'exports' } })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/settings\.exportDir: must be an absolute folder path/) } });
+      expect(await app.handleFromPage(APP_PAGE, 'studies:choose-folder', { studyId: 1 })).toMatchObject({ ok: false, error: { message: 'No folder was chosen; the study keeps its export folder.' } });
+      expect(await app.handleFromPage(APP_PAGE, 'studies:get', { studyId: 1 })).toMatchObject({ ok: true, value: { settings: { sessionInfoFields: ['age'] }, exportFolder: path.join(dataDir, 'studies', 'study-1-a') } });
     } finally {
       await app.close();
     }
