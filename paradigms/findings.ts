@@ -38,7 +38,9 @@ export function effectName(label: string): string {
 }
 
 const WHO: Record<ParticipantKind, string> = { human: 'person', model: 'model', simulated: 'simulated observer' };
-const who = (r: Pick<ComparisonRow, 'kind' | 'label' | 'sessionId'>) => `The ${WHO[r.kind]} (${r.label}, #${r.sessionId})`;
+/** "The model (PredNet x, #2)"; a label that already says what it is is not repeated ("The simulated observer (pse 0, sigma 1) (#3)"). */
+const who = (r: Pick<ComparisonRow, 'kind' | 'label' | 'sessionId'>) =>
+  r.label.toLowerCase().startsWith(WHO[r.kind]) ? `The ${r.label} (#${r.sessionId})` : `The ${WHO[r.kind]} (${r.label}, #${r.sessionId})`;
 
 /** The condition's headline statistic, and whether it is an effect absent at 0 (it reports the fitted PSE). */
 export function headline(c: Comparison, row: ComparisonRow): { stat: Statistic; effect: boolean } | null {
@@ -64,7 +66,7 @@ export function effectSentence(c: Comparison, row: ComparisonRow): string | null
   const value = signed(s.value!, s.unit);
   if (!s.ci) return `${who(row)}: ${name}${where} ${value} (no confidence interval).`;
   const ci = interval(s.ci, s.unit);
-  if (!effect) return `${who(row)}: ${name}${where} ${num(s.value, s.unit)}${s.unit ? ` ${s.unit}` : ''} ${ci}.`;
+  if (!effect) return `${who(row)} has a ${name}${where} of ${num(s.value, s.unit)}${s.unit ? ` ${s.unit}` : ''} ${ci}.`;
   const lo = Math.min(...s.ci);
   const hi = Math.max(...s.ci);
   if (lo > 0) return `${who(row)} shows a ${name}${where}: ${value} ${ci}.`;

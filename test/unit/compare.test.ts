@@ -171,6 +171,24 @@ describe('compare: what it found, in sentences', () => {
   });
 });
 
+describe('compare: sentences for a statistic that is not an effect absent at 0', () => {
+  it('a threshold per condition is reported with its condition and interval, never as "shows"', () => {
+    const { db } = tempDb();
+    const sim = simulateSession(db, { paradigmId: 'kanizsa', parameters: { design: 'constant', trialsPerLevel: 6 }, seed: 2, observer: { pse: 0, sigma: 1, guess: 0.02, lapse: 0.02 } });
+    const c = compareSessions(db, [sim.id], { bootstrap: 20 });
+    const f = findings(c, new Map([[sim.id, sim.participant]]), []);
+    expect(c.rows.length).toBeGreaterThan(1);
+    expect(f).toHaveLength(c.rows.length);
+    for (const [i, r] of c.rows.entries()) {
+      const t = r.statistics.find((s) => s.comparable)!;
+      expect(t.key).toBe('threshold');
+      expect(f[i]!.text.startsWith(`The ${sim.participant.label} (#${sim.id})`)).toBe(true);
+      expect(f[i]!.text).toContain(` in ${r.conditionLabel}`);
+      expect(f[i]!.text).not.toMatch(/shows|does not show/);
+    }
+  });
+});
+
 describe('model set names', () => {
   it('drop a trailing seed or run number, nothing else', () => {
     expect(modelSetName('prednet-seed3')).toBe('prednet');
