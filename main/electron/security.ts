@@ -19,7 +19,7 @@ export const CSP = [
 /**
  * Only the camera (video capture, for recording training video) is ever granted, and only to the
  * app's own pages. Requests name their media types; permission checks name one (`mediaType`).
- * No page records video yet, so nothing else narrows it further.
+ * The Video page records with it; audio, screen capture and every other permission are refused.
  */
 export function isAllowedPermission(permission: string, mediaTypes: readonly string[] | undefined, requestingUrl: string | undefined): boolean {
   if (permission !== 'media' || !isAppUrl(requestingUrl)) return false;

@@ -22,5 +22,6 @@ export function haveChromium(): boolean {
 
 export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
   if (!haveChromium()) throw new Error(`Chromium not found at ${CHROMIUM}; install it with 'apt-get install -y chromium' (or run .ci/run).`);
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...(options.args ?? [])], ...options });
+  // The caller's args add to ours (spread last, `options.args` would silently replace them).
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, ...options, args: [...CHROMIUM_ARGS, ...(options.args ?? [])] });
 }
