@@ -28,6 +28,8 @@ function makeStimulus(p: FlashLagParams, offsetDeg: number, direction: 1 | -1, j
     travelDeg: p.travelDeg,
     flashTimeS,
     flashFrames: p.flashFrames,
+    // Other variants' trials keep their stored shape (their length does not depend on it).
+    ...(p.variant === 'flash-terminated' ? { blankAfterFlashMs: p.blankAfterFlashMs } : {}),
     barWidthDeg: p.barWidthDeg,
     barHeightDeg: p.barHeightDeg,
     flashWidthDeg: p.flashWidthDeg,

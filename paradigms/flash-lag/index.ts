@@ -4,7 +4,7 @@ import { psi } from '../psychometric-function.js';
 import type { Paradigm } from '../types.js';
 import { analyseFlashLag } from './analysis.js';
 import { answerFor, correctResponse, flashLagDesign, isAhead, practiceStimuli, type FlashLagState } from './design.js';
-import { flashLagDefaults, flashLagParamsSchema, VARIANTS, type FlashLagParams, type FlashLagStimulus } from './params.js';
+import { flashLagDefaults, flashLagParamsSchema, MAX_BLANK_AFTER_FLASH_MS, VARIANTS, type FlashLagParams, type FlashLagStimulus } from './params.js';
 import { flashLagReadout } from './readout.js';
 import { flashFrame, scene, trialDuration } from './scene.js';
 
@@ -38,6 +38,10 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState>
     { key: 'staircaseTrials', label: 'Staircase trials', type: 'integer', min: 2, max: 10000, showWhen: { key: 'design', values: ['staircase'] } },
     { key: 'staircaseStepDeg', label: 'Staircase step', type: 'number', unit: 'deg; rotating bar: of rotation', min: 0.01, max: 10, step: 0.05, showWhen: { key: 'design', values: ['staircase'] } },
     { key: 'flashFrames', label: 'Flash duration', type: 'integer', unit: 'frames', min: 1, max: 120 },
+    {
+      key: 'blankAfterFlashMs', label: 'Blank after the flash', type: 'number', unit: 'ms', min: 0, max: MAX_BLANK_AFTER_FLASH_MS, step: 50, showWhen: { key: 'variant', values: ['flash-terminated'] },
+      help: 'Fixation alone after the bar and the flash vanish. A model reads the frame at flash onset + its readout delay (model frames), which must fall inside the trial: at 10 model frames/s, 500 ms are 5 blank frames after the flash.',
+    },
   ],
   instructions:
     'Keep your eyes on the small dot in the middle. A bar will move across the screen and, at some moment, a second bar will flash briefly below it. ' +

@@ -15,6 +15,11 @@ export const MOTIONS = ['translate', 'rotate'] as const;
 export type FlashLagMotion = (typeof MOTIONS)[number];
 export const FLASH_SEGMENTS = ['outer', 'inner'] as const;
 export type FlashSegment = (typeof FLASH_SEGMENTS)[number];
+/**
+ * Longest blank after a flash-terminated flash: 10 s, 100 frames at the model's default 10
+ * frames/s, so a blank can cover the longest readout delay the observer settings allow.
+ */
+export const MAX_BLANK_AFTER_FLASH_MS = 10_000;
 /** The rotating bar's path is centred on the vertical (deg, counter-clockwise from +x). */
 export const ROTATION_CENTRE_DEG = 90;
 
@@ -35,6 +40,10 @@ export const flashLagParamsSchema = z
     innerRadiusDeg: finite().positive().max(20).default(3).describe('rotating bar: half-length of the central bar through fixation (deg)'),
     outerRadiusDeg: finite().positive().max(40).default(6).describe('rotating bar: distance from fixation to the outer ends of the outer segments (deg)'),
     flashFrames: z.number().int().min(1).max(120).default(2).describe('flash duration in display frames'),
+    // Protocols stored before this field existed take the default when they are re-validated, so
+    // their flash-terminated trials now run on past the flash (they used to end on its last frame).
+    blankAfterFlashMs: finite().min(0).max(MAX_BLANK_AFTER_FLASH_MS).default(500)
+      .describe(`flash-terminated: how long fixation alone stays up after the bar and the flash vanish (ms; a model reads the frame at flash onset + its readout delay, which must fall inside the trial: at 10 model frames/s, 500 ms are 5 blank frames)`),
     offsetsDeg: z.array(finite().min(-50).max(50)).min(1, 'offsetsDeg must list at least one offset').max(MAX_LEVELS, `offsetsDeg may list at most ${MAX_LEVELS} offsets`).default([-1.5, -1, -0.5, 0, 0.5, 1, 1.5])
       .describe('flash position relative to the bar at flash time, positive = ahead along the motion (deg; rotating bar: deg of rotation angle)'),
     trialsPerOffset: z.number().int().min(1).max(MAX_TRIALS_PER_LEVEL, `trialsPerOffset may be at most ${MAX_TRIALS_PER_LEVEL}`).default(20),
@@ -80,6 +89,12 @@ export interface FlashLagStimulus {
   /** Nominal flash onset (s); displays round it to their nearest frame. */
   flashTimeS: number;
   flashFrames: number;
+  /**
+   * Flash-terminated only: fixation alone after the flash (ms), so readouts past the flash read a
+   * real frame and people see the classic display. Absent in trials stored before it existed
+   * (and in other variants): the trial ended with the flash.
+   */
+  blankAfterFlashMs?: number;
   barWidthDeg: number;
   barHeightDeg: number;
   flashWidthDeg: number;

@@ -109,9 +109,22 @@ function orientationDifference(a: number, b: number): number {
   return d > 90 ? d - 180 : d;
 }
 
+/** Why a readout delay reads past a trial's end, and what to change. */
+function pastEndMessage(s: FlashLagStimulus, v: ModelView, delay: number, kF: number, frames: number): string {
+  const head = `Readout delay ${delay} frame(s) reads model frame ${kF + delay}, but this trial has ${frames} frames at ${v.frameRateHz} frames/s (flash at frame ${kF})`;
+  if (s.variant === 'flash-terminated') {
+    // Blank frames needed after the flash's last frame (kF + flashFrames - 1).
+    const neededMs = Math.ceil(((delay + 1 - s.flashFrames) * 1000) / v.frameRateHz);
+    return `${head}: set blankAfterFlashMs to at least ${neededMs} ms (now ${s.blankAfterFlashMs ?? 0}) or use a shorter readout delay.`;
+  }
+  return `${head}: the bar's path ends first; lengthen travelDeg or use a shorter readout delay.`;
+}
+
 export function readFlashLag(prediction: Float32Array, s: FlashLagStimulus, v: ModelView, readoutDelayFrames: number, frames: number): FlashLagReadout {
   const kF = flashFrame(s, { frameRateHz: v.frameRateHz });
-  const r = Math.min(frames - 1, kF + readoutDelayFrames);
+  const r = kF + readoutDelayFrames;
+  // Never read another frame than the one asked for (a clamped read made delays past the end alike).
+  if (r >= frames) throw new RangeError(pastEndMessage(s, v, readoutDelayFrames, kF, frames));
   const size = v.width * v.height * v.channels;
   const frame = prediction.subarray(r * size, (r + 1) * size);
   if (s.motion === 'rotate') {

@@ -21,7 +21,9 @@ export function motionEndS(s: FlashLagStimulus): number {
 
 export function trialDuration(s: FlashLagStimulus, timing: DisplayTiming): number {
   const flashOff = (flashFrame(s, timing) + s.flashFrames) / timing.frameRateHz;
-  return s.variant === 'flash-terminated' ? flashOff : Math.max(motionEndS(s), flashOff);
+  // Flash-terminated: the bar and the flash vanish together, then fixation alone (Eagleman &
+  // Sejnowski 2000), so a model readout a few frames past the flash reads a real frame.
+  return s.variant === 'flash-terminated' ? flashOff + (s.blankAfterFlashMs ?? 0) / 1000 : Math.max(motionEndS(s), flashOff);
 }
 
 /** Bar centre along x (rotating bar: its orientation, deg counter-clockwise from +x) at time t if it moved for the whole trial. */
@@ -77,7 +79,7 @@ export function scene(s: FlashLagStimulus, t: number, timing: DisplayTiming): Sc
       barVisible = k >= kFlash && tf < motionEnd;
       break;
     case 'flash-terminated':
-      // Moves until the flash, then stays (and vanishes) with it.
+      // Moves until the flash, then stays (and vanishes) with it; a blank follows.
       barVisible = k >= 0 && k < kFlash + s.flashFrames;
       barTime = Math.min(tf, flashOn);
       break;

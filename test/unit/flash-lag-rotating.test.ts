@@ -90,10 +90,12 @@ describe('rotating-bar scene(t)', () => {
     const k = flashFrame(init, at60);
     expect(shapes(scene(init, (k - 1) / 60, at60), 'bar')).toHaveLength(0);
     expect(shapes(scene(init, k / 60, at60), 'bar')[0]!.rotationDeg).toBeCloseTo(30 + 90 * 0.5, 9);
-    const term = stim({ variant: 'flash-terminated' });
+    const term = stim({}, { variant: 'flash-terminated', blankAfterFlashMs: 250 });
+    expect(term.blankAfterFlashMs).toBe(250);
     expect(shapes(scene(term, k / 60, at60), 'bar')[0]!.rotationDeg).toBeCloseTo(75, 9);
-    expect(shapes(scene(term, (k + 1) / 60, at60), 'bar')).toHaveLength(0);
-    expect(trialDuration(term, at60)).toBeCloseTo((k + 1) / 60, 9);
+    // Bar and flash vanish together; fixation alone for the blank that follows.
+    for (const f of [k + 1, k + 10, k + 15]) expect(scene(term, f / 60, at60).shapes.map((x) => x.id)).toEqual(['fixation']);
+    expect(trialDuration(term, at60)).toBeCloseTo((k + 1) / 60 + 0.25, 9);
   });
 });
 
@@ -167,6 +169,12 @@ describe('rotating-bar analysis', () => {
 
 describe('rotating-bar readout on rasterized frames', () => {
   const view: ModelView = { width: 80, height: 64, channels: 1, fovDeg: 20, frameRateHz: 10 };
+  /** A prediction of k + 1 frames whose frame k is `frame` (the readout reads frame flash + delay, never another). */
+  const asFrame = (frame: Float32Array, k: number) => {
+    const out = new Float32Array((k + 1) * frame.length);
+    out.set(frame, k * frame.length);
+    return out;
+  };
   it('returns the orientations put in: bar, flash and their offset, for both flashed segments', () => {
     const errors: number[] = [];
     for (const flashSegment of ['outer', 'inner'] as const)
@@ -176,7 +184,7 @@ describe('rotating-bar readout on rasterized frames', () => {
             const s = stim({ flashSegment, direction, startXDeg: start, offsetDeg, flashTimeS: 0.3, speedDegPerS: 30 });
             const k = flashFrame(s, view);
             const frame = rasterizeScene(scene(s, k / view.frameRateHz, view), view).data;
-            const r = readFlashLag(frame, s, view, 0, 1);
+            const r = readFlashLag(asFrame(frame, k), s, view, 0, k + 1);
             const barAngle = start + direction * 30 * (k / view.frameRateHz);
             const wrap = (d: number) => ((((d + 90) % 180) + 180) % 180) - 90;
             expect(r.perceivedOffsetDeg).not.toBeNull();
@@ -192,12 +200,12 @@ describe('rotating-bar readout on rasterized frames', () => {
     const s = stim({ startXDeg: 60, speedDegPerS: 30, flashTimeS: 0.3 });
     const k = flashFrame(s, view);
     const before = rasterizeScene(scene(s, (k - 1) / view.frameRateHz, view), view).data;
-    const r = readFlashLag(before, s, view, 0, 1);
+    const r = readFlashLag(asFrame(before, k), s, view, 0, k + 1);
     expect(r.barXDeg).not.toBeNull();
     expect(r.flashXDeg).toBeNull();
     expect(r.perceivedOffsetDeg).toBeNull();
     const behind = { ...s, offsetDeg: -6 };
-    const answer = flashLag.readout.read({ frames: 1, prediction: rasterizeScene(scene(behind, k / view.frameRateHz, view), view).data }, behind, { view, settings: { decisionNoise: 0, readoutDelayFrames: 0, seed: 1 }, index: 0, prepared: null });
+    const answer = flashLag.readout.read({ frames: k + 1, prediction: asFrame(rasterizeScene(scene(behind, k / view.frameRateHz, view), view).data, k) }, behind, { view, settings: { decisionNoise: 0, readoutDelayFrames: 0, seed: 1 }, index: 0, prepared: null });
     expect(answer.perceived!).toBeCloseTo(-6, 0);
     expect(answer.response).toBe('right');
   });

@@ -52,11 +52,16 @@ describe('flash-lag scene(t)', () => {
     expect(shape(scene(init, 1.2, at60), 'bar')!.x).toBeCloseTo(4, 9);
     expect(trialDuration(init, at60)).toBeCloseTo(1.6, 9);
 
-    const term = stim({ variant: 'flash-terminated' });
+    const term = stim({ variant: 'flash-terminated', blankAfterFlashMs: 300 });
     expect(shape(scene(term, 0.5, at60), 'bar')!.x).toBeCloseTo(-3, 9);
     expect(shape(scene(term, 49 / 60, at60), 'bar')!.x).toBeCloseTo(0, 9); // frozen during the flash
-    expect(shape(scene(term, 50 / 60, at60), 'bar')).toBeUndefined();
-    expect(trialDuration(term, at60)).toBeCloseTo(50 / 60, 9);
+    // Bar and flash vanish together, then fixation alone for the blank (300 ms = 18 frames at 60 Hz).
+    for (const f of [50, 60, 67]) expect(scene(term, f / 60, at60).shapes.map((x) => x.id)).toEqual(['fixation']);
+    expect(trialDuration(term, at60)).toBeCloseTo(50 / 60 + 0.3, 9);
+    // A trial stored before the blank existed ended with the flash, and still does.
+    const stored = stim({ variant: 'flash-terminated' });
+    expect(stored.blankAfterFlashMs).toBeUndefined();
+    expect(trialDuration(stored, at60)).toBeCloseTo(50 / 60, 9);
 
     const cont = stim();
     expect(shape(scene(cont, 1.55, at60), 'bar')).toBeDefined();
