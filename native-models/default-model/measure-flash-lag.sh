@@ -13,6 +13,8 @@ set -euo pipefail
 DB=${DB:-/tmp/fl.sqlite}
 TRIALS=${TRIALS:-3}
 OFFSETS='[-3,-2,-1,-0.5,0,0.5,1,2,3]'
+# Flash-terminated: fixation alone after the flash (ms), given explicitly so the README's text holds.
+BLANK_MS=500
 # Rotating bar: offsets and speeds in degrees of rotation angle; a 90 deg path centred on the
 # vertical, flash orientations jittered over 20 deg; the outer segments flash (paradigm default
 # geometry: central bar 3 deg half-length, outer segments 3.5 to 6 deg, so at 4.75 deg eccentricity).
@@ -58,7 +60,7 @@ measure() {
   fi
   local run id
   run=$(npx predlab --db "$DB" session run --model default --paradigm flash-lag --seed 11 \
-    --param variant="$variant" --param speedDegPerS="$speed" "${params[@]}" \
+    --param variant="$variant" --param speedDegPerS="$speed" --param blankAfterFlashMs="$BLANK_MS" "${params[@]}" \
     --param trialsPerOffset="$TRIALS" --readout-delay "$delay" 2>&1 || true)
   id=$(grep -o 'Model session [0-9]*' <<<"$run" | grep -o '[0-9]*$' || true)
   if [ -z "$id" ]; then
@@ -105,17 +107,22 @@ echo
 if [ "${1:-}" = "--write" ]; then
   node -e '
     const fs = require("fs");
-    const [readme, table, rtable, trials, offsets, rotOffsets] = process.argv.slice(1);
+    const [readme, table, rtable, trials, offsets, rotOffsets, blankMs] = process.argv.slice(1);
     const section = `## Flash-lag
 
 Measured with \`bash native-models/default-model/measure-flash-lag.sh\` (predlab CLI, flash-lag
-paradigm defaults otherwise: 2-frame flash, 2 deg flash jitter; observer defaults: 20 deg across
-80 px, 10 frames/s, decision noise 0.1 deg). Offsets ${offsets} deg, ${trials} trials each.
+paradigm defaults otherwise: 2-frame flash, 2 deg flash jitter, ${blankMs} ms blank after a
+flash-terminated flash; observer defaults: 20 deg across 80 px, 10 frames/s, decision noise
+0.1 deg). Offsets ${offsets} deg, ${trials} trials each.
 PSE: fitted point of subjective equality (positive = the flash is seen behind the bar, the
 flash-lag effect), with its bootstrap 95% CI. Direct PSE: where a least-squares line through the
 readout perceived offsets crosses zero (free of decision noise and of the psychometric fit).
-Flash-terminated trials end with the flash, so a readout delay past the flash\x27s last frame reads
-that last frame: with the 2-frame flash, delays 1 and 2 read the same prediction there.
+Readout delay d reads the model\x27s prediction of frame flash onset + d, made from the frames
+before it: with the 2-frame flash, delay 1 predicts the flash\x27s second frame and delay 2 the
+frame after the flash. Flash-terminated: the bar stops at the flash, stays with it and vanishes
+with it, then fixation alone follows for ${blankMs} ms (blankAfterFlashMs, ${blankMs / 100} model frames), as
+in Eagleman & Sejnowski (2000); so delay 2 there reads what the model predicts once bar and
+flash are gone.
 
 ${fs.readFileSync(table, "utf8").trim()}
 
@@ -135,6 +142,6 @@ ${fs.readFileSync(rtable, "utf8").trim()}
     const next = at < 0 ? -1 : text.indexOf("\n## ", at + 1);
     const out = at < 0 ? `${text.trimEnd()}\n\n${section}` : `${text.slice(0, at)}${section}${next < 0 ? "" : text.slice(next)}`;
     fs.writeFileSync(readme, out);
-  ' native-models/default-model/README.md "$table" "$rtable" "$TRIALS" "$OFFSETS" "$ROT_OFFSETS"
+  ' native-models/default-model/README.md "$table" "$rtable" "$TRIALS" "$OFFSETS" "$ROT_OFFSETS" "$BLANK_MS"
   echo "wrote the Flash-lag section of native-models/default-model/README.md"
 fi
