@@ -85,26 +85,28 @@ export function checkRequest(req: ReplicateRequest): { experiments: Experiment[]
   return { experiments: ids.map((id) => batteryExperiments.find((e) => e.id === id)!), checkpoints, out };
 }
 
-/** People's flash-lag from the lab: finished sessions of human participants, PSE per variant and speed. */
+/** People's flash-lag from the lab: finished sessions of human participants, PSE per display, variant and speed. */
 export function peopleFlashLag(db: Db): PeopleLag[] {
   const sessions = listSessions(db, { status: 'complete' }).filter((s) => s.participant.kind === 'human' && s.protocol.paradigmId === flashLagParadigm.id);
-  const cells = new Map<string, { variant: string; speed: number; ms: number[]; deg: number[]; ci: [number, number] | null }>();
+  const cells = new Map<string, { display: string; variant: string; speed: number; ms: number[]; deg: number[]; ci: [number, number] | null }>();
   for (const s of sessions) {
     const a = analyseSession(db, s.id, { bootstrap: 200 });
     const stats = a.conditions[0]?.statistics ?? [];
     const ms = stats.find((x) => x.key === 'pse-ms');
     const deg = stats.find((x) => x.key === 'pse-deg');
     if (ms?.value == null || deg?.value == null || ms.undetermined) continue;
-    const p = s.protocol.parameters as { variant?: string; speedDegPerS?: number };
+    const p = s.protocol.parameters as { variant?: string; speedDegPerS?: number; motion?: string };
     const variant = p.variant ?? flashLagParadigm.defaults.variant;
     const speed = p.speedDegPerS ?? flashLagParadigm.defaults.speedDegPerS;
-    const key = `${variant}@${speed}`;
-    const cell = cells.get(key) ?? { variant, speed, ms: [], deg: [], ci: ms.ci ?? null };
+    const display = p.motion ?? 'translate';
+    const key = `${display}/${variant}@${speed}`;
+    const cell = cells.get(key) ?? { display, variant, speed, ms: [], deg: [], ci: ms.ci ?? null };
     cell.ms.push(ms.value);
     cell.deg.push(deg.value);
     cells.set(key, cell);
   }
   return [...cells.values()].map((c, k) => ({
+    display: c.display,
     variant: c.variant,
     speedDegPerS: c.speed,
     pseMs: mean(c.ms),

@@ -1,12 +1,13 @@
 /**
- * Flash-lag (issue 13 part 5; Nijhawan 1994, Lotter et al. 2020): a bar flashed in line with a
- * moving bar, in the continuous, flash-initiated and flash-terminated variants at several speeds.
+ * Flash-lag (issue 13 part 5; Nijhawan 1994, Lotter et al. 2020): a flash in line with a moving bar
+ * (translating, and Nijhawan's rotating bar, the paper's display), in the continuous,
+ * flash-initiated and flash-terminated variants at several speeds.
  * The model's percept is its predicted frame (Ahat0) one step after the flash, read by the
  * flash-lag paradigm's own readout (flash minus bar along the motion); the lag is minus that
  * offset, in degrees and in ms of the bar's motion. People's values, where a lab has them, are
  * added beside the model's by the replicate service (withPeople).
  */
-import { FLASH_VARIANTS, flashLagParadigm, flashTrials, type FlashLagVariant, type FlashTrial } from '../../paradigms/battery/flash-stimuli.js';
+import { FLASH_DISPLAYS, FLASH_VARIANTS, flashLagParadigm, flashTrials, type FlashLagMotion, type FlashLagVariant, type FlashTrial } from '../../paradigms/battery/flash-stimuli.js';
 import { readFlashLag } from '../../paradigms/flash-lag/readout.js';
 import { rasterizeTrial } from '../raster/scene.js';
 import { batteryView, bootstrapMeanCi, fmt, mean } from './report-stats.js';
@@ -32,8 +33,9 @@ export interface FlashReading {
   perceivedOffsetDeg: number | null;
 }
 
-/** One row per variant and speed: the model's mean lag and its CI over trials. */
+/** One row per display, variant and speed: the model's mean lag and its CI over trials. */
 export interface LagSummary {
+  display: FlashLagMotion;
   variant: FlashLagVariant;
   speedDegPerS: number;
   lagDeg: number;
@@ -44,22 +46,29 @@ export interface LagSummary {
 
 const lagMs = (r: FlashReading) => (-r.perceivedOffsetDeg! / r.trial.speedDegPerS) * 1000;
 
+/** How a display is named in series and text: the translating bar is the plain one. */
+export const displayLabel = (d: string) => (d === 'rotate' ? ' (rotating bar)' : '');
+
 export function summariseLags(readings: FlashReading[], seed: number): LagSummary[] {
   const out: LagSummary[] = [];
-  const speeds = [...new Set(readings.map((r) => r.trial.speedDegPerS))].sort((a, b) => a - b);
-  FLASH_VARIANTS.forEach((variant, v) =>
-    speeds.forEach((speed, s) => {
-      const read = readings.filter((r) => r.trial.variant === variant && r.trial.speedDegPerS === speed && r.perceivedOffsetDeg !== null);
-      if (read.length === 0) return;
-      const ms = read.map(lagMs);
-      out.push({ variant, speedDegPerS: speed, lagDeg: mean(read.map((r) => -r.perceivedOffsetDeg!)), lagMs: mean(ms), ci: bootstrapMeanCi(ms, seed + 31 * v + s), trials: read.length });
-    }),
-  );
+  FLASH_DISPLAYS.forEach((display, d) => {
+    const speeds = [...new Set(readings.filter((r) => r.trial.display === display).map((r) => r.trial.speedDegPerS))].sort((a, b) => a - b);
+    FLASH_VARIANTS.forEach((variant, v) =>
+      speeds.forEach((speed, s) => {
+        const read = readings.filter((r) => r.trial.display === display && r.trial.variant === variant && r.trial.speedDegPerS === speed && r.perceivedOffsetDeg !== null);
+        if (read.length === 0) return;
+        const ms = read.map(lagMs);
+        out.push({ display, variant, speedDegPerS: speed, lagDeg: mean(read.map((r) => -r.perceivedOffsetDeg!)), lagMs: mean(ms), ci: bootstrapMeanCi(ms, seed + 1000 * d + 31 * v + s), trials: read.length });
+      }),
+    );
+  });
   return out;
 }
 
 /** People's flash-lag, as the app measured it (PSE of their sessions per variant and speed). */
 export interface PeopleLag {
+  /** translate or rotate (the paradigm's motion parameter). */
+  display: string;
   variant: string;
   speedDegPerS: number;
   pseMs: number;
@@ -98,18 +107,26 @@ export const flashLagExperiment: Experiment = {
     }
 
     const summary = summariseLags(readings, ctx.seed);
+    const speedsOf = (display: FlashLagMotion) => [...new Set(trials.filter((t) => t.display === display).map((t) => t.speedDegPerS))].join(', ');
     const missing = readings.filter((x) => x.perceivedOffsetDeg === null).length;
-    const series: Series[] = FLASH_VARIANTS.flatMap((variant) => {
-      const rows = summary.filter((s) => s.variant === variant);
-      return rows.length ? [{ name: `model: ${variant}`, x: rows.map((s) => s.speedDegPerS), y: rows.map((s) => s.lagMs), lo: rows.map((s) => s.ci[0]), hi: rows.map((s) => s.ci[1]) }] : [];
-    });
-    const trialTable = new Float32Array(readings.length * 6);
+    const series: Series[] = FLASH_DISPLAYS.flatMap((display) =>
+      FLASH_VARIANTS.flatMap((variant) => {
+        const rows = summary.filter((s) => s.display === display && s.variant === variant);
+        return rows.length ? [{ name: `model: ${variant}${displayLabel(display)}`, x: rows.map((s) => s.speedDegPerS), y: rows.map((s) => s.lagMs), lo: rows.map((s) => s.ci[0]), hi: rows.map((s) => s.ci[1]) }] : [];
+      }),
+    );
+    const trialTable = new Float32Array(readings.length * 7);
     readings.forEach((x, k) =>
-      trialTable.set([FLASH_VARIANTS.indexOf(x.trial.variant), x.trial.speedDegPerS, x.trial.stimulus.direction, x.trial.repeat, x.perceivedOffsetDeg ?? Number.NaN, x.perceivedOffsetDeg === null ? Number.NaN : lagMs(x)], k * 6));
+      trialTable.set(
+        [FLASH_DISPLAYS.indexOf(x.trial.display), FLASH_VARIANTS.indexOf(x.trial.variant), x.trial.speedDegPerS, x.trial.stimulus.direction, x.trial.repeat, x.perceivedOffsetDeg ?? Number.NaN, x.perceivedOffsetDeg === null ? Number.NaN : lagMs(x)],
+        k * 7,
+      ),
+    );
     const frameSize = view.width * view.height * view.channels;
     const framesData = new Float32Array(readoutFrames.length * frameSize);
     readoutFrames.forEach((f, k) => framesData.set(f, k * frameSize));
-    const byVariant = (variant: FlashLagVariant) => readings.filter((x) => x.trial.variant === variant && x.perceivedOffsetDeg !== null).map(lagMs);
+    const byVariant = (variant: FlashLagVariant, display?: FlashLagMotion) =>
+      readings.filter((x) => x.trial.variant === variant && (display === undefined || x.trial.display === display) && x.perceivedOffsetDeg !== null).map(lagMs);
     const continuous = byVariant('continuous');
     const terminated = byVariant('flash-terminated');
     const initiated = byVariant('flash-initiated');
@@ -118,21 +135,21 @@ export const flashLagExperiment: Experiment = {
       title: flashLagExperiment.title,
       published:
         'Lotter et al. (2020): PredNet\'s next-frame predictions show the flash-lag illusion (the moving bar predicted ahead of the flash). People see it in the continuous and flash-initiated conditions but not when the motion stops at the flash (Nijhawan 1994; Eagleman & Sejnowski 2000): typically 40-80 ms.',
-      axes: { x: 'bar speed (deg/s)', y: 'flash-lag (ms of motion; + = flash seen behind)' },
+      axes: { x: 'bar speed (deg/s; rotating bar: deg of rotation/s)', y: 'flash-lag (ms of motion; + = flash seen behind)' },
       series,
       table: {
-        columns: ['who', 'variant', 'speed_deg_per_s', 'lag_deg', 'lag_ms', 'lo_ms', 'hi_ms', 'n'],
-        rows: summary.map((s) => ['model', s.variant, s.speedDegPerS, s.lagDeg, s.lagMs, s.ci[0], s.ci[1], s.trials]),
+        columns: ['who', 'display', 'variant', 'speed_deg_per_s', 'lag_deg', 'lag_ms', 'lo_ms', 'hi_ms', 'n'],
+        rows: summary.map((s) => ['model', s.display, s.variant, s.speedDegPerS, s.lagDeg, s.lagMs, s.ci[0], s.ci[1], s.trials]),
       },
       arrays: [
-        { name: 'flash-lag/trials', shape: [readings.length, 6], data: trialTable },
+        { name: 'flash-lag/trials', shape: [readings.length, 7], data: trialTable },
         { name: 'flash-lag/readout_frames', shape: [readoutFrames.length, view.height, view.width, view.channels], data: framesData },
       ],
       notes: [
-        `${trials.length} sequences: ${FLASH_VARIANTS.join(', ')} x speeds ${[...new Set(trials.map((t) => t.speedDegPerS))].join(', ')} deg/s x both directions${ctx.quick ? '' : ' x 3 flash moments'}; view ${view.fovDeg} deg across at ${view.frameRateHz} frames/s; flash 2 frames, in line with the bar (offset 0).`,
-        `Read: Ahat0 (the predicted frame) ${READOUT_DELAY_FRAMES} frame after the flash's onset, by the flash-lag paradigm's readout (contrast-weighted centroids of the bar's and the flash's rows). Lag = bar minus flash along the motion; in ms = lag / speed.`,
+        `${trials.length} sequences: translating bar (speeds ${speedsOf('translate')} deg/s) and rotating bar with outer segments flashed (${speedsOf('rotate')} deg of rotation/s) x ${FLASH_VARIANTS.join(', ')} x both directions${ctx.quick ? '' : ' x 3 flash moments'}; view ${view.fovDeg} deg across at ${view.frameRateHz} frames/s; flash 2 frames, in line with the bar (offset 0).`,
+        `Read: Ahat0 (the predicted frame) ${READOUT_DELAY_FRAMES} frame after the flash's onset, by the flash-lag paradigm's readout (translating bar: contrast-weighted centroids of the bar's and the flash's rows; rotating bar: orientation of each ring around fixation). Lag = bar minus flash along the motion; in ms = lag / speed.`,
         missing ? `${missing} of ${readings.length} predictions showed no bar or no flash, so they give no lag.` : 'Every prediction showed both the bar and the flash.',
-        'HDF5: flash-lag/trials columns: variant (0 continuous, 1 flash-initiated, 2 flash-terminated), speed deg/s, direction, repeat, perceived offset deg, lag ms; flash-lag/readout_frames: the predicted frames read (trial, H, W, C).',
+        'HDF5: flash-lag/trials columns: display (0 translating, 1 rotating), variant (0 continuous, 1 flash-initiated, 2 flash-terminated), speed deg/s, direction, repeat, perceived offset deg, lag ms; flash-lag/readout_frames: the predicted frames read (trial, H, W, C).',
       ],
     };
     if (continuous.length === 0)
@@ -141,7 +158,8 @@ export const flashLagExperiment: Experiment = {
     const ci = bootstrapMeanCi(continuous, ctx.seed);
     const effect = ci[0] > 0;
     const other = (name: string, xs: number[]) => `${name} ${xs.length ? `${fmt(mean(xs))} ms` : 'not read'}`;
-    const text = `flash-lag (continuous): ${effect ? 'yes' : 'no'}, the flash is seen ${fmt(lag)} ms behind the bar [${fmt(ci[0])}, ${fmt(ci[1])}]; ${other('flash-initiated', initiated)}, ${other('flash-terminated', terminated)} (people: none when flash-terminated)`;
+    const perDisplay = FLASH_DISPLAYS.map((d) => other(d === 'rotate' ? 'rotating' : 'translating', byVariant('continuous', d))).join(', ');
+    const text = `flash-lag (continuous): ${effect ? 'yes' : 'no'}, the flash is seen ${fmt(lag)} ms behind the bar [${fmt(ci[0])}, ${fmt(ci[1])}] (${perDisplay}); ${other('flash-initiated', initiated)}, ${other('flash-terminated', terminated)} (people: none when flash-terminated)`;
     return { ...base, verdict: { effect, text, statistic: { name: 'continuous flash-lag', value: lag, unit: 'ms', ci } } };
   },
 };
@@ -150,15 +168,15 @@ export const flashLagExperiment: Experiment = {
 export function withPeople(result: ExperimentResult, people: PeopleLag[] | null): ExperimentResult {
   if (!people || people.length === 0)
     return { ...result, notes: [...result.notes, people ? 'People: the lab has no finished flash-lag sessions of human participants.' : 'People: none (no lab database given).'] };
-  const variants = [...new Set(people.map((p) => p.variant))];
-  const series: Series[] = variants.map((variant) => {
-    const rows = people.filter((p) => p.variant === variant).sort((a, b) => a.speedDegPerS - b.speedDegPerS);
-    return { name: `people: ${variant}`, x: rows.map((p) => p.speedDegPerS), y: rows.map((p) => p.pseMs), lo: rows.map((p) => p.ci?.[0] ?? p.pseMs), hi: rows.map((p) => p.ci?.[1] ?? p.pseMs) };
+  const keys = [...new Set(people.map((p) => `${p.variant}${displayLabel(p.display)}`))];
+  const series: Series[] = keys.map((key) => {
+    const rows = people.filter((p) => `${p.variant}${displayLabel(p.display)}` === key).sort((a, b) => a.speedDegPerS - b.speedDegPerS);
+    return { name: `people: ${key}`, x: rows.map((p) => p.speedDegPerS), y: rows.map((p) => p.pseMs), lo: rows.map((p) => p.ci?.[0] ?? p.pseMs), hi: rows.map((p) => p.ci?.[1] ?? p.pseMs) };
   });
   return {
     ...result,
     series: [...result.series, ...series],
-    table: { ...result.table, rows: [...result.table.rows, ...people.map((p) => ['people', p.variant, p.speedDegPerS, p.pseDeg, p.pseMs, p.ci?.[0] ?? '', p.ci?.[1] ?? '', p.sessions])] },
-    notes: [...result.notes, `People: ${people.reduce((s, p) => s + p.sessions, 0)} finished human session(s) in the lab; PSE (flash offset that looks aligned) per variant and speed, mean over sessions, in ms = PSE / speed.`],
+    table: { ...result.table, rows: [...result.table.rows, ...people.map((p) => ['people', p.display, p.variant, p.speedDegPerS, p.pseDeg, p.pseMs, p.ci?.[0] ?? '', p.ci?.[1] ?? '', p.sessions])] },
+    notes: [...result.notes, `People: ${people.reduce((s, p) => s + p.sessions, 0)} finished human session(s) in the lab; PSE (flash offset that looks aligned) per display, variant and speed, mean over sessions, in ms = PSE / speed.`],
   };
 }

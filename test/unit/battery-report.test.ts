@@ -22,7 +22,9 @@ import { contourResponder, copyLastFrame, velocityExtrapolator } from '../suppor
 import { predlab } from '../support/cli-child.js';
 import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
 
-const rowsOf = (r: ExperimentResult, variant: string) => r.table.rows.filter((row) => row[0] === 'model' && row[1] === variant);
+const rowsOf = (r: ExperimentResult, variant: string, display = 'translate') => r.table.rows.filter((row) => row[0] === 'model' && row[1] === display && row[2] === variant);
+const LAG_DEG = 4;
+const LAG_MS = 5;
 
 describe('flash-lag experiment', () => {
   it('a velocity extrapolator lags by one frame of motion in continuous and flash-terminated alike, not when motion starts at the flash', async () => {
@@ -32,11 +34,14 @@ describe('flash-lag experiment', () => {
       const rows = rowsOf(r, variant);
       expect(rows.length).toBe(3);
       // lag in ms = one model frame at every speed; in deg it grows with speed
-      for (const row of rows) expect(row[4] as number).toBeCloseTo(frameMs, -1);
-      const deg = rows.map((row) => row[3] as number);
+      for (const row of rows) expect(row[LAG_MS] as number).toBeCloseTo(frameMs, -1);
+      const deg = rows.map((row) => row[LAG_DEG] as number);
       expect(deg[2]! / deg[0]!).toBeCloseTo(4, 0);
     }
-    for (const row of rowsOf(r, 'flash-initiated')) expect(Math.abs(row[4] as number)).toBeLessThan(15);
+    for (const row of rowsOf(r, 'flash-initiated')) expect(Math.abs(row[LAG_MS] as number)).toBeLessThan(15);
+    // The rotating bar: rows moved on by their own displacement approximate the rotation, so about one frame too.
+    for (const variant of ['continuous', 'flash-terminated']) for (const row of rowsOf(r, variant, 'rotate')) expect(row[LAG_MS] as number).toBeGreaterThan(80);
+    for (const row of rowsOf(r, 'flash-initiated', 'rotate')) expect(Math.abs(row[LAG_MS] as number)).toBeLessThan(15);
     expect(r.verdict.effect).toBe(true);
     expect(r.verdict.statistic!.value).toBeGreaterThan(80);
     expect(r.verdict.text).toMatch(/^flash-lag \(continuous\): yes/);
@@ -44,7 +49,11 @@ describe('flash-lag experiment', () => {
 
   it('a copy-last-frame predictor shows no flash-lag', async () => {
     const r = await flashLagExperiment.run({ responder: copyLastFrame(), seed: 1, quick: true, cacheDir: null });
-    for (const variant of ['continuous', 'flash-initiated', 'flash-terminated']) for (const row of rowsOf(r, variant)) expect(Math.abs(row[4] as number)).toBeLessThan(15);
+    for (const display of ['translate', 'rotate'])
+      for (const variant of ['continuous', 'flash-initiated', 'flash-terminated']) {
+        expect(rowsOf(r, variant, display).length).toBe(3);
+        for (const row of rowsOf(r, variant, display)) expect(Math.abs(row[LAG_MS] as number)).toBeLessThan(15);
+      }
     expect(r.verdict.effect).toBe(false);
   });
 });
@@ -148,8 +157,8 @@ describe('predlab replicate', () => {
     const g = new h5.File(path.join(out, 'flash-lag', 'units.h5'), 'r');
     try {
       const trials = g.get('tiny/flash-lag/trials') as import('h5wasm/node').Dataset;
-      expect(trials.shape).toEqual([18, 6]);
-      expect((g.get('tiny/flash-lag/readout_frames') as import('h5wasm/node').Dataset).shape).toEqual([18, 32, 40, 3]);
+      expect(trials.shape).toEqual([36, 7]);
+      expect((g.get('tiny/flash-lag/readout_frames') as import('h5wasm/node').Dataset).shape).toEqual([36, 32, 40, 3]);
     } finally {
       g.close();
     }
@@ -197,9 +206,9 @@ describe("people's flash-lag beside the model's", () => {
     simulateSession(db, { paradigmId: 'flash-lag', observer: { pse: 3, sigma: 0.3, guess: 0, lapse: 0 }, seed: 1, parameters: { trialsPerOffset: 4 } });
 
     const people = peopleFlashLag(db);
-    expect(people.map((p) => [p.variant, p.speedDegPerS, p.sessions])).toEqual([
-      ['continuous', 10, 2],
-      ['flash-terminated', 10, 1],
+    expect(people.map((p) => [p.display, p.variant, p.speedDegPerS, p.sessions])).toEqual([
+      ['translate', 'continuous', 10, 2],
+      ['translate', 'flash-terminated', 10, 1],
     ]);
     expect(people[0]!.pseDeg).toBeGreaterThan(0.4);
     expect(people[0]!.pseDeg).toBeLessThan(1);
@@ -218,7 +227,7 @@ describe("people's flash-lag beside the model's", () => {
     const ckpt = path.join(dir, 'extrapolator');
     expect(predlab(['model', 'init', '--height', '32', '--width', '40', '--out', ckpt], { PREDLAB_DATA_DIR: dir }).code).toBe(0);
     const r = await runReplicate({ checkpoints: [ckpt], out, experiments: ['flash-lag'], quick: true, seed: 1 }, { db, loadResponder: () => velocityExtrapolator() });
-    expect(r.experiments[0]!.verdict).toMatch(/^flash-lag \(continuous\): yes, the flash is seen 100 ms behind/);
+    expect(r.experiments[0]!.verdict).toMatch(/^flash-lag \(continuous\): yes, the flash is seen \d+(\.\d+)? ms behind the bar .*\(translating 100 ms, rotating/);
     const rows = parse(fs.readFileSync(path.join(out, 'flash-lag', 'data.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     const theirs = rows.filter((x) => x.who === 'people');
     expect(theirs.map((x) => [x.variant, x.speed_deg_per_s, x.n])).toEqual([['continuous', '10', '2'], ['flash-terminated', '10', '1']]);
@@ -229,10 +238,19 @@ describe("people's flash-lag beside the model's", () => {
 
   it('withPeople adds their series and rows, or says there are none', () => {
     const base = { id: 'flash-lag', title: 'Flash-lag', published: '', verdict: { effect: null, text: '', statistic: null }, axes: { x: '', y: '' }, series: [], table: { columns: [], rows: [] }, notes: [] };
-    const people = [{ variant: 'continuous', speedDegPerS: 10, pseMs: 70, pseDeg: 0.7, ci: [50, 90] as [number, number], sessions: 2 }];
+    const people = [
+      { display: 'translate', variant: 'continuous', speedDegPerS: 10, pseMs: 70, pseDeg: 0.7, ci: [50, 90] as [number, number], sessions: 2 },
+      { display: 'rotate', variant: 'continuous', speedDegPerS: 60, pseMs: 50, pseDeg: 3, ci: null, sessions: 1 },
+    ];
     const r = withPeople(base, people);
-    expect(r.series).toEqual([{ name: 'people: continuous', x: [10], y: [70], lo: [50], hi: [90] }]);
-    expect(r.table.rows).toEqual([['people', 'continuous', 10, 0.7, 70, 50, 90, 2]]);
+    expect(r.series).toEqual([
+      { name: 'people: continuous', x: [10], y: [70], lo: [50], hi: [90] },
+      { name: 'people: continuous (rotating bar)', x: [60], y: [50], lo: [50], hi: [50] },
+    ]);
+    expect(r.table.rows).toEqual([
+      ['people', 'translate', 'continuous', 10, 0.7, 70, 50, 90, 2],
+      ['people', 'rotate', 'continuous', 60, 3, 50, '', '', 1],
+    ]);
     expect(withPeople(base, []).notes).toEqual(['People: the lab has no finished flash-lag sessions of human participants.']);
     expect(withPeople(base, null).notes).toEqual(['People: none (no lab database given).']);
   });
