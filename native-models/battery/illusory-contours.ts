@@ -203,7 +203,7 @@ export const illusoryContours: Experiment = {
       id: 'illusory-contours',
       title: illusoryContours.title,
       published,
-      axes: { x: 'time step from figure onset', y: `${probeName} response (fraction of real-contour peak)` },
+      axes: { x: 'time step from figure onset', y: `${probeName} response minus blank (x real-contour peak)` },
       series: [],
       table: { columns: ['step_from_onset', 'condition', 'mean', 'lo', 'hi'], rows: [] },
       notes,
@@ -239,7 +239,13 @@ export const illusoryContours: Experiment = {
     const diffs = units.flatMap((_, u) => (realRise[u] !== null && illusoryRise[u] !== null ? [illusoryRise[u]! - realRise[u]!] : []));
     const withIllusory = illusoryRise.filter((x) => x !== null).length;
 
-    const series: Series[] = (['illusory', 'real', 'control'] as const).map((c) => ({ name: c, x: steps, ...columnBands(traces[c]) }));
+    // Plotted: each condition minus the blank (so the real contour peaks at 1), from the baseline frames on.
+    const from = Math.max(0, onset - 2);
+    const series: Series[] = (['illusory', 'real', 'control'] as const).map((c) => ({
+      name: c,
+      x: steps.slice(from),
+      ...columnBands(traces[c].map((tr, u) => tr.slice(from).map((v, k) => v - traces.blank[u]![from + k]!))),
+    }));
     const rows: (string | number)[][] = series.flatMap((s) => s.x.map((x, k) => [x, s.name, s.y[k]!, s.lo![k]!, s.hi![k]!]));
     const unitTable = new Float32Array(units.length * 6);
     units.forEach((u, k) => unitTable.set([u.channel, u.row, u.col, u.contrast, realRise[k] ?? Number.NaN, illusoryRise[k] ?? Number.NaN], k * 6));
