@@ -7,6 +7,8 @@ import { parse } from 'csv-parse/sync';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSession, listSessions, nextTrial, trialRows } from '../../main/services/sessions.js';
 import type { FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
@@ -117,12 +119,44 @@ describe('studies on the Data page', () => {
     await page.getByTestId('study-folder-1').click();
     await expect.poll(() => page.getByTestId('study-last-export-1').textContent()).toContain(`the export is written to ${path.join(app.exportDir, 'study-1-flash-lag-pilot')}`);
     await page.getByTestId('study-auto-1').uncheck();
-    await expect.poll(() => page.getByTestId('study-last-export-1').textContent()).toContain('Automatic export is off.');
+    await expect.poll(() => page.getByTestId('study-last-export-1').textContent()).toContain(`Automatic export is off; Export now writes to ${path.join(app.exportDir, 'study-1-flash-lag-pilot')}.`);
     expect(JSON.parse((app.db.prepare('SELECT settings FROM studies WHERE id = 1').get() as { settings: string }).settings)).toEqual({ sessionInfoFields: ['age', 'handedness'], exportDir: app.exportDir, autoExport: false });
   }, 180_000);
 
+  it("the Run form's study picker lists the studies, makes a new one and hands its id to the form", async () => {
+    const { page } = app;
+    await page.goto(app.url);
+    const bundle = await build({ configFile: false, logLevel: 'silent', plugins: [svelte({ configFile: false })], build: { write: false, minify: false, lib: { entry: path.join(import.meta.dirname, 'study-picker-entry.svelte.ts'), formats: ['iife'], name: 'picker' } } });
+    const { output } = (Array.isArray(bundle) ? bundle[0] : bundle) as { output: { type: string; code?: string }[] };
+    const code = output.find((o) => o.type === 'chunk')!.code!;
+    await page.evaluate(code);
+    const select = page.getByTestId('study-picker-select');
+    await select.waitFor();
+    expect(await select.locator('option').allTextContents()).toEqual(['No study', 'Flash-lag pilot']);
+    // The id it was given belongs to no study: it is forgotten.
+    await expect.poll(() => page.evaluate(() => (window as unknown as { pickedStudy: unknown }).pickedStudy)).toBeNull();
+    await select.selectOption({ label: 'Flash-lag pilot' });
+    expect(await page.evaluate(() => (window as unknown as { pickedStudy: unknown }).pickedStudy)).toBe(1);
+    expect(await page.getByTestId('study-picker-note').textContent()).toMatch(/The session joins “Flash-lag pilot”; session information asked: age, handedness\./);
+    await page.getByTestId('study-picker-new').click();
+    await page.getByTestId('study-picker-name').fill('FLASH-LAG pilot');
+    await page.getByTestId('study-picker-create').click();
+    await expect.poll(() => page.getByTestId('study-picker-error').textContent()).toMatch(/There is already a study named 'Flash-lag pilot'/);
+    await page.getByTestId('study-picker-name').fill('Second study');
+    await page.getByTestId('study-picker-create').click();
+    await expect.poll(() => page.evaluate(() => (window as unknown as { pickedStudy: unknown }).pickedStudy)).toBe(2);
+    expect(await select.inputValue()).toBe('2');
+    expect(app.db.prepare('SELECT id, name FROM studies ORDER BY id').all()).toEqual([{ id: 1, name: 'Flash-lag pilot' }, { id: 2, name: 'Second study' }]);
+    await page.getByTestId('picker-host').screenshot({ path: path.join(SHOTS, 'H4c-study-picker.png') });
+    await select.selectOption({ label: 'No study' });
+    expect(await page.evaluate(() => (window as unknown as { pickedStudy: unknown }).pickedStudy)).toBeNull();
+  }, 120_000);
+
   it('a refused action shows its reason; deleting asks first and keeps the sessions', async () => {
     const { page } = app;
+    await page.goto(app.url);
+    await page.getByTestId('nav-data').click();
+    await page.getByTestId('study-1').waitFor();
     await page.getByTestId('study-name').fill('flash-lag PILOT');
     await page.getByTestId('study-create-button').click();
     await expect.poll(() => page.getByTestId('studies-error').textContent()).toBe("There is already a study named 'Flash-lag pilot' (names are compared ignoring case). Choose another name.");
@@ -137,8 +171,10 @@ describe('studies on the Data page', () => {
     expect(await page.getByTestId('study-1').count()).toBe(1);
     await page.getByTestId('study-delete-1').click();
     await page.getByTestId('study-delete-yes-1').click();
-    await page.getByTestId('studies-empty').waitFor();
+    await expect.poll(() => page.getByTestId('study-1').count()).toBe(0);
+    expect(await page.getByTestId('study-2').count()).toBe(1);
     expect(listSessions(app.db)).toHaveLength(sessions);
-    expect(app.db.prepare('SELECT count(*) AS n FROM studies').get()).toEqual({ n: 0 });
+    expect(app.db.prepare('SELECT id FROM studies').all()).toEqual([{ id: 2 }]);
+    expect(app.db.prepare('SELECT count(*) AS n FROM study_sessions').get()).toEqual({ n: 0 });
   }, 120_000);
 });
