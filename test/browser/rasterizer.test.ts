@@ -76,6 +76,22 @@ describe('rasterizer vs three.js', () => {
       });
   }
 
+  // Flash-terminated, both displays: the bar stopped with the flash, then the blank after it
+  // (fixation alone), which a readout delay past the flash now reads.
+  for (const motion of ['translate', 'rotate'] as const) {
+    const term = flashLagParamsSchema.parse({ motion, variant: 'flash-terminated', blankAfterFlashMs: 300, flashFrames: 2, offsetsDeg: [0.7], trialsPerOffset: 2, ...(motion === 'rotate' ? { speedDegPerS: 60, travelDeg: 90, flashJitterDeg: 20, offsetsDeg: [9] } : {}) });
+    const s = planFromHistory(flashLag, term, 3, 0)!.stimulus;
+    const k = flashFrame(s, timing);
+    for (const [what, frame, ids] of [['on the flash\'s last frame', k + 1, ['bar', 'flash', 'fixation']], ['in the blank after the flash', k + 3, ['fixation']]] as const)
+      it(`flash-terminated ${motion} frame ${what}`, async () => {
+        const scene = flashLag.scene(s, frame / view.frameRateHz, timing);
+        expect([...new Set(scene.shapes.map((x) => x.id.replace(/-2$/, '')))].sort()).toEqual([...ids].sort());
+        const { r, meanAbs } = await agree(scene);
+        expect(r).toBeGreaterThanOrEqual(0.99);
+        expect(meanAbs).toBeLessThan(3);
+      });
+  }
+
   for (const condition of ['illusory', 'real', 'control'] as const)
     it(`Kanizsa ${condition} figure`, async () => {
       const s = makeStimulus(kanizsaParamsSchema.parse({}), condition, 6, createRng(2));
