@@ -149,6 +149,7 @@ export const flashLagExperiment: Experiment = {
         `${trials.length} sequences: translating bar (speeds ${speedsOf('translate')} deg/s) and rotating bar with outer segments flashed (${speedsOf('rotate')} deg of rotation/s) x ${FLASH_VARIANTS.join(', ')} x both directions${ctx.quick ? '' : ' x 3 flash moments'}; view ${view.fovDeg} deg across at ${view.frameRateHz} frames/s; flash 2 frames, in line with the bar (offset 0).`,
         `Read: Ahat0 (the predicted frame) ${READOUT_DELAY_FRAMES} frame after the flash's onset, by the flash-lag paradigm's readout (translating bar: contrast-weighted centroids of the bar's and the flash's rows; rotating bar: orientation of each ring around fixation). Lag = bar minus flash along the motion; in ms = lag / speed.`,
         missing ? `${missing} of ${readings.length} predictions showed no bar or no flash, so they give no lag.` : 'Every prediction showed both the bar and the flash.',
+        "Continuous and flash-terminated show the model the same frames up to the flash, so a prediction made before the model sees what follows gives them the same lag: a pure extrapolator lags in both, whereas people see none when the motion stops (the contrast this experiment exists to show).",
         'HDF5: flash-lag/trials columns: display (0 translating, 1 rotating), variant (0 continuous, 1 flash-initiated, 2 flash-terminated), speed deg/s, direction, repeat, perceived offset deg, lag ms; flash-lag/readout_frames: the predicted frames read (trial, H, W, C).',
       ],
     };
