@@ -80,29 +80,23 @@ export function addStudyCommands(program: Command, ctx: StudyCliContext): void {
     if (ids.length === 0 || ids.length > 1000 || ids.some((x) => !Number.isInteger(x) || x <= 0)) throw new PredlabError('invalid-argument', `--session takes one to 1000 ids like 3 or 3,7; got '${v}'.`);
     return ids;
   };
-  study
-    .command('add')
-    .description('add sessions to a study (sessions on the same protocol that are in no study join too)')
-    .requiredOption('--study <id>', 'study id', integer('--study'))
-    .requiredOption('--session <ids>', 'session id(s), comma-separated', sessionList)
-    .option('--json', 'machine-readable output')
-    .action((o) => {
-      const db = ctx.database();
-      // All or nothing: one bad id adds none.
-      const d = db.transaction(() => (o.session as number[]).reduce<StudyDetail | null>((_, id) => addSessionToStudy(db, o.study, id), null)!)();
-      emit(o.json, d, formatStudy(d));
-    });
-  study
-    .command('remove')
-    .description('remove sessions from a study (the sessions stay in the lab)')
-    .requiredOption('--study <id>', 'study id', integer('--study'))
-    .requiredOption('--session <ids>', 'session id(s), comma-separated', sessionList)
-    .option('--json', 'machine-readable output')
-    .action((o) => {
-      const db = ctx.database();
-      const d = db.transaction(() => (o.session as number[]).reduce<StudyDetail | null>((_, id) => removeSessionFromStudy(db, o.study, id), null)!)();
-      emit(o.json, d, formatStudy(d));
-    });
+  // add and remove: all or nothing (one bad id changes none).
+  const membership = [
+    ['add', 'add sessions to a study (sessions on the same protocol that are in no study join too)', addSessionToStudy],
+    ['remove', 'remove sessions from a study (the sessions stay in the lab)', removeSessionFromStudy],
+  ] as const;
+  for (const [name, description, change] of membership)
+    study
+      .command(name)
+      .description(description)
+      .requiredOption('--study <id>', 'study id', integer('--study'))
+      .requiredOption('--session <ids>', 'session id(s), comma-separated', sessionList)
+      .option('--json', 'machine-readable output')
+      .action((o) => {
+        const db = ctx.database();
+        const d = db.transaction(() => (o.session as number[]).reduce<StudyDetail | null>((_, id) => change(db, o.study, id), null)!)();
+        emit(o.json, d, formatStudy(d));
+      });
   study
     .command('export')
     .description('write the study export: one tidy CSV (a row per trial) and one BIDS dataset')

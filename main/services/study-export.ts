@@ -207,7 +207,6 @@ export function exportStudy(db: Db, studyId: number, opts: { folder?: string; tr
 }
 
 function writeStudyExport(db: Db, study: Study, folder: string): StudyExportResult {
-  adoptProtocolSessions(db, study.id);
   const sessions = studySessionIds(db, study.id).map((id) => getSession(db, id));
   if (sessions.length === 0) throw new PredlabError('invalid-argument', `Study '${study.name}' has no sessions yet; add sessions before exporting it.`);
   if (sessions.every((s) => s.answered === 0)) throw new PredlabError('invalid-argument', `The sessions of study '${study.name}' have no answered trials yet; nothing to export.`);
@@ -243,17 +242,6 @@ function writeStudyExport(db: Db, study: Study, folder: string): StudyExportResu
     if (fs.existsSync(old) && !fs.existsSync(folder)) fs.renameSync(old, folder);
     throw new PredlabError('storage', `Could not write the export of study '${study.name}' to ${folder}: ${why(e)}. The previous export, if any, was kept.`);
   }
-}
-
-/** Sessions on a study session's protocol that belong to no study join this one. */
-function adoptProtocolSessions(db: Db, studyId: number): void {
-  const orphans = db
-    .prepare(
-      `SELECT DISTINCT o.id FROM study_sessions ss JOIN sessions s ON s.id = ss.session_id JOIN sessions o ON o.protocol_id = s.protocol_id
-       WHERE ss.study_id = ? AND NOT EXISTS (SELECT 1 FROM study_sessions x WHERE x.session_id = o.id) ORDER BY o.id`,
-    )
-    .all(studyId) as { id: number }[];
-  for (const o of orphans) joinStudyByProtocol(db, o.id);
 }
 
 /**

@@ -9,9 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap, type AppServices } from '../../main/bootstrap.js';
-import { listSessions } from '../../main/services/sessions.js';
+import { listSessions, startSession } from '../../main/services/sessions.js';
 import { simulateSession } from '../../main/services/simulate.js';
-import { addSessionToStudy, createStudy, deleteStudy, getStudy, getStudyDetail, listStudies, updateStudy } from '../../main/services/studies.js';
+import { createParticipant } from '../../main/services/participants.js';
+import { addSessionToStudy, createStudy, getStudy, getStudyDetail, joinStudyByProtocol, listStudies, removeSessionFromStudy, studySessionIds, updateStudy } from '../../main/services/studies.js';
 import { exportStudy, exportStudyAfterSession, STUDY_MARKER } from '../../main/services/study-export.js';
 import { openDatabase, schemaVersion, type Db } from '../../main/store/db.js';
 import { LATEST_VERSION } from '../../main/store/migrations.js';
@@ -259,6 +260,30 @@ print(json.dumps({"rows": len(d), "kinds": d.groupby("participant_kind").size().
     expect(listSessions(db)).toHaveLength(before);
     expect(listStudies(db).map((s) => s.id)).not.toContain(studyId);
     expect(db.prepare('SELECT count(*) AS n FROM study_sessions WHERE study_id = ?').get(studyId)).toEqual({ n: 0 });
+  });
+});
+
+describe('membership', () => {
+  it('a session on a study session\'s protocol joins with it; once removed it stays out (an export never changes membership)', () => {
+    const { db } = tempDb();
+    const person = simulateSession(db, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 5, observer });
+    const other = createParticipant(db, { kind: 'model', label: 'stand-in model' });
+    const sameTrials = () => startSession(db, { participantId: other.id, paradigmId: 'flash-lag', parameters: {}, protocolId: person.protocol.id, calibration: {} });
+    const early = sameTrials();
+    const study = createStudy(db, { name: 'Joins' });
+    expect(addSessionToStudy(db, study.id, person.id).sessions.map((s) => s.id)).toEqual([person.id, early.id]);
+    removeSessionFromStudy(db, study.id, early.id);
+    exportStudy(db, study.id);
+    expect(studySessionIds(db, study.id)).toEqual([person.id]);
+    // A session that ends later on the same trials joins (exportStudyAfterSession is called at every session's end).
+    const late = sameTrials();
+    expect(joinStudyByProtocol(db, late.id)).toBe(study.id);
+    expect(studySessionIds(db, study.id)).toEqual([person.id, late.id]);
+    // A session of another study stays where it is.
+    const second = createStudy(db, { name: 'Elsewhere' });
+    addSessionToStudy(db, second.id, early.id);
+    expect(joinStudyByProtocol(db, early.id)).toBe(second.id);
+    expect(studySessionIds(db, study.id)).toEqual([person.id, late.id]);
   });
 });
 
