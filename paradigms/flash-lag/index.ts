@@ -74,6 +74,8 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState>
     variant: s.variant,
     flash_time_s: s.flashTimeS,
     flash_frames: s.flashFrames,
+    // Flash-terminated trials stored before the blank existed ended with the flash: 0.
+    blank_after_flash_ms: s.variant === 'flash-terminated' ? (s.blankAfterFlashMs ?? 0) : null,
     staircase: s.staircase ?? null,
     flash_ahead: isAhead(s, response),
     perceived_offset_deg: typeof extra?.perceivedOffsetDeg === 'number' ? extra.perceivedOffsetDeg : null,
@@ -86,6 +88,7 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState>
     variant: { description: 'continuous, flash-initiated or flash-terminated' },
     flash_time_s: { description: 'Nominal flash onset from trial start, before rounding to the display frame', units: 's' },
     flash_frames: { description: 'Flash duration in display frames' },
+    blank_after_flash_ms: { description: 'Flash-terminated trials: how long fixation alone stayed up after the bar and the flash vanished (empty for the other variants)', units: 'ms' },
     staircase: { description: 'Which of the two interleaved staircases chose the trial (staircase design; empty otherwise)' },
     flash_ahead: { description: 'Derived answer: true if the participant saw the flash ahead of the bar along its motion' },
     perceived_offset_deg: { description: "Model observers only: the flash's offset from the bar in the model's predicted frame, before decision noise (empty for people; rotating bar: deg of rotation angle)", units: 'deg' },

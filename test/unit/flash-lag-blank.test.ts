@@ -42,7 +42,13 @@ describe('flash-terminated blank after the flash', () => {
     expect(fields).toEqual([expect.objectContaining({ label: 'Blank after the flash', unit: 'ms', min: 0, max: 10_000, showWhen: { key: 'variant', values: ['flash-terminated'] } })]);
     // Only flash-terminated trials carry it; the others keep their stored shape.
     expect(trialsOf(terminated())[0]!.stimulus).toMatchObject({ blankAfterFlashMs: 500 });
-    expect(trialsOf(terminated({ variant: 'continuous' }))[0]!.stimulus).not.toHaveProperty('blankAfterFlashMs');
+    const continuous = trialsOf(terminated({ variant: 'continuous' }))[0]!.stimulus as FlashLagStimulus;
+    expect(continuous).not.toHaveProperty('blankAfterFlashMs');
+    // The tidy export says how long the blank was; trials stored before it existed had none.
+    const term = trialsOf(terminated())[0]!.stimulus as FlashLagStimulus;
+    const column = (s: FlashLagStimulus) => flashLag.tidyColumns(s, 'left', {}).blank_after_flash_ms;
+    expect([column(term), column({ ...term, blankAfterFlashMs: undefined }), column(continuous)]).toEqual([500, 0, null]);
+    expect(flashLag.stimulusColumns.blank_after_flash_ms).toMatchObject({ units: 'ms' });
   });
 
   it('both displays: the model sees fixation alone for the blank, as many frames as it lasts', () => {
