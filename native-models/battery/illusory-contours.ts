@@ -279,9 +279,12 @@ export const illusoryContours: Experiment = {
     const lag = mean(diffs);
     const ci = bootstrapMeanCi(diffs, ctx.seed);
     const effect = ci[0] > 0;
+    // How strong the illusory signal is, beside when it comes (over the units that have one).
+    const peaks = units.flatMap((_, u) => (illusoryRise[u] !== null ? [illusoryPeak[u]!] : []));
+    const strength = `; its peak ${fmt(mean(peaks), 2)}x the real one`;
     const text = effect
-      ? `illusory contours in ${probeName}: yes, the illusory response rises ${fmt(lag)} steps after the real one [${fmt(ci[0])}, ${fmt(ci[1])}] (${diffs.length} units)`
-      : `illusory contours in ${probeName}: no later illusory response, rise ${fmt(lag)} steps after the real one [${fmt(ci[0])}, ${fmt(ci[1])}] (${diffs.length} units)`;
+      ? `illusory contours in ${probeName}: yes, the illusory response rises ${fmt(lag)} steps after the real one [${fmt(ci[0])}, ${fmt(ci[1])}] (${diffs.length} units)${strength}`
+      : `illusory contours in ${probeName}: no later illusory response, rise ${fmt(lag)} steps after the real one [${fmt(ci[0])}, ${fmt(ci[1])}] (${diffs.length} units)${strength}`;
     return { ...result, verdict: { effect, text, statistic: { name: 'illusory minus real rise', value: lag, unit: 'time steps', ci } } };
   },
 };
