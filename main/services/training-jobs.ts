@@ -36,6 +36,15 @@ export interface RunRequest {
 
 const now = () => new Date().toISOString();
 
+/** A checkpoint's architecture; a damaged checkpoint is the user's to act on, named. */
+function configOf(dir: string): PredNetConfig {
+  try {
+    return readManifest(dir).config;
+  } catch (e) {
+    throw new PredlabError('invalid-argument', `The checkpoint ${dir} cannot be read: ${(e as Error).message}`);
+  }
+}
+
 /** Keep at most `max` points: every k-th, and always the last. */
 function thin<T>(points: T[], max: number): T[] {
   if (points.length <= max) return points;
@@ -149,7 +158,7 @@ export class TrainingRuns {
     } else {
       const m = getModel(this.db, req.start.modelId);
       if (!fs.existsSync(m.path)) throw new PredlabError('not-found', `Model ${m.id} (${m.label}): its checkpoint ${m.path} is missing.`);
-      config = readManifest(m.path).config;
+      config = configOf(m.path);
       from = m.path;
       startLabel = `model ${m.id}: ${m.label}`;
     }
@@ -194,7 +203,7 @@ export class TrainingRuns {
 
   private launch(run: TrainingRun, from: string, init: PredNetConfig | null): void {
     const dataFolder = path.dirname(this.root);
-    const { options, video } = checkDatasetTraining(this.db, dataFolder, run.dataset, init ?? readManifest(from).config, run.options);
+    const { options, video } = checkDatasetTraining(this.db, dataFolder, run.dataset, init ?? configOf(from), run.options);
     const start = run.start;
     const job = startTrainingWorker({
       from,
@@ -290,19 +299,24 @@ export class TrainingRuns {
     else {
       from = path.join(this.runDir(id), 'init');
       // No epoch ended and the fresh model was never written: make it again (same seed, same weights).
-      if (!fs.existsSync(from)) init = predNetConfigSchema.parse({ ...PRESETS[run.start.preset], height: getDataset(this.db, run.dataset).height, width: getDataset(this.db, run.dataset).width });
+      if (!fs.existsSync(from)) {
+        const d = getDataset(this.db, run.dataset);
+        init = predNetConfigSchema.parse({ ...PRESETS[run.start.preset], height: d.height, width: d.width });
+      }
     }
-    if (!hasResume) {
-      // Starting over: the curve so far belongs to steps that will be run again.
-      run.losses = [];
-      run.epochs = [];
-      run.baseline = null;
-    } else {
-      const m = readManifest(resumeDir).training;
-      run.losses = run.losses.filter((p) => p.step <= (m?.step ?? 0));
-      run.epochs = run.epochs.filter((p) => p.step <= (m?.step ?? 0));
+    // The curve keeps the steps the resume state holds; starting over, none (they will be run again).
+    let kept = 0;
+    if (hasResume) {
+      try {
+        kept = readManifest(resumeDir).training?.step ?? 0;
+      } catch (e) {
+        throw new PredlabError('invalid-argument', `The resume state ${resumeDir} cannot be read: ${(e as Error).message}`);
+      }
     }
     this.launch(run, from, init);
+    run.losses = run.losses.filter((p) => p.step <= kept);
+    run.epochs = run.epochs.filter((p) => p.step <= kept);
+    if (!hasResume) run.baseline = null;
     this.save(run);
     return run;
   }
