@@ -244,18 +244,29 @@ function writeStudyExport(db: Db, study: Study, folder: string): StudyExportResu
   }
 }
 
+function runningOthers(db: Db, studyId: number, sessionId: number): number {
+  const r = db
+    .prepare("SELECT count(*) AS n FROM study_sessions ss JOIN sessions s ON s.id = ss.session_id WHERE ss.study_id = ? AND s.id != ? AND s.status = 'running'")
+    .get(studyId, sessionId) as { n: number };
+  return r.n;
+}
+
 /**
  * Call when a session ends (a person's, a simulated observer's or a model's): the session joins
  * the study of its protocol if it has none, and that study's export is written to its folder.
  * Never throws (a session's finish must not fail because of an export): a failure is logged and
  * recorded as the study's last export status. Returns that status, or null when the session is
- * in no study or the study's automatic export is off.
+ * in no study or the study's automatic export is off. While another session of the study is
+ * still running, nothing is written: that session's end writes the export.
  */
 export function exportStudyAfterSession(db: Db, sessionId: number, log: (message: string) => void = (m) => console.error(m)): StudyExportStatus | null {
   let studyId: number | null = null;
   try {
     studyId = joinStudyByProtocol(db, sessionId);
     if (studyId === null || getStudy(db, studyId).settings.autoExport === false) return null;
+    // While another session of the study runs (a person, with a model finishing alongside), the
+    // export waits for that session's end: it would hold up the answers being stored.
+    if (runningOthers(db, studyId, sessionId) > 0) return getStudy(db, studyId).lastExport;
     exportStudy(db, studyId, { trigger: 'auto' });
   } catch (e) {
     // exportStudy recorded the failure with the study; the log says which session set it off.

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap, type AppServices } from '../../main/bootstrap.js';
-import { listSessions, startSession } from '../../main/services/sessions.js';
+import { finishSession, listSessions, startSession } from '../../main/services/sessions.js';
 import { simulateSession } from '../../main/services/simulate.js';
 import { createParticipant } from '../../main/services/participants.js';
 import { addSessionToStudy, createStudy, getStudy, getStudyDetail, joinStudyByProtocol, listStudies, removeSessionFromStudy, studySessionIds, updateStudy } from '../../main/services/studies.js';
@@ -284,6 +284,26 @@ describe('membership', () => {
     addSessionToStudy(db, second.id, early.id);
     expect(joinStudyByProtocol(db, early.id)).toBe(second.id);
     expect(studySessionIds(db, study.id)).toEqual([person.id, late.id]);
+  });
+
+  it("while another session of the study runs, the automatic export waits for that session's end", () => {
+    const { db } = tempDb();
+    const person = simulateSession(db, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 6, observer });
+    const stand = createParticipant(db, { kind: 'model', label: 'stand-in model' });
+    const study = createStudy(db, { name: 'Waits' });
+    addSessionToStudy(db, study.id, person.id);
+    const running = startSession(db, { participantId: stand.id, paradigmId: 'flash-lag', parameters: {}, protocolId: person.protocol.id, calibration: {} });
+    expect(joinStudyByProtocol(db, running.id)).toBe(study.id);
+    const quick = startSession(db, { participantId: stand.id, paradigmId: 'flash-lag', parameters: {}, protocolId: person.protocol.id, calibration: {} });
+    finishSession(db, quick.id, 'aborted');
+    const logged: string[] = [];
+    expect(exportStudyAfterSession(db, quick.id, (m) => logged.push(m))).toBeNull();
+    expect(getStudy(db, study.id).lastExport).toBeNull();
+    expect(fs.existsSync(getStudy(db, study.id).exportFolder)).toBe(false);
+    finishSession(db, running.id, 'aborted');
+    expect(exportStudyAfterSession(db, running.id, (m) => logged.push(m))).toMatchObject({ ok: true, trigger: 'auto', rows: 7 });
+    expect(studySessionIds(db, study.id)).toEqual([person.id, running.id, quick.id]);
+    expect(logged).toEqual([]);
   });
 });
 
