@@ -1,6 +1,9 @@
 /** Model checkpoints known to the lab: the database holds their metadata, the folder their weights. */
 import path from 'node:path';
-import { CheckpointError, describeCheckpoint, readManifest } from '../../native-models/checkpoint.js';
+import { CheckpointError, describeCheckpoint, loadCheckpoint, readManifest } from '../../native-models/checkpoint.js';
+import { sequenceStarts } from '../../native-models/training/data.js';
+import { proceduralVideo } from '../../native-models/training/procedural.js';
+import { predictionScores } from '../../native-models/training/score.js';
 import type { ModelInfo } from '../../preload/contract.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
@@ -66,4 +69,42 @@ export function getModel(db: Db, id: number): ModelRecord {
 
 export function listModels(db: Db): ModelRecord[] {
   return (db.prepare('SELECT * FROM models ORDER BY id').all() as Row[]).map(toRecord);
+}
+
+/** Stated limits of a prediction score on fresh video (it runs the model on every sequence). */
+export const SCORE_LIMITS = { maxRecordings: 200, maxSequences: 2000, framesPerRecording: 30, nt: 10 } as const;
+
+/**
+ * How a checkpoint predicts on procedural video it never saw (the generator the default model
+ * trained on, at the checkpoint's own size), against copying the last frame: for checkpoints whose
+ * files record no such comparison. Mean |E0| over frames 1..nt-1, as the training loss. The
+ * caller initialises the tensor backend; this is heavy work (a worker or the CLI, not the main thread).
+ */
+export function scoreOnFreshVideo(dir: string, options: { recordings?: number; seed?: number; maxSequences?: number } = {}): { model: number; copyLastFrame: number; ratio: number; sequences: number; recordings: number; seed: number } {
+  const recordings = options.recordings ?? 40;
+  if (!Number.isInteger(recordings) || recordings < 1 || recordings > SCORE_LIMITS.maxRecordings)
+    throw new PredlabError('invalid-argument', `recordings must be a whole number from 1 to ${SCORE_LIMITS.maxRecordings}; got ${recordings}.`);
+  const seed = options.seed ?? 20261135;
+  // Measured: about 0.25 s per frame for the default model's size on this loaded 2-core machine.
+  const maxSequences = options.maxSequences ?? 120;
+  if (!Number.isInteger(maxSequences) || maxSequences < 1 || maxSequences > SCORE_LIMITS.maxSequences)
+    throw new PredlabError('invalid-argument', `maxSequences must be a whole number from 1 to ${SCORE_LIMITS.maxSequences}; got ${maxSequences}.`);
+  let loaded;
+  try {
+    loaded = loadCheckpoint(dir);
+  } catch (e) {
+    throw new PredlabError(e instanceof CheckpointError ? 'invalid-argument' : 'internal', (e as Error).message);
+  }
+  try {
+    const { height, width, stackSizes } = loaded.manifest.config;
+    const channels = stackSizes[0]!;
+    const video = proceduralVideo({ height, width, channels, recordings, framesPerRecording: SCORE_LIMITS.framesPerRecording, seed });
+    const all = sequenceStarts(video.recordings, SCORE_LIMITS.nt);
+    // Evenly spaced over every recording when there are more than maxSequences.
+    const starts = all.length <= maxSequences ? all : Array.from({ length: maxSequences }, (_, i) => all[Math.floor((i * all.length) / maxSequences)]!);
+    const s = predictionScores(video, starts, SCORE_LIMITS.nt, loaded.net);
+    return { model: s.model!, copyLastFrame: s.copyLastFrame, ratio: s.model! / s.copyLastFrame, sequences: s.sequences, recordings, seed };
+  } finally {
+    loaded.net.dispose();
+  }
 }
