@@ -47,8 +47,10 @@ export interface ContourUnit {
   channel: number;
   row: number;
   col: number;
-  /** Peak of the real-contour signal in the figure window (what chose it, and what its responses are divided by). */
+  /** Mean of the real-contour signal in the figure window (what chose it). */
   contrast: number;
+  /** Its peak (what the unit's responses are divided by; at least the mean). */
+  peak: number;
 }
 
 const at = (rec: Recording, t: number, c: number, i: number, j: number) => {
@@ -119,11 +121,12 @@ export function chooseContourUnits(
         // The real-contour signal's peak: the rise over the disc frames, beyond the blank's drift.
         const rb = base(real, c, i, j);
         const bb = base(blank, c, i, j);
-        const contrast = Math.max(...window.map((t) => at(real, t, c, i, j) - rb - (at(blank, t, c, i, j) - bb)));
-        units.push({ channel: c, row: i, col: j, contrast });
+        const signal = window.map((t) => at(real, t, c, i, j) - rb - (at(blank, t, c, i, j) - bb));
+        // Ranked by the mean (a unit that answers the contour on the whole), divided later by the peak.
+        units.push({ channel: c, row: i, col: j, contrast: mean(signal), peak: Math.max(...signal) });
       }
   }
-  // Units that barely answer would blow up when divided by their peak: at least 5 % of the best, and 1e-4.
+  // Units that barely answer would blow up when divided by their peak: a mean of at least 5 % of the best, and 1e-4.
   const best = Math.max(0, ...units.map((u) => u.contrast));
   return units
     .filter((u) => u.contrast >= Math.max(MIN_CONTRAST, 0.05 * best))
@@ -195,9 +198,9 @@ export const illusoryContours: Experiment = {
       'Lotter et al. (2020, Fig. 5): PredNet units whose receptive field lies on the contour respond to the illusory (Kanizsa) contour, later than to the real one, as V2 neurons do (Lee & Nguyen 2001, monkey V1/V2: the illusory response arises tens of ms after the real one).';
     const notes = [
       `Recorded ${probeName} (${r.unitChannels(probe)} channels); frames: ${d.preFrames} blank, ${d.discFrames} complete discs, ${d.figureFrames} figure; the figure appears at step ${onset}.`,
-      `Units: receptive field centred on the illusory part of the contour (on a side, clear of every inducer)${byOrientation ? ', preferred orientation within 22.5 deg of the side' : ''}, ranked by the peak of their real-contour signal (rise over the disc frames beyond the blank's); the top ${count} of those reaching 5 % of the best and ${MIN_CONTRAST} kept (${units.length} found).`,
+      `Units: receptive field centred on the illusory part of the contour (on a side, clear of every inducer)${byOrientation ? ', preferred orientation within 22.5 deg of the side' : ''}, ranked by the mean of their real-contour signal in the figure window (rise over the disc frames beyond the blank's); the top ${count} of those reaching 5 % of the best and ${MIN_CONTRAST} kept (${units.length} found).`,
       rfNote,
-      `Responses per unit: minus its mean over the last two disc frames, divided by its real-contour peak; illusory signal = illusory - control, real signal = real - blank; rise = first step after onset at half the signal's peak (signals under ${RESPONSE_FLOOR * 100} % of the real peak count as no response).`,
+      `Responses per unit: minus its mean over the last two disc frames, divided by the peak of its real-contour signal; illusory signal = illusory - control, real signal = real - blank; rise = first step after onset at half the signal's peak (signals under ${RESPONSE_FLOOR * 100} % of the real peak count as no response).`,
     ];
     const base: Omit<ExperimentResult, 'verdict'> = {
       id: 'illusory-contours',
@@ -218,7 +221,7 @@ export const illusoryContours: Experiment = {
     for (const u of units) {
       const raw = (c: ContourCondition) => steps.map((_, t) => at(byCondition[c], t, u.channel, u.row, u.col));
       const baseline = (xs: number[]) => mean(xs.slice(Math.max(0, onset - 2), onset));
-      const scale = u.contrast;
+      const scale = u.peak;
       for (const c of CONTOUR_CONDITIONS) {
         const xs = raw(c);
         const b = baseline(xs);

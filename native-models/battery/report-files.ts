@@ -83,7 +83,7 @@ export function plotSpec(runs: CheckpointRun[], subtitle: string): vl.TopLevelSp
   const grouped = values.some((v) => v.group !== '');
   const layers = {
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: r0.axes.x, scale: { zero: false } },
+      x: { field: 'x', type: 'quantitative', title: r0.axes.x, scale: { zero: false }, axis: { format: '~g' } },
       color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 3, labelLimit: 300, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3 } },
     },
     layer: [
