@@ -83,7 +83,8 @@ export function plotSpec(runs: CheckpointRun[], subtitle: string): vl.TopLevelSp
   const grouped = values.some((v) => v.group !== '');
   const layers = {
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: r0.axes.x, scale: { zero: false }, axis: { format: '~g' } },
+      // Whole-number x (time steps) gets whole-number ticks.
+      x: { field: 'x', type: 'quantitative', title: r0.axes.x, scale: { zero: false }, axis: { format: '~g', ...(values.every((v) => Number.isInteger(v.x)) ? { tickMinStep: 1 } : {}) } },
       color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 3, labelLimit: 300, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3 } },
     },
     layer: [
