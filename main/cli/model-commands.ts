@@ -312,7 +312,7 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('train')
-    .description('train a checkpoint on video frames (--data: in a worker thread; --dataset: read from disk batch by batch; Ctrl-C stops cleanly)')
+    .description('train a checkpoint on video frames in a worker thread (--data: a .npy in memory; --dataset: read from disk sequence by sequence; Ctrl-C stops cleanly)')
     .requiredOption('--checkpoint <dir>', 'checkpoint to start from (e.g. made by `model init`)')
     .option('--data <frames.npy>', 'frames (N, H, W, C) or clips (S, T, H, W, C); uint8 or float32 0-1')
     .option('--dataset <name>', 'a video dataset of the lab (see `predlab dataset list`), read from disk batch by batch; instead of --data')
