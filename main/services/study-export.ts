@@ -201,7 +201,8 @@ export function exportStudy(db: Db, studyId: number, opts: { folder?: string; tr
     recordExportStatus(db, studyId, { at: new Date().toISOString(), trigger, ok: true, folder, files: result.files, rows: result.rows });
     return result;
   } catch (e) {
-    recordExportStatus(db, studyId, { at: new Date().toISOString(), trigger, ok: false, folder, error: why(e) });
+    // Nothing to export yet is not a failed export; a folder or disk problem is, and is shown with the study.
+    if (!(e instanceof PredlabError && e.code === 'invalid-argument')) recordExportStatus(db, studyId, { at: new Date().toISOString(), trigger, ok: false, folder, error: why(e) });
     throw e instanceof PredlabError ? e : new PredlabError('storage', why(e));
   }
 }

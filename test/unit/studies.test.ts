@@ -351,6 +351,7 @@ describe('bad input: a clear error, nothing half-written', () => {
     const { db } = tempDb();
     const study = createStudy(db, { name: 'Writes' });
     expect(() => exportStudy(db, study.id)).toThrow("Study 'Writes' has no sessions yet; add sessions before exporting it.");
+    expect(getStudy(db, study.id).lastExport).toBeNull(); // nothing to export is not a failed export
     const s = simulateSession(db, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 2, observer });
     addSessionToStudy(db, study.id, s.id);
     const first = exportStudy(db, study.id);
