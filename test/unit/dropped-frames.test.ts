@@ -7,6 +7,7 @@ import { createParticipant } from '../../main/services/participants.js';
 import { finishSession, nextTrial, recordTrial, startSession } from '../../main/services/sessions.js';
 import { answerFor } from '../../paradigms/flash-lag/design.js';
 import type { FlashLagStimulus } from '../../paradigms/flash-lag/params.js';
+import { RUN_KEY } from '../../paradigms/run-settings.js';
 import { CALIBRATION, tempDb } from '../support/db.js';
 
 const FRAME = 1000 / 60;
@@ -42,7 +43,8 @@ describe('analysis with dropped frames', () => {
   it('leaves flagged trials out of the fit by default, includes them when the setting is off', () => {
     const { db } = tempDb();
     const p = createParticipant(db, { kind: 'human', label: 'P01' });
-    const s = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: { offsetsDeg: [-1.5, -1, -0.5, 0, 0.5, 1, 1.5], trialsPerOffset: 10 }, seed: 3, calibration: CALIBRATION });
+    const s = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: { offsetsDeg: [-1.5, -1, -0.5, 0, 0.5, 1, 1.5], trialsPerOffset: 10, [RUN_KEY]: { repeatDropped: false } }, seed: 3, calibration: CALIBRATION });
+    // Spoiled trials are not repeated here (the session's option), so the 70 planned are all there is.
     const flagged: number[] = [];
     for (let t = nextTrial(db, s.id); t; t = nextTrial(db, s.id)) {
       const stim = t.stimulus as unknown as FlashLagStimulus;
