@@ -116,7 +116,8 @@ export function chooseContourUnits(
     for (let i = 0; i < H; i++)
       for (let j = 0; j < W; j++) {
         const cell = rfCentreDeg(view, real, i, j, rf);
-        if (!onIllusoryContour(d, cell.x, cell.y, cell.halfDeg)) continue;
+        // The field reaches past its grid cell: a whole cell around its centre must clear the inducers.
+        if (!onIllusoryContour(d, cell.x, cell.y, cell.halfDeg, 2 * cell.halfDeg)) continue;
         if (rf && byOrientation && orientationGap(rf.orientationDeg, sideOrientationDeg(d, cell.x, cell.y)) > 22.5) continue;
         // The real-contour signal's peak: the rise over the disc frames, beyond the blank's drift.
         const rb = base(real, c, i, j);
@@ -198,7 +199,7 @@ export const illusoryContours: Experiment = {
       'Lotter et al. (2020, Fig. 5): PredNet units whose receptive field lies on the contour respond to the illusory (Kanizsa) contour, later than to the real one, as V2 neurons do (Lee & Nguyen 2001, monkey V1/V2: the illusory response arises tens of ms after the real one).';
     const notes = [
       `Recorded ${probeName} (${r.unitChannels(probe)} channels); frames: ${d.preFrames} blank, ${d.discFrames} complete discs, ${d.figureFrames} figure; the figure appears at step ${onset}.`,
-      `Units: receptive field centred on the illusory part of the contour (on a side, clear of every inducer)${byOrientation ? ', preferred orientation within 22.5 deg of the side' : ''}, ranked by the mean of their real-contour signal in the figure window (rise over the disc frames beyond the blank's); the top ${count} of those reaching 5 % of the best and ${MIN_CONTRAST} kept (${units.length} found).`,
+      `Units: receptive field centred on the illusory part of the contour (on a side, and a whole grid cell around it clear of every inducer)${byOrientation ? ', preferred orientation within 22.5 deg of the side' : ''}, ranked by the mean of their real-contour signal in the figure window (rise over the disc frames beyond the blank's); the top ${count} of those reaching 5 % of the best and ${MIN_CONTRAST} kept (${units.length} found).`,
       rfNote,
       `Responses per unit: minus its mean over the last two disc frames, divided by the peak of its real-contour signal; illusory signal = illusory - control, real signal = real - blank; rise = first step after onset at half the signal's peak (signals under ${RESPONSE_FLOOR * 100} % of the real peak count as no response).`,
     ];

@@ -89,13 +89,13 @@ export function distanceToSegment(px: number, py: number, [a, b]: [[number, numb
 }
 
 /**
- * Whether a receptive field centred at (x, y) deg with the given radius lies on the illusory part
- * of the contour: on a side, and clear of every inducer (so it sees no luminance edge in the
- * illusory condition).
+ * Whether a receptive field centred at (x, y) deg lies on the illusory part of the contour: its
+ * centre within `centreDeg` of a side, and the whole field (radius `extentDeg`) clear of every
+ * inducer, so it sees no luminance edge in the illusory condition.
  */
-export function onIllusoryContour(d: ContourDesign, x: number, y: number, rfRadiusDeg: number): boolean {
+export function onIllusoryContour(d: ContourDesign, x: number, y: number, centreDeg: number, extentDeg = centreDeg): boolean {
   const g = contourGeometry(d);
-  const onSide = g.segments.some((s) => distanceToSegment(x, y, s) <= rfRadiusDeg + d.stimulus.lineWidthDeg / 2);
-  const clear = g.inducers.every((i) => Math.hypot(x - i.x, y - i.y) > i.radius + rfRadiusDeg);
+  const onSide = g.segments.some((s) => distanceToSegment(x, y, s) <= centreDeg + d.stimulus.lineWidthDeg / 2);
+  const clear = g.inducers.every((i) => Math.hypot(x - i.x, y - i.y) > i.radius + extentDeg);
   return onSide && clear;
 }
