@@ -5,8 +5,6 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appendFrames, createDataset, deleteDataset, finishRecording, getDataset, getRecording, listDatasets, listRecordings, readFrames, startRecording } from '../../main/services/datasets.js';
 import { openDatabase, type Db } from '../../main/store/db.js';
-import { openFileVideo } from '../../native-models/datasets/file-video.js';
-import { batchOf, splitByRecording } from '../../native-models/training/data.js';
 import { tempDb } from '../support/db.js';
 
 const H = 8;
@@ -128,32 +126,3 @@ describe('dataset store', () => {
   });
 });
 
-describe('file-backed training video', () => {
-  it('gives the trainer the same batches as the frames in memory, reading only what a batch needs', () => {
-    const { db, dir } = lab();
-    createDataset(db, { name: 'd', height: H, width: W, fps: 10 });
-    const parts = [frames(12, 1), frames(7, 2), frames(15, 3)];
-    const recs = parts.map((p, i) => {
-      const r = startRecording(db, dir, 'd', `r${i}`);
-      appendFrames(db, dir, r.id, p);
-      return finishRecording(db, dir, r.id)!;
-    });
-    const video = openFileVideo(recs, { height: H, width: W, channels: 3 });
-    try {
-      const all = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-      parts.reduce((o, p) => (all.set(p, o), o + p.length), 0);
-      const inMemory = { frames: all, count: 34, height: H, width: W, channels: 3, recordings: video.recordings };
-      expect(Array.from(video.recordings.slice(10, 14))).toEqual([0, 0, 1, 1]);
-      const split = splitByRecording(video, 5, 0.3, 1);
-      expect(split.train.length + split.validation.length).toBeGreaterThan(0);
-      const starts = [0, 12, 14, 29];
-      expect(batchOf(video, starts, 5)).toEqual(batchOf(inMemory, starts, 5));
-      expect(video.bytesRead()).toBe(4 * 5 * FB);
-      // A read across a recording boundary is still right (the trainer never asks for one).
-      expect(video.frames.subarray(10 * FB, 14 * FB)).toEqual(all.subarray(10 * FB, 14 * FB));
-      expect(() => (video.frames as unknown as { slice: unknown }).slice).toThrow(/only .length and .subarray\(\) are offered/);
-    } finally {
-      video.close();
-    }
-  });
-});
