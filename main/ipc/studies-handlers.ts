@@ -12,7 +12,8 @@ export function studiesHandlers(deps: HandlerDeps): FeatureHandlers<typeof studi
     'studies:list': () => listStudies(db),
     'studies:get': (a) => getStudyDetail(db, a.studyId),
     'studies:create': (a) => createStudy(db, a),
-    'studies:update': (a) => updateStudy(db, a.studyId, a),
+    // The stored export folder stays: only the folder dialog changes it (studies:choose-folder).
+    'studies:update': (a) => updateStudy(db, a.studyId, a.settings ? { ...a, settings: { ...a.settings, exportDir: getStudy(db, a.studyId).settings.exportDir ?? null } } : a),
     'studies:delete': (a) => deleteStudy(db, a.studyId),
     'studies:add-session': (a) => addSessionToStudy(db, a.studyId, a.sessionId),
     'studies:remove-session': (a) => removeSessionFromStudy(db, a.studyId, a.sessionId),

@@ -35,11 +35,17 @@ export const studySettingsSchema = z
   .strict();
 export type StudySettings = z.infer<typeof studySettingsSchema>;
 
+/**
+ * Settings a page may set. The export folder is not among them: a page never names a place to
+ * write files; it is chosen in the main process's folder dialog (studies:choose-folder).
+ */
+const pageSettingsSchema = studySettingsSchema.omit({ exportDir: true });
+
 export const studiesSchemas = {
   'studies:list': z.object({}).strict(),
   'studies:get': z.object({ studyId: id }).strict(),
-  'studies:create': z.object({ name, description: z.string().max(STUDY_DESCRIPTION_MAX).optional(), settings: studySettingsSchema.optional() }).strict(),
-  'studies:update': z.object({ studyId: id, name: name.optional(), description: z.string().max(STUDY_DESCRIPTION_MAX).optional(), settings: studySettingsSchema.optional() }).strict(),
+  'studies:create': z.object({ name, description: z.string().max(STUDY_DESCRIPTION_MAX).optional(), settings: pageSettingsSchema.optional() }).strict(),
+  'studies:update': z.object({ studyId: id, name: name.optional(), description: z.string().max(STUDY_DESCRIPTION_MAX).optional(), settings: pageSettingsSchema.optional() }).strict(),
   'studies:delete': z.object({ studyId: id }).strict(),
   'studies:add-session': z.object({ studyId: id, sessionId: id }).strict(),
   'studies:remove-session': z.object({ studyId: id, sessionId: id }).strict(),

@@ -390,8 +390,10 @@ describe('bad input: a clear error, nothing half-written', () => {
       expect(await app.handleFromPage(APP_PAGE, 'studies:get', { studyId: 1 })).toMatchObject({ ok: false, error: { code: 'not-found', message: 'No study with id 1.' } });
       const made = await app.handleFromPage(APP_PAGE, 'studies:create', { name: 'A', settings: { sessionInfoFields: ['age'] } });
       expect(made).toMatchObject({ ok: true, value: { name: 'A', counts: { human: 0, simulated: 0, model: 0 }, lastExport: null } });
-      // The export folder is absolute (a relative one would depend on where PredLab was started), and chosen in a dialog.
-      expect(await app.handleFromPage(APP_PAGE, 'studies:update', { studyId: 1, settings: { exportDir: 'exports' } })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/settings\.exportDir: must be an absolute folder path/) } });
+      // A page never names a folder to write into: the export folder is chosen in the main process's dialog.
+      for (const exportDir of ['exports', '/tmp/elsewhere'])
+        expect(await app.handleFromPage(APP_PAGE, 'studies:update', { studyId: 1, settings: { exportDir } })).toMatchObject({ ok: false, error: { code: 'invalid-argument', message: expect.stringMatching(/settings: Unrecognized key: "exportDir"/) } });
+      expect(await app.handleFromPage(APP_PAGE, 'studies:create', { name: 'B', settings: { exportDir: '/tmp/elsewhere' } })).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
       expect(await app.handleFromPage(APP_PAGE, 'studies:choose-folder', { studyId: 1 })).toMatchObject({ ok: false, error: { message: 'No folder was chosen; the study keeps its export folder.' } });
       expect(await app.handleFromPage(APP_PAGE, 'studies:get', { studyId: 1 })).toMatchObject({ ok: true, value: { settings: { sessionInfoFields: ['age'] }, exportFolder: path.join(dataDir, 'studies', 'study-1-a') } });
     } finally {
