@@ -34,7 +34,7 @@ function designOf(ctx: ExperimentContext): Design {
   const all: number[] = [];
   for (let len = 2; len <= longest; len *= ctx.quick ? 2 : Math.SQRT2) all.push(Math.round(len * 10) / 10);
   if (all[all.length - 1]! < longest) all.push(longest);
-  return { lengths: all, frames: ctx.quick ? 4 : 6, groupsPerLayer: ctx.quick ? 2 : 8, unitsPerProbe: ctx.quick ? 8 : 64 };
+  return { lengths: all, frames: ctx.quick ? 4 : 6, groupsPerLayer: ctx.quick ? 2 : 16, unitsPerProbe: ctx.quick ? 8 : 64 };
 }
 
 interface UnitCurve {
@@ -60,7 +60,7 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
   const size = { height: r.height, width: r.width, channels: r.channels };
   const rf = await receptiveFields({ ...ctx, onProgress: (f, m) => ctx.onProgress?.(0.3 * f, m) });
   const notes: string[] = [
-    `Receptive fields ${rf.cached ? 'read from the cache' : 'measured'} by small-probe mapping (${2 * rf.gridRadius + 1}x${2 * rf.gridRadius + 1} positions x 4 orientations) for the central unit of every channel.`,
+    `Receptive fields: small-probe mapping (${2 * rf.gridRadius + 1}x${2 * rf.gridRadius + 1} positions x 4 orientations) of the central unit of every channel, ${rf.cached ? "read from this checkpoint's cache" : ctx.cacheDir && r.cacheKey ? 'measured now and cached for this checkpoint' : 'measured now (not cached)'}.`,
     `Bars ${d.lengths.join(', ')} px long, 1 px wide (layers 0-1) or 2^(layer-1) px, white on grey, centred on each unit's measured centre (snapped to half a map unit), shown for ${d.frames} steps; response = mean over steps 1-${d.frames - 1} minus the response to a blank.`,
   ];
   const curves: UnitCurve[] = [];
@@ -110,7 +110,7 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
 
   const series: Series[] = [];
   const rows: (string | number)[][] = [];
-  const summary = new Map<string, { n: number; ratio: number; ci: [number, number]; ablated: number; ablatedCi: [number, number] }>();
+  const summary = new Map<string, { n: number; ratio: number; ci: [number, number]; ablated: number; ablatedCi: [number, number]; change: number; changeCi: [number, number] }>();
   probes.forEach((p, pi) => {
     const mine = curves.filter((c) => c.unit.layer === p.layer && c.unit.type === p.type);
     const ratios = mine.map((c) => ratioOf(c.intact));
@@ -120,12 +120,16 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
     const rI = ok.map((c) => ratioOf(c.intact));
     const rA = ok.map((c) => ratioOf(c.ablated));
     const ablOk = rA.map((_, k) => k).filter((k) => Number.isFinite(rA[k]));
+    // Paired over units: how much higher the longest bar's ratio is without feedback (> 0: suppression weakened).
+    const change = ablOk.map((k) => rA[k]! - rI[k]!);
     const s = {
       n: ok.length,
       ratio: mean(rI),
       ci: bootstrapCi(ok.length, (idx) => meanAt(rI, idx), ctx.seed + pi),
       ablated: mean(ablOk.map((k) => rA[k]!)),
       ablatedCi: bootstrapCi(ablOk.length, (idx) => meanAt(ablOk.map((k) => rA[k]!), idx), ctx.seed + 1000 + pi),
+      change: mean(change),
+      changeCi: bootstrapCi(change.length, (idx) => meanAt(change, idx), ctx.seed + 2000 + pi),
     };
     summary.set(probeName(p), s);
     // Normalised to each unit's intact peak, so units of different gains average.
@@ -152,10 +156,10 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
     verdict = { effect: null, text: `length suppression in ${probeName(head)}: undetermined, no unit of ${probeName(head)} responded to the bar probes.`, statistic: null };
   } else {
     const effect = h.ci[1] < SUPPRESSED_BELOW;
-    const weaker = h.ablated > h.ratio ? 'weaker' : 'not weaker';
+    const feedback = h.changeCi[0] > 0 ? 'weaker' : h.changeCi[1] < 0 ? 'stronger' : 'not clearly changed';
     verdict = {
       effect,
-      text: `length suppression in ${probeName(head)}: ${effect ? 'yes' : 'no'}, response at longest bar ${fmt(h.ratio, 2)}x peak [${fmt(h.ci[0], 2)}, ${fmt(h.ci[1], 2)}] (${h.n} units); without feedback ${fmt(h.ablated, 2)}x [${fmt(h.ablatedCi[0], 2)}, ${fmt(h.ablatedCi[1], 2)}], suppression ${weaker}.`,
+      text: `length suppression in ${probeName(head)}: ${effect ? 'yes' : 'no'}, response at longest bar ${fmt(h.ratio, 2)}x peak [${fmt(h.ci[0], 2)}, ${fmt(h.ci[1], 2)}] (${h.n} units); without feedback ${fmt(h.ablated, 2)}x [${fmt(h.ablatedCi[0], 2)}, ${fmt(h.ablatedCi[1], 2)}]: suppression ${feedback} without feedback (paired change ${h.change >= 0 ? '+' : ''}${fmt(h.change, 2)} [${fmt(h.changeCi[0], 2)}, ${fmt(h.changeCi[1], 2)}]).`,
       statistic: { name: `${probeName(head)} response at longest bar / peak`, value: h.ratio, unit: 'x peak', ci: h.ci },
     };
   }
