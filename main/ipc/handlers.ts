@@ -14,6 +14,7 @@ import { createParticipant, listParticipants } from '../services/participants.js
 import { initBackend } from '../../native-models/backend.js';
 import { finishSession, getProtocol, getSession, listSessions, nextTrial, recordTrial, startSession } from '../services/sessions.js';
 import { compareSessions } from '../services/compare.js';
+import { exportStudyAfterSession } from '../services/study-export.js';
 import { inspectModelTrial } from '../services/inspect.js';
 import { runModelSession } from '../services/model-sessions.js';
 import type { HandlerDeps } from './handler-types.js';
@@ -45,7 +46,12 @@ export function createHandlers(deps: HandlerDeps) {
     },
     'sessions:next': (a) => nextTrial(db, a.sessionId),
     'sessions:record': (a) => recordTrial(db, a.sessionId, a),
-    'sessions:finish': (a) => finishSession(db, a.sessionId, a.status),
+    'sessions:finish': (a) => {
+      const s = finishSession(db, a.sessionId, a.status);
+      // The study's export is rewritten after the answer has gone back (it never fails a finish).
+      setImmediate(() => exportStudyAfterSession(db, s.id, deps.log));
+      return s;
+    },
     'sessions:list': (a) => listSessions(db, a),
     'sessions:get': (a) => getSession(db, a.sessionId),
     'analysis:session': (a) => analyseSession(db, a.sessionId, a),

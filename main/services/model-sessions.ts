@@ -14,6 +14,7 @@ import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { registerCheckpoint } from './models.js';
 import { createParticipant } from './participants.js';
+import { exportStudyAfterSession } from './study-export.js';
 import { finishSession, getProtocol, nextTrial, nominalFrameTiming, paradigmOf, recordTrial, startSession, validateParameters } from './sessions.js';
 
 export interface ModelSessionRequest {
@@ -121,7 +122,10 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
       finishSession(db, session.id, 'aborted');
       throw e;
     }
-    return finishSession(db, session.id, 'complete');
+    const done = finishSession(db, session.id, 'complete');
+    // A model on a study's protocol joins that study, whose export is rewritten (never fails the run).
+    exportStudyAfterSession(db, done.id);
+    return done;
   } finally {
     await dispose();
   }

@@ -177,4 +177,34 @@ describe('studies on the Data page', () => {
     expect(app.db.prepare('SELECT id FROM studies').all()).toEqual([{ id: 2 }]);
     expect(app.db.prepare('SELECT count(*) AS n FROM study_sessions').get()).toEqual({ n: 0 });
   }, 120_000);
+  it('a session started in a study on the Run page joins it, and the study export is written when it ends', async () => {
+    const { page } = app;
+    await page.goto(app.url);
+    await page.getByTestId('nav-run').click();
+    await page.getByTestId('participant-label').fill('S02');
+    await page.getByTestId('study-picker-select').selectOption({ label: 'Second study' });
+    for (const [key, value] of Object.entries({ speedDegPerS: '40', travelDeg: '8', offsetsDeg: '-1, 1', trialsPerOffset: '1' })) await page.getByTestId(`param-${key}`).fill(value);
+    await page.getByTestId('run-practiceTrials').fill('0');
+    await page.getByTestId('run-breakEvery').fill('0');
+    await page.getByTestId('run-repeatDropped').uncheck();
+    await page.getByTestId('run-start').click();
+    await page.getByTestId('session-info').waitFor();
+    await page.getByTestId('session-info-start').click();
+    await page.getByTestId('instructions').waitFor();
+    const id = listSessions(app.db).at(-1)!.id;
+    expect(app.db.prepare('SELECT study_id FROM study_sessions WHERE session_id = ?').get(id)).toEqual({ study_id: 2 });
+    await page.keyboard.press('Space');
+    const total = getSession(app.db, id).total;
+    for (let i = 0; i < total; i++) {
+      await page.getByTestId('prompt').waitFor();
+      await page.keyboard.press('ArrowLeft');
+      await expect.poll(() => trialRows(app.db, id).length).toBe(i + 1);
+    }
+    await page.getByTestId('end-message').waitFor();
+    const csv = path.join(app.dataDir, 'studies', 'study-2-second-study', 'study-2-second-study_trials.csv');
+    await expect.poll(() => fs.existsSync(csv), { timeout: 30_000 }).toBe(true);
+    const rows = parse(fs.readFileSync(csv, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(total);
+    expect(new Set(rows.map((r) => r.participant_label))).toEqual(new Set(['S02']));
+  }, 180_000);
 });
