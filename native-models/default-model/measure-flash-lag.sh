@@ -121,8 +121,8 @@ Readout delay d reads the model\x27s prediction of frame flash onset + d, made f
 before it: with the 2-frame flash, delay 1 predicts the flash\x27s second frame and delay 2 the
 frame after the flash. Flash-terminated: the bar stops at the flash, stays with it and vanishes
 with it, then fixation alone follows for ${blankMs} ms (blankAfterFlashMs, ${blankMs / 100} model frames), as
-in Eagleman & Sejnowski (2000); so delay 2 there reads what the model predicts once bar and
-flash are gone.
+in Eagleman & Sejnowski (2000); so delay 2 there reads what the model expects for the first blank
+frame, having seen the bar stand still beside the flash for one frame.
 
 ${fs.readFileSync(table, "utf8").trim()}
 
