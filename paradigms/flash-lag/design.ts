@@ -28,8 +28,10 @@ function makeStimulus(p: FlashLagParams, offsetDeg: number, direction: 1 | -1, j
     travelDeg: p.travelDeg,
     flashTimeS,
     flashFrames: p.flashFrames,
-    // Other variants' trials keep their stored shape (their length does not depend on it).
-    ...(p.variant === 'flash-terminated' ? { blankAfterFlashMs: p.blankAfterFlashMs } : {}),
+    // Other variants' trials keep their stored shape (their length does not depend on it). A
+    // protocol stored before the blank existed is planned from its stored parameters, without
+    // it: its trials still end with the flash, as its earlier sessions' did.
+    ...(p.variant === 'flash-terminated' && typeof p.blankAfterFlashMs === 'number' ? { blankAfterFlashMs: p.blankAfterFlashMs } : {}),
     barWidthDeg: p.barWidthDeg,
     barHeightDeg: p.barHeightDeg,
     flashWidthDeg: p.flashWidthDeg,

@@ -40,8 +40,9 @@ export const flashLagParamsSchema = z
     innerRadiusDeg: finite().positive().max(20).default(3).describe('rotating bar: half-length of the central bar through fixation (deg)'),
     outerRadiusDeg: finite().positive().max(40).default(6).describe('rotating bar: distance from fixation to the outer ends of the outer segments (deg)'),
     flashFrames: z.number().int().min(1).max(120).default(2).describe('flash duration in display frames'),
-    // Protocols stored before this field existed take the default when they are re-validated, so
-    // their flash-terminated trials now run on past the flash (they used to end on its last frame).
+    // Flash-terminated trials used to end on the flash's last frame, so a model readout past the
+    // flash read that frame again; new protocols get this blank. Stored protocols are planned
+    // from their stored parameters: one stored without it keeps its trials (see design.ts).
     blankAfterFlashMs: finite().min(0).max(MAX_BLANK_AFTER_FLASH_MS).default(500)
       .describe(`flash-terminated: how long fixation alone stays up after the bar and the flash vanish (ms; a model reads the frame at flash onset + its readout delay, which must fall inside the trial: at 10 model frames/s, 500 ms are 5 blank frames)`),
     offsetsDeg: z.array(finite().min(-50).max(50)).min(1, 'offsetsDeg must list at least one offset').max(MAX_LEVELS, `offsetsDeg may list at most ${MAX_LEVELS} offsets`).default([-1.5, -1, -0.5, 0, 0.5, 1, 1.5])

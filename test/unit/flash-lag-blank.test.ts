@@ -31,7 +31,7 @@ async function perceived(p: Predictor, params: ReturnType<typeof terminated>, re
 describe('flash-terminated blank after the flash', () => {
   it('is a parameter with a default, a limit and a form field; protocols stored without it still load', () => {
     expect(flashLagParamsSchema.parse({}).blankAfterFlashMs).toBe(500);
-    // A protocol stored before the field existed re-validates with the default.
+    // Parameters given without it (a new protocol) get the default.
     expect(flashLagParamsSchema.parse({ variant: 'flash-terminated', flashFrames: 2 }).blankAfterFlashMs).toBe(500);
     for (const bad of [-1, 10_001]) {
       const r = flashLagParamsSchema.safeParse({ variant: 'flash-terminated', blankAfterFlashMs: bad });
@@ -49,6 +49,15 @@ describe('flash-terminated blank after the flash', () => {
     const column = (s: FlashLagStimulus) => flashLag.tidyColumns(s, 'left', {}).blank_after_flash_ms;
     expect([column(term), column({ ...term, blankAfterFlashMs: undefined }), column(continuous)]).toEqual([500, 0, null]);
     expect(flashLag.stimulusColumns.blank_after_flash_ms).toMatchObject({ units: 'ms' });
+  });
+
+  it('a protocol stored before the blank existed keeps its trials: planned from its stored parameters, they end with the flash', () => {
+    const { blankAfterFlashMs: _, ...stored } = terminated({ flashFrames: 2 });
+    const s = planFromHistory(flashLag, JSON.parse(JSON.stringify(stored)), 3, 0)!.stimulus as FlashLagStimulus;
+    expect(s).not.toHaveProperty('blankAfterFlashMs');
+    expect(flashLag.trialDuration(s, view)).toBeCloseTo((flashFrame(s, view) + 2) / view.frameRateHz, 9);
+    const now = planFromHistory(flashLag, terminated({ flashFrames: 2 }), 3, 0)!.stimulus as FlashLagStimulus;
+    expect(flashLag.trialDuration(now, view)).toBeCloseTo((flashFrame(now, view) + 2) / view.frameRateHz + 0.5, 9);
   });
 
   it('both displays: the model sees fixation alone for the blank, as many frames as it lasts', () => {
