@@ -100,3 +100,23 @@ describe('rotating-bar readout with hand-built predictors', () => {
     expect(Math.abs(pseDeg!)).toBeLessThan(2.5);
   }, 60_000);
 });
+
+describe('rotating bar, flash-terminated: the blank after the flash is read as a real frame', () => {
+  // A 2-frame flash; the bar stops at the flash, stays with it, and fixation alone follows.
+  const term = flashLagParamsSchema.parse({ motion: 'rotate', variant: 'flash-terminated', speedDegPerS: 60, travelDeg: 90, flashJitterDeg: 20, offsetsDeg: [-10, 0, 10], trialsPerOffset: 2, flashFrames: 2 });
+  const termTrials: TrialSpec[] = [...Array(flashLag.design.trialCount(term)).keys()].map((i) => planFromHistory(flashLag, term, 5, i)!);
+  const read = async (delay: number) =>
+    (await answerTrials(flashLag, termTrials, extrapolator, view, observerSettingsSchema.parse({ decisionNoiseDeg: 0, readoutDelayFrames: delay }), { parameters: term, seed: 5 })).map((a, i) => ({
+      offsetDeg: (termTrials[i]!.stimulus as FlashLagStimulus).offsetDeg,
+      perceived: a.extra.perceivedOffsetDeg as number | null,
+    }));
+
+  it('a ring extrapolator lags by one frame of rotation at delay 1 and not at delay 2, when it has seen the bar stand still', async () => {
+    const oneFrameDeg = term.speedDegPerS / view.frameRateHz;
+    const [d1, d2] = [await read(1), await read(2)];
+    for (const [i, r] of d1.entries()) {
+      expect(Math.abs(r.perceived! - (r.offsetDeg - oneFrameDeg))).toBeLessThan(1);
+      expect(Math.abs(d2[i]!.perceived! - r.offsetDeg)).toBeLessThan(1);
+    }
+  }, 120_000);
+});
