@@ -10,7 +10,9 @@ import { defaultModelDir } from '../services/default-model.js';
 import type { Comparison } from '../../paradigms/records.js';
 import { paradigms } from '../../paradigms/index.js';
 import { digitsFor, formatStatistic } from './format.js';
+import { findings } from '../../paradigms/findings.js';
 import { compareSessions } from '../services/compare.js';
+import { listModels } from '../services/models.js';
 import { runModelSession } from '../services/model-sessions.js';
 import { listSessions } from '../services/sessions.js';
 import type { CliContext } from './model-commands.js';
@@ -116,7 +118,10 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
     .option('--bootstrap <n>', 'bootstrap samples for the confidence intervals', integer('--bootstrap'), 500)
     .option('--json', 'machine-readable output')
     .action((o) => {
-      const c = compareSessions(ctx.database(), o.sessions, { bootstrap: o.bootstrap });
-      emit(o.json, { rows: c.rows, differences: c.differences }, formatComparison(c));
+      const db = ctx.database();
+      const c = compareSessions(db, o.sessions, { bootstrap: o.bootstrap });
+      // The same sentences as the Compare page (warnings about checkpoints first).
+      const found = findings(c, new Map(listSessions(db).map((x) => [x.id, x.participant])), listModels(db));
+      emit(o.json, { rows: c.rows, differences: c.differences, findings: found }, `${formatComparison(c)}${found.length ? `\n\nfindings:\n${found.map((x) => `  - ${x.text}`).join('\n')}` : ''}`);
     });
 }
