@@ -245,6 +245,29 @@ export function recoverInterruptedSave(dir: string): boolean {
   return restored;
 }
 
+/**
+ * Record a measurement in the manifest's source (e.g. `validation`), weights untouched: the new
+ * manifest is validated first, then written beside the old one and renamed over it, so a failure
+ * leaves the checkpoint as it was.
+ */
+export function updateManifestSource(dir: string, patch: Record<string, unknown>): Manifest {
+  const current = readManifest(dir);
+  const parsed = manifestSchema.safeParse({ ...current, source: { ...current.source, ...patch } });
+  if (!parsed.success) throw new CheckpointError(`The updated manifest would be invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const text = `${JSON.stringify(parsed.data, null, 2)}\n`;
+  if (Buffer.byteLength(text) > CHECKPOINT_LIMITS.manifestBytes) throw new CheckpointError(`The updated manifest would be over ${CHECKPOINT_LIMITS.manifestBytes} bytes; nothing was written.`);
+  const file = path.join(dir, CHECKPOINT_FILE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new CheckpointError(`Could not update ${file}: ${(e as Error).message}. The checkpoint is unchanged.`);
+  }
+  return parsed.data;
+}
+
 /** Write into a sibling staging folder, then swap it in with renames. */
 function writeCheckpointFiles(dir: string, manifest: Manifest, weights: Buffer): void {
   recoverInterruptedSave(dir);
@@ -268,6 +291,8 @@ function writeCheckpointFiles(dir: string, manifest: Manifest, weights: Buffer):
   }
 }
 
+const pick = (o: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+
 export function describeCheckpoint(m: Manifest): Record<string, unknown> {
   const c: PredNetConfig = m.config;
   return {
@@ -280,6 +305,9 @@ export function describeCheckpoint(m: Manifest): Record<string, unknown> {
     extrapStartTime: m.extrapStartTime,
     source: m.source,
     createdAt: m.createdAt,
-    training: m.training ? { step: m.training.step, epoch: m.training.epoch, bestValLoss: m.training.bestValLoss, finished: m.training.finished, lastLoss: m.training.history.at(-1)?.loss ?? null } : null,
+    // validation / heldOut ({ model, copyLastFrame }) are passed on where recorded: Compare's checkpoint warning reads them.
+    training: m.training
+      ? { step: m.training.step, epoch: m.training.epoch, bestValLoss: m.training.bestValLoss, finished: m.training.finished, lastLoss: m.training.history.at(-1)?.loss ?? null, ...pick(m.training, ['validation', 'heldOut']) }
+      : null,
   };
 }

@@ -3,10 +3,11 @@ import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, initBackend } from '../../native-models/backend.js';
 import { importToCheckpoint } from '../../native-models/keras-import.js';
-import { defaultExtrapStartTime, describeCheckpoint, loadCheckpoint, readManifest, saveCheckpoint, verifyCheckpoint } from '../../native-models/checkpoint.js';
+import { defaultExtrapStartTime, describeCheckpoint, loadCheckpoint, readManifest, saveCheckpoint, updateManifestSource, verifyCheckpoint } from '../../native-models/checkpoint.js';
 import { NPY_MAX_BYTES, readNpy, writeNpy } from '../../native-models/npy.js';
 import { OUTPUT_MODES_HELP, predNetConfigSchema, PRESETS, type PresetName } from '../../native-models/prednet/config.js';
 import { describeInference, inferenceEngine, inferenceStatus, type InferenceEngine } from '../../native-models/onnx/engine.js';
@@ -17,7 +18,8 @@ import { resumeDirOf, type TrainEvent } from '../../native-models/training/train
 import { describeIssues, PredlabError } from '../errors.js';
 import { RELEASES } from '../../native-models/released/kitti.js';
 import { downloadRelease, type DownloadProgress } from '../services/model-download.js';
-import { registerCheckpoint } from '../services/models.js';
+import { defaultModelDir } from '../services/default-model.js';
+import { listModels, registerCheckpoint, SCORE_LIMITS, scoreOnFreshVideo } from '../services/models.js';
 import { startDatasetTraining } from '../services/datasets-train.js';
 import { startTraining } from '../services/training.js';
 import type { Db } from '../store/db.js';
@@ -91,6 +93,10 @@ function describeSource(src: Record<string, unknown>): string {
   const keras = [src.layout, src.kerasVersion && `Keras ${src.kerasVersion}`, src.dataFormat, Array.isArray(src.layerLossWeights) && `layer loss weights [${src.layerLossWeights.join(', ')}]`].filter(Boolean).join(', ');
   return `Keras file ${src.file} (${keras})${rel ? `\n  release: ${rel.title}, ${rel.checkpoint}, from ${rel.origin} (git blob SHA-1 ${rel.gitBlobSha1})` : ''}`;
 }
+
+const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** What `model score --save` writes: a record predictionCheck reads as the checkpoint's validation. */
+const SCORED_BY = 'predlab model score';
 
 const fmtTime = (s: number) => (!Number.isFinite(s) ? '?' : s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
 
@@ -265,6 +271,51 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
           t ? `  weights from training step ${t.step} (epoch ${t.epoch}), validation loss ${t.bestValLoss ?? 'n/a'}${t.finished ? ', training finished' : ''}` : (info.source as { kind?: string }).kind === 'keras-import' ? '  trained in Keras (imported)' : '  not trained',
           ...(info.extrapStartTime !== null ? [`  extrapolates from step ${info.extrapStartTime} (its own predictions are fed back as input from then on)`] : []),
           `  weights verified: ${info.weightsVerified}`,
+        ].join('\n'),
+      );
+    });
+
+  model
+    .command('score')
+    .description('how well a checkpoint predicts fresh procedural video against copying the last frame (mean |E0|); --save records it for Compare')
+    .argument('<dir>', "checkpoint folder, or 'default' for the checkpoint shipped with PredLab")
+    .option('--recordings <n>', `fresh recordings to score on (1-${SCORE_LIMITS.maxRecordings})`, integer('--recordings'), 40)
+    .option('--sequences <n>', `at most this many ${SCORE_LIMITS.nt}-frame sequences, evenly spaced (1-${SCORE_LIMITS.maxSequences})`, integer('--sequences'), 120)
+    .option('--seed <n>', 'seed of the fresh video', seed('--seed'), 20261135)
+    .option('--save', "record the result in the checkpoint's manifest (source.validation), so Compare's warning uses it")
+    .option('--json', 'machine-readable output')
+    .action(async (arg: string, o) => {
+      if (o.recordings < 1 || o.recordings > SCORE_LIMITS.maxRecordings) throw new PredlabError('invalid-argument', `--recordings must be from 1 to ${SCORE_LIMITS.maxRecordings}; got ${o.recordings}.`);
+      if (o.sequences < 1 || o.sequences > SCORE_LIMITS.maxSequences) throw new PredlabError('invalid-argument', `--sequences must be from 1 to ${SCORE_LIMITS.maxSequences}; got ${o.sequences}.`);
+      const dir = arg === 'default' ? defaultModelDir(APP_ROOT) : path.resolve(arg);
+      const manifest = readManifest(dir); // a clear error before any work
+      // --save never replaces a measurement made another way (the trainer's, the default model's own).
+      const own = (manifest.source.validation ?? (manifest.training as Record<string, unknown> | null)?.validation) as { measuredBy?: unknown } | undefined;
+      if (o.save && own && own.measuredBy !== SCORED_BY)
+        throw new PredlabError('conflict', `${dir} already records how it predicts on its validation data; --save would replace that measurement. Run without --save to see this score.`);
+      if (!o.json) ctx.err(`scoring ${dir} on ${o.recordings} fresh recording(s), at most ${o.sequences} sequences...\n`);
+      await initBackend();
+      const r = scoreOnFreshVideo(dir, { recordings: o.recordings, seed: o.seed, maxSequences: o.sequences });
+      const record = { model: r.model, copyLastFrame: r.copyLastFrame, ratio: r.ratio, sequences: r.sequences, recordings: r.recordings, seed: r.seed, data: 'procedural video (moving shapes) the model never saw', measuredBy: SCORED_BY, measuredAt: new Date().toISOString() };
+      let saved = false;
+      if (o.save) {
+        updateManifestSource(dir, { validation: record });
+        saved = true;
+        // A checkpoint the lab knows is refreshed, so Compare reads the new record.
+        const db = ctx.database();
+        if (listModels(db).some((m) => m.path === dir)) registerCheckpoint(db, dir);
+      }
+      const better = r.ratio < 1;
+      emit(
+        o.json,
+        { checkpoint: dir, ...record, better, saved },
+        [
+          `Checkpoint ${dir} on ${r.sequences} sequences of fresh procedural video (${r.recordings} recordings, seed ${r.seed}):`,
+          `  mean |E0|: model ${r.model.toPrecision(3)}, copying the last frame ${r.copyLastFrame.toPrecision(3)} (ratio ${r.ratio.toFixed(2)})`,
+          better
+            ? `  It predicts better than copying the last frame (its error is ${((1 - r.ratio) * 100).toFixed(0)} % lower).`
+            : `  It predicts worse than copying the last frame (its error is ${r.ratio.toFixed(2)}× as large): it has not learned to predict motion, so a null result from it means little.`,
+          saved ? `  Recorded in ${path.join(dir, 'predlab-checkpoint.json')} as source.validation; Compare's warning uses it.` : '  Not recorded (add --save to record it for Compare).',
         ].join('\n'),
       );
     });

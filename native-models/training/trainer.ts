@@ -161,7 +161,8 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
   onEvent({ type: 'start', startStep: meta.step, totalSteps, trainSequences: split.train.length, valSequences: nVal, trainRecordings: split.trainRecordings.length, valRecordings: split.validationRecordings.length });
   // The baseline and the preview sequence: validation data when there is some, else training sequences.
   const baselineStarts = valStarts.length > 0 ? valStarts : split.train.slice(0, Math.min(split.train.length, Math.max(1, o.valSequences)));
-  onEvent({ type: 'baseline', copyLastFrame: copyLastFrameLoss(job.data, baselineStarts, o.nt), sequences: baselineStarts.length });
+  const copyLastFrame = copyLastFrameLoss(job.data, baselineStarts, o.nt);
+  onEvent({ type: 'baseline', copyLastFrame, sequences: baselineStarts.length });
   const previewStart = baselineStarts[0]!;
   const preview = (epoch: number) => onEvent({ type: 'preview', epoch, step: meta.step, ...thumbnails(net, job.data, previewStart, o.nt) });
   preview(meta.epoch);
@@ -234,6 +235,9 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
       meta.history.push({ epoch, step: meta.step, loss: epochLoss / steps, valLoss, lr });
       const best = complete && (valLoss === null || meta.bestValLoss === null || valLoss < meta.bestValLoss);
       if (best) meta.bestValLoss = valLoss;
+      // The saved weights' validation loss beside copying the last frame on the same sequences, in the
+      // shape predictionCheck reads. Only with the L0 loss: L_all adds higher layers, so it is not |E0|.
+      if (best && valLoss !== null && o.layerLoss === 'L0') meta.validation = { model: valLoss, copyLastFrame, sequences: valStarts.length, epoch };
       meta.finished = !cancelled && meta.epoch >= o.epochs;
       if (best) await saveCheckpoint(job.outDir, net, { source, training: { ...meta }, extrapStartTime });
       await saveCheckpoint(resumeDirOf(job.outDir), net, { source, training: { ...meta }, optimizer: await optimizerState(optimizer, net), extrapStartTime });
