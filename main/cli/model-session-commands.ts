@@ -90,16 +90,18 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
       const observer = Object.fromEntries(Object.entries({ fovDeg: o.fov, frameRateHz: o.fps, decisionNoiseDeg: o.noise, readoutDelayFrames: o.readoutDelay, batchSize: o.batchSize, layer: o.layer }).filter(([, v]) => v !== undefined));
       const checkpoint = o.model === 'default' ? defaultModelDir(APP_ROOT) : o.model;
       if (o.model === 'default' && !fs.existsSync(checkpoint)) throw new PredlabError('not-found', `The default checkpoint is not installed (${checkpoint}); regenerate it with scripts/train-default-model.ts.`);
-      const progress = progressReporter(ctx.err, 'model trials');
+      // Progress starts once the settings are checked and the session exists: a refusal comes alone.
+      let progress: ReturnType<typeof progressReporter> | null = null;
       const db = ctx.database();
       const s = await runModelSession(db, {
         paradigmId: o.paradigm,
         checkpoint,
         ...(o.protocol !== undefined ? { protocolId: o.protocol } : { parameters: o.param, seed: o.seed ?? 1 }),
         observer,
-        onProgress: progress.update,
+        onStart: () => void (progress = progressReporter(ctx.err, 'model trials')),
+        onProgress: (done, total) => progress?.update(done, total),
       });
-      progress.stop();
+      (progress as ReturnType<typeof progressReporter> | null)?.stop();
       const others = listSessions(db).filter((x) => x.protocol.id === s.protocol.id && x.participant.kind !== 'model' && x.answered > 0);
       const hint = others.length
         ? `Compare with: predlab compare --sessions ${[...others.map((x) => x.id), s.id].join(',')}`

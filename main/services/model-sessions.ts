@@ -27,6 +27,8 @@ export interface ModelSessionRequest {
   seed?: number;
   observer?: Partial<ObserverSettings>;
   onProgress?: (done: number, total: number) => void;
+  /** Called once everything is checked and the session exists, before the first trial runs. */
+  onStart?: (session: SessionInfo) => void;
 }
 
 export async function runModelSession(db: Db, req: ModelSessionRequest): Promise<SessionInfo> {
@@ -35,13 +37,14 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
   const settings = parsed.data;
   const paradigm = paradigmOf(req.protocolId !== undefined ? getProtocol(db, req.protocolId).paradigmId : req.paradigmId);
   if (!req.checkpoint === !req.predictor) throw new PredlabError('invalid-argument', 'Give a model checkpoint (or a predictor), exactly one.');
-  // Validate the parameters before anything is written (registering the model, the participant).
-  if (req.protocolId === undefined) validateParameters(paradigm, req.parameters ?? {});
+  // Validate the parameters before anything is written (registering the model, the participant);
+  // the seed is fixed here so the first trial can be planned and read before the session exists.
+  const protocol = req.protocolId !== undefined ? getProtocol(db, req.protocolId) : { parameters: validateParameters(paradigm, req.parameters ?? {}), seed: req.seed ?? Math.floor(Math.random() * 2 ** 31) };
 
   let predictor: Predictor;
   let size: { width: number; height: number; channels: number };
-  let details: Record<string, unknown>;
-  let label: string;
+  // Who the participant is; for a checkpoint this registers it, so it runs only after the checks.
+  let participant: () => { label: string; details: Record<string, unknown> };
   let dispose = async (): Promise<void> => {};
   if (req.checkpoint) {
     const backend = await initBackend();
@@ -61,12 +64,15 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
       net.dispose();
       throw new PredlabError('unavailable', (e as Error).message);
     }
-    const model = registerCheckpoint(db, req.checkpoint);
     const c = net.config;
+    const dir = req.checkpoint;
+    const extrapStartTime = loaded.manifest.extrapStartTime;
     predictor = engine.predictor('PredNet', { manifest: loaded.manifest });
     size = { width: c.width, height: c.height, channels: c.stackSizes[0]! };
-    label = `PredNet ${model.label}`;
-    details = { type: 'prednet', checkpoint: model.path, modelId: model.id, backend: backend.choice, inference: engine.name, inferenceDetail: engine.detail, observer: settings, extrapStartTime: loaded.manifest.extrapStartTime };
+    participant = () => {
+      const model = registerCheckpoint(db, dir);
+      return { label: `PredNet ${model.label}`, details: { type: 'prednet', checkpoint: model.path, modelId: model.id, backend: backend.choice, inference: engine.name, inferenceDetail: engine.detail, observer: settings, extrapStartTime } };
+    };
     dispose = async () => {
       await engine.release();
       net.dispose();
@@ -75,18 +81,29 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
     const p = req.predictor!;
     predictor = p.predictor;
     size = { width: p.width, height: p.height, channels: p.channels };
-    label = p.label;
-    details = { type: 'predictor', predictor: p.predictor.name, observer: settings };
+    participant = () => ({ label: p.label, details: { type: 'predictor', predictor: p.predictor.name, observer: settings } });
   }
   const view: ModelView = { ...size, fovDeg: settings.fovDeg, frameRateHz: settings.frameRateHz };
   try {
+    // The readout must be able to read these trials (e.g. a readout delay past a trial's end): the
+    // first trial is run and read before anything is written, and a refusal names the problem.
+    const observer = await createObserver(paradigm, protocol, predictor, view, settings);
+    const first = paradigm.design.plan(paradigm.design.initialState(protocol.parameters, protocol.seed), protocol.parameters, protocol.seed, 0);
+    if (first) {
+      try {
+        await observer.answer([first]);
+      } catch (e) {
+        if (e instanceof RangeError) throw new PredlabError('invalid-argument', e.message);
+        throw e;
+      }
+    }
     // One transaction: a failed start (or a kill in between) leaves no participant without a session.
     const session = db.transaction(() =>
       startSession(db, {
-        participantId: createParticipant(db, { kind: 'model', label, details }).id,
+        participantId: createParticipant(db, { kind: 'model', ...participant() }).id,
       paradigmId: paradigm.id,
       parameters: req.parameters ?? {},
-      seed: req.seed,
+      seed: req.protocolId === undefined ? protocol.seed : undefined,
       protocolId: req.protocolId,
       calibration: { model: true, refreshHz: settings.frameRateHz, pxPerDeg: pxPerDegOf(view), fovDeg: settings.fovDeg, width: view.width, height: view.height },
         source: 'model',
@@ -101,8 +118,8 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
         frameTiming: nominalFrameTiming(a.frameCount, settings.frameRateHz, a.criticalFrame),
         extra: a.extra,
       });
+    req.onStart?.(session);
     try {
-      const observer = await createObserver(paradigm, session.protocol, predictor, view, settings);
       // Adaptive designs need each answer before the next trial; otherwise trials go in chunks
       // (a few batches at a time), so memory stays flat however long the protocol is.
       const chunk = paradigm.design.adaptive(params) ? 1 : settings.batchSize * 4;
