@@ -10,6 +10,7 @@ import type { Predictor } from '../../native-models/observer/predictors.js';
 import { inferenceEngine } from '../../native-models/onnx/engine.js';
 import { pxPerDegOf, type ModelView } from '../../native-models/raster/scene.js';
 import type { SessionInfo } from '../../paradigms/records.js';
+import type { TrialSpec } from '../../paradigms/types.js';
 import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { registerCheckpoint } from './models.js';
@@ -29,6 +30,28 @@ export interface ModelSessionRequest {
   onProgress?: (done: number, total: number) => void;
   /** Called once everything is checked and the session exists, before the first trial runs. */
   onStart?: (session: SessionInfo) => void;
+}
+
+/** At most this many trials are run before a model session starts, to check the readout can read them. */
+export const PRECHECK_TRIALS = 4;
+/** Planning a whole (non-adaptive) protocol is cheap; past this many trials the sample comes from the first ones. */
+const PRECHECK_PLAN_LIMIT = 20_000;
+
+/** The first trial, and the first of each further condition group (another speed, variant...), up to PRECHECK_TRIALS; adaptive designs: the first only. */
+function precheckTrials(paradigm: ReturnType<typeof paradigmOf>, protocol: { parameters: Record<string, unknown>; seed: number }): TrialSpec[] {
+  const { parameters: p, seed } = protocol;
+  const state = paradigm.design.initialState(p, seed);
+  const out: TrialSpec[] = [];
+  const seen = new Set<string>();
+  const limit = paradigm.design.adaptive(p) ? 1 : PRECHECK_PLAN_LIMIT;
+  for (let i = 0; i < limit && out.length < PRECHECK_TRIALS; i++) {
+    const t = paradigm.design.plan(state, p, seed, i);
+    if (!t) break;
+    const key = paradigm.conditionKey(t.stimulus);
+    if (!seen.has(key)) out.push(t);
+    seen.add(key);
+  }
+  return out;
 }
 
 export async function runModelSession(db: Db, req: ModelSessionRequest): Promise<SessionInfo> {
@@ -85,13 +108,13 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
   }
   const view: ModelView = { ...size, fovDeg: settings.fovDeg, frameRateHz: settings.frameRateHz };
   try {
-    // The readout must be able to read these trials (e.g. a readout delay past a trial's end): the
-    // first trial is run and read before anything is written, and a refusal names the problem.
+    // The readout must be able to read these trials (e.g. a readout delay past a trial's end): a
+    // few are run and read before anything is written, and a refusal names the problem.
     const observer = await createObserver(paradigm, protocol, predictor, view, settings);
-    const first = paradigm.design.plan(paradigm.design.initialState(protocol.parameters, protocol.seed), protocol.parameters, protocol.seed, 0);
-    if (first) {
+    const sample = precheckTrials(paradigm, protocol);
+    if (sample.length) {
       try {
-        await observer.answer([first]);
+        await observer.answer(sample);
       } catch (e) {
         if (e instanceof RangeError) throw new PredlabError('invalid-argument', e.message);
         throw e;
