@@ -45,7 +45,7 @@ export function addStudyCommands(program: Command, ctx: StudyCliContext): void {
     .description('create a study')
     .requiredOption('--name <name>', 'study name (unique)')
     .option('--description <text>', 'what the study is about')
-    .option('--info <fields>', 'session-information fields, comma-separated (e.g. age,handedness,eye,notes)')
+    .option('--info <fields>', 'session-information fields, comma-separated from age, handedness, dominantEye, notes (the fields of the Run page dialog)')
     .option('--export-dir <folder>', 'where the study export is written after each session (default: <data folder>/studies)')
     .option('--no-auto-export', 'do not write the export at the end of each session')
     .option('--json', 'machine-readable output')

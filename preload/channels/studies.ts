@@ -1,7 +1,11 @@
 /** IPC channels of the studies feature: argument schemas and result types (merged into preload/contract.ts). */
 import { z } from 'zod';
 import type { ParticipantKind, SessionInfo } from '../../paradigms/records.js';
+import { DEFAULT_SESSION_INFO } from '../../paradigms/run-settings.js';
 import { id } from '../schema-parts.js';
+
+/** The fields the Run page's session-information dialog knows (a study picks among them). */
+const SESSION_INFO_KEYS = DEFAULT_SESSION_INFO.map((f) => f.key);
 
 /** Limits: names and texts a person types, and how much one study may hold. */
 export const STUDY_NAME_MAX = 100;
@@ -20,7 +24,17 @@ const name = z.string().trim().min(1, 'a study needs a name').max(STUDY_NAME_MAX
 export const studySettingsSchema = z
   .object({
     /** Fields asked in the session-information dialog (e.g. age, handedness, eye, notes). */
-    sessionInfoFields: z.array(z.string().trim().min(1).max(STUDY_INFO_FIELD_MAX)).max(STUDY_INFO_FIELDS_MAX).optional(),
+    sessionInfoFields: z
+      .array(
+        z
+          .string()
+          .trim()
+          .min(1)
+          .max(STUDY_INFO_FIELD_MAX)
+          .refine((k) => SESSION_INFO_KEYS.includes(k), { message: `a session-information field is one of the Run dialog's: ${SESSION_INFO_KEYS.join(', ')}` }),
+      )
+      .max(STUDY_INFO_FIELDS_MAX)
+      .optional(),
     /** Where the study export is written automatically after each session; absent: <data folder>/studies. */
     exportDir: z
       .string()

@@ -386,6 +386,8 @@ describe('bad input: a clear error, nothing half-written', () => {
       await app.ready;
       expect(await app.handleFromPage(APP_PAGE, 'studies:create', { name: 'x'.repeat(101) })).toMatchObject({ ok: false, error: { code: 'invalid-argument', message: expect.stringMatching(/^Invalid arguments for studies:create: name: /) } });
       expect(await app.handleFromPage(APP_PAGE, 'studies:create', { name: 'A', settings: { sessionInfoFields: Array(21).fill('f') } })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/settings\.sessionInfoFields/) } });
+      // A study asks among the Run dialog's fields, by their keys.
+      expect(await app.handleFromPage(APP_PAGE, 'studies:create', { name: 'A', settings: { sessionInfoFields: ['age', 'eye'] } })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/settings\.sessionInfoFields\.1: a session-information field is one of the Run dialog's: age, handedness, dominantEye, notes/) } });
       expect(await app.handleFromPage(APP_PAGE, 'studies:add-session', { studyId: 1, sessionId: -1 })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/sessionId/) } });
       expect(await app.handleFromPage(APP_PAGE, 'studies:get', { studyId: 1 })).toMatchObject({ ok: false, error: { code: 'not-found', message: 'No study with id 1.' } });
       const made = await app.handleFromPage(APP_PAGE, 'studies:create', { name: 'A', settings: { sessionInfoFields: ['age'] } });
