@@ -16,6 +16,8 @@ import { checkInput, PREDICT_LIMITS } from '../../native-models/predict.js';
 import { movingBarVideo } from '../../native-models/training/synthetic.js';
 import { resumeDirOf, type TrainEvent } from '../../native-models/training/trainer.js';
 import { describeIssues, PredlabError } from '../errors.js';
+import { predictionCheck } from '../../paradigms/findings.js';
+import type { ModelInfo } from '../../preload/contract.js';
 import { RELEASES } from '../../native-models/released/kitti.js';
 import { downloadRelease, type DownloadProgress } from '../services/model-download.js';
 import { defaultModelDir } from '../services/default-model.js';
@@ -97,6 +99,13 @@ function describeSource(src: Record<string, unknown>): string {
 const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** What `model score --save` writes: a record predictionCheck reads as the checkpoint's validation. */
 const SCORED_BY = 'predlab model score';
+
+/** What predictionCheck (Compare's warning) reads from the checkpoint, in one line. */
+function predictionLine(info: Record<string, unknown>): string {
+  const p = predictionCheck({ source: info.source as Record<string, unknown>, training: info.training as ModelInfo['training'] });
+  if (p.status === 'not-measured') return "  prediction not measured against copying the last frame (see 'predlab model score')";
+  return `  validation mean |E0| ${p.model!.toPrecision(3)} vs ${p.copyLastFrame!.toPrecision(3)} copying the last frame (${p.ratio!.toFixed(2)}×): predicts ${p.status} than copying the last frame`;
+}
 
 const fmtTime = (s: number) => (!Number.isFinite(s) ? '?' : s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
 
@@ -270,6 +279,7 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
           `  ${(info.parameters as number).toLocaleString('en')} parameters; source: ${describeSource(info.source as Record<string, unknown>)}`,
           t ? `  weights from training step ${t.step} (epoch ${t.epoch}), validation loss ${t.bestValLoss ?? 'n/a'}${t.finished ? ', training finished' : ''}` : (info.source as { kind?: string }).kind === 'keras-import' ? '  trained in Keras (imported)' : '  not trained',
           ...(info.extrapStartTime !== null ? [`  extrapolates from step ${info.extrapStartTime} (its own predictions are fed back as input from then on)`] : []),
+          predictionLine(info),
           `  weights verified: ${info.weightsVerified}`,
         ].join('\n'),
       );

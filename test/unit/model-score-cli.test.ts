@@ -53,6 +53,8 @@ describe('predlab model score', () => {
     lab.close();
     expect(predictionCheck(entry)).toMatchObject({ status: 'worse', model: r.model, copyLastFrame: r.copyLastFrame });
     expect(checkpointWarning(entry, [])!.text).toMatch(/predicts worse than copying the last frame .*mean \|E0\|/);
+    const info = await cli('--db', db, 'model', 'info', dir);
+    expect(info.out).toMatch(/validation mean \|E0\| [\d.]+ vs [\d.]+ copying the last frame \([\d.]+×\): predicts worse than copying the last frame/);
     // A later score may replace its own record.
     expect((await cli('--db', db, 'model', 'score', dir, '--recordings', '2', '--sequences', '2', '--save', '--json')).code).toBe(0);
     expect(readManifest(dir).source.validation).toMatchObject({ recordings: 2 });
