@@ -73,8 +73,10 @@ export function paradigmParameters(parameters: Record<string, unknown>): Record<
   return rest;
 }
 
-export function instructionsOf(run: RunSettings, paradigm: Pick<Paradigm, 'instructions'>): string {
-  return run.instructions?.trim() ? run.instructions : paradigm.instructions;
+/** The text shown before the trials: the run's own text if it has one, else the paradigm's for these parameters. */
+export function instructionsOf(run: RunSettings, paradigm: Pick<Paradigm, 'instructions' | 'instructionsFor'>, params?: unknown): string {
+  if (run.instructions?.trim()) return run.instructions;
+  return params !== undefined && paradigm.instructionsFor ? paradigm.instructionsFor(params) : paradigm.instructions;
 }
 
 /**

@@ -284,7 +284,10 @@ export interface Paradigm<P = unknown, S = unknown, St = unknown> {
   defaults: P;
   /** The form the Run page shows (labels, units, ranges); values start at `defaults`. */
   form: ParamField[];
+  /** The instructions for the default parameters (lists, exports). */
   instructions: string;
+  /** The instructions for these (parsed) parameters, when they depend on them; absent: `instructions`. */
+  instructionsFor?(params: P): string;
   responses: ResponseOption[];
   /** Prompt shown while waiting for an answer. */
   prompt: string;

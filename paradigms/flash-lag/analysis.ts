@@ -54,10 +54,11 @@ export function analyseFlashLag(params: FlashLagParams, trials: AnsweredTrial<Fl
   }
   // Translating-bar titles and groups stay as they were (stored comparisons keep matching).
   const display = rotate ? `rotating bar, ${params.flashSegment} flash, ${params.variant}` : params.variant;
+  const speedText = `${speed} ${rotate ? 'deg of rotation/s' : 'deg/s'}`;
   return {
     paradigmId: 'flash-lag',
-    title: `Flash-lag (${display}, ${speed} deg/s)`,
-    group: `${display}, ${speed} deg/s`,
+    title: `Flash-lag (${display}, ${speedText})`,
+    group: `${display}, ${speedText}`,
     trials: trials.length,
     xLabel: rotate ? 'Flash orientation relative to the bar (+ = ahead)' : 'Flash offset relative to the bar (+ = ahead)',
     xUnit: unit,

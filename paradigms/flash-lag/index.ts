@@ -14,6 +14,21 @@ export * from './scene.js';
 export * from './analysis.js';
 export * from './readout.js';
 
+/** What the participant is told: only the display these parameters show. */
+export function flashLagInstructions(params: Pick<FlashLagParams, 'motion' | 'flashSegment'>): string {
+  const eyes = 'Keep your eyes on the small dot in the middle. ';
+  const guess = ' Guess if you are not sure.';
+  if (params.motion === 'rotate') {
+    if (params.flashSegment === 'inner')
+      return eyes + 'Two segments will turn about the dot and, at some moment, a short bar through the dot, in line with them, will flash briefly. ' +
+        'Press the LEFT arrow if the flash was counter-clockwise of the turning segments (left of the upper one), the RIGHT arrow if it was clockwise.' + guess;
+    return eyes + 'A bar through the dot will turn about it and, at some moment, two segments in line with it will flash briefly beyond its ends. ' +
+      'Press the LEFT arrow if the flash was counter-clockwise of the turning bar (left of its upper half), the RIGHT arrow if it was clockwise.' + guess;
+  }
+  return eyes + 'A bar will move across the screen and, at some moment, a second bar will flash briefly below it. ' +
+    'Press the LEFT arrow if the flash was to the left of the moving bar, the RIGHT arrow if it was to the right.' + guess;
+}
+
 export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState> = {
   id: 'flash-lag',
   name: 'Flash-lag',
@@ -43,10 +58,8 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState>
       help: 'Fixation alone after the bar and the flash vanish. A model reads the frame at flash onset + its readout delay (model frames), which must fall inside the trial: at 10 model frames/s, 500 ms are 5 blank frames after the flash.',
     },
   ],
-  instructions:
-    'Keep your eyes on the small dot in the middle. A bar will move across the screen and, at some moment, a second bar will flash briefly below it. ' +
-    'Press the LEFT arrow if the flash was to the left of the moving bar, the RIGHT arrow if it was to the right. Guess if you are not sure. ' +
-    'If the bar turns about the dot instead, a segment in line with it flashes: press LEFT if the flash was counter-clockwise of the bar (left of its upper half), RIGHT if clockwise.',
+  instructions: flashLagInstructions(flashLagDefaults),
+  instructionsFor: flashLagInstructions,
   responses: [
     { value: 'left', key: 'ArrowLeft', label: 'Flash left of the bar' },
     { value: 'right', key: 'ArrowRight', label: 'Flash right of the bar' },

@@ -25,7 +25,30 @@ export const ROTATION_CENTRE_DEG = 90;
 
 const finite = () => z.number().finite();
 
-export const flashLagParamsSchema = z
+/**
+ * The rotating bar's own defaults for the path parameters the translating defaults would make
+ * far too small (10 deg of rotation/s, +-1.5 deg offsets: +-0.12 deg of arc at 4.75 deg). As
+ * measure-flash-lag.sh measures it: 60 deg of rotation/s (1 deg per frame at 60 Hz), a 90 deg
+ * path, offsets spanning about +-15 frames of rotation.
+ */
+export const ROTATE_DEFAULTS = {
+  speedDegPerS: 60,
+  travelDeg: 90,
+  flashJitterDeg: 20,
+  offsetsDeg: [-15, -10, -5, 0, 5, 10, 15],
+  staircaseStartDeg: 10,
+  staircaseStepDeg: 2,
+} as const;
+
+/** Rotating bar: fill its own defaults into the path parameters not given (given values stay). */
+function withDisplayDefaults(raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw) || (raw as Record<string, unknown>).motion !== 'rotate') return raw;
+  const out: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(ROTATE_DEFAULTS)) if (out[k] === undefined) out[k] = Array.isArray(v) ? [...v] : v;
+  return out;
+}
+
+const flashLagObjectSchema = z
   .object({
     variant: z.enum(VARIANTS).default('continuous').describe('continuous: motion before and after the flash; flash-initiated: motion starts at the flash; flash-terminated: motion stops at the flash'),
     motion: z.enum(MOTIONS).default('translate').describe('translate: a bar moves across fixation, a bar flashes below it; rotate: a bar rotates about fixation, a collinear segment flashes (path parameters in deg of rotation angle)'),
@@ -69,8 +92,12 @@ export const flashLagParamsSchema = z
       ctx.addIssue({ code: 'custom', path: ['trialsPerOffset'], message: `offsets x trialsPerOffset = ${p.offsetsDeg.length * p.trialsPerOffset} trials; a protocol may plan at most ${MAX_TRIALS}` });
   });
 
-export type FlashLagParams = z.output<typeof flashLagParamsSchema>;
-export type FlashLagParamsInput = z.input<typeof flashLagParamsSchema>;
+/** The defaults below (`.default`) are the translating bar's; the rotating bar's are ROTATE_DEFAULTS. */
+// `shape` stays readable (form-fields.ts builds the advanced form fields from it; a pipe has none).
+export const flashLagParamsSchema = Object.assign(z.preprocess(withDisplayDefaults, flashLagObjectSchema), { shape: flashLagObjectSchema.shape });
+
+export type FlashLagParams = z.output<typeof flashLagObjectSchema>;
+export type FlashLagParamsInput = z.input<typeof flashLagObjectSchema>;
 
 export const flashLagDefaults: FlashLagParams = flashLagParamsSchema.parse({});
 

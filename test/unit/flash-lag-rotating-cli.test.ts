@@ -22,7 +22,7 @@ describe('predlab session run with the rotating bar', () => {
     const analysed = await cli('--db', db, 'analyze', '--session', String(sessionId), '--bootstrap', '50', '--json');
     expect(analysed.code, analysed.err).toBe(0);
     const a = analysed.json();
-    expect(a.title).toBe('Flash-lag (rotating bar, outer flash, continuous, 60 deg/s)');
+    expect(a.title).toBe('Flash-lag (rotating bar, outer flash, continuous, 60 deg of rotation/s)');
     expect(a.xUnit).toBe('deg of rotation');
     const stats = a.conditions[0].statistics as { key: string; value: number | null; unit: string }[];
     const st = (k: string) => stats.find((s) => s.key === k)!;

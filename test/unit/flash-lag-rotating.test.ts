@@ -157,7 +157,7 @@ describe('rotating-bar analysis', () => {
     const a = flashLag.analyse(p, trials, { bootstrap: 50 });
     const st = (k: string) => a.conditions[0]!.statistics.find((s) => s.key === k)!;
     expect(a.xUnit).toBe('deg of rotation');
-    expect(a.group).toBe('rotating bar, outer flash, continuous, 90 deg/s');
+    expect(a.group).toBe('rotating bar, outer flash, continuous, 90 deg of rotation/s');
     expect(st('pse-deg').unit).toBe('deg of rotation');
     expect(st('pse-deg').value!).toBeGreaterThan(3.5);
     expect(st('pse-deg').value!).toBeLessThan(6.5);
