@@ -6,6 +6,7 @@
 import { stringify } from 'csv-stringify/sync';
 import fs from 'node:fs';
 import path from 'node:path';
+import { instructionsOf, paradigmParameters, runSettingsOf } from '../../paradigms/run-settings.js';
 import type { ExportResult } from '../../preload/contract.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
@@ -142,7 +143,8 @@ export function exportSession(db: Db, sessionId: number, format: 'csv' | 'bids',
   const sidecar = {
     TaskName: paradigm.name,
     TaskDescription: paradigm.description,
-    Instructions: paradigm.instructions,
+    // What this participant read: the text for the session's display, or the experimenter's own.
+    Instructions: instructionsOf(runSettingsOf(session.protocol.parameters), paradigm, paradigmParameters(session.protocol.parameters)),
     SoftwareName: 'PredLab',
     SoftwareVersion: APP_VERSION,
     ParadigmParameters: session.protocol.parameters,

@@ -127,7 +127,7 @@ describe('model predict: sizes of work', () => {
     ['--batch-size 257', ['--batch-size', '257'], /from 1 to 256/, 2],
     ['--extrap-start-time soon', ['--extrap-start-time', 'soon'], /step number .* or 'none'/, 2],
     ['--extrap-start-time past the last step', ['--extrap-start-time', '4'], /The step to start extrapolating from must be one of the input's time steps, 0\.\.3; got 4/, 1],
-    ['an input with data past its end', [], /long\.npy has data past its end: shape \(2, 4, 8, 8, 3\) needs 1536 values, found 1540/, 1],
+    ['an input with data past its end', [], /long\.npy has data past its end: shape \(2, 4, 8, 8, 3\) needs 1,536 values, found 1,540/, 1],
   ];
   for (const [what, args, message, code] of bad)
     it(`refuses ${what}`, async () => {
