@@ -182,13 +182,20 @@ describe('studies on the Data page', () => {
     await page.goto(app.url);
     await page.getByTestId('nav-run').click();
     await page.getByTestId('participant-label').fill('S02');
+    // The study asks age and handedness: the Run form follows it.
+    await page.evaluate(() => (window as unknown as { predlab: { 'studies:update': (a: unknown) => Promise<unknown> } }).predlab['studies:update']({ studyId: 2, settings: { sessionInfoFields: ['age', 'handedness'] } }));
     await page.getByTestId('study-picker-select').selectOption({ label: 'Second study' });
+    await expect.poll(() => page.getByTestId('info-mode-dominantEye').inputValue()).toBe('off');
+    expect(await page.getByTestId('info-mode-notes').inputValue()).toBe('off');
+    expect(await page.getByTestId('info-mode-age').inputValue()).toBe('optional');
     for (const [key, value] of Object.entries({ speedDegPerS: '40', travelDeg: '8', offsetsDeg: '-1, 1', trialsPerOffset: '1' })) await page.getByTestId(`param-${key}`).fill(value);
     await page.getByTestId('run-practiceTrials').fill('0');
     await page.getByTestId('run-breakEvery').fill('0');
     await page.getByTestId('run-repeatDropped').uncheck();
     await page.getByTestId('run-start').click();
     await page.getByTestId('session-info').waitFor();
+    expect(await page.getByTestId('info-dominantEye').count()).toBe(0);
+    await page.getByTestId('info-age').fill('31');
     await page.getByTestId('session-info-start').click();
     await page.getByTestId('instructions').waitFor();
     const id = listSessions(app.db).at(-1)!.id;
