@@ -338,7 +338,9 @@ describe("the app's download (models:download, in a worker thread)", () => {
   }, 180_000);
 
   it('the worker imports and registers the checkpoints (the release list replaced by the test archive\'s)', async () => {
-    const db = path.join(dir, 'jobs.sqlite');
+    // A lab of its own: the checkpoints go beside it (models/prednet-kitti), where no other test put any.
+    const db = path.join(dir, 'jobs', 'jobs.sqlite');
+    fs.mkdirSync(path.dirname(db));
     openDatabase(db).close();
     const jobs = new DownloadJobs(db);
     jobs.start({ release: 'kitti', url: `${base}/model_data_keras2.zip`, expectedSha1: sums });
@@ -346,7 +348,7 @@ describe("the app's download (models:download, in a worker thread)", () => {
     expect(job.error).toBeNull();
     expect(job.state).toBe('done');
     expect(phases).toContain('import'); // a small archive downloads between two polls
-    expect(job.destDir).toBe(path.join(dir, 'models', 'prednet-kitti'));
+    expect(job.destDir).toBe(path.join(dir, 'jobs', 'models', 'prednet-kitti'));
     const models = modelsIn(db);
     expect(models.map((m) => m.id).sort()).toEqual([...job.modelIds].sort());
     expect(models.map((m) => m.label)).toEqual(KITTI_RELEASE.checkpoints.map((c) => c.label));
