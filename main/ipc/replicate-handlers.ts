@@ -6,7 +6,7 @@ import { PredlabError } from '../errors.js';
 import { getModel } from '../services/models.js';
 import { EXPERIMENTS } from '../../native-models/battery/index.js';
 import { ReplicateJobs } from '../services/replicate-jobs.js';
-import { checkRequest, peopleFlashLag } from '../services/replicate.js';
+import { checkRequest, labValues } from '../services/replicate.js';
 import type { FeatureHandlers, HandlerDeps } from './handler-types.js';
 
 export function replicateHandlers(deps: HandlerDeps): FeatureHandlers<typeof replicateSchemas, ReplicateResults> {
@@ -21,7 +21,7 @@ export function replicateHandlers(deps: HandlerDeps): FeatureHandlers<typeof rep
       const request = { checkpoints: models.map((m) => m.path), experiments: a.experiments, quick: a.quick, seed: a.seed ?? 1, cacheDir: path.join(path.dirname(deps.db.name), 'replicate', 'rf-cache') };
       // Everything is checked here, so the page hears of a bad model or experiment at once.
       checkRequest({ ...request, out: path.join(path.dirname(deps.db.name), 'replicate') });
-      const started = jobsOf().start(request, models.map((m) => m.label).join(', '), peopleFlashLag(deps.db));
+      const started = jobsOf().start(request, models.map((m) => m.label).join(', '), labValues(deps.db));
       return started.job;
     },
     'replicate:jobs': () => jobsOf().list(),

@@ -9,7 +9,6 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ReplicateJob } from '../../preload/channels/replicate.js';
 import { REPLICATE_MAX_JOBS } from '../../preload/channels/replicate.js';
-import type { PeopleLag } from '../../native-models/battery/flash-lag.js';
 import { PredlabError } from '../errors.js';
 import type { ReplicateRequest, ReplicateResult } from './replicate.js';
 import type { ReplicateWorkerMessage } from './replicate-worker.js';
@@ -26,7 +25,7 @@ export class ReplicateJobs {
 
   constructor(private readonly rootDir: string) {}
 
-  start(request: Omit<ReplicateRequest, 'out'>, label: string, people: PeopleLag[] | null): { job: ReplicateJob; done: Promise<ReplicateJob> } {
+  start(request: Omit<ReplicateRequest, 'out'>, label: string, lab: Record<string, unknown> | null): { job: ReplicateJob; done: Promise<ReplicateJob> } {
     if (this.jobs.filter((j) => j.state === 'running').length > 0) throw new PredlabError('conflict', 'A battery run is under way; wait for it or cancel it first.');
     const id = this.next++;
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -40,7 +39,7 @@ export class ReplicateJobs {
       this.results.delete(this.jobs[k]!.id);
       this.jobs.splice(k, 1);
     }
-    const worker = new Worker(workerEntry('main/services/replicate-worker-dev.mjs', 'replicate-worker.cjs'), { workerData: { request: { ...request, out }, people } });
+    const worker = new Worker(workerEntry('main/services/replicate-worker-dev.mjs', 'replicate-worker.cjs'), { workerData: { request: { ...request, out }, lab } });
     this.workers.set(id, worker);
     const done = new Promise<ReplicateJob>((resolve) => {
       const finish = (patch: Partial<ReplicateJob>) => {

@@ -5,12 +5,11 @@
  */
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { PeopleLag } from '../../native-models/battery/flash-lag.js';
 import { runReplicate, type ReplicateRequest, type ReplicateResult } from './replicate.js';
 
 export type ReplicateWorkerMessage = { type: 'progress'; fraction: number; message: string } | { type: 'done'; result: ReplicateResult } | { type: 'error'; message: string };
 
-const { request, people } = workerData as { request: ReplicateRequest; people: PeopleLag[] | null };
+const { request, lab } = workerData as { request: ReplicateRequest; lab: Record<string, unknown> | null };
 const post = (m: ReplicateWorkerMessage) => parentPort!.postMessage(m);
 const abort = new AbortController();
 parentPort!.on('message', (m: { type: string }) => {
@@ -27,7 +26,7 @@ async function main(): Promise<void> {
     }
   }
   try {
-    const result = await runReplicate(request, { people, signal: abort.signal, onProgress: (p) => post({ type: 'progress', ...p }) });
+    const result = await runReplicate(request, { lab, signal: abort.signal, onProgress: (p) => post({ type: 'progress', ...p }) });
     post({ type: 'done', result });
   } catch (e) {
     post({ type: 'error', message: (e as Error).message });

@@ -8,13 +8,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { flashLagParadigm } from '../../paradigms/battery/flash-stimuli.js';
 import { initBackend } from '../../native-models/backend.js';
-import { flashLagExperiment, withPeople, type PeopleLag } from '../../native-models/battery/flash-lag.js';
 import { EXPERIMENTS as batteryExperiments } from '../../native-models/battery/index.js';
 import { PredNetResponder } from '../../native-models/battery/prednet-responder.js';
 import type { CheckpointRun, ExperimentSummary, ReportMeta } from '../../native-models/battery/report-files.js';
-import { bootstrapMeanCi, mean } from '../../native-models/battery/report-stats.js';
 import type { Experiment, Responder } from '../../native-models/battery/types.js';
 import { CheckpointError, readManifest } from '../../native-models/checkpoint.js';
 import { PredlabError } from '../errors.js';
@@ -85,54 +82,38 @@ export function checkRequest(req: ReplicateRequest): { experiments: Experiment[]
   return { experiments: ids.map((id) => batteryExperiments.find((e) => e.id === id)!), checkpoints, out };
 }
 
-/** People's flash-lag from the lab: finished sessions of human participants, PSE per display, variant and speed. */
-export function peopleFlashLag(db: Db): PeopleLag[] {
-  const sessions = listSessions(db, { status: 'complete' }).filter((s) => s.participant.kind === 'human' && s.protocol.paradigmId === flashLagParadigm.id);
-  const cells = new Map<string, { display: string; variant: string; speed: number; ms: number[]; deg: number[]; ci: [number, number] | null }>();
-  for (const s of sessions) {
-    const a = analyseSession(db, s.id, { bootstrap: 200 });
-    const stats = a.conditions[0]?.statistics ?? [];
-    const ms = stats.find((x) => x.key === 'pse-ms');
-    const deg = stats.find((x) => x.key === 'pse-deg');
-    if (ms?.value == null || deg?.value == null || ms.undetermined) continue;
-    const p = s.protocol.parameters as { variant?: string; speedDegPerS?: number; motion?: string };
-    const variant = p.variant ?? flashLagParadigm.defaults.variant;
-    const speed = p.speedDegPerS ?? flashLagParadigm.defaults.speedDegPerS;
-    const display = p.motion ?? 'translate';
-    const key = `${display}/${variant}@${speed}`;
-    const cell = cells.get(key) ?? { display, variant, speed, ms: [], deg: [], ci: ms.ci ?? null };
-    cell.ms.push(ms.value);
-    cell.deg.push(deg.value);
-    cells.set(key, cell);
+/**
+ * People's values for the experiments that set theirs beside the model's: the finished sessions of
+ * human participants of the paradigm each one names, with their analyses, summarised by it.
+ */
+export function labValues(db: Db, experiments: readonly Experiment[] = batteryExperiments): Record<string, unknown> {
+  const finished = listSessions(db, { status: 'complete' }).filter((s) => s.participant.kind === 'human');
+  const out: Record<string, unknown> = {};
+  for (const e of experiments) {
+    if (!e.lab) continue;
+    const sessions = finished.filter((s) => s.protocol.paradigmId === e.lab!.paradigmId).map((s) => ({ parameters: s.protocol.parameters, analysis: analyseSession(db, s.id, { bootstrap: 200 }) }));
+    out[e.id] = e.lab.read(sessions);
   }
-  return [...cells.values()].map((c, k) => ({
-    display: c.display,
-    variant: c.variant,
-    speedDegPerS: c.speed,
-    pseMs: mean(c.ms),
-    pseDeg: mean(c.deg),
-    // One session: its own CI; several: a bootstrap over sessions.
-    ci: c.ms.length === 1 ? c.ci : bootstrapMeanCi(c.ms, 7 + k),
-    sessions: c.ms.length,
-  }));
+  return out;
 }
 
 const label = (dir: string) => path.basename(dir) || dir;
 
-/** Run the battery and write its files; `db` gives people's values beside the model's (flash-lag). */
+/** Run the battery and write its files; `db` gives people's values beside the model's where an experiment has them. */
 export async function runReplicate(
   req: ReplicateRequest,
   opts: {
     db?: Db | null;
     /** People's values measured beforehand (the app's worker has no database); overrides db. */
-    people?: PeopleLag[] | null;
+    /** People's values per experiment (labValues), computed where the database is; else read from `db`. */
+    lab?: Record<string, unknown> | null;
     onProgress?: (p: ReplicateProgress) => void;
     signal?: AbortSignal;
     loadResponder?: (dir: string) => Responder;
   } = {},
 ): Promise<ReplicateResult> {
   const { experiments, checkpoints, out } = checkRequest(req);
-  const people = opts.people !== undefined ? opts.people : opts.db ? peopleFlashLag(opts.db) : null;
+  const lab = opts.lab !== undefined ? opts.lab : opts.db ? labValues(opts.db, experiments) : null;
   const load = opts.loadResponder ?? ((dir: string) => PredNetResponder.fromCheckpoint(dir, label(dir)));
   if (!opts.loadResponder) await initBackend();
   // Its own hidden folder: two runs into one --out (or two app jobs) never share one.
@@ -162,7 +143,7 @@ export async function runReplicate(
             signal: opts.signal,
             onProgress: (f, m) => report(at + f / total, `${label(dir)}: ${e.title}: ${m}`),
           });
-          if (e.id === flashLagExperiment.id) result = withPeople(result, people);
+          if (e.lab) result = e.lab.merge(result, lab === null ? null : (lab[e.id] ?? null));
           runs.get(e.id)!.push({ label: label(dir), checkpoint: dir, result });
           done++;
         }

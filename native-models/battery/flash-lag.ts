@@ -5,14 +5,14 @@
  * The model's percept is its predicted frame (Ahat0) one step after the flash, read by the
  * flash-lag paradigm's own readout (flash minus bar along the motion); the lag is minus that
  * offset, in degrees and in ms of the bar's motion. People's values, where a lab has them, are
- * added beside the model's by the replicate service (withPeople).
+ * added beside the model's through the experiment's `lab` hook (read by the replicate service).
  */
-import { FLASH_DISPLAYS, FLASH_VARIANTS, flashLagParadigm, flashTrials, type FlashLagMotion, type FlashLagVariant, type FlashTrial } from '../../paradigms/battery/flash-stimuli.js';
+import { FLASH_DISPLAYS, FLASH_VARIANTS, flashLagParadigm, flashTrials, type FlashLagMotion, type FlashLagVariant, type FlashTrial } from '../../paradigms/battery-flash-stimuli.js';
 import { readFlashLag } from '../../paradigms/flash-lag/readout.js';
 import { rasterizeTrial } from '../raster/scene.js';
 import { batteryView, bootstrapMeanCi, fmt, mean } from './report-stats.js';
 import { throwIfCancelled } from './unit-analysis.js';
-import type { Experiment, ExperimentContext, ExperimentResult, Recording, Series } from './types.js';
+import type { Experiment, ExperimentContext, ExperimentResult, LabSession, Recording, Series } from './types.js';
 
 /** The prediction is read this many frames after the flash's onset (the model observer's default). */
 export const READOUT_DELAY_FRAMES = 1;
@@ -77,9 +77,40 @@ export interface PeopleLag {
   sessions: number;
 }
 
+/** People's flash-lag from their finished sessions: PSE per display, variant and speed (mean over sessions). */
+export function peopleLag(sessions: LabSession[]): PeopleLag[] {
+  const cells = new Map<string, { display: string; variant: string; speed: number; ms: number[]; deg: number[]; ci: [number, number] | null }>();
+  for (const { parameters, analysis } of sessions) {
+    const stats = analysis.conditions[0]?.statistics ?? [];
+    const ms = stats.find((x) => x.key === 'pse-ms');
+    const deg = stats.find((x) => x.key === 'pse-deg');
+    if (ms?.value == null || deg?.value == null || ms.undetermined) continue;
+    const p = parameters as { variant?: string; speedDegPerS?: number; motion?: string };
+    const variant = p.variant ?? flashLagParadigm.defaults.variant;
+    const speed = p.speedDegPerS ?? flashLagParadigm.defaults.speedDegPerS;
+    const display = p.motion ?? 'translate';
+    const key = `${display}/${variant}@${speed}`;
+    const cell = cells.get(key) ?? { display, variant, speed, ms: [], deg: [], ci: ms.ci ?? null };
+    cell.ms.push(ms.value);
+    cell.deg.push(deg.value);
+    cells.set(key, cell);
+  }
+  return [...cells.values()].map((c, k) => ({
+    display: c.display,
+    variant: c.variant,
+    speedDegPerS: c.speed,
+    pseMs: mean(c.ms),
+    pseDeg: mean(c.deg),
+    // One session: its own CI; several: a bootstrap over sessions.
+    ci: c.ms.length === 1 ? c.ci : bootstrapMeanCi(c.ms, 7 + k),
+    sessions: c.ms.length,
+  }));
+}
+
 export const flashLagExperiment: Experiment = {
   id: 'flash-lag',
   title: 'Flash-lag',
+  lab: { paradigmId: flashLagParadigm.id, read: peopleLag, merge: (result: ExperimentResult, people: PeopleLag[] | null) => withPeople(result, people) },
   async run(ctx: ExperimentContext): Promise<ExperimentResult> {
     const r = ctx.responder;
     const view = batteryView(r);

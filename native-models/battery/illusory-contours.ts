@@ -1,6 +1,6 @@
 /**
  * Illusory contours (issue 13 part 4; Lotter et al. 2020 Fig. 5 after Lee & Nguyen 2001): complete
- * discs turn into a Kanizsa square (illusory), its outline drawn as lines (real), or outward-facing
+ * discs turn into an illusory square (pac-men), its outline drawn as lines (real), or outward-facing
  * pac-men (control); we record error units whose receptive field lies on the illusory part of the
  * contour (clear of the inducers) and ask when each condition's response rises after the figure
  * appears. The statistic is the illusory response's rise minus the real one's, in time steps, with
@@ -20,10 +20,11 @@ import {
   contourFrames,
   contourOnsetFrame,
   contourScene,
+  ILLUSORY_FIGURE,
   onIllusoryContour,
   type ContourCondition,
   type ContourDesign,
-} from '../../paradigms/battery/contour-stimuli.js';
+} from '../../paradigms/battery-contour-stimuli.js';
 import { rasterizeScene, type ModelView } from '../raster/scene.js';
 import { receptiveFields } from './receptive-fields.js';
 import { batteryView, bootstrapMeanCi, columnBands, fmt, mean } from './report-stats.js';
@@ -151,7 +152,7 @@ export const RESPONSE_FLOOR = 0.05;
 
 export const illusoryContours: Experiment = {
   id: 'illusory-contours',
-  title: 'Illusory contours (Kanizsa)',
+  title: `Illusory contours (${ILLUSORY_FIGURE})`,
   async run(ctx: ExperimentContext): Promise<ExperimentResult> {
     const r = ctx.responder;
     const view = batteryView(r);
@@ -160,7 +161,7 @@ export const illusoryContours: Experiment = {
     const onset = contourOnsetFrame(d);
     const probe: Probe = { layer: Math.min(1, r.layers - 1), type: 'E' };
     const probeName = `${probe.type}${probe.layer}`;
-    ctx.onProgress?.(0, 'drawing the Kanizsa, real, control and blank sequences');
+    ctx.onProgress?.(0, `drawing the ${ILLUSORY_FIGURE}, real, control and blank sequences`);
     const sequences = CONTOUR_CONDITIONS.map((c) => contourSequence(d, c, view));
     throwIfCancelled(ctx);
     ctx.onProgress?.(0.1, `recording ${probeName} over ${T} frames`);
@@ -196,7 +197,7 @@ export const illusoryContours: Experiment = {
     }
     ctx.onProgress?.(0.8, 'timing the responses of the units on the contour');
     const published =
-      'Lotter et al. (2020, Fig. 5): PredNet units whose receptive field lies on the contour respond to the illusory (Kanizsa) contour, later than to the real one, as V2 neurons do (Lee & Nguyen 2001, monkey V1/V2: the illusory response arises tens of ms after the real one).';
+      `Lotter et al. (2020, Fig. 5): PredNet units whose receptive field lies on the contour respond to the illusory (${ILLUSORY_FIGURE}) contour, later than to the real one, as V2 neurons do (Lee & Nguyen 2001, monkey V1/V2: the illusory response arises tens of ms after the real one).`;
     const notes = [
       `Recorded ${probeName} (${r.unitChannels(probe)} channels); frames: ${d.preFrames} blank, ${d.discFrames} complete discs, ${d.figureFrames} figure; the figure appears at step ${onset}.`,
       `Units: receptive field centred on the illusory part of the contour (on a side, and a whole grid cell around it clear of every inducer)${byOrientation ? ', preferred orientation within 22.5 deg of the side' : ''}, ranked by the mean of their real-contour signal in the figure window (rise over the disc frames beyond the blank's); the top ${count} of those reaching 5 % of the best and ${MIN_CONTRAST} kept (${units.length} found).`,

@@ -6,7 +6,7 @@
  * suppression is its response to the longest bar over its peak response; the verdict rests on
  * the mean of that ratio over the headline probe's units (E1), with a bootstrap CI over units.
  */
-import { barSequence, sequenceOf } from '../../paradigms/battery/unit-stimuli.js';
+import { barSequence, sequenceOf } from '../../paradigms/battery-unit-stimuli.js';
 import { receptiveFields, type UnitRf } from './receptive-fields.js';
 import type { Experiment, ExperimentContext, ExperimentResult, Series } from './types.js';
 import { allProbes, analysedLayers, band, bootstrapCi, centralPosition, fmt, headlineProbe, mean, meanAt, probeName, runReduced, unitTrace } from './unit-analysis.js';

@@ -1,6 +1,6 @@
 /**
  * On/off dynamics (Lotter et al. 2020, Fig. 3 and Extended Data Fig. 2): natural-like static
- * images (procedural objects on grey, see paradigms/battery/unit-stimuli.ts) shown for several
+ * images (procedural objects on grey, see paradigms/battery-unit-stimuli.ts) shown for several
  * steps after a blank, then removed. Per layer and unit type, the mean response over units, images
  * and positions at every step. Per unit (channel, averaged over positions and images) the
  * response is taken as its distance from the blank level just before onset; the verdict rests on
@@ -8,7 +8,7 @@
  * headline probe (E1), with a bootstrap CI over units, and on an offset transient (the peak of the
  * two steps after removal above the sustained level).
  */
-import { objectImage, onOffFrames, onOffSequence, type OnOffDesign } from '../../paradigms/battery/unit-stimuli.js';
+import { objectImage, onOffFrames, onOffSequence, type OnOffDesign } from '../../paradigms/battery-unit-stimuli.js';
 import { subSeed } from '../../paradigms/rng.js';
 import type { Experiment, ExperimentContext, ExperimentResult, Series } from './types.js';
 import { allProbes, band, bootstrapCi, channelMeans, fmt, headlineProbe, mean, meanAt, probeName, runReduced, windowMean } from './unit-analysis.js';

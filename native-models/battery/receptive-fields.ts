@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { barSequence, sequenceOf } from '../../paradigms/battery/unit-stimuli.js';
+import { barSequence, sequenceOf } from '../../paradigms/battery-unit-stimuli.js';
 import type { ExperimentContext, Probe, Responder, UnitType } from './types.js';
 import { UNIT_TYPES } from './types.js';
 import { analysedLayers, centralPosition, mean, runReduced, throwIfCancelled, unitTrace } from './unit-analysis.js';

@@ -8,7 +8,7 @@
  * over the headline probe's units (E1), bootstrap CI over units, after training, beside the same
  * ratio before training (the control: pairings unknown).
  */
-import { objectImage, pairSequence, type PairDesign } from '../../paradigms/battery/unit-stimuli.js';
+import { objectImage, pairSequence, type PairDesign } from '../../paradigms/battery-unit-stimuli.js';
 import { subSeed } from '../../paradigms/rng.js';
 import type { Experiment, ExperimentContext, ExperimentResult, Probe, Responder, Series } from './types.js';
 import { bootstrapCi, channelMeans, fmt, headlineProbe, mean, meanAt, probeName, runReduced, windowMean } from './unit-analysis.js';

@@ -3,8 +3,9 @@
  * activity over time can be recorded (a checkpoint, or a hand-made network with a known answer
  * for the tests); an Experiment runs stimuli through one and returns a result the report writer
  * (`predlab replicate`, the Paper battery page) turns into a plot, data files and a verdict.
- * Stimuli are made in paradigms/battery/; responses are read here.
+ * Stimuli are made in paradigms/battery-*-stimuli.ts; responses are read here.
  */
+import type { SessionAnalysis } from '../../paradigms/records.js';
 
 export type UnitType = 'R' | 'E' | 'A' | 'Ahat';
 export const UNIT_TYPES: readonly UnitType[] = ['R', 'E', 'A', 'Ahat'];
@@ -94,8 +95,27 @@ export interface ExperimentContext {
   signal?: AbortSignal;
 }
 
+/** A finished session of a person in the lab, as an experiment reads it. */
+export interface LabSession {
+  parameters: Record<string, unknown>;
+  analysis: SessionAnalysis;
+}
+
+/**
+ * People's values beside the model's: the replicate service reads the lab (where the database is)
+ * for the paradigm named here, `read` summarises those sessions, and `merge` adds the summary to
+ * the result (values null: no lab database was given).
+ */
+export interface LabComparison<V> {
+  paradigmId: string;
+  read(sessions: LabSession[]): V;
+  merge(result: ExperimentResult, values: V | null): ExperimentResult;
+}
+
 export interface Experiment {
   id: 'length-suppression' | 'on-off' | 'sequence-learning' | 'illusory-contours' | 'flash-lag';
   title: string;
   run(ctx: ExperimentContext): Promise<ExperimentResult>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each experiment has its own summary type
+  lab?: LabComparison<any>;
 }

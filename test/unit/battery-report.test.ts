@@ -5,12 +5,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { contourDesign } from '../../paradigms/battery/contour-stimuli.js';
+import { contourDesign } from '../../paradigms/battery-contour-stimuli.js';
 import { finishSession, nextTrial, paradigmOf, recordTrial, startSession } from '../../main/services/sessions.js';
-import { peopleFlashLag, runReplicate } from '../../main/services/replicate.js';
+import { labValues, runReplicate } from '../../main/services/replicate.js';
 import { simulateSession } from '../../main/services/simulate.js';
 import type { Db } from '../../main/store/db.js';
-import { flashLagExperiment, withPeople } from '../../native-models/battery/flash-lag.js';
+import { flashLagExperiment, withPeople, type PeopleLag } from '../../native-models/battery/flash-lag.js';
 import { createRng } from '../../paradigms/rng.js';
 import { EXPERIMENTS } from '../../native-models/battery/index.js';
 import { PLOT_FILES, spreadOf, verdictLine } from '../../native-models/battery/report-files.js';
@@ -205,7 +205,7 @@ describe("people's flash-lag beside the model's", () => {
     personSession(db, 'P01', 'flash-terminated', 10, 0, 13);
     simulateSession(db, { paradigmId: 'flash-lag', observer: { pse: 3, sigma: 0.3, guess: 0, lapse: 0 }, seed: 1, parameters: { trialsPerOffset: 4 } });
 
-    const people = peopleFlashLag(db);
+    const people = labValues(db, [flashLagExperiment])[flashLagExperiment.id] as PeopleLag[];
     expect(people.map((p) => [p.display, p.variant, p.speedDegPerS, p.sessions])).toEqual([
       ['translate', 'continuous', 10, 2],
       ['translate', 'flash-terminated', 10, 1],

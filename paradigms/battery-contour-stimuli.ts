@@ -5,10 +5,13 @@
  * only). Sizes scale with the model's field of view so the figure fills the image at any size;
  * the Kanizsa paradigm's own geometry draws them (pure: no pixels here).
  */
-import { fixationScene } from '../fixation.js';
-import { contourSegments, inducers, scene as kanizsaScene, trialFrames } from '../kanizsa/geometry.js';
-import type { KanizsaCondition, KanizsaStimulus } from '../kanizsa/params.js';
-import type { DisplayTiming, ModelView, Scene } from '../types.js';
+import { fixationScene } from './fixation.js';
+import { contourSegments, inducers, scene as kanizsaScene, trialFrames } from './kanizsa/geometry.js';
+import type { KanizsaCondition, KanizsaStimulus } from './kanizsa/params.js';
+import type { DisplayTiming, ModelView, Scene } from './types.js';
+
+/** The illusory figure these stimuli draw, as reports name it. */
+export const ILLUSORY_FIGURE = 'Kanizsa';
 
 export const CONTOUR_CONDITIONS = ['illusory', 'real', 'control', 'blank'] as const;
 export type ContourCondition = (typeof CONTOUR_CONDITIONS)[number];

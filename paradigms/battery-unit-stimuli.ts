@@ -6,8 +6,8 @@
  * background, seeded, standing in for the paper's naturalistic objects.
  * Frames are (T, H, W, C) float32 in [0, 1], time-major, grey replicated over C channels.
  */
-import { canvas, disc, paint, polygon, rect, type Canvas } from '../../native-models/raster/draw.js';
-import { createRng, type Rng } from '../rng.js';
+import { canvas, disc, paint, polygon, rect, type Canvas } from '../native-models/raster/draw.js';
+import { createRng, type Rng } from './rng.js';
 
 /** The frame a Responder takes. */
 export interface FrameSize {

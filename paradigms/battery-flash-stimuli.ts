@@ -6,9 +6,9 @@
  * scaled to the model's field of view. The model's lag is then read from its predicted frame by
  * the paradigm's readout.
  */
-import { flashLag } from '../flash-lag/index.js';
-import { flashLagDefaults, MOTIONS, ROTATION_CENTRE_DEG, VARIANTS, type FlashLagMotion, type FlashLagStimulus, type FlashLagVariant } from '../flash-lag/params.js';
-import type { ModelView } from '../types.js';
+import { flashLag } from './flash-lag/index.js';
+import { flashLagDefaults, MOTIONS, ROTATION_CENTRE_DEG, VARIANTS, type FlashLagMotion, type FlashLagStimulus, type FlashLagVariant } from './flash-lag/params.js';
+import type { ModelView } from './types.js';
 
 export { MOTIONS as FLASH_DISPLAYS, VARIANTS as FLASH_VARIANTS, type FlashLagMotion, type FlashLagVariant };
 export const flashLagParadigm = flashLag;
