@@ -8,7 +8,7 @@
  *   `delay` steps later (or never), along the figure's contour.
  * Every probe has one channel; layer l is the layer-0 map averaged over 2^l x 2^l blocks.
  */
-import { contourGeometry, distanceToSegment, type ContourDesign } from '../../paradigms/battery/contour-stimuli.js';
+import { contourGeometry, distanceToSegment, type ContourDesign } from '../../paradigms/battery-contour-stimuli.js';
 import { inducers } from '../../paradigms/kanizsa/geometry.js';
 import type { ModelView } from '../../paradigms/types.js';
 import type { Probe, Recording, Responder, RunOptions } from '../../native-models/battery/types.js';
