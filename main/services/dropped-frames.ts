@@ -3,10 +3,9 @@
  * paradigm marks as critical, stored with each trial): a refresh was missed within a few frames of it. Read from the frame
  * intervals stored with every trial; nothing else needs to know what the critical event is.
  */
+import { DROP_THRESHOLD } from '../../paradigms/limits.js';
 import type { TrialRow } from '../store/rows.js';
 
-/** An interval longer than 1.5 nominal frames means refreshes were missed (PsychoPy's convention, as the renderer counts them). */
-export const DROP_THRESHOLD = 1.5;
 /** "Near": an interval that starts or ends within this many frames of the critical frame. */
 export const NEAR_CRITICAL_FRAMES = 2;
 

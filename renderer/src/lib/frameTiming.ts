@@ -1,8 +1,6 @@
 /** Frame-interval statistics of one presentation (PsychoPy's convention for dropped frames). */
 import type { FrameTiming } from '../../../preload/contract.js';
-
-/** An interval longer than 1.5 nominal frames means refreshes were missed. */
-export const DROP_THRESHOLD = 1.5;
+import { DROP_THRESHOLD } from '../../../paradigms/limits.js';
 
 export function summariseFrames(timestampsMs: number[], refreshHz: number, criticalFrame: number | null): FrameTiming {
   const nominal = 1000 / refreshHz;
