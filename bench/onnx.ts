@@ -19,6 +19,7 @@ import { stepModel, stepStates, unrolledModel, type KerasWeights } from '../nati
 import { baseSessionOptions, OnnxPredNet } from '../native-models/onnx/session.js';
 import { PRESETS, type PredNetConfig, type PresetName } from '../native-models/prednet/config.js';
 import { PredNet } from '../native-models/prednet/model.js';
+import { findTorchPython, perFrame, type Timing } from './measure.js';
 
 export interface OnnxBenchRow {
   preset: PresetName;
@@ -39,29 +40,6 @@ export interface OnnxBenchOptions {
   /** Also time the unrolled graph and a step graph called T times (every core). */
   variants?: boolean;
   log?: (line: string) => void;
-}
-
-interface Timing {
-  ms: number;
-  cpuMs: number;
-}
-
-const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** Median wall and CPU ms per frame of `run` (which processes T frames), after one warm-up run. */
-async function perFrame(run: () => Promise<void>, T: number, reps: number): Promise<Timing> {
-  await run();
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await run();
-    wall.push((performance.now() - t0) / T);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000 / T);
-  }
-  return { ms: median(wall), cpuMs: median(cpu) };
 }
 
 function weightsOf(net: PredNet): KerasWeights {
@@ -100,18 +78,6 @@ async function variantTimings(cfg: PredNetConfig, net: PredNet, x: Float32Array,
     ['onnxruntime unrolled', u],
     ['onnxruntime step x T', s],
   ];
-}
-
-/** A python that imports torch: $PREDLAB_PYTHON, python3, or Debian's own (python3-torch) behind a pyenv/venv python3. */
-function findTorchPython(): { python: string } | { reason: string } {
-  const candidates = [...new Set([process.env.PREDLAB_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p))];
-  const reasons: string[] = [];
-  for (const python of candidates) {
-    const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
-    if (!probe.error && probe.status === 0) return { python };
-    reasons.push(`${python}: ${probe.error ? 'not found' : probe.stderr.trim().split('\n').at(-1)}`);
-  }
-  return { reason: `no python can import torch (${reasons.join('; ')}); Debian: apt-get install python3-torch, or set PREDLAB_PYTHON` };
 }
 
 /** PyTorch rows for one preset and each thread count (run just before the other engines, so they see similar load). */

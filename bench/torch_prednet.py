@@ -1,10 +1,14 @@
-"""PyTorch baseline for PredLab's benches: PredNet inference time per frame on the CPU.
+"""PyTorch baseline for PredLab's benches: PredNet inference and training time per frame on the CPU.
 
 Our own forward pass, the same architecture as native-models/prednet/model.ts (fused i/f/c/o
 gate convolution, hard_sigmoid slope 0.2, 'same' padding, zero initial states), random weights.
+Training is the recipe of native-models/training/trainer.ts and scripts/torch-trainer/train.py:
+L0 loss (mean of E0, time weights 0 then 1/(nt-1)), Adam lr 1e-3 eps 1e-7, one step per batch.
 Reads the configurations as JSON (argument --configs) and prints one JSON object per line:
-{"preset", "ms_per_frame", "cpu_ms_per_frame", "threads", "torch", "peak_rss_mib"} (medians; CPU
-time is the process's, all threads).
+{"preset", "mode", "batch", "nt", "ms_per_frame", "cpu_ms_per_frame", "threads", "torch",
+"peak_rss_mib"} (medians of --reps after one warm-up; per frame = per batch x time step for
+training; CPU time is the process's, all threads; peak RSS is the process's so far, so run one
+measurement per process to get its own).
 """
 import argparse
 import json
@@ -67,30 +71,72 @@ class PredNet(torch.nn.Module):
         return torch.stack(preds, 1)
 
 
+def l0_loss(net, x):
+    """The L0 training loss of a batch x: (B, nt, C, H, W) in [0, 1]."""
+    preds = net(x)
+    e0 = torch.cat([F.relu(preds - x), F.relu(x - preds)], 2).mean(dim=(2, 3, 4))  # (B, nt)
+    nt = x.shape[1]
+    tw = torch.full((nt,), 1.0 / (nt - 1))
+    tw[0] = 0
+    return (e0 * tw).sum(1).mean()
+
+
+def timed(fn, reps, frames):
+    """Median wall and CPU ms per frame of fn() over reps runs, after one warm-up run."""
+    fn()
+    times, cpu = [], []
+    for _ in range(reps):
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000 / frames)
+        cpu.append((time.process_time() - c0) * 1000 / frames)
+    return statistics.median(times), statistics.median(cpu)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--configs", required=True, help='JSON {"preset": config, ...}')
     p.add_argument("--T", type=int, default=10)
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--threads", default="0", help="comma-separated thread counts to time; 0: torch's default")
+    p.add_argument("--mode", choices=["infer", "train"], default="infer")
+    p.add_argument("--batches", default="4", help="train: comma-separated batch sizes")
+    p.add_argument("--nt", type=int, default=10, help="train: time steps per sequence")
     args = p.parse_args()
+    if not (1 <= args.T <= 100 and 1 <= args.reps <= 100 and 2 <= args.nt <= 100):
+        p.error("--T and --reps must be in 1..100, --nt in 2..100")
+    batches = [int(b) for b in args.batches.split(",")]
+    if any(not 1 <= b <= 64 for b in batches):
+        p.error("--batches must be in 1..64")
     torch.manual_seed(1)
     for preset, c in json.loads(args.configs).items():
-        net = PredNet(c).eval()
-        x = torch.rand(1, args.T, c["stackSizes"][0], c["height"], c["width"])
+        net = PredNet(c)
         for threads in [int(t) for t in args.threads.split(",")]:
             if threads:
                 torch.set_num_threads(threads)
-            with torch.inference_mode():
-                net(x)  # warm-up
-                times, cpu = [], []
-                for _ in range(args.reps):
-                    t0, c0 = time.perf_counter(), time.process_time()
-                    net(x)
-                    times.append((time.perf_counter() - t0) * 1000 / args.T)
-                    cpu.append((time.process_time() - c0) * 1000 / args.T)
+            runs = []
+            if args.mode == "infer":
+                net.eval()
+                x = torch.rand(1, args.T, c["stackSizes"][0], c["height"], c["width"])
+                with torch.inference_mode():
+                    runs.append((1, args.T, timed(lambda: net(x), args.reps, args.T)))
+            else:
+                net.train()
+                opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+                for b in batches:
+                    x = torch.rand(b, args.nt, c["stackSizes"][0], c["height"], c["width"])
+
+                    def step():
+                        loss = l0_loss(net, x)
+                        opt.zero_grad()
+                        loss.backward()
+                        opt.step()
+                        loss.item()
+
+                    runs.append((b, args.nt, timed(step, args.reps, b * args.nt)))
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(json.dumps({"preset": preset, "ms_per_frame": statistics.median(times), "cpu_ms_per_frame": statistics.median(cpu), "threads": torch.get_num_threads(), "torch": torch.__version__, "peak_rss_mib": rss}), flush=True)
+            for b, nt, (ms, cpu) in runs:
+                print(json.dumps({"preset": preset, "mode": args.mode, "batch": b, "nt": nt, "ms_per_frame": ms, "cpu_ms_per_frame": cpu, "threads": torch.get_num_threads(), "torch": torch.__version__, "peak_rss_mib": rss}), flush=True)
 
 
 if __name__ == "__main__":

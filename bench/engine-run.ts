@@ -1,0 +1,147 @@
+/**
+ * One measurement of bench/model.ts in a process of its own, so the process's peak RSS is that
+ * engine's for that preset and task (engines are not unloaded within a process, and a wasm
+ * module that ran out of memory cannot be used again). Called as
+ *   tsx bench/engine-run.ts '<EngineJob as JSON>'
+ * and prints one line `RESULT {...}` (an EngineResult) on stdout; progress goes to stderr.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import os from 'node:os';
+import { initBackend } from '../native-models/backend.js';
+import { answerTrials, observerSettingsSchema } from '../native-models/observer/observer.js';
+import { PRESETS, type PresetName } from '../native-models/prednet/config.js';
+import { PredNet } from '../native-models/prednet/model.js';
+import { layerWeights, sequenceLoss, timeWeights } from '../native-models/training/loss.js';
+import { flashLag } from '../paradigms/flash-lag/index.js';
+import { planFromHistory } from '../paradigms/types.js';
+import { perFrame, type Timing } from './measure.js';
+
+/** tfjs backends by initBackend's names, plus ONNX Runtime (inference only). */
+export type Engine = 'onnxruntime' | 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+
+export type EngineJob =
+  /** Start the engine, no model: what the process costs before any work. */
+  | { kind: 'idle'; engine: Engine }
+  | { kind: 'infer'; engine: Engine; preset: PresetName; T: number; reps: number }
+  | { kind: 'train'; engine: Exclude<Engine, 'onnxruntime'>; preset: PresetName; batch: number; nt: number; reps: number; workers?: number }
+  /** Flash-lag trials answered by the model, as a model session does (rasterizing included). */
+  | { kind: 'trials'; engine: 'onnxruntime' | 'wasm'; preset: PresetName; trials: number };
+
+export type EngineResult =
+  | { ok: true; detail: string; timing: Timing | null; trialsPerSec?: number; peakRssMiB: number; seconds: number }
+  | { ok: false; reason: string; peakRssMiB: number };
+
+const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+/** The tfjs backend for this job: ONNX Runtime's weights come from a PredNet on the plain cpu backend (no wasm heap in its RSS). */
+async function startTfjs(engine: Engine): Promise<string> {
+  const r = await initBackend({ force: engine === 'onnxruntime' ? 'cpu' : engine });
+  return r.detail;
+}
+
+async function infer(job: Extract<EngineJob, { kind: 'infer' }>, net: PredNet): Promise<{ detail: string; timing: Timing }> {
+  const c = net.config;
+  const shape = [1, job.T, c.height, c.width, c.stackSizes[0]!] as [number, number, number, number, number];
+  const x = tf.tidy(() => tf.randomUniform(shape, 0, 1, 'float32', 2).dataSync() as Float32Array).slice();
+  if (job.engine === 'onnxruntime') {
+    const { OnnxPredNet, describeOnnx } = await import('../native-models/onnx/session.js');
+    const onnx = await OnnxPredNet.fromPredNet(net);
+    const timing = await perFrame(async () => void (await onnx.run(x, shape, 'prediction')), job.T, job.reps);
+    await onnx.release();
+    return { detail: describeOnnx(onnx.report), timing };
+  }
+  const xt = tf.tensor5d(x, shape);
+  const run = async () => {
+    const y = net.run(xt, 'prediction');
+    await y.data();
+    y.dispose();
+  };
+  // The plain cpu backend takes seconds per KITTI frame: warm up on one frame.
+  const one = tf.slice(xt, [0, 0, 0, 0, 0], [1, 1, ...shape.slice(2)]) as tf.Tensor5D;
+  const timing = await perFrame(run, job.T, job.reps, async () => void (await net.run(one, 'prediction').data()));
+  tf.dispose([xt, one]);
+  return { detail: '', timing };
+}
+
+/** One Adam step on the L0 loss, as the trainer takes it (native-models/training/trainer.ts). */
+async function train(job: Extract<EngineJob, { kind: 'train' }>, net: PredNet): Promise<Timing> {
+  if (job.workers !== undefined && job.workers !== 1) throw new Error('data-parallel training is not available in this build');
+  const c = net.config;
+  const opt = tf.train.adam(1e-3);
+  const lw = layerWeights('L0', net.layers);
+  const stepOn = (x: tf.Tensor5D, nt: number) => async () => {
+    const value = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => sequenceLoss(net, x, lw, timeWeights(nt)), net.trainableVariables);
+      opt.applyGradients(grads as unknown as Parameters<typeof opt.applyGradients>[0]);
+      return value;
+    });
+    await value.data();
+    value.dispose();
+  };
+  const x = tf.randomUniform([job.batch, job.nt, c.height, c.width, c.stackSizes[0]!]) as tf.Tensor5D;
+  // Warm-up on 2 steps of the same batch: the same kernels and per-frame buffers, a fifth of a step's time.
+  const short = tf.slice(x, [0, 0, 0, 0, 0], [job.batch, 2, c.height, c.width, c.stackSizes[0]!]) as tf.Tensor5D;
+  const timing = await perFrame(stepOn(x, job.nt), job.batch * job.nt, job.reps, stepOn(short, 2));
+  tf.dispose([x, short]);
+  opt.dispose();
+  return timing;
+}
+
+async function trials(job: Extract<EngineJob, { kind: 'trials' }>, net: PredNet): Promise<{ detail: string; trialsPerSec: number }> {
+  const { inferenceEngine } = await import('../native-models/onnx/engine.js');
+  const engine = await inferenceEngine(net, { force: job.engine === 'wasm' ? 'tfjs' : 'onnxruntime', tfBackend: 'wasm' });
+  const params = flashLag.parameterSchema.parse({});
+  const plan = (n: number, from = 0) => [...Array(n).keys()].map((i) => planFromHistory(flashLag, params, 1, from + i)!);
+  const view = { width: net.config.width, height: net.config.height, channels: 3, fovDeg: 20, frameRateHz: 10 };
+  const settings = observerSettingsSchema.parse({});
+  await answerTrials(flashLag, plan(1), engine.predictor(), view, settings); // warm-up
+  const t0 = performance.now();
+  await answerTrials(flashLag, plan(job.trials, 1), engine.predictor(), view, settings);
+  const s = (performance.now() - t0) / 1000;
+  await engine.release();
+  return { detail: engine.detail, trialsPerSec: job.trials / s };
+}
+
+async function run(job: EngineJob): Promise<EngineResult> {
+  const t0 = performance.now();
+  const backendDetail = await startTfjs(job.engine);
+  if (job.kind === 'idle') {
+    let detail = backendDetail;
+    if (job.engine === 'onnxruntime') {
+      const { onnxRuntimeStatus, describeOnnx } = await import('../native-models/onnx/session.js');
+      const s = await onnxRuntimeStatus();
+      if (!s.ok) throw new Error(s.reason);
+      detail = describeOnnx(s.report);
+    }
+    return { ok: true, detail, timing: null, peakRssMiB: peakRssMiB(), seconds: (performance.now() - t0) / 1000 };
+  }
+  const net = PredNet.create(PRESETS[job.preset], 1);
+  let detail = backendDetail;
+  let timing: Timing | null = null;
+  let trialsPerSec: number | undefined;
+  if (job.kind === 'infer') {
+    const r = await infer(job, net);
+    timing = r.timing;
+    detail = r.detail || detail;
+  } else if (job.kind === 'train') timing = await train(job, net);
+  else ({ detail, trialsPerSec } = await trials(job, net));
+  net.dispose();
+  return { ok: true, detail, timing, ...(trialsPerSec === undefined ? {} : { trialsPerSec }), peakRssMiB: peakRssMiB(), seconds: (performance.now() - t0) / 1000 };
+}
+
+const job = JSON.parse(process.argv[2] ?? 'null') as EngineJob | null;
+if (!job) {
+  log('usage: tsx bench/engine-run.ts \'<job as JSON>\' (see EngineJob; run by bench/model.ts)');
+  process.exit(2);
+}
+log(`${job.kind} ${job.engine} ${'preset' in job ? job.preset : ''} on ${os.availableParallelism()} cores`);
+let result: EngineResult;
+try {
+  result = await run(job);
+} catch (e) {
+  result = { ok: false, reason: (e as Error).message.split('\n')[0]!, peakRssMiB: peakRssMiB() };
+}
+process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+// ONNX Runtime's and the wasm module's threads must not keep the process alive.
+process.exit(0);
