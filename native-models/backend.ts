@@ -1,7 +1,9 @@
 /**
  * Chooses the compute backend at start-up, fastest first, and says why others were skipped:
- *   @tensorflow/tfjs-node-gpu (CUDA) -> @tensorflow/tfjs-node -> wasm (+ our gradient kernels) -> cpu.
- * PREDLAB_BACKEND=tensorflow-gpu|tensorflow|wasm|cpu forces one.
+ *   @tensorflow/tfjs-node-gpu (CUDA) -> WebGPU (Dawn, a hardware adapter only) -> @tensorflow/tfjs-node
+ *   -> wasm (+ our gradient kernels) -> cpu.
+ * PREDLAB_BACKEND=tensorflow-gpu|webgpu|tensorflow|wasm|cpu forces one (webgpu then also on a
+ * software adapter such as SwiftShader, which is how the tests run it).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -12,14 +14,16 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { registerWasmGradientKernels } from './wasm-kernels.js';
+import { startWebGpu } from './webgpu.js';
+import { registerCpuKernelFixes } from './cpu-kernels.js';
 
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
 export interface BackendReport {
   /** Our name for it. */
   choice: BackendChoice;
-  /** tfjs's backend name ('tensorflow', 'wasm', 'cpu'). */
+  /** tfjs's backend name ('tensorflow', 'webgpu', 'wasm', 'cpu'). */
   tfBackend: string;
   detail: string;
   skipped: { choice: BackendChoice; reason: string }[];
@@ -30,6 +34,8 @@ const require = createRequire(import.meta.url);
 // Production mode: no "install tfjs-node" banner from the cpu backend, no debug-only checks.
 tf.env().set('PROD', true);
 let current: BackendReport | null = null;
+// The cpu backend is the last resort and every test's reference: its upsampling gradient must be right.
+registerCpuKernelFixes();
 
 async function tryNode(pkg: string): Promise<string> {
   // Both packages register a backend named 'tensorflow'; only one may ever load.
@@ -51,8 +57,9 @@ async function tryWasm(): Promise<string> {
   return '@tensorflow/tfjs-backend-wasm (SIMD, 1 thread)';
 }
 
-const attempts: Record<BackendChoice, () => Promise<string>> = {
+const attempts: Record<BackendChoice, (forced: boolean) => Promise<string>> = {
   'tensorflow-gpu': () => tryNode('@tensorflow/tfjs-node-gpu'),
+  webgpu: (forced) => startWebGpu({ allowSoftware: forced }),
   tensorflow: () => tryNode('@tensorflow/tfjs-node'),
   wasm: tryWasm,
   cpu: async () => {
@@ -71,7 +78,7 @@ export async function initBackend(options: { force?: string } = {}): Promise<Bac
   const skipped: BackendReport['skipped'] = forced ? BACKENDS.filter((b) => b !== forced).map((choice) => ({ choice, reason: `PREDLAB_BACKEND=${forced}` })) : [];
   for (const choice of order) {
     try {
-      const detail = await attempts[choice]();
+      const detail = await attempts[choice](Boolean(forced));
       await tf.ready();
       const patchedKernels = choice === 'wasm' ? registerWasmGradientKernels() : [];
       current = { choice, tfBackend: tf.getBackend(), detail, skipped, patchedKernels };
