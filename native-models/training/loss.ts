@@ -26,7 +26,12 @@ export function sequenceLoss(net: PredNet, batch: tf.Tensor5D, layerW: number[],
     const frame = tf.reshape(tf.slice(batch, [0, t, 0, 0, 0], [B, 1, H, W, C]), [B, H, W, C]) as tf.Tensor4D;
     const s = net.step(frame, state, null);
     state = s.state;
-    if (timeW[t]) terms.push(tf.mul(tf.sum(tf.mul(s.errors, lw), 1), timeW[t]!));
+    if (timeW[t]) terms.push(stepLossTerm(s.errors, lw, timeW[t]!));
   }
   return tf.mean(tf.addN(terms)) as tf.Scalar;
+}
+
+/** One step's contribution per sequence: timeW * sum_l layerW[l] * mean(E_l), shape (B). */
+export function stepLossTerm(errors: tf.Tensor2D, layerW: tf.Tensor1D, timeW: number): tf.Tensor1D {
+  return tf.mul(tf.sum(tf.mul(errors, layerW), 1), timeW);
 }

@@ -12,6 +12,8 @@ import type { PredNet } from '../prednet/model.js';
 import { batchOf, frameBytesOf, splitByRecording, validateVideo, type TrainingVideo } from './data.js';
 import { copyLastFrameLoss, thumbnails, type Thumbnails } from './preview.js';
 import { layerWeights, sequenceLoss, timeWeights } from './loss.js';
+import { segmentSteps } from './gradients.js';
+import { GradientPool, MAX_TRAINING_THREADS, shareSizes, trainingThreads } from './parallel.js';
 
 export const trainOptionsSchema = z
   .object({
@@ -27,12 +29,32 @@ export const trainOptionsSchema = z
     lrAfterDrop: z.number().positive().max(1).default(1e-4),
     layerLoss: z.enum(['L0', 'L_all']).default('L0'),
     seed: z.number().int().default(1),
+    /** Threads computing each batch's gradient (data parallel): 'auto' = one per core on the wasm/cpu backends, at most one per sequence. */
+    workers: z.union([z.literal('auto'), z.number().int().min(1).max(MAX_TRAINING_THREADS)]).default('auto'),
+    /**
+     * Gradient checkpointing over time steps: 'auto' = only when a thread's activations would
+     * exceed ACTIVATION_BUDGET (gradients.ts); 'off'; or recompute in segments of this many steps.
+     */
+    checkpoint: z.union([z.literal('auto'), z.literal('off'), z.number().int().min(1).max(1000)]).default('auto'),
   })
   .strict();
 export type TrainOptions = z.output<typeof trainOptionsSchema>;
 
 export type TrainEvent =
-  | { type: 'start'; startStep: number; totalSteps: number; trainSequences: number; valSequences: number; trainRecordings: number; valRecordings: number }
+  | {
+      type: 'start';
+      startStep: number;
+      totalSteps: number;
+      trainSequences: number;
+      valSequences: number;
+      trainRecordings: number;
+      valRecordings: number;
+      /** Threads computing each step's gradient, and why that many. */
+      threads: number;
+      threadsReason: string;
+      /** Time steps per gradient-checkpoint segment (null: no checkpointing). */
+      checkpointSteps: number | null;
+    }
   | { type: 'progress'; step: number; totalSteps: number; epoch: number; loss: number; lr: number; framesPerSec: number; etaSec: number }
   | { type: 'epoch'; epoch: number; step: number; loss: number; valLoss: number | null; best: boolean; saved: string | null }
   /** The copy-last-frame baseline on the validation sequences (training ones if none), in L0 loss units. */
@@ -158,7 +180,19 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
     : { step: 0, epoch: 0, seed: o.seed, dataset: job.dataset, options: o, history: [], bestValLoss: null, finished: false };
   const lw = layerWeights(o.layerLoss, net.layers);
   const tw = timeWeights(o.nt);
-  onEvent({ type: 'start', startStep: meta.step, totalSteps, trainSequences: split.train.length, valSequences: nVal, trainRecordings: split.trainRecordings.length, valRecordings: split.validationRecordings.length });
+  const segmentOf = (sequences: number) => segmentSteps(cfg, sequences, o.nt, o.checkpoint);
+  let { threads, reason: threadsReason } = trainingThreads(o.workers, o.batchSize);
+  let pool: GradientPool;
+  try {
+    pool = await GradientPool.open(net, threads, lw, tw);
+  } catch (e) {
+    // Training still works on this thread alone; say why it did not split.
+    pool = await GradientPool.open(net, 1, lw, tw);
+    threadsReason = `gradient threads failed to start: ${(e as Error).message}`;
+    threads = 1;
+  }
+  const checkpointSteps = segmentOf(shareSizes(o.batchSize, threads)[0]!);
+  onEvent({ type: 'start', startStep: meta.step, totalSteps, trainSequences: split.train.length, valSequences: nVal, trainRecordings: split.trainRecordings.length, valRecordings: split.validationRecordings.length, threads, threadsReason, checkpointSteps });
   // The baseline and the preview sequence: validation data when there is some, else training sequences.
   const baselineStarts = valStarts.length > 0 ? valStarts : split.train.slice(0, Math.min(split.train.length, Math.max(1, o.valSequences)));
   const copyLastFrame = copyLastFrameLoss(job.data, baselineStarts, o.nt);
@@ -207,12 +241,15 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
         const starts = Array.from({ length: o.batchSize }, () => split.train[rng.int(split.train.length)]!);
         let loss: number;
         try {
-          loss = tf.tidy(() => {
-            const batch = tf.tensor5d(batchOf(job.data, starts, o.nt), [o.batchSize, o.nt, cfg.height, cfg.width, cfg.stackSizes[0]!]);
-            const { value, grads } = tf.variableGrads(() => sequenceLoss(net, batch, lw, tw), net.trainableVariables);
-            optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
-            return value.dataSync()[0]!;
-          });
+          const r = await pool.lossAndGrads(batchOf(job.data, starts, o.nt), o.batchSize, o.nt, segmentOf);
+          loss = r.loss;
+          const vars = net.trainableVariables;
+          try {
+            optimizer.applyGradients(Object.fromEntries(vars.map((v, i) => [v.name, r.grads[i]!])) as unknown as Parameters<typeof optimizer.applyGradients>[0]);
+          } finally {
+            tf.dispose(r.grads);
+          }
+          pool.publishWeights();
         } catch (e) {
           if (tf.getBackend() === 'wasm' && /Aborted/.test(String((e as Error).message)))
             throw new Error(`The WebAssembly backend ran out of memory at step ${meta.step} (its heap is limited to 4 GB): lower --batch-size or --nt, or install @tensorflow/tfjs-node. The checkpoints saved so far are intact.`);
@@ -245,6 +282,7 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
       if (complete) preview(epoch + 1);
     }
   } finally {
+    await pool.close();
     optimizer.dispose();
     net.dispose();
   }

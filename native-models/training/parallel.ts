@@ -1,0 +1,187 @@
+/**
+ * Data-parallel gradients: tfjs-backend-wasm runs one thread in Node, so a batch is split across
+ * threads. The calling thread computes the first share itself; each other share goes to a
+ * gradient thread (grad-worker.ts) with its own backend and PredNet copy, whose weights it reads
+ * from one SharedArrayBuffer the caller rewrites after every optimizer step. The batch loss is
+ * the mean over sequences, so the batch gradient is the share gradients weighted by share size.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { PredNetConfig } from '../prednet/config.js';
+import type { PredNet } from '../prednet/model.js';
+import { lossAndGrads } from './gradients.js';
+
+/** Most threads one training run uses (each holds a model copy and its share's activations). */
+export const MAX_TRAINING_THREADS = 16;
+
+export interface GradWorkerInit {
+  config: PredNetConfig;
+  backend: string;
+  layerW: number[];
+  timeW: number[];
+  /** All trainable weights, concatenated in net.trainableVariables order. */
+  weights: SharedArrayBuffer;
+}
+export type GradRequest = { type: 'step'; batch: Float32Array; sequences: number; nt: number; segment: number | null };
+export type GradReply = { type: 'ready' } | { type: 'grads'; loss: number; grads: Float32Array } | { type: 'error'; message: string };
+
+/** Backends whose kernels run on one thread here, so more threads help (tfjs-node is multi-threaded already). */
+const SPLITTABLE = new Set(['wasm', 'cpu']);
+
+/** How many threads a run uses, and why not more. */
+export function trainingThreads(setting: 'auto' | number, batchSize: number, backend = tf.getBackend()): { threads: number; reason: string } {
+  if (!SPLITTABLE.has(backend)) return { threads: 1, reason: `the ${backend} backend uses every core itself` };
+  const cores = os.availableParallelism();
+  const wanted = setting === 'auto' ? Math.min(cores, MAX_TRAINING_THREADS) : setting;
+  const threads = Math.max(1, Math.min(wanted, batchSize));
+  const reason = threads < wanted ? `at most one per sequence of the batch (${batchSize})` : setting === 'auto' ? `${cores} cores` : 'as asked';
+  return { threads, reason };
+}
+
+/** Sequences per thread: as even as possible, the larger shares first. */
+export function shareSizes(batch: number, threads: number): number[] {
+  return Array.from({ length: threads }, (_, i) => Math.floor(batch / threads) + (i < batch % threads ? 1 : 0));
+}
+
+let live = 0;
+/** Gradient threads currently running in this process (tests check none is left behind). */
+export const liveGradientThreads = () => live;
+
+function gradWorkerEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  // Bundled, this module is inside dist/main/*.cjs and the worker is bundled beside it.
+  return path.join(path.dirname(here), here.endsWith('.ts') ? 'grad-worker-dev.mjs' : 'grad-worker.cjs');
+}
+
+interface Thread {
+  worker: Worker;
+  /** The reply being waited for, if any. */
+  pending: { resolve: (r: GradReply) => void; reject: (e: Error) => void } | null;
+  failure: Error | null;
+}
+
+function startThread(init: GradWorkerInit): Thread {
+  const t: Thread = { worker: new Worker(gradWorkerEntry(), { workerData: init }), pending: null, failure: null };
+  live++;
+  const fail = (e: Error) => {
+    t.failure ??= e;
+    t.pending?.reject(t.failure);
+    t.pending = null;
+  };
+  t.worker.on('message', (m: GradReply) => {
+    if (m.type === 'error') return fail(new Error(m.message));
+    const p = t.pending;
+    t.pending = null;
+    p?.resolve(m);
+  });
+  t.worker.on('error', fail);
+  t.worker.on('exit', (code) => {
+    live--;
+    fail(new Error(`A gradient thread stopped (exit code ${code}).`));
+  });
+  return t;
+}
+
+function request(t: Thread, message?: GradRequest, transfer: ArrayBuffer[] = []): Promise<GradReply> {
+  if (t.failure) return Promise.reject(t.failure);
+  return new Promise((resolve, reject) => {
+    t.pending = { resolve, reject };
+    if (message) t.worker.postMessage(message, transfer);
+  });
+}
+
+export class GradientPool {
+  private constructor(
+    private readonly net: PredNet,
+    private readonly threads: Thread[],
+    private readonly weights: Float32Array,
+    private readonly layerW: number[],
+    private readonly timeW: number[],
+  ) {}
+
+  /** `threads` in all, the calling one included (1: no worker is started). Waits until every thread is ready. */
+  static async open(net: PredNet, threads: number, layerW: number[], timeW: number[]): Promise<GradientPool> {
+    const size = net.trainableVariables.reduce((n, v) => n + v.size, 0);
+    const weights = new Float32Array(new SharedArrayBuffer(size * 4));
+    const init: GradWorkerInit = { config: net.config, backend: tf.getBackend(), layerW, timeW, weights: weights.buffer as SharedArrayBuffer };
+    const workers = threads > 1 ? Array.from({ length: threads - 1 }, () => startThread(init)) : [];
+    const pool = new GradientPool(net, workers, weights, layerW, timeW);
+    try {
+      await Promise.all(workers.map((t) => request(t)));
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+    pool.publishWeights();
+    return pool;
+  }
+
+  get size(): number {
+    return this.threads.length + 1;
+  }
+
+  /** Copy the net's current weights to the gradient threads (after every optimizer step). */
+  publishWeights(): void {
+    if (this.threads.length === 0) return;
+    let at = 0;
+    for (const v of this.net.trainableVariables) {
+      this.weights.set(v.dataSync() as Float32Array, at);
+      at += v.size;
+    }
+  }
+
+  /**
+   * Loss and gradient of a batch (B, nt, H, W, C) as flat float32 data. `segmentOf(n)`: the
+   * checkpoint segment for a share of n sequences (null: none). Gradients in net.trainableVariables order.
+   */
+  async lossAndGrads(batch: Float32Array, sequences: number, nt: number, segmentOf: (n: number) => number | null): Promise<{ loss: number; grads: tf.Tensor[] }> {
+    const cfg = this.net.config;
+    const frame = cfg.height * cfg.width * cfg.stackSizes[0]!;
+    const shares = shareSizes(sequences, this.size);
+    const vars = this.net.trainableVariables;
+    // Start the other threads first, then compute the first share here while they run.
+    let at = shares[0]! * nt * frame;
+    const replies = this.threads.map((t, i) => {
+      const n = shares[i + 1]!;
+      const part = batch.slice(at, (at += n * nt * frame));
+      return request(t, { type: 'step', batch: part, sequences: n, nt, segment: segmentOf(n) }, [part.buffer]);
+    });
+    // Keep the other requests' rejections handled while this thread computes.
+    const settled = Promise.allSettled(replies);
+    const n0 = shares[0]!;
+    const local = tf.tidy(() => {
+      const x = tf.tensor5d(batch.subarray(0, n0 * nt * frame), [n0, nt, cfg.height, cfg.width, cfg.stackSizes[0]!]);
+      const r = lossAndGrads(this.net, x, this.layerW, this.timeW, segmentOf(n0));
+      return { loss: r.loss.dataSync()[0]!, grads: r.grads };
+    });
+    if (this.threads.length === 0) return local;
+    const results = await settled;
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      tf.dispose(local.grads);
+      throw failed.reason;
+    }
+    const others = results.map((r) => (r as PromiseFulfilledResult<GradReply>).value as Extract<GradReply, { type: 'grads' }>);
+    const w = shares.map((n) => n / sequences);
+    const grads = tf.tidy(() => {
+      let off = 0;
+      return vars.map((v, i) => {
+        const parts = [tf.mul(local.grads[i]!, w[0]!)];
+        others.forEach((o, j) => parts.push(tf.mul(tf.tensor(o.grads.subarray(off, off + v.size), v.shape), w[j + 1]!)));
+        off += v.size;
+        return tf.addN(parts);
+      });
+    });
+    tf.dispose(local.grads);
+    const loss = others.reduce((s, o, j) => s + o.loss * w[j + 1]!, local.loss * w[0]!);
+    return { loss, grads };
+  }
+
+  /** Stop every gradient thread (on every exit path of a run). */
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  }
+}
