@@ -24,6 +24,7 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: ['main/electron/main.ts'], outfile: 'dist/main/main.cjs' }),
   build({ ...common, entryPoints: ['native-models/training/worker.ts'], outfile: 'dist/main/training-worker.cjs' }),
+  build({ ...common, entryPoints: ['native-models/training/grad-worker.ts'], outfile: 'dist/main/grad-worker.cjs' }),
   build({ ...common, entryPoints: ['main/services/model-session-worker.ts'], outfile: 'dist/main/model-session-worker.cjs' }),
   build({ ...common, entryPoints: ['main/services/replicate-worker.ts'], outfile: 'dist/main/replicate-worker.cjs' }),
   build({ ...common, entryPoints: ['main/service-thread.ts'], outfile: 'dist/main/service-thread.cjs' }),
