@@ -1,36 +1,93 @@
 /**
- * `npm run bench:model`: PredNet speed on this machine, as numbers and ratios (no assertions).
- * For each preset and backend: inference ms/frame, training ms/frame (batch 1 and 4, nt 10),
- * achieved GFLOP/s (convolutions only), peak RSS; ratios to the plain cpu backend; and our wasm
- * Conv2DBackpropInput against the stock wasm kernel. Plain tfjs-backend-wasm cannot train at all
- * (it lacks Conv2DBackpropFilter); that is checked and reported.
- * Last, training through the worker: frames/s of the same run with its video in memory (.npy)
- * and read from a dataset's recording files sequence by sequence, as a ratio; and the raw cost of
- * reading batches from files vs memory.
- * Options: --presets small,kitti  --backends wasm,cpu  --quick (fewer repetitions)  --cpu-training (hours)
- *  --only worker-training (just the last section)  --worker-steps N (steps per worker run, default 8)
+ * `npm run bench:model`: PredNet speed and memory on this machine, every engine that loads, against
+ * PyTorch on the same CPU, in one run (numbers, no assertions).
+ *
+ * For each preset (small, kitti): inference ms/frame (batch 1, T frames) and training ms/frame
+ * (batch 1 and 4, nt 10, Adam, L0 loss) on ONNX Runtime (inference only), TensorFlow.js wasm
+ * (1 thread), wasm data-parallel (gradient workers), WebGPU, tfjs-node(-gpu) where installed,
+ * the plain cpu backend (inference only), and PyTorch (Debian's python3-torch) as the baseline:
+ * each number also as a ratio to PyTorch's. Every measurement runs in a process of its own
+ * (bench/engine-run.ts; bench/torch_prednet.py for PyTorch), so its peak RSS is that engine's.
+ * Then flash-lag model trials/s on a KITTI model (ONNX Runtime vs tfjs wasm, a model session's
+ * work), and the issue's targets beside the measured ratios.
+ *
+ * Options: --presets small,kitti  --engines <list> (default all: ENGINE_KEYS)  --quick (1 rep, 1
+ * trial)  --reps N (1..20, default 3; KITTI training always 1)  --T N (inference frames, 2..100)
+ * --trials N (KITTI trials/s, 0..20, 0 skips)  --timeout MIN (per measurement, 1..120)
+ * --cpu-training (the plain cpu backend trains for hours)  --json (the results as JSON on stdout,
+ * the table on stderr)  --extras (then the wasm kernel checks and the worker's file-reading
+ * section of bench/wasm-extras.ts).
  */
-import * as tf from '@tensorflow/tfjs-core';
-import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startTraining, startTrainingWorker, type TrainingJob } from '../main/services/training.js';
-import { saveCheckpoint } from '../native-models/checkpoint.js';
-import { writeNpy } from '../native-models/npy.js';
-import { batchOf, frameBytesOf, sequenceStarts } from '../native-models/training/data.js';
-import { openRecordingFiles } from '../native-models/training/file-frames.js';
-import { movingBarVideo } from '../native-models/training/synthetic.js';
-import { trainOptionsSchema } from '../native-models/training/trainer.js';
-import { BACKENDS, initBackend, type BackendChoice } from '../native-models/backend.js';
 import { PRESETS, type PredNetConfig, type PresetName } from '../native-models/prednet/config.js';
-import { PredNet } from '../native-models/prednet/model.js';
-import { layerWeights, sequenceLoss, timeWeights } from '../native-models/training/loss.js';
-import { registerWasmGradientKernels, useStockWasmKernels } from '../native-models/wasm-kernels.js';
+import type { Engine, EngineJob, EngineResult } from './engine-run.js';
+import { findTorchPython } from './measure.js';
 
-const { values } = parseArgs({ options: { presets: { type: 'string', default: 'small,kitti' }, backends: { type: 'string', default: 'tensorflow-gpu,tensorflow,wasm,cpu' }, quick: { type: 'boolean', default: false }, 'cpu-training': { type: 'boolean', default: false }, only: { type: 'string' }, 'worker-steps': { type: 'string', default: '8' } } });
-const presets = values.presets!.split(',') as PresetName[];
-const wanted = values.backends!.split(',') as BackendChoice[];
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** What --engines accepts: tfjs backends by initBackend's names, plus the rest. */
+const ENGINE_KEYS = ['pytorch', 'onnxruntime', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'wasm-parallel', 'cpu'] as const;
+type EngineKey = (typeof ENGINE_KEYS)[number];
+const LABEL: Record<EngineKey, string> = {
+  pytorch: 'PyTorch',
+  onnxruntime: 'ONNX Runtime',
+  'tensorflow-gpu': 'tfjs-node-gpu',
+  tensorflow: 'tfjs-node',
+  webgpu: 'tfjs webgpu',
+  wasm: 'tfjs wasm 1 thread',
+  'wasm-parallel': 'tfjs wasm data-par.',
+  cpu: 'tfjs cpu',
+};
+const TASKS = ['inference', 'train b1', 'train b4'] as const;
+type Task = (typeof TASKS)[number];
+
+const { values } = parseArgs({
+  options: {
+    presets: { type: 'string', default: 'small,kitti' },
+    engines: { type: 'string', default: ENGINE_KEYS.join(',') },
+    quick: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    T: { type: 'string', default: '10' },
+    trials: { type: 'string' },
+    timeout: { type: 'string', default: '15' },
+    'cpu-training': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    extras: { type: 'boolean', default: false },
+  },
+});
+
+function intOption(name: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (!(Number.isInteger(n) && n >= min && n <= max)) {
+    console.error(`--${name} must be an integer in ${min}..${max}; got '${raw}'.`);
+    process.exit(2);
+  }
+  return n;
+}
+function listOption<T extends string>(name: string, raw: string, allowed: readonly T[]): T[] {
+  const items = raw.split(',').filter(Boolean);
+  const bad = items.filter((i) => !(allowed as readonly string[]).includes(i));
+  if (bad.length || !items.length) {
+    console.error(`--${name}: unknown ${bad.join(', ') || '(empty)'}; choose from ${allowed.join(', ')}.`);
+    process.exit(2);
+  }
+  return items as T[];
+}
+const presets = listOption('presets', values.presets!, Object.keys(PRESETS) as PresetName[]);
+// PyTorch first in each preset and task: the others' ratios need its time.
+const engines = listOption('engines', values.engines!, ENGINE_KEYS).sort((a, b) => ENGINE_KEYS.indexOf(a) - ENGINE_KEYS.indexOf(b));
+const reps = intOption('reps', values.reps ?? (values.quick ? '1' : '3'), 1, 20);
+const T = intOption('T', values.T!, 2, 100);
+const trialCount = intOption('trials', values.trials ?? (values.quick ? '1' : '3'), 0, 20);
+const timeoutMs = intOption('timeout', values.timeout!, 1, 120) * 60_000;
+const cores = os.availableParallelism();
+/** The table: stdout, or stderr when stdout carries the JSON. */
+const out = (s = '') => (values.json ? process.stderr : process.stdout).write(`${s}\n`);
+const progress = (s: string) => process.stderr.write(`${s}\n`);
 
 /** Multiply-adds x 2 of every convolution in one time step (forward). */
 function forwardFlops(c: PredNetConfig): number {
@@ -46,213 +103,274 @@ function forwardFlops(c: PredNetConfig): number {
   return f;
 }
 
-const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-function inferenceMsPerFrame(net: PredNet, T: number, reps: number): number {
-  const c = net.config;
-  const x = tf.randomUniform([1, T, c.height, c.width, c.stackSizes[0]!]) as tf.Tensor5D;
-  tf.dispose(net.run(x, 'prediction')); // warm-up
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    const y = net.run(x, 'prediction');
-    y.dataSync();
-    times.push((performance.now() - t0) / T);
-    y.dispose();
-  }
-  x.dispose();
-  return median(times);
-}
-
-function trainMsPerFrame(net: PredNet, batch: number, nt: number, reps: number): number {
-  const c = net.config;
-  const opt = tf.train.adam(1e-3);
-  const x = tf.randomUniform([batch, nt, c.height, c.width, c.stackSizes[0]!]) as tf.Tensor5D;
-  const lw = layerWeights('L0', net.layers);
-  const tw = timeWeights(nt);
-  const step = () =>
-    tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => sequenceLoss(net, x, lw, tw), net.trainableVariables);
-      opt.applyGradients(grads as unknown as Parameters<typeof opt.applyGradients>[0]);
-      value.dataSync();
-    });
-  step(); // warm-up
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    step();
-    times.push((performance.now() - t0) / (batch * nt));
-  }
-  x.dispose();
-  opt.dispose();
-  return median(times);
-}
-
-/** Our Conv2DBackpropInput vs the stock wasm kernel, on a KITTI-layer-0-sized gradient. */
-function backpropInputRatio(): string {
-  const dy = tf.randomNormal([1, 128, 160, 12]) as tf.Tensor4D;
-  const w = tf.randomNormal([3, 3, 15, 12]) as tf.Tensor4D;
-  const time = () => {
-    tf.dispose(tf.conv2dTranspose(dy, w, [1, 128, 160, 15], 1, 'same'));
-    const t0 = performance.now();
-    for (let i = 0; i < 3; i++) tf.conv2dTranspose(dy, w, [1, 128, 160, 15], 1, 'same').dataSync();
-    return (performance.now() - t0) / 3;
-  };
-  const ours = time();
-  useStockWasmKernels();
-  const stock = time();
-  registerWasmGradientKernels();
-  tf.dispose([dy, w]);
-  return `ours ${ours.toFixed(1)} ms, stock ${stock.toFixed(1)} ms: ours is ${(stock / ours).toFixed(1)}x faster`;
-}
-
-function plainWasmCanTrain(): string {
-  useStockWasmKernels();
-  let verdict: string;
-  try {
-    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')));
-    tf.dispose(g([tf.ones([1, 4, 4, 1]), tf.ones([3, 3, 1, 1])]));
-    verdict = 'trains (unexpected)';
-  } catch (e) {
-    verdict = `cannot train: ${(e as Error).message.split('\n')[0]}`;
-  }
-  registerWasmGradientKernels();
-  return verdict;
-}
-
-interface Row {
-  backend: string;
-  preset: string;
-  what: string;
-  msPerFrame: number | null;
+export interface BenchRow {
+  preset: PresetName;
+  engine: EngineKey;
+  task: Task;
+  /** Wall ms per frame (null: not measured, see note). */
+  ms: number | null;
+  /** CPU ms per frame, all threads of the process. */
+  cpuMs: number | null;
+  /** Convolution GFLOP/s achieved (training counts the backward pass as 2x the forward). */
   gflops: number | null;
+  /** ms / PyTorch's ms for the same preset and task. */
+  xPyTorch: number | null;
+  peakRssMiB: number | null;
+  /** 1-minute load average when the measurement started. */
+  load: number;
   note?: string;
 }
-const rows: Row[] = [];
-const reps = values.quick ? 1 : 3;
+
+interface EngineInfo {
+  engine: EngineKey;
+  available: boolean;
+  detail: string;
+  /** RSS of a process with the engine started and no model. */
+  idleRssMiB: number | null;
+}
+
+function childEnv(engine: EngineKey): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  // Each child forces its engine; inherited choices would contradict it.
+  delete env.PREDLAB_BACKEND;
+  delete env.PREDLAB_INFERENCE;
+  if (engine === 'webgpu') Object.assign(env, webgpuEnv());
+  return env;
+}
 
 /**
- * Training frames/s through the worker, the video in memory (.npy loaded by the worker) vs read
- * from recording files on demand (a dataset), same model, options and seed. Frames/s counts the
- * steps after the first (warm-up and the video's loading left out).
+ * Where no GPU driver is installed, Dawn finds an adapter only through SwiftShader's Vulkan
+ * driver, which Debian's chromium package ships: point the Vulkan loader at it unless the user did.
  */
-async function workerTraining(): Promise<void> {
-  const steps = Number(values['worker-steps']);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'predlab-bench-train-'));
-  const cfg = PRESETS.small;
-  await initBackend({ force: 'wasm' });
-  const net = PredNet.create(cfg, 1);
-  await saveCheckpoint(path.join(dir, 'init'), net, { source: { kind: 'init' } });
-  net.dispose();
-  // 40 recordings of 50 frames of 64x80 RGB: 31 MB.
-  const v = movingBarVideo({ height: cfg.height, width: cfg.width, channels: 3, recordings: 40, framesPerRecording: 50, seed: 7 });
-  const fb = frameBytesOf(v);
-  writeNpy(path.join(dir, 'frames.npy'), { dtype: 'uint8', shape: [v.count, v.height, v.width, 3], data: v.frames });
-  writeNpy(path.join(dir, 'rec.npy'), { dtype: 'int32', shape: [v.count], data: v.recordings });
-  const recordings = Array.from({ length: 40 }, (_, r) => {
-    const file = path.join(dir, `rec-${r}.u8`);
-    fs.writeFileSync(file, v.frames.subarray(r * 50 * fb, (r + 1) * 50 * fb));
-    return { file, frames: 50 };
+function webgpuEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  if (!process.env.XDG_RUNTIME_DIR) env.XDG_RUNTIME_DIR = os.tmpdir();
+  if (!process.env.VK_ICD_FILENAMES) {
+    const listed = spawnSync('dpkg', ['-L', 'chromium'], { encoding: 'utf8' });
+    const icd = (listed.stdout ?? '').split('\n').find((l) => l.endsWith('/vk_swiftshader_icd.json'));
+    if (icd) env.VK_ICD_FILENAMES = icd;
+  }
+  return env;
+}
+
+/** The line of a failed process's stderr that says what went wrong: its error, else its last line. */
+function whyFailed(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^npm warn/.test(l));
+  return lines.find((l) => /^(\w*Error\b|Error:)/.test(l)) ?? lines.at(-1) ?? 'no message';
+}
+
+/** Runs one EngineJob in its own node process; a crash, a timeout or a refusal becomes a reason. */
+function runChild(job: EngineJob, key: EngineKey): EngineResult {
+  const r = spawnSync(process.execPath, [...process.execArgv, path.join(here, 'engine-run.ts'), JSON.stringify(job)], {
+    env: childEnv(key),
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+    maxBuffer: 16 << 20,
   });
-  const options = trainOptionsSchema.parse({ nt: 10, batchSize: 4, epochs: 1, samplesPerEpoch: 4 * steps, valSequences: 4, seed: 3 });
-  const framesPerSec = async (job: TrainingJob): Promise<number> => {
-    let t1 = 0;
-    let tLast = 0;
-    let last = 0;
-    job.on('event', (e) => {
-      if (e.type !== 'progress') return;
-      if (e.step === 1) t1 = performance.now();
-      tLast = performance.now();
-      last = e.step;
-    });
-    await job.done;
-    return ((last - 1) * options.batchSize * options.nt) / ((tLast - t1) / 1000);
-  };
-  const memory = await framesPerSec(startTraining({ from: path.join(dir, 'init'), outDir: path.join(dir, 'out-mem'), framesFile: path.join(dir, 'frames.npy'), recordingsFile: path.join(dir, 'rec.npy'), options, backend: 'wasm' }));
-  const files = await framesPerSec(
-    startTrainingWorker({ from: path.join(dir, 'init'), outDir: path.join(dir, 'out-files'), video: { kind: 'files', recordings, height: v.height, width: v.width, channels: 3, describe: { kind: 'bench' } }, options, backend: 'wasm' }),
-  );
-  console.log(`\nTraining through the worker (small, 64x80, wasm, batch 4, nt 10, ${steps} steps; frames/s after the first step):`);
-  console.log(`  video in memory (.npy):          ${memory.toFixed(1).padStart(7)} frames/s`);
-  console.log(`  dataset files read per sequence: ${files.toFixed(1).padStart(7)} frames/s   ratio files/memory ${(files / memory).toFixed(2)}`);
-  // What the reading itself costs: every training sequence of the video as float32 batches of 4.
-  const reader = openRecordingFiles(recordings, v);
-  const starts = sequenceStarts(v.recordings, 10);
-  const time = (src: Parameters<typeof batchOf>[0]) => {
-    const t0 = performance.now();
-    for (let i = 0; i + 4 <= starts.length; i += 4) batchOf(src, starts.slice(i, i + 4), 10);
-    return (performance.now() - t0) / 1000;
-  };
-  const tm = time(v);
-  const tFiles = time(reader);
-  const frames = Math.floor(starts.length / 4) * 40;
-  console.log(`  batches alone: memory ${(frames / tm).toFixed(0)} frames/s, files ${(frames / tFiles).toFixed(0)} frames/s (ratio ${(tm / tFiles).toFixed(2)}); reader buffer ${(reader.bufferBytes() / 1024).toFixed(0)} KiB for a ${(v.frames.length / 2 ** 20).toFixed(0)} MiB video`);
-  fs.rmSync(dir, { recursive: true, force: true });
+  const line = r.stdout?.split('\n').find((l) => l.startsWith('RESULT '));
+  if (line) return JSON.parse(line.slice(7)) as EngineResult;
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') return { ok: false, reason: `timed out after ${timeoutMs / 60_000} min`, peakRssMiB: 0 };
+  const err = whyFailed(r.stderr ?? '');
+  // wasm32 has a 4 GB heap; running out aborts the module (and here the process).
+  const oom = /Aborted|out of memory|RangeError: WebAssembly\.Memory/i.test(r.stderr ?? '');
+  return { ok: false, reason: oom ? 'out of WebAssembly memory (4 GB heap)' : `the process failed (${r.signal ?? `exit ${r.status}`}): ${err}`, peakRssMiB: 0 };
 }
 
-if (values.only === 'worker-training') {
-  await workerTraining();
-  process.exit(0);
+interface TorchLine {
+  mode: 'infer' | 'train';
+  batch: number;
+  ms_per_frame: number;
+  cpu_ms_per_frame: number;
+  threads: number;
+  torch: string;
+  peak_rss_mib: number;
 }
 
-console.log(`PredNet bench (${new Date().toISOString()}, node ${process.version}, ${values.quick ? 'quick' : 'full'})`);
-for (const b of BACKENDS) {
-  if (!wanted.includes(b)) continue;
-  let report;
-  try {
-    report = await initBackend({ force: b });
-  } catch (e) {
-    console.log(`\n${b}: not available (${(e as Error).message.split(';').at(-1)!.trim()})`);
+/**
+ * PyTorch for one preset and task, in its own python process, at 1 thread and at every core: the
+ * faster is the baseline (with OpenMP, all-core runs slow down many-fold when another process
+ * holds a core, so on a loaded machine 1 thread can win).
+ */
+function runTorch(python: { python: string }, preset: PresetName, task: Task, taskReps: number): { line: TorchLine; other: TorchLine | null } | { reason: string } {
+  const args = [path.join(here, 'torch_prednet.py'), '--configs', JSON.stringify({ [preset]: PRESETS[preset] }), '--reps', String(taskReps), '--threads', [...new Set([1, cores])].join(',')];
+  if (task === 'inference') args.push('--mode', 'infer', '--T', String(T));
+  else args.push('--mode', 'train', '--batches', task === 'train b1' ? '1' : '4', '--nt', '10');
+  const r = spawnSync(python.python, args, { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20 });
+  const lines = (r.stdout ?? '')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as TorchLine);
+  if (!lines.length) return { reason: r.error ? `timed out or failed: ${r.error.message}` : `the PyTorch run failed: ${whyFailed(r.stderr ?? '')}` };
+  const sorted = lines.slice().sort((a, b) => a.ms_per_frame - b.ms_per_frame);
+  return { line: sorted[0]!, other: sorted[1] ?? null };
+}
+
+const rows: BenchRow[] = [];
+const infos: EngineInfo[] = [];
+const load1 = () => os.loadavg()[0]!;
+const mib = (v: number | null) => (v === null ? '-' : `${v.toFixed(0)} MiB`);
+const num = (v: number | null, d = 1) => (v === null ? '-' : v.toFixed(d));
+
+const started = new Date();
+const loadStart = os.loadavg();
+progress(`PredNet engines bench: ${presets.join(', ')}; ${engines.join(', ')}; ${reps} rep(s); on ${cores} cores, load ${loadStart.map((l) => l.toFixed(1)).join(' ')}`);
+
+// Which engines start here (and what a process with each costs before any work).
+let python: { python: string } | null = null;
+for (const e of engines) {
+  if (e === 'pytorch') {
+    const found = findTorchPython();
+    if ('python' in found) {
+      python = found;
+      const v = spawnSync(found.python, ['-c', 'import resource, torch; print(torch.__version__, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)'], { encoding: 'utf8' });
+      const [version, rss] = v.stdout.trim().split(' ');
+      infos.push({ engine: e, available: true, detail: `torch ${version} via ${found.python} (CPU; the faster of 1 and ${cores} threads)`, idleRssMiB: Number(rss) });
+    } else infos.push({ engine: e, available: false, detail: found.reason, idleRssMiB: null });
     continue;
   }
-  console.log(`\n${b}: ${report.detail}`);
-  if (b === 'wasm') {
-    console.log(`  plain tfjs-backend-wasm: ${plainWasmCanTrain()}`);
-    console.log(`  Conv2DBackpropInput (1x128x160, 15->12 ch, 3x3): ${backpropInputRatio()}`);
+  if (e === 'wasm-parallel') {
+    infos.push({ engine: e, available: false, detail: 'data-parallel training is not in this build yet', idleRssMiB: null });
+    continue;
   }
-  for (const p of presets) {
-    const cfg = PRESETS[p];
-    const net = PredNet.create(cfg, 1);
-    const fwd = forwardFlops(cfg);
-    const slowCpu = b === 'cpu' && p === 'kitti';
-    const inf = inferenceMsPerFrame(net, slowCpu ? 2 : 10, slowCpu ? 1 : reps);
-    rows.push({ backend: b, preset: p, what: 'inference', msPerFrame: inf, gflops: fwd / inf / 1e6 });
-    console.log(`  ${p.padEnd(5)} inference       ${inf.toFixed(1).padStart(8)} ms/frame  ${(fwd / inf / 1e6).toFixed(1).padStart(6)} GFLOP/s`);
-    for (const batch of [1, 4]) {
-      // Training on the plain cpu backend takes hours per measurement (its backward convolutions
-      // run at well under 1 GFLOP/s): measured only with --cpu-training.
-      if (slowCpu || (b === 'cpu' && !values['cpu-training'])) {
-        rows.push({ backend: b, preset: p, what: `train b${batch}`, msPerFrame: null, gflops: null, note: 'skipped (hours on this backend)' });
-        console.log(`  ${p.padEnd(5)} train batch ${batch}   skipped (would take hours on ${b})`);
-        continue;
+  const r = runChild({ kind: 'idle', engine: e as Engine }, e);
+  // initBackend lists every backend it skipped; the forced one's reason is the one that matters.
+  const reason = r.ok ? '' : (r.reason.split('; ').find((part) => part.startsWith(`${e}: `))?.slice(e.length + 2) ?? r.reason);
+  infos.push(r.ok ? { engine: e, available: true, detail: r.detail, idleRssMiB: r.peakRssMiB } : { engine: e, available: false, detail: reason, idleRssMiB: null });
+}
+const info = (e: EngineKey) => infos.find((i) => i.engine === e);
+const isSoftwareGpu = (e: EngineKey) => e === 'webgpu' && /software|swiftshader/i.test(info(e)?.detail ?? '');
+
+/** The job for an engine, preset and task, or why it is not run. */
+function jobFor(e: EngineKey, preset: PresetName, task: Task): EngineJob | { skip: string } {
+  const batch = task === 'train b4' ? 4 : 1;
+  const trainReps = preset === 'kitti' ? 1 : reps;
+  if (e === 'onnxruntime') return task === 'inference' ? { kind: 'infer', engine: e, preset, T, reps } : { skip: 'inference only' };
+  if (e === 'cpu') {
+    if (task === 'inference') return preset === 'kitti' ? { kind: 'infer', engine: e, preset, T: 2, reps: 1 } : { kind: 'infer', engine: e, preset, T, reps };
+    if (!values['cpu-training'] || preset === 'kitti') return { skip: 'skipped: hours (--cpu-training for small)' };
+  }
+  if (isSoftwareGpu(e) && preset !== 'small') return { skip: 'software adapter: skipped' };
+  if (e === 'wasm-parallel') return batch === 1 ? { skip: 'one sequence: nothing to split' } : { kind: 'train', engine: 'wasm', preset, batch, nt: 10, reps: trainReps, workers: Math.min(cores, batch) };
+  const engine = e as Exclude<Engine, 'onnxruntime'>;
+  return task === 'inference' ? { kind: 'infer', engine, preset, T, reps } : { kind: 'train', engine, preset, batch, nt: 10, reps: trainReps };
+}
+
+for (const preset of presets) {
+  const flops = forwardFlops(PRESETS[preset]);
+  for (const task of TASKS) {
+    let torchMs: number | null = null;
+    for (const e of engines) {
+      const i = info(e)!;
+      if (!i.available) continue;
+      const load = load1();
+      const t0 = performance.now();
+      let row: BenchRow;
+      if (e === 'pytorch') {
+        const taskReps = task !== 'inference' && preset === 'kitti' ? 1 : reps;
+        const r = runTorch(python!, preset, task, taskReps);
+        if ('reason' in r) row = { preset, engine: e, task, ms: null, cpuMs: null, gflops: null, xPyTorch: null, peakRssMiB: null, load, note: r.reason };
+        else {
+          torchMs = r.line.ms_per_frame;
+          const other = r.other ? `; ${r.other.threads} thread${r.other.threads === 1 ? '' : 's'}: ${r.other.ms_per_frame.toFixed(1)} ms` : '';
+          row = { preset, engine: e, task, ms: torchMs, cpuMs: r.line.cpu_ms_per_frame, gflops: null, xPyTorch: 1, peakRssMiB: r.line.peak_rss_mib, load, note: `${r.line.threads} thread${r.line.threads === 1 ? '' : 's'}${other}` };
+        }
+      } else {
+        const job = jobFor(e, preset, task);
+        if ('skip' in job) {
+          if (job.skip === 'inference only' || job.skip.startsWith('one sequence')) continue;
+          row = { preset, engine: e, task, ms: null, cpuMs: null, gflops: null, xPyTorch: null, peakRssMiB: null, load, note: job.skip };
+        } else {
+          const r = runChild(job, e);
+          if (!r.ok) row = { preset, engine: e, task, ms: null, cpuMs: null, gflops: null, xPyTorch: null, peakRssMiB: r.peakRssMiB || null, load, note: r.reason };
+          else {
+            const ms = r.timing!.ms;
+            const notes = [job.kind === 'train' && job.workers ? `${job.workers} workers` : '', job.kind === 'infer' && job.T !== T ? `T ${job.T}` : '', isSoftwareGpu(e) ? 'software adapter, speed meaningless' : ''];
+            row = { preset, engine: e, task, ms, cpuMs: r.timing!.cpuMs, gflops: ((task === 'inference' ? 1 : 3) * flops) / ms / 1e6, xPyTorch: torchMs ? ms / torchMs : null, peakRssMiB: r.peakRssMiB, load, note: notes.filter(Boolean).join('; ') || undefined };
+          }
+        }
       }
-      const nt = 10;
-      let ms: number;
-      try {
-        ms = trainMsPerFrame(net, batch, nt, p === 'kitti' || b === 'cpu' ? 1 : reps);
-      } catch (e) {
-        // wasm32 has a 4 GB heap: a KITTI-size batch of 4 x 10 frames does not fit on the tape.
-        const why = /Aborted/.test(String((e as Error).message)) ? 'out of WebAssembly memory (4 GB heap)' : (e as Error).message;
-        rows.push({ backend: b, preset: p, what: `train b${batch}`, msPerFrame: null, gflops: null, note: why });
-        console.log(`  ${p.padEnd(5)} train batch ${batch}   failed: ${why}`);
-        if (b === 'wasm') break; // an aborted wasm module cannot be used again in this process
-        continue;
-      }
-      // Backward pass ~ 2x forward: 3x forward FLOPs per trained frame.
-      rows.push({ backend: b, preset: p, what: `train b${batch}`, msPerFrame: ms, gflops: (3 * fwd) / ms / 1e6 });
-      console.log(`  ${p.padEnd(5)} train batch ${batch}   ${ms.toFixed(1).padStart(8)} ms/frame  ${((3 * fwd) / ms / 1e6).toFixed(1).padStart(6)} GFLOP/s  (nt ${nt})`);
+      if (e === 'pytorch' && row.ms !== null) row.gflops = ((task === 'inference' ? 1 : 3) * flops) / row.ms / 1e6;
+      rows.push(row);
+      progress(`  ${preset} ${LABEL[e]} ${task}: ${row.ms === null ? row.note : `${row.ms.toFixed(1)} ms/frame`} (${((performance.now() - t0) / 1000).toFixed(0)} s, load ${load.toFixed(1)})`);
     }
-    net.dispose();
   }
 }
 
-console.log('\nRatios (cpu backend time / this backend time; higher is better):');
-for (const r of rows) {
-  if (r.backend === 'cpu' || r.msPerFrame === null) continue;
-  const cpu = rows.find((c) => c.backend === 'cpu' && c.preset === r.preset && c.what === r.what);
-  console.log(`  ${r.backend} ${r.preset} ${r.what}: ${cpu?.msPerFrame ? `${(cpu.msPerFrame / r.msPerFrame).toFixed(1)}x` : 'n/a (cpu not measured)'}`);
+// Model trials/s on a KITTI model: what a model session spends per trial.
+interface TrialsRow {
+  engine: 'onnxruntime' | 'wasm';
+  trialsPerSec: number | null;
+  peakRssMiB: number | null;
+  note?: string;
 }
-console.log('\nTargets (issue): small train b1 <= 150 ms/frame, small inference <= 25 ms/frame, kitti inference <= 500 ms/frame (wasm, 1 thread).');
-console.log(`Peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+const trialRows: TrialsRow[] = [];
+if (trialCount > 0 && presets.includes('kitti'))
+  for (const e of ['onnxruntime', 'wasm'] as const) {
+    if (!engines.includes(e) || !info(e)?.available) continue;
+    const r = runChild({ kind: 'trials', engine: e, preset: 'kitti', trials: trialCount }, e);
+    trialRows.push(r.ok ? { engine: e, trialsPerSec: r.trialsPerSec!, peakRssMiB: r.peakRssMiB } : { engine: e, trialsPerSec: null, peakRssMiB: null, note: r.reason });
+    progress(`  kitti trials/s ${LABEL[e]}: ${r.ok ? r.trialsPerSec!.toFixed(2) : r.reason}`);
+  }
 
-await workerTraining();
+// Targets of issue 11, from this run's ratios.
+interface Target {
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+const find = (p: PresetName, e: EngineKey, t: Task) => rows.find((r) => r.preset === p && r.engine === e && r.task === t);
+const targets: Target[] = [];
+{
+  const onnx = find('kitti', 'onnxruntime', 'inference');
+  targets.push({ target: 'KITTI inference on ONNX Runtime <= 1.3x PyTorch', measured: onnx?.xPyTorch ? `${onnx.xPyTorch.toFixed(2)}x` : 'not measured', met: onnx?.xPyTorch ? onnx.xPyTorch <= 1.3 : null });
+  const [to, tw] = [trialRows.find((r) => r.engine === 'onnxruntime'), trialRows.find((r) => r.engine === 'wasm')];
+  const trialRatio = to?.trialsPerSec && tw?.trialsPerSec ? to.trialsPerSec / tw.trialsPerSec : null;
+  targets.push({
+    target: "KITTI model trials/s >= 5x today's (tfjs wasm; issue: 0.10/s)",
+    measured: to?.trialsPerSec ? `${to.trialsPerSec.toFixed(2)}/s = ${trialRatio ? `${trialRatio.toFixed(1)}x wasm in this run, ` : ''}${(to.trialsPerSec / 0.1).toFixed(1)}x 0.10/s` : 'not measured',
+    met: to?.trialsPerSec ? (trialRatio ?? to.trialsPerSec / 0.1) >= 5 : null,
+  });
+  const fallback = (['wasm', 'wasm-parallel'] as const).map((e) => find('small', e, 'train b4')).filter((r): r is BenchRow => !!r?.xPyTorch);
+  const best = fallback.sort((a, b) => a.xPyTorch! - b.xPyTorch!)[0];
+  targets.push({ target: 'small training (batch 4, nt 10) on the wasm fallback <= 6x PyTorch', measured: best ? `${best.xPyTorch!.toFixed(1)}x (${LABEL[best.engine]})` : 'not measured', met: best ? best.xPyTorch! <= 6 : null });
+  const kb4 = (['wasm', 'wasm-parallel'] as const).map((e) => find('kitti', e, 'train b4')).filter((r): r is BenchRow => !!r);
+  const fits = kb4.find((r) => r.ms !== null);
+  targets.push({
+    target: 'KITTI training batch 4 (nt 10) fits on the wasm fallback',
+    measured: fits ? `${LABEL[fits.engine]}: ${fits.ms!.toFixed(0)} ms/frame, peak ${mib(fits.peakRssMiB)}` : kb4.length ? kb4.map((r) => `${LABEL[r.engine]}: ${r.note}`).join('; ') : 'not measured',
+    met: fits ? true : kb4.length ? false : null,
+  });
+}
+const loadEnd = os.loadavg();
+
+// The table.
+out(`PredNet engines (${started.toISOString()}; ${os.cpus()[0]?.model ?? 'CPU'}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ${values.quick ? 'quick, ' : ''}${reps} rep(s))`);
+out(`Load average ${loadStart.map((l) => l.toFixed(1)).join(' ')} at start, ${loadEnd.map((l) => l.toFixed(1)).join(' ')} at end: wall times follow the load on a shared machine.`);
+out('\nEngines (peak RSS of a process with the engine started, no model):');
+for (const i of infos) out(`  ${LABEL[i.engine].padEnd(20)} ${i.available ? `${i.detail.replace(/; skipped .*\)$/, ')')}  [${mib(i.idleRssMiB)}]` : `not available: ${i.detail}`}`);
+out(`\nms per frame: inference batch 1, ${T} frames; training = one Adam step on the L0 loss per batch x 10 frames (nt 10), median of ${reps} after a warm-up (KITTI training: 1).`);
+out(`x PyTorch: this time / PyTorch's for the same preset and task (lower is better). Peak RSS: the measuring process's.`);
+out(`  ${'preset'.padEnd(6)} ${'engine'.padEnd(20)} ${'task'.padEnd(9)} ${'ms/frame'.padStart(9)} ${'CPU ms'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'xPyTorch'.padStart(8)} ${'peak RSS'.padStart(9)} ${'load'.padStart(5)}  note`);
+for (const r of rows)
+  out(`  ${r.preset.padEnd(6)} ${LABEL[r.engine].padEnd(20)} ${r.task.padEnd(9)} ${num(r.ms).padStart(9)} ${num(r.cpuMs).padStart(8)} ${num(r.gflops).padStart(8)} ${num(r.xPyTorch, 2).padStart(8)} ${mib(r.peakRssMiB).padStart(9)} ${r.load.toFixed(1).padStart(5)}  ${r.note ?? ''}`);
+if (trialRows.length) {
+  out(`\nFlash-lag model trials/s on a KITTI-size model (16 frames a trial, rasterizing included; ${trialCount} trial(s) after one warm-up):`);
+  for (const t of trialRows) out(`  ${LABEL[t.engine].padEnd(20)} ${t.trialsPerSec === null ? t.note : `${t.trialsPerSec.toFixed(2)} trials/s  peak ${mib(t.peakRssMiB)}`}`);
+}
+out('\nTargets (issue 11):');
+for (const t of targets) out(`  ${(t.met === null ? '-' : t.met ? 'met' : 'NOT met').padEnd(8)} ${t.target}: ${t.measured}`);
+
+if (values.json)
+  process.stdout.write(
+    `${JSON.stringify(
+      { date: started.toISOString(), machine: { cpu: os.cpus()[0]?.model ?? null, cores, memGiB: os.totalmem() / 2 ** 30, node: process.version, platform: `${os.platform()} ${os.release()}` }, loadStart, loadEnd, options: { presets, engines, reps, T, trials: trialCount, quick: values.quick }, engines: infos, rows, trials: trialRows, targets },
+      null,
+      2,
+    )}\n`,
+  );
+
+if (values.extras) {
+  const r = spawnSync(process.execPath, [...process.execArgv, path.join(here, 'wasm-extras.ts')], { stdio: ['ignore', values.json ? 2 : 'inherit', 'inherit'], env: childEnv('wasm') });
+  if (r.status !== 0) progress(`bench/wasm-extras.ts failed (${r.signal ?? `exit ${r.status}`})`);
+}
