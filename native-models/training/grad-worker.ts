@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../backend.js';
 import { PredNet } from '../prednet/model.js';
 import { lossAndGrads } from './gradients.js';
-import type { GradReply, GradRequest, GradWorkerInit } from './parallel.js';
+import { wasmHeapBytes, type GradReply, type GradRequest, type GradWorkerInit } from './parallel.js';
 
 const init = workerData as GradWorkerInit;
 const post = (m: GradReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(m, transfer);
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
         r.grads.forEach((g, i) => out.set(g.dataSync() as Float32Array, offsets[i]!));
         return r.loss.dataSync()[0]!;
       });
-      post({ type: 'grads', loss, grads: out }, [out.buffer as ArrayBuffer]);
+      post({ type: 'grads', loss, grads: out, heapBytes: wasmHeapBytes() }, [out.buffer as ArrayBuffer]);
     } catch (e) {
       post({ type: 'error', message: (e as Error).message });
     }

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { layerCount, type PredNetConfig } from '../prednet/config.js';
 import type { PredNet, State } from '../prednet/model.js';
-import { sequenceLoss, stepLossTerm } from './loss.js';
+import { frameOf, sequenceLoss, stepLossTerm } from './loss.js';
 
 export interface LossAndGrads {
   loss: tf.Scalar;
@@ -63,9 +63,9 @@ export function lossAndGrads(net: PredNet, batch: tf.Tensor5D, layerW: number[],
     const { value, grads } = tf.variableGrads(() => sequenceLoss(net, batch, layerW, timeW), vars);
     return { loss: value, grads: vars.map((v) => grads[v.name]!) };
   }
-  const [B, T, H, W, C] = batch.shape;
+  const [B, T] = batch.shape;
   const L = net.layers;
-  const frameAt = (t: number) => tf.reshape(tf.slice(batch, [0, t, 0, 0, 0], [B, 1, H, W, C]), [B, H, W, C]) as tf.Tensor4D;
+  const frameAt = (t: number) => frameOf(batch, t);
   const lw = tf.tensor1d(layerW);
   const bounds: number[] = [];
   for (let t = 0; t < T; t += segment) bounds.push(t);

@@ -18,13 +18,12 @@ export function timeWeights(nt: number): number[] {
  * Not tidied, so it can run under tf.variableGrads.
  */
 export function sequenceLoss(net: PredNet, batch: tf.Tensor5D, layerW: number[], timeW: number[]): tf.Scalar {
-  const [B, T, H, W, C] = batch.shape;
+  const [B, T] = batch.shape;
   let state = net.initialState(B);
   const lw = tf.tensor1d(layerW);
   const terms: tf.Tensor[] = [];
   for (let t = 0; t < T; t++) {
-    const frame = tf.reshape(tf.slice(batch, [0, t, 0, 0, 0], [B, 1, H, W, C]), [B, H, W, C]) as tf.Tensor4D;
-    const s = net.step(frame, state, null);
+    const s = net.step(frameOf(batch, t), state, null);
     state = s.state;
     if (timeW[t]) terms.push(stepLossTerm(s.errors, lw, timeW[t]!));
   }
@@ -34,4 +33,15 @@ export function sequenceLoss(net: PredNet, batch: tf.Tensor5D, layerW: number[],
 /** One step's contribution per sequence: timeW * sum_l layerW[l] * mean(E_l), shape (B). */
 export function stepLossTerm(errors: tf.Tensor2D, layerW: tf.Tensor1D, timeW: number): tf.Tensor1D {
   return tf.mul(tf.sum(tf.mul(errors, layerW), 1), timeW);
+}
+
+/**
+ * Frame t of every sequence of a batch (B, T, H, W, C), as (B, H, W, C). Sliced through a 2-D view:
+ * tfjs-backend-wasm slices rank-5 tensors element by element in JavaScript (~0.1 s per frame of a
+ * small-config batch), rank 2 by one copy per sequence.
+ */
+export function frameOf(batch: tf.Tensor5D, t: number): tf.Tensor4D {
+  const [B, T, H, W, C] = batch.shape;
+  const size = H * W * C;
+  return tf.reshape(tf.slice(tf.reshape(batch, [B, T * size]), [0, t * size], [B, size]), [B, H, W, C]);
 }

@@ -26,7 +26,7 @@ export interface GradWorkerInit {
   weights: SharedArrayBuffer;
 }
 export type GradRequest = { type: 'step'; batch: Float32Array; sequences: number; nt: number; segment: number | null };
-export type GradReply = { type: 'ready' } | { type: 'grads'; loss: number; grads: Float32Array } | { type: 'error'; message: string };
+export type GradReply = { type: 'ready' } | { type: 'grads'; loss: number; grads: Float32Array; heapBytes: number | null } | { type: 'error'; message: string };
 
 /** Backends whose kernels run on one thread here, so more threads help (tfjs-node is multi-threaded already). */
 const SPLITTABLE = new Set(['wasm', 'cpu']);
@@ -44,6 +44,12 @@ export function trainingThreads(setting: 'auto' | number, batchSize: number, bac
 /** Sequences per thread: as even as possible, the larger shares first. */
 export function shareSizes(batch: number, threads: number): number[] {
   return Array.from({ length: threads }, (_, i) => Math.floor(batch / threads) + (i < batch % threads ? 1 : 0));
+}
+
+/** Size of this thread's WebAssembly heap (it only grows, so this is its peak); null off wasm. */
+export function wasmHeapBytes(): number | null {
+  const b = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return b.wasm?.HEAPU8?.buffer.byteLength ?? null;
 }
 
 let live = 0;
@@ -119,6 +125,13 @@ export class GradientPool {
     return pool;
   }
 
+  private heaps: (number | null)[] = [];
+
+  /** WebAssembly heap of every thread after the last step (this thread first); null off wasm. */
+  heapBytes(): (number | null)[] {
+    return [wasmHeapBytes(), ...this.heaps];
+  }
+
   get size(): number {
     return this.threads.length + 1;
   }
@@ -176,6 +189,7 @@ export class GradientPool {
       });
     });
     tf.dispose(local.grads);
+    this.heaps = others.map((o) => o.heapBytes);
     const loss = others.reduce((s, o, j) => s + o.loss * w[j + 1]!, local.loss * w[0]!);
     return { loss, grads };
   }
