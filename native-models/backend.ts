@@ -13,6 +13,7 @@ import '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { PredlabError } from '../main/errors.js';
 import { registerWasmGradientKernels } from './wasm-kernels.js';
 import { startWebGpu } from './webgpu.js';
 import { registerCpuKernelFixes } from './cpu-kernels.js';
@@ -72,7 +73,7 @@ const attempts: Record<BackendChoice, (forced: boolean) => Promise<string>> = {
 export async function initBackend(options: { force?: string } = {}): Promise<BackendReport> {
   const forced = options.force ?? process.env.PREDLAB_BACKEND;
   if (forced !== undefined && !(BACKENDS as readonly string[]).includes(forced))
-    throw new Error(`Unknown backend '${forced}' (PREDLAB_BACKEND); choose one of ${BACKENDS.join(', ')}.`);
+    throw new PredlabError('invalid-argument', `Unknown backend '${forced}' (PREDLAB_BACKEND); choose one of ${BACKENDS.join(', ')}.`);
   if (current && (!forced || current.choice === forced)) return current;
   const order = forced ? [forced as BackendChoice] : BACKENDS;
   const skipped: BackendReport['skipped'] = forced ? BACKENDS.filter((b) => b !== forced).map((choice) => ({ choice, reason: `PREDLAB_BACKEND=${forced}` })) : [];
@@ -84,10 +85,11 @@ export async function initBackend(options: { force?: string } = {}): Promise<Bac
       current = { choice, tfBackend: tf.getBackend(), detail, skipped, patchedKernels };
       return current;
     } catch (e) {
+      if (forced) throw new PredlabError('unavailable', `PREDLAB_BACKEND=${forced}, but it cannot start: ${(e as Error).message}`);
       skipped.push({ choice, reason: (e as Error).message });
     }
   }
-  throw new Error(`No compute backend could be started: ${skipped.map((s) => `${s.choice}: ${s.reason}`).join('; ')}`);
+  throw new PredlabError('unavailable', `No compute backend could be started: ${skipped.map((s) => `${s.choice}: ${s.reason}`).join('; ')}`);
 }
 
 export function describeBackend(r: BackendReport): string {

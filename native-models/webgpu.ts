@@ -2,10 +2,10 @@
  * The WebGPU engine for tfjs in Node: @tensorflow/tfjs-backend-webgpu on Dawn's dawn.node (the
  * `webgpu` npm package), for GPUs that tfjs-node-gpu cannot use (no CUDA 11.2 + cuDNN 8.1).
  *
- * Automatic choice first looks for an adapter in a child process: a broken GPU driver can crash
- * the process that enumerates it, and Dawn writes its Vulkan complaints straight to stderr. Only
- * a hardware adapter is then opened in this process; a software one (SwiftShader, llvmpipe) is
- * slower than the wasm backend and is skipped unless forced (PREDLAB_BACKEND=webgpu).
+ * It first looks for an adapter in a child process: a broken GPU driver can crash the process
+ * that enumerates it, and Dawn writes its Vulkan complaints straight to stderr. Only then is the
+ * adapter opened in this process; a software one (SwiftShader, llvmpipe) is slower than the wasm
+ * backend and is skipped unless forced (PREDLAB_BACKEND=webgpu).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { execFile } from 'node:child_process';
@@ -120,11 +120,10 @@ function softwareRefusal(info: WebGpuAdapterInfo, why: string): Error {
  * `allowSoftware` false (automatic choice) refuses a software adapter with the reason.
  */
 export async function startWebGpu(options: { allowSoftware: boolean }): Promise<string> {
-  if (!options.allowSoftware) {
-    const probe = await probeWebGpuAdapter();
-    const why = softwareAdapter(probe);
-    if (why) throw softwareRefusal(probe, why);
-  }
+  // Forced too: a crash or Dawn's complaints about drivers stay in the child.
+  const probe = await probeWebGpuAdapter();
+  const why = softwareAdapter(probe);
+  if (why && !options.allowSoftware) throw softwareRefusal(probe, why);
   let create: (flags: string[]) => GPU;
   let globals: Record<string, unknown>;
   try {
@@ -136,8 +135,7 @@ export async function startWebGpu(options: { allowSoftware: boolean }): Promise<
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('no WebGPU adapter: Dawn found no usable GPU');
   const info = adapterInfo(adapter);
-  const why = softwareAdapter(info);
-  if (why && !options.allowSoftware) throw softwareRefusal(info, why);
+  if (softwareAdapter(info) && !options.allowSoftware) throw softwareRefusal(info, softwareAdapter(info)!);
   // tfjs asks for the adapter's own limits so large convolutions fit in one binding.
   const l = adapter.limits;
   const device = await adapter.requestDevice({
