@@ -28,7 +28,7 @@ export type EngineJob =
   | { kind: 'trials'; engine: 'onnxruntime' | 'wasm'; preset: PresetName; trials: number };
 
 export type EngineResult =
-  | { ok: true; detail: string; timing: Timing | null; trialsPerSec?: number; peakRssMiB: number; seconds: number }
+  | { ok: true; detail: string; timing: Timing | null; trialsPerSec?: number; peakRssMiB: number; /** Since the process started. */ seconds: number }
   | { ok: false; reason: string; peakRssMiB: number };
 
 const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;
@@ -104,7 +104,6 @@ async function trials(job: Extract<EngineJob, { kind: 'trials' }>, net: PredNet)
 }
 
 async function run(job: EngineJob): Promise<EngineResult> {
-  const t0 = performance.now();
   const backendDetail = await startTfjs(job.engine);
   if (job.kind === 'idle') {
     let detail = backendDetail;
@@ -114,7 +113,7 @@ async function run(job: EngineJob): Promise<EngineResult> {
       if (!s.ok) throw new Error(s.reason);
       detail = describeOnnx(s.report);
     }
-    return { ok: true, detail, timing: null, peakRssMiB: peakRssMiB(), seconds: (performance.now() - t0) / 1000 };
+    return { ok: true, detail, timing: null, peakRssMiB: peakRssMiB(), seconds: performance.now() / 1000 };
   }
   const net = PredNet.create(PRESETS[job.preset], 1);
   let detail = backendDetail;
@@ -127,7 +126,7 @@ async function run(job: EngineJob): Promise<EngineResult> {
   } else if (job.kind === 'train') timing = await train(job, net);
   else ({ detail, trialsPerSec } = await trials(job, net));
   net.dispose();
-  return { ok: true, detail, timing, ...(trialsPerSec === undefined ? {} : { trialsPerSec }), peakRssMiB: peakRssMiB(), seconds: (performance.now() - t0) / 1000 };
+  return { ok: true, detail, timing, ...(trialsPerSec === undefined ? {} : { trialsPerSec }), peakRssMiB: peakRssMiB(), seconds: performance.now() / 1000 };
 }
 
 const job = JSON.parse(process.argv[2] ?? 'null') as EngineJob | null;
@@ -140,7 +139,10 @@ let result: EngineResult;
 try {
   result = await run(job);
 } catch (e) {
-  result = { ok: false, reason: (e as Error).message.split('\n')[0]!, peakRssMiB: peakRssMiB() };
+  const msg = (e as Error).message.split('\n')[0]!;
+  // tfjs-backend-wasm aborts when its 4 GB heap (wasm32) cannot grow further.
+  const reason = /^Aborted\(/.test(msg) ? `the wasm module aborted: out of its 4 GB heap (${msg})` : msg;
+  result = { ok: false, reason, peakRssMiB: peakRssMiB() };
 }
 process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 // ONNX Runtime's and the wasm module's threads must not keep the process alive.
