@@ -74,9 +74,25 @@ function dawnComplaint(stderr: string): string {
 
 let probed: Promise<WebGpuAdapterInfo> | null = null;
 
-/** The adapter Dawn offers on this machine, looked for in a child process once per process. */
+/**
+ * The adapter Dawn offers on this machine, looked for once per process: in a child Node process,
+ * except under Electron, whose packaged build cannot start one (its runAsNode fuse is off: the
+ * child would be a second PredLab), so there in this process.
+ */
 export function probeWebGpuAdapter(): Promise<WebGpuAdapterInfo> {
-  probed ??= new Promise((resolve, reject) => {
+  probed ??= process.versions.electron ? probeHere() : probeInChild();
+  return probed;
+}
+
+async function probeHere(): Promise<WebGpuAdapterInfo> {
+  const { create } = await loadDawn();
+  const adapter = await create([]).requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new Error('no WebGPU adapter: Dawn found no usable GPU');
+  return adapterInfo(adapter);
+}
+
+function probeInChild(): Promise<WebGpuAdapterInfo> {
+  return new Promise((resolve, reject) => {
     const entry = pathToFileURL(webgpuEntry()).href;
     const env = { ...process.env, ELECTRON_RUN_AS_NODE: '1' };
     execFile(process.execPath, ['--input-type=module', '-e', PROBE_SCRIPT, entry], { env, timeout: PROBE_TIMEOUT_MS, windowsHide: true }, (err, stdout, stderr) => {
@@ -97,7 +113,20 @@ export function probeWebGpuAdapter(): Promise<WebGpuAdapterInfo> {
       resolve(info);
     });
   });
-  return probed;
+}
+
+interface Dawn {
+  create: (flags: string[]) => GPU;
+  globals: Record<string, unknown>;
+}
+
+async function loadDawn(): Promise<Dawn> {
+  const entry = webgpuEntry();
+  try {
+    return (await import(pathToFileURL(entry).href)) as Dawn;
+  } catch (e) {
+    throw new Error(`dawn.node failed to load: ${(e as Error).message.split('\n')[0]}`);
+  }
 }
 
 /**
@@ -120,17 +149,11 @@ function softwareRefusal(info: WebGpuAdapterInfo, why: string): Error {
  * `allowSoftware` false (automatic choice) refuses a software adapter with the reason.
  */
 export async function startWebGpu(options: { allowSoftware: boolean }): Promise<string> {
-  // Forced too: a crash or Dawn's complaints about drivers stay in the child.
+  // Forced too: outside Electron, a crash or Dawn's complaints about drivers stay in the child.
   const probe = await probeWebGpuAdapter();
   const why = softwareAdapter(probe);
   if (why && !options.allowSoftware) throw softwareRefusal(probe, why);
-  let create: (flags: string[]) => GPU;
-  let globals: Record<string, unknown>;
-  try {
-    ({ create, globals } = (await import(pathToFileURL(webgpuEntry()).href)) as { create: (flags: string[]) => GPU; globals: Record<string, unknown> });
-  } catch (e) {
-    throw new Error(`dawn.node failed to load: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const { create, globals } = await loadDawn();
   const gpu = create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('no WebGPU adapter: Dawn found no usable GPU');

@@ -4,7 +4,7 @@
 // next to themselves).
 import { build } from 'esbuild';
 
-const external = ['electron', 'better-sqlite3', '@tensorflow/*', 'h5wasm', 'h5wasm/*', 'onnxruntime-node', '@resvg/*'];
+const external = ['electron', 'better-sqlite3', '@tensorflow/*', 'h5wasm', 'h5wasm/*', 'onnxruntime-node', '@resvg/*', 'webgpu'];
 const common = {
   bundle: true,
   platform: 'node',
