@@ -11,7 +11,7 @@ import { initBackend } from '../native-models/backend.js';
 import { answerTrials, observerSettingsSchema } from '../native-models/observer/observer.js';
 import { PRESETS, type PresetName } from '../native-models/prednet/config.js';
 import { PredNet } from '../native-models/prednet/model.js';
-import { layerWeights, sequenceLoss, timeWeights } from '../native-models/training/loss.js';
+import { measureTraining } from '../native-models/training/measure.js';
 import { flashLag } from '../paradigms/flash-lag/index.js';
 import { planFromHistory } from '../paradigms/types.js';
 import { perFrame, type Timing } from './measure.js';
@@ -23,12 +23,13 @@ export type EngineJob =
   /** Start the engine, no model: what the process costs before any work. */
   | { kind: 'idle'; engine: Engine }
   | { kind: 'infer'; engine: Engine; preset: PresetName; T: number; reps: number }
-  | { kind: 'train'; engine: Exclude<Engine, 'onnxruntime'>; preset: PresetName; batch: number; nt: number; reps: number; workers?: number }
+  /** workers: gradient threads (default 1; 'auto': one per core, at most one per sequence). */
+  | { kind: 'train'; engine: Exclude<Engine, 'onnxruntime'>; preset: PresetName; batch: number; nt: number; reps: number; workers?: 'auto' | number }
   /** Flash-lag trials answered by the model, as a model session does (rasterizing included). */
   | { kind: 'trials'; engine: 'onnxruntime' | 'wasm'; preset: PresetName; trials: number };
 
 export type EngineResult =
-  | { ok: true; detail: string; timing: Timing | null; trialsPerSec?: number; peakRssMiB: number; /** Since the process started. */ seconds: number }
+  | { ok: true; detail: string; timing: Timing | null; trialsPerSec?: number; note?: string; peakRssMiB: number; /** Since the process started. */ seconds: number }
   | { ok: false; reason: string; peakRssMiB: number };
 
 const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;
@@ -64,28 +65,23 @@ async function infer(job: Extract<EngineJob, { kind: 'infer' }>, net: PredNet): 
   return { detail: '', timing };
 }
 
-/** One Adam step on the L0 loss, as the trainer takes it (native-models/training/trainer.ts). */
-async function train(job: Extract<EngineJob, { kind: 'train' }>, net: PredNet): Promise<Timing> {
-  if (job.workers !== undefined && job.workers !== 1) throw new Error('data-parallel training is not available in this build');
-  const c = net.config;
-  const opt = tf.train.adam(1e-3);
-  const lw = layerWeights('L0', net.layers);
-  const stepOn = (x: tf.Tensor5D, nt: number) => async () => {
-    const value = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => sequenceLoss(net, x, lw, timeWeights(nt)), net.trainableVariables);
-      opt.applyGradients(grads as unknown as Parameters<typeof opt.applyGradients>[0]);
-      return value;
-    });
-    await value.data();
-    value.dispose();
-  };
-  const x = tf.randomUniform([job.batch, job.nt, c.height, c.width, c.stackSizes[0]!]) as tf.Tensor5D;
-  // Warm-up on 2 steps of the same batch: the same kernels and per-frame buffers, a fifth of a step's time.
-  const short = tf.slice(x, [0, 0, 0, 0, 0], [job.batch, 2, c.height, c.width, c.stackSizes[0]!]) as tf.Tensor5D;
-  const timing = await perFrame(stepOn(x, job.nt), job.batch * job.nt, job.reps, stepOn(short, 2));
-  tf.dispose([x, short]);
-  opt.dispose();
-  return timing;
+/**
+ * Training as the trainer runs it (measureTraining: gradient threads, checkpointing over time
+ * steps when a thread's activations would not fit, Adam on the L0 loss), `workers` threads.
+ * CPU time counts the warm-up step too (the same work as a timed one).
+ */
+async function train(job: Extract<EngineJob, { kind: 'train' }>): Promise<{ timing: Timing; note: string }> {
+  const c0 = process.cpuUsage();
+  const m = await measureTraining(PRESETS[job.preset], { batch: job.batch, nt: job.nt, workers: job.workers ?? 1, steps: job.reps });
+  const c = process.cpuUsage(c0);
+  const frames = (m.steps + 1) * job.batch * job.nt;
+  const heaps = m.wasmHeapBytes.filter((h): h is number => h !== null);
+  const note = [
+    m.threads > 1 ? `${m.threads} threads` : '',
+    m.checkpointSteps !== null ? `checkpointing every ${m.checkpointSteps} steps` : '',
+    heaps.length ? `wasm heap${heaps.length > 1 ? 's' : ''} ${heaps.map((h) => `${(h / 2 ** 30).toFixed(1)}`).join('+')} GiB` : '',
+  ];
+  return { timing: { ms: m.msPerFrame, cpuMs: (c.user + c.system) / 1000 / frames }, note: note.filter(Boolean).join('; ') };
 }
 
 async function trials(job: Extract<EngineJob, { kind: 'trials' }>, net: PredNet): Promise<{ detail: string; trialsPerSec: number }> {
@@ -115,6 +111,10 @@ async function run(job: EngineJob): Promise<EngineResult> {
     }
     return { ok: true, detail, timing: null, peakRssMiB: peakRssMiB(), seconds: performance.now() / 1000 };
   }
+  if (job.kind === 'train') {
+    const { timing, note } = await train(job);
+    return { ok: true, detail: backendDetail, timing, note, peakRssMiB: peakRssMiB(), seconds: performance.now() / 1000 };
+  }
   const net = PredNet.create(PRESETS[job.preset], 1);
   let detail = backendDetail;
   let timing: Timing | null = null;
@@ -123,8 +123,7 @@ async function run(job: EngineJob): Promise<EngineResult> {
     const r = await infer(job, net);
     timing = r.timing;
     detail = r.detail || detail;
-  } else if (job.kind === 'train') timing = await train(job, net);
-  else ({ detail, trialsPerSec } = await trials(job, net));
+  } else ({ detail, trialsPerSec } = await trials(job, net));
   net.dispose();
   return { ok: true, detail, timing, ...(trialsPerSec === undefined ? {} : { trialsPerSec }), peakRssMiB: peakRssMiB(), seconds: performance.now() / 1000 };
 }

@@ -230,7 +230,8 @@ for (const e of engines) {
     continue;
   }
   if (e === 'wasm-parallel') {
-    infos.push({ engine: e, available: false, detail: 'data-parallel training is not in this build yet', idleRssMiB: null });
+    const wasm = infos.find((i) => i.engine === 'wasm') ?? { available: true, idleRssMiB: null };
+    infos.push({ engine: e, available: wasm.available, detail: `tfjs wasm, training only: the batch split across gradient threads (workers auto: one per core, at most one per sequence)`, idleRssMiB: null });
     continue;
   }
   const r = runChild({ kind: 'idle', engine: e as Engine }, e);
@@ -251,7 +252,7 @@ function jobFor(e: EngineKey, preset: PresetName, task: Task): EngineJob | { ski
     if (!values['cpu-training'] || preset === 'kitti') return { skip: 'skipped: hours (--cpu-training for small)' };
   }
   if (isSoftwareGpu(e) && preset !== 'small') return { skip: 'software adapter: skipped' };
-  if (e === 'wasm-parallel') return batch === 1 ? { skip: 'one sequence: nothing to split' } : { kind: 'train', engine: 'wasm', preset, batch, nt: 10, reps: trainReps, workers: Math.min(cores, batch) };
+  if (e === 'wasm-parallel') return task === 'train b4' && cores > 1 ? { kind: 'train', engine: 'wasm', preset, batch, nt: 10, reps: trainReps, workers: 'auto' } : { skip: 'nothing to split' };
   const engine = e as Exclude<Engine, 'onnxruntime'>;
   return task === 'inference' ? { kind: 'infer', engine, preset, T, reps } : { kind: 'train', engine, preset, batch, nt: 10, reps: trainReps };
 }
@@ -278,14 +279,14 @@ for (const preset of presets) {
       } else {
         const job = jobFor(e, preset, task);
         if ('skip' in job) {
-          if (job.skip === 'inference only' || job.skip.startsWith('one sequence')) continue;
+          if (job.skip === 'inference only' || job.skip === 'nothing to split') continue;
           row = { preset, engine: e, task, ms: null, cpuMs: null, gflops: null, xPyTorch: null, peakRssMiB: null, load, note: job.skip };
         } else {
           const r = runChild(job, e);
           if (!r.ok) row = { preset, engine: e, task, ms: null, cpuMs: null, gflops: null, xPyTorch: null, peakRssMiB: r.peakRssMiB || null, load, note: r.reason };
           else {
             const ms = r.timing!.ms;
-            const notes = [job.kind === 'train' && job.workers ? `${job.workers} workers` : '', job.kind === 'infer' && job.T !== T ? `T ${job.T}` : '', isSoftwareGpu(e) ? 'software adapter, speed meaningless' : ''];
+            const notes = [r.note ?? '', job.kind === 'infer' && job.T !== T ? `T ${job.T}` : '', isSoftwareGpu(e) ? 'software adapter, speed meaningless' : ''];
             row = { preset, engine: e, task, ms, cpuMs: r.timing!.cpuMs, gflops: ((task === 'inference' ? 1 : 3) * flops) / ms / 1e6, xPyTorch: torchMs ? ms / torchMs : null, peakRssMiB: r.peakRssMiB, load, note: notes.filter(Boolean).join('; ') || undefined };
           }
         }
