@@ -140,6 +140,8 @@ function exposeGpu(gpu: GPU | undefined, globals: Record<string, unknown>): void
   for (const [name, value] of Object.entries(globals)) if (!(name in g)) g[name] = value;
 }
 
+export const NO_SYNC_READ = 'the WebGPU engine cannot read a GPU result synchronously in Node (dataSync/arraySync); the caller must await data()';
+
 function softwareRefusal(info: WebGpuAdapterInfo, why: string): Error {
   return new Error(`the WebGPU adapter (${info.description || info.device || info.vendor}) is ${why}, slower than the CPU paths (PREDLAB_BACKEND=webgpu forces it)`);
 }
@@ -175,9 +177,17 @@ export async function startWebGpu(options: { allowSoftware: boolean }): Promise<
   void device.lost.then((d) => void (lost = d.message || d.reason || 'device lost'));
   try {
     const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+    // Its synchronous read (dataSync, arraySync) goes through a browser canvas, which Node lacks:
+    // say so instead of "OffscreenCanvas is not defined". Values already on the CPU still read.
+    class NodeWebGPUBackend extends WebGPUBackend {
+      override readSync(dataId: object): tf.backend_util.BackendValues {
+        if (typeof OffscreenCanvas === 'undefined' && this.tensorMap.get(dataId)?.values == null) throw new Error(NO_SYNC_READ);
+        return super.readSync(dataId);
+      }
+    }
     exposeGpu(gpu, globals);
     if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-    tf.registerBackend('webgpu', () => new WebGPUBackend(device, rawInfo(adapter) as never), 3);
+    tf.registerBackend('webgpu', () => new NodeWebGPUBackend(device, rawInfo(adapter) as never), 3);
     if (!(await tf.setBackend('webgpu'))) throw new Error('the WebGPU backend did not initialise');
     // A real convolution, read back: a device that compiles no shader or is lost fails here, not mid-job.
     const y = tf.tidy(() => tf.conv2d(tf.ones([1, 3, 3, 2]) as tf.Tensor4D, tf.ones([3, 3, 2, 1]) as tf.Tensor4D, 1, 'same'));

@@ -68,6 +68,18 @@ async function runOn(backend: string): Promise<Results> {
 }
 
 const report = await initBackend();
+// Synchronous reads: values uploaded from the CPU read back; a computed result says why it cannot.
+const uploaded = tf.tensor1d([1, 2, 3]);
+// (a convolution: tfjs-webgpu computes tiny elementwise ops on the CPU, whose results read anyway)
+const computed = tf.conv2d(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 1]) as tf.Tensor4D, 1, 'same');
+let syncError = '';
+try {
+  computed.dataSync();
+} catch (e) {
+  syncError = (e as Error).message;
+}
+const syncRead = { uploaded: Array.from(uploaded.dataSync()), computedAsync: Array.from(await computed.data()), syncError };
+tf.dispose([uploaded, computed]);
 const t0 = performance.now();
 const engine = await runOn(report.tfBackend);
 const engineMs = performance.now() - t0;
@@ -83,4 +95,4 @@ const compared = Object.keys(cpu.outputs).map((key) => {
   const moved = prev ? Math.max(...b.map((v, i) => Math.abs(v - prev[i]!))) : null;
   return { key, n: b.length, maxAbsDiff, scale: Math.max(...b.map(Math.abs)), moved };
 });
-process.stdout.write(`${JSON.stringify({ report, ranOn: engine.backend, engineMs, compared })}\n`);
+process.stdout.write(`${JSON.stringify({ report, ranOn: engine.backend, engineMs, syncRead, compared })}\n`);

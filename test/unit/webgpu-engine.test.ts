@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NO_SYNC_READ } from '../../native-models/webgpu.js';
 import { swiftShaderIcd } from '../../native-models/webgpu-swiftshader.js';
 import { predlab } from '../support/cli-child.js';
 
@@ -38,7 +39,8 @@ maybe('WebGPU engine (Dawn on SwiftShader)', () => {
     const child = path.join(import.meta.dirname, 'webgpu-engine.child.ts');
     const r = spawnSync(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, ...gpuEnv, PREDLAB_BACKEND: 'webgpu' }, encoding: 'utf8', timeout: 300_000 });
     expect(r.status, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { report: { choice: string; detail: string }; ranOn: string; compared: Compared[] };
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { report: { choice: string; detail: string }; ranOn: string; syncRead: { uploaded: number[]; computedAsync: number[]; syncError: string }; compared: Compared[] };
+    expect(out.syncRead).toEqual({ uploaded: [1, 2, 3], computedAsync: [4, 6, 4, 6, 9, 6, 4, 6, 4], syncError: NO_SYNC_READ });
     expect(out.report.choice).toBe('webgpu');
     expect(out.ranOn).toBe('webgpu');
     expect(out.report.detail).toMatch(/WebGPU via Dawn: SwiftShader.*software/);
