@@ -78,6 +78,9 @@ export function flashTrials(view: Pick<ModelView, 'width' | 'height' | 'fovDeg' 
                 ? // Nijhawan's display: a bar through fixation, its outer collinear segments flashed.
                   { ...common, barHeightDeg: 0.4 * heightDeg, flashHeightDeg: 0.2 * heightDeg, gapDeg: 0.05 * heightDeg, flashSegment: 'outer', innerRadiusDeg: 0.2 * heightDeg, outerRadiusDeg: 0.45 * heightDeg }
                 : { ...common, barHeightDeg: 0.2 * view.fovDeg, flashHeightDeg: 0.2 * view.fovDeg, gapDeg: 0.05 * view.fovDeg };
+            // Flash-terminated: fixation alone for 2 frames after the flash, so the prediction of the
+            // frame after it (readout delay 2) exists; earlier predictions cannot see it.
+            if (variant === 'flash-terminated') stimulus.blankAfterFlashMs = 2000 * frameS;
             trials.push({ display, variant, speedDegPerS: speed, repeat: r, stimulus });
           });
   return trials;

@@ -16,6 +16,12 @@ import type { Experiment, ExperimentContext, ExperimentResult, LabSession, Recor
 
 /** The prediction is read this many frames after the flash's onset (the model observer's default). */
 export const READOUT_DELAY_FRAMES = 1;
+/**
+ * Every readout delay measured: a PredNet's lag depends on it (delay 1 reads the prediction of the
+ * flash's second frame, delay 2 that of the frame after it, one more frame of motion seen). The
+ * verdict rests on the first.
+ */
+export const READOUT_DELAYS = [READOUT_DELAY_FRAMES, 2] as const;
 
 /** (T, C, H, W) -> (T, H, W, C): the readout reads frames channels-last. */
 export function channelsLast(rec: Recording): Float32Array {
@@ -29,6 +35,8 @@ export function channelsLast(rec: Recording): Float32Array {
 
 export interface FlashReading {
   trial: FlashTrial;
+  /** Frames after the flash's onset at which the prediction was read. */
+  delay: number;
   /** Flash minus bar along the motion in the prediction (deg); null: bar or flash not in it. */
   perceivedOffsetDeg: number | null;
 }
@@ -37,6 +45,7 @@ export interface FlashReading {
 export interface LagSummary {
   display: FlashLagMotion;
   variant: FlashLagVariant;
+  delay: number;
   speedDegPerS: number;
   lagDeg: number;
   lagMs: number;
@@ -48,21 +57,36 @@ const lagMs = (r: FlashReading) => (-r.perceivedOffsetDeg! / r.trial.speedDegPer
 
 /** How a display is named in series and text: the translating bar is the plain one. */
 export const displayLabel = (d: string) => (d === 'rotate' ? ' (rotating bar)' : '');
+/** One panel of the plot per display and readout delay (their speeds and lags differ in kind). */
+const panel = (display: string, delay: number) => `${display === 'rotate' ? 'rotating' : 'translating'} bar, readout delay ${delay}`;
 
 export function summariseLags(readings: FlashReading[], seed: number): LagSummary[] {
   const out: LagSummary[] = [];
+  const delays = [...new Set(readings.map((r) => r.delay))].sort((a, b) => a - b);
   FLASH_DISPLAYS.forEach((display, d) => {
     const speeds = [...new Set(readings.filter((r) => r.trial.display === display).map((r) => r.trial.speedDegPerS))].sort((a, b) => a - b);
     FLASH_VARIANTS.forEach((variant, v) =>
-      speeds.forEach((speed, s) => {
-        const read = readings.filter((r) => r.trial.display === display && r.trial.variant === variant && r.trial.speedDegPerS === speed && r.perceivedOffsetDeg !== null);
-        if (read.length === 0) return;
-        const ms = read.map(lagMs);
-        out.push({ display, variant, speedDegPerS: speed, lagDeg: mean(read.map((r) => -r.perceivedOffsetDeg!)), lagMs: mean(ms), ci: bootstrapMeanCi(ms, seed + 1000 * d + 31 * v + s), trials: read.length });
-      }),
+      delays.forEach((delay) =>
+        speeds.forEach((speed, s) => {
+          const read = readings.filter((r) => r.delay === delay && r.trial.display === display && r.trial.variant === variant && r.trial.speedDegPerS === speed && r.perceivedOffsetDeg !== null);
+          if (read.length === 0) return;
+          const ms = read.map(lagMs);
+          out.push({ display, variant, delay, speedDegPerS: speed, lagDeg: mean(read.map((r) => -r.perceivedOffsetDeg!)), lagMs: mean(ms), ci: bootstrapMeanCi(ms, seed + 1000 * d + 31 * v + 7 * delay + s), trials: read.length });
+        }),
+      ),
     );
   });
   return out;
+}
+
+/** Where a delay reads past a sequence's end, that reading is missing (null), not clamped. */
+function readAt(prediction: Float32Array, trial: FlashTrial, view: Parameters<typeof readFlashLag>[2], delay: number, T: number) {
+  try {
+    return readFlashLag(prediction, trial.stimulus, view, delay, T);
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
 }
 
 /** People's flash-lag, as the app measured it (PSE of their sessions per variant and speed). */
@@ -107,6 +131,8 @@ export function peopleLag(sessions: LabSession[]): PeopleLag[] {
   }));
 }
 
+const TRIAL_COLUMNS = 8;
+
 export const flashLagExperiment: Experiment = {
   id: 'flash-lag',
   title: 'Flash-lag',
@@ -126,12 +152,14 @@ export const flashLagExperiment: Experiment = {
       throwIfCancelled(ctx);
       const group = drawn.filter((d) => d.count === T);
       const recs = await r.run(group.map((g) => g.frames), T, { probes: [{ layer: 0, type: 'Ahat' }] });
+      const size = view.width * view.height * view.channels;
       group.forEach((g, k) => {
         const prediction = channelsLast(recs[k]![0]!);
-        const read = readFlashLag(prediction, g.trial.stimulus, view, READOUT_DELAY_FRAMES, T);
-        readings.push({ trial: g.trial, perceivedOffsetDeg: read.perceivedOffsetDeg });
-        const size = view.width * view.height * view.channels;
-        readoutFrames.push(prediction.slice(read.readoutFrame * size, (read.readoutFrame + 1) * size));
+        for (const delay of READOUT_DELAYS) {
+          const read = readAt(prediction, g.trial, view, delay, T);
+          readings.push({ trial: g.trial, delay, perceivedOffsetDeg: read?.perceivedOffsetDeg ?? null });
+          readoutFrames.push(read ? prediction.slice(read.readoutFrame * size, (read.readoutFrame + 1) * size) : new Float32Array(size).fill(Number.NaN));
+        }
       });
       done += group.length;
       ctx.onProgress?.(0.1 + (0.85 * done) / drawn.length, `predicted ${done} of ${drawn.length} sequences`);
@@ -141,23 +169,25 @@ export const flashLagExperiment: Experiment = {
     const speedsOf = (display: FlashLagMotion) => [...new Set(trials.filter((t) => t.display === display).map((t) => t.speedDegPerS))].join(', ');
     const missing = readings.filter((x) => x.perceivedOffsetDeg === null).length;
     const series: Series[] = FLASH_DISPLAYS.flatMap((display) =>
-      FLASH_VARIANTS.flatMap((variant) => {
-        const rows = summary.filter((s) => s.display === display && s.variant === variant);
-        return rows.length ? [{ name: `model: ${variant}${displayLabel(display)}`, x: rows.map((s) => s.speedDegPerS), y: rows.map((s) => s.lagMs), lo: rows.map((s) => s.ci[0]), hi: rows.map((s) => s.ci[1]) }] : [];
-      }),
+      FLASH_VARIANTS.flatMap((variant) =>
+        READOUT_DELAYS.flatMap((delay) => {
+          const rows = summary.filter((s) => s.display === display && s.variant === variant && s.delay === delay);
+          return rows.length ? [{ name: `model: ${variant}`, group: panel(display, delay), x: rows.map((s) => s.speedDegPerS), y: rows.map((s) => s.lagMs), lo: rows.map((s) => s.ci[0]), hi: rows.map((s) => s.ci[1]) }] : [];
+        }),
+      ),
     );
-    const trialTable = new Float32Array(readings.length * 7);
+    const trialTable = new Float32Array(readings.length * TRIAL_COLUMNS);
     readings.forEach((x, k) =>
       trialTable.set(
-        [FLASH_DISPLAYS.indexOf(x.trial.display), FLASH_VARIANTS.indexOf(x.trial.variant), x.trial.speedDegPerS, x.trial.stimulus.direction, x.trial.repeat, x.perceivedOffsetDeg ?? Number.NaN, x.perceivedOffsetDeg === null ? Number.NaN : lagMs(x)],
-        k * 7,
+        [FLASH_DISPLAYS.indexOf(x.trial.display), FLASH_VARIANTS.indexOf(x.trial.variant), x.trial.speedDegPerS, x.trial.stimulus.direction, x.trial.repeat, x.delay, x.perceivedOffsetDeg ?? Number.NaN, x.perceivedOffsetDeg === null ? Number.NaN : lagMs(x)],
+        k * TRIAL_COLUMNS,
       ),
     );
     const frameSize = view.width * view.height * view.channels;
     const framesData = new Float32Array(readoutFrames.length * frameSize);
     readoutFrames.forEach((f, k) => framesData.set(f, k * frameSize));
-    const byVariant = (variant: FlashLagVariant, display?: FlashLagMotion) =>
-      readings.filter((x) => x.trial.variant === variant && (display === undefined || x.trial.display === display) && x.perceivedOffsetDeg !== null).map(lagMs);
+    const byVariant = (variant: FlashLagVariant, display?: FlashLagMotion, delay: number = READOUT_DELAY_FRAMES) =>
+      readings.filter((x) => x.delay === delay && x.trial.variant === variant && (display === undefined || x.trial.display === display) && x.perceivedOffsetDeg !== null).map(lagMs);
     const continuous = byVariant('continuous');
     const terminated = byVariant('flash-terminated');
     const initiated = byVariant('flash-initiated');
@@ -166,22 +196,22 @@ export const flashLagExperiment: Experiment = {
       title: flashLagExperiment.title,
       published:
         'Lotter et al. (2020): PredNet\'s next-frame predictions show the flash-lag illusion (the moving bar predicted ahead of the flash). People see it in the continuous and flash-initiated conditions but not when the motion stops at the flash (Nijhawan 1994; Eagleman & Sejnowski 2000): typically 40-80 ms.',
-      axes: { x: 'bar speed (deg/s; rotating bar: deg of rotation/s)', y: 'flash-lag (ms of motion; + = flash seen behind)' },
+      axes: { x: 'bar speed (deg/s; rotating bar: deg of rotation/s)', y: 'lag (ms; + = flash behind)' },
       series,
       table: {
-        columns: ['who', 'display', 'variant', 'speed_deg_per_s', 'lag_deg', 'lag_ms', 'lo_ms', 'hi_ms', 'n'],
-        rows: summary.map((s) => ['model', s.display, s.variant, s.speedDegPerS, s.lagDeg, s.lagMs, s.ci[0], s.ci[1], s.trials]),
+        columns: ['who', 'display', 'variant', 'readout_delay', 'speed_deg_per_s', 'lag_deg', 'lag_ms', 'lo_ms', 'hi_ms', 'n'],
+        rows: summary.map((s) => ['model', s.display, s.variant, s.delay, s.speedDegPerS, s.lagDeg, s.lagMs, s.ci[0], s.ci[1], s.trials]),
       },
       arrays: [
-        { name: 'flash-lag/trials', shape: [readings.length, 7], data: trialTable },
+        { name: 'flash-lag/trials', shape: [readings.length, TRIAL_COLUMNS], data: trialTable },
         { name: 'flash-lag/readout_frames', shape: [readoutFrames.length, view.height, view.width, view.channels], data: framesData },
       ],
       notes: [
         `${trials.length} sequences: translating bar (speeds ${speedsOf('translate')} deg/s) and rotating bar with outer segments flashed (${speedsOf('rotate')} deg of rotation/s) x ${FLASH_VARIANTS.join(', ')} x both directions${ctx.quick ? '' : ' x 3 flash moments'}; view ${view.fovDeg} deg across at ${view.frameRateHz} frames/s; flash 2 frames, in line with the bar (offset 0).`,
-        `Read: Ahat0 (the predicted frame) ${READOUT_DELAY_FRAMES} frame after the flash's onset, by the flash-lag paradigm's readout (translating bar: contrast-weighted centroids of the bar's and the flash's rows; rotating bar: orientation of each ring around fixation). Lag = bar minus flash along the motion; in ms = lag / speed.`,
-        missing ? `${missing} of ${readings.length} predictions showed no bar or no flash, so they give no lag.` : 'Every prediction showed both the bar and the flash.',
+        `Read: Ahat0 (the predicted frame) ${READOUT_DELAYS.join(' and ')} frames after the flash's onset (the readout delay; the verdict uses ${READOUT_DELAY_FRAMES}, the model observer's default), by the flash-lag paradigm's readout (translating bar: contrast-weighted centroids of the bar's and the flash's rows; rotating bar: orientation of each ring around fixation). Lag = bar minus flash along the motion; in ms = lag / speed. With the 2-frame flash, delay 1 predicts the flash's second frame and delay 2 the frame after it.`,
+        missing ? `${missing} of ${readings.length} readings (sequences x readout delays) showed no bar or no flash, or read past the sequence, so they give no lag.` : 'Every prediction showed both the bar and the flash.',
         "Continuous and flash-terminated show the model the same frames up to the flash, so a prediction made before the model sees what follows gives them the same lag: a pure extrapolator lags in both, whereas people see none when the motion stops (the contrast this experiment exists to show).",
-        'HDF5: flash-lag/trials columns: display (0 translating, 1 rotating), variant (0 continuous, 1 flash-initiated, 2 flash-terminated), speed deg/s, direction, repeat, perceived offset deg, lag ms; flash-lag/readout_frames: the predicted frames read (trial, H, W, C).',
+        'HDF5: flash-lag/trials, one row per sequence and readout delay, columns: display (0 translating, 1 rotating), variant (0 continuous, 1 flash-initiated, 2 flash-terminated), speed deg/s, direction, repeat, readout delay (frames), perceived offset deg, lag ms; flash-lag/readout_frames: the predicted frame read for each row (row, H, W, C; NaN where the delay reads past the sequence).',
       ],
     };
     if (continuous.length === 0)
@@ -191,7 +221,8 @@ export const flashLagExperiment: Experiment = {
     const effect = ci[0] > 0;
     const other = (name: string, xs: number[]) => `${name} ${xs.length ? `${fmt(mean(xs))} ms` : 'not read'}`;
     const perDisplay = FLASH_DISPLAYS.map((d) => other(d === 'rotate' ? 'rotating' : 'translating', byVariant('continuous', d))).join(', ');
-    const text = `flash-lag (continuous): ${effect ? 'yes' : 'no'}, the flash is seen ${fmt(lag)} ms behind the bar [${fmt(ci[0])}, ${fmt(ci[1])}] (${perDisplay}); ${other('flash-initiated', initiated)}, ${other('flash-terminated', terminated)} (people: none when flash-terminated)`;
+    const later = READOUT_DELAYS.filter((d) => d !== READOUT_DELAY_FRAMES).map((d) => `${other(`at readout delay ${d} continuous`, byVariant('continuous', undefined, d))}`).join(', ');
+    const text = `flash-lag (continuous): ${effect ? 'yes' : 'no'}, the flash is seen ${fmt(lag)} ms behind the bar [${fmt(ci[0])}, ${fmt(ci[1])}] (${perDisplay}); ${other('flash-initiated', initiated)}, ${other('flash-terminated', terminated)} (people: none when flash-terminated); ${later}`;
     return { ...base, verdict: { effect, text, statistic: { name: 'continuous flash-lag', value: lag, unit: 'ms', ci } } };
   },
 };
@@ -200,15 +231,17 @@ export const flashLagExperiment: Experiment = {
 export function withPeople(result: ExperimentResult, people: PeopleLag[] | null): ExperimentResult {
   if (!people || people.length === 0)
     return { ...result, notes: [...result.notes, people ? 'People: the lab has no finished flash-lag sessions of human participants.' : 'People: none (no lab database given).'] };
-  const keys = [...new Set(people.map((p) => `${p.variant}${displayLabel(p.display)}`))];
-  const series: Series[] = keys.map((key) => {
-    const rows = people.filter((p) => `${p.variant}${displayLabel(p.display)}` === key).sort((a, b) => a.speedDegPerS - b.speedDegPerS);
-    return { name: `people: ${key}`, x: rows.map((p) => p.speedDegPerS), y: rows.map((p) => p.pseMs), lo: rows.map((p) => p.ci?.[0] ?? p.pseMs), hi: rows.map((p) => p.ci?.[1] ?? p.pseMs) };
+  const keys = [...new Set(people.map((p) => `${p.display}/${p.variant}`))];
+  // People have no readout delay: their PSEs are drawn in every panel of their display.
+  const series: Series[] = keys.flatMap((key) => {
+    const rows = people.filter((p) => `${p.display}/${p.variant}` === key).sort((a, b) => a.speedDegPerS - b.speedDegPerS);
+    const line = { name: `people: ${rows[0]!.variant}`, x: rows.map((p) => p.speedDegPerS), y: rows.map((p) => p.pseMs), lo: rows.map((p) => p.ci?.[0] ?? p.pseMs), hi: rows.map((p) => p.ci?.[1] ?? p.pseMs) };
+    return READOUT_DELAYS.map((delay) => ({ ...line, group: panel(rows[0]!.display, delay) }));
   });
   return {
     ...result,
     series: [...result.series, ...series],
-    table: { ...result.table, rows: [...result.table.rows, ...people.map((p) => ['people', p.display, p.variant, p.speedDegPerS, p.pseDeg, p.pseMs, p.ci?.[0] ?? '', p.ci?.[1] ?? '', p.sessions])] },
+    table: { ...result.table, rows: [...result.table.rows, ...people.map((p) => ['people', p.display, p.variant, '', p.speedDegPerS, p.pseDeg, p.pseMs, p.ci?.[0] ?? '', p.ci?.[1] ?? '', p.sessions])] },
     notes: [...result.notes, `People: ${people.reduce((s, p) => s + p.sessions, 0)} finished human session(s) in the lab; PSE (flash offset that looks aligned) per display, variant and speed, mean over sessions, in ms = PSE / speed.`],
   };
 }

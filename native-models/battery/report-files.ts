@@ -44,7 +44,20 @@ export interface ExperimentSummary {
   spread: Spread | null;
   /** Files relative to the output folder. */
   files: { svg: string; png: string; csv: string; h5: string; verdict: string };
-  checkpoints: { label: string; checkpoint: string; effect: boolean | null; text: string; statistic: ExperimentResult['verdict']['statistic']; notes: string[] }[];
+  checkpoints: { label: string; checkpoint: string; effect: boolean | null; text: string; statistic: ExperimentResult['verdict']['statistic']; notes: string[]; table: ShownTable | null }[];
+}
+
+/** An experiment's table as the report and the page show it: numbers to 3 significant digits. */
+export interface ShownTable {
+  columns: string[];
+  rows: string[][];
+}
+/** Longer tables are left to data.csv. */
+export const SHOWN_TABLE_ROWS = 120;
+
+export function shownTable(t: ExperimentResult['table']): ShownTable | null {
+  if (t.rows.length === 0 || t.rows.length > SHOWN_TABLE_ROWS) return null;
+  return { columns: t.columns, rows: t.rows.map((row) => row.map((v) => (typeof v === 'number' ? fmt(v) : String(v)))) };
 }
 
 export const PLOT_FILES = ['plot.svg', 'plot.png', 'data.csv', 'units.h5', 'verdict.json'] as const;
@@ -84,7 +97,7 @@ export function plotSpec(runs: CheckpointRun[], subtitle: string): vl.TopLevelSp
   const layers = {
     encoding: {
       // Whole-number x (time steps) gets whole-number ticks.
-      x: { field: 'x', type: 'quantitative', title: r0.axes.x, scale: { zero: false }, axis: { format: '~g', ...(values.every((v) => Number.isInteger(v.x)) ? { tickMinStep: 1 } : {}) } },
+      x: { field: 'x', type: 'quantitative', title: r0.axes.x, scale: { zero: false }, axis: { format: '~f', ...(values.every((v) => Number.isInteger(v.x)) ? { tickMinStep: 1 } : {}) } },
       color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 3, labelLimit: 300, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3 } },
     },
     layer: [
@@ -107,7 +120,8 @@ export function plotSpec(runs: CheckpointRun[], subtitle: string): vl.TopLevelSp
     config: { font: 'DejaVu Sans', view: { stroke: '#ccc' } },
   };
   return (grouped
-    ? { ...common, facet: { field: 'group', type: 'nominal', title: null }, columns: 2, spec: { width: 300, height: 200, ...layers } }
+    ? // Panels may measure different things along x (e.g. deg/s and deg of rotation/s): own x scales.
+      { ...common, facet: { field: 'group', type: 'nominal', title: null }, columns: 2, resolve: { scale: { x: 'independent' } }, spec: { width: 300, height: 220, ...layers } }
     : { ...common, width: 480, height: 280, ...layers }) as unknown as vl.TopLevelSpec;
 }
 
@@ -195,7 +209,7 @@ export async function writeExperimentFiles(dir: string, runs: CheckpointRun[]): 
     verdict: line.text,
     effect: line.effect,
     spread,
-    checkpoints: runs.map((r) => ({ label: r.label, checkpoint: r.checkpoint, effect: r.result.verdict.effect, text: r.result.verdict.text, statistic: r.result.verdict.statistic, notes: r.result.notes })),
+    checkpoints: runs.map((r) => ({ label: r.label, checkpoint: r.checkpoint, effect: r.result.verdict.effect, text: r.result.verdict.text, statistic: r.result.verdict.statistic, notes: r.result.notes, table: shownTable(r.result.table) })),
   };
   fs.writeFileSync(path.join(dir, 'verdict.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
@@ -208,6 +222,12 @@ export interface ReportMeta {
   createdAt: string;
   /** Experiments asked for but not run, and why. */
   skipped: { id: string; reason: string }[];
+}
+
+function markdownTable(t: ShownTable | null): string[] {
+  if (!t) return [];
+  const cell = (v: string) => v.replace(/\|/g, '\\|');
+  return ['', `| ${t.columns.map(cell).join(' | ')} |`, `|${t.columns.map(() => '---').join('|')}|`, ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`), ''];
 }
 
 export function reportMarkdown(meta: ReportMeta, summaries: ExperimentSummary[]): string {
@@ -223,7 +243,14 @@ export function reportMarkdown(meta: ReportMeta, summaries: ExperimentSummary[])
     ...summaries.map((s) => `| [${esc(s.title)}](${s.files.png}) | ${mark(s.effect)} | ${esc(s.verdict)} | ${esc(s.published)} |`),
     ...meta.skipped.map((s) => `| ${s.id} | skipped | ${esc(s.reason)} | |`),
     '',
-    ...summaries.flatMap((s) => [`## ${s.title}`, '', `![${s.title}](${s.files.png})`, '', ...s.checkpoints.flatMap((c) => [`- ${meta.checkpoints.length > 1 ? `${c.label}: ` : ''}${c.text}`, ...c.notes.map((n) => `  - ${n}`)]), '']),
+    ...summaries.flatMap((s) => [
+      `## ${s.title}`,
+      '',
+      `![${s.title}](${s.files.png})`,
+      '',
+      ...s.checkpoints.flatMap((c) => [`- ${meta.checkpoints.length > 1 ? `${c.label}: ` : ''}${c.text}`, ...c.notes.map((n) => `  - ${n}`), ...markdownTable(c.table)]),
+      '',
+    ]),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -16,6 +16,8 @@ export interface ProceduralOptions {
   framesPerRecording: number;
   seed: number;
   maxSpeed?: number;
+  /** Things bounce off the frame's sides instead of leaving it, so every window has motion (default true; false: they leave the frame and late windows are still). */
+  keepInView?: boolean;
 }
 
 interface Thing {
@@ -25,6 +27,13 @@ interface Thing {
 }
 
 const between = (rng: Rng, a: number, b: number) => a + rng.next() * (b - a);
+
+/** p folded back into [lo, hi] as if it bounced off both ends (a triangle wave). */
+function bounce(p: number, lo: number, hi: number): number {
+  const span = hi - lo;
+  const m = (((p - lo) % (2 * span)) + 2 * span) % (2 * span);
+  return lo + (m <= span ? m : 2 * span - m);
+}
 
 function contrasting(rng: Rng, bg: number): number {
   for (;;) {
@@ -49,6 +58,8 @@ function makeThing(rng: Rng, o: ProceduralOptions, bg: number): Thing {
   const vy = speed * Math.sin(dir);
   const x0 = between(rng, 0.1 * W, 0.9 * W);
   const y0 = between(rng, 0, H);
+  const px = (t: number) => ((o.keepInView ?? true) ? bounce(x0 + vx * t, 0.1 * W, 0.9 * W) : x0 + vx * t);
+  const py = (t: number) => ((o.keepInView ?? true) ? bounce(y0 + vy * t, 0.1 * H, 0.9 * H) : y0 + vy * t);
   const value = contrasting(rng, bg);
   const kind = rng.next();
   if (kind < 0.45) {
@@ -57,12 +68,12 @@ function makeThing(rng: Rng, o: ProceduralOptions, bg: number): Thing {
     const h = between(rng, 6, 0.6 * H);
     const angle0 = rng.next() < 0.6 ? 0 : rng.next() * Math.PI;
     const spin = rng.next() < 0.3 ? between(rng, -0.15, 0.15) : 0;
-    return { region: (t) => rect(x0 + vx * t, y0 + vy * t, w, h, angle0 + spin * t, value) };
+    return { region: (t) => rect(px(t), py(t), w, h, angle0 + spin * t, value) };
   }
   if (kind < 0.6) {
     // A moving edge (half-plane).
     const angle = rng.next() * 2 * Math.PI;
-    return { region: (t) => halfPlane(x0 + vx * t, y0 + vy * t, angle, value, W, H) };
+    return { region: (t) => halfPlane(px(t), py(t), angle, value, W, H) };
   }
   const textured = rng.next() < 0.5;
   const tex = grating(rng, value);
@@ -72,8 +83,8 @@ function makeThing(rng: Rng, o: ProceduralOptions, bg: number): Thing {
   const flash = rng.next() < 0.15;
   const thing: Thing = {
     region: (t) => {
-      const cx = x0 + vx * t;
-      const cy = y0 + vy * t;
+      const cx = px(t);
+      const cy = py(t);
       const fill = textured ? (x: number, y: number) => tex(x, y, cx, cy) : value;
       return shape === 'disc' ? disc(cx, cy, size / 2, fill) : rect(cx, cy, size, size * aspect, 0, fill);
     },

@@ -53,7 +53,7 @@ export interface ReplicateCard {
   verdict: string;
   effect: boolean | null;
   spread: { name: string; unit: string; mean: number; min: number; max: number; n: number } | null;
-  checkpoints: { label: string; effect: boolean | null; text: string; statistic: { name: string; value: number; unit: string; ci?: [number, number] } | null; notes: string[] }[];
+  checkpoints: { label: string; effect: boolean | null; text: string; statistic: { name: string; value: number; unit: string; ci?: [number, number] } | null; notes: string[]; table: { columns: string[]; rows: string[][] } | null }[];
   /** The plot (SVG text, drawn by the page as an image). */
   svg: string;
   folder: string;

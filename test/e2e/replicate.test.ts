@@ -46,7 +46,6 @@ describe('Paper battery page', () => {
     const img = contour.getByTestId('replicate-plot');
     await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(300);
     expect(await page.getByTestId('replicate-card-flash-lag').getByTestId('replicate-badge').textContent()).toMatch(/shown|not shown|undetermined/);
-
     const out = (await page.getByTestId('replicate-out').textContent())!;
     expect(out.startsWith(path.join(app.dataDir, 'replicate'))).toBe(true);
     for (const f of ['report.md', 'report.json', 'flash-lag/plot.png', 'illusory-contours/units.h5']) expect(fs.existsSync(path.join(out, f)), f).toBe(true);
@@ -58,6 +57,28 @@ describe('Paper battery page', () => {
     await page.getByTestId('replicate-saved').waitFor();
     const copy = path.join(app.exportDir, path.basename(out));
     expect(fs.readFileSync(path.join(copy, 'report.md'), 'utf8')).toBe(fs.readFileSync(path.join(out, 'report.md'), 'utf8'));
+  });
+
+  it("flash-lag on the shipped default: the card's table gives the lag against speed and readout delay", async () => {
+    const { page } = app;
+    await page.getByTestId(`replicate-model-${tinyId}`).setChecked(false);
+    await page.getByTestId(`replicate-model-${defaultId}`).setChecked(true);
+    await page.getByTestId('replicate-exp-illusory-contours').setChecked(false);
+    await page.getByTestId('replicate-start').click();
+    await page.getByTestId('replicate-progress').waitFor();
+    await page.getByTestId('replicate-progress').waitFor({ state: 'detached', timeout: 170_000 });
+    const flash = page.getByTestId('replicate-card-flash-lag');
+    await flash.getByTestId('replicate-table').locator('summary').click();
+    const header = await flash.getByTestId('replicate-table').locator('th').allTextContents();
+    expect(header.slice(0, 5)).toEqual(['who', 'display', 'variant', 'readout_delay', 'speed_deg_per_s']);
+    const rows = await flash.getByTestId('replicate-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    const model = rows.filter((r) => r[0] === 'model');
+    expect(new Set(model.map((r) => r[3]))).toEqual(new Set(['1', '2']));
+    expect(new Set(model.filter((r) => r[1] === 'translate').map((r) => r[4]))).toEqual(new Set(['5', '10', '20']));
+    expect(await flash.getByTestId('replicate-verdict').textContent()).toMatch(/at readout delay 2 continuous -?\d/);
+    await page.screenshot({ path: '/tmp/shots/replicate-flash-lag-table.png', fullPage: true });
+    // Unchecked again for the next test.
+    await page.getByTestId('replicate-exp-illusory-contours').setChecked(true);
   });
 
   it('a run can be cancelled and leaves no folder behind', async () => {

@@ -22,12 +22,12 @@ import { contourResponder, copyLastFrame, velocityExtrapolator } from '../suppor
 import { predlab } from '../support/cli-child.js';
 import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
 
-const rowsOf = (r: ExperimentResult, variant: string, display = 'translate') => r.table.rows.filter((row) => row[0] === 'model' && row[1] === display && row[2] === variant);
-const LAG_DEG = 4;
-const LAG_MS = 5;
+const rowsOf = (r: ExperimentResult, variant: string, display = 'translate', delay = 1) => r.table.rows.filter((row) => row[0] === 'model' && row[1] === display && row[2] === variant && row[3] === delay);
+const LAG_DEG = 5;
+const LAG_MS = 6;
 
 describe('flash-lag experiment', () => {
-  it('a velocity extrapolator lags by one frame of motion in continuous and flash-terminated alike, not when motion starts at the flash', async () => {
+  it("a velocity extrapolator lags by one frame of motion in continuous and flash-terminated alike, not when motion starts at the flash; read a frame later, two frames in continuous and none once the motion has stopped", async () => {
     const r = await flashLagExperiment.run({ responder: velocityExtrapolator(), seed: 1, quick: true, cacheDir: null });
     const frameMs = 1000 / batteryView(velocityExtrapolator()).frameRateHz;
     for (const variant of ['continuous', 'flash-terminated']) {
@@ -45,6 +45,14 @@ describe('flash-lag experiment', () => {
     expect(r.verdict.effect).toBe(true);
     expect(r.verdict.statistic!.value).toBeGreaterThan(80);
     expect(r.verdict.text).toMatch(/^flash-lag \(continuous\): yes/);
+    // Readout delay 2 reads the frame after the 2-frame flash: continuous motion is extrapolated two
+    // frames past the flash; when the motion stopped at the flash the extrapolator has seen the bar
+    // stand still for a frame, and predicts no lag.
+    for (const row of rowsOf(r, 'continuous', 'translate', 2)) expect(row[LAG_MS] as number).toBeCloseTo(2 * frameMs, -1);
+    expect(rowsOf(r, 'flash-terminated', 'translate', 2).length).toBe(3);
+    for (const row of rowsOf(r, 'flash-terminated', 'translate', 2)) expect(Math.abs(row[LAG_MS] as number)).toBeLessThan(15);
+    expect(r.verdict.text).toMatch(/at readout delay 2 continuous \d+(\.\d+)? ms$/);
+    expect(r.series.filter((s) => s.name === 'model: continuous').map((s) => s.group)).toEqual(['translating bar, readout delay 1', 'translating bar, readout delay 2', 'rotating bar, readout delay 1', 'rotating bar, readout delay 2']);
   });
 
   it('a copy-last-frame predictor shows no flash-lag', async () => {
@@ -157,8 +165,9 @@ describe('predlab replicate', () => {
     const g = new h5.File(path.join(out, 'flash-lag', 'units.h5'), 'r');
     try {
       const trials = g.get('tiny/flash-lag/trials') as import('h5wasm/node').Dataset;
-      expect(trials.shape).toEqual([36, 7]);
-      expect((g.get('tiny/flash-lag/readout_frames') as import('h5wasm/node').Dataset).shape).toEqual([36, 32, 40, 3]);
+      // One row per sequence and readout delay (1 and 2).
+      expect(trials.shape).toEqual([72, 8]);
+      expect((g.get('tiny/flash-lag/readout_frames') as import('h5wasm/node').Dataset).shape).toEqual([72, 32, 40, 3]);
     } finally {
       g.close();
     }
@@ -233,6 +242,7 @@ describe("people's flash-lag beside the model's", () => {
     expect(theirs.map((x) => [x.variant, x.speed_deg_per_s, x.n])).toEqual([['continuous', '10', '2'], ['flash-terminated', '10', '1']]);
     expect(Number(theirs[0]!.lag_ms)).toBeCloseTo(people[0]!.pseMs, 6);
     expect(fs.readFileSync(path.join(out, 'flash-lag', 'plot.svg'), 'utf8')).toContain('people: continuous');
+    expect(theirs.every((x) => x.readout_delay === '')).toBe(true);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'flash-lag', 'verdict.json'), 'utf8')).checkpoints[0].notes.at(-1)).toMatch(/^People: 3 finished human session\(s\)/);
   }, 120_000);
 
@@ -243,13 +253,16 @@ describe("people's flash-lag beside the model's", () => {
       { display: 'rotate', variant: 'continuous', speedDegPerS: 60, pseMs: 50, pseDeg: 3, ci: null, sessions: 1 },
     ];
     const r = withPeople(base, people);
+    // People have no readout delay: drawn in both delay panels of their display.
     expect(r.series).toEqual([
-      { name: 'people: continuous', x: [10], y: [70], lo: [50], hi: [90] },
-      { name: 'people: continuous (rotating bar)', x: [60], y: [50], lo: [50], hi: [50] },
+      { name: 'people: continuous', group: 'translating bar, readout delay 1', x: [10], y: [70], lo: [50], hi: [90] },
+      { name: 'people: continuous', group: 'translating bar, readout delay 2', x: [10], y: [70], lo: [50], hi: [90] },
+      { name: 'people: continuous', group: 'rotating bar, readout delay 1', x: [60], y: [50], lo: [50], hi: [50] },
+      { name: 'people: continuous', group: 'rotating bar, readout delay 2', x: [60], y: [50], lo: [50], hi: [50] },
     ]);
     expect(r.table.rows).toEqual([
-      ['people', 'translate', 'continuous', 10, 0.7, 70, 50, 90, 2],
-      ['people', 'rotate', 'continuous', 60, 3, 50, '', '', 1],
+      ['people', 'translate', 'continuous', '', 10, 0.7, 70, 50, 90, 2],
+      ['people', 'rotate', 'continuous', '', 60, 3, 50, '', '', 1],
     ]);
     expect(withPeople(base, []).notes).toEqual(['People: the lab has no finished flash-lag sessions of human participants.']);
     expect(withPeople(base, null).notes).toEqual(['People: none (no lab database given).']);
