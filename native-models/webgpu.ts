@@ -2,8 +2,9 @@
  * The WebGPU engine for tfjs in Node: @tensorflow/tfjs-backend-webgpu on Dawn's dawn.node (the
  * `webgpu` npm package), for GPUs that tfjs-node-gpu cannot use (no CUDA 11.2 + cuDNN 8.1).
  *
- * It first looks for an adapter in a child process: a broken GPU driver can crash the process
- * that enumerates it, and Dawn writes its Vulkan complaints straight to stderr. Only then is the
+ * It first looks for an adapter in a child process (in-process under Electron, see
+ * probeWebGpuAdapter): a broken GPU driver can crash the process that enumerates it, and Dawn
+ * writes its Vulkan complaints straight to stderr. Only then is the
  * adapter opened in this process; a software one (SwiftShader, llvmpipe) is slower than the wasm
  * backend and is skipped unless forced (PREDLAB_BACKEND=webgpu).
  */

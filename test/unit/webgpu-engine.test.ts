@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NO_SYNC_READ } from '../../native-models/webgpu.js';
+import { describeAdapter, NO_SYNC_READ, softwareAdapter } from '../../native-models/webgpu.js';
 import { swiftShaderIcd } from '../../native-models/webgpu-swiftshader.js';
 import { predlab } from '../support/cli-child.js';
 
@@ -92,5 +92,18 @@ maybe('WebGPU engine (Dawn on SwiftShader)', () => {
     expect(forced.code).not.toBe(0);
     expect(forced.stderr).toMatch(/^predlab: PREDLAB_BACKEND=webgpu, but it cannot start: no WebGPU adapter: Dawn found no usable GPU \(Dawn: .+\)$/m);
     expect(forced.stderr).not.toMatch(/^\s+at |unexpected error/m);
+  });
+});
+
+describe('software adapters', () => {
+  const gpu = { vendor: 'nvidia', architecture: 'ampere', device: '', description: 'NVIDIA GeForce RTX 3060', isFallbackAdapter: false };
+  it('a hardware adapter is a GPU; one Dawn flags as fallback, or named llvmpipe/lavapipe/SwiftShader, is software', () => {
+    expect(softwareAdapter(gpu)).toBeNull();
+    expect(describeAdapter(gpu)).toBe('NVIDIA GeForce RTX 3060 (ampere), GPU');
+    expect(softwareAdapter({ ...gpu, isFallbackAdapter: true })).toBe('a fallback (software) adapter');
+    const llvmpipe = { vendor: 'mesa', architecture: '', device: '', description: 'llvmpipe (LLVM 15.0.6, 256 bits)', isFallbackAdapter: false };
+    expect(softwareAdapter(llvmpipe)).toBe('a software renderer (llvmpipe (LLVM 15.0.6, 256 bits))');
+    expect(describeAdapter(llvmpipe)).toBe('llvmpipe (LLVM 15.0.6, 256 bits) (mesa), software');
+    expect(softwareAdapter({ ...gpu, description: '', architecture: 'swiftshader' })).toMatch(/software renderer \(swiftshader\)/);
   });
 });
