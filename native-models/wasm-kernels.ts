@@ -120,3 +120,101 @@ export function useStockWasmKernels(): string[] {
   }
   return [...stock.keys()];
 }
+
+/**
+ * Split and concatenation on wasm copy each contiguous run with TypedArray.set, one call per
+ * run: along a channel axis of 3 (PredNet's bottom layer) that is a call per 3 floats, ~20x
+ * slower than a plain loop. These copy short runs element by element, long runs with set.
+ * float32 and int32 only; other dtypes go to the stock kernels.
+ */
+type Heap = tf.KernelBackend & { makeOutput(shape: number[], dtype: tf.DataType): TensorInfo; typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array };
+const SHORT_RUN = 32;
+
+function copyRuns(src: Float32Array | Int32Array, srcStride: number, srcOffset: number, dst: Float32Array | Int32Array, dstStride: number, dstOffset: number, run: number, count: number): void {
+  if (run >= SHORT_RUN) {
+    for (let p = 0; p < count; p++) dst.set(src.subarray(p * srcStride + srcOffset, p * srcStride + srcOffset + run), p * dstStride + dstOffset);
+    return;
+  }
+  for (let p = 0; p < count; p++) {
+    const s = p * srcStride + srcOffset;
+    const d = p * dstStride + dstOffset;
+    for (let c = 0; c < run; c++) dst[d + c] = src[s + c]!;
+  }
+}
+
+const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+const copyable = (dtype: tf.DataType) => dtype === 'float32' || dtype === 'int32';
+const layoutStock = new Map<string, KernelConfig['kernelFunc']>();
+
+function splitV(args: KernelArgs): TensorInfo[] {
+  const x = args.inputs.x!;
+  const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+  if (!copyable(x.dtype)) return layoutStock.get('SplitV')!(args as Parameters<KernelConfig['kernelFunc']>[0]) as TensorInfo[];
+  const ax = axis < 0 ? axis + x.shape.length : axis;
+  const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax);
+  const backend = args.backend as Heap;
+  // Allocate first: an allocation may grow the wasm memory, which detaches earlier views of it.
+  const outs = sizes.map((s) => backend.makeOutput(x.shape.map((d, i) => (i === ax ? s : d)), x.dtype));
+  const src = backend.typedArrayFromHeap(x);
+  const outer = sizeOf(x.shape.slice(0, ax));
+  const unit = sizeOf(x.shape.slice(ax + 1));
+  const stride = x.shape[ax]! * unit;
+  let at = 0;
+  outs.forEach((out, i) => {
+    const run = sizes[i]! * unit;
+    copyRuns(src, stride, at, backend.typedArrayFromHeap(out), run, 0, run, outer);
+    at += run;
+  });
+  return outs;
+}
+
+function concat(args: KernelArgs): TensorInfo {
+  const inputs = Object.values(args.inputs) as TensorInfo[];
+  const { axis } = args.attrs as unknown as { axis: number };
+  const nonEmpty = inputs.filter((t) => sizeOf(t.shape) > 0);
+  if (nonEmpty.length < 2 || !nonEmpty.every((t) => t.dtype === nonEmpty[0]!.dtype && copyable(t.dtype)))
+    return layoutStock.get('Concat')!(args as Parameters<KernelConfig['kernelFunc']>[0]) as TensorInfo;
+  const ax = axis < 0 ? axis + inputs[0]!.shape.length : axis;
+  const shape = tf.backend_util.computeOutShape(inputs.map((t) => t.shape), ax);
+  const backend = args.backend as Heap;
+  const out = backend.makeOutput(shape, nonEmpty[0]!.dtype); // before any view of the heap (see splitV)
+  const dst = backend.typedArrayFromHeap(out);
+  const outer = sizeOf(shape.slice(0, ax));
+  const stride = sizeOf(shape.slice(ax));
+  let at = 0;
+  for (const t of nonEmpty) {
+    const run = sizeOf(t.shape.slice(ax));
+    copyRuns(backend.typedArrayFromHeap(t), run, 0, dst, stride, at, run, outer);
+    at += run;
+  }
+  return out;
+}
+
+export const wasmLayoutKernels: KernelConfig[] = [
+  { kernelName: 'SplitV', backendName: 'wasm', kernelFunc: splitV as unknown as KernelConfig['kernelFunc'] },
+  { kernelName: 'Concat', backendName: 'wasm', kernelFunc: concat as unknown as KernelConfig['kernelFunc'] },
+];
+
+/** Register our SplitV and Concat on the wasm backend (idempotent); returns their names. */
+export function registerWasmLayoutKernels(): string[] {
+  for (const k of wasmLayoutKernels) {
+    const existing = tf.getKernel(k.kernelName, 'wasm');
+    if (existing?.kernelFunc === k.kernelFunc) continue;
+    if (existing) {
+      if (!layoutStock.has(k.kernelName)) layoutStock.set(k.kernelName, existing.kernelFunc);
+      tf.unregisterKernel(k.kernelName, 'wasm');
+    }
+    tf.registerKernel(k);
+  }
+  return wasmLayoutKernels.map((k) => k.kernelName);
+}
+
+/** Put the stock SplitV and Concat back (the benchmark's and the tests' baseline). */
+export function useStockWasmLayoutKernels(): void {
+  for (const k of wasmLayoutKernels) {
+    const original = layoutStock.get(k.kernelName);
+    if (!original) continue;
+    tf.unregisterKernel(k.kernelName, 'wasm');
+    tf.registerKernel({ kernelName: k.kernelName, backendName: 'wasm', kernelFunc: original });
+  }
+}

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../backend.js';
 import { PredNet } from '../prednet/model.js';
+import { registerWasmLayoutKernels } from '../wasm-kernels.js';
 import { lossAndGrads } from './gradients.js';
 import { wasmHeapBytes, type GradReply, type GradRequest, type GradWorkerInit } from './parallel.js';
 
@@ -16,6 +17,7 @@ const post = (m: GradReply, transfer: ArrayBuffer[] = []) => parentPort!.postMes
 // No top-level await: the app bundles this file as CommonJS.
 async function main(): Promise<void> {
   await initBackend({ force: init.backend });
+  if (init.backend === 'wasm') registerWasmLayoutKernels();
   const net = PredNet.create(init.config, 1);
   const vars = net.trainableVariables;
   const weights = new Float32Array(init.weights);

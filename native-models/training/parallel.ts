@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { PredNetConfig } from '../prednet/config.js';
 import type { PredNet } from '../prednet/model.js';
+import { registerWasmLayoutKernels } from '../wasm-kernels.js';
 import { lossAndGrads } from './gradients.js';
 
 /** Most threads one training run uses (each holds a model copy and its share's activations). */
@@ -110,6 +111,7 @@ export class GradientPool {
 
   /** `threads` in all, the calling one included (1: no worker is started). Waits until every thread is ready. */
   static async open(net: PredNet, threads: number, layerW: number[], timeW: number[]): Promise<GradientPool> {
+    if (tf.getBackend() === 'wasm') registerWasmLayoutKernels();
     const size = net.trainableVariables.reduce((n, v) => n + v.size, 0);
     const weights = new Float32Array(new SharedArrayBuffer(size * 4));
     const init: GradWorkerInit = { config: net.config, backend: tf.getBackend(), layerW, timeW, weights: weights.buffer as SharedArrayBuffer };
