@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 
 const ICD = 'vk_swiftshader_icd.json';
 /** Where Debian/Ubuntu (chromium, chromium-common), Fedora and Google Chrome put it. */
@@ -23,4 +24,13 @@ export function swiftShaderIcd(): string | null {
     }
   }
   return KNOWN.find((p) => existsSync(p)) ?? null;
+}
+
+/**
+ * The environment a child process needs to run WebGPU on SwiftShader: the ICD, and its folder
+ * first on the library path, because Chromium ships the Vulkan loader (libvulkan.so.1) there
+ * too, so no system libvulkan1 is needed. Only for a new process: the loader reads both at start.
+ */
+export function swiftShaderEnv(icd: string, base: NodeJS.ProcessEnv = process.env): { VK_ICD_FILENAMES: string; LD_LIBRARY_PATH: string } {
+  return { VK_ICD_FILENAMES: icd, LD_LIBRARY_PATH: [path.dirname(icd), base.LD_LIBRARY_PATH].filter(Boolean).join(path.delimiter) };
 }

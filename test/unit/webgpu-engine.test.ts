@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeAdapter, NO_SYNC_READ, softwareAdapter } from '../../native-models/webgpu.js';
-import { swiftShaderIcd } from '../../native-models/webgpu-swiftshader.js';
+import { swiftShaderEnv, swiftShaderIcd } from '../../native-models/webgpu-swiftshader.js';
 import { predlab } from '../support/cli-child.js';
 
 const icd = swiftShaderIcd();
@@ -24,7 +24,7 @@ if (!icd) console.warn('webgpu-engine: skipped, chromium (and so SwiftShader) is
 const runtimeDir = mkdtempSync(path.join(os.tmpdir(), 'predlab-xdg-'));
 afterAll(() => rmSync(runtimeDir, { recursive: true, force: true }));
 // XDG_RUNTIME_DIR: without it the Vulkan loader's window-system probe complains on stderr.
-const gpuEnv = { VK_ICD_FILENAMES: icd ?? '', XDG_RUNTIME_DIR: runtimeDir, PREDLAB_BACKEND: undefined as string | undefined };
+const gpuEnv = { ...(icd ? swiftShaderEnv(icd) : {}), XDG_RUNTIME_DIR: runtimeDir, PREDLAB_BACKEND: undefined as string | undefined };
 
 interface Compared {
   key: string;
