@@ -24,6 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PRESETS, type PredNetConfig, type PresetName } from '../native-models/prednet/config.js';
+import { swiftShaderIcd } from '../native-models/webgpu-swiftshader.js';
 import type { Engine, EngineJob, EngineResult } from './engine-run.js';
 import { findTorchPython } from './measure.js';
 
@@ -115,6 +116,8 @@ export interface BenchRow {
   gflops: number | null;
   /** ms / PyTorch's ms for the same preset and task. */
   xPyTorch: number | null;
+  /** CPU ms / PyTorch's CPU ms (steadier than wall time on a busy machine; counts every thread's work). */
+  cpuXPyTorch: number | null;
   peakRssMiB: number | null;
   /** 1-minute load average when the measurement started. */
   load: number;
@@ -140,16 +143,13 @@ function childEnv(engine: EngineKey): NodeJS.ProcessEnv {
 
 /**
  * Where no GPU driver is installed, Dawn finds an adapter only through SwiftShader's Vulkan
- * driver, which Debian's chromium package ships: point the Vulkan loader at it unless the user did.
+ * driver, which Chromium ships: point the Vulkan loader at it unless the user did.
  */
 function webgpuEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   if (!process.env.XDG_RUNTIME_DIR) env.XDG_RUNTIME_DIR = os.tmpdir();
-  if (!process.env.VK_ICD_FILENAMES) {
-    const listed = spawnSync('dpkg', ['-L', 'chromium'], { encoding: 'utf8' });
-    const icd = (listed.stdout ?? '').split('\n').find((l) => l.endsWith('/vk_swiftshader_icd.json'));
-    if (icd) env.VK_ICD_FILENAMES = icd;
-  }
+  const icd = process.env.VK_ICD_FILENAMES ? null : swiftShaderIcd();
+  if (icd) env.VK_ICD_FILENAMES = icd;
   return env;
 }
 
@@ -251,7 +251,8 @@ function jobFor(e: EngineKey, preset: PresetName, task: Task): EngineJob | { ski
     if (task === 'inference') return preset === 'kitti' ? { kind: 'infer', engine: e, preset, T: 2, reps: 1 } : { kind: 'infer', engine: e, preset, T, reps };
     if (!values['cpu-training'] || preset === 'kitti') return { skip: 'skipped: hours (--cpu-training for small)' };
   }
-  if (isSoftwareGpu(e) && preset !== 'small') return { skip: 'software adapter: skipped' };
+  // A software adapter (SwiftShader) takes ~15 s per small frame here: one short run shows it works.
+  if (isSoftwareGpu(e)) return preset === 'small' && task === 'inference' ? { kind: 'infer', engine: 'webgpu', preset, T: 2, reps: 1 } : { skip: 'software adapter: skipped (speed meaningless)' };
   if (e === 'wasm-parallel') return task === 'train b4' && cores > 1 ? { kind: 'train', engine: 'wasm', preset, batch, nt: 10, reps: trainReps, workers: 'auto' } : { skip: 'nothing to split' };
   const engine = e as Exclude<Engine, 'onnxruntime'>;
   return task === 'inference' ? { kind: 'infer', engine, preset, T, reps } : { kind: 'train', engine, preset, batch, nt: 10, reps: trainReps };
@@ -261,6 +262,7 @@ for (const preset of presets) {
   const flops = forwardFlops(PRESETS[preset]);
   for (const task of TASKS) {
     let torchMs: number | null = null;
+    let torchCpuMs: number | null = null;
     for (const e of engines) {
       const i = info(e)!;
       if (!i.available) continue;
@@ -270,24 +272,25 @@ for (const preset of presets) {
       if (e === 'pytorch') {
         const taskReps = task !== 'inference' && preset === 'kitti' ? 1 : reps;
         const r = runTorch(python!, preset, task, taskReps);
-        if ('reason' in r) row = { preset, engine: e, task, ms: null, cpuMs: null, gflops: null, xPyTorch: null, peakRssMiB: null, load, note: r.reason };
+        if ('reason' in r) row = { preset, engine: e, task, ms: null, cpuMs: null, gflops: null, xPyTorch: null, cpuXPyTorch: null, peakRssMiB: null, load, note: r.reason };
         else {
           torchMs = r.line.ms_per_frame;
+          torchCpuMs = r.line.cpu_ms_per_frame;
           const other = r.other ? `; ${r.other.threads} thread${r.other.threads === 1 ? '' : 's'}: ${r.other.ms_per_frame.toFixed(1)} ms` : '';
-          row = { preset, engine: e, task, ms: torchMs, cpuMs: r.line.cpu_ms_per_frame, gflops: null, xPyTorch: 1, peakRssMiB: r.line.peak_rss_mib, load, note: `${r.line.threads} thread${r.line.threads === 1 ? '' : 's'}${other}` };
+          row = { preset, engine: e, task, ms: torchMs, cpuMs: r.line.cpu_ms_per_frame, gflops: null, xPyTorch: 1, cpuXPyTorch: 1, peakRssMiB: r.line.peak_rss_mib, load, note: `${r.line.threads} thread${r.line.threads === 1 ? '' : 's'}${other}` };
         }
       } else {
         const job = jobFor(e, preset, task);
         if ('skip' in job) {
           if (job.skip === 'inference only' || job.skip === 'nothing to split') continue;
-          row = { preset, engine: e, task, ms: null, cpuMs: null, gflops: null, xPyTorch: null, peakRssMiB: null, load, note: job.skip };
+          row = { preset, engine: e, task, ms: null, cpuMs: null, gflops: null, xPyTorch: null, cpuXPyTorch: null, peakRssMiB: null, load, note: job.skip };
         } else {
           const r = runChild(job, e);
-          if (!r.ok) row = { preset, engine: e, task, ms: null, cpuMs: null, gflops: null, xPyTorch: null, peakRssMiB: r.peakRssMiB || null, load, note: r.reason };
+          if (!r.ok) row = { preset, engine: e, task, ms: null, cpuMs: null, gflops: null, xPyTorch: null, cpuXPyTorch: null, peakRssMiB: r.peakRssMiB || null, load, note: r.reason };
           else {
             const ms = r.timing!.ms;
             const notes = [r.note ?? '', job.kind === 'infer' && job.T !== T ? `T ${job.T}` : '', isSoftwareGpu(e) ? 'software adapter, speed meaningless' : ''];
-            row = { preset, engine: e, task, ms, cpuMs: r.timing!.cpuMs, gflops: ((task === 'inference' ? 1 : 3) * flops) / ms / 1e6, xPyTorch: torchMs ? ms / torchMs : null, peakRssMiB: r.peakRssMiB, load, note: notes.filter(Boolean).join('; ') || undefined };
+            row = { preset, engine: e, task, ms, cpuMs: r.timing!.cpuMs, gflops: ((task === 'inference' ? 1 : 3) * flops) / ms / 1e6, xPyTorch: torchMs ? ms / torchMs : null, cpuXPyTorch: torchCpuMs ? r.timing!.cpuMs / torchCpuMs : null, peakRssMiB: r.peakRssMiB, load, note: notes.filter(Boolean).join('; ') || undefined };
           }
         }
       }
@@ -313,6 +316,15 @@ if (trialCount > 0 && presets.includes('kitti'))
     trialRows.push(r.ok ? { engine: e, trialsPerSec: r.trialsPerSec!, peakRssMiB: r.peakRssMiB } : { engine: e, trialsPerSec: null, peakRssMiB: null, note: r.reason });
     progress(`  kitti trials/s ${LABEL[e]}: ${r.ok ? r.trialsPerSec!.toFixed(2) : r.reason}`);
   }
+
+const loadEnd = os.loadavg();
+/**
+ * Busy: the 1-minute load went past this bench's own threads (up to one per core) plus one
+ * background job (the niced PyTorch training this machine keeps running); wall-time ratios then
+ * mean little.
+ */
+const maxLoad = Math.max(loadEnd[0]!, ...rows.map((r) => r.load));
+const busy = maxLoad > cores + 1.5;
 
 // Targets of issue 11, from this run's ratios.
 interface Target {
@@ -343,29 +355,28 @@ const targets: Target[] = [];
     met: fits ? true : kb4.length ? false : null,
   });
 }
-const loadEnd = os.loadavg();
 
 // The table.
 out(`PredNet engines (${started.toISOString()}; ${os.cpus()[0]?.model ?? 'CPU'}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ${values.quick ? 'quick, ' : ''}${reps} rep(s))`);
-out(`Load average ${loadStart.map((l) => l.toFixed(1)).join(' ')} at start, ${loadEnd.map((l) => l.toFixed(1)).join(' ')} at end: wall times follow the load on a shared machine.`);
+out(`Load average ${loadStart.map((l) => l.toFixed(1)).join(' ')} at start, ${loadEnd.map((l) => l.toFixed(1)).join(' ')} at end: wall times follow the load on a shared machine${busy ? ' (BUSY: compare CPU times)' : ''}.`);
 out('\nEngines (peak RSS of a process with the engine started, no model):');
 for (const i of infos) out(`  ${LABEL[i.engine].padEnd(20)} ${i.available ? `${i.detail.replace(/; skipped .*\)$/, ')')}  [${mib(i.idleRssMiB)}]` : `not available: ${i.detail}`}`);
 out(`\nms per frame: inference batch 1, ${T} frames; training = one Adam step on the L0 loss per batch x 10 frames (nt 10), median of ${reps} after a warm-up (KITTI training: 1).`);
-out(`x PyTorch: this time / PyTorch's for the same preset and task (lower is better). Peak RSS: the measuring process's.`);
-out(`  ${'preset'.padEnd(6)} ${'engine'.padEnd(20)} ${'task'.padEnd(9)} ${'ms/frame'.padStart(9)} ${'CPU ms'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'xPyTorch'.padStart(8)} ${'peak RSS'.padStart(9)} ${'load'.padStart(5)}  note`);
+out(`x PyTorch: this time / PyTorch's for the same preset and task, wall and (CPU) time (lower is better). Peak RSS: the measuring process's.`);
+out(`  ${'preset'.padEnd(6)} ${'engine'.padEnd(20)} ${'task'.padEnd(9)} ${'ms/frame'.padStart(9)} ${'CPU ms'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'xPyTorch'.padStart(8)} ${'(CPU)'.padStart(6)} ${'peak RSS'.padStart(9)} ${'load'.padStart(5)}  note`);
 for (const r of rows)
-  out(`  ${r.preset.padEnd(6)} ${LABEL[r.engine].padEnd(20)} ${r.task.padEnd(9)} ${num(r.ms).padStart(9)} ${num(r.cpuMs).padStart(8)} ${num(r.gflops).padStart(8)} ${num(r.xPyTorch, 2).padStart(8)} ${mib(r.peakRssMiB).padStart(9)} ${r.load.toFixed(1).padStart(5)}  ${r.note ?? ''}`);
+  out(`  ${r.preset.padEnd(6)} ${LABEL[r.engine].padEnd(20)} ${r.task.padEnd(9)} ${num(r.ms).padStart(9)} ${num(r.cpuMs).padStart(8)} ${num(r.gflops).padStart(8)} ${num(r.xPyTorch, 2).padStart(8)} ${num(r.cpuXPyTorch, 2).padStart(6)} ${mib(r.peakRssMiB).padStart(9)} ${r.load.toFixed(1).padStart(5)}  ${r.note ?? ''}`);
 if (trialRows.length) {
   out(`\nFlash-lag model trials/s on a KITTI-size model (16 frames a trial, rasterizing included; ${trialCount} trial(s) after one warm-up):`);
   for (const t of trialRows) out(`  ${LABEL[t.engine].padEnd(20)} ${t.trialsPerSec === null ? t.note : `${t.trialsPerSec.toFixed(2)} trials/s  peak ${mib(t.peakRssMiB)}`}`);
 }
-out('\nTargets (issue 11):');
+out(`\nTargets (issue 11)${busy ? `: the machine was busy (load up to ${maxLoad.toFixed(1)} on ${cores} cores), so wall-time ratios are unreliable; run again when it is quiet` : ''}:`);
 for (const t of targets) out(`  ${(t.met === null ? '-' : t.met ? 'met' : 'NOT met').padEnd(8)} ${t.target}: ${t.measured}`);
 
 if (values.json)
   process.stdout.write(
     `${JSON.stringify(
-      { date: started.toISOString(), machine: { cpu: os.cpus()[0]?.model ?? null, cores, memGiB: os.totalmem() / 2 ** 30, node: process.version, platform: `${os.platform()} ${os.release()}` }, loadStart, loadEnd, options: { presets, engines, reps, T, trials: trialCount, quick: values.quick }, engines: infos, rows, trials: trialRows, targets },
+      { date: started.toISOString(), machine: { cpu: os.cpus()[0]?.model ?? null, cores, memGiB: os.totalmem() / 2 ** 30, node: process.version, platform: `${os.platform()} ${os.release()}` }, loadStart, loadEnd, busy, options: { presets, engines, reps, T, trials: trialCount, quick: values.quick }, engines: infos, rows, trials: trialRows, targets },
       null,
       2,
     )}\n`,
