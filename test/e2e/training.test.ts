@@ -38,6 +38,9 @@ beforeAll(async () => {
     const imp = predlab(['dataset', 'import', video, '--dataset', 'square', '--height', '16', '--width', '24', '--fps', '10', '--json'], env());
     expect(imp.code, imp.stderr).toBe(0);
   }
+  // The same clip once into a dataset of its own: one recording, nothing to hold out for validation.
+  const single = predlab(['dataset', 'import', video, '--dataset', 'single', '--height', '16', '--width', '24', '--fps', '10', '--json'], env());
+  expect(single.code, single.stderr).toBe(0);
   app = await openApp({ dataDir, calibration: CALIBRATION });
 }, 240_000);
 afterAll(async () => app?.close());
@@ -68,6 +71,15 @@ describe('the Training page', () => {
     } finally {
       await empty.close();
     }
+  });
+
+  it('says before a run that a one-recording dataset leaves nothing for validation', async () => {
+    const { page } = app;
+    await page.getByTestId('nav-training').click();
+    await page.getByTestId('training-dataset').selectOption('single');
+    await expect.poll(() => text(page, 'no-validation')).toMatch(/'single' has one recording, so none can be held out for validation.*the model saved is the last epoch's/s);
+    await page.getByTestId('training-dataset').selectOption('square');
+    expect(await page.getByTestId('no-validation').count()).toBe(0);
   });
 
   it('trains a tiny model from the page: the loss plot and the predicted frames update; the checkpoint becomes a model', async () => {
@@ -140,7 +152,7 @@ describe('the Training page', () => {
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
     for (const [f, b] of before) expect(after.get(f)!.equals(b), f).toBe(true);
     const list = predlab(['dataset', 'list', '--json'], env());
-    expect(JSON.parse(list.stdout)).toMatchObject([{ name: 'square', recordings: 2, frames: 80 }]);
+    expect(JSON.parse(list.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'square', recordings: 2, frames: 80 })]));
     expect((await app.page.evaluate(() => (window as unknown as { predlab: { 'models:list': (a: object) => Promise<{ label: string }[]> } }).predlab['models:list']({})))).not.toContainEqual(expect.objectContaining({ label: 'to-cancel' }));
 
     // Restart the app on the same lab: the cancelled run is offered, and resumes where it stopped.
