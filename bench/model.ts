@@ -3,17 +3,20 @@
  * PyTorch on the same CPU, in one run (numbers, no assertions).
  *
  * For each preset (small, kitti): inference ms/frame (batch 1, T frames) and training ms/frame
- * (batch 1 and 4, nt 10, Adam, L0 loss) on ONNX Runtime (inference only), TensorFlow.js wasm
- * (1 thread), wasm data-parallel (gradient workers), WebGPU, tfjs-node(-gpu) where installed,
- * the plain cpu backend (inference only), and PyTorch (Debian's python3-torch) as the baseline:
- * each number also as a ratio to PyTorch's. Every measurement runs in a process of its own
- * (bench/engine-run.ts; bench/torch_prednet.py for PyTorch), so its peak RSS is that engine's.
- * Then flash-lag model trials/s on a KITTI model (ONNX Runtime vs tfjs wasm, a model session's
- * work), and the issue's targets beside the measured ratios.
+ * (batch 1 and 4, nt 10, Adam, L0 loss, as the trainer runs it) on ONNX Runtime (inference only),
+ * TensorFlow.js wasm (1 thread), wasm data-parallel (batch 4 split over gradient threads),
+ * WebGPU (on a software adapter such as SwiftShader: one short small inference, its speed
+ * meaningless), tfjs-node(-gpu) where installed, the plain cpu backend (inference only), and
+ * PyTorch (Debian's python3-torch) as the baseline: each time also as a ratio to PyTorch's, wall
+ * and CPU. Every measurement runs in a process of its own (bench/engine-run.ts;
+ * bench/torch_prednet.py for PyTorch), so its peak RSS is that engine's. Then flash-lag model
+ * trials/s on a KITTI model (ONNX Runtime vs tfjs wasm: a model session's work), and the issue's
+ * targets beside the measured ratios. The 1-minute load is recorded per measurement; a busy
+ * machine is flagged (wall-time ratios then mean little).
  *
  * Options: --presets small,kitti  --engines <list> (default all: ENGINE_KEYS)  --quick (1 rep, 1
  * trial)  --reps N (1..20, default 3; KITTI training always 1)  --T N (inference frames, 2..100)
- * --trials N (KITTI trials/s, 0..20, 0 skips)  --timeout MIN (per measurement, 1..120)
+ * --trials N (KITTI trials/s, 0..20, 0 skips)  --timeout MIN (per measurement, 1..120, default 15)
  * --cpu-training (the plain cpu backend trains for hours)  --json (the results as JSON on stdout,
  * the table on stderr)  --extras (then the wasm kernel checks and the worker's file-reading
  * section of bench/wasm-extras.ts).

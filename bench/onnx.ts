@@ -4,8 +4,9 @@
  * can import torch. Batch 1, T steps, medians of repetitions, with 1 thread and with every core;
  * wall and CPU milliseconds per frame, and ratios. On a shared machine wall time follows the load;
  * CPU time with 1 thread is the fairest comparison of the engines' efficiency.
- * `benchOnnx` is for bench/model.ts; run alone: npx tsx bench/onnx.ts [--presets small,kitti]
- * [--reps 3] [--T 10] [--variants] (also times the unrolled graph and a step graph called T times).
+ * The closer look behind `npm run bench:model`'s ONNX Runtime rows (which share its timing,
+ * bench/measure.ts): npx tsx bench/onnx.ts [--presets small,kitti] [--reps 3] [--T 10] [--variants]
+ * (also times the unrolled graph and a step graph called T times).
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
