@@ -147,7 +147,8 @@ export class OnnxPredNet {
     const keras = net.kerasWeights();
     const weights: KerasWeights = new Map();
     try {
-      for (const [name, t] of keras) weights.set(name, { shape: t.shape, data: Float32Array.from(t.dataSync() as Float32Array) });
+      // Awaited reads: the WebGPU engine has no synchronous read in Node.
+      for (const [name, t] of keras) weights.set(name, { shape: t.shape, data: Float32Array.from((await t.data()) as Float32Array) });
     } finally {
       for (const t of keras.values()) t.dispose();
     }
