@@ -2,7 +2,8 @@
 import { splitByRecording, type VideoData } from '../../native-models/training/data.js';
 
 export const DEFAULT_MODEL_SEED = 20261128;
-export const DEFAULT_MODEL_DATA = { height: 64, width: 80, channels: 3, recordings: 360, framesPerRecording: 30, seed: DEFAULT_MODEL_SEED };
+/** The shipped checkpoint's data: things leave the frame (keepInView false), as when it was trained; the generator's default since keeps them in view. */
+export const DEFAULT_MODEL_DATA = { height: 64, width: 80, channels: 3, recordings: 360, framesPerRecording: 30, seed: DEFAULT_MODEL_SEED, keepInView: false };
 export const NT = 10;
 /** Seed of the extra training recordings (prepare.ts --extra-recordings). */
 export const EXTRA_SEED = DEFAULT_MODEL_SEED + 1;
