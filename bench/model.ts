@@ -27,7 +27,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PRESETS, type PredNetConfig, type PresetName } from '../native-models/prednet/config.js';
-import { swiftShaderIcd } from '../native-models/webgpu-swiftshader.js';
+import { swiftShaderEnv, swiftShaderIcd } from '../native-models/webgpu-swiftshader.js';
 import type { Engine, EngineJob, EngineResult } from './engine-run.js';
 import { findTorchPython } from './measure.js';
 
@@ -43,7 +43,7 @@ const LABEL: Record<EngineKey, string> = {
   tensorflow: 'tfjs-node',
   webgpu: 'tfjs webgpu',
   wasm: 'tfjs wasm 1 thread',
-  'wasm-parallel': 'tfjs wasm data-par.',
+  'wasm-parallel': 'tfjs wasm parallel',
   cpu: 'tfjs cpu',
 };
 const TASKS = ['inference', 'train b1', 'train b4'] as const;
@@ -152,8 +152,7 @@ function webgpuEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   if (!process.env.XDG_RUNTIME_DIR) env.XDG_RUNTIME_DIR = os.tmpdir();
   const icd = process.env.VK_ICD_FILENAMES ? null : swiftShaderIcd();
-  if (icd) env.VK_ICD_FILENAMES = icd;
-  return env;
+  return icd ? { ...env, ...swiftShaderEnv(icd) } : env;
 }
 
 /** The line of a failed process's stderr that says what went wrong: its error, else its last line. */
@@ -351,11 +350,10 @@ const targets: Target[] = [];
   const best = fallback.sort((a, b) => a.xPyTorch! - b.xPyTorch!)[0];
   targets.push({ target: 'small training (batch 4, nt 10) on the wasm fallback <= 6x PyTorch', measured: best ? `${best.xPyTorch!.toFixed(1)}x (${LABEL[best.engine]})` : 'not measured', met: best ? best.xPyTorch! <= 6 : null });
   const kb4 = (['wasm', 'wasm-parallel'] as const).map((e) => find('kitti', e, 'train b4')).filter((r): r is BenchRow => !!r);
-  const fits = kb4.find((r) => r.ms !== null);
   targets.push({
     target: 'KITTI training batch 4 (nt 10) fits on the wasm fallback',
-    measured: fits ? `${LABEL[fits.engine]}: ${fits.ms!.toFixed(0)} ms/frame, peak ${mib(fits.peakRssMiB)}` : kb4.length ? kb4.map((r) => `${LABEL[r.engine]}: ${r.note}`).join('; ') : 'not measured',
-    met: fits ? true : kb4.length ? false : null,
+    measured: kb4.length ? kb4.map((r) => `${LABEL[r.engine]}: ${r.ms !== null ? `${r.ms.toFixed(0)} ms/frame, peak ${mib(r.peakRssMiB)}` : r.note}`).join('; ') : 'not measured',
+    met: kb4.length ? kb4.some((r) => r.ms !== null) : null,
   });
 }
 
