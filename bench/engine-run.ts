@@ -14,19 +14,34 @@ import { PredNet } from '../native-models/prednet/model.js';
 import { measureTraining } from '../native-models/training/measure.js';
 import { flashLag } from '../paradigms/flash-lag/index.js';
 import { planFromHistory } from '../paradigms/types.js';
+import { z } from 'zod';
 import { perFrame, type Timing } from './measure.js';
 
+const preset = z.enum(Object.keys(PRESETS) as [PresetName, ...PresetName[]]);
+const tfjsEngine = z.enum(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
 /** tfjs backends by initBackend's names, plus ONNX Runtime (inference only). */
-export type Engine = 'onnxruntime' | 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+const engine = z.union([z.literal('onnxruntime'), tfjsEngine]);
+export type Engine = z.infer<typeof engine>;
 
-export type EngineJob =
+/** One measurement; the limits keep a hand-made job from running for hours or out of memory. */
+const jobSchema = z.discriminatedUnion('kind', [
   /** Start the engine, no model: what the process costs before any work. */
-  | { kind: 'idle'; engine: Engine }
-  | { kind: 'infer'; engine: Engine; preset: PresetName; T: number; reps: number }
+  z.object({ kind: z.literal('idle'), engine }),
+  z.object({ kind: z.literal('infer'), engine, preset, T: z.number().int().min(1).max(100), reps: z.number().int().min(1).max(20) }),
   /** workers: gradient threads (default 1; 'auto': one per core, at most one per sequence). */
-  | { kind: 'train'; engine: Exclude<Engine, 'onnxruntime'>; preset: PresetName; batch: number; nt: number; reps: number; workers?: 'auto' | number }
+  z.object({
+    kind: z.literal('train'),
+    engine: tfjsEngine,
+    preset,
+    batch: z.number().int().min(1).max(16),
+    nt: z.number().int().min(2).max(20),
+    reps: z.number().int().min(1).max(20),
+    workers: z.union([z.literal('auto'), z.number().int().min(1).max(16)]).optional(),
+  }),
   /** Flash-lag trials answered by the model, as a model session does (rasterizing included). */
-  | { kind: 'trials'; engine: 'onnxruntime' | 'wasm'; preset: PresetName; trials: number };
+  z.object({ kind: z.literal('trials'), engine: z.enum(['onnxruntime', 'wasm']), preset, trials: z.number().int().min(1).max(20) }),
+]);
+export type EngineJob = z.infer<typeof jobSchema>;
 
 export type EngineResult =
   | { ok: true; detail: string; timing: Timing | null; trialsPerSec?: number; note?: string; peakRssMiB: number; /** Since the process started. */ seconds: number }
@@ -128,9 +143,25 @@ async function run(job: EngineJob): Promise<EngineResult> {
   return { ok: true, detail, timing, ...(trialsPerSec === undefined ? {} : { trialsPerSec }), peakRssMiB: peakRssMiB(), seconds: performance.now() / 1000 };
 }
 
-const job = JSON.parse(process.argv[2] ?? 'null') as EngineJob | null;
-if (!job) {
-  log('usage: tsx bench/engine-run.ts \'<job as JSON>\' (see EngineJob; run by bench/model.ts)');
+function parseJob(arg: string | undefined): EngineJob {
+  const usage = "usage: tsx bench/engine-run.ts '<job as JSON>' (an EngineJob; bench/model.ts writes them)";
+  if (!arg) throw new Error(usage);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(arg);
+  } catch {
+    throw new Error(`The job is not JSON: ${arg.slice(0, 80)}. ${usage}`);
+  }
+  const r = jobSchema.safeParse(raw);
+  if (!r.success) throw new Error(`Bad job: ${r.error.issues.map((i) => `${i.path.join('.') || 'job'}: ${i.message}`).join('; ')}`);
+  return r.data;
+}
+
+let job: EngineJob;
+try {
+  job = parseJob(process.argv[2]);
+} catch (e) {
+  log((e as Error).message);
   process.exit(2);
 }
 log(`${job.kind} ${job.engine} ${'preset' in job ? job.preset : ''} on ${os.availableParallelism()} cores`);
