@@ -192,34 +192,35 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
     threads = 1;
   }
   const checkpointSteps = segmentOf(shareSizes(o.batchSize, threads)[0]!);
-  onEvent({ type: 'start', startStep: meta.step, totalSteps, trainSequences: split.train.length, valSequences: nVal, trainRecordings: split.trainRecordings.length, valRecordings: split.validationRecordings.length, threads, threadsReason, checkpointSteps });
-  // The baseline and the preview sequence: validation data when there is some, else training sequences.
-  const baselineStarts = valStarts.length > 0 ? valStarts : split.train.slice(0, Math.min(split.train.length, Math.max(1, o.valSequences)));
-  const copyLastFrame = copyLastFrameLoss(job.data, baselineStarts, o.nt);
-  onEvent({ type: 'baseline', copyLastFrame, sequences: baselineStarts.length });
-  const previewStart = baselineStarts[0]!;
-  const preview = (epoch: number) => onEvent({ type: 'preview', epoch, step: meta.step, ...thumbnails(net, job.data, previewStart, o.nt) });
-  preview(meta.epoch);
-
-  const lossOf = (starts: number[]) =>
-    tf.tidy(() => sequenceLoss(net, tf.tensor5d(batchOf(job.data, starts, o.nt), [starts.length, o.nt, cfg.height, cfg.width, cfg.stackSizes[0]!]), lw, tw).dataSync()[0]!);
-  const validate = () => {
-    if (valStarts.length === 0) return null;
-    let sum = 0;
-    for (let i = 0; i < valStarts.length; i += o.batchSize) {
-      const part = valStarts.slice(i, i + o.batchSize);
-      sum += lossOf(part) * part.length;
-    }
-    return sum / valStarts.length;
-  };
-
-  // Where the weights came from, carried through resumed runs, and how the model is run (an imported extrapolation model's step).
-  const extrapStartTime = loaded.manifest.extrapStartTime;
-  const source = { kind: 'training', from: job.from, origin: loaded.manifest.source.kind === 'training' ? (loaded.manifest.source.origin ?? null) : loaded.manifest.source };
-  const t0 = performance.now();
-  const firstStep = meta.step;
   let cancelled = false;
+  // From here on every exit (a failing listener included) stops the gradient threads.
   try {
+    onEvent({ type: 'start', startStep: meta.step, totalSteps, trainSequences: split.train.length, valSequences: nVal, trainRecordings: split.trainRecordings.length, valRecordings: split.validationRecordings.length, threads, threadsReason, checkpointSteps });
+    // The baseline and the preview sequence: validation data when there is some, else training sequences.
+    const baselineStarts = valStarts.length > 0 ? valStarts : split.train.slice(0, Math.min(split.train.length, Math.max(1, o.valSequences)));
+    const copyLastFrame = copyLastFrameLoss(job.data, baselineStarts, o.nt);
+    onEvent({ type: 'baseline', copyLastFrame, sequences: baselineStarts.length });
+    const previewStart = baselineStarts[0]!;
+    const preview = (epoch: number) => onEvent({ type: 'preview', epoch, step: meta.step, ...thumbnails(net, job.data, previewStart, o.nt) });
+    preview(meta.epoch);
+
+    const lossOf = (starts: number[]) =>
+      tf.tidy(() => sequenceLoss(net, tf.tensor5d(batchOf(job.data, starts, o.nt), [starts.length, o.nt, cfg.height, cfg.width, cfg.stackSizes[0]!]), lw, tw).dataSync()[0]!);
+    const validate = () => {
+      if (valStarts.length === 0) return null;
+      let sum = 0;
+      for (let i = 0; i < valStarts.length; i += o.batchSize) {
+        const part = valStarts.slice(i, i + o.batchSize);
+        sum += lossOf(part) * part.length;
+      }
+      return sum / valStarts.length;
+    };
+
+    // Where the weights came from, carried through resumed runs, and how the model is run (an imported extrapolation model's step).
+    const extrapStartTime = loaded.manifest.extrapStartTime;
+    const source = { kind: 'training', from: job.from, origin: loaded.manifest.source.kind === 'training' ? (loaded.manifest.source.origin ?? null) : loaded.manifest.source };
+    const t0 = performance.now();
+    const firstStep = meta.step;
     for (let epoch = meta.epoch; epoch < o.epochs && !cancelled; epoch++) {
       const lr = o.lrDropEpoch !== null && epoch >= o.lrDropEpoch ? o.lrAfterDrop : o.lr;
       (optimizer as unknown as { learningRate: number }).learningRate = lr;

@@ -150,5 +150,12 @@ describe('data-parallel training threads', () => {
       }),
     ).rejects.toThrow('listener failed');
     expect(liveGradientThreads()).toBe(0);
+    // Also before the first step (the threads start before the 'start' event).
+    await expect(
+      runTraining({ from: path.join(dir, 'init'), outDir: path.join(dir, 'fail-start'), data, dataset: {}, options: threeSteps({ workers: 2 }) }, (e) => {
+        if (e.type === 'start') throw new Error('start listener failed');
+      }),
+    ).rejects.toThrow('start listener failed');
+    expect(liveGradientThreads()).toBe(0);
   }, 120_000);
 });
