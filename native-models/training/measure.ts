@@ -48,13 +48,7 @@ export async function measureTraining(
   let pool: GradientPool | null = null;
   try {
     pool = await GradientPool.open(net, threads, lw, tw);
-    const step = async () => {
-      const r = await pool!.lossAndGrads(frames, o.batch, o.nt, segmentOf);
-      const vars = net.trainableVariables;
-      optimizer.applyGradients(Object.fromEntries(vars.map((v, i) => [v.name, r.grads[i]!])) as unknown as Parameters<typeof optimizer.applyGradients>[0]);
-      tf.dispose(r.grads);
-      pool!.publishWeights();
-    };
+    const step = () => pool!.trainStep(optimizer, frames, o.batch, o.nt, segmentOf);
     await step();
     let ms = 0;
     for (let s = 0; s < steps; s++) {

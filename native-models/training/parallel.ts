@@ -196,6 +196,19 @@ export class GradientPool {
     return { loss, grads };
   }
 
+  /** One optimizer step on a batch: its gradient from every thread, the optimizer applied here, the new weights published. Returns the loss. */
+  async trainStep(optimizer: tf.Optimizer, batch: Float32Array, sequences: number, nt: number, segmentOf: (n: number) => number | null): Promise<number> {
+    const { loss, grads } = await this.lossAndGrads(batch, sequences, nt, segmentOf);
+    const vars = this.net.trainableVariables;
+    try {
+      optimizer.applyGradients(Object.fromEntries(vars.map((v, i) => [v.name, grads[i]!])) as unknown as Parameters<tf.Optimizer['applyGradients']>[0]);
+    } finally {
+      tf.dispose(grads);
+    }
+    this.publishWeights();
+    return loss;
+  }
+
   /** Stop every gradient thread (on every exit path of a run). */
   async close(): Promise<void> {
     await Promise.all(this.threads.map((t) => t.worker.terminate()));

@@ -242,15 +242,7 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
         const starts = Array.from({ length: o.batchSize }, () => split.train[rng.int(split.train.length)]!);
         let loss: number;
         try {
-          const r = await pool.lossAndGrads(batchOf(job.data, starts, o.nt), o.batchSize, o.nt, segmentOf);
-          loss = r.loss;
-          const vars = net.trainableVariables;
-          try {
-            optimizer.applyGradients(Object.fromEntries(vars.map((v, i) => [v.name, r.grads[i]!])) as unknown as Parameters<typeof optimizer.applyGradients>[0]);
-          } finally {
-            tf.dispose(r.grads);
-          }
-          pool.publishWeights();
+          loss = await pool.trainStep(optimizer, batchOf(job.data, starts, o.nt), o.batchSize, o.nt, segmentOf);
         } catch (e) {
           if (tf.getBackend() === 'wasm' && /Aborted/.test(String((e as Error).message)))
             throw new Error(`The WebAssembly backend ran out of memory at step ${meta.step} (its heap is limited to 4 GB): lower --batch-size or --nt, or install @tensorflow/tfjs-node. The checkpoints saved so far are intact.`);
