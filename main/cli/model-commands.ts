@@ -14,6 +14,7 @@ import { describeInference, inferenceEngine, inferenceStatus, type InferenceEngi
 import { PredNet } from '../../native-models/prednet/model.js';
 import { checkInput, PREDICT_LIMITS } from '../../native-models/predict.js';
 import { movingBarVideo } from '../../native-models/training/synthetic.js';
+import { MAX_TRAINING_THREADS } from '../../native-models/training/parallel.js';
 import { resumeDirOf, type TrainEvent } from '../../native-models/training/trainer.js';
 import { describeIssues, PredlabError } from '../errors.js';
 import { predictionCheck } from '../../paradigms/findings.js';
@@ -47,6 +48,20 @@ const VIDEO_LIMITS = { side: 4096, recordings: 100_000, frames: 100_000 } as con
 const batchSize = (v: string) => {
   const n = Number(v);
   if (!(Number.isInteger(n) && n >= 1 && n <= PREDICT_LIMITS.batchSize)) throw new InvalidArgumentError(`--batch-size must be a whole number from 1 to ${PREDICT_LIMITS.batchSize}; got ${v}.`);
+  return n;
+};
+/** `train --workers`: 'auto' or a thread count within the trainer's limit. */
+const threadsOption = (v: string): number | 'auto' => {
+  if (v === 'auto') return 'auto';
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n >= 1 && n <= MAX_TRAINING_THREADS)) throw new InvalidArgumentError(`--workers must be auto or a whole number from 1 to ${MAX_TRAINING_THREADS}; got ${v}.`);
+  return n;
+};
+/** `train --checkpoint-steps`: 'auto', 'off' or a segment length (time steps). */
+const checkpointOption = (v: string): number | 'auto' | 'off' => {
+  if (v === 'auto' || v === 'off') return v;
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n >= 1 && n <= 1000)) throw new InvalidArgumentError(`--checkpoint-steps must be auto, off or a whole number from 1 to 1000; got ${v}.`);
   return n;
 };
 /** A step number, or 'none' to switch off a checkpoint's default extrapolation. */
@@ -389,13 +404,15 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
     .option('--lr-drop-epoch <n>', 'epoch from which the rate drops to 0.0001 (reference: 75 of 150)', integer('--lr-drop-epoch'))
     .addOption(new Option('--layer-loss <mode>', 'L0: pixel layer only (reference default); L_all: 0.1 for higher layers').choices(['L0', 'L_all']))
     .option('--seed <n>', 'seed of the sequence sampling and the split (0 to 4294967295)', seed('--seed'))
+    .option('--workers <auto|n>', `gradient threads, each taking a share of every batch (1-${MAX_TRAINING_THREADS}; auto: one per core on the CPU engines)`, threadsOption)
+    .option('--checkpoint-steps <auto|off|k>', 'gradient checkpointing: recompute the forward pass in segments of k time steps to save memory (auto: when the activations would not fit)', checkpointOption)
     .option('--json', 'machine-readable output')
     .action(async (o) => {
       const outDir = path.resolve(o.out ?? o.checkpoint);
       const from = o.resume ? resumeDirOf(outDir) : path.resolve(o.checkpoint);
       if (o.resume && !fs.existsSync(from)) throw new PredlabError('not-found', `Nothing to resume: ${from} does not exist (it is written after each epoch).`);
       const options = Object.fromEntries(
-        Object.entries({ epochs: o.epochs, samplesPerEpoch: o.samplesPerEpoch, batchSize: o.batchSize, nt: o.nt, valSequences: o.valSequences, lr: o.lr, lrDropEpoch: o.lrDropEpoch, layerLoss: o.layerLoss, seed: o.seed }).filter(([, v]) => v !== undefined),
+        Object.entries({ epochs: o.epochs, samplesPerEpoch: o.samplesPerEpoch, batchSize: o.batchSize, nt: o.nt, valSequences: o.valSequences, lr: o.lr, lrDropEpoch: o.lrDropEpoch, layerLoss: o.layerLoss, seed: o.seed, workers: o.workers, checkpoint: o.checkpointSteps }).filter(([, v]) => v !== undefined),
       );
       if ((o.data === undefined) === (o.dataset === undefined)) throw new PredlabError('invalid-argument', 'Give the training video: --data <frames.npy> or --dataset <name> (one of them).');
       if (o.dataset !== undefined && o.recordings !== undefined) throw new PredlabError('invalid-argument', '--recordings goes with --data; a dataset knows its recordings.');
@@ -417,7 +434,8 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
       job.on('backend', (b) => void (backendLine = `backend: ${b.choice} (${b.detail})\n`));
       job.on('event', (e: TrainEvent) => {
         if (e.type === 'start') {
-          if (!o.json) ctx.err(`${backendLine}${e.trainSequences} training sequences from ${e.trainRecordings} recording(s), ${e.valSequences} validation sequences from ${e.valRecordings}.\n`);
+          const threads = `${e.threads} gradient thread(s) (${e.threadsReason})${e.checkpointSteps !== null ? `, gradient checkpointing every ${e.checkpointSteps} time step(s)` : ''}`;
+          if (!o.json) ctx.err(`${backendLine}${e.trainSequences} training sequences from ${e.trainRecordings} recording(s), ${e.valSequences} validation sequences from ${e.valRecordings}; ${threads}.\n`);
           bar?.start(e.totalSteps, e.startStep, { epoch: 0, loss: '-', val, fps: '-', eta_h: '?' });
         } else if (e.type === 'progress') bar?.update(e.step, { epoch: e.epoch + 1, loss: e.loss.toFixed(5), val, fps: e.framesPerSec.toFixed(1), eta_h: fmtTime(e.etaSec) });
         else if (e.type === 'epoch') val = e.valLoss === null ? 'n/a' : `${e.valLoss.toFixed(5)}${e.best ? '*' : ''}`;

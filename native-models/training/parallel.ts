@@ -167,11 +167,14 @@ export class GradientPool {
     // Keep the other requests' rejections handled while this thread computes.
     const settled = Promise.allSettled(replies);
     const n0 = shares[0]!;
-    const local = tf.tidy(() => {
+    const r0 = tf.tidy(() => {
       const x = tf.tensor5d(batch.subarray(0, n0 * nt * frame), [n0, nt, cfg.height, cfg.width, cfg.stackSizes[0]!]);
       const r = lossAndGrads(this.net, x, this.layerW, this.timeW, segmentOf(n0));
-      return { loss: r.loss.dataSync()[0]!, grads: r.grads };
+      return [r.loss, ...r.grads];
     });
+    // Awaited read (the WebGPU engine has no synchronous one in Node).
+    const local = { loss: (await r0[0]!.data())[0]!, grads: r0.slice(1) };
+    r0[0]!.dispose();
     if (this.threads.length === 0) return local;
     const results = await settled;
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -54,15 +54,17 @@ function shrink(src: Uint8Array, n: number, h: number, w: number, c: number, k: 
 }
 
 /** The sequence starting at `start` and the network's prediction of each of its frames, as thumbnails. */
-export function thumbnails(net: PredNet, v: TrainingVideo, start: number, nt: number): Thumbnails {
+export async function thumbnails(net: PredNet, v: TrainingVideo, start: number, nt: number): Promise<Thumbnails> {
   const { height: h, width: w, channels: c } = v;
   const frames = Math.min(nt, PREVIEW_LIMITS.frames);
   const actual = asFrameSource(v).read(start, nt).slice(0, frames * h * w * c);
-  const predicted = tf.tidy(() => {
+  const y = tf.tidy(() => {
     const x = tf.tensor5d(Float32Array.from(actual, (b) => b / 255), [1, frames, h, w, c]);
-    const y = net.run(x, 'prediction');
-    return Uint8Array.from(tf.round(tf.mul(tf.clipByValue(y, 0, 1), 255)).dataSync());
+    return tf.round(tf.mul(tf.clipByValue(net.run(x, 'prediction'), 0, 1), 255));
   });
+  // Awaited read: the WebGPU engine cannot read synchronously in Node.
+  const predicted = Uint8Array.from(await y.data());
+  y.dispose();
   const k = Math.max(1, Math.ceil(w / PREVIEW_LIMITS.width));
   return { width: Math.floor(w / k), height: Math.floor(h / k), channels: c, frames, actual: shrink(actual, frames, h, w, c, k), predicted: shrink(predicted, frames, h, w, c, k) };
 }

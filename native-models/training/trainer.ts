@@ -201,17 +201,22 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
     const copyLastFrame = copyLastFrameLoss(job.data, baselineStarts, o.nt);
     onEvent({ type: 'baseline', copyLastFrame, sequences: baselineStarts.length });
     const previewStart = baselineStarts[0]!;
-    const preview = (epoch: number) => onEvent({ type: 'preview', epoch, step: meta.step, ...thumbnails(net, job.data, previewStart, o.nt) });
-    preview(meta.epoch);
+    const preview = async (epoch: number) => onEvent({ type: 'preview', epoch, step: meta.step, ...(await thumbnails(net, job.data, previewStart, o.nt)) });
+    await preview(meta.epoch);
 
-    const lossOf = (starts: number[]) =>
-      tf.tidy(() => sequenceLoss(net, tf.tensor5d(batchOf(job.data, starts, o.nt), [starts.length, o.nt, cfg.height, cfg.width, cfg.stackSizes[0]!]), lw, tw).dataSync()[0]!);
-    const validate = () => {
+    // Reads are awaited throughout: the WebGPU engine cannot read synchronously in Node.
+    const lossOf = async (starts: number[]) => {
+      const t = tf.tidy(() => sequenceLoss(net, tf.tensor5d(batchOf(job.data, starts, o.nt), [starts.length, o.nt, cfg.height, cfg.width, cfg.stackSizes[0]!]), lw, tw));
+      const value = (await t.data())[0]!;
+      t.dispose();
+      return value;
+    };
+    const validate = async () => {
       if (valStarts.length === 0) return null;
       let sum = 0;
       for (let i = 0; i < valStarts.length; i += o.batchSize) {
         const part = valStarts.slice(i, i + o.batchSize);
-        sum += lossOf(part) * part.length;
+        sum += (await lossOf(part)) * part.length;
       }
       return sum / valStarts.length;
     };
@@ -260,7 +265,7 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
       }
       if (steps === 0) break;
       const complete = meta.step === (epoch + 1) * stepsPerEpoch;
-      const valLoss = complete ? validate() : null;
+      const valLoss = complete ? await validate() : null;
       if (complete) meta.epoch = epoch + 1;
       meta.history.push({ epoch, step: meta.step, loss: epochLoss / steps, valLoss, lr });
       const best = complete && (valLoss === null || meta.bestValLoss === null || valLoss < meta.bestValLoss);
@@ -272,7 +277,7 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
       if (best) await saveCheckpoint(job.outDir, net, { source, training: { ...meta }, extrapStartTime });
       await saveCheckpoint(resumeDirOf(job.outDir), net, { source, training: { ...meta }, optimizer: await optimizerState(optimizer, net), extrapStartTime });
       onEvent({ type: 'epoch', epoch, step: meta.step, loss: epochLoss / steps, valLoss, best, saved: best ? job.outDir : null });
-      if (complete) preview(epoch + 1);
+      if (complete) await preview(epoch + 1);
     }
   } finally {
     await pool.close();
