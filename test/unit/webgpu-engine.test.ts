@@ -83,6 +83,29 @@ maybe('WebGPU engine (Dawn on SwiftShader)', () => {
     expect(j.detail).toMatch(/^WebGPU via Dawn: SwiftShader driver [\d.]+ \(google\), software$/);
   });
 
+  it('predlab train runs on WebGPU (reads awaited, one thread) and reaches the validation loss wasm reaches', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'predlab-webgpu-train-'));
+    try {
+      const lab = { PREDLAB_DATA_DIR: path.join(dir, 'lab') };
+      expect(predlab(['model', 'init', '--height', '16', '--width', '24', '--seed', '3', '--out', path.join(dir, 'm')], lab).code).toBe(0);
+      const data = predlab(['data', 'moving-bars', '--out', path.join(dir, 'f.npy'), '--recordings-out', path.join(dir, 'r.npy'), '--height', '16', '--width', '24', '--recordings', '6', '--frames', '12'], lab);
+      expect(data.code, data.stderr).toBe(0);
+      const train = (backend: string, out: string) =>
+        predlab(['train', '--checkpoint', path.join(dir, 'm'), '--data', path.join(dir, 'f.npy'), '--recordings', path.join(dir, 'r.npy'), '--out', path.join(dir, out), '--epochs', '1', '--samples-per-epoch', '2', '--batch-size', '2', '--nt', '3', '--val-sequences', '1', '--workers', '1', '--json'], { ...gpuEnv, ...lab, PREDLAB_BACKEND: backend }, 240_000);
+      const gpu = train('webgpu', 'gpu');
+      expect(gpu.code, gpu.stderr).toBe(0);
+      expect(gpu.stderr).not.toMatch(/OffscreenCanvas|synchronous/);
+      const cpu = train('wasm', 'wasm');
+      expect(cpu.code, cpu.stderr).toBe(0);
+      const [g, w] = [gpu, cpu].map((r) => JSON.parse(r.stdout) as { step: number; bestValLoss: number });
+      expect(g.step).toBe(1);
+      expect(g.bestValLoss).toBeGreaterThan(0);
+      expect(Math.abs(g.bestValLoss - w.bestValLoss) / w.bestValLoss).toBeLessThan(1e-4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
   it('no adapter at all: skipped with the reason; forced, a clear error', () => {
     const none = { ...gpuEnv, VK_ICD_FILENAMES: path.join(runtimeDir, 'no-such-icd.json') };
     const auto = predlab(['backend'], none);
