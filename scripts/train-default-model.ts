@@ -89,7 +89,7 @@ async function train(): Promise<boolean> {
       net.dispose();
     }
   }
-  if (!fs.existsSync(baselineFile)) fs.writeFileSync(baselineFile, JSON.stringify({ sequences: valStarts.length, copyLastFrame: predictionScores(video, valStarts, options.nt).copyLastFrame }));
+  if (!fs.existsSync(baselineFile)) fs.writeFileSync(baselineFile, JSON.stringify({ sequences: valStarts.length, copyLastFrame: (await predictionScores(video, valStarts, options.nt)).copyLastFrame }));
   const copyLast = (JSON.parse(fs.readFileSync(baselineFile, 'utf8')) as { copyLastFrame: number }).copyLastFrame;
   console.log(`copy-last-frame baseline on ${valStarts.length} validation sequences: ${copyLast.toFixed(5)}`);
   if (!fs.existsSync(curveFile)) fs.writeFileSync(curveFile, CURVE_HEADER);
@@ -116,11 +116,11 @@ async function finish(): Promise<void> {
   const net = trained.net;
   const meta = trained.manifest.training!;
   const nt = options.nt;
-  const val = predictionScores(video, valStarts, nt, net);
+  const val = await predictionScores(video, valStarts, nt, net);
   // Recordings never seen in training or validation: the same generator with another seed.
   const fresh = proceduralVideo({ ...data, recordings: 40, seed: TEST_SEED });
   const freshStarts = sequenceStarts(fresh.recordings, nt).filter((_, i) => i % 7 === 0);
-  const test = predictionScores(fresh, freshStarts, nt, net);
+  const test = await predictionScores(fresh, freshStarts, nt, net);
   const ratio = (s: PredictionScores) => s.model! / s.copyLastFrame;
   const curve = fs.existsSync(curveFile) ? fs.readFileSync(curveFile, 'utf8') : CURVE_HEADER;
   // Trained here (tfjs), or by another trainer on the same data and recipe (scripts/torch-trainer).

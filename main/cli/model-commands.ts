@@ -320,7 +320,7 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
         throw new PredlabError('conflict', `${dir} already records how it predicts on its validation data; --save would replace that measurement. Run without --save to see this score.`);
       if (!o.json) ctx.err(`scoring ${dir} on ${o.recordings} fresh recording(s), at most ${o.sequences} sequences...\n`);
       await initBackend();
-      const r = scoreOnFreshVideo(dir, { recordings: o.recordings, seed: o.seed, maxSequences: o.sequences });
+      const r = await scoreOnFreshVideo(dir, { recordings: o.recordings, seed: o.seed, maxSequences: o.sequences });
       const record = { model: r.model, copyLastFrame: r.copyLastFrame, ratio: r.ratio, sequences: r.sequences, recordings: r.recordings, seed: r.seed, data: 'procedural video (moving shapes) the model never saw', measuredBy: SCORED_BY, measuredAt: new Date().toISOString() };
       let saved = false;
       if (o.save) {

@@ -80,7 +80,7 @@ export const SCORE_LIMITS = { maxRecordings: 200, maxSequences: 2000, framesPerR
  * files record no such comparison. Mean |E0| over frames 1..nt-1, as the training loss. The
  * caller initialises the tensor backend; this is heavy work (a worker or the CLI, not the main thread).
  */
-export function scoreOnFreshVideo(dir: string, options: { recordings?: number; seed?: number; maxSequences?: number } = {}): { model: number; copyLastFrame: number; ratio: number; sequences: number; recordings: number; seed: number } {
+export async function scoreOnFreshVideo(dir: string, options: { recordings?: number; seed?: number; maxSequences?: number } = {}): Promise<{ model: number; copyLastFrame: number; ratio: number; sequences: number; recordings: number; seed: number }> {
   const recordings = options.recordings ?? 40;
   if (!Number.isInteger(recordings) || recordings < 1 || recordings > SCORE_LIMITS.maxRecordings)
     throw new PredlabError('invalid-argument', `recordings must be a whole number from 1 to ${SCORE_LIMITS.maxRecordings}; got ${recordings}.`);
@@ -102,7 +102,7 @@ export function scoreOnFreshVideo(dir: string, options: { recordings?: number; s
     const all = sequenceStarts(video.recordings, SCORE_LIMITS.nt);
     // Evenly spaced over every recording when there are more than maxSequences.
     const starts = all.length <= maxSequences ? all : Array.from({ length: maxSequences }, (_, i) => all[Math.floor((i * all.length) / maxSequences)]!);
-    const s = predictionScores(video, starts, SCORE_LIMITS.nt, loaded.net);
+    const s = await predictionScores(video, starts, SCORE_LIMITS.nt, loaded.net);
     return { model: s.model!, copyLastFrame: s.copyLastFrame, ratio: s.model! / s.copyLastFrame, sequences: s.sequences, recordings, seed };
   } finally {
     loaded.net.dispose();

@@ -19,7 +19,8 @@ export interface PredictionScores {
 const CHUNK = 4;
 export const MAX_SCORED_SEQUENCES = 10_000;
 
-export function predictionScores(v: VideoData, starts: number[], nt: number, net?: PredNet): PredictionScores {
+/** Reads are awaited: the WebGPU engine cannot read synchronously in Node. */
+export async function predictionScores(v: VideoData, starts: number[], nt: number, net?: PredNet): Promise<PredictionScores> {
   if (starts.length === 0) throw new RangeError('No sequence to score.');
   if (starts.length > MAX_SCORED_SEQUENCES) throw new RangeError(`At most ${MAX_SCORED_SEQUENCES} sequences can be scored at once; got ${starts.length}.`);
   if (nt < 2) throw new RangeError(`Sequences need at least 2 frames to score a prediction; got ${nt}.`);
@@ -27,14 +28,18 @@ export function predictionScores(v: VideoData, starts: number[], nt: number, net
   let copy = 0;
   for (let i = 0; i < starts.length; i += CHUNK) {
     const part = starts.slice(i, i + CHUNK);
-    tf.tidy(() => {
+    const means = tf.tidy(() => {
       const x = tf.tensor5d(batchOf(v, part, nt), [part.length, nt, v.height, v.width, v.channels]);
       const later = (t: tf.Tensor) => tf.slice(t, [0, 1, 0, 0, 0], [-1, nt - 1, -1, -1, -1]);
       const actual = later(x);
-      const halfMeanAbs = (a: tf.Tensor) => tf.mean(tf.abs(tf.sub(a, actual))).dataSync()[0]! / 2;
-      copy += halfMeanAbs(tf.slice(x, [0, 0, 0, 0, 0], [-1, nt - 1, -1, -1, -1])) * part.length;
-      if (net) model += halfMeanAbs(later(net.run(x, 'prediction'))) * part.length;
+      const meanAbs = (a: tf.Tensor) => tf.mean(tf.abs(tf.sub(a, actual)));
+      const copied = meanAbs(tf.slice(x, [0, 0, 0, 0, 0], [-1, nt - 1, -1, -1, -1]));
+      return net ? tf.stack([copied, meanAbs(later(net.run(x, 'prediction')))]) : tf.stack([copied]);
     });
+    const [c, m] = await means.data();
+    means.dispose();
+    copy += (c! / 2) * part.length;
+    if (net) model += (m! / 2) * part.length;
   }
   return { model: net ? model / starts.length : null, copyLastFrame: copy / starts.length, sequences: starts.length };
 }

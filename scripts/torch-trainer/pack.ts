@@ -37,7 +37,7 @@ tf.dispose([...keras.values()]);
 
 const video = proceduralVideo(DEFAULT_MODEL_DATA);
 const { validation } = defaultModelValidationStarts(video);
-const ours = predictionScores(video, validation, NT, net).model!;
+const ours = (await predictionScores(video, validation, NT, net)).model!;
 const gap = Math.abs(ours - best.valLoss) / best.valLoss;
 console.log(`validation loss of the best epoch (${best.epoch}): PyTorch ${best.valLoss.toFixed(6)}, PredLab engine ${ours.toFixed(6)} (relative difference ${gap.toExponential(2)})`);
 if (gap > 1e-3) throw new Error('PyTorch and the PredLab engine disagree on these weights: the two models are not the same PredNet.');

@@ -47,7 +47,7 @@ const net = values.from ? loadCheckpoint(path.resolve(values.from)).net : PredNe
 const source = values.from ? { kind: 'continued', from: values.from } : { kind: 'init', preset: 'small', seed: DEFAULT_MODEL_SEED };
 await saveCheckpoint(path.join(work, 'init'), net, { source });
 net.dispose();
-const baseline = predictionScores(base, validation, NT);
+const baseline = await predictionScores(base, validation, NT);
 fs.writeFileSync(path.join(work, 'baseline.json'), JSON.stringify({ sequences: validation.length, copyLastFrame: baseline.copyLastFrame }));
 fs.writeFileSync(path.join(work, 'config.json'), JSON.stringify({ data: DEFAULT_MODEL_DATA, extra: extra ? { recordings: extraCount, seed: EXTRA_SEED } : null, nt: NT }));
 console.log(`${work}: ${video.count} frames, ${train.length} training and ${validation.length} validation sequences; copy-last ${baseline.copyLastFrame.toFixed(5)}`);

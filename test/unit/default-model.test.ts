@@ -42,7 +42,7 @@ describe('the default checkpoint', () => {
     expect(readme).toContain(`**${(v.model / v.copyLastFrame).toFixed(3)}**`);
   });
 
-  it('predicts 12 freshly generated procedural recordings better than 0.9x copying the last frame', () => {
+  it('predicts 12 freshly generated procedural recordings better than 0.9x copying the last frame', async () => {
     // Same generator as its training data, another seed: recordings it has never seen. The
     // README's larger fresh set (all windows of 40 recordings, many of them static after the
     // objects left the frame) is harder: see the ratio recorded there.
@@ -52,7 +52,7 @@ describe('the default checkpoint', () => {
     expect(starts).toHaveLength(12);
     const { net } = loadCheckpoint(dir);
     try {
-      const s = predictionScores(video, starts, nt, net);
+      const s = await predictionScores(video, starts, nt, net);
       expect(s.copyLastFrame).toBeGreaterThan(0.003); // the video really moves
       expect(s.model! / s.copyLastFrame).toBeLessThan(MAX_RATIO);
       // In the units of the training loss: the trainer's L0 loss on the same sequences.

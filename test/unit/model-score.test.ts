@@ -20,8 +20,8 @@ describe('scoreOnFreshVideo', () => {
     const r = await cli('model', 'init', '--height', '64', '--width', '80', '--seed', '1', '--out', fresh, '--db', path.join(dir, 'lab.sqlite'), '--json');
     expect(r.code, r.err).toBe(0);
     // Few sequences: about 0.25 s per frame on this loaded machine.
-    const trained = scoreOnFreshVideo(shipped, { recordings: 3, seed: 5, maxSequences: 3 });
-    const untrained = scoreOnFreshVideo(fresh, { recordings: 3, seed: 5, maxSequences: 3 });
+    const trained = await scoreOnFreshVideo(shipped, { recordings: 3, seed: 5, maxSequences: 3 });
+    const untrained = await scoreOnFreshVideo(fresh, { recordings: 3, seed: 5, maxSequences: 3 });
     // Same video: the same copy-last-frame baseline, whatever the model.
     expect(untrained.copyLastFrame).toBe(trained.copyLastFrame);
     expect(trained).toMatchObject({ recordings: 3, seed: 5, sequences: 3 });
@@ -31,9 +31,9 @@ describe('scoreOnFreshVideo', () => {
     expect(trained.ratio).toBeLessThan(0.5 * untrained.ratio);
   }, 300_000);
 
-  it('refuses a size past its limit and a folder that is not a checkpoint, by name', () => {
-    expect(() => scoreOnFreshVideo(shipped, { recordings: 1000 })).toThrow(/recordings must be a whole number from 1 to 200; got 1000/);
-    expect(() => scoreOnFreshVideo(shipped, { maxSequences: 0 })).toThrow(/maxSequences must be a whole number from 1 to 2000; got 0/);
-    expect(() => scoreOnFreshVideo(tempDir())).toThrow(/is not a PredLab checkpoint/);
+  it('refuses a size past its limit and a folder that is not a checkpoint, by name', async () => {
+    await expect(scoreOnFreshVideo(shipped, { recordings: 1000 })).rejects.toThrow(/recordings must be a whole number from 1 to 200; got 1000/);
+    await expect(scoreOnFreshVideo(shipped, { maxSequences: 0 })).rejects.toThrow(/maxSequences must be a whole number from 1 to 2000; got 0/);
+    await expect(scoreOnFreshVideo(tempDir())).rejects.toThrow(/is not a PredLab checkpoint/);
   });
 });

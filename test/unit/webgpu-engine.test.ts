@@ -97,7 +97,7 @@ maybe('WebGPU engine (Dawn on SwiftShader)', () => {
       expect(gpu.stderr).not.toMatch(/OffscreenCanvas|synchronous/);
       const cpu = train('wasm', 'wasm');
       expect(cpu.code, cpu.stderr).toBe(0);
-      const [g, w] = [gpu, cpu].map((r) => JSON.parse(r.stdout) as { step: number; bestValLoss: number });
+      const [g, w] = [gpu, cpu].map((r) => JSON.parse(r.stdout) as { step: number; bestValLoss: number }) as [{ step: number; bestValLoss: number }, { step: number; bestValLoss: number }];
       expect(g.step).toBe(1);
       expect(g.bestValLoss).toBeGreaterThan(0);
       expect(Math.abs(g.bestValLoss - w.bestValLoss) / w.bestValLoss).toBeLessThan(1e-4);
