@@ -24,8 +24,8 @@ function toUint8(data: Uint8Array | Float32Array | Int32Array, file: string): Ui
   return out;
 }
 
-/** Resize (bilinear) to the target height, keeping the aspect ratio, then centre-crop the width. */
-export function fitFrames(frames: Uint8Array, count: number, h: number, w: number, c: number, H: number, W: number): Uint8Array {
+/** Resize (bilinear) to the target height, keeping the aspect ratio, then centre-crop the width. Reads are awaited (WebGPU has no synchronous one in Node). */
+export async function fitFrames(frames: Uint8Array, count: number, h: number, w: number, c: number, H: number, W: number): Promise<Uint8Array> {
   if (h === H && w === W) return frames;
   const newW = Math.max(W, Math.round((w * H) / h));
   const x0 = Math.floor((newW - W) / 2);
@@ -38,13 +38,13 @@ export function fitFrames(frames: Uint8Array, count: number, h: number, w: numbe
       const resized = tf.image.resizeBilinear(tf.cast(x, 'float32') as tf.Tensor4D, [H, newW], true);
       return tf.cast(tf.round(tf.clipByValue(tf.slice(resized, [0, 0, x0, 0], [n, H, W, c]), 0, 255)), 'int32');
     });
-    out.set(Uint8Array.from(part.dataSync()), s * H * W * c);
+    out.set(Uint8Array.from(await part.data()), s * H * W * c);
     part.dispose();
   }
   return out;
 }
 
-export function loadVideo(framesFile: string, recordingsFile: string | null, target: { height: number; width: number; channels: number }): LoadedVideo {
+export async function loadVideo(framesFile: string, recordingsFile: string | null, target: { height: number; width: number; channels: number }): Promise<LoadedVideo> {
   const a = readNpy(framesFile);
   let count: number;
   let recordings: Int32Array;
@@ -64,7 +64,7 @@ export function loadVideo(framesFile: string, recordingsFile: string | null, tar
   } else throw new NpyError(`${framesFile} has shape (${a.shape.join(', ')}); expected frames (N, H, W, C) or clips (S, T, H, W, C).`);
   if (c !== target.channels) throw new NpyError(`${framesFile} has ${c} channel(s); the model takes ${target.channels}.`);
   if (count < 2) throw new NpyError(`${framesFile} holds ${count} frame(s); training needs sequences.`);
-  const frames = fitFrames(toUint8(a.data, framesFile), count, h, w, c, target.height, target.width);
+  const frames = await fitFrames(toUint8(a.data, framesFile), count, h, w, c, target.height, target.width);
   return {
     frames,
     count,

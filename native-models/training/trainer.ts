@@ -127,7 +127,7 @@ async function restoreOptimizer(opt: tf.AdamOptimizer, saved: NamedTensor[], net
     if (w.tensor.shape.join() !== shape.join() || (known.has(w.name) && w.name !== expected[i]))
       throw new Error(`The Adam state in ${from} does not fit this PredNet: entry ${i} is ${w.name} (${w.tensor.shape}), expected ${expected[i]} (${shape}).`);
   });
-  let iter = saved[0]!.tensor.dataSync()[0]!;
+  let iter = (await saved[0]!.tensor.data())[0]!;
   if (!Number.isInteger(iter)) iter = new Int32Array(Float32Array.of(iter).buffer)[0]!;
   const iterTensor = tf.scalar(iter, 'int32');
   try {

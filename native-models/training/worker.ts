@@ -33,13 +33,13 @@ export type WorkerMessage =
 const { job, control } = workerData as { job: WorkerJob; control: Int32Array };
 const post = (m: WorkerMessage) => parentPort!.postMessage(m);
 
-function openVideo(v: WorkerVideo, from: string): { data: TrainingVideo; dataset: Record<string, unknown> } {
+async function openVideo(v: WorkerVideo, from: string): Promise<{ data: TrainingVideo; dataset: Record<string, unknown> }> {
   if (v.kind === 'files') {
     const data = openRecordingFiles(v.recordings, v);
     return { data, dataset: { ...v.describe, frames: data.count, recordings: v.recordings.length } };
   }
   const cfg = readManifest(from).config;
-  const video = loadVideo(v.framesFile, v.recordingsFile, { height: cfg.height, width: cfg.width, channels: cfg.stackSizes[0]! });
+  const video = await loadVideo(v.framesFile, v.recordingsFile, { height: cfg.height, width: cfg.width, channels: cfg.stackSizes[0]! });
   return { data: video, dataset: { ...video.source, frames: video.count, recordings: new Set(video.recordings).size } };
 }
 
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
         net.dispose();
       }
     }
-    const { data, dataset } = openVideo(job.video, job.from);
+    const { data, dataset } = await openVideo(job.video, job.from);
     const meta = await runTraining({ from: job.from, outDir: job.outDir, data, dataset, options: job.options }, (event) => post({ type: 'event', event }), control);
     post({ type: 'finished', step: meta.step, bestValLoss: meta.bestValLoss, finished: meta.finished });
   } catch (e) {

@@ -38,10 +38,10 @@ describe('capture: resize to the height, centre crop', () => {
     [100, 200, 64, 80], // narrower than the dataset: stretched to its width
     [80, 64, 64, 80], // already the dataset's size
     [161, 121, 16, 20],
-  ])('%ix%i -> %ix%i (HxW) equals the trainer\'s fitFrames to within rounding', (w, h, H, W) => {
+  ])('%ix%i -> %ix%i (HxW) equals the trainer\'s fitFrames to within rounding', async (w, h, H, W) => {
     const { rgba, rgb } = image(w, h, w * 7 + h);
     const ours = fitFrameRGBA(rgba, w, h, H, W);
-    const theirs = fitFrames(rgb, 1, h, w, 3, H, W);
+    const theirs = await fitFrames(rgb, 1, h, w, 3, H, W);
     expect(ours.length).toBe(H * W * 3);
     let maxDiff = 0;
     for (let i = 0; i < ours.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i]! - theirs[i]!));
