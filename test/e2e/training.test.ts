@@ -98,12 +98,18 @@ describe('the Training page', () => {
     expect(await page.getByTestId('training-start').isDisabled()).toBe(true);
 
     await page.getByTestId('opt-nt').fill('4');
+    // 20 steps an epoch: paused at once, the run stops well inside its first epoch.
+    await page.getByTestId('opt-samples').fill('40');
     await page.getByTestId('training-label').fill('square-tiny');
     await page.getByTestId('training-start').click();
     await page.getByTestId('training-run').waitFor();
+    await page.getByTestId('run-pause').click();
+    await expect.poll(() => text(page, 'run-state'), { timeout: 120_000 }).toBe('paused');
+    expect(Number(await text(page, 'run-step'))).toBeLessThan(20);
     // The strip shows the untrained network first (epoch 0), then after each epoch.
     await expect.poll(() => page.getByTestId('prediction-strip').getAttribute('data-epoch'), { timeout: 120_000 }).toBe('0');
     await page.screenshot({ path: '/tmp/shots/H2-training-running.png', fullPage: true });
+    await page.getByTestId('run-resume').click();
     // The window stays responsive while the worker trains: requests are answered at once.
     const roundTrips = await page.evaluate(async () => {
       const api = (window as unknown as { predlab: { 'training:runs': (a: object) => Promise<unknown> } }).predlab;
@@ -119,7 +125,7 @@ describe('the Training page', () => {
     expect(roundTrips[2]).toBeLessThan(1000);
     await expect.poll(() => text(page, 'run-state'), { timeout: 150_000 }).toBe('finished');
     expect(await page.getByTestId('prediction-strip').getAttribute('data-epoch')).toBe('3');
-    expect(await page.getByTestId('train-line').getAttribute('data-points')).toBe('6');
+    expect(await page.getByTestId('train-line').getAttribute('data-points')).toBe('60');
     expect(await page.getByTestId('val-point').count()).toBe(3);
     expect(await page.getByTestId('baseline-line').count()).toBe(1);
     expect(await page.getByTestId('strip-predicted').count()).toBe(4);
