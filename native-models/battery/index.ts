@@ -1,5 +1,5 @@
 /** The paper battery's experiments, in the paper's order (Lotter, Kreiman & Cox 2020, Figs. 2-6). */
-import { flashLagExperiment } from './flash-lag.js';
+import { PARADIGM_EXPERIMENTS } from '../../paradigms/battery-experiments.js';
 import { illusoryContours } from './illusory-contours.js';
 import { lengthSuppression } from './length-suppression.js';
 import { onOff } from './on-off.js';
@@ -11,7 +11,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   onOff,
   sequenceLearning,
   illusoryContours,
-  flashLagExperiment,
+  ...PARADIGM_EXPERIMENTS,
 ];
 
 export type { Experiment, ExperimentContext, ExperimentResult, Responder } from './types.js';

@@ -1,4 +1,4 @@
-/** What the contour and flash-lag experiments share: the view, and means with seeded bootstrap CIs over units or trials. */
+/** What the contour and moving-bar experiments share: the view, and means with seeded bootstrap CIs over units or trials. */
 import { createRng } from '../../paradigms/rng.js';
 import type { ModelView } from '../raster/scene.js';
 import type { Responder } from './types.js';

@@ -113,7 +113,8 @@ export interface LabComparison<V> {
 }
 
 export interface Experiment {
-  id: 'length-suppression' | 'on-off' | 'sequence-learning' | 'illusory-contours' | 'flash-lag';
+  /** Also the name of its output folder and of its page card; unique across the battery. */
+  id: string;
   title: string;
   run(ctx: ExperimentContext): Promise<ExperimentResult>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each experiment has its own summary type

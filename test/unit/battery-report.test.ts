@@ -10,7 +10,7 @@ import { finishSession, nextTrial, paradigmOf, recordTrial, startSession } from 
 import { labValues, runReplicate } from '../../main/services/replicate.js';
 import { simulateSession } from '../../main/services/simulate.js';
 import type { Db } from '../../main/store/db.js';
-import { flashLagExperiment, withPeople, type PeopleLag } from '../../native-models/battery/flash-lag.js';
+import { flashLagExperiment, withPeople, type PeopleLag } from '../../paradigms/flash-lag/battery-experiment.js';
 import { createRng } from '../../paradigms/rng.js';
 import { EXPERIMENTS } from '../../native-models/battery/index.js';
 import { PLOT_FILES, spreadOf, verdictLine } from '../../native-models/battery/report-files.js';

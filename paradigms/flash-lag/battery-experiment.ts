@@ -1,4 +1,5 @@
 /**
+ * The paper battery's experiment on this paradigm, registered through paradigms/battery-experiments.ts.
  * Flash-lag (issue 13 part 5; Nijhawan 1994, Lotter et al. 2020): a flash in line with a moving bar
  * (translating, and Nijhawan's rotating bar, the paper's display), in the continuous,
  * flash-initiated and flash-terminated variants at several speeds.
@@ -7,12 +8,12 @@
  * offset, in degrees and in ms of the bar's motion. People's values, where a lab has them, are
  * added beside the model's through the experiment's `lab` hook (read by the replicate service).
  */
-import { FLASH_DISPLAYS, FLASH_VARIANTS, flashLagParadigm, flashTrials, type FlashLagMotion, type FlashLagVariant, type FlashTrial } from '../../paradigms/battery-flash-stimuli.js';
-import { readFlashLag } from '../../paradigms/flash-lag/readout.js';
-import { rasterizeTrial } from '../raster/scene.js';
-import { batteryView, bootstrapMeanCi, fmt, mean } from './report-stats.js';
-import { throwIfCancelled } from './unit-analysis.js';
-import type { Experiment, ExperimentContext, ExperimentResult, LabSession, Recording, Series } from './types.js';
+import { FLASH_DISPLAYS, FLASH_VARIANTS, flashLagParadigm, flashTrials, type FlashLagMotion, type FlashLagVariant, type FlashTrial } from '../battery-flash-stimuli.js';
+import { readFlashLag } from './readout.js';
+import { rasterizeTrial } from '../../native-models/raster/scene.js';
+import { batteryView, bootstrapMeanCi, fmt, mean } from '../../native-models/battery/report-stats.js';
+import { throwIfCancelled } from '../../native-models/battery/unit-analysis.js';
+import type { Experiment, ExperimentContext, ExperimentResult, LabSession, Recording, Series } from '../../native-models/battery/types.js';
 
 /** The prediction is read this many frames after the flash's onset (the model observer's default). */
 export const READOUT_DELAY_FRAMES = 1;
