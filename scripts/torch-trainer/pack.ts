@@ -51,7 +51,8 @@ await saveCheckpoint(path.join(work, 'trained'), net, {
     epoch: best.epoch,
     seed: DEFAULT_MODEL_SEED,
     dataset: { kind: 'procedural', ...DEFAULT_MODEL_DATA },
-    options: { nt: NT, batchSize: 4, samplesPerEpoch: 360, valSequences: validation.length, lr: 0.001, layerLoss: 'L0', trainer: 'pytorch' },
+    // train.py's --steps-per-epoch and --lr, as its curve shows them (batch size 4).
+    options: { nt: NT, batchSize: 4, samplesPerEpoch: 4 * (rows[0]![0]! / rows[0]![1]!), valSequences: validation.length, lr: rows[0]![2]!, layerLoss: 'L0', trainer: 'pytorch' },
     history,
     bestValLoss: best.valLoss,
     finished: true,

@@ -1,6 +1,6 @@
 /**
  * The checkpoint that ships with the app: a trained small PredNet that predicts procedural video
- * it has never seen clearly better than copying the last frame, and takes a short flash-lag
+ * it has never seen clearly better than copying the last frame (the issue's target: at most 0.75x), and takes a short flash-lag
  * protocol end to end (trials stored, bar and flash found in its predictions, in the comparison).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,11 +18,12 @@ import { batchOf, sequenceStarts } from '../../native-models/training/data.js';
 import { layerWeights, sequenceLoss, timeWeights } from '../../native-models/training/loss.js';
 import { proceduralVideo } from '../../native-models/training/procedural.js';
 import { predictionScores } from '../../native-models/training/score.js';
+import { DEFAULT_MODEL_CONFIG } from '../../scripts/torch-trainer/recipe.js';
 import { tempDb } from '../support/db.js';
 
 const dir = defaultModelDir(path.resolve(import.meta.dirname, '../..'));
-/** Its mean |E0| must be at most this fraction of copying the last frame's. */
-const MAX_RATIO = 0.9;
+/** The issue's target, met on its validation and fresh recordings (README) and on the fresh set here (0.49x; the previous default 0.99x). */
+const TARGET_RATIO = 0.75;
 
 beforeAll(async () => {
   await initBackend();
@@ -31,32 +32,37 @@ beforeAll(async () => {
 describe('the default checkpoint', () => {
   it('is a trained small PredNet whose README records how it was made', () => {
     const m = readManifest(dir);
-    expect(m.config).toMatchObject({ height: 64, width: 80, stackSizes: [3, 16, 32, 64] });
+    const { height, width, stackSizes, rStackSizes } = DEFAULT_MODEL_CONFIG;
+    expect(m.config).toMatchObject({ height, width, stackSizes, rStackSizes });
     expect(m.source).toMatchObject({ kind: 'default-model', script: 'scripts/train-default-model.ts' });
     // Its validation score and the copy-last-frame baseline are recorded, and agree with the README.
     const v = m.source.validation as { model: number; copyLastFrame: number };
-    expect(v.model).toBeLessThan(v.copyLastFrame);
+    const fresh = m.source.heldOut as { model: number; copyLastFrame: number; sequences: number };
+    expect(v.model / v.copyLastFrame).toBeLessThanOrEqual(TARGET_RATIO);
+    expect(fresh.sequences).toBeGreaterThanOrEqual(360);
+    expect(fresh.model / fresh.copyLastFrame).toBeLessThanOrEqual(TARGET_RATIO);
     expect(m.training!.bestValLoss).toBeLessThan(m.training!.history[0]!.loss);
     const readme = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
     expect(readme).toMatch(/seed \d+/);
     expect(readme).toContain(`**${(v.model / v.copyLastFrame).toFixed(3)}**`);
+    expect(readme).toContain(`**${(fresh.model / fresh.copyLastFrame).toFixed(3)}**`);
+    expect(readme).toContain('Target: ratio at most 0.75. Reached');
   });
 
-  it('predicts 12 freshly generated procedural recordings better than 0.9x copying the last frame', async () => {
-    // Same generator as its training data, another seed: recordings it has never seen. The
-    // README's larger fresh set (all windows of 40 recordings, many of them static after the
-    // objects left the frame) is harder: see the ratio recorded there.
+  it('predicts 24 freshly generated procedural recordings at most 0.75x the error of copying the last frame', async () => {
+    // Same generator as its training data, another seed: recordings it has never seen.
     const nt = 10;
-    const video = proceduralVideo({ height: 64, width: 80, channels: 3, recordings: 12, framesPerRecording: nt, seed: 777 });
+    const n = 24;
+    const video = proceduralVideo({ height: 64, width: 80, channels: 3, recordings: n, framesPerRecording: nt, seed: 777 });
     const starts = sequenceStarts(video.recordings, nt);
-    expect(starts).toHaveLength(12);
+    expect(starts).toHaveLength(n);
     const { net } = loadCheckpoint(dir);
     try {
       const s = await predictionScores(video, starts, nt, net);
       expect(s.copyLastFrame).toBeGreaterThan(0.003); // the video really moves
-      expect(s.model! / s.copyLastFrame).toBeLessThan(MAX_RATIO);
+      expect(s.model! / s.copyLastFrame).toBeLessThanOrEqual(TARGET_RATIO);
       // In the units of the training loss: the trainer's L0 loss on the same sequences.
-      const l0 = tf.tidy(() => sequenceLoss(net, tf.tensor5d(batchOf(video, starts, nt), [12, nt, 64, 80, 3]), layerWeights('L0', 4), timeWeights(nt)).dataSync()[0]!);
+      const l0 = tf.tidy(() => sequenceLoss(net, tf.tensor5d(batchOf(video, starts, nt), [n, nt, 64, 80, 3]), layerWeights('L0', 4), timeWeights(nt)).dataSync()[0]!);
       expect(Math.abs(s.model! - l0) / l0).toBeLessThan(1e-3);
     } finally {
       net.dispose();
