@@ -2,10 +2,10 @@
  * Regenerates the default checkpoint shipped with the app (native-models/default-model): a
  * small PredNet trained on seeded procedural video (moving and rotating bars, edges, flat and
  * textured shapes, brief flashes; several speeds); scripts/torch-trainer/recipe.ts holds its
- * config, data and validation sequences. Hours on one core with the wasm backend, so
+ * config, data and validation sequences. Many hours on one core with the wasm backend, so
  * the run lives in a fixed work folder and can be resumed, watched and shipped at any time:
  *
- *   npx tsx scripts/train-default-model.ts [--epochs 34] [--drop-epoch 30] [--lr 0.001]   start afresh
+ *   npx tsx scripts/train-default-model.ts [--epochs 30] [--drop-epoch 26] [--lr 0.001]   start afresh
  *   npx tsx scripts/train-default-model.ts --from <checkpoint> [...]                    start afresh from trained weights
  *   npx tsx scripts/train-default-model.ts --resume [--epochs N --drop-epoch M]         continue from the last epoch
  *   npx tsx scripts/train-default-model.ts --finish                                     ship the best checkpoint so far
@@ -30,7 +30,7 @@ import { DEFAULT_MODEL_CONFIG as config, DEFAULT_MODEL_DATA as data, DEFAULT_MOD
 
 const { values } = parseArgs({
   options: {
-    epochs: { type: 'string', default: '34' },
+    epochs: { type: 'string', default: '30' },
     'drop-epoch': { type: 'string' },
     lr: { type: 'string', default: '0.001' },
     out: { type: 'string', default: 'native-models/default-model' },

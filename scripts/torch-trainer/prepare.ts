@@ -3,7 +3,7 @@
  * (the same data, seed and validation sequences as scripts/train-default-model.ts), the initial
  * weights (PredNet.create with the same seed) and the copy-last-frame baseline.
  *
- *   npx tsx scripts/torch-trainer/prepare.ts [--work native-models/.default-model-torch] [--from <checkpoint>] [--r-stack a,b,c,d]
+ *   npx tsx scripts/torch-trainer/prepare.ts [--work native-models/.default-model-torch] [--from <checkpoint>] [--r-stack a,b,c,d] [--extra-recordings N]
  *
  * --from starts from a trained checkpoint (e.g. the shipped default, to train it further) instead
  * of fresh weights (recipe.ts's config). --r-stack gives fresh weights other recurrent widths.

@@ -41,7 +41,7 @@ describe('the default checkpoint', () => {
     expect(v.model / v.copyLastFrame).toBeLessThanOrEqual(TARGET_RATIO);
     expect(fresh.sequences).toBeGreaterThanOrEqual(360);
     expect(fresh.model / fresh.copyLastFrame).toBeLessThanOrEqual(TARGET_RATIO);
-    expect(m.training!.bestValLoss).toBeLessThan(m.training!.history[0]!.loss);
+    expect(m.training!.bestValLoss).toBeLessThan(m.training!.history[0]!.valLoss!);
     const readme = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
     expect(readme).toMatch(/seed \d+/);
     expect(readme).toContain(`**${(v.model / v.copyLastFrame).toFixed(3)}**`);
