@@ -1,7 +1,7 @@
 /** Model checkpoints known to the lab: the database holds their metadata, the folder their weights. */
 import path from 'node:path';
 import { CheckpointError, describeCheckpoint, loadCheckpoint, readManifest } from '../../native-models/checkpoint.js';
-import { sequenceStarts } from '../../native-models/training/data.js';
+import { evenlySpaced, sequenceStarts } from '../../native-models/training/data.js';
 import { proceduralVideo } from '../../native-models/training/procedural.js';
 import { predictionScores } from '../../native-models/training/score.js';
 import type { ModelInfo } from '../../preload/contract.js';
@@ -99,9 +99,8 @@ export async function scoreOnFreshVideo(dir: string, options: { recordings?: num
     const { height, width, stackSizes } = loaded.manifest.config;
     const channels = stackSizes[0]!;
     const video = proceduralVideo({ height, width, channels, recordings, framesPerRecording: SCORE_LIMITS.framesPerRecording, seed });
-    const all = sequenceStarts(video.recordings, SCORE_LIMITS.nt);
     // Evenly spaced over every recording when there are more than maxSequences.
-    const starts = all.length <= maxSequences ? all : Array.from({ length: maxSequences }, (_, i) => all[Math.floor((i * all.length) / maxSequences)]!);
+    const starts = evenlySpaced(sequenceStarts(video.recordings, SCORE_LIMITS.nt), maxSequences);
     const s = await predictionScores(video, starts, SCORE_LIMITS.nt, loaded.net);
     return { model: s.model!, copyLastFrame: s.copyLastFrame, ratio: s.model! / s.copyLastFrame, sequences: s.sequences, recordings, seed };
   } finally {

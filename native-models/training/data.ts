@@ -67,6 +67,12 @@ export function validateVideo(v: TrainingVideo): void {
 }
 
 /** First frames of every nt-long window inside one recording. */
+/** At most n of the items, evenly spaced from the first (all of them when there are n or fewer): fixed validation and scoring sets. */
+export function evenlySpaced<T>(items: readonly T[], n: number): T[] {
+  const k = Math.min(n, items.length);
+  return Array.from({ length: k }, (_, i) => items[Math.floor((i * items.length) / k)]!);
+}
+
 export function sequenceStarts(recordings: Int32Array, nt: number, only?: Set<number>): number[] {
   const starts: number[] = [];
   for (let i = 0; i + nt <= recordings.length; i++) {

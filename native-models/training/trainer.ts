@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { createRng, subSeed } from '../../paradigms/rng.js';
 import { loadCheckpoint, saveCheckpoint, type NamedTensor, type TrainingMeta } from '../checkpoint.js';
 import type { PredNet } from '../prednet/model.js';
-import { batchOf, frameBytesOf, splitByRecording, validateVideo, type TrainingVideo } from './data.js';
+import { batchOf, evenlySpaced, frameBytesOf, splitByRecording, validateVideo, type TrainingVideo } from './data.js';
 import { copyLastFrameLoss, thumbnails, type Thumbnails } from './preview.js';
 import { layerWeights, sequenceLoss, timeWeights } from './loss.js';
 import { segmentSteps } from './gradients.js';
@@ -163,8 +163,7 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
   }
   const split = splitByRecording(job.data, o.nt, o.valFraction, o.seed);
   // A fixed, evenly spaced validation set, so validation losses are comparable across epochs.
-  const nVal = Math.min(o.valSequences, split.validation.length);
-  const valStarts = [...Array(nVal).keys()].map((i) => split.validation[Math.floor((i * split.validation.length) / nVal)]!);
+  const valStarts = evenlySpaced(split.validation, o.valSequences);
 
   const optimizer = tf.train.adam(o.lr);
   try {
@@ -195,7 +194,7 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
   let cancelled = false;
   // From here on every exit (a failing listener included) stops the gradient threads.
   try {
-    onEvent({ type: 'start', startStep: meta.step, totalSteps, trainSequences: split.train.length, valSequences: nVal, trainRecordings: split.trainRecordings.length, valRecordings: split.validationRecordings.length, threads, threadsReason, checkpointSteps });
+    onEvent({ type: 'start', startStep: meta.step, totalSteps, trainSequences: split.train.length, valSequences: valStarts.length, trainRecordings: split.trainRecordings.length, valRecordings: split.validationRecordings.length, threads, threadsReason, checkpointSteps });
     // The baseline and the preview sequence: validation data when there is some, else training sequences.
     const baselineStarts = valStarts.length > 0 ? valStarts : split.train.slice(0, Math.min(split.train.length, Math.max(1, o.valSequences)));
     const copyLastFrame = copyLastFrameLoss(job.data, baselineStarts, o.nt);

@@ -1,6 +1,6 @@
 /** The default model's config, data, validation sequences and fresh seed, shared by scripts/train-default-model.ts and scripts/torch-trainer. */
 import { PRESETS, type PredNetConfig } from '../../native-models/prednet/config.js';
-import { splitByRecording, type VideoData } from '../../native-models/training/data.js';
+import { evenlySpaced, splitByRecording, type VideoData } from '../../native-models/training/data.js';
 
 export const DEFAULT_MODEL_SEED = 20261128;
 /**
@@ -28,6 +28,5 @@ export const VAL_SEQUENCES = 240;
 /** Training starts, and the validation sequences evenly spaced over the held-out recordings. */
 export function defaultModelValidationStarts(v: VideoData): { train: number[]; validation: number[] } {
   const split = splitByRecording(v, NT, VAL_FRACTION, DEFAULT_MODEL_SEED);
-  const n = Math.min(VAL_SEQUENCES, split.validation.length);
-  return { train: split.train, validation: [...Array(n).keys()].map((i) => split.validation[Math.floor((i * split.validation.length) / n)]!) };
+  return { train: split.train, validation: evenlySpaced(split.validation, VAL_SEQUENCES) };
 }
