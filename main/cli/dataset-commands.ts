@@ -7,6 +7,7 @@ import { dataFolderOf, deleteDataset, getDataset, listDatasets, listRecordings, 
 import { exportActivations } from '../services/datasets-activations.js';
 import { exportDatasetHdf5, exportDatasetVideos, recordingName } from '../services/datasets-export.js';
 import { DEFAULT_DATASET, importIntoDataset } from '../services/datasets-import.js';
+import { makeNaturalDataset, NATURAL_DEFAULT_DATASET, NATURAL_DEFAULTS_CLI, NATURAL_LIMITS } from '../services/datasets-natural.js';
 import type { CliContext } from './model-commands.js';
 
 export interface DatasetCliContext extends CliContext {
@@ -71,7 +72,7 @@ function progressLine(ctx: CliContext, json: boolean) {
 
 export function addDatasetCommands(program: Command, ctx: DatasetCliContext): void {
   const { emit, integer, number } = ctx;
-  const dataset = program.command('dataset').description('video datasets: import video, list, export (HDF5 for PredNet\'s Python code, or video), delete');
+  const dataset = program.command('dataset').description('video datasets: import video, make natural-image motion video from photographs, list, export (HDF5 for PredNet\'s Python code, or video), delete');
 
   dataset
     .command('import')
@@ -93,6 +94,43 @@ export function addDatasetCommands(program: Command, ctx: DatasetCliContext): vo
         o.json,
         { dataset: d, recording: { ...r.recording, name: recordingName(r.recording) }, createdDataset: r.createdDataset, source: r.source },
         `${r.createdDataset ? `Created dataset '${d.name}' (${d.height}x${d.width}, ${d.fps} frames/s). ` : ''}Imported ${r.recording.frames} frames from ${input} (${r.source.width}x${r.source.height}${r.source.kind === 'images' ? `, ${r.source.images} images` : r.source.durationSec !== null ? `, ${r.source.durationSec.toFixed(1)} s` : ''}) as recording ${r.recording.id}. '${d.name}' now holds ${d.recordings} recording(s), ${d.frames} frames (${size(d.bytes)}).`,
+      );
+    });
+
+  dataset
+    .command('natural')
+    .description(
+      'make natural-image motion video from a folder of photographs: camera pans, zooms and small turns over each photograph, now and then moving cut-outs of the others, in colour (the generator of the natural-video training recipe, scripts/torch-trainer/natural-recipe.ts); one recording per clip',
+    )
+    .requiredOption('--images <folder>', `folder of photographs (.png, .jpg, .jpeg, .webp; at most ${NATURAL_LIMITS.images}; every one must decode)`)
+    .requiredOption('--dataset <name>', 'dataset to add the recordings to (created if missing)')
+    .option('--recordings <n>', `clips to make, 1-${NATURAL_LIMITS.recordings} (default ${NATURAL_DEFAULTS_CLI.recordings}); backgrounds take turns over the photographs`, integer('--recordings'))
+    .option('--frames-per-recording <n>', `frames of each clip, ${NATURAL_LIMITS.minFramesPerRecording}-${NATURAL_LIMITS.maxFramesPerRecording} (default ${NATURAL_DEFAULTS_CLI.framesPerRecording}); at most ${NATURAL_LIMITS.frames} frames in all`, integer('--frames-per-recording'))
+    .option('--seed <n>', `seed, 0-${NATURAL_LIMITS.seed} (default ${NATURAL_DEFAULTS_CLI.seed}): the same photographs and seed make the same video`, integer('--seed'))
+    .option('--height <px>', `frame height of a new dataset (default ${NATURAL_DEFAULT_DATASET.height}, the default model's)`, integer('--height'))
+    .option('--width <px>', `frame width of a new dataset (default ${NATURAL_DEFAULT_DATASET.width})`, integer('--width'))
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      const db = ctx.database();
+      const bar = progressLine(ctx, o.json);
+      const r = await withSigint(ctx, 'natural video', (signal) =>
+        makeNaturalDataset(db, dataFolderOf(db), {
+          images: path.resolve(o.images),
+          dataset: o.dataset,
+          recordings: o.recordings,
+          framesPerRecording: o.framesPerRecording,
+          seed: o.seed,
+          height: o.height,
+          width: o.width,
+          signal,
+          onProgress: (p) => bar.update(p.stage === 'decode' ? `decoded ${p.done}/${p.total} images` : `made ${p.done}/${p.total} recordings (${p.frames} frames)`),
+        }),
+      ).finally(() => bar.end());
+      const d = r.dataset;
+      emit(
+        o.json,
+        r,
+        `${r.createdDataset ? `Created dataset '${d.name}' (${d.height}x${d.width}, ${d.fps} frames/s). ` : ''}Made ${r.recordings.length} recording(s) of natural motion video (${r.frames} frames, seed ${r.seed}) over ${r.images.length} photograph(s) from ${o.images}: recordings ${r.recordings[0]!.id}-${r.recordings[r.recordings.length - 1]!.id}. '${d.name}' now holds ${d.recordings} recording(s), ${d.frames} frames (${size(d.bytes)}).`,
       );
     });
 
