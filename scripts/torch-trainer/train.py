@@ -4,8 +4,17 @@ checked against our engine by prepare/pack), same recipe as native-models/traini
 sequences of nt frames inside one recording, L0 loss (mean of E0 over frames 1..nt-1, frame 0
 weighted 0), Adam, lr dropped late, validation after every epoch, best epoch kept.
 
-Input: the work folder written by prepare.ts. Output: <work>/torch-best.bin (float32 weights in
-the init checkpoint's manifest order), <work>/curve.csv, <work>/torch-state.pt (to resume).
+Input: the work folder written by prepare.ts or prepare-natural.ts. Output: <work>/torch-best.bin
+(float32 weights in the init checkpoint's manifest order), <work>/torch-best-preds.npy (PyTorch's
+predicted frames, float32 (K, nt, H, W, C), of the first K validation sequences of every group, for
+pack.ts to compare with our engine's; their starts in torch-best-preds-starts.npy), <work>/curve.csv,
+<work>/torch-state.pt (to resume).
+
+Where the work folder has val_groups.npy (a group index per validation sequence; names and
+copy-last losses in baseline.json's "groups"), the curve also gives each group's validation loss,
+copy-last loss and ratio, and <work>/val-detail.jsonl gives per epoch and group the mean absolute
+error of each colour channel (prediction and copy-last) and the mean of each channel in the frames
+and in the predictions (a model that loses colour predicts the channels' means alike).
 """
 import argparse
 import json
@@ -72,6 +81,22 @@ def e0_means(net, x):
     return err.mean(dim=(2, 3, 4)), preds
 
 
+PRED_KEEP = 4
+
+
+def channel_stats(preds, x):
+    """Per sequence and colour channel, over frames 1..nt-1: mean |prediction - frame|, mean
+    |previous frame - frame| (copy-last), mean of the frames, mean of the predictions. Each (B, C)."""
+    p, t, prev = preds[:, 1:], x[:, 1:], x[:, :-1]
+    dims = (1, 3, 4)
+    return {
+        "model_abs_error": (p - t).abs().mean(dim=dims).numpy(),
+        "copy_last_abs_error": (prev - t).abs().mean(dim=dims).numpy(),
+        "frame_mean": t.mean(dim=dims).numpy(),
+        "prediction_mean": p.mean(dim=dims).numpy(),
+    }
+
+
 def batch(frames, starts, nt):
     idx = np.asarray(starts)[:, None] + np.arange(nt)[None, :]
     x = frames[idx].astype(np.float32) / 255.0  # (B, nt, H, W, C)
@@ -95,10 +120,16 @@ def main():
     torch.manual_seed(a.seed)
     w = a.work
     cfg = json.load(open(os.path.join(w, "config.json")))
-    frames = np.load(os.path.join(w, "frames.npy"))
+    # Memory-mapped: the natural recipe's frames are over a gigabyte; batches read what they need.
+    frames = np.load(os.path.join(w, "frames.npy"), mmap_mode="r")
     train_starts = np.load(os.path.join(w, "train_starts.npy"))
     val_starts = np.load(os.path.join(w, "val_starts.npy"))
-    copy_last = json.load(open(os.path.join(w, "baseline.json")))["copyLastFrame"]
+    baseline = json.load(open(os.path.join(w, "baseline.json")))
+    copy_last = baseline["copyLastFrame"]
+    groups_file = os.path.join(w, "val_groups.npy")
+    val_groups = np.load(groups_file) if os.path.exists(groups_file) else None
+    group_names = [g["name"] for g in baseline.get("groups", [])] if val_groups is not None else []
+    group_copy = [g["copyLastFrame"] for g in baseline.get("groups", [])] if val_groups is not None else []
     manifest, init = load_init(w)
     net = PredNet(manifest["config"])
     to_torch(net, init)
@@ -113,10 +144,19 @@ def main():
         start_epoch, best = s["epoch"], s["best"]
         rng = np.random.default_rng(a.seed + start_epoch)
     else:
-        open(curve, "w").write(CURVE_HEADER)
+        header = CURVE_HEADER
+        if group_names:
+            header = header.rstrip("\n") + "".join(f",val_{g},copy_last_{g},ratio_{g}" for g in group_names) + "\n"
+        open(curve, "w").write(header)
     tw = torch.full((a.nt,), 1.0 / (a.nt - 1))
     tw[0] = 0
     xval = batch(frames, val_starts, a.nt)
+    # The sequences whose predicted frames are kept for pack.ts: the first PRED_KEEP of each group.
+    if val_groups is not None:
+        keep = np.concatenate([np.flatnonzero(val_groups == g)[:PRED_KEEP] for g in range(len(group_names))])
+    else:
+        keep = np.arange(min(PRED_KEEP, len(val_starts)))
+    keep_set = set(int(k) for k in keep)
     t0 = time.time()
     for epoch in range(start_epoch, a.epochs):
         lr = a.lr if epoch < a.drop_epoch else a.lr / 10
@@ -134,20 +174,43 @@ def main():
             losses.append(loss.item())
         net.eval()
         with torch.no_grad():
-            vm = torch.cat([e0_means(net, xval[i:i + 8])[0] for i in range(0, len(xval), 8)])
+            vms, detail, kept = [], [], {}
+            for i in range(0, len(xval), 8):
+                m, preds = e0_means(net, xval[i:i + 8])
+                vms.append(m)
+                if val_groups is not None:
+                    detail.append(channel_stats(preds, xval[i:i + 8]))
+                for j in range(preds.shape[0]):
+                    if i + j in keep_set:
+                        kept[i + j] = preds[j].permute(0, 2, 3, 1).numpy()
+            vm = torch.cat(vms)
             val = (vm[:, 1:]).mean().item()
         step = (epoch + 1) * a.steps_per_epoch
         mins = (time.time() - t0) / 60
         ratio = val / copy_last
-        open(curve, "a").write(f"{step},{epoch + 1},{lr},{np.mean(losses):.6f},{val:.6f},{copy_last:.6f},{ratio:.4f},{mins:.1f}\n")
+        extra, said = "", ""
+        if val_groups is not None:
+            per_seq = vm[:, 1:].mean(1).numpy()
+            stats = {k: np.concatenate([d[k] for d in detail]) for k in detail[0]}
+            record = {"step": step, "epoch": epoch + 1, "groups": {}}
+            for g, (name, cl) in enumerate(zip(group_names, group_copy)):
+                sel = val_groups == g
+                gv = float(per_seq[sel].mean())
+                extra += f",{gv:.6f},{cl:.6f},{gv / cl:.4f}"
+                said += f" {name} {gv / cl:.3f}"
+                record["groups"][name] = {k: [round(float(x), 5) for x in stats[k][sel].mean(0)] for k in stats}
+            open(os.path.join(w, "val-detail.jsonl"), "a").write(json.dumps(record) + "\n")
+        open(curve, "a").write(f"{step},{epoch + 1},{lr},{np.mean(losses):.6f},{val:.6f},{copy_last:.6f},{ratio:.4f},{mins:.1f}{extra}\n")
         tag = ""
         if val < best:
             best = val
             from_torch(net, manifest).tofile(os.path.join(w, "torch-best.bin"))
+            np.save(os.path.join(w, "torch-best-preds.npy"), np.stack([kept[int(k)] for k in keep]).astype(np.float32))
+            np.save(os.path.join(w, "torch-best-preds-starts.npy"), np.asarray(val_starts)[keep].astype(np.int32))
             json.dump({"step": step, "epoch": epoch + 1, "valLoss": val}, open(os.path.join(w, "torch-best.json"), "w"))
             tag = " (best)"
         torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "epoch": epoch + 1, "best": best}, state_file)
-        print(f"epoch {epoch + 1}/{a.epochs} step {step} lr {lr} loss {np.mean(losses):.5f} val {val:.5f} copy-last {copy_last:.5f} ratio {ratio:.3f} {mins:.1f} min{tag}", flush=True)
+        print(f"epoch {epoch + 1}/{a.epochs} step {step} lr {lr} loss {np.mean(losses):.5f} val {val:.5f} copy-last {copy_last:.5f} ratio {ratio:.3f}{said} {mins:.1f} min{tag}", flush=True)
 
 
 if __name__ == "__main__":
