@@ -14,7 +14,7 @@ import { h5wasm, hdf5Reason } from '../../native-models/keras-import.js';
 import { observerSettingsSchema } from '../../native-models/observer/observer.js';
 import { inferenceEngine, type InferenceEngine } from '../../native-models/onnx/engine.js';
 import { parseOutputMode } from '../../native-models/prednet/config.js';
-import { rasterizeTrial } from '../../native-models/raster/scene.js';
+import { rasterizeTrial } from '../../paradigms/scene/rasterize.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { cancelled } from './datasets-ffmpeg.js';

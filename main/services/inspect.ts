@@ -6,7 +6,7 @@ import { initBackend } from '../../native-models/backend.js';
 import { loadCheckpoint } from '../../native-models/checkpoint.js';
 import { observerSettingsSchema } from '../../native-models/observer/observer.js';
 import { inferenceEngine, type InferenceEngine } from '../../native-models/onnx/engine.js';
-import { rasterizeTrial } from '../../native-models/raster/scene.js';
+import { rasterizeTrial } from '../../paradigms/scene/rasterize.js';
 import type { TrialFilmstrip } from '../../paradigms/records.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';

@@ -8,7 +8,7 @@ import { CheckpointError, loadCheckpoint } from '../../native-models/checkpoint.
 import { createObserver, observerSettingsSchema, type ModelAnswer, type ObserverSettings } from '../../native-models/observer/observer.js';
 import type { Predictor } from '../../native-models/observer/predictors.js';
 import { inferenceEngine } from '../../native-models/onnx/engine.js';
-import { pxPerDegOf, type ModelView } from '../../native-models/raster/scene.js';
+import { pxPerDegOf, type ModelView } from '../../paradigms/scene/rasterize.js';
 import type { SessionInfo } from '../../paradigms/records.js';
 import type { TrialSpec } from '../../paradigms/types.js';
 import { describeIssues, PredlabError } from '../errors.js';

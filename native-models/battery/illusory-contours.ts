@@ -25,7 +25,7 @@ import {
   type ContourCondition,
   type ContourDesign,
 } from '../../paradigms/battery-contour-stimuli.js';
-import { rasterizeScene, type ModelView } from '../raster/scene.js';
+import { rasterizeScene, type ModelView } from '../../paradigms/scene/rasterize.js';
 import { receptiveFields } from './receptive-fields.js';
 import { batteryView, bootstrapMeanCi, columnBands, fmt, mean } from './report-stats.js';
 import { throwIfCancelled } from './unit-analysis.js';

@@ -1,6 +1,6 @@
 /** What the contour and moving-bar experiments share: the view, and means with seeded bootstrap CIs over units or trials. */
 import { createRng } from '../../paradigms/rng.js';
-import type { ModelView } from '../raster/scene.js';
+import type { ModelView } from '../../paradigms/scene/rasterize.js';
 import type { Responder } from './types.js';
 
 /** The battery's view of every responder: 20 deg across, 10 frames per second (the model observer's defaults). */

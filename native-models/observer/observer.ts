@@ -6,7 +6,7 @@
  */
 import { observerSettingsSchema, type ObserverSettings } from '../../paradigms/observer-settings.js';
 import type { ModelResponse, ModelView, Paradigm, TrialSpec } from '../../paradigms/types.js';
-import { rasterizeTrial } from '../raster/scene.js';
+import { rasterizeTrial } from '../../paradigms/scene/rasterize.js';
 import type { Predictor } from './predictors.js';
 
 export { observerSettingsSchema, type ObserverSettings };

@@ -10,7 +10,7 @@
  */
 import { FLASH_DISPLAYS, FLASH_VARIANTS, flashLagParadigm, flashTrials, type FlashLagMotion, type FlashLagVariant, type FlashTrial } from '../battery-flash-stimuli.js';
 import { readFlashLag } from './readout.js';
-import { rasterizeTrial } from '../../native-models/raster/scene.js';
+import { rasterizeTrial } from '../scene/rasterize.js';
 import { batteryView, bootstrapMeanCi, fmt, mean } from '../../native-models/battery/report-stats.js';
 import { throwIfCancelled } from '../../native-models/battery/unit-analysis.js';
 import type { Experiment, ExperimentContext, ExperimentResult, LabSession, Recording, Series } from '../../native-models/battery/types.js';

@@ -10,7 +10,7 @@ import { completeForm } from '../../paradigms/form-fields.js';
 import { planFromHistory, type TrialSpec } from '../../paradigms/types.js';
 import { answerTrials, observerSettingsSchema } from '../../native-models/observer/observer.js';
 import { copyLastFrame, velocityExtrapolator, type Predictor } from '../../native-models/observer/predictors.js';
-import { rasterizeTrial, type ModelView } from '../../native-models/raster/scene.js';
+import { rasterizeTrial, type ModelView } from '../../paradigms/scene/rasterize.js';
 
 const view: ModelView = { width: 80, height: 64, channels: 1, fovDeg: 20, frameRateHz: 10 };
 // 10 deg/s at 10 frames/s: one model frame of motion is 1 deg.

@@ -7,7 +7,7 @@ import { flashLag, flashLagParamsSchema, type FlashLagStimulus } from '../../par
 import { planFromHistory, type AnsweredTrial, type TrialSpec } from '../../paradigms/types.js';
 import { answerTrials, observerSettingsSchema } from '../../native-models/observer/observer.js';
 import { copyLastFrame, velocityExtrapolator, type Predictor } from '../../native-models/observer/predictors.js';
-import type { ModelView } from '../../native-models/raster/scene.js';
+import type { ModelView } from '../../paradigms/scene/rasterize.js';
 
 const view: ModelView = { width: 80, height: 64, channels: 3, fovDeg: 20, frameRateHz: 10 };
 const params = flashLagParamsSchema.parse({ speedDegPerS: 10, offsetsDeg: [-2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 2.5], trialsPerOffset: 4, flashFrames: 1, flashJitterDeg: 4 });

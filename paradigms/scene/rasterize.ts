@@ -3,7 +3,7 @@
  * (degrees across the image width) and frame rate, with the luminances the three.js presenter
  * draws (luminance L -> value L in every channel), anti-aliased.
  */
-import type { DisplayTiming, ModelView, Paradigm, Scene, Shape } from '../../paradigms/types.js';
+import type { DisplayTiming, ModelView, Paradigm, Scene, Shape } from '../types.js';
 import { canvas, disc, paint, polygon, rect, wedgeDisc, type Canvas, type Region } from './draw.js';
 
 export type { ModelView };
