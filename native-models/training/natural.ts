@@ -33,10 +33,13 @@ export interface NaturalOptions {
   objectChance?: number;
   /** Chance that a recording's frames integrate over a shutter interval (default 0.3). */
   blurChance?: number;
+  /** Chance that the camera zooms (default 0.3) and that it turns (default 0.25): 0 and 0, with objectChance 0, give pure pans. */
+  zoomChance?: number;
+  turnChance?: number;
 }
 
 /** Defaults of the generator's motion (what the recipe and `predlab dataset natural` use). */
-export const NATURAL_DEFAULTS = { maxSpeed: 6, objectChance: 0.4, blurChance: 0.3 } as const;
+export const NATURAL_DEFAULTS = { maxSpeed: 6, objectChance: 0.4, blurChance: 0.3, zoomChance: 0.3, turnChance: 0.25 } as const;
 
 /** Smallest side an image may have (pixels) to be a background or a cut-out's source. */
 export const MIN_IMAGE_SIDE = 16;
@@ -237,12 +240,13 @@ function makeCutout(rng: Rng, images: NaturalImages, image: number, W: number, H
  * The camera of one recording: the whole view (its rotated corners) stays inside the image on
  * every frame. A motion that cannot stay inside is slowed (and the view widened less) until it can.
  */
-function makeCamera(rng: Rng, size: { width: number; height: number }, W: number, H: number, T: number, maxSpeed: number): Camera {
+function makeCamera(rng: Rng, size: { width: number; height: number }, W: number, H: number, T: number, o: NaturalOptions): Camera {
+  const maxSpeed = o.maxSpeed ?? NATURAL_DEFAULTS.maxSpeed;
   const still = rng.next() < 0.15;
   const speed0 = still ? 0 : between(rng, 0.5, maxSpeed);
   const dir = rng.next() < 0.5 ? (rng.next() < 0.5 ? 0 : Math.PI) : rng.next() * 2 * Math.PI;
-  let zoom = rng.next() < 0.3 ? signed(rng, 0.005, 0.03) : 0;
-  let turn = rng.next() < 0.25 ? signed(rng, 0.003, 0.02) : 0;
+  let zoom = rng.next() < (o.zoomChance ?? NATURAL_DEFAULTS.zoomChance) ? signed(rng, 0.005, 0.03) : 0;
+  let turn = rng.next() < (o.turnChance ?? NATURAL_DEFAULTS.turnChance) ? signed(rng, 0.003, 0.02) : 0;
   const tilt = rng.next() < 0.5 ? 0 : signed(rng, 0, 0.12);
   // Widest scale at which the unmoving view fits (angle tilt), then a log-uniform pick below it.
   const fitScale = (a: number) => Math.min(size.width / (W * Math.abs(Math.cos(a)) + H * Math.abs(Math.sin(a))), size.height / (W * Math.abs(Math.sin(a)) + H * Math.abs(Math.cos(a))));
@@ -296,7 +300,7 @@ export function naturalRecording(images: NaturalImages, o: NaturalOptions, k: nu
   const bg = backgroundOf(images.count, o.seed, k);
   const flipped = rng.next() < 0.5;
   const size = images.sizes[bg]!;
-  const cam = makeCamera(rng, size, W, H, T, maxSpeed);
+  const cam = makeCamera(rng, size, W, H, T, o);
   const cutouts: Cutout[] = [];
   if (rng.next() < (o.objectChance ?? NATURAL_DEFAULTS.objectChance)) {
     const n = 1 + rng.int(2);

@@ -135,13 +135,14 @@ def main():
     to_torch(net, init)
     opt = torch.optim.Adam(net.parameters(), lr=a.lr, eps=1e-7)  # Keras's epsilon
     rng = np.random.default_rng(a.seed)
-    start_epoch, best = 0, float("inf")
+    start_epoch, best, resumed_minutes = 0, float("inf"), 0.0
     state_file = os.path.join(w, "torch-state.pt")
     curve = os.path.join(w, "curve.csv")
     if a.resume:
         s = torch.load(state_file)
         net.load_state_dict(s["net"]), opt.load_state_dict(s["opt"])
         start_epoch, best = s["epoch"], s["best"]
+        resumed_minutes = s.get("minutes", 0.0)
         rng = np.random.default_rng(a.seed + start_epoch)
     else:
         header = CURVE_HEADER
@@ -157,7 +158,7 @@ def main():
     else:
         keep = np.arange(min(PRED_KEEP, len(val_starts)))
     keep_set = set(int(k) for k in keep)
-    t0 = time.time()
+    t0 = time.time() - resumed_minutes * 60  # the curve's minutes go on across a resume
     for epoch in range(start_epoch, a.epochs):
         lr = a.lr if epoch < a.drop_epoch else a.lr / 10
         for g in opt.param_groups:
@@ -209,7 +210,7 @@ def main():
             np.save(os.path.join(w, "torch-best-preds-starts.npy"), np.asarray(val_starts)[keep].astype(np.int32))
             json.dump({"step": step, "epoch": epoch + 1, "valLoss": val}, open(os.path.join(w, "torch-best.json"), "w"))
             tag = " (best)"
-        torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "epoch": epoch + 1, "best": best}, state_file)
+        torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "epoch": epoch + 1, "best": best, "minutes": mins}, state_file)
         print(f"epoch {epoch + 1}/{a.epochs} step {step} lr {lr} loss {np.mean(losses):.5f} val {val:.5f} copy-last {copy_last:.5f} ratio {ratio:.3f}{said} {mins:.1f} min{tag}", flush=True)
 
 

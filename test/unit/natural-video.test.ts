@@ -93,6 +93,12 @@ describe('natural-image motion video (pure generator)', () => {
     });
   });
 
+  it('pure pans on request: no zoom, turn, cut-out or blur', () => {
+    const v = naturalVideo(images, { ...opts, objectChance: 0, zoomChance: 0, turnChance: 0, blurChance: 0 });
+    expect(v.sources.every((s) => s.camera.zoom === 0 && s.camera.turn === 0 && s.objects.length === 0 && s.shutter === 0)).toBe(true);
+    expect(v.sources.filter((s) => Math.hypot(s.camera.vx, s.camera.vy) > 0.5).length).toBeGreaterThan(6);
+  });
+
   it('refuses what it cannot use', () => {
     expect(() => naturalVideo([], opts)).toThrow(/at least one image/);
     expect(() => naturalVideo([picture(10, 40, 1, RED)], opts)).toThrow(/at least 16 pixels/);
