@@ -16,7 +16,7 @@ export function fitIfPossible(
 ): PsychometricFit | null {
   const levels = toLevels(points);
   if (levels.length < 3) {
-    messages.push(`Not enough data to fit ${what}: answers at ${levels.length} level(s), at least 3 are needed.`);
+    messages.push(`Not enough data to fit${what ? ` ${what}` : ''}: answers at ${levels.length} level(s), at least 3 are needed.`);
     return null;
   }
   const fit = fitPsychometric(levels, { ...options, bootstrap: options.bootstrap ?? 500, seed: options.seed ?? 1 });

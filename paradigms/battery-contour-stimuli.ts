@@ -6,7 +6,7 @@
  * the Kanizsa paradigm's own geometry draws them (pure: no pixels here).
  */
 import { fixationScene } from './fixation.js';
-import { contourSegments, inducers, scene as kanizsaScene, trialFrames } from './kanizsa/geometry.js';
+import { contourSegments, inducers, scene as kanizsaScene } from './kanizsa/geometry.js';
 import type { KanizsaCondition, KanizsaStimulus } from './kanizsa/params.js';
 import type { DisplayTiming, ModelView, Scene } from './types.js';
 
@@ -59,8 +59,9 @@ export function contourDesign(view: Pick<ModelView, 'width' | 'height' | 'fovDeg
   };
 }
 
+/** Authored in model frames (the battery's unit stimuli are drawn at the model's rate, one scene per frame). */
 export function contourFrames(d: ContourDesign): number {
-  return trialFrames({ ...d.stimulus, condition: 'illusory' });
+  return d.preFrames + d.discFrames + d.figureFrames;
 }
 
 /** The frame on which the figure (or, in the blank, nothing) appears. */

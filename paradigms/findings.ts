@@ -14,7 +14,7 @@ import type { Comparison, ComparisonDifference, ComparisonRow, ModelInfo, Partic
 import type { Statistic } from './types.js';
 
 export interface Finding {
-  kind: 'effect' | 'difference' | 'set' | 'warning';
+  kind: 'effect' | 'reference' | 'difference' | 'set' | 'warning';
   sessionIds: number[];
   text: string;
 }
@@ -58,11 +58,11 @@ export function effectSentence(c: Comparison, row: ComparisonRow): string | null
   const where = conditionsOf(c, row.paradigmId, row.group).size > 1 ? ` in ${row.conditionLabel}` : '';
   if (!h) {
     const named = row.statistics.find((x) => x.comparable);
-    return named ? `${who(row)}: no ${effectName(named.label)}${where} could be measured (no fit from ${row.trials} trial(s); see the notes).` : null;
+    return named ? `${who(row)}: no ${effectName(named.label)}${where} could be measured (${row.trials ? `no fit from ${row.trials} trial(s)` : 'no trial with an answer to fit'}; see the notes).` : null;
   }
   const { stat: s, effect } = h;
   const name = effectName(s.label);
-  if (s.undetermined) return `${who(row)}: its ${name}${where} is not determined by the data (the fit is at one of its bounds).`;
+  if (s.undetermined) return `${who(row)}: its ${name}${where} is not determined by the data (${s.undetermined.replace(/^Not determined by the data: /, '').replace(/\.$/, '')}).`;
   const value = signed(s.value!, s.unit);
   if (!s.ci) return `${who(row)}: ${name}${where} ${value} (no confidence interval).`;
   const ci = interval(s.ci, s.unit);
@@ -74,6 +74,34 @@ export function effectSentence(c: Comparison, row: ComparisonRow): string | null
   return `${who(row)} does not show a ${name}${where}: ${value} ${ci}, an interval that includes 0.`;
 }
 
+/**
+ * A model beside its reference observers on the same trials, in one sentence: what copy-last and
+ * the oracle show on the model's headline statistic, and the model's value as a fraction of the
+ * oracle's where the oracle shows an effect (else why not).
+ */
+export function referenceSentence(c: Comparison, row: ComparisonRow): string | null {
+  const links = (c.references ?? []).filter((r) => r.modelSessionId === row.sessionId);
+  const h = headline(c, row);
+  const named = h?.stat ?? row.statistics.find((x) => x.comparable);
+  if (!links.length || !named) return null;
+  const name = effectName(named.label);
+  const where = conditionsOf(c, row.paradigmId, row.group).size > 1 ? ` in ${row.conditionLabel}` : '';
+  const valueOf = (sessionId: number) => c.rows.find((r) => r.sessionId === sessionId && r.condition === row.condition)?.statistics.find((s) => s.key === named.key);
+  const describe = (s: Statistic | undefined) =>
+    !s || s.value === null ? 'none measured' : s.undetermined ? 'not determined' : `${signed(s.value, s.unit)}${s.ci ? ` ${interval(s.ci, s.unit)}` : ''}`;
+  const parts = links.map((l) => `${l.kind} (#${l.sessionId}) ${describe(valueOf(l.sessionId))}`);
+  const oracle = links.find((l) => l.kind === 'oracle');
+  const m = valueOf(row.sessionId);
+  const o = oracle ? valueOf(oracle.sessionId) : undefined;
+  let fraction: string;
+  if (!o) fraction = 'no oracle ran on these trials';
+  else if (!m || m.undetermined || m.value === null) fraction = `the model's ${name} is not determined, so it is no fraction of the oracle's`;
+  else if (o.undetermined || o.value === null) fraction = `the oracle's ${name} is not determined, so the model's is no fraction of it`;
+  else if (!o.ci || (o.ci[0] <= 0 && o.ci[1] >= 0)) fraction = `the oracle shows none (the display itself produces no ${name} here), so the model's is no fraction of it`;
+  else fraction = `the model's is ${Math.round((100 * m.value) / o.value)} % of the oracle's (the part the display itself produces)`;
+  return `Beside ${who(row).replace(/^The /, 'the ')} on the same trials${where}: ${parts.join('; ')}. ${fraction[0]!.toUpperCase()}${fraction.slice(1)}.`;
+}
+
 /** Person against model on the headline statistic, in one sentence. */
 export function differenceSentence(c: Comparison, d: ComparisonDifference): string | null {
   const h = c.rows.find((r) => r.sessionId === d.humanSessionId && r.condition === d.condition);
@@ -83,7 +111,7 @@ export function differenceSentence(c: Comparison, d: ComparisonDifference): stri
   const where = conditionsOf(c, d.paradigmId, d.group).size > 1 ? ` in ${h.conditionLabel}` : '';
   const pair = `person ${h.label} (#${h.sessionId}) and model ${m.label} (#${m.sessionId})`;
   const how = d.ciMethod === 'paired' ? `paired bootstrap over ${d.sharedTrials} shared trials` : 'independent sessions';
-  if (d.undeterminedIn.length) return `The ${name}${where} of ${pair} cannot be compared: #${d.undeterminedIn.join(' and #')} is at the fit's bound.`;
+  if (d.undeterminedIn.length) return `The ${name}${where} of ${pair} cannot be compared: the data of #${d.undeterminedIn.join(' and #')} do not determine it.`;
   const size = `${num(Math.abs(d.diff), d.unit)}${d.unit ? ` ${d.unit}` : ''}`;
   const ci = `${interval(d.diffCi, d.unit)}, ${how}`;
   if (d.diffCi[0] > 0 || d.diffCi[1] < 0)
@@ -182,7 +210,7 @@ function checkpointLabel(p: Participant | undefined, models: Pick<ModelInfo, 'id
 export function modelSets(c: Comparison, participants: Map<number, Participant>, models: Pick<ModelInfo, 'id' | 'label'>[], by: 'label' | 'protocol' = 'label'): ModelSetSpread[] {
   const groups = new Map<string, { name: string; rows: ComparisonRow[] }>();
   for (const r of c.rows) {
-    if (r.kind !== 'model') continue;
+    if (r.kind !== 'model' || r.reference) continue;
     const name = by === 'protocol' ? 'all models' : modelSetName(checkpointLabel(participants.get(r.sessionId), models, r.label));
     const key = JSON.stringify([name, r.protocolId, r.paradigmId, r.group, r.condition]);
     const g = groups.get(key) ?? { name, rows: [] };
@@ -243,8 +271,12 @@ export function findings(c: Comparison, participants: Map<number, Participant>, 
     if (w) out.push(w);
   }
   for (const r of c.rows) {
-    const text = effectSentence(c, r);
+    // A reference observer is described beside its model, not as a finding of its own.
+    const linked = r.reference && (c.references ?? []).some((l) => l.sessionId === r.sessionId);
+    const text = linked ? null : effectSentence(c, r);
     if (text) out.push({ kind: 'effect', sessionIds: [r.sessionId], text });
+    const beside = r.kind === 'model' && !r.reference ? referenceSentence(c, r) : null;
+    if (beside) out.push({ kind: 'reference', sessionIds: [r.sessionId, ...(c.references ?? []).filter((l) => l.modelSessionId === r.sessionId).map((l) => l.sessionId)], text: beside });
   }
   for (const d of c.differences) {
     const text = differenceSentence(c, d);

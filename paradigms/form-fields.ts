@@ -67,10 +67,10 @@ function fieldOf(key: string, schema: ZodLike): ParamField | null {
  * Every editable parameter: the curated form, then the schema's other keys. A key named after
  * one of the design's choices (staircaseStepDeg for design 'staircase') shows only with it.
  */
-export function completeForm(paradigm: Pick<Paradigm, 'form' | 'parameterSchema'>): ParamField[] {
+export function completeForm(paradigm: Pick<Paradigm, 'form' | 'parameterSchema' | 'entryAliases'>): ParamField[] {
   const shape = (paradigm.parameterSchema as unknown as ZodLike).shape;
   if (!shape) return paradigm.form;
-  const known = new Set(paradigm.form.map((f) => f.key));
+  const known = new Set([...paradigm.form.map((f) => f.key), ...(paradigm.entryAliases ?? [])]);
   const choiceFields = paradigm.form.filter((f) => f.type === 'choice' && f.choices);
   const extra: ParamField[] = [];
   for (const [key, schema] of Object.entries(shape)) {

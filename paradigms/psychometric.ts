@@ -46,11 +46,15 @@ export interface PsychometricFit extends PsychometricParams {
   /** Reasons not to trust the fit; empty when the fit is acceptable. */
   warnings: string[];
   /**
-   * Parameters the data do not determine: the fit (or enough of its bootstrap fits to set a CI
-   * limit) sits at a bound of the fit (the spread's floor, the PSE's window), or the estimate lies
-   * outside its own CI. Their numbers are the fit's limits, not measurements.
+   * Parameters the data do not determine: every answer the same; the slope at the fit's bound (the
+   * fit, or enough of its bootstrap fits to set a CI limit, at the steepest curve the levels can
+   * tell apart; when the fit itself is that step, or the answers switch completely between two
+   * levels, the PSE read off it too); a CI reaching beyond the tested levels (the PSE); or an
+   * estimate outside its own CI.
    */
   undetermined: FitParameter[];
+  /** Why each undetermined parameter is, in a clause ("every answer was the same"). */
+  reasons: Partial<Record<FitParameter, string>>;
 }
 
 export type FitParameter = 'pse' | 'sigma' | 'slope' | 'spread75';
@@ -167,6 +171,8 @@ function binomial(n: number, p: number, rng: Rng): number {
   return k;
 }
 
+const fmtNum = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(3)).toString() : String(x));
+
 function percentile(sorted: number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
   const pos = (sorted.length - 1) * q;
@@ -228,21 +234,39 @@ export function fitPsychometric(levels: Level[], options: FitOptions = {}): Psyc
   }
   const cis = { pse: pseCi, sigma: ci(boot.sigma), slope: ci(boot.slope), spread75: spreadCi };
   const estimates = { pse: point.pse, sigma: point.sigma, slope: slopeAtPse(point), spread75: spread75(point) };
-  const undetermined = new Set<FitParameter>();
+  const reasons: Partial<Record<FitParameter, string>> = {};
+  const mark = (keys: readonly FitParameter[], why: string) => {
+    for (const k of keys) reasons[k] ??= why;
+  };
+  const ALL = ['pse', 'sigma', 'slope', 'spread75'] as const;
+  if (allSame) mark(ALL, 'every answer was the same, so there is no curve to fit');
   // The steepest curve the level spacing allows, reached by the fit or by more bootstrap fits
-  // than the CI's tail holds: slope and spread are then bounded by the fit, not by the data.
-  if (!separated && (atFloor(point.sigma) || (B > 0 && floorHits / B > a))) {
-    for (const k of ['sigma', 'slope', 'spread75'] as const) undetermined.add(k);
-    warnings.push(
-      `The slope is not determined: ${atFloor(point.sigma) ? 'the fit' : `${Math.round((100 * floorHits) / B)} % of the bootstrap fits`} reached the steepest curve these stimulus levels can tell apart (slope ${slopeAtPse({ ...point, sigma: floor }).toPrecision(4)}), a limit of the fit; test levels closer together around the PSE.`,
+  // than the CI's tail holds (or answers that switch completely between two levels): the slope is
+  // bounded by the fit, not by the data, and so is everything read off that curve.
+  const steepest = slopeAtPse({ ...point, sigma: floor });
+  if (!allSame && (separated || atFloor(point.sigma) || (B > 0 && floorHits / B > a))) {
+    const who = atFloor(point.sigma) ? 'the fit' : `${Math.round((100 * floorHits) / B)} % of the bootstrap fits`;
+    // The PSE is read off that curve too when the fit itself is the step (the bootstrap alone reaching the floor bounds only the slope).
+    mark(
+      separated || atFloor(point.sigma) ? ALL : ['sigma', 'slope', 'spread75'],
+      separated
+        ? `the answers switch completely between ${sorted[split - 1]!.x} and ${sorted[split]!.x}: the slope is not determined, and the PSE is only known to lie in between`
+        : `the slope is at the fit's bound (${who} reached the steepest curve these levels can tell apart, slope ${steepest.toPrecision(4)})`,
     );
+    if (!separated)
+      warnings.push(`The slope is not determined: ${who} reached the steepest curve these stimulus levels can tell apart (slope ${steepest.toPrecision(4)}), a limit of the fit; test levels closer together around the PSE.`);
   }
-  if (point.pse < lo || point.pse > hi) undetermined.add('pse');
-  for (const k of ['pse', 'sigma', 'slope', 'spread75'] as const) {
+  // A PSE interval reaching past the tested levels is not bounded by the data.
+  if (!(cis.pse[0] >= lo - 1e-12 && cis.pse[1] <= hi + 1e-12)) mark(['pse'], `its 95 % interval [${fmtNum(cis.pse[0])}, ${fmtNum(cis.pse[1])}] reaches beyond the tested levels [${lo}, ${hi}]`);
+  if (point.pse < lo || point.pse > hi) mark(['pse'], `it lies outside the tested levels [${lo}, ${hi}]`);
+  for (const k of ALL) {
     const [l, h] = cis[k];
     const v = estimates[k];
-    if (Number.isFinite(l) && Number.isFinite(h) && (v < l - 1e-12 || v > h + 1e-12)) undetermined.add(k);
+    if (!(Number.isFinite(l) && Number.isFinite(h))) {
+      if (B > 0) mark([k], 'its interval could not be estimated');
+    } else if (v < l - 1e-12 || v > h + 1e-12) mark([k], `the estimate ${fmtNum(v)} lies outside its own 95 % interval [${fmtNum(l)}, ${fmtNum(h)}] (the bootstrap fits fall almost all on one side of it)`);
   }
+  const undetermined = new Set<FitParameter>(Object.keys(reasons) as FitParameter[]);
   return {
     pse: point.pse,
     sigma: point.sigma,
@@ -259,5 +283,6 @@ export function fitPsychometric(levels: Level[], options: FitOptions = {}): Psyc
     levels: used,
     warnings,
     undetermined: [...undetermined],
+    reasons,
   };
 }

@@ -3,6 +3,7 @@
  * comparisons. The IPC contract, the store and the services all take their types from here.
  */
 import { z } from 'zod';
+import type { OracleFraction, ReferenceSummary } from './references.js';
 import type { AnalysisResult, ResponseOption, ParamField, Statistic } from './types.js';
 
 export const frameTimingSchema = z
@@ -102,7 +103,15 @@ export interface ModelInfo {
   updatedAt: string;
 }
 
-export type SessionAnalysis = AnalysisResult & { sessionId: number };
+export type SessionAnalysis = AnalysisResult & {
+  sessionId: number;
+  /** A model session's reference observers on the same trials (copy-last, oracle), where they were run. */
+  references?: ReferenceSummary[];
+  /** The model's headline statistics as fractions of the oracle's (where defined). */
+  ofOracle?: OracleFraction[];
+  /** How the model saw the trials in time and decided (model sessions): one line. */
+  modelNote?: string;
+};
 
 /** One condition of one session in a comparison. */
 export interface ComparisonRow {
@@ -111,6 +120,8 @@ export interface ComparisonRow {
   paradigmId: string;
   kind: ParticipantKind;
   label: string;
+  /** A reference observer's session (copy-last, oracle): read beside the models, never compared with people. */
+  reference?: 'copy-last' | 'oracle';
   group: string;
   condition: string;
   conditionLabel: string;
@@ -148,6 +159,8 @@ export interface Comparison {
   rows: ComparisonRow[];
   differences: ComparisonDifference[];
   analyses: SessionAnalysis[];
+  /** Which reference session stands beside which model session (added to the comparison when they were run). */
+  references?: { modelSessionId: number; kind: 'copy-last' | 'oracle'; sessionId: number }[];
 }
 
 /** The trial inspector: what a model saw and predicted on one stored trial. */

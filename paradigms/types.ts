@@ -74,9 +74,32 @@ export interface Scene {
   shapes: Shape[];
 }
 
-/** Timing of the display (or model) that presents a trial: durations given in frames need it. */
+/**
+ * Timing of a display that draws a trial frame by frame (a person's screen, or a model in
+ * `sample` mode): events fall on its frame grid and last whole frames.
+ */
 export interface DisplayTiming {
   frameRateHz: number;
+}
+
+/**
+ * How a model's frames relate to the stimulus in time (paradigms/scene/rasterize.ts):
+ * - integrate: each frame is the scene integrated over its exposure (the first `exposure` of the
+ *   frame interval, like a camera whose shutter opens at the frame's start), so a 33 ms flash
+ *   is 33 ms of light at any model frame rate; motion within the exposure is blurred.
+ * - sample: the frame is what a display running at the model's rate would draw (events on the
+ *   model's frame grid, durations rounded to whole model frames, motion at the frame's start):
+ *   for stimuli authored at the model's rate (the paper's one-frame flash at 10 frames/s), and
+ *   what every model session before durations were in seconds used.
+ */
+export type TemporalMode = 'integrate' | 'sample';
+
+export interface TemporalSettings {
+  mode: TemporalMode;
+  /** Fraction of the frame interval the shutter is open (integrate mode), in (0, 1]. */
+  exposure: number;
+  /** Instants sampled per frame exposure, spread over its pieces between events (integrate mode). */
+  subSamples: number;
 }
 
 /** How a model sees a scene: its image size, field of view and frame rate. */
@@ -87,7 +110,11 @@ export interface ModelView {
   /** Degrees of visual angle across the image width (square pixels). */
   fovDeg: number;
   frameRateHz: number;
+  /** Absent: integrate, whole frame exposed (TEMPORAL_DEFAULTS). */
+  temporal?: TemporalSettings;
 }
+
+export const TEMPORAL_DEFAULTS: TemporalSettings = { mode: 'integrate', exposure: 1, subSamples: 8 };
 
 /* ----------------------------------------------------------------- trials */
 
@@ -97,6 +124,13 @@ export interface ResponseOption {
   key: string;
   label: string;
 }
+
+/**
+ * The answer of a model observer whose readout found nothing to read on a trial (e.g. no flash in
+ * its predicted frame): stored so the trial is counted, left out of fits and designs by default,
+ * never replaced by a coin flip unless the observer settings ask for one.
+ */
+export const NO_ANSWER = 'none';
 
 /** A planned trial: everything needed to draw it and to analyse it. */
 export interface TrialSpec<S = unknown> {
@@ -163,8 +197,10 @@ export interface Statistic {
   ci?: [number, number] | null;
   /** Compared between people and models (person minus model) when both sessions have it. */
   comparable?: boolean;
-  /** Set when the data do not determine this number (it is a limit of the fit): why, in a sentence. */
+  /** Set when the data do not determine this number (it is a limit of the fit, or has no bounded interval): why, in a sentence. */
   undetermined?: string;
+  /** False when `undetermined` is set (or the value is missing); set on every statistic of a session's analysis. */
+  determined?: boolean;
 }
 
 /** One point of a psychometric plot: answers at one stimulus level. */
@@ -236,10 +272,15 @@ export interface ModelResponse {
 export interface ReadoutSettings {
   /** SD of Gaussian noise added to the readout's perceived value before the decision (its units). */
   decisionNoise: number;
-  /** Which prediction to read, in frames after the critical frame (readouts that read one frame). */
+  /** Which prediction to read, in model frames after the frame holding the critical event's onset (readouts that read one frame). */
   readoutDelayFrames: number;
   /** Seed of the decision noise. */
   seed: number;
+  /**
+   * A trial whose readout finds nothing to read: 'exclude' answers NO_ANSWER (counted, left out
+   * of the fit); 'guess' answers at random (as every model session did before), marked guessed.
+   */
+  noReadout: 'exclude' | 'guess';
 }
 
 export interface ReadoutContext {
@@ -249,6 +290,8 @@ export interface ReadoutContext {
   index: number;
   /** What `prepare` returned (e.g. trained decoder weights). */
   prepared: unknown;
+  /** The model frame holding the critical event's onset in this view's temporal mode (scene/rasterize.ts modelCriticalFrame). */
+  criticalFrame: number | null;
 }
 
 /**
@@ -259,6 +302,12 @@ export interface ModelReadout<P, S> {
   description: string;
   /** Unit of the perceived value and of the decision noise. */
   unit: string;
+  /**
+   * The decision noise (SD, in `unit`) used when the observer settings leave it to the protocol:
+   * one step of the protocol's stimulus grid, so a noise-free observer still gives a graded curve
+   * over the levels it is tested on.
+   */
+  defaultDecisionNoise(params: P): number;
   /**
    * The layer this readout reads by default (e.g. 'E1'; 'prediction' = the predicted frames);
    * absent: predicted frames only. The observer setting `layer` overrides it.
@@ -284,6 +333,11 @@ export interface Paradigm<P = unknown, S = unknown, St = unknown> {
   defaults: P;
   /** The form the Run page shows (labels, units, ranges); values start at `defaults`. */
   form: ParamField[];
+  /**
+   * Schema keys that only offer another way to enter a parameter (a duration in frames of a
+   * given display): no form field of their own (the form converts frames itself).
+   */
+  entryAliases?: string[];
   /** The instructions for the default parameters (lists, exports). */
   instructions: string;
   /** The instructions for these (parsed) parameters, when they depend on them; absent: `instructions`. */
@@ -294,14 +348,29 @@ export interface Paradigm<P = unknown, S = unknown, St = unknown> {
   design: Design<P, S, St>;
   /** The condition a trial belongs to (analysis groups trials by it). */
   conditionKey(stimulus: S): string;
-  /** Trial duration in seconds for the given display. */
-  trialDuration(stimulus: S, timing: DisplayTiming): number;
-  /** Everything visible at time t (s, from trial start). */
-  scene(stimulus: S, t: number, timing: DisplayTiming): Scene;
+  /**
+   * Trial duration in seconds: as a display with this timing shows it (whole frames), or without
+   * a timing the stimulus's own continuous-time length.
+   */
+  trialDuration(stimulus: S, timing?: DisplayTiming): number;
+  /**
+   * Everything visible at time t (s, from trial start). With a display's timing: what that
+   * display shows in the frame containing t (events on its frame grid, durations rounded to
+   * whole frames, motion at the frame's start). Without: the stimulus in continuous time, as an
+   * integrating model frame sees it.
+   */
+  scene(stimulus: S, t: number, timing?: DisplayTiming): Scene;
+  /**
+   * Times (s) in continuous time at which something appears or disappears, i.e. where the scene
+   * changes other than by continuous motion: an integrating model frame splits its exposure there.
+   */
+  events(stimulus: S): number[];
   /** What is on screen between trials (fixation). */
   restScene(params: P): Scene;
-  /** The frame index (from 0 at trial start) on which the critical event appears, if any. */
+  /** The frame index (from 0 at trial start) on which a display with this timing shows the critical event, if any. */
   criticalFrame(stimulus: S, timing: DisplayTiming): number | null;
+  /** When the critical event begins in continuous time (s), if there is one. */
+  criticalTime(stimulus: S): number | null;
   /** A simulated observer's answer (for testing designs): psychometric parameters in the paradigm's units. */
   simulateResponse(stimulus: S, observer: SimulatedObserver, rng: { next(): number }): string;
   /** How `session simulate` describes the observer's parameters. */

@@ -17,16 +17,16 @@ export function formatSessions(sessions: SessionInfo[]): string {
   return lines.join('\n');
 }
 
-/** Digits by unit: milliseconds to 0.1, everything else to 0.001. */
-export const digitsFor = (unit: string) => (unit === 'ms' ? 1 : 3);
+/** Digits by unit: counts whole, milliseconds to 0.1, everything else to 0.001. */
+export const digitsFor = (unit: string) => (unit === 'trials' || unit === 'frames' ? 0 : unit === 'ms' ? 1 : 3);
 
 /** "label: value unit [lo, hi]" */
 export function formatStatistic(s: Statistic): string {
   const d = digitsFor(s.unit);
   const unit = s.unit ? ` ${s.unit}` : '';
   const ci = s.ci ? `[${f(s.ci[0], d)}, ${f(s.ci[1], d)}]` : '';
-  // A number at the fit's bound is its limit, not a measurement: say so before the number.
-  if (s.undetermined) return `${s.label}: not determined (fit at its bound: ${f(s.value, d)}${unit}${ci ? `, CI ${ci}` : ''})`;
+  // A number the data do not determine is no measurement: say so, and why, instead of the number.
+  if (s.undetermined) return `${s.label}: not determined (${s.undetermined.replace(/^Not determined by the data: /, '').replace(/\.$/, '')})`;
   return `${s.label}: ${f(s.value, d)}${unit}${ci ? `  ${ci} (95% CI)` : ''}`;
 }
 
@@ -42,6 +42,21 @@ export function formatAnalysis(a: SessionAnalysis): string {
       lines.push(`  sigma ${f(c.fit.sigma)} ${a.xUnit}, guess ${f(c.fit.guess)}, lapse ${f(c.fit.lapse)}; deviance ${f(c.fit.deviance, 2)} (bootstrap p = ${f(c.fit.devianceP, 3)}, ${c.fit.bootstrapSamples} samples)`);
   }
   if (a.statistics.length) lines.push('', ...a.statistics.map((s) => formatStatistic(s)));
+  if (a.references?.length) {
+    lines.push('', 'Beside the references on the same trials (copy-last: no motion learned; oracle: the true next frame, what the display itself gives):');
+    for (const c of a.conditions) {
+      const h = c.statistics.find((s) => s.comparable);
+      if (!h) continue;
+      lines.push(`  ${a.conditions.length > 1 ? `${c.label}: ` : ''}model (#${a.sessionId}) ${formatStatistic(h)}`);
+      for (const r of a.references) {
+        const rs = r.conditions.find((k) => k.key === c.key)?.statistics.find((s) => s.key === h.key);
+        lines.push(`  ${a.conditions.length > 1 ? `${c.label}: ` : ''}${r.kind} (#${r.sessionId}) ${rs ? formatStatistic(rs) : `${h.label}: none measured`}`);
+      }
+      const frac = a.ofOracle?.find((o) => o.condition === c.key && o.statistic === h.key);
+      if (frac) lines.push(`  model / oracle: ${frac.value !== null ? `${Math.round(frac.value * 100)} %` : `not defined (${frac.why})`}`);
+    }
+  }
+  if (a.modelNote) lines.push('', a.modelNote);
   for (const m of a.messages) lines.push(`Note: ${m}`);
   return lines.filter((l, i, all) => !(l === '' && all[i - 1] === '')).join('\n');
 }

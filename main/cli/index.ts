@@ -23,6 +23,7 @@ import { exportActivationsAction } from './dataset-commands.js';
 import { addModelCommands } from './model-commands.js';
 import { addModelSessionCommands } from './model-session-commands.js';
 import { addReplicateCommands } from './replicate-commands.js';
+import { addStimulusCommands } from './stimulus-commands.js';
 import { addStudyCommands } from './study-commands.js';
 
 /** Errors caused by what the user gave us: print the message, not a stack. */
@@ -163,6 +164,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
   addModelSessionCommands(program, session, { database, emit, err: io.err, integer, number, collectParam });
   addReplicateCommands(program, { database, readDatabase, emit, err: io.err, integer, number });
   addStudyCommands(program, { database, readDatabase, emit, err: io.err, integer, number });
+  addStimulusCommands(program, { database, readDatabase, emit, err: io.err, integer, number, collectParam });
 
   return { program, close: () => db?.close() };
 }

@@ -1,6 +1,6 @@
 /** `predlab session run --model ...` (a model takes a protocol) and `predlab compare`. */
 import { SingleBar } from 'cli-progress';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,13 +13,21 @@ import { digitsFor, formatStatistic } from './format.js';
 import { findings } from '../../paradigms/findings.js';
 import { compareSessions } from '../services/compare.js';
 import { listModels } from '../services/models.js';
-import { runModelSession } from '../services/model-sessions.js';
+import { referenceSessionsOf, runModelSession } from '../services/model-sessions.js';
+import { isReferenceKind } from '../../native-models/observer/predictors.js';
 import { listSessions } from '../services/sessions.js';
 import type { CliContext } from './model-commands.js';
 
 const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const f = fmt;
+
+/** '64x80' -> { height: 64, width: 80 }. */
+function parseSize(v: string): { height: number; width: number } {
+  const m = /^(\d{1,4})x(\d{1,4})$/.exec(v.trim());
+  if (!m) throw new PredlabError('invalid-argument', `--size takes HEIGHTxWIDTH in pixels, e.g. 64x80; got '${v}'.`);
+  return { height: Number(m[1]), width: Number(m[2]) };
+}
 
 export function formatComparison(c: Comparison): string {
   const lines = ['session  participant                          paradigm / condition                     trials  statistics'];
@@ -73,7 +81,7 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
   session
     .command('run')
     .description('a PredNet checkpoint takes a protocol as a participant (same trials as a person with --protocol)')
-    .requiredOption('--model <checkpoint>', "checkpoint folder, or 'default' for the checkpoint shipped with PredLab")
+    .requiredOption('--model <checkpoint>', "checkpoint folder, 'default' for the checkpoint shipped with PredLab, or a reference observer: 'copy-last' (predicts the last frame it saw) or 'oracle' (predicts the true next frame)")
     .option('--paradigm <id>', 'paradigm id (see `predlab paradigms`)', [...paradigms.keys()][0])
     .option('--protocol <id>', "take an existing protocol's trials (e.g. a person's session)", integer('--protocol'))
     .option('--seed <n>', 'seed of the trial list (without --protocol)', integer('--seed'))
@@ -84,18 +92,26 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
     .option('--readout-delay <frames>', 'read the prediction this many frames after the critical frame', integer('--readout-delay'))
     .option('--batch-size <n>', 'trials per forward pass', integer('--batch-size'))
     .option('--layer <name>', "for readouts that read a layer: 'prediction' or e.g. E1, R2 (default: the readout's own choice)")
+    .addOption(new Option('--temporal <mode>', "integrate: each model frame sums the light over its exposure (a 33 ms flash is 33 ms at any frame rate); sample: each frame is what a display at the model's rate would draw (for stimuli authored in model frames)").choices(['integrate', 'sample']))
+    .option('--exposure <fraction>', 'integrate mode: fraction of each frame interval the shutter is open (0-1]', number('--exposure'))
+    .addOption(new Option('--if-no-readout <what>', "a trial whose readout finds nothing to read: exclude (no answer, left out of the fit; default) or guess (a random answer, marked)").choices(['exclude', 'guess']))
+    .option('--size <HxW>', 'a reference observer\'s image size (default 64x80, the default model\'s)', '64x80')
+    .option('--no-references', 'do not run copy-last and oracle on the same trials beside a checkpoint')
     .option('--json', 'machine-readable output')
     .action(async (o) => {
       if (o.protocol !== undefined && (o.seed !== undefined || Object.keys(o.param).length)) throw new PredlabError('invalid-argument', '--protocol fixes the trials; leave out --seed and --param.');
-      const observer = Object.fromEntries(Object.entries({ fovDeg: o.fov, frameRateHz: o.fps, decisionNoiseDeg: o.noise, readoutDelayFrames: o.readoutDelay, batchSize: o.batchSize, layer: o.layer }).filter(([, v]) => v !== undefined));
-      const checkpoint = o.model === 'default' ? defaultModelDir(APP_ROOT) : o.model;
-      if (o.model === 'default' && !fs.existsSync(checkpoint)) throw new PredlabError('not-found', `The default checkpoint is not installed (${checkpoint}); regenerate it with scripts/train-default-model.ts.`);
+      const observer = Object.fromEntries(
+        Object.entries({ fovDeg: o.fov, frameRateHz: o.fps, decisionNoiseDeg: o.noise, readoutDelayFrames: o.readoutDelay, batchSize: o.batchSize, layer: o.layer, temporalMode: o.temporal, exposure: o.exposure, noReadout: o.ifNoReadout }).filter(([, v]) => v !== undefined),
+      );
+      const reference = isReferenceKind(o.model) ? { kind: o.model, ...parseSize(o.size), channels: 3 } : undefined;
+      const checkpoint = reference ? undefined : o.model === 'default' ? defaultModelDir(APP_ROOT) : o.model;
+      if (o.model === 'default' && !fs.existsSync(checkpoint!)) throw new PredlabError('not-found', `The default checkpoint is not installed (${checkpoint}); regenerate it with scripts/train-default-model.ts.`);
       // Progress starts once the settings are checked and the session exists: a refusal comes alone.
       let progress: ReturnType<typeof progressReporter> | null = null;
       const db = ctx.database();
       const s = await runModelSession(db, {
         paradigmId: o.paradigm,
-        checkpoint,
+        ...(reference ? { reference } : { checkpoint, references: o.references !== false }),
         ...(o.protocol !== undefined ? { protocolId: o.protocol } : { parameters: o.param, seed: o.seed ?? 1 }),
         observer,
         onStart: () => void (progress = progressReporter(ctx.err, 'model trials')),
@@ -106,7 +122,13 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
       const hint = others.length
         ? `Compare with: predlab compare --sessions ${[...others.map((x) => x.id), s.id].join(',')}`
         : `No person has taken protocol ${s.protocol.id} yet; to put this model beside a person, run it on their session's protocol (predlab session list; --protocol <id>), then predlab compare --sessions <their session>,<this session>.`;
-      emit(o.json, { sessionId: s.id, protocolId: s.protocol.id, trials: s.answered, status: s.status, compareWith: others.map((x) => x.id) }, `Model session ${s.id}: ${s.participant.label} answered ${s.answered} trials of protocol ${s.protocol.id}. ${hint}`);
+      const refs = referenceSessionsOf(db, s.id);
+      const beside = refs.length ? ` Beside it on the same trials: ${refs.map((r) => `${r.kind} session ${r.session.id}`).join(', ')} (predlab analyze --session ${s.id} shows all three).` : '';
+      emit(
+        o.json,
+        { sessionId: s.id, protocolId: s.protocol.id, trials: s.answered, status: s.status, compareWith: others.map((x) => x.id), references: Object.fromEntries(refs.map((r) => [r.kind, r.session.id])) },
+        `Model session ${s.id}: ${s.participant.label} answered ${s.answered} trials of protocol ${s.protocol.id}.${beside} ${hint}`,
+      );
     });
 
   program

@@ -1,10 +1,13 @@
 /** Analysis of a stored session: the paradigm's own analysis over its answered trials. */
 import { EXCLUDED_STATISTIC } from '../../paradigms/analysis-shared.js';
 import type { FitParameter, PsychometricFit } from '../../paradigms/psychometric.js';
+import { storedObserverSettings } from '../../paradigms/observer-settings.js';
 import type { SessionAnalysis } from '../../paradigms/records.js';
-import type { AnalysisResult, AnsweredTrial, Statistic } from '../../paradigms/types.js';
+import { fractionsOfOracle, type ReferenceSummary } from '../../paradigms/references.js';
+import { NO_ANSWER, type AnalysisResult, type AnsweredTrial, type Statistic } from '../../paradigms/types.js';
 import type { Db } from '../store/db.js';
 import { dropNearCritical, NEAR_CRITICAL_FRAMES, type DropFlag } from './dropped-frames.js';
+import { referenceSessionsOf } from './model-sessions.js';
 import { getSession, paradigmOf, trialRows } from './sessions.js';
 
 export { EXCLUDED_STATISTIC };
@@ -13,40 +16,105 @@ export interface AnalysisOptions {
   bootstrap?: number | undefined;
   /** Leave out trials with a dropped frame near the critical event (default true). */
   excludeDroppedFrames?: boolean | undefined;
+  /** A model session's reference observers analysed beside it (default true; a comparison analyses them as rows of their own). */
+  references?: boolean | undefined;
 }
 
-/** The session's answered trials that enter its analysis, and those flagged for dropped frames. */
-export function analysedTrials(db: Db, sessionId: number, excludeDroppedFrames = true): { trials: AnsweredTrial[]; flagged: DropFlag[]; excluded: boolean } {
-  const refreshHz = Number(getSession(db, sessionId).calibration.refreshHz) || null;
+/** Keys of the session statistics counting a model's trials without a readout. */
+export const NO_ANSWER_STATISTIC = 'no-readout';
+export const GUESSED_STATISTIC = 'guessed';
+
+/**
+ * The session's answered trials that enter its analysis, and those left out: flagged for dropped
+ * frames (when excluded), without an answer (a model whose readout found nothing), or answered at
+ * random for want of a readout (older model sessions did so silently; left out unless the
+ * session's observer settings asked for guesses).
+ */
+export function analysedTrials(db: Db, sessionId: number, excludeDroppedFrames = true): { trials: AnsweredTrial[]; flagged: DropFlag[]; excluded: boolean; noAnswer: number[]; guessed: number[]; guessesKept: boolean } {
+  const session = getSession(db, sessionId);
+  const refreshHz = Number(session.calibration.refreshHz) || null;
+  const observer = (session.participant.details as { observer?: { noReadout?: unknown } }).observer;
+  const guessesKept = observer?.noReadout === 'guess';
   const trials: AnsweredTrial[] = [];
   const flagged: DropFlag[] = [];
+  const noAnswer: number[] = [];
+  const guessed: number[] = [];
   for (const t of trialRows(db, sessionId)) {
+    const extra = t.extra ? (JSON.parse(t.extra) as Record<string, unknown>) : null;
+    if (t.response === NO_ANSWER) {
+      noAnswer.push(t.trial_index);
+      continue;
+    }
+    if (extra?.guessed === true) {
+      guessed.push(t.trial_index);
+      if (!guessesKept) continue;
+    }
     const flag = dropNearCritical(t, refreshHz);
     if (flag) flagged.push(flag);
     if (flag && excludeDroppedFrames) continue;
-    trials.push({ index: t.trial_index, stimulus: JSON.parse(t.stimulus), response: t.response, extra: t.extra ? JSON.parse(t.extra) : null });
+    trials.push({ index: t.trial_index, stimulus: JSON.parse(t.stimulus), response: t.response, extra });
   }
-  return { trials, flagged, excluded: excludeDroppedFrames };
+  return { trials, flagged, excluded: excludeDroppedFrames, noAnswer, guessed, guessesKept };
 }
+
+const listOf = (xs: number[]) => xs.slice(0, 20).join(', ') + (xs.length > 20 ? ', …' : '');
 
 export function analyseSession(db: Db, sessionId: number, options: AnalysisOptions = {}): SessionAnalysis {
   const session = getSession(db, sessionId);
   const paradigm = paradigmOf(session.protocol.paradigmId);
-  const { trials, flagged, excluded } = analysedTrials(db, sessionId, options.excludeDroppedFrames ?? true);
+  const { trials, flagged, excluded, noAnswer, guessed, guessesKept } = analysedTrials(db, sessionId, options.excludeDroppedFrames ?? true);
   // Seeded by the session id so the same session always gives the same intervals.
   const analysis = paradigm.analyse(session.protocol.parameters, trials, { bootstrap: options.bootstrap ?? 500, seed: sessionId });
   const near = `a dropped frame within ${NEAR_CRITICAL_FRAMES} frames of the critical event`;
   const list = flagged.slice(0, 20).map((f) => `${f.trialIndex} (${f.reason})`).join(', ') + (flagged.length > 20 ? ', …' : '');
+  const total = trials.length + noAnswer.length + (guessesKept ? 0 : guessed.length) + (excluded ? flagged.length : 0);
+  const model = session.participant.kind === 'model';
   const dropped: Pick<AnalysisResult, 'statistics' | 'messages'> = {
-    statistics: [{ key: EXCLUDED_STATISTIC, label: 'Trials left out: dropped frames near the critical event', value: excluded ? flagged.length : 0, unit: 'trials', ci: null }],
-    messages: flagged.length === 0 ? [] : excluded
-      ? [`${flagged.length} trial(s) left out of the fit for ${near}: ${list}. Untick "Leave out trials with a dropped frame near the critical event" to include them.`]
-      : [`${flagged.length} trial(s) with ${near} are included (the setting to leave them out is off): ${list}.`],
+    statistics: [
+      { key: EXCLUDED_STATISTIC, label: 'Trials left out: dropped frames near the critical event', value: excluded ? flagged.length : 0, unit: 'trials', ci: null },
+      ...(model || noAnswer.length || guessed.length
+        ? [
+            { key: NO_ANSWER_STATISTIC, label: "Trials without an answer: the model's readout found nothing to read", value: noAnswer.length, unit: 'trials', ci: null },
+            { key: GUESSED_STATISTIC, label: `Trials answered at random for want of a readout${guessesKept ? ' (kept: the observer settings asked for guesses)' : ' (left out)'}`, value: guessed.length, unit: 'trials', ci: null },
+          ]
+        : []),
+    ],
+    messages: [
+      ...(flagged.length === 0 ? [] : excluded
+        ? [`${flagged.length} trial(s) left out of the fit for ${near}: ${list}. Untick "Leave out trials with a dropped frame near the critical event" to include them.`]
+        : [`${flagged.length} trial(s) with ${near} are included (the setting to leave them out is off): ${list}.`]),
+      ...(noAnswer.length ? [`${noAnswer.length} of ${total} trials have no answer: the model's readout found nothing to read in them (e.g. no bar or no flash in its predicted frame). They are left out of the fit: trials ${listOf(noAnswer)}.`] : []),
+      ...(guessed.length
+        ? [guessesKept
+            ? `${guessed.length} of ${total} trials were answered at random because the readout found nothing to read (the observer settings asked for guesses); they are in the fit: trials ${listOf(guessed)}.`
+            : `${guessed.length} of ${total} trials had been answered at random because the readout found nothing to read; those coin flips are left out of the fit: trials ${listOf(guessed)}.`]
+        : []),
+    ],
   };
-  return { ...flagUndetermined({ ...analysis, statistics: [...analysis.statistics, ...dropped.statistics], messages: [...analysis.messages, ...dropped.messages] }), sessionId };
+  const result: SessionAnalysis = { ...flagUndetermined({ ...analysis, statistics: [...analysis.statistics, ...dropped.statistics], messages: [...analysis.messages, ...dropped.messages] }), sessionId };
+  if (!model) return result;
+  const details = session.participant.details as { type?: string; observer?: unknown; decisionNoise?: { value?: unknown; source?: unknown } };
+  const modelNote = modelNoteOf(details.observer, details.decisionNoise);
+  if (details.type === 'reference' || options.references === false) return { ...result, modelNote };
+  // Beside the model: its reference observers on the same trials, analysed the same way.
+  const references = referenceSessionsOf(db, sessionId).map(({ kind, session: r }): ReferenceSummary => {
+    const a = analyseSession(db, r.id, options);
+    return { kind, sessionId: r.id, label: r.participant.label, conditions: a.conditions.map((c) => ({ key: c.key, label: c.label, statistics: c.statistics })), messages: a.messages };
+  });
+  return { ...result, modelNote, references, ofOracle: fractionsOfOracle(result, references.find((r) => r.kind === 'oracle')) };
 }
 
-const NOT_DETERMINED = 'not determined by the data: the fit is at one of its bounds, so this number (and its CI) is a limit of the fit, not a measurement';
+/** How a model saw the trials in time and how it decided, in one line (sessions before the temporal modes: sample mode). */
+export function modelNoteOf(observer: unknown, noise: { value?: unknown; source?: unknown } | undefined): string {
+  const o = storedObserverSettings(observer);
+  const time =
+    o.temporalMode === 'integrate'
+      ? `integrate mode (each frame sums the light of ${Math.round(o.exposure * 100)} % of its interval, ${o.subSamples} instants per frame)`
+      : 'sample mode (each frame is what a display at the model\'s rate would draw; durations rounded to whole model frames)';
+  const value = typeof noise?.value === 'number' ? noise.value : typeof o.decisionNoiseDeg === 'number' ? o.decisionNoiseDeg : null;
+  const source = typeof noise?.source === 'string' ? noise.source : 'set in the observer settings';
+  return `Model frames at ${o.frameRateHz} frames/s, ${time}; readout ${o.readoutDelayFrames} frame(s) after the critical frame; decision noise ${value === null ? 'not recorded' : Number(value.toPrecision(3))} (${source}); trials without a readout ${o.noReadout === 'guess' ? 'answered at random' : 'left without an answer'}.`;
+}
 
 /** The statistic reports this fit parameter (same number), or a rescaling of it with the same relative CI. */
 function reports(s: Statistic, fit: PsychometricFit, k: FitParameter): boolean {
@@ -62,14 +130,20 @@ function reports(s: Statistic, fit: PsychometricFit, k: FitParameter): boolean {
 }
 
 /**
- * Mark the statistics the data do not determine, in any paradigm's result: those reporting a fit
- * parameter the fit found at a bound, and any whose estimate lies outside its own CI.
+ * Say for every statistic, in any paradigm's result, whether the data determine it
+ * (`determined`), and if not why (`undetermined`): a statistic reporting a fit parameter the fit
+ * could not determine (one answer throughout, slope at its bound, interval past the tested
+ * levels, estimate outside its interval), one whose estimate lies outside its own CI, and one the
+ * paradigm already marked. No sentence is built on those.
  */
 export function flagUndetermined<A extends AnalysisResult>(a: A): A {
   const flag = (s: Statistic, fit: PsychometricFit | null): Statistic => {
-    const atBound = fit?.undetermined.some((k) => reports(s, fit, k)) ?? false;
-    const outside = s.value !== null && s.ci != null && (s.value < Math.min(...s.ci) - 1e-12 || s.value > Math.max(...s.ci) + 1e-12);
-    return atBound || outside ? { ...s, undetermined: NOT_DETERMINED } : s;
+    if (s.undetermined) return { ...s, determined: false };
+    const k = fit?.undetermined.find((p) => reports(s, fit, p));
+    if (fit && k) return { ...s, determined: false, undetermined: `Not determined by the data: ${fit.reasons[k] ?? 'the fit is at one of its bounds'}.` };
+    if (s.value !== null && s.ci != null && (s.value < Math.min(...s.ci) - 1e-12 || s.value > Math.max(...s.ci) + 1e-12))
+      return { ...s, determined: false, undetermined: `Not determined by the data: the estimate lies outside its own 95 % interval.` };
+    return { ...s, determined: s.value !== null };
   };
   return {
     ...a,

@@ -9,11 +9,12 @@
  * trial stays together. Otherwise the two CI half-widths are combined as for independent sessions.
  */
 import type { AnsweredTrial } from '../../paradigms/types.js';
-import type { Comparison, ComparisonDifference, ComparisonRow, SessionAnalysis } from '../../paradigms/records.js';
+import type { Comparison, ComparisonDifference, ComparisonRow, SessionAnalysis, SessionInfo } from '../../paradigms/records.js';
 import { createRng, subSeed } from '../../paradigms/rng.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { analysedTrials, analyseSession } from './analysis.js';
+import { referenceSessionsOf } from './model-sessions.js';
 import { getSession, paradigmOf } from './sessions.js';
 
 /**
@@ -85,11 +86,30 @@ export function compareSessions(db: Db, sessionIds: number[], options: { bootstr
   if (new Set(sessionIds).size !== sessionIds.length) throw new PredlabError('invalid-argument', 'A session is listed twice.');
   const bootstrap = options.bootstrap ?? 500;
   const excludeDroppedFrames = options.excludeDroppedFrames ?? true;
-  const sessions = sessionIds.map((id) => getSession(db, id));
+  const chosen = sessionIds.map((id) => getSession(db, id));
+  // Every model session's reference observers join it, once per protocol, size and settings.
+  const references: NonNullable<Comparison['references']> = [];
+  const byKey = new Map<string, number>();
+  const added: SessionInfo[] = [];
+  for (const s of chosen) {
+    if (s.participant.kind !== 'model' || referenceKindOf(s)) continue;
+    for (const { kind, session: r } of referenceSessionsOf(db, s.id)) {
+      const d = r.participant.details as { size?: unknown; observer?: unknown };
+      const key = JSON.stringify([kind, r.protocol.id, d.size, d.observer]);
+      let id = byKey.get(key);
+      if (id === undefined) {
+        id = chosen.find((c) => c.id === r.id)?.id ?? r.id;
+        byKey.set(key, id);
+        if (!chosen.some((c) => c.id === id) && !added.some((a) => a.id === id)) added.push(r);
+      }
+      references.push({ modelSessionId: s.id, kind, sessionId: id });
+    }
+  }
+  const sessions = [...chosen, ...added];
   const rows: ComparisonRow[] = [];
   const analyses: SessionAnalysis[] = [];
   for (const s of sessions) {
-    const a = analyseSession(db, s.id, { bootstrap, excludeDroppedFrames });
+    const a = analyseSession(db, s.id, { bootstrap, excludeDroppedFrames, references: false });
     analyses.push(a);
     for (const c of a.conditions)
       rows.push({
@@ -98,6 +118,7 @@ export function compareSessions(db: Db, sessionIds: number[], options: { bootstr
         paradigmId: a.paradigmId,
         kind: s.participant.kind,
         label: s.participant.label,
+        ...(referenceKindOf(s) ? { reference: referenceKindOf(s)! } : {}),
         group: a.group,
         condition: c.key,
         conditionLabel: c.label,
@@ -115,7 +136,7 @@ export function compareSessions(db: Db, sessionIds: number[], options: { bootstr
   };
   const differences: ComparisonDifference[] = [];
   for (const h of rows.filter((r) => r.kind === 'human'))
-    for (const m of rows.filter((r) => r.kind === 'model')) {
+    for (const m of rows.filter((r) => r.kind === 'model' && !r.reference)) {
       if (h.paradigmId !== m.paradigmId || h.group !== m.group || h.condition !== m.condition) continue;
       const sameProtocol = h.protocolId === m.protocolId;
       for (const hs of h.statistics) {
@@ -137,5 +158,11 @@ export function compareSessions(db: Db, sessionIds: number[], options: { bootstr
         differences.push({ ...base, diffCi: [diff - half, diff + half], ciMethod: 'independent', sharedTrials: sameProtocol ? pairedOf(h, m).shared : 0 });
       }
     }
-  return { rows, differences, analyses };
+  return { rows, differences, analyses, references };
+}
+
+/** The reference observer a session is (copy-last, oracle), or null for any other participant. */
+export function referenceKindOf(s: SessionInfo): 'copy-last' | 'oracle' | null {
+  const d = s.participant.details as { type?: unknown; reference?: unknown };
+  return d.type === 'reference' && (d.reference === 'copy-last' || d.reference === 'oracle') ? d.reference : null;
 }

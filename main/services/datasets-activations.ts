@@ -11,10 +11,11 @@ import path from 'node:path';
 import { initBackend } from '../../native-models/backend.js';
 import { loadCheckpoint } from '../../native-models/checkpoint.js';
 import { h5wasm, hdf5Reason } from '../../native-models/keras-import.js';
-import { observerSettingsSchema } from '../../native-models/observer/observer.js';
+import { observerView } from '../../native-models/observer/observer.js';
+import { storedObserverSettings } from '../../paradigms/observer-settings.js';
 import { inferenceEngine, type InferenceEngine } from '../../native-models/onnx/engine.js';
 import { parseOutputMode } from '../../native-models/prednet/config.js';
-import { rasterizeTrial } from '../../paradigms/scene/rasterize.js';
+import { modelFrameCount, rasterizeTrial } from '../../paradigms/scene/rasterize.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { cancelled } from './datasets-ffmpeg.js';
@@ -64,7 +65,8 @@ export async function exportActivations(db: Db, sessionId: number, layerSpec: st
   const index = dest.replace(/\.(h5|hdf5)$/i, '') + '.tsv';
   for (const f of [dest, index]) if (fs.existsSync(f)) throw new PredlabError('conflict', `${f} already exists; choose another path or delete it first.`);
   if (!fs.existsSync(path.dirname(dest))) throw new PredlabError('not-found', `The folder ${path.dirname(dest)} does not exist.`);
-  const settings = observerSettingsSchema.parse(details.observer ?? {});
+  // As the session ran (older sessions sampled frames at the model's rate).
+  const settings = storedObserverSettings(details.observer);
   const paradigm = paradigmOf(s.protocol.paradigmId);
 
   const tfBackend = (await initBackend()).choice;
@@ -82,10 +84,9 @@ export async function exportActivations(db: Db, sessionId: number, layerSpec: st
   try {
     const c = loaded.net.config;
     const layers = parseLayers(layerSpec, c);
-    const view = { width: c.width, height: c.height, channels: c.stackSizes[0]!, fovDeg: settings.fovDeg, frameRateHz: settings.frameRateHz };
-    const timing = { frameRateHz: view.frameRateHz };
+    const view = observerView({ width: c.width, height: c.height, channels: c.stackSizes[0]! }, settings);
     // The size is known before any work: rows from the trials' durations, units from the layer sizes.
-    const steps = rows.map((r) => Math.ceil(paradigm.trialDuration(JSON.parse(r.stimulus), timing) * view.frameRateHz - 1e-6));
+    const steps = rows.map((r) => modelFrameCount(paradigm, JSON.parse(r.stimulus), view));
     const totalRows = steps.reduce((a, b) => a + b, 0);
     const unitsOf = (name: string) => {
       const m = parseOutputMode(name, c) as { unit: string; layer: number };

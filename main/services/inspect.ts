@@ -4,9 +4,11 @@
  */
 import { initBackend } from '../../native-models/backend.js';
 import { loadCheckpoint } from '../../native-models/checkpoint.js';
-import { observerSettingsSchema } from '../../native-models/observer/observer.js';
+import { observerView } from '../../native-models/observer/observer.js';
+import { isReferenceKind, REFERENCES, type Predictor } from '../../native-models/observer/predictors.js';
+import { storedObserverSettings } from '../../paradigms/observer-settings.js';
 import { inferenceEngine, type InferenceEngine } from '../../native-models/onnx/engine.js';
-import { rasterizeTrial } from '../../paradigms/scene/rasterize.js';
+import { modelCriticalFrame, rasterizeTrial } from '../../paradigms/scene/rasterize.js';
 import type { TrialFilmstrip } from '../../paradigms/records.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
@@ -24,13 +26,42 @@ const grey = (data: Float32Array, channels: number, scale = 1) => {
 
 export async function inspectModelTrial(db: Db, sessionId: number, trialIndex: number): Promise<TrialFilmstrip> {
   const s = getSession(db, sessionId);
-  const details = s.participant.details as { type?: string; checkpoint?: string; observer?: unknown };
-  if (s.participant.kind !== 'model' || details.type !== 'prednet' || !details.checkpoint)
-    throw new PredlabError('invalid-argument', `Session ${sessionId} was not taken by a PredNet checkpoint; the inspector shows what a model saw and predicted.`);
+  const details = s.participant.details as { type?: string; checkpoint?: string; observer?: unknown; reference?: unknown; size?: { width?: unknown; height?: unknown; channels?: unknown } };
+  const reference = details.type === 'reference' && isReferenceKind(details.reference) ? details.reference : null;
+  if (s.participant.kind !== 'model' || (!reference && (details.type !== 'prednet' || !details.checkpoint)))
+    throw new PredlabError('invalid-argument', `Session ${sessionId} was not taken by a PredNet checkpoint or a reference observer; the inspector shows what a model saw and predicted.`);
   const row = trialRows(db, sessionId).find((t) => t.trial_index === trialIndex);
   if (!row) throw new PredlabError('not-found', `Session ${sessionId} has no answered trial ${trialIndex}.`);
-  const settings = observerSettingsSchema.parse(details.observer ?? {});
+  // As the session ran: sessions stored before the temporal modes existed sampled frames at the model's rate.
+  const settings = storedObserverSettings(details.observer);
   const paradigm = paradigmOf(s.protocol.paradigmId);
+  const stimulus = JSON.parse(row.stimulus);
+  const extra = row.extra ? (JSON.parse(row.extra) as Record<string, unknown>) : null;
+  const strip = async (predictor: Predictor, size: { width: number; height: number; channels: number }): Promise<TrialFilmstrip> => {
+    const view = observerView(size, settings);
+    const { frames, count } = rasterizeTrial(paradigm, stimulus, view);
+    const pred = await predictor.predict(frames, { batch: 1, T: count, height: view.height, width: view.width, channels: view.channels });
+    const err = pred.map((v, i) => Math.abs(v - frames[i]!));
+    return {
+      condition: paradigm.conditionKey(stimulus),
+      width: view.width,
+      height: view.height,
+      frames: count,
+      frameRateHz: settings.frameRateHz,
+      criticalFrame: modelCriticalFrame(paradigm, stimulus, view),
+      readoutFrame: typeof extra?.readoutFrame === 'number' ? extra.readoutFrame : null,
+      stimulus: grey(frames, view.channels),
+      prediction: grey(pred, view.channels),
+      // Errors are small: shown x4 so they are visible.
+      error: grey(err, view.channels, 4),
+      extra,
+    };
+  };
+  if (reference) {
+    const size = details.size;
+    if (!size || typeof size.width !== 'number' || typeof size.height !== 'number' || typeof size.channels !== 'number') throw new PredlabError('internal', `Session ${sessionId} does not record its reference observer's image size.`);
+    return strip(REFERENCES[reference].predictor, { width: size.width, height: size.height, channels: size.channels });
+  }
   // The engine is started here too (idempotent), so the inspector never depends on another
   // page having started it; an engine that cannot start is not the model's fault.
   let tfBackend: string;
@@ -41,7 +72,7 @@ export async function inspectModelTrial(db: Db, sessionId: number, trialIndex: n
   }
   let loaded;
   try {
-    loaded = loadCheckpoint(details.checkpoint);
+    loaded = loadCheckpoint(details.checkpoint!);
   } catch (e) {
     throw new PredlabError('not-found', `The session's model is no longer readable: ${(e as Error).message}`);
   }
@@ -53,26 +84,7 @@ export async function inspectModelTrial(db: Db, sessionId: number, trialIndex: n
       throw new PredlabError('unavailable', `The inference engine could not start, so no trial can be inspected: ${(e as Error).message}`);
     }
     const c = loaded.net.config;
-    const view = { width: c.width, height: c.height, channels: c.stackSizes[0]!, fovDeg: settings.fovDeg, frameRateHz: settings.frameRateHz };
-    const stimulus = JSON.parse(row.stimulus);
-    const { frames, count, timing } = rasterizeTrial(paradigm, stimulus, view);
-    const pred = await engine.predictor('PredNet', { manifest: loaded.manifest }).predict(frames, { batch: 1, T: count, height: view.height, width: view.width, channels: view.channels });
-    const err = pred.map((v, i) => Math.abs(v - frames[i]!));
-    const extra = row.extra ? (JSON.parse(row.extra) as Record<string, unknown>) : null;
-    return {
-      condition: paradigm.conditionKey(stimulus),
-      width: view.width,
-      height: view.height,
-      frames: count,
-      frameRateHz: settings.frameRateHz,
-      criticalFrame: paradigm.criticalFrame(stimulus, timing),
-      readoutFrame: typeof extra?.readoutFrame === 'number' ? extra.readoutFrame : null,
-      stimulus: grey(frames, view.channels),
-      prediction: grey(pred, view.channels),
-      // Errors are small: shown x4 so they are visible.
-      error: grey(err, view.channels, 4),
-      extra,
-    };
+    return await strip(engine.predictor('PredNet', { manifest: loaded.manifest }), { width: c.width, height: c.height, channels: c.stackSizes[0]! });
   } finally {
     await engine?.release();
     loaded.net.dispose();

@@ -5,24 +5,31 @@
  */
 import { initBackend } from '../../native-models/backend.js';
 import { CheckpointError, loadCheckpoint } from '../../native-models/checkpoint.js';
-import { createObserver, observerSettingsSchema, type ModelAnswer, type ObserverSettings } from '../../native-models/observer/observer.js';
-import type { Predictor } from '../../native-models/observer/predictors.js';
+import { createObserver, observerSettingsSchema, observerView, type ModelAnswer, type ObserverSettings } from '../../native-models/observer/observer.js';
+import { isReferenceKind, REFERENCE_KINDS, REFERENCES, type Predictor, type ReferenceKind } from '../../native-models/observer/predictors.js';
 import { inferenceEngine } from '../../native-models/onnx/engine.js';
-import { pxPerDegOf, type ModelView } from '../../paradigms/scene/rasterize.js';
+import { pxPerDegOf } from '../../paradigms/scene/rasterize.js';
 import type { SessionInfo } from '../../paradigms/records.js';
 import type { TrialSpec } from '../../paradigms/types.js';
 import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
+import { analyseSession } from './analysis.js';
 import { registerCheckpoint } from './models.js';
 import { createParticipant } from './participants.js';
 import { exportStudyAfterSession } from './study-export.js';
-import { finishSession, getProtocol, nextTrial, nominalFrameTiming, paradigmOf, recordTrial, startSession, validateParameters } from './sessions.js';
+import { finishSession, getProtocol, listSessions, nextTrial, nominalFrameTiming, paradigmOf, recordTrial, startSession, validateParameters } from './sessions.js';
 
 export interface ModelSessionRequest {
   paradigmId: string;
-  /** A checkpoint folder, or a ready predictor with its image size (tests, hand-built observers). */
+  /** A checkpoint folder, a reference observer at an image size, or a ready predictor with its image size (tests, hand-built observers). */
   checkpoint?: string;
+  reference?: { kind: ReferenceKind; width: number; height: number; channels: number; /** The model session it is run beside. */ referenceFor?: number };
   predictor?: { predictor: Predictor; width: number; height: number; channels: number; label: string };
+  /**
+   * A checkpoint's session is followed by copy-last and oracle on the same trials, at its image
+   * size and with its observer settings (default true): every model result is read beside them.
+   */
+  references?: boolean;
   protocolId?: number;
   parameters?: Record<string, unknown>;
   seed?: number;
@@ -30,6 +37,24 @@ export interface ModelSessionRequest {
   onProgress?: (done: number, total: number) => void;
   /** Called once everything is checked and the session exists, before the first trial runs. */
   onStart?: (session: SessionInfo) => void;
+  /** The decision noise already decided (references take their model's). */
+  decisionNoise?: { value: number; source: string };
+}
+
+/**
+ * A model taking a person's trials with the decision noise left to the protocol ('auto') gets the
+ * person's own spread: the fitted sigma of their session on this protocol (the mean over its
+ * conditions whose spread the data determine), so the two curves are equally steep. Without such
+ * a person the readout's grid step is used (createObserver says so).
+ */
+function matchedNoise(db: Db, protocolId: number, settings: ObserverSettings, given?: { value: number; source: string }): { value: number; source: string } | undefined {
+  if (given || settings.decisionNoiseDeg !== 'auto') return given;
+  const people = listSessions(db).filter((s) => s.protocol.id === protocolId && s.participant.kind === 'human' && s.answered > 0);
+  for (const person of people) {
+    const sigmas = analyseSession(db, person.id, { bootstrap: 200 }).conditions.flatMap((c) => (c.fit && !c.fit.undetermined.includes('sigma') ? [c.fit.sigma] : []));
+    if (sigmas.length) return { value: sigmas.reduce((a, b) => a + b, 0) / sigmas.length, source: `matched to the fitted spread of ${person.participant.label} (session #${person.id}) on these trials` };
+  }
+  return undefined;
 }
 
 /** At most this many trials are run before a model session starts, to check the readout can read them. */
@@ -57,9 +82,10 @@ function precheckTrials(paradigm: ReturnType<typeof paradigmOf>, protocol: { par
 export async function runModelSession(db: Db, req: ModelSessionRequest): Promise<SessionInfo> {
   const parsed = observerSettingsSchema.safeParse(req.observer ?? {});
   if (!parsed.success) throw new PredlabError('invalid-argument', `Invalid observer settings: ${describeIssues(parsed.error.issues)}`);
-  const settings = parsed.data;
+  let settings = parsed.data;
   const paradigm = paradigmOf(req.protocolId !== undefined ? getProtocol(db, req.protocolId).paradigmId : req.paradigmId);
-  if (!req.checkpoint === !req.predictor) throw new PredlabError('invalid-argument', 'Give a model checkpoint (or a predictor), exactly one.');
+  if ([req.checkpoint, req.predictor, req.reference].filter((x) => x !== undefined).length !== 1)
+    throw new PredlabError('invalid-argument', 'Give a model checkpoint, a reference observer (copy-last or oracle) or a predictor: exactly one.');
   // Validate the parameters before anything is written (registering the model, the participant);
   // the seed is fixed here so the first trial can be planned and read before the session exists.
   const protocol = req.protocolId !== undefined ? getProtocol(db, req.protocolId) : { parameters: validateParameters(paradigm, req.parameters ?? {}), seed: req.seed ?? Math.floor(Math.random() * 2 ** 31) };
@@ -67,7 +93,7 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
   let predictor: Predictor;
   let size: { width: number; height: number; channels: number };
   // Who the participant is; for a checkpoint this registers it, so it runs only after the checks.
-  let participant: () => { label: string; details: Record<string, unknown> };
+  let participant: (decisionNoise: { value: number; source: string }) => { label: string; details: Record<string, unknown> };
   let dispose = async (): Promise<void> => {};
   if (req.checkpoint) {
     const backend = await initBackend();
@@ -92,25 +118,37 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
     const extrapStartTime = loaded.manifest.extrapStartTime;
     predictor = engine.predictor('PredNet', { manifest: loaded.manifest });
     size = { width: c.width, height: c.height, channels: c.stackSizes[0]! };
-    participant = () => {
+    participant = (decisionNoise) => {
       const model = registerCheckpoint(db, dir);
-      return { label: `PredNet ${model.label}`, details: { type: 'prednet', checkpoint: model.path, modelId: model.id, backend: backend.choice, inference: engine.name, inferenceDetail: engine.detail, observer: settings, extrapStartTime } };
+      return { label: `PredNet ${model.label}`, details: { type: 'prednet', checkpoint: model.path, modelId: model.id, backend: backend.choice, inference: engine.name, inferenceDetail: engine.detail, observer: settings, decisionNoise, extrapStartTime } };
     };
     dispose = async () => {
       await engine.release();
       net.dispose();
     };
+  } else if (req.reference) {
+    const r = req.reference;
+    if (!isReferenceKind(r.kind)) throw new PredlabError('invalid-argument', `Unknown reference observer '${String(r.kind)}'; choose ${REFERENCE_KINDS.join(' or ')}.`);
+    checkSize(r);
+    predictor = REFERENCES[r.kind].predictor;
+    size = { width: r.width, height: r.height, channels: r.channels };
+    // A reference has no units: a readout that reads a layer reads its predicted frames.
+    settings = { ...settings, layer: 'prediction' };
+    participant = (decisionNoise) => ({
+      label: r.referenceFor !== undefined ? `${REFERENCES[r.kind].label.replace(/\)$/, '')} for #${r.referenceFor})` : REFERENCES[r.kind].label,
+      details: { type: 'reference', reference: r.kind, size, referenceFor: r.referenceFor ?? null, observer: settings, decisionNoise },
+    });
   } else {
     const p = req.predictor!;
     predictor = p.predictor;
     size = { width: p.width, height: p.height, channels: p.channels };
-    participant = () => ({ label: p.label, details: { type: 'predictor', predictor: p.predictor.name, observer: settings } });
+    participant = (decisionNoise) => ({ label: p.label, details: { type: 'predictor', predictor: p.predictor.name, observer: settings, decisionNoise } });
   }
-  const view: ModelView = { ...size, fovDeg: settings.fovDeg, frameRateHz: settings.frameRateHz };
+  const view = observerView(size, settings);
   try {
     // The readout must be able to read these trials (e.g. a readout delay past a trial's end): a
     // few are run and read before anything is written, and a refusal names the problem.
-    const observer = await createObserver(paradigm, protocol, predictor, view, settings);
+    const observer = await createObserver(paradigm, protocol, predictor, view, settings, req.protocolId !== undefined ? matchedNoise(db, req.protocolId, settings, req.decisionNoise) : req.decisionNoise);
     const sample = precheckTrials(paradigm, protocol);
     if (sample.length) {
       try {
@@ -123,12 +161,12 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
     // One transaction: a failed start (or a kill in between) leaves no participant without a session.
     const session = db.transaction(() =>
       startSession(db, {
-        participantId: createParticipant(db, { kind: 'model', ...participant() }).id,
+        participantId: createParticipant(db, { kind: 'model', ...participant(observer.decisionNoise) }).id,
       paradigmId: paradigm.id,
       parameters: req.parameters ?? {},
       seed: req.protocolId === undefined ? protocol.seed : undefined,
       protocolId: req.protocolId,
-      calibration: { model: true, refreshHz: settings.frameRateHz, pxPerDeg: pxPerDegOf(view), fovDeg: settings.fovDeg, width: view.width, height: view.height },
+      calibration: { model: true, refreshHz: settings.frameRateHz, pxPerDeg: pxPerDegOf(view), fovDeg: settings.fovDeg, width: view.width, height: view.height, temporal: view.temporal },
         source: 'model',
       }),
     )();
@@ -165,8 +203,32 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
     const done = finishSession(db, session.id, 'complete');
     // A model on a study's protocol joins that study, whose export is rewritten (never fails the run).
     exportStudyAfterSession(db, done.id);
+    if (req.checkpoint && req.references !== false)
+      for (const kind of REFERENCE_KINDS)
+        await runModelSession(db, { paradigmId: paradigm.id, protocolId: done.protocol.id, reference: { kind, ...size, referenceFor: done.id }, observer: settings, references: false, decisionNoise: observer.decisionNoise });
     return done;
   } finally {
     await dispose();
   }
+}
+
+/** Stated limits of a reference observer's image (it has no size of its own). */
+export const REFERENCE_SIZE_LIMITS = { side: 1024, channels: [1, 3] } as const;
+
+function checkSize(r: { width: number; height: number; channels: number }): void {
+  for (const k of ['width', 'height'] as const)
+    if (!Number.isInteger(r[k]) || r[k] < 8 || r[k] > REFERENCE_SIZE_LIMITS.side) throw new PredlabError('invalid-argument', `A reference observer's ${k} must be a whole number of pixels from 8 to ${REFERENCE_SIZE_LIMITS.side}; got ${r[k]}.`);
+  if (!(REFERENCE_SIZE_LIMITS.channels as readonly number[]).includes(r.channels)) throw new PredlabError('invalid-argument', `A reference observer sees 1 or 3 channels; got ${r.channels}.`);
+}
+
+/** The reference sessions (copy-last, oracle) run beside a model session, newest first per kind. */
+export function referenceSessionsOf(db: Db, modelSessionId: number): { kind: ReferenceKind; session: SessionInfo }[] {
+  const out: { kind: ReferenceKind; session: SessionInfo }[] = [];
+  for (const s of listSessions(db, { status: 'complete' }).reverse()) {
+    const d = s.participant.details as { type?: unknown; reference?: unknown; referenceFor?: unknown };
+    if (d.type !== 'reference' || d.referenceFor !== modelSessionId || !isReferenceKind(d.reference)) continue;
+    if (out.some((o) => o.kind === d.reference)) continue;
+    out.push({ kind: d.reference, session: s });
+  }
+  return REFERENCE_KINDS.flatMap((k) => out.filter((o) => o.kind === k));
 }

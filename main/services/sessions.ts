@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { getParadigm } from '../../paradigms/index.js';
-import type { AnsweredTrial, Paradigm } from '../../paradigms/types.js';
+import { NO_ANSWER, type AnsweredTrial, type Paradigm } from '../../paradigms/types.js';
 import { type FrameTiming, type PlannedTrial, type RecordResult, type SessionInfo, type SessionStatus } from '../../paradigms/records.js';
 import { paradigmParameters, RUN_KEY, runSettingsOf, runSettingsSchema, validateSessionInfo } from '../../paradigms/run-settings.js';
 import type { TrialSpec } from '../../paradigms/types.js';
@@ -230,7 +230,7 @@ function openSession(db: Db, row: LiveRow, answered: number): OpenSession {
   const base = paradigm.design.trialCount(params);
   let state = paradigm.design.initialState(params, row.seed);
   // Repeats come after the design's trials and do not move an adaptive design.
-  for (const t of answeredTrials(db, row.id)) if (t.index < base) state = paradigm.design.update(state, params, t);
+  for (const t of answeredTrials(db, row.id)) if (t.index < base && t.response !== NO_ANSWER) state = paradigm.design.update(state, params, t);
   const repeatDropped = runSettingsOf(params).repeatDropped;
   const refreshHz = refreshOf(row.calibration);
   const entry: OpenSession = { paradigm, params, seed: row.seed, base, repeatDropped, repeats: repeatDropped ? spoiledTrials(db, row.id, base, refreshHz) : [], refreshHz, answered, state };
@@ -268,6 +268,10 @@ export interface RecordTrial {
   extra?: Record<string, unknown> | null;
 }
 
+function participantKindOf(db: Db, sessionId: number): string | undefined {
+  return (db.prepare('SELECT p.kind FROM sessions s JOIN participants p ON p.id = s.participant_id WHERE s.id = ?').get(sessionId) as { kind: string } | undefined)?.kind;
+}
+
 /** Commit one answer. Only the next trial in order is accepted, so nothing is duplicated or skipped. */
 export function recordTrial(db: Db, sessionId: number, t: RecordTrial): RecordResult {
   let advanced: { s: OpenSession; state: unknown; answered: number; repeats: TrialSpec[] } | null = null;
@@ -279,7 +283,9 @@ export function recordTrial(db: Db, sessionId: number, t: RecordTrial): RecordRe
       throw new PredlabError('conflict', `Session ${sessionId} expects an answer to trial ${answered}, not trial ${t.trialIndex}.`);
     const s = openSession(db, row, answered);
     const { paradigm } = s;
-    if (!paradigm.responses.some((r) => r.value === t.response))
+    // NO_ANSWER: a model whose readout found nothing to read; only a model participant gives it.
+    const noAnswer = t.response === NO_ANSWER && participantKindOf(db, sessionId) === 'model';
+    if (!noAnswer && !paradigm.responses.some((r) => r.value === t.response))
       throw new PredlabError('invalid-argument', `'${t.response}' is not an answer of ${paradigm.name}; expected one of ${paradigm.responses.map((r) => `'${r.value}'`).join(', ')}.`);
     const planned = planAt(s, s.state, t.trialIndex);
     if (!planned) throw new PredlabError('conflict', `Session ${sessionId} has no trial ${t.trialIndex}; the protocol is complete.`);
@@ -294,7 +300,8 @@ export function recordTrial(db: Db, sessionId: number, t: RecordTrial): RecordRe
       ft.frameCount, ft.intervalMeanMs, ft.intervalSdMs, ft.intervalMaxMs, ft.criticalFrame, JSON.stringify(ft.intervalsMs),
       extra ? JSON.stringify(extra) : null,
     );
-    const state = t.trialIndex < s.base ? paradigm.design.update(s.state, s.params, { index: t.trialIndex, stimulus: planned.stimulus, response: t.response, extra: t.extra ?? null }) : s.state;
+    // No answer does not move an adaptive design (the next trial is planned as if this one had not been).
+    const state = t.trialIndex < s.base && !noAnswer ? paradigm.design.update(s.state, s.params, { index: t.trialIndex, stimulus: planned.stimulus, response: t.response, extra: t.extra ?? null }) : s.state;
     const spoiled =
       s.repeatDropped && t.trialIndex < s.base &&
       dropNearCritical({ trial_index: t.trialIndex, dropped_frames: ft.droppedFrames, critical_frame: ft.criticalFrame, frame_intervals: JSON.stringify(ft.intervalsMs) }, s.refreshHz) !== null;

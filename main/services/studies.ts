@@ -153,10 +153,16 @@ function sessionCount(db: Db, studyId: number): number {
   return (db.prepare('SELECT count(*) AS n FROM study_sessions WHERE study_id = ?').get(studyId) as { n: number }).n;
 }
 
-/** Sessions on this protocol that belong to no study yet. */
+/**
+ * A reference observer's session (copy-last, oracle) stays out of studies: it is read beside its
+ * model (analysis, Compare), not counted as a participant of the study.
+ */
+const NOT_REFERENCE = "json_extract((SELECT p.details FROM participants p WHERE p.id = s.participant_id), '$.type') IS NOT 'reference'";
+
+/** Sessions on this protocol that belong to no study yet (reference observers never join one). */
 function unaffiliatedOnProtocol(db: Db, protocolId: number): number[] {
   return (
-    db.prepare('SELECT s.id FROM sessions s WHERE s.protocol_id = ? AND NOT EXISTS (SELECT 1 FROM study_sessions ss WHERE ss.session_id = s.id) ORDER BY s.id').all(protocolId) as { id: number }[]
+    db.prepare(`SELECT s.id FROM sessions s WHERE s.protocol_id = ? AND ${NOT_REFERENCE} AND NOT EXISTS (SELECT 1 FROM study_sessions ss WHERE ss.session_id = s.id) ORDER BY s.id`).all(protocolId) as { id: number }[]
   ).map((r) => r.id);
 }
 
@@ -198,6 +204,7 @@ export function joinStudyByProtocol(db: Db, sessionId: number): number | null {
   return db.transaction(() => {
     const current = studyOfSession(db, sessionId);
     if (current !== null) return current;
+    if ((session.participant.details as { type?: unknown }).type === 'reference') return null;
     const r = db
       .prepare('SELECT min(ss.study_id) AS study_id FROM study_sessions ss JOIN sessions s ON s.id = ss.session_id WHERE s.protocol_id = ?')
       .get(session.protocol.id) as { study_id: number | null };

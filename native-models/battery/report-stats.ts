@@ -3,9 +3,13 @@ import { createRng } from '../../paradigms/rng.js';
 import type { ModelView } from '../../paradigms/scene/rasterize.js';
 import type { Responder } from './types.js';
 
-/** The battery's view of every responder: 20 deg across, 10 frames per second (the model observer's defaults). */
+/**
+ * The battery's view of every responder: 20 deg across, 10 frames per second (the model
+ * observer's defaults), frames sampled at that rate: the battery's stimuli are authored in model
+ * frames, as the paper's were (a flash lasts whole model frames).
+ */
 export function batteryView(r: Pick<Responder, 'width' | 'height' | 'channels'>): ModelView {
-  return { width: r.width, height: r.height, channels: r.channels, fovDeg: 20, frameRateHz: 10 };
+  return { width: r.width, height: r.height, channels: r.channels, fovDeg: 20, frameRateHz: 10, temporal: { mode: 'sample', exposure: 1, subSamples: 1 } };
 }
 
 export const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : Number.NaN);

@@ -4,9 +4,9 @@
  * readout (paradigms/<name>) turns what the model produced into the participant's answer. This
  * file knows no paradigm.
  */
-import { observerSettingsSchema, type ObserverSettings } from '../../paradigms/observer-settings.js';
+import { observerSettingsSchema, temporalSettingsOf, type ObserverSettings } from '../../paradigms/observer-settings.js';
 import type { ModelResponse, ModelView, Paradigm, TrialSpec } from '../../paradigms/types.js';
-import { rasterizeTrial } from '../../paradigms/scene/rasterize.js';
+import { modelCriticalFrame, rasterizeTrial } from '../../paradigms/scene/rasterize.js';
 import type { Predictor } from './predictors.js';
 
 export { observerSettingsSchema, type ObserverSettings };
@@ -64,6 +64,19 @@ export interface ModelObserver {
   answer(trials: TrialSpec[], onProgress?: (done: number, total: number) => void): Promise<ModelAnswer[]>;
   /** What `prepare` returned, summarised for the participant's record. */
   prepared: unknown;
+  /** The decision noise used (SD, the readout's unit) and where it came from. */
+  decisionNoise: { value: number; source: string };
+}
+
+/** The settings' view of the model: its image size and the settings' field of view, frame rate and temporal mode. */
+export function observerView(size: { width: number; height: number; channels: number }, settings: Pick<ObserverSettings, 'fovDeg' | 'frameRateHz' | 'temporalMode' | 'exposure' | 'subSamples'>): ModelView {
+  return { ...size, fovDeg: settings.fovDeg, frameRateHz: settings.frameRateHz, temporal: temporalSettingsOf(settings) };
+}
+
+/** The decision noise a protocol gets: a number given in the settings, or one step of the protocol's grid ('auto'). */
+export function decisionNoiseOf(paradigm: Paradigm<any, any, any>, parameters: unknown, settings: Pick<ObserverSettings, 'decisionNoiseDeg'>): { value: number; source: string } {
+  if (settings.decisionNoiseDeg !== 'auto') return { value: settings.decisionNoiseDeg, source: 'set in the observer settings' };
+  return { value: paradigm.readout.defaultDecisionNoise(parameters), source: "one step of the protocol's stimulus grid" };
 }
 
 export async function createObserver(
@@ -72,22 +85,28 @@ export async function createObserver(
   predictor: Predictor,
   view: ModelView,
   settings: ObserverSettings,
+  /** The decision noise decided by the caller (e.g. matched to a person's fitted spread); absent: decisionNoiseOf(settings). */
+  noise?: { value: number; source: string },
 ): Promise<ModelObserver> {
   const readout = paradigm.readout;
+  // The settings decide how the model sees the trials (field of view, frame rate, temporal mode).
+  view = observerView(view, settings);
   const chosen = readout.defaultLayer ? (settings.layer === 'auto' ? readout.defaultLayer : settings.layer) : null;
   const layer = chosen && chosen !== 'prediction' ? chosen : null;
   const run = (stimuli: unknown[]) => respond(paradigm, stimuli, predictor, view, { layer, batchSize: settings.batchSize });
   const prepared = readout.prepare ? await readout.prepare(protocol.parameters, protocol.seed, view, run) : null;
-  const readoutSettings = { decisionNoise: settings.decisionNoiseDeg, readoutDelayFrames: settings.readoutDelayFrames, seed: settings.seed };
+  const decisionNoise = noise ?? decisionNoiseOf(paradigm, protocol.parameters, settings);
+  const readoutSettings = { decisionNoise: decisionNoise.value, readoutDelayFrames: settings.readoutDelayFrames, seed: settings.seed, noReadout: settings.noReadout };
   return {
     prepared,
+    decisionNoise,
     async answer(trials, onProgress) {
       const responses = await respond(paradigm, trials.map((t) => t.stimulus), predictor, view, { layer, batchSize: settings.batchSize, onBatch: (d) => onProgress?.(d, trials.length) });
-      const timing = { frameRateHz: view.frameRateHz };
       return trials.map((t, i) => {
         const r = responses[i]!;
-        const d = readout.read(r, t.stimulus, { view, settings: readoutSettings, index: t.index, prepared });
-        return { index: t.index, response: d.response, frameCount: r.frames, criticalFrame: paradigm.criticalFrame(t.stimulus, timing), extra: d.extra };
+        const criticalFrame = modelCriticalFrame(paradigm, t.stimulus, view);
+        const d = readout.read(r, t.stimulus, { view, settings: readoutSettings, index: t.index, prepared, criticalFrame });
+        return { index: t.index, response: d.response, frameCount: r.frames, criticalFrame, extra: d.extra };
       });
     },
   };

@@ -1,6 +1,8 @@
 /**
- * Next-frame predictors the observer can read out: PredNet, and two hand-built ones that
- * validate the readout without PredNet (a per-row velocity extrapolator and copy-last-frame).
+ * Next-frame predictors the observer can read out: PredNet; the two reference observers every
+ * model result is read beside (copy-last: predicts the last frame it saw, no motion learned;
+ * oracle: predicts the true next frame, what a perfect predictor would report given the display);
+ * and a per-row velocity extrapolator that validates the readout without PredNet.
  * All take and return (B, T, H, W, C) float32 in [0, 1]; prediction t is made from frames < t.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -81,6 +83,33 @@ export const copyLastFrame: Predictor = {
     return out;
   },
 };
+
+/** Prediction t = frame t itself: the true next frame, what a perfect predictor would give. */
+export const oracle: Predictor = {
+  name: 'oracle',
+  async predict(frames) {
+    return frames.slice();
+  },
+};
+
+export const REFERENCE_KINDS = ['copy-last', 'oracle'] as const;
+export type ReferenceKind = (typeof REFERENCE_KINDS)[number];
+
+/** The reference observers, as models are listed: what each predicts, in a sentence. */
+export const REFERENCES: Record<ReferenceKind, { predictor: Predictor; label: string; description: string }> = {
+  'copy-last': {
+    predictor: copyLastFrame,
+    label: 'copy-last (reference)',
+    description: 'Predicts the last frame it saw: it has learned no motion. An effect it shows comes from the display and the readout, not from prediction.',
+  },
+  oracle: {
+    predictor: oracle,
+    label: 'oracle (reference)',
+    description: 'Predicts the true next frame: a perfect predictor of the display. What it shows is the display\'s own doing, not an illusion.',
+  },
+};
+
+export const isReferenceKind = (x: unknown): x is ReferenceKind => typeof x === 'string' && (REFERENCE_KINDS as readonly string[]).includes(x);
 
 function median(xs: Float32Array): number {
   return Float32Array.from(xs).sort()[xs.length >> 1]!;

@@ -27,7 +27,8 @@ function makeStimulus(p: FlashLagParams, offsetDeg: number, direction: 1 | -1, j
     startXDeg,
     travelDeg: p.travelDeg,
     flashTimeS,
-    flashFrames: p.flashFrames,
+    // A protocol stored before durations were in seconds keeps its frame-counted flash.
+    ...(typeof p.flashDurationMs === 'number' ? { flashDurationS: p.flashDurationMs / 1000 } : { flashFrames: (p as { flashFrames?: number }).flashFrames ?? 2 }),
     // Other variants' trials keep their stored shape (their length does not depend on it). A
     // protocol stored before the blank existed is planned from its stored parameters, without
     // it: its trials still end with the flash, as its earlier sessions' did.

@@ -6,7 +6,8 @@ import { analyseFlashLag } from './analysis.js';
 import { answerFor, correctResponse, flashLagDesign, isAhead, practiceStimuli, type FlashLagState } from './design.js';
 import { flashLagDefaults, flashLagParamsSchema, MAX_BLANK_AFTER_FLASH_MS, VARIANTS, type FlashLagParams, type FlashLagStimulus } from './params.js';
 import { flashLagReadout } from './readout.js';
-import { flashFrame, scene, trialDuration } from './scene.js';
+import { events, flashDurationS, flashFrame, scene, trialDuration } from './scene.js';
+import { NO_ANSWER } from '../types.js';
 
 export * from './params.js';
 export * from './design.js';
@@ -52,12 +53,13 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState>
     { key: 'trialsPerOffset', label: 'Trials per offset', type: 'integer', min: 1, max: 1000, showWhen: { key: 'design', values: ['constant'] } },
     { key: 'staircaseTrials', label: 'Staircase trials', type: 'integer', min: 2, max: 10000, showWhen: { key: 'design', values: ['staircase'] } },
     { key: 'staircaseStepDeg', label: 'Staircase step', type: 'number', unit: 'deg; rotating bar: of rotation', min: 0.01, max: 10, step: 0.05, showWhen: { key: 'design', values: ['staircase'] } },
-    { key: 'flashFrames', label: 'Flash duration', type: 'integer', unit: 'frames', min: 1, max: 120 },
+    { key: 'flashDurationMs', label: 'Flash duration', type: 'number', unit: 'ms', min: 0.1, max: 10_000, help: 'A display shows the flash for the nearest whole number of its frames (at least one); a model that integrates light over each frame sees exactly this long a flash.' },
     {
       key: 'blankAfterFlashMs', label: 'Blank after the flash', type: 'number', unit: 'ms', min: 0, max: MAX_BLANK_AFTER_FLASH_MS, step: 50, showWhen: { key: 'variant', values: ['flash-terminated'] },
       help: 'Fixation alone after the bar and the flash vanish. A model reads the frame at flash onset + its readout delay (model frames), which must fall inside the trial: at 10 model frames/s, 500 ms are 5 blank frames after the flash.',
     },
   ],
+  entryAliases: ['flashFrames', 'displayHz'],
   instructions: flashLagInstructions(flashLagDefaults),
   instructionsFor: flashLagInstructions,
   responses: [
@@ -70,7 +72,9 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState>
   trialDuration,
   scene,
   restScene: fixationScene,
+  events,
   criticalFrame: flashFrame,
+  criticalTime: (s) => s.flashTimeS,
   simulateResponse(stimulus, observer, rng) {
     return answerFor(stimulus, rng.next() < psi(stimulus.offsetDeg, observer));
   },
@@ -86,11 +90,12 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState>
     speed_deg_per_s: s.speedDegPerS,
     variant: s.variant,
     flash_time_s: s.flashTimeS,
-    flash_frames: s.flashFrames,
+    flash_duration_ms: flashDurationS(s) * 1000,
+    flash_frames: s.flashFrames ?? null,
     // Flash-terminated trials stored before the blank existed ended with the flash: 0.
     blank_after_flash_ms: s.variant === 'flash-terminated' ? (s.blankAfterFlashMs ?? 0) : null,
     staircase: s.staircase ?? null,
-    flash_ahead: isAhead(s, response),
+    flash_ahead: response === NO_ANSWER ? null : isAhead(s, response),
     perceived_offset_deg: typeof extra?.perceivedOffsetDeg === 'number' ? extra.perceivedOffsetDeg : null,
   }),
   stimulusColumns: {
@@ -100,10 +105,11 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState>
     speed_deg_per_s: { description: 'Speed of the moving bar (rotating bar: deg of rotation angle per s)', units: 'deg/s' },
     variant: { description: 'continuous, flash-initiated or flash-terminated' },
     flash_time_s: { description: 'Nominal flash onset from trial start, before rounding to the display frame', units: 's' },
-    flash_frames: { description: 'Flash duration in display frames' },
+    flash_duration_ms: { description: 'Flash duration; a display shows it for the nearest whole number of its frames (trials stored before durations were in seconds: flash_frames frames at 60 Hz)', units: 'ms' },
+    flash_frames: { description: 'Trials stored before durations were in seconds only: the flash lasted this many frames of whoever drew it (empty otherwise)' },
     blank_after_flash_ms: { description: 'Flash-terminated trials: how long fixation alone stayed up after the bar and the flash vanished (empty for the other variants)', units: 'ms' },
     staircase: { description: 'Which of the two interleaved staircases chose the trial (staircase design; empty otherwise)' },
-    flash_ahead: { description: 'Derived answer: true if the participant saw the flash ahead of the bar along its motion' },
+    flash_ahead: { description: "Derived answer: true if the participant saw the flash ahead of the bar along its motion (empty when a model's readout found nothing to read: response 'none')" },
     perceived_offset_deg: { description: "Model observers only: the flash's offset from the bar in the model's predicted frame, before decision noise (empty for people; rotating bar: deg of rotation angle)", units: 'deg' },
   },
 };

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { MAX_LEVELS, MAX_TRIALS, MAX_TRIALS_PER_LEVEL } from '../limits.js';
+import { framesToMs, MAX_DISPLAY_HZ, MAX_DURATION_MS } from '../durations.js';
 
 export const VARIANTS = ['continuous', 'flash-initiated', 'flash-terminated'] as const;
 export type FlashLagVariant = (typeof VARIANTS)[number];
@@ -40,10 +41,20 @@ export const ROTATE_DEFAULTS = {
   staircaseStepDeg: 2,
 } as const;
 
-/** Rotating bar: fill its own defaults into the path parameters not given (given values stay). */
+/** The flash's default duration: two frames of a 60 Hz display (33.333 ms). */
+export const DEFAULT_FLASH_MS = 33.333;
+
+/**
+ * Rotating bar: fill its own defaults into the path parameters not given (given values stay).
+ * A flash entered in frames of the calibrated display (flashFrames with displayHz) is stored
+ * with its milliseconds (frames entered as such are kept beside them, for the record).
+ */
 function withDisplayDefaults(raw: unknown): unknown {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw) || (raw as Record<string, unknown>).motion !== 'rotate') return raw;
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
   const out: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  if (out.flashDurationMs === undefined && typeof out.flashFrames === 'number' && typeof out.displayHz === 'number' && out.displayHz > 0)
+    out.flashDurationMs = framesToMs(out.flashFrames, out.displayHz);
+  if (out.motion !== 'rotate') return out;
   for (const [k, v] of Object.entries(ROTATE_DEFAULTS)) if (out[k] === undefined) out[k] = Array.isArray(v) ? [...v] : v;
   return out;
 }
@@ -62,7 +73,11 @@ const flashLagObjectSchema = z
     flashSegment: z.enum(FLASH_SEGMENTS).default('outer').describe('rotating bar: which collinear segment flashes; outer: two segments beyond the ends of the rotating bar (Nijhawan 1994), inner: the central bar flashes inside rotating outer segments'),
     innerRadiusDeg: finite().positive().max(20).default(3).describe('rotating bar: half-length of the central bar through fixation (deg)'),
     outerRadiusDeg: finite().positive().max(40).default(6).describe('rotating bar: distance from fixation to the outer ends of the outer segments (deg)'),
-    flashFrames: z.number().int().min(1).max(120).default(2).describe('flash duration in display frames'),
+    flashDurationMs: finite().positive().max(MAX_DURATION_MS).default(DEFAULT_FLASH_MS)
+      .describe('flash duration (ms); a display shows it for the nearest whole number of its frames (at least one), an integrating model for exactly this long'),
+    flashFrames: z.number().int().min(1).max(600).optional()
+      .describe('the flash duration entered in frames of the calibrated display (needs displayHz; stored with its ms)'),
+    displayHz: finite().positive().max(MAX_DISPLAY_HZ).optional().describe('refresh rate of the display flashFrames counts frames of (Hz)'),
     // Flash-terminated trials used to end on the flash's last frame, so a model readout past the
     // flash read that frame again; new protocols get this blank. Stored protocols are planned
     // from their stored parameters: one stored without it keeps its trials (see design.ts).
@@ -82,6 +97,10 @@ const flashLagObjectSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
+    if (p.flashFrames !== undefined && p.displayHz === undefined)
+      ctx.addIssue({ code: 'custom', path: ['flashFrames'], message: 'flashFrames counts frames of a display: give displayHz (its refresh rate) too, or give flashDurationMs' });
+    if (p.flashFrames !== undefined && p.displayHz !== undefined && Math.abs(p.flashDurationMs - framesToMs(p.flashFrames, p.displayHz)) > 1e-3)
+      ctx.addIssue({ code: 'custom', path: ['flashDurationMs'], message: `flashDurationMs (${p.flashDurationMs}) disagrees with flashFrames ${p.flashFrames} at ${p.displayHz} Hz (${framesToMs(p.flashFrames, p.displayHz)} ms); give one of them` });
     if (p.flashJitterDeg >= p.travelDeg)
       ctx.addIssue({ code: 'custom', path: ['flashJitterDeg'], message: 'flashJitterDeg must be smaller than travelDeg so the flash happens on the path' });
     if (p.motion === 'rotate' && p.outerRadiusDeg <= p.innerRadiusDeg + p.gapDeg)
@@ -114,9 +133,15 @@ export interface FlashLagStimulus {
   /** Where the bar starts (deg; the path is centred on fixation). Rotating bar: its start orientation (deg counter-clockwise from +x). */
   startXDeg: number;
   travelDeg: number;
-  /** Nominal flash onset (s); displays round it to their nearest frame. */
+  /** Nominal flash onset (s); displays round it to their nearest frame, an integrating model takes it as it is. */
   flashTimeS: number;
-  flashFrames: number;
+  /** Flash duration (s). Absent in trials stored before durations were in seconds: they have `flashFrames`. */
+  flashDurationS?: number;
+  /**
+   * Trials stored before durations were in seconds: the flash lasted this many frames of whoever
+   * drew it (display or model); an integrating model reads them as frames of LEGACY_FRAME_RATE_HZ.
+   */
+  flashFrames?: number;
   /**
    * Flash-terminated only: fixation alone after the flash (ms), so readouts past the flash read a
    * real frame and people see the classic display. Absent in trials stored before it existed

@@ -8,10 +8,11 @@
  * psychometric curve; the noise-free perceived offset is stored with every trial.
  */
 import { createRng, gaussian, subSeed } from '../rng.js';
-import type { ModelReadout, ModelView } from '../types.js';
+import { modelCriticalFrame, temporalOf } from '../scene/rasterize.js';
+import { NO_ANSWER, type ModelReadout, type ModelView } from '../types.js';
 import { answerFor } from './design.js';
 import type { FlashLagParams, FlashLagStimulus } from './params.js';
-import { flashFrame, segmentRadii } from './scene.js';
+import { flashFrame, flashWindow, segmentRadii } from './scene.js';
 
 export interface FlashLagReadout {
   /** Flash minus bar along the motion, as the model predicts them (deg; rotating bar: of rotation angle); null if either is missing. */
@@ -113,15 +114,22 @@ function orientationDifference(a: number, b: number): number {
 function pastEndMessage(s: FlashLagStimulus, v: ModelView, delay: number, kF: number, frames: number): string {
   const head = `Readout delay ${delay} frame(s) reads model frame ${kF + delay}, but this trial has ${frames} frames at ${v.frameRateHz} frames/s (flash at frame ${kF})`;
   if (s.variant === 'flash-terminated') {
-    // Blank frames needed after the flash's last frame (kF + flashFrames - 1).
-    const neededMs = Math.ceil(((delay + 1 - s.flashFrames) * 1000) / v.frameRateHz);
+    // The blank must reach past the end of model frame kF + delay.
+    const sample = temporalOf(v).mode === 'sample';
+    const { off } = flashWindow(s, sample ? { frameRateHz: v.frameRateHz } : undefined);
+    const neededMs = Math.ceil(((kF + delay + 1) / v.frameRateHz - off) * 1000);
     return `${head}: set blankAfterFlashMs to at least ${neededMs} ms (now ${s.blankAfterFlashMs ?? 0}) or use a shorter readout delay.`;
   }
   return `${head}: the bar's path ends first; lengthen travelDeg or use a shorter readout delay.`;
 }
 
+/** The model frame holding the flash's onset in this view (its temporal mode decides). */
+export function modelFlashFrame(s: FlashLagStimulus, v: ModelView): number {
+  return modelCriticalFrame({ criticalFrame: flashFrame, criticalTime: (x: FlashLagStimulus) => x.flashTimeS }, s, v)!;
+}
+
 export function readFlashLag(prediction: Float32Array, s: FlashLagStimulus, v: ModelView, readoutDelayFrames: number, frames: number): FlashLagReadout {
-  const kF = flashFrame(s, { frameRateHz: v.frameRateHz });
+  const kF = modelFlashFrame(s, v);
   const r = kF + readoutDelayFrames;
   // Never read another frame than the one asked for (a clamped read made delays past the end alike).
   if (r >= frames) throw new RangeError(pastEndMessage(s, v, readoutDelayFrames, kF, frames));
@@ -155,20 +163,29 @@ export function readFlashLag(prediction: Float32Array, s: FlashLagStimulus, v: M
   };
 }
 
+/** One step of the protocol's offset grid: the median gap between its offsets, or the staircase's step. */
+export function offsetGridStep(p: Pick<FlashLagParams, 'design' | 'offsetsDeg' | 'staircaseStepDeg'>): number {
+  if (p.design === 'staircase') return p.staircaseStepDeg;
+  const xs = [...new Set(p.offsetsDeg)].sort((a, b) => a - b);
+  const gaps = xs.slice(1).map((x, i) => x - xs[i]!).sort((a, b) => a - b);
+  return gaps.length ? gaps[(gaps.length - 1) >> 1]! : 1;
+}
+
 export const flashLagReadout: ModelReadout<FlashLagParams, FlashLagStimulus> = {
   description:
-    "Reads the predicted frame a set delay after the flash's onset: the flash's offset from the bar along the motion (translating bar: contrast-weighted centroids in their rows; rotating bar: the orientation of each segment's ring around fixation, in deg of rotation), plus Gaussian decision noise, decides ahead/behind.",
+    "Reads the predicted frame a set delay after the model frame holding the flash's onset: the flash's offset from the bar along the motion (translating bar: contrast-weighted centroids in their rows; rotating bar: the orientation of each segment's ring around fixation, in deg of rotation), plus Gaussian decision noise, decides ahead/behind. A prediction without the bar or the flash gives no answer.",
   unit: 'deg',
+  defaultDecisionNoise: offsetGridStep,
   read(response, s, ctx) {
     const r = readFlashLag(response.prediction, s, ctx.view, ctx.settings.readoutDelayFrames, response.frames);
     const rng = createRng(subSeed(ctx.settings.seed, ctx.index));
     const noise = ctx.settings.decisionNoise * gaussian(rng);
-    // No bar or no flash in the prediction: the model cannot tell, so it guesses.
-    const ahead = r.perceivedOffsetDeg === null ? rng.next() < 0.5 : r.perceivedOffsetDeg + noise > 0;
-    return {
-      response: answerFor(s, ahead),
-      perceived: r.perceivedOffsetDeg,
-      extra: { ...r, decisionNoiseDeg: noise, guessed: r.perceivedOffsetDeg === null },
-    };
+    const extra = { ...r, decisionNoiseDeg: noise, guessed: false };
+    if (r.perceivedOffsetDeg === null) {
+      // No bar or no flash in the prediction: the model cannot tell. Counted and left out, unless asked to guess.
+      if (ctx.settings.noReadout === 'exclude') return { response: NO_ANSWER, perceived: null, extra: { ...extra, noReadout: true } };
+      return { response: answerFor(s, rng.next() < 0.5), perceived: null, extra: { ...extra, guessed: true, noReadout: true } };
+    }
+    return { response: answerFor(s, r.perceivedOffsetDeg + noise > 0), perceived: r.perceivedOffsetDeg, extra };
   },
 };

@@ -1,29 +1,56 @@
-/** What is on screen at time t of a flash-lag trial, in degrees (pure geometry). */
+/**
+ * What is on screen at time t of a flash-lag trial, in degrees (pure geometry). Without a
+ * display's timing the trial runs in continuous time (an integrating model); with one, events sit
+ * on that display's frame grid: the flash starts on the frame nearest its nominal onset and lasts
+ * the nearest whole number of frames, and motion is sampled at each frame's start.
+ */
+import { displayFrames, frameAt as frameAtRate, LEGACY_FRAME_RATE_HZ, nearestFrame } from '../durations.js';
 import { fixationDot } from '../fixation.js';
 import type { DisplayTiming, Scene, Shape } from '../types.js';
 import type { FlashLagStimulus } from './params.js';
 
-const FRAME_EPS = 1e-6;
-
 /** Display frame containing time t (frame k covers [k/fps, (k+1)/fps)). */
 export function frameAt(t: number, timing: DisplayTiming): number {
-  return Math.floor(t * timing.frameRateHz + FRAME_EPS);
+  return frameAtRate(t, timing.frameRateHz);
 }
 
 /** Frame on which the flash appears: the nominal onset rounded to the display's frame grid. */
-export function flashFrame(s: FlashLagStimulus, timing: DisplayTiming): number {
-  return Math.round(s.flashTimeS * timing.frameRateHz);
+export function flashFrame(s: Pick<FlashLagStimulus, 'flashTimeS'>, timing: DisplayTiming): number {
+  return nearestFrame(s.flashTimeS, timing.frameRateHz);
+}
+
+/** Frames the flash lasts on a display: its seconds rounded to whole frames, or a stored trial's own frame count. */
+export function flashFramesOn(s: Pick<FlashLagStimulus, 'flashDurationS' | 'flashFrames'>, timing: DisplayTiming): number {
+  return s.flashDurationS !== undefined ? displayFrames(s.flashDurationS, timing.frameRateHz) : s.flashFrames!;
+}
+
+/** The flash's duration in continuous time (s); a stored frame-counted flash is read at LEGACY_FRAME_RATE_HZ. */
+export function flashDurationS(s: Pick<FlashLagStimulus, 'flashDurationS' | 'flashFrames'>): number {
+  return s.flashDurationS ?? s.flashFrames! / LEGACY_FRAME_RATE_HZ;
+}
+
+/** When the flash is on: [on, off) in seconds, on a display's frame grid or in continuous time. */
+export function flashWindow(s: FlashLagStimulus, timing?: DisplayTiming): { on: number; off: number } {
+  if (!timing) return { on: s.flashTimeS, off: s.flashTimeS + flashDurationS(s) };
+  const k = flashFrame(s, timing);
+  return { on: k / timing.frameRateHz, off: (k + flashFramesOn(s, timing)) / timing.frameRateHz };
 }
 
 export function motionEndS(s: FlashLagStimulus): number {
   return s.travelDeg / s.speedDegPerS;
 }
 
-export function trialDuration(s: FlashLagStimulus, timing: DisplayTiming): number {
-  const flashOff = (flashFrame(s, timing) + s.flashFrames) / timing.frameRateHz;
+export function trialDuration(s: FlashLagStimulus, timing?: DisplayTiming): number {
+  const { off } = flashWindow(s, timing);
   // Flash-terminated: the bar and the flash vanish together, then fixation alone (Eagleman &
   // Sejnowski 2000), so a model readout a few frames past the flash reads a real frame.
-  return s.variant === 'flash-terminated' ? flashOff + (s.blankAfterFlashMs ?? 0) / 1000 : Math.max(motionEndS(s), flashOff);
+  return s.variant === 'flash-terminated' ? off + (s.blankAfterFlashMs ?? 0) / 1000 : Math.max(motionEndS(s), off);
+}
+
+/** Continuous-time moments where something appears or disappears: the flash's onset and offset, the end of the motion. */
+export function events(s: FlashLagStimulus): number[] {
+  const { on, off } = flashWindow(s);
+  return s.variant === 'flash-terminated' ? [on, off] : [on, off, motionEndS(s)];
 }
 
 /** Bar centre along x (rotating bar: its orientation, deg counter-clockwise from +x) at time t if it moved for the whole trial. */
@@ -59,13 +86,14 @@ function segmentShapes(id: string, s: FlashLagStimulus, which: 'inner' | 'outer'
   return [1, -1].map((side, i) => ({ ...base, id: i === 0 ? id : `${id}-2`, x: side * rm * Math.cos(a), y: side * rm * Math.sin(a), width: r1 - r0 }));
 }
 
-export function scene(s: FlashLagStimulus, t: number, timing: DisplayTiming): Scene {
-  const k = frameAt(t, timing);
-  const kFlash = flashFrame(s, timing);
-  const flashOn = kFlash / timing.frameRateHz;
-  // The scene is constant within a frame: sample motion at the frame's start.
-  const tf = k / timing.frameRateHz;
-  const flashVisible = k >= kFlash && k < kFlash + s.flashFrames;
+export function scene(s: FlashLagStimulus, t: number, timing?: DisplayTiming): Scene {
+  // A display's scene is constant within a frame: everything is read at the frame's start.
+  const tf = timing ? frameAt(t, timing) / timing.frameRateHz : t;
+  const { on, off } = flashWindow(s, timing);
+  // On a display, compare frame indices (exact); in continuous time, the times themselves.
+  const at = (x: number) => (timing ? Math.round(x * timing.frameRateHz) : x);
+  const now = timing ? frameAt(t, timing) : t;
+  const flashVisible = now >= at(on) && now < at(off);
   const motionEnd = motionEndS(s);
   const shapes: Shape[] = [fixationDot(s.fixationLuminance)];
 
@@ -76,15 +104,15 @@ export function scene(s: FlashLagStimulus, t: number, timing: DisplayTiming): Sc
       barVisible = tf >= 0 && tf < motionEnd;
       break;
     case 'flash-initiated':
-      barVisible = k >= kFlash && tf < motionEnd;
+      barVisible = now >= at(on) && tf < motionEnd;
       break;
     case 'flash-terminated':
       // Moves until the flash, then stays (and vanishes) with it; a blank follows.
-      barVisible = k >= 0 && k < kFlash + s.flashFrames;
-      barTime = Math.min(tf, flashOn);
+      barVisible = tf >= 0 && now < at(off);
+      barTime = Math.min(tf, on);
       break;
   }
-  const flashAt = barX(s, flashOn) + s.direction * s.offsetDeg;
+  const flashAt = barX(s, on) + s.direction * s.offsetDeg;
   if (s.motion === 'rotate') {
     const flashSegment = s.flashSegment === 'inner' ? 'inner' : 'outer';
     const barSegment = flashSegment === 'inner' ? 'outer' : 'inner';

@@ -72,6 +72,11 @@ export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<Kani
       criterion: 0.5,
     });
   }
+  // Protocols stored before durations were in seconds keep their frame-counted title and group (stored comparisons keep matching).
+  const legacy = params as unknown as { presentationFrames?: number; maskFrames?: number };
+  const seconds = typeof params.presentationMs === 'number';
+  const presentation = seconds ? `${params.presentationMs} ms` : `${legacy.presentationFrames} frames`;
+  const mask = seconds ? `${params.maskMs} ms` : `${legacy.maskFrames}`;
   const statistics: Statistic[] = [];
   const ill = thresholds.get('illusory');
   const real = thresholds.get('real');
@@ -89,8 +94,8 @@ export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<Kani
   if (ri != null && rr != null) statistics.push(stat('contour-latency', 'Illusory minus real rise', ri - rr, 'frames', null, true));
   return {
     paradigmId: 'kanizsa',
-    title: `Kanizsa fat/thin (support ratio ${((2 * params.inducerRadiusDeg) / params.sideDeg).toFixed(2)}, ${params.presentationFrames} frames${params.onset === 'discs' ? ', discs-to-pac-men onset' : ''})`,
-    group: `side ${params.sideDeg} deg, radius ${params.inducerRadiusDeg} deg, ${params.presentationFrames} frames, onset ${params.onset}, mask ${params.maskFrames}`,
+    title: `Kanizsa fat/thin (support ratio ${((2 * params.inducerRadiusDeg) / params.sideDeg).toFixed(2)}, ${presentation}${params.onset === 'discs' ? ', discs-to-pac-men onset' : ''})`,
+    group: `side ${params.sideDeg} deg, radius ${params.inducerRadiusDeg} deg, ${presentation}, onset ${params.onset}, mask ${mask}`,
     trials: trials.length,
     xLabel: 'Inducer rotation alpha (+ = fat)',
     xUnit: 'deg',

@@ -29,6 +29,15 @@ export function formatCondition(condition: KanizsaCondition, alphaDeg: number): 
   return `${condition} alpha=${alphaDeg >= 0 ? '+' : ''}${alphaDeg.toFixed(2)}`;
 }
 
+/** The phases in seconds; a protocol stored before durations were in seconds keeps its frame counts. */
+function phaseDurations(p: KanizsaParams): Pick<KanizsaStimulus, 'preS' | 'discS' | 'presentationS' | 'maskS' | 'preFrames' | 'discFrames' | 'presentationFrames' | 'maskFrames'> {
+  if (typeof p.presentationMs !== 'number') {
+    const legacy = p as unknown as Record<'preFrames' | 'discFrames' | 'presentationFrames' | 'maskFrames', number>;
+    return { preFrames: legacy.preFrames, discFrames: p.onset === 'discs' ? legacy.discFrames : 0, presentationFrames: legacy.presentationFrames, maskFrames: legacy.maskFrames };
+  }
+  return { preS: p.preMs / 1000, discS: p.onset === 'discs' ? p.discMs / 1000 : 0, presentationS: p.presentationMs / 1000, maskS: p.maskMs / 1000 };
+}
+
 export function makeStimulus(p: KanizsaParams, condition: KanizsaCondition, alphaDeg: number, rng: { next(): number }): KanizsaStimulus {
   return {
     condition,
@@ -41,10 +50,7 @@ export function makeStimulus(p: KanizsaParams, condition: KanizsaCondition, alph
     inducerLuminance: p.inducerLuminance,
     background: p.background,
     fixationLuminance: p.fixationLuminance,
-    preFrames: p.preFrames,
-    discFrames: p.onset === 'discs' ? p.discFrames : 0,
-    presentationFrames: p.presentationFrames,
-    maskFrames: p.maskFrames,
+    ...phaseDurations(p),
   };
 }
 

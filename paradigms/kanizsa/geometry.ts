@@ -7,6 +7,7 @@
  * Real contours are those bent sides drawn as lines; the control turns every inducer outward
  * (and 30 degrees further), keeping the local elements but leaving no edges to connect.
  */
+import { frameAt, LEGACY_FRAME_RATE_HZ } from '../durations.js';
 import { fixationDot } from '../fixation.js';
 import type { DisplayTiming, Scene, Shape } from '../types.js';
 import type { KanizsaStimulus } from './params.js';
@@ -70,21 +71,47 @@ export function contourSegments(s: Pick<KanizsaStimulus, 'alphaDeg' | 'xDeg' | '
   return segments;
 }
 
-/** Frames of a trial: fixation, (discs,) figure, (mask). */
-export function trialFrames(s: KanizsaStimulus): number {
-  return s.preFrames + s.discFrames + s.presentationFrames + s.maskFrames;
+/**
+ * Where the phases end, [fixation, discs, figure, mask], in seconds from the trial's start. With a
+ * display's timing they sit on its frame grid: each cumulative time rounded to the nearest frame,
+ * a phase that has any duration at least one frame. Without, in continuous time. Trials stored
+ * before durations were in seconds count frames of whoever draws them (LEGACY_FRAME_RATE_HZ in
+ * continuous time).
+ */
+export function phaseEnds(s: KanizsaStimulus, timing?: DisplayTiming): [number, number, number, number] {
+  if (s.presentationS === undefined) {
+    const rate = timing?.frameRateHz ?? LEGACY_FRAME_RATE_HZ;
+    const counts = [s.preFrames ?? 0, s.discFrames ?? 0, s.presentationFrames ?? 1, s.maskFrames ?? 0];
+    let k = 0;
+    return counts.map((c) => (k += c) / rate) as [number, number, number, number];
+  }
+  const durations = [s.preS ?? 0, s.discS ?? 0, s.presentationS, s.maskS ?? 0];
+  let t = 0;
+  const ends = durations.map((d) => (t += d));
+  if (!timing) return ends as [number, number, number, number];
+  const R = timing.frameRateHz;
+  let k = 0;
+  return ends.map((e, i) => (k = Math.max(k + (durations[i]! > 0 ? 1 : 0), Math.round(e * R))) / R) as [number, number, number, number];
 }
 
-export function trialDuration(s: KanizsaStimulus, timing: DisplayTiming): number {
-  return trialFrames(s) / timing.frameRateHz;
+export function trialDuration(s: KanizsaStimulus, timing?: DisplayTiming): number {
+  return phaseEnds(s, timing)[3];
 }
 
-/** The frame on which the figure appears. */
-export function figureFrame(s: KanizsaStimulus): number {
-  return s.preFrames + s.discFrames;
+/** When the figure appears, in continuous time (s). */
+export function figureOnsetS(s: KanizsaStimulus): number {
+  return phaseEnds(s)[1];
 }
 
-const FRAME_EPS = 1e-6;
+/** The frame on which a display with this timing shows the figure first. */
+export function figureFrame(s: KanizsaStimulus, timing: DisplayTiming): number {
+  return Math.round(phaseEnds(s, timing)[1] * timing.frameRateHz);
+}
+
+/** Continuous-time moments where the scene changes: each phase's end. */
+export function events(s: KanizsaStimulus): number[] {
+  return phaseEnds(s);
+}
 
 function discs(s: KanizsaStimulus, radius: number): Shape[] {
   return inducers(s).map((i) => ({ kind: 'disc', id: `disc-${i.id}`, x: i.x, y: i.y, radius, luminance: s.inducerLuminance }));
@@ -103,13 +130,15 @@ export function figure(s: KanizsaStimulus): Shape[] {
   return inducers(s).map((i) => ({ kind: 'wedge-disc', id: `inducer-${i.id}`, x: i.x, y: i.y, radius: s.inducerRadiusDeg, wedgeDeg: 90, rotationDeg: i.mouthDeg, luminance: s.inducerLuminance }));
 }
 
-export function scene(s: KanizsaStimulus, t: number, timing: DisplayTiming): Scene {
-  const k = Math.floor(t * timing.frameRateHz + FRAME_EPS);
+export function scene(s: KanizsaStimulus, t: number, timing?: DisplayTiming): Scene {
+  const [preEnd, onset, figureEnd, end] = phaseEnds(s, timing);
+  // A display shows what holds at its frame's start (compared as frame indices: exact); a model in continuous time.
+  const at = (x: number) => (timing ? Math.round(x * timing.frameRateHz) : x);
+  const now = timing ? frameAt(t, timing.frameRateHz) : t;
   const shapes: Shape[] = [];
-  const onset = figureFrame(s);
-  if (k >= s.preFrames && k < onset) shapes.push(...discs(s, s.inducerRadiusDeg));
-  else if (k >= onset && k < onset + s.presentationFrames) shapes.push(...figure(s));
-  else if (k >= onset + s.presentationFrames && k < trialFrames(s)) shapes.push(...discs(s, s.inducerRadiusDeg * 1.15));
+  if (now >= at(preEnd) && now < at(onset)) shapes.push(...discs(s, s.inducerRadiusDeg));
+  else if (now >= at(onset) && now < at(figureEnd)) shapes.push(...figure(s));
+  else if (now >= at(figureEnd) && now < at(end)) shapes.push(...discs(s, s.inducerRadiusDeg * 1.15));
   // Fixation last: always on top.
   shapes.push(fixationDot(s.fixationLuminance));
   return { background: s.background, shapes };

@@ -4,7 +4,8 @@ import { psi } from '../psychometric-function.js';
 import type { Paradigm } from '../types.js';
 import { analyseKanizsa } from './analysis.js';
 import { isCorrect, kanizsaDesign, practiceStimuli, type KanizsaState } from './design.js';
-import { figureFrame, scene, trialDuration } from './geometry.js';
+import { events, figureFrame, figureOnsetS, phaseEnds, scene, trialDuration } from './geometry.js';
+import { NO_ANSWER } from '../types.js';
 import { CONDITION_LABELS, CONDITIONS, kanizsaDefaults, kanizsaParamsSchema, type KanizsaParams, type KanizsaStimulus } from './params.js';
 import { kanizsaReadout } from './readout.js';
 
@@ -14,6 +15,8 @@ export * from './geometry.js';
 export * from './analysis.js';
 export * from './readout.js';
 
+const msOf = (seconds: number) => Math.round(seconds * 1e6) / 1000;
+
 export const kanizsa: Paradigm<KanizsaParams, KanizsaStimulus, KanizsaState> = {
   id: 'kanizsa',
   name: 'Kanizsa fat/thin',
@@ -21,6 +24,7 @@ export const kanizsa: Paradigm<KanizsaParams, KanizsaStimulus, KanizsaState> = {
   taskLabel: 'kanizsa',
   parameterSchema: kanizsaParamsSchema as unknown as Paradigm<KanizsaParams>['parameterSchema'],
   defaults: kanizsaDefaults,
+  entryAliases: ['preFrames', 'discFrames', 'presentationFrames', 'maskFrames', 'displayHz'],
   form: [
     { key: 'design', label: 'Design', type: 'choice', choices: [{ value: 'constant', label: 'Method of constant stimuli' }, { value: 'updown', label: 'Weighted up-down staircase (75 %)' }] },
     { key: 'conditions', label: 'Contour conditions', type: 'multi', choices: CONDITIONS.map((c) => ({ value: c, label: CONDITION_LABELS[c] })) },
@@ -34,10 +38,10 @@ export const kanizsa: Paradigm<KanizsaParams, KanizsaStimulus, KanizsaState> = {
     { key: 'lineWidthDeg', label: 'Real-contour line width', type: 'number', unit: 'deg', min: 0.01, max: 2, step: 0.05 },
     { key: 'jitterDeg', label: 'Position jitter (range per axis)', type: 'number', unit: 'deg', min: 0, max: 5, step: 0.05 },
     { key: 'onset', label: 'Onset', type: 'choice', choices: [{ value: 'static', label: 'Figure appears at once' }, { value: 'discs', label: 'Discs turn into pac-men' }] },
-    { key: 'preFrames', label: 'Fixation before the figure', type: 'integer', unit: 'frames', min: 0, max: 600 },
-    { key: 'discFrames', label: 'Complete discs before the figure', type: 'integer', unit: 'frames', min: 0, max: 600, showWhen: { key: 'onset', values: ['discs'] } },
-    { key: 'presentationFrames', label: 'Presentation', type: 'integer', unit: 'frames', min: 1, max: 600 },
-    { key: 'maskFrames', label: 'Backward mask', type: 'integer', unit: 'frames', min: 0, max: 600 },
+    { key: 'preMs', label: 'Fixation before the figure', type: 'number', unit: 'ms', min: 0, max: 10_000 },
+    { key: 'discMs', label: 'Complete discs before the figure', type: 'number', unit: 'ms', min: 0, max: 10_000, showWhen: { key: 'onset', values: ['discs'] } },
+    { key: 'presentationMs', label: 'Presentation', type: 'number', unit: 'ms', min: 0.1, max: 10_000, help: 'A display shows each phase for the nearest whole number of its frames; a model that integrates light over each frame sees exactly these durations.' },
+    { key: 'maskMs', label: 'Backward mask', type: 'number', unit: 'ms', min: 0, max: 10_000 },
     { key: 'inducerLuminance', label: 'Inducer luminance (0 black, 1 white)', type: 'number', min: 0, max: 1, step: 0.05, advanced: true },
     { key: 'background', label: 'Background luminance', type: 'number', min: 0, max: 1, step: 0.05, advanced: true },
     { key: 'fixationLuminance', label: 'Fixation dot luminance', type: 'number', min: 0, max: 1, step: 0.05, advanced: true },
@@ -55,7 +59,9 @@ export const kanizsa: Paradigm<KanizsaParams, KanizsaStimulus, KanizsaState> = {
   trialDuration,
   scene,
   restScene: fixationScene,
-  criticalFrame: (s) => figureFrame(s),
+  events,
+  criticalFrame: figureFrame,
+  criticalTime: figureOnsetS,
   simulateResponse: (s, observer, rng) => (rng.next() < psi(s.alphaDeg, observer) ? 'fat' : 'thin'),
   simulatedObserver: { pse: 'the rotation (deg) that looks neither fat nor thin (bias)', sigma: 'spread (deg); --threshold gives the rotation answered 75 % correctly' },
   analyse: analyseKanizsa,
@@ -69,11 +75,13 @@ export const kanizsa: Paradigm<KanizsaParams, KanizsaStimulus, KanizsaState> = {
     figure_y_deg: s.yDeg,
     side_deg: s.sideDeg,
     inducer_radius_deg: s.inducerRadiusDeg,
-    presentation_frames: s.presentationFrames,
-    mask_frames: s.maskFrames,
+    presentation_ms: msOf(phaseEnds(s)[2] - phaseEnds(s)[1]),
+    mask_ms: msOf(phaseEnds(s)[3] - phaseEnds(s)[2]),
+    presentation_frames: s.presentationFrames ?? null,
+    mask_frames: s.maskFrames ?? null,
     staircase: s.staircase ?? null,
-    answered_fat: response === 'fat',
-    correct: isCorrect(s, response),
+    answered_fat: response === NO_ANSWER ? null : response === 'fat',
+    correct: response === NO_ANSWER ? null : isCorrect(s, response),
     perceived_alpha_deg: typeof extra?.perceivedAlphaDeg === 'number' ? extra.perceivedAlphaDeg : null,
   }),
   stimulusColumns: {
@@ -83,11 +91,13 @@ export const kanizsa: Paradigm<KanizsaParams, KanizsaStimulus, KanizsaState> = {
     figure_y_deg: { description: 'Vertical position of the figure centre (jitter)', units: 'deg' },
     side_deg: { description: 'Side of the unrotated square', units: 'deg' },
     inducer_radius_deg: { description: 'Inducer radius', units: 'deg' },
-    presentation_frames: { description: 'Frames the figure was shown' },
-    mask_frames: { description: 'Frames of backward mask' },
+    presentation_ms: { description: 'How long the figure was shown (a display shows the nearest whole number of its frames; trials stored before durations were in seconds: presentation_frames at 60 Hz)', units: 'ms' },
+    mask_ms: { description: 'How long the backward mask was shown', units: 'ms' },
+    presentation_frames: { description: 'Trials stored before durations were in seconds only: frames the figure was shown, of whoever drew it (empty otherwise)' },
+    mask_frames: { description: 'Trials stored before durations were in seconds only: frames of backward mask (empty otherwise)' },
     staircase: { description: 'Which condition staircase chose the trial (up-down design; empty otherwise)' },
-    answered_fat: { description: 'Derived answer: true if the participant answered fat' },
-    correct: { description: 'Answer matches the sign of alpha (empty at alpha = 0)' },
+    answered_fat: { description: "Derived answer: true if the participant answered fat (empty when a model's readout gave no answer: response 'none')" },
+    correct: { description: 'Answer matches the sign of alpha (empty at alpha = 0 and for no answer)' },
     perceived_alpha_deg: { description: "Model observers only: the decoder's rotation estimate before decision noise (empty for people)", units: 'deg' },
   },
 };

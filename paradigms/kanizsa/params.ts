@@ -1,9 +1,29 @@
 /**
- * Kanizsa fat/thin parameters (Ringach & Shapley 1996), sizes in degrees, durations in frames of
- * whatever presents the trial (display or model).
+ * Kanizsa fat/thin parameters (Ringach & Shapley 1996), sizes in degrees, durations in ms (a
+ * display shows each phase for the nearest whole number of its frames; they may be entered in
+ * frames of a calibrated display with displayHz, and are stored with their ms).
  */
 import { z } from 'zod';
+import { framesToMs, MAX_DISPLAY_HZ, MAX_DURATION_MS } from '../durations.js';
 import { MAX_LEVELS, MAX_TRIALS, MAX_TRIALS_PER_LEVEL } from '../limits.js';
+
+/** The phases' durations (ms keys) and their frame-count entry aliases. */
+export const PHASES = [
+  ['preMs', 'preFrames'],
+  ['discMs', 'discFrames'],
+  ['presentationMs', 'presentationFrames'],
+  ['maskMs', 'maskFrames'],
+] as const;
+
+/** Phases entered in frames of a display (with displayHz) are stored with their ms. */
+function framesToMsEntries(raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const out: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  const hz = out.displayHz;
+  for (const [ms, frames] of PHASES)
+    if (out[ms] === undefined && typeof out[frames] === 'number' && typeof hz === 'number' && hz > 0) out[ms] = framesToMs(out[frames] as number, hz);
+  return out;
+}
 
 export const CONDITIONS = ['illusory', 'real', 'control'] as const;
 export type KanizsaCondition = (typeof CONDITIONS)[number];
@@ -15,7 +35,7 @@ export const CONDITION_LABELS: Record<KanizsaCondition, string> = {
 
 const finite = () => z.number().finite();
 
-export const kanizsaParamsSchema = z
+const kanizsaObjectSchema = z
   .object({
     conditions: z.array(z.enum(CONDITIONS)).min(1, 'conditions must list at least one condition').max(3).default(['illusory', 'real', 'control'])
       .describe('illusory: pac-men; real: the bowed sides drawn as lines; control: the same pac-men turned outward'),
@@ -33,22 +53,37 @@ export const kanizsaParamsSchema = z
     inducerLuminance: finite().min(0).max(1).default(0.1),
     background: finite().min(0).max(1).default(0.8),
     fixationLuminance: finite().min(0).max(1).default(0),
-    preFrames: z.number().int().min(0).max(600).default(6).describe('fixation-only frames before the figure'),
+    preMs: finite().min(0).max(MAX_DURATION_MS).default(500).describe('fixation alone before the figure (ms)'),
     onset: z.enum(['static', 'discs']).default('static').describe('static: the figure appears at once; discs: complete discs first, which then turn into the figure (Lee & Nguyen 2001)'),
-    discFrames: z.number().int().min(0).max(600).default(6).describe('frames of complete discs before the figure (onset = discs)'),
-    presentationFrames: z.number().int().min(1).max(600).default(12),
-    maskFrames: z.number().int().min(0).max(600).default(0).describe('backward mask: complete discs over the inducers after the figure (0 = none)'),
+    discMs: finite().min(0).max(MAX_DURATION_MS).default(300).describe('complete discs before the figure (ms; onset = discs)'),
+    presentationMs: finite().positive().max(MAX_DURATION_MS).default(200).describe('the figure (ms)'),
+    maskMs: finite().min(0).max(MAX_DURATION_MS).default(0).describe('backward mask: complete discs over the inducers after the figure (ms; 0 = none)'),
+    preFrames: z.number().int().min(0).max(600).optional().describe('preMs entered in frames of the display at displayHz'),
+    discFrames: z.number().int().min(0).max(600).optional().describe('discMs entered in frames of the display at displayHz'),
+    presentationFrames: z.number().int().min(1).max(600).optional().describe('presentationMs entered in frames of the display at displayHz'),
+    maskFrames: z.number().int().min(0).max(600).optional().describe('maskMs entered in frames of the display at displayHz'),
+    displayHz: finite().positive().max(MAX_DISPLAY_HZ).optional().describe('refresh rate of the display the *Frames entries count frames of (Hz)'),
   })
   .strict()
   .superRefine((p, ctx) => {
     if (2 * p.inducerRadiusDeg >= p.sideDeg) ctx.addIssue({ code: 'custom', path: ['inducerRadiusDeg'], message: 'inducers must not touch: 2 x inducerRadiusDeg must be smaller than sideDeg' });
     if (new Set(p.conditions).size !== p.conditions.length) ctx.addIssue({ code: 'custom', path: ['conditions'], message: 'conditions must not repeat' });
     if (new Set(p.alphasDeg).size !== p.alphasDeg.length) ctx.addIssue({ code: 'custom', path: ['alphasDeg'], message: 'alphasDeg must not repeat a value' });
+    for (const [ms, frames] of PHASES) {
+      const f = p[frames];
+      if (f === undefined) continue;
+      if (p.displayHz === undefined) ctx.addIssue({ code: 'custom', path: [frames], message: `${frames} counts frames of a display: give displayHz (its refresh rate) too, or give ${ms}` });
+      else if (Math.abs(p[ms] - framesToMs(f, p.displayHz)) > 1e-3)
+        ctx.addIssue({ code: 'custom', path: [ms], message: `${ms} (${p[ms]}) disagrees with ${frames} ${f} at ${p.displayHz} Hz (${framesToMs(f, p.displayHz)} ms); give one of them` });
+    }
     const n = trialCountOf(p);
     if (n > MAX_TRIALS) ctx.addIssue({ code: 'custom', path: [p.design === 'constant' ? 'trialsPerLevel' : 'updownTrials'], message: `the protocol plans ${n} trials; at most ${MAX_TRIALS} are allowed` });
   });
 
-export type KanizsaParams = z.output<typeof kanizsaParamsSchema>;
+// `shape` stays readable (form-fields.ts builds the advanced form fields from it; a pipe has none).
+export const kanizsaParamsSchema = Object.assign(z.preprocess(framesToMsEntries, kanizsaObjectSchema), { shape: kanizsaObjectSchema.shape });
+
+export type KanizsaParams = z.output<typeof kanizsaObjectSchema>;
 export const kanizsaDefaults: KanizsaParams = kanizsaParamsSchema.parse({});
 
 /** Signed rotations shown per condition: each nonzero alpha as fat (+) and thin (-). */
@@ -74,11 +109,19 @@ export interface KanizsaStimulus {
   inducerLuminance: number;
   background: number;
   fixationLuminance: number;
-  preFrames: number;
-  /** Frames of complete discs before the figure (0 in the static onset). */
-  discFrames: number;
-  presentationFrames: number;
-  maskFrames: number;
+  /**
+   * Phase durations (s): fixation, complete discs (0 in the static onset), figure, mask. Absent in
+   * trials stored before durations were in seconds: they have the frame counts below instead.
+   */
+  preS?: number;
+  discS?: number;
+  presentationS?: number;
+  maskS?: number;
+  /** Trials stored before durations were in seconds: phases in frames of whoever drew them. */
+  preFrames?: number;
+  discFrames?: number;
+  presentationFrames?: number;
+  maskFrames?: number;
   /** Which condition's staircase chose the trial (up-down design). */
   staircase?: number;
 }

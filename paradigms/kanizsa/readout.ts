@@ -12,8 +12,10 @@
 import { createRng, gaussian, subSeed } from '../rng.js';
 import type { ModelReadout, ModelResponse, ModelView } from '../types.js';
 import { makeStimulus } from './design.js';
-import { contourSegments, figureFrame, inducers } from './geometry.js';
-import type { KanizsaParams, KanizsaStimulus } from './params.js';
+import { contourSegments, inducers, phaseEnds } from './geometry.js';
+import { temporalOf } from '../scene/rasterize.js';
+import { NO_ANSWER } from '../types.js';
+import { signedLevels, type KanizsaParams, type KanizsaStimulus } from './params.js';
 
 /** A unit grid (layer or image) and its values over time: (T, h, w, c). */
 interface Grid {
@@ -31,11 +33,27 @@ function gridOf(r: ModelResponse, view: ModelView, background: number): Grid {
   return { data: r.prediction, T: r.frames, h: view.height, w: view.width, c: view.channels, offset: background };
 }
 
+/**
+ * The figure's model frames in this view: [onset, end), onset the frame holding the figure's
+ * appearance, end past the last frame that shows any of it (integrate mode), or the frames a
+ * display at the model's rate shows it on (sample mode).
+ */
+export function modelFigureWindow(s: KanizsaStimulus, view: ModelView): { onset: number; end: number } {
+  const F = view.frameRateHz;
+  if (temporalOf(view).mode === 'sample') {
+    const [, onset, end] = phaseEnds(s, { frameRateHz: F });
+    return { onset: Math.round(onset * F), end: Math.round(end * F) };
+  }
+  const [, onset, end] = phaseEnds(s);
+  return { onset: Math.floor(onset * F + 1e-9), end: Math.ceil(end * F - 1e-9) };
+}
+
 /** Mean of each unit over the figure's frames (from `delay` frames after its onset). */
-export function figureFeatures(g: Grid, s: KanizsaStimulus, delay: number): Float32Array {
+export function figureFeatures(g: Grid, s: KanizsaStimulus, delay: number, view: ModelView): Float32Array {
   const size = g.h * g.w * g.c;
-  const from = Math.min(g.T - 1, figureFrame(s) + delay);
-  const to = Math.max(from + 1, Math.min(g.T, figureFrame(s) + s.presentationFrames));
+  const w = modelFigureWindow(s, view);
+  const from = Math.min(g.T - 1, w.onset + delay);
+  const to = Math.max(from + 1, Math.min(g.T, w.end));
   const out = new Float32Array(size);
   for (let t = from; t < to; t++) for (let i = 0; i < size; i++) out[i]! += g.data[t * size + i]!;
   for (let i = 0; i < size; i++) out[i]! /= to - from;
@@ -148,17 +166,26 @@ function trainingAlphas(p: KanizsaParams): number[] {
   return base.flatMap((a) => Array.from({ length: repeats }, () => [a, -a]).flat());
 }
 
+/** One step of the protocol's rotation grid: the median gap between its signed rotations, or the staircase's step down. */
+export function rotationGridStep(p: Pick<KanizsaParams, 'design' | 'alphasDeg' | 'updownStepDeg'>): number {
+  if (p.design === 'updown') return p.updownStepDeg;
+  const xs = signedLevels(p);
+  const gaps = xs.slice(1).map((x, i) => x - xs[i]!).sort((a, b) => a - b);
+  return gaps.length ? gaps[(gaps.length - 1) >> 1]! : 1;
+}
+
 export const kanizsaReadout: ModelReadout<KanizsaParams, KanizsaStimulus> = {
   description:
     'Linear decoder (logistic regression) on one layer (default E1) averaged over the figure, trained on real-contour fat/thin figures; its decision value in degrees of rotation plus Gaussian decision noise answers fat/thin. Also stores a contour index per frame: mean |response| of the units on the outline between the inducers.',
   unit: 'deg',
   defaultLayer: 'E1',
+  defaultDecisionNoise: rotationGridStep,
   async prepare(p, seed, view, respond) {
     const alphas = trainingAlphas(p);
     const stimuli = alphas.map((a, i) => makeStimulus(p, 'real', a, createRng(subSeed(seed, 9000 + i))));
     const responses = await respond(stimuli);
     const grids = responses.map((r) => gridOf(r, view, p.background));
-    const xs = grids.map((g, i) => figureFeatures(g, stimuli[i]!, 1));
+    const xs = grids.map((g, i) => figureFeatures(g, stimuli[i]!, 1, view));
     const ys = alphas.map((a) => (a > 0 ? 1 : 0));
     const fit = trainLogistic(xs, ys);
     const ds = xs.map((x) => decide(fit, x));
@@ -170,24 +197,28 @@ export const kanizsaReadout: ModelReadout<KanizsaParams, KanizsaStimulus> = {
   read(response, s, ctx) {
     const dec = ctx.prepared as Decoder;
     const g = gridOf(response, ctx.view, s.background);
-    const d = decide(dec, figureFeatures(g, s, 1));
+    const d = decide(dec, figureFeatures(g, s, 1, ctx.view));
     const perceived = dec.perDeg !== 0 && Number.isFinite(dec.perDeg) ? d / dec.perDeg : null;
     const rng = createRng(subSeed(ctx.settings.seed, ctx.index));
     const noise = ctx.settings.decisionNoise * gaussian(rng);
+    const window = modelFigureWindow(s, ctx.view);
+    // A decoder that learned nothing (no decision value per degree) gives no answer, unless asked to guess.
+    const none = perceived === null && ctx.settings.noReadout === 'exclude';
     const fat = perceived === null ? rng.next() < 0.5 : perceived + noise > 0;
     return {
-      response: fat ? 'fat' : 'thin',
+      response: none ? NO_ANSWER : fat ? 'fat' : 'thin',
       perceived,
       extra: {
         perceivedAlphaDeg: perceived,
         decision: d,
         decisionNoiseDeg: noise,
-        guessed: perceived === null,
+        guessed: perceived === null && !none,
+        noReadout: perceived === null,
         layer: dec.layer,
         decoderTrainAccuracy: dec.trainAccuracy,
         decoderTrainTrials: dec.trainTrials,
-        figureFrame: figureFrame(s),
-        readoutFrame: Math.min(response.frames - 1, figureFrame(s) + 1),
+        figureFrame: window.onset,
+        readoutFrame: Math.min(response.frames - 1, window.onset + 1),
         contourIndex: contourIndex(g, contourUnits(g, s, ctx.view)),
       },
     };

@@ -42,7 +42,7 @@ function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe('rasterizer vs three.js', () => {
   const view: ModelView = { width: 80, height: 64, channels: 1, fovDeg: 20, frameRateHz: 10 };
-  const params = flashLagParamsSchema.parse({ offsetsDeg: [0.7], trialsPerOffset: 2, flashFrames: 1 });
+  const params = flashLagParamsSchema.parse({ offsetsDeg: [0.7], trialsPerOffset: 2, flashDurationMs: 100 });
   const stimulus = planFromHistory(flashLag, params, 3, 0)!.stimulus;
   const timing = { frameRateHz: view.frameRateHz };
   async function agree(scene: Scene) {
@@ -64,7 +64,7 @@ describe('rasterizer vs three.js', () => {
   // The rotating bar (Nijhawan 1994): rotated segments through and in line with fixation, at an
   // oblique orientation, with the outer or the inner segment flashed.
   for (const flashSegment of ['outer', 'inner'] as const) {
-    const rotating = flashLagParamsSchema.parse({ motion: 'rotate', flashSegment, speedDegPerS: 60, travelDeg: 90, flashJitterDeg: 20, offsetsDeg: [9], trialsPerOffset: 2, flashFrames: 1 });
+    const rotating = flashLagParamsSchema.parse({ motion: 'rotate', flashSegment, speedDegPerS: 60, travelDeg: 90, flashJitterDeg: 20, offsetsDeg: [9], trialsPerOffset: 2, flashDurationMs: 100 });
     const s = planFromHistory(flashLag, rotating, 3, 0)!.stimulus;
     for (const [what, frame] of [['during the flash', flashFrame(s, timing)], ['before the flash', 2]] as const)
       it(`rotating-bar frame ${what} (${flashSegment} segment flashed)`, async () => {
@@ -79,7 +79,7 @@ describe('rasterizer vs three.js', () => {
   // Flash-terminated, both displays: the bar stopped with the flash, then the blank after it
   // (fixation alone), which a readout delay past the flash now reads.
   for (const motion of ['translate', 'rotate'] as const) {
-    const term = flashLagParamsSchema.parse({ motion, variant: 'flash-terminated', blankAfterFlashMs: 300, flashFrames: 2, offsetsDeg: [0.7], trialsPerOffset: 2, ...(motion === 'rotate' ? { speedDegPerS: 60, travelDeg: 90, flashJitterDeg: 20, offsetsDeg: [9] } : {}) });
+    const term = flashLagParamsSchema.parse({ motion, variant: 'flash-terminated', blankAfterFlashMs: 300, flashDurationMs: 200, offsetsDeg: [0.7], trialsPerOffset: 2, ...(motion === 'rotate' ? { speedDegPerS: 60, travelDeg: 90, flashJitterDeg: 20, offsetsDeg: [9] } : {}) });
     const s = planFromHistory(flashLag, term, 3, 0)!.stimulus;
     const k = flashFrame(s, timing);
     for (const [what, frame, ids] of [['on the flash\'s last frame', k + 1, ['bar', 'flash', 'fixation']], ['in the blank after the flash', k + 3, ['fixation']]] as const)
@@ -95,7 +95,7 @@ describe('rasterizer vs three.js', () => {
   for (const condition of ['illusory', 'real', 'control'] as const)
     it(`Kanizsa ${condition} figure`, async () => {
       const s = makeStimulus(kanizsaParamsSchema.parse({}), condition, 6, createRng(2));
-      const { r, meanAbs } = await agree(kanizsa.scene(s, figureFrame(s) / view.frameRateHz, timing));
+      const { r, meanAbs } = await agree(kanizsa.scene(s, figureFrame(s, timing) / view.frameRateHz, timing));
       expect(r).toBeGreaterThanOrEqual(0.99);
       expect(meanAbs).toBeLessThan(3);
     });

@@ -11,7 +11,7 @@ import { findings } from '../../paradigms/findings.js';
 import { cli } from '../support/cli.js';
 import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
 
-const params = { speedDegPerS: 10, offsetsDeg: [-1.5, -0.5, 0.5, 1.5, 2.5], trialsPerOffset: 4, flashFrames: 1 };
+const params = { speedDegPerS: 10, offsetsDeg: [-1.5, -0.5, 0.5, 1.5, 2.5], trialsPerOffset: 4, flashDurationMs: 100 };
 let file: string;
 let personId: number;
 let modelSessionId: number;
@@ -45,7 +45,8 @@ describe('predlab compare findings', () => {
     expect(expected[0]).toMatchObject({ kind: 'warning', sessionIds: [modelSessionId] });
     expect(expected[0]!.text).toMatch(/tiny-prednet.*was not measured/);
     expect(expected.some((x) => x.kind === 'effect' && x.text.startsWith(`The person (P01, #${personId})`))).toBe(true);
-    expect(expected.some((x) => x.kind === 'difference')).toBe(true);
+    // Beside the model, copy-last and the oracle on the same trials, in one sentence.
+    expect(expected.some((x) => x.kind === 'reference' && x.sessionIds[0] === modelSessionId)).toBe(true);
 
     const j = await cli('--db', file, 'compare', '--sessions', `${personId},${modelSessionId}`, '--bootstrap', '50', '--json');
     expect(j.code, j.err).toBe(0);

@@ -73,7 +73,7 @@ describe('the default checkpoint', () => {
     const { db } = tempDb();
     const model = registerDefaultModel(db, path.resolve(import.meta.dirname, '../..'))!;
     expect(model.label).toMatch(/default/);
-    const params = { offsetsDeg: [-2, 0, 2, 4], trialsPerOffset: 3, flashFrames: 1 };
+    const params = { offsetsDeg: [-2, 0, 2, 4], trialsPerOffset: 3, flashDurationMs: 100 };
     const person = simulateSession(db, { paradigmId: 'flash-lag', parameters: params, seed: 3, observer: { pse: 0.6, sigma: 0.4, guess: 0.02, lapse: 0.02 } });
     const s = await runModelSession(db, { paradigmId: 'flash-lag', checkpoint: dir, protocolId: person.protocol.id });
     expect(s).toMatchObject({ status: 'complete', answered: 12 });

@@ -12,7 +12,9 @@ import { answerTrials, observerSettingsSchema } from '../../native-models/observ
 import { copyLastFrame, velocityExtrapolator, type Predictor } from '../../native-models/observer/predictors.js';
 import { rasterizeTrial, type ModelView } from '../../paradigms/scene/rasterize.js';
 
-const view: ModelView = { width: 80, height: 64, channels: 1, fovDeg: 20, frameRateHz: 10 };
+// These trials are authored in model frames (a flash of 100 or 200 ms at 10 frames/s): sample mode.
+const SAMPLE = { mode: 'sample', exposure: 1, subSamples: 1 } as const;
+const view: ModelView = { width: 80, height: 64, channels: 1, fovDeg: 20, frameRateHz: 10, temporal: SAMPLE };
 // 10 deg/s at 10 frames/s: one model frame of motion is 1 deg.
 const ONE_FRAME_DEG = 1;
 const terminated = (over: Record<string, unknown> = {}) =>
@@ -21,7 +23,7 @@ const trialsOf = (params: ReturnType<typeof terminated>): TrialSpec[] => [...Arr
 
 async function perceived(p: Predictor, params: ReturnType<typeof terminated>, readoutDelayFrames: number) {
   const trials = trialsOf(params);
-  const answers = await answerTrials(flashLag, trials, p, view, observerSettingsSchema.parse({ decisionNoiseDeg: 0, readoutDelayFrames }), { parameters: params, seed: 3 });
+  const answers = await answerTrials(flashLag, trials, p, view, observerSettingsSchema.parse({ decisionNoiseDeg: 0, readoutDelayFrames, temporalMode: 'sample' }), { parameters: params, seed: 3 });
   return answers.map((a, i) => {
     const s = trials[i]!.stimulus as FlashLagStimulus;
     return { offsetDeg: s.offsetDeg, perceived: a.extra.perceivedOffsetDeg as number | null, readoutFrame: a.extra.readoutFrame as number, flashFrame: flashFrame(s, view), frames: a.frameCount };
@@ -32,7 +34,7 @@ describe('flash-terminated blank after the flash', () => {
   it('is a parameter with a default, a limit and a form field; protocols stored without it still load', () => {
     expect(flashLagParamsSchema.parse({}).blankAfterFlashMs).toBe(500);
     // Parameters given without it (a new protocol) get the default.
-    expect(flashLagParamsSchema.parse({ variant: 'flash-terminated', flashFrames: 2 }).blankAfterFlashMs).toBe(500);
+    expect(flashLagParamsSchema.parse({ variant: 'flash-terminated', flashDurationMs: 200 }).blankAfterFlashMs).toBe(500);
     for (const bad of [-1, 10_001]) {
       const r = flashLagParamsSchema.safeParse({ variant: 'flash-terminated', blankAfterFlashMs: bad });
       expect(r.success).toBe(false);
@@ -52,17 +54,19 @@ describe('flash-terminated blank after the flash', () => {
   });
 
   it('a protocol stored before the blank existed keeps its trials: planned from its stored parameters, they end with the flash', () => {
-    const { blankAfterFlashMs: _, ...stored } = terminated({ flashFrames: 2 });
+    // Stored before the blank (and before durations in seconds): a frame-counted flash, no blank.
+    const { blankAfterFlashMs: _, flashDurationMs: __, ...rest } = terminated();
+    const stored = { ...rest, flashFrames: 2 };
     const s = planFromHistory(flashLag, JSON.parse(JSON.stringify(stored)), 3, 0)!.stimulus as FlashLagStimulus;
     expect(s).not.toHaveProperty('blankAfterFlashMs');
     expect(flashLag.trialDuration(s, view)).toBeCloseTo((flashFrame(s, view) + 2) / view.frameRateHz, 9);
-    const now = planFromHistory(flashLag, terminated({ flashFrames: 2 }), 3, 0)!.stimulus as FlashLagStimulus;
+    const now = planFromHistory(flashLag, terminated({ flashDurationMs: 200 }), 3, 0)!.stimulus as FlashLagStimulus;
     expect(flashLag.trialDuration(now, view)).toBeCloseTo((flashFrame(now, view) + 2) / view.frameRateHz + 0.5, 9);
   });
 
   it('both displays: the model sees fixation alone for the blank, as many frames as it lasts', () => {
     for (const motion of ['translate', 'rotate'] as const) {
-      const params = terminated({ motion, flashFrames: 2, blankAfterFlashMs: 300, ...(motion === 'rotate' ? { speedDegPerS: 60, travelDeg: 90, offsetsDeg: [6] } : {}) });
+      const params = terminated({ motion, flashDurationMs: 200, blankAfterFlashMs: 300, ...(motion === 'rotate' ? { speedDegPerS: 60, travelDeg: 90, offsetsDeg: [6] } : {}) });
       const s = trialsOf(params)[0]!.stimulus as FlashLagStimulus;
       const k = flashFrame(s, view);
       const { frames, count } = rasterizeTrial(flashLag, s, view);
@@ -80,7 +84,7 @@ describe('flash-terminated blank after the flash', () => {
   });
 
   it('a one-frame flash: a velocity extrapolator at delay 1 reads the flash lagging by one frame of motion (there is a frame after the flash)', async () => {
-    const reads = await perceived(velocityExtrapolator, terminated({ flashFrames: 1 }), 1);
+    const reads = await perceived(velocityExtrapolator, terminated({ flashDurationMs: 100 }), 1);
     for (const r of reads) {
       expect(r.readoutFrame).toBe(r.flashFrame + 1);
       expect(r.frames).toBe(r.flashFrame + 1 + 5);
@@ -90,7 +94,7 @@ describe('flash-terminated blank after the flash', () => {
   }, 60_000);
 
   it('delays 1 and 2 read different frames: an extrapolator lags at 1, not at 2 (the bar stood still for the flash\'s second frame); copy-last never lags', async () => {
-    const params = terminated({ flashFrames: 2 });
+    const params = terminated({ flashDurationMs: 200 });
     const ex1 = await perceived(velocityExtrapolator, params, 1);
     const ex2 = await perceived(velocityExtrapolator, params, 2);
     for (const [i, r] of ex1.entries()) {
@@ -104,7 +108,7 @@ describe('flash-terminated blank after the flash', () => {
   }, 120_000);
 
   it('a delay past the end of the trial is refused, saying how long the blank must be', async () => {
-    const params = terminated({ flashFrames: 2, blankAfterFlashMs: 0 });
+    const params = terminated({ flashDurationMs: 200, blankAfterFlashMs: 0 });
     await expect(perceived(copyLastFrame, params, 2)).rejects.toThrow(/Readout delay 2 frame\(s\) reads model frame \d+, but this trial has \d+ frames at 10 frames\/s .*set blankAfterFlashMs to at least 100 ms \(now 0\)/);
   });
 });

@@ -10,7 +10,8 @@ import { answerTrials, observerSettingsSchema } from '../../native-models/observ
 import { copyLastFrame, type Predictor } from '../../native-models/observer/predictors.js';
 import type { ModelView } from '../../paradigms/scene/rasterize.js';
 
-const view: ModelView = { width: 80, height: 64, channels: 1, fovDeg: 20, frameRateHz: 10 };
+// Authored at the model's rate (flashes of whole model frames): sample mode.
+const view: ModelView = { width: 80, height: 64, channels: 1, fovDeg: 20, frameRateHz: 10, temporal: { mode: 'sample', exposure: 1, subSamples: 1 } };
 const k = view.width / view.fovDeg;
 
 /** Orientations differ modulo half a turn: wrap to (-90, 90]. */
@@ -70,13 +71,13 @@ function ringExtrapolator(edges: number[]): Predictor {
 }
 
 // 60 deg/s at 10 frames/s: one model frame is 6 deg of rotation.
-const params = flashLagParamsSchema.parse({ motion: 'rotate', speedDegPerS: 60, travelDeg: 90, flashJitterDeg: 20, offsetsDeg: [-15, -10, -5, 0, 5, 10, 15, 20], trialsPerOffset: 2, flashFrames: 1 });
+const params = flashLagParamsSchema.parse({ motion: 'rotate', speedDegPerS: 60, travelDeg: 90, flashJitterDeg: 20, offsetsDeg: [-15, -10, -5, 0, 5, 10, 15, 20], trialsPerOffset: 2, flashDurationMs: 100 });
 const trials: TrialSpec[] = [...Array(flashLag.design.trialCount(params)).keys()].map((i) => planFromHistory(flashLag, params, 5, i)!);
 // Rings split halfway across the gap between the central bar (to 3 deg) and the outer segments (from 3.5 deg).
 const extrapolator = ringExtrapolator([0, 3.25, 7]);
 
 async function observe(p: Predictor) {
-  const answers = await answerTrials(flashLag, trials, p, view, observerSettingsSchema.parse({ decisionNoiseDeg: 0.5 }), { parameters: params, seed: 5 });
+  const answers = await answerTrials(flashLag, trials, p, view, observerSettingsSchema.parse({ decisionNoiseDeg: 0.5, temporalMode: 'sample' }), { parameters: params, seed: 5 });
   const answered: AnsweredTrial<FlashLagStimulus>[] = answers.map((a, i) => ({ index: i, stimulus: trials[i]!.stimulus as FlashLagStimulus, response: a.response, extra: a.extra }));
   const a = flashLag.analyse(params, answered, { bootstrap: 50 });
   const stat = (key: string) => a.conditions[0]!.statistics.find((s) => s.key === key)?.value ?? null;
@@ -103,10 +104,10 @@ describe('rotating-bar readout with hand-built predictors', () => {
 
 describe('rotating bar, flash-terminated: the blank after the flash is read as a real frame', () => {
   // A 2-frame flash; the bar stops at the flash, stays with it, and fixation alone follows.
-  const term = flashLagParamsSchema.parse({ motion: 'rotate', variant: 'flash-terminated', speedDegPerS: 60, travelDeg: 90, flashJitterDeg: 20, offsetsDeg: [-10, 0, 10], trialsPerOffset: 2, flashFrames: 2 });
+  const term = flashLagParamsSchema.parse({ motion: 'rotate', variant: 'flash-terminated', speedDegPerS: 60, travelDeg: 90, flashJitterDeg: 20, offsetsDeg: [-10, 0, 10], trialsPerOffset: 2, flashDurationMs: 200 });
   const termTrials: TrialSpec[] = [...Array(flashLag.design.trialCount(term)).keys()].map((i) => planFromHistory(flashLag, term, 5, i)!);
   const read = async (delay: number) =>
-    (await answerTrials(flashLag, termTrials, extrapolator, view, observerSettingsSchema.parse({ decisionNoiseDeg: 0, readoutDelayFrames: delay }), { parameters: term, seed: 5 })).map((a, i) => ({
+    (await answerTrials(flashLag, termTrials, extrapolator, view, observerSettingsSchema.parse({ decisionNoiseDeg: 0, readoutDelayFrames: delay, temporalMode: 'sample' }), { parameters: term, seed: 5 })).map((a, i) => ({
       offsetDeg: (termTrials[i]!.stimulus as FlashLagStimulus).offsetDeg,
       perceived: a.extra.perceivedOffsetDeg as number | null,
     }));

@@ -22,7 +22,7 @@ import { rasterizeScene, type ModelView } from '../../paradigms/scene/rasterize.
 const at60 = { frameRateHz: 60 };
 const rotating = (over: Record<string, unknown> = {}) => flashLagParamsSchema.parse({ motion: 'rotate', speedDegPerS: 90, travelDeg: 120, flashJitterDeg: 30, offsetsDeg: [-10, -5, 0, 5, 10], trialsPerOffset: 4, ...over });
 function stim(over: Partial<FlashLagStimulus> = {}, params: Record<string, unknown> = {}): FlashLagStimulus {
-  return { ...planFromHistory(flashLag, rotating(params), 1, 0)!.stimulus, direction: 1, startXDeg: 30, flashTimeS: 0.5, offsetDeg: 0, flashFrames: 1, ...over };
+  return { ...planFromHistory(flashLag, rotating(params), 1, 0)!.stimulus, direction: 1, startXDeg: 30, flashTimeS: 0.5, offsetDeg: 0, flashDurationS: 1 / 60, ...over };
 }
 const shapes = (s: Scene, prefix: string) => s.shapes.filter((x) => x.id === prefix || x.id.startsWith(`${prefix}-`)) as RectShape[];
 /** Distance of a point from the line through fixation at `angleDeg`. */
@@ -205,7 +205,7 @@ describe('rotating-bar readout on rasterized frames', () => {
     expect(r.flashXDeg).toBeNull();
     expect(r.perceivedOffsetDeg).toBeNull();
     const behind = { ...s, offsetDeg: -6 };
-    const answer = flashLag.readout.read({ frames: k + 1, prediction: asFrame(rasterizeScene(scene(behind, k / view.frameRateHz, view), view).data, k) }, behind, { view, settings: { decisionNoise: 0, readoutDelayFrames: 0, seed: 1 }, index: 0, prepared: null });
+    const answer = flashLag.readout.read({ frames: k + 1, prediction: asFrame(rasterizeScene(scene(behind, k / view.frameRateHz, view), view).data, k) }, behind, { view, settings: { decisionNoise: 0, readoutDelayFrames: 0, seed: 1, noReadout: 'exclude' }, index: 0, prepared: null, criticalFrame: k });
     expect(answer.perceived!).toBeCloseTo(-6, 0);
     expect(answer.response).toBe('right');
   });

@@ -5,7 +5,7 @@ import { planFromHistory, type RectShape } from '../../paradigms/types.js';
 const at60 = { frameRateHz: 60 };
 function stim(over: Partial<FlashLagStimulus> = {}): FlashLagStimulus {
   const p = flashLagParamsSchema.parse({ offsetsDeg: [0.5], trialsPerOffset: 1 });
-  return { ...planFromHistory(flashLag, p, 1, 0)!.stimulus, direction: 1, startXDeg: -8, speedDegPerS: 10, travelDeg: 16, flashTimeS: 0.8, flashFrames: 2, offsetDeg: 0.5, ...over };
+  return { ...planFromHistory(flashLag, p, 1, 0)!.stimulus, direction: 1, startXDeg: -8, speedDegPerS: 10, travelDeg: 16, flashTimeS: 0.8, flashDurationS: 2 / 60, offsetDeg: 0.5, ...over };
 }
 const shape = (s: ReturnType<typeof scene>, id: string) => s.shapes.find((x) => x.id === id) as RectShape | undefined;
 
@@ -35,14 +35,39 @@ describe('flash-lag scene(t)', () => {
     expect(shape(scene(behindLeft, 0.8, at60), 'flash')!.x).toBeCloseTo(8 - 8 + 1, 9);
   });
 
-  it('rounds the flash onset to the frame grid of each display', () => {
+  it('rounds the flash onset to the frame grid of each display, and its duration to whole frames (at least one)', () => {
     const s = stim({ flashTimeS: 0.81 });
     expect(flashFrame(s, at60)).toBe(49);
     expect(flashFrame(s, { frameRateHz: 10 })).toBe(8);
-    // At 10 Hz one flash frame lasts 100 ms.
+    // 33 ms at 10 Hz: one whole frame of 100 ms.
     expect(shape(scene(s, 0.85, { frameRateHz: 10 }), 'flash')).toBeDefined();
-    expect(shape(scene(s, 0.99, { frameRateHz: 10 }), 'flash')).toBeDefined();
-    expect(shape(scene(s, 1.0, { frameRateHz: 10 }), 'flash')).toBeUndefined();
+    expect(shape(scene(s, 0.95, { frameRateHz: 10 }), 'flash')).toBeUndefined();
+    // 33.3 ms at 144 Hz: 5 frames (34.7 ms), the nearest count.
+    const at144 = { frameRateHz: 144 };
+    const k = flashFrame(s, at144);
+    expect(shape(scene(s, (k + 4) / 144, at144), 'flash')).toBeDefined();
+    expect(shape(scene(s, (k + 5) / 144, at144), 'flash')).toBeUndefined();
+  });
+
+  it('a trial stored before durations were in seconds keeps its flash of whole frames of whoever draws it', () => {
+    const { flashDurationS: _, ...rest } = stim({ flashTimeS: 0.81 });
+    const stored: FlashLagStimulus = { ...rest, flashFrames: 2 };
+    expect(shape(scene(stored, 0.99, { frameRateHz: 10 }), 'flash')).toBeDefined();
+    expect(shape(scene(stored, 1.0, { frameRateHz: 10 }), 'flash')).toBeUndefined();
+    // In continuous time it lasts 2 frames of a 60 Hz display.
+    expect(shape(scene(stored, 0.81 + 0.033), 'flash')).toBeDefined();
+    expect(shape(scene(stored, 0.81 + 0.034), 'flash')).toBeUndefined();
+  });
+
+  it('in continuous time (no display): the flash is on exactly from its nominal onset for its duration, the bar moves smoothly', () => {
+    const s = stim({ flashTimeS: 0.81 });
+    expect(shape(scene(s, 0.8099), 'flash')).toBeUndefined();
+    expect(shape(scene(s, 0.81), 'flash')!.x).toBeCloseTo(-8 + 10 * 0.81 + 0.5, 9);
+    expect(shape(scene(s, 0.81 + 2 / 60 - 1e-6), 'flash')).toBeDefined();
+    expect(shape(scene(s, 0.81 + 2 / 60 + 1e-6), 'flash')).toBeUndefined();
+    expect(shape(scene(s, 0.51), 'bar')!.x).toBeCloseTo(-2.9, 9);
+    expect(flashLag.events(s)).toEqual([0.81, 0.81 + 2 / 60, 1.6]);
+    expect(flashLag.criticalTime(s)).toBe(0.81);
   });
 
   it('variants: flash-initiated starts the bar at the flash, flash-terminated stops it there', () => {
@@ -59,7 +84,8 @@ describe('flash-lag scene(t)', () => {
     for (const f of [50, 60, 67]) expect(scene(term, f / 60, at60).shapes.map((x) => x.id)).toEqual(['fixation']);
     expect(trialDuration(term, at60)).toBeCloseTo(50 / 60 + 0.3, 9);
     // A trial stored before the blank existed ended with the flash, and still does.
-    const stored = stim({ variant: 'flash-terminated' });
+    const { flashDurationS: _, ...older } = stim({ variant: 'flash-terminated' });
+    const stored: FlashLagStimulus = { ...older, flashFrames: 2 };
     expect(stored.blankAfterFlashMs).toBeUndefined();
     expect(trialDuration(stored, at60)).toBeCloseTo(50 / 60, 9);
 

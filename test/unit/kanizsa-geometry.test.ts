@@ -1,6 +1,6 @@
 /** Kanizsa geometry: collinear edges at alpha = 0, the sign of fat/thin, a control without collinear edges, the frames of a trial. */
 import { describe, expect, it } from 'vitest';
-import { contourSegments, inducers, kanizsaParamsSchema, makeStimulus, mouthEdges, scene, trialFrames, type Inducer, type KanizsaCondition } from '../../paradigms/kanizsa/index.js';
+import { contourSegments, inducers, kanizsaParamsSchema, makeStimulus, mouthEdges, scene, trialDuration, type Inducer, type KanizsaCondition } from '../../paradigms/kanizsa/index.js';
 import { createRng } from '../../paradigms/rng.js';
 import type { Shape } from '../../paradigms/types.js';
 
@@ -51,23 +51,27 @@ describe('Kanizsa geometry', () => {
       const r = rays(inducers(stim('control', alpha)));
       for (const a of r) for (const b of r) if (a !== b) expect(collinear(a, b)).toBe(false);
     }
-    const shapes = scene(stim('control', 3), 6.5 / 60, { frameRateHz: 60 }).shapes;
+    const shapes = scene(stim('control', 3), params.preMs / 1000 + 0.5 / 60, { frameRateHz: 60 }).shapes;
     expect(shapes.filter((s) => s.kind === 'wedge-disc')).toHaveLength(4);
   });
 
   it('draws fixation, (discs,) the figure of its condition, (mask) on the right frames', () => {
     const timing = { frameRateHz: 60 };
     const kinds = (s: ReturnType<typeof stim>, frame: number) => scene(s, (frame + 0.5) / 60, timing).shapes.map((x: Shape) => x.kind).sort().join(',');
-    const onset = stim('illusory', 2, { onset: 'discs', preFrames: 3, discFrames: 4, presentationFrames: 5, maskFrames: 2 });
-    expect(trialFrames(onset)).toBe(14);
+    // Entered in frames of a 60 Hz display, stored in ms: the display shows exactly those frames.
+    const onset = stim('illusory', 2, { onset: 'discs', preFrames: 3, discFrames: 4, presentationFrames: 5, maskFrames: 2, displayHz: 60 });
+    expect(onset.presentationS).toBeCloseTo(5 / 60, 6);
+    expect(Math.round(trialDuration(onset, timing) * 60)).toBe(14);
     expect(kinds(onset, 2)).toBe('disc');
     expect(kinds(onset, 3)).toBe('disc,disc,disc,disc,disc');
     expect(kinds(onset, 7)).toBe('disc,wedge-disc,wedge-disc,wedge-disc,wedge-disc');
     expect(kinds(onset, 12)).toBe('disc,disc,disc,disc,disc');
     expect(kinds(onset, 13)).toBe('disc,disc,disc,disc,disc');
     const real = stim('real', 2);
-    expect(kinds(real, params.preFrames)).toBe(['disc', ...Array(8).fill('line')].join(','));
+    const figureAt = Math.round((params.preMs / 1000) * 60);
+    expect(kinds(real, figureAt - 1)).toBe('disc');
+    expect(kinds(real, figureAt)).toBe(['disc', ...Array(8).fill('line')].join(','));
     // Fixation is painted last, over anything else.
-    expect(scene(real, (params.preFrames + 0.5) / 60, timing).shapes.at(-1)!.id).toBe('fixation');
+    expect(scene(real, (figureAt + 0.5) / 60, timing).shapes.at(-1)!.id).toBe('fixation');
   });
 });

@@ -20,12 +20,13 @@ import { contourIndexRise, kanizsa, kanizsaParamsSchema, trainLogistic, decide, 
 import { planFromHistory, type AnsweredTrial, type ModelView } from '../../paradigms/types.js';
 import { tempDb, tempDir } from '../support/db.js';
 
-const view: ModelView = { width: 80, height: 64, channels: 1, fovDeg: 20, frameRateHz: 10 };
+// Authored at the model's rate (phases of whole model frames): sample mode.
+const view: ModelView = { width: 80, height: 64, channels: 1, fovDeg: 20, frameRateHz: 10, temporal: { mode: 'sample', exposure: 1, subSamples: 1 } };
 
 async function observe(over: Record<string, unknown>, seed = 3) {
-  const params = kanizsaParamsSchema.parse({ preFrames: 3, presentationFrames: 4, ...over });
+  const params = kanizsaParamsSchema.parse({ preMs: 300, presentationMs: 400, ...over });
   const trials = Array.from({ length: kanizsa.design.trialCount(params) }, (_, i) => planFromHistory(kanizsa, params, seed, i)!);
-  const answers = await answerTrials(kanizsa, trials, copyLastFrame, view, observerSettingsSchema.parse({ layer: 'prediction', decisionNoiseDeg: 0.1 }), { parameters: params, seed });
+  const answers = await answerTrials(kanizsa, trials, copyLastFrame, view, observerSettingsSchema.parse({ layer: 'prediction', decisionNoiseDeg: 0.1, temporalMode: 'sample' }), { parameters: params, seed });
   return trials.map((t, i): AnsweredTrial<KanizsaStimulus> => ({ index: i, stimulus: t.stimulus, response: answers[i]!.response, extra: answers[i]!.extra }));
 }
 
@@ -92,7 +93,7 @@ describe('PredNet takes a Kanizsa protocol', () => {
     let out = '';
     let err = '';
     const io = { out: (s: string) => (out += s), err: (s: string) => (err += s) };
-    const args = ['--db', file, 'session', 'run', '--paradigm', 'kanizsa', '--model', checkpoint, '--seed', '2', '--param', 'alphasDeg=[1,4,8]', '--param', 'trialsPerLevel=1', '--param', 'presentationFrames=4', '--param', 'preFrames=2', '--json'];
+    const args = ['--db', file, 'session', 'run', '--paradigm', 'kanizsa', '--model', checkpoint, '--seed', '2', '--param', 'alphasDeg=[1,4,8]', '--param', 'trialsPerLevel=1', '--param', 'presentationMs=400', '--param', 'preMs=200', '--json'];
     expect(await runCli(args, io), err).toBe(0);
     const { sessionId, trials } = JSON.parse(out);
     expect(trials).toBe(18);

@@ -47,6 +47,8 @@ describe('model session precheck', () => {
     expect(r.err).toMatch(/^model trials: starting\n/);
     const s = r.json();
     expect(s.status).toBe('complete');
-    expect(counts(db)).toMatchObject({ participants: 1, protocols: 1, sessions: 1, trials: s.trials, models: 1 });
+    // The model, and copy-last and the oracle beside it on the same trials.
+    expect(counts(db)).toMatchObject({ participants: 3, protocols: 1, sessions: 3, trials: 3 * s.trials, models: 1 });
+    expect(Object.keys(s.references)).toEqual(['copy-last', 'oracle']);
   }, 180_000);
 });

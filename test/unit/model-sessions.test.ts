@@ -16,7 +16,7 @@ import { PredNet } from '../../native-models/prednet/model.js';
 import type { FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
 import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
 
-const params = { speedDegPerS: 10, offsetsDeg: [-1.5, -0.5, 0.5, 1.5, 2.5], trialsPerOffset: 4, flashFrames: 1 };
+const params = { speedDegPerS: 10, offsetsDeg: [-1.5, -0.5, 0.5, 1.5, 2.5], trialsPerOffset: 4, flashDurationMs: 100 };
 let checkpoint: string;
 
 beforeAll(async () => {
@@ -49,10 +49,16 @@ describe('model sessions', () => {
     const modelRows = trialRows(db, model.id);
     expect(modelRows.map((r) => r.stimulus)).toEqual(humanRows.map((r) => r.stimulus));
     for (const r of modelRows) {
-      expect(['left', 'right']).toContain(r.response);
-      expect(JSON.parse(r.extra!)).toHaveProperty('readoutFrame');
+      // An untrained network's prediction often shows no bar or no flash: then no answer, never a coin flip.
+      const extra = JSON.parse(r.extra!);
+      expect(['left', 'right', 'none']).toContain(r.response);
+      expect(r.response === 'none').toBe(extra.perceivedOffsetDeg === null);
+      expect(extra.guessed).toBe(false);
+      expect(extra).toHaveProperty('readoutFrame');
       expect(r.frame_interval_mean_ms).toBe(100);
     }
+    // Integrate mode and the grid-step decision noise, recorded with the participant.
+    expect(model.participant.details).toMatchObject({ observer: { temporalMode: 'integrate', exposure: 1 }, decisionNoise: { value: 1, source: "one step of the protocol's stimulus grid" } });
     // The exports work unchanged and say which rows are the model's.
     const e = exportSession(db, model.id, 'csv', path.join(dir, 'export'));
     expect(e.rows).toBe(20);
@@ -86,7 +92,7 @@ describe('model sessions', () => {
     const { db } = tempDb();
     const s = await runModelSession(db, {
       paradigmId: 'flash-lag',
-      parameters: { design: 'staircase', staircaseStartDeg: 3, staircaseStepDeg: 0.25, staircaseTrials: 40, flashFrames: 1 },
+      parameters: { design: 'staircase', staircaseStartDeg: 3, staircaseStepDeg: 0.25, staircaseTrials: 40, flashDurationMs: 100 },
       seed: 4,
       predictor: { predictor: velocityExtrapolator, width: 80, height: 64, channels: 3, label: 'velocity extrapolator' },
       observer: { decisionNoiseDeg: 0.05 },
@@ -111,11 +117,15 @@ describe('model sessions', () => {
     out = '';
     expect(await runCli(['--db', file, 'compare', '--sessions', `${person.id},${sessionId}`, '--bootstrap', '50', '--json'], io), err).toBe(0);
     const c = JSON.parse(out);
-    expect(c.rows.map((r: { kind: string }) => r.kind)).toEqual(['human', 'model']);
+    // copy-last and the oracle took the same trials beside the model: they join the comparison.
+    expect(c.rows.map((r: { kind: string; reference?: string }) => r.reference ?? r.kind)).toEqual(['human', 'model', 'copy-last', 'oracle']);
+    expect(c.findings.some((f: { kind: string; text: string }) => f.kind === 'reference' && f.text.startsWith(`Beside the model (PredNet tiny, #${sessionId}) on the same trials: copy-last (#`))).toBe(true);
     out = '';
     expect(await runCli(['--db', file, 'compare', '--sessions', `${person.id},${sessionId}`, '--bootstrap', '50'], io)).toBe(0);
-    expect(out).toMatch(/Flash-lag \(PSE\): [-\d.]+ deg/);
-    expect(out).toMatch(/person - model/);
+    // This person's answers switch at one offset: their PSE is only known to lie between two levels.
+    expect(out).toMatch(/Flash-lag \(PSE\): (not determined \(the answers switch completely between -0.5 and 0.5|[-\d.]+ deg)/);
+    expect(out).toMatch(/copy-last \(reference for #\d+\)/);
+    expect(out).toMatch(/\n  - Beside the model/);
     err = '';
     expect(await runCli(['--db', file, 'session', 'run', '--model', path.join(tempDir(), 'nothing'), '--seed', '1'], io)).toBe(1);
     expect(err).toMatch(/No checkpoint at/);
@@ -218,7 +228,9 @@ describe('predlab session run, as a script sees it', () => {
     expect(err).toMatch(/model trials: 20\/20\n/);
     out = '';
     expect(await runCli(['--db', file, 'session', 'run', '--model', checkpoint, '--protocol', String(person.protocol.id)], io), err).toBe(0);
-    expect(out).toMatch(new RegExp(`Compare with: predlab compare --sessions ${person.id},${r.sessionId + 1}\\n$`));
+    // The next model session comes after the two reference sessions of the first.
+    expect(r.references).toEqual({ 'copy-last': r.sessionId + 1, oracle: r.sessionId + 2 });
+    expect(out).toMatch(new RegExp(`Compare with: predlab compare --sessions ${person.id},${r.sessionId + 3}\\n$`));
     out = '';
     expect(await runCli(['--db', file, 'session', 'run', '--model', checkpoint, '--seed', '4', '--param', 'trialsPerOffset=1'], io), err).toBe(0);
     expect(out).toMatch(/No person has taken protocol \d+ yet/);

@@ -9,12 +9,13 @@ import { answerTrials, observerSettingsSchema } from '../../native-models/observ
 import { copyLastFrame, velocityExtrapolator, type Predictor } from '../../native-models/observer/predictors.js';
 import type { ModelView } from '../../paradigms/scene/rasterize.js';
 
-const view: ModelView = { width: 80, height: 64, channels: 3, fovDeg: 20, frameRateHz: 10 };
-const params = flashLagParamsSchema.parse({ speedDegPerS: 10, offsetsDeg: [-2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 2.5], trialsPerOffset: 4, flashFrames: 1, flashJitterDeg: 4 });
+// Authored at the model's rate (a one-frame flash at 10 frames/s, as in the paper): sample mode.
+const view: ModelView = { width: 80, height: 64, channels: 3, fovDeg: 20, frameRateHz: 10, temporal: { mode: 'sample', exposure: 1, subSamples: 1 } };
+const params = flashLagParamsSchema.parse({ speedDegPerS: 10, offsetsDeg: [-2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 2.5], trialsPerOffset: 4, flashDurationMs: 100, flashJitterDeg: 4 });
 const trials: TrialSpec[] = [...Array(flashLag.design.trialCount(params)).keys()].map((i) => planFromHistory(flashLag, params, 5, i)!);
 
 async function observe(p: Predictor, noise = 0.1) {
-  const answers = await answerTrials(flashLag, trials, p, view, observerSettingsSchema.parse({ decisionNoiseDeg: noise }), { parameters: params, seed: 5 });
+  const answers = await answerTrials(flashLag, trials, p, view, observerSettingsSchema.parse({ decisionNoiseDeg: noise, temporalMode: 'sample' }), { parameters: params, seed: 5 });
   const answered: AnsweredTrial<FlashLagStimulus>[] = answers.map((a, i) => ({ index: i, stimulus: trials[i]!.stimulus as FlashLagStimulus, response: a.response, extra: a.extra }));
   const a = flashLag.analyse(params, answered, { bootstrap: 100 });
   const stat = (key: string) => a.conditions[0]!.statistics.find((s) => s.key === key)?.value ?? null;

@@ -72,11 +72,24 @@ describe('parameters at a bound of the fit', () => {
   // curve the spacing allows, so the slope CI's upper limit is the fit's bound (issue 10, defect 3).
   const steep: Level[] = xs.map((x, i) => ({ x, n: 10, k: [0, 0, 0, 1, 10, 10, 10][i]! }));
 
-  it('flags slope and spread as not determined when the bootstrap piles up at the spread floor', () => {
+  it('with the bootstrap piling up at the spread floor, the slope is not determined (the PSE is, inside the levels), and each says why', () => {
     const fit = fitPsychometric(steep, { bootstrap: 300, seed: 1 });
-    expect(fit.undetermined).toEqual(expect.arrayContaining(['slope', 'sigma', 'spread75']));
-    expect(fit.undetermined).not.toContain('pse');
+    expect([...fit.undetermined].sort()).toEqual(['sigma', 'slope', 'spread75']);
+    expect(fit.reasons.slope).toMatch(/slope is at the fit's bound \(\d+ % of the bootstrap fits reached the steepest curve/);
+    // Answers that switch completely between two levels: the fit is the step, and its PSE is only known to lie in between.
+    const step = fitPsychometric(xs.map((x, i) => ({ x, n: 10, k: i < 4 ? 0 : 10 })), { bootstrap: 100, seed: 1 });
+    expect([...step.undetermined].sort()).toEqual(['pse', 'sigma', 'slope', 'spread75']);
+    expect(step.reasons.pse).toMatch(/switch completely between 0 and 0.5/);
     expect(fit.warnings.join(' ')).toMatch(/slope is not determined/);
+  });
+
+  it('one answer throughout, and a PSE interval past the tested levels, are not determined either', () => {
+    const same = fitPsychometric(xs.map((x) => ({ x, n: 10, k: 10 })), { bootstrap: 100, seed: 1 });
+    expect(same.reasons.pse).toMatch(/every answer was the same/);
+    // An observer far off the tested range: the fit's PSE and its interval reach past the levels.
+    const off = fitPsychometric(xs.map((x) => ({ x, n: 10, k: Math.round(10 * psi(x, { pse: 3, sigma: 1.5, guess: 0, lapse: 0 })) })), { bootstrap: 100, seed: 1 });
+    expect(off.undetermined).toContain('pse');
+    expect(off.reasons.pse).toMatch(/beyond the tested levels|outside the tested levels/);
   });
 
   it('a well-measured observer has every parameter determined', () => {
@@ -103,8 +116,11 @@ describe('parameters at a bound of the fit', () => {
     const c = a.conditions[0]!;
     const slope = c.statistics.find((s) => s.key === 'slope')!;
     expect(c.fit!.undetermined).toContain('slope');
-    expect(slope.undetermined).toMatch(/not determined/);
-    expect(c.statistics.find((s) => s.key === 'pse-deg')!.undetermined).toBeUndefined();
-    expect(formatStatistic(slope)).toMatch(/^Slope at PSE: not determined \(fit at its bound: /);
+    expect(slope.undetermined).toMatch(/^Not determined by the data: the slope is at the fit's bound/);
+    expect(slope.determined).toBe(false);
+    const pse = c.statistics.find((s) => s.key === 'pse-deg')!;
+    expect(pse.undetermined).toBeUndefined();
+    expect(pse.determined).toBe(true);
+    expect(formatStatistic(slope)).toMatch(/^Slope at PSE: not determined \(the slope is at the fit's bound/);
   });
 });
