@@ -121,7 +121,7 @@ export interface ComparisonRow {
   kind: ParticipantKind;
   label: string;
   /** A reference observer's session (copy-last, oracle): read beside the models, never compared with people. */
-  reference?: 'copy-last' | 'oracle';
+  reference?: 'copy-last' | 'oracle' | 'untrained';
   group: string;
   condition: string;
   conditionLabel: string;
@@ -160,7 +160,7 @@ export interface Comparison {
   differences: ComparisonDifference[];
   analyses: SessionAnalysis[];
   /** Which reference session stands beside which model session (added to the comparison when they were run). */
-  references?: { modelSessionId: number; kind: 'copy-last' | 'oracle'; sessionId: number }[];
+  references?: { modelSessionId: number; kind: 'copy-last' | 'oracle' | 'untrained'; sessionId: number }[];
 }
 
 /** The trial inspector: what a model saw and predicted on one stored trial. */

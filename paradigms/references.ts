@@ -6,7 +6,7 @@
  */
 import type { AnalysisResult, Statistic } from './types.js';
 
-export type ReferenceKindName = 'copy-last' | 'oracle';
+export type ReferenceKindName = 'copy-last' | 'oracle' | 'untrained';
 
 export interface ReferenceSummary {
   kind: ReferenceKindName;
@@ -14,6 +14,8 @@ export interface ReferenceSummary {
   label: string;
   /** Its statistics per condition, as its own analysis gives them. */
   conditions: { key: string; label: string; statistics: Statistic[] }[];
+  /** Its session-level statistics (e.g. an illusory-contour completion index). */
+  statistics: Statistic[];
   messages: string[];
 }
 

@@ -309,6 +309,11 @@ export interface ModelReadout<P, S> {
    */
   defaultDecisionNoise(params: P): number;
   /**
+   * The readout reads the model's units (not only its predicted frames): a checkpoint's session
+   * is then also read beside an untrained network of the same architecture on the same trials.
+   */
+  untrainedBeside?: boolean;
+  /**
    * The layer this readout reads by default (e.g. 'E1'; 'prediction' = the predicted frames);
    * absent: predicted frames only. The observer setting `layer` overrides it.
    */

@@ -43,7 +43,7 @@ export function formatAnalysis(a: SessionAnalysis): string {
   }
   if (a.statistics.length) lines.push('', ...a.statistics.map((s) => formatStatistic(s)));
   if (a.references?.length) {
-    lines.push('', 'Beside the references on the same trials (copy-last: no motion learned; oracle: the true next frame, what the display itself gives):');
+    lines.push('', 'Beside the references on the same trials (copy-last: no motion learned; oracle: the true next frame, what the display itself gives; untrained: the same network before any learning):');
     for (const c of a.conditions) {
       const h = c.statistics.find((s) => s.comparable);
       if (!h) continue;
@@ -54,6 +54,13 @@ export function formatAnalysis(a: SessionAnalysis): string {
       }
       const frac = a.ofOracle?.find((o) => o.condition === c.key && o.statistic === h.key);
       if (frac) lines.push(`  model / oracle: ${frac.value !== null ? `${Math.round(frac.value * 100)} %` : `not defined (${frac.why})`}`);
+    }
+    for (const st of a.statistics.filter((x) => x.comparable)) {
+      lines.push(`  model (#${a.sessionId}) ${formatStatistic(st)}`);
+      for (const r of a.references) {
+        const rs = r.statistics.find((x) => x.key === st.key);
+        lines.push(`  ${r.kind} (#${r.sessionId}) ${rs ? formatStatistic(rs) : `${st.label}: none measured`}`);
+      }
     }
   }
   if (a.modelNote) lines.push('', a.modelNote);

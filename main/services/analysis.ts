@@ -99,7 +99,7 @@ export function analyseSession(db: Db, sessionId: number, options: AnalysisOptio
   // Beside the model: its reference observers on the same trials, analysed the same way.
   const references = referenceSessionsOf(db, sessionId).map(({ kind, session: r }): ReferenceSummary => {
     const a = analyseSession(db, r.id, options);
-    return { kind, sessionId: r.id, label: r.participant.label, conditions: a.conditions.map((c) => ({ key: c.key, label: c.label, statistics: c.statistics })), messages: a.messages };
+    return { kind, sessionId: r.id, label: r.participant.label, conditions: a.conditions.map((c) => ({ key: c.key, label: c.label, statistics: c.statistics })), statistics: a.statistics, messages: a.messages };
   });
   return { ...result, modelNote, references, ofOracle: fractionsOfOracle(result, references.find((r) => r.kind === 'oracle')) };
 }

@@ -162,7 +162,7 @@ export function compareSessions(db: Db, sessionIds: number[], options: { bootstr
 }
 
 /** The reference observer a session is (copy-last, oracle), or null for any other participant. */
-export function referenceKindOf(s: SessionInfo): 'copy-last' | 'oracle' | null {
+export function referenceKindOf(s: SessionInfo): 'copy-last' | 'oracle' | 'untrained' | null {
   const d = s.participant.details as { type?: unknown; reference?: unknown };
-  return d.type === 'reference' && (d.reference === 'copy-last' || d.reference === 'oracle') ? d.reference : null;
+  return d.type === 'reference' && (d.reference === 'copy-last' || d.reference === 'oracle' || d.reference === 'untrained') ? d.reference : null;
 }

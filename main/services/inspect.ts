@@ -4,6 +4,8 @@
  */
 import { initBackend } from '../../native-models/backend.js';
 import { loadCheckpoint } from '../../native-models/checkpoint.js';
+import type { PredNetConfig } from '../../native-models/prednet/config.js';
+import { PredNet } from '../../native-models/prednet/model.js';
 import { observerView } from '../../native-models/observer/observer.js';
 import { isReferenceKind, REFERENCES, type Predictor } from '../../native-models/observer/predictors.js';
 import { storedObserverSettings } from '../../paradigms/observer-settings.js';
@@ -26,9 +28,10 @@ const grey = (data: Float32Array, channels: number, scale = 1) => {
 
 export async function inspectModelTrial(db: Db, sessionId: number, trialIndex: number): Promise<TrialFilmstrip> {
   const s = getSession(db, sessionId);
-  const details = s.participant.details as { type?: string; checkpoint?: string; observer?: unknown; reference?: unknown; size?: { width?: unknown; height?: unknown; channels?: unknown } };
+  const details = s.participant.details as { type?: string; checkpoint?: string; observer?: unknown; reference?: unknown; size?: { width?: unknown; height?: unknown; channels?: unknown }; config?: unknown; seed?: unknown };
   const reference = details.type === 'reference' && isReferenceKind(details.reference) ? details.reference : null;
-  if (s.participant.kind !== 'model' || (!reference && (details.type !== 'prednet' || !details.checkpoint)))
+  const untrained = details.type === 'reference' && details.reference === 'untrained' && details.config && typeof details.seed === 'number' ? { config: details.config as PredNetConfig, seed: details.seed } : null;
+  if (s.participant.kind !== 'model' || (!reference && !untrained && (details.type !== 'prednet' || !details.checkpoint)))
     throw new PredlabError('invalid-argument', `Session ${sessionId} was not taken by a PredNet checkpoint or a reference observer; the inspector shows what a model saw and predicted.`);
   const row = trialRows(db, sessionId).find((t) => t.trial_index === trialIndex);
   if (!row) throw new PredlabError('not-found', `Session ${sessionId} has no answered trial ${trialIndex}.`);
@@ -72,7 +75,8 @@ export async function inspectModelTrial(db: Db, sessionId: number, trialIndex: n
   }
   let loaded;
   try {
-    loaded = loadCheckpoint(details.checkpoint!);
+    // An untrained reference is rebuilt from its architecture and seed (initial weights are deterministic).
+    loaded = untrained ? { net: PredNet.create(untrained.config, untrained.seed), manifest: null } : loadCheckpoint(details.checkpoint!);
   } catch (e) {
     throw new PredlabError('not-found', `The session's model is no longer readable: ${(e as Error).message}`);
   }

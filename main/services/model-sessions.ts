@@ -4,7 +4,9 @@
  * (participant kind 'model', with the checkpoint and observer settings).
  */
 import { initBackend } from '../../native-models/backend.js';
-import { CheckpointError, loadCheckpoint } from '../../native-models/checkpoint.js';
+import { CheckpointError, loadCheckpoint, type Manifest } from '../../native-models/checkpoint.js';
+import type { PredNetConfig } from '../../native-models/prednet/config.js';
+import { PredNet } from '../../native-models/prednet/model.js';
 import { createObserver, observerSettingsSchema, observerView, type ModelAnswer, type ObserverSettings } from '../../native-models/observer/observer.js';
 import { isReferenceKind, REFERENCE_KINDS, REFERENCES, type Predictor, type ReferenceKind } from '../../native-models/observer/predictors.js';
 import { inferenceEngine } from '../../native-models/onnx/engine.js';
@@ -39,7 +41,12 @@ export interface ModelSessionRequest {
   onStart?: (session: SessionInfo) => void;
   /** The decision noise already decided (references take their model's). */
   decisionNoise?: { value: number; source: string };
+  /** An untrained PredNet of this architecture (initial weights from the seed), run as the reference beside a checkpoint. */
+  untrained?: { config: PredNetConfig; seed: number; referenceFor?: number };
 }
+
+/** Seed of the untrained network run beside a checkpoint (the same for every checkpoint, so reruns agree). */
+export const UNTRAINED_SEED = 1;
 
 /**
  * A model taking a person's trials with the decision noise left to the protocol ('auto') gets the
@@ -84,7 +91,7 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
   if (!parsed.success) throw new PredlabError('invalid-argument', `Invalid observer settings: ${describeIssues(parsed.error.issues)}`);
   let settings = parsed.data;
   const paradigm = paradigmOf(req.protocolId !== undefined ? getProtocol(db, req.protocolId).paradigmId : req.paradigmId);
-  if ([req.checkpoint, req.predictor, req.reference].filter((x) => x !== undefined).length !== 1)
+  if ([req.checkpoint, req.predictor, req.reference, req.untrained].filter((x) => x !== undefined).length !== 1)
     throw new PredlabError('invalid-argument', 'Give a model checkpoint, a reference observer (copy-last or oracle) or a predictor: exactly one.');
   // Validate the parameters before anything is written (registering the model, the participant);
   // the seed is fixed here so the first trial can be planned and read before the session exists.
@@ -95,11 +102,13 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
   // Who the participant is; for a checkpoint this registers it, so it runs only after the checks.
   let participant: (decisionNoise: { value: number; source: string }) => { label: string; details: Record<string, unknown> };
   let dispose = async (): Promise<void> => {};
-  if (req.checkpoint) {
+  let predictorConfig: PredNetConfig | null = null;
+  if (req.checkpoint || req.untrained) {
     const backend = await initBackend();
     let loaded;
     try {
-      loaded = loadCheckpoint(req.checkpoint);
+      // An untrained network of the model's architecture: the same engine, weights as initialised.
+      loaded = req.untrained ? { net: PredNet.create(req.untrained.config, req.untrained.seed), manifest: { extrapStartTime: null } as unknown as Manifest } : loadCheckpoint(req.checkpoint!);
     } catch (e) {
       throw new PredlabError(e instanceof CheckpointError ? 'invalid-argument' : 'internal', (e as Error).message);
     }
@@ -114,14 +123,21 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
       throw new PredlabError('unavailable', (e as Error).message);
     }
     const c = net.config;
+    predictorConfig = c;
     const dir = req.checkpoint;
     const extrapStartTime = loaded.manifest.extrapStartTime;
-    predictor = engine.predictor('PredNet', { manifest: loaded.manifest });
+    predictor = engine.predictor('PredNet', { manifest: req.untrained ? null : loaded.manifest });
     size = { width: c.width, height: c.height, channels: c.stackSizes[0]! };
-    participant = (decisionNoise) => {
-      const model = registerCheckpoint(db, dir);
-      return { label: `PredNet ${model.label}`, details: { type: 'prednet', checkpoint: model.path, modelId: model.id, backend: backend.choice, inference: engine.name, inferenceDetail: engine.detail, observer: settings, decisionNoise, extrapStartTime } };
-    };
+    const u = req.untrained;
+    participant = u
+      ? (decisionNoise) => ({
+          label: `untrained PredNet (reference${u.referenceFor !== undefined ? ` for #${u.referenceFor}` : ''})`,
+          details: { type: 'reference', reference: 'untrained', size, config: c, seed: u.seed, referenceFor: u.referenceFor ?? null, backend: backend.choice, inference: engine.name, observer: settings, decisionNoise },
+        })
+      : (decisionNoise) => {
+          const model = registerCheckpoint(db, dir!);
+          return { label: `PredNet ${model.label}`, details: { type: 'prednet', checkpoint: model.path, modelId: model.id, backend: backend.choice, inference: engine.name, inferenceDetail: engine.detail, observer: settings, decisionNoise, extrapStartTime } };
+        };
     dispose = async () => {
       await engine.release();
       net.dispose();
@@ -203,9 +219,12 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
     const done = finishSession(db, session.id, 'complete');
     // A model on a study's protocol joins that study, whose export is rewritten (never fails the run).
     exportStudyAfterSession(db, done.id);
-    if (req.checkpoint && req.references !== false)
-      for (const kind of REFERENCE_KINDS)
-        await runModelSession(db, { paradigmId: paradigm.id, protocolId: done.protocol.id, reference: { kind, ...size, referenceFor: done.id }, observer: settings, references: false, decisionNoise: observer.decisionNoise });
+    if (req.checkpoint && req.references !== false) {
+      const beside = { paradigmId: paradigm.id, protocolId: done.protocol.id, observer: settings, references: false, decisionNoise: observer.decisionNoise };
+      for (const kind of REFERENCE_KINDS) await runModelSession(db, { ...beside, reference: { kind, ...size, referenceFor: done.id } });
+      // Readouts of the model's units are read beside a network of the same architecture that learned nothing.
+      if (paradigm.readout.untrainedBeside) await runModelSession(db, { ...beside, untrained: { config: predictorConfig!, seed: UNTRAINED_SEED, referenceFor: done.id } });
+    }
     return done;
   } finally {
     await dispose();
@@ -221,14 +240,19 @@ function checkSize(r: { width: number; height: number; channels: number }): void
   if (!(REFERENCE_SIZE_LIMITS.channels as readonly number[]).includes(r.channels)) throw new PredlabError('invalid-argument', `A reference observer sees 1 or 3 channels; got ${r.channels}.`);
 }
 
-/** The reference sessions (copy-last, oracle) run beside a model session, newest first per kind. */
-export function referenceSessionsOf(db: Db, modelSessionId: number): { kind: ReferenceKind; session: SessionInfo }[] {
-  const out: { kind: ReferenceKind; session: SessionInfo }[] = [];
+/** What can stand beside a model session: the two reference observers, and an untrained network of its architecture. */
+export const BESIDE_KINDS = [...REFERENCE_KINDS, 'untrained'] as const;
+export type BesideKind = (typeof BESIDE_KINDS)[number];
+
+/** The sessions run beside a model session (copy-last, oracle, untrained), the newest of each kind. */
+export function referenceSessionsOf(db: Db, modelSessionId: number): { kind: BesideKind; session: SessionInfo }[] {
+  const out: { kind: BesideKind; session: SessionInfo }[] = [];
   for (const s of listSessions(db, { status: 'complete' }).reverse()) {
     const d = s.participant.details as { type?: unknown; reference?: unknown; referenceFor?: unknown };
-    if (d.type !== 'reference' || d.referenceFor !== modelSessionId || !isReferenceKind(d.reference)) continue;
-    if (out.some((o) => o.kind === d.reference)) continue;
-    out.push({ kind: d.reference, session: s });
+    const kind = BESIDE_KINDS.find((k) => k === d.reference);
+    if (d.type !== 'reference' || d.referenceFor !== modelSessionId || !kind) continue;
+    if (out.some((o) => o.kind === kind)) continue;
+    out.push({ kind, session: s });
   }
-  return REFERENCE_KINDS.flatMap((k) => out.filter((o) => o.kind === k));
+  return BESIDE_KINDS.flatMap((k) => out.filter((o) => o.kind === k));
 }
