@@ -374,7 +374,11 @@ export interface Paradigm<P = unknown, S = unknown, St = unknown> {
   restScene(params: P): Scene;
   /** The frame index (from 0 at trial start) on which a display with this timing shows the critical event, if any. */
   criticalFrame(stimulus: S, timing: DisplayTiming): number | null;
-  /** When the critical event begins in continuous time (s), if there is one. */
+  /**
+   * When the critical event is centred in continuous time (s), if there is one: an integrating
+   * model's critical frame is the one holding that instant, so a brief event (a flash) is read in
+   * the frame that holds most of its light, whatever its phase against the model's frame clock.
+   */
   criticalTime(stimulus: S): number | null;
   /** A simulated observer's answer (for testing designs): psychometric parameters in the paradigm's units. */
   simulateResponse(stimulus: S, observer: SimulatedObserver, rng: { next(): number }): string;

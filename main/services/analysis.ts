@@ -143,6 +143,8 @@ export function flagUndetermined<A extends AnalysisResult>(a: A): A {
     if (fit && k) return { ...s, determined: false, undetermined: `Not determined by the data: ${fit.reasons[k] ?? 'the fit is at one of its bounds'}.` };
     if (s.value !== null && s.ci != null && (s.value < Math.min(...s.ci) - 1e-12 || s.value > Math.max(...s.ci) + 1e-12))
       return { ...s, determined: false, undetermined: `Not determined by the data: the estimate lies outside its own 95 % interval.` };
+    // No value (no fit, nothing read): not determined either, and said so.
+    if (s.value === null && s.unit !== 'trials') return { ...s, determined: false, undetermined: 'Not determined by the data: there is no fit to read it from (see the notes).' };
     return { ...s, determined: s.value !== null };
   };
   return {

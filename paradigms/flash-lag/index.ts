@@ -74,7 +74,7 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState>
   restScene: fixationScene,
   events,
   criticalFrame: flashFrame,
-  criticalTime: (s) => s.flashTimeS,
+  criticalTime: (s) => s.flashTimeS + flashDurationS(s) / 2,
   simulateResponse(stimulus, observer, rng) {
     return answerFor(stimulus, rng.next() < psi(stimulus.offsetDeg, observer));
   },

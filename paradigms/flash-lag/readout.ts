@@ -12,7 +12,7 @@ import { modelCriticalFrame, temporalOf } from '../scene/rasterize.js';
 import { NO_ANSWER, type ModelReadout, type ModelView } from '../types.js';
 import { answerFor } from './design.js';
 import type { FlashLagParams, FlashLagStimulus } from './params.js';
-import { flashFrame, flashWindow, segmentRadii } from './scene.js';
+import { flashDurationS, flashFrame, flashWindow, segmentRadii } from './scene.js';
 
 export interface FlashLagReadout {
   /** Flash minus bar along the motion, as the model predicts them (deg; rotating bar: of rotation angle); null if either is missing. */
@@ -123,9 +123,12 @@ function pastEndMessage(s: FlashLagStimulus, v: ModelView, delay: number, kF: nu
   return `${head}: the bar's path ends first; lengthen travelDeg or use a shorter readout delay.`;
 }
 
-/** The model frame holding the flash's onset in this view (its temporal mode decides). */
+/**
+ * The model frame in which the flash is read in this view: sampled, the frame it starts on;
+ * integrating, the frame holding the middle of the flash (most of a brief flash's light).
+ */
 export function modelFlashFrame(s: FlashLagStimulus, v: ModelView): number {
-  return modelCriticalFrame({ criticalFrame: flashFrame, criticalTime: (x: FlashLagStimulus) => x.flashTimeS }, s, v)!;
+  return modelCriticalFrame({ criticalFrame: flashFrame, criticalTime: (x: FlashLagStimulus) => x.flashTimeS + flashDurationS(x) / 2 }, s, v)!;
 }
 
 export function readFlashLag(prediction: Float32Array, s: FlashLagStimulus, v: ModelView, readoutDelayFrames: number, frames: number): FlashLagReadout {
@@ -173,7 +176,7 @@ export function offsetGridStep(p: Pick<FlashLagParams, 'design' | 'offsetsDeg' |
 
 export const flashLagReadout: ModelReadout<FlashLagParams, FlashLagStimulus> = {
   description:
-    "Reads the predicted frame a set delay after the model frame holding the flash's onset: the flash's offset from the bar along the motion (translating bar: contrast-weighted centroids in their rows; rotating bar: the orientation of each segment's ring around fixation, in deg of rotation), plus Gaussian decision noise, decides ahead/behind. A prediction without the bar or the flash gives no answer.",
+    "Reads the predicted frame a set delay after the model frame in which the flash is seen (its onset frame when frames are sampled; the frame holding the flash's middle when they integrate light): the flash's offset from the bar along the motion (translating bar: contrast-weighted centroids in their rows; rotating bar: the orientation of each segment's ring around fixation, in deg of rotation), plus Gaussian decision noise, decides ahead/behind. A prediction without the bar or the flash gives no answer.",
   unit: 'deg',
   defaultDecisionNoise: offsetGridStep,
   read(response, s, ctx) {

@@ -30,9 +30,10 @@ const SHOTS = '/tmp/shots';
 fs.mkdirSync(SHOTS, { recursive: true });
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `H4b-${name}.png`), fullPage: true });
 
-async function personSession(page: Page, sessionId = 1, companion = false) {
+/** A short flash-lag session of a person through the Run page; returns its session id. */
+async function personSession(page: Page, label: string, companion = false): Promise<number> {
   await page.getByTestId('nav-run').click();
-  await page.getByTestId('participant-label').fill(`P0${sessionId}`);
+  await page.getByTestId('participant-label').fill(label);
   if (companion) await page.getByTestId('companion-model').selectOption({ label: 'tiny-prednet' });
   await page.getByTestId('param-speedDegPerS').fill('40');
   await page.getByTestId('param-travelDeg').fill('8');
@@ -42,6 +43,7 @@ async function personSession(page: Page, sessionId = 1, companion = false) {
   await page.getByTestId('run-start').click();
   await passSessionInfo(page);
   await page.getByTestId('instructions').waitFor();
+  const sessionId = listSessions(app.db).find((s) => s.participant.label === label && s.participant.kind === 'human')!.id;
   await page.keyboard.press('Space');
   for (let i = 0; i < 6; i++) {
     await page.getByTestId('prompt').waitFor();
@@ -50,6 +52,7 @@ async function personSession(page: Page, sessionId = 1, companion = false) {
     await expect.poll(() => trialRows(app.db, sessionId).length).toBe(i + 1);
   }
   await page.getByTestId('end-message').waitFor();
+  return sessionId;
 }
 
 describe('empty states', () => {
@@ -73,68 +76,80 @@ describe('empty states', () => {
 });
 
 describe('Compare view', () => {
-  it('runs the model on the person\'s protocol and shows both curves, the table and the filmstrips', async () => {
+  it('runs the model on the person\'s protocol, copy-last and the oracle beside it; shows the curves, the table, the sentences and the filmstrips', async () => {
     const { page, db } = app;
-    await personSession(page);
+    const person = await personSession(page, 'P01');
     await page.getByTestId('nav-compare').click();
-    await page.getByTestId('run-protocol').selectOption('1');
+    await page.getByTestId('run-protocol').selectOption(String(person));
     // The app also registers its default model; take the tiny one.
     await page.getByTestId('run-model').selectOption(String(listModels(db).find((m) => m.label === 'tiny-prednet')!.id));
     await page.getByTestId('run-model-go').click();
     await page.getByTestId('comparison').waitFor({ timeout: 60_000 });
     const sessions = listSessions(db);
-    expect(sessions.map((s) => s.participant.kind)).toEqual(['human', 'model']);
-    expect(getSession(db, 2)).toMatchObject({ status: 'complete', answered: 6, protocol: { id: 1 } });
+    // The model, then copy-last and the oracle on the same trials beside it.
+    const model = sessions.find((s) => s.participant.label === 'PredNet tiny-prednet')!;
+    expect(getSession(db, model.id)).toMatchObject({ status: 'complete', answered: 6, protocol: { id: getSession(db, person).protocol.id } });
+    const refs = sessions.filter((s) => (s.participant.details as { referenceFor?: number }).referenceFor === model.id);
+    expect(refs.map((s) => s.participant.label)).toEqual([`copy-last (reference for #${model.id})`, `oracle (reference for #${model.id})`]);
     // Headless Chromium on a loaded machine drops frames: the person's trials with a drop near
     // the flash are left out by default and named; unticking the setting brings them back.
-    const flagged = trialRows(db, 1).filter((r) => dropNearCritical(r, CALIBRATION.refreshHz)).length;
+    const flagged = trialRows(db, person).filter((r) => dropNearCritical(r, CALIBRATION.refreshHz)).length;
     const card = async () => (await page.getByTestId('comparison').textContent()) ?? '';
-    if (flagged) expect(await card()).toContain(`#1: ${flagged} trial(s) left out of the fit for a dropped frame within 2 frames of the critical event`);
-    else expect(await card()).not.toMatch(/left out of the fit/);
+    if (flagged) expect(await card()).toContain(`#${person}: ${flagged} trial(s) left out of the fit for a dropped frame within 2 frames of the critical event`);
+    else expect(await card()).not.toMatch(/left out of the fit for a dropped frame/);
     await shot(page, 'compare-dropped');
     await page.getByTestId('exclude-dropped').uncheck();
     await page.getByTestId('compare-go').click();
     await expect.poll(async () => (await page.getByTestId('compare-table').locator('tr', { hasText: 'human: P01' }).textContent()) ?? '', { timeout: 60_000 }).toMatch(/continuous6/);
     await page.getByTestId('busy').waitFor({ state: 'detached' });
-    const table = await page.getByTestId('compare-table').textContent();
-    expect(table).toMatch(/human: P01/);
-    expect(table).toMatch(/model: PredNet tiny-prednet/);
-    expect(await page.getByTestId('compare-differences').textContent()).toMatch(/#1.*#2 \(same trials\)/s);
-    // One fitted curve per session (axis ticks are paths too, so count the curves by their description).
-    for (const id of [1, 2]) {
-      const curve = page.locator(`[data-testid=compare-plot] g[aria-description="curve ${id} continuous"] path`);
-      expect(await curve.count(), `curve of session ${id}`).toBe(1);
-      expect((await curve.getAttribute('d'))!.length).toBeGreaterThan(100);
-    }
+    const table = (await page.getByTestId('compare-table').textContent())!;
+    for (const who of ['human: P01', 'model: PredNet tiny-prednet', `model: copy-last (reference for #${model.id})`, `model: oracle (reference for #${model.id})`]) expect(table).toContain(who);
+
+    // The page shows what the service computes for these sessions (the references join by themselves).
+    const c = compareSessions(db, [person, model.id], { bootstrap: 300, excludeDroppedFrames: false });
+    expect(c.rows.map((r) => r.sessionId)).toEqual([person, model.id, ...refs.map((r) => r.id)]);
+    for (const a of c.analyses)
+      for (const k of a.conditions) {
+        const curve = page.locator(`[data-testid=compare-plot] g[aria-description="curve ${a.sessionId} ${k.key}"] path`);
+        expect(await curve.count(), `curve of session ${a.sessionId}`).toBe(k.fit ? 1 : 0);
+      }
+    // Every point has its 95 % interval.
+    expect(await page.locator('[data-testid=compare-plot] g[aria-description=interval] line').count()).toBe(c.analyses.reduce((n, a) => n + a.conditions.reduce((m, k) => m + k.levels.length, 0), 0));
+    if (c.differences.length) expect(await page.getByTestId('compare-differences').textContent()).toMatch(new RegExp(`#${person}.*#${model.id} \\(same trials\\)`, 's'));
+    else expect(await page.getByTestId('compare-differences').count()).toBe(0);
     await shot(page, 'compare');
 
-    // What it found, in sentences: the same as the service says for these sessions.
-    const expected = findings(compareSessions(db, [1, 2], { bootstrap: 300, excludeDroppedFrames: false }), new Map(sessions.map((x) => [x.id, x.participant])), listModels(db));
+    // What it found, in sentences: the same as the service says; the model beside its references in one.
+    const expected = findings(c, new Map(listSessions(db).map((x) => [x.id, x.participant])), listModels(db));
     const shown = await page.getByTestId('findings').locator('li').allTextContents();
     expect(shown).toEqual(expected.filter((x) => x.kind !== 'warning').map((x) => x.text));
-    expect(shown[0]).toMatch(/^The person \(P01, #1\) (shows a|shows a reversed|does not show a|: its) flash-lag/);
-    expect(shown.some((x) => /^The person's (flash-lag|and the model's flash-lag)|^The flash-lag of person P01/.test(x))).toBe(true);
+    expect(shown[0]).toMatch(new RegExp(`^The person \\(P01, #${person}\\)( shows a| shows a reversed| does not show a|: its|: no) flash-lag`));
+    expect(await page.getByTestId('finding-reference').textContent()).toMatch(new RegExp(`^Beside the model \\(PredNet tiny-prednet, #${model.id}\\) on the same trials: copy-last \\(#${refs[0]!.id}\\) .*; oracle \\(#${refs[1]!.id}\\) `));
     // The CLI-made checkpoint records no comparison with copying the last frame: said so.
-    expect(await page.getByTestId('checkpoint-warning').allTextContents()).toEqual([expect.stringMatching(/^Checkpoint tiny-prednet \(#2\): how well it predicts was not measured/)]);
+    expect(await page.getByTestId('checkpoint-warning').allTextContents()).toEqual([expect.stringMatching(new RegExp(`^Checkpoint tiny-prednet \\(#${model.id}\\): how well it predicts was not measured`))]);
     // "Direct PSE" is explained under the plot.
-    expect(await page.getByTestId('compare-caption').textContent()).toMatch(/Direct PSE: where the model's noise-free perceived offset crosses zero/);
-    // Every point has its 95 % interval.
-    expect(await page.locator('[data-testid=compare-plot] g[aria-description=interval] line').count()).toBe(2 * 3);
+    expect(await page.getByTestId('compare-caption').first().textContent()).toMatch(/Direct PSE: where the model's noise-free perceived offset crosses zero/);
 
     // One colour per participant: the legend, the sessions table and the Results plot agree.
     const swatch = async (id: number) => page.getByTestId(`swatch-${id}`).evaluate((e) => getComputedStyle(e).backgroundColor);
     const legend = async (label: string) => page.getByTestId('compare-legend').locator('li', { hasText: label }).locator('circle').evaluate((e) => getComputedStyle(e).fill);
-    const [c1, c2] = [await swatch(1), await swatch(2)];
+    const [c1, c2] = [await swatch(person), await swatch(model.id)];
     expect(c1).not.toBe(c2);
-    const curveColor = async (id: number) => page.locator(`[data-testid=compare-plot] g[aria-description="curve ${id} continuous"] path`).evaluate((e) => getComputedStyle(e).stroke);
-    expect(await curveColor(1)).toBe(c1);
-    expect(await curveColor(2)).toBe(c2);
-    expect(await legend('#1 P01')).toBe(c1);
-    expect(await legend('#2 PredNet tiny-prednet')).toBe(c2);
+    if (c.analyses[0]!.conditions[0]!.fit) {
+      const curveColor = page.locator(`[data-testid=compare-plot] g[aria-description="curve ${person} continuous"] path`).evaluate((e) => getComputedStyle(e).stroke);
+      expect(await curveColor).toBe(c1);
+    }
+    expect(await legend(`#${person} P01`)).toBe(c1);
+    expect(await legend(`#${model.id} PredNet tiny-prednet`)).toBe(c2);
+
+    // Results of the model session: the references beside it, and how it saw the trials.
     await page.getByTestId('nav-results').click();
-    await page.getByTestId('results-session').selectOption('2');
+    await page.getByTestId('results-session').selectOption(String(model.id));
     await page.getByTestId('result').waitFor();
-    expect(await page.locator('[data-testid=plot] g[aria-description="fit continuous"] path').evaluate((e) => getComputedStyle(e).stroke)).toBe(c2);
+    const beside = (await page.getByTestId('references').textContent())!;
+    expect(beside).toContain(`copy-last (#${refs[0]!.id})`);
+    expect(beside).toContain(`oracle (#${refs[1]!.id})`);
+    expect(await page.getByTestId('model-note').textContent()).toMatch(/^Model frames at 10 frames\/s, integrate mode/);
     expect(await page.getByTestId('results-excluded').textContent()).toMatch(/0 trial\(s\) left out/);
     await shot(page, 'results');
     await page.getByTestId('nav-compare').click();
@@ -149,25 +164,27 @@ describe('Compare view', () => {
     else expect(await page.getByTestId('run-model-warning').count()).toBe(0);
     await shot(page, 'compare-run-model');
 
-    await page.getByTestId('inspect-session').selectOption('2');
-    await page.getByTestId('inspect-trial').fill('3');
-    await page.getByTestId('inspect-go').click();
-    await page.getByTestId('filmstrip').waitFor();
-    const frames = await page.locator('[data-testid=filmstrip] canvas').count();
-    expect(frames).toBe(3 * trialRows(db, 2)[3]!.frame_count!);
+    // The inspector shows what the model, and a reference beside it, saw and predicted.
+    for (const id of [model.id, refs[0]!.id]) {
+      await page.getByTestId('inspect-session').selectOption(String(id));
+      await page.getByTestId('inspect-trial').fill('3');
+      await page.getByTestId('inspect-go').click();
+      await page.getByTestId('filmstrip').waitFor();
+      await expect.poll(() => page.locator('[data-testid=filmstrip] canvas').count()).toBe(3 * trialRows(db, id)[3]!.frame_count!);
+    }
   });
 });
 
 describe('live side by side', () => {
   it('a model takes the same trials in a worker while the person is tested', async () => {
     const { page, db } = app;
-    await personSession(page, 3, true);
+    const person = await personSession(page, 'P03', true);
     // The companion's progress is the experimenter's to see.
     await showExperimenterView(page);
-    await expect.poll(async () => (await page.getByTestId('companion-status').textContent()) ?? '', { timeout: 60_000 }).toMatch(/done \(session 4\)/);
-    const person = getSession(db, 3);
-    const model = getSession(db, 4);
-    expect(model).toMatchObject({ status: 'complete', answered: 6, participant: { kind: 'model' }, protocol: { id: person.protocol.id } });
-    expect(trialRows(db, 4).map((r) => r.stimulus)).toEqual(trialRows(db, 3).map((r) => r.stimulus));
+    await expect.poll(async () => (await page.getByTestId('companion-status').textContent()) ?? '', { timeout: 60_000 }).toMatch(/done \(session \d+\)/);
+    const id = Number(/done \(session (\d+)\)/.exec((await page.getByTestId('companion-status').textContent())!)![1]);
+    const model = getSession(db, id);
+    expect(model).toMatchObject({ status: 'complete', answered: 6, participant: { kind: 'model', label: 'PredNet tiny-prednet' }, protocol: { id: getSession(db, person).protocol.id } });
+    expect(trialRows(db, id).map((r) => r.stimulus)).toEqual(trialRows(db, person).map((r) => r.stimulus));
   });
 });

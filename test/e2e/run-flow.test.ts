@@ -45,12 +45,21 @@ async function fill(page: Page, values: Record<string, string>) {
 const kanizsaKey = (s: KanizsaStimulus) => (s.alphaDeg > 0 ? 'f' : 't');
 
 describe('the Run page form', () => {
-  it('shows frames in ms, the trials and expected duration, and each design\'s own settings', async () => {
+  it('durations in ms, entered as ms or as frames of the calibrated display; the trials and expected duration; each design\'s own settings', async () => {
     const { page } = app;
     await page.getByTestId('nav-run').click();
-    await fill(page, { 'param-flashFrames': '3', 'param-offsetsDeg': '-1, 0, 1', 'param-trialsPerOffset': '10', 'run-practiceTrials': '0', 'run-breakEvery': '10' });
-    expect(await page.getByTestId('ms-flashFrames').textContent()).toBe('= 50.0 ms at 60 Hz');
-    const params = { ...flashLag.defaults, flashFrames: 3, offsetsDeg: [-1, 0, 1], trialsPerOffset: 10 };
+    // The default flash (33.333 ms) is two frames of the calibrated 60 Hz display.
+    expect(await page.getByTestId('frames-flashDurationMs').textContent()).toBe('= 2 frames at 60 Hz');
+    // Entered in frames: stored as ms.
+    await page.getByTestId('enter-frames-flashDurationMs').fill('3');
+    await page.getByTestId('enter-frames-flashDurationMs').dispatchEvent('change');
+    await expect.poll(() => page.getByTestId('param-flashDurationMs').inputValue()).toBe('50');
+    expect(await page.getByTestId('frames-flashDurationMs').textContent()).toBe('= 3 frames at 60 Hz');
+    // A duration that is no whole number of frames says what the display will show.
+    await page.getByTestId('param-flashDurationMs').fill('40');
+    expect(await page.getByTestId('frames-flashDurationMs').textContent()).toBe('shown as 2 frames (33.3 ms) at 60 Hz');
+    await fill(page, { 'param-flashDurationMs': '50', 'param-offsetsDeg': '-1, 0, 1', 'param-trialsPerOffset': '10', 'run-practiceTrials': '0', 'run-breakEvery': '10' });
+    const params = { ...flashLag.defaults, flashDurationMs: 50, offsetsDeg: [-1, 0, 1], trialsPerOffset: 10 };
     const e = estimateSession(flashLag, params, runSettingsOf({ run: { practiceTrials: 0, breakEvery: 10 } }), 60);
     await expect.poll(() => page.getByTestId('run-estimate').textContent()).toContain(`30 data trials, 2 break(s) · about ${formatDuration(e.totalS)}`);
     // Every schema parameter is editable: the ones the paradigm's form leaves out are under "More".
@@ -67,7 +76,7 @@ describe('the Run page form', () => {
 
     // Kanizsa has both designs too.
     await page.getByTestId('param-paradigm').selectOption('kanizsa');
-    expect(await page.getByTestId('ms-presentationFrames').textContent()).toBe('= 200.0 ms at 60 Hz');
+    expect(await page.getByTestId('frames-presentationMs').textContent()).toBe('= 12 frames at 60 Hz');
     await page.getByTestId('param-design').selectOption('updown');
     for (const key of ['updownTrials', 'updownStartDeg', 'updownStepDeg']) expect(await page.getByTestId(`param-${key}`).isVisible(), key).toBe(true);
     for (const key of ['alphasDeg', 'trialsPerLevel']) expect(await page.getByTestId(`param-${key}`).count(), key).toBe(0);
