@@ -7,6 +7,7 @@
 import { permutedIndex } from '../permutation.js';
 import { createRng, subSeed } from '../rng.js';
 import type { Design, TrialSpec } from '../types.js';
+import { CONTROL_TURN_DEG } from './geometry.js';
 import { signedLevels, trialCountOf, type KanizsaCondition, type KanizsaParams, type KanizsaStimulus } from './params.js';
 
 /** Target of the weighted up-down: the ratio of the up to the down step is p / (1 - p). */
@@ -51,6 +52,8 @@ export function makeStimulus(p: KanizsaParams, condition: KanizsaCondition, alph
     background: p.background,
     fixationLuminance: p.fixationLuminance,
     ...phaseDurations(p),
+    // Stored with the trial, so a later change of the control's layout keeps this trial's meaning.
+    ...(condition === 'control' ? { controlTurnDeg: CONTROL_TURN_DEG } : {}),
   };
 }
 

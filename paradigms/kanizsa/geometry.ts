@@ -3,9 +3,18 @@
  * (90-degree wedges) facing the centre, so at alpha = 0 their edges lie on the square's sides.
  * Each inducer turns by +-alpha about its centre, alternating around the square (Ringach &
  * Shapley 1996): with alpha > 0 the left and right sides bow outward ("fat"), with alpha < 0
- * inward ("thin"); the inducers are rigid, so the top and bottom sides bow the opposite way.
- * Real contours are those bent sides drawn as lines; the control turns every inducer outward
- * (and 30 degrees further), keeping the local elements but leaving no edges to connect.
+ * inward ("thin"); the inducers are rigid, so the top and bottom sides bow the other way.
+ * Real contours are those bent sides drawn as lines.
+ *
+ * The control turns every inducer exactly outward (180 degrees about its centre), after the same
+ * +-alpha. Why this layout: a half turn maps each straight mouth edge onto the other half of the
+ * same line through the inducer's centre, so every edge keeps its orientation and its +-alpha
+ * exactly (the local evidence about alpha is the illusory figure's), while each edge now points
+ * away from its partner: the two edges of a side meet (at the bend) behind both, and across each
+ * gap the image shows only the discs' round backs. Nothing is left to complete (relatable edges
+ * must point at each other: Kellman & Shipley 1991), which is what "inducers turned outward"
+ * controls mean. (Control trials stored before this layout turned 30 degrees further; they carry
+ * no controlTurnDeg and are drawn with this one.)
  */
 import { frameAt, LEGACY_FRAME_RATE_HZ } from '../durations.js';
 import { fixationDot } from '../fixation.js';
@@ -13,8 +22,8 @@ import type { DisplayTiming, Scene, Shape } from '../types.js';
 import type { KanizsaStimulus } from './params.js';
 
 const RAD = Math.PI / 180;
-/** How far past "facing outward" the control's inducers turn, so no two edges are collinear. */
-export const CONTROL_TWIST_DEG = 30;
+/** How far the control's inducers turn from the illusory arrangement: exactly outward. */
+export const CONTROL_TURN_DEG = 180;
 
 export interface Inducer {
   id: 'tr' | 'tl' | 'bl' | 'br';
@@ -25,7 +34,7 @@ export interface Inducer {
 }
 
 /** The inducers in order around the square (each neighbours the next), for a stimulus. */
-export function inducers(s: Pick<KanizsaStimulus, 'condition' | 'alphaDeg' | 'xDeg' | 'yDeg' | 'sideDeg'>): Inducer[] {
+export function inducers(s: Pick<KanizsaStimulus, 'condition' | 'alphaDeg' | 'xDeg' | 'yDeg' | 'sideDeg' | 'controlTurnDeg'>): Inducer[] {
   const h = s.sideDeg / 2;
   const base = [
     { id: 'tr', sx: 1, sy: 1, mouth: 225, sign: 1 },
@@ -33,13 +42,59 @@ export function inducers(s: Pick<KanizsaStimulus, 'condition' | 'alphaDeg' | 'xD
     { id: 'bl', sx: -1, sy: -1, mouth: 45, sign: 1 },
     { id: 'br', sx: 1, sy: -1, mouth: 135, sign: -1 },
   ] as const;
-  const turn = s.condition === 'control' ? 180 + CONTROL_TWIST_DEG : 0;
+  const turn = s.condition === 'control' ? (s.controlTurnDeg ?? CONTROL_TURN_DEG) : 0;
   return base.map((b) => ({ id: b.id, x: s.xDeg + b.sx * h, y: s.yDeg + b.sy * h, mouthDeg: b.mouth + turn + b.sign * s.alphaDeg }));
 }
 
 /** The two straight edges of an inducer's mouth, as unit directions from its centre. */
 export function mouthEdges(i: Inducer): [number, number][] {
   return [i.mouthDeg - 45, i.mouthDeg + 45].map((d) => [Math.cos(d * RAD), Math.sin(d * RAD)]);
+}
+
+/** A straight mouth edge as a ray from its inducer's centre. */
+export interface EdgeRay {
+  inducer: Inducer['id'];
+  p: [number, number];
+  d: [number, number];
+}
+
+export function edgeRays(list: Inducer[]): EdgeRay[] {
+  return list.flatMap((i) => mouthEdges(i).map((d): EdgeRay => ({ inducer: i.id, p: [i.x, i.y], d: d as [number, number] })));
+}
+
+/**
+ * Pairs of edges of different inducers that point at each other across a gap (relatable, after
+ * Kellman & Shipley 1991): their lines meet in front of both, outside every inducer (edges meeting
+ * inside a disc make a corner the disc hides, not a contour in a gap), and a contour joining them
+ * turns by less than 90 degrees; or they lie on one line pointing toward each other. These are the
+ * edges a completing observer joins; the illusory figure has one pair per side, the control none.
+ */
+export function facingEdges(list: Inducer[], radius: number): [EdgeRay, EdgeRay][] {
+  const rays = edgeRays(list);
+  const out: [EdgeRay, EdgeRay][] = [];
+  const eps = 1e-9;
+  for (let a = 0; a < rays.length; a++)
+    for (let b = a + 1; b < rays.length; b++) {
+      const r = rays[a]!;
+      const q = rays[b]!;
+      // Same inducer, or a join turning by 90 degrees or more (a corner, or rays heading the same way).
+      if (r.inducer === q.inducer || r.d[0] * q.d[0] + r.d[1] * q.d[1] > -1e-6) continue;
+      const rx = q.p[0] - r.p[0];
+      const ry = q.p[1] - r.p[1];
+      const cross = r.d[0] * q.d[1] - r.d[1] * q.d[0];
+      if (Math.abs(cross) < eps) {
+        const onLine = Math.abs(rx * r.d[1] - ry * r.d[0]) < eps;
+        if (onLine && r.d[0] * rx + r.d[1] * ry > 0 && q.d[0] * -rx + q.d[1] * -ry > 0) out.push([r, q]);
+        continue;
+      }
+      const t = (rx * q.d[1] - ry * q.d[0]) / cross;
+      const u = (rx * r.d[1] - ry * r.d[0]) / cross;
+      if (t <= eps || u <= eps) continue;
+      const x = r.p[0] + t * r.d[0];
+      const y = r.p[1] + t * r.d[1];
+      if (list.every((i) => Math.hypot(x - i.x, y - i.y) > radius)) out.push([r, q]);
+    }
+  return out;
 }
 
 /** Where two rays p + t d and q + u e meet (null if parallel). */

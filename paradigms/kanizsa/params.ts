@@ -124,4 +124,10 @@ export interface KanizsaStimulus {
   maskFrames?: number;
   /** Which condition's staircase chose the trial (up-down design). */
   staircase?: number;
+  /**
+   * Control trials: how far each inducer turns from the illusory arrangement (deg; 180 = exactly
+   * outward, geometry.ts says why). Absent: CONTROL_TURN_DEG (trials stored before it, and the
+   * battery's stimuli).
+   */
+  controlTurnDeg?: number;
 }

@@ -1,6 +1,6 @@
-/** Kanizsa geometry: collinear edges at alpha = 0, the sign of fat/thin, a control without collinear edges, the frames of a trial. */
+/** Kanizsa geometry: collinear edges at alpha = 0, the sign of fat/thin, a control with the same edges pointing away (nothing to complete), the frames of a trial. */
 import { describe, expect, it } from 'vitest';
-import { contourSegments, inducers, kanizsaParamsSchema, makeStimulus, mouthEdges, scene, trialDuration, type Inducer, type KanizsaCondition } from '../../paradigms/kanizsa/index.js';
+import { CONTROL_TURN_DEG, contourSegments, facingEdges, inducers, kanizsaParamsSchema, makeStimulus, mouthEdges, scene, trialDuration, type Inducer, type KanizsaCondition } from '../../paradigms/kanizsa/index.js';
 import { createRng } from '../../paradigms/rng.js';
 import type { Shape } from '../../paradigms/types.js';
 
@@ -46,13 +46,38 @@ describe('Kanizsa geometry', () => {
     }
   });
 
-  it('the control keeps the pac-men but leaves no two edges collinear, at any rotation', () => {
-    for (const alpha of [0, 2, -5, 12]) {
-      const r = rays(inducers(stim('control', alpha)));
-      for (const a of r) for (const b of r) if (a !== b) expect(collinear(a, b)).toBe(false);
+  it('the control keeps every edge on its illusory line with the same +-alpha, pointing away: no edges face each other', () => {
+    for (const alpha of [0, 0.5, -2, 8, -20, 30]) {
+      const ill = inducers(stim('illusory', alpha));
+      const ctl = inducers(stim('control', alpha));
+      ctl.forEach((c, k) => {
+        // Same centre, mouth turned exactly outward: each edge on the same line, opposite half.
+        expect([c.x, c.y]).toEqual([ill[k]!.x, ill[k]!.y]);
+        const e = mouthEdges(c);
+        const f = mouthEdges(ill[k]!);
+        for (const d of e) expect(f.some((g) => Math.abs(d[0] + g[0]) < 1e-9 && Math.abs(d[1] + g[1]) < 1e-9)).toBe(true);
+      });
+      // The local rotation is the illusory figure's: each inducer turns by its own +-alpha.
+      const turned = inducers(stim('control', 0));
+      ctl.forEach((c, k) => expect(c.mouthDeg - turned[k]!.mouthDeg).toBeCloseTo(ill[k]!.mouthDeg - inducers(stim('illusory', 0))[k]!.mouthDeg, 9));
+      // The illusory figure: one facing pair per side, between neighbours; the control: none.
+      const pairs = facingEdges(ill, params.inducerRadiusDeg).map(([a, b]) => [a.inducer, b.inducer].sort().join('-')).sort();
+      expect(pairs).toEqual(['bl-br', 'bl-tl', 'br-tr', 'tl-tr']);
+      expect(facingEdges(ctl, params.inducerRadiusDeg)).toEqual([]);
     }
     const shapes = scene(stim('control', 3), params.preMs / 1000 + 0.5 / 60, { frameRateHz: 60 }).shapes;
     expect(shapes.filter((s) => s.kind === 'wedge-disc')).toHaveLength(4);
+  });
+
+  it('stores the control layout with the trial, and draws a stored one as it was', () => {
+    expect(stim('control', 2).controlTurnDeg).toBe(CONTROL_TURN_DEG);
+    expect(stim('illusory', 2).controlTurnDeg).toBeUndefined();
+    // Trials without the field (stored before it; the battery's stimuli) get the current layout.
+    const { controlTurnDeg: _, ...bare } = stim('control', 2);
+    expect(inducers(bare)).toEqual(inducers(stim('control', 2)));
+    const earlier = inducers({ ...bare, controlTurnDeg: 210 });
+    expect(earlier.map((i) => i.mouthDeg - 30)).toEqual(inducers(bare).map((i) => i.mouthDeg));
+    expect(facingEdges(earlier, params.inducerRadiusDeg)).toEqual([]);
   });
 
   it('draws fixation, (discs,) the figure of its condition, (mask) on the right frames', () => {
