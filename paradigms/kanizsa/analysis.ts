@@ -2,28 +2,46 @@
  * Kanizsa analysis: per condition, P("fat") against the signed rotation alpha, a cumulative
  * Gaussian with guess and lapse rates; the threshold is the rotation answered correctly 75 % of
  * the time (half the distance between the curve's 25 % and 75 % points, so a bias cancels and
- * lapses count), with bootstrap CIs; the illusory/real threshold ratio; and, for models that store it, when the contour index rises in each condition.
+ * lapses count), with bootstrap CIs; the illusory/real threshold ratio. For models, also
+ * completion (completion.ts) and when the contour index rises in each condition, in ms of the
+ * model's clock.
  */
 import { fitIfPossible, levelSummaries, stat } from '../analysis-shared.js';
 import type { AnalysisResult, AnsweredTrial, ConditionResult, Statistic } from '../types.js';
+import { COMPLETION_NOTE, completionStatistics } from './completion.js';
 import { isFat } from './design.js';
+import { CONDITION_LABELS, type KanizsaCondition, type KanizsaParams, type KanizsaStimulus } from './params.js';
 
 /** Upper bound of the guess and lapse rates fitted to staircase data. */
 export const UPDOWN_MAX_LAPSE = 0.02;
 /** Threshold CIs wider than this many times the largest tested rotation are reported as unbounded. */
 const UNBOUNDED_FACTOR = 4;
-import { CONDITION_LABELS, type KanizsaCondition, type KanizsaParams, type KanizsaStimulus } from './params.js';
+
+export interface ContourRise {
+  mean: number[];
+  onset: number;
+  /** Model frames from the figure's onset to the rise (null: it does not rise). */
+  riseStep: number | null;
+  trials: number;
+  /** The model's frame rate on these trials (null: not stored, or the trials disagree). */
+  frameRateHz: number | null;
+}
 
 /** Mean time course of the contour index per condition, and the step (from the figure's onset) where it rises. */
-export function contourIndexRise(trials: AnsweredTrial<KanizsaStimulus>[]): Map<KanizsaCondition, { mean: number[]; onset: number; riseStep: number | null; trials: number }> {
-  const out = new Map<KanizsaCondition, { mean: number[]; onset: number; riseStep: number | null; trials: number }>();
+export function contourIndexRise(trials: AnsweredTrial<KanizsaStimulus>[]): Map<KanizsaCondition, ContourRise> {
+  const out = new Map<KanizsaCondition, ContourRise>();
   const by = new Map<KanizsaCondition, { series: number[]; onset: number }[]>();
+  // Trials stored before the readout recorded the model's frame rate have none.
+  const rates = new Set<number | null>();
   for (const t of trials) {
     const series = t.extra?.contourIndex;
     const onset = t.extra?.figureFrame;
     if (!Array.isArray(series) || typeof onset !== 'number' || !series.every((v) => typeof v === 'number' && Number.isFinite(v))) continue;
     by.set(t.stimulus.condition, [...(by.get(t.stimulus.condition) ?? []), { series: series as number[], onset }]);
+    const rate = t.extra?.frameRateHz;
+    rates.add(typeof rate === 'number' && rate > 0 ? rate : null);
   }
+  const frameRateHz = rates.size === 1 ? [...rates][0]! : null;
   for (const [condition, list] of by) {
     // Aligned at the figure's onset; the common window of all trials.
     const before = Math.min(...list.map((l) => l.onset));
@@ -33,9 +51,43 @@ export function contourIndexRise(trials: AnsweredTrial<KanizsaStimulus>[]): Map<
     const baseline = mean[Math.max(0, before - 1)]!;
     const peak = Math.max(...mean.slice(before));
     const rise = peak > baseline ? mean.slice(before).findIndex((v) => v - baseline >= 0.5 * (peak - baseline)) : -1;
-    out.set(condition, { mean, onset: before, riseStep: rise >= 0 ? rise : null, trials: list.length });
+    out.set(condition, { mean, onset: before, riseStep: rise >= 0 ? rise : null, trials: list.length, frameRateHz });
   }
   return out;
+}
+
+const fmtMs = (ms: number) => Number(ms.toPrecision(4)).toString();
+
+/**
+ * When the contour index rises in each condition, and illusory minus real: in ms of the model's
+ * clock (frames / frame rate) with the frame duration beside it, or in frames for trials stored
+ * without the frame rate. A difference under one model frame is not resolvable at that rate.
+ */
+export function latencyStatistics(rise: Map<KanizsaCondition, ContourRise>): { statistics: Statistic[]; messages: string[] } {
+  const statistics: Statistic[] = [];
+  const rate = [...rise.values()][0]?.frameRateHz ?? null;
+  const frameMs = rate ? 1000 / rate : null;
+  const per = frameMs ? ` (model frame ${fmtMs(frameMs)} ms)` : '';
+  const inUnit = (frames: number | null) => (frames === null ? null : frameMs ? frames * frameMs : frames);
+  const unit = frameMs ? 'ms' : 'frames';
+  for (const [condition, r] of rise) statistics.push(stat(`contour-rise-${condition}`, `Contour index rises (${condition}), ${unit} after onset${per}`, inUnit(r.riseStep), unit));
+  const ill = rise.get('illusory');
+  const real = rise.get('real');
+  if (ill && real) {
+    const s = stat('contour-latency', `Illusory minus real rise${per}`, null, unit, null, true);
+    if (ill.riseStep === null || real.riseStep === null)
+      statistics.push({ ...s, undetermined: `Not determined by the data: the contour index does not rise in the ${ill.riseStep === null ? 'illusory' : 'real'} condition.` });
+    else if (ill.riseStep === real.riseStep)
+      // Rises are counted in whole model frames: a difference under one frame reads as 0.
+      statistics.push({ ...s, undetermined: `Not determined by the data: not resolvable at this frame rate (illusory and real contours rise in the same model frame${frameMs ? `; one frame is ${fmtMs(frameMs)} ms at ${rate} frames/s` : ''}).` });
+    else statistics.push({ ...s, value: inUnit(ill.riseStep - real.riseStep) });
+  }
+  const messages = frameMs
+    ? [
+        `Latencies (model): counted in model frames of ${fmtMs(frameMs)} ms (${rate} frames/s, the observer's frame rate) and given in ms; a difference under one frame is not resolvable. A network trained at about 10 frames/s (the default checkpoint) and run faster spans less time with each recurrent step: its learned dynamics (how many steps a response takes to build up) are compressed in time, so a latency of k steps becomes k / rate seconds, and each step sees less change than in training. A latency in ms then says as much about the chosen frame rate as about the network.`,
+      ]
+    : [];
+  return { statistics, messages };
 }
 
 export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<KanizsaStimulus>[], options: { bootstrap?: number; seed?: number } = {}): AnalysisResult {
@@ -87,11 +139,17 @@ export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<Kani
     const half = 1.959964 * Math.hypot(se(ill.ci), se(real.ci));
     statistics.push(stat('threshold-ratio', 'Threshold ratio illusory / real', r, '', [r * Math.exp(-half), r * Math.exp(half)], true));
   }
+  // Model sessions only: people's trials carry no decoded rotation and no contour index.
+  const completion = completionStatistics(trials, options);
+  if (completion) {
+    statistics.push(...completion);
+    messages.push(COMPLETION_NOTE);
+  }
   const rise = contourIndexRise(trials);
-  for (const [condition, r] of rise) statistics.push(stat(`contour-rise-${condition}`, `Contour index rises (${condition}), frames after onset`, r.riseStep, 'frames'));
-  const ri = rise.get('illusory')?.riseStep;
-  const rr = rise.get('real')?.riseStep;
-  if (ri != null && rr != null) statistics.push(stat('contour-latency', 'Illusory minus real rise', ri - rr, 'frames', null, true));
+  const latency = latencyStatistics(rise);
+  statistics.push(...latency.statistics);
+  messages.push(...latency.messages);
+  const frameMs = [...rise.values()][0]?.frameRateHz ? 1000 / [...rise.values()][0]!.frameRateHz! : null;
   return {
     paradigmId: 'kanizsa',
     title: `Kanizsa fat/thin (support ratio ${((2 * params.inducerRadiusDeg) / params.sideDeg).toFixed(2)}, ${presentation}${params.onset === 'discs' ? ', discs-to-pac-men onset' : ''})`,
@@ -109,9 +167,9 @@ export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<Kani
             {
               key: 'contour-index',
               title: 'Contour index over time (model): units on the outline between the inducers',
-              xLabel: 'Frames from the figure onset',
+              xLabel: frameMs ? `ms from the figure onset (model frames of ${fmtMs(frameMs)} ms)` : 'Frames from the figure onset',
               yLabel: 'Mean |response|',
-              series: [...rise].map(([condition, r]) => ({ label: CONDITION_LABELS[condition], points: r.mean.map((y, i): [number, number] => [i - r.onset, y]) })),
+              series: [...rise].map(([condition, r]) => ({ label: CONDITION_LABELS[condition], points: r.mean.map((y, i): [number, number] => [(i - r.onset) * (frameMs ?? 1), y]) })),
             },
           ],
         }

@@ -14,6 +14,7 @@ export * from './design.js';
 export * from './geometry.js';
 export * from './analysis.js';
 export * from './readout.js';
+export * from './completion.js';
 
 const msOf = (seconds: number) => Math.round(seconds * 1e6) / 1000;
 

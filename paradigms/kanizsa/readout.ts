@@ -4,6 +4,12 @@
  *     trained on *real*-contour fat/thin figures (prepare), then applied to every trial; its
  *     decision value, scaled to degrees of rotation on the training set, plus Gaussian decision
  *     noise, answers fat or thin, so model trials get the same threshold analysis as people's.
+ *     It reads only the units in the figure's gaps: centred clear of every inducer (by one unit
+ *     and the position jitter), near the outline. The inducers' own edges differ between the
+ *     illusory figure and its control by construction (the control must turn them away to leave
+ *     nothing to complete), so a decoder reading them would credit local edges as completion;
+ *     in the gaps the image is blank in both, and only a network that fills in the contour has
+ *     anything there for a real-contour decoder to read (analysis.ts: completion).
  * (b) a contour index over time: the mean absolute response of the units whose receptive-field
  *     centre lies on the figure's outline between the inducers (where the illusory contour would
  *     be), frame by frame; the analysis averages it per condition and finds when it rises
@@ -48,39 +54,78 @@ export function modelFigureWindow(s: KanizsaStimulus, view: ModelView): { onset:
   return { onset: Math.floor(onset * F + 1e-9), end: Math.ceil(end * F - 1e-9) };
 }
 
-/** Mean of each unit over the figure's frames (from `delay` frames after its onset). */
-export function figureFeatures(g: Grid, s: KanizsaStimulus, delay: number, view: ModelView): Float32Array {
+/**
+ * Mean of each unit over the figure's frames (from `delay` frames after its onset): every unit,
+ * or the given grid positions (row * w + column), each with all its channels.
+ */
+export function figureFeatures(g: Grid, s: KanizsaStimulus, delay: number, view: ModelView, units?: readonly number[]): Float32Array {
   const size = g.h * g.w * g.c;
   const w = modelFigureWindow(s, view);
   const from = Math.min(g.T - 1, w.onset + delay);
   const to = Math.max(from + 1, Math.min(g.T, w.end));
-  const out = new Float32Array(size);
-  for (let t = from; t < to; t++) for (let i = 0; i < size; i++) out[i]! += g.data[t * size + i]!;
-  for (let i = 0; i < size; i++) out[i]! /= to - from;
+  const at = units ? units.flatMap((u) => Array.from({ length: g.c }, (_, ch) => u * g.c + ch)) : null;
+  const n = at ? at.length : size;
+  const out = new Float32Array(n);
+  for (let t = from; t < to; t++) for (let i = 0; i < n; i++) out[i]! += g.data[t * size + (at ? at[i]! : i)]!;
+  for (let i = 0; i < n; i++) out[i]! /= to - from;
   return out;
+}
+
+/** Centre of unit (row i, column j) of an h x w grid over the view, in degrees. */
+function unitCentre(g: Pick<Grid, 'h' | 'w'>, view: ModelView, i: number, j: number): [number, number] {
+  const k = view.width / view.fovDeg;
+  return [((j + 0.5) * (view.width / g.w) - view.width / 2) / k, (view.height / 2 - (i + 0.5) * (view.height / g.h)) / k];
+}
+
+/** Distance from (x, y) to the segment p-q. */
+function toSegment(x: number, y: number, p: readonly [number, number], q: readonly [number, number]): number {
+  const dx = q[0] - p[0];
+  const dy = q[1] - p[1];
+  const t = Math.max(0, Math.min(1, ((x - p[0]) * dx + (y - p[1]) * dy) / (dx * dx + dy * dy || 1)));
+  return Math.hypot(x - p[0] - t * dx, y - p[1] - t * dy);
+}
+
+/** The protocol's figure geometry the decoder's units are chosen from (any trial's, less its jitter). */
+export type GapGeometry = Pick<KanizsaParams, 'sideDeg' | 'inducerRadiusDeg' | 'jitterDeg'> & {
+  /** The largest rotation the figure is shown at (deg): how far a side may bow. */
+  maxAlphaDeg: number;
+};
+
+/**
+ * The units in the figure's gaps (row * w + column): centred clear of every inducer of any trial
+ * (radius + one unit + the jitter's reach), and no farther from the unrotated square's outline
+ * than its sides may bow (or one inducer radius). There a local edge detector sees blank
+ * background in the illusory and the control figures alike; a real contour crosses them.
+ */
+export function gapUnits(g: Pick<Grid, 'h' | 'w'>, geo: GapGeometry, view: ModelView): number[] {
+  const h = geo.sideDeg / 2;
+  const cell = Math.max(view.width / g.w, view.height / g.h) / (view.width / view.fovDeg);
+  const jitter = (geo.jitterDeg / 2) * Math.SQRT2;
+  const clear = geo.inducerRadiusDeg + cell + jitter;
+  const reach = Math.max(geo.inducerRadiusDeg, h * Math.tan((Math.min(geo.maxAlphaDeg, 45) * Math.PI) / 180)) + cell + jitter;
+  const corners: [number, number][] = [[h, h], [-h, h], [-h, -h], [h, -h]];
+  const units: number[] = [];
+  for (let i = 0; i < g.h; i++)
+    for (let j = 0; j < g.w; j++) {
+      const [x, y] = unitCentre(g, view, i, j);
+      if (corners.some(([cx, cy]) => Math.hypot(x - cx, y - cy) < clear)) continue;
+      if (corners.some((c, k) => toSegment(x, y, c, corners[(k + 1) % 4]!) <= reach)) units.push(i * g.w + j);
+    }
+  return units;
 }
 
 /** Units (row, column) whose centre lies on the outline between the inducers. */
 export function contourUnits(g: Pick<Grid, 'h' | 'w'>, s: KanizsaStimulus, view: ModelView): number[] {
   const k = view.width / view.fovDeg;
-  const sx = view.width / g.w;
-  const sy = view.height / g.h;
-  const band = Math.max((0.5 * Math.max(sx, sy)) / k, s.lineWidthDeg);
+  const band = Math.max((0.5 * Math.max(view.width / g.w, view.height / g.h)) / k, s.lineWidthDeg);
   const segs = contourSegments(s);
   const ind = inducers({ ...s, condition: 'illusory' });
-  const dist = (x: number, y: number, [p, q]: (typeof segs)[number]) => {
-    const dx = q[0] - p[0];
-    const dy = q[1] - p[1];
-    const t = Math.max(0, Math.min(1, ((x - p[0]) * dx + (y - p[1]) * dy) / (dx * dx + dy * dy || 1)));
-    return Math.hypot(x - p[0] - t * dx, y - p[1] - t * dy);
-  };
   const units: number[] = [];
   for (let i = 0; i < g.h; i++)
     for (let j = 0; j < g.w; j++) {
-      const x = ((j + 0.5) * sx - view.width / 2) / k;
-      const y = (view.height / 2 - (i + 0.5) * sy) / k;
+      const [x, y] = unitCentre(g, view, i, j);
       if (ind.some((d) => Math.hypot(x - d.x, y - d.y) < s.inducerRadiusDeg + band)) continue;
-      if (segs.some((seg) => dist(x, y, seg) <= band)) units.push(i * g.w + j);
+      if (segs.some(([p, q]) => toSegment(x, y, p, q) <= band)) units.push(i * g.w + j);
     }
   return units;
 }
@@ -96,6 +141,8 @@ export function contourIndex(g: Grid, units: number[]): number[] {
 }
 
 export interface Decoder {
+  /** The grid positions it reads (gapUnits), each with all its channels. */
+  units: number[];
   weights: Float32Array;
   bias: number;
   mean: Float32Array;
@@ -176,29 +223,36 @@ export function rotationGridStep(p: Pick<KanizsaParams, 'design' | 'alphasDeg' |
 
 export const kanizsaReadout: ModelReadout<KanizsaParams, KanizsaStimulus> = {
   description:
-    'Linear decoder (logistic regression) on one layer (default E1) averaged over the figure, trained on real-contour fat/thin figures; its decision value in degrees of rotation plus Gaussian decision noise answers fat/thin. Also stores a contour index per frame: mean |response| of the units on the outline between the inducers.',
+    "Linear decoder (logistic regression) on one layer (default E1) averaged over the figure, reading only the units in the figure's gaps (clear of every inducer), trained on real-contour fat/thin figures; its decision value in degrees of rotation plus Gaussian decision noise answers fat/thin. Its transfer to illusory minus control figures measures completion. Also stores a contour index per frame: mean |response| of the units on the outline between the inducers.",
   unit: 'deg',
   defaultLayer: 'E1',
+  // It reads units: an untrained network of the same architecture shows what architecture alone gives.
+  untrainedBeside: true,
   defaultDecisionNoise: rotationGridStep,
   async prepare(p, seed, view, respond) {
     const alphas = trainingAlphas(p);
     const stimuli = alphas.map((a, i) => makeStimulus(p, 'real', a, createRng(subSeed(seed, 9000 + i))));
     const responses = await respond(stimuli);
     const grids = responses.map((r) => gridOf(r, view, p.background));
-    const xs = grids.map((g, i) => figureFeatures(g, stimuli[i]!, 1, view));
+    const layer = responses[0]?.layer?.name ?? 'prediction';
+    const maxAlphaDeg = Math.max(...alphas.map(Math.abs), ...(p.design === 'constant' ? p.alphasDeg : []));
+    const units = grids[0] ? gapUnits(grids[0], { ...p, maxAlphaDeg }, view) : [];
     const ys = alphas.map((a) => (a > 0 ? 1 : 0));
+    // No unit in the gaps at this resolution: nothing to read (every trial then has no readout).
+    if (units.length === 0) return { units, weights: new Float32Array(0), bias: 0, mean: new Float32Array(0), scale: new Float32Array(0), perDeg: 0, trainAccuracy: 0, trainTrials: alphas.length, layer } satisfies Decoder;
+    const xs = grids.map((g, i) => figureFeatures(g, stimuli[i]!, 1, view, units));
     const fit = trainLogistic(xs, ys);
     const ds = xs.map((x) => decide(fit, x));
     const perDeg = ds.reduce((s, d, i) => s + d * alphas[i]!, 0) / alphas.reduce((s, a) => s + a * a, 0);
     const trainAccuracy = ds.filter((d, i) => d > 0 === ys[i]! > 0).length / ds.length;
-    const decoder: Decoder = { ...fit, perDeg, trainAccuracy, trainTrials: xs.length, layer: responses[0]?.layer?.name ?? 'prediction' };
+    const decoder: Decoder = { units, ...fit, perDeg, trainAccuracy, trainTrials: xs.length, layer };
     return decoder;
   },
   read(response, s, ctx) {
     const dec = ctx.prepared as Decoder;
     const g = gridOf(response, ctx.view, s.background);
-    const d = decide(dec, figureFeatures(g, s, 1, ctx.view));
-    const perceived = dec.perDeg !== 0 && Number.isFinite(dec.perDeg) ? d / dec.perDeg : null;
+    const d = dec.units.length ? decide(dec, figureFeatures(g, s, 1, ctx.view, dec.units)) : 0;
+    const perceived = dec.units.length && dec.perDeg !== 0 && Number.isFinite(dec.perDeg) ? d / dec.perDeg : null;
     const rng = createRng(subSeed(ctx.settings.seed, ctx.index));
     const noise = ctx.settings.decisionNoise * gaussian(rng);
     const window = modelFigureWindow(s, ctx.view);
@@ -217,6 +271,10 @@ export const kanizsaReadout: ModelReadout<KanizsaParams, KanizsaStimulus> = {
         layer: dec.layer,
         decoderTrainAccuracy: dec.trainAccuracy,
         decoderTrainTrials: dec.trainTrials,
+        // Marks trials read in the gaps (analysis.ts computes completion from these only).
+        decoderUnits: dec.units.length,
+        // The model's clock: latencies in frames become ms with it.
+        frameRateHz: ctx.view.frameRateHz,
         figureFrame: window.onset,
         readoutFrame: Math.min(response.frames - 1, window.onset + 1),
         contourIndex: contourIndex(g, contourUnits(g, s, ctx.view)),

@@ -74,7 +74,9 @@ describe('Kanizsa decoder readout (trained on real contours)', () => {
     const tc = a.timeCourses!.find((t) => t.key === 'contour-index')!;
     expect(tc.series.map((s) => s.label)).toEqual(['real (luminance lines)', 'illusory (pac-men)']);
     expect(tc.series[0]!.points.find(([x]) => x === 0)).toBeDefined();
-    expect(a.statistics.find((s) => s.key === 'contour-rise-real')!.value).toBe(1);
+    // In ms of the model's clock: one frame at 10 frames/s.
+    expect(a.statistics.find((s) => s.key === 'contour-rise-real')).toMatchObject({ value: 100, unit: 'ms' });
+    expect(tc.xLabel).toMatch(/ms from the figure onset \(model frames of 100 ms\)/);
   });
 });
 
@@ -102,9 +104,15 @@ describe('PredNet takes a Kanizsa protocol', () => {
     const a = JSON.parse(out);
     expect(a.conditions.map((c: { key: string }) => c.key)).toEqual(['illusory', 'real', 'control']);
     for (const c of a.conditions) expect(c.statistics.map((s: { key: string }) => s.key)).toContain('threshold');
+    // Completion is reported, and with 6 trials per condition it says why it is not determined.
+    const completion = a.statistics.find((s: { key: string }) => s.key === 'completion');
+    expect(completion).toMatchObject({ comparable: true, determined: false });
+    expect(completion.undetermined).toMatch(/^Not determined by the data: [0-6] illusory trial\(s\)/);
     const db2 = openDatabase(file);
     const extra = JSON.parse(trialRows(db2, sessionId)[0]!.extra!);
     expect(extra.layer).toBe('E1');
+    expect(extra.decoderUnits).toBeGreaterThan(0);
+    expect(extra.frameRateHz).toBe(10);
     expect(extra.contourIndex).toHaveLength(2 + 4);
     expect(analyseSession(db2, sessionId, { bootstrap: 0 }).statistics.some((s) => s.key.startsWith('contour-rise-'))).toBe(true);
     db2.close();
