@@ -174,6 +174,8 @@ function unaffiliatedOnProtocol(db: Db, protocolId: number): number[] {
 export function addSessionToStudy(db: Db, studyId: number, sessionId: number): StudyDetail {
   const study = row(db, studyId);
   const session = getSession(db, sessionId);
+  if ((session.participant.details as { type?: unknown }).type === 'reference')
+    throw new PredlabError('invalid-argument', `Session ${sessionId} is a reference observer's (${session.participant.label}): it is read beside its model in the analysis and Compare, and joins no study. Add the model's session instead.`);
   db.transaction(() => {
     const current = studyOfSession(db, sessionId);
     if (current === studyId) return;

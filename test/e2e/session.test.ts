@@ -141,7 +141,7 @@ describe('a flash-lag session in the app', () => {
     expect(condition.levels.map((l) => [l.x, l.k])).toEqual(expected);
     const pse = condition.statistics.find((s) => s.key === 'pse-deg')!;
     // (With too many trials left out on a loaded machine there is no fit: the page says n/a.)
-    const pseText = pse.undetermined ? 'not determined' : `${fmt(pse.value, 3)} deg`;
+    const pseText = pse.undetermined ? 'not determined (deg)' : `${fmt(pse.value, 3)} deg`;
     expect(await page.getByTestId('pse-deg').textContent()).toBe(pseText);
 
     // Export from the Data page (the folder dialog is answered by the harness).

@@ -38,7 +38,8 @@ async function makeLab() {
   const { page } = app;
   await page.getByTestId('nav-run').click();
   await page.getByTestId('participant-label').fill('S01');
-  for (const [key, value] of Object.entries({ speedDegPerS: '40', travelDeg: '8', offsetsDeg: '-1, 0, 1', trialsPerOffset: '1' })) await page.getByTestId(`param-${key}`).fill(value);
+  // 0.4 s of motion: 4 model frames at 10 frames/s, so a model reads a frame after the flash's.
+  for (const [key, value] of Object.entries({ speedDegPerS: '40', travelDeg: '16', offsetsDeg: '-1, 0, 1', trialsPerOffset: '1' })) await page.getByTestId(`param-${key}`).fill(value);
   // Data trials only (no practice, breaks or repeats), and the session-information dialog answered.
   await page.getByTestId('run-practiceTrials').fill('0');
   await page.getByTestId('run-breakEvery').fill('0');
@@ -188,7 +189,7 @@ describe('studies on the Data page', () => {
     await expect.poll(() => page.getByTestId('info-mode-dominantEye').inputValue()).toBe('off');
     expect(await page.getByTestId('info-mode-notes').inputValue()).toBe('off');
     expect(await page.getByTestId('info-mode-age').inputValue()).toBe('optional');
-    for (const [key, value] of Object.entries({ speedDegPerS: '40', travelDeg: '8', offsetsDeg: '-1, 1', trialsPerOffset: '1' })) await page.getByTestId(`param-${key}`).fill(value);
+    for (const [key, value] of Object.entries({ speedDegPerS: '40', travelDeg: '16', offsetsDeg: '-1, 1', trialsPerOffset: '1' })) await page.getByTestId(`param-${key}`).fill(value);
     await page.getByTestId('run-practiceTrials').fill('0');
     await page.getByTestId('run-breakEvery').fill('0');
     await page.getByTestId('run-repeatDropped').uncheck();

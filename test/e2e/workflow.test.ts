@@ -24,7 +24,8 @@ beforeEach(async () => {
   await app.page.goto(app.url);
 });
 
-const SHORT = { speedDegPerS: '40', travelDeg: '8', offsetsDeg: '-1, 0, 1', trialsPerOffset: '1' };
+// 0.4 s of motion: 4 model frames at 10 frames/s, so a model taking the protocol reads a frame after the flash's.
+const SHORT = { speedDegPerS: '40', travelDeg: '16', offsetsDeg: '-1, 0, 1', trialsPerOffset: '1' };
 
 /** Fills the Run page (a short flash-lag protocol) and presses "Continue". */
 async function fillRun(page: Page, label: string, params: Record<string, string> = {}) {
@@ -110,7 +111,7 @@ describe("the experimenter's workflow", () => {
 
     await page.getByTestId('nav-results').click();
     await page.getByTestId('results-session').selectOption(String(sim!.id));
-    await expect.poll(() => page.getByTestId('slope').textContent(), { timeout: 30_000 }).toBe('not determined');
+    await expect.poll(() => page.getByTestId('slope').textContent(), { timeout: 30_000 }).toBe('not determined (/deg)');
     expect(await page.getByTestId('pse-deg').textContent()).toMatch(/deg$/);
     await page.screenshot({ path: '/tmp/predlab-workflow-results.png', fullPage: true });
 
@@ -135,7 +136,13 @@ describe("the experimenter's workflow", () => {
     await page.getByTestId('run-model').selectOption({ index: 1 });
     await page.getByTestId('run-model-go').click();
     await expect.poll(() => page.getByTestId('compare-table').textContent(), { timeout: 120_000 }).toMatch(/model: /);
-    expect(listSessions(app.db).filter((s) => s.protocol.id === short.protocol.id).map((s) => [s.participant.kind, s.status])).toEqual([['simulated', 'complete'], ['model', 'complete']]);
+    // The model, and copy-last and the oracle beside it.
+    expect(listSessions(app.db).filter((s) => s.protocol.id === short.protocol.id).map((s) => [s.participant.kind, (s.participant.details as { reference?: string }).reference ?? null, s.status])).toEqual([
+      ['simulated', null, 'complete'],
+      ['model', null, 'complete'],
+      ['model', 'copy-last', 'complete'],
+      ['model', 'oracle', 'complete'],
+    ]);
     expect(await page.getByTestId('compare-differences').count()).toBe(0);
   }, 240_000);
 });
