@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Flash-lag of the default checkpoint against speed and readout delay, with the predlab CLI:
-# Markdown tables (variant x speed x readout delay -> fitted PSE [95% CI], direct PSE), one for
-# the translating bar and one for the rotating bar (Nijhawan 1994; the display of Lotter et al.
-# 2020's flash-lag figure).
+# Markdown tables (variant x speed x readout delay -> the model's fitted and direct PSE with 95%
+# CIs, beside copy-last and the oracle on the same trials, and the trials each could not read),
+# one for the translating bar and one for the rotating bar (Nijhawan 1994; the display of
+# Lotter et al. 2020's flash-lag figure). The paradigm's defaults otherwise: a 33 ms flash, model
+# frames that integrate light over each 100 ms frame (TEMPORAL=sample draws frames as a display at
+# the model's rate would; FLASH_MS sets the flash).
 #   bash native-models/default-model/measure-flash-lag.sh [--write]
 # --write puts the tables in this folder's README.md (replacing its "## Flash-lag" section).
 # Small on purpose (minutes on one core): few offsets and trials, so the fitted CIs are wide.
@@ -12,6 +15,8 @@
 set -euo pipefail
 DB=${DB:-/tmp/fl.sqlite}
 TRIALS=${TRIALS:-3}
+TEMPORAL=${TEMPORAL:-integrate}
+FLASH_MS=${FLASH_MS:-33.333}
 OFFSETS='[-3,-2,-1,-0.5,0,0.5,1,2,3]'
 # Flash-terminated: fixation alone after the flash (ms), given explicitly so the README's text holds.
 BLANK_MS=500
@@ -42,12 +47,12 @@ rtable=$(mktemp)
 trap 'rm -f "$table" "$rtable"' EXIT
 
 {
-  echo "| variant | speed (deg/s) | px/frame | readout delay (frames) | PSE deg [95% CI] | direct PSE deg | trials |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| variant | speed (deg/s) | px/frame | readout delay (frames) | model: PSE deg [95% CI] | model: direct PSE deg [95% CI] | copy-last: direct PSE | oracle: direct PSE | no answer (model / copy-last / oracle) | trials |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
 } >"$table"
 {
-  echo "| variant | angular speed (deg of rotation/s) | px/frame at the flash | readout delay (frames) | PSE deg of rotation [95% CI] | PSE as arc at the flash (deg) | direct PSE deg of rotation | direct PSE as arc (deg) | trials |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| variant | angular speed (deg of rotation/s) | px/frame at the flash | readout delay (frames) | model: PSE deg of rotation [95% CI] | model: direct PSE deg of rotation [95% CI] | copy-last: direct PSE | oracle: direct PSE | no answer (model / copy-last / oracle) | trials |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
 } >"$rtable"
 
 # One model session and its analysis as a table row: measure <motion> <variant> <speed> <delay> <out table>
@@ -60,29 +65,30 @@ measure() {
   fi
   local run id
   run=$(npx predlab --db "$DB" session run --model default --paradigm flash-lag --seed 11 \
-    --param variant="$variant" --param speedDegPerS="$speed" --param blankAfterFlashMs="$BLANK_MS" "${params[@]}" \
-    --param trialsPerOffset="$TRIALS" --readout-delay "$delay" 2>&1 || true)
+    --param variant="$variant" --param speedDegPerS="$speed" --param blankAfterFlashMs="$BLANK_MS" --param flashDurationMs="$FLASH_MS" "${params[@]}" \
+    --param trialsPerOffset="$TRIALS" --readout-delay "$delay" --temporal "$TEMPORAL" 2>&1 || true)
   id=$(grep -o 'Model session [0-9]*' <<<"$run" | grep -o '[0-9]*$' || true)
   if [ -z "$id" ]; then
     echo "run failed ($motion, $variant, $speed deg/s, delay $delay): $(tail -1 <<<"$run")" >&2
-    if [ "$motion" = rotate ]; then echo "| $variant | $speed | | $delay | run failed | | | | |" >>"$out"; else echo "| $variant | $speed | | $delay | run failed | | |" >>"$out"; fi
+    echo "| $variant | $speed | | $delay | run failed | | | | | |" >>"$out"
     return
   fi
   npx predlab --db "$DB" analyze --session "$id" --bootstrap 200 --json 2>/dev/null | node -e '
-    const [motion, variant, speed, delay, ecc] = process.argv.slice(1);
+    const [motion, speed, delay, variant] = process.argv.slice(1);
     const a = JSON.parse(require("fs").readFileSync(0, "utf8"));
-    // One condition per session here; its statistics hold the PSEs.
-    const stats = [...a.statistics, ...a.conditions.flatMap((c) => c.statistics)];
-    const st = (k) => stats.find((s) => s.key === k);
     const f = (x) => (x === null || x === undefined ? "-" : x.toFixed(2));
-    const withCi = (s) => `${f(s && s.value)}${s && s.ci ? ` [${f(s.ci[0])}, ${f(s.ci[1])}]` : ""}`;
-    const pse = st("pse-deg"), direct = st("direct-pse-deg");
-    // The observer defaults: 20 deg across 80 px at 10 frames/s, so 0.4 px/frame per deg/s.
-    if (motion === "rotate") {
-      const arcPx = (Number(speed) * Math.PI / 180) * Number(ecc) * 0.4;
-      console.log(`| ${variant} | ${speed} | ${arcPx.toFixed(1)} | ${delay} | ${withCi(pse)} | ${withCi(st("pse-visual-deg"))} | ${f(direct && direct.value)} | ${f(st("direct-pse-visual-deg") && st("direct-pse-visual-deg").value)} | ${a.trials} |`);
-    } else console.log(`| ${variant} | ${speed} | ${speed * 0.4} | ${delay} | ${withCi(pse)} | ${f(direct && direct.value)} | ${a.trials} |`);
-  ' "$motion" "$variant" "$speed" "$delay" "$ROT_ECC" >>"$out"
+    // A number the data do not determine is written so, never as a number.
+    const show = (s) => (!s ? "-" : s.undetermined ? "not determined" : `${f(s.value)}${s.ci ? ` [${f(s.ci[0])}, ${f(s.ci[1])}]` : ""}`);
+    const st = (stats, k) => stats.find((s) => s.key === k);
+    const model = a.conditions[0].statistics;
+    const ref = (kind) => (a.references || []).find((r) => r.kind === kind);
+    const refStat = (kind) => { const r = ref(kind); return r ? st(r.conditions[0] ? r.conditions[0].statistics : [], "direct-pse-deg") : null; };
+    const none = (stats) => { const s = st(stats, "no-readout"); return s ? s.value : "-"; };
+    const noAnswer = `${none(a.statistics)} / ${ref("copy-last") ? none(ref("copy-last").statistics) : "-"} / ${ref("oracle") ? none(ref("oracle").statistics) : "-"}`;
+    // The observer defaults: 20 deg across 80 px at 10 frames/s, so 0.4 px/frame per deg/s (rotating bar: along the flash ring at 4.75 deg).
+    const px = motion === "rotate" ? (Number(speed) * Math.PI / 180) * 4.75 * 0.4 : Number(speed) * 0.4;
+    console.log(`| ${variant} | ${speed} | ${px.toFixed(1)} | ${delay} | ${show(st(model, "pse-deg"))} | ${show(st(model, "direct-pse-deg"))} | ${show(refStat("copy-last"))} | ${show(refStat("oracle"))} | ${noAnswer} | ${a.trials} |`);
+  ' "$motion" "$speed" "$delay" "$variant" >>"$out"
   tail -1 "$out"
 }
 
@@ -107,22 +113,24 @@ echo
 if [ "${1:-}" = "--write" ]; then
   node -e '
     const fs = require("fs");
-    const [readme, table, rtable, trials, offsets, rotOffsets, blankMs] = process.argv.slice(1);
+    const [readme, table, rtable, trials, offsets, rotOffsets, blankMs, temporal, flashMs] = process.argv.slice(1);
     const section = `## Flash-lag
 
 Measured with \`bash native-models/default-model/measure-flash-lag.sh\` (predlab CLI, flash-lag
-paradigm defaults otherwise: 2-frame flash, 2 deg flash jitter, ${blankMs} ms blank after a
-flash-terminated flash; observer defaults: 20 deg across 80 px, 10 frames/s, decision noise
-0.1 deg). Offsets ${offsets} deg, ${trials} trials each.
+paradigm defaults otherwise: a ${flashMs} ms flash, 2 deg flash jitter, ${blankMs} ms blank after a
+flash-terminated flash; observer defaults: 20 deg across 80 px, 10 frames/s, ${temporal} mode
+(${temporal === "integrate" ? "each model frame sums the light of its 100 ms, so the flash is as brief for the model as for a person" : "each model frame is what a display at 10 frames/s would draw"}), decision noise one step of the offset grid). Offsets ${offsets} deg, ${trials} trials each.
 PSE: fitted point of subjective equality (positive = the flash is seen behind the bar, the
-flash-lag effect), with its bootstrap 95% CI. Direct PSE: where a least-squares line through the
-readout perceived offsets crosses zero (free of decision noise and of the psychometric fit).
-Readout delay d reads the model\x27s prediction of frame flash onset + d, made from the frames
-before it: with the 2-frame flash, delay 1 predicts the flash\x27s second frame and delay 2 the
-frame after the flash. Flash-terminated: the bar stops at the flash, stays with it and vanishes
-with it, then fixation alone follows for ${blankMs} ms (blankAfterFlashMs, ${blankMs / 100} model frames), as
-in Eagleman & Sejnowski (2000); so delay 2 there reads what the model expects for the first blank
-frame, having seen the bar stand still beside the flash for one frame.
+flash-lag effect), with its bootstrap 95% CI. Direct PSE: where the mean perceived offset crosses
+zero, read locally between the two offsets around zero, with a bootstrap 95% CI over trials (free
+of decision noise and of the psychometric fit). Beside the model, on the same trials, copy-last
+(predicts the last frame it saw: no motion learned) and the oracle (predicts the true next frame:
+what the display itself gives); "no answer": trials whose predicted frame showed no bar or no
+flash (left out, never guessed). A number the data do not determine is written so.
+Readout delay d reads the prediction of the model frame d after the one in which the flash is
+seen (integrating: the frame holding the middle of the flash), made from the frames before it.
+Flash-terminated: the bar stops at the flash, stays with it and vanishes with it, then fixation
+alone follows for ${blankMs} ms, as in Eagleman & Sejnowski (2000).
 
 ${fs.readFileSync(table, "utf8").trim()}
 
@@ -132,8 +140,8 @@ The display of Nijhawan (1994) and of the flash-lag figure of Lotter et al. (202
 rotating about fixation through 90 deg centred on the vertical, the two collinear outer segments
 (3.5 to 6 deg from fixation) flashed; flash orientations jittered over 20 deg. Offsets
 ${rotOffsets} deg of rotation, ${trials} trials each. The readout takes each segment ring\x27s
-orientation in the predicted frame; PSEs in degrees of rotation and as the arc they span at the
-flash (4.75 deg from fixation). px/frame: the flash ring\x27s arc speed in model pixels per frame.
+orientation in the predicted frame; PSEs in degrees of rotation. px/frame: the flash ring\x27s arc
+speed in model pixels per frame (4.75 deg from fixation).
 
 ${fs.readFileSync(rtable, "utf8").trim()}
 `;
@@ -142,6 +150,6 @@ ${fs.readFileSync(rtable, "utf8").trim()}
     const next = at < 0 ? -1 : text.indexOf("\n## ", at + 1);
     const out = at < 0 ? `${text.trimEnd()}\n\n${section}` : `${text.slice(0, at)}${section}${next < 0 ? "" : text.slice(next)}`;
     fs.writeFileSync(readme, out);
-  ' native-models/default-model/README.md "$table" "$rtable" "$TRIALS" "$OFFSETS" "$ROT_OFFSETS" "$BLANK_MS"
+  ' native-models/default-model/README.md "$table" "$rtable" "$TRIALS" "$OFFSETS" "$ROT_OFFSETS" "$BLANK_MS" "$TEMPORAL" "$FLASH_MS"
   echo "wrote the Flash-lag section of native-models/default-model/README.md"
 fi
