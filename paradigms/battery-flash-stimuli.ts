@@ -5,6 +5,10 @@
  * below it; Nijhawan's rotating bar with collinear outer segments flashed, the paper's display),
  * scaled to the model's field of view. The model's lag is then read from its predicted frame by
  * the paradigm's readout.
+ * As in the paper, the flash lasts one model frame (100 ms at 10 frames/s; the battery samples
+ * scenes at the model's rate): the true next frame never shows it, so a prediction that shows the
+ * flash at all shows what the network made of it, not the display (a longer flash is still on
+ * screen when the prediction is read, and any predictor that moves the bar then "lags").
  */
 import { flashLag } from './flash-lag/index.js';
 import { flashLagDefaults, MOTIONS, ROTATION_CENTRE_DEG, VARIANTS, type FlashLagMotion, type FlashLagStimulus, type FlashLagVariant } from './flash-lag/params.js';
@@ -25,6 +29,10 @@ export function flashSpeeds(view: Pick<ModelView, 'fovDeg' | 'frameRateHz'>, qui
 
 /** Model frames of motion before the flash (enough for a velocity to be known). */
 export const FRAMES_BEFORE_FLASH = 5;
+
+/** The flash lasts this many model frames; flash-terminated trials end with this many blank frames (so readout delays 1 and 2 read real frames). */
+export const FLASH_MODEL_FRAMES = 1;
+export const BLANK_FRAMES_AFTER_TERMINATED = 2;
 
 export interface FlashTrial {
   display: FlashLagMotion;
@@ -66,7 +74,7 @@ export function flashTrials(view: Pick<ModelView, 'width' | 'height' | 'fovDeg' 
               startXDeg: centre - direction * speed * flashTimeS,
               travelDeg,
               flashTimeS,
-              flashFrames: 2,
+              flashDurationS: FLASH_MODEL_FRAMES * frameS,
               barWidthDeg: widthDeg,
               flashWidthDeg: widthDeg,
               background: flashLagDefaults.background,
@@ -78,9 +86,9 @@ export function flashTrials(view: Pick<ModelView, 'width' | 'height' | 'fovDeg' 
                 ? // Nijhawan's display: a bar through fixation, its outer collinear segments flashed.
                   { ...common, barHeightDeg: 0.4 * heightDeg, flashHeightDeg: 0.2 * heightDeg, gapDeg: 0.05 * heightDeg, flashSegment: 'outer', innerRadiusDeg: 0.2 * heightDeg, outerRadiusDeg: 0.45 * heightDeg }
                 : { ...common, barHeightDeg: 0.2 * view.fovDeg, flashHeightDeg: 0.2 * view.fovDeg, gapDeg: 0.05 * view.fovDeg };
-            // Flash-terminated: fixation alone for 2 frames after the flash, so the prediction of the
-            // frame after it (readout delay 2) exists; earlier predictions cannot see it.
-            if (variant === 'flash-terminated') stimulus.blankAfterFlashMs = 2000 * frameS;
+            // Flash-terminated: fixation alone for 2 frames after the flash (the bar vanishes with it),
+            // so the predictions of both frames after it (readout delays 1 and 2) read real frames.
+            if (variant === 'flash-terminated') stimulus.blankAfterFlashMs = BLANK_FRAMES_AFTER_TERMINATED * 1000 * frameS;
             trials.push({ display, variant, speedDegPerS: speed, repeat: r, stimulus });
           });
   return trials;

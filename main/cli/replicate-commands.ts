@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { PredlabError } from '../errors.js';
 import { defaultModelDir } from '../services/default-model.js';
 import { experimentIds, REPLICATE_LIMITS, runReplicate } from '../services/replicate.js';
+import { REFERENCE_DEFAULT_SIZE } from '../../native-models/battery/references.js';
 import type { Db } from '../store/db.js';
 import type { CliContext } from './model-commands.js';
 
@@ -13,18 +14,28 @@ const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 
 const collect = (v: string, acc: string[] | undefined) => [...(acc ?? []), v];
 
+/** '64x80' -> { height: 64, width: 80 } (checked further by the service). */
+function parseSize(v: string): { height: number; width: number } {
+  const m = /^(\d{1,5})x(\d{1,5})$/.exec(v.trim());
+  if (!m) throw new PredlabError('invalid-argument', `--size must be HEIGHTxWIDTH in pixels, e.g. 64x80; got '${v}'.`);
+  return { height: Number(m[1]), width: Number(m[2]) };
+}
+
 export function addReplicateCommands(program: Command, ctx: CliContext & { readDatabase: () => Db }): void {
   program
     .command('replicate')
     .description("run the paper's experiments (Lotter et al. 2020) on checkpoints: plots, data, verdicts beside the published results")
-    .option('--checkpoint <dir>', `checkpoint folder, or 'default' (repeatable, up to ${REPLICATE_LIMITS.checkpoints}: the spread across instances)`, collect)
+    .option('--checkpoint <dir>', `checkpoint folder, 'default', or a reference observer: 'copy-last' or 'oracle' (a folder of that name: ./copy-last) (repeatable, up to ${REPLICATE_LIMITS.checkpoints}: the spread across instances)`, collect)
+    .option('--size <HxW>', `frame size of a reference observer given as --checkpoint (default ${REFERENCE_DEFAULT_SIZE.height}x${REFERENCE_DEFAULT_SIZE.width}, the default model's)`)
     .requiredOption('--out <dir>', 'output folder (created if missing): one folder per experiment, report.json and report.md')
     .option('--experiments <ids>', `comma-separated, from: ${experimentIds().join(', ')} (default: all)`)
     .option('--quick', 'smaller sweeps and fewer units (minutes instead of hours)')
     .option('--seed <n>', 'seed of every random choice', ctx.integer('--seed'), 1)
     .option('--json', 'machine-readable output')
-    .action(async (o: { checkpoint?: string[]; out: string; experiments?: string; quick?: boolean; seed: number; json?: boolean }) => {
-      if (!o.checkpoint?.length) throw new PredlabError('invalid-argument', 'Give at least one --checkpoint <dir> (or --checkpoint default).');
+    .action(async (o: { checkpoint?: string[]; size?: string; out: string; experiments?: string; quick?: boolean; seed: number; json?: boolean }) => {
+      if (!o.checkpoint?.length) throw new PredlabError('invalid-argument', 'Give at least one --checkpoint <dir> (or --checkpoint default, copy-last or oracle).');
+      const size = o.size === undefined ? undefined : parseSize(o.size);
+      if (size && !o.checkpoint.some((c) => c === 'copy-last' || c === 'oracle')) throw new PredlabError('invalid-argument', '--size sets the frame size of a reference observer (--checkpoint copy-last or oracle); a checkpoint has its own.');
       const checkpoints = o.checkpoint.map((c) => {
         if (c !== 'default') return c;
         const dir = defaultModelDir(APP_ROOT);
@@ -41,7 +52,7 @@ export function addReplicateCommands(program: Command, ctx: CliContext & { readD
       const started = Date.now();
       let last = '';
       const result = await runReplicate(
-        { checkpoints, out: o.out, experiments, quick: Boolean(o.quick), seed: o.seed, cacheDir },
+        { checkpoints, size, out: o.out, experiments, quick: Boolean(o.quick), seed: o.seed, cacheDir },
         {
           db,
           onProgress: (p) => {

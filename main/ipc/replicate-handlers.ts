@@ -35,7 +35,7 @@ export function replicateHandlers(deps: HandlerDeps): FeatureHandlers<typeof rep
         verdict: e.verdict,
         effect: e.effect,
         spread: e.spread,
-        checkpoints: e.checkpoints.map((c) => ({ label: c.label, effect: c.effect, text: c.text, statistic: c.statistic, notes: c.notes, table: c.table })),
+        checkpoints: e.checkpoints.map((c) => ({ label: c.label, effect: c.effect, text: c.text, statistic: c.statistic, comparisons: c.comparisons, beside: c.beside.map((b) => ({ who: b.who, text: b.text })), notes: c.notes, table: c.table })),
         svg: fs.readFileSync(path.join(r.out, e.files.svg), 'utf8'),
         folder: path.join(r.out, e.id),
       }));

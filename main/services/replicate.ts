@@ -11,19 +11,24 @@ import path from 'node:path';
 import { initBackend } from '../../native-models/backend.js';
 import { EXPERIMENTS as batteryExperiments } from '../../native-models/battery/index.js';
 import { PredNetResponder } from '../../native-models/battery/prednet-responder.js';
+import { disposeReferences, REFERENCE_DEFAULT_SIZE, referenceResponder, referencesFor } from '../../native-models/battery/references.js';
+import { isReferenceKind } from '../../native-models/observer/predictors.js';
 import type { CheckpointRun, ExperimentSummary, ReportMeta } from '../../native-models/battery/report-files.js';
-import type { Experiment, Responder } from '../../native-models/battery/types.js';
+import type { Experiment, References, Responder } from '../../native-models/battery/types.js';
 import { CheckpointError, readManifest } from '../../native-models/checkpoint.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { analyseSession } from './analysis.js';
 import { listSessions } from './sessions.js';
 
-/** Stated limits: checkpoints per run (each is loaded and run through every experiment). */
-export const REPLICATE_LIMITS = { checkpoints: 8, seedMax: 2 ** 31 - 1 } as const;
+/** Stated limits: checkpoints per run (each is loaded and run through every experiment), a reference observer's image side. */
+export const REPLICATE_LIMITS = { checkpoints: 8, seedMax: 2 ** 31 - 1, referenceSide: [16, 512] } as const;
 
 export interface ReplicateRequest {
+  /** Checkpoint folders, or a reference observer's name ('copy-last', 'oracle') to run the battery on it. */
   checkpoints: string[];
+  /** Frame size of the reference observers run on their own (default 64x80, the default model's). */
+  size?: { height: number; width: number } | undefined;
   out: string;
   /** Experiment ids; absent or empty: all. */
   experiments?: string[] | undefined;
@@ -59,7 +64,14 @@ export function checkRequest(req: ReplicateRequest): { experiments: Experiment[]
   const unknown = ids.filter((id) => !batteryExperiments.some((e) => e.id === id));
   if (unknown.length) throw new PredlabError('invalid-argument', `Unknown experiment${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')}; choose from ${experimentIds().join(', ')}.`);
   if (new Set(ids).size !== ids.length) throw new PredlabError('invalid-argument', 'An experiment is listed twice.');
+  if (req.size) {
+    const [lo, hi] = REPLICATE_LIMITS.referenceSide;
+    for (const k of ['height', 'width'] as const)
+      if (!(Number.isInteger(req.size[k]) && req.size[k] >= lo && req.size[k] <= hi)) throw new PredlabError('invalid-argument', `--size: the ${k} must be a whole number of pixels from ${lo} to ${hi}; got ${req.size[k]}.`);
+  }
   const checkpoints = req.checkpoints.map((c) => {
+    // A reference observer's name runs the battery on it (a folder of that name: give ./name).
+    if (isReferenceKind(c)) return c;
     const dir = path.resolve(c);
     if (!fs.existsSync(dir)) throw new PredlabError('not-found', `No checkpoint at ${dir}: the folder does not exist.`);
     try {
@@ -97,7 +109,16 @@ export function labValues(db: Db, experiments: readonly Experiment[] = batteryEx
   return out;
 }
 
-const label = (dir: string) => path.basename(dir) || dir;
+const label = (dir: string) => (isReferenceKind(dir) ? dir : path.basename(dir) || dir);
+
+/** What ran beside a checkpoint, for the report. */
+function besideOf(refs: References): { beside: string[]; absent: string[] } {
+  const named = [['untrained', refs.untrained], ['copy-last', refs.copyLast], ['oracle', refs.oracle]] as const;
+  return {
+    beside: named.flatMap(([, r]) => (r ? [r.name] : [])),
+    absent: named.flatMap(([role, r]) => (r ? [] : [`${role}: ${refs.missing[role] ?? 'not given'}`])),
+  };
+}
 
 /** Run the battery and write its files; `db` gives people's values beside the model's where an experiment has them. */
 export async function runReplicate(
@@ -110,12 +131,18 @@ export async function runReplicate(
     onProgress?: (p: ReplicateProgress) => void;
     signal?: AbortSignal;
     loadResponder?: (dir: string) => Responder;
+    /** The null observers beside a subject (default: referencesFor, an untrained PredNet where the subject is one, copy-last and the oracle at its size). */
+    references?: (subject: Responder) => References;
   } = {},
 ): Promise<ReplicateResult> {
   const { experiments, checkpoints, out } = checkRequest(req);
   const lab = opts.lab !== undefined ? opts.lab : opts.db ? labValues(opts.db, experiments) : null;
-  const load = opts.loadResponder ?? ((dir: string) => PredNetResponder.fromCheckpoint(dir, label(dir)));
-  if (!opts.loadResponder) await initBackend();
+  const size = { ...(req.size ?? REFERENCE_DEFAULT_SIZE), channels: REFERENCE_DEFAULT_SIZE.channels };
+  const load = (dir: string) => (isReferenceKind(dir) ? referenceResponder(dir, size) : opts.loadResponder ? opts.loadResponder(dir) : PredNetResponder.fromCheckpoint(dir, label(dir)));
+  const nulls = opts.references ?? referencesFor;
+  // The untrained network beside a checkpoint needs the engine even when the subject is hand-made.
+  await initBackend();
+  const besides: ReportMeta['references'] = [];
   // Its own hidden folder: two runs into one --out (or two app jobs) never share one.
   const partial = fs.mkdtempSync(path.join(out, '.replicate-partial-'));
   const runs = new Map<string, CheckpointRun[]>(experiments.map((e) => [e.id, []]));
@@ -130,13 +157,17 @@ export async function runReplicate(
       } catch (e) {
         throw new PredlabError(e instanceof CheckpointError || e instanceof RangeError ? 'invalid-argument' : 'internal', `Cannot load ${dir}: ${(e as Error).message}`);
       }
+      let refs: References | null = null;
       try {
+        refs = nulls(responder);
+        besides.push({ checkpoint: label(dir), ...besideOf(refs) });
         for (const e of experiments) {
           if (opts.signal?.aborted) throw new PredlabError('conflict', 'Cancelled; nothing was written.');
           const at = done / total;
           report(at, `${label(dir)}: ${e.title}`);
           let result = await e.run({
             responder,
+            references: refs,
             seed: req.seed,
             quick: req.quick,
             cacheDir: req.cacheDir ?? null,
@@ -149,6 +180,7 @@ export async function runReplicate(
         }
       } finally {
         responder.dispose?.();
+        if (refs) disposeReferences(refs);
       }
     }
     if (opts.signal?.aborted) throw new PredlabError('conflict', 'Cancelled; nothing was written.');
@@ -161,7 +193,7 @@ export async function runReplicate(
       const rel = (f: string) => path.join(e.id, f);
       summaries.push({ ...s, files: { svg: rel('plot.svg'), png: rel('plot.png'), csv: rel('data.csv'), h5: rel('units.h5'), verdict: rel('verdict.json') } });
     }
-    const meta: ReportMeta = { checkpoints: checkpoints.map((c) => ({ label: label(c), path: c })), seed: req.seed, quick: req.quick, createdAt: new Date().toISOString(), skipped: [] };
+    const meta: ReportMeta = { checkpoints: checkpoints.map((c) => ({ label: label(c), path: c })), references: besides, seed: req.seed, quick: req.quick, createdAt: new Date().toISOString(), skipped: [] };
     writeReportFiles(partial, meta, summaries);
     // Into place: each experiment's folder replaces an older one of the same name.
     for (const name of [...experiments.map((e) => e.id), 'report.json', 'report.md']) {

@@ -2,9 +2,14 @@
  * Illusory contours (issue 13 part 4; Lotter et al. 2020 Fig. 5 after Lee & Nguyen 2001): complete
  * discs turn into an illusory square (pac-men), its outline drawn as lines (real), or outward-facing
  * pac-men (control); we record error units whose receptive field lies on the illusory part of the
- * contour (clear of the inducers) and ask when each condition's response rises after the figure
- * appears. The statistic is the illusory response's rise minus the real one's, in time steps, with
- * a bootstrap CI over units.
+ * contour (clear of the inducers), in the model and in an untrained network of its architecture
+ * (each choosing its own units the same way, on the same frames).
+ * The verdict rests on the illusory response (illusory minus control, mean over the figure window,
+ * in units of each unit's real-contour peak): above 0 in the model and above the untrained
+ * network's (CI of the difference, both networks' units resampled): local differences between
+ * the inducers of the illusory and control figures reach any unit with a wide enough field,
+ * trained or not. Its latency relative to the real contour's is reported in ms beside the model
+ * frame's duration; a difference under one model frame is not resolvable at that frame rate.
  *
  * Units lie on the illusory part of the contour by their mapped receptive field (receptive-fields.ts
  * maps each channel's centre and preferred orientation at the centre of the map; a convolutional
@@ -27,9 +32,10 @@ import {
 } from '../../paradigms/battery-contour-stimuli.js';
 import { rasterizeScene, type ModelView } from '../../paradigms/scene/rasterize.js';
 import { receptiveFields } from './receptive-fields.js';
-import { batteryView, bootstrapMeanCi, columnBands, fmt, mean } from './report-stats.js';
+import { notApplicable, untrainedOrWhy } from './references.js';
+import { allHold, batteryView, bootstrapMeanCi, ciText, columnBands, comparison, comparisonText, differenceOfMeans, fmt, mean, yesNo } from './report-stats.js';
 import { throwIfCancelled } from './unit-analysis.js';
-import type { Experiment, ExperimentContext, ExperimentResult, Probe, Recording, Series } from './types.js';
+import type { Comparison, Experiment, ExperimentContext, ExperimentResult, Probe, Recording, Responder, Series } from './types.js';
 
 /** Frames (T, H, W, C) of one condition's sequence. */
 export function contourSequence(d: ContourDesign, condition: ContourCondition, view: ModelView): Float32Array {
@@ -150,59 +156,123 @@ export const MIN_CONTRAST = 1e-4;
 /** A condition's illusory/real signal must reach this fraction of the unit's real-contour peak to count. */
 export const RESPONSE_FLOOR = 0.05;
 
+interface Measured {
+  name: string;
+  units: ContourUnit[];
+  /** Per condition, per unit: baseline-subtracted, normalised time course over the whole sequence. */
+  traces: Record<ContourCondition, number[][]>;
+  realRise: (number | null)[];
+  illusoryRise: (number | null)[];
+  /** Per unit: illusory minus control, mean over the figure window (x its real-contour peak). */
+  illusory: number[];
+  rfNote: string;
+  byOrientation: boolean;
+}
+
+/** One responder's units on the contour and their responses to the shared sequences. */
+async function measure(ctx: ExperimentContext, r: Responder, sequences: Float32Array[], view: ModelView, d: ContourDesign, probe: Probe, count: number, progress: (f: number, m: string) => void): Promise<Measured> {
+  const T = contourFrames(d);
+  const onset = contourOnsetFrame(d);
+  const name = `${probe.type}${probe.layer}`;
+  progress(0.1, `recording ${name} over ${T} frames`);
+  const recs = await r.run(sequences, T, { probes: [probe] });
+  const byCondition = Object.fromEntries(CONTOUR_CONDITIONS.map((c, k) => [c, recs[k]![0]!])) as Record<ContourCondition, Recording>;
+  progress(0.2, 'mapping receptive fields');
+  // Mapped receptive fields (cached per checkpoint); the grid cells if mapping fails.
+  let rfs: Map<number, ChannelRf> | null = null;
+  let rfNote: string;
+  try {
+    const map = await receptiveFields({ ...ctx, responder: r, onProgress: (f, m) => progress(0.2 + 0.5 * f, `receptive fields: ${m}`) });
+    const s = 2 ** probe.layer;
+    rfs = new Map(
+      map.units
+        .filter((u) => u.layer === probe.layer && u.type === probe.type && u.responsive)
+        .map((u) => [u.channel, { dx: u.x - (u.j + 0.5) * s, dy: u.y - (u.i + 0.5) * s, orientationDeg: u.orientationDeg }]),
+    );
+    rfNote = `Receptive fields mapped (${map.cached ? 'from the cache' : 'measured now'}): ${rfs.size} of ${r.unitChannels(probe)} ${name} channels responded to a probe; each channel's centre offset and preferred orientation, shifted with the unit's position.`;
+  } catch (e) {
+    if (ctx.signal?.aborted) throw e;
+    rfNote = `Receptive fields could not be mapped (${(e as Error).message}); the grid cells stand for them and orientation is not asked.`;
+  }
+  throwIfCancelled(ctx);
+  // Fewer than 3 units tuned along the contour (e.g. untuned channels): centres only, said in the notes.
+  let byOrientation = rfs !== null;
+  let units = chooseContourUnits(view, d, byCondition.real, byCondition.blank, count, rfs, byOrientation);
+  if (rfs && units.length < 3) {
+    byOrientation = false;
+    units = chooseContourUnits(view, d, byCondition.real, byCondition.blank, count, rfs, false);
+    rfNote += " Fewer than 3 units on the contour preferred the side's orientation, so orientation was not asked.";
+  }
+  const traces = {} as Record<ContourCondition, number[][]>;
+  for (const c of CONTOUR_CONDITIONS) traces[c] = [];
+  for (const u of units) {
+    for (const c of CONTOUR_CONDITIONS) {
+      const xs = Array.from({ length: T }, (_, t) => at(byCondition[c], t, u.channel, u.row, u.col));
+      const b = mean(xs.slice(Math.max(0, onset - 2), onset));
+      traces[c].push(xs.map((v) => (v - b) / u.peak));
+    }
+  }
+  const after = (xs: number[]) => xs.slice(onset);
+  const realRise: (number | null)[] = [];
+  const illusoryRise: (number | null)[] = [];
+  const illusory: number[] = [];
+  units.forEach((_, u) => {
+    const real = after(traces.real[u]!).map((v, k) => v - traces.blank[u]![onset + k]!);
+    const ill = after(traces.illusory[u]!).map((v, k) => v - traces.control[u]![onset + k]!);
+    realRise.push(riseStep(real, RESPONSE_FLOOR));
+    illusoryRise.push(riseStep(ill, RESPONSE_FLOOR));
+    illusory.push(mean(ill));
+  });
+  return { name: r.name, units, traces, realRise, illusoryRise, illusory, rfNote, byOrientation };
+}
+
+/** Illusory minus real rise (model frames) of the units that have both. */
+const riseDifferences = (m: Measured) => m.units.flatMap((_, u) => (m.realRise[u] !== null && m.illusoryRise[u] !== null ? [m.illusoryRise[u]! - m.realRise[u]!] : []));
+
+/**
+ * The latency in words: later / earlier when the mean difference is at least one model frame and
+ * its CI excludes 0; under one frame: not resolvable at this frame rate; else undetermined.
+ */
+export function latencyClass(frames: number, ci: [number, number]): 'later' | 'earlier' | 'not resolvable' | 'undetermined' {
+  if (Math.abs(frames) < 1) return 'not resolvable';
+  if (ci[0] > 0) return 'later';
+  if (ci[1] < 0) return 'earlier';
+  return 'undetermined';
+}
+
 export const illusoryContours: Experiment = {
   id: 'illusory-contours',
   title: `Illusory contours (${ILLUSORY_FIGURE})`,
   async run(ctx: ExperimentContext): Promise<ExperimentResult> {
     const r = ctx.responder;
+    const published =
+      `Lotter et al. (2020, Fig. 5): PredNet units whose receptive field lies on the contour respond to the illusory (${ILLUSORY_FIGURE}) contour, later than to the real one, as V2 neurons do (Lee & Nguyen 2001, monkey V1/V2: the illusory response arises tens of ms after the real one).`;
+    if (r.predictionOnly) return notApplicable({ id: 'illusory-contours', title: illusoryContours.title, published, axes: { x: 'time step from figure onset', y: 'response' } }, r, 'illusory contours');
     const view = batteryView(r);
     const d = contourDesign(view, ctx.quick);
     const T = contourFrames(d);
     const onset = contourOnsetFrame(d);
+    const frameMs = 1000 / view.frameRateHz;
     const probe: Probe = { layer: Math.min(1, r.layers - 1), type: 'E' };
     const probeName = `${probe.type}${probe.layer}`;
+    const count = ctx.quick ? 16 : 64;
     ctx.onProgress?.(0, `drawing the ${ILLUSORY_FIGURE}, real, control and blank sequences`);
     const sequences = CONTOUR_CONDITIONS.map((c) => contourSequence(d, c, view));
     throwIfCancelled(ctx);
-    ctx.onProgress?.(0.1, `recording ${probeName} over ${T} frames`);
-    const recs = await r.run(sequences, T, { probes: [probe] });
-    const byCondition = Object.fromEntries(CONTOUR_CONDITIONS.map((c, k) => [c, recs[k]![0]!])) as Record<ContourCondition, Recording>;
-    ctx.onProgress?.(0.2, 'mapping receptive fields');
-
-    const count = ctx.quick ? 16 : 64;
-    // Mapped receptive fields (cached per checkpoint); the grid cells if mapping fails.
-    let rfs: Map<number, ChannelRf> | null = null;
-    let rfNote: string;
-    try {
-      const map = await receptiveFields({ ...ctx, onProgress: (f, m) => ctx.onProgress?.(0.2 + 0.5 * f, `receptive fields: ${m}`) });
-      const s = 2 ** probe.layer;
-      rfs = new Map(
-        map.units
-          .filter((u) => u.layer === probe.layer && u.type === probe.type && u.responsive)
-          .map((u) => [u.channel, { dx: u.x - (u.j + 0.5) * s, dy: u.y - (u.i + 0.5) * s, orientationDeg: u.orientationDeg }]),
-      );
-      rfNote = `Receptive fields mapped (${map.cached ? 'from the cache' : 'measured now'}): ${rfs.size} of ${r.unitChannels(probe)} ${probeName} channels responded to a probe; each channel's centre offset and preferred orientation, shifted with the unit's position.`;
-    } catch (e) {
-      if (ctx.signal?.aborted) throw e;
-      rfNote = `Receptive fields could not be mapped (${(e as Error).message}); the grid cells stand for them and orientation is not asked.`;
-    }
-    throwIfCancelled(ctx);
-    // Fewer than 3 units tuned along the contour (e.g. untuned channels): centres only, said in the notes.
-    let byOrientation = rfs !== null;
-    let units = chooseContourUnits(view, d, byCondition.real, byCondition.blank, count, rfs, byOrientation);
-    if (rfs && units.length < 3) {
-      byOrientation = false;
-      units = chooseContourUnits(view, d, byCondition.real, byCondition.blank, count, rfs, false);
-      rfNote += " Fewer than 3 units on the contour preferred the side's orientation, so orientation was not asked.";
-    }
-    ctx.onProgress?.(0.8, 'timing the responses of the units on the contour');
-    const published =
-      `Lotter et al. (2020, Fig. 5): PredNet units whose receptive field lies on the contour respond to the illusory (${ILLUSORY_FIGURE}) contour, later than to the real one, as V2 neurons do (Lee & Nguyen 2001, monkey V1/V2: the illusory response arises tens of ms after the real one).`;
+    const u = untrainedOrWhy(ctx.references);
+    const share = 'responder' in u ? 0.5 : 1;
+    const model = await measure(ctx, r, sequences, view, d, probe, count, (f, m) => ctx.onProgress?.(share * f, m));
+    const untrained = 'responder' in u ? await measure(ctx, u.responder, sequences, view, d, probe, count, (f, m) => ctx.onProgress?.(0.5 + 0.5 * f, `untrained network: ${m}`)) : null;
+    ctx.onProgress?.(0.95, 'timing the responses of the units on the contour');
+    const unitsNote = (m: Measured) =>
+      `receptive field centred on the illusory part of the contour (on a side, and a whole grid cell around it clear of every inducer)${m.byOrientation ? ', preferred orientation within 22.5 deg of the side' : ''}, ranked by the mean of their real-contour signal in the figure window (rise over the disc frames beyond the blank's); the top ${count} of those reaching 5 % of the best and ${MIN_CONTRAST} kept (${m.units.length} found)`;
     const notes = [
-      `Recorded ${probeName} (${r.unitChannels(probe)} channels); frames: ${d.preFrames} blank, ${d.discFrames} complete discs, ${d.figureFrames} figure; the figure appears at step ${onset}.`,
-      `Units: receptive field centred on the illusory part of the contour (on a side, and a whole grid cell around it clear of every inducer)${byOrientation ? ', preferred orientation within 22.5 deg of the side' : ''}, ranked by the mean of their real-contour signal in the figure window (rise over the disc frames beyond the blank's); the top ${count} of those reaching 5 % of the best and ${MIN_CONTRAST} kept (${units.length} found).`,
-      rfNote,
-      `Responses per unit: minus its mean over the last two disc frames, divided by the peak of its real-contour signal; illusory signal = illusory - control, real signal = real - blank; rise = first step after onset at half the signal's peak (signals under ${RESPONSE_FLOOR * 100} % of the real peak count as no response).`,
+      `Recorded ${probeName} (${r.unitChannels(probe)} channels); frames: ${d.preFrames} blank, ${d.discFrames} complete discs, ${d.figureFrames} figure, each one model frame of ${fmt(frameMs)} ms (${view.frameRateHz} frames/s, sampled); the figure appears at step ${onset}.`,
+      `Units: ${unitsNote(model)}.`,
+      model.rfNote,
+      `Responses per unit: minus its mean over the last two disc frames, divided by the peak of its real-contour signal; illusory signal = illusory - control, real signal = real - blank; illusory response = mean of the illusory signal over the ${d.figureFrames} figure frames; rise = first step after onset at half the signal's peak (signals under ${RESPONSE_FLOOR * 100} % of the real peak count as no response).`,
+      untrained ? `Beside it, ${untrained.name} (same architecture, weights as initialised), on the same frames, its units chosen the same way: ${unitsNote(untrained)}. ${untrained.rfNote}` : `No untrained network beside it: ${'why' in u ? u.why : ''}.`,
+      `Verdict: the illusory response above 0 in the model (CI over units) and above the untrained network's (CI of the difference, each network's units resampled); its latency (illusory minus real rise, units with both) in ms, one model frame being ${fmt(frameMs)} ms: a difference under one frame is not resolvable at this frame rate, and only an illusory response resolvably earlier than the real one contradicts the published result. Running a checkpoint at more frames/s than it was trained at (the default: 10) shows it motion it never learned, so finer latencies need a model trained at that rate.`,
     ];
     const base: Omit<ExperimentResult, 'verdict'> = {
       id: 'illusory-contours',
@@ -210,86 +280,92 @@ export const illusoryContours: Experiment = {
       published,
       axes: { x: 'time step from figure onset', y: `${probeName} response minus blank (x real-contour peak)` },
       series: [],
-      table: { columns: ['step_from_onset', 'condition', 'mean', 'lo', 'hi'], rows: [] },
+      table: { columns: ['who', 'step_from_onset', 'condition', 'mean', 'lo', 'hi'], rows: [] },
       notes,
     };
-    if (units.length === 0)
+    if (model.units.length === 0)
       return { ...base, verdict: { effect: null, text: `illusory contours in ${probeName}: undetermined, no unit on the contour responds to the real contour`, statistic: null } };
-
-    // Per unit and condition: baseline-subtracted, normalised time courses over the whole sequence.
-    const steps = Array.from({ length: T }, (_, t) => t - onset);
-    const traces = {} as Record<ContourCondition, number[][]>;
-    for (const c of CONTOUR_CONDITIONS) traces[c] = [];
-    for (const u of units) {
-      const raw = (c: ContourCondition) => steps.map((_, t) => at(byCondition[c], t, u.channel, u.row, u.col));
-      const baseline = (xs: number[]) => mean(xs.slice(Math.max(0, onset - 2), onset));
-      const scale = u.peak;
-      for (const c of CONTOUR_CONDITIONS) {
-        const xs = raw(c);
-        const b = baseline(xs);
-        traces[c].push(xs.map((v) => (v - b) / scale));
-      }
-    }
-    const after = (xs: number[]) => xs.slice(onset);
-    const realRise: (number | null)[] = [];
-    const illusoryRise: (number | null)[] = [];
-    const illusoryPeak: number[] = [];
-    units.forEach((_, u) => {
-      const real = after(traces.real[u]!).map((v, k) => v - traces.blank[u]![onset + k]!);
-      const ill = after(traces.illusory[u]!).map((v, k) => v - traces.control[u]![onset + k]!);
-      realRise.push(riseStep(real, RESPONSE_FLOOR));
-      illusoryRise.push(riseStep(ill, RESPONSE_FLOOR));
-      illusoryPeak.push(Math.max(...ill));
-    });
-    const diffs = units.flatMap((_, u) => (realRise[u] !== null && illusoryRise[u] !== null ? [illusoryRise[u]! - realRise[u]!] : []));
-    const withIllusory = illusoryRise.filter((x) => x !== null).length;
 
     // Plotted: each condition minus the blank (so the real contour peaks at 1), from the baseline frames on.
     const from = Math.max(0, onset - 2);
-    const series: Series[] = (['illusory', 'real', 'control'] as const).map((c) => ({
-      name: c,
-      x: steps.slice(from),
-      ...columnBands(traces[c].map((tr, u) => tr.slice(from).map((v, k) => v - traces.blank[u]![from + k]!))),
-    }));
-    const rows: (string | number)[][] = series.flatMap((s) => s.x.map((x, k) => [x, s.name, s.y[k]!, s.lo![k]!, s.hi![k]!]));
-    const unitTable = new Float32Array(units.length * 6);
-    units.forEach((u, k) => unitTable.set([u.channel, u.row, u.col, u.contrast, realRise[k] ?? Number.NaN, illusoryRise[k] ?? Number.NaN], k * 6));
-    const responses = new Float32Array(3 * units.length * T);
-    (['illusory', 'real', 'control'] as const).forEach((c, ci) => traces[c].forEach((tr, u) => responses.set(tr, (ci * units.length + u) * T)));
+    const steps = Array.from({ length: T }, (_, t) => t - onset);
+    const seriesOf = (m: Measured, prefix: string): Series[] =>
+      m.units.length === 0
+        ? []
+        : (['illusory', 'real', 'control'] as const).map((c) => ({
+            name: `${prefix}${c}`,
+            x: steps.slice(from),
+            ...columnBands(m.traces[c].map((tr, k) => tr.slice(from).map((v, j) => v - m.traces.blank[k]![from + j]!))),
+          }));
+    const modelSeries = seriesOf(model, '');
+    const untrainedSeries = untrained ? seriesOf(untrained, 'untrained: ') : [];
+    const rows: (string | number)[][] = [
+      ...modelSeries.flatMap((s) => s.x.map((x, k) => ['model', x, s.name, s.y[k]!, s.lo![k]!, s.hi![k]!])),
+      ...untrainedSeries.flatMap((s) => s.x.map((x, k) => ['untrained', x, s.name.replace('untrained: ', ''), s.y[k]!, s.lo![k]!, s.hi![k]!])),
+    ];
+    const arraysOf = (prefix: string, m: Measured) => {
+      const unitTable = new Float32Array(m.units.length * 7);
+      m.units.forEach((un, k) => unitTable.set([un.channel, un.row, un.col, un.contrast, m.realRise[k] ?? Number.NaN, m.illusoryRise[k] ?? Number.NaN, m.illusory[k]!], k * 7));
+      const responses = new Float32Array(3 * m.units.length * T);
+      (['illusory', 'real', 'control'] as const).forEach((c, ci) => m.traces[c].forEach((tr, k) => responses.set(tr, (ci * m.units.length + k) * T)));
+      return m.units.length
+        ? [
+            { name: `${prefix}${probeName}/responses`, shape: [3, m.units.length, T], data: responses },
+            { name: `${prefix}${probeName}/units`, shape: [m.units.length, 7], data: unitTable },
+          ]
+        : [];
+    };
     const result = {
       ...base,
-      series,
+      series: [...modelSeries, ...untrainedSeries],
       table: { ...base.table, rows },
-      arrays: [
-        { name: `${probeName}/responses`, shape: [3, units.length, T], data: responses },
-        { name: `${probeName}/units`, shape: [units.length, 6], data: unitTable },
-      ],
-      notes: [...notes, `HDF5: ${probeName}/responses is (condition: illusory, real, control; unit; step) normalised; ${probeName}/units columns: channel, row, col, contrast, real rise, illusory rise (NaN: no response).`],
+      arrays: [...arraysOf('', model), ...(untrained ? arraysOf('untrained/', untrained) : [])],
+      notes: [...notes, `HDF5: ${probeName}/responses is (condition: illusory, real, control; unit; step) normalised; ${probeName}/units columns: channel, row, col, contrast, real rise, illusory rise (NaN: no response), illusory response; the untrained network's under untrained/.`],
     };
 
-    if (withIllusory === 0)
-      return {
-        ...result,
-        verdict: {
-          effect: false,
-          text: `illusory contours in ${probeName}: no, none of ${units.length} contour units responds to the illusory contour (peak illusory - control ${fmt(Math.max(...illusoryPeak))}x the real peak)`,
-          statistic: { name: 'illusory - control peak', value: mean(illusoryPeak), unit: 'x real peak', ci: bootstrapMeanCi(illusoryPeak, ctx.seed) },
-        },
-      };
-    if (diffs.length < 3)
-      return {
-        ...result,
-        verdict: { effect: null, text: `illusory contours in ${probeName}: undetermined, only ${diffs.length} unit(s) respond to both contours`, statistic: null },
-      };
-    const lag = mean(diffs);
-    const ci = bootstrapMeanCi(diffs, ctx.seed);
-    const effect = ci[0] > 0;
-    // How strong the illusory signal is, beside when it comes (over the units that have one).
-    const peaks = units.flatMap((_, u) => (illusoryRise[u] !== null ? [illusoryPeak[u]!] : []));
-    const strength = `; its peak ${fmt(mean(peaks), 2)}x the real one`;
-    const text = effect
-      ? `illusory contours in ${probeName}: yes, the illusory response rises ${fmt(lag)} steps after the real one [${fmt(ci[0])}, ${fmt(ci[1])}] (${diffs.length} units)${strength}`
-      : `illusory contours in ${probeName}: no later illusory response, rise ${fmt(lag)} steps after the real one [${fmt(ci[0])}, ${fmt(ci[1])}] (${diffs.length} units)${strength}`;
-    return { ...result, verdict: { effect, text, statistic: { name: 'illusory minus real rise', value: lag, unit: 'time steps', ci } } };
+    const resp = mean(model.illusory);
+    const respCi = bootstrapMeanCi(model.illusory, ctx.seed);
+    const own = comparison(`${probeName} illusory response`, 'x real peak', { value: resp, ci: respCi }, 'above');
+    const beyond = comparison(
+      `${probeName} illusory response, model minus untrained`,
+      'x real peak',
+      untrained && untrained.units.length ? differenceOfMeans(model.illusory, untrained.illusory, ctx.seed + 1) : null,
+      'above',
+      untrained ? 'no unit of the untrained network on the contour responds to the real contour' : 'no untrained network beside',
+    );
+    // Latency: units with both rises.
+    const diffs = riseDifferences(model);
+    let latencyText: string;
+    let latency: Comparison | null = null;
+    let latencyKind: ReturnType<typeof latencyClass> | 'too few' = 'too few';
+    if (diffs.length >= 3) {
+      const lag = mean(diffs);
+      const ci = bootstrapMeanCi(diffs, ctx.seed + 2);
+      latencyKind = latencyClass(lag, ci);
+      const ms = `${fmt(lag * frameMs)} ms ${ciText([ci[0] * frameMs, ci[1] * frameMs], 3)} (${diffs.length} units; one model frame = ${fmt(frameMs)} ms)`;
+      latencyText =
+        latencyKind === 'not resolvable'
+          ? `latency not resolvable at this frame rate: illusory minus real rise ${ms}, under one frame`
+          : latencyKind === 'undetermined'
+            ? `latency undetermined: illusory minus real rise ${ms}, CI includes 0`
+            : `the illusory response rises ${latencyKind} than the real one: ${ms}`;
+      latency = { name: `${probeName} illusory minus real rise`, value: lag * frameMs, unit: 'ms', ci: [ci[0] * frameMs, ci[1] * frameMs], rule: 'not resolvably earlier (CI below 0 by a frame or more contradicts)', holds: latencyKind !== 'earlier' };
+    } else latencyText = `latency undetermined: only ${diffs.length} unit(s) respond to both contours`;
+    const tests = [own, beyond, ...(latency ? [latency] : [])];
+    const effect = allHold([own, beyond]) === true && latencyKind === 'earlier' ? false : allHold([own, beyond]);
+    const ud = untrained && untrained.units.length ? { value: mean(untrained.illusory), ci: bootstrapMeanCi(untrained.illusory, ctx.seed + 3) } : null;
+    const text =
+      `illusory contours in ${probeName}: ${yesNo(effect)}; illusory response beyond the untrained network: ${yesNo(allHold([own, beyond]))}. ` +
+      `Illusory response ${fmt(resp, 2)}x the real peak ${ciText(respCi)} (${model.units.length} units)${ud ? `, untrained ${fmt(ud.value, 2)}x ${ciText(ud.ci)} (${untrained!.units.length} units)` : ''}; ${comparisonText(beyond)}; ${latencyText}.`;
+    return {
+      ...result,
+      verdict: {
+        effect,
+        text,
+        statistic: { name: `${probeName} illusory response`, value: resp, unit: 'x real peak', ci: respCi },
+        comparisons: tests,
+        beside: untrained ? [{ who: 'untrained', statistic: ud ? { name: `${probeName} illusory response`, value: ud.value, unit: 'x real peak', ci: ud.ci } : null, text: ud ? `untrained illusory response ${fmt(ud.value, 2)}x ${ciText(ud.ci)}` : 'untrained: no unit on the contour responds to the real contour' }] : [],
+      },
+    };
   },
 };

@@ -3,19 +3,24 @@
  * analysed unit's preferred orientation, centred on its measured receptive field, lengths swept;
  * response (mean over the steps after the first, minus the blank response) against length, per
  * layer and unit type, with the network intact and with its top-down input removed. A unit's
- * suppression is its response to the longest bar over its peak response; the verdict rests on
- * the mean of that ratio over the headline probe's units (E1), with a bootstrap CI over units.
+ * suppression is its response to the longest bar over its peak response.
+ * The verdict (headline probe E1) has the published claim's two halves: suppression beyond an
+ * untrained network of the same architecture (its units measured the same way: the mean ratio's
+ * difference, CI by resampling both networks' units), and weaker suppression without feedback
+ * (the paired change over the model's units). An untrained network's units are often
+ * length-tuned by their random filters alone, so "the ratio is below 1" (or below a cut-off) is
+ * no evidence of what training did.
  */
 import { barSequence, sequenceOf } from '../../paradigms/battery-unit-stimuli.js';
 import { receptiveFields, type UnitRf } from './receptive-fields.js';
-import type { Experiment, ExperimentContext, ExperimentResult, Series } from './types.js';
+import { notApplicable, untrainedOrWhy } from './references.js';
+import { allHold, ciText, comparison, comparisonText, differenceOfMeans, yesNo } from './report-stats.js';
+import type { Experiment, ExperimentContext, ExperimentResult, Probe, Responder, Series } from './types.js';
 import { allProbes, analysedLayers, band, bootstrapCi, centralPosition, fmt, headlineProbe, mean, meanAt, probeName, runReduced, unitTrace } from './unit-analysis.js';
 
 const PUBLISHED =
   'Units of the KITTI-trained PredNet show length suppression: at their preferred orientation the response falls for bars longer than the optimum, and with top-down feedback removed the suppression is reduced, as in macaque V1 when feedback from V2/V3 is inactivated (Nassi et al. 2013) (Lotter et al. 2020, Fig. 2).';
 
-/** Suppression counts when the longest bar's response is below this fraction of the peak (upper CI bound). */
-export const SUPPRESSED_BELOW = 0.9;
 /** A unit is analysed when its peak response is at least this fraction of the strongest unit's of its probe. */
 const RESPONSIVE_FRACTION = 0.05;
 
@@ -27,14 +32,13 @@ interface Design {
   unitsPerProbe: number;
 }
 
-function designOf(ctx: ExperimentContext): Design {
-  const r = ctx.responder;
+function designOf(r: Responder, quick: boolean): Design {
   const longest = Math.min(r.height, r.width);
   // Log-spaced lengths (factor sqrt 2) from 2 px to the shorter image side.
   const all: number[] = [];
-  for (let len = 2; len <= longest; len *= ctx.quick ? 2 : Math.SQRT2) all.push(Math.round(len * 10) / 10);
+  for (let len = 2; len <= longest; len *= quick ? 2 : Math.SQRT2) all.push(Math.round(len * 10) / 10);
   if (all[all.length - 1]! < longest) all.push(longest);
-  return { lengths: all, frames: ctx.quick ? 4 : 6, groupsPerLayer: ctx.quick ? 2 : 16, unitsPerProbe: ctx.quick ? 8 : 64 };
+  return { lengths: all, frames: quick ? 4 : 6, groupsPerLayer: quick ? 2 : 16, unitsPerProbe: quick ? 8 : 64 };
 }
 
 interface UnitCurve {
@@ -54,19 +58,36 @@ function ratioOf(curve: number[]): number {
   return peak > 1e-9 && peak >= 0.5 * extent ? curve[curve.length - 1]! / peak : Number.NaN;
 }
 
-async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
-  const r = ctx.responder;
-  const d = designOf(ctx);
+interface ProbeSummary {
+  n: number;
+  /** Per analysed unit: longest bar / peak, intact and (where the unit is still excited) without feedback. */
+  intact: number[];
+  ratio: number;
+  ci: [number, number];
+  ablated: number;
+  ablatedCi: [number, number];
+  /** Paired over units: without feedback minus intact (> 0: suppression weakened). */
+  change: number;
+  changeCi: [number, number];
+}
+
+interface Measured {
+  curves: UnitCurve[];
+  probes: Probe[];
+  summary: Map<string, ProbeSummary>;
+  notes: string[];
+}
+
+/** One responder's length sweeps (intact and without feedback) for its analysed units, and their summaries. */
+async function measure(ctx: ExperimentContext, r: Responder, d: Design, progress: (f: number, m: string) => void): Promise<Measured> {
   const size = { height: r.height, width: r.width, channels: r.channels };
-  const rf = await receptiveFields({ ...ctx, onProgress: (f, m) => ctx.onProgress?.(0.3 * f, m) });
+  const rf = await receptiveFields({ ...ctx, responder: r, onProgress: (f, m) => progress(0.3 * f, m) });
   const notes: string[] = [
-    `Receptive fields: small-probe mapping (${2 * rf.gridRadius + 1}x${2 * rf.gridRadius + 1} positions x 4 orientations) of the central unit of every channel, ${rf.cached ? "read from this checkpoint's cache" : ctx.cacheDir && r.cacheKey ? 'measured now and cached for this checkpoint' : 'measured now (not cached)'}.`,
-    `Bars ${d.lengths.join(', ')} px long, 1 px wide (layers 0-1) or 2^(layer-1) px, white on grey, centred on each unit's measured centre (snapped to half a map unit), shown for ${d.frames} steps; response = mean over steps 1-${d.frames - 1} minus the response to a blank.`,
+    `Receptive fields: small-probe mapping (${2 * rf.gridRadius + 1}x${2 * rf.gridRadius + 1} positions x 4 orientations) of the central unit of every channel, ${rf.cached ? 'read from the cache' : ctx.cacheDir && r.cacheKey ? 'measured now and cached' : 'measured now (not cached)'}.`,
   ];
   const curves: UnitCurve[] = [];
   const layers = analysedLayers(r, ctx.quick);
   const probes = allProbes(r).filter((p) => layers.includes(p.layer));
-  if (layers.length < r.layers) notes.push(`Quick run: layers ${layers.join(', ')} only.`);
   for (const layer of layers) {
     const centre = centralPosition(r, layer);
     const layerProbes = probes.filter((p) => p.layer === layer);
@@ -94,94 +115,127 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
       const u0 = us[0]!;
       const stimuli = d.lengths.map((length) => barSequence(size, { x: snapped(u0.x, centre.x), y: snapped(u0.y, centre.y), length, width, orientationDeg: u0.orientationDeg }, d.frames));
       stimuli.push(sequenceOf(size, Array<null>(d.frames).fill(null)));
-      const measure = async (ablateFeedback: boolean) => {
+      const sweep = async (ablateFeedback: boolean) => {
         const resp = await runReduced(ctx, r, stimuli, d.frames, { probes: layerProbes, ablateFeedback }, (recs) =>
           us.map((u) => mean(unitTrace(recs[layerProbes.findIndex((p) => p.type === u.type)]!, u.channel, centre.i, centre.j).slice(1))),
         );
         const blankResp = resp[resp.length - 1]!;
         return us.map((_, k) => d.lengths.map((_l, li) => resp[li]![k]! - blankResp[k]!));
       };
-      const intact = await measure(false);
-      const ablated = await measure(true);
+      const intact = await sweep(false);
+      const ablated = await sweep(true);
       us.forEach((unit, k) => curves.push({ unit, intact: intact[k]!, ablated: ablated[k]! }));
     }
-    ctx.onProgress?.(0.3 + (0.7 * (layer + 1)) / layers.length, `length sweep: layer ${layer} done`);
+    progress(0.3 + (0.7 * (layer + 1)) / layers.length, `length sweep: layer ${layer} done`);
   }
-
-  const series: Series[] = [];
-  const rows: (string | number)[][] = [];
-  const summary = new Map<string, { n: number; ratio: number; ci: [number, number]; ablated: number; ablatedCi: [number, number]; change: number; changeCi: [number, number] }>();
+  const summary = new Map<string, ProbeSummary>();
   probes.forEach((p, pi) => {
     const mine = curves.filter((c) => c.unit.layer === p.layer && c.unit.type === p.type);
-    const ratios = mine.map((c) => ratioOf(c.intact));
-    const ok = mine.filter((_, k) => Number.isFinite(ratios[k]));
+    const ok = mine.filter((c) => Number.isFinite(ratioOf(c.intact)));
     if (ok.length < mine.length) notes.push(`${probeName(p)}: ${mine.length - ok.length} unit(s) not excited by the bars (peak not positive or under half the largest deviation) were left out.`);
     if (ok.length === 0) return;
     const rI = ok.map((c) => ratioOf(c.intact));
     const rA = ok.map((c) => ratioOf(c.ablated));
     const ablOk = rA.map((_, k) => k).filter((k) => Number.isFinite(rA[k]));
-    // Paired over units: how much higher the longest bar's ratio is without feedback (> 0: suppression weakened).
     const change = ablOk.map((k) => rA[k]! - rI[k]!);
-    const s = {
+    summary.set(probeName(p), {
       n: ok.length,
+      intact: rI,
       ratio: mean(rI),
       ci: bootstrapCi(ok.length, (idx) => meanAt(rI, idx), ctx.seed + pi),
       ablated: mean(ablOk.map((k) => rA[k]!)),
       ablatedCi: bootstrapCi(ablOk.length, (idx) => meanAt(ablOk.map((k) => rA[k]!), idx), ctx.seed + 1000 + pi),
       change: mean(change),
       changeCi: bootstrapCi(change.length, (idx) => meanAt(change, idx), ctx.seed + 2000 + pi),
-    };
-    summary.set(probeName(p), s);
-    // Normalised to each unit's intact peak, so units of different gains average.
-    const norm = (c: UnitCurve, which: 'intact' | 'ablated') => {
-      const peak = Math.max(...c.intact);
-      return c[which].map((v) => v / peak);
-    };
-    for (const [which, label] of [['intact', 'intact'], ['ablated', 'no feedback']] as const) {
-      const b = band(ok.map((c) => norm(c, which)));
-      series.push({ name: `${probeName(p)} ${label}`, group: probeName(p), x: d.lengths, ...b });
-    }
-    for (const c of ok)
-      d.lengths.forEach((len, li) =>
-        rows.push([probeName(p), c.unit.channel, fmt(c.unit.x, 4), fmt(c.unit.y, 4), c.unit.orientationDeg, len, c.intact[li]!, c.ablated[li]!]),
-      );
+    });
   });
+  return { curves, probes, summary, notes };
+}
 
-  const head = headlineProbe(r);
-  const h = summary.get(probeName(head));
-  const perProbe = [...summary.entries()].map(([name, s]) => `${name}: ${fmt(s.ratio)}x peak (n=${s.n}; no feedback ${Number.isFinite(s.ablated) ? `${fmt(s.ablated)}x` : 'n/a'})`);
-  notes.push(`Response at the longest bar over peak, per probe: ${perProbe.join('; ')}.`);
+
+async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
+  const r = ctx.responder;
+  const base = { id: 'length-suppression', title: 'Length suppression (end-stopping)', published: PUBLISHED, axes: { x: 'bar length (px)', y: 'response / unit peak' } };
+  if (r.predictionOnly) return notApplicable(base, r, 'length suppression');
+  const d = designOf(r, ctx.quick);
+  const u = untrainedOrWhy(ctx.references);
+  const share = 'responder' in u ? 0.5 : 1;
+  const model = await measure(ctx, r, d, (f, m) => ctx.onProgress?.(share * f, m));
+  const untrained = 'responder' in u ? await measure(ctx, u.responder, d, (f, m) => ctx.onProgress?.(0.5 + 0.5 * f, `untrained network: ${m}`)) : null;
+  const layers = analysedLayers(r, ctx.quick);
+  const notes: string[] = [
+    ...model.notes,
+    `Bars ${d.lengths.join(', ')} px long, 1 px wide (layers 0-1) or 2^(layer-1) px, white on grey, centred on each unit's measured centre (snapped to half a map unit), shown for ${d.frames} steps; response = mean over steps 1-${d.frames - 1} minus the response to a blank.`,
+  ];
+  if (layers.length < r.layers) notes.push(`Quick run: layers ${layers.join(', ')} only.`);
+  notes.push(
+    'responder' in u && untrained
+      ? `Beside it, ${u.responder.name} (same architecture, weights as initialised), measured the same way on its own receptive fields: ${untrained.notes.join(' ')}`
+      : `No untrained network beside it: ${'why' in u ? u.why : ''}.`,
+  );
+
+  const series: Series[] = [];
+  const rows: (string | number)[][] = [];
+  for (const [who, m] of [['model', model], ['untrained', untrained]] as const) {
+    if (!m) continue;
+    for (const p of m.probes) {
+      const ok = m.curves.filter((c) => c.unit.layer === p.layer && c.unit.type === p.type && Number.isFinite(ratioOf(c.intact)));
+      if (ok.length === 0) continue;
+      // Normalised to each unit's intact peak, so units of different gains average.
+      const norm = (c: UnitCurve, which: 'intact' | 'ablated') => {
+        const peak = Math.max(...c.intact);
+        return c[which].map((v) => v / peak);
+      };
+      const lines = who === 'model' ? ([['intact', 'intact'], ['ablated', 'no feedback']] as const) : ([['intact', 'untrained, intact']] as const);
+      for (const [which, label] of lines) series.push({ name: `${probeName(p)} ${label}`, group: probeName(p), x: d.lengths, ...band(ok.map((c) => norm(c, which))) });
+      for (const c of ok)
+        d.lengths.forEach((len, li) => rows.push([who, probeName(p), c.unit.channel, fmt(c.unit.x, 4), fmt(c.unit.y, 4), c.unit.orientationDeg, len, c.intact[li]!, c.ablated[li]!]));
+    }
+  }
+  const perProbe = (m: Measured) => [...m.summary.entries()].map(([name, s]) => `${name}: ${fmt(s.ratio)}x peak (n=${s.n}; no feedback ${Number.isFinite(s.ablated) ? `${fmt(s.ablated)}x` : 'n/a'})`).join('; ');
+  notes.push(`Response at the longest bar over peak, per probe: ${perProbe(model)}.`);
+  if (untrained) notes.push(`The same for the untrained network: ${perProbe(untrained) || 'no unit responded to the bars'}.`);
+
+  const head = probeName(headlineProbe(r));
+  const h = model.summary.get(head);
+  const hu = untrained?.summary.get(head);
+  const beside = untrained
+    ? [{ who: 'untrained', statistic: hu ? { name: `${head} response at longest bar / peak`, value: hu.ratio, unit: 'x peak', ci: hu.ci } : null, text: hu ? `untrained ${fmt(hu.ratio, 2)}x peak ${ciText(hu.ci)} (${hu.n} units); without feedback paired change ${fmt(hu.change, 2)} ${ciText(hu.changeCi)}` : `untrained: no ${head} unit responded to the bars` }]
+    : [];
+  notes.push(
+    'Verdict: two tests, both needed (the published claim has two halves). (1) Beyond the untrained network: the model\'s mean longest-bar/peak ratio minus the untrained network\'s, 95 % CI by resampling each network\'s units, must lie below 0. (2) Feedback: the paired change (without feedback minus intact) over the model\'s units must lie above 0. No fixed cut-off: how much suppression counts is what the same architecture shows untrained.',
+  );
   let verdict: ExperimentResult['verdict'];
   if (!h) {
-    verdict = { effect: null, text: `length suppression in ${probeName(head)}: undetermined, no unit of ${probeName(head)} responded to the bar probes.`, statistic: null };
+    verdict = { effect: null, text: `length suppression in ${head}: undetermined, no unit of ${head} responded to the bar probes.`, statistic: null, beside };
   } else {
-    const effect = h.ci[1] < SUPPRESSED_BELOW;
-    const feedback = h.changeCi[0] > 0 ? 'weaker' : h.changeCi[1] < 0 ? 'stronger' : 'not clearly changed';
+    const beyond = comparison(`${head} longest bar / peak, model minus untrained`, 'x peak', hu ? differenceOfMeans(h.intact, hu.intact, ctx.seed + 3000) : null, 'below', untrained ? `the untrained network's ${head} units did not respond to the bars` : 'no untrained network beside');
+    const feedback = comparison(`${head} without feedback minus intact (paired over units)`, 'x peak', Number.isFinite(h.change) ? { value: h.change, ci: h.changeCi } : null, 'above', 'no unit stayed excited without feedback');
+    const effect = allHold([beyond, feedback]);
     verdict = {
       effect,
-      text: `length suppression in ${probeName(head)}: ${effect ? 'yes' : 'no'}, response at longest bar ${fmt(h.ratio, 2)}x peak [${fmt(h.ci[0], 2)}, ${fmt(h.ci[1], 2)}] (${h.n} units); without feedback ${fmt(h.ablated, 2)}x [${fmt(h.ablatedCi[0], 2)}, ${fmt(h.ablatedCi[1], 2)}]: suppression ${feedback} without feedback (paired change ${h.change >= 0 ? '+' : ''}${fmt(h.change, 2)} [${fmt(h.changeCi[0], 2)}, ${fmt(h.changeCi[1], 2)}]).`,
-      statistic: { name: `${probeName(head)} response at longest bar / peak`, value: h.ratio, unit: 'x peak', ci: h.ci },
+      text:
+        `length suppression in ${head}: ${yesNo(effect)}; beyond the untrained network: ${yesNo(beyond.holds)}, weaker without feedback: ${yesNo(feedback.holds)}. ` +
+        `Response at the longest bar ${fmt(h.ratio, 2)}x peak ${ciText(h.ci)} (${h.n} units)${hu ? `, untrained ${fmt(hu.ratio, 2)}x ${ciText(hu.ci)} (${hu.n} units)` : ''}; ${comparisonText(beyond)}; without feedback ${Number.isFinite(h.ablated) ? `${fmt(h.ablated, 2)}x ${ciText(h.ablatedCi)}` : 'n/a'}, ${comparisonText(feedback)}.`,
+      statistic: { name: `${head} response at longest bar / peak`, value: h.ratio, unit: 'x peak', ci: h.ci },
+      comparisons: [beyond, feedback],
+      beside,
     };
   }
   const lengthsN = d.lengths.length;
-  return {
-    id: 'length-suppression',
-    title: 'Length suppression (end-stopping)',
-    published: PUBLISHED,
-    verdict,
-    axes: { x: 'bar length (px)', y: 'response / unit peak' },
-    series,
-    table: { columns: ['probe', 'channel', 'rf_x_px', 'rf_y_px', 'orientation_deg', 'length_px', 'response_intact', 'response_no_feedback'], rows },
-    arrays: curves.length
+  const arraysOf = (prefix: string, m: Measured) =>
+    m.curves.length
       ? [
-          {
-            name: 'length_suppression/responses',
-            shape: [curves.length, 2, lengthsN],
-            data: Float32Array.from(curves.flatMap((c) => [...c.intact, ...c.ablated])),
-          },
-          { name: 'length_suppression/lengths_px', shape: [lengthsN], data: Float32Array.from(d.lengths) },
+          { name: `${prefix}length_suppression/responses`, shape: [m.curves.length, 2, lengthsN], data: Float32Array.from(m.curves.flatMap((c) => [...c.intact, ...c.ablated])) },
+          { name: `${prefix}length_suppression/lengths_px`, shape: [lengthsN], data: Float32Array.from(d.lengths) },
         ]
-      : [],
+      : [];
+  return {
+    ...base,
+    verdict,
+    series,
+    table: { columns: ['who', 'probe', 'channel', 'rf_x_px', 'rf_y_px', 'orientation_deg', 'length_px', 'response_intact', 'response_no_feedback'], rows },
+    arrays: [...arraysOf('', model), ...(untrained ? arraysOf('untrained/', untrained) : [])],
     notes,
   };
 }

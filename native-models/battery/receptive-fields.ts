@@ -75,14 +75,18 @@ function writeCache(file: string, map: RfMap): void {
   fs.renameSync(tmp, file);
 }
 
-/** The map for this responder: from the cache when its key has one, else measured (and cached). */
+/** Maps measured in this process for responders without a file cache (several experiments read the same map). */
+const measured = new WeakMap<Responder, Map<boolean, RfMap>>();
+
+/** The map for this responder: from the cache when its key has one (else from memory), or measured (and cached). */
 export async function receptiveFields(ctx: Pick<ExperimentContext, 'responder' | 'quick' | 'cacheDir' | 'signal' | 'onProgress'>): Promise<RfMap & { cached: boolean }> {
   const r = ctx.responder;
   const file = ctx.cacheDir && r.cacheKey ? cacheFile(ctx.cacheDir, r.cacheKey, ctx.quick) : null;
-  const hit = file ? readCache(file, r) : null;
+  const hit = file ? readCache(file, r) : (measured.get(r)?.get(ctx.quick) ?? null);
   if (hit) return { ...hit, cached: true };
   const map = await measureReceptiveFields(r, ctx);
   if (file) writeCache(file, map);
+  else measured.set(r, (measured.get(r) ?? new Map<boolean, RfMap>()).set(ctx.quick, map));
   return { ...map, cached: false };
 }
 

@@ -12,8 +12,8 @@ import path from 'node:path';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { h5wasm } from '../keras-import.js';
-import { fmt, mean } from './report-stats.js';
-import type { ExperimentResult } from './types.js';
+import { comparisonText, fmt, mean } from './report-stats.js';
+import type { BesideValue, Comparison, ExperimentResult } from './types.js';
 
 /** One experiment's result on one checkpoint. */
 export interface CheckpointRun {
@@ -44,7 +44,18 @@ export interface ExperimentSummary {
   spread: Spread | null;
   /** Files relative to the output folder. */
   files: { svg: string; png: string; csv: string; h5: string; verdict: string };
-  checkpoints: { label: string; checkpoint: string; effect: boolean | null; text: string; statistic: ExperimentResult['verdict']['statistic']; notes: string[]; table: ShownTable | null }[];
+  checkpoints: {
+    label: string;
+    checkpoint: string;
+    effect: boolean | null;
+    text: string;
+    statistic: ExperimentResult['verdict']['statistic'];
+    /** The tests the verdict rests on (against the null observers), and the references' own values. */
+    comparisons: Comparison[];
+    beside: BesideValue[];
+    notes: string[];
+    table: ShownTable | null;
+  }[];
 }
 
 /** An experiment's table as the report and the page show it: numbers to 3 significant digits. */
@@ -52,12 +63,12 @@ export interface ShownTable {
   columns: string[];
   rows: string[][];
 }
-/** Longer tables are left to data.csv. */
-export const SHOWN_TABLE_ROWS = 120;
+/** Longer tables are left to data.csv (flash-lag's quick table, with its references beside the model, has 144 rows). */
+export const SHOWN_TABLE_ROWS = 400;
 
 export function shownTable(t: ExperimentResult['table']): ShownTable | null {
   if (t.rows.length === 0 || t.rows.length > SHOWN_TABLE_ROWS) return null;
-  return { columns: t.columns, rows: t.rows.map((row) => row.map((v) => (typeof v === 'number' ? fmt(v) : String(v)))) };
+  return { columns: t.columns, rows: t.rows.map((row) => row.map((v) => (typeof v === 'number' ? (Number.isFinite(v) ? fmt(v) : '') : String(v)))) };
 }
 
 export const PLOT_FILES = ['plot.svg', 'plot.png', 'data.csv', 'units.h5', 'verdict.json'] as const;
@@ -209,7 +220,17 @@ export async function writeExperimentFiles(dir: string, runs: CheckpointRun[]): 
     verdict: line.text,
     effect: line.effect,
     spread,
-    checkpoints: runs.map((r) => ({ label: r.label, checkpoint: r.checkpoint, effect: r.result.verdict.effect, text: r.result.verdict.text, statistic: r.result.verdict.statistic, notes: r.result.notes, table: shownTable(r.result.table) })),
+    checkpoints: runs.map((r) => ({
+      label: r.label,
+      checkpoint: r.checkpoint,
+      effect: r.result.verdict.effect,
+      text: r.result.verdict.text,
+      statistic: r.result.verdict.statistic,
+      comparisons: r.result.verdict.comparisons ?? [],
+      beside: r.result.verdict.beside ?? [],
+      notes: r.result.notes,
+      table: shownTable(r.result.table),
+    })),
   };
   fs.writeFileSync(path.join(dir, 'verdict.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
@@ -217,6 +238,8 @@ export async function writeExperimentFiles(dir: string, runs: CheckpointRun[]): 
 
 export interface ReportMeta {
   checkpoints: { label: string; path: string }[];
+  /** The null observers run beside each checkpoint, and those absent (with the reason). */
+  references: { checkpoint: string; beside: string[]; absent: string[] }[];
   seed: number;
   quick: boolean;
   createdAt: string;
@@ -238,6 +261,10 @@ export function reportMarkdown(meta: ReportMeta, summaries: ExperimentSummary[])
     '',
     `Checkpoints: ${meta.checkpoints.map((c) => `${c.label} (${c.path})`).join(', ')}. Seed ${meta.seed}${meta.quick ? ', quick run (smaller sweeps, fewer units)' : ''}. ${meta.createdAt}.`,
     '',
+    ...meta.references.map((r) => `Beside ${r.checkpoint}, on the same stimuli: ${r.beside.join(', ') || 'no null observer'}${r.absent.length ? ` (absent: ${r.absent.join('; ')})` : ''}.`),
+    '',
+    'Every verdict compares the model with these null observers (an effect they show too is not the model\'s); the tests each verdict rests on are listed under it.',
+    '',
     '| Experiment | Shown? | Ours | Published |',
     '|---|---|---|---|',
     ...summaries.map((s) => `| [${esc(s.title)}](${s.files.png}) | ${mark(s.effect)} | ${esc(s.verdict)} | ${esc(s.published)} |`),
@@ -248,7 +275,13 @@ export function reportMarkdown(meta: ReportMeta, summaries: ExperimentSummary[])
       '',
       `![${s.title}](${s.files.png})`,
       '',
-      ...s.checkpoints.flatMap((c) => [`- ${meta.checkpoints.length > 1 ? `${c.label}: ` : ''}${c.text}`, ...c.notes.map((n) => `  - ${n}`), ...markdownTable(c.table)]),
+      ...s.checkpoints.flatMap((c) => [
+        `- ${meta.checkpoints.length > 1 ? `${c.label}: ` : ''}${c.text}`,
+        ...(c.comparisons.length ? ['  - Tests:', ...c.comparisons.map((t) => `    - ${comparisonText(t)}`)] : []),
+        ...c.beside.map((b) => `  - Beside: ${b.text}`),
+        ...c.notes.map((n) => `  - ${n}`),
+        ...markdownTable(c.table),
+      ]),
       '',
     ]),
   ];

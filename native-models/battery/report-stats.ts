@@ -1,7 +1,7 @@
 /** What the contour and moving-bar experiments share: the view, and means with seeded bootstrap CIs over units or trials. */
 import { createRng } from '../../paradigms/rng.js';
 import type { ModelView } from '../../paradigms/scene/rasterize.js';
-import type { Responder } from './types.js';
+import type { Comparison, Responder } from './types.js';
 
 /**
  * The battery's view of every responder: 20 deg across, 10 frames per second (the model
@@ -26,6 +26,63 @@ export function bootstrapMeanCi(xs: readonly number[], seed: number, resamples =
   }
   means.sort();
   return [means[Math.floor(0.025 * (resamples - 1))]!, means[Math.ceil(0.975 * (resamples - 1))]!];
+}
+
+/** Percentile 95 % CI from resampled values (non-finite ones dropped); NaNs when none is finite. */
+function percentiles(values: number[]): [number, number] {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return [Number.NaN, Number.NaN];
+  const at = (q: number) => v[Math.min(v.length - 1, Math.max(0, Math.round(q * (v.length - 1))))]!;
+  return [at(0.025), at(0.975)];
+}
+
+/**
+ * 95 % percentile bootstrap CI of a statistic of several samples resampled independently (each
+ * with replacement, at its own size): `stat` gets one index list per sample.
+ */
+export function bootstrapSamplesCi(sizes: readonly number[], stat: (idx: number[][]) => number, seed: number, resamples = 2000): [number, number] {
+  if (sizes.some((n) => n === 0)) return [Number.NaN, Number.NaN];
+  const rng = createRng(seed);
+  const values: number[] = [];
+  for (let b = 0; b < resamples; b++) values.push(stat(sizes.map((n) => Array.from({ length: n }, () => rng.int(n)))));
+  return percentiles(values);
+}
+
+/**
+ * mean(a) - mean(b) with its 95 % bootstrap CI, a and b resampled independently: two networks'
+ * units are different units (unpaired), each a draw from what its weights make of the stimulus.
+ */
+export function differenceOfMeans(a: readonly number[], b: readonly number[], seed: number): { value: number; ci: [number, number] } {
+  const at = (xs: readonly number[], idx: number[]) => idx.reduce((s, k) => s + xs[k]!, 0) / idx.length;
+  return { value: mean(a) - mean(b), ci: bootstrapSamplesCi([a.length, b.length], ([i, j]) => at(a, i!) - at(b, j!), seed) };
+}
+
+/**
+ * A test a verdict rests on: holds when the CI lies wholly above (or below) 0; a missing value
+ * (or CI) cannot hold (null), and `why` then says why.
+ */
+export function comparison(name: string, unit: string, d: { value: number; ci: [number, number] } | null, side: 'above' | 'below', why = 'not computed'): Comparison {
+  const rule = `CI ${side} 0`;
+  if (!d || !Number.isFinite(d.value) || !d.ci.every(Number.isFinite)) return { name, value: d && Number.isFinite(d.value) ? d.value : null, unit, ci: null, rule: `${rule}; not determined: ${why}`, holds: null };
+  return { name, value: d.value, unit, ci: d.ci, rule, holds: side === 'above' ? d.ci[0] > 0 : d.ci[1] < 0 };
+}
+
+/** AND of the tests: false if one fails, null if none fails but one is undetermined. */
+export function allHold(cs: readonly Comparison[]): boolean | null {
+  if (cs.some((c) => c.holds === false)) return false;
+  return cs.every((c) => c.holds === true) ? true : null;
+}
+
+export const yesNo = (h: boolean | null) => (h === true ? 'yes' : h === false ? 'no' : 'undetermined');
+
+/** '[0.1, 0.25]' */
+export const ciText = (ci: readonly [number, number], digits = 2) => `[${fmt(ci[0], digits)}, ${fmt(ci[1], digits)}]`;
+
+/** 'name +0.12 unit [0.05, 0.2] (CI above 0: holds)' */
+export function comparisonText(c: Comparison, digits = 2): string {
+  if (c.value === null || !c.ci) return `${c.name}: ${c.rule}`;
+  const sign = c.value > 0 ? '+' : '';
+  return `${c.name} ${sign}${fmt(c.value, digits)}${c.unit ? ` ${c.unit}` : ''} [${fmt(c.ci[0], digits)}, ${fmt(c.ci[1], digits)}] (${c.rule}: ${c.holds ? 'holds' : 'does not hold'})`;
 }
 
 /** Mean and a normal-approximation 95 % band (mean +- 1.96 SE) of each column of rows x columns. */

@@ -38,6 +38,11 @@ export interface Responder {
   readonly layers: number;
   /** Identity of the weights (e.g. SHA-256 of weights.bin), keying caches such as the receptive-field maps; absent: nothing is cached. */
   readonly cacheKey?: string;
+  /**
+   * A reference observer (copy-last, oracle): it exposes only its predicted frame, as Ahat0 at
+   * layer 0, and has no units; experiments that read units say they do not apply to it.
+   */
+  readonly predictionOnly?: boolean;
   /** Channels of each unit type at each layer (R: rStackSizes, E: 2x stack, A/Ahat: stack). */
   unitChannels(probe: Probe): number;
   /** One or more sequences (batch of equal length); one Recording per probe per sequence. */
@@ -53,6 +58,40 @@ export interface Statistic {
   value: number;
   unit: string;
   ci?: [number, number];
+}
+
+/** The null observers run beside the model on the same stimuli (see references.ts). */
+export type ReferenceRole = 'untrained' | 'copy-last' | 'oracle';
+
+export interface References {
+  /** An untrained network of the model's architecture (fixed seed); null where there is none (reason in `missing`). */
+  untrained: Responder | null;
+  /** Prediction-only references: the last frame seen, and the true next frame. */
+  copyLast: Responder | null;
+  oracle: Responder | null;
+  /** Why a reference is absent, in a sentence. */
+  missing: Partial<Record<ReferenceRole, string>>;
+}
+
+/**
+ * One test a verdict is held to: a difference (model minus a reference, or a paired change) with
+ * its 95 % CI and the rule it must meet; holds null: it could not be computed (reason in `rule`).
+ */
+export interface Comparison {
+  name: string;
+  value: number | null;
+  unit: string;
+  ci: [number, number] | null;
+  /** The rule in words, e.g. 'CI below 0'. */
+  rule: string;
+  holds: boolean | null;
+}
+
+/** A reference's own value of the verdict's statistic (or why it has none). */
+export interface BesideValue {
+  who: string;
+  statistic: Statistic | null;
+  text: string;
 }
 
 /** One line of a plot: x and y (and optional CI band) in the axes' units; `group` = panel. */
@@ -71,7 +110,15 @@ export interface ExperimentResult {
   /** What the paper reports, in one sentence with its figure (shown beside ours). */
   published: string;
   /** effect: true = shows it, false = does not, null = could not be determined (say why in text). */
-  verdict: { effect: boolean | null; text: string; statistic: Statistic | null };
+  verdict: {
+    effect: boolean | null;
+    text: string;
+    statistic: Statistic | null;
+    /** The tests the effect rests on (each against a null observer or a paired change). */
+    comparisons?: Comparison[];
+    /** The same statistic for the references run beside. */
+    beside?: BesideValue[];
+  };
   axes: { x: string; y: string };
   series: Series[];
   /** The data behind the plot, written as CSV. */
@@ -84,6 +131,8 @@ export interface ExperimentResult {
 
 export interface ExperimentContext {
   responder: Responder;
+  /** Null observers on the same stimuli; absent: none (verdicts that need one are undetermined). */
+  references?: References;
   /** Seed of every random choice (stimuli, bootstrap). */
   seed: number;
   /** Smaller sweeps and fewer units, for tests and quick looks. */

@@ -1,28 +1,38 @@
 /**
  * The paper battery's experiment on this paradigm, registered through paradigms/battery-experiments.ts.
- * Flash-lag (issue 13 part 5; Nijhawan 1994, Lotter et al. 2020): a flash in line with a moving bar
- * (translating, and Nijhawan's rotating bar, the paper's display), in the continuous,
- * flash-initiated and flash-terminated variants at several speeds.
- * The model's percept is its predicted frame (Ahat0) one step after the flash, read by the
+ * Flash-lag (issue 13 part 5, issue 20 part 5; Nijhawan 1994, Lotter et al. 2020): a one-model-frame
+ * flash in line with a moving bar (translating, and Nijhawan's rotating bar, the paper's display),
+ * in the continuous, flash-initiated and flash-terminated variants at several speeds.
+ * The percept is the predicted frame (Ahat0) 1 and 2 frames after the flash, read by the
  * flash-lag paradigm's own readout (flash minus bar along the motion); the lag is minus that
- * offset, in degrees and in ms of the bar's motion. People's values, where a lab has them, are
+ * offset, in degrees and in ms of the bar's motion. The same trials go through the null observers:
+ * copy-last, the oracle (the true next frame) and an untrained network of the model's architecture.
+ * The verdict says yes only for people's pattern, per readout delay: continuous and flash-initiated
+ * lags above copy-last's (and the oracle's and the untrained network's where they read one),
+ * flash-terminated about zero and below continuous. People's values, where a lab has them, are
  * added beside the model's through the experiment's `lab` hook (read by the replicate service).
  */
-import { FLASH_DISPLAYS, FLASH_VARIANTS, flashLagParadigm, flashTrials, type FlashLagMotion, type FlashLagVariant, type FlashTrial } from '../battery-flash-stimuli.js';
+import { FLASH_DISPLAYS, FLASH_MODEL_FRAMES, FLASH_VARIANTS, flashLagParadigm, flashTrials, type FlashLagMotion, type FlashLagVariant, type FlashTrial } from '../battery-flash-stimuli.js';
 import { readFlashLag } from './readout.js';
-import { rasterizeTrial } from '../scene/rasterize.js';
-import { batteryView, bootstrapMeanCi, fmt, mean } from '../../native-models/battery/report-stats.js';
+import { rasterizeTrial, type ModelView } from '../scene/rasterize.js';
+import { allHold, batteryView, bootstrapMeanCi, ciText, comparison, fmt, mean, yesNo } from '../../native-models/battery/report-stats.js';
 import { throwIfCancelled } from '../../native-models/battery/unit-analysis.js';
-import type { Experiment, ExperimentContext, ExperimentResult, LabSession, Recording, Series } from '../../native-models/battery/types.js';
+import type { BesideValue, Comparison, Experiment, ExperimentContext, ExperimentResult, LabSession, Recording, Responder, Series } from '../../native-models/battery/types.js';
 
-/** The prediction is read this many frames after the flash's onset (the model observer's default). */
-export const READOUT_DELAY_FRAMES = 1;
 /**
- * Every readout delay measured: a PredNet's lag depends on it (delay 1 reads the prediction of the
- * flash's second frame, delay 2 that of the frame after it, one more frame of motion seen). The
- * verdict rests on the first.
+ * Readout delays measured (frames after the flash's onset). Delay 1 predicts the frame after the
+ * flash from frames up to it: continuous and flash-terminated have shown the same frames then, so
+ * no causal predictor can tell them apart; delay 2 predicts from a frame after the flash, when the
+ * motion has gone on, started, or stopped.
  */
-export const READOUT_DELAYS = [READOUT_DELAY_FRAMES, 2] as const;
+export const READOUT_DELAYS = [1, 2] as const;
+
+/** Fewer paired readings than this and a test is not determined. */
+export const MIN_READINGS = 3;
+
+/** Who is read: the model and the null observers beside it. */
+export const OBSERVERS = ['model', 'copy-last', 'oracle', 'untrained'] as const;
+export type Observer = (typeof OBSERVERS)[number];
 
 /** (T, C, H, W) -> (T, H, W, C): the readout reads frames channels-last. */
 export function channelsLast(rec: Recording): Float32Array {
@@ -35,6 +45,9 @@ export function channelsLast(rec: Recording): Float32Array {
 }
 
 export interface FlashReading {
+  who: Observer;
+  /** Index of the trial in the experiment's trial list (the same for every observer). */
+  index: number;
   trial: FlashTrial;
   /** Frames after the flash's onset at which the prediction was read. */
   delay: number;
@@ -42,8 +55,9 @@ export interface FlashReading {
   perceivedOffsetDeg: number | null;
 }
 
-/** One row per display, variant and speed: the model's mean lag and its CI over trials. */
+/** One row per observer, display, variant, delay and speed: the mean lag and its CI over the trials read. */
 export interface LagSummary {
+  who: Observer;
   display: FlashLagMotion;
   variant: FlashLagVariant;
   delay: number;
@@ -52,6 +66,8 @@ export interface LagSummary {
   lagMs: number;
   ci: [number, number];
   trials: number;
+  /** Predictions that showed no bar or no flash (no reading). */
+  missing: number;
 }
 
 const lagMs = (r: FlashReading) => (-r.perceivedOffsetDeg! / r.trial.speedDegPerS) * 1000;
@@ -64,30 +80,167 @@ const panel = (display: string, delay: number) => `${display === 'rotate' ? 'rot
 export function summariseLags(readings: FlashReading[], seed: number): LagSummary[] {
   const out: LagSummary[] = [];
   const delays = [...new Set(readings.map((r) => r.delay))].sort((a, b) => a - b);
-  FLASH_DISPLAYS.forEach((display, d) => {
-    const speeds = [...new Set(readings.filter((r) => r.trial.display === display).map((r) => r.trial.speedDegPerS))].sort((a, b) => a - b);
-    FLASH_VARIANTS.forEach((variant, v) =>
-      delays.forEach((delay) =>
-        speeds.forEach((speed, s) => {
-          const read = readings.filter((r) => r.delay === delay && r.trial.display === display && r.trial.variant === variant && r.trial.speedDegPerS === speed && r.perceivedOffsetDeg !== null);
-          if (read.length === 0) return;
-          const ms = read.map(lagMs);
-          out.push({ display, variant, delay, speedDegPerS: speed, lagDeg: mean(read.map((r) => -r.perceivedOffsetDeg!)), lagMs: mean(ms), ci: bootstrapMeanCi(ms, seed + 1000 * d + 31 * v + 7 * delay + s), trials: read.length });
-        }),
-      ),
-    );
-  });
+  OBSERVERS.forEach((who, w) =>
+    FLASH_DISPLAYS.forEach((display, d) => {
+      const speeds = [...new Set(readings.filter((r) => r.trial.display === display).map((r) => r.trial.speedDegPerS))].sort((a, b) => a - b);
+      FLASH_VARIANTS.forEach((variant, v) =>
+        delays.forEach((delay) =>
+          speeds.forEach((speed, s) => {
+            const all = readings.filter((r) => r.who === who && r.delay === delay && r.trial.display === display && r.trial.variant === variant && r.trial.speedDegPerS === speed);
+            const read = all.filter((r) => r.perceivedOffsetDeg !== null);
+            if (all.length === 0) return;
+            const ms = read.map(lagMs);
+            const ci: [number, number] = read.length ? bootstrapMeanCi(ms, seed + 10_000 * w + 1000 * d + 31 * v + 7 * delay + s) : [Number.NaN, Number.NaN];
+            out.push({ who, display, variant, delay, speedDegPerS: speed, lagDeg: read.length ? mean(read.map((r) => -r.perceivedOffsetDeg!)) : Number.NaN, lagMs: read.length ? mean(ms) : Number.NaN, ci, trials: read.length, missing: all.length - read.length });
+          }),
+        ),
+      );
+    }),
+  );
   return out;
 }
 
 /** Where a delay reads past a sequence's end, that reading is missing (null), not clamped. */
-function readAt(prediction: Float32Array, trial: FlashTrial, view: Parameters<typeof readFlashLag>[2], delay: number, T: number) {
+function readAt(prediction: Float32Array, trial: FlashTrial, view: ModelView, delay: number, T: number) {
   try {
     return readFlashLag(prediction, trial.stimulus, view, delay, T);
   } catch (e) {
     if (e instanceof RangeError) return null;
     throw e;
   }
+}
+
+interface Drawn {
+  trial: FlashTrial;
+  frames: Float32Array;
+  count: number;
+}
+
+/** One observer's readings of every trial at every delay, and (when asked) the predicted frames read. */
+async function readObserver(ctx: ExperimentContext, who: Observer, r: Responder, drawn: Drawn[], view: ModelView, keepFrames: boolean, progress: (f: number) => void): Promise<{ readings: FlashReading[]; frames: Float32Array[] }> {
+  const size = view.width * view.height * view.channels;
+  const readings: FlashReading[] = [];
+  const frames: Float32Array[] = [];
+  // Sequences of one length run together (variants differ in length).
+  const lengths = [...new Set(drawn.map((d) => d.count))];
+  const byIndex = new Map<number, { readings: FlashReading[]; frames: Float32Array[] }>();
+  let done = 0;
+  for (const T of lengths) {
+    throwIfCancelled(ctx);
+    const group = drawn.map((d, index) => ({ ...d, index })).filter((d) => d.count === T);
+    const recs = await r.run(group.map((g) => g.frames), T, { probes: [{ layer: 0, type: 'Ahat' }] });
+    group.forEach((g, k) => {
+      const prediction = channelsLast(recs[k]![0]!);
+      const mine = { readings: [] as FlashReading[], frames: [] as Float32Array[] };
+      for (const delay of READOUT_DELAYS) {
+        const read = readAt(prediction, g.trial, view, delay, T);
+        mine.readings.push({ who, index: g.index, trial: g.trial, delay, perceivedOffsetDeg: read?.perceivedOffsetDeg ?? null });
+        if (keepFrames) mine.frames.push(read ? prediction.slice(read.readoutFrame * size, (read.readoutFrame + 1) * size) : new Float32Array(size).fill(Number.NaN));
+      }
+      byIndex.set(g.index, mine);
+    });
+    done += group.length;
+    progress(done / drawn.length);
+  }
+  // In trial order, whatever order the lengths ran in.
+  drawn.forEach((_, i) => {
+    readings.push(...byIndex.get(i)!.readings);
+    frames.push(...byIndex.get(i)!.frames);
+  });
+  return { readings, frames };
+}
+
+/** Lag (ms) per trial index of one observer, variant and delay, over the trials it read. */
+function lagsOf(readings: FlashReading[], who: Observer, variant: FlashLagVariant, delay: number): Map<number, number> {
+  return new Map(readings.filter((r) => r.who === who && r.delay === delay && r.trial.variant === variant && r.perceivedOffsetDeg !== null).map((r) => [r.index, lagMs(r)]));
+}
+
+/** Trials of one observer, variant and delay (read or not). */
+const countOf = (readings: FlashReading[], who: Observer, variant: FlashLagVariant, delay: number) => readings.filter((r) => r.who === who && r.delay === delay && r.trial.variant === variant).length;
+
+/** A design cell: the same display, speed, direction and flash moment across variants. */
+const cellOf = (t: FlashTrial) => `${t.display}/${t.speedDegPerS}/${t.stimulus.direction}/${t.repeat}`;
+
+function meanCi(xs: number[], seed: number): { value: number; ci: [number, number] } | null {
+  return xs.length >= MIN_READINGS ? { value: mean(xs), ci: bootstrapMeanCi(xs, seed) } : null;
+}
+
+interface DelayVerdict {
+  delay: number;
+  holds: boolean | null;
+  tests: Comparison[];
+  text: string;
+}
+
+/**
+ * People's pattern at one readout delay, against the references read on the same trials:
+ *  - continuous and flash-initiated: lag above copy-last's (paired over trials; where copy-last's
+ *    prediction shows no flash at all, above 0, the lag copy-last reads whenever it shows one),
+ *    and above the oracle's and the untrained network's where they read one (paired);
+ *  - flash-terminated: its CI includes 0, and it lies below continuous (paired over design cells).
+ */
+function delayVerdict(readings: FlashReading[], delay: number, seed: number): DelayVerdict {
+  const tests: Comparison[] = [];
+  // A short phrase per test for the verdict line: what failing it means.
+  const fails: string[] = [];
+  const add = (c: Comparison, failing: string) => {
+    tests.push(c);
+    fails.push(failing);
+  };
+  const model = (v: FlashLagVariant) => lagsOf(readings, 'model', v, delay);
+  const paired = (a: Map<number, number>, b: Map<number, number>) => [...a.keys()].filter((k) => b.has(k)).map((k) => a.get(k)! - b.get(k)!);
+  const missingText = (who: Observer, v: FlashLagVariant) => `${who} shows no bar or no flash in ${countOf(readings, who, v, delay) - lagsOf(readings, who, v, delay).size} of ${countOf(readings, who, v, delay)} predictions`;
+  FLASH_VARIANTS.filter((v) => v !== 'flash-terminated').forEach((v, vi) => {
+    const m = model(v);
+    const copy = lagsOf(readings, 'copy-last', v, delay);
+    if (copy.size > 0)
+      add(comparison(`${v} lag minus copy-last's (paired, delay ${delay})`, 'ms', meanCi(paired(m, copy), seed + 10 * vi), 'above', `fewer than ${MIN_READINGS} trials read by both (${missingText('model', v)})`), `${v} not above copy-last`);
+    else
+      add(comparison(`${v} lag (copy-last's prediction shows no flash at delay ${delay}: held to 0)`, 'ms', meanCi([...m.values()], seed + 10 * vi), 'above', `fewer than ${MIN_READINGS} trials read (${missingText('model', v)})`), `${v} not above 0`);
+    for (const ref of ['oracle', 'untrained'] as const) {
+      const d = paired(m, lagsOf(readings, ref, v, delay));
+      // Only where the reference reads one: a reference that sees no flash has no lag to beat.
+      const whose = ref === 'oracle' ? "the oracle's" : "the untrained network's";
+      if (d.length >= MIN_READINGS) add(comparison(`${v} lag minus ${whose} (paired, delay ${delay})`, 'ms', meanCi(d, seed + 10 * vi + (ref === 'oracle' ? 1 : 2)), 'above'), `${v} not above ${whose}`);
+    }
+  });
+  const t = meanCi([...model('flash-terminated').values()], seed + 50);
+  add(
+    t
+      ? { name: `flash-terminated lag (delay ${delay})`, value: t.value, unit: 'ms', ci: t.ci, rule: 'CI includes 0', holds: t.ci[0] <= 0 && t.ci[1] >= 0 }
+      : { name: `flash-terminated lag (delay ${delay})`, value: null, unit: 'ms', ci: null, rule: `CI includes 0; not determined: fewer than ${MIN_READINGS} trials read (${missingText('model', 'flash-terminated')})`, holds: null },
+    'flash-terminated not about 0',
+  );
+  const byCell = (v: FlashLagVariant) => new Map(readings.filter((r) => r.who === 'model' && r.delay === delay && r.trial.variant === v && r.perceivedOffsetDeg !== null).map((r) => [cellOf(r.trial), lagMs(r)]));
+  const cont = byCell('continuous');
+  const termCells = byCell('flash-terminated');
+  add(
+    comparison(`continuous minus flash-terminated lag (paired over design cells, delay ${delay})`, 'ms', meanCi([...cont.keys()].filter((k) => termCells.has(k)).map((k) => cont.get(k)! - termCells.get(k)!), seed + 60), 'above', `fewer than ${MIN_READINGS} design cells read in both`),
+    'flash-terminated not below continuous',
+  );
+  const holds = allHold(tests);
+  const lag = (v: FlashLagVariant) => {
+    const xs = [...model(v).values()];
+    const n = countOf(readings, 'model', v, delay);
+    return xs.length ? `${v} ${fmt(mean(xs))} ms${xs.length >= 2 ? ` ${ciText(bootstrapMeanCi(xs, seed + 70), 3)}` : ''}${xs.length < n ? ` (${n - xs.length} of ${n} not read)` : ''}` : `${v} not read (${n} of ${n})`;
+  };
+  const failed = tests.flatMap((c, k) => (c.holds === false ? [fails[k]!] : []));
+  const open = tests.flatMap((c, k) => (c.holds === null ? [fails[k]!.replace(' not ', ' ')] : []));
+  const why = [...(failed.length ? [`${failed.join(', ')}`] : []), ...(open.length ? [`not determined: ${open.join(', ')}`] : [])];
+  return { delay, holds, tests, text: `delay ${delay}: ${yesNo(holds)} (${FLASH_VARIANTS.map(lag).join(', ')}${why.length ? `; ${why.join('; ')}` : ''})` };
+}
+
+/** A reference's lags, pooled over displays and speeds, per variant and delay, in a sentence. */
+function referenceText(readings: FlashReading[], who: Observer): string {
+  const parts = READOUT_DELAYS.map((delay) => {
+    const per = FLASH_VARIANTS.map((v) => {
+      const xs = [...lagsOf(readings, who, v, delay).values()];
+      const n = countOf(readings, who, v, delay);
+      return xs.length ? `${v} ${fmt(mean(xs))} ms${xs.length < n ? ` (${xs.length} of ${n} read)` : ''}` : `${v} no reading (${n} of ${n} show no bar or no flash)`;
+    });
+    return `delay ${delay}: ${per.join(', ')}`;
+  });
+  return `${who}: ${parts.join('; ')}`;
 }
 
 /** People's flash-lag, as the app measured it (PSE of their sessions per variant and speed). */
@@ -144,87 +297,102 @@ export const flashLagExperiment: Experiment = {
     const trials = flashTrials(view, ctx.quick);
     ctx.onProgress?.(0, `drawing ${trials.length} flash-lag sequences`);
     const drawn = trials.map((t) => ({ trial: t, ...rasterizeTrial(flashLagParadigm, t.stimulus, view) }));
-    // Sequences of one length run together (variants differ in length).
-    const lengths = [...new Set(drawn.map((d) => d.count))];
+    // The model and the null observers beside it, on the same drawn frames.
+    const refs = ctx.references;
+    const observers: { who: Observer; responder: Responder }[] = [{ who: 'model', responder: r }];
+    if (refs?.copyLast) observers.push({ who: 'copy-last', responder: refs.copyLast });
+    if (refs?.oracle) observers.push({ who: 'oracle', responder: refs.oracle });
+    if (refs?.untrained) observers.push({ who: 'untrained', responder: refs.untrained });
+    const absent = OBSERVERS.filter((w) => !observers.some((o) => o.who === w)).map((w) => `${w}: ${(w !== 'model' && refs?.missing[w]) || 'not given'}`);
     const readings: FlashReading[] = [];
-    const readoutFrames: Float32Array[] = [];
-    let done = 0;
-    for (const T of lengths) {
-      throwIfCancelled(ctx);
-      const group = drawn.filter((d) => d.count === T);
-      const recs = await r.run(group.map((g) => g.frames), T, { probes: [{ layer: 0, type: 'Ahat' }] });
-      const size = view.width * view.height * view.channels;
-      group.forEach((g, k) => {
-        const prediction = channelsLast(recs[k]![0]!);
-        for (const delay of READOUT_DELAYS) {
-          const read = readAt(prediction, g.trial, view, delay, T);
-          readings.push({ trial: g.trial, delay, perceivedOffsetDeg: read?.perceivedOffsetDeg ?? null });
-          readoutFrames.push(read ? prediction.slice(read.readoutFrame * size, (read.readoutFrame + 1) * size) : new Float32Array(size).fill(Number.NaN));
-        }
-      });
-      done += group.length;
-      ctx.onProgress?.(0.1 + (0.85 * done) / drawn.length, `predicted ${done} of ${drawn.length} sequences`);
+    const kept = new Map<Observer, Float32Array[]>();
+    for (const [k, o] of observers.entries()) {
+      // Networks take most of the time; the references are cheap.
+      const span = (f: number) => ctx.onProgress?.(0.05 + (0.9 * (k + f)) / observers.length, `${o.who === 'model' ? 'model' : o.who}: predicted ${Math.round(f * drawn.length)} of ${drawn.length} sequences`);
+      const got = await readObserver(ctx, o.who, o.responder, drawn, view, o.who === 'model' || o.who === 'untrained', span);
+      readings.push(...got.readings);
+      if (got.frames.length) kept.set(o.who, got.frames);
     }
 
     const summary = summariseLags(readings, ctx.seed);
     const speedsOf = (display: FlashLagMotion) => [...new Set(trials.filter((t) => t.display === display).map((t) => t.speedDegPerS))].join(', ');
-    const missing = readings.filter((x) => x.perceivedOffsetDeg === null).length;
-    const series: Series[] = FLASH_DISPLAYS.flatMap((display) =>
-      FLASH_VARIANTS.flatMap((variant) =>
-        READOUT_DELAYS.flatMap((delay) => {
-          const rows = summary.filter((s) => s.display === display && s.variant === variant && s.delay === delay);
-          return rows.length ? [{ name: `model: ${variant}`, group: panel(display, delay), x: rows.map((s) => s.speedDegPerS), y: rows.map((s) => s.lagMs), lo: rows.map((s) => s.ci[0]), hi: rows.map((s) => s.ci[1]) }] : [];
-        }),
+    const series: Series[] = observers.flatMap(({ who }) =>
+      FLASH_DISPLAYS.flatMap((display) =>
+        FLASH_VARIANTS.flatMap((variant) =>
+          READOUT_DELAYS.flatMap((delay) => {
+            const rows = summary.filter((s) => s.who === who && s.display === display && s.variant === variant && s.delay === delay && s.trials > 0);
+            return rows.length ? [{ name: `${who}: ${variant}`, group: panel(display, delay), x: rows.map((s) => s.speedDegPerS), y: rows.map((s) => s.lagMs), lo: rows.map((s) => s.ci[0]), hi: rows.map((s) => s.ci[1]) }] : [];
+          }),
+        ),
       ),
     );
-    const trialTable = new Float32Array(readings.length * TRIAL_COLUMNS);
-    readings.forEach((x, k) =>
-      trialTable.set(
-        [FLASH_DISPLAYS.indexOf(x.trial.display), FLASH_VARIANTS.indexOf(x.trial.variant), x.trial.speedDegPerS, x.trial.stimulus.direction, x.trial.repeat, x.delay, x.perceivedOffsetDeg ?? Number.NaN, x.perceivedOffsetDeg === null ? Number.NaN : lagMs(x)],
-        k * TRIAL_COLUMNS,
-      ),
-    );
+    const trialArray = (who: Observer) => {
+      const mine = readings.filter((x) => x.who === who);
+      const data = new Float32Array(mine.length * TRIAL_COLUMNS);
+      mine.forEach((x, k) =>
+        data.set(
+          [FLASH_DISPLAYS.indexOf(x.trial.display), FLASH_VARIANTS.indexOf(x.trial.variant), x.trial.speedDegPerS, x.trial.stimulus.direction, x.trial.repeat, x.delay, x.perceivedOffsetDeg ?? Number.NaN, x.perceivedOffsetDeg === null ? Number.NaN : lagMs(x)],
+          k * TRIAL_COLUMNS,
+        ),
+      );
+      return { name: `${who === 'model' ? '' : `${who}/`}flash-lag/trials`, shape: [mine.length, TRIAL_COLUMNS], data };
+    };
     const frameSize = view.width * view.height * view.channels;
-    const framesData = new Float32Array(readoutFrames.length * frameSize);
-    readoutFrames.forEach((f, k) => framesData.set(f, k * frameSize));
-    const byVariant = (variant: FlashLagVariant, display?: FlashLagMotion, delay: number = READOUT_DELAY_FRAMES) =>
-      readings.filter((x) => x.delay === delay && x.trial.variant === variant && (display === undefined || x.trial.display === display) && x.perceivedOffsetDeg !== null).map(lagMs);
-    const continuous = byVariant('continuous');
-    const terminated = byVariant('flash-terminated');
-    const initiated = byVariant('flash-initiated');
-    const base: Omit<ExperimentResult, 'verdict'> = {
+    const framesArray = (who: Observer, frames: Float32Array[]) => {
+      const data = new Float32Array(frames.length * frameSize);
+      frames.forEach((f, k) => data.set(f, k * frameSize));
+      return { name: `${who === 'model' ? '' : `${who}/`}flash-lag/readout_frames`, shape: [frames.length, view.height, view.width, view.channels], data };
+    };
+    const missing = (who: Observer) => {
+      const mine = readings.filter((x) => x.who === who);
+      return `${who} ${mine.filter((x) => x.perceivedOffsetDeg === null).length} of ${mine.length}`;
+    };
+    const perDelay = READOUT_DELAYS.map((delay) => delayVerdict(readings, delay, ctx.seed + 100 * delay));
+    const shown = perDelay.filter((d) => d.holds === true);
+    const effect = shown.length ? true : perDelay.every((d) => d.holds === false) ? false : null;
+    // The statistic: the model's continuous lag at the delay that shows the pattern, else the latest one read.
+    const statDelay = shown[0]?.delay ?? [...READOUT_DELAYS].reverse().find((d) => lagsOf(readings, 'model', 'continuous', d).size > 0) ?? READOUT_DELAYS[0];
+    const contLags = [...lagsOf(readings, 'model', 'continuous', statDelay).values()];
+    const statistic = contLags.length ? { name: `continuous flash-lag at readout delay ${statDelay}`, value: mean(contLags), unit: 'ms', ci: bootstrapMeanCi(contLags, ctx.seed) } : null;
+    const head = effect === true ? `yes, people's pattern at readout delay ${shown.map((d) => d.delay).join(' and ')}` : effect === false ? "no, people's pattern at no readout delay" : "undetermined, people's pattern at no readout delay it could test";
+    const beside: BesideValue[] = observers
+      .filter((o) => o.who !== 'model')
+      .map(({ who }) => {
+        const xs = [...lagsOf(readings, who, 'continuous', statDelay).values()];
+        return { who, statistic: xs.length ? { name: `continuous flash-lag at readout delay ${statDelay}`, value: mean(xs), unit: 'ms', ci: bootstrapMeanCi(xs, ctx.seed + 1) } : null, text: referenceText(readings, who) };
+      });
+    const frameMs = 1000 / view.frameRateHz;
+    const result: ExperimentResult = {
       id: 'flash-lag',
       title: flashLagExperiment.title,
       published:
-        'Lotter et al. (2020): PredNet\'s next-frame predictions show the flash-lag illusion (the moving bar predicted ahead of the flash). People see it in the continuous and flash-initiated conditions but not when the motion stops at the flash (Nijhawan 1994; Eagleman & Sejnowski 2000): typically 40-80 ms.',
+        "Lotter et al. (2020): PredNet's next-frame predictions show the flash-lag illusion (the moving bar predicted ahead of the flash). People see it in the continuous and flash-initiated conditions but not when the motion stops at the flash (Nijhawan 1994; Eagleman & Sejnowski 2000): typically 40-80 ms.",
       axes: { x: 'bar speed (deg/s; rotating bar: deg of rotation/s)', y: 'lag (ms; + = flash behind)' },
       series,
       table: {
-        columns: ['who', 'display', 'variant', 'readout_delay', 'speed_deg_per_s', 'lag_deg', 'lag_ms', 'lo_ms', 'hi_ms', 'n'],
-        rows: summary.map((s) => ['model', s.display, s.variant, s.delay, s.speedDegPerS, s.lagDeg, s.lagMs, s.ci[0], s.ci[1], s.trials]),
+        columns: ['who', 'display', 'variant', 'readout_delay', 'speed_deg_per_s', 'lag_deg', 'lag_ms', 'lo_ms', 'hi_ms', 'n', 'no_reading'],
+        rows: summary.map((s) => [s.who, s.display, s.variant, s.delay, s.speedDegPerS, s.lagDeg, s.lagMs, s.ci[0], s.ci[1], s.trials, s.missing]),
       },
-      arrays: [
-        { name: 'flash-lag/trials', shape: [readings.length, TRIAL_COLUMNS], data: trialTable },
-        { name: 'flash-lag/readout_frames', shape: [readoutFrames.length, view.height, view.width, view.channels], data: framesData },
-      ],
+      arrays: [...observers.map((o) => trialArray(o.who)), ...[...kept.entries()].map(([who, f]) => framesArray(who, f))],
+      verdict: {
+        effect,
+        text: `flash-lag: ${head}. ${perDelay.map((d) => d.text).join('. ')}.`,
+        statistic,
+        comparisons: perDelay.flatMap((d) => d.tests),
+        beside,
+      },
       notes: [
-        `${trials.length} sequences: translating bar (speeds ${speedsOf('translate')} deg/s) and rotating bar with outer segments flashed (${speedsOf('rotate')} deg of rotation/s) x ${FLASH_VARIANTS.join(', ')} x both directions${ctx.quick ? '' : ' x 3 flash moments'}; view ${view.fovDeg} deg across at ${view.frameRateHz} frames/s; flash 2 frames, in line with the bar (offset 0).`,
-        `Read: Ahat0 (the predicted frame) ${READOUT_DELAYS.join(' and ')} frames after the flash's onset (the readout delay; the verdict uses ${READOUT_DELAY_FRAMES}, the model observer's default), by the flash-lag paradigm's readout (translating bar: contrast-weighted centroids of the bar's and the flash's rows; rotating bar: orientation of each ring around fixation). Lag = bar minus flash along the motion; in ms = lag / speed. With the 2-frame flash, delay 1 predicts the flash's second frame and delay 2 the frame after it.`,
-        missing ? `${missing} of ${readings.length} readings (sequences x readout delays) showed no bar or no flash, or read past the sequence, so they give no lag.` : 'Every prediction showed both the bar and the flash.',
-        "Continuous and flash-terminated show the model the same frames up to the flash, so a prediction made before the model sees what follows gives them the same lag: a pure extrapolator lags in both, whereas people see none when the motion stops (the contrast this experiment exists to show).",
-        'HDF5: flash-lag/trials, one row per sequence and readout delay, columns: display (0 translating, 1 rotating), variant (0 continuous, 1 flash-initiated, 2 flash-terminated), speed deg/s, direction, repeat, readout delay (frames), perceived offset deg, lag ms; flash-lag/readout_frames: the predicted frame read for each row (row, H, W, C; NaN where the delay reads past the sequence).',
+        `${trials.length} sequences: translating bar (speeds ${speedsOf('translate')} deg/s) and rotating bar with outer segments flashed (${speedsOf('rotate')} deg of rotation/s) x ${FLASH_VARIANTS.join(', ')} x both directions${ctx.quick ? '' : ' x 3 flash moments'}; view ${view.fovDeg} deg across at ${view.frameRateHz} frames/s, frames sampled (the stimuli are authored in model frames, as the paper's were); the flash lasts ${FLASH_MODEL_FRAMES} model frame (${fmt(FLASH_MODEL_FRAMES * frameMs)} ms), in line with the bar (offset 0); flash-terminated: the bar vanishes with the flash, then 2 blank frames.`,
+        `Read: Ahat0 (the predicted frame) ${READOUT_DELAYS.join(' and ')} frames after the flash's onset, by the flash-lag paradigm's readout (translating bar: contrast-weighted centroids of the bar's and the flash's rows; rotating bar: orientation of each ring around fixation). Lag = bar minus flash along the motion; in ms = lag / speed. The flash is gone from the true frame read at either delay, so a lag needs a prediction that keeps the flash.`,
+        `Beside the model, on the same trials: ${observers.filter((o) => o.who !== 'model').map((o) => `${o.who} (${o.responder.name})`).join(', ') || 'no reference'}${absent.length ? `; absent: ${absent.join('; ')}` : ''}.`,
+        `Readings without a bar or a flash in the prediction are counted, never guessed: ${observers.map((o) => missing(o.who)).join(', ')} (sequences x readout delays).`,
+        ...beside.map((b) => `${b.text}.`),
+        `Verdict, per readout delay: yes only for people's pattern: continuous and flash-initiated lags above copy-last's (paired over the same trials, 95 % bootstrap CI of the difference above 0; where copy-last's prediction shows no flash at that delay, the lag itself above 0, which is what copy-last reads whenever it shows the flash), and above the oracle's and the untrained network's where those read at least ${MIN_READINGS} of the same trials; flash-terminated about zero (its CI includes 0) and below continuous (paired over display x speed x direction x flash moment, CI above 0). The overall verdict is yes if the pattern holds at a measured delay (named), no if it fails at every delay, else undetermined. Two delays are tested, so a chance yes is somewhat likelier than at one.`,
+        "At readout delay 1 the model has seen the same frames in continuous and flash-terminated trials (the bar vanishes only in the frame being predicted), so a prediction cannot tell them apart there: people's pattern can only show at delay 2.",
+        'HDF5: flash-lag/trials (and copy-last/, oracle/, untrained/ flash-lag/trials), one row per sequence and readout delay, columns: display (0 translating, 1 rotating), variant (0 continuous, 1 flash-initiated, 2 flash-terminated), speed deg/s, direction, repeat, readout delay (frames), perceived offset deg, lag ms (NaN: no reading); flash-lag/readout_frames (and untrained/): the predicted frame read for each row (row, H, W, C; NaN where the delay reads past the sequence).',
       ],
     };
-    if (continuous.length === 0)
-      return { ...base, verdict: { effect: null, text: 'flash-lag: undetermined, the predicted frames show no bar or no flash in the continuous condition', statistic: null } };
-    const lag = mean(continuous);
-    const ci = bootstrapMeanCi(continuous, ctx.seed);
-    const effect = ci[0] > 0;
-    const other = (name: string, xs: number[]) => `${name} ${xs.length ? `${fmt(mean(xs))} ms` : 'not read'}`;
-    const perDisplay = FLASH_DISPLAYS.map((d) => other(d === 'rotate' ? 'rotating' : 'translating', byVariant('continuous', d))).join(', ');
-    const later = READOUT_DELAYS.filter((d) => d !== READOUT_DELAY_FRAMES).map((d) => `${other(`at readout delay ${d} continuous`, byVariant('continuous', undefined, d))}`).join(', ');
-    const text = `flash-lag (continuous): ${effect ? 'yes' : 'no'}, the flash is seen ${fmt(lag)} ms behind the bar [${fmt(ci[0])}, ${fmt(ci[1])}] (${perDisplay}); ${other('flash-initiated', initiated)}, ${other('flash-terminated', terminated)} (people: none when flash-terminated); ${later}`;
-    return { ...base, verdict: { effect, text, statistic: { name: 'continuous flash-lag', value: lag, unit: 'ms', ci } } };
+    return result;
   },
 };
 
@@ -242,7 +410,7 @@ export function withPeople(result: ExperimentResult, people: PeopleLag[] | null)
   return {
     ...result,
     series: [...result.series, ...series],
-    table: { ...result.table, rows: [...result.table.rows, ...people.map((p) => ['people', p.display, p.variant, '', p.speedDegPerS, p.pseDeg, p.pseMs, p.ci?.[0] ?? '', p.ci?.[1] ?? '', p.sessions])] },
+    table: { ...result.table, rows: [...result.table.rows, ...people.map((p) => ['people', p.display, p.variant, '', p.speedDegPerS, p.pseDeg, p.pseMs, p.ci?.[0] ?? '', p.ci?.[1] ?? '', p.sessions, ''])] },
     notes: [...result.notes, `People: ${people.reduce((s, p) => s + p.sessions, 0)} finished human session(s) in the lab; PSE (flash offset that looks aligned) per display, variant and speed, mean over sessions, in ms = PSE / speed.`],
   };
 }

@@ -53,7 +53,18 @@ export interface ReplicateCard {
   verdict: string;
   effect: boolean | null;
   spread: { name: string; unit: string; mean: number; min: number; max: number; n: number } | null;
-  checkpoints: { label: string; effect: boolean | null; text: string; statistic: { name: string; value: number; unit: string; ci?: [number, number] } | null; notes: string[]; table: { columns: string[]; rows: string[][] } | null }[];
+  checkpoints: {
+    label: string;
+    effect: boolean | null;
+    text: string;
+    statistic: { name: string; value: number; unit: string; ci?: [number, number] } | null;
+    /** The tests the verdict rests on, each against a null observer (untrained network, copy-last, oracle) or a paired change. */
+    comparisons: { name: string; value: number | null; unit: string; ci: [number, number] | null; rule: string; holds: boolean | null }[];
+    /** The null observers' own values beside the model's. */
+    beside: { who: string; text: string }[];
+    notes: string[];
+    table: { columns: string[]; rows: string[][] } | null;
+  }[];
   /** The plot (SVG text, drawn by the page as an image). */
   svg: string;
   folder: string;

@@ -3,6 +3,10 @@
  * - a row-wise velocity extrapolator (predicts each row's content moved on by the displacement
  *   it made between the last two frames: a flash-lag of one frame in continuous and
  *   flash-terminated alike, none when the motion starts at the flash);
+ * - a persisting extrapolator: the same, but a row whose content vanished keeps it where it was
+ *   last seen for a few frames (a flash persists, a bar that stopped stays put): people's
+ *   pattern at readout delay 2 (continuous and flash-initiated lag by two frames, flash-terminated
+ *   none);
  * - a copy-last-frame predictor (no flash-lag anywhere);
  * - a contour detector whose units answer luminance edges at once and the Kanizsa configuration
  *   `delay` steps later (or never), along the figure's contour.
@@ -77,19 +81,31 @@ function shiftRow(src: Float32Array, dst: Float32Array, W: number, i: number, dx
   }
 }
 
+/** Frames a vanished row's content persists in a persisting extrapolator's prediction. */
+const PERSIST_FRAMES = 3;
+
 /** Predicted frames (T, H, W): t = 0 blank, then each from the frames before it. */
-function predictions(frames: Float32Array, T: number, H: number, W: number, extrapolate: boolean): Float32Array {
+function predictions(frames: Float32Array, T: number, H: number, W: number, extrapolate: boolean, persist = false): Float32Array {
   const size = H * W;
   const out = new Float32Array(T * size);
   const bg = background(frames.subarray(0, size));
   out.subarray(0, size).fill(bg);
+  const frame = (k: number) => frames.subarray(k * size, (k + 1) * size);
   for (let t = 1; t < T; t++) {
-    const last = frames.subarray((t - 1) * size, t * size);
-    const prev = t >= 2 ? frames.subarray((t - 2) * size, (t - 1) * size) : null;
+    const last = frame(t - 1);
+    const prev = t >= 2 ? frame(t - 2) : null;
     const dst = out.subarray(t * size, (t + 1) * size);
     for (let i = 0; i < H; i++) {
       const a = prev && extrapolate ? rowCentroid(prev, W, i, bg) : null;
       const b = rowCentroid(last, W, i, bg);
+      if (persist && b === null) {
+        // Vanished content stays where it was last seen (for a few frames).
+        const k = [2, 3, 4].map((back) => t - back).filter((k) => k >= 0 && k >= t - 1 - PERSIST_FRAMES).find((k) => rowCentroid(frame(k), W, i, bg) !== null);
+        if (k !== undefined) {
+          shiftRow(frame(k), dst, W, i, 0, bg);
+          continue;
+        }
+      }
       // A row whose content was there in both frames moves on; new or vanished content stays put.
       shiftRow(last, dst, W, i, a !== null && b !== null ? b - a : 0, bg);
     }
@@ -98,11 +114,11 @@ function predictions(frames: Float32Array, T: number, H: number, W: number, extr
 }
 
 class PredictingResponder extends MapResponder {
-  constructor(name: string, height: number, width: number, private readonly extrapolate: boolean) {
+  constructor(name: string, height: number, width: number, private readonly extrapolate: boolean, private readonly persist = false) {
     super(name, height, width);
   }
   protected map: MapFn = (frames, T, probe) => {
-    const pred = predictions(frames, T, this.height, this.width, this.extrapolate);
+    const pred = predictions(frames, T, this.height, this.width, this.extrapolate, this.persist);
     if (probe.type === 'Ahat' || probe.type === 'R') return pred;
     if (probe.type === 'A') return frames.slice();
     return pred.map((p, k) => Math.abs(frames[k]! - p));
@@ -110,6 +126,7 @@ class PredictingResponder extends MapResponder {
 }
 
 export const velocityExtrapolator = (height = 32, width = 40): Responder => new PredictingResponder('velocity extrapolator', height, width, true);
+export const persistingExtrapolator = (height = 32, width = 40): Responder => new PredictingResponder('persisting extrapolator', height, width, true, true);
 export const copyLastFrame = (height = 32, width = 40): Responder => new PredictingResponder('copy last frame', height, width, false);
 
 /**

@@ -15,54 +15,79 @@ import { createRng } from '../../paradigms/rng.js';
 import { EXPERIMENTS } from '../../native-models/battery/index.js';
 import { PLOT_FILES, spreadOf, verdictLine } from '../../native-models/battery/report-files.js';
 import { h5wasm } from '../../native-models/keras-import.js';
-import { illusoryContours } from '../../native-models/battery/illusory-contours.js';
+import { illusoryContours, latencyClass } from '../../native-models/battery/illusory-contours.js';
+import { referenceResponder } from '../../native-models/battery/references.js';
 import { batteryView } from '../../native-models/battery/report-stats.js';
-import type { ExperimentResult } from '../../native-models/battery/types.js';
-import { contourResponder, copyLastFrame, velocityExtrapolator } from '../support/battery-responders-report.js';
+import type { ExperimentResult, References, Responder } from '../../native-models/battery/types.js';
+import { contourResponder, copyLastFrame, persistingExtrapolator, velocityExtrapolator } from '../support/battery-responders-report.js';
 import { predlab } from '../support/cli-child.js';
 import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
 
-const rowsOf = (r: ExperimentResult, variant: string, display = 'translate', delay = 1) => r.table.rows.filter((row) => row[0] === 'model' && row[1] === display && row[2] === variant && row[3] === delay);
+const rowsOf = (r: ExperimentResult, variant: string, display = 'translate', delay = 1, who = 'model') => r.table.rows.filter((row) => row[0] === who && row[1] === display && row[2] === variant && row[3] === delay);
 const LAG_DEG = 5;
 const LAG_MS = 6;
+const N_READ = 9;
+const NO_READING = 10;
 
-describe('flash-lag experiment', () => {
-  it("a velocity extrapolator lags by one frame of motion in continuous and flash-terminated alike, not when motion starts at the flash; read a frame later, two frames in continuous and none once the motion has stopped", async () => {
-    const r = await flashLagExperiment.run({ responder: velocityExtrapolator(), seed: 1, quick: true, cacheDir: null });
-    const frameMs = 1000 / batteryView(velocityExtrapolator()).frameRateHz;
-    for (const variant of ['continuous', 'flash-terminated']) {
-      const rows = rowsOf(r, variant);
+/** copy-last and the oracle beside a hand-made responder (it has no untrained network). */
+const besides = (h = 32, w = 40): References => ({
+  untrained: null,
+  copyLast: referenceResponder('copy-last', { height: h, width: w, channels: 1 }),
+  oracle: referenceResponder('oracle', { height: h, width: w, channels: 1 }),
+  missing: { untrained: 'a hand-made responder has no untrained network' },
+});
+
+describe('flash-lag experiment (a one-frame flash)', () => {
+  const frameMs = 1000 / batteryView(velocityExtrapolator()).frameRateHz;
+
+  it("a responder that extrapolates motion and keeps the flash shows people's pattern at readout delay 2: yes, naming the delay", async () => {
+    const r = await flashLagExperiment.run({ responder: persistingExtrapolator(), seed: 1, quick: true, cacheDir: null, references: besides() });
+    for (const variant of ['continuous', 'flash-initiated']) {
+      const rows = rowsOf(r, variant, 'translate', 2);
       expect(rows.length).toBe(3);
-      // lag in ms = one model frame at every speed; in deg it grows with speed
-      for (const row of rows) expect(row[LAG_MS] as number).toBeCloseTo(frameMs, -1);
+      // Two frames of motion past the kept flash, at every speed; in deg it grows with speed.
+      for (const row of rows) expect(row[LAG_MS] as number).toBeCloseTo(2 * frameMs, -1);
       const deg = rows.map((row) => row[LAG_DEG] as number);
       expect(deg[2]! / deg[0]!).toBeCloseTo(4, 0);
     }
-    for (const row of rowsOf(r, 'flash-initiated')) expect(Math.abs(row[LAG_MS] as number)).toBeLessThan(15);
-    // The rotating bar: rows moved on by their own displacement approximate the rotation, so about one frame too.
-    for (const variant of ['continuous', 'flash-terminated']) for (const row of rowsOf(r, variant, 'rotate')) expect(row[LAG_MS] as number).toBeGreaterThan(80);
-    for (const row of rowsOf(r, 'flash-initiated', 'rotate')) expect(Math.abs(row[LAG_MS] as number)).toBeLessThan(15);
-    expect(r.verdict.effect).toBe(true);
-    expect(r.verdict.statistic!.value).toBeGreaterThan(80);
-    expect(r.verdict.text).toMatch(/^flash-lag \(continuous\): yes/);
-    // Readout delay 2 reads the frame after the 2-frame flash: continuous motion is extrapolated two
-    // frames past the flash; when the motion stopped at the flash the extrapolator has seen the bar
-    // stand still for a frame, and predicts no lag.
-    for (const row of rowsOf(r, 'continuous', 'translate', 2)) expect(row[LAG_MS] as number).toBeCloseTo(2 * frameMs, -1);
-    expect(rowsOf(r, 'flash-terminated', 'translate', 2).length).toBe(3);
     for (const row of rowsOf(r, 'flash-terminated', 'translate', 2)) expect(Math.abs(row[LAG_MS] as number)).toBeLessThan(15);
-    expect(r.verdict.text).toMatch(/at readout delay 2 continuous \d+(\.\d+)? ms$/);
+    expect(r.verdict.effect).toBe(true);
+    expect(r.verdict.text).toMatch(/^flash-lag: yes, people's pattern at readout delay 2\. delay 1: no \(.*flash-initiated not above copy-last.*\)\. delay 2: yes \(continuous \d+/);
+    expect(r.verdict.statistic!.name).toBe('continuous flash-lag at readout delay 2');
+    const d2 = r.verdict.comparisons!.filter((c) => c.name.includes('delay 2'));
+    expect(d2.map((c) => c.holds)).toEqual([true, true, true, true]);
+    // copy-last reads a lag of 0 at delay 1 and no flash at delay 2; the oracle (the true next frame) never shows the one-frame flash.
+    for (const row of rowsOf(r, 'continuous', 'translate', 1, 'copy-last')) expect(row[LAG_MS]).toBeCloseTo(0, 6);
+    for (const row of rowsOf(r, 'continuous', 'translate', 2, 'copy-last')) expect([row[N_READ], row[NO_READING]]).toEqual([0, 2]);
+    for (const delay of [1, 2]) for (const row of rowsOf(r, 'flash-initiated', 'rotate', delay, 'oracle')) expect([row[N_READ], row[NO_READING]]).toEqual([0, 2]);
+    expect(r.verdict.beside!.map((b) => b.who)).toEqual(['copy-last', 'oracle']);
+    expect(r.notes.join(' ')).toMatch(/absent: untrained: a hand-made responder has no untrained network/);
+    expect(r.arrays!.map((a) => a.name)).toEqual(['flash-lag/trials', 'copy-last/flash-lag/trials', 'oracle/flash-lag/trials', 'flash-lag/readout_frames']);
     expect(r.series.filter((s) => s.name === 'model: continuous').map((s) => s.group)).toEqual(['translating bar, readout delay 1', 'translating bar, readout delay 2', 'rotating bar, readout delay 1', 'rotating bar, readout delay 2']);
   });
 
-  it('a copy-last-frame predictor shows no flash-lag', async () => {
-    const r = await flashLagExperiment.run({ responder: copyLastFrame(), seed: 1, quick: true, cacheDir: null });
+  it('a pure velocity extrapolator lags by a frame in continuous and flash-terminated alike and loses the flash a frame later: not people\'s pattern', async () => {
+    const r = await flashLagExperiment.run({ responder: velocityExtrapolator(), seed: 1, quick: true, cacheDir: null, references: besides() });
+    for (const variant of ['continuous', 'flash-terminated']) for (const row of rowsOf(r, variant)) expect(row[LAG_MS] as number).toBeCloseTo(frameMs, -1);
+    for (const row of rowsOf(r, 'flash-initiated')) expect(Math.abs(row[LAG_MS] as number)).toBeLessThan(15);
+    // At delay 2 its prediction shows no flash: counted, not guessed.
+    for (const row of rowsOf(r, 'continuous', 'translate', 2)) expect([row[N_READ], row[NO_READING]]).toEqual([0, 2]);
+    expect(r.verdict.effect).not.toBe(true);
+    expect(r.verdict.text).toMatch(/delay 1: no \(.*flash-initiated not above copy-last, flash-terminated not about 0, flash-terminated not below continuous\)/);
+  });
+
+  it('copy-last and the oracle show no flash-lag effect, run as the model or beside it', async () => {
+    const copy = await flashLagExperiment.run({ responder: copyLastFrame(), seed: 1, quick: true, cacheDir: null, references: besides() });
     for (const display of ['translate', 'rotate'])
       for (const variant of ['continuous', 'flash-initiated', 'flash-terminated']) {
-        expect(rowsOf(r, variant, display).length).toBe(3);
-        for (const row of rowsOf(r, variant, display)) expect(Math.abs(row[LAG_MS] as number)).toBeLessThan(15);
+        expect(rowsOf(copy, variant, display).length).toBe(3);
+        for (const row of rowsOf(copy, variant, display)) expect(Math.abs(row[LAG_MS] as number)).toBeLessThan(15);
       }
-    expect(r.verdict.effect).toBe(false);
+    expect(copy.verdict.effect).not.toBe(true);
+    for (const kind of ['copy-last', 'oracle'] as const) {
+      const r = await flashLagExperiment.run({ responder: referenceResponder(kind, { height: 32, width: 40, channels: 1 }), seed: 1, quick: true, cacheDir: null, references: besides() });
+      expect(r.verdict.effect, r.verdict.text).not.toBe(true);
+    }
   });
 });
 
@@ -70,12 +95,24 @@ describe('illusory-contour experiment', () => {
   const responder = velocityExtrapolator();
   const view = batteryView(responder);
   const design = contourDesign(view, true);
+  // Beside each, the same edge detector with no illusory response: what the architecture does untrained.
+  const ctx = (delay: number | null, untrained: boolean | Responder = true) => ({
+    responder: contourResponder(view, design, delay),
+    seed: 3,
+    quick: true,
+    cacheDir: null,
+    references: { untrained: untrained === true ? contourResponder(view, design, null) : untrained || null, copyLast: null, oracle: null, missing: untrained ? {} : { untrained: 'none given' } },
+  });
+  const latency = (r: ExperimentResult) => r.verdict.comparisons!.find((c) => c.name === 'E1 illusory minus real rise')!;
 
-  it('a responder whose illusory response comes 2 steps late gives a latency of 2 steps', async () => {
-    const r = await illusoryContours.run({ responder: contourResponder(view, design, 2), seed: 3, quick: true, cacheDir: null });
+  it('a responder whose illusory response comes 2 steps late: yes, beyond the untrained one, 200 ms later', async () => {
+    const r = await illusoryContours.run(ctx(2));
     expect(r.verdict.effect).toBe(true);
-    expect(r.verdict.statistic!.value).toBe(2);
-    expect(r.verdict.statistic!.ci).toEqual([2, 2]);
+    expect(r.verdict.statistic!.value).toBeGreaterThan(0.1);
+    expect(r.verdict.comparisons!.slice(0, 2).map((c) => c.holds)).toEqual([true, true]);
+    expect(latency(r).value).toBe(200);
+    expect(latency(r).ci).toEqual([200, 200]);
+    expect(r.verdict.text).toMatch(/the illusory response rises later than the real one: 200 ms \[200, 200\] \(\d+ units; one model frame = 100 ms\)/);
     // the mean illusory trace is flat before onset + 2 and up from there; the real one is up at onset
     const ill = r.series.find((s) => s.name === 'illusory')!;
     const real = r.series.find((s) => s.name === 'real')!;
@@ -83,18 +120,31 @@ describe('illusory-contour experiment', () => {
     expect(at(real, 0)).toBeGreaterThan(0.5);
     expect(at(ill, 1)).toBeCloseTo(0, 6);
     expect(at(ill, 2)).toBeGreaterThan(0.5);
+    expect(r.series.find((s) => s.name === 'untrained: illusory')).toBeDefined();
   });
 
-  it('with no illusory response the verdict is no', async () => {
-    const r = await illusoryContours.run({ responder: contourResponder(view, design, null), seed: 3, quick: true, cacheDir: null });
-    expect(r.verdict.effect).toBe(false);
-    expect(r.verdict.text).toMatch(/no/);
+  it('with no illusory response the verdict is no, and a responder beside itself cannot pass', async () => {
+    const none = await illusoryContours.run(ctx(null));
+    expect(none.verdict.effect).toBe(false);
+    expect(none.verdict.text).toMatch(/^illusory contours in E1: no;/);
+    const same = await illusoryContours.run(ctx(2, contourResponder(view, design, 2)));
+    expect(same.verdict.effect).toBe(false);
+    expect(same.verdict.comparisons![1]!.holds).toBe(false);
   });
 
-  it('the delay is measured, not assumed: 0 steps gives 0', async () => {
-    const r = await illusoryContours.run({ responder: contourResponder(view, design, 0), seed: 3, quick: true, cacheDir: null });
-    expect(r.verdict.statistic!.value).toBe(0);
-    expect(r.verdict.effect).toBe(false);
+  it('a latency under one model frame is not resolvable at this frame rate (neither yes nor no on latency)', async () => {
+    const r = await illusoryContours.run(ctx(0));
+    expect(latency(r).value).toBe(0);
+    expect(r.verdict.effect).toBe(true);
+    expect(r.verdict.text).toMatch(/latency not resolvable at this frame rate: illusory minus real rise 0 ms/);
+    expect(latencyClass(0.6, [0.2, 1])).toBe('not resolvable');
+    expect(latencyClass(-2, [-3, -1])).toBe('earlier');
+    expect(latencyClass(1.5, [-0.5, 3])).toBe('undetermined');
+  });
+
+  it('without an untrained network to compare with, undetermined', async () => {
+    const r = await illusoryContours.run(ctx(2, false));
+    expect(r.verdict.effect).toBeNull();
   });
 });
 
@@ -103,9 +153,9 @@ describe('predlab replicate', () => {
   const env = { PREDLAB_DATA_DIR: path.join(dir, 'data') };
   const checkpoint = path.join(dir, 'tiny');
   const out = path.join(dir, 'out');
-  let report: { experiments: { id: string; verdict: string; files: Record<string, string> }[] };
+  let report: { experiments: { id: string; verdict: string; effect: boolean | null; files: Record<string, string>; checkpoints: { effect: boolean | null; text: string }[] }[] };
 
-  it('on a small random checkpoint made with the CLI, --quick writes every file', async () => {
+  it('on a small random checkpoint made with the CLI, --quick writes every file and reports no effect (it is untrained)', async () => {
     const init = predlab(['model', 'init', '--height', '32', '--width', '40', '--seed', '5', '--out', checkpoint, '--json'], env);
     expect(init.code, init.stderr).toBe(0);
     const r = predlab(['--db', path.join(dir, 'no-lab.db'), 'replicate', '--checkpoint', checkpoint, '--out', out, '--quick', '--json'], env, 600_000);
@@ -118,6 +168,25 @@ describe('predlab replicate', () => {
     expect(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).checkpoints).toEqual([{ label: 'tiny', path: checkpoint }]);
     expect(fs.readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
     for (const e of report.experiments) expect(fs.readdirSync(path.join(out, e.id)).sort()).toEqual([...PLOT_FILES].sort());
+    // An untrained network (seed 5) beside another (seed 1): no experiment may say it shows the effect.
+    for (const e of report.experiments) expect(e.checkpoints[0]!.effect, e.checkpoints[0]!.text).not.toBe(true);
+    const md = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
+    expect(md).toMatch(/^Beside tiny, on the same stimuli: untrained PredNet \(seed 1\), copy-last, oracle\.$/m);
+    expect(md).toMatch(/^ {2}- Tests:$/m);
+    console.log(report.experiments.map((e) => e.verdict).join('\n'));
+  }, 600_000);
+
+  it('--checkpoint copy-last runs the battery on the reference itself: unit experiments do not apply, no effect anywhere', () => {
+    const refOut = path.join(dir, 'out-copy-last');
+    const r = predlab(['--db', path.join(dir, 'no-lab.db'), 'replicate', '--checkpoint', 'copy-last', '--size', '32x40', '--out', refOut, '--quick', '--json'], env, 600_000);
+    expect(r.code, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout) as typeof report;
+    for (const e of rep.experiments) expect(e.checkpoints[0]!.effect, e.checkpoints[0]!.text).not.toBe(true);
+    for (const id of ['length-suppression', 'on-off', 'sequence-learning', 'illusory-contours']) expect(rep.experiments.find((e) => e.id === id)!.verdict).toMatch(/: not applicable: copy-last has no units$/);
+    expect(fs.readFileSync(path.join(refOut, 'report.md'), 'utf8')).toMatch(/^Beside copy-last, on the same stimuli: copy-last, oracle \(absent: untrained: copy-last has no architecture, so no untrained network of it\)\.$/m);
+    const bad = predlab(['--db', path.join(dir, 'no-lab.db'), 'replicate', '--checkpoint', checkpoint, '--size', '32x40', '--out', refOut], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--size sets the frame size of a reference observer/);
   }, 600_000);
 
   it('the plots, CSV and verdicts read back', () => {
@@ -157,7 +226,9 @@ describe('predlab replicate', () => {
       expect(responses.shape![0]).toBe(3);
       expect(responses.shape![2]).toBe(11);
       const units = f.get('tiny/E1/units') as import('h5wasm/node').Dataset;
-      expect(units.shape).toEqual([responses.shape![1], 6]);
+      // channel, row, col, contrast, real rise, illusory rise, illusory response
+      expect(units.shape).toEqual([responses.shape![1], 7]);
+      expect((f.get('tiny/untrained/E1/responses') as import('h5wasm/node').Dataset).shape![0]).toBe(3);
       expect((f.get('tiny') as import('h5wasm/node').Group).attrs.checkpoint!.value).toBe(checkpoint);
     } finally {
       f.close();
@@ -165,9 +236,11 @@ describe('predlab replicate', () => {
     const g = new h5.File(path.join(out, 'flash-lag', 'units.h5'), 'r');
     try {
       const trials = g.get('tiny/flash-lag/trials') as import('h5wasm/node').Dataset;
-      // One row per sequence and readout delay (1 and 2).
+      // One row per sequence and readout delay (1 and 2), for the model and each null observer.
       expect(trials.shape).toEqual([72, 8]);
+      for (const who of ['copy-last', 'oracle', 'untrained']) expect((g.get(`tiny/${who}/flash-lag/trials`) as import('h5wasm/node').Dataset).shape).toEqual([72, 8]);
       expect((g.get('tiny/flash-lag/readout_frames') as import('h5wasm/node').Dataset).shape).toEqual([72, 32, 40, 3]);
+      expect((g.get('tiny/untrained/flash-lag/readout_frames') as import('h5wasm/node').Dataset).shape).toEqual([72, 32, 40, 3]);
     } finally {
       g.close();
     }
@@ -235,8 +308,9 @@ describe("people's flash-lag beside the model's", () => {
     // A checkpoint made by the CLI, answered by the hand-made extrapolator: people's rows, series and note in the report.
     const ckpt = path.join(dir, 'extrapolator');
     expect(predlab(['model', 'init', '--height', '32', '--width', '40', '--out', ckpt], { PREDLAB_DATA_DIR: dir }).code).toBe(0);
-    const r = await runReplicate({ checkpoints: [ckpt], out, experiments: ['flash-lag'], quick: true, seed: 1 }, { db, loadResponder: () => velocityExtrapolator() });
-    expect(r.experiments[0]!.verdict).toMatch(/^flash-lag \(continuous\): yes, the flash is seen \d+(\.\d+)? ms behind the bar .*\(translating 100 ms, rotating/);
+    const r = await runReplicate({ checkpoints: [ckpt], out, experiments: ['flash-lag'], quick: true, seed: 1 }, { db, loadResponder: () => persistingExtrapolator() });
+    expect(r.experiments[0]!.verdict).toMatch(/^flash-lag: yes, people's pattern at readout delay 2\./);
+    expect(r.experiments[0]!.checkpoints[0]!.comparisons.length).toBeGreaterThan(4);
     const rows = parse(fs.readFileSync(path.join(out, 'flash-lag', 'data.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     const theirs = rows.filter((x) => x.who === 'people');
     expect(theirs.map((x) => [x.variant, x.speed_deg_per_s, x.n])).toEqual([['continuous', '10', '2'], ['flash-terminated', '10', '1']]);
@@ -261,8 +335,8 @@ describe("people's flash-lag beside the model's", () => {
       { name: 'people: continuous', group: 'rotating bar, readout delay 2', x: [60], y: [50], lo: [50], hi: [50] },
     ]);
     expect(r.table.rows).toEqual([
-      ['people', 'translate', 'continuous', '', 10, 0.7, 70, 50, 90, 2],
-      ['people', 'rotate', 'continuous', '', 60, 3, 50, '', '', 1],
+      ['people', 'translate', 'continuous', '', 10, 0.7, 70, 50, 90, 2, ''],
+      ['people', 'rotate', 'continuous', '', 60, 3, 50, '', '', 1, ''],
     ]);
     expect(withPeople(base, []).notes).toEqual(['People: the lab has no finished flash-lag sessions of human participants.']);
     expect(withPeople(base, null).notes).toEqual(['People: none (no lab database given).']);

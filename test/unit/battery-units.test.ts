@@ -15,13 +15,22 @@ import { onOff } from '../../native-models/battery/on-off.js';
 import { PredNetResponder } from '../../native-models/battery/prednet-responder.js';
 import { measureReceptiveFields, receptiveFields } from '../../native-models/battery/receptive-fields.js';
 import { sequenceLearning } from '../../native-models/battery/sequence-learning.js';
-import type { ExperimentResult, Responder } from '../../native-models/battery/types.js';
+import { referencesFor } from '../../native-models/battery/references.js';
+import type { ExperimentResult, References, Responder } from '../../native-models/battery/types.js';
 import { barImage, objectImage, sequenceOf } from '../../paradigms/battery-unit-stimuli.js';
 import { endStopped, onOffUnits, pairLearner } from '../support/battery-responders.js';
 import { predlab } from '../support/cli-child.js';
 import { tempDir } from '../support/db.js';
 
-const ctxOf = (responder: Responder, extra: { cacheDir?: string | null; quick?: boolean } = {}) => ({ responder, seed: 7, quick: extra.quick ?? true, cacheDir: extra.cacheDir ?? null });
+/** A hand-made null beside a hand-made responder: what its architecture does without the feature tested. */
+const beside = (untrained: Responder | null): References => ({ untrained, copyLast: null, oracle: null, missing: untrained ? {} : { untrained: 'none given' } });
+const ctxOf = (responder: Responder, extra: { cacheDir?: string | null; quick?: boolean; untrained?: Responder | null; references?: References } = {}) => ({
+  responder,
+  seed: 7,
+  quick: extra.quick ?? true,
+  cacheDir: extra.cacheDir ?? null,
+  references: extra.references ?? beside(extra.untrained ?? null),
+});
 
 function wellFormed(res: ExperimentResult): void {
   expect(res.verdict.text.length).toBeGreaterThan(10);
@@ -89,44 +98,66 @@ describe('receptive fields', () => {
 });
 
 describe('length suppression', () => {
-  it('says yes for end-stopped units, and that removing feedback weakens it', async () => {
-    const res = await lengthSuppression.run(ctxOf(endStopped(1)));
+  it('says yes for end-stopped units beside units without end zones, and that removing feedback weakens it', async () => {
+    const res = await lengthSuppression.run(ctxOf(endStopped(1), { untrained: endStopped(0) }));
     wellFormed(res);
     expect(res.verdict.effect).toBe(true);
     expect(res.verdict.statistic!.value).toBeLessThan(0.5);
-    expect(res.verdict.text).toMatch(/^length suppression in E1: yes, response at longest bar .*x peak \[.*\].*suppression weaker/);
+    expect(res.verdict.text).toMatch(/^length suppression in E1: yes; beyond the untrained network: yes, weaker without feedback: yes\. Response at the longest bar .*x peak \[.*\]/);
+    expect(res.verdict.comparisons!.map((c) => [c.rule, c.holds])).toEqual([['CI below 0', true], ['CI above 0', true]]);
+    expect(res.verdict.beside![0]!.statistic!.value).toBeGreaterThan(0.9);
+    // The untrained network's rows beside the model's.
+    expect(new Set(res.table.rows.map((r) => r[0]))).toEqual(new Set(['model', 'untrained']));
+    expect(res.arrays!.map((a) => a.name)).toContain('untrained/length_suppression/responses');
   });
 
-  it('says no for units without end zones', async () => {
-    const res = await lengthSuppression.run(ctxOf(endStopped(0)));
+  it('says no for units without end zones, and a null beside itself cannot pass', async () => {
+    const res = await lengthSuppression.run(ctxOf(endStopped(0), { untrained: endStopped(0) }));
     wellFormed(res);
     expect(res.verdict.effect).toBe(false);
     expect(res.verdict.statistic!.value).toBeGreaterThan(0.9);
+    const same = await lengthSuppression.run(ctxOf(endStopped(1), { untrained: endStopped(1) }));
+    expect(same.verdict.effect).toBe(false);
+    expect(same.verdict.text).toMatch(/beyond the untrained network: no, weaker without feedback: yes/);
+  });
+
+  it('is undetermined without an untrained network to compare with', async () => {
+    const res = await lengthSuppression.run(ctxOf(endStopped(1)));
+    expect(res.verdict.effect).toBeNull();
+    expect(res.verdict.comparisons![0]!.rule).toMatch(/not determined: no untrained network beside/);
   });
 });
 
 describe('on/off dynamics', () => {
-  it('says yes for units with onset and offset transients', async () => {
-    const res = await onOff.run(ctxOf(onOffUnits(true)));
+  it('says yes for units with onset and offset transients beside sustained-only ones', async () => {
+    const res = await onOff.run(ctxOf(onOffUnits(true), { untrained: onOffUnits(false) }));
     wellFormed(res);
     expect(res.verdict.effect).toBe(true);
-    expect(res.verdict.text).toMatch(/offset transient present/);
+    expect(res.verdict.text).toMatch(/^on\/off dynamics in E1: yes; onset transient beyond the untrained network: yes, offset transient beyond it: yes\./);
+    expect(res.verdict.comparisons!.every((c) => c.holds === true)).toBe(true);
   });
 
-  it('says no for sustained-only units', async () => {
-    const res = await onOff.run(ctxOf(onOffUnits(false)));
+  it('says no for sustained-only units, and for transients no larger than the untrained network\'s', async () => {
+    const res = await onOff.run(ctxOf(onOffUnits(false), { untrained: onOffUnits(false) }));
     wellFormed(res);
     expect(res.verdict.effect).toBe(false);
     expect(res.verdict.statistic!.value).toBeCloseTo(1, 5);
+    const same = await onOff.run(ctxOf(onOffUnits(true), { untrained: onOffUnits(true) }));
+    expect(same.verdict.effect).toBe(false);
+    expect(same.verdict.text).toMatch(/onset transient beyond the untrained network: no, offset transient beyond it: no/);
   });
 });
 
 describe('sequence learning', () => {
-  it('says yes when error units respond less to trained pairs', async () => {
-    const res = await sequenceLearning.run(ctxOf(pairLearner(true)));
+  it('says yes when error units respond less to trained pairs, with the paired increase over before training', async () => {
+    const res = await sequenceLearning.run(ctxOf(pairLearner(true), { untrained: pairLearner(false) }));
     wellFormed(res);
     expect(res.verdict.effect).toBe(true);
     expect(res.verdict.statistic!.ci![0]).toBeGreaterThan(1);
+    expect(res.verdict.comparisons!.map((c) => c.holds)).toEqual([true, true]);
+    // The untrained network trained the same way, beside (not a test).
+    expect(res.verdict.beside![0]!.who).toBe('untrained');
+    expect(res.notes.at(-1)).toMatch(/not a null here/);
   });
 
   it('says no when training teaches nothing, and is skipped for a responder that cannot train', async () => {
@@ -180,14 +211,19 @@ describe('on a small random PredNet made with the CLI', () => {
     tf.dispose([x, y, want]);
   });
 
-  it('runs each experiment to a well-formed, finite result', async () => {
+  it('runs each experiment to a well-formed, finite result beside an untrained network of its architecture, and shows no effect (it is itself untrained)', async () => {
     const cacheDir = tempDir('predlab-battery-cache-');
+    const references = referencesFor(responder);
+    expect(references.untrained!.name).toBe('untrained PredNet (seed 1)');
     for (const e of [lengthSuppression, onOff, sequenceLearning]) {
-      const res = await e.run({ ...ctxOf(responder, { cacheDir }) });
+      const res = await e.run({ ...ctxOf(responder, { cacheDir, references }) });
       expect(res.id).toBe(e.id);
       wellFormed(res);
       expect(res.verdict.statistic).not.toBeNull();
+      expect(res.verdict.effect, res.verdict.text).not.toBe(true);
     }
-    expect(fs.readdirSync(cacheDir).filter((f) => f.startsWith('rf-'))).toHaveLength(1);
+    // One map for the checkpoint, one for the untrained network (its key: architecture and seed).
+    expect(fs.readdirSync(cacheDir).filter((f) => f.startsWith('rf-'))).toHaveLength(2);
+    expect(fs.readdirSync(cacheDir).filter((f) => f.startsWith('rf-untrained-'))).toHaveLength(1);
   }, 600_000);
 });
