@@ -8,7 +8,7 @@
  */
 import { fitIfPossible, levelSummaries, stat } from '../analysis-shared.js';
 import type { AnalysisResult, AnsweredTrial, ConditionResult, Statistic } from '../types.js';
-import { COMPLETION_NOTE, completionStatistics } from './completion.js';
+import { COMPLETION_NOTE, completionCaveats, completionStatistics } from './completion.js';
 import { isFat } from './design.js';
 import { CONDITION_LABELS, type KanizsaCondition, type KanizsaParams, type KanizsaStimulus } from './params.js';
 
@@ -143,7 +143,7 @@ export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<Kani
   const completion = completionStatistics(trials, options);
   if (completion) {
     statistics.push(...completion);
-    messages.push(COMPLETION_NOTE);
+    messages.push(COMPLETION_NOTE, ...completionCaveats(completion));
   }
   const rise = contourIndexRise(trials);
   const latency = latencyStatistics(rise);

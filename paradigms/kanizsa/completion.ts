@@ -179,6 +179,26 @@ export function completionStatistics(trials: AnsweredTrial<KanizsaStimulus>[], o
   ];
 }
 
+/**
+ * What a completion above 0 does not say, when its parts show it: the control read reversed
+ * (transfer below 0), or an illusory figure not read like real contours (its interval reaching
+ * 0). Completion is a difference; no sentence should call it filling-in on the control alone.
+ */
+export function completionCaveats(stats: Statistic[]): string[] {
+  const get = (key: string) => stats.find((s) => s.key === key);
+  const c = get('completion');
+  const ill = get('transfer-illusory');
+  const ctl = get('transfer-control');
+  if (!c?.ci || c.undetermined || !(c.ci[0] > 0) || !ill || !ctl || ill.value === null || ctl.value === null) return [];
+  const reversed = !!ctl.ci && ctl.ci[1] < 0;
+  const illusoryAtZero = !ill.ci || ill.ci[0] <= 0;
+  if (!reversed && !illusoryAtZero) return [];
+  const part = (x: Statistic) => `${fmt(x.value!)}${x.ci ? ` ${interval(x.ci)}` : ''}`;
+  return [
+    `Completion (model) is above 0 ${reversed ? `largely because the control is read reversed (transfer ${part(ctl)}, below 0)` : 'as a difference only'}; the illusory figure's own transfer is ${part(ill)}${illusoryAtZero ? ', not above 0' : ''}. The network tells the illusory figure from its control in the gaps, but does not read the illusory figure the way it reads real contours.`,
+  ];
+}
+
 /** The notes an analysis with completion statistics carries: what the numbers mean. */
 export const COMPLETION_NOTE =
-  "Completion (model): a decoder trained on real-contour fat/thin figures reads only the units in the figure's gaps, clear of every inducer. Transfer to a condition = the least-squares slope of the decoded on the shown rotation there, over the same slope on the real contours (1 = read as well as real contours, 0 = not at all); completion = transfer to illusory minus transfer to the control, 95 % intervals from bootstrap resamples of the trials within each condition. The control turns every inducer exactly outward: each edge stays on its line with the same +-alpha, so the local evidence about alpha is the illusory figure's, but no two edges face each other across a gap, so there is nothing to complete. Read completion beside the untrained network's and copy-last's.";
+  "Completion (model): a decoder trained on real-contour fat/thin figures reads only the units in the figure's gaps, clear of every inducer. Transfer to a condition = the least-squares slope of the decoded on the shown rotation there, over the same slope on the real contours (1 = read as well as real contours, 0 = not at all); completion = transfer to illusory minus transfer to the control, 95 % intervals from bootstrap resamples of the trials within each condition. The control turns every inducer exactly outward: each edge stays on its line with the same +-alpha, so the local evidence about alpha is the illusory figure's (only each edge's contrast polarity and the half of the line it covers differ), but no two edges face each other across a gap, so there is nothing to complete. Read completion beside the untrained network's and copy-last's.";

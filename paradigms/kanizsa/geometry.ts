@@ -9,7 +9,8 @@
  * The control turns every inducer exactly outward (180 degrees about its centre), after the same
  * +-alpha. Why this layout: a half turn maps each straight mouth edge onto the other half of the
  * same line through the inducer's centre, so every edge keeps its orientation and its +-alpha
- * exactly (the local evidence about alpha is the illusory figure's), while each edge now points
+ * exactly (the local evidence about alpha is the illusory figure's; the contrast polarity across
+ * each line flips with the turn, which no rigid turn of a pac-man avoids), while each edge now points
  * away from its partner: the two edges of a side meet (at the bend) behind both, and across each
  * gap the image shows only the discs' round backs. Nothing is left to complete (relatable edges
  * must point at each other: Kellman & Shipley 1991), which is what "inducers turned outward"

@@ -14,6 +14,7 @@ import { copyLastFrame, prednetPredictor, type Predictor } from '../../native-mo
 import { predNetConfigSchema } from '../../native-models/prednet/config.js';
 import { PredNet } from '../../native-models/prednet/model.js';
 import {
+  completionCaveats,
   completionStatistics,
   contourIndexRise,
   gapUnits,
@@ -156,6 +157,13 @@ describe('completion: the statistic and when it is not determined', () => {
     expect(byKey(stats, 'transfer-illusory').value!).toBeCloseTo(0.5, 1);
     expect(byKey(stats, 'decoder-real').value!).toBeCloseTo(0.8, 1);
     expect(stats.every((s) => s.comparable && !s.undetermined)).toBe(true);
+  });
+
+  it('says when a completion above 0 comes from the control read reversed, not from the illusory figure', () => {
+    const note = (gains: Partial<Record<KanizsaCondition, number>>) => completionCaveats(completionStatistics(synthetic(gains), { bootstrap: 300, seed: 1 })!).join(' ');
+    expect(note({ real: 1, illusory: 0, control: -0.4 })).toMatch(/largely because the control is read reversed \(transfer -0\.4.*\); the illusory figure's own transfer is .*, not above 0/);
+    expect(note({ real: 1, illusory: 0.5, control: 0 })).toBe('');
+    expect(kanizsa.analyse(params, synthetic({ real: 1, illusory: 0, control: -0.4 }), { bootstrap: 100 }).messages.join(' ')).toMatch(/read reversed/);
   });
 
   it('says why not where the data cannot determine it', () => {
