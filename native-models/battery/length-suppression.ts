@@ -186,8 +186,9 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
         const peak = Math.max(...c.intact);
         return c[which].map((v) => v / peak);
       };
-      const lines = who === 'model' ? ([['intact', 'intact'], ['ablated', 'no feedback']] as const) : ([['intact', 'untrained, intact']] as const);
-      for (const [which, label] of lines) series.push({ name: `${probeName(p)} ${label}`, group: probeName(p), x: d.lengths, ...band(ok.map((c) => norm(c, which))) });
+      // One panel per probe; the same three lines (colours) in each.
+      const lines = who === 'model' ? ([['intact', 'intact'], ['ablated', 'no feedback']] as const) : ([['intact', 'untrained network, intact']] as const);
+      for (const [which, label] of lines) series.push({ name: label, group: probeName(p), x: d.lengths, ...band(ok.map((c) => norm(c, which))) });
       for (const c of ok)
         d.lengths.forEach((len, li) => rows.push([who, probeName(p), c.unit.channel, fmt(c.unit.x, 4), fmt(c.unit.y, 4), c.unit.orientationDeg, len, c.intact[li]!, c.ablated[li]!]));
     }

@@ -21,6 +21,9 @@ import { allProbes, band, channelMeans, fmt, headlineProbe, mean, probeName, run
 const PUBLISHED =
   'To a static image of a naturalistic object on grey, PredNet units respond with a transient peak at onset that decays to a lower sustained level, and with a second transient when the image is removed, as neurons in macaque visual cortex do; E units show it (Fig. 3), and so do A and R units (Extended Data Fig. 2) (Lotter et al. 2020).';
 
+/** A unit is analysed when its onset peak is at least this fraction of the strongest unit's of its probe (as in length suppression). */
+const RESPONSIVE_FRACTION = 0.05;
+
 function designOf(quick: boolean): OnOffDesign & { images: number } {
   // The blank before onset is long enough for the start-up transient of a network (all states zero) to settle.
   return quick ? { pre: 3, on: 4, off: 4, images: 3 } : { pre: 4, on: 8, off: 6, images: 12 };
@@ -30,6 +33,8 @@ interface Measured {
   probes: Probe[];
   /** Per probe: (C, T) mean traces over images. */
   traces: number[][][];
+  /** Per probe: per responsive unit, its distance from the blank level at every step, in onset peaks (what the verdict reads). */
+  normalised: number[][][];
   /** Per probe name: per responsive unit, sustained / onset peak and offset peak above sustained (in onset peaks). */
   perUnit: Map<string, { sustained: number[]; offsetExcess: number[] }>;
 }
@@ -42,6 +47,7 @@ async function measure(ctx: ExperimentContext, r: Responder, sequences: Float32A
   const onset = d.pre;
   const offset = d.pre + d.on;
   const perUnit = new Map<string, { sustained: number[]; offsetExcess: number[] }>();
+  const normalised: number[][][] = [];
   const traces = probes.map((p, k) => {
     const C = r.unitChannels(p);
     // (C, T): mean over images.
@@ -50,17 +56,20 @@ async function measure(ctx: ExperimentContext, r: Responder, sequences: Float32A
     const onPeak = dist.map((x) => Math.max(...x.slice(onset, onset + 2)));
     const sustained = dist.map((x) => windowMean(x, offset - 2, offset));
     const offPeak = dist.map((x) => Math.max(...x.slice(offset, Math.min(T, offset + 2))));
-    const live = onPeak.map((_, c) => c).filter((c) => onPeak[c]! > 1e-9);
+    // Ratios of near-zero responses are noise: units whose onset peak reaches RESPONSIVE_FRACTION of the probe's strongest.
+    const strongest = Math.max(0, ...onPeak);
+    const live = onPeak.map((_, c) => c).filter((c) => onPeak[c]! > 1e-9 && onPeak[c]! >= RESPONSIVE_FRACTION * strongest);
     perUnit.set(probeName(p), { sustained: live.map((c) => sustained[c]! / onPeak[c]!), offsetExcess: live.map((c) => (offPeak[c]! - sustained[c]!) / onPeak[c]!) });
+    normalised.push(live.map((c) => dist[c]!.map((v) => v / onPeak[c]!)));
     return tr;
   });
-  return { probes, traces, perUnit };
+  return { probes, traces, normalised, perUnit };
 }
 
 
 async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
   const r = ctx.responder;
-  const base = { id: 'on-off', title: 'On/off dynamics to static images', published: PUBLISHED, axes: { x: 'time step from image onset', y: 'mean response (normalised 0-1 per probe)' } };
+  const base = { id: 'on-off', title: 'On/off dynamics to static images', published: PUBLISHED, axes: { x: 'time step from image onset', y: '|response - blank level| (x the unit\'s onset peak)' } };
   if (r.predictionOnly) return notApplicable(base, r, 'on/off dynamics');
   const d = designOf(ctx.quick);
   const T = onOffFrames(d);
@@ -82,13 +91,14 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
     if (!m) continue;
     m.probes.forEach((p, k) => {
       const traces = m.traces[k]!;
-      // The layer's mean response over time, normalised 0-1 as in the paper's figure.
+      const norm = m.normalised[k]!;
+      // Plotted from the blank step before onset (the level responses are measured from): what the
+      // verdict reads, per unit in its own onset peaks, so networks of any gain compare. The
+      // start-up transient of a network whose states begin at zero comes before it and is left out.
+      // One panel per unit type and network, one colour per probe (the same in both networks' panels).
+      if (norm.length) series.push({ name: probeName(p), group: `${p.type} (${who})`, x: x.slice(onset - 1), ...band(norm.map((tr) => tr.slice(onset - 1))) });
       const layerMean = Array.from({ length: T }, (_, t) => mean(traces.map((tr) => tr[t]!)));
-      const lo = Math.min(...layerMean);
-      const span = Math.max(...layerMean) - lo;
-      const normRows = traces.map((tr) => tr.map((v) => (span > 0 ? (v - lo) / span : 0)));
-      series.push({ name: who === 'model' ? probeName(p) : `untrained ${probeName(p)}`, group: p.type, x, ...band(normRows) });
-      layerMean.forEach((v, t) => rows.push([who, probeName(p), x[t]!, t < onset ? 'blank' : t < offset ? 'image' : 'removed', v, span > 0 ? (v - lo) / span : 0]));
+      layerMean.forEach((v, t) => rows.push([who, probeName(p), x[t]!, t < onset ? 'blank' : t < offset ? 'image' : 'removed', v, norm.length ? mean(norm.map((tr) => tr[t]!)) : Number.NaN]));
       arrays.push({ name: `${who === 'model' ? '' : 'untrained/'}on_off/${probeName(p)}`, shape: [traces.length, T], data: Float32Array.from(traces.flat()) });
     });
   }
@@ -99,7 +109,7 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
   const ratios = (m: Measured) => [...m.perUnit.entries()].filter(([, v]) => v.sustained.length).map(([n, v]) => `${n} ${fmt(mean(v.sustained), 2)}`).join(', ');
   const notes = [
     `${d.images} procedural natural-like images (textured object-like shapes on grey; not photographs), each after ${d.pre} blank steps, shown ${d.on} steps, then ${d.off} blank steps; step 0 on the x axis is image onset. The same images for the model and the untrained network.`,
-    `Per unit: distance of its mean response (over positions and images) from the blank level at step -1; onset peak = max of steps 0-1, sustained = mean of the last two image steps, offset peak = max of the two steps after removal.`,
+    `Per unit: distance of its mean response (over positions and images) from the blank level at step -1; onset peak = max of steps 0-1, sustained = mean of the last two image steps, offset peak = max of the two steps after removal; units whose onset peak is under ${RESPONSIVE_FRACTION * 100} % of their probe's strongest are left out (their ratios are noise). The plot shows that distance in each unit's onset peaks, mean over units with a 95 % band (CSV: mean_response is the raw mean over a probe's channels, distance_in_onset_peaks the plotted value).`,
     `Sustained / onset peak per probe: ${ratios(model)}.`,
     untrained ? `The same for ${'responder' in u ? u.responder.name : 'the untrained network'}: ${ratios(untrained) || 'no unit responded'}.` : `No untrained network beside it: ${'why' in u ? u.why : ''}.`,
     'Verdict: four tests, all needed. Onset transient: the sustained level below the onset peak in the model (CI of sustained/onset minus 1 below 0) and below the untrained network\'s ratio (CI of the difference below 0). Offset transient: the offset peak above the sustained level in the model (CI above 0) and above the untrained network\'s (CI of the difference above 0). CIs: bootstrap over units, each network\'s units resampled on their own. No fixed cut-off: the untrained network of the same architecture, which has transients of its own, sets the bar.',
@@ -141,7 +151,7 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
     ...base,
     verdict,
     series,
-    table: { columns: ['who', 'probe', 'step_from_onset', 'phase', 'mean_response', 'normalised'], rows },
+    table: { columns: ['who', 'probe', 'step_from_onset', 'phase', 'mean_response', 'distance_in_onset_peaks'], rows },
     arrays,
     notes,
   };

@@ -145,9 +145,10 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
     if (!o) continue;
     probes.forEach((p, k) => {
       for (const [phase, m] of [['after training', o.after], ['before training', o.before]] as const) {
-        const label = `${who === 'model' ? '' : 'untrained '}${probeName(p)}`;
-        series.push({ name: `${label} expected (${phase})`, group: `${label} ${phase}`, x, y: m.courseExpected[k]! });
-        series.push({ name: `${label} unexpected (${phase})`, group: `${label} ${phase}`, x, y: m.courseUnexpected[k]! });
+        // One panel per probe, phase and network; the same two lines (colours) in each.
+        const group = `${probeName(p)} ${phase}${who === 'model' ? '' : ' (untrained network)'}`;
+        series.push({ name: 'expected', group, x, y: m.courseExpected[k]! });
+        series.push({ name: 'unexpected', group, x, y: m.courseUnexpected[k]! });
         // Per channel, means over pairs.
         m.expected[k]![0]!.forEach((_, c) => rows.push([who, probeName(p), phase, c, mean(m.expected[k]!.map((pp) => pp[c]!)), mean(m.unexpected[k]!.map((pp) => pp[c]!))]));
       }

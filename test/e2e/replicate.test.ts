@@ -41,6 +41,9 @@ describe('Paper battery page', () => {
     expect(await cards.count()).toBe(2);
     const contour = page.getByTestId('replicate-card-illusory-contours');
     expect(await contour.getByTestId('replicate-verdict').textContent()).toMatch(/^Ours: illusory contours in E1: /);
+    // The tests the verdict rests on, each against a null observer, and the untrained network's value beside.
+    expect(await contour.getByTestId('replicate-test').count()).toBeGreaterThan(1);
+    expect(await contour.getByTestId('replicate-tests').textContent()).toMatch(/model minus untrained/);
     expect(await contour.getByTestId('replicate-published').textContent()).toMatch(/Lee & Nguyen 2001/);
     // The plot is drawn: an image with a real size.
     const img = contour.getByTestId('replicate-plot');
@@ -75,7 +78,10 @@ describe('Paper battery page', () => {
     const model = rows.filter((r) => r[0] === 'model');
     expect(new Set(model.map((r) => r[3]))).toEqual(new Set(['1', '2']));
     expect(new Set(model.filter((r) => r[1] === 'translate').map((r) => r[4]))).toEqual(new Set(['5', '10', '20']));
-    expect(await flash.getByTestId('replicate-verdict').textContent()).toMatch(/at readout delay 2 continuous -?\d/);
+    // The null observers' rows beside the model's: continuous / initiated / terminated x speed x delay.
+    expect(new Set(rows.map((r) => r[0]))).toEqual(new Set(['model', 'copy-last', 'oracle', 'untrained']));
+    expect(await flash.getByTestId('replicate-verdict').textContent()).toMatch(/^Ours: flash-lag: (yes|no|undetermined), people's pattern .*delay 1: .*delay 2: /);
+    expect(await flash.getByTestId('replicate-beside').allTextContents()).toEqual([expect.stringMatching(/^Beside: copy-last: delay 1: /), expect.stringMatching(/^Beside: oracle: /), expect.stringMatching(/^Beside: untrained: /)]);
     await page.screenshot({ path: '/tmp/shots/replicate-flash-lag-table.png', fullPage: true });
     // Unchecked again for the next test.
     await page.getByTestId('replicate-exp-illusory-contours').setChecked(true);
