@@ -11,6 +11,7 @@
  */
 import { fmt } from './format.js';
 import type { Comparison, ComparisonDifference, ComparisonRow, ModelInfo, Participant, ParticipantKind } from './records.js';
+import { headlineStatistic } from './references.js';
 import type { Statistic } from './types.js';
 
 export interface Finding {
@@ -38,16 +39,23 @@ export function effectName(label: string): string {
 }
 
 const WHO: Record<ParticipantKind, string> = { human: 'person', model: 'model', simulated: 'simulated observer' };
-/** "The model (PredNet x, #2)"; a label that already says what it is is not repeated ("The simulated observer (pse 0, sigma 1) (#3)"). */
-const who = (r: Pick<ComparisonRow, 'kind' | 'label' | 'sessionId'>) =>
-  r.label.toLowerCase().startsWith(WHO[r.kind]) ? `The ${r.label} (#${r.sessionId})` : `The ${WHO[r.kind]} (${r.label}, #${r.sessionId})`;
+/**
+ * "The model (PredNet x, #2)"; a label that already says what it is is not repeated ("The simulated
+ * observer (pse 0, sigma 1) (#3)"); a reference observer is named as one ("The copy-last reference (#3)").
+ */
+const who = (r: Pick<ComparisonRow, 'kind' | 'label' | 'sessionId' | 'reference'>) =>
+  r.reference
+    ? `The ${r.reference === 'untrained' ? 'untrained-network' : r.reference} reference (#${r.sessionId})`
+    : r.label.toLowerCase().startsWith(WHO[r.kind])
+      ? `The ${r.label} (#${r.sessionId})`
+      : `The ${WHO[r.kind]} (${r.label}, #${r.sessionId})`;
 
 /** The condition's headline statistic, and whether it is an effect absent at 0 (it reports the fitted PSE). */
 export function headline(c: Comparison, row: ComparisonRow): { stat: Statistic; effect: boolean } | null {
-  const stat = row.statistics.find((s) => s.comparable && s.value !== null);
-  if (!stat) return null;
+  const stat = headlineStatistic(row.statistics);
+  if (!stat || stat.value === null) return null;
   const fit = c.analyses.find((a) => a.sessionId === row.sessionId)?.conditions.find((k) => k.key === row.condition)?.fit;
-  return { stat, effect: !!fit && stat.value === fit.pse };
+  return { stat, effect: stat.absentAtZero ?? (!!fit && stat.value === fit.pse) };
 }
 
 const conditionsOf = (c: Comparison, paradigmId: string, group: string) => new Set(c.rows.filter((r) => r.paradigmId === paradigmId && r.group === group).map((r) => r.condition));
@@ -69,6 +77,17 @@ export function effectSentence(c: Comparison, row: ComparisonRow): string | null
   if (!effect) return `${who(row)} has a ${name}${where} of ${num(s.value, s.unit)}${s.unit ? ` ${s.unit}` : ''} ${ci}.`;
   const lo = Math.min(...s.ci);
   const hi = Math.max(...s.ci);
+  // A model's effect counts only beyond what copy-last shows on the same trials.
+  const beyond = (c.beyondCopyLast ?? []).find((b) => b.modelSessionId === row.sessionId && b.condition === row.condition && b.statistic === s.key);
+  if (beyond && (lo > 0 || hi < 0)) {
+    const shown = `${value} ${ci}`;
+    if (beyond.undetermined || beyond.diff === null || !beyond.diffCi)
+      return `${who(row)}: ${name}${where} ${shown}, but whether it exceeds copy-last's on the same trials is not determined (${beyond.undetermined ?? 'no paired interval'}), so no effect of the model is claimed.`;
+    const d = `${signed(beyond.diff, beyond.unit)} ${interval(beyond.diffCi, beyond.unit)}, paired over ${beyond.sharedTrials} trials`;
+    if (lo > 0 && beyond.diffCi[0] > 0) return `${who(row)} shows a ${name}${where} beyond copy-last's: ${shown}; model minus copy-last ${d}.`;
+    if (hi < 0 && beyond.diffCi[1] < 0) return `${who(row)} shows a reversed ${name}${where} beyond copy-last's: ${shown}; model minus copy-last ${d}.`;
+    return `${who(row)}: ${name}${where} ${shown}, no more than copy-last shows on the same trials (model minus copy-last ${d}): the display and the readout give it without prediction.`;
+  }
   if (lo > 0) return `${who(row)} shows a ${name}${where}: ${value} ${ci}.`;
   if (hi < 0) return `${who(row)} shows a reversed ${name}${where}: ${value} ${ci}.`;
   return `${who(row)} does not show a ${name}${where}: ${value} ${ci}, an interval that includes 0.`;
@@ -93,11 +112,14 @@ export function referenceSentence(c: Comparison, row: ComparisonRow): string | n
   const oracle = links.find((l) => l.kind === 'oracle');
   const m = valueOf(row.sessionId);
   const o = oracle ? valueOf(oracle.sessionId) : undefined;
+  const oracleRow = oracle ? c.rows.find((r) => r.sessionId === oracle.sessionId && r.condition === row.condition) : undefined;
   let fraction: string;
   if (!o) fraction = 'no oracle ran on these trials';
+  else if (oracleRow && oracleRow.trials === 0) fraction = `the true next frame holds nothing to read at this readout delay (the oracle answered no trial): the display itself shows no ${name} there, so the model's is no fraction of it`;
   else if (!m || m.undetermined || m.value === null) fraction = `the model's ${name} is not determined, so it is no fraction of the oracle's`;
   else if (o.undetermined || o.value === null) fraction = `the oracle's ${name} is not determined, so the model's is no fraction of it`;
   else if (!o.ci || (o.ci[0] <= 0 && o.ci[1] >= 0)) fraction = `the oracle shows none (the display itself produces no ${name} here), so the model's is no fraction of it`;
+  else if (!m.ci || (m.ci[0] <= 0 && m.ci[1] >= 0)) fraction = `the model's own interval includes 0, so it is no fraction of the oracle's`;
   else fraction = `the model's is ${Math.round((100 * m.value) / o.value)} % of the oracle's (the part the display itself produces)`;
   return `Beside ${who(row).replace(/^The /, 'the ')} on the same trials${where}: ${parts.join('; ')}. ${fraction[0]!.toUpperCase()}${fraction.slice(1)}.`;
 }

@@ -257,7 +257,7 @@ export function fitPsychometric(levels: Level[], options: FitOptions = {}): Psyc
       warnings.push(`The slope is not determined: ${who} reached the steepest curve these stimulus levels can tell apart (slope ${steepest.toPrecision(4)}), a limit of the fit; test levels closer together around the PSE.`);
   }
   // A PSE interval reaching past the tested levels is not bounded by the data.
-  if (!(cis.pse[0] >= lo - 1e-12 && cis.pse[1] <= hi + 1e-12)) mark(['pse'], `its 95 % interval [${fmtNum(cis.pse[0])}, ${fmtNum(cis.pse[1])}] reaches beyond the tested levels [${lo}, ${hi}]`);
+  if (B > 0 && !(cis.pse[0] >= lo - 1e-12 && cis.pse[1] <= hi + 1e-12)) mark(['pse'], `its 95 % interval [${fmtNum(cis.pse[0])}, ${fmtNum(cis.pse[1])}] reaches beyond the tested levels [${lo}, ${hi}]`);
   if (point.pse < lo || point.pse > hi) mark(['pse'], `it lies outside the tested levels [${lo}, ${hi}]`);
   for (const k of ALL) {
     const [l, h] = cis[k];

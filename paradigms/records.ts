@@ -159,6 +159,11 @@ export interface Comparison {
   rows: ComparisonRow[];
   differences: ComparisonDifference[];
   analyses: SessionAnalysis[];
+  /**
+   * Each model's headline statistic minus copy-last's on the same trials (paired bootstrap over the
+   * trials both answered): what the model shows beyond what the display and the readout give alone.
+   */
+  beyondCopyLast?: { modelSessionId: number; referenceSessionId: number; condition: string; statistic: string; label: string; unit: string; diff: number | null; diffCi: [number, number] | null; sharedTrials: number; undetermined?: string }[];
   /** Which reference session stands beside which model session (added to the comparison when they were run). */
   references?: { modelSessionId: number; kind: 'copy-last' | 'oracle' | 'untrained'; sessionId: number }[];
 }

@@ -197,6 +197,8 @@ export interface Statistic {
   ci?: [number, number] | null;
   /** Compared between people and models (person minus model) when both sessions have it. */
   comparable?: boolean;
+  /** An effect that is absent at 0 (a PSE on an axis whose 0 is physical equality): a value whose interval excludes 0 is the effect itself. */
+  absentAtZero?: boolean;
   /** Set when the data do not determine this number (it is a limit of the fit, or has no bounded interval): why, in a sentence. */
   undetermined?: string;
   /** False when `undetermined` is set (or the value is missing); set on every statistic of a session's analysis. */

@@ -76,6 +76,8 @@ const coreSchemas = {
       modelId: id,
       protocolId: id,
       observer: observerOverridesSchema.optional(),
+      /** The person's session the model is run beside: with 'auto' noise, the noise is matched to their fitted spread. */
+      matchSessionId: id.optional(),
     })
     .strict(),
   'models:inspect-trial': z.object({ sessionId: id, trialIndex: z.number().int().nonnegative() }).strict(),

@@ -1,6 +1,8 @@
 /** Human-readable output of the CLI (any paradigm: it prints the generic analysis shape). */
 import { fmt } from '../../paradigms/format.js';
+import { PredlabError } from '../errors.js';
 import type { SessionAnalysis, SessionInfo } from '../../paradigms/records.js';
+import { headlineStatistic } from '../../paradigms/references.js';
 import type { Statistic } from '../../paradigms/types.js';
 
 const f = fmt;
@@ -15,6 +17,13 @@ export function formatSessions(sessions: SessionInfo[]): string {
   const incomplete = sessions.filter((s) => s.status === 'running').length;
   if (incomplete) lines.push(`\n${incomplete} session(s) still 'running': resume them in the app, or close them with 'predlab session close --session <id>'.`);
   return lines.join('\n');
+}
+
+/** '64x80' -> { height: 64, width: 80 } (--size options). */
+export function parseSize(v: string): { height: number; width: number } {
+  const m = /^(\d{1,4})x(\d{1,4})$/.exec(v.trim());
+  if (!m) throw new PredlabError('invalid-argument', `--size takes HEIGHTxWIDTH in pixels, e.g. 64x80; got '${v}'.`);
+  return { height: Number(m[1]), width: Number(m[2]) };
 }
 
 /** Digits by unit: counts whole, milliseconds to 0.1, everything else to 0.001. */
@@ -45,7 +54,7 @@ export function formatAnalysis(a: SessionAnalysis): string {
   if (a.references?.length) {
     lines.push('', 'Beside the references on the same trials (copy-last: no motion learned; oracle: the true next frame, what the display itself gives; untrained: the same network before any learning):');
     for (const c of a.conditions) {
-      const h = c.statistics.find((s) => s.comparable);
+      const h = headlineStatistic(c.statistics);
       if (!h) continue;
       lines.push(`  ${a.conditions.length > 1 ? `${c.label}: ` : ''}model (#${a.sessionId}) ${formatStatistic(h)}`);
       for (const r of a.references) {

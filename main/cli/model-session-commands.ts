@@ -9,7 +9,7 @@ import { PredlabError } from '../errors.js';
 import { defaultModelDir } from '../services/default-model.js';
 import type { Comparison } from '../../paradigms/records.js';
 import { paradigms } from '../../paradigms/index.js';
-import { digitsFor, formatStatistic } from './format.js';
+import { digitsFor, formatStatistic, parseSize } from './format.js';
 import { findings } from '../../paradigms/findings.js';
 import { compareSessions } from '../services/compare.js';
 import { listModels } from '../services/models.js';
@@ -22,13 +22,6 @@ const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 
 const f = fmt;
 
-/** '64x80' -> { height: 64, width: 80 }. */
-function parseSize(v: string): { height: number; width: number } {
-  const m = /^(\d{1,4})x(\d{1,4})$/.exec(v.trim());
-  if (!m) throw new PredlabError('invalid-argument', `--size takes HEIGHTxWIDTH in pixels, e.g. 64x80; got '${v}'.`);
-  return { height: Number(m[1]), width: Number(m[2]) };
-}
-
 export function formatComparison(c: Comparison): string {
   const lines = ['session  participant                          paradigm / condition                     trials  statistics'];
   for (const r of c.rows)
@@ -38,7 +31,19 @@ export function formatComparison(c: Comparison): string {
   if (c.differences.length) {
     lines.push('', 'person - model (same paradigm, group and condition):');
     for (const d of c.differences)
-      lines.push(`  session ${d.humanSessionId} - session ${d.modelSessionId}, ${d.condition}: ${d.label} ${d.undeterminedIn.length ? `not determined (session ${d.undeterminedIn.join(' and ')}: fit at its bound) ` : ''}${f(d.diff, digitsFor(d.unit))} ${d.unit} [${f(d.diffCi[0], digitsFor(d.unit))}, ${f(d.diffCi[1], digitsFor(d.unit))}]${d.ciMethod === 'paired' ? ` (same ${d.sharedTrials} trials: paired bootstrap CI)` : d.sameProtocol ? ' (same trials; CI as for independent sessions)' : ''}`);
+      lines.push(
+        `  session ${d.humanSessionId} - session ${d.modelSessionId}, ${d.condition}: ${d.label} ${
+          // A difference the data do not determine is no number to print.
+          d.undeterminedIn.length
+            ? `not determined (the data of session ${d.undeterminedIn.join(' and ')} do not determine it)`
+            : `${f(d.diff, digitsFor(d.unit))} ${d.unit} [${f(d.diffCi[0], digitsFor(d.unit))}, ${f(d.diffCi[1], digitsFor(d.unit))}]${d.ciMethod === 'paired' ? ` (same ${d.sharedTrials} trials: paired bootstrap CI)` : d.sameProtocol ? ' (same trials; CI as for independent sessions)' : ''}`
+        }`,
+      );
+  }
+  if (c.beyondCopyLast?.length) {
+    lines.push('', 'model - copy-last on the same trials (what the model shows beyond the display and the readout alone):');
+    for (const b of c.beyondCopyLast)
+      lines.push(`  session ${b.modelSessionId} - session ${b.referenceSessionId}, ${b.condition}: ${b.label} ${b.undetermined || b.diff === null || !b.diffCi ? `not determined (${b.undetermined ?? 'no paired interval'})` : `${f(b.diff, digitsFor(b.unit))} ${b.unit} [${f(b.diffCi[0], digitsFor(b.unit))}, ${f(b.diffCi[1], digitsFor(b.unit))}] (paired over ${b.sharedTrials} trials)`}`);
   }
   const notes = [...new Set(c.rows.flatMap((r) => r.messages.map((m) => `  session ${r.sessionId}: ${m}`)))];
   if (notes.length) lines.push('', 'notes:', ...notes);
@@ -108,6 +113,7 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
       if (o.model === 'default' && !fs.existsSync(checkpoint!)) throw new PredlabError('not-found', `The default checkpoint is not installed (${checkpoint}); regenerate it with scripts/train-default-model.ts.`);
       // Progress starts once the settings are checked and the session exists: a refusal comes alone.
       let progress: ReturnType<typeof progressReporter> | null = null;
+      let besideNow: string | undefined;
       const db = ctx.database();
       const s = await runModelSession(db, {
         paradigmId: o.paradigm,
@@ -115,7 +121,16 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
         ...(o.protocol !== undefined ? { protocolId: o.protocol } : { parameters: o.param, seed: o.seed ?? 1 }),
         observer,
         onStart: () => void (progress = progressReporter(ctx.err, 'model trials')),
-        onProgress: (done, total) => progress?.update(done, total),
+        onProgress: (done, total, beside) => {
+          // Each reference observer after the model gets a progress line of its own.
+          if (beside && beside !== besideNow) {
+            (progress as ReturnType<typeof progressReporter> | null)?.stop();
+            progress = progressReporter(ctx.err, `${beside} reference trials`);
+            besideNow = beside;
+          }
+          progress?.update(done, total);
+        },
+        onNote: (text) => ctx.err(`Note: ${text}\n`),
       });
       (progress as ReturnType<typeof progressReporter> | null)?.stop();
       const others = listSessions(db).filter((x) => x.protocol.id === s.protocol.id && x.participant.kind !== 'model' && x.answered > 0);

@@ -6,13 +6,8 @@ import { writeNpy } from '../../native-models/npy.js';
 import { OBSERVER_DEFAULTS } from '../../paradigms/observer-settings.js';
 import { PredlabError } from '../errors.js';
 import { renderTrial } from '../services/stimulus-render.js';
+import { parseSize } from './format.js';
 import type { CliContext } from './model-commands.js';
-
-function parseSize(v: string): { height: number; width: number } {
-  const m = /^(\d{1,4})x(\d{1,4})$/.exec(v.trim());
-  if (!m) throw new PredlabError('invalid-argument', `--size takes HEIGHTxWIDTH in pixels, e.g. 64x80; got '${v}'.`);
-  return { height: Number(m[1]), width: Number(m[2]) };
-}
 
 export function addStimulusCommands(program: Command, ctx: CliContext & { readDatabase: () => ReturnType<CliContext['database']>; collectParam: (v: string, acc: Record<string, unknown>) => Record<string, unknown> }): void {
   const { emit, integer, number } = ctx;

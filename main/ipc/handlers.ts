@@ -65,7 +65,7 @@ export function createHandlers(deps: HandlerDeps) {
     'models:list': () => listModels(db),
     'models:run-session': async (a) => {
       const model = getModel(db, a.modelId);
-      const request = { paradigmId: getProtocol(db, a.protocolId).paradigmId, checkpoint: model.path, protocolId: a.protocolId, observer: a.observer ?? {} };
+      const request = { paradigmId: getProtocol(db, a.protocolId).paradigmId, checkpoint: model.path, protocolId: a.protocolId, observer: a.observer ?? {}, ...(a.matchSessionId !== undefined ? { matchSessionId: a.matchSessionId } : {}) };
       if (!deps.modelJobs) return runModelSession(db, request);
       // In a worker thread, so the main process stays responsive while the model works.
       const job = await deps.modelJobs.start(request, model.label).done;

@@ -10,6 +10,7 @@
  */
 import type { AnsweredTrial } from '../../paradigms/types.js';
 import type { Comparison, ComparisonDifference, ComparisonRow, SessionAnalysis, SessionInfo } from '../../paradigms/records.js';
+import { headlineStatistic } from '../../paradigms/references.js';
 import { createRng, subSeed } from '../../paradigms/rng.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
@@ -39,7 +40,7 @@ function statValues(a: { conditions: { key: string; statistics: { key: string; v
  * indices both answered, refit both on the same resample, and return each statistic's resampled
  * differences (person - model).
  */
-function pairedDifferences(db: Db, humanId: number, modelId: number, samples: number, seed: number, excludeDroppedFrames: boolean): { shared: number; diffs: Map<string, number[]> } {
+function pairedDifferences(db: Db, humanId: number, modelId: number, samples: number, seed: number, excludeDroppedFrames: boolean): { shared: number; diffs: Map<string, number[]>; point: Map<string, number> } {
   const session = getSession(db, humanId);
   const paradigm = paradigmOf(session.protocol.paradigmId);
   const params = session.protocol.parameters;
@@ -51,8 +52,21 @@ function pairedDifferences(db: Db, humanId: number, modelId: number, samples: nu
   // gives the two different stimuli, and those trials are not paired.
   const shared = [...h.keys()].filter((i) => m.has(i) && JSON.stringify(h.get(i)!.stimulus) === JSON.stringify(m.get(i)!.stimulus));
   const diffs = new Map<string, number[]>();
+  const point = new Map<string, number>();
   // Too few shared trials to stand for both sessions: no paired interval (the caller falls back).
-  if (shared.length < Math.max(h.size, m.size) / 2) return { shared: shared.length, diffs };
+  if (shared.length < Math.max(h.size, m.size) / 2) return { shared: shared.length, diffs, point };
+  // The difference itself on the same shared trials its interval resamples (a model's trials
+  // without an answer are in neither).
+  try {
+    const hv = statValues(paradigm.analyse(params, shared.map((i) => h.get(i)!), { bootstrap: 0, seed }));
+    const mv = statValues(paradigm.analyse(params, shared.map((i) => m.get(i)!), { bootstrap: 0, seed }));
+    for (const [k, v] of hv) {
+      const w = mv.get(k);
+      if (v !== null && w !== null && w !== undefined && Number.isFinite(v) && Number.isFinite(w)) point.set(k, v - w);
+    }
+  } catch {
+    return { shared: shared.length, diffs, point };
+  }
   const rng = createRng(subSeed(seed, 91));
   for (let b = 0; b < samples; b++) {
     const pick = Array.from({ length: shared.length }, () => shared[rng.int(shared.length)]!);
@@ -72,7 +86,7 @@ function pairedDifferences(db: Db, humanId: number, modelId: number, samples: nu
       list.push(v - w);
     }
   }
-  return { shared: shared.length, diffs };
+  return { shared: shared.length, diffs, point };
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -94,11 +108,12 @@ export function compareSessions(db: Db, sessionIds: number[], options: { bootstr
   for (const s of chosen) {
     if (s.participant.kind !== 'model' || referenceKindOf(s)) continue;
     for (const { kind, session: r } of referenceSessionsOf(db, s.id)) {
-      const d = r.participant.details as { size?: unknown; observer?: unknown };
-      const key = JSON.stringify([kind, r.protocol.id, d.size, d.observer]);
+      // Merged only when everything but the model they stood beside is the same (size, settings, noise, architecture).
+      const { referenceFor: _, ...d } = r.participant.details as { referenceFor?: unknown };
+      const key = JSON.stringify([kind, r.protocol.id, d]);
       let id = byKey.get(key);
       if (id === undefined) {
-        id = chosen.find((c) => c.id === r.id)?.id ?? r.id;
+        id = r.id;
         byKey.set(key, id);
         if (!chosen.some((c) => c.id === id) && !added.some((a) => a.id === id)) added.push(r);
       }
@@ -147,10 +162,14 @@ export function compareSessions(db: Db, sessionIds: number[], options: { bootstr
         const undetermined = [hs.undetermined ? h.sessionId : null, ms.undetermined ? m.sessionId : null].filter((x): x is number => x !== null);
         const base = { humanSessionId: h.sessionId, modelSessionId: m.sessionId, paradigmId: h.paradigmId, group: h.group, condition: h.condition, sameProtocol, statistic: hs.key, label: hs.label, unit: hs.unit, diff, undeterminedIn: undetermined };
         const resampled = sameProtocol && bootstrap > 0 ? (pairedOf(h, m).diffs.get(statKey(h.condition, hs.key)) ?? []) : [];
+        const onShared = sameProtocol ? pairedOf(h, m).point.get(statKey(h.condition, hs.key)) : undefined;
         // A paired CI needs most resamples to give both values; otherwise fall back (and say so).
-        if (resampled.length >= Math.max(20, Math.min(bootstrap, MAX_PAIRED_BOOTSTRAP) / 2)) {
+        if (onShared !== undefined && resampled.length >= Math.max(20, Math.min(bootstrap, MAX_PAIRED_BOOTSTRAP) / 2)) {
           const sorted = resampled.slice().sort((a, b) => a - b);
-          differences.push({ ...base, diffCi: [percentile(sorted, 0.025), percentile(sorted, 0.975)], ciMethod: 'paired', sharedTrials: pairedOf(h, m).shared });
+          const diffCi: [number, number] = [percentile(sorted, 0.025), percentile(sorted, 0.975)];
+          // The difference and its interval come from the same trials; outside it, not determined.
+          const outside = onShared < diffCi[0] - 1e-12 || onShared > diffCi[1] + 1e-12;
+          differences.push({ ...base, diff: onShared, undeterminedIn: outside ? [h.sessionId, m.sessionId] : undetermined, diffCi, ciMethod: 'paired', sharedTrials: pairedOf(h, m).shared });
           continue;
         }
         if (!hs.ci || !ms.ci) continue;
@@ -158,7 +177,33 @@ export function compareSessions(db: Db, sessionIds: number[], options: { bootstr
         differences.push({ ...base, diffCi: [diff - half, diff + half], ciMethod: 'independent', sharedTrials: sameProtocol ? pairedOf(h, m).shared : 0 });
       }
     }
-  return { rows, differences, analyses, references };
+  // Each model's headline statistic beyond copy-last's on the same trials (paired over the trials both answered).
+  const beyondCopyLast: NonNullable<Comparison['beyondCopyLast']> = [];
+  for (const link of references.filter((l) => l.kind === 'copy-last')) {
+    for (const m of rows.filter((r) => r.sessionId === link.modelSessionId)) {
+      const c = rows.find((r) => r.sessionId === link.sessionId && r.condition === m.condition);
+      const ms = headlineStatistic(m.statistics);
+      const cs = c && ms ? c.statistics.find((x) => x.key === ms.key) : undefined;
+      if (!c || !ms || !cs) continue;
+      const base = { modelSessionId: m.sessionId, referenceSessionId: c.sessionId, condition: m.condition, statistic: ms.key, label: ms.label, unit: ms.unit };
+      if (ms.undetermined || cs.undetermined || ms.value === null || cs.value === null) {
+        beyondCopyLast.push({ ...base, diff: null, diffCi: null, sharedTrials: 0, undetermined: `${ms.undetermined || ms.value === null ? "the model's" : "copy-last's"} value is not determined` });
+        continue;
+      }
+      const p = pairedOf(m, c);
+      const resampled = bootstrap > 0 ? (p.diffs.get(statKey(m.condition, ms.key)) ?? []) : [];
+      const onShared = p.point.get(statKey(m.condition, ms.key));
+      if (onShared === undefined || resampled.length < Math.max(20, Math.min(bootstrap, MAX_PAIRED_BOOTSTRAP) / 2)) {
+        beyondCopyLast.push({ ...base, diff: null, diffCi: null, sharedTrials: p.shared, undetermined: `too few trials both answered (${p.shared}) for a paired interval` });
+        continue;
+      }
+      const sorted = resampled.slice().sort((a, b) => a - b);
+      const diffCi: [number, number] = [percentile(sorted, 0.025), percentile(sorted, 0.975)];
+      const outside = onShared < diffCi[0] - 1e-12 || onShared > diffCi[1] + 1e-12;
+      beyondCopyLast.push({ ...base, diff: onShared, diffCi, sharedTrials: p.shared, ...(outside ? { undetermined: 'the difference lies outside its own interval' } : {}) });
+    }
+  }
+  return { rows, differences, analyses, references, beyondCopyLast };
 }
 
 /** The reference observer a session is (copy-last, oracle), or null for any other participant. */

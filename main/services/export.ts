@@ -27,7 +27,8 @@ const COMMON_COLUMNS: Record<string, { description: string; units?: string }> = 
   condition: { description: 'Condition label' },
 };
 const TRAILING_COLUMNS: Record<string, { description: string; units?: string }> = {
-  response: { description: 'The answer given (the paradigm defines the values)' },
+  response: { description: "The answer given (the paradigm defines the values); 'none': a model whose readout found nothing to read (left out of the fit)" },
+  guessed: { description: 'Model observers: true when the answer is a random guess for want of a readout (left out of the fit unless the observer settings asked for guesses); empty for people' },
   rt_ms: { description: 'Reaction time from the end of the stimulus to the key press', units: 'ms' },
   dropped_frames: { description: 'Frames whose interval exceeded 1.5 times the nominal frame duration' },
   frame_count: { description: 'Frames presented in the trial' },
@@ -66,6 +67,7 @@ export function tidyTrials(db: Db, sessionId: number): TidyTable {
       condition: t.condition,
       ...paradigm.tidyColumns(JSON.parse(t.stimulus), t.response, t.extra ? JSON.parse(t.extra) : null),
       response: t.response,
+      guessed: session.participant.kind === 'model' ? (t.extra ? JSON.parse(t.extra).guessed === true : false) : null,
       rt_ms: t.rt_ms,
       dropped_frames: t.dropped_frames,
       frame_count: t.frame_count,

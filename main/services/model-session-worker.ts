@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   }
   const db = openDatabase(dbFile, nativeBinding ? { nativeBinding } : {});
   try {
-    const s = await runModelSession(db, { ...request, onProgress: (done, total) => post({ type: 'progress', done, total }) });
+    // The job's progress is the model's own; reference observers after it are quick and not counted.
+    const s = await runModelSession(db, { ...request, onProgress: (done, total, beside) => (beside ? undefined : post({ type: 'progress', done, total })), onNote: (text) => console.error(text) });
     post({ type: 'done', sessionId: s.id });
   } catch (e) {
     post({ type: 'error', message: (e as Error).message });

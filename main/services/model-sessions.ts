@@ -36,13 +36,18 @@ export interface ModelSessionRequest {
   parameters?: Record<string, unknown>;
   seed?: number;
   observer?: Partial<ObserverSettings>;
-  onProgress?: (done: number, total: number) => void;
+  /** Trials done of the total; `beside` names a reference observer running after the model (absent: the model itself). */
+  onProgress?: (done: number, total: number, beside?: string) => void;
   /** Called once everything is checked and the session exists, before the first trial runs. */
   onStart?: (session: SessionInfo) => void;
   /** The decision noise already decided (references take their model's). */
   decisionNoise?: { value: number; source: string };
-  /** An untrained PredNet of this architecture (initial weights from the seed), run as the reference beside a checkpoint. */
-  untrained?: { config: PredNetConfig; seed: number; referenceFor?: number };
+  /** An untrained PredNet of this architecture (initial weights from the seed), run as the reference beside a checkpoint, fed its own predictions from the checkpoint's extrapStartTime as the model is. */
+  untrained?: { config: PredNetConfig; seed: number; extrapStartTime?: number | null; referenceFor?: number };
+  /** The person's session whose fitted spread the decision noise is matched to ('auto' noise); absent: the first person on the protocol. */
+  matchSessionId?: number;
+  /** A note about work beside the session that failed without failing it (a reference observer that could not run). */
+  onNote?: (text: string) => void;
 }
 
 /** Seed of the untrained network run beside a checkpoint (the same for every checkpoint, so reruns agree). */
@@ -54,9 +59,9 @@ export const UNTRAINED_SEED = 1;
  * conditions whose spread the data determine), so the two curves are equally steep. Without such
  * a person the readout's grid step is used (createObserver says so).
  */
-function matchedNoise(db: Db, protocolId: number, settings: ObserverSettings, given?: { value: number; source: string }): { value: number; source: string } | undefined {
+function matchedNoise(db: Db, protocolId: number, settings: ObserverSettings, given?: { value: number; source: string }, personSessionId?: number): { value: number; source: string } | undefined {
   if (given || settings.decisionNoiseDeg !== 'auto') return given;
-  const people = listSessions(db).filter((s) => s.protocol.id === protocolId && s.participant.kind === 'human' && s.answered > 0);
+  const people = listSessions(db).filter((s) => s.protocol.id === protocolId && s.participant.kind === 'human' && s.answered > 0 && (personSessionId === undefined || s.id === personSessionId));
   for (const person of people) {
     const sigmas = analyseSession(db, person.id, { bootstrap: 200 }).conditions.flatMap((c) => (c.fit && !c.fit.undetermined.includes('sigma') ? [c.fit.sigma] : []));
     if (sigmas.length) return { value: sigmas.reduce((a, b) => a + b, 0) / sigmas.length, source: `matched to the fitted spread of ${person.participant.label} (session #${person.id}) on these trials` };
@@ -103,12 +108,13 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
   let participant: (decisionNoise: { value: number; source: string }) => { label: string; details: Record<string, unknown> };
   let dispose = async (): Promise<void> => {};
   let predictorConfig: PredNetConfig | null = null;
+  let modelExtrapStart: number | null = null;
   if (req.checkpoint || req.untrained) {
     const backend = await initBackend();
     let loaded;
     try {
       // An untrained network of the model's architecture: the same engine, weights as initialised.
-      loaded = req.untrained ? { net: PredNet.create(req.untrained.config, req.untrained.seed), manifest: { extrapStartTime: null } as unknown as Manifest } : loadCheckpoint(req.checkpoint!);
+      loaded = req.untrained ? { net: PredNet.create(req.untrained.config, req.untrained.seed), manifest: { extrapStartTime: req.untrained.extrapStartTime ?? null } as unknown as Manifest } : loadCheckpoint(req.checkpoint!);
     } catch (e) {
       throw new PredlabError(e instanceof CheckpointError ? 'invalid-argument' : 'internal', (e as Error).message);
     }
@@ -126,7 +132,8 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
     predictorConfig = c;
     const dir = req.checkpoint;
     const extrapStartTime = loaded.manifest.extrapStartTime;
-    predictor = engine.predictor('PredNet', { manifest: req.untrained ? null : loaded.manifest });
+    modelExtrapStart = extrapStartTime ?? null;
+    predictor = engine.predictor('PredNet', { manifest: loaded.manifest });
     size = { width: c.width, height: c.height, channels: c.stackSizes[0]! };
     const u = req.untrained;
     participant = u
@@ -164,7 +171,7 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
   try {
     // The readout must be able to read these trials (e.g. a readout delay past a trial's end): a
     // few are run and read before anything is written, and a refusal names the problem.
-    const observer = await createObserver(paradigm, protocol, predictor, view, settings, req.protocolId !== undefined ? matchedNoise(db, req.protocolId, settings, req.decisionNoise) : req.decisionNoise);
+    const observer = await createObserver(paradigm, protocol, predictor, view, settings, req.protocolId !== undefined ? matchedNoise(db, req.protocolId, settings, req.decisionNoise, req.matchSessionId) : req.decisionNoise);
     const sample = precheckTrials(paradigm, protocol);
     if (sample.length) {
       try {
@@ -220,10 +227,18 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
     // A model on a study's protocol joins that study, whose export is rewritten (never fails the run).
     exportStudyAfterSession(db, done.id);
     if (req.checkpoint && req.references !== false) {
-      const beside = { paradigmId: paradigm.id, protocolId: done.protocol.id, observer: settings, references: false, decisionNoise: observer.decisionNoise };
-      for (const kind of REFERENCE_KINDS) await runModelSession(db, { ...beside, reference: { kind, ...size, referenceFor: done.id } });
+      const beside = (name: string) => ({ paradigmId: paradigm.id, protocolId: done.protocol.id, observer: settings, references: false, decisionNoise: observer.decisionNoise, onProgress: (d: number, t: number) => req.onProgress?.(d, t, name) });
+      const runs: [string, ModelSessionRequest][] = REFERENCE_KINDS.map((kind) => [kind, { ...beside(kind), reference: { kind, ...size, referenceFor: done.id } }]);
       // Readouts of the model's units are read beside a network of the same architecture that learned nothing.
-      if (paradigm.readout.untrainedBeside) await runModelSession(db, { ...beside, untrained: { config: predictorConfig!, seed: UNTRAINED_SEED, referenceFor: done.id } });
+      if (paradigm.readout.untrainedBeside) runs.push(['untrained network', { ...beside('untrained network'), untrained: { config: predictorConfig!, seed: UNTRAINED_SEED, extrapStartTime: modelExtrapStart, referenceFor: done.id } }]);
+      for (const [name, r] of runs) {
+        // The model's session is complete and kept whatever happens beside it: a failure is a note.
+        try {
+          await runModelSession(db, r);
+        } catch (e) {
+          req.onNote?.(`The ${name} reference could not take session ${done.id}'s trials: ${(e as Error).message}`);
+        }
+      }
     }
     return done;
   } finally {

@@ -4,7 +4,8 @@
  * `predlab stimulus render` writes it as .npy (T, H, W, C) float32; the trial inspector shows
  * the same frames.
  */
-import { observerSettingsSchema, temporalSettingsOf } from '../../paradigms/observer-settings.js';
+import { observerView } from '../../native-models/observer/observer.js';
+import { observerSettingsSchema } from '../../paradigms/observer-settings.js';
 import { modelCriticalFrame, rasterizeTrial } from '../../paradigms/scene/rasterize.js';
 import { planFromHistory, type ModelView } from '../../paradigms/types.js';
 import { describeIssues, PredlabError } from '../errors.js';
@@ -59,7 +60,7 @@ export function renderTrial(db: Db | null, req: RenderRequest): RenderedTrial {
   if (!Number.isInteger(req.trial) || req.trial < 0 || req.trial >= total) throw new PredlabError('invalid-argument', `--trial must be a trial index from 0 to ${total - 1} of this protocol; got ${req.trial}.`);
   // Adaptive designs plan a trial from the answers before it: without answers, the design's own first levels.
   const planned = planFromHistory(paradigm, protocol.parameters, protocol.seed, paradigm.design.adaptive(protocol.parameters) ? 0 : req.trial)!;
-  const view: ModelView = { width: req.width, height: req.height, channels: req.channels, fovDeg: settings.data.fovDeg, frameRateHz: settings.data.frameRateHz, temporal: temporalSettingsOf(settings.data) };
+  const view = observerView({ width: req.width, height: req.height, channels: req.channels }, settings.data);
   const seconds = paradigm.trialDuration(planned.stimulus);
   if (Math.ceil(seconds * view.frameRateHz) * view.width * view.height * view.channels > RENDER_LIMITS.maxValues)
     throw new PredlabError('invalid-argument', `That trial at ${view.frameRateHz} frames/s and ${view.height}x${view.width}x${view.channels} would hold more than ${RENDER_LIMITS.maxValues} values (256 MiB); lower --fps or --size.`);

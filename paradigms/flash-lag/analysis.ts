@@ -69,7 +69,7 @@ function crossingOf(levels: Map<number, number[]>): { pse: number | null; curve:
  * crosses zero, free of decision noise. Read locally: the mean perceived offset at each tested
  * offset, made increasing (pool adjacent violators), interpolated between the two offsets around
  * zero (perceived against physical offset need not be a straight line). Its 95 % interval is a
- * bootstrap over trials, resampled within each offset; it is not determined when the curve
+ * bootstrap over the session's trials; it is not determined when the curve
  * does not cross zero within the tested offsets, or fails to in more than 2.5 % of resamples.
  */
 export function directPse(trials: AnsweredTrial<FlashLagStimulus>[], options: { bootstrap?: number; seed?: number } = {}): DirectPse | null {
@@ -86,16 +86,22 @@ export function directPse(trials: AnsweredTrial<FlashLagStimulus>[], options: { 
   const { pse, curve } = crossingOf(levels);
   if (levels.size < 2) return { pseDeg: null, ci: null, trials: n, curve, undetermined: 'Not determined by the data: the perceived offset was read at only one tested offset.' };
   if (pse === null)
-    return { pseDeg: null, ci: null, trials: n, curve, undetermined: `Not determined by the data: the perceived offset does not cross zero within the tested offsets (it stays ${curve[0]!.mean > 0 ? 'above' : 'below'} zero).` };
+    return { pseDeg: null, ci: null, trials: n, curve, undetermined: `Not determined by the data: the perceived offset does not cross zero within the tested offsets (it stays ${curve.every((c) => c.mean === 0) ? 'at' : curve[0]!.mean > 0 ? 'above' : 'below'} zero).` };
   const B = Math.min(MAX_DIRECT_BOOTSTRAP, Math.max(0, options.bootstrap ?? 500));
   if (B === 0) return { pseDeg: pse, ci: null, trials: n, curve };
+  // Resampled over all the session's trials (not within each offset: an offset tried once would
+  // never vary, and a staircase's sparse levels would look certain).
+  const all = [...levels].flatMap(([x, ys]) => ys.map((y) => [x, y] as const));
   const rng = createRng(subSeed(options.seed ?? 1, 4242));
   const boots: number[] = [];
   let missing = 0;
   for (let b = 0; b < B; b++) {
     const sample = new Map<number, number[]>();
-    for (const [x, ys] of levels) sample.set(x, Array.from({ length: ys.length }, () => ys[rng.int(ys.length)]!));
-    const c = crossingOf(sample).pse;
+    for (let i = 0; i < all.length; i++) {
+      const [x, y] = all[rng.int(all.length)]!;
+      sample.set(x, [...(sample.get(x) ?? []), y]);
+    }
+    const c = sample.size < 2 ? null : crossingOf(sample).pse;
     if (c === null) missing++;
     else boots.push(c);
   }
@@ -119,19 +125,21 @@ export function analyseFlashLag(params: FlashLagParams, trials: AnsweredTrial<Fl
   const eccentricity = rotate ? flashEccentricityDeg(params) : 0;
   const toVisual = (deg: number) => (deg * Math.PI * eccentricity) / 180;
   const unit = rotate ? 'deg of rotation' : 'deg';
+  // Every PSE here is a flash-lag when its interval excludes 0 (0 = the flash aligned with the bar).
+  const lag = { absentAtZero: true };
   const statistics: Statistic[] = [
-    stat('pse-deg', 'Flash-lag (PSE)', fit?.pse, unit, fit?.ci.pse, true),
-    ...(rotate ? [stat('pse-visual-deg', `Flash-lag (PSE) along the flash's arc at ${eccentricity.toFixed(2)} deg eccentricity`, fit ? toVisual(fit.pse) : null, 'deg', fit ? [toVisual(fit.ci.pse[0]), toVisual(fit.ci.pse[1])] : null)] : []),
-    stat('pse-ms', 'Flash-lag (PSE)', fit ? toMs(fit.pse) : null, 'ms', fit ? [toMs(fit.ci.pse[0]), toMs(fit.ci.pse[1])] : null, true),
+    { ...stat('pse-deg', 'Flash-lag (PSE)', fit?.pse, unit, fit?.ci.pse, true), ...lag },
+    ...(rotate ? [{ ...stat('pse-visual-deg', `Flash-lag (PSE) along the flash's arc at ${eccentricity.toFixed(2)} deg eccentricity`, fit ? toVisual(fit.pse) : null, 'deg', fit ? [toVisual(fit.ci.pse[0]), toVisual(fit.ci.pse[1])] : null), ...lag }] : []),
+    { ...stat('pse-ms', 'Flash-lag (PSE)', fit ? toMs(fit.pse) : null, 'ms', fit ? [toMs(fit.ci.pse[0]), toMs(fit.ci.pse[1])] : null, true), ...lag },
     stat('slope', 'Slope at PSE', fit?.slope, `/${unit}`, fit?.ci.slope),
   ];
   const direct = directPse(trials, options);
   if (direct) {
-    const why = direct.undetermined ? { undetermined: direct.undetermined } : {};
+    const why = { ...(direct.undetermined ? { undetermined: direct.undetermined } : {}), ...lag };
     const scaled = (f: (x: number) => number): [number, number] | null => (direct.ci ? [f(direct.ci[0]), f(direct.ci[1])] : null);
-    statistics.push({ ...stat('direct-pse-deg', 'Direct PSE (model readout)', direct.pseDeg, unit, direct.ci, true), ...why });
-    if (rotate) statistics.push({ ...stat('direct-pse-visual-deg', "Direct PSE (model readout) along the flash's arc", direct.pseDeg === null ? null : toVisual(direct.pseDeg), 'deg', scaled(toVisual)), ...why });
-    statistics.push({ ...stat('direct-pse-ms', 'Direct PSE (model readout)', direct.pseDeg === null ? null : toMs(direct.pseDeg), 'ms', scaled(toMs)), ...why });
+    statistics.push({ ...stat('direct-pse-deg', 'Flash-lag (direct PSE of the model readout)', direct.pseDeg, unit, direct.ci, true), ...why });
+    if (rotate) statistics.push({ ...stat('direct-pse-visual-deg', "Flash-lag (direct PSE of the model readout) along the flash's arc", direct.pseDeg === null ? null : toVisual(direct.pseDeg), 'deg', scaled(toVisual)), ...why });
+    statistics.push({ ...stat('direct-pse-ms', 'Flash-lag (direct PSE of the model readout)', direct.pseDeg === null ? null : toMs(direct.pseDeg), 'ms', scaled(toMs)), ...why });
   }
   // Translating-bar titles and groups stay as they were (stored comparisons keep matching).
   const display = rotate ? `rotating bar, ${params.flashSegment} flash, ${params.variant}` : params.variant;

@@ -6,7 +6,7 @@ import { analyseFlashLag } from './analysis.js';
 import { answerFor, correctResponse, flashLagDesign, isAhead, practiceStimuli, type FlashLagState } from './design.js';
 import { flashLagDefaults, flashLagParamsSchema, MAX_BLANK_AFTER_FLASH_MS, VARIANTS, type FlashLagParams, type FlashLagStimulus } from './params.js';
 import { flashLagReadout } from './readout.js';
-import { events, flashDurationS, flashFrame, scene, trialDuration } from './scene.js';
+import { events, flashCentreS, flashDurationS, flashFrame, scene, trialDuration } from './scene.js';
 import { NO_ANSWER } from '../types.js';
 
 export * from './params.js';
@@ -74,7 +74,7 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState>
   restScene: fixationScene,
   events,
   criticalFrame: flashFrame,
-  criticalTime: (s) => s.flashTimeS + flashDurationS(s) / 2,
+  criticalTime: flashCentreS,
   simulateResponse(stimulus, observer, rng) {
     return answerFor(stimulus, rng.next() < psi(stimulus.offsetDeg, observer));
   },

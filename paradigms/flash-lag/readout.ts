@@ -12,7 +12,7 @@ import { modelCriticalFrame, temporalOf } from '../scene/rasterize.js';
 import { NO_ANSWER, type ModelReadout, type ModelView } from '../types.js';
 import { answerFor } from './design.js';
 import type { FlashLagParams, FlashLagStimulus } from './params.js';
-import { flashDurationS, flashFrame, flashWindow, segmentRadii } from './scene.js';
+import { flashCentreS, flashFrame, flashWindow, segmentRadii } from './scene.js';
 
 export interface FlashLagReadout {
   /** Flash minus bar along the motion, as the model predicts them (deg; rotating bar: of rotation angle); null if either is missing. */
@@ -128,11 +128,12 @@ function pastEndMessage(s: FlashLagStimulus, v: ModelView, delay: number, kF: nu
  * integrating, the frame holding the middle of the flash (most of a brief flash's light).
  */
 export function modelFlashFrame(s: FlashLagStimulus, v: ModelView): number {
-  return modelCriticalFrame({ criticalFrame: flashFrame, criticalTime: (x: FlashLagStimulus) => x.flashTimeS + flashDurationS(x) / 2 }, s, v)!;
+  return modelCriticalFrame({ criticalFrame: flashFrame, criticalTime: flashCentreS }, s, v)!;
 }
 
-export function readFlashLag(prediction: Float32Array, s: FlashLagStimulus, v: ModelView, readoutDelayFrames: number, frames: number): FlashLagReadout {
-  const kF = modelFlashFrame(s, v);
+/** `criticalFrame`: the observer's model frame of the flash (ReadoutContext), else computed here (the battery). */
+export function readFlashLag(prediction: Float32Array, s: FlashLagStimulus, v: ModelView, readoutDelayFrames: number, frames: number, criticalFrame?: number | null): FlashLagReadout {
+  const kF = criticalFrame ?? modelFlashFrame(s, v);
   const r = kF + readoutDelayFrames;
   // Never read another frame than the one asked for (a clamped read made delays past the end alike).
   if (r >= frames) throw new RangeError(pastEndMessage(s, v, readoutDelayFrames, kF, frames));
@@ -180,7 +181,7 @@ export const flashLagReadout: ModelReadout<FlashLagParams, FlashLagStimulus> = {
   unit: 'deg',
   defaultDecisionNoise: offsetGridStep,
   read(response, s, ctx) {
-    const r = readFlashLag(response.prediction, s, ctx.view, ctx.settings.readoutDelayFrames, response.frames);
+    const r = readFlashLag(response.prediction, s, ctx.view, ctx.settings.readoutDelayFrames, response.frames, ctx.criticalFrame);
     const rng = createRng(subSeed(ctx.settings.seed, ctx.index));
     const noise = ctx.settings.decisionNoise * gaussian(rng);
     const extra = { ...r, decisionNoiseDeg: noise, guessed: false };

@@ -29,6 +29,11 @@ export function flashDurationS(s: Pick<FlashLagStimulus, 'flashDurationS' | 'fla
   return s.flashDurationS ?? s.flashFrames! / LEGACY_FRAME_RATE_HZ;
 }
 
+/** The middle of the flash in continuous time (s): an integrating model reads the flash in the frame holding it. */
+export function flashCentreS(s: Pick<FlashLagStimulus, 'flashTimeS' | 'flashDurationS' | 'flashFrames'>): number {
+  return s.flashTimeS + flashDurationS(s) / 2;
+}
+
 /** When the flash is on: [on, off) in seconds, on a display's frame grid or in continuous time. */
 export function flashWindow(s: FlashLagStimulus, timing?: DisplayTiming): { on: number; off: number } {
   if (!timing) return { on: s.flashTimeS, off: s.flashTimeS + flashDurationS(s) };

@@ -7,6 +7,7 @@
  * ('sample'); see TemporalSettings in ../types.ts.
  */
 import { TEMPORAL_DEFAULTS, type DisplayTiming, type ModelView, type Paradigm, type Scene, type Shape, type TemporalSettings } from '../types.js';
+import { frameAt } from '../durations.js';
 import { canvas, disc, paint, polygon, rect, wedgeDisc, type Canvas, type Region } from './draw.js';
 
 export type { ModelView, TemporalSettings };
@@ -104,7 +105,7 @@ export function modelFrameCount<S>(paradigm: Pick<Paradigm<unknown, S>, 'trialDu
 export function modelCriticalFrame<S>(paradigm: Pick<Paradigm<unknown, S>, 'criticalFrame' | 'criticalTime'>, stimulus: S, v: ModelView): number | null {
   if (temporalOf(v).mode === 'sample') return paradigm.criticalFrame(stimulus, { frameRateHz: v.frameRateHz });
   const t = paradigm.criticalTime(stimulus);
-  return t === null ? null : Math.floor(t * v.frameRateHz + TIME_EPS);
+  return t === null ? null : frameAt(t, v.frameRateHz);
 }
 
 /** Every frame of a trial at the model's frame rate: (T, H, W, C) float32 in [0, 1]. */

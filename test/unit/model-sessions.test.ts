@@ -70,7 +70,8 @@ describe('model sessions', () => {
   it('with a velocity-extrapolating observer the comparison shows the expected PSEs and the difference', async () => {
     const { db } = tempDb();
     const person = personSession(db);
-    const model = await runModelSession(db, { paradigmId: 'flash-lag', protocolId: person.protocol.id, predictor: { predictor: velocityExtrapolator, width: 80, height: 64, channels: 3, label: 'velocity extrapolator' }, observer: { decisionNoiseDeg: 0.3 } });
+    const model = await runModelSession(db, { paradigmId: 'flash-lag', protocolId: person.protocol.id, predictor: { predictor: velocityExtrapolator, width: 80, height: 64, channels: 3, label: 'velocity extrapolator' }, observer: { decisionNoiseDeg: 0.3, temporalMode: 'sample' } });
+    // Sampled frames and a one-frame (100 ms) flash: the extrapolator lags by exactly one frame of motion (1 deg). (Integrating, half the flash's motion adds: one-clock.test.ts.)
     const c = compareSessions(db, [person.id, model.id], { bootstrap: 100 });
     const [h, m] = c.rows;
     expect(h).toMatchObject({ kind: 'human', label: 'P01', paradigmId: 'flash-lag', group: 'continuous, 10 deg/s', condition: 'continuous' });
@@ -95,7 +96,7 @@ describe('model sessions', () => {
       parameters: { design: 'staircase', staircaseStartDeg: 3, staircaseStepDeg: 0.25, staircaseTrials: 40, flashDurationMs: 100 },
       seed: 4,
       predictor: { predictor: velocityExtrapolator, width: 80, height: 64, channels: 3, label: 'velocity extrapolator' },
-      observer: { decisionNoiseDeg: 0.05 },
+      observer: { decisionNoiseDeg: 0.05, temporalMode: 'sample' },
     });
     expect(s).toMatchObject({ status: 'complete', answered: 40 });
     const offsets = trialRows(db, s.id).map((r) => (JSON.parse(r.stimulus) as FlashLagStimulus).offsetDeg);

@@ -135,3 +135,36 @@ describe('a network that learned nothing', () => {
     expect(guessed.value).toBe(0);
   }, 180_000);
 });
+
+describe('a model effect counts only beyond copy-last on the same trials', () => {
+  it('Compare says "beyond copy-last\'s" for a predictor that extrapolates, and "no more than copy-last shows" for one that only copies', async () => {
+    const { runModelSession } = await import('../../main/services/model-sessions.js');
+    const { compareSessions } = await import('../../main/services/compare.js');
+    const { findings } = await import('../../paradigms/findings.js');
+    const { listSessions } = await import('../../main/services/sessions.js');
+    const { tempDb } = await import('../support/db.js');
+    const { db } = tempDb();
+    // A one-frame (100 ms) flash, frames sampled at 10 frames/s: a velocity extrapolator lags by one frame (1 deg), copy-last by none.
+    const parameters = { speedDegPerS: 10, offsetsDeg: [-2, -1, -0.5, 0, 0.5, 1, 2], trialsPerOffset: 6, flashDurationMs: 100 };
+    const observer = { temporalMode: 'sample' as const };
+    const run = async (predictor: Predictor, label: string, protocolId?: number) => {
+      const s = await runModelSession(db, { paradigmId: 'flash-lag', ...(protocolId ? { protocolId } : { parameters, seed: 3 }), predictor: { predictor, ...SIZE, label }, observer });
+      // The reference beside it, as a checkpoint's session gets one.
+      await runModelSession(db, { paradigmId: 'flash-lag', protocolId: s.protocol.id, reference: { kind: 'copy-last', ...SIZE, referenceFor: s.id }, observer });
+      return s;
+    };
+    const extrapolating = await run(velocityExtrapolator, 'extrapolating model');
+    const copying = await run(copyLastFrame, 'copying model', extrapolating.protocol.id);
+    const sentences = (id: number) => {
+      const c = compareSessions(db, [id], { bootstrap: 200 });
+      const said = findings(c, new Map(listSessions(db).map((x) => [x.id, x.participant])), []);
+      return { c, text: said.filter((f) => f.kind === 'effect').map((f) => f.text).join(' ') };
+    };
+    const e = sentences(extrapolating.id);
+    expect(e.c.beyondCopyLast![0]!.diffCi![0]).toBeGreaterThan(0);
+    expect(e.text).toMatch(/^The model \(extrapolating model, #\d+\) shows a flash-lag beyond copy-last's: \+[\d.]+ deg \[[\d.]+, [\d.]+\]; model minus copy-last \+[\d.]+ deg/);
+    const c = sentences(copying.id);
+    expect(c.text).toMatch(/no more than copy-last shows on the same trials .*: the display and the readout give it without prediction\.$|does not show a flash-lag|not determined/);
+    expect(c.text).not.toMatch(/shows a flash-lag beyond/);
+  }, 180_000);
+});
