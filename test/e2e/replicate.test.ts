@@ -69,7 +69,8 @@ describe('Paper battery page', () => {
     await page.getByTestId('replicate-exp-illusory-contours').setChecked(false);
     await page.getByTestId('replicate-start').click();
     await page.getByTestId('replicate-progress').waitFor();
-    await page.getByTestId('replicate-progress').waitFor({ state: 'detached', timeout: 170_000 });
+    // The default model and the untrained network beside it each predict every trial (the battery's worker runs at low priority: slow on a busy machine).
+    await page.getByTestId('replicate-progress').waitFor({ state: 'detached', timeout: 400_000 });
     const flash = page.getByTestId('replicate-card-flash-lag');
     await flash.getByTestId('replicate-table').locator('summary').click();
     const header = await flash.getByTestId('replicate-table').locator('th').allTextContents();
@@ -85,7 +86,7 @@ describe('Paper battery page', () => {
     await page.screenshot({ path: '/tmp/shots/replicate-flash-lag-table.png', fullPage: true });
     // Unchecked again for the next test.
     await page.getByTestId('replicate-exp-illusory-contours').setChecked(true);
-  });
+  }, 420_000);
 
   it('a run can be cancelled and leaves no folder behind', async () => {
     const { page } = app;
