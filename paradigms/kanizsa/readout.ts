@@ -154,16 +154,29 @@ export interface Decoder {
   layer: string;
 }
 
-/** L2-regularised logistic regression by gradient descent on standardised features. */
-export function trainLogistic(xs: Float32Array[], ys: number[], options: { iterations?: number; l2?: number } = {}): { weights: Float32Array; bias: number; mean: Float32Array; scale: Float32Array } {
+/**
+ * L2-regularised logistic regression by gradient descent on centred, scaled features: each
+ * feature by its own SD ('feature'), or all by their common RMS SD ('common').
+ */
+export function trainLogistic(
+  xs: Float32Array[],
+  ys: number[],
+  options: { iterations?: number; l2?: number; scaling?: 'feature' | 'common' } = {},
+): { weights: Float32Array; bias: number; mean: Float32Array; scale: Float32Array } {
   const n = xs.length;
   const F = xs[0]!.length;
   const mean = new Float32Array(F);
   const scale = new Float32Array(F);
   for (const x of xs) for (let f = 0; f < F; f++) mean[f]! += x[f]! / n;
   for (const x of xs) for (let f = 0; f < F; f++) scale[f]! += (x[f]! - mean[f]!) ** 2 / n;
+  if (options.scaling === 'common') {
+    // One scale for all: weights stay in the layer's own units, so a feature nearly constant on
+    // the training figures cannot earn a large weight from noise and then dominate elsewhere.
+    const rms = Math.sqrt(scale.reduce((a, v) => a + v, 0) / Math.max(1, F));
+    scale.fill(rms > 1e-12 ? 1 / rms : 0);
+  }
   // Constant features carry nothing: a zero scale makes them vanish.
-  for (let f = 0; f < F; f++) scale[f] = scale[f]! > 1e-12 ? 1 / Math.sqrt(scale[f]!) : 0;
+  else for (let f = 0; f < F; f++) scale[f] = scale[f]! > 1e-12 ? 1 / Math.sqrt(scale[f]!) : 0;
   const z = xs.map((x) => Float32Array.from(x, (v, f) => (v - mean[f]!) * scale[f]!));
   const w = new Float32Array(F);
   let b = 0;
@@ -241,7 +254,10 @@ export const kanizsaReadout: ModelReadout<KanizsaParams, KanizsaStimulus> = {
     // No unit in the gaps at this resolution: nothing to read (every trial then has no readout).
     if (units.length === 0) return { units, weights: new Float32Array(0), bias: 0, mean: new Float32Array(0), scale: new Float32Array(0), perDeg: 0, trainAccuracy: 0, trainTrials: alphas.length, layer } satisfies Decoder;
     const xs = grids.map((g, i) => figureFeatures(g, stimuli[i]!, 1, view, units));
-    const fit = trainLogistic(xs, ys);
+    // Common scaling: the decoder is applied to figures unlike its training set (illusory,
+    // control), where a unit barely varying on real contours may respond strongly; scaled by its
+    // own tiny SD it would swamp the decision with noise.
+    const fit = trainLogistic(xs, ys, { scaling: 'common' });
     const ds = xs.map((x) => decide(fit, x));
     const perDeg = ds.reduce((s, d, i) => s + d * alphas[i]!, 0) / alphas.reduce((s, a) => s + a * a, 0);
     const trainAccuracy = ds.filter((d, i) => d > 0 === ys[i]! > 0).length / ds.length;
