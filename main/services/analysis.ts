@@ -7,7 +7,7 @@ import { fractionsOfOracle, type ReferenceSummary } from '../../paradigms/refere
 import { NO_ANSWER, type AnalysisResult, type AnsweredTrial, type Statistic } from '../../paradigms/types.js';
 import type { Db } from '../store/db.js';
 import { dropNearCritical, NEAR_CRITICAL_FRAMES, type DropFlag } from './dropped-frames.js';
-import { referenceSessionsOf } from './model-sessions.js';
+import { referenceSessionsOf } from './references.js';
 import { getSession, paradigmOf, trialRows } from './sessions.js';
 
 export { EXCLUDED_STATISTIC };

@@ -15,7 +15,7 @@ import { createRng, subSeed } from '../../paradigms/rng.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { analysedTrials, analyseSession } from './analysis.js';
-import { referenceSessionsOf } from './model-sessions.js';
+import { referenceSessionsOf } from './references.js';
 import { getSession, paradigmOf } from './sessions.js';
 
 /**

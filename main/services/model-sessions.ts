@@ -16,6 +16,7 @@ import type { TrialSpec } from '../../paradigms/types.js';
 import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { analyseSession } from './analysis.js';
+export { BESIDE_KINDS, referenceSessionsOf, type BesideKind } from './references.js';
 import { registerCheckpoint } from './models.js';
 import { createParticipant } from './participants.js';
 import { exportStudyAfterSession } from './study-export.js';
@@ -255,19 +256,4 @@ function checkSize(r: { width: number; height: number; channels: number }): void
   if (!(REFERENCE_SIZE_LIMITS.channels as readonly number[]).includes(r.channels)) throw new PredlabError('invalid-argument', `A reference observer sees 1 or 3 channels; got ${r.channels}.`);
 }
 
-/** What can stand beside a model session: the two reference observers, and an untrained network of its architecture. */
-export const BESIDE_KINDS = [...REFERENCE_KINDS, 'untrained'] as const;
-export type BesideKind = (typeof BESIDE_KINDS)[number];
 
-/** The sessions run beside a model session (copy-last, oracle, untrained), the newest of each kind. */
-export function referenceSessionsOf(db: Db, modelSessionId: number): { kind: BesideKind; session: SessionInfo }[] {
-  const out: { kind: BesideKind; session: SessionInfo }[] = [];
-  for (const s of listSessions(db, { status: 'complete' }).reverse()) {
-    const d = s.participant.details as { type?: unknown; reference?: unknown; referenceFor?: unknown };
-    const kind = BESIDE_KINDS.find((k) => k === d.reference);
-    if (d.type !== 'reference' || d.referenceFor !== modelSessionId || !kind) continue;
-    if (out.some((o) => o.kind === kind)) continue;
-    out.push({ kind, session: s });
-  }
-  return BESIDE_KINDS.flatMap((k) => out.filter((o) => o.kind === k));
-}
