@@ -1,20 +1,11 @@
-/** Errors a person can act on. They cross the IPC boundary as { code, message }. */
-export type ErrorCode = 'invalid-argument' | 'not-found' | 'conflict' | 'storage' | 'unavailable' | 'internal';
+/**
+ * Errors a person can act on, and SQLite failures said as such. The error type itself lives with
+ * the model engine (native-models/errors.ts), which the main process may import and the engine
+ * needs too; it is re-exported here for the main process.
+ */
+import { PredlabError } from '../native-models/errors.js';
 
-export class PredlabError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PredlabError';
-  }
-}
-
-/** Format zod issues as "path: message; ...". */
-export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  return issues.map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message)).join('; ');
-}
+export { describeIssues, PredlabError, type ErrorCode } from '../native-models/errors.js';
 
 /** How long a command waits for another program's lock on the lab database before giving up. */
 export const BUSY_TIMEOUT_MS = 5000;

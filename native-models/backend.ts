@@ -13,7 +13,7 @@ import '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { PredlabError } from '../main/errors.js';
+import { PredlabError } from './errors.js';
 import { registerWasmGradientKernels } from './wasm-kernels.js';
 import { startWebGpu } from './webgpu.js';
 import { registerCpuKernelFixes } from './cpu-kernels.js';

@@ -8,7 +8,7 @@ import { exportActivations } from '../services/datasets-activations.js';
 import { exportDatasetHdf5, exportDatasetVideos, recordingName } from '../services/datasets-export.js';
 import { DEFAULT_DATASET, importIntoDataset } from '../services/datasets-import.js';
 import { makeNaturalDataset, NATURAL_DEFAULT_DATASET, NATURAL_DEFAULTS_CLI, NATURAL_LIMITS } from '../services/datasets-natural.js';
-import type { CliContext } from './model-commands.js';
+import type { CliContext } from './context.js';
 
 export interface DatasetCliContext extends CliContext {
   /** Ask a yes/no question; null when no one can answer (no terminal). */

@@ -26,15 +26,10 @@ import { listModels, registerCheckpoint, SCORE_LIMITS, scoreOnFreshVideo } from 
 import { startDatasetTraining } from '../services/datasets-train.js';
 import { startTraining } from '../services/training.js';
 import type { Db } from '../store/db.js';
+import type { CliContext } from './context.js';
 import { addDatasetCommands, dataFolderOf } from './dataset-commands.js';
 
-export interface CliContext {
-  database: () => Db;
-  emit: (json: boolean, value: unknown, text: string) => void;
-  err: (s: string) => void;
-  integer: (name: string) => (v: string) => number;
-  number: (name: string) => (v: string) => number;
-}
+export type { CliContext } from './context.js';
 
 /** Seeds are 32-bit: a larger one would alias a smaller one, so it is refused. */
 const seed = (name: string) => (v: string) => {
