@@ -33,7 +33,7 @@ import {
 import { rasterizeScene, type ModelView } from '../../paradigms/scene/rasterize.js';
 import { receptiveFields } from './receptive-fields.js';
 import { notApplicable, untrainedOrWhy } from './references.js';
-import { allHold, batteryView, bootstrapMeanCi, ciText, columnBands, comparison, comparisonText, differenceOfMeans, fmt, mean, yesNo } from './report-stats.js';
+import { allHold, batteryView, bootstrapMeanCi, ciText, columnBands, comparison, comparisonText, differenceOfMeans, fmt, mean, MIN_UNITS, yesNo } from './report-stats.js';
 import { throwIfCancelled } from './unit-analysis.js';
 import type { Comparison, Experiment, ExperimentContext, ExperimentResult, Probe, Recording, Responder, Series } from './types.js';
 
@@ -136,10 +136,33 @@ export function chooseContourUnits(
   }
   // Units that barely answer would blow up when divided by their peak: a mean of at least 5 % of the best, and 1e-4.
   const best = Math.max(0, ...units.map((u) => u.contrast));
+  // At most PER_CHANNEL positions of one channel: a channel's units share its weights, so many
+  // positions of few channels would look like many independent units.
+  const taken = new Map<number, number>();
   return units
     .filter((u) => u.contrast >= Math.max(MIN_CONTRAST, 0.05 * best))
     .sort((a, b) => b.contrast - a.contrast)
+    .filter((u) => {
+      const n = taken.get(u.channel) ?? 0;
+      taken.set(u.channel, n + 1);
+      return n < PER_CHANNEL;
+    })
     .slice(0, count);
+}
+
+/** Positions of one channel kept at most. */
+export const PER_CHANNEL = 4;
+
+/** Per channel, the mean of a per-unit value over its units (the statistics' resampling unit: the channel). */
+export function byChannel(units: readonly ContourUnit[], values: readonly (number | null)[]): number[] {
+  const sums = new Map<number, { s: number; n: number }>();
+  units.forEach((u, k) => {
+    const v = values[k];
+    if (v === null || v === undefined || !Number.isFinite(v)) return;
+    const e = sums.get(u.channel) ?? { s: 0, n: 0 };
+    sums.set(u.channel, { s: e.s + v, n: e.n + 1 });
+  });
+  return [...sums.values()].map((e) => e.s / e.n);
 }
 
 /** First step (from figure onset) at which a response reaches half its peak; null below `floor`. */
@@ -226,9 +249,6 @@ async function measure(ctx: ExperimentContext, r: Responder, sequences: Float32A
   return { name: r.name, units, traces, realRise, illusoryRise, illusory, rfNote, byOrientation };
 }
 
-/** Illusory minus real rise (model frames) of the units that have both. */
-const riseDifferences = (m: Measured) => m.units.flatMap((_, u) => (m.realRise[u] !== null && m.illusoryRise[u] !== null ? [m.illusoryRise[u]! - m.realRise[u]!] : []));
-
 /**
  * The latency in words: later / earlier when the mean difference is at least one model frame and
  * its CI excludes 0; under one frame: not resolvable at this frame rate; else undetermined.
@@ -255,7 +275,7 @@ export const illusoryContours: Experiment = {
     const frameMs = 1000 / view.frameRateHz;
     const probe: Probe = { layer: Math.min(1, r.layers - 1), type: 'E' };
     const probeName = `${probe.type}${probe.layer}`;
-    const count = ctx.quick ? 16 : 64;
+    const count = ctx.quick ? 24 : 64;
     ctx.onProgress?.(0, `drawing the ${ILLUSORY_FIGURE}, real, control and blank sequences`);
     const sequences = CONTOUR_CONDITIONS.map((c) => contourSequence(d, c, view));
     throwIfCancelled(ctx);
@@ -265,14 +285,14 @@ export const illusoryContours: Experiment = {
     const untrained = 'responder' in u ? await measure(ctx, u.responder, sequences, view, d, probe, count, (f, m) => ctx.onProgress?.(0.5 + 0.5 * f, `untrained network: ${m}`)) : null;
     ctx.onProgress?.(0.95, 'timing the responses of the units on the contour');
     const unitsNote = (m: Measured) =>
-      `receptive field centred on the illusory part of the contour (on a side, and a whole grid cell around it clear of every inducer)${m.byOrientation ? ', preferred orientation within 22.5 deg of the side' : ''}, ranked by the mean of their real-contour signal in the figure window (rise over the disc frames beyond the blank's); the top ${count} of those reaching 5 % of the best and ${MIN_CONTRAST} kept (${m.units.length} found)`;
+      `receptive field centred on the illusory part of the contour (on a side, and a whole grid cell around it clear of every inducer)${m.byOrientation ? ', preferred orientation within 22.5 deg of the side' : ''}, ranked by the mean of their real-contour signal in the figure window (rise over the disc frames beyond the blank's); the top ${count} of those reaching 5 % of the best and ${MIN_CONTRAST} kept, at most ${PER_CHANNEL} positions per channel (${m.units.length} found, ${new Set(m.units.map((x) => x.channel)).size} channels)`;
     const notes = [
       `Recorded ${probeName} (${r.unitChannels(probe)} channels); frames: ${d.preFrames} blank, ${d.discFrames} complete discs, ${d.figureFrames} figure, each one model frame of ${fmt(frameMs)} ms (${view.frameRateHz} frames/s, sampled); the figure appears at step ${onset}.`,
       `Units: ${unitsNote(model)}.`,
       model.rfNote,
       `Responses per unit: minus its mean over the last two disc frames, divided by the peak of its real-contour signal; illusory signal = illusory - control, real signal = real - blank; illusory response = mean of the illusory signal over the ${d.figureFrames} figure frames; rise = first step after onset at half the signal's peak (signals under ${RESPONSE_FLOOR * 100} % of the real peak count as no response).`,
       untrained ? `Beside it, ${untrained.name} (same architecture, weights as initialised), on the same frames, its units chosen the same way: ${unitsNote(untrained)}. ${untrained.rfNote}` : `No untrained network beside it: ${'why' in u ? u.why : ''}.`,
-      `Verdict: the illusory response above 0 in the model (CI over units) and above the untrained network's (CI of the difference, each network's units resampled); its latency (illusory minus real rise, units with both) in ms, one model frame being ${fmt(frameMs)} ms: a difference under one frame is not resolvable at this frame rate, and only an illusory response resolvably earlier than the real one contradicts the published result. Running a checkpoint at more frames/s than it was trained at (the default: 10) shows it motion it never learned, so finer latencies need a model trained at that rate.`,
+      `Verdict: the illusory response above 0 in the model (CI over channels, each channel's positions averaged: they share its weights) and above the untrained network's (CI of the difference, each network's channels resampled; at least ${MIN_UNITS} channels each); its latency (illusory minus real rise, units with both) in ms, one model frame being ${fmt(frameMs)} ms: a difference under one frame is not resolvable at this frame rate, and only an illusory response resolvably earlier than the real one contradicts the published result. Running a checkpoint at more frames/s than it was trained at (the default: 10) shows it motion it never learned, so finer latencies need a model trained at that rate.`,
     ];
     const base: Omit<ExperimentResult, 'verdict'> = {
       id: 'illusory-contours',
@@ -323,26 +343,29 @@ export const illusoryContours: Experiment = {
       notes: [...notes, `HDF5: ${probeName}/responses is (condition: illusory, real, control; unit; step) normalised; ${probeName}/units columns: channel, row, col, contrast, real rise, illusory rise (NaN: no response), illusory response; the untrained network's under untrained/.`],
     };
 
-    const resp = mean(model.illusory);
-    const respCi = bootstrapMeanCi(model.illusory, ctx.seed);
-    const own = comparison(`${probeName} illusory response`, 'x real peak', { value: resp, ci: respCi }, 'above');
+    // Statistics over channels (each channel's positions averaged): a channel's units share its weights.
+    const mc = byChannel(model.units, model.illusory);
+    const uc = untrained ? byChannel(untrained.units, untrained.illusory) : [];
+    const resp = mean(mc);
+    const respCi = mc.length >= MIN_UNITS ? bootstrapMeanCi(mc, ctx.seed) : ([Number.NaN, Number.NaN] as [number, number]);
+    const own = comparison(`${probeName} illusory response`, 'x real peak', mc.length >= MIN_UNITS ? { value: resp, ci: respCi } : null, 'above', `only ${mc.length} channel(s) on the contour (at least ${MIN_UNITS} needed)`);
     const beyond = comparison(
       `${probeName} illusory response, model minus untrained`,
       'x real peak',
-      untrained && untrained.units.length ? differenceOfMeans(model.illusory, untrained.illusory, ctx.seed + 1) : null,
+      untrained && mc.length >= MIN_UNITS && uc.length >= MIN_UNITS ? differenceOfMeans(mc, uc, ctx.seed + 1) : null,
       'above',
-      untrained ? 'no unit of the untrained network on the contour responds to the real contour' : 'no untrained network beside',
+      !untrained ? 'no untrained network beside' : `channels on the contour: model ${mc.length}, untrained ${uc.length} (at least ${MIN_UNITS} each needed)`,
     );
-    // Latency: units with both rises.
-    const diffs = riseDifferences(model);
+    // Latency: units with both rises, averaged per channel.
+    const diffs = byChannel(model.units, model.units.map((_, k) => (model.realRise[k] !== null && model.illusoryRise[k] !== null ? model.illusoryRise[k]! - model.realRise[k]! : null)));
     let latencyText: string;
     let latency: Comparison | null = null;
     let latencyKind: ReturnType<typeof latencyClass> | 'too few' = 'too few';
-    if (diffs.length >= 3) {
+    if (diffs.length >= MIN_UNITS) {
       const lag = mean(diffs);
       const ci = bootstrapMeanCi(diffs, ctx.seed + 2);
       latencyKind = latencyClass(lag, ci);
-      const ms = `${fmt(lag * frameMs)} ms ${ciText([ci[0] * frameMs, ci[1] * frameMs], 3)} (${diffs.length} units; one model frame = ${fmt(frameMs)} ms)`;
+      const ms = `${fmt(lag * frameMs)} ms ${ciText([ci[0] * frameMs, ci[1] * frameMs], 3)} (${diffs.length} channels; one model frame = ${fmt(frameMs)} ms)`;
       latencyText =
         latencyKind === 'not resolvable'
           ? `latency not resolvable at this frame rate: illusory minus real rise ${ms}, under one frame`
@@ -350,19 +373,19 @@ export const illusoryContours: Experiment = {
             ? `latency undetermined: illusory minus real rise ${ms}, CI includes 0`
             : `the illusory response rises ${latencyKind} than the real one: ${ms}`;
       latency = { name: `${probeName} illusory minus real rise`, value: lag * frameMs, unit: 'ms', ci: [ci[0] * frameMs, ci[1] * frameMs], rule: 'not resolvably earlier (CI below 0 by a frame or more contradicts)', holds: latencyKind !== 'earlier' };
-    } else latencyText = `latency undetermined: only ${diffs.length} unit(s) respond to both contours`;
+    } else latencyText = `latency undetermined: only ${diffs.length} channel(s) respond to both contours (at least ${MIN_UNITS} needed)`;
     const tests = [own, beyond, ...(latency ? [latency] : [])];
     const effect = allHold([own, beyond]) === true && latencyKind === 'earlier' ? false : allHold([own, beyond]);
-    const ud = untrained && untrained.units.length ? { value: mean(untrained.illusory), ci: bootstrapMeanCi(untrained.illusory, ctx.seed + 3) } : null;
+    const ud = uc.length >= MIN_UNITS ? { value: mean(uc), ci: bootstrapMeanCi(uc, ctx.seed + 3) } : null;
     const text =
       `illusory contours in ${probeName}: ${yesNo(effect)}; illusory response beyond the untrained network: ${yesNo(allHold([own, beyond]))}. ` +
-      `Illusory response ${fmt(resp, 2)}x the real peak ${ciText(respCi)} (${model.units.length} units)${ud ? `, untrained ${fmt(ud.value, 2)}x ${ciText(ud.ci)} (${untrained!.units.length} units)` : ''}; ${comparisonText(beyond)}; ${latencyText}.`;
+      `Illusory response ${fmt(resp, 2)}x the real peak${mc.length >= MIN_UNITS ? ` ${ciText(respCi)}` : ''} (${mc.length} channel${mc.length === 1 ? "" : "s"})${ud ? `, untrained ${fmt(ud.value, 2)}x ${ciText(ud.ci)} (${uc.length} channels)` : ''}; ${comparisonText(beyond)}; ${latencyText}.`;
     return {
       ...result,
       verdict: {
         effect,
         text,
-        statistic: { name: `${probeName} illusory response`, value: resp, unit: 'x real peak', ci: respCi },
+        statistic: mc.length >= MIN_UNITS ? { name: `${probeName} illusory response`, value: resp, unit: 'x real peak', ci: respCi } : null,
         comparisons: tests,
         beside: untrained ? [{ who: 'untrained', statistic: ud ? { name: `${probeName} illusory response`, value: ud.value, unit: 'x real peak', ci: ud.ci } : null, text: ud ? `untrained illusory response ${fmt(ud.value, 2)}x ${ciText(ud.ci)}` : 'untrained: no unit on the contour responds to the real contour' }] : [],
       },

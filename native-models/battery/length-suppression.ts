@@ -14,7 +14,7 @@
 import { barSequence, sequenceOf } from '../../paradigms/battery-unit-stimuli.js';
 import { receptiveFields, type UnitRf } from './receptive-fields.js';
 import { notApplicable, untrainedOrWhy } from './references.js';
-import { allHold, ciText, comparison, comparisonText, differenceOfMeans, yesNo } from './report-stats.js';
+import { allHold, ciText, comparison, comparisonText, differenceOfMeans, MIN_UNITS, yesNo } from './report-stats.js';
 import type { Experiment, ExperimentContext, ExperimentResult, Probe, Responder, Series } from './types.js';
 import { allProbes, analysedLayers, band, bootstrapCi, centralPosition, fmt, headlineProbe, mean, meanAt, probeName, runReduced, unitTrace } from './unit-analysis.js';
 
@@ -38,7 +38,7 @@ function designOf(r: Responder, quick: boolean): Design {
   const all: number[] = [];
   for (let len = 2; len <= longest; len *= quick ? 2 : Math.SQRT2) all.push(Math.round(len * 10) / 10);
   if (all[all.length - 1]! < longest) all.push(longest);
-  return { lengths: all, frames: quick ? 4 : 6, groupsPerLayer: quick ? 2 : 16, unitsPerProbe: quick ? 8 : 64 };
+  return { lengths: all, frames: quick ? 4 : 6, groupsPerLayer: quick ? 4 : 16, unitsPerProbe: quick ? 8 : 64 };
 }
 
 interface UnitCurve {
@@ -107,7 +107,10 @@ async function measure(ctx: ExperimentContext, r: Responder, d: Design, progress
       const key = `${snapped(u.x, centre.x)},${snapped(u.y, centre.y)},${u.orientationDeg}`;
       groups.set(key, [...(groups.get(key) ?? []), u]);
     }
-    const kept = [...groups.entries()].sort((a, b) => b[1].length - a[1].length).slice(0, d.groupsPerLayer);
+    // The sets that test most of the headline probe's units first (the verdict reads them), then the most shared.
+    const head = headlineProbe(r);
+    const heads = (us: UnitRf[]) => us.filter((u) => u.layer === head.layer && u.type === head.type).length;
+    const kept = [...groups.entries()].sort((a, b) => heads(b[1]) - heads(a[1]) || b[1].length - a[1].length).slice(0, d.groupsPerLayer);
     const dropped = units.length - kept.reduce((s, [, us]) => s + us.length, 0);
     if (dropped > 0) notes.push(`Layer ${layer}: ${dropped} unit(s) whose centre/orientation fell outside the ${d.groupsPerLayer} most shared stimulus sets were left out.`);
     const width = Math.max(1, 2 ** (layer - 1));
@@ -204,14 +207,21 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
     ? [{ who: 'untrained', statistic: hu ? { name: `${head} response at longest bar / peak`, value: hu.ratio, unit: 'x peak', ci: hu.ci } : null, text: hu ? `untrained ${fmt(hu.ratio, 2)}x peak ${ciText(hu.ci)} (${hu.n} units); without feedback paired change ${fmt(hu.change, 2)} ${ciText(hu.changeCi)}` : `untrained: no ${head} unit responded to the bars` }]
     : [];
   notes.push(
-    'Verdict: two tests, both needed (the published claim has two halves). (1) Beyond the untrained network: the model\'s mean longest-bar/peak ratio minus the untrained network\'s, 95 % CI by resampling each network\'s units, must lie below 0. (2) Feedback: the paired change (without feedback minus intact) over the model\'s units must lie above 0. No fixed cut-off: how much suppression counts is what the same architecture shows untrained.',
+    `Verdict: two tests, both needed (the published claim has two halves). (1) Beyond the untrained network: the model's mean longest-bar/peak ratio minus the untrained network's, 95 % CI by resampling each network's units, must lie below 0. (2) Feedback: the paired change (without feedback minus intact) over the model's units must lie above 0. No fixed cut-off: how much suppression counts is what the same architecture shows untrained. Each network needs at least ${MIN_UNITS} units excited by the bars for its CI to mean anything.`,
   );
   let verdict: ExperimentResult['verdict'];
   if (!h) {
     verdict = { effect: null, text: `length suppression in ${head}: undetermined, no unit of ${head} responded to the bar probes.`, statistic: null, beside };
   } else {
-    const beyond = comparison(`${head} longest bar / peak, model minus untrained`, 'x peak', hu ? differenceOfMeans(h.intact, hu.intact, ctx.seed + 3000) : null, 'below', untrained ? `the untrained network's ${head} units did not respond to the bars` : 'no untrained network beside');
-    const feedback = comparison(`${head} without feedback minus intact (paired over units)`, 'x peak', Number.isFinite(h.change) ? { value: h.change, ci: h.changeCi } : null, 'above', 'no unit stayed excited without feedback');
+    const few = (n: number) => n < MIN_UNITS;
+    const beyond = comparison(
+      `${head} longest bar / peak, model minus untrained`,
+      'x peak',
+      hu && !few(h.n) && !few(hu.n) ? differenceOfMeans(h.intact, hu.intact, ctx.seed + 3000) : null,
+      'below',
+      !untrained ? 'no untrained network beside' : `units excited by the bars: model ${h.n}, untrained ${hu?.n ?? 0} (at least ${MIN_UNITS} each needed)`,
+    );
+    const feedback = comparison(`${head} without feedback minus intact (paired over units)`, 'x peak', Number.isFinite(h.change) && !few(h.n) ? { value: h.change, ci: h.changeCi } : null, 'above', `${h.n} unit(s) excited by the bars, ${MIN_UNITS} needed (or none stayed excited without feedback)`);
     const effect = allHold([beyond, feedback]);
     verdict = {
       effect,

@@ -14,7 +14,7 @@
 import { objectImage, onOffFrames, onOffSequence, type OnOffDesign } from '../../paradigms/battery-unit-stimuli.js';
 import { subSeed } from '../../paradigms/rng.js';
 import { notApplicable, untrainedOrWhy } from './references.js';
-import { allHold, bootstrapMeanCi, ciText, comparison, comparisonText, differenceOfMeans, yesNo } from './report-stats.js';
+import { allHold, bootstrapMeanCi, ciText, comparison, comparisonText, differenceOfMeans, MIN_UNITS, yesNo } from './report-stats.js';
 import type { Experiment, ExperimentContext, ExperimentResult, Probe, Responder, Series } from './types.js';
 import { allProbes, band, channelMeans, fmt, headlineProbe, mean, probeName, runReduced, windowMean } from './unit-analysis.js';
 
@@ -112,18 +112,18 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
     `Per unit: distance of its mean response (over positions and images) from the blank level at step -1; onset peak = max of steps 0-1, sustained = mean of the last two image steps, offset peak = max of the two steps after removal; units whose onset peak is under ${RESPONSIVE_FRACTION * 100} % of their probe's strongest are left out (their ratios are noise). The plot shows that distance in each unit's onset peaks, mean over units with a 95 % band (CSV: mean_response is the raw mean over a probe's channels, distance_in_onset_peaks the plotted value).`,
     `Sustained / onset peak per probe: ${ratios(model)}.`,
     untrained ? `The same for ${'responder' in u ? u.responder.name : 'the untrained network'}: ${ratios(untrained) || 'no unit responded'}.` : `No untrained network beside it: ${'why' in u ? u.why : ''}.`,
-    'Verdict: four tests, all needed. Onset transient: the sustained level below the onset peak in the model (CI of sustained/onset minus 1 below 0) and below the untrained network\'s ratio (CI of the difference below 0). Offset transient: the offset peak above the sustained level in the model (CI above 0) and above the untrained network\'s (CI of the difference above 0). CIs: bootstrap over units, each network\'s units resampled on their own. No fixed cut-off: the untrained network of the same architecture, which has transients of its own, sets the bar.',
+    `Verdict: four tests, all needed. Onset transient: the sustained level below the onset peak in the model (CI of sustained/onset minus 1 below 0) and below the untrained network's ratio (CI of the difference below 0). Offset transient: the offset peak above the sustained level in the model (CI above 0) and above the untrained network's (CI of the difference above 0). CIs: bootstrap over units (channels), each network's units resampled on their own; at least ${MIN_UNITS} responding units each. No fixed cut-off: the untrained network of the same architecture, which has transients of its own, sets the bar.`,
   ];
   let verdict: ExperimentResult['verdict'];
-  if (h.sustained.length === 0) {
-    verdict = { effect: null, text: `on/off dynamics in ${head}: undetermined, no unit of ${head} responded to the images.`, statistic: null };
+  if (h.sustained.length < MIN_UNITS) {
+    verdict = { effect: null, text: `on/off dynamics in ${head}: undetermined, ${h.sustained.length} unit(s) of ${head} responded to the images (at least ${MIN_UNITS} needed).`, statistic: null };
   } else {
     const ratio = mean(h.sustained);
     const ci = bootstrapMeanCi(h.sustained, ctx.seed);
     const off = mean(h.offsetExcess);
     const offCi = bootstrapMeanCi(h.offsetExcess, ctx.seed + 1);
-    const noUntrained = untrained ? `the untrained network's ${head} units did not respond` : 'no untrained network beside';
-    const usable = hu && hu.sustained.length ? hu : null;
+    const noUntrained = untrained ? `${hu?.sustained.length ?? 0} of the untrained network's ${head} units responded (at least ${MIN_UNITS} needed)` : 'no untrained network beside';
+    const usable = hu && hu.sustained.length >= MIN_UNITS ? hu : null;
     const onsetOwn = comparison(`${head} sustained / onset peak minus 1`, '', { value: ratio - 1, ci: [ci[0] - 1, ci[1] - 1] }, 'below');
     const onsetBeyond = comparison(`${head} sustained / onset peak, model minus untrained`, '', usable ? differenceOfMeans(h.sustained, usable.sustained, ctx.seed + 2) : null, 'below', noUntrained);
     const offsetOwn = comparison(`${head} offset peak above sustained`, 'onset peaks', { value: off, ci: offCi }, 'above');

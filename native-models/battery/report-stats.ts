@@ -28,6 +28,12 @@ export function bootstrapMeanCi(xs: readonly number[], seed: number, resamples =
   return [means[Math.floor(0.025 * (resamples - 1))]!, means[Math.ceil(0.975 * (resamples - 1))]!];
 }
 
+/**
+ * Fewer independent units (channels) than this and a comparison is not determined: a percentile
+ * bootstrap of so few values (3 values give 10 distinct resample means) is far too narrow to trust.
+ */
+export const MIN_UNITS = 5;
+
 /** Percentile 95 % CI from resampled values (non-finite ones dropped); NaNs when none is finite. */
 function percentiles(values: number[]): [number, number] {
   const v = values.filter(Number.isFinite).sort((a, b) => a - b);

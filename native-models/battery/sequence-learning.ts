@@ -17,7 +17,7 @@
 import { objectImage, pairSequence, type PairDesign } from '../../paradigms/battery-unit-stimuli.js';
 import { createRng, subSeed } from '../../paradigms/rng.js';
 import { notApplicable, untrainedOrWhy } from './references.js';
-import { allHold, ciText, comparison, comparisonText, yesNo } from './report-stats.js';
+import { allHold, ciText, comparison, comparisonText, MIN_UNITS, yesNo } from './report-stats.js';
 import type { Comparison, Experiment, ExperimentContext, ExperimentResult, Probe, Responder, Series } from './types.js';
 import { channelMeans, fmt, headlineProbe, mean, probeName, runReduced, windowMean } from './unit-analysis.js';
 
@@ -168,8 +168,8 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
       })()
     : null;
   let verdict: ExperimentResult['verdict'];
-  if (!Number.isFinite(a.ratio)) {
-    verdict = { effect: null, text: `sequence learning in ${hn}: undetermined, its units did not respond to the expected trailing images.`, statistic: null };
+  if (!Number.isFinite(a.ratio) || a.n < MIN_UNITS) {
+    verdict = { effect: null, text: `sequence learning in ${hn}: undetermined, ${a.n < MIN_UNITS ? `${hn} has ${a.n} unit(s) (at least ${MIN_UNITS} needed)` : 'its units did not respond to the expected trailing images'}.`, statistic: null };
   } else {
     const after = comparison(`${hn} unexpected / expected after training minus 1`, '', { value: a.ratio - 1, ci: [a.ci[0] - 1, a.ci[1] - 1] }, 'above');
     const rise = comparison(`${hn} increase of (unexpected - expected) with training, over expected before (paired)`, '', Number.isFinite(inc.value) ? inc : null, 'above', 'no unit responded before training');

@@ -10,7 +10,8 @@
  * - a copy-last-frame predictor (no flash-lag anywhere);
  * - a contour detector whose units answer luminance edges at once and the Kanizsa configuration
  *   `delay` steps later (or never), along the figure's contour.
- * Every probe has one channel; layer l is the layer-0 map averaged over 2^l x 2^l blocks.
+ * The predicted frame (Ahat0) has one channel; the contour detector's units have 8 (copies of
+ * its map with different gains); layer l is the layer-0 map averaged over 2^l x 2^l blocks.
  */
 import { contourGeometry, distanceToSegment, type ContourDesign } from '../../paradigms/battery-contour-stimuli.js';
 import { inducers } from '../../paradigms/kanizsa/geometry.js';
@@ -26,9 +27,11 @@ abstract class MapResponder implements Responder {
     readonly name: string,
     readonly height: number,
     readonly width: number,
+    /** Channels of probes other than Ahat0 (the prediction): copies of the map, channel c with gain 1 + 0.1c. */
+    private readonly unitCopies = 1,
   ) {}
-  unitChannels(): number {
-    return 1;
+  unitChannels(p?: Probe): number {
+    return p && !(p.type === 'Ahat' && p.layer === 0) ? this.unitCopies : 1;
   }
   protected abstract map: MapFn;
   async run(sequences: Float32Array[], frames: number, options: RunOptions): Promise<Recording[][]> {
@@ -39,15 +42,16 @@ abstract class MapResponder implements Responder {
         const k = 2 ** probe.layer;
         const h = this.height / k;
         const w = this.width / k;
-        const data = new Float32Array(frames * h * w);
+        const C = this.unitChannels(probe);
+        const data = new Float32Array(frames * C * h * w);
         for (let t = 0; t < frames; t++)
           for (let i = 0; i < h; i++)
             for (let j = 0; j < w; j++) {
               let s = 0;
               for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) s += full[(t * this.height + i * k + a) * this.width + j * k + b]!;
-              data[(t * h + i) * w + j] = s / (k * k);
+              for (let c = 0; c < C; c++) data[((t * C + c) * h + i) * w + j] = ((1 + 0.1 * c) * s) / (k * k);
             }
-        return { probe, shape: [frames, 1, h, w] as [number, number, number, number], data };
+        return { probe, shape: [frames, C, h, w] as [number, number, number, number], data };
       });
     });
   }
@@ -142,7 +146,8 @@ class ContourResponder extends MapResponder {
     private readonly design: ContourDesign,
     private readonly delay: number | null,
   ) {
-    super(delay === null ? 'edge detector' : `illusory contour after ${delay} steps`, height, width);
+    // Several channels (copies with different gains): the experiment's statistics resample channels.
+    super(delay === null ? 'edge detector' : `illusory contour after ${delay} steps`, height, width, 8);
   }
   private pixel(xDeg: number, yDeg: number): number {
     const k = this.view.width / this.view.fovDeg;

@@ -2,7 +2,7 @@
  * Hand-made Responders with known answers for the paper battery's unit experiments. Each unit of
  * layer l sits on a grid of 2^l pixels and reads the current frame (grey: the mean of the channels)
  * and the one before; unit types R, E, A, Ahat all compute the same thing, so any probe reads it.
- *  - endStopped(w): oriented line detectors (4 orientations, one per channel) with end zones;
+ *  - endStopped(w): oriented line detectors (4 orientations, two channels each) with end zones;
  *    response = relu(centre segment contrast - w x end-zone contrast). w > 0: end-stopped; the
  *    end-zone inhibition counts as top-down, so the feedback ablation removes it.
  *  - transient / sustained: per block, a sustained term (contrast against grey) plus, for the
@@ -91,17 +91,21 @@ function segment(img: Float32Array, W: number, H: number, x: number, y: number, 
   return n ? s / n : 0;
 }
 
-/** Oriented line detectors, 4 orientations (channels 0..3 = 0, 45, 90, 135 deg); w = end-zone weight. */
+/**
+ * Oriented line detectors, 4 orientations (channels c and c + 4: (c mod 4) x 45 deg, the second
+ * set with 1.25x the gain, so a probe has 8 units); w = end-zone weight.
+ */
 export function endStopped(w: number, size = { height: 32, width: 32 }): Responder {
-  return new FunctionResponder(`line detectors, end-zone weight ${w}`, size.height, size.width, 2, 4, (cur, _prev, _t, layer, c, i, j, ablate) => {
+  return new FunctionResponder(`line detectors, end-zone weight ${w}`, size.height, size.width, 2, 8, (cur, _prev, _t, layer, c, i, j, ablate) => {
     const s = 2 ** layer;
     const x = (j + 0.5) * s;
     const y = (i + 0.5) * s;
-    const theta = (c * Math.PI) / 4;
+    const theta = ((c % 4) * Math.PI) / 4;
+    const gain = 1 + 0.25 * Math.floor(c / 4);
     const half = 2 * s;
     const centre = segment(cur, size.width, size.height, x, y, theta, 0, half, true);
     const ends = segment(cur, size.width, size.height, x, y, theta, half + 0.5, 3 * half, true);
-    return Math.max(0, centre - (ablate ? 0 : w) * ends);
+    return gain * Math.max(0, centre - (ablate ? 0 : w) * ends);
   });
 }
 
@@ -114,7 +118,7 @@ function blockMean(img: Float32Array, W: number, layer: number, i: number, j: nu
 
 /** Block units: sustained contrast (weight growing with the channel), plus the frame change when transient. */
 export function onOffUnits(transient: boolean, size = { height: 32, width: 32 }): Responder {
-  return new FunctionResponder(transient ? 'transient + sustained units' : 'sustained units', size.height, size.width, 2, 4, (cur, prev, _t, layer, c, i, j) => {
+  return new FunctionResponder(transient ? 'transient + sustained units' : 'sustained units', size.height, size.width, 2, 8, (cur, prev, _t, layer, c, i, j) => {
     const sustained = (0.1 + 0.1 * c) * blockMean(cur, size.width, layer, i, j, (v) => Math.abs(v - BACKGROUND));
     if (!transient) return sustained;
     const s = 2 ** layer;
@@ -137,7 +141,7 @@ class PairLearner extends FunctionResponder {
     size: { height: number; width: number },
     private readonly pairs: { first: Float32Array; second: Float32Array; at: number }[] = [],
   ) {
-    super(learns ? 'pair learner' : 'non-learner', size.height, size.width, 2, 4, null);
+    super(learns ? 'pair learner' : 'non-learner', size.height, size.width, 2, 8, null);
   }
 
   protected override unit(cur: Float32Array, prev: Float32Array | null, t: number, layer: number, c: number, i: number, j: number): number {

@@ -112,7 +112,7 @@ describe('illusory-contour experiment', () => {
     expect(r.verdict.comparisons!.slice(0, 2).map((c) => c.holds)).toEqual([true, true]);
     expect(latency(r).value).toBe(200);
     expect(latency(r).ci).toEqual([200, 200]);
-    expect(r.verdict.text).toMatch(/the illusory response rises later than the real one: 200 ms \[200, 200\] \(\d+ units; one model frame = 100 ms\)/);
+    expect(r.verdict.text).toMatch(/the illusory response rises later than the real one: 200 ms \[200, 200\] \(\d+ channels; one model frame = 100 ms\)/);
     // the mean illusory trace is flat before onset + 2 and up from there; the real one is up at onset
     const ill = r.series.find((s) => s.name === 'illusory')!;
     const real = r.series.find((s) => s.name === 'real')!;

@@ -78,7 +78,7 @@ describe('receptive fields', () => {
     const r = endStopped(0);
     const map = await measureReceptiveFields(r, { quick: true });
     const e1 = map.units.filter((u) => u.layer === 1 && u.type === 'E');
-    expect(e1.map((u) => u.orientationDeg)).toEqual([0, 45, 90, 135]);
+    expect(e1.map((u) => u.orientationDeg)).toEqual([0, 45, 90, 135, 0, 45, 90, 135]);
     for (const u of e1) {
       expect(Math.abs(u.x - 17)).toBeLessThanOrEqual(1);
       expect(Math.abs(u.y - 17)).toBeLessThanOrEqual(1);
