@@ -379,7 +379,7 @@ export const illusoryContours: Experiment = {
     const ud = uc.length >= MIN_UNITS ? { value: mean(uc), ci: bootstrapMeanCi(uc, ctx.seed + 3) } : null;
     const text =
       `illusory contours in ${probeName}: ${yesNo(effect)}; illusory response beyond the untrained network: ${yesNo(allHold([own, beyond]))}. ` +
-      `Illusory response ${fmt(resp, 2)}x the real peak${mc.length >= MIN_UNITS ? ` ${ciText(respCi)}` : ''} (${mc.length} channel${mc.length === 1 ? "" : "s"})${ud ? `, untrained ${fmt(ud.value, 2)}x ${ciText(ud.ci)} (${uc.length} channels)` : ''}; ${comparisonText(beyond)}; ${latencyText}.`;
+      `Illusory response ${fmt(resp, 2)}x the real peak${mc.length >= MIN_UNITS ? ` ${ciText(respCi)}` : ''} (${mc.length} channel${mc.length === 1 ? '' : 's'})${ud ? `, untrained ${fmt(ud.value, 2)}x ${ciText(ud.ci)} (${uc.length} channels)` : ''}; ${comparisonText(beyond)}; ${latencyText}.`;
     return {
       ...result,
       verdict: {
