@@ -106,12 +106,15 @@ export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<Kani
     // One answer throughout: no curve, so no threshold (the fit's message says why).
     const oneAnswer = points.every((q) => q.positive === points[0]!.positive);
     let thresholdCi = fit?.ci.spread75 ?? null;
+    let unbounded: string | null = null;
     if (oneAnswer) thresholdCi = null;
     else if (thresholdCi && !(thresholdCi[1] <= UNBOUNDED_FACTOR * widest)) {
       messages.push(`${condition}: the threshold's confidence interval reaches beyond ${UNBOUNDED_FACTOR} x the largest rotation tested (${widest} deg); the data do not bound it.`);
+      unbounded = `Not determined by the data: its 95 % interval reaches beyond ${UNBOUNDED_FACTOR} x the largest rotation tested (${widest} deg).`;
       thresholdCi = null;
     }
-    const threshold = stat('threshold', 'Threshold (75 % correct)', oneAnswer ? null : fit?.spread75, 'deg', thresholdCi, true);
+    // An estimate whose interval is not bounded is no number to build a sentence on.
+    const threshold = { ...stat('threshold', 'Threshold (75 % correct)', oneAnswer ? null : fit?.spread75, 'deg', thresholdCi, true), ...(unbounded ? { undetermined: unbounded } : {}) };
     thresholds.set(condition, threshold);
     conditions.push({
       key: condition,

@@ -99,6 +99,26 @@ describe('Kanizsa threshold recovery', () => {
   }, 60_000);
 });
 
+describe('Kanizsa thresholds the data do not bound', () => {
+  it('are not determined, with the reason, when their interval reaches far past the rotations tested', () => {
+    const p = params({ conditions: ['illusory'], alphasDeg: [2, 4, 8], trialsPerLevel: 10 });
+    const planned = Array.from({ length: kanizsa.design.trialCount(p) }, (_, i) => planFromHistory(kanizsa, p, 3, i)!);
+    // Barely above chance at every rotation: 6 of 10 right.
+    const seen = new Map<number, number>();
+    const trials: AnsweredTrial<KanizsaStimulus>[] = planned.map((t, i) => {
+      const a = t.stimulus.alphaDeg;
+      const k = seen.get(a) ?? 0;
+      seen.set(a, k + 1);
+      const right = k < 6;
+      return { index: i, stimulus: t.stimulus, response: (a > 0) === right ? 'fat' : 'thin' };
+    });
+    const a = kanizsa.analyse(p, trials, { bootstrap: 200, seed: 2 });
+    const t = a.conditions[0]!.statistics.find((x) => x.key === 'threshold')!;
+    expect(t.ci).toBeNull();
+    expect(t.undetermined).toMatch(/^Not determined by the data: its 95 % interval reaches beyond 4 x the largest rotation tested \(8 deg\)/);
+  }, 60_000);
+});
+
 // A fat/thin answer at alpha = 0 is neither right nor wrong, and unknown answers are refused.
 describe('Kanizsa answers', () => {
   it('analyses P("fat") against the signed rotation and refuses foreign answers', () => {
