@@ -70,20 +70,29 @@ describe('Kanizsa in the app', () => {
     await page.getByTestId('comparison').or(page.getByTestId('compare-error')).waitFor({ timeout: 240_000 });
     expect(await page.getByTestId('compare-error').count(), (await page.getByTestId('compare-error').allTextContents()).join()).toBe(0);
     const sessions = listSessions(db);
-    expect(sessions.map((s) => [s.participant.kind, s.protocol.paradigmId, s.protocol.id])).toEqual([['human', 'kanizsa', 1], ['model', 'kanizsa', 1]]);
+    // The model, then on the same trials copy-last, the oracle and (its readout reads units) an untrained network of its architecture.
+    expect(sessions.map((s) => [s.participant.kind, (s.participant.details as { reference?: string }).reference ?? null, s.protocol.paradigmId, s.protocol.id])).toEqual([
+      ['human', null, 'kanizsa', 1],
+      ['model', null, 'kanizsa', 1],
+      ['model', 'copy-last', 'kanizsa', 1],
+      ['model', 'oracle', 'kanizsa', 1],
+      ['model', 'untrained', 'kanizsa', 1],
+    ]);
     expect(trialRows(db, 2).map((r) => r.stimulus)).toEqual(trialRows(db, 1).map((r) => r.stimulus));
     const table = (await page.getByTestId('compare-table').textContent())!;
     expect(table).toMatch(/human: K01/);
     expect(table).toMatch(/model: PredNet tiny-prednet/);
+    expect(table).toMatch(/model: untrained PredNet \(reference for #2\)/);
     expect(table).toMatch(/illusory \(pac-men\)/);
     expect(table).toMatch(/Threshold \(75 % correct\)/);
-    // A curve per session and condition, each drawn.
-    for (const id of [1, 2])
-      for (const condition of ['illusory', 'real', 'control']) {
-        const curve = page.locator(`[data-testid=compare-plot] g[aria-description="curve ${id} ${condition}"] path`);
-        expect(await curve.count(), `curve ${id} ${condition}`).toBe(1);
+    // A curve per session and condition where that condition has a fit.
+    const { compareSessions } = await import('../../main/services/compare.js');
+    const c = compareSessions(db, [1, 2], { bootstrap: 100, excludeDroppedFrames: false });
+    for (const a of c.analyses)
+      for (const k of a.conditions) {
+        const curve = page.locator(`[data-testid=compare-plot] g[aria-description="curve ${a.sessionId} ${k.key}"] path`);
+        expect(await curve.count(), `curve ${a.sessionId} ${k.key}`).toBe(k.fit ? 1 : 0);
       }
-    expect(await page.getByTestId('compare-differences').textContent()).toMatch(/#1.*#2 \(same trials\)/s);
     await page.screenshot({ path: path.join(tempDir(), 'kanizsa-compare.png'), fullPage: true });
 
     await page.getByTestId('inspect-session').selectOption('2');
@@ -98,6 +107,10 @@ describe('Kanizsa in the app', () => {
     await page.getByTestId('results-session').selectOption('2');
     await page.getByTestId('result').waitFor({ timeout: 60_000 });
     expect(await page.locator('[data-testid=time-course-contour-index] svg g[aria-description="time course contour-index"] path').count()).toBe(3);
+    // Completion beside copy-last, the oracle and the untrained network.
+    const beside = (await page.getByTestId('references').textContent())!;
+    expect(beside).toMatch(/Completion/);
+    for (const who of ['copy-last (#3)', 'oracle (#4)', 'untrained (#5)']) expect(beside).toContain(who);
     const shot = path.join(tempDir(), 'kanizsa-model-result.png');
     await page.screenshot({ path: shot, fullPage: true });
     console.log(`model result: ${shot}`);
