@@ -15,7 +15,7 @@
 import { FLASH_DISPLAYS, FLASH_MODEL_FRAMES, FLASH_VARIANTS, flashLagParadigm, flashTrials, type FlashLagMotion, type FlashLagVariant, type FlashTrial } from '../battery-flash-stimuli.js';
 import { readFlashLag } from './readout.js';
 import { rasterizeTrial, type ModelView } from '../scene/rasterize.js';
-import { allHold, batteryView, bootstrapMeanCi, ciText, comparison, fmt, mean, yesNo } from '../../native-models/battery/report-stats.js';
+import { allHold, batteryView, bootstrapMeanCi, ciText, comparison, fmt, mean, MIN_UNITS, yesNo } from '../../native-models/battery/report-stats.js';
 import { throwIfCancelled } from '../../native-models/battery/unit-analysis.js';
 import type { BesideValue, Comparison, Experiment, ExperimentContext, ExperimentResult, LabSession, Recording, Responder, Series } from '../../native-models/battery/types.js';
 
@@ -27,8 +27,8 @@ import type { BesideValue, Comparison, Experiment, ExperimentContext, Experiment
  */
 export const READOUT_DELAYS = [1, 2] as const;
 
-/** Fewer paired readings than this and a test is not determined. */
-export const MIN_READINGS = 3;
+/** Fewer (paired) readings than this and a test is not determined (the unit experiments' rule: a bootstrap of fewer is too narrow). */
+export const MIN_READINGS = MIN_UNITS;
 
 /** Who is read: the model and the null observers beside it. */
 export const OBSERVERS = ['model', 'copy-last', 'oracle', 'untrained'] as const;
@@ -354,7 +354,15 @@ export const flashLagExperiment: Experiment = {
     const statDelay = shown[0]?.delay ?? [...READOUT_DELAYS].reverse().find((d) => lagsOf(readings, 'model', 'continuous', d).size > 0) ?? READOUT_DELAYS[0];
     const contLags = [...lagsOf(readings, 'model', 'continuous', statDelay).values()];
     const statistic = contLags.length ? { name: `continuous flash-lag at readout delay ${statDelay}`, value: mean(contLags), unit: 'ms', ci: bootstrapMeanCi(contLags, ctx.seed) } : null;
-    const head = effect === true ? `yes, people's pattern at readout delay ${shown.map((d) => d.delay).join(' and ')}` : effect === false ? "no, people's pattern at no readout delay" : "undetermined, people's pattern at no readout delay it could test";
+    const at = (ds: DelayVerdict[]) => `readout delay${ds.length > 1 ? 's' : ''} ${ds.map((d) => d.delay).join(' and ')}`;
+    const failed = perDelay.filter((d) => d.holds === false);
+    const untested = perDelay.filter((d) => d.holds === null);
+    const head =
+      effect === true
+        ? `yes, people's pattern at ${at(shown)}`
+        : effect === false
+          ? "no, people's pattern at no readout delay"
+          : `undetermined: people's pattern ${failed.length ? `not shown at ${at(failed)}, ` : ''}not testable at ${at(untested)}`;
     const beside: BesideValue[] = observers
       .filter((o) => o.who !== 'model')
       .map(({ who }) => {

@@ -81,7 +81,7 @@ describe('Paper battery page', () => {
     expect(new Set(model.filter((r) => r[1] === 'translate').map((r) => r[4]))).toEqual(new Set(['5', '10', '20']));
     // The null observers' rows beside the model's: continuous / initiated / terminated x speed x delay.
     expect(new Set(rows.map((r) => r[0]))).toEqual(new Set(['model', 'copy-last', 'oracle', 'untrained']));
-    expect(await flash.getByTestId('replicate-verdict').textContent()).toMatch(/^Ours: flash-lag: (yes|no|undetermined), people's pattern .*delay 1: .*delay 2: /);
+    expect(await flash.getByTestId('replicate-verdict').textContent()).toMatch(/^Ours: flash-lag: (yes|no|undetermined)[,:] people's pattern .*delay 1: .*delay 2: /);
     expect(await flash.getByTestId('replicate-beside').allTextContents()).toEqual([expect.stringMatching(/^Beside: copy-last: delay 1: /), expect.stringMatching(/^Beside: oracle: /), expect.stringMatching(/^Beside: untrained: /)]);
     await page.screenshot({ path: '/tmp/shots/replicate-flash-lag-table.png', fullPage: true });
     // Unchecked again for the next test.
