@@ -233,12 +233,10 @@ function delayVerdict(readings: FlashReading[], delay: number, seed: number): De
 /** A reference's lags, pooled over displays and speeds, per variant and delay, in a sentence. */
 function referenceText(readings: FlashReading[], who: Observer): string {
   const parts = READOUT_DELAYS.map((delay) => {
-    const per = FLASH_VARIANTS.map((v) => {
-      const xs = [...lagsOf(readings, who, v, delay).values()];
-      const n = countOf(readings, who, v, delay);
-      return xs.length ? `${v} ${fmt(mean(xs))} ms${xs.length < n ? ` (${xs.length} of ${n} read)` : ''}` : `${v} no reading (${n} of ${n} show no bar or no flash)`;
-    });
-    return `delay ${delay}: ${per.join(', ')}`;
+    const counts = FLASH_VARIANTS.map((v) => ({ v, xs: [...lagsOf(readings, who, v, delay).values()], n: countOf(readings, who, v, delay) }));
+    const total = counts.reduce((s, c) => s + c.n, 0);
+    if (counts.every((c) => c.xs.length === 0)) return `delay ${delay}: no reading (no bar or no flash in all ${total} predictions)`;
+    return `delay ${delay}: ${counts.map(({ v, xs, n }) => (xs.length ? `${v} ${fmt(mean(xs))} ms${xs.length < n ? ` (${xs.length} of ${n} read)` : ''}` : `${v} no reading (${n} of ${n})`)).join(', ')}`;
   });
   return `${who}: ${parts.join('; ')}`;
 }
@@ -394,7 +392,6 @@ export const flashLagExperiment: Experiment = {
         `Read: Ahat0 (the predicted frame) ${READOUT_DELAYS.join(' and ')} frames after the flash's onset, by the flash-lag paradigm's readout (translating bar: contrast-weighted centroids of the bar's and the flash's rows; rotating bar: orientation of each ring around fixation). Lag = bar minus flash along the motion; in ms = lag / speed. The flash is gone from the true frame read at either delay, so a lag needs a prediction that keeps the flash.`,
         `Beside the model, on the same trials: ${observers.filter((o) => o.who !== 'model').map((o) => `${o.who} (${o.responder.name})`).join(', ') || 'no reference'}${absent.length ? `; absent: ${absent.join('; ')}` : ''}.`,
         `Readings without a bar or a flash in the prediction are counted, never guessed: ${observers.map((o) => missing(o.who)).join(', ')} (sequences x readout delays).`,
-        ...beside.map((b) => `${b.text}.`),
         `Verdict, per readout delay: yes only for people's pattern: continuous and flash-initiated lags above copy-last's (paired over the same trials, 95 % bootstrap CI of the difference above 0; where copy-last's prediction shows no flash at that delay, the lag itself above 0, which is what copy-last reads whenever it shows the flash), and above the oracle's and the untrained network's where those read at least ${MIN_READINGS} of the same trials; flash-terminated about zero (its CI includes 0) and below continuous (paired over display x speed x direction x flash moment, CI above 0). The overall verdict is yes if the pattern holds at a measured delay (named), no if it fails at every delay, else undetermined. Two delays are tested, so a chance yes is somewhat likelier than at one.`,
         "At readout delay 1 the model has seen the same frames in continuous and flash-terminated trials (the bar vanishes only in the frame being predicted), so a prediction cannot tell them apart there: people's pattern can only show at delay 2.",
         'HDF5: flash-lag/trials (and copy-last/, oracle/, untrained/ flash-lag/trials), one row per sequence and readout delay, columns: display (0 translating, 1 rotating), variant (0 continuous, 1 flash-initiated, 2 flash-terminated), speed deg/s, direction, repeat, readout delay (frames), perceived offset deg, lag ms (NaN: no reading); flash-lag/readout_frames (and untrained/): the predicted frame read for each row (row, H, W, C; NaN where the delay reads past the sequence).',
