@@ -6,7 +6,7 @@
  * the Kanizsa paradigm's own geometry draws them (pure: no pixels here).
  */
 import { fixationScene } from './fixation.js';
-import { contourSegments, inducers, scene as kanizsaScene } from './kanizsa/geometry.js';
+import { CONTROL_TURN_DEG, contourSegments, inducers, scene as kanizsaScene } from './kanizsa/geometry.js';
 import type { KanizsaCondition, KanizsaStimulus } from './kanizsa/params.js';
 import type { DisplayTiming, ModelView, Scene } from './types.js';
 
@@ -72,7 +72,7 @@ export function contourOnsetFrame(d: ContourDesign): number {
 /** The scene at model frame k (scenes are constant within a frame). */
 export function contourScene(d: ContourDesign, condition: ContourCondition, k: number, timing: DisplayTiming): Scene {
   if (condition === 'blank') return fixationScene(d.stimulus);
-  return kanizsaScene({ ...d.stimulus, condition: condition as KanizsaCondition }, k / timing.frameRateHz, timing);
+  return kanizsaScene({ ...d.stimulus, condition: condition as KanizsaCondition, ...(condition === 'control' ? { controlTurnDeg: CONTROL_TURN_DEG } : {}) }, k / timing.frameRateHz, timing);
 }
 
 /** The figure's contour (degrees) and its inducers, for choosing units whose receptive field lies on it. */

@@ -63,7 +63,7 @@ export interface ShownTable {
   columns: string[];
   rows: string[][];
 }
-/** Longer tables are left to data.csv (flash-lag's quick table, with its references beside the model, has 144 rows). */
+/** Tables longer than this are left to data.csv (references beside the model multiply a table's rows). */
 export const SHOWN_TABLE_ROWS = 400;
 
 export function shownTable(t: ExperimentResult['table']): ShownTable | null {

@@ -84,11 +84,11 @@ export const yesNo = (h: boolean | null) => (h === true ? 'yes' : h === false ? 
 /** '[0.1, 0.25]' */
 export const ciText = (ci: readonly [number, number], digits = 2) => `[${fmt(ci[0], digits)}, ${fmt(ci[1], digits)}]`;
 
-/** 'name +0.12 unit [0.05, 0.2] (CI above 0: holds)' */
+/** 'name +0.12 unit [0.05, 0.2] (needs CI above 0: met)' */
 export function comparisonText(c: Comparison, digits = 2): string {
-  if (c.value === null || !c.ci) return `${c.name}: ${c.rule}`;
+  if (c.value === null || !c.ci) return `${c.name}: needs ${c.rule}`;
   const sign = c.value > 0 ? '+' : '';
-  return `${c.name} ${sign}${fmt(c.value, digits)}${c.unit ? ` ${c.unit}` : ''} [${fmt(c.ci[0], digits)}, ${fmt(c.ci[1], digits)}] (${c.rule}: ${c.holds ? 'holds' : 'does not hold'})`;
+  return `${c.name} ${sign}${fmt(c.value, digits)}${c.unit ? ` ${c.unit}` : ''} [${fmt(c.ci[0], digits)}, ${fmt(c.ci[1], digits)}] (needs ${c.rule}: ${c.holds ? 'met' : 'not met'})`;
 }
 
 /** Mean and a normal-approximation 95 % band (mean +- 1.96 SE) of each column of rows x columns. */

@@ -15,7 +15,7 @@
  * gap the image shows only the discs' round backs. Nothing is left to complete (relatable edges
  * must point at each other: Kellman & Shipley 1991), which is what "inducers turned outward"
  * controls mean. (Control trials stored before this layout turned 30 degrees further; they carry
- * no controlTurnDeg and are drawn with this one.)
+ * no controlTurnDeg and are drawn as they were shown: LEGACY_CONTROL_TURN_DEG.)
  */
 import { frameAt, LEGACY_FRAME_RATE_HZ } from '../durations.js';
 import { fixationDot } from '../fixation.js';
@@ -25,6 +25,8 @@ import type { KanizsaStimulus } from './params.js';
 const RAD = Math.PI / 180;
 /** How far the control's inducers turn from the illusory arrangement: exactly outward. */
 export const CONTROL_TURN_DEG = 180;
+/** The turn of control trials stored without controlTurnDeg (before the half turn): as they were shown. */
+export const LEGACY_CONTROL_TURN_DEG = 210;
 
 export interface Inducer {
   id: 'tr' | 'tl' | 'bl' | 'br';
@@ -43,7 +45,7 @@ export function inducers(s: Pick<KanizsaStimulus, 'condition' | 'alphaDeg' | 'xD
     { id: 'bl', sx: -1, sy: -1, mouth: 45, sign: 1 },
     { id: 'br', sx: 1, sy: -1, mouth: 135, sign: -1 },
   ] as const;
-  const turn = s.condition === 'control' ? (s.controlTurnDeg ?? CONTROL_TURN_DEG) : 0;
+  const turn = s.condition === 'control' ? (s.controlTurnDeg ?? LEGACY_CONTROL_TURN_DEG) : 0;
   return base.map((b) => ({ id: b.id, x: s.xDeg + b.sx * h, y: s.yDeg + b.sy * h, mouthDeg: b.mouth + turn + b.sign * s.alphaDeg }));
 }
 

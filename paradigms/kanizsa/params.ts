@@ -126,8 +126,8 @@ export interface KanizsaStimulus {
   staircase?: number;
   /**
    * Control trials: how far each inducer turns from the illusory arrangement (deg; 180 = exactly
-   * outward, geometry.ts says why). Absent: CONTROL_TURN_DEG (trials stored before it, and the
-   * battery's stimuli).
+   * outward, geometry.ts says why). Absent: a trial stored before it, drawn as it was shown
+   * (LEGACY_CONTROL_TURN_DEG).
    */
   controlTurnDeg?: number;
 }

@@ -1,6 +1,6 @@
 /** Kanizsa geometry: collinear edges at alpha = 0, the sign of fat/thin, a control with the same edges pointing away (nothing to complete), the frames of a trial. */
 import { describe, expect, it } from 'vitest';
-import { CONTROL_TURN_DEG, contourSegments, facingEdges, inducers, kanizsaParamsSchema, makeStimulus, mouthEdges, scene, trialDuration, type Inducer, type KanizsaCondition } from '../../paradigms/kanizsa/index.js';
+import { CONTROL_TURN_DEG, LEGACY_CONTROL_TURN_DEG, contourSegments, facingEdges, inducers, kanizsaParamsSchema, makeStimulus, mouthEdges, scene, trialDuration, type Inducer, type KanizsaCondition } from '../../paradigms/kanizsa/index.js';
 import { createRng } from '../../paradigms/rng.js';
 import type { Shape } from '../../paradigms/types.js';
 
@@ -72,12 +72,11 @@ describe('Kanizsa geometry', () => {
   it('stores the control layout with the trial, and draws a stored one as it was', () => {
     expect(stim('control', 2).controlTurnDeg).toBe(CONTROL_TURN_DEG);
     expect(stim('illusory', 2).controlTurnDeg).toBeUndefined();
-    // Trials without the field (stored before it; the battery's stimuli) get the current layout.
+    // Trials without the field were stored before it and are drawn as they were shown: 30 degrees further.
     const { controlTurnDeg: _, ...bare } = stim('control', 2);
-    expect(inducers(bare)).toEqual(inducers(stim('control', 2)));
-    const earlier = inducers({ ...bare, controlTurnDeg: 210 });
-    expect(earlier.map((i) => i.mouthDeg - 30)).toEqual(inducers(bare).map((i) => i.mouthDeg));
-    expect(facingEdges(earlier, params.inducerRadiusDeg)).toEqual([]);
+    expect(inducers(bare).map((i) => i.mouthDeg - 30)).toEqual(inducers(stim('control', 2)).map((i) => i.mouthDeg));
+    expect(inducers({ ...bare, controlTurnDeg: LEGACY_CONTROL_TURN_DEG })).toEqual(inducers(bare));
+    expect(facingEdges(inducers(bare), params.inducerRadiusDeg)).toEqual([]);
   });
 
   it('draws fixation, (discs,) the figure of its condition, (mask) on the right frames', () => {
