@@ -6,7 +6,7 @@
  * background, seeded, standing in for the paper's naturalistic objects.
  * Frames are (T, H, W, C) float32 in [0, 1], time-major, grey replicated over C channels.
  */
-import { canvas, disc, paint, polygon, rect, type Canvas } from './scene/draw.js';
+import { canvas, disc, paint, polygon, rect, type Canvas } from './draw.js';
 import { createRng, type Rng } from './rng.js';
 
 /** The frame a Responder takes. */

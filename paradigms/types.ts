@@ -83,7 +83,7 @@ export interface DisplayTiming {
 }
 
 /**
- * How a model's frames relate to the stimulus in time (paradigms/scene/rasterize.ts):
+ * How a model's frames relate to the stimulus in time (paradigms/rasterize.ts):
  * - integrate: each frame is the scene integrated over its exposure (the first `exposure` of the
  *   frame interval, like a camera whose shutter opens at the frame's start), so a 33 ms flash
  *   is 33 ms of light at any model frame rate; motion within the exposure is blurred.
@@ -292,7 +292,7 @@ export interface ReadoutContext {
   index: number;
   /** What `prepare` returned (e.g. trained decoder weights). */
   prepared: unknown;
-  /** The model frame holding the critical event's onset in this view's temporal mode (scene/rasterize.ts modelCriticalFrame). */
+  /** The model frame holding the critical event's onset in this view's temporal mode (rasterize.ts modelCriticalFrame). */
   criticalFrame: number | null;
 }
 

@@ -15,7 +15,7 @@ import { observerView } from '../../native-models/observer/observer.js';
 import { storedObserverSettings } from '../../paradigms/observer-settings.js';
 import { inferenceEngine, type InferenceEngine } from '../../native-models/onnx/engine.js';
 import { parseOutputMode } from '../../native-models/prednet/config.js';
-import { modelFrameCount, rasterizeTrial } from '../../paradigms/scene/rasterize.js';
+import { modelFrameCount, rasterizeTrial } from '../../paradigms/rasterize.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { cancelled } from './datasets-ffmpeg.js';

@@ -10,7 +10,7 @@ import { observerView } from '../../native-models/observer/observer.js';
 import { isReferenceKind, REFERENCES, type Predictor } from '../../native-models/observer/predictors.js';
 import { storedObserverSettings } from '../../paradigms/observer-settings.js';
 import { inferenceEngine, type InferenceEngine } from '../../native-models/onnx/engine.js';
-import { modelCriticalFrame, rasterizeTrial } from '../../paradigms/scene/rasterize.js';
+import { modelCriticalFrame, rasterizeTrial } from '../../paradigms/rasterize.js';
 import type { TrialFilmstrip } from '../../paradigms/records.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';

@@ -10,7 +10,7 @@ import { PredNet } from '../../native-models/prednet/model.js';
 import { createObserver, observerSettingsSchema, observerView, type ModelAnswer, type ObserverSettings } from '../../native-models/observer/observer.js';
 import { isReferenceKind, REFERENCE_KINDS, REFERENCES, type Predictor, type ReferenceKind } from '../../native-models/observer/predictors.js';
 import { inferenceEngine } from '../../native-models/onnx/engine.js';
-import { pxPerDegOf } from '../../paradigms/scene/rasterize.js';
+import { pxPerDegOf } from '../../paradigms/rasterize.js';
 import type { SessionInfo } from '../../paradigms/records.js';
 import type { TrialSpec } from '../../paradigms/types.js';
 import { describeIssues, PredlabError } from '../errors.js';

@@ -6,7 +6,7 @@
  */
 import { observerView } from '../../native-models/observer/observer.js';
 import { observerSettingsSchema } from '../../paradigms/observer-settings.js';
-import { modelCriticalFrame, rasterizeTrial } from '../../paradigms/scene/rasterize.js';
+import { modelCriticalFrame, rasterizeTrial } from '../../paradigms/rasterize.js';
 import { planFromHistory, type ModelView } from '../../paradigms/types.js';
 import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';

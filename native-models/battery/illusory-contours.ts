@@ -30,7 +30,7 @@ import {
   type ContourCondition,
   type ContourDesign,
 } from '../../paradigms/battery-contour-stimuli.js';
-import { rasterizeScene, type ModelView } from '../../paradigms/scene/rasterize.js';
+import { rasterizeScene, type ModelView } from '../../paradigms/rasterize.js';
 import { receptiveFields } from './receptive-fields.js';
 import { notApplicable, untrainedOrWhy } from './references.js';
 import { allHold, batteryView, bootstrapMeanCi, ciText, columnBands, comparison, comparisonText, differenceOfMeans, fmt, mean, MIN_UNITS, yesNo } from './report-stats.js';

@@ -1,6 +1,6 @@
 /** What the contour and moving-bar experiments share: the view, and means with seeded bootstrap CIs over units or trials. */
 import { createRng } from '../../paradigms/rng.js';
-import type { ModelView } from '../../paradigms/scene/rasterize.js';
+import type { ModelView } from '../../paradigms/rasterize.js';
 import type { Comparison, Responder } from './types.js';
 
 /**

@@ -6,7 +6,7 @@
  */
 import { observerSettingsSchema, temporalSettingsOf, type ObserverSettings } from '../../paradigms/observer-settings.js';
 import type { ModelResponse, ModelView, Paradigm, TrialSpec } from '../../paradigms/types.js';
-import { modelCriticalFrame, rasterizeTrial } from '../../paradigms/scene/rasterize.js';
+import { modelCriticalFrame, rasterizeTrial } from '../../paradigms/rasterize.js';
 import type { Predictor } from './predictors.js';
 
 export { observerSettingsSchema, type ObserverSettings };

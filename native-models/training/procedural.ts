@@ -5,7 +5,7 @@
  * default checkpoint can be regenerated exactly.
  */
 import { createRng, type Rng } from '../../paradigms/rng.js';
-import { canvas, disc, halfPlane, paint, rect, type Region } from '../../paradigms/scene/draw.js';
+import { canvas, disc, halfPlane, paint, rect, type Region } from '../../paradigms/draw.js';
 import type { VideoData } from './data.js';
 
 export interface ProceduralOptions {

@@ -8,7 +8,7 @@
  * psychometric curve; the noise-free perceived offset is stored with every trial.
  */
 import { createRng, gaussian, subSeed } from '../rng.js';
-import { modelCriticalFrame, temporalOf } from '../scene/rasterize.js';
+import { modelCriticalFrame, temporalOf } from '../rasterize.js';
 import { NO_ANSWER, type ModelReadout, type ModelView } from '../types.js';
 import { answerFor } from './design.js';
 import type { FlashLagParams, FlashLagStimulus } from './params.js';

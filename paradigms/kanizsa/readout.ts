@@ -19,7 +19,7 @@ import { createRng, gaussian, subSeed } from '../rng.js';
 import type { ModelReadout, ModelResponse, ModelView } from '../types.js';
 import { makeStimulus } from './design.js';
 import { contourSegments, inducers, phaseEnds } from './geometry.js';
-import { temporalOf } from '../scene/rasterize.js';
+import { temporalOf } from '../rasterize.js';
 import { NO_ANSWER } from '../types.js';
 import { signedLevels, type KanizsaParams, type KanizsaStimulus } from './params.js';
 

@@ -9,7 +9,7 @@ import { flashFrame, flashLag, flashLagParamsSchema } from '../../paradigms/flas
 import { planFromHistory, type Scene, type ShapeKind } from '../../paradigms/types.js';
 import { figureFrame, kanizsa, kanizsaParamsSchema, makeStimulus } from '../../paradigms/kanizsa/index.js';
 import { createRng } from '../../paradigms/rng.js';
-import { rasterizeScene, type ModelView } from '../../paradigms/scene/rasterize.js';
+import { rasterizeScene, type ModelView } from '../../paradigms/rasterize.js';
 import { presenterPage } from '../support/presenter-page.js';
 
 let browser: Browser;

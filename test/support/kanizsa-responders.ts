@@ -15,7 +15,7 @@
 import type { LayerOutput, Predictor, Shape5 } from '../../native-models/observer/predictors.js';
 import { copyLastFrame } from '../../native-models/observer/predictors.js';
 import { facingEdges, inducers, kanizsa, type KanizsaStimulus } from '../../paradigms/kanizsa/index.js';
-import { rasterizeTrial, toPixels, pxPerDegOf } from '../../paradigms/scene/rasterize.js';
+import { rasterizeTrial, toPixels, pxPerDegOf } from '../../paradigms/rasterize.js';
 import type { ModelView, Paradigm } from '../../paradigms/types.js';
 
 const ORIENTATIONS = 8;

@@ -14,7 +14,7 @@ import { h5wasm } from '../../native-models/keras-import.js';
 import { prednetPredictor } from '../../native-models/observer/predictors.js';
 import { predNetConfigSchema } from '../../native-models/prednet/config.js';
 import { PredNet } from '../../native-models/prednet/model.js';
-import { rasterizeTrial } from '../../paradigms/scene/rasterize.js';
+import { rasterizeTrial } from '../../paradigms/rasterize.js';
 import { paradigms } from '../../paradigms/index.js';
 import { maxAbsDiff } from '../support/arrays.js';
 import { tempDb } from '../support/db.js';

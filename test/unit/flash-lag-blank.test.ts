@@ -10,7 +10,7 @@ import { completeForm } from '../../paradigms/form-fields.js';
 import { planFromHistory, type TrialSpec } from '../../paradigms/types.js';
 import { answerTrials, observerSettingsSchema } from '../../native-models/observer/observer.js';
 import { copyLastFrame, velocityExtrapolator, type Predictor } from '../../native-models/observer/predictors.js';
-import { rasterizeTrial, type ModelView } from '../../paradigms/scene/rasterize.js';
+import { rasterizeTrial, type ModelView } from '../../paradigms/rasterize.js';
 
 // These trials are authored in model frames (a flash of 100 or 200 ms at 10 frames/s): sample mode.
 const SAMPLE = { mode: 'sample', exposure: 1, subSamples: 1 } as const;

@@ -8,7 +8,7 @@ import { flashLag, flashLagParamsSchema, ringOrientationDeg, type FlashLagStimul
 import { planFromHistory, type AnsweredTrial, type TrialSpec } from '../../paradigms/types.js';
 import { answerTrials, observerSettingsSchema } from '../../native-models/observer/observer.js';
 import { copyLastFrame, type Predictor } from '../../native-models/observer/predictors.js';
-import type { ModelView } from '../../paradigms/scene/rasterize.js';
+import type { ModelView } from '../../paradigms/rasterize.js';
 
 // Authored at the model's rate (flashes of whole model frames): sample mode.
 const view: ModelView = { width: 80, height: 64, channels: 1, fovDeg: 20, frameRateHz: 10, temporal: { mode: 'sample', exposure: 1, subSamples: 1 } };

@@ -17,7 +17,7 @@ import {
 } from '../../paradigms/flash-lag/index.js';
 import { createRng } from '../../paradigms/rng.js';
 import { planFromHistory, type AnsweredTrial, type RectShape, type Scene } from '../../paradigms/types.js';
-import { rasterizeScene, type ModelView } from '../../paradigms/scene/rasterize.js';
+import { rasterizeScene, type ModelView } from '../../paradigms/rasterize.js';
 
 const at60 = { frameRateHz: 60 };
 const rotating = (over: Record<string, unknown> = {}) => flashLagParamsSchema.parse({ motion: 'rotate', speedDegPerS: 90, travelDeg: 120, flashJitterDeg: 30, offsetsDeg: [-10, -5, 0, 5, 10], trialsPerOffset: 4, ...over });

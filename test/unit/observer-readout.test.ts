@@ -7,7 +7,7 @@ import { flashLag, flashLagParamsSchema, type FlashLagStimulus } from '../../par
 import { planFromHistory, type AnsweredTrial, type TrialSpec } from '../../paradigms/types.js';
 import { answerTrials, observerSettingsSchema } from '../../native-models/observer/observer.js';
 import { copyLastFrame, velocityExtrapolator, type Predictor } from '../../native-models/observer/predictors.js';
-import type { ModelView } from '../../paradigms/scene/rasterize.js';
+import type { ModelView } from '../../paradigms/rasterize.js';
 
 // Authored at the model's rate (a one-frame flash at 10 frames/s, as in the paper): sample mode.
 const view: ModelView = { width: 80, height: 64, channels: 3, fovDeg: 20, frameRateHz: 10, temporal: { mode: 'sample', exposure: 1, subSamples: 1 } };

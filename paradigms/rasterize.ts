@@ -4,10 +4,10 @@
  * draws (luminance L -> value L in every channel), anti-aliased. In time, each frame either
  * integrates the continuous-time scene over its exposure ('integrate', the default: luminance x
  * time is the same at any model frame rate) or is what a display at the model's rate would draw
- * ('sample'); see TemporalSettings in ../types.ts.
+ * ('sample'); see TemporalSettings in types.ts.
  */
-import { TEMPORAL_DEFAULTS, type DisplayTiming, type ModelView, type Paradigm, type Scene, type Shape, type TemporalSettings } from '../types.js';
-import { frameAt } from '../durations.js';
+import { TEMPORAL_DEFAULTS, type DisplayTiming, type ModelView, type Paradigm, type Scene, type Shape, type TemporalSettings } from './types.js';
+import { frameAt } from './durations.js';
 import { canvas, disc, paint, polygon, rect, wedgeDisc, type Canvas, type Region } from './draw.js';
 
 export type { ModelView, TemporalSettings };
