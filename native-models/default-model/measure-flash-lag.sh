@@ -73,7 +73,13 @@ measure() {
     echo "| $variant | $speed | | $delay | run failed | | | | | |" >>"$out"
     return
   fi
-  npx predlab --db "$DB" analyze --session "$id" --bootstrap 200 --json 2>/dev/null | node -e '
+  local analysis
+  if ! analysis=$(npx predlab --db "$DB" analyze --session "$id" --bootstrap 200 --json 2>/dev/null) || [ -z "$analysis" ]; then
+    echo "analysis failed (session $id: $motion, $variant, $speed deg/s, delay $delay)" >&2
+    echo "| $variant | $speed | | $delay | analysis failed | | | | | |" >>"$out"
+    return
+  fi
+  node -e '
     const [motion, speed, delay, variant] = process.argv.slice(1);
     const a = JSON.parse(require("fs").readFileSync(0, "utf8"));
     const f = (x) => (x === null || x === undefined ? "-" : x.toFixed(2));
@@ -88,7 +94,7 @@ measure() {
     // The observer defaults: 20 deg across 80 px at 10 frames/s, so 0.4 px/frame per deg/s (rotating bar: along the flash ring at 4.75 deg).
     const px = motion === "rotate" ? (Number(speed) * Math.PI / 180) * 4.75 * 0.4 : Number(speed) * 0.4;
     console.log(`| ${variant} | ${speed} | ${px.toFixed(1)} | ${delay} | ${show(st(model, "pse-deg"))} | ${show(st(model, "direct-pse-deg"))} | ${show(refStat("copy-last"))} | ${show(refStat("oracle"))} | ${noAnswer} | ${a.trials} |`);
-  ' "$motion" "$speed" "$delay" "$variant" >>"$out"
+  ' "$motion" "$speed" "$delay" "$variant" <<<"$analysis" >>"$out"
   tail -1 "$out"
 }
 
