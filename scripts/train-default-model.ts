@@ -118,8 +118,8 @@ async function finish(): Promise<void> {
     perSeed.push({ seed, scores: await predictionScores(fresh, sequenceStarts(fresh.recordings, nt).filter((_, i) => i % 7 === 0), nt, net) });
   }
   const mean = (f: (s: PredictionScores) => number) => perSeed.reduce((t, p) => t + f(p.scores), 0) / perSeed.length;
-  const test: PredictionScores = { model: mean((s) => s.model!), copyLastFrame: mean((s) => s.copyLastFrame), sequences: perSeed.reduce((t, p) => t + p.scores.sequences, 0) };
-  const ratio = (s: PredictionScores) => s.model! / s.copyLastFrame;
+  const test: Omit<PredictionScores, 'perChannel'> = { model: mean((s) => s.model!), copyLastFrame: mean((s) => s.copyLastFrame), sequences: perSeed.reduce((t, p) => t + p.scores.sequences, 0) };
+  const ratio = (s: Omit<PredictionScores, 'perChannel'>) => s.model! / s.copyLastFrame;
   const curve = fs.existsSync(curveFile) ? fs.readFileSync(curveFile, 'utf8') : CURVE_HEADER;
   // Trained here (tfjs), or by another trainer on the same data and recipe (scripts/torch-trainer).
   const trainer = typeof trained.manifest.source.trainer === 'string' ? trained.manifest.source.trainer : `tfjs (${backend.choice} backend)`;

@@ -22,7 +22,8 @@ import type { ModelInfo } from '../../preload/contract.js';
 import { RELEASES } from '../../native-models/released/kitti.js';
 import { downloadRelease, type DownloadProgress } from '../services/model-download.js';
 import { defaultModelDir } from '../services/default-model.js';
-import { listModels, registerCheckpoint, SCORE_LIMITS, scoreOnFreshVideo } from '../services/models.js';
+import { listNaturalImages } from '../services/datasets-natural.js';
+import { listModels, registerCheckpoint, SCORE_LIMITS, scoreOnFreshVideo, type FreshVideoScore } from '../services/models.js';
 import { startDatasetTraining } from '../services/datasets-train.js';
 import { startTraining } from '../services/training.js';
 import type { Db } from '../store/db.js';
@@ -107,6 +108,13 @@ function describeSource(src: Record<string, unknown>): string {
 }
 
 const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** Per colour channel (R, G, B): errors beside copy-last's, and whether the predictions keep the frames' colour. */
+function channelLines(pc: FreshVideoScore['perChannel']): string[] {
+  if (pc.frameMean.length !== 3) return [];
+  const list = (xs: number[]) => xs.map((x) => x.toFixed(3)).join(' / ');
+  return [`  per channel R / G / B: mean |error| model ${list(pc.modelAbsError)}, copying the last frame ${list(pc.copyLastAbsError)}`, `  mean value R / G / B: frames ${list(pc.frameMean)}, the model's predictions ${list(pc.predictionMean)}`];
+}
+
 /** What `model score --save` writes: a record predictionCheck reads as the checkpoint's validation. */
 const SCORED_BY = 'predlab model score';
 
@@ -297,26 +305,32 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
 
   model
     .command('score')
-    .description('how well a checkpoint predicts fresh procedural video against copying the last frame (mean |E0|); --save records it for Compare')
+    .description('how well a checkpoint predicts video it never saw (fresh procedural video, or natural-image motion over a folder of photographs) against copying the last frame (mean |E0|, and per colour channel); --save records it for Compare')
     .argument('<dir>', "checkpoint folder, or 'default' for the checkpoint shipped with PredLab")
     .option('--recordings <n>', `fresh recordings to score on (1-${SCORE_LIMITS.maxRecordings})`, integer('--recordings'), 40)
     .option('--sequences <n>', `at most this many ${SCORE_LIMITS.nt}-frame sequences, evenly spaced (1-${SCORE_LIMITS.maxSequences})`, integer('--sequences'), 120)
     .option('--seed <n>', 'seed of the fresh video', seed('--seed'), 20261135)
+    .option('--images <folder>', 'score on natural-image motion over these photographs (as `dataset natural` makes it) instead of procedural video')
+    .option('--pans', 'with --images: camera pans only (no moving cut-outs, zooms, turns or blur)')
     .option('--save', "record the result in the checkpoint's manifest (source.validation), so Compare's warning uses it")
     .option('--json', 'machine-readable output')
     .action(async (arg: string, o) => {
       if (o.recordings < 1 || o.recordings > SCORE_LIMITS.maxRecordings) throw new PredlabError('invalid-argument', `--recordings must be from 1 to ${SCORE_LIMITS.maxRecordings}; got ${o.recordings}.`);
       if (o.sequences < 1 || o.sequences > SCORE_LIMITS.maxSequences) throw new PredlabError('invalid-argument', `--sequences must be from 1 to ${SCORE_LIMITS.maxSequences}; got ${o.sequences}.`);
+      if (o.pans && !o.images) throw new PredlabError('invalid-argument', '--pans needs --images <folder> (pans over which photographs?).');
+      if (o.save && o.images) throw new PredlabError('invalid-argument', '--save records the score on procedural video, which Compare reads; score natural images without --save.');
       const dir = arg === 'default' ? defaultModelDir(APP_ROOT) : path.resolve(arg);
       const manifest = readManifest(dir); // a clear error before any work
       // --save never replaces a measurement made another way (the trainer's, the default model's own).
       const own = (manifest.source.validation ?? (manifest.training as Record<string, unknown> | null)?.validation) as { measuredBy?: unknown } | undefined;
       if (o.save && own && own.measuredBy !== SCORED_BY)
         throw new PredlabError('conflict', `${dir} already records how it predicts on its validation data; --save would replace that measurement. Run without --save to see this score.`);
+      const images = o.images ? { folder: path.resolve(o.images as string), pans: Boolean(o.pans) } : undefined;
+      if (images) listNaturalImages(images.folder); // a missing or empty folder is refused before any work
       if (!o.json) ctx.err(`scoring ${dir} on ${o.recordings} fresh recording(s), at most ${o.sequences} sequences...\n`);
       await initBackend();
-      const r = await scoreOnFreshVideo(dir, { recordings: o.recordings, seed: o.seed, maxSequences: o.sequences });
-      const record = { model: r.model, copyLastFrame: r.copyLastFrame, ratio: r.ratio, sequences: r.sequences, recordings: r.recordings, seed: r.seed, data: 'procedural video (moving shapes) the model never saw', measuredBy: SCORED_BY, measuredAt: new Date().toISOString() };
+      const r = await scoreOnFreshVideo(dir, { recordings: o.recordings, seed: o.seed, maxSequences: o.sequences, images });
+      const record = { model: r.model, copyLastFrame: r.copyLastFrame, ratio: r.ratio, sequences: r.sequences, recordings: r.recordings, seed: r.seed, data: r.data, measuredBy: SCORED_BY, measuredAt: new Date().toISOString() };
       let saved = false;
       if (o.save) {
         updateManifestSource(dir, { validation: record });
@@ -328,10 +342,11 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
       const better = r.ratio < 1;
       emit(
         o.json,
-        { checkpoint: dir, ...record, better, saved },
+        { checkpoint: dir, ...record, perChannel: r.perChannel, better, saved },
         [
-          `Checkpoint ${dir} on ${r.sequences} sequences of fresh procedural video (${r.recordings} recordings, seed ${r.seed}):`,
+          `Checkpoint ${dir} on ${r.sequences} sequences of ${r.data} (${r.recordings} recordings, seed ${r.seed}):`,
           `  mean |E0|: model ${r.model.toPrecision(3)}, copying the last frame ${r.copyLastFrame.toPrecision(3)} (ratio ${r.ratio.toFixed(2)})`,
+          ...channelLines(r.perChannel),
           better
             ? `  It predicts better than copying the last frame (its error is ${((1 - r.ratio) * 100).toFixed(0)} % lower).`
             : `  It predicts worse than copying the last frame (its error is ${r.ratio.toFixed(2)}× as large): it has not learned to predict motion, so a null result from it means little.`,

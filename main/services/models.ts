@@ -2,11 +2,13 @@
 import path from 'node:path';
 import { CheckpointError, describeCheckpoint, loadCheckpoint, readManifest } from '../../native-models/checkpoint.js';
 import { evenlySpaced, sequenceStarts } from '../../native-models/training/data.js';
+import { naturalVideo, PURE_PANS } from '../../native-models/training/natural.js';
 import { proceduralVideo } from '../../native-models/training/procedural.js';
 import { predictionScores } from '../../native-models/training/score.js';
 import type { ModelInfo } from '../../preload/contract.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
+import { decodeImage, listNaturalImages } from './datasets-natural.js';
 
 /** As the contract describes a model to the renderer. */
 export type ModelRecord = ModelInfo;
@@ -74,13 +76,37 @@ export function listModels(db: Db): ModelRecord[] {
 /** Stated limits of a prediction score on fresh video (it runs the model on every sequence). */
 export const SCORE_LIMITS = { maxRecordings: 200, maxSequences: 2000, framesPerRecording: 30, nt: 10 } as const;
 
+export interface ScoreOptions {
+  recordings?: number;
+  seed?: number;
+  maxSequences?: number;
+  /**
+   * Natural-image motion over these photographs (a folder, as `dataset natural` takes) instead of
+   * procedural video; `pans`: camera pans only (no cut-outs, zooms, turns or blur).
+   */
+  images?: { folder: string; pans: boolean };
+}
+
+export interface FreshVideoScore {
+  model: number;
+  copyLastFrame: number;
+  ratio: number;
+  sequences: number;
+  recordings: number;
+  seed: number;
+  /** What the video was, in words. */
+  data: string;
+  /** Per colour channel: mean absolute errors and mean values of the frames and of the predictions. */
+  perChannel: { modelAbsError: number[]; copyLastAbsError: number[]; frameMean: number[]; predictionMean: number[] };
+}
+
 /**
- * How a checkpoint predicts on procedural video it never saw (the generator the default model
- * trained on, at the checkpoint's own size), against copying the last frame: for checkpoints whose
- * files record no such comparison. Mean |E0| over frames 1..nt-1, as the training loss. The
+ * How a checkpoint predicts on video it never saw, at its own size, against copying the last
+ * frame: procedural video (the generator the procedural default trained on) or natural-image
+ * motion over a folder of photographs. Mean |E0| over frames 1..nt-1, as the training loss. The
  * caller initialises the tensor backend; this is heavy work (a worker or the CLI, not the main thread).
  */
-export async function scoreOnFreshVideo(dir: string, options: { recordings?: number; seed?: number; maxSequences?: number } = {}): Promise<{ model: number; copyLastFrame: number; ratio: number; sequences: number; recordings: number; seed: number }> {
+export async function scoreOnFreshVideo(dir: string, options: ScoreOptions = {}): Promise<FreshVideoScore> {
   const recordings = options.recordings ?? 40;
   if (!Number.isInteger(recordings) || recordings < 1 || recordings > SCORE_LIMITS.maxRecordings)
     throw new PredlabError('invalid-argument', `recordings must be a whole number from 1 to ${SCORE_LIMITS.maxRecordings}; got ${recordings}.`);
@@ -89,6 +115,8 @@ export async function scoreOnFreshVideo(dir: string, options: { recordings?: num
   const maxSequences = options.maxSequences ?? 120;
   if (!Number.isInteger(maxSequences) || maxSequences < 1 || maxSequences > SCORE_LIMITS.maxSequences)
     throw new PredlabError('invalid-argument', `maxSequences must be a whole number from 1 to ${SCORE_LIMITS.maxSequences}; got ${maxSequences}.`);
+  // Photographs are listed and decoded (each checked) before the model is loaded.
+  const photos = options.images ? await Promise.all(listNaturalImages(options.images.folder).map(async (f) => (await decodeImage(f)).image)) : null;
   let loaded;
   try {
     loaded = loadCheckpoint(dir);
@@ -98,11 +126,17 @@ export async function scoreOnFreshVideo(dir: string, options: { recordings?: num
   try {
     const { height, width, stackSizes } = loaded.manifest.config;
     const channels = stackSizes[0]!;
-    const video = proceduralVideo({ height, width, channels, recordings, framesPerRecording: SCORE_LIMITS.framesPerRecording, seed });
+    if (photos && channels !== 3) throw new PredlabError('invalid-argument', `${dir} takes ${channels}-channel frames; natural-image video is in colour (3 channels). Score it without --images.`);
+    const common = { height, width, recordings, framesPerRecording: SCORE_LIMITS.framesPerRecording, seed };
+    const video = photos ? naturalVideo(photos, { ...common, ...(options.images!.pans ? PURE_PANS : {}) }) : proceduralVideo({ ...common, channels });
+    const data = photos
+      ? `${options.images!.pans ? 'camera pans' : 'natural-image motion (pans, zooms, turns, moving cut-outs)'} over the ${photos.length} photograph(s) in ${options.images!.folder}`
+      : 'procedural video (moving shapes) the model never saw';
     // Evenly spaced over every recording when there are more than maxSequences.
     const starts = evenlySpaced(sequenceStarts(video.recordings, SCORE_LIMITS.nt), maxSequences);
     const s = await predictionScores(video, starts, SCORE_LIMITS.nt, loaded.net);
-    return { model: s.model!, copyLastFrame: s.copyLastFrame, ratio: s.model! / s.copyLastFrame, sequences: s.sequences, recordings, seed };
+    const pc = s.perChannel;
+    return { model: s.model!, copyLastFrame: s.copyLastFrame, ratio: s.model! / s.copyLastFrame, sequences: s.sequences, recordings, seed, data, perChannel: { modelAbsError: pc.modelAbsError!, copyLastAbsError: pc.copyLastAbsError, frameMean: pc.frameMean, predictionMean: pc.predictionMean! } };
   } finally {
     loaded.net.dispose();
   }

@@ -41,6 +41,9 @@ export interface NaturalOptions {
 /** Defaults of the generator's motion (what the recipe and `predlab dataset natural` use). */
 export const NATURAL_DEFAULTS = { maxSpeed: 6, objectChance: 0.4, blurChance: 0.3, zoomChance: 0.3, turnChance: 0.25 } as const;
 
+/** Pure camera pans: no cut-outs, zooms, turns or motion blur (for scoring on the simplest natural motion). */
+export const PURE_PANS = { objectChance: 0, zoomChance: 0, turnChance: 0, blurChance: 0 } as const;
+
 /** Smallest side an image may have (pixels) to be a background or a cut-out's source. */
 export const MIN_IMAGE_SIDE = 16;
 

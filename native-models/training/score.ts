@@ -13,6 +13,13 @@ export interface PredictionScores {
   /** Mean |E0| of predicting each frame by the one before it. */
   copyLastFrame: number;
   sequences: number;
+  /**
+   * Per colour channel, over the predicted frames (1..nt-1): the mean absolute pixel error of the
+   * model and of copying the last frame, and the mean value of the frames and of the model's
+   * predictions (a model that loses colour predicts the channels' means alike). Model fields are
+   * null without a model.
+   */
+  perChannel: { modelAbsError: number[] | null; copyLastAbsError: number[]; frameMean: number[]; predictionMean: number[] | null };
 }
 
 /** Sequences scored per forward pass: bounds memory whatever the number of sequences. */
@@ -24,22 +31,43 @@ export async function predictionScores(v: VideoData, starts: number[], nt: numbe
   if (starts.length === 0) throw new RangeError('No sequence to score.');
   if (starts.length > MAX_SCORED_SEQUENCES) throw new RangeError(`At most ${MAX_SCORED_SEQUENCES} sequences can be scored at once; got ${starts.length}.`);
   if (nt < 2) throw new RangeError(`Sequences need at least 2 frames to score a prediction; got ${nt}.`);
-  let model = 0;
-  let copy = 0;
+  const C = v.channels;
+  const sums = { copy: new Array<number>(C).fill(0), model: new Array<number>(C).fill(0), frame: new Array<number>(C).fill(0), pred: new Array<number>(C).fill(0) };
   for (let i = 0; i < starts.length; i += CHUNK) {
     const part = starts.slice(i, i + CHUNK);
+    // Per-channel means of this chunk (rows: copy-last |error|, frames[, model |error|, predictions]).
     const means = tf.tidy(() => {
-      const x = tf.tensor5d(batchOf(v, part, nt), [part.length, nt, v.height, v.width, v.channels]);
+      const x = tf.tensor5d(batchOf(v, part, nt), [part.length, nt, v.height, v.width, C]);
       const later = (t: tf.Tensor) => tf.slice(t, [0, 1, 0, 0, 0], [-1, nt - 1, -1, -1, -1]);
       const actual = later(x);
-      const meanAbs = (a: tf.Tensor) => tf.mean(tf.abs(tf.sub(a, actual)));
-      const copied = meanAbs(tf.slice(x, [0, 0, 0, 0, 0], [-1, nt - 1, -1, -1, -1]));
-      return net ? tf.stack([copied, meanAbs(later(net.run(x, 'prediction')))]) : tf.stack([copied]);
+      const perChannel = (a: tf.Tensor) => tf.mean(a, [0, 1, 2, 3]);
+      const rows = [perChannel(tf.abs(tf.sub(tf.slice(x, [0, 0, 0, 0, 0], [-1, nt - 1, -1, -1, -1]), actual))), perChannel(actual)];
+      if (net) {
+        const predicted = later(net.run(x, 'prediction'));
+        rows.push(perChannel(tf.abs(tf.sub(predicted, actual))), perChannel(predicted));
+      }
+      return tf.stack(rows);
     });
-    const [c, m] = await means.data();
+    const m = await means.data();
     means.dispose();
-    copy += (c! / 2) * part.length;
-    if (net) model += (m! / 2) * part.length;
+    for (let c = 0; c < C; c++) {
+      sums.copy[c]! += m[c]! * part.length;
+      sums.frame[c]! += m[C + c]! * part.length;
+      if (net) {
+        sums.model[c]! += m[2 * C + c]! * part.length;
+        sums.pred[c]! += m[3 * C + c]! * part.length;
+      }
+    }
   }
-  return { model: net ? model / starts.length : null, copyLastFrame: copy / starts.length, sequences: starts.length };
+  const perSequence = (xs: number[]) => xs.map((x) => x / starts.length);
+  const average = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const copyLastAbsError = perSequence(sums.copy);
+  const modelAbsError = net ? perSequence(sums.model) : null;
+  // E0 holds both halves of the error: its mean is half the mean absolute error.
+  return {
+    model: modelAbsError ? average(modelAbsError) / 2 : null,
+    copyLastFrame: average(copyLastAbsError) / 2,
+    sequences: starts.length,
+    perChannel: { modelAbsError, copyLastAbsError, frameMean: perSequence(sums.frame), predictionMean: net ? perSequence(sums.pred) : null },
+  };
 }

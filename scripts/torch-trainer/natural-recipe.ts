@@ -147,7 +147,7 @@ export const NATURAL_SEEDS = {
  * as trained (pans, zooms, turns, cut-outs, blur) and as pure camera pans, and fresh procedural video.
  */
 export const NATURAL_TEST = { naturalRecordings: 140, naturalSequences: 280, panRecordings: 140, panSequences: 140, proceduralRecordings: 120, proceduralSequences: 120 } as const;
-export const PURE_PANS = { objectChance: 0, zoomChance: 0, turnChance: 0, blurChance: 0 } as const;
+export { PURE_PANS } from '../../native-models/training/natural.js';
 
 /** The three instances: the same data, their own initial weights (PredNet.create seed) and batch order (train.py --seed). */
 export const NATURAL_INSTANCES = [1, 2, 3].map((instance) => ({ instance, initSeed: NATURAL_SEED + 100 + instance, trainSeed: NATURAL_SEED + 200 + instance }));

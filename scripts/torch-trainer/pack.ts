@@ -68,7 +68,7 @@ const net = PredNet.fromKeras(init.config, keras);
 tf.dispose([...keras.values()]);
 
 // The work folder's own validation sequences (read from frames.npy, only the frames they need).
-const config = JSON.parse(fs.readFileSync(path.join(work, 'config.json'), 'utf8')) as { nt?: number; seed?: number; dataset?: Record<string, unknown>; data?: Record<string, unknown> };
+const config = JSON.parse(fs.readFileSync(path.join(work, 'config.json'), 'utf8')) as { nt?: number; seed?: number; recipe?: string; instance?: number; initSeed?: number; dataset?: Record<string, unknown>; data?: Record<string, unknown> };
 const nt = config.nt ?? NT;
 const framesFile = path.join(work, 'frames.npy');
 const valStarts = Array.from(readNpy(path.join(work, 'val_starts.npy')).data);
@@ -112,7 +112,8 @@ await saveCheckpoint(path.join(work, 'trained'), net, {
     step: best.step,
     epoch: best.epoch,
     seed: config.seed ?? DEFAULT_MODEL_SEED,
-    dataset: config.dataset ?? { kind: 'procedural', ...DEFAULT_MODEL_DATA },
+    // prepare-natural.ts's work folders name their recipe and data; prepare.ts's are procedural.
+    dataset: config.dataset ?? (config.recipe === 'natural' ? { kind: 'natural+procedural', recipe: 'scripts/torch-trainer/natural-recipe.ts', instance: config.instance, initSeed: config.initSeed, ...config.data } : { kind: 'procedural', ...DEFAULT_MODEL_DATA }),
     // train.py's --steps-per-epoch and --lr, as its curve shows them (batch size 4).
     options: { nt, batchSize: 4, samplesPerEpoch: 4 * (rows[0]![0]! / rows[0]![1]!), valSequences: valStarts.length, lr: rows[0]![2]!, layerLoss: 'L0', trainer: 'pytorch' },
     history,

@@ -8,13 +8,13 @@
  *
  *   npx tsx scripts/torch-trainer/score-natural.ts --checkpoint native-models/.natural-model-1/trained[,other...] [--out scores.json]
  */
-import * as tf from '@tensorflow/tfjs-core';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../native-models/backend.js';
 import { loadCheckpoint } from '../../native-models/checkpoint.js';
-import { batchOf, evenlySpaced, sequenceStarts, type VideoData } from '../../native-models/training/data.js';
+import { evenlySpaced, sequenceStarts, type VideoData } from '../../native-models/training/data.js';
+import { predictionScores, type PredictionScores } from '../../native-models/training/score.js';
 import { naturalVideo, prepareImages } from '../../native-models/training/natural.js';
 import { proceduralVideo } from '../../native-models/training/procedural.js';
 import { loadPhotos, NATURAL_DATA, NATURAL_SEEDS, NATURAL_TEST, NT, PURE_PANS } from './natural-recipe.js';
@@ -35,7 +35,7 @@ interface SetScore {
   model: number;
   copyLast: number;
   ratio: number;
-  perChannel: { modelAbsError: number[]; copyLastAbsError: number[]; frameMean: number[]; predictionMean: number[] };
+  perChannel: PredictionScores['perChannel'];
 }
 
 async function score(dir: string): Promise<Record<string, SetScore>> {
@@ -43,36 +43,15 @@ async function score(dir: string): Promise<Record<string, SetScore>> {
   const out: Record<string, SetScore> = {};
   try {
     for (const s of sets) {
-      const C = 3;
-      const fb = H * W * C;
-      const sum = { model: [0, 0, 0], copy: [0, 0, 0], frame: [0, 0, 0], pred: [0, 0, 0] };
-      let n = 0;
-      for (let i = 0; i < s.starts.length; i += 4) {
-        const part = s.starts.slice(i, i + 4);
-        const xs = batchOf(s.video, part, NT);
-        const x = tf.tensor5d(xs, [part.length, NT, H, W, C]);
-        const p = net.run(x, 'prediction');
-        const ps = (await p.data()) as Float32Array;
-        tf.dispose([x, p]);
-        for (let b = 0; b < part.length; b++)
-          for (let t = 1; t < NT; t++) {
-            const o = (b * NT + t) * fb;
-            for (let k = 0; k < fb; k++) {
-              const c = k % C;
-              const actual = xs[o + k]!;
-              sum.model[c]! += Math.abs(ps[o + k]! - actual);
-              sum.copy[c]! += Math.abs(xs[o - fb + k]! - actual);
-              sum.frame[c]! += actual;
-              sum.pred[c]! += ps[o + k]!;
-            }
-            n += fb / C;
-          }
-      }
-      const mean = (a: number[]) => a.map((v) => Number((v / n).toFixed(5)));
-      // E0 holds both halves of the error: its mean is half the mean absolute error.
-      const model = sum.model.reduce((a, b) => a + b) / (n * C) / 2;
-      const copyLast = sum.copy.reduce((a, b) => a + b) / (n * C) / 2;
-      out[s.name] = { sequences: s.starts.length, model, copyLast, ratio: model / copyLast, perChannel: { modelAbsError: mean(sum.model), copyLastAbsError: mean(sum.copy), frameMean: mean(sum.frame), predictionMean: mean(sum.pred) } };
+      const r = await predictionScores(s.video, s.starts, NT, net);
+      const round = (xs: number[] | null) => xs && xs.map((x) => Number(x.toFixed(5)));
+      out[s.name] = {
+        sequences: r.sequences,
+        model: r.model!,
+        copyLast: r.copyLastFrame,
+        ratio: r.model! / r.copyLastFrame,
+        perChannel: { modelAbsError: round(r.perChannel.modelAbsError), copyLastAbsError: round(r.perChannel.copyLastAbsError)!, frameMean: round(r.perChannel.frameMean)!, predictionMean: round(r.perChannel.predictionMean) },
+      };
     }
   } finally {
     net.dispose();
@@ -86,7 +65,7 @@ for (const dir of values.checkpoint.split(',')) {
   result[dir] = await score(path.resolve(dir));
   for (const [name, s] of Object.entries(result[dir]!))
     console.log(
-      `${dir} ${name} (${s.sequences} sequences): ${s.model.toFixed(5)} vs copy-last ${s.copyLast.toFixed(5)} = ${s.ratio.toFixed(3)}x; |error| R,G,B ${s.perChannel.modelAbsError.join(', ')} (copy-last ${s.perChannel.copyLastAbsError.join(', ')}); mean R,G,B frames ${s.perChannel.frameMean.join(', ')}, predictions ${s.perChannel.predictionMean.join(', ')}`,
+      `${dir} ${name} (${s.sequences} sequences): ${s.model.toFixed(5)} vs copy-last ${s.copyLast.toFixed(5)} = ${s.ratio.toFixed(3)}x; |error| R,G,B ${s.perChannel.modelAbsError!.join(', ')} (copy-last ${s.perChannel.copyLastAbsError.join(', ')}); mean R,G,B frames ${s.perChannel.frameMean.join(', ')}, predictions ${s.perChannel.predictionMean!.join(', ')}`,
     );
   console.log(`${dir}: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }

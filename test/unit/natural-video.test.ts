@@ -207,6 +207,31 @@ describe('predlab dataset natural', () => {
     expect((await cli('--db', db, 'dataset', 'list', '--json')).json()).toHaveLength(before);
   });
 
+  it('`model score --images` scores a checkpoint on natural motion over the folder, per colour channel beside copy-last', async () => {
+    const ckpt = path.join(dir, 'tiny');
+    expect((await cli('--db', db, 'model', 'init', '--height', '32', '--width', '40', '--seed', '3', '--out', ckpt)).code).toBe(0);
+    const j = await cli('--db', db, 'model', 'score', ckpt, '--images', images, '--pans', '--recordings', '3', '--sequences', '3', '--json');
+    expect(j.code, j.err).toBe(0);
+    const r = j.json();
+    expect(r).toMatchObject({ sequences: 3, recordings: 3, saved: false, data: `camera pans over the 3 photograph(s) in ${images}` });
+    expect(r.ratio).toBeCloseTo(r.model / r.copyLastFrame, 12);
+    expect(r.perChannel.frameMean).toHaveLength(3);
+    for (const m of [...r.perChannel.frameMean, ...r.perChannel.predictionMean]) expect(m).toBeGreaterThan(0);
+    // Mean |E0| is half the mean absolute error, averaged over channels.
+    const meanAbs = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length / 2;
+    expect(meanAbs(r.perChannel.copyLastAbsError)).toBeCloseTo(r.copyLastFrame, 9);
+    expect(meanAbs(r.perChannel.modelAbsError)).toBeCloseTo(r.model, 9);
+    const t = await cli('--db', db, 'model', 'score', ckpt, '--images', images, '--recordings', '3', '--sequences', '3');
+    expect(t.code, t.err).toBe(0);
+    expect(t.out).toMatch(/on 3 sequences of natural-image motion \(pans, zooms, turns, moving cut-outs\) over the 3 photograph\(s\)/);
+    expect(t.out).toMatch(/per channel R \/ G \/ B: mean \|error\| model [\d.]+ \/ [\d.]+ \/ [\d.]+, copying the last frame/);
+    expect(t.out).toMatch(/mean value R \/ G \/ B: frames [\d.]+ \/ [\d.]+ \/ [\d.]+, the model's predictions/);
+    // Refusals name the problem, before any work.
+    expect((await cli('--db', db, 'model', 'score', ckpt, '--pans')).err).toBe('predlab: --pans needs --images <folder> (pans over which photographs?).\n');
+    expect((await cli('--db', db, 'model', 'score', ckpt, '--images', images, '--save')).err).toMatch(/--save records the score on procedural video/);
+    expect((await cli('--db', db, 'model', 'score', ckpt, '--images', path.join(dir, 'nope'))).err).toBe(`predlab: ${path.join(dir, 'nope')} does not exist.\n`);
+  }, 120_000);
+
   it('a cancel leaves nothing: no recording, no dataset, no frame file', async () => {
     const lab = tempDir('predlab-natural-cancel-');
     const handle = openDatabase(path.join(lab, 'lab.sqlite'));
