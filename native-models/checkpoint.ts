@@ -104,6 +104,17 @@ const valuesOf = (e: Entry) => e.shape.reduce((a, b) => a * b, 1);
 const sha256 = (b: Uint8Array) => crypto.createHash('sha256').update(b).digest('hex');
 
 /**
+ * Which weights a checkpoint holds, from its manifest alone: the SHA-256 of its tensors' names and
+ * SHA-256s in order. Recorded with a model's session, so a checkpoint folder whose weights were
+ * later replaced (a new default model) is not taken for the one that answered. Null for version 1
+ * checkpoints (no per-tensor checksums).
+ */
+export function weightsFingerprint(m: Pick<Manifest, 'weights'>): string | null {
+  if (m.weights.some((e) => !e.sha256)) return null;
+  return crypto.createHash('sha256').update(m.weights.map((e) => `${e.name}:${e.sha256}`).join('\n')).digest('hex');
+}
+
+/**
  * Check weights.bin against the manifest before any tensor is made: names unique, byte ranges
  * inside the file, not overlapping and covering it exactly, and each tensor's SHA-256.
  */

@@ -3,7 +3,7 @@
  * (stimulus frames, predicted frames, |prediction - frame| error maps), 8-bit, base64.
  */
 import { initBackend } from '../../native-models/backend.js';
-import { loadCheckpoint } from '../../native-models/checkpoint.js';
+import { loadCheckpoint, weightsFingerprint } from '../../native-models/checkpoint.js';
 import type { PredNetConfig } from '../../native-models/prednet/config.js';
 import { PredNet } from '../../native-models/prednet/model.js';
 import { observerView } from '../../native-models/observer/observer.js';
@@ -28,7 +28,7 @@ const grey = (data: Float32Array, channels: number, scale = 1) => {
 
 export async function inspectModelTrial(db: Db, sessionId: number, trialIndex: number): Promise<TrialFilmstrip> {
   const s = getSession(db, sessionId);
-  const details = s.participant.details as { type?: string; checkpoint?: string; observer?: unknown; reference?: unknown; size?: { width?: unknown; height?: unknown; channels?: unknown }; config?: unknown; seed?: unknown };
+  const details = s.participant.details as { type?: string; checkpoint?: string; weights?: unknown; observer?: unknown; reference?: unknown; size?: { width?: unknown; height?: unknown; channels?: unknown }; config?: unknown; seed?: unknown };
   const reference = details.type === 'reference' && isReferenceKind(details.reference) ? details.reference : null;
   const untrained = details.type === 'reference' && details.reference === 'untrained' && details.config && typeof details.seed === 'number' ? { config: details.config as PredNetConfig, seed: details.seed } : null;
   if (s.participant.kind !== 'model' || (!reference && !untrained && (details.type !== 'prednet' || !details.checkpoint)))
@@ -79,6 +79,13 @@ export async function inspectModelTrial(db: Db, sessionId: number, trialIndex: n
     loaded = untrained ? { net: PredNet.create(untrained.config, untrained.seed), manifest: null } : loadCheckpoint(details.checkpoint!);
   } catch (e) {
     throw new PredlabError('not-found', `The session's model is no longer readable: ${(e as Error).message}`);
+  }
+  // A session records which weights answered; a folder that now holds others (a replaced default
+  // model) would show another network's predictions as this session's.
+  const recorded = typeof details.weights === 'string' ? details.weights : null;
+  if (loaded.manifest && recorded && weightsFingerprint(loaded.manifest) !== recorded) {
+    loaded.net.dispose();
+    throw new PredlabError('conflict', `${details.checkpoint} now holds other weights than the ones that took session ${sessionId} (the checkpoint was replaced since); its trials stay as recorded, but its predictions cannot be shown again.`);
   }
   let engine: InferenceEngine | null = null;
   try {

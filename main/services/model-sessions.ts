@@ -4,7 +4,7 @@
  * (participant kind 'model', with the checkpoint and observer settings).
  */
 import { initBackend } from '../../native-models/backend.js';
-import { CheckpointError, loadCheckpoint, type Manifest } from '../../native-models/checkpoint.js';
+import { CheckpointError, loadCheckpoint, weightsFingerprint, type Manifest } from '../../native-models/checkpoint.js';
 import type { PredNetConfig } from '../../native-models/prednet/config.js';
 import { PredNet } from '../../native-models/prednet/model.js';
 import { createObserver, observerSettingsSchema, observerView, type ModelAnswer, type ObserverSettings } from '../../native-models/observer/observer.js';
@@ -133,6 +133,8 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
     predictorConfig = c;
     const dir = req.checkpoint;
     const extrapStartTime = loaded.manifest.extrapStartTime;
+    // Which weights answered (the folder may later hold others: the inspector checks).
+    const weights = req.untrained ? null : weightsFingerprint(loaded.manifest);
     modelExtrapStart = extrapStartTime ?? null;
     predictor = engine.predictor('PredNet', { manifest: loaded.manifest });
     size = { width: c.width, height: c.height, channels: c.stackSizes[0]! };
@@ -144,7 +146,7 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
         })
       : (decisionNoise) => {
           const model = registerCheckpoint(db, dir!);
-          return { label: `PredNet ${model.label}`, details: { type: 'prednet', checkpoint: model.path, modelId: model.id, backend: backend.choice, inference: engine.name, inferenceDetail: engine.detail, observer: settings, decisionNoise, extrapStartTime } };
+          return { label: `PredNet ${model.label}`, details: { type: 'prednet', checkpoint: model.path, modelId: model.id, weights: weights ?? null, backend: backend.choice, inference: engine.name, inferenceDetail: engine.detail, observer: settings, decisionNoise, extrapStartTime } };
         };
     dispose = async () => {
       await engine.release();

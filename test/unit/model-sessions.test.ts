@@ -166,6 +166,26 @@ describe("a checkpoint's extrapStartTime", () => {
     expect(pb.subarray(0, 4 * frame).equals(pa.subarray(0, 4 * frame))).toBe(true);
     expect(pb.subarray(4 * frame).equals(pa.subarray(4 * frame))).toBe(false);
   }, 120_000);
+
+  it('a session records which weights answered; once its folder holds other weights, the inspector refuses rather than show another network', async () => {
+    const { inspectModelTrial } = await import('../../main/services/inspect.js');
+    const { weightsFingerprint, readManifest } = await import('../../native-models/checkpoint.js');
+    const dir = path.join(tempDir(), 'replaced');
+    const config = predNetConfigSchema.parse({ height: 32, width: 40, stackSizes: [3, 4], rStackSizes: [3, 4], aFiltSizes: [3], ahatFiltSizes: [3, 3], rFiltSizes: [3, 3] });
+    const first = PredNet.create(config, 5);
+    await saveCheckpoint(dir, first, { source: { kind: 'init' } });
+    first.dispose();
+    const { db } = tempDb();
+    const person = personSession(db);
+    const s = await runModelSession(db, { paradigmId: 'flash-lag', checkpoint: dir, protocolId: person.protocol.id, observer: { fovDeg: 20, frameRateHz: 10 }, references: false });
+    expect(s.participant.details).toMatchObject({ weights: weightsFingerprint(readManifest(dir)) });
+    expect((await inspectModelTrial(db, s.id, 0)).frames).toBeGreaterThan(4);
+    // The folder is replaced by another network (as a new default model replaces the old one).
+    const second = PredNet.create(config, 6);
+    await saveCheckpoint(dir, second, { source: { kind: 'init' } });
+    second.dispose();
+    await expect(inspectModelTrial(db, s.id, 0)).rejects.toThrow(/now holds other weights than the ones that took session \d+ \(the checkpoint was replaced since\)/);
+  }, 120_000);
 });
 
 describe('the inference engine', () => {
