@@ -5,12 +5,14 @@
  * compute (analysis, comparison, the trial inspector, engine:info). See main/bootstrap.ts.
  */
 import os from 'node:os';
+import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createHandlers } from './ipc/handlers.js';
 import { registerDefaultModel } from './services/default-model.js';
 import { DownloadJobs } from './services/download-jobs.js';
 import { ModelJobs } from './services/model-jobs.js';
-import { openDatabase } from './store/db.js';
+import { resolveInterruptedJobs } from './services/recovery.js';
+import { openDatabase, openLedger } from './store/db.js';
 import type { CallbackName, FromThread, ServiceThreadData, ToThread } from './thread-protocol.js';
 
 const data = workerData as ServiceThreadData;
@@ -45,12 +47,16 @@ async function start(): Promise<ReturnType<typeof createHandlers>['invoke']> {
   let modelJobs: ModelJobs | undefined;
   let downloads: DownloadJobs | undefined;
   if (data.role === 'light') {
+    // Jobs an earlier run left half-done (a kill, a crash, a full disk) are resolved before any call.
+    for (const r of resolveInterruptedJobs(db, path.dirname(path.resolve(data.dbFile)))) void callMain('log', `start-up: ${r.message}`);
     registerDefaultModel(db, data.appRoot);
     modelJobs = new ModelJobs(data.dbFile, data.nativeBinding);
     downloads = new DownloadJobs(data.dbFile, data.nativeBinding);
   }
+  const ledger = data.role === 'heavy' ? openLedger(data.dbFile, data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}) : null;
   const { invoke } = createHandlers({
     db,
+    ...(ledger ? { ledger } : {}),
     appRoot: data.appRoot,
     ...(modelJobs ? { modelJobs } : {}),
     ...(downloads ? { downloads } : {}),

@@ -12,8 +12,10 @@ import { defaultDatabasePath } from '../paths.js';
 import { analyseSession } from '../services/analysis.js';
 import { exportSession } from '../services/export.js';
 import { finishSession, getSession, listSessions } from '../services/sessions.js';
+import { ownerAlive, runningJobs } from '../services/jobs.js';
+import { resolveInterruptedJobs } from '../services/recovery.js';
 import { simulateSession } from '../services/simulate.js';
-import { openDatabase, type Db } from '../store/db.js';
+import { openDatabase, openLedger, type Db } from '../store/db.js';
 import { APP_VERSION } from '../version.js';
 import { CheckpointError } from '../../native-models/checkpoint.js';
 import { KerasImportError } from '../../native-models/keras-import.js';
@@ -60,6 +62,36 @@ function collectParam(v: string, acc: Record<string, unknown>): Record<string, u
   return { ...acc, [key]: value };
 }
 
+/** Resolve interrupted jobs (main/services/recovery.ts), one line on stderr each; never fails the command. */
+function recovered(db: Db, err: (s: string) => void): Db {
+  try {
+    for (const r of resolveInterruptedJobs(db, path.dirname(path.resolve(db.name)))) err(`predlab: ${r.message}\n`);
+  } catch (e) {
+    const s = storageError(e) ?? e;
+    err(`predlab: could not resolve the jobs an earlier run left unfinished (${(s as Error).message}); they are tried again next time.\n`);
+  }
+  return db;
+}
+
+function recoveredReadonly(db: Db, file: string, err: (s: string) => void): Db {
+  let pending = false;
+  try {
+    pending = runningJobs(db).some((j) => !ownerAlive(j));
+  } catch {
+    return db; // a lab from before jobs existed: the next writer migrates and resolves it
+  }
+  if (!pending) return db;
+  // The lab's own file (db.name may be a private snapshot of a lab in a read-only folder).
+  const ledger = openLedger(file);
+  if (!ledger) return db;
+  try {
+    recovered(ledger, err);
+  } finally {
+    ledger.close();
+  }
+  return db;
+}
+
 export function buildCli(io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }) {
   const program = new Command('predlab')
     .description('PredLab: visual-illusion psychophysics for people and PredNet')
@@ -72,10 +104,13 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .showHelpAfterError(USAGE_HINT);
 
   let db: Db | null = null;
-  const database = () => (db ??= openDatabase(program.opts().db));
+  // Opened for writing, the lab first resolves the jobs an earlier PredLab left half-done.
+  const database = () => (db ??= recovered(openDatabase(program.opts().db), io.err));
   // Commands that only read open read-only: nothing is created at a mistyped --db, and a
   // read-only file or folder still works.
-  const readDatabase = () => (db ??= openDatabase(program.opts().db, { readonly: true }));
+  // They resolve interrupted jobs too, through a connection of their own, when there are any
+  // and the lab can be written.
+  const readDatabase = () => (db ??= recoveredReadonly(openDatabase(program.opts().db, { readonly: true }), program.opts().db, io.err));
   const emit = (json: boolean, value: unknown, text: string) => io.out(`${json ? JSON.stringify(value, null, 2) : text}\n`);
 
   program

@@ -100,11 +100,12 @@ export function datasetsHandlers(deps: HandlerDeps): FeatureHandlers<typeof data
         total: d.frames,
         run: async (signal, progress) => {
           const onProgress = (p: { frames: number; total: number }) => progress(p.frames, p.total);
+          const ledger = deps.ledger ?? (db.readonly ? null : db);
           if (a.format === 'hdf5') {
-            const r = await exportDatasetHdf5(db, folder(), d.name, out, { signal, onProgress });
+            const r = await exportDatasetHdf5(db, folder(), d.name, out, { signal, onProgress, ledger });
             return `Wrote ${r.out}: X (${r.shape.join(', ')}) uint8 and sources (${plural(r.recordings, 'recording')}).`;
           }
-          const r = await exportDatasetVideos(db, folder(), d.name, out, a.format, { signal, onProgress });
+          const r = await exportDatasetVideos(db, folder(), d.name, out, a.format, { signal, onProgress, ledger });
           return `Wrote ${plural(r.files.length, `${a.format.toUpperCase()} file`)} (${plural(r.frames, 'frame')}) and ${r.index}.`;
         },
       });

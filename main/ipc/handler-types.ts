@@ -6,6 +6,8 @@ import type { Db } from '../store/db.js';
 
 export interface HandlerDeps {
   db: Db;
+  /** A writable connection for the jobs' rows where `db` only reads (the computing thread's exports); default `db`. */
+  ledger?: Db;
   /** Asks where to export (a folder dialog in the app); null if the user cancelled. */
   chooseExportDir: (suggestedName: string) => Promise<string | null>;
   /** Asks for a video file or a folder of images to import (a dialog in the app); null if cancelled or unavailable. */

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { h5wasm, hdf5Reason } from '../../native-models/keras-import.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
-import { frameBytes, getDataset, listRecordings, readFrames, type DatasetInfo, type RecordingInfo } from './datasets.js';
+import { asJob } from './jobs.js';
+import { frameBytes, getDataset, readableRecordings, readFrames, type DatasetInfo, type RecordingInfo } from './datasets.js';
 import { cancelled, encodeVideo, type VideoFormat } from './datasets-ffmpeg.js';
 
 /** Frames read and written at once: small, so the app's service thread answers between chunks. */
@@ -29,7 +30,16 @@ export interface ExportProgress {
 export interface ExportOptions {
   onProgress?: (p: ExportProgress) => void;
   signal?: AbortSignal;
+  /**
+   * A writable connection to the lab where the export's job (its partial file or folder) is
+   * recorded, so a killed export's leftovers are removed at the next start-up. Default: `db`
+   * when it is writable (the CLI); the app's computing thread reads through a read-only
+   * connection and passes its own small writable one.
+   */
+  ledger?: Db | null;
 }
+
+const ledgerOf = (db: Db, opts: ExportOptions) => (opts.ledger !== undefined ? opts.ledger : db.readonly ? null : db);
 
 /** The name a frame's recording goes by in `sources` and in the video index. */
 export const recordingName = (r: { id: number }) => `recording-${r.id}`;
@@ -44,8 +54,10 @@ function checkDestination(out: string): string {
 
 function exportable(db: Db, dataFolder: string, name: string): { d: DatasetInfo; recs: RecordingInfo[] } {
   const d = getDataset(db, name);
-  const recs = listRecordings(db, dataFolder, d.id).filter((r) => r.frames > 0);
-  if (recs.length === 0) throw new PredlabError('invalid-argument', `Dataset '${name}' has no frames yet; import or record some first.`);
+  // Only finished or truncated recordings: one still being made (or left by a killed import,
+  // until the next start-up resolves it) is not data.
+  const recs = readableRecordings(db, dataFolder, d.id);
+  if (recs.length === 0) throw new PredlabError('invalid-argument', `Dataset '${name}' has no finished frames yet; import or record some first.`);
   return { d, recs };
 }
 
@@ -74,10 +86,16 @@ export async function exportDatasetHdf5(db: Db, dataFolder: string, name: string
   const h5 = await h5wasm();
   const partial = `${dest}.partial`;
   fs.rmSync(partial, { force: true });
+  await asJob(ledgerOf(db, opts), { kind: 'export', target: dest, partials: [partial] }, () => writeHdf5(h5, d, recs, total, partial, dest, opts), opts.signal);
+  return { out: dest, frames: total, recordings: recs.length, shape: [total, d.height, d.width, d.channels], bytes: fs.statSync(dest).size };
+}
+
+/** The HDF5 file written under its partial name and renamed; on any failure it is closed once and removed. */
+async function writeHdf5(h5: Awaited<ReturnType<typeof h5wasm>>, d: DatasetInfo, recs: RecordingInfo[], total: number, partial: string, dest: string, opts: ExportOptions): Promise<void> {
   const fb = frameBytes(d);
-  const file = new h5.File(partial, 'w');
-  let closed = false;
+  let file: InstanceType<typeof h5.File> | null = null;
   try {
+    file = new h5.File(partial, 'w');
     file.create_attribute('dataset', d.name);
     file.create_attribute('fps', d.fps);
     file.create_attribute('created_by', 'PredLab');
@@ -97,17 +115,35 @@ export async function exportDatasetHdf5(db: Db, dataFolder: string, name: string
       for (let i = 0; i < r.frames; i++) sources.push(recordingName(r));
     }
     file.create_dataset({ name: 'sources', data: sources });
-    file.close();
-    closed = true;
+    // Closing flushes: a full disk may show only here. The file is closed once, whatever happens.
+    const closing = file;
+    file = null;
+    closing.close();
     fs.renameSync(partial, dest);
   } catch (e) {
-    if (!closed) file.close();
+    if (file) {
+      try {
+        file.close();
+      } catch {
+        /* the write already failed; its reason is the one given */
+      }
+    }
     fs.rmSync(partial, { force: true });
     if (e instanceof PredlabError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new PredlabError('storage', `Cannot write ${dest}: ${code === 'ENOSPC' ? 'the disk is full' : hdf5Reason(e)}. Nothing was left there.`);
+    throw new PredlabError('storage', `Cannot write ${dest}: ${diskFull(e, partial) ? 'the disk is full' : hdf5Reason(e)}. Nothing was left there.`);
   }
-  return { out: dest, frames: total, recordings: recs.length, shape: [total, d.height, d.width, d.channels], bytes: fs.statSync(dest).size };
+}
+
+/** Was this write failure a full disk? (HDF5 says "No space left on device" in its error stack; Node says ENOSPC.) */
+function diskFull(e: unknown, file: string): boolean {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return true;
+  if (/No space left on device|errno = 28\b/i.test(String((e as Error)?.message ?? e))) return true;
+  try {
+    return fs.statfsSync(path.dirname(file)).bavail === 0;
+  } catch {
+    return false;
+  }
 }
 
 export interface VideoIndex {
@@ -129,6 +165,10 @@ export async function exportDatasetVideos(db: Db, dataFolder: string, name: stri
   const dest = checkDestination(out);
   const partial = `${dest}.partial`;
   fs.rmSync(partial, { recursive: true, force: true });
+  return asJob(ledgerOf(db, opts), { kind: 'export', target: dest, partials: [partial] }, () => writeVideos(d, recs, partial, dest, format, opts), opts.signal);
+}
+
+async function writeVideos(d: DatasetInfo, recs: RecordingInfo[], partial: string, dest: string, format: VideoFormat, opts: ExportOptions): Promise<VideoExport> {
   fs.mkdirSync(partial);
   const total = recs.reduce((s, r) => s + r.frames, 0);
   const fb = frameBytes(d);

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PredlabError } from '../errors.js';
+import { PredlabError, storageError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { appendFrames, checkNewDataset, createDataset, DATASET_LIMITS, deleteDataset, findDataset, finishRecording, getRecording, removeRecording, startRecording, type DatasetInfo, type RecordingInfo } from './datasets.js';
 import { decodeFrames, ffmpegPath, probeVideo } from './datasets-ffmpeg.js';
@@ -77,6 +77,31 @@ function resolveTarget(db: Db, spec: ImportSpec): { existing: DatasetInfo | null
   return { existing: null, settings };
 }
 
+/** Unreadable images named: each is probed (only when the counts differ, so the check costs nothing on a good folder). */
+async function unreadableImages(images: string[], expected: number, got: number, folder: string, signal?: AbortSignal): Promise<PredlabError> {
+  const bad: string[] = [];
+  for (const f of images) {
+    if (bad.length >= 5 || signal?.aborted) break;
+    try {
+      await probeVideo(f, signal);
+    } catch {
+      bad.push(path.basename(f));
+    }
+  }
+  const missing = expected - got;
+  const named = bad.length ? `: ${bad.join(', ')}${missing > bad.length ? ', ...' : ''}` : '';
+  return new PredlabError('invalid-argument', `${folder}: ${missing > 0 ? `${missing} of ${expected} images could not be read` : `the ${expected} images gave ${got} frames`}${named}. Remove or replace ${missing === 1 ? 'it' : 'them'} and import again. Nothing was stored.`);
+}
+
+const isDiskFull = (e: unknown) => /^(SQLITE_FULL|ENOSPC|EDQUOT|EFBIG)/.test(String((e as { code?: unknown } | null)?.code ?? ''));
+
+/** A failure as a short clause (SQLite's codes said in words). */
+function failure(e: unknown, dataFolder: string): string {
+  if (isDiskFull(e)) return 'the disk is full';
+  const s = storageError(e, path.join(dataFolder, 'the lab database'));
+  return (s ?? (e as Error))?.message ?? String(e);
+}
+
 export async function importIntoDataset(db: Db, dataFolder: string, spec: ImportSpec): Promise<ImportResult> {
   // Everything is checked before anything is written.
   let stat: fs.Stats;
@@ -113,11 +138,13 @@ export async function importIntoDataset(db: Db, dataFolder: string, spec: Import
     const x0 = Math.floor((scaledW - W) / 2);
     const filter = [source.kind === 'video' ? `fps=${settings.fps}` : null, `scale=${scaledW}:${H}:flags=area`, `crop=${W}:${H}:${x0}:0`, 'setsar=1'].filter(Boolean).join(',');
     ffmpegPath(); // a missing decoder is reported before the dataset is made
-    spec.onChecked?.({ frames: source.kind === 'images' ? source.images! : source.durationSec !== null ? Math.max(1, Math.round(source.durationSec * settings.fps)) : null });
+    const expected = source.kind === 'images' ? source.images! : source.durationSec !== null ? Math.max(1, Math.round(source.durationSec * settings.fps)) : null;
+    spec.onChecked?.({ frames: expected });
     const dataset = existing ?? createDataset(db, { name: spec.dataset, ...settings });
     let recording: RecordingInfo | null = null;
     try {
-      recording = startRecording(db, dataFolder, dataset.name, path.resolve(spec.input));
+      // An image folder must yield every image; a video's frame count is only an estimate.
+      recording = startRecording(db, dataFolder, dataset.name, path.resolve(spec.input), { kind: 'import', expectedFrames: source.kind === 'images' ? expected : null, ...(existing ? {} : { createdDatasetId: dataset.id }) });
       const rec = recording;
       let frames = 0;
       await decodeFrames(
@@ -129,15 +156,28 @@ export async function importIntoDataset(db: Db, dataFolder: string, spec: Import
         },
       );
       if (frames === 0) throw new PredlabError('invalid-argument', `${spec.input} yielded no frame (a zero-length video?). Nothing was stored.`);
+      // ffmpeg skips an image it cannot decode and goes on: a folder must yield one frame per image.
+      if (source.kind === 'images' && frames !== source.images) throw await unreadableImages(listImages(spec.input), source.images!, frames, spec.input, spec.signal);
       const done = finishRecording(db, dataFolder, rec.id)!;
       return { dataset: findDataset(db, dataset.name)!, recording: done, createdDataset: existing === null, source };
     } catch (e) {
       // A full disk keeps the frames written (appendFrames marked the recording 'truncated' and
-      // says so); any other failure leaves nothing behind.
-      const kept = recording ? getRecording(db, dataFolder, recording.id) : null;
-      if (kept && kept.status === 'truncated' && kept.frames > 0) throw e;
-      if (recording) removeRecording(db, dataFolder, recording.id);
-      if (!existing) deleteDataset(db, dataFolder, dataset.name);
+      // says so); any other failure leaves nothing behind. If the clean-up itself fails (the
+      // database's disk is full too), the import's job stays 'running' in the lab and the next
+      // start-up removes what it left.
+      try {
+        const kept = recording ? getRecording(db, dataFolder, recording.id) : null;
+        if (kept && kept.status === 'truncated' && kept.frames > 0) throw e;
+        if (recording) removeRecording(db, dataFolder, recording.id, spec.signal?.aborted ? 'cancelled' : 'failed');
+        if (!existing) deleteDataset(db, dataFolder, dataset.name);
+      } catch (cleanup) {
+        if (cleanup === e) throw e;
+        throw new PredlabError(
+          'storage',
+          `The import of ${spec.input} failed (${failure(e, dataFolder)}) and its clean-up could not be saved either (${failure(cleanup, dataFolder)}). Nothing of it counts as data: the unfinished recording${recording ? ` ${recording.id}` : ''} is removed the next time PredLab opens the lab.`,
+        );
+      }
+      if (isDiskFull(e)) throw new PredlabError('storage', `The disk is full: the import of ${spec.input} was not saved, and nothing of it was kept. Free some space and import again.`);
       throw e;
     }
   } finally {

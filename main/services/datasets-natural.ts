@@ -176,7 +176,7 @@ export async function makeNaturalDataset(db: Db, dataFolder: string, spec: Natur
       if (spec.signal?.aborted) throw cancelled();
       const { frames: data, info } = naturalRecording(prepared, options, k);
       const source = `natural video (seed ${plan.seed}, recording ${k + 1} of ${plan.recordings}) over ${files[info.background]}${info.objects.length ? `; cut-outs of ${info.objects.map((i) => path.basename(files[i]!)).join(', ')}` : ''}`;
-      const rec = startRecording(db, dataFolder, dataset.name, source);
+      const rec = startRecording(db, dataFolder, dataset.name, source, { kind: 'import', expectedFrames: plan.framesPerRecording, ...(plan.existing ? {} : { createdDatasetId: dataset.id }) });
       made.push({ rec, info });
       appendFrames(db, dataFolder, rec.id, data);
       made[made.length - 1]!.rec = finishRecording(db, dataFolder, rec.id)!;

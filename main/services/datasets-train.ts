@@ -10,7 +10,7 @@ import { trainOptionsSchema, type TrainOptions } from '../../native-models/train
 import type { WorkerVideo } from '../../native-models/training/worker.js';
 import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
-import { getDataset, listRecordings } from './datasets.js';
+import { getDataset, readableRecordings } from './datasets.js';
 import { startTrainingWorker, type TrainingJob } from './training.js';
 
 export interface DatasetTrainingSpec {
@@ -35,7 +35,7 @@ export function checkDatasetTraining(db: Db, dataFolder: string, dataset: string
       'invalid-argument',
       `Dataset '${d.name}' holds ${d.height}x${d.width} frames; the checkpoint takes ${cfg.height}x${cfg.width}. Make a model of the dataset's size (model init --height ${d.height} --width ${d.width}) or import into a dataset of the model's size.`,
     );
-  const recs = listRecordings(db, dataFolder, d.id).filter((r) => r.frames > 0);
+  const recs = readableRecordings(db, dataFolder, d.id);
   const longest = Math.max(0, ...recs.map((r) => r.frames));
   if (longest < parsed.data.nt)
     throw new PredlabError('invalid-argument', `Dataset '${d.name}' has no recording of ${parsed.data.nt} frames or more (the longest has ${longest}): nothing to train on. Record longer clips or lower --nt.`);

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
+import { beginJob, endRecordingJob } from './jobs.js';
 
 /** Stated limits of the store. */
 export const DATASET_LIMITS = {
@@ -173,6 +174,15 @@ export function listRecordings(db: Db, dataFolder: string, datasetId: number): R
   return (db.prepare('SELECT * FROM recordings WHERE dataset_id = ? ORDER BY id').all(datasetId) as RecordingRow[]).map((r) => toRecording(dataFolder, r));
 }
 
+/**
+ * The recordings that may be read as data (exports, training): finished ('complete') or cut
+ * short and counted ('truncated'), with frames. One still 'recording' is being made, or was left
+ * by a process that died and is resolved at the next start-up: never read.
+ */
+export function readableRecordings(db: Db, dataFolder: string, datasetId: number): RecordingInfo[] {
+  return listRecordings(db, dataFolder, datasetId).filter((r) => r.status !== 'recording' && r.frames > 0);
+}
+
 export function getRecording(db: Db, dataFolder: string, id: number): RecordingInfo {
   const row = db.prepare('SELECT * FROM recordings WHERE id = ?').get(id) as RecordingRow | undefined;
   if (!row) throw new PredlabError('not-found', `No recording with id ${id}.`);
@@ -184,8 +194,19 @@ export const dataFolderOf = (db: Db) => path.dirname(path.resolve(db.name));
 
 export const datasetFolder = (dataFolder: string, datasetId: number) => path.join(dataFolder, DATASETS_FOLDER, String(datasetId));
 
-/** Start a recording (an empty frame file and its row); frames follow with appendFrames. */
-export function startRecording(db: Db, dataFolder: string, datasetName: string, source: string): RecordingInfo {
+/** What starts a recording: a capture ('recording') or an import (which may know its frame count and may have made the dataset). */
+export interface RecordingJob {
+  kind: 'recording' | 'import';
+  expectedFrames?: number | null;
+  createdDatasetId?: number;
+}
+
+/**
+ * Start a recording (an empty frame file, its row and its job's row, in one transaction); frames
+ * follow with appendFrames. Left unfinished by a process that died, it is resolved at the next
+ * start-up (main/services/recovery.ts).
+ */
+export function startRecording(db: Db, dataFolder: string, datasetName: string, source: string, job: RecordingJob = { kind: 'recording' }): RecordingInfo {
   const d = getDataset(db, datasetName);
   if (d.recordings >= DATASET_LIMITS.recordingsPerDataset)
     throw new PredlabError('invalid-argument', `Dataset '${d.name}' already holds ${d.recordings} recordings (the limit); make another dataset.`);
@@ -197,6 +218,7 @@ export function startRecording(db: Db, dataFolder: string, datasetName: string, 
     // 'w': a stale file of a deleted recording with this id is emptied.
     fs.closeSync(fs.openSync(path.join(dataFolder, rel), 'w'));
     db.prepare('UPDATE recordings SET file = ? WHERE id = ?').run(rel, rid);
+    beginJob(db, { kind: job.kind, recordingId: rid, expectedFrames: job.expectedFrames ?? null, ...(job.createdDatasetId !== undefined ? { createdDatasetId: job.createdDatasetId } : {}), target: `dataset '${d.name}'` });
     return rid;
   })();
   return getRecording(db, dataFolder, id);
@@ -237,7 +259,10 @@ export function appendFrames(db: Db, dataFolder: string, recordingId: number, ch
       /* the count below still bounds what is read */
     }
     fs.closeSync(fd);
-    db.prepare("UPDATE recordings SET frames = ?, status = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?").run(kept, DISK_FULL.has(code) ? 'truncated' : rec.status, rec.id);
+    db.transaction(() => {
+      db.prepare("UPDATE recordings SET frames = ?, status = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?").run(kept, DISK_FULL.has(code) ? 'truncated' : rec.status, rec.id);
+      if (DISK_FULL.has(code)) endRecordingJob(db, rec.id, 'failed', `the disk is full; ${kept} frame(s) kept`);
+    })();
     if (DISK_FULL.has(code))
       throw new PredlabError('storage', `The disk is full: recording ${rec.id} of '${d.name}' keeps the ${kept} frame(s) written so far (${rec.file}); the rest of this chunk was not saved. Free some space to record more.`);
     throw new PredlabError('storage', `Cannot write frames to ${rec.file}: ${(e as Error).message}. Recording ${rec.id} keeps its ${kept} frame(s).`);
@@ -254,14 +279,25 @@ export function finishRecording(db: Db, dataFolder: string, recordingId: number)
     removeRecording(db, dataFolder, recordingId);
     return null;
   }
-  if (rec.status === 'recording') db.prepare("UPDATE recordings SET status = 'complete', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?").run(rec.id);
+  db.transaction(() => {
+    if (rec.status === 'recording') db.prepare("UPDATE recordings SET status = 'complete', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?").run(rec.id);
+    endRecordingJob(db, rec.id, 'done');
+  })();
   return getRecording(db, dataFolder, recordingId);
 }
 
-/** Remove one recording and its frames (a failed or cancelled import, or the user's choice). */
-export function removeRecording(db: Db, dataFolder: string, recordingId: number): void {
+/**
+ * Remove one recording and its frames (a failed or cancelled import, or the user's choice). The
+ * file is emptied first, so a full disk gets its space back before the row is deleted; if the
+ * row cannot be deleted, the recording's job stays 'running' and the next start-up removes it.
+ */
+export function removeRecording(db: Db, dataFolder: string, recordingId: number, state: 'failed' | 'cancelled' = 'failed'): void {
   const rec = getRecording(db, dataFolder, recordingId);
-  db.prepare('DELETE FROM recordings WHERE id = ?').run(rec.id);
+  if (rec.status === 'recording') fs.truncateSync(rec.file, 0);
+  db.transaction(() => {
+    endRecordingJob(db, rec.id, state, `recording ${rec.id} removed`);
+    db.prepare('DELETE FROM recordings WHERE id = ?').run(rec.id);
+  })();
   fs.rmSync(rec.file, { force: true });
 }
 

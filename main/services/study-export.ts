@@ -15,6 +15,7 @@ import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { APP_VERSION } from '../version.js';
 import { bidsLabel, exportSession, neutraliseFormula, tidyTrials } from './export.js';
+import { asJobSync } from './jobs.js';
 import { getSession } from './sessions.js';
 import { getStudy, joinStudyByProtocol, recordExportStatus, studyExportFolder, studySessionIds, studySlug } from './studies.js';
 
@@ -222,6 +223,12 @@ function writeStudyExport(db: Db, study: Study, folder: string): StudyExportResu
   const stamp = `${process.pid}-${Date.now()}`;
   const partial = path.join(parent, `.${path.basename(folder)}.partial-${stamp}`);
   const old = path.join(parent, `.${path.basename(folder)}.old-${stamp}`);
+  // A job in the lab owns the hidden folders: killed half-way, the next start-up removes the
+  // partial one and puts the previous export back if it was set aside.
+  return asJobSync(db.readonly ? null : db, { kind: 'export', target: folder, partials: [partial, { aside: old, to: folder }] }, () => swapIn(db, study, folder, sessions, slug, partial, old));
+}
+
+function swapIn(db: Db, study: Study, folder: string, sessions: SessionInfo[], slug: string, partial: string, old: string): StudyExportResult {
   try {
     fs.mkdirSync(partial);
     const table = studyTable(db, study.name, sessions, infoFieldsOf(study.settings.sessionInfoFields ?? [], sessions));

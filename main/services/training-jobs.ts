@@ -18,7 +18,7 @@ import { KITTI_TRAIN_DEFAULTS, TRAINING_OPTION_LIMITS } from '../../preload/chan
 import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { checkDatasetTraining } from './datasets-train.js';
-import { getDataset, listDatasets, listRecordings } from './datasets.js';
+import { getDataset, listDatasets, readableRecordings } from './datasets.js';
 import { getModel, listModels, registerCheckpoint } from './models.js';
 import { startTrainingWorker, type TrainingJob } from './training.js';
 
@@ -106,7 +106,7 @@ export class TrainingRuns {
       fps: d.fps,
       recordings: d.recordings,
       frames: d.frames,
-      longestRecording: Math.max(0, ...listRecordings(this.db, path.dirname(this.root), d.id).map((r) => r.frames)),
+      longestRecording: Math.max(0, ...readableRecordings(this.db, path.dirname(this.root), d.id).map((r) => r.frames)),
     }));
     const models = listModels(this.db).map((m) => {
       const c = m.config as unknown as PredNetConfig;

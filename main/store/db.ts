@@ -122,6 +122,26 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   }
 }
 
+/**
+ * A writable connection to a lab another connection of this process opened (and checked and
+ * migrated) already, for the rows of jobs only: the app's computing thread reads through a
+ * read-only connection and records its exports' jobs through this one. Null when the file cannot
+ * be written (then those jobs are not recorded; they still clean up after themselves).
+ */
+export function openLedger(file: string, options: Pick<OpenOptions, 'nativeBinding' | 'busyTimeoutMs'> = {}): Db | null {
+  try {
+    const db = new Database(path.resolve(file), { fileMustExist: true, timeout: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
+    db.pragma('foreign_keys = ON');
+    if (db.readonly) {
+      db.close();
+      return null;
+    }
+    return db;
+  } catch {
+    return null;
+  }
+}
+
 function openReadonly(file: string, options: OpenOptions): Db {
   if (!fs.existsSync(file)) throw new PredlabError('not-found', `There is no database at ${file} (nothing was created). Check the path given with --db, or PREDLAB_DATA_DIR.`);
   checkFile(file);

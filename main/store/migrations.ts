@@ -162,6 +162,33 @@ export const migrations: Migration[] = [
       CREATE INDEX study_sessions_study ON study_sessions(study_id);
     `,
   },
+  {
+    version: 8,
+    description: 'jobs: recordings, imports, exports, downloads and training runs with their state, owner and the partial files they own (resolved at start-up when their owner died)',
+    // A running job whose owner (host, pid, start time) no longer runs is resolved when the lab
+    // is next opened for writing (main/services/jobs.ts): its recording finished if whole, marked
+    // truncated with the frames on disk, or removed with its file; its partial files removed.
+    sql: `
+      CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('recording', 'import', 'export', 'download', 'training')),
+        state TEXT NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'done', 'failed', 'cancelled', 'interrupted')),
+        owner_host TEXT NOT NULL,
+        owner_pid INTEGER NOT NULL,
+        started_ms INTEGER NOT NULL,
+        recording_id INTEGER REFERENCES recordings(id) ON DELETE SET NULL,
+        created_dataset_id INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+        expected_frames INTEGER,
+        partials TEXT NOT NULL DEFAULT '[]',
+        target TEXT,
+        message TEXT,
+        started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        ended_at TEXT
+      );
+      CREATE INDEX jobs_running ON jobs(state) WHERE state = 'running';
+      CREATE INDEX jobs_recording ON jobs(recording_id);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;
