@@ -1,6 +1,7 @@
 /** NumPy .npy arrays in and out (through npyjs), with errors that name the file and the problem. */
 import fs from 'node:fs';
-import { dump, parse, type NpyArray } from 'npyjs';
+import { dump } from 'npyjs';
+import { openRegularFile, readExactly } from './safe-read.js';
 
 export type Dtype = 'uint8' | 'float32' | 'int32';
 
@@ -15,35 +16,82 @@ export class NpyError extends Error {
   override name = 'NpyError';
 }
 
-const DTYPES: Record<string, Dtype> = { u1: 'uint8', f4: 'float32', i4: 'int32' };
+/** The dtypes read (little-endian, or one byte): an allow-list checked before any allocation. */
+const DTYPES: Record<string, { dtype: Dtype; bytes: number }> = { u1: { dtype: 'uint8', bytes: 1 }, f4: { dtype: 'float32', bytes: 4 }, i4: { dtype: 'int32', bytes: 4 } };
 
-/** Stated limit on the .npy files we read (one Buffer, whole, in memory). */
+/** Stated limits on the .npy files we read: the whole file, and its header (NumPy's own are far smaller). */
 export const NPY_MAX_BYTES = 2 ** 31;
+export const NPY_MAX_HEADER_BYTES = 64 * 1024;
+const MAGIC = '\x93NUMPY';
+
+interface NpyHeader {
+  dtype: Dtype;
+  bytes: number;
+  shape: number[];
+  count: bigint;
+  offset: number;
+}
+
+/**
+ * The header, checked against the allow-list before anything is allocated: magic and version,
+ * a header that fits in the file, one of the allowed dtypes, C order, and a shape of whole
+ * numbers whose values fill the file exactly.
+ */
+function readHeader(file: string, fd: number, size: number): NpyHeader {
+  const notNpy = (why: string) => new NpyError(`${file} is not a NumPy .npy file (${why}).`);
+  const pre = Buffer.alloc(12);
+  const got = fs.readSync(fd, pre, 0, 12, 0);
+  if (got < 10 || pre.toString('latin1', 0, 6) !== MAGIC) throw notNpy('no \\x93NUMPY signature');
+  const major = pre[6]!;
+  if (major < 1 || major > 3) throw notNpy(`format version ${major}.${pre[7]}`);
+  const lenBytes = major === 1 ? 2 : 4;
+  if (got < 8 + lenBytes) throw notNpy('truncated header');
+  const headerLen = major === 1 ? pre.readUInt16LE(8) : pre.readUInt32LE(8);
+  const offset = 8 + lenBytes + headerLen;
+  if (headerLen > NPY_MAX_HEADER_BYTES) throw notNpy(`a header of ${headerLen} bytes; at most ${NPY_MAX_HEADER_BYTES} are read`);
+  if (offset > size) throw notNpy(`the header runs past the end of the file: truncated`);
+  const head = Buffer.alloc(headerLen);
+  fs.readSync(fd, head, 0, headerLen, 8 + lenBytes);
+  const text = head.toString(major === 3 ? 'utf8' : 'latin1');
+  const descr = /['"]descr['"]\s*:\s*['"]([^'"]*)['"]/.exec(text)?.[1];
+  const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text)?.[1];
+  const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
+  if (descr === undefined || fortran === undefined || shapeText === undefined) throw notNpy('its header lacks descr, fortran_order or shape');
+  const kind = /^[<|=]?([a-z]\d+)$/.exec(descr);
+  const allowed = kind && (descr[0] !== '|' || kind[1] === 'u1') ? DTYPES[kind[1]!] : undefined;
+  if (!allowed) throw new NpyError(`${file} holds ${descr} values; PredLab reads uint8, float32 and int32 arrays (little-endian).`);
+  if (fortran === 'True') throw new NpyError(`${file} is in Fortran order; save it C-ordered (numpy.ascontiguousarray).`);
+  const dims = shapeText.split(',').map((d) => d.trim()).filter((d) => d !== '');
+  const bad = dims.find((d) => !/^\d+L?$/.test(d));
+  if (bad !== undefined) throw new NpyError(`${file} has a shape of (${dims.join(', ')}): '${bad}' is not a whole number of values. It is damaged.`);
+  const big = dims.map((d) => BigInt(d.replace(/L$/, '')));
+  const count = big.reduce((a, b) => a * b, 1n);
+  const need = count * BigInt(allowed.bytes);
+  const have = BigInt(size - offset);
+  if (need !== have)
+    throw new NpyError(`${file} ${have < need ? 'is truncated' : 'has data past its end'}: shape (${dims.join(', ')}) needs ${count.toLocaleString('en')} values, found ${(have / BigInt(allowed.bytes)).toLocaleString('en')}.`);
+  return { dtype: allowed.dtype, bytes: allowed.bytes, shape: big.map(Number), count, offset };
+}
 
 export function readNpy(file: string): NdArray {
-  let buf: Buffer;
+  let opened;
   try {
-    const size = fs.statSync(file).size;
-    if (size > NPY_MAX_BYTES) throw new NpyError(`${file} is ${size} bytes; .npy files over ${NPY_MAX_BYTES} bytes (2 GiB) are refused. Split it into smaller files.`);
-    buf = fs.readFileSync(file);
+    // A regular file only (a FIFO or /dev/zero is refused before any read), of at most NPY_MAX_BYTES.
+    opened = openRegularFile(file, NPY_MAX_BYTES, '.npy file');
   } catch (e) {
-    if (e instanceof NpyError) throw e;
-    throw new NpyError(`Cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new NpyError((e as Error).message);
   }
-  let arr: NpyArray;
+  const { fd, size } = opened;
   try {
-    arr = parse(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
-  } catch (e) {
-    throw new NpyError(`${file} is not a NumPy .npy file (${(e as Error).message}).`);
+    const h = readHeader(file, fd, size);
+    const n = Number(h.count);
+    const data = h.dtype === 'uint8' ? new Uint8Array(n) : h.dtype === 'float32' ? new Float32Array(n) : new Int32Array(n);
+    const got = readExactly(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), h.offset);
+    if (got !== data.byteLength) throw new NpyError(`${file} is truncated (it changed while it was read).`);
+    return { dtype: h.dtype, shape: h.shape, data };
+  } finally {
+    fs.closeSync(fd);
   }
-  const dtype = DTYPES[arr.dtype.replace(/^[<|=]/, '')];
-  if (!dtype) throw new NpyError(`${file} holds ${arr.dtype} values; PredLab reads uint8, float32 and int32 arrays.`);
-  if (arr.fortranOrder) throw new NpyError(`${file} is in Fortran order; save it C-ordered (numpy.ascontiguousarray).`);
-  // Counted exactly: a damaged header can claim a shape whose product no float can hold.
-  const n = arr.shape.reduce((a, b) => a * BigInt(b), 1n);
-  const data = arr.data as NdArray['data'];
-  if (BigInt(data.length) !== n) throw new NpyError(`${file} ${BigInt(data.length) < n ? 'is truncated' : 'has data past its end'}: shape (${arr.shape.join(', ')}) needs ${n.toLocaleString('en')} values, found ${data.length.toLocaleString('en')}.`);
-  return { dtype, shape: arr.shape, data };
 }
 
 export function writeNpy(file: string, a: NdArray): void {

@@ -204,6 +204,12 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
   return { program, close: () => db?.close() };
 }
 
+/** The --db given (or the default), absolute, for messages; 'the lab database' if unknown. */
+function labFile(program: Command): string {
+  const db = (program.opts() as { db?: unknown }).db;
+  return typeof db === 'string' && db ? path.resolve(db) : 'the lab database';
+}
+
 /** Run with argv; returns the exit code (0 ok, 1 error, 2 usage). */
 export async function runCli(argv: string[], io?: Parameters<typeof buildCli>[0]): Promise<number> {
   const { program, close } = buildCli(io);
@@ -215,8 +221,9 @@ export async function runCli(argv: string[], io?: Parameters<typeof buildCli>[0]
   } catch (caught) {
     if (caught instanceof CommanderError) return caught.exitCode === 0 ? 0 : 2;
     // A SQLite failure (locked, read-only, damaged, disk full) is the user's to act on.
-    const e = storageError(caught) ?? caught;
-    const message = isUserError(e) ? e.message : `unexpected error: ${(e as Error).stack ?? e}`;
+    const e = storageError(caught, labFile(program)) ?? caught;
+    // A damaged row names the lab's file.
+    const message = isUserError(e) ? e.message.replace(/^The lab database is damaged:/, `${labFile(program)} is damaged:`) : `unexpected error: ${(e as Error).stack ?? e}`;
     const code = e instanceof PredlabError ? e.code : isUserError(e) ? 'invalid-argument' : 'internal';
     if (argv.includes('--json')) out(`${JSON.stringify({ error: { code, message } })}\n`);
     err(`predlab: ${message}\n`);
@@ -228,5 +235,14 @@ export async function runCli(argv: string[], io?: Parameters<typeof buildCli>[0]
 
 // Run when executed directly (bin/predlab.js imports this file).
 if (process.argv[1] && fs.realpathSync(process.argv[1]).endsWith(path.join('bin', 'predlab.js'))) {
+  // Output piped into a program that stops reading (`predlab session list | head`): stop quietly,
+  // as other command-line tools do, not with an EPIPE stack. stderr closed early: say nothing more.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  process.stderr.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
   process.exitCode = await runCli(process.argv.slice(2));
 }

@@ -16,10 +16,12 @@ import { storedObserverSettings } from '../../paradigms/observer-settings.js';
 import { inferenceEngine, type InferenceEngine } from '../../native-models/onnx/engine.js';
 import { parseOutputMode } from '../../native-models/prednet/config.js';
 import { modelFrameCount, rasterizeTrial } from '../../paradigms/rasterize.js';
-import { PredlabError } from '../errors.js';
+import { isDiskFull, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { cancelled } from './datasets-ffmpeg.js';
+import { tryBeginJob, tryEndJob } from './jobs.js';
 import { getSession, paradigmOf, trialRows } from './sessions.js';
+import { parseStored } from '../store/rows.js';
 
 /** Stated limits: layers named at once, and the size of all activations written. */
 export const ACTIVATION_LIMITS = { layers: 16, bytes: 32 * 2 ** 30 } as const;
@@ -54,7 +56,7 @@ function parseLayers(spec: string[], config: Parameters<typeof parseOutputMode>[
 
 const tsvCell = (v: unknown) => String(v).replace(/[\t\n\r]/g, ' ');
 
-export async function exportActivations(db: Db, sessionId: number, layerSpec: string[], out: string, opts: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {}): Promise<ActivationsExport> {
+export async function exportActivations(db: Db, sessionId: number, layerSpec: string[], out: string, opts: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal; ledger?: Db | null } = {}): Promise<ActivationsExport> {
   const s = getSession(db, sessionId);
   const details = s.participant.details as { type?: string; checkpoint?: string; observer?: unknown };
   if (s.participant.kind !== 'model' || details.type !== 'prednet' || !details.checkpoint)
@@ -81,12 +83,15 @@ export async function exportActivations(db: Db, sessionId: number, layerSpec: st
   const partialIndex = `${index}.partial`;
   let file: InstanceType<typeof h5.File> | null = null;
   let engine: InferenceEngine | null = null;
+  // The export's job owns its partial files: a killed export's are removed at the next start-up.
+  const ledger = opts.ledger !== undefined ? opts.ledger : db.readonly ? null : db;
+  const job = tryBeginJob(ledger, { kind: 'export', target: dest, partials: [partial, partialIndex] });
   try {
     const c = loaded.net.config;
     const layers = parseLayers(layerSpec, c);
     const view = observerView({ width: c.width, height: c.height, channels: c.stackSizes[0]! }, settings);
     // The size is known before any work: rows from the trials' durations, units from the layer sizes.
-    const steps = rows.map((r) => modelFrameCount(paradigm, JSON.parse(r.stimulus), view));
+    const steps = rows.map((r) => modelFrameCount(paradigm, parseStored(r.stimulus, `trials row ${r.id} (stimulus)`), view));
     const totalRows = steps.reduce((a, b) => a + b, 0);
     const unitsOf = (name: string) => {
       const m = parseOutputMode(name, c) as { unit: string; layer: number };
@@ -127,7 +132,7 @@ export async function exportActivations(db: Db, sessionId: number, layerSpec: st
     let row = 0;
     for (const [i, r] of rows.entries()) {
       if (opts.signal?.aborted) throw cancelled();
-      const stimulus = JSON.parse(r.stimulus);
+      const stimulus = parseStored(r.stimulus, `trials row ${r.id} (stimulus)`);
       const { frames, count } = rasterizeTrial(paradigm, stimulus, view);
       if (count !== steps[i]) throw new PredlabError('internal', `Trial ${r.trial_index} rendered ${count} frames, not the ${steps[i]} planned.`);
       const shape = { batch: 1, T: count, height: view.height, width: view.width, channels: view.channels };
@@ -142,18 +147,26 @@ export async function exportActivations(db: Db, sessionId: number, layerSpec: st
       opts.onProgress?.(i + 1, rows.length);
       await new Promise((res) => setImmediate(res));
     }
-    file.close();
+    // Closing flushes (a full disk may show only here); the file is closed once, whatever happens.
+    const closing = file;
     file = null;
+    closing.close();
     fs.writeFileSync(partialIndex, `${tsv.join('\n')}\n`);
     fs.renameSync(partial, dest);
     fs.renameSync(partialIndex, index);
+    tryEndJob(ledger, job, 'done');
     return { out: dest, index, trials: rows.length, rows: totalRows, layers: layers.map((n) => ({ name: n, shape: [totalRows, unitsOf(n).h, unitsOf(n).w, unitsOf(n).ch] })), bytes: fs.statSync(dest).size };
   } catch (e) {
-    file?.close();
+    try {
+      file?.close();
+    } catch {
+      /* the write already failed; its reason is the one given */
+    }
     fs.rmSync(partial, { force: true });
     fs.rmSync(partialIndex, { force: true });
+    tryEndJob(ledger, job, opts.signal?.aborted ? 'cancelled' : 'failed', (e as Error)?.message ?? String(e));
     if (e instanceof PredlabError) throw e;
-    throw new PredlabError('storage', `Cannot write ${dest}: ${(e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : hdf5Reason(e)}. Nothing was left there.`);
+    throw new PredlabError('storage', `Cannot write ${dest}: ${isDiskFull(e, partial) ? 'the disk is full' : hdf5Reason(e)}. Nothing was left there.`);
   } finally {
     await engine?.release();
     loaded.net.dispose();

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { h5wasm, hdf5Reason } from '../../native-models/keras-import.js';
-import { PredlabError } from '../errors.js';
+import { isDiskFull, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { asJob } from './jobs.js';
 import { frameBytes, getDataset, readableRecordings, readFrames, type DatasetInfo, type RecordingInfo } from './datasets.js';
@@ -130,21 +130,10 @@ async function writeHdf5(h5: Awaited<ReturnType<typeof h5wasm>>, d: DatasetInfo,
     }
     fs.rmSync(partial, { force: true });
     if (e instanceof PredlabError) throw e;
-    throw new PredlabError('storage', `Cannot write ${dest}: ${diskFull(e, partial) ? 'the disk is full' : hdf5Reason(e)}. Nothing was left there.`);
+    throw new PredlabError('storage', `Cannot write ${dest}: ${isDiskFull(e, partial) ? 'the disk is full' : hdf5Reason(e)}. Nothing was left there.`);
   }
 }
 
-/** Was this write failure a full disk? (HDF5 says "No space left on device" in its error stack; Node says ENOSPC.) */
-function diskFull(e: unknown, file: string): boolean {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') return true;
-  if (/No space left on device|errno = 28\b/i.test(String((e as Error)?.message ?? e))) return true;
-  try {
-    return fs.statfsSync(path.dirname(file)).bavail === 0;
-  } catch {
-    return false;
-  }
-}
 
 export interface VideoIndex {
   dataset: { name: string; height: number; width: number; fps: number };

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PredlabError, storageError } from '../errors.js';
+import { isDiskFull, PredlabError, storageError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { appendFrames, checkNewDataset, createDataset, DATASET_LIMITS, deleteDataset, findDataset, finishRecording, getRecording, removeRecording, startRecording, type DatasetInfo, type RecordingInfo } from './datasets.js';
 import { decodeFrames, ffmpegPath, probeVideo } from './datasets-ffmpeg.js';
@@ -92,8 +92,6 @@ async function unreadableImages(images: string[], expected: number, got: number,
   const named = bad.length ? `: ${bad.join(', ')}${missing > bad.length ? ', ...' : ''}` : '';
   return new PredlabError('invalid-argument', `${folder}: ${missing > 0 ? `${missing} of ${expected} images could not be read` : `the ${expected} images gave ${got} frames`}${named}. Remove or replace ${missing === 1 ? 'it' : 'them'} and import again. Nothing was stored.`);
 }
-
-const isDiskFull = (e: unknown) => /^(SQLITE_FULL|ENOSPC|EDQUOT|EFBIG)/.test(String((e as { code?: unknown } | null)?.code ?? ''));
 
 /** A failure as a short clause (SQLite's codes said in words). */
 function failure(e: unknown, dataFolder: string): string {

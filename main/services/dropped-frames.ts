@@ -5,6 +5,7 @@
  */
 import { DROP_THRESHOLD } from '../../paradigms/limits.js';
 import type { TrialRow } from '../store/rows.js';
+import { parseStored } from '../store/rows.js';
 
 /** "Near": an interval that starts or ends within this many frames of the critical frame. */
 export const NEAR_CRITICAL_FRAMES = 2;
@@ -21,7 +22,7 @@ export interface DropFlag {
  * but stored no intervals (older data) counts too, as the drop cannot be placed.
  */
 export function dropNearCritical(row: Pick<TrialRow, 'trial_index' | 'dropped_frames' | 'critical_frame' | 'frame_intervals'>, refreshHz: number | null): DropFlag | null {
-  const intervals = row.frame_intervals ? (JSON.parse(row.frame_intervals) as number[]) : [];
+  const intervals = row.frame_intervals ? parseStored<number[]>(row.frame_intervals, `trial ${row.trial_index} (frame_intervals)`) : [];
   if (intervals.length === 0) return row.dropped_frames > 0 ? { trialIndex: row.trial_index, reason: `${row.dropped_frames} dropped frame(s), not located` } : null;
   const nominal = refreshHz && refreshHz > 0 ? 1000 / refreshHz : median(intervals);
   const c = row.critical_frame;

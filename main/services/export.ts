@@ -12,6 +12,7 @@ import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { APP_VERSION } from '../version.js';
 import { getSession, paradigmOf, trialRows } from './sessions.js';
+import { parseStored } from '../store/rows.js';
 
 type Cell = string | number | boolean | null;
 
@@ -65,9 +66,9 @@ export function tidyTrials(db: Db, sessionId: number): TidyTable {
       seed: session.protocol.seed,
       trial_index: t.trial_index,
       condition: t.condition,
-      ...paradigm.tidyColumns(JSON.parse(t.stimulus), t.response, t.extra ? JSON.parse(t.extra) : null),
+      ...paradigm.tidyColumns(parseStored(t.stimulus, `trials row ${t.id} (stimulus)`), t.response, t.extra ? parseStored(t.extra, `trials row ${t.id} (extra)`) : null),
       response: t.response,
-      guessed: session.participant.kind === 'model' ? (t.extra ? JSON.parse(t.extra).guessed === true : false) : null,
+      guessed: session.participant.kind === 'model' ? (t.extra ? parseStored(t.extra, `trials row ${t.id} (extra)`).guessed === true : false) : null,
       rt_ms: t.rt_ms,
       dropped_frames: t.dropped_frames,
       frame_count: t.frame_count,

@@ -15,6 +15,7 @@ import type { TrialFilmstrip } from '../../paradigms/records.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { getSession, paradigmOf, trialRows } from './sessions.js';
+import { parseStored } from '../store/rows.js';
 
 const grey = (data: Float32Array, channels: number, scale = 1) => {
   const out = Buffer.alloc(data.length / channels);
@@ -38,8 +39,8 @@ export async function inspectModelTrial(db: Db, sessionId: number, trialIndex: n
   // As the session ran: sessions stored before the temporal modes existed sampled frames at the model's rate.
   const settings = storedObserverSettings(details.observer);
   const paradigm = paradigmOf(s.protocol.paradigmId);
-  const stimulus = JSON.parse(row.stimulus);
-  const extra = row.extra ? (JSON.parse(row.extra) as Record<string, unknown>) : null;
+  const stimulus = parseStored(row.stimulus, `trials row ${row.id} (stimulus)`);
+  const extra = row.extra ? parseStored<Record<string, unknown>>(row.extra, `trials row ${row.id} (extra)`) : null;
   const strip = async (predictor: Predictor, size: { width: number; height: number; channels: number }): Promise<TrialFilmstrip> => {
     const view = observerView(size, settings);
     const { frames, count } = rasterizeTrial(paradigm, stimulus, view);

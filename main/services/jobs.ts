@@ -132,6 +132,26 @@ export function removePartials(paths: readonly PartialPath[]): string[] {
   return left;
 }
 
+/** beginJob where a failure to record it (a read-only or full lab) must not stop the work: null then. */
+export function tryBeginJob(ledger: Db | null, start: JobStart): number | null {
+  if (!ledger || ledger.readonly) return null;
+  try {
+    return beginJob(ledger, start);
+  } catch {
+    return null;
+  }
+}
+
+/** endJob that never throws (a row it cannot write stays 'running' and is resolved at the next start-up). */
+export function tryEndJob(ledger: Db | null, id: number | null, state: Exclude<JobState, 'running'>, message: string | null = null): void {
+  if (id === null || !ledger) return;
+  try {
+    endJob(ledger, id, state, message);
+  } catch {
+    /* resolved at the next start-up */
+  }
+}
+
 const abortedState = (e: unknown, signal?: AbortSignal): 'cancelled' | 'failed' => (signal?.aborted || (e as { cancelled?: unknown })?.cancelled === true ? 'cancelled' : 'failed');
 
 /**

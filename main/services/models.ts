@@ -9,6 +9,7 @@ import type { ModelInfo } from '../../preload/contract.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { decodeImage, listNaturalImages } from './datasets-natural.js';
+import { parseStored } from '../store/rows.js';
 
 /** As the contract describes a model to the renderer. */
 export type ModelRecord = ModelInfo;
@@ -30,9 +31,9 @@ const toRecord = (r: Row): ModelRecord => ({
   path: r.path,
   label: r.label,
   parameters: r.parameters,
-  config: JSON.parse(r.config),
-  source: JSON.parse(r.source),
-  training: r.training ? JSON.parse(r.training) : null,
+  config: parseStored(r.config, `models row ${r.id} (config)`),
+  source: parseStored(r.source, `models row ${r.id} (source)`),
+  training: r.training ? parseStored(r.training, `models row ${r.id} (training)`) : null,
   registeredAt: r.registered_at,
   updatedAt: r.updated_at,
 });

@@ -14,7 +14,7 @@ import type { TrialSpec } from '../../paradigms/types.js';
 import { MAX_JSON_CHARS } from '../../preload/schema-parts.js';
 import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
-import { SESSION_SELECT, toSession, type SessionRow, type TrialRow } from '../store/rows.js';
+import { parseStored, SESSION_SELECT, toSession, type SessionRow, type TrialRow } from '../store/rows.js';
 import { APP_VERSION } from '../version.js';
 import { dropNearCritical } from './dropped-frames.js';
 import { findHuman, getParticipant, normaliseLabel } from './participants.js';
@@ -60,7 +60,7 @@ export interface StartSession {
 export function getProtocol(db: Db, protocolId: number): { id: number; paradigmId: string; parameters: Record<string, unknown>; seed: number } {
   const row = db.prepare('SELECT id, paradigm_id, parameters, seed FROM protocols WHERE id = ?').get(protocolId) as { id: number; paradigm_id: string; parameters: string; seed: number } | undefined;
   if (!row) throw new PredlabError('not-found', `No protocol with id ${protocolId}.`);
-  return { id: row.id, paradigmId: row.paradigm_id, parameters: JSON.parse(row.parameters), seed: row.seed };
+  return { id: row.id, paradigmId: row.paradigm_id, parameters: parseStored(row.parameters, `protocols row ${row.id} (parameters)`), seed: row.seed };
 }
 
 export function startSession(db: Db, req: StartSession): SessionInfo {
@@ -103,7 +103,7 @@ export function startSession(db: Db, req: StartSession): SessionInfo {
  */
 function addDetails(db: Db, participantId: number, sessionId: number, details: Record<string, unknown>, info: Record<string, string | number>): void {
   const row = db.prepare('SELECT details FROM participants WHERE id = ?').get(participantId) as { details: string };
-  const old = JSON.parse(row.details) as Record<string, unknown>;
+  const old = parseStored<Record<string, unknown>>(row.details, `participants row ${participantId} (details)`);
   const sessions = typeof old.sessions === 'object' && old.sessions !== null && !Array.isArray(old.sessions) ? (old.sessions as Record<string, unknown>) : {};
   const next = { ...old, ...details, ...info, ...(Object.keys(info).length ? { sessions: { ...sessions, [String(sessionId)]: info } } : {}) };
   const text = JSON.stringify(next);
@@ -136,11 +136,11 @@ function spoiledTrials(db: Db, sessionId: number, base: number, refreshHz: numbe
     .all(sessionId, base) as Pick<TrialRow, 'trial_index' | 'condition' | 'stimulus' | 'dropped_frames' | 'critical_frame' | 'frame_intervals'>[];
   return rows
     .filter((r) => dropNearCritical(r, refreshHz) !== null)
-    .map((r) => ({ index: r.trial_index, condition: r.condition, stimulus: JSON.parse(r.stimulus) }));
+    .map((r) => ({ index: r.trial_index, condition: r.condition, stimulus: parseStored(r.stimulus, `trial ${r.trial_index} (stimulus)`) }));
 }
 
 function refreshOf(calibration: string): number | null {
-  const hz = (JSON.parse(calibration) as { refreshHz?: unknown }).refreshHz;
+  const hz = parseStored<{ refreshHz?: unknown }>(calibration, 'a session\'s calibration').refreshHz;
   return typeof hz === 'number' && hz > 0 ? hz : null;
 }
 
@@ -161,7 +161,7 @@ export function trialRows(db: Db, sessionId: number): TrialRow[] {
 }
 
 export function answeredTrials(db: Db, sessionId: number): AnsweredTrial[] {
-  return trialRows(db, sessionId).map((t) => ({ index: t.trial_index, stimulus: JSON.parse(t.stimulus), response: t.response, extra: t.extra ? JSON.parse(t.extra) : null }));
+  return trialRows(db, sessionId).map((t) => ({ index: t.trial_index, stimulus: parseStored(t.stimulus, `trials row ${t.id} (stimulus)`), response: t.response, extra: t.extra ? parseStored(t.extra, `trials row ${t.id} (extra)`) : null }));
 }
 
 function requireRunning(row: { id: number; status: SessionStatus }): void {

@@ -11,6 +11,7 @@ import { STUDY_SESSIONS_MAX, studySettingsSchema, type Study, type StudyDetail, 
 import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { getSession } from './sessions.js';
+import { parseStored } from '../store/rows.js';
 
 /** Studies one lab holds. */
 export const STUDIES_MAX = 1000;
@@ -39,7 +40,7 @@ export function studyExportFolder(db: Db, study: { id: number; name: string; set
 }
 
 function parseSettings(raw: string): StudySettings {
-  const parsed = studySettingsSchema.safeParse(JSON.parse(raw));
+  const parsed = studySettingsSchema.safeParse(parseStored(raw, 'a study\'s settings'));
   return parsed.success ? parsed.data : {};
 }
 
@@ -76,7 +77,7 @@ function toStudy(db: Db, r: StudyRow): Study {
     settings,
     createdAt: r.created_at,
     counts,
-    lastExport: r.last_export ? (JSON.parse(r.last_export) as StudyExportStatus) : null,
+    lastExport: r.last_export ? parseStored<StudyExportStatus>(r.last_export, `studies row ${r.id} (last_export)`) : null,
     exportFolder: studyExportFolder(db, { id: r.id, name: r.name, settings }),
   };
 }

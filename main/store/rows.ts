@@ -1,6 +1,19 @@
 /** Row <-> domain mapping for the store (SQL stays in the services that own it). */
 import type { Participant, SessionInfo, SessionStatus } from '../../preload/contract.js';
 import type { ParticipantKind } from '../../paradigms/records.js';
+import { PredlabError } from '../errors.js';
+
+/**
+ * A JSON column of the lab as stored. Text that does not parse is damage (the lab was edited or
+ * corrupted outside PredLab), said in one line naming the table, row and column, never a stack.
+ */
+export function parseStored<T = any>(text: string, where: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new PredlabError('storage', `The lab database is damaged: ${where} is not valid JSON (${String((e as Error).message).split('\n')[0]!.slice(0, 120)}). Restore the newest copy from the "backups" folder beside it (keep the damaged file aside).`);
+  }
+}
 
 export interface ParticipantRow {
   id: number;
@@ -57,16 +70,16 @@ export const SESSION_SELECT = `
   FROM sessions s JOIN participants p ON p.id = s.participant_id JOIN protocols pr ON pr.id = s.protocol_id`;
 
 export function toParticipant(r: ParticipantRow): Participant {
-  return { id: r.id, kind: r.kind, label: r.label, details: JSON.parse(r.details), createdAt: r.created_at };
+  return { id: r.id, kind: r.kind, label: r.label, details: parseStored(r.details, `participants row ${r.id} (details)`), createdAt: r.created_at };
 }
 
 export function toSession(r: SessionRow, total: number): SessionInfo {
   return {
     id: r.id,
     status: r.status,
-    participant: { id: r.p_id, kind: r.p_kind, label: r.p_label, details: JSON.parse(r.p_details), createdAt: r.p_created_at },
-    protocol: { id: r.protocol_id, paradigmId: r.paradigm_id, parameters: JSON.parse(r.parameters), seed: r.seed },
-    calibration: JSON.parse(r.calibration),
+    participant: { id: r.p_id, kind: r.p_kind, label: r.p_label, details: parseStored(r.p_details, `participants row ${r.p_id} (details)`), createdAt: r.p_created_at },
+    protocol: { id: r.protocol_id, paradigmId: r.paradigm_id, parameters: parseStored(r.parameters, `protocols row ${r.protocol_id} (parameters)`), seed: r.seed },
+    calibration: parseStored(r.calibration, `sessions row ${r.id} (calibration)`),
     appVersion: r.app_version,
     source: r.source,
     startedAt: r.started_at,

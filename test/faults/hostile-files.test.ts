@@ -44,3 +44,96 @@ describe('an image folder with an unreadable image', () => {
     expect(fs.readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.u8'))).toEqual([]);
   });
 });
+
+/** A lab with one simulated session, made by the CLI. */
+function labWithSession(): { dir: string; lab: string } {
+  const dir = tempDir('predlab-damaged-lab-');
+  const lab = path.join(dir, 'lab.sqlite');
+  const r = predlab(['--db', lab, 'session', 'simulate', '--paradigm', 'flash-lag', '--sigma', '0.5', '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  return { dir, lab };
+}
+
+function raw(lab: string, sql: string): void {
+  const db = new Database(lab);
+  try {
+    db.pragma('foreign_keys = OFF');
+    db.unsafeMode(true);
+    db.exec(sql);
+  } finally {
+    db.close();
+  }
+}
+
+const trialCount = (lab: string) => {
+  const db = new Database(lab, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM trials').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+};
+
+describe('damage quick_check misses: refused before any write, in one line', () => {
+  const simulate = (lab: string) => predlab(['--db', lab, 'session', 'simulate', '--paradigm', 'flash-lag', '--sigma', '0.5']);
+
+  it('an index that disagrees with its table (integrity_check); nothing is written', () => {
+    const { lab } = labWithSession();
+    // The index's entries stay those of session_id; its declared column becomes trial_index.
+    raw(lab, "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = 'CREATE INDEX trials_session ON trials(trial_index)' WHERE name = 'trials_session';");
+    const before = trialCount(lab);
+    const r = simulate(lab);
+    refusedInOneLine(r, /lab\.sqlite is damaged \(integrity_check: .*\d+ more problem\(s\) listed by PRAGMA integrity_check\)\. PredLab will not write to it/);
+    expect(trialCount(lab)).toBe(before);
+  });
+
+  it('rows that refer to rows that do not exist (foreign_key_check); nothing is written', () => {
+    const { lab } = labWithSession();
+    raw(lab, "INSERT INTO trials (session_id, trial_index, condition, stimulus, response) VALUES (999, 0, 'c', '{}', 'left');");
+    const before = trialCount(lab);
+    refusedInOneLine(simulate(lab), /damaged \(foreign_key_check: 1 row\(s\) refer to rows that do not exist, e\.g\. trials row \d+ to a missing sessions row\)/);
+    expect(trialCount(lab)).toBe(before);
+  });
+
+  it('a stored row that is not JSON: session list, analyze and export say so in one line naming the lab', () => {
+    const { dir, lab } = labWithSession();
+    raw(lab, "UPDATE participants SET details = '{not json' WHERE id = 1; UPDATE trials SET stimulus = '[1,' WHERE id = 1;");
+    refusedInOneLine(predlab(['--db', lab, 'session', 'list']), /lab\.sqlite is damaged: participants row 1 \(details\) is not valid JSON/);
+    refusedInOneLine(predlab(['--db', lab, 'analyze', '--session', '1', '--bootstrap', '0']), /lab\.sqlite .*(is damaged|not valid JSON)/);
+    refusedInOneLine(predlab(['--db', lab, 'export', '--session', '1', '--format', 'csv', '--out', path.join(dir, 'out')]), /lab\.sqlite .*(is damaged|not valid JSON)/);
+  });
+});
+
+describe('unclear errors made one line naming the file and the reason', () => {
+  it('a 0-byte database on a read command', () => {
+    const dir = tempDir('predlab-empty-db-');
+    const lab = path.join(dir, 'lab.sqlite');
+    fs.writeFileSync(lab, '');
+    refusedInOneLine(predlab(['--db', lab, 'session', 'list']), /lab\.sqlite holds no lab yet \(an empty file, 0 bytes\)/);
+    expect(fs.statSync(lab).size).toBe(0);
+  });
+
+  it('a .npy with a dimension that is not a whole number names the file', () => {
+    const dir = tempDir('predlab-npy-dim-');
+    const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1.5, 2), }";
+    const padded = header + ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
+    const head = Buffer.alloc(10);
+    Buffer.from('\x93NUMPY', 'latin1').copy(head);
+    head[6] = 1;
+    head.writeUInt16LE(padded.length, 8);
+    fs.writeFileSync(path.join(dir, 'x.npy'), Buffer.concat([head, Buffer.from(padded, 'latin1'), Buffer.alloc(12)]));
+    const r = predlab(['model', 'predict', '--checkpoint', path.resolve(import.meta.dirname, '../../native-models/default-model'), '--input', path.join(dir, 'x.npy'), '--out', path.join(dir, 'out.npy')]);
+    refusedInOneLine(r, /x\.npy has a shape of \(1\.5, 2\): '1\.5' is not a whole number/);
+  });
+
+  it('output piped into a program that stops reading (head): a quiet exit, no EPIPE stack', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [path.resolve(import.meta.dirname, '../../bin/predlab.js'), 'paradigms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before anything is written
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise((r) => child.on('close', r));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});

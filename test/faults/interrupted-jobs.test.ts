@@ -350,6 +350,20 @@ describe.skipIf(!TMPFS)('full disks (tmpfs)', () => {
     expect(fs.readdirSync(path.join(lab, 'datasets'), { recursive: true }).filter((f) => String(f).endsWith('.u8'))).toEqual([]);
   });
 
+  it('a read command on a full disk: one line saying so (not "the last change may not have been saved")', () => {
+    const dir = tempDir('predlab-full-read-');
+    const lab = path.join(dir, 'lab');
+    mountTmpfs(lab, '16m');
+    const file = path.join(lab, 'lab.sqlite');
+    expect(predlab(['--db', file, 'session', 'simulate', '--paradigm', 'flash-lag', '--sigma', '0.5']).code).toBe(0);
+    // Closed cleanly: no -wal or -shm file; a reader must make the shared-memory file.
+    expect(fs.existsSync(`${file}-shm`)).toBe(false);
+    fill(lab);
+    const r = predlab(['--db', file, 'session', 'list']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^predlab: The disk holding .*lab\.sqlite is full .*Free some space and try again; what was saved before is intact\.$/)]);
+  });
+
   it('an HDF5 export onto a full disk: one line, no stack, no .partial left', () => {
     const dir = tempDir('predlab-full-export-');
     const lab = path.join(dir, 'lab.sqlite');
