@@ -147,6 +147,10 @@ class ServiceThread {
 }
 
 export function bootstrap(options: BootstrapOptions): AppServices {
+  // ONNX Runtime's telemetry off (unless PREDLAB_ONNX_TELEMETRY=1): set in this, the main, thread,
+  // whose environment the library in the service threads reads (native-models/onnx/telemetry.ts
+  // says the same; not imported here, which loads nothing of the engine).
+  if (process.env.PREDLAB_ONNX_TELEMETRY !== '1') process.env.ORT_DISABLE_TELEMETRY ??= '1';
   const dbFile = databasePath(options.dataDir);
   const entry = options.bundleDir ? path.join(options.bundleDir, 'service-thread.cjs') : workerEntry('main/service-thread-dev.mjs', 'service-thread.cjs');
   const data: Omit<ServiceThreadData, 'role'> = { dbFile, appRoot: options.appRoot, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) };

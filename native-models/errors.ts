@@ -8,6 +8,8 @@ export class PredlabError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** A long list behind a one-line refusal (each file's checksum, every problem found): shown with --verbose. */
+    readonly details: readonly string[] = [],
   ) {
     super(message);
     this.name = 'PredlabError';

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { checkRegularFile, readRegularFile } from './safe-read.js';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { saveCheckpoint, type Manifest } from './checkpoint.js';
@@ -21,7 +22,12 @@ export class KerasImportError extends Error {
 }
 
 /** Stated limits on what we read: the KITTI release files are far below them. */
-export const KERAS_LIMITS = { fileBytes: 1 << 30, jsonBytes: 16 << 20, tensorValues: 1 << 26 } as const;
+/**
+ * Stated limits of a Keras import: the file, the model JSON, one weight tensor, and every weight
+ * tensor of the file together, counted from their declared shapes before any is read (a small
+ * compressed file can declare gigabytes; the KITTI PredNet has 6.9 million values).
+ */
+export const KERAS_LIMITS = { fileBytes: 1 << 30, jsonBytes: 16 << 20, tensorValues: 1 << 26, totalValues: 1 << 26 } as const;
 
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 const WEIGHT_NAME = /layer_(i|f|c|o|ahat|a)_(\d+)(?:\/|_)(kernel|W|bias|b)(?::\d+)?$/;
@@ -40,6 +46,32 @@ export async function h5wasm(): Promise<H5> {
     h5 = mod;
   }
   return h5;
+}
+
+type SafeGet = (parent: H5Group | InstanceType<H5['File']>, name: string) => ReturnType<H5Group['get']>;
+
+/**
+ * Group.get that never follows a link out of the file: HDF5 opens an external link's target
+ * while merely asking what the link is (a FIFO there blocks for ever, a device is read without
+ * end), so every component of the path is checked first and an external link is refused.
+ */
+function linkSafeGet(f: InstanceType<H5['File']>, file: string): SafeGet {
+  return (parent, name) => {
+    const full = name.startsWith('/') ? name : `${parent.path === '/' ? '' : parent.path}/${name}`;
+    const parts = full.split('/').filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) {
+      const prefix = `/${parts.slice(0, i).join('/')}`;
+      let target: { filename?: string } | null = null;
+      try {
+        target = f.get_external_link(prefix) as { filename?: string };
+      } catch {
+        return null; // not there: as Group.get
+      }
+      if (target?.filename)
+        throw new KerasImportError(`${file} links ${prefix} to another file (${target.filename}); PredLab reads weights only from the file given (external links are refused, nothing else was read).`);
+    }
+    return parent.get(name);
+  };
 }
 
 /** The innermost cause of an HDF5 error stack ("truncated file: eof = ..."), or the message itself. */
@@ -172,14 +204,12 @@ export function readModelJson(file: string): ModelJsonArch {
 }
 
 function readJsonText(file: string): string {
-  let size: number;
   try {
-    size = fs.statSync(file).size;
+    // A regular file only (never a FIFO or a device), of at most KERAS_LIMITS.jsonBytes.
+    return readRegularFile(file, KERAS_LIMITS.jsonBytes, 'model JSON').toString('utf8');
   } catch (e) {
-    throw new KerasImportError(`Cannot read the model JSON ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new KerasImportError((e as Error).message);
   }
-  if (size > KERAS_LIMITS.jsonBytes) throw new KerasImportError(`The model JSON ${file} is ${size} bytes; model JSONs over ${KERAS_LIMITS.jsonBytes} bytes are refused.`);
-  return fs.readFileSync(file, 'utf8');
 }
 
 /** The release ships Theano-trained copies under theano_weights/ beside tensorflow_weights/. */
@@ -203,8 +233,12 @@ export interface KerasImportOptions {
 export async function importKerasWeights(file: string, options: KerasImportOptions = {}): Promise<KerasImport> {
   if (!fs.existsSync(file)) throw new KerasImportError(`${file} does not exist.`);
   refuseTheanoFolder(file);
-  const size = fs.statSync(file).size;
-  if (size > KERAS_LIMITS.fileBytes) throw new KerasImportError(`${file} is ${size} bytes; Keras weights files over ${KERAS_LIMITS.fileBytes} bytes (1 GiB) are refused.`);
+  try {
+    // A regular file (a FIFO or a device, or a link to one, is refused without blocking) of at most 1 GiB.
+    checkRegularFile(file, KERAS_LIMITS.fileBytes, 'Keras weights file');
+  } catch (e) {
+    throw new KerasImportError((e as Error).message);
+  }
   if (!hasSignature(file))
     throw new KerasImportError(`${file} is not an HDF5 file, so not Keras weights.${/\.json$/i.test(file) ? ' (A model JSON goes with --model-json, beside the .h5/.hdf5 weights.)' : ''}`);
   // Read the JSON first: a bad JSON is refused before any HDF5 work.
@@ -222,7 +256,8 @@ export async function importKerasWeights(file: string, options: KerasImportOptio
   }
   const notes: string[] = [];
   try {
-    const mw = f.get('model_weights');
+    const get = linkSafeGet(f, file);
+    const mw = get(f, 'model_weights');
     const layout = mw && mw instanceof lib.Group ? 'full-model' : 'save_weights';
     const root = (layout === 'full-model' ? mw : f) as H5Group;
     const layerNames = strings(attr(root, 'layer_names'));
@@ -232,19 +267,28 @@ export async function importKerasWeights(file: string, options: KerasImportOptio
     if (backend === 'theano')
       throw new KerasImportError(`${file} holds Theano-trained weights (backend 'theano': flipped kernels). PredLab imports the TensorFlow-ordered weights only (the release's tensorflow_weights/ folder).`);
     const layer = layerNames.find((n) => {
-      const g = root.get(n);
+      const g = get(root, n);
       return g instanceof lib.Group && strings(attr(g, 'weight_names')).some((w) => WEIGHT_NAME.test(w));
     });
     if (!layer) throw new KerasImportError(`${file} is a Keras weights file without a PredNet layer (layers: ${layerNames.join(', ')}).`);
-    const group = root.get(layer) as H5Group;
+    const group = get(root, layer) as H5Group;
     const raw = new Map<string, { shape: number[]; data: Float32Array }>();
-    for (const wn of strings(attr(group, 'weight_names'))) {
+    const listed = strings(attr(group, 'weight_names'));
+    // The budget of the whole import, from the declared shapes, before any tensor is read.
+    let declared = 0;
+    for (const wn of listed) {
+      const ds = get(group, wn);
+      if (ds instanceof lib.Dataset) declared += ((ds as H5Dataset).shape ?? []).reduce((a, b) => a * b, 1);
+    }
+    if (declared > KERAS_LIMITS.totalValues)
+      throw new KerasImportError(`${file} declares ${declared.toLocaleString('en')} weight values in ${layer}; an import reads at most ${KERAS_LIMITS.totalValues.toLocaleString('en')} (nothing was read).`);
+    for (const wn of listed) {
       const m = WEIGHT_NAME.exec(wn);
       if (!m) throw new KerasImportError(`Unexpected weight '${wn}' in layer ${layer}: not a PredNet weight.`);
       const kind = m[3] === 'W' ? 'kernel' : m[3] === 'b' ? 'bias' : m[3]!;
       const name = `layer_${m[1]}_${m[2]}/${kind}`;
       if (raw.has(name)) throw new KerasImportError(`${file} lists the weight ${name} twice in ${layer}; the file is damaged.`);
-      raw.set(name, readFloats(lib, group, wn, file));
+      raw.set(name, readFloats(lib, group, wn, file, get));
     }
     // Full-model files carry their own model JSON and the training setup.
     const configText = text(attr(f, 'model_config'));
@@ -259,7 +303,7 @@ export async function importKerasWeights(file: string, options: KerasImportOptio
         notes.push('The training_config attribute is not valid JSON; ignored.');
       }
     }
-    const opt = f.get('optimizer_weights');
+    const opt = get(f, 'optimizer_weights');
     const optimizerTensors = opt instanceof lib.Group ? strings(attr(opt, 'weight_names')).length : 0;
     if (optimizerTensors > 0) notes.push(`The file's optimizer state (${optimizerTensors} tensors) is not imported; training from this checkpoint starts a fresh Adam.`);
     const arch = fromJson ?? fromFile ?? {};
@@ -280,7 +324,7 @@ export async function importKerasWeights(file: string, options: KerasImportOptio
         sha256,
         dataFormat: arch.dataFormat ?? null,
         timesteps: arch.timesteps ?? null,
-        layerLossWeights: readLayerLossWeights(lib, root, layerNames, layer, config.stackSizes.length),
+        layerLossWeights: readLayerLossWeights(lib, root, layerNames, layer, config.stackSizes.length, get),
         optimizerTensors,
         training,
         modelJson: jsonText !== null ? { file: path.resolve(options.modelJson!), sha256: crypto.createHash('sha256').update(jsonText).digest('hex') } : null,
@@ -300,12 +344,14 @@ export async function importKerasWeights(file: string, options: KerasImportOptio
   }
 }
 
-function readFloats(lib: H5, group: H5Group, wn: string, file: string): { shape: number[]; data: Float32Array } {
-  const ds = group.get(wn);
+function readFloats(lib: H5, group: H5Group, wn: string, file: string, get: SafeGet): { shape: number[]; data: Float32Array } {
+  const ds = get(group, wn);
   if (!(ds instanceof lib.Dataset)) throw new KerasImportError(`${file} is truncated or damaged: weight '${wn}' is listed but has no data.`);
   const shape = (ds as H5Dataset).shape ?? [];
   const n = shape.reduce((a, b) => a * b, 1);
   if (n > KERAS_LIMITS.tensorValues) throw new KerasImportError(`Weight '${wn}' has ${n} values (shape ${shape}); weights over ${KERAS_LIMITS.tensorValues} values are refused.`);
+  // Declared type checked before reading (H5T_FLOAT is class 1): a string or compound tensor is never loaded.
+  if ((ds as H5Dataset).metadata?.type !== 1) throw new KerasImportError(`Weight '${wn}' in ${file} is not floating-point data.`);
   let value;
   try {
     value = (ds as H5Dataset).value;
@@ -321,13 +367,13 @@ function readFloats(lib: H5, group: H5Group, wn: string, file: string): { shape:
  * kitti_train.py weighs the layers' errors with a frozen TimeDistributed(Dense(1)) after the
  * PredNet layer: its kernel tells an "L0" model ([1,0,0,0]) from an "L_all" one ([1,0.1,0.1,0.1]).
  */
-function readLayerLossWeights(lib: H5, root: H5Group, layerNames: string[], prednetLayer: string, L: number): number[] | null {
+function readLayerLossWeights(lib: H5, root: H5Group, layerNames: string[], prednetLayer: string, L: number, get: SafeGet): number[] | null {
   for (const n of layerNames.slice(layerNames.indexOf(prednetLayer) + 1)) {
-    const g = root.get(n);
+    const g = get(root, n);
     if (!(g instanceof lib.Group)) continue;
     const kernel = strings(attr(g, 'weight_names')).find((w) => /kernel(:\d+)?$|_W$/.test(w));
     if (!kernel) continue;
-    const ds = g.get(kernel);
+    const ds = get(g, kernel);
     if (!(ds instanceof lib.Dataset) || (ds.shape ?? []).join() !== `${L},1`) return null;
     const v = ds.value;
     return v instanceof Float32Array || v instanceof Float64Array ? [...v].map((x) => Math.round(x * 1e6) / 1e6) : null;

@@ -20,6 +20,7 @@ import { APP_VERSION } from '../version.js';
 import { CheckpointError } from '../../native-models/checkpoint.js';
 import { KerasImportError } from '../../native-models/keras-import.js';
 import { NpyError } from '../../native-models/npy.js';
+import { ortTelemetryOffByDefault } from '../../native-models/onnx/telemetry.js';
 import { formatAnalysis, formatSessions, USAGE_HINT } from './format.js';
 import { exportActivationsAction } from './dataset-commands.js';
 import { addModelCommands } from './model-commands.js';
@@ -27,6 +28,9 @@ import { addModelSessionCommands } from './model-session-commands.js';
 import { addReplicateCommands } from './replicate-commands.js';
 import { addStimulusCommands } from './stimulus-commands.js';
 import { addStudyCommands } from './study-commands.js';
+
+// ONNX Runtime's telemetry off unless PREDLAB_ONNX_TELEMETRY=1, before any thread loads it.
+ortTelemetryOffByDefault();
 
 /** Errors caused by what the user gave us: print the message, not a stack. */
 function isUserError(e: unknown): e is Error {
@@ -97,6 +101,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .description('PredLab: visual-illusion psychophysics for people and PredNet')
     .version(APP_VERSION)
     .option('--db <file>', 'database file', defaultDatabasePath())
+    .option('--verbose', 'after a refusal, also print the long list behind it (every file, every problem)')
     // A usage error is one line naming the problem, then where the options are listed (the
     // whole help after every typo buries the message); prefixed like every other error.
     .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (s, write) => write(`predlab: ${s.replace(/^error: /, '')}`) })
@@ -227,6 +232,7 @@ export async function runCli(argv: string[], io?: Parameters<typeof buildCli>[0]
     const code = e instanceof PredlabError ? e.code : isUserError(e) ? 'invalid-argument' : 'internal';
     if (argv.includes('--json')) out(`${JSON.stringify({ error: { code, message } })}\n`);
     err(`predlab: ${message}\n`);
+    if (e instanceof PredlabError && e.details.length && (program.opts() as { verbose?: boolean }).verbose) err(e.details.map((d) => `  ${d}\n`).join(''));
     return 1;
   } finally {
     close();

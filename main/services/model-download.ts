@@ -17,6 +17,7 @@ import { initBackend } from '../../native-models/backend.js';
 import { CheckpointError, verifyCheckpoint } from '../../native-models/checkpoint.js';
 import { importToCheckpoint, KerasImportError } from '../../native-models/keras-import.js';
 import { manualSteps, RELEASES, type Release } from '../../native-models/released/kitti.js';
+import { checkRegularFile, openRegularFile } from '../../native-models/safe-read.js';
 import { makeStagingDir, staleStagingDirs } from '../../native-models/staging.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
@@ -99,6 +100,8 @@ export async function downloadRelease(db: Db, o: DownloadOptions): Promise<Downl
       hashes = await hashFolder(release, expected, sourceDir, o.onProgress, o.signal);
     } else {
       const zip = o.from ?? path.join(staging, 'archive.zip');
+      // A given archive must be a regular file (not a FIFO or a device, nor a link to one).
+      if (o.from !== undefined) checkRegularFile(o.from, release.maxArchiveBytes, 'archive');
       if (o.from === undefined) await download(url, zip, release, o.onProgress, o.stallTimeoutMs ?? 60_000, o.signal);
       checkCancelled(o.signal);
       hashes = await extractZip(release, expected, zip, filesDir, o.onProgress, o.signal);
@@ -106,11 +109,14 @@ export async function downloadRelease(db: Db, o: DownloadOptions): Promise<Downl
     }
     const bad = Object.entries(expected).filter(([p, sha]) => hashes.get(p) !== sha);
     if (bad.length > 0) {
+      // One line: the first file's hashes, the others by name.
       const lines = bad.map(([p, sha]) => `${p} does not match the release (git blob SHA-1 ${hashes.get(p)}, expected ${sha})`);
+      const [first, ...rest] = lines;
       const what = o.from !== undefined ? 'copy' : 'download';
       throw new PredlabError(
         'invalid-argument',
-        `${lines.length === 1 ? `${lines[0]}. ` : `${lines.length} of ${Object.keys(expected).length} files differ from the release:\n${lines.map((l) => `  ${l}`).join('\n')}\n`}The ${what} is corrupted${bad.length === Object.keys(expected).length ? ', or not the release' : ''}; nothing was imported.${o.from === undefined ? ' Run the command again; if the same file fails again, the archive at that address is not the release.' : ''}`,
+        `${rest.length === 0 ? `${first}. ` : `${bad.length} of ${Object.keys(expected).length} files differ from the release: ${first}; also ${bad.slice(1).map(([p]) => p).join(', ')}. `}The ${what} is corrupted${bad.length === Object.keys(expected).length ? ', or not the release' : ''}; nothing was imported.${o.from === undefined ? ' Run the command again; if the same file fails again, the archive at that address is not the release.' : ''}${rest.length ? ' (--verbose lists every file.)' : ''}`,
+        lines,
       );
     }
 
@@ -190,17 +196,55 @@ async function hashFolder(release: Release, expected: Readonly<Record<string, st
   const missing = Object.keys(expected).filter((p) => !fs.existsSync(path.join(dir, p)));
   if (missing.length > 0) throw new PredlabError('invalid-argument', `${dir} is not the ${release.archiveRoot} folder of the release: missing ${missing.join(', ')}.`);
   const hashes = new Map<string, string>();
-  for (const [i, p] of Object.keys(expected).entries()) {
-    checkCancelled(signal);
-    onProgress?.({ phase: 'verify', file: p, done: i, total: Object.keys(expected).length });
-    const file = path.join(dir, p);
-    const size = fs.statSync(file).size;
-    if (size > release.maxFileBytes) throw new PredlabError('invalid-argument', `${file} is ${size} bytes; release files over ${release.maxFileBytes} bytes are refused.`);
-    const h = gitBlobHasher(size);
-    await pipeline(fs.createReadStream(file), h);
-    hashes.set(p, h.digest('hex'));
+  // Every file a regular one (a link to /dev/zero or a FIFO would be hashed for ever) within the
+  // per-file limit, and all of them within the release's budget, before any is read.
+  const opened: { p: string; fd: number; size: number }[] = [];
+  try {
+    for (const p of Object.keys(expected)) opened.push({ p, ...openRegularFile(path.join(dir, p), release.maxFileBytes, 'release file') });
+    const total = opened.reduce((a, o) => a + o.size, 0);
+    if (total > release.maxExtractBytes) throw new PredlabError('invalid-argument', `The release's files in ${dir} come to ${total} bytes; at most ${release.maxExtractBytes} are read. Nothing was imported.`);
+    for (const [i, o] of opened.entries()) {
+      checkCancelled(signal);
+      onProgress?.({ phase: 'verify', file: o.p, done: i, total: opened.length });
+      const h = gitBlobHasher(o.size);
+      await pipeline(fs.createReadStream('', { fd: o.fd, autoClose: false, start: 0, end: Math.max(0, o.size - 1) }), h);
+      hashes.set(o.p, h.digest('hex'));
+    }
+  } finally {
+    for (const o of opened) fs.closeSync(o.fd);
   }
   return hashes;
+}
+
+/** The declared uncompressed size of the wanted entries (first copy of each), from the central directory only. */
+async function declaredSizes(zip: string, release: Release, wanted: string[]): Promise<number> {
+  let z: yauzl.ZipFile;
+  try {
+    z = await openZip(zip);
+  } catch (e) {
+    throw new PredlabError('invalid-argument', `${zip} is not a readable zip archive (${(e as Error).message}).`);
+  }
+  const seen = new Set<string>();
+  let total = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      z.on('error', reject);
+      z.on('end', resolve);
+      z.on('entry', (entry: yauzl.Entry) => {
+        const p = releasePath(release, entry.fileName);
+        if (wanted.includes(p) && !seen.has(p)) {
+          seen.add(p);
+          total += entry.uncompressedSize;
+        }
+        z.readEntry();
+      });
+      z.readEntry();
+    });
+  } catch (e) {
+    z.close();
+    throw new PredlabError('invalid-argument', `${zip} is damaged: ${(e as Error).message}. Nothing was imported.`);
+  }
+  return total;
 }
 
 const openZip = (file: string) =>
@@ -216,6 +260,15 @@ async function extractZip(release: Release, expected: Readonly<Record<string, st
   }
   const wanted = Object.keys(expected);
   const hashes = new Map<string, string>();
+  // The budget of the whole extraction from the central directory, before anything is written:
+  // the files used (first copy of each), as declared. yauzl's validateEntrySizes then stops an
+  // entry that inflates past its declared size, and the bytes written are counted as they come.
+  const declared = await declaredSizes(zip, release, wanted);
+  if (declared > release.maxExtractBytes) {
+    z.close();
+    throw new PredlabError('invalid-argument', `${zip} declares ${declared} bytes for the release's files; at most ${release.maxExtractBytes} are extracted (a zip bomb, or not the release). Nothing was written.`);
+  }
+  let written = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       z.on('error', reject);
@@ -231,7 +284,11 @@ async function extractZip(release: Release, expected: Readonly<Record<string, st
           const target = path.join(outDir, p);
           fs.mkdirSync(path.dirname(target), { recursive: true });
           const h = gitBlobHasher(entry.uncompressedSize);
-          stream.on('data', (chunk: Buffer) => h.update(chunk));
+          stream.on('data', (chunk: Buffer) => {
+            h.update(chunk);
+            written += chunk.length;
+            if (written > release.maxExtractBytes) stream.destroy(new PredlabError('invalid-argument', `${zip} inflates past ${release.maxExtractBytes} bytes for the release's files; extraction stopped, nothing was imported.`));
+          });
           pipeline(stream, fs.createWriteStream(target))
             .then(() => {
               hashes.set(p, h.digest('hex'));

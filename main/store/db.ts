@@ -88,16 +88,17 @@ function checkIdentity(db: Db, file: string): void {
  */
 export const FULL_CHECK_LIMIT_BYTES = 64 * 2 ** 20;
 
-const damaged = (file: string, what: string) =>
+const damaged = (file: string, what: string, details: string[] = []) =>
   new PredlabError(
     'storage',
     `${file} is damaged (${what}). PredLab will not write to it. Restore the newest copy from ${path.join(path.dirname(file), BACKUP_FOLDER)} over it (keep the damaged file aside).`,
+    details,
   );
 
 /** SQLite's listing as one clause: the first problem, and how many more. */
 function firstOf(problems: string[], check: string): string {
   const first = problems[0]!.replace(/\s+/g, ' ').trim().slice(0, 200);
-  return `${check}: ${first}${problems.length > 1 ? `; ${problems.length - 1} more problem(s) listed by PRAGMA ${check}` : ''}`;
+  return `${check}: ${first}${problems.length > 1 ? `; ${problems.length - 1} more problem(s): --verbose lists them` : ''}`;
 }
 
 /**
@@ -114,12 +115,12 @@ function checkIntegrity(db: Db, file: string, writer = false): void {
   const check = writer && size <= FULL_CHECK_LIMIT_BYTES ? 'integrity_check' : 'quick_check';
   const rows = db.pragma(`${check}(20)`, { simple: false }) as Record<string, string>[];
   const problems = rows.map((r) => Object.values(r)[0]!).filter((r) => r !== 'ok');
-  if (problems.length) throw damaged(file, firstOf(problems, check));
+  if (problems.length) throw damaged(file, firstOf(problems, check), problems);
   if (!writer) return;
   const orphans = db.pragma('foreign_key_check', { simple: false }) as { table: string; rowid: number; parent: string }[];
   if (orphans.length) {
     const o = orphans[0]!;
-    throw damaged(file, `foreign_key_check: ${orphans.length} row(s) refer to rows that do not exist, e.g. ${o.table} row ${o.rowid} to a missing ${o.parent} row`);
+    throw damaged(file, `foreign_key_check: ${orphans.length} row(s) refer to rows that do not exist, e.g. ${o.table} row ${o.rowid} to a missing ${o.parent} row`, orphans.slice(0, 1000).map((x) => `${x.table} row ${x.rowid} refers to a missing ${x.parent} row`));
   }
 }
 

@@ -12,6 +12,7 @@ import type { InferenceSession as Session, Tensor as OrtTensor } from 'onnxrunti
 import { kerasWeightShapes, layerCount, type OutputMode, type PredNetConfig } from '../prednet/config.js';
 import type { PredNet } from '../prednet/model.js';
 import { EXTRAP_FROM, FRAMES, OUTPUT, checkWeights, outputDims, sequenceModel, type KerasWeights } from './prednet-graph.js';
+import { ortTelemetryOffByDefault } from './telemetry.js';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -69,6 +70,7 @@ function providerMissing(ort: Ort, provider: string): string | null {
 
 /** Loads onnxruntime-node once; a clear error where its native library cannot load. */
 export function loadOrt(): Promise<Ort> {
+  ortTelemetryOffByDefault();
   ortModule ??= import('onnxruntime-node').catch((e: unknown) => {
     ortModule = null;
     const err = e as NodeJS.ErrnoException;

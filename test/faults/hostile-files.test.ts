@@ -83,7 +83,7 @@ describe('damage quick_check misses: refused before any write, in one line', () 
     raw(lab, "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = 'CREATE INDEX trials_session ON trials(trial_index)' WHERE name = 'trials_session';");
     const before = trialCount(lab);
     const r = simulate(lab);
-    refusedInOneLine(r, /lab\.sqlite is damaged \(integrity_check: .*\d+ more problem\(s\) listed by PRAGMA integrity_check\)\. PredLab will not write to it/);
+    refusedInOneLine(r, /lab\.sqlite is damaged \(integrity_check: .*\d+ more problem\(s\): --verbose lists them\)\. PredLab will not write to it/);
     expect(trialCount(lab)).toBe(before);
   });
 

@@ -280,7 +280,7 @@ describe('the coxlab/prednet release files as they are (model_data_keras2)', () 
       ['model JSON not JSON', [weights, '--model-json', put('bad.json', '{"class_name": "Model", ')], /The model JSON .*bad\.json is not valid JSON/],
       ['model JSON of no PredNet', [weights, '--model-json', put('dense.json', JSON.stringify({ config: { layers: [{ class_name: 'Dense', config: {} }] } }))], /describes no PredNet layer \(layers: Dense\)/],
       ['batch_input_shape of 4 axes', [weights, '--model-json', put('axes.json', JSON.stringify(shape))], /batch_input_shape \[null,10,128,160\] is not 5-D/],
-      ['a 17 MB model JSON', [weights, '--model-json', put('huge.json', Buffer.alloc(17 << 20, 32))], /model JSONs over 16777216 bytes are refused/],
+      ['a 17 MB model JSON', [weights, '--model-json', put('huge.json', Buffer.alloc(17 << 20, 32))], /model JSON .*huge\.json is 17 MiB; PredLab reads at most 16 MiB/],
       ['missing model JSON', [weights, '--model-json', path.join(dir, 'nope.json')], /Cannot read the model JSON .*no such file/],
     ];
     const db = path.join(dir, 'damaged.sqlite');

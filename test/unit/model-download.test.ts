@@ -133,8 +133,10 @@ describe('predlab model download kitti', () => {
   it('checks against the real release list by default (after a redirect): a test archive is refused, file by file', async () => {
     const db = path.join(dir, 'real.sqlite');
     const out = path.join(dir, 'real', 'prednet-kitti');
-    const r = await cli('--db', db, 'model', 'download', 'kitti', '--url', `${base}/redirect`, '--out', out);
+    const r = await cli('--db', db, '--verbose', 'model', 'download', 'kitti', '--url', `${base}/redirect`, '--out', out);
     expect(r.code).toBe(1);
+    // One line, then (--verbose) every file's checksums.
+    expect(r.err.split('\n').filter((l) => l.startsWith('predlab: '))).toHaveLength(1);
     expect(r.err).toMatch(/prednet_kitti_weights\.hdf5 does not match the release \(git blob SHA-1 [0-9a-f]{40}, expected 777ad23a53c104ccc645c6bff6db4fb582d27ba3\)/);
     expect(r.err).toMatch(/prednet_kitti_model-extrapfinetuned\.json does not match .*expected bd0a0fdaae44645029ee1dec56c64b3c35a2fe9f/);
     expect(modelsIn(db)).toEqual([]);
@@ -265,7 +267,7 @@ describe('predlab model download kitti', () => {
     }
     const db = openDatabase(path.join(dir, 'from-bad.sqlite'));
     try {
-      await expect(downloadRelease(db, { release: 'kitti', destDir: path.join(dir, 'from-bad', 'k'), from: path.join(dir, 'bad') })).rejects.toThrow(/5 of 5 files differ from the release:\n.*\n  prednet_kitti_model\.json does not match the release .*\nThe copy is corrupted, or not the release; nothing was imported/s);
+      await expect(downloadRelease(db, { release: 'kitti', destDir: path.join(dir, 'from-bad', 'k'), from: path.join(dir, 'bad') })).rejects.toThrow(/^5 of 5 files differ from the release: \S+ does not match the release \(git blob SHA-1 [0-9a-f]{40}, expected [0-9a-f]{40}\); also [^\n]*prednet_kitti_model\.json[^\n]*\. The copy is corrupted, or not the release; nothing was imported[^\n]*$/);
       await expect(downloadRelease(db, { release: 'kitti', destDir: path.join(dir, 'from-bad', 'k'), from: sumsFile })).rejects.toThrow(/not a readable zip archive/);
       await expect(downloadRelease(db, { release: 'mnist', destDir: path.join(dir, 'from-bad', 'k') })).rejects.toThrow(/Unknown release 'mnist'; known: kitti/);
       expect(listModels(db)).toEqual([]);
