@@ -24,6 +24,9 @@ import type { CallbackName, FromThread, ServiceRole, ServiceThreadData, ToThread
 /** Channels that compute (bootstrap resampling, PredNet): answered on the heavy thread. */
 export const HEAVY_CHANNELS: ReadonlySet<string> = new Set(['analysis:session', 'compare:sessions', 'models:inspect-trial', 'engine:info', ...modelsHeavyChannels, ...datasetsHeavyChannels, ...trainingHeavyChannels, ...replicateHeavyChannels, ...studiesHeavyChannels]);
 
+/** How long quitting waits for each service thread to cancel its jobs and close (then it is stopped). */
+export const QUIT_WAIT_MS = 10_000;
+
 /** Headers every renderer file is served with (app:// in Electron, http in the harness). */
 export const RENDERER_HEADERS: Readonly<Record<string, string>> = { 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff' };
 
@@ -55,6 +58,7 @@ export interface AppServices {
   handleFromPage(senderUrl: string | undefined, channel: unknown, args: unknown): Promise<Envelope<unknown>>;
   /** Stop the computation under way (analysis, comparison, inspector); its callers get a 'cancelled' error. */
   cancelHeavyWork(): number;
+  /** Cancel every job and wait (at most QUIT_WAIT_MS per thread) for the threads to clean up and close. */
   close(): Promise<void>;
 }
 
@@ -83,6 +87,7 @@ class ServiceThread {
     this.started = new Promise<void>((resolve, reject) => {
       worker.on('message', (m: FromThread) => {
         if (m.type === 'ready') resolve();
+        else if (m.type === 'closed') this.closed?.();
         else if (m.type === 'fatal') {
           reject(new Error(m.message));
           if (this.worker === worker) this.stop(m.message);
@@ -134,6 +139,33 @@ class ServiceThread {
     this.asked.clear();
     if (worker) void worker.terminate();
     return n;
+  }
+
+  private closed: (() => void) | null = null;
+
+  /**
+   * Close: the thread cancels its jobs (imports, exports, model sessions, training, downloads),
+   * waits for them to clean up and closes its database; after `waitMs` without that, or if it
+   * never started, it is terminated. Waiting callers get 'PredLab is closing'.
+   */
+  async close(waitMs: number): Promise<void> {
+    const worker = this.worker;
+    if (worker && this.started) {
+      const ready = await Promise.race([this.started.then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), waitMs).unref())]);
+      if (ready) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, waitMs);
+          timer.unref();
+          this.closed = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          worker.postMessage({ type: 'close' } satisfies ToThread);
+        });
+        this.closed = null;
+      }
+    }
+    this.stop('PredLab is closing.');
   }
 
   get busy(): boolean {
@@ -203,8 +235,7 @@ export function bootstrap(options: BootstrapOptions): AppServices {
       isAllowedSender(senderUrl) ? invoke(channel, args) : Promise.resolve(refusal('invalid-argument', 'Request from an unknown page refused.')),
     cancelHeavyWork,
     async close() {
-      heavy.stop('PredLab is closing.');
-      light.stop('PredLab is closing.');
+      await Promise.all([heavy.close(QUIT_WAIT_MS), light.close(QUIT_WAIT_MS)]);
     },
   };
 }

@@ -54,7 +54,7 @@ async function start(): Promise<ReturnType<typeof createHandlers>['invoke']> {
     downloads = new DownloadJobs(data.dbFile, data.nativeBinding);
   }
   const ledger = data.role === 'heavy' ? openLedger(data.dbFile, data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}) : null;
-  const { invoke } = createHandlers({
+  const { invoke, close } = createHandlers({
     db,
     ...(ledger ? { ledger } : {}),
     appRoot: data.appRoot,
@@ -64,8 +64,17 @@ async function start(): Promise<ReturnType<typeof createHandlers>['invoke']> {
     chooseImportSource: (kind) => callMain<string | null>('chooseImportSource', kind),
     log: (m) => void callMain('log', m),
   });
+  closeThread = async () => {
+    await close();
+    await Promise.allSettled([modelJobs?.stopAll(), downloads?.stop()]);
+    db.close();
+    ledger?.close();
+  };
   return invoke;
 }
+
+/** Set once started: cancels the thread's jobs, waits for them, closes the database. */
+let closeThread: (() => Promise<void>) | null = null;
 
 start().then(
   (invoke) => {
@@ -73,6 +82,8 @@ start().then(
       if (m.type === 'callback-result') {
         waiting.get(m.id)?.(m.value);
         waiting.delete(m.id);
+      } else if (m.type === 'close') {
+        void (closeThread?.() ?? Promise.resolve()).catch(() => undefined).then(() => post({ type: 'closed' }));
       } else void invoke(m.channel, m.args).then((envelope) => post({ type: 'result', id: m.id, envelope }));
     });
     post({ type: 'ready' });

@@ -15,10 +15,12 @@ export interface ServiceThreadData {
 /** A function of the main thread a handler needs (the export folder and import source dialogs, logging). */
 export type CallbackName = 'chooseExportDir' | 'chooseImportSource' | 'log';
 
-export type ToThread = { type: 'call'; id: number; channel: string; args: unknown } | { type: 'callback-result'; id: number; value: unknown };
+export type ToThread = { type: 'call'; id: number; channel: string; args: unknown } | { type: 'callback-result'; id: number; value: unknown } | { type: 'close' };
 
 export type FromThread =
   | { type: 'ready' }
+  /** After a 'close': every job of the thread cancelled and ended, its database closed. */
+  | { type: 'closed' }
   | { type: 'fatal'; message: string }
   | { type: 'result'; id: number; envelope: Envelope<unknown> }
   | { type: 'callback'; id: number; name: CallbackName; args: unknown[] };

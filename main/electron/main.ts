@@ -137,7 +137,18 @@ else
     const services = await startOrExplain(startApp, { showError: (t, d) => dialog.showErrorBox(t, d), releaseSingleInstanceLock: () => app.releaseSingleInstanceLock(), exit: (c) => app.exit(c) }, dataDir);
     if (!services) return;
     for (const channel of channels) ipcMain.handle(channel, (event, args) => services.handleFromPage(event.senderFrame?.url, channel, args));
-    app.on('before-quit', () => void services.close());
+    // Quitting waits (bounded: QUIT_WAIT_MS per service thread) for every job to cancel, clean up
+    // and close its database, then quits for real.
+    let closing: Promise<void> | null = null;
+    let closed = false;
+    app.on('before-quit', (event) => {
+      if (closed) return;
+      event.preventDefault();
+      closing ??= services.close().finally(() => {
+        closed = true;
+        app.quit();
+      });
+    });
     await createWindow();
   });
 

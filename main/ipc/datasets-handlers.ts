@@ -22,6 +22,19 @@ export function datasetsHandlers(deps: HandlerDeps): FeatureHandlers<typeof data
   const exports = new DatasetJobs(DATASET_CHANNEL_LIMITS.jobsKept);
   /** Recordings this page began and has not finished: only these take frames, finish or abandon. */
   const capturing = new Set<number>();
+  // Quitting: imports and exports cancelled and their clean-up awaited (no partial file, no
+  // unfinished recording); a capture whose page goes away is closed with the frames it has.
+  deps.onClose?.(async () => {
+    await Promise.all([jobs.abortAll(), exports.abortAll()]);
+    for (const id of capturing) {
+      try {
+        finishRecording(db, folder(), id);
+      } catch {
+        /* resolved at the next start-up */
+      }
+    }
+    capturing.clear();
+  });
   const captured = (id: number) => {
     if (!capturing.has(id)) throw new PredlabError('not-found', `No capture with recording id ${id} is under way.`);
     return id;

@@ -21,6 +21,8 @@ export interface HandlerDeps {
   /** The app's files (the default model, bundled workers' folder) on this machine. */
   appRoot?: string;
   log?: (message: string) => void;
+  /** Registers what must happen before the thread closes (cancel a feature's jobs and wait for them to clean up). */
+  onClose?: (close: () => Promise<void> | void) => void;
 }
 
 /** One feature's handlers: every channel of its schema map, given parsed arguments. */

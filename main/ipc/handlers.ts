@@ -29,7 +29,10 @@ export type { HandlerDeps } from './handler-types.js';
 
 type Handlers = { [C in Channel]: (args: any) => Results[C] | Promise<Results[C]> };
 
-export function createHandlers(deps: HandlerDeps) {
+export function createHandlers(input: HandlerDeps) {
+  // Every feature's closer, run by close() when the app quits.
+  const closers: (() => Promise<void> | void)[] = [];
+  const deps: HandlerDeps = { ...input, onClose: (c) => void closers.push(c) };
   const { db } = deps;
   const handlers: Handlers = {
     'paradigms:list': () =>
@@ -103,5 +106,9 @@ export function createHandlers(deps: HandlerDeps) {
       return { ok: false, error: { code: 'internal', message: `Something went wrong in PredLab (${(e as Error).message}). Your stored data is unaffected.` } };
     }
   }
-  return { invoke, handlers };
+  /** Cancel every feature's jobs and wait for each to clean up (the caller bounds the wait). */
+  async function close(): Promise<void> {
+    await Promise.allSettled(closers.map(async (c) => c()));
+  }
+  return { invoke, handlers, close };
 }

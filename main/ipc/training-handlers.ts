@@ -8,6 +8,7 @@ export function trainingHandlers(deps: HandlerDeps): FeatureHandlers<typeof trai
   // Made on first use: only the light service thread answers these channels (none is heavy).
   let runs: TrainingRuns | null = null;
   const r = () => (runs ??= new TrainingRuns(deps.db, path.dirname(path.resolve(deps.db.name))));
+  deps.onClose?.(() => runs?.stopAll());
   return {
     'training:setup': () => r().setup(),
     'training:start': (a) => r().start(a),

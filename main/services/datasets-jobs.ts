@@ -19,6 +19,7 @@ export interface JobWork {
 export class DatasetJobs {
   private readonly jobs: DatasetJob[] = [];
   private readonly controllers = new Map<number, AbortController>();
+  private readonly running = new Map<number, Promise<DatasetJob>>();
   private next = 1;
 
   constructor(private readonly kept: number) {}
@@ -40,8 +41,10 @@ export class DatasetJobs {
       )
       .then(() => {
         this.controllers.delete(job.id);
+        this.running.delete(job.id);
         return { ...job };
       });
+    this.running.set(job.id, done);
     return { job: { ...job }, done };
   }
 
@@ -50,6 +53,12 @@ export class DatasetJobs {
     if (!job) throw new PredlabError('not-found', `No import or export job ${id}.`);
     this.controllers.get(id)?.abort();
     return { ...job };
+  }
+
+  /** Cancel every running job and wait until each has cleaned up after itself (app quit). */
+  async abortAll(): Promise<void> {
+    for (const ac of this.controllers.values()) ac.abort();
+    await Promise.allSettled([...this.running.values()]);
   }
 
   /** Forget a finished job (one refused before it did anything). */
