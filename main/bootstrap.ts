@@ -41,7 +41,9 @@ export interface BootstrapOptions {
   nativeBinding?: string;
   chooseExportDir: (suggestedName: string) => Promise<string | null>;
   /** Asks for a video file ('video') or a folder of images ('images') to import; absent: imports are refused as cancelled. */
-  chooseImportSource?: (kind: 'video' | 'images') => Promise<string | null>;
+  chooseImportSource?: (kind: 'video' | 'images' | 'archive') => Promise<string | null>;
+  /** The model archive's address set outside the page (the app: PREDLAB_MODEL_MIRROR); absent or null: the release's own. */
+  modelMirror?: () => string | null;
   setFullScreen?: (on: boolean) => boolean;
   log?: (message: string) => void;
   /** Which pages may call in (default: the app's own app://predlab pages). */
@@ -188,7 +190,8 @@ export function bootstrap(options: BootstrapOptions): AppServices {
   const data: Omit<ServiceThreadData, 'role'> = { dbFile, appRoot: options.appRoot, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) };
   const callbacks: Record<CallbackName, (...args: unknown[]) => unknown> = {
     chooseExportDir: (name) => options.chooseExportDir(String(name)),
-    chooseImportSource: (kind) => (options.chooseImportSource ? options.chooseImportSource(kind === 'images' ? 'images' : 'video') : null),
+    chooseImportSource: (kind) => (options.chooseImportSource ? options.chooseImportSource(kind === 'images' ? 'images' : kind === 'archive' ? 'archive' : 'video') : null),
+    modelMirror: () => options.modelMirror?.() ?? null,
     log: (m) => options.log?.(String(m)),
   };
   const light = new ServiceThread('light', { ...data, role: 'light' }, entry, callbacks);

@@ -62,6 +62,7 @@ async function start(): Promise<ReturnType<typeof createHandlers>['invoke']> {
     ...(downloads ? { downloads } : {}),
     chooseExportDir: (suggestedName) => callMain<string | null>('chooseExportDir', suggestedName),
     chooseImportSource: (kind) => callMain<string | null>('chooseImportSource', kind),
+    modelMirror: () => callMain<string | null>('modelMirror'),
     log: (m) => void callMain('log', m),
   });
   closeThread = async () => {

@@ -13,7 +13,7 @@ export interface ServiceThreadData {
 }
 
 /** A function of the main thread a handler needs (the export folder and import source dialogs, logging). */
-export type CallbackName = 'chooseExportDir' | 'chooseImportSource' | 'log';
+export type CallbackName = 'chooseExportDir' | 'chooseImportSource' | 'modelMirror' | 'log';
 
 export type ToThread = { type: 'call'; id: number; channel: string; args: unknown } | { type: 'callback-result'; id: number; value: unknown } | { type: 'close' };
 

@@ -116,10 +116,14 @@ function startApp(): Promise<AppServices> {
       const options =
         kind === 'video'
           ? { title: 'Import a video', properties: ['openFile' as const], filters: [{ name: 'Video', extensions: ['mp4', 'webm', 'mov'] }] }
-          : { title: 'Import a folder of images (png or jpg)', properties: ['openDirectory' as const] };
+          : kind === 'archive'
+            ? { title: "The paper's model: model_data_keras2.zip", properties: ['openFile' as const], filters: [{ name: 'Zip archive', extensions: ['zip'] }] }
+            : { title: 'Import a folder of images (png or jpg)', properties: ['openDirectory' as const] };
       const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
       return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
     },
+    // Another address for the model archive is set only outside the page: here, the environment.
+    modelMirror: () => process.env.PREDLAB_MODEL_MIRROR || null,
     setFullScreen: (on) => {
       const win = BrowserWindow.getAllWindows()[0];
       win?.setFullScreen(on);

@@ -4,6 +4,9 @@ import type { DownloadJobs } from '../services/download-jobs.js';
 import type { ModelJobs } from '../services/model-jobs.js';
 import type { Db } from '../store/db.js';
 
+/** What the main process's open dialog asks for: a video, a folder of images, a model archive (zip). */
+export type ImportKind = 'video' | 'images' | 'archive';
+
 export interface HandlerDeps {
   db: Db;
   /** A writable connection for the jobs' rows where `db` only reads (the computing thread's exports); default `db`. */
@@ -11,7 +14,9 @@ export interface HandlerDeps {
   /** Asks where to export (a folder dialog in the app); null if the user cancelled. */
   chooseExportDir: (suggestedName: string) => Promise<string | null>;
   /** Asks for a video file or a folder of images to import (a dialog in the app); null if cancelled or unavailable. */
-  chooseImportSource?: (kind: 'video' | 'images') => Promise<string | null>;
+  chooseImportSource?: (kind: ImportKind) => Promise<string | null>;
+  /** The address of the model archive set outside the page (PREDLAB_MODEL_MIRROR); null: the release's own. */
+  modelMirror?: () => Promise<string | null>;
   /** Background model sessions (absent: the companion option is refused). */
   modelJobs?: ModelJobs;
   /** Downloads of released models (absent: refused, pointing to the CLI). */

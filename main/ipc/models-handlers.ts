@@ -9,7 +9,17 @@ export function modelsHandlers(deps: HandlerDeps): FeatureHandlers<typeof models
     return deps.downloads;
   };
   return {
-    'models:download': (a) => downloads().start({ release: a.release, ...(a.url ? { url: a.url } : {}) }),
+    'models:download': async (a) => {
+      const jobs = downloads();
+      if (a.fromFile) {
+        const file = (await deps.chooseImportSource?.('archive')) ?? null;
+        if (!file) throw new PredlabError('invalid-argument', 'Cancelled: no archive was chosen.');
+        return jobs.start({ release: a.release, from: file });
+      }
+      // The address is the release's, or the one set outside the page (never the page's).
+      const mirror = (await deps.modelMirror?.()) ?? null;
+      return jobs.start({ release: a.release, ...(mirror ? { url: mirror } : {}) });
+    },
     'models:download-status': () => deps.downloads?.status() ?? null,
     'models:download-cancel': () => downloads().cancel(),
   };

@@ -2,12 +2,16 @@
 import { z } from 'zod';
 
 export const modelsSchemas = {
-  /** Starts fetching a release in the background; poll models:download-status. */
+  /**
+   * Starts getting a release in the background; poll models:download-status. From the release's
+   * own address (or the mirror set outside the page: PREDLAB_MODEL_MIRROR, or the CLI's --url),
+   * or, with fromFile, from an archive the user picks in the main process's file dialog. The page
+   * never names an address: the main process fetches nothing else for it.
+   */
   'models:download': z
     .object({
       release: z.enum(['kitti']),
-      /** Another address for the archive (a mirror); default: the release's own. */
-      url: z.string().url().max(2048).refine((u) => /^https?:\/\//.test(u), { message: 'must be an http(s) address' }).optional(),
+      fromFile: z.boolean().optional(),
     })
     .strict(),
   'models:download-status': z.object({}).strict(),

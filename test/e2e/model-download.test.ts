@@ -20,6 +20,8 @@ const cfg = predNetConfigSchema.parse({ height: 8, width: 16, stackSizes: [3, 4,
 let app: AppHarness;
 let server: http.Server;
 let base: string;
+/** The archive's address, as the app reads it from PREDLAB_MODEL_MIRROR (never from the page). */
+let mirror: string | null = null;
 
 beforeAll(async () => {
   await initBackend(); // the fixture writes its HDF5 files with the engine's weights
@@ -40,7 +42,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  app = await openApp({ calibration: CALIBRATION });
+  app = await openApp({ calibration: CALIBRATION, modelMirror: () => mirror });
 }, 120_000);
 afterAll(async () => {
   await app?.close();
@@ -53,7 +55,7 @@ describe("the paper's model from the Data page", () => {
     const { page } = app;
     const before = listModels(app.db).length;
     await page.getByTestId('nav-data').click();
-    await page.getByTestId('download-mirror').fill(`${base}/model_data_keras2.zip`);
+    mirror = `${base}/model_data_keras2.zip`;
     await page.getByTestId('download-start').click();
     const error = page.getByTestId('download-error');
     await error.waitFor({ timeout: 60_000 });
@@ -61,7 +63,7 @@ describe("the paper's model from the Data page", () => {
     expect(await page.getByTestId('model-download').textContent()).toMatch(/predlab model download kitti --from/);
     await page.getByTestId('model-download').screenshot({ path: path.join(tempDir(), 'download-refused.png') });
 
-    await page.getByTestId('download-mirror').fill(`${base}/slow.zip`);
+    mirror = `${base}/slow.zip`;
     await page.getByTestId('download-start').click();
     await expect.poll(async () => (await page.getByTestId('download-progress').textContent().catch(() => '')) ?? '', { timeout: 30_000 }).toMatch(/Downloading: \d+\.\d of \d+\.\d MB/);
     await page.getByTestId('download-cancel').click();

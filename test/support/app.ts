@@ -76,7 +76,7 @@ export async function startServer(): Promise<{ server: PreviewServer; url: strin
   return { server, url: `http://127.0.0.1:${address.port}/` };
 }
 
-export async function openApp(opts: { dataDir?: string; calibration?: Record<string, unknown>; args?: string[]; chooseImportSource?: (kind: 'video' | 'images') => Promise<string | null> } = {}): Promise<AppHarness> {
+export async function openApp(opts: { dataDir?: string; calibration?: Record<string, unknown>; args?: string[]; chooseImportSource?: (kind: 'video' | 'images' | 'archive') => Promise<string | null>; modelMirror?: () => string | null } = {}): Promise<AppHarness> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'predlab-e2e-'));
   const dataDir = opts.dataDir ?? path.join(tmp, 'data');
   const exportDir = path.join(tmp, 'export');
@@ -91,6 +91,8 @@ export async function openApp(opts: { dataDir?: string; calibration?: Record<str
       chooseExportDir: async () => exportDir,
       // The import dialog's answer (the test's own file); absent, as if the dialog were cancelled.
       chooseImportSource: opts.chooseImportSource ?? (async () => null),
+      // The model archive's address set outside the page (the app reads PREDLAB_MODEL_MIRROR).
+      ...(opts.modelMirror ? { modelMirror: opts.modelMirror } : {}),
       // The page's origin stands in for app://predlab: only it may call in.
       isAllowedSender: (u) => {
         try {

@@ -296,7 +296,10 @@ describe("the app's download (models:download, in a worker thread)", () => {
 
   it('through the app: progress is polled, a test archive is refused against the real SHA-1s by name, nothing is registered; a second start while one runs is refused; cancel stops a slow one', async () => {
     const dataDir = tempDir('predlab-download-app-');
-    const app = bootstrap({ dataDir, appRoot: root, chooseExportDir: async () => null });
+    // The archive's address is set outside the page (PREDLAB_MODEL_MIRROR in the app); the page never names one.
+    let mirror: string | null = null;
+    let picked: string | null = null;
+    const app = bootstrap({ dataDir, appRoot: root, chooseExportDir: async () => null, modelMirror: () => mirror, chooseImportSource: async (kind) => (kind === 'archive' ? picked : null) });
     const call = async (channel: string, args: unknown = {}) => {
       const e = await app.handleFromPage(APP_PAGE, channel, args);
       if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
@@ -306,11 +309,17 @@ describe("the app's download (models:download, in a worker thread)", () => {
       await app.ready;
       const before = (await call('models:list')) as { id: number }[];
       expect(await call('models:download-status')).toBeNull();
-      const bad = await app.handleFromPage(APP_PAGE, 'models:download', { release: 'kitti', url: 'file:///etc/passwd' });
-      expect(bad).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
-      expect((bad as { error: { message: string } }).error.message).toMatch(/url.*http\(s\)/);
+      // A page cannot name an address (loopback services, metadata addresses): refused.
+      for (const url of ['file:///etc/passwd', 'http://169.254.169.254/latest/meta-data/', `${base}/model_data_keras2.zip`]) {
+        const bad = await app.handleFromPage(APP_PAGE, 'models:download', { release: 'kitti', url });
+        expect(bad).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+        expect((bad as { error: { message: string } }).error.message).toMatch(/Unrecognized key.*url/);
+      }
+      // A file the user picks in the dialog: cancelled (none picked), then the test archive.
+      expect(await app.handleFromPage(APP_PAGE, 'models:download', { release: 'kitti', fromFile: true })).toMatchObject({ ok: false, error: { message: 'Cancelled: no archive was chosen.' } });
 
-      await call('models:download', { release: 'kitti', url: `${base}/model_data_keras2.zip` });
+      mirror = `${base}/model_data_keras2.zip`;
+      await call('models:download', { release: 'kitti' });
       const refused = await waitForJob(() => call('models:download-status') as Promise<DownloadJob | null>);
       expect(refused.job.state).toBe('error');
       expect(refused.job.error).toMatch(/prednet_kitti_weights\.hdf5 does not match the release \(git blob SHA-1 [0-9a-f]{40}, expected 777ad23a53c104ccc645c6bff6db4fb582d27ba3\)/);
@@ -318,7 +327,8 @@ describe("the app's download (models:download, in a worker thread)", () => {
       expect(((await call('models:list')) as { id: number }[]).length).toBe(before.length);
       expect(entries(path.join(dataDir, 'models'))).toEqual([]);
 
-      await call('models:download', { release: 'kitti', url: `${base}/slow.zip` });
+      mirror = `${base}/slow.zip`;
+      await call('models:download', { release: 'kitti' });
       const second = await app.handleFromPage(APP_PAGE, 'models:download', { release: 'kitti' });
       expect(second).toMatchObject({ ok: false, error: { code: 'conflict' } });
       let cancelled = false;
