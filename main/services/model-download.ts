@@ -21,6 +21,7 @@ import { checkRegularFile, openRegularFile } from '../../native-models/safe-read
 import { makeStagingDir, staleStagingDirs } from '../../native-models/staging.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
+import { tryBeginJob, tryEndJob } from './jobs.js';
 import { registerCheckpoint, type ModelRecord } from './models.js';
 
 export type DownloadProgress =
@@ -91,6 +92,10 @@ export async function downloadRelease(db: Db, o: DownloadOptions): Promise<Downl
   const parent = path.dirname(destDir);
   const madeParent = !fs.existsSync(parent);
   const staging = makeStagingDir(destDir, 'downloading');
+  // The download's job owns its staging folder (a partial archive can be gigabytes): a killed
+  // download's is removed at the next start-up, not only at the next download.
+  const job = tryBeginJob(db, { kind: 'download', target: destDir, partials: [staging] });
+  let outcome: 'done' | 'failed' | 'cancelled' = 'failed';
   try {
     const filesDir = path.join(staging, 'files');
     let sourceDir: string;
@@ -151,12 +156,15 @@ export async function downloadRelease(db: Db, o: DownloadOptions): Promise<Downl
       fs.rmSync(destDir, { recursive: true, force: true });
       throw e;
     }
+    outcome = 'done';
     return { release: release.id, destDir, alreadyPresent: false, origin, files: Object.keys(expected).map((p) => ({ path: p, gitBlobSha1: hashes.get(p)! })), models };
   } catch (e) {
+    if (o.signal?.aborted) outcome = 'cancelled';
     if (e instanceof KerasImportError || e instanceof CheckpointError) throw new PredlabError('invalid-argument', `The release's files could not be imported: ${e.message}`);
     throw e;
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
+    tryEndJob(db, job, outcome);
     if (madeParent && fs.readdirSync(parent).length === 0) fs.rmdirSync(parent);
   }
 }

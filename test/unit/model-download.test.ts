@@ -179,6 +179,11 @@ describe('predlab model download kitti', () => {
     expect(await killed).toBe('SIGKILL');
     expect(modelsIn(db)).toEqual([]);
     expect(fs.existsSync(out)).toBe(false);
+    // The next start of the lab (any command that opens it) removes the killed download's staging folder.
+    const start = await cli('--db', db, 'dataset', 'list');
+    expect(start.code, start.err).toBe(0);
+    expect(start.err).toMatch(/download job \d+ .* interrupted; removed its partial file\(s\)\/folder\(s\) .*\.prednet-kitti\.downloading-/);
+    expect(entries(path.dirname(out))).toEqual([]);
     const again = await cli('--db', db, 'model', 'download', 'kitti', '--url', `${base}/model_data_keras2.zip`, '--checksums', sumsFile, '--out', out);
     expect(again.code, again.err).toBe(0);
     expect(entries(path.dirname(out))).toEqual(['prednet-kitti']);
