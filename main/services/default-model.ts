@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Db } from '../store/db.js';
 import { registerCheckpoint, type ModelRecord } from './models.js';
 
-export const DEFAULT_MODEL_LABEL = 'default (small, procedural video)';
+export const DEFAULT_MODEL_LABEL = 'default (small, natural video)';
 
 export function defaultModelDir(appRoot: string): string {
   return path.join(appRoot, 'native-models', 'default-model');

@@ -44,7 +44,7 @@ describe('models in the app', () => {
     await app.page.getByTestId('nav-data').click();
     await app.page.getByTestId('models').waitFor();
     const models = (await app.page.getByTestId('models').textContent()) ?? '';
-    expect(models).toMatch(/default \(small, procedural video\)\s*64×80/);
+    expect(models).toMatch(/default \(small, natural video\)\s*64×80/);
     expect(models).toMatch(/tiny-prednet\s*16×16/);
     await app.page.getByTestId('engine').waitFor();
     expect(await app.page.getByTestId('engine').textContent()).toMatch(/PredNet runs on wasm .*Conv2DBackpropFilter/s);

@@ -1,7 +1,9 @@
 /**
- * The checkpoint that ships with the app: a trained small PredNet that predicts procedural video
- * it has never seen clearly better than copying the last frame (the issue's target: at most 0.75x), and takes a short flash-lag
- * protocol end to end (trials stored, bar and flash found in its predictions, in the comparison).
+ * The checkpoint that ships with the app: a small PredNet trained on natural-image motion and
+ * procedural video that predicts both, on video it has never seen, clearly better than copying the
+ * last frame (issue 22's targets: at most 0.75x on camera pans over photographs of another package,
+ * at most 0.6x on fresh procedural video) and keeps colour; and takes a short flash-lag protocol end
+ * to end (trials stored, bar and flash found in its predictions, in the comparison).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import fs from 'node:fs';
@@ -18,38 +20,59 @@ import { batchOf, sequenceStarts } from '../../native-models/training/data.js';
 import { layerWeights, sequenceLoss, timeWeights } from '../../native-models/training/loss.js';
 import { proceduralVideo } from '../../native-models/training/procedural.js';
 import { predictionScores } from '../../native-models/training/score.js';
+import { photosOf } from '../../scripts/torch-trainer/natural-recipe.js';
 import { DEFAULT_MODEL_CONFIG } from '../../scripts/torch-trainer/recipe.js';
-import { tempDb } from '../support/db.js';
+import { cli } from '../support/cli.js';
+import { tempDb, tempDir } from '../support/db.js';
 
 const dir = defaultModelDir(path.resolve(import.meta.dirname, '../..'));
-/** The issue's target, met on its validation and fresh recordings (README) and on the fresh set here (0.49x; the previous default 0.99x). */
-const TARGET_RATIO = 0.75;
+/** Issue 22's targets on held-out video: natural pans and fresh procedural video. */
+const TARGET = { naturalPans: 0.75, procedural: 0.6 } as const;
 
 beforeAll(async () => {
   await initBackend();
 });
 
 describe('the default checkpoint', () => {
-  it('is a trained small PredNet whose README records how it was made', () => {
+  it('is a small PredNet trained on natural and procedural video whose README records how it was made', () => {
     const m = readManifest(dir);
     const { height, width, stackSizes, rStackSizes } = DEFAULT_MODEL_CONFIG;
     expect(m.config).toMatchObject({ height, width, stackSizes, rStackSizes });
-    expect(m.source).toMatchObject({ kind: 'default-model', script: 'scripts/train-default-model.ts' });
-    // Its validation score and the copy-last-frame baseline are recorded, and agree with the README.
-    const v = m.source.validation as { model: number; copyLastFrame: number };
+    expect(m.source).toMatchObject({ kind: 'default-model', script: 'scripts/torch-trainer/ship-natural.ts', recipe: 'scripts/torch-trainer/natural-recipe.ts' });
+    expect(m.training!.dataset).toMatchObject({ kind: 'natural+procedural' });
+    // PyTorch and our engine predicted the same frames from these weights.
+    expect((m.source.torchAgreement as { maxAbsDifference: number }).maxAbsDifference).toBeLessThanOrEqual(1e-4);
+    // Its held-out scores and the copy-last-frame baseline are recorded, and agree with the README.
+    const pans = (m.source.heldOutNatural as { pans: { model: number; copyLastFrame: number; sequences: number } }).pans;
     const fresh = m.source.heldOut as { model: number; copyLastFrame: number; sequences: number };
-    expect(v.model / v.copyLastFrame).toBeLessThanOrEqual(TARGET_RATIO);
-    expect(fresh.sequences).toBeGreaterThanOrEqual(360);
-    expect(fresh.model / fresh.copyLastFrame).toBeLessThanOrEqual(TARGET_RATIO);
+    expect(pans.sequences).toBeGreaterThanOrEqual(100);
+    expect(pans.model / pans.copyLastFrame).toBeLessThanOrEqual(TARGET.naturalPans);
+    expect(fresh.sequences).toBeGreaterThanOrEqual(100);
+    expect(fresh.model / fresh.copyLastFrame).toBeLessThanOrEqual(TARGET.procedural);
     expect(m.training!.bestValLoss).toBeLessThan(m.training!.history[0]!.valLoss!);
     const readme = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
-    expect(readme).toMatch(/seed \d+/);
-    expect(readme).toContain(`**${(v.model / v.copyLastFrame).toFixed(3)}**`);
+    expect(readme).toMatch(/initial weights seed \d+, batch order seed \d+/);
+    expect(readme).toContain(`**${(pans.model / pans.copyLastFrame).toFixed(3)}**`);
     expect(readme).toContain(`**${(fresh.model / fresh.copyLastFrame).toFixed(3)}**`);
-    expect(readme).toContain('Target: ratio at most 0.75. Reached');
+    expect(readme).toMatch(/Targets \(issue 22\).*Both reached\./);
   });
 
-  it('predicts 24 freshly generated procedural recordings at most 0.75x the error of copying the last frame', async () => {
+  it('predicts camera pans over photographs it never saw at most 0.75x the error of copying the last frame, keeping colour (predlab model score --images --pans)', async () => {
+    // The recipe's test photographs (another Debian package than training's), copied to a folder as a user would give them.
+    const photos = tempDir('predlab-test-photos-');
+    for (const p of photosOf('test')) fs.copyFileSync(p.file, path.join(photos, path.basename(p.file)));
+    const r = await cli('model', 'score', 'default', '--images', photos, '--pans', '--recordings', '16', '--sequences', '16', '--seed', '77', '--json');
+    expect(r.code, r.err).toBe(0);
+    const s = r.json();
+    expect(s.copyLastFrame).toBeGreaterThan(0.005); // the camera really moves
+    expect(s.ratio).toBeLessThanOrEqual(TARGET.naturalPans);
+    // Colour kept: each channel's mean in the predictions within 0.03 of the frames' (the procedural default's red fell 0.07).
+    s.perChannel.frameMean.forEach((m: number, c: number) => expect(Math.abs(s.perChannel.predictionMean[c] - m), `channel ${c}`).toBeLessThanOrEqual(0.03));
+    // Every channel's error below copy-last's.
+    s.perChannel.modelAbsError.forEach((e: number, c: number) => expect(e, `channel ${c}`).toBeLessThan(s.perChannel.copyLastAbsError[c]));
+  }, 240_000);
+
+  it('predicts 24 freshly generated procedural recordings at most 0.6x the error of copying the last frame', async () => {
     // Same generator as its training data, another seed: recordings it has never seen.
     const nt = 10;
     const n = 24;
@@ -60,7 +83,7 @@ describe('the default checkpoint', () => {
     try {
       const s = await predictionScores(video, starts, nt, net);
       expect(s.copyLastFrame).toBeGreaterThan(0.003); // the video really moves
-      expect(s.model! / s.copyLastFrame).toBeLessThanOrEqual(TARGET_RATIO);
+      expect(s.model! / s.copyLastFrame).toBeLessThanOrEqual(TARGET.procedural);
       // In the units of the training loss: the trainer's L0 loss on the same sequences.
       const l0 = tf.tidy(() => sequenceLoss(net, tf.tensor5d(batchOf(video, starts, nt), [n, nt, 64, 80, 3]), layerWeights('L0', 4), timeWeights(nt)).dataSync()[0]!);
       expect(Math.abs(s.model! - l0) / l0).toBeLessThan(1e-3);
