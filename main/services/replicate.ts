@@ -14,7 +14,7 @@ import { PredNetResponder } from '../../native-models/battery/prednet-responder.
 import { disposeReferences, REFERENCE_DEFAULT_SIZE, referenceResponder, referencesFor } from '../../native-models/battery/references.js';
 import { isReferenceKind } from '../../native-models/observer/predictors.js';
 import type { CheckpointRun, ExperimentSummary, ReportMeta } from '../../native-models/battery/report-files.js';
-import type { Experiment, References, Responder } from '../../native-models/battery/types.js';
+import type { Experiment, References, Responder } from '../../paradigms/battery-types.js';
 import { CheckpointError, readManifest } from '../../native-models/checkpoint.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';

@@ -33,9 +33,9 @@ import {
 import { rasterizeScene, type ModelView } from '../../paradigms/rasterize.js';
 import { receptiveFields } from './receptive-fields.js';
 import { notApplicable, untrainedOrWhy } from './references.js';
-import { allHold, batteryView, bootstrapMeanCi, ciText, columnBands, comparison, comparisonText, differenceOfMeans, fmt, mean, MIN_UNITS, yesNo } from './report-stats.js';
-import { throwIfCancelled } from './unit-analysis.js';
-import type { Comparison, Experiment, ExperimentContext, ExperimentResult, Probe, Recording, Responder, Series } from './types.js';
+import { allHold, batteryView, bootstrapMeanCi, ciText, columnBands, comparison, comparisonText, differenceOfMeans, fmt, mean, MIN_UNITS, yesNo } from '../../paradigms/battery-stats.js';
+import { throwIfCancelled } from '../../paradigms/battery-units.js';
+import type { Comparison, Experiment, ExperimentContext, ExperimentResult, Probe, Recording, Responder, Series } from '../../paradigms/battery-types.js';
 
 /** Frames (T, H, W, C) of one condition's sequence. */
 export function contourSequence(d: ContourDesign, condition: ContourCondition, view: ModelView): Float32Array {

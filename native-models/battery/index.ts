@@ -4,7 +4,7 @@ import { illusoryContours } from './illusory-contours.js';
 import { lengthSuppression } from './length-suppression.js';
 import { onOff } from './on-off.js';
 import { sequenceLearning } from './sequence-learning.js';
-import type { Experiment } from './types.js';
+import type { Experiment } from '../../paradigms/battery-types.js';
 
 export const EXPERIMENTS: readonly Experiment[] = [
   lengthSuppression,
@@ -14,4 +14,4 @@ export const EXPERIMENTS: readonly Experiment[] = [
   ...PARADIGM_EXPERIMENTS,
 ];
 
-export type { Experiment, ExperimentContext, ExperimentResult, Responder } from './types.js';
+export type { Experiment, ExperimentContext, ExperimentResult, Responder } from '../../paradigms/battery-types.js';

@@ -14,9 +14,9 @@
 import { barSequence, sequenceOf } from '../../paradigms/battery-unit-stimuli.js';
 import { receptiveFields, type UnitRf } from './receptive-fields.js';
 import { notApplicable, untrainedOrWhy } from './references.js';
-import { allHold, ciText, comparison, comparisonText, differenceOfMeans, MIN_UNITS, yesNo } from './report-stats.js';
-import type { Experiment, ExperimentContext, ExperimentResult, Probe, Responder, Series } from './types.js';
-import { allProbes, analysedLayers, band, bootstrapCi, centralPosition, fmt, headlineProbe, mean, meanAt, probeName, runReduced, unitTrace } from './unit-analysis.js';
+import { allHold, ciText, comparison, comparisonText, differenceOfMeans, MIN_UNITS, yesNo } from '../../paradigms/battery-stats.js';
+import type { Experiment, ExperimentContext, ExperimentResult, Probe, Responder, Series } from '../../paradigms/battery-types.js';
+import { allProbes, analysedLayers, band, bootstrapCi, centralPosition, fmt, headlineProbe, mean, meanAt, probeName, runReduced, unitTrace } from '../../paradigms/battery-units.js';
 
 const PUBLISHED =
   'Units of the KITTI-trained PredNet show length suppression: at their preferred orientation the response falls for bars longer than the optimum, and with top-down feedback removed the suppression is reduced, as in macaque V1 when feedback from V2/V3 is inactivated (Nassi et al. 2013) (Lotter et al. 2020, Fig. 2).';

@@ -14,9 +14,9 @@
 import { objectImage, onOffFrames, onOffSequence, type OnOffDesign } from '../../paradigms/battery-unit-stimuli.js';
 import { subSeed } from '../../paradigms/rng.js';
 import { notApplicable, untrainedOrWhy } from './references.js';
-import { allHold, bootstrapMeanCi, ciText, comparison, comparisonText, differenceOfMeans, MIN_UNITS, yesNo } from './report-stats.js';
-import type { Experiment, ExperimentContext, ExperimentResult, Probe, Responder, Series } from './types.js';
-import { allProbes, band, channelMeans, fmt, headlineProbe, mean, probeName, runReduced, windowMean } from './unit-analysis.js';
+import { allHold, bootstrapMeanCi, ciText, comparison, comparisonText, differenceOfMeans, MIN_UNITS, yesNo } from '../../paradigms/battery-stats.js';
+import type { Experiment, ExperimentContext, ExperimentResult, Probe, Responder, Series } from '../../paradigms/battery-types.js';
+import { allProbes, band, channelMeans, fmt, headlineProbe, mean, probeName, runReduced, windowMean } from '../../paradigms/battery-units.js';
 
 const PUBLISHED =
   'To a static image of a naturalistic object on grey, PredNet units respond with a transient peak at onset that decays to a lower sustained level, and with a second transient when the image is removed, as neurons in macaque visual cortex do; E units show it (Fig. 3), and so do A and R units (Extended Data Fig. 2) (Lotter et al. 2020).';

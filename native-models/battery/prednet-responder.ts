@@ -11,7 +11,7 @@ import path from 'node:path';
 import { loadCheckpoint, WEIGHTS_FILE } from '../checkpoint.js';
 import { disposeState, PredNet, type State } from '../prednet/model.js';
 import { layerWeights, sequenceLoss, timeWeights } from '../training/loss.js';
-import type { Probe, Recording, Responder, RunOptions } from './types.js';
+import type { Probe, Recording, Responder, RunOptions } from '../../paradigms/battery-types.js';
 
 /** Stated limits: sequences per forward pass (memory) and per call, frames per sequence, training steps. */
 export const RESPONDER_LIMITS = { batch: 16, sequences: 4096, frames: 200, trainSteps: 10_000, trainBatch: 8 } as const;

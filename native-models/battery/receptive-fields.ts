@@ -12,9 +12,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { barSequence, sequenceOf } from '../../paradigms/battery-unit-stimuli.js';
-import type { ExperimentContext, Probe, Responder, UnitType } from './types.js';
-import { UNIT_TYPES } from './types.js';
-import { analysedLayers, centralPosition, mean, runReduced, throwIfCancelled, unitTrace } from './unit-analysis.js';
+import type { ExperimentContext, Probe, Responder, UnitType } from '../../paradigms/battery-types.js';
+import { UNIT_TYPES } from '../../paradigms/battery-types.js';
+import { analysedLayers, centralPosition, mean, runReduced, throwIfCancelled, unitTrace } from '../../paradigms/battery-units.js';
 
 export const RF_ORIENTATIONS_DEG = [0, 45, 90, 135] as const;
 const FORMAT = 'predlab-rf-map-1';

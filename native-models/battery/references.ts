@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import { PredNet } from '../prednet/model.js';
 import { REFERENCES, type Predictor, type ReferenceKind } from '../observer/predictors.js';
 import { PredNetResponder } from './prednet-responder.js';
-import type { ExperimentResult, Probe, Recording, References, Responder, RunOptions } from './types.js';
+import type { ExperimentResult, Probe, Recording, References, Responder, RunOptions } from '../../paradigms/battery-types.js';
 
 /**
  * Seed of the untrained network beside every checkpoint; the same as the one model sessions run

@@ -12,8 +12,8 @@ import path from 'node:path';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { h5wasm } from '../keras-import.js';
-import { comparisonText, fmt, mean } from './report-stats.js';
-import type { BesideValue, Comparison, ExperimentResult } from './types.js';
+import { comparisonText, fmt, mean } from '../../paradigms/battery-stats.js';
+import type { BesideValue, Comparison, ExperimentResult } from '../../paradigms/battery-types.js';
 
 /** One experiment's result on one checkpoint. */
 export interface CheckpointRun {

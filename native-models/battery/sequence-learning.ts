@@ -17,9 +17,9 @@
 import { objectImage, pairSequence, type PairDesign } from '../../paradigms/battery-unit-stimuli.js';
 import { createRng, subSeed } from '../../paradigms/rng.js';
 import { notApplicable, untrainedOrWhy } from './references.js';
-import { allHold, ciText, comparison, comparisonText, MIN_UNITS, yesNo } from './report-stats.js';
-import type { Comparison, Experiment, ExperimentContext, ExperimentResult, Probe, Responder, Series } from './types.js';
-import { channelMeans, fmt, headlineProbe, mean, probeName, runReduced, windowMean } from './unit-analysis.js';
+import { allHold, ciText, comparison, comparisonText, MIN_UNITS, yesNo } from '../../paradigms/battery-stats.js';
+import type { Comparison, Experiment, ExperimentContext, ExperimentResult, Probe, Responder, Series } from '../../paradigms/battery-types.js';
+import { channelMeans, fmt, headlineProbe, mean, probeName, runReduced, windowMean } from '../../paradigms/battery-units.js';
 
 const PUBLISHED =
   'After continued training on fixed image pairs, PredNet E units respond more to a trailing image that breaks the learned pairing than to the expected one (a surprise response), as in macaque IT after pair training (Meyer & Olson 2011) (Lotter et al. 2020, Fig. 4).';

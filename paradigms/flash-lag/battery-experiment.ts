@@ -15,9 +15,9 @@
 import { FLASH_DISPLAYS, FLASH_MODEL_FRAMES, FLASH_VARIANTS, flashLagParadigm, flashTrials, type FlashLagMotion, type FlashLagVariant, type FlashTrial } from '../battery-flash-stimuli.js';
 import { readFlashLag } from './readout.js';
 import { rasterizeTrial, type ModelView } from '../rasterize.js';
-import { allHold, batteryView, bootstrapMeanCi, ciText, comparison, fmt, mean, MIN_UNITS, yesNo } from '../../native-models/battery/report-stats.js';
-import { throwIfCancelled } from '../../native-models/battery/unit-analysis.js';
-import type { BesideValue, Comparison, Experiment, ExperimentContext, ExperimentResult, LabSession, Recording, Responder, Series } from '../../native-models/battery/types.js';
+import { allHold, batteryView, bootstrapMeanCi, ciText, comparison, fmt, mean, MIN_UNITS, yesNo } from '../battery-stats.js';
+import { throwIfCancelled } from '../battery-units.js';
+import type { BesideValue, Comparison, Experiment, ExperimentContext, ExperimentResult, LabSession, Recording, Responder, Series } from '../battery-types.js';
 
 /**
  * Readout delays measured (frames after the flash's onset). Delay 1 predicts the frame after the

@@ -16,7 +16,7 @@
 import { contourGeometry, distanceToSegment, type ContourDesign } from '../../paradigms/battery-contour-stimuli.js';
 import { inducers } from '../../paradigms/kanizsa/geometry.js';
 import type { ModelView } from '../../paradigms/types.js';
-import type { Probe, Recording, Responder, RunOptions } from '../../native-models/battery/types.js';
+import type { Probe, Recording, Responder, RunOptions } from '../../paradigms/battery-types.js';
 
 type MapFn = (frames: Float32Array, T: number, probe: Probe) => Float32Array; // -> (T, H, W) at layer 0
 

@@ -11,7 +11,7 @@
  *    except that after trainOn it predicts (mostly) a learned pair's trailing image at the step the
  *    pair switched. learns = false: trainOn leaves it as it was (no sequence learning).
  */
-import type { Probe, Recording, Responder, RunOptions } from '../../native-models/battery/types.js';
+import type { Probe, Recording, Responder, RunOptions } from '../../paradigms/battery-types.js';
 
 type UnitFn = (cur: Float32Array, prev: Float32Array | null, t: number, layer: number, channel: number, i: number, j: number, ablate: boolean, seq: number) => number;
 

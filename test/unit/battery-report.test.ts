@@ -17,8 +17,8 @@ import { PLOT_FILES, spreadOf, verdictLine } from '../../native-models/battery/r
 import { h5wasm } from '../../native-models/keras-import.js';
 import { illusoryContours, latencyClass } from '../../native-models/battery/illusory-contours.js';
 import { referenceResponder } from '../../native-models/battery/references.js';
-import { batteryView } from '../../native-models/battery/report-stats.js';
-import type { ExperimentResult, References, Responder } from '../../native-models/battery/types.js';
+import { batteryView } from '../../paradigms/battery-stats.js';
+import type { ExperimentResult, References, Responder } from '../../paradigms/battery-types.js';
 import { contourResponder, copyLastFrame, persistingExtrapolator, velocityExtrapolator } from '../support/battery-responders-report.js';
 import { predlab } from '../support/cli-child.js';
 import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';

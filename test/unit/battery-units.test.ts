@@ -16,7 +16,7 @@ import { PredNetResponder } from '../../native-models/battery/prednet-responder.
 import { measureReceptiveFields, receptiveFields } from '../../native-models/battery/receptive-fields.js';
 import { sequenceLearning } from '../../native-models/battery/sequence-learning.js';
 import { referencesFor } from '../../native-models/battery/references.js';
-import type { ExperimentResult, References, Responder } from '../../native-models/battery/types.js';
+import type { ExperimentResult, References, Responder } from '../../paradigms/battery-types.js';
 import { barImage, objectImage, sequenceOf } from '../../paradigms/battery-unit-stimuli.js';
 import { endStopped, onOffUnits, pairLearner } from '../support/battery-responders.js';
 import { predlab } from '../support/cli-child.js';

@@ -3,9 +3,10 @@
  * activity over time can be recorded (a checkpoint, or a hand-made network with a known answer
  * for the tests); an Experiment runs stimuli through one and returns a result the report writer
  * (`predlab replicate`, the Paper battery page) turns into a plot, data files and a verdict.
- * Stimuli are made in paradigms/battery-*-stimuli.ts; responses are read here.
+ * Stimuli are made in paradigms/battery-*-stimuli.ts; a paradigm declares its own experiment in its
+ * folder with these types (pure), and native-models/battery runs them on a network.
  */
-import type { SessionAnalysis } from '../../paradigms/records.js';
+import type { SessionAnalysis } from './records.js';
 
 export type UnitType = 'R' | 'E' | 'A' | 'Ahat';
 export const UNIT_TYPES: readonly UnitType[] = ['R', 'E', 'A', 'Ahat'];

@@ -1,10 +1,10 @@
 /** Pieces the unit experiments share: reading units out of recordings, the bootstrap over units, names, cancelling. */
-import { createRng } from '../../paradigms/rng.js';
-import type { ExperimentContext, Probe, Recording, Responder, RunOptions } from './types.js';
-import { UNIT_TYPES } from './types.js';
-import { columnBands, fmt, mean } from './report-stats.js';
+import { createRng } from './rng.js';
+import type { ExperimentContext, Probe, Recording, Responder, RunOptions } from './battery-types.js';
+import { UNIT_TYPES } from './battery-types.js';
+import { columnBands, fmt, mean } from './battery-stats.js';
 
-// The battery's shared small statistics (report-stats.ts), under the names the unit experiments use.
+// The battery's shared small statistics (battery-stats.ts), under the names the unit experiments use.
 export { columnBands as band, fmt, mean };
 
 export const probeName = (p: Probe) => `${p.type}${p.layer}`;

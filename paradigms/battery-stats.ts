@@ -1,7 +1,7 @@
 /** What the contour and moving-bar experiments share: the view, and means with seeded bootstrap CIs over units or trials. */
-import { createRng } from '../../paradigms/rng.js';
-import type { ModelView } from '../../paradigms/rasterize.js';
-import type { Comparison, Responder } from './types.js';
+import { createRng } from './rng.js';
+import type { ModelView } from './rasterize.js';
+import type { Comparison, Responder } from './battery-types.js';
 
 /**
  * The battery's view of every responder: 20 deg across, 10 frames per second (the model
