@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { analyseSession } from '../../main/services/analysis.js';
+import { DEFAULT_MODEL_LABEL } from '../../main/services/default-model.js';
 import { getSession, nextTrial, trialRows } from '../../main/services/sessions.js';
 import { flashFrame, type FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
 import { getParadigm } from '../../paradigms/index.js';
@@ -267,7 +268,7 @@ describe('a flash-lag session in the app', () => {
     const params = { speedDegPerS: '10', travelDeg: '10', offsetsDeg: '-1, 0, 1, 2', trialsPerOffset: '2' };
     const run = async (label: string, withModel: boolean) => {
       await page.goto(app.url);
-      await startSession(page, label, params, '5', withModel ? 'default (small, procedural video)' : undefined);
+      await startSession(page, label, params, '5', withModel ? DEFAULT_MODEL_LABEL : undefined);
       const id = listLast();
       await answerTrials(id, 8);
       await page.getByTestId('end-message').waitFor();
