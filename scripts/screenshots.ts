@@ -55,7 +55,7 @@ function makeVideo(dir: string): string {
 
 /** The CLI's part of the demo lab: a simulated observer, the shipped model on its protocol, a dataset, a tiny checkpoint. */
 function makeLab(dataDir: string): void {
-  const params = ['--param', 'speedDegPerS=40', '--param', 'travelDeg=8', '--param', 'offsetsDeg=[-1,0,1,2]', '--param', 'trialsPerOffset=4'];
+  const params = ['--param', 'speedDegPerS=20', '--param', 'travelDeg=10', '--param', 'offsetsDeg=[-1,0,1,2]', '--param', 'trialsPerOffset=4'];
   const sim = cli(dataDir, ['session', 'simulate', '--paradigm', 'flash-lag', '--pse', '0.6', '--sigma', '0.5', '--seed', '2', ...params]) as { sessionId: number };
   log(`simulated observer: session ${sim.sessionId}`);
   const run = cli(dataDir, ['session', 'run', '--model', 'default', '--protocol', String(sim.sessionId)]) as { sessionId: number };
@@ -103,8 +103,8 @@ async function personSession(app: AppHarness): Promise<number> {
   const { page, db } = app;
   await page.getByTestId('nav-run').click();
   await page.getByTestId('participant-label').fill('P01');
-  await page.getByTestId('param-speedDegPerS').fill('40');
-  await page.getByTestId('param-travelDeg').fill('8');
+  await page.getByTestId('param-speedDegPerS').fill('20');
+  await page.getByTestId('param-travelDeg').fill('10');
   await page.getByTestId('param-offsetsDeg').fill(PERSON.offsets.join(', '));
   await page.getByTestId('param-trialsPerOffset').fill(String(PERSON.perOffset));
   // A fixed trial order, so the seeded answers (and the pictures) are the same on every run.
