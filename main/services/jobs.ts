@@ -162,22 +162,7 @@ const abortedState = (e: unknown, signal?: AbortSignal): 'cancelled' | 'failed' 
  * then still removed by the job itself.
  */
 export async function asJob<T>(ledger: Db | null, start: JobStart & { partials: PartialPath[] }, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-  let id: number | null = null;
-  if (ledger && !ledger.readonly) {
-    try {
-      id = beginJob(ledger, start);
-    } catch {
-      id = null;
-    }
-  }
-  const end = (state: Exclude<JobState, 'running'>, message: string | null) => {
-    if (id === null || !ledger) return;
-    try {
-      endJob(ledger, id, state, message);
-    } catch {
-      /* the row stays 'running': the next start-up resolves it (its partial files are gone already) */
-    }
-  };
+  const end = openJob(ledger, start);
   try {
     const value = await work();
     end('done', null);
@@ -191,22 +176,7 @@ export async function asJob<T>(ledger: Db | null, start: JobStart & { partials: 
 
 /** asJob for synchronous work (the study export). */
 export function asJobSync<T>(ledger: Db | null, start: JobStart & { partials: PartialPath[] }, work: () => T): T {
-  let id: number | null = null;
-  if (ledger && !ledger.readonly) {
-    try {
-      id = beginJob(ledger, start);
-    } catch {
-      id = null;
-    }
-  }
-  const end = (state: Exclude<JobState, 'running'>, message: string | null) => {
-    if (id === null || !ledger) return;
-    try {
-      endJob(ledger, id, state, message);
-    } catch {
-      /* resolved at the next start-up */
-    }
-  };
+  const end = openJob(ledger, start);
   try {
     const value = work();
     end('done', null);
@@ -216,4 +186,24 @@ export function asJobSync<T>(ledger: Db | null, start: JobStart & { partials: Pa
     end('failed', (e as Error)?.message ?? String(e));
     throw e;
   }
+}
+
+/** Records the job's start (when the lab is writable) and returns how to record its end; a row that cannot be written never stops the work. */
+function openJob(ledger: Db | null, start: JobStart): (state: Exclude<JobState, 'running'>, message: string | null) => void {
+  let id: number | null = null;
+  if (ledger && !ledger.readonly) {
+    try {
+      id = beginJob(ledger, start);
+    } catch {
+      id = null;
+    }
+  }
+  return (state, message) => {
+    if (id === null || !ledger) return;
+    try {
+      endJob(ledger, id, state, message);
+    } catch {
+      /* the row stays 'running': the next start-up resolves it (its partial files are gone already) */
+    }
+  };
 }
