@@ -5,6 +5,7 @@
  */
 import { paradigms } from '../../../paradigms/index.js';
 import { planFromHistory, type Paradigm, type TrialSpec } from '../../../paradigms/types.js';
+import { timingVerdict, type TimingVerdict } from '../../../paradigms/timing-verdict.js';
 import { summariseFrames } from '../lib/frameTiming.js';
 import { StimulusPresenter } from './presenter.js';
 
@@ -19,32 +20,7 @@ export interface TimingReport {
   verdict: TimingVerdict;
 }
 
-/**
- * The criterion a display must meet for frame-exact stimuli: at most 1 % of frames dropped and a
- * frame-interval SD of at most 1 ms, at the measured refresh rate.
- */
-export const TIMING_CRITERION = { maxDroppedShare: 0.01, maxIntervalSdMs: 1 } as const;
-
-export interface TimingVerdict {
-  pass: boolean;
-  /** The criterion in words. */
-  criterion: string;
-  /** What failed, one phrase each (empty on a pass). */
-  failures: string[];
-}
-
-export function timingVerdict(r: Pick<TimingReport, 'frames' | 'droppedFrames' | 'intervalSdMs' | 'refreshHz'>): TimingVerdict {
-  const failures: string[] = [];
-  // Frames the display should have shown: those drawn plus those missed.
-  const share = r.droppedFrames / Math.max(1, r.frames + r.droppedFrames);
-  if (share > TIMING_CRITERION.maxDroppedShare) failures.push(`${r.droppedFrames} dropped frames (${(100 * share).toFixed(2)} %, more than ${100 * TIMING_CRITERION.maxDroppedShare} %)`);
-  if (r.intervalSdMs > TIMING_CRITERION.maxIntervalSdMs) failures.push(`frame-interval SD ${r.intervalSdMs.toFixed(3)} ms (more than ${TIMING_CRITERION.maxIntervalSdMs} ms)`);
-  return {
-    pass: failures.length === 0,
-    criterion: `at most ${100 * TIMING_CRITERION.maxDroppedShare} % of frames dropped and a frame-interval SD of at most ${TIMING_CRITERION.maxIntervalSdMs} ms at the measured ${r.refreshHz.toFixed(2)} Hz`,
-    failures,
-  };
-}
+export { TIMING_CRITERION, timingVerdict, type TimingVerdict } from '../../../paradigms/timing-verdict.js';
 
 export function runTimingTest(canvas: HTMLCanvasElement, pxPerDeg: number, refreshHz: number, seconds: number): Promise<TimingReport> {
   const presenter = new StimulusPresenter(canvas, pxPerDeg);
