@@ -57,7 +57,7 @@ const require = createRequire(import.meta.url);
  * Why a provider cannot start here, checked before asking ONNX Runtime (which logs its own
  * failure to stderr): not in this build, or (CUDA) its libraries were never installed.
  */
-function providerMissing(ort: Ort, provider: string): string | null {
+export function providerMissing(ort: Ort, provider: string): string | null {
   const listed = ort.listSupportedBackends().find((b) => b.name === provider);
   if (!listed) return `not in onnxruntime-node's build for ${os.platform()}/${os.arch()}`;
   if (provider === 'cuda' && !listed.bundled) {
