@@ -1,10 +1,11 @@
-/** `predlab study create|list|show|add|remove|export|delete`: sessions grouped into studies, and the study-wide export. */
+/** `predlab study create|list|show|add|remove|export|export-online|delete`: sessions grouped into studies, and the study-wide export. */
 import type { Command } from 'commander';
 import path from 'node:path';
 import type { Study, StudyDetail } from '../../preload/channels/studies.js';
 import { PredlabError } from '../errors.js';
 import { addSessionToStudy, createStudy, deleteStudy, getStudyDetail, listStudies, removeSessionFromStudy } from '../services/studies.js';
 import { exportStudy } from '../services/study-export.js';
+import { exportOnlineStudy } from '../services/online-export.js';
 import type { CliContext } from './model-commands.js';
 
 export interface StudyCliContext extends CliContext {
@@ -108,6 +109,28 @@ export function addStudyCommands(program: Command, ctx: StudyCliContext): void {
       const folder = o.out !== undefined ? path.join(path.resolve(o.out), path.basename(getStudyDetail(db, o.study).exportFolder)) : undefined;
       const r = exportStudy(db, o.study, folder !== undefined ? { folder } : {});
       emit(o.json, r, `Exported study ${o.study}: ${r.rows} trial(s) from ${r.sessions} session(s) to ${r.folder}\n  ${r.files[0]} (tidy CSV, a row per trial; column dictionary beside it)\n  ${path.join(r.folder, 'bids')} (BIDS dataset, ${r.files.length - 2} file(s))`);
+    });
+  study
+    .command('export-online')
+    .description("put the study's protocol online: a static folder (index.html and one script) that runs it with jsPsych in any browser, on any web host")
+    .requiredOption('--study <id>', 'study id', integer('--study'))
+    .requiredOption('--out <folder>', 'the folder to write (new or empty)')
+    .option('--protocol <id>', "the protocol to put online (default: the one the study's sessions took)", integer('--protocol'))
+    .option('--blindspot-reps <n>', 'blind-spot measurements of the viewing distance, 0 to 10 (0: the distance is assumed)', integer('--blindspot-reps'), 3)
+    .option('--distance-cm <cm>', 'viewing distance assumed when --blindspot-reps is 0', ctx.number('--distance-cm'))
+    .option('--completion-url <url>', 'where participants go at the end (a Prolific completion link, say)')
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      const r = exportOnlineStudy(ctx.database(), o.study, { out: o.out, protocolId: o.protocol, blindspotReps: o.blindspotReps, viewingDistanceCm: o.distanceCm, completionUrl: o.completionUrl });
+      emit(
+        o.json,
+        r,
+        [
+          `Study ${o.study} is online-ready in ${r.folder}: protocol ${r.study.protocolId} (${r.study.paradigmId}, seed ${r.study.seed}), ${r.trials} data trial(s)${r.adaptive ? ', planned in the browser from the answers (adaptive design)' : ' as a fixed list'}.`,
+          `  Serve the folder from any web host; participant IDs come from the link (?PROLIFIC_PID=... or ?pid=...).`,
+          `  At the end each participant downloads a data file; import them with: predlab study import-online --study ${o.study} <file>`,
+        ].join('\n'),
+      );
     });
   study
     .command('delete')
