@@ -1,4 +1,4 @@
-/** `predlab study create|list|show|add|remove|export|export-online|delete`: sessions grouped into studies, and the study-wide export. */
+/** `predlab study create|list|show|add|remove|export|export-online|import-online|delete`: sessions grouped into studies, and the study-wide export. */
 import type { Command } from 'commander';
 import path from 'node:path';
 import type { Study, StudyDetail } from '../../preload/channels/studies.js';
@@ -6,6 +6,7 @@ import { PredlabError } from '../errors.js';
 import { addSessionToStudy, createStudy, deleteStudy, getStudyDetail, listStudies, removeSessionFromStudy } from '../services/studies.js';
 import { exportStudy } from '../services/study-export.js';
 import { exportOnlineStudy } from '../services/online-export.js';
+import { importOnlineData, type OnlineImportResult } from '../services/online-import.js';
 import type { CliContext } from './model-commands.js';
 
 export interface StudyCliContext extends CliContext {
@@ -133,6 +134,17 @@ export function addStudyCommands(program: Command, ctx: StudyCliContext): void {
       );
     });
   study
+    .command('import-online')
+    .description("read an online study's data back (the jsPsych JSON or CSV file a participant downloaded): each run becomes a person's session of the study, marked online")
+    .requiredOption('--study <id>', 'study id', integer('--study'))
+    .argument('<file>', 'the data file')
+    .option('--protocol <id>', "the protocol the data were taken on (default: the one the study's sessions took)", integer('--protocol'))
+    .option('--json', 'machine-readable output')
+    .action((file: string, o) => {
+      const r = importOnlineData(ctx.database(), o.study, path.resolve(file), { protocolId: o.protocol });
+      emit(o.json, r, formatOnlineImport(r));
+    });
+  study
     .command('delete')
     .description('delete a study (its sessions stay in the lab)')
     .requiredOption('--study <id>', 'study id', integer('--study'))
@@ -141,4 +153,17 @@ export function addStudyCommands(program: Command, ctx: StudyCliContext): void {
       const r = deleteStudy(ctx.database(), o.study);
       emit(o.json, r, `Study ${r.deleted} deleted; its ${r.sessionsKept} session(s) stay in the lab.`);
     });
+}
+
+export function formatOnlineImport(r: OnlineImportResult): string {
+  const lines = [`Imported ${r.imported.length} online session(s) into study ${r.studyId} from ${r.file} (${r.records} record(s)).`];
+  for (const s of r.imported)
+    lines.push(`  session ${s.sessionId}: ${s.participant}, ${s.trials} trial(s), ${s.status}; timing ${s.timing.verdict.pass ? 'passes' : `FAILS (${s.timing.verdict.failures.join('; ')})`} at ${s.timing.refreshHz.toFixed(2)} Hz`);
+  if (r.alreadyImported.length) lines.push(`  ${r.alreadyImported.length} run(s) already in the lab, left as they are (sessions ${r.alreadyImported.map((a) => a.sessionId).join(', ')}).`);
+  if (r.problems.length) {
+    lines.push(`  Skipped ${r.problems.length + r.moreProblems} record(s) or run(s):`);
+    for (const p of r.problems) lines.push(`    ${p.where}: ${p.problem}`);
+    if (r.moreProblems) lines.push(`    and ${r.moreProblems} more.`);
+  }
+  return lines.join('\n');
 }
