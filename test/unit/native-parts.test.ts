@@ -40,8 +40,10 @@ describe('electron-builder.yml', () => {
     const win = RELEASE_TARGETS.find((t) => t.platform === 'win32')!;
     const noWasmUnpack = planPackage(root, { ...config, asarUnpack: (config.asarUnpack as string[]).filter((p) => p !== '**/*.wasm') }, win, packages);
     expect(noWasmUnpack.problems.join('\n')).toMatch(/tfjs-backend-wasm\.wasm \(wasm\): left inside app\.asar/);
-    const noPlatformFilter = planPackage(root, { ...config, win: { ...(config.win as object), files: [] } }, win, packages);
+    const noPlatformFilter = planPackage(root, { ...config, files: (config.files as string[]).filter((p) => !p.includes('${platform}')) }, win, packages);
     expect(noPlatformFilter.problems.join('\n')).toMatch(/onnxruntime-node\/bin\/napi-v6\/darwin\/arm64\/libonnxruntime\.1\.dylib \(shared library, darwin\/arm64\): built for another platform/);
     expect(noPlatformFilter.problems.join('\n')).toMatch(/webgpu\/dist\/linux-x64\/dawn\.node \(node addon, linux\/x64\)/);
+    // A platform's own `files` list makes electron-builder 26 pack the whole project: refused.
+    expect(() => planPackage(root, { ...config, win: { files: ['!**/x'] } }, win, packages)).toThrow(/win\.files makes electron-builder ignore the top-level files list/);
   });
 });
