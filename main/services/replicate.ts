@@ -143,6 +143,8 @@ export async function runReplicate(
   // The untrained network beside a checkpoint needs the engine even when the subject is hand-made.
   await initBackend();
   const besides: ReportMeta['references'] = [];
+  const engines: NonNullable<ReportMeta['engines']> = [];
+  const started = performance.now();
   // Its own hidden folder: two runs into one --out (or two app jobs) never share one.
   const partial = fs.mkdtempSync(path.join(out, '.replicate-partial-'));
   const runs = new Map<string, CheckpointRun[]>(experiments.map((e) => [e.id, []]));
@@ -161,6 +163,7 @@ export async function runReplicate(
       try {
         refs = nulls(responder);
         besides.push({ checkpoint: label(dir), ...besideOf(refs) });
+        if (responder instanceof PredNetResponder) engines.push({ checkpoint: label(dir), engine: await responder.engine() });
         for (const e of experiments) {
           if (opts.signal?.aborted) throw new PredlabError('conflict', 'Cancelled; nothing was written.');
           const at = done / total;
@@ -193,7 +196,7 @@ export async function runReplicate(
       const rel = (f: string) => path.join(e.id, f);
       summaries.push({ ...s, files: { svg: rel('plot.svg'), png: rel('plot.png'), csv: rel('data.csv'), h5: rel('units.h5'), verdict: rel('verdict.json') } });
     }
-    const meta: ReportMeta = { checkpoints: checkpoints.map((c) => ({ label: label(c), path: c })), references: besides, seed: req.seed, quick: req.quick, createdAt: new Date().toISOString(), skipped: [] };
+    const meta: ReportMeta = { checkpoints: checkpoints.map((c) => ({ label: label(c), path: c })), references: besides, seed: req.seed, quick: req.quick, createdAt: new Date().toISOString(), skipped: [], engines, seconds: (performance.now() - started) / 1000 };
     writeReportFiles(partial, meta, summaries);
     // Into place: each experiment's folder replaces an older one of the same name.
     for (const name of [...experiments.map((e) => e.id), 'report.json', 'report.md']) {

@@ -3,6 +3,8 @@
  * step and records the probed layers' R/E/A/Ahat (channels-first, as the seam wants), with the
  * top-down input optionally zeroed (the feedback ablation); trainOn continues training a copy
  * with PredNet's own loss (native-models/training/loss.ts), for the sequence-learning experiment.
+ * Recordings run on ONNX Runtime where it starts (the whole sequence in one call, several times
+ * faster than tfjs step by step), else on tfjs; PREDLAB_INFERENCE=onnxruntime|tfjs forces one.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import crypto from 'node:crypto';
@@ -10,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadCheckpoint, WEIGHTS_FILE } from '../checkpoint.js';
 import { disposeState, PredNet, type State } from '../prednet/model.js';
+import { describeOnnx, OnnxPredNet } from '../onnx/session.js';
 import { layerWeights, sequenceLoss, timeWeights } from '../training/loss.js';
 import type { Probe, Recording, Responder, RunOptions } from '../../paradigms/battery-types.js';
 
@@ -56,15 +59,62 @@ export class PredNetResponder implements Responder {
     });
   }
 
+  private onnx: Promise<OnnxPredNet | null> | null = null;
+  /** PREDLAB_INFERENCE as it was when this responder was made (the engine is chosen on first use). */
+  private readonly forced = process.env.PREDLAB_INFERENCE;
+  /** Why recordings run on tfjs, once ONNX Runtime was tried (null while it runs them). */
+  tfjsReason: string | null = null;
+
+  /** The ONNX Runtime model for recordings, or null (tfjs), decided once. */
+  private onnxModel(): Promise<OnnxPredNet | null> {
+    if (!this.onnx) {
+      const forced = this.forced;
+      if (forced === 'tfjs') {
+        this.tfjsReason = 'PREDLAB_INFERENCE=tfjs';
+        this.onnx = Promise.resolve(null);
+      } else {
+        this.onnx = OnnxPredNet.fromPredNet(this.net).catch((e: Error) => {
+          if (forced === 'onnxruntime') throw new Error(`PREDLAB_INFERENCE=onnxruntime, but ONNX Runtime cannot run this model: ${e.message}`);
+          this.tfjsReason = e.message.split('\n')[0]!;
+          return null;
+        });
+      }
+    }
+    return this.onnx;
+  }
+
+  /** Which engine records units, e.g. "onnxruntime-node 1.30.0 (cpu, 2 threads)" or "tfjs (<why not ONNX Runtime>)". */
+  async engine(): Promise<string> {
+    const m = await this.onnxModel();
+    return m ? describeOnnx(m.report) : `tfjs (${this.tfjsReason})`;
+  }
+
   async run(sequences: Float32Array[], frames: number, options: RunOptions): Promise<Recording[][]> {
     this.checkSequences(sequences, frames);
     for (const p of options.probes) this.unitChannels(p);
+    const onnx = await this.onnxModel();
     const out: Recording[][] = [];
     for (let n0 = 0; n0 < sequences.length; n0 += RESPONDER_LIMITS.batch) {
       const chunk = sequences.slice(n0, n0 + RESPONDER_LIMITS.batch);
-      out.push(...(await this.runBatch(chunk, frames, options)));
+      out.push(...(await (onnx ? this.runOnnx(onnx, chunk, frames, options) : this.runBatch(chunk, frames, options))));
     }
     return out;
+  }
+
+  private async runOnnx(model: OnnxPredNet, sequences: Float32Array[], T: number, options: RunOptions): Promise<Recording[][]> {
+    const { height: H, width: W, channels: C } = this;
+    const per = T * H * W * C;
+    const batch = new Float32Array(sequences.length * per);
+    sequences.forEach((s, n) => batch.set(s, n * per));
+    const probes = options.probes.map((p) => ({ layer: p.layer, unit: p.type }));
+    const maps = await model.runUnits(batch, [sequences.length, T, H, W, C], probes, { ablateFeedback: options.ablateFeedback ?? false });
+    return sequences.map((_, n) =>
+      options.probes.map((probe, k) => {
+        const shape: Recording['shape'] = [T, this.unitChannels(probe), H / 2 ** probe.layer, W / 2 ** probe.layer];
+        const size = shape[0] * shape[1] * shape[2] * shape[3];
+        return { probe, shape, data: maps[k]!.slice(n * size, (n + 1) * size) };
+      }),
+    );
   }
 
   private async runBatch(sequences: Float32Array[], T: number, options: RunOptions): Promise<Recording[][]> {
@@ -143,6 +193,7 @@ export class PredNetResponder implements Responder {
   }
 
   dispose(): void {
+    void this.onnx?.then((m) => m?.release()).catch(() => {});
     this.net.dispose();
   }
 }

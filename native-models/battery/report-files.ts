@@ -245,6 +245,18 @@ export interface ReportMeta {
   createdAt: string;
   /** Experiments asked for but not run, and why. */
   skipped: { id: string; reason: string }[];
+  /** Which engine recorded each checkpoint's units, e.g. "onnxruntime" or "tfjs (why)"; absent in older reports. */
+  engines?: { checkpoint: string; engine: string }[];
+  /** Wall-clock seconds of the whole run (this machine, its load included); absent in older reports. */
+  seconds?: number;
+}
+
+/** "1 h 02 min", "12 min 5 s", "40 s". */
+function duration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }
 
 function markdownTable(t: ShownTable | null): string[] {
@@ -263,6 +275,17 @@ export function reportMarkdown(meta: ReportMeta, summaries: ExperimentSummary[])
     '',
     ...meta.references.map((r) => `Beside ${r.checkpoint}, on the same stimuli: ${r.beside.join(', ') || 'no null observer'}${r.absent.length ? ` (absent: ${r.absent.join('; ')})` : ''}.`),
     '',
+    ...(meta.engines?.length || meta.seconds !== undefined
+      ? [
+          [
+            meta.engines?.length ? `Units recorded with ${[...new Set(meta.engines.map((e) => e.engine))].join('; ')}.` : '',
+            meta.seconds !== undefined ? `Run time ${duration(meta.seconds)} on this machine.` : '',
+          ]
+            .filter(Boolean)
+            .join(' '),
+          '',
+        ]
+      : []),
     'Every verdict compares the model with these null observers (an effect they show too is not the model\'s); the tests each verdict rests on are listed under it.',
     '',
     '| Experiment | Shown? | Ours | Published |',

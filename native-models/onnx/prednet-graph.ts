@@ -104,7 +104,7 @@ function conv(g: Graph, x: string, name: string, kernels: { shape: number[]; dat
  * start (outer-scope int64 scalar), the new state, each layer's units and, if asked, the mean of
  * each E_l as (N, L).
  */
-function addStep(g: Graph, cfg: PredNetConfig, wts: KerasWeights, frame: string, prev: StepState, wantErrors: boolean) {
+function addStep(g: Graph, cfg: PredNetConfig, wts: KerasWeights, frame: string, prev: StepState, wantErrors: boolean, ablateFeedback = false) {
   const L = layerCount(cfg);
   const w = (n: string) => wts.get(n)!;
   const hs = (x: string) => g.op1('HardSigmoid', [x], { alpha: 0.2, beta: 0.5 });
@@ -112,7 +112,11 @@ function addStep(g: Graph, cfg: PredNetConfig, wts: KerasWeights, frame: string,
   const c: string[] = new Array(L);
   for (let l = L - 1; l >= 0; l--) {
     const parts = [prev.r[l]!, prev.e[l]!];
-    if (l < L - 1) parts.push(g.op1('Resize', [r[l + 1]!, '', g.floatInit(g.fresh('scale2x'), [4], Float32Array.of(1, 1, 2, 2))], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }));
+    if (l < L - 1) {
+      const up = g.op1('Resize', [r[l + 1]!, '', g.floatInit(g.fresh('scale2x'), [4], Float32Array.of(1, 1, 2, 2))], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+      // The feedback ablation (as the tfjs model's ablateFeedback): zeros where R_{l+1} came in.
+      parts.push(ablateFeedback ? g.op1('Mul', [up, g.has('zero_f') ? 'zero_f' : g.scalar('zero_f', 0)]) : up);
+    }
     const gates = ['i', 'f', 'c', 'o'];
     const z = conv(
       g,
@@ -300,5 +304,49 @@ export function stepModel(cfg: PredNetConfig, wts: KerasWeights, mode: OutputMod
   if (outputChannels(cfg, mode) === null) g.op1('Identity', [out], {}, OUTPUT);
   else g.op1('Transpose', [out], { perm: [0, 2, 3, 1] }, OUTPUT);
   g.output(OUTPUT, 'float32', ['N', ...outputDims(cfg, mode)]);
+  return encodeModel(g, 'PredLab');
+}
+
+/** A unit map recorded by `unitsModel`: layer l's R, E, A or Ahat. */
+export interface UnitProbe {
+  layer: number;
+  unit: 'R' | 'E' | 'A' | 'Ahat';
+}
+
+/** Output name of the k-th probe of `unitsModel`. */
+export const unitsOutput = (k: number) => `units_${k}`;
+
+/**
+ * Several unit maps over the whole sequence in one graph (the battery's recordings), optionally
+ * without feedback: inputs as `sequenceModel`; outputs `units_<k>` (N, T, c, h, w), channels
+ * FIRST (one unit's map contiguous, as the battery reads it).
+ */
+export function unitsModel(cfg: PredNetConfig, wts: KerasWeights, probes: readonly UnitProbe[], ablateFeedback: boolean): Uint8Array {
+  checkWeights(cfg, wts);
+  const L = layerCount(cfg);
+  if (probes.length === 0) throw new RangeError('unitsModel needs at least one probe.');
+  for (const p of probes) if (!(Number.isInteger(p.layer) && p.layer >= 0 && p.layer < L)) throw new RangeError(`Layer ${p.layer} does not exist; this PredNet has layers 0..${L - 1}.`);
+  const body = new Graph('step');
+  const states = stateInfo(cfg);
+  const inNames = new Map(states.map((s) => [s.key, body.input(`in_${s.key}`, 'float32', s.dims)]));
+  const tIn = body.input('in_t', 'int64', []);
+  const frame = body.input('in_frame', 'float32', ['N', cfg.stackSizes[0]!, cfg.height, cfg.width]);
+  const step = addStep(body, cfg, wts, frame, asState(inNames, L, tIn), false, ablateFeedback);
+  // Every output a distinct name (a state can also be a recorded unit, a unit can be asked twice).
+  const outs = [...stateList(step.next), step.next.t, ...probes.map((p) => step.units[p.unit][p.layer]!)];
+  const named = outs.map((x, i) => body.op1('Identity', [x], {}, `out_${i}`));
+  states.forEach((s, i) => body.output(named[i]!, 'float32', s.dims));
+  body.output(named[states.length]!, 'int64', []);
+  probes.forEach((p, k) => body.output(named[states.length + 1 + k]!, 'float32', outputNCHWDims(cfg, { layer: p.layer, unit: p.unit })));
+
+  const g = new Graph('prednet-units');
+  const framesT = sequenceInputs(g, cfg);
+  const init = zeroStates(g, cfg, FRAMES);
+  const nState = states.length + 1;
+  const scanOut = g.op('Scan', [...states.map((s) => init.get(s.key)!), g.int64Init('t0', [0], []), framesT], { body, num_scan_inputs: 1, scan_input_axes: [1], scan_output_axes: probes.map(() => 1) }, nState + probes.length);
+  probes.forEach((p, k) => {
+    g.op1('Identity', [scanOut[nState + k]!], {}, unitsOutput(k));
+    g.output(unitsOutput(k), 'float32', ['N', 'T', ...outputNCHWDims(cfg, { layer: p.layer, unit: p.unit }).slice(1)]);
+  });
   return encodeModel(g, 'PredLab');
 }

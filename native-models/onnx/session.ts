@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { InferenceSession as Session, Tensor as OrtTensor } from 'onnxruntime-node';
 import { kerasWeightShapes, layerCount, type OutputMode, type PredNetConfig } from '../prednet/config.js';
 import type { PredNet } from '../prednet/model.js';
-import { EXTRAP_FROM, FRAMES, OUTPUT, checkWeights, outputDims, sequenceModel, type KerasWeights } from './prednet-graph.js';
+import { EXTRAP_FROM, FRAMES, OUTPUT, checkWeights, outputDims, sequenceModel, unitsModel, unitsOutput, type KerasWeights, type UnitProbe } from './prednet-graph.js';
 import { ortTelemetryOffByDefault } from './telemetry.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -93,6 +93,9 @@ export function baseSessionOptions(options: OnnxOptions = {}): Session.SessionOp
 function modeKey(mode: OutputMode): string {
   return typeof mode === 'string' ? mode : `${mode.unit}${mode.layer}`;
 }
+
+/** Unit-recording sessions kept at once (each holds a copy of the weights in ONNX Runtime). */
+const UNIT_SESSIONS = 12;
 
 export interface RunOptions {
   /** From this step on, the previous prediction is fed as the input (as the tfjs model does). */
@@ -200,6 +203,40 @@ export class OnnxPredNet {
     const dims = [N, T, ...outputDims(c, mode)];
     if (out.dims.join() !== dims.join()) throw new Error(`ONNX Runtime returned shape (${out.dims.join(', ')}); expected (${dims.join(', ')}).`);
     return { data, shape: dims };
+  }
+
+  /**
+   * The battery's recordings: several unit maps of every step in one run, optionally without
+   * feedback. Returns one (N, T, c, h, w) array per probe, channels first. Sessions are kept per
+   * probe set (at most UNIT_SESSIONS; the oldest is released first).
+   */
+  async runUnits(frames: Float32Array, shape: readonly number[], probes: readonly UnitProbe[], options: { ablateFeedback?: boolean } = {}): Promise<Float32Array[]> {
+    if (this.released) throw new Error('This ONNX PredNet has been released.');
+    const c = this.config;
+    const [N, T, H, W, C] = shape as [number, number, number, number, number];
+    if (shape.length !== 5 || H !== c.height || W !== c.width || C !== c.stackSizes[0])
+      throw new RangeError(`Input is (${shape.join(', ')}); this model takes (N, T, ${c.height}, ${c.width}, ${c.stackSizes[0]}).`);
+    if (!(N >= 1 && T >= 1) || frames.length !== N * T * H * W * C) throw new RangeError(`Input has ${frames.length} values for shape (${shape.join(', ')}).`);
+    const ablate = options.ablateFeedback ?? false;
+    const key = `units:${ablate ? 'ablated' : 'intact'}:${probes.map((p) => `${p.unit}${p.layer}`).join(',')}`;
+    let s = this.sessions.get(key);
+    if (!s) {
+      const unitKeys = [...this.sessions.keys()].filter((k) => k.startsWith('units:'));
+      for (const old of unitKeys.slice(0, Math.max(0, unitKeys.length - UNIT_SESSIONS + 1))) {
+        const gone = this.sessions.get(old)!;
+        this.sessions.delete(old);
+        void gone.then((x) => x.release()).catch(() => {});
+      }
+      s = this.ort.InferenceSession.create(unitsModel(c, this.weights, probes, ablate), this.sessionOptions);
+      this.sessions.set(key, s);
+      s.catch(() => this.sessions.delete(key));
+    }
+    const session = await s;
+    const out = await session.run({
+      [FRAMES]: new this.ort.Tensor('float32', frames, [N, T, H, W, C]),
+      [EXTRAP_FROM]: new this.ort.Tensor('int64', BigInt64Array.of(BigInt(T)), []),
+    });
+    return probes.map((_, k) => out[unitsOutput(k)]!.data as Float32Array);
   }
 
   /** Frees the native sessions. */

@@ -22,6 +22,18 @@ import { endStopped, onOffUnits, pairLearner } from '../support/battery-responde
 import { predlab } from '../support/cli-child.js';
 import { tempDir } from '../support/db.js';
 
+const sumAbsDiff = (a: Float32Array, b: Float32Array) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i]! - b[i]!);
+  return s;
+};
+const maxDiff = (a: Float32Array, b: Float32Array) => {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+};
+
 /** A hand-made null beside a hand-made responder: what its architecture does without the feature tested. */
 const beside = (untrained: Responder | null): References => ({ untrained, copyLast: null, oracle: null, missing: untrained ? {} : { untrained: 'none given' } });
 const ctxOf = (responder: Responder, extra: { cacheDir?: string | null; quick?: boolean; untrained?: Responder | null; references?: References } = {}) => ({
@@ -203,12 +215,43 @@ describe('on a small random PredNet made with the CLI', () => {
     // The top layer has no top-down input: at step 1 (its first non-zero step) it cannot change.
     expect(intact![1]!.data.subarray(intact![1]!.data.length / 3, (2 * intact![1]!.data.length) / 3).some((v) => v !== 0)).toBe(true);
     expect(diff(1, 1)).toBe(0);
-    // The plain run (no ablation) is PredNet.run's output.
+    // The plain run (no ablation) is PredNet.run's output (tfjs; the responder recorded on ONNX Runtime).
+    expect(await responder.engine()).toMatch(/^onnxruntime-node /);
     const x = tf.tensor5d(seq, [1, 3, 32, 40, 3]);
     const y = responder.net.run(x, { unit: 'R', layer: 0 });
     const want = tf.transpose(y.squeeze([0]), [0, 3, 1, 2]);
-    expect(Array.from(intact![0]!.data)).toEqual(Array.from(await want.data()));
+    expect(maxDiff(intact![0]!.data, (await want.data()) as Float32Array)).toBeLessThan(1e-5);
     tf.dispose([x, y, want]);
+  });
+
+  it('records every unit type the same on ONNX Runtime as on tfjs step by step, with and without feedback', async () => {
+    const size = { height: 32, width: 40, channels: 3 };
+    const seqs = [3, 9].map((s) => sequenceOf(size, Array.from({ length: 4 }, (_, t) => objectImage(size, s + t))));
+    const probes = [0, 2, 3].flatMap((layer) => (['R', 'E', 'A', 'Ahat'] as const).map((type) => ({ layer, type })));
+    expect(await responder.engine()).toMatch(/^onnxruntime-node /);
+    const saved = process.env.PREDLAB_INFERENCE;
+    process.env.PREDLAB_INFERENCE = 'tfjs';
+    const onTfjs = PredNetResponder.fromCheckpoint(ckpt);
+    try {
+      expect(await onTfjs.engine()).toBe('tfjs (PREDLAB_INFERENCE=tfjs)');
+      const run = (r: PredNetResponder, ablateFeedback: boolean) => r.run(seqs, 4, { probes, ablateFeedback });
+      const [onnxIntact, onnxAblated, tfjsIntact, tfjsAblated] = [await run(responder, false), await run(responder, true), await run(onTfjs, false), await run(onTfjs, true)];
+      probes.forEach((p, k) => {
+        const at = (recs: typeof onnxIntact) => recs.map((r) => r[k]!.data);
+        const dist = (a: Float32Array[], b: Float32Array[]) => a.reduce((s, x, n) => s + sumAbsDiff(x, b[n]!), 0);
+        expect(onnxIntact[0]![k]!.shape).toEqual(tfjsIntact[0]![k]!.shape);
+        // The engines agree far more closely than the ablation changes the units (below the top layer).
+        const ablation = dist(at(tfjsIntact), at(tfjsAblated));
+        const engines = Math.max(dist(at(onnxIntact), at(tfjsIntact)), dist(at(onnxAblated), at(tfjsAblated)));
+        // (A0 is the frame itself; the top layer's R has no feedback to lose.)
+        if (p.layer < 3 && !(p.type === 'A' && p.layer === 0)) expect(ablation, `${p.type}${p.layer}`).toBeGreaterThan(0.1);
+        expect(engines, `${p.type}${p.layer}`).toBeLessThan(1e-4 * Math.max(1, ablation));
+      });
+    } finally {
+      if (saved === undefined) delete process.env.PREDLAB_INFERENCE;
+      else process.env.PREDLAB_INFERENCE = saved;
+      onTfjs.dispose();
+    }
   });
 
   it('runs each experiment to a well-formed, finite result beside an untrained network of its architecture, and shows no effect (it is itself untrained)', async () => {
