@@ -91,7 +91,7 @@ function start(): void {
       return;
     }
     const file = `predlab-study-${study.studyId}-${participant.replace(/[^A-Za-z0-9_-]/g, '_')}-${runId.slice(0, 8)}.json`;
-    status.innerHTML = `<button class="jspsych-btn" data-testid="download">Download your data</button>${study.completionUrl ? ` <a class="jspsych-btn" data-testid="complete" href="${encodeURI(study.completionUrl)}">Finish</a>` : ''}`;
+    status.innerHTML = `<p>Please download your data file and send it to the researcher as the study's invitation says.</p><button class="jspsych-btn" data-testid="download">Download your data</button>${study.completionUrl ? ` <a class="jspsych-btn" data-testid="complete" href="${encodeURI(study.completionUrl)}">Finish</a>` : ''}`;
     status.querySelector('button')!.addEventListener('click', () => jsPsych.data.get().localSave('json', file));
   }
 

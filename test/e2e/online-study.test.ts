@@ -1,0 +1,108 @@
+/**
+ * A study put online and taken as a participant would: the exported folder served from
+ * 127.0.0.1, run in Chromium (fullscreen, card match, blind spot, session information,
+ * instructions, practice, data trials by key, a break), the downloaded jsPsych data imported,
+ * and the online session's trials and analysis equal those of a desktop session on the same
+ * protocol answered identically. Needs the built bundle (npm run build: dist/online).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getParadigm } from '../../paradigms/index.js';
+import { RUN_KEY } from '../../paradigms/run-settings.js';
+import { analyseSession } from '../../main/services/analysis.js';
+import { exportOnlineStudy, findBundle } from '../../main/services/online-export.js';
+import { importOnlineData } from '../../main/services/online-import.js';
+import { finishSession, getSession, nextTrial, nominalFrameTiming, recordTrial, startSession, trialRows } from '../../main/services/sessions.js';
+import { addSessionToStudy, createStudy } from '../../main/services/studies.js';
+import { launchChromium } from '../support/chromium.js';
+import { CALIBRATION, tempDb } from '../support/db.js';
+import { serveFolder, type StaticHost } from '../support/online-host.js';
+import { takeOnlineStudy } from '../support/online-participant.js';
+
+const SHOTS = '/tmp/shots';
+/** 3 data trials, one practice trial, a break after 2; half a second of motion each. */
+const PARAMETERS = { offsetsDeg: [-1, 0, 1], trialsPerOffset: 1, speedDegPerS: 20, travelDeg: 10, [RUN_KEY]: { practiceTrials: 1, breakEvery: 2, repeatDropped: false, sessionInfo: [{ key: 'age', label: 'Age', type: 'integer', min: 1, max: 120 }] } };
+/** The participant's key for the i-th data trial (practice: any). */
+const KEYS = ['ArrowRight', 'ArrowLeft'];
+const keyOf = (i: number) => KEYS[Math.abs(i) % 2]!;
+const answerOf = (i: number) => (keyOf(i) === 'ArrowRight' ? 'right' : 'left');
+
+const { db, dir } = tempDb();
+let browser: Browser;
+let host: StaticHost;
+
+beforeAll(async () => {
+  if (!findBundle()) throw new Error('The online study bundle is not built (dist/online): run npm run build first.');
+  fs.mkdirSync(SHOTS, { recursive: true });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await host?.close();
+  await browser?.close();
+});
+
+describe('an online study', () => {
+  it('taken in Chromium and imported, equals the desktop session answered identically', async () => {
+    // The desktop session: a person in the lab on the protocol, answering by the same rule.
+    const desk = startSession(db, { participant: { label: 'D01' }, paradigmId: 'flash-lag', parameters: PARAMETERS, seed: 5, calibration: { ...CALIBRATION } });
+    for (let i = 0, t = nextTrial(db, desk.id); t; i++, t = nextTrial(db, desk.id))
+      recordTrial(db, desk.id, { trialIndex: t.index, response: answerOf(i), rtMs: 500, frameTiming: nominalFrameTiming(30, 60, 12) });
+    finishSession(db, desk.id, 'complete');
+    const study = createStudy(db, { name: 'online pilot' });
+    addSessionToStudy(db, study.id, desk.id);
+
+    const out = path.join(dir, 'online');
+    const exported = exportOnlineStudy(db, study.id, { out, blindspotReps: 1 });
+    expect(fs.readdirSync(out).sort()).toEqual(['index.html', 'study.js']);
+    host = await serveFolder(out);
+
+    const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const dataFile = path.join(dir, 'data.json');
+    const taken = await takeOnlineStudy(page, `${host.url}?PROLIFIC_PID=PP-0042&SESSION_ID=x`, { answer: keyOf, info: { age: '29' }, download: dataFile });
+    await page.screenshot({ path: path.join(SHOTS, 'online-study-end.png') });
+    expect(errors).toEqual([]);
+    expect(taken).toMatchObject({ dataTrials: 3, practiceTrials: 1, breaks: 1 });
+    // The study fetched its two files and nothing else.
+    expect(new Set(host.requests)).toEqual(new Set(['/', '/study.js']));
+
+    const r = importOnlineData(db, study.id, dataFile);
+    expect(r.problems).toEqual([]);
+    expect(r.imported).toHaveLength(1);
+    const online = getSession(db, r.imported[0]!.sessionId);
+    expect(online).toMatchObject({ source: 'online', status: 'complete', participant: { label: 'PP-0042', details: { age: 29 } }, protocol: { id: exported.study.protocolId } });
+    const cal = online.calibration as { method: string; pxPerDeg: number; refreshHz: number; online: { browser: { name: string }; card: { viewingDistance: string }; timing: { frames: number } } };
+    expect(cal.method).toBe('credit-card');
+    expect(cal.online.card.viewingDistance).toBe('blind spot');
+    expect(cal.online.browser.name).toBe('chrome');
+
+    // Trials: the same plan, answers and condition; each with its frames, flash frame and timing.
+    const rows = trialRows(db, online.id);
+    const deskRows = trialRows(db, desk.id);
+    expect(rows.map((t) => [t.trial_index, t.condition, t.stimulus, t.response])).toEqual(deskRows.map((t) => [t.trial_index, t.condition, t.stimulus, t.response]));
+    const paradigm = getParadigm('flash-lag');
+    for (const t of rows) {
+      const frames = Math.ceil(paradigm.trialDuration(JSON.parse(t.stimulus), { frameRateHz: cal.refreshHz }) * cal.refreshHz - 1e-6);
+      expect(t.frame_count).toBe(frames + 1);
+      expect(JSON.parse(t.frame_intervals!)).toHaveLength(frames);
+      expect(t.critical_frame).toBe(paradigm.criticalFrame(JSON.parse(t.stimulus), { frameRateHz: cal.refreshHz }));
+      expect(t.rt_ms).toBeGreaterThan(0);
+    }
+    expect(cal.online.timing.frames).toBe(rows.reduce((n, t) => n + t.frame_count!, 0));
+
+    // The analysis of the same answers is the same (all trials in, no bootstrap: the estimates themselves).
+    const a = analyseSession(db, online.id, { bootstrap: 0, excludeDroppedFrames: false });
+    const b = analyseSession(db, desk.id, { bootstrap: 0, excludeDroppedFrames: false });
+    expect(a.conditions).toEqual(b.conditions);
+    expect(a.statistics).toEqual(b.statistics);
+
+    // The same file again adds nothing.
+    const again = importOnlineData(db, study.id, dataFile);
+    expect(again.imported).toEqual([]);
+    expect(again.alreadyImported).toHaveLength(1);
+  }, 170_000);
+});
