@@ -19,7 +19,7 @@ import { perFrame, type Timing } from './measure.js';
 
 const preset = z.enum(Object.keys(PRESETS) as [PresetName, ...PresetName[]]);
 const tfjsEngine = z.enum(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
-/** tfjs backends by initBackend's names, plus ONNX Runtime (inference only). */
+/** tfjs backends by initBackend's names, plus ONNX Runtime. */
 const engine = z.union([z.literal('onnxruntime'), tfjsEngine]);
 export type Engine = z.infer<typeof engine>;
 
@@ -31,7 +31,7 @@ const jobSchema = z.discriminatedUnion('kind', [
   /** workers: gradient threads (default 1; 'auto': one per core, at most one per sequence). */
   z.object({
     kind: z.literal('train'),
-    engine: tfjsEngine,
+    engine,
     preset,
     batch: z.number().int().min(1).max(16),
     nt: z.number().int().min(2).max(20),
@@ -85,7 +85,8 @@ async function infer(job: Extract<EngineJob, { kind: 'infer' }>, net: PredNet): 
  * steps when a thread's activations would not fit, Adam on the L0 loss), `workers` threads.
  * CPU time counts the warm-up step too (the same work as a timed one).
  */
-async function train(job: Extract<EngineJob, { kind: 'train' }>): Promise<{ timing: Timing; note: string }> {
+async function train(job: Extract<EngineJob, { kind: 'train' }>): Promise<{ timing: Timing; note: string; detail?: string }> {
+  if (job.engine === 'onnxruntime') return trainOnnx(job);
   const c0 = process.cpuUsage();
   const m = await measureTraining(PRESETS[job.preset], { batch: job.batch, nt: job.nt, workers: job.workers ?? 1, steps: job.reps });
   const c = process.cpuUsage(c0);
@@ -97,6 +98,24 @@ async function train(job: Extract<EngineJob, { kind: 'train' }>): Promise<{ timi
     heaps.length ? `wasm heap${heaps.length > 1 ? 's' : ''} ${heaps.map((h) => `${(h / 2 ** 30).toFixed(1)}`).join('+')} GiB` : '',
   ];
   return { timing: { ms: m.msPerFrame, cpuMs: (c.user + c.system) / 1000 / frames }, note: note.filter(Boolean).join('; ') };
+}
+
+/**
+ * Training on ONNX Runtime as the trainer runs it there: the step graph of onnx/train-graph.ts
+ * (forward, backward and Adam in one session run, L0 loss) on random frames, after one warm-up
+ * step (its session creation is not timed; its CPU time is counted, as for tfjs).
+ */
+async function trainOnnx(job: Extract<EngineJob, { kind: 'train' }>): Promise<{ timing: Timing; note: string; detail: string }> {
+  const { OnnxTrainer } = await import('../native-models/onnx/train-session.js');
+  const { describeOnnx } = await import('../native-models/onnx/session.js');
+  const cfg = PRESETS[job.preset];
+  const net = PredNet.create(cfg, 1);
+  const trainer = await OnnxTrainer.create(cfg, { batch: job.batch, nt: job.nt, layerLoss: 'L0' });
+  trainer.setWeights(net.trainableVariables.map((v) => ({ name: net.stableNames.get(v.name)!, shape: v.shape, data: v.dataSync() as Float32Array })));
+  net.dispose();
+  const x = tf.tidy(() => tf.randomUniform([job.batch, job.nt, cfg.height, cfg.width, cfg.stackSizes[0]!], 0, 1, 'float32', 2).dataSync() as Float32Array).slice();
+  const timing = await perFrame(async () => void (await trainer.step(x, 1e-3)), job.batch * job.nt, job.reps);
+  return { timing, note: '', detail: describeOnnx(trainer.report) };
 }
 
 async function trials(job: Extract<EngineJob, { kind: 'trials' }>, net: PredNet): Promise<{ detail: string; trialsPerSec: number }> {
@@ -127,8 +146,8 @@ async function run(job: EngineJob): Promise<EngineResult> {
     return { ok: true, detail, timing: null, peakRssMiB: peakRssMiB(), seconds: performance.now() / 1000 };
   }
   if (job.kind === 'train') {
-    const { timing, note } = await train(job);
-    return { ok: true, detail: backendDetail, timing, note, peakRssMiB: peakRssMiB(), seconds: performance.now() / 1000 };
+    const { timing, note, detail } = await train(job);
+    return { ok: true, detail: detail ?? backendDetail, timing, note, peakRssMiB: peakRssMiB(), seconds: performance.now() / 1000 };
   }
   const net = PredNet.create(PRESETS[job.preset], 1);
   let detail = backendDetail;

@@ -4,12 +4,15 @@
  * and `backward` writes them, last operation first. The derivatives are the ones the tfjs
  * trainer's tape uses, so the two agree to float rounding:
  * - Conv: input gradient as a Conv of dy with the transposed, flipped kernel (padding swapped);
- *   filter gradient as im2col (the kh*kw shifted slices of the padded input) times dy in one
- *   Gemm, summed over the batch; bias gradient as a sum over (N, H, W).
+ *   filter gradient as one MatMul per kernel tap (filterGrad), summed over the batch; bias
+ *   gradient as a sum over (N, H, W).
  * - MaxPool 2x2: dy scattered to the indices MaxPool returns (non-overlapping windows).
  * - Nearest 2x upsampling: the 2x2 sum of dy.
- * - HardSigmoid (0.2, 0.5): 0.2 dy where 0 <= 0.2x + 0.5 <= 1 (tfjs's clipByValue passes the
- *   bounds); Tanh: dy (1 - y^2); Relu: dy where y > 0; Min with pixelMax: dy where x <= pixelMax.
+ * - HardSigmoid (0.2, 0.5): 0.2 dy where 0 < y < 1; Tanh: dy (1 - y^2); Relu: dy where y > 0;
+ *   min(relu(x), pixelMax): dy where 0 < y < pixelMax. Masks are read from outputs, so a
+ *   pre-activation need not be kept for the backward pass (and Conv + Relu/Clip fuse); they
+ *   differ from tfjs's (which pass the gradient at a clip's bounds) only where x sits exactly on
+ *   a bound.
  * Values that depend on no trainable input (frames, zero initial states) get no gradient.
  */
 import type { Graph } from './graph-builder.js';
@@ -109,18 +112,31 @@ export class Tape {
     return y;
   }
 
-  /** dW (Co, Ci, kh, kw) = dy (Co, NHW) x im2col(x) (kh*kw*Ci, NHW)^T. */
+  /**
+   * dW[:, :, i, j] = sum over the batch of x shifted by (i, j) times dy. Without an im2col
+   * buffer: with x padded (one spare row below) and flattened per channel, the shift (i, j) is
+   * the contiguous range starting at i*Wp + j of length H*Wp; dy padded on the right to the same
+   * row length Wp puts zeros against the columns that wrap around. One MatMul per shift,
+   * (N, Ci, H*Wp) x (N, H*Wp, Co), summed over N.
+   */
   private filterGrad(x: Value, dy: string, [N, Ci, H, W]: number[], [Co, kh, kw]: number[], pads: number[]): string {
     const g = this.g;
-    const padded = pads.some((p) => p > 0) ? g.op1('Pad', [x.name, this.int64('pads', [0, 0, pads[0]!, pads[1]!, 0, 0, pads[2]!, pads[3]!])]) : x.name;
-    const slices: string[] = [];
+    const Wp = W! + kw! - 1;
+    const Hp = H! + kh! - 1 + 1;
+    const L = H! * Wp;
+    const xp = g.op1('Pad', [x.name, this.int64('pads', [0, 0, pads[0]!, pads[1]!, 0, 0, pads[2]! + 1, pads[3]!])]);
+    const xflat = g.op1('Reshape', [xp, this.int64('shape', [N!, Ci!, Hp * Wp])]);
+    const dyp = kw! > 1 ? g.op1('Pad', [dy, this.int64('pads', [0, 0, 0, 0, 0, 0, 0, kw! - 1])]) : dy;
+    const dyT = g.op1('Transpose', [g.op1('Reshape', [dyp, this.int64('shape', [N!, Co!, L])])], { perm: [0, 2, 1] });
+    const parts: string[] = [];
     for (let i = 0; i < kh!; i++)
-      for (let j = 0; j < kw!; j++) slices.push(kh === 1 && kw === 1 ? padded : g.op1('Slice', [padded, this.int64('s', [i, j]), this.int64('e', [i + H!, j + W!]), this.int64('a', [2, 3])]));
-    const col = slices.length === 1 ? slices[0]! : g.op1('Concat', slices, { axis: 1 });
-    const K = kh! * kw! * Ci!;
-    const rows = (t: string, c: number) => g.op1('Reshape', [N === 1 ? t : g.op1('Transpose', [t], { perm: [1, 0, 2, 3] }), this.int64('shape', [c, N! * H! * W!])]);
-    const dw = g.op1('Gemm', [rows(dy, Co!), rows(col, K)], { transB: 1 });
-    return g.op1('Transpose', [g.op1('Reshape', [dw, this.int64('shape', [Co!, kh!, kw!, Ci!])])], { perm: [0, 3, 1, 2] });
+      for (let j = 0; j < kw!; j++) {
+        const off = i * Wp + j;
+        const xs = g.op1('Slice', [xflat, this.int64('s', [off]), this.int64('e', [off + L]), this.int64('a', [2])]);
+        parts.push(g.op1('ReduceSum', [g.op1('MatMul', [xs, dyT]), this.int64('axes', [0])], { keepdims: 1 }));
+      }
+    const stacked = parts.length === 1 ? parts[0]! : g.op1('Concat', parts, { axis: 0 });
+    return g.op1('Transpose', [g.op1('Reshape', [stacked, this.int64('shape', [kh!, kw!, Ci!, Co!])])], { perm: [3, 2, 0, 1] });
   }
 
   concat(xs: Value[], axis: number): Value {
@@ -169,10 +185,10 @@ export class Tape {
 
   hardSigmoid(x: Value): Value {
     const y = this.unary('HardSigmoid', x, { alpha: 0.2, beta: 0.5 });
+    // From the output (so the pre-activation need not be kept): inside where 0 < y < 1.
     this.record([x], [y], ([dy]) => {
       const g = this.g;
-      const s = g.op1('Add', [g.op1('Mul', [x.name, this.scalar(0.2)]), this.scalar(0.5)]);
-      const inside = g.op1('And', [g.op1('GreaterOrEqual', [s, this.scalar(0)]), g.op1('LessOrEqual', [s, this.scalar(1)])]);
+      const inside = g.op1('And', [g.op1('Greater', [y.name, this.scalar(0)]), g.op1('Less', [y.name, this.scalar(1)])]);
       this.addGrad(x, this.masked(inside, g.op1('Mul', [dy!, this.scalar(0.2)])));
     });
     return y;
@@ -193,16 +209,32 @@ export class Tape {
     return y;
   }
 
-  neg(x: Value): Value {
-    const y = this.unary('Neg', x);
-    this.record([x], [y], ([dy]) => this.addGrad(x, this.g.op1('Neg', [dy!])));
+  /** min(relu(x), c) for a constant c > 0, as one Clip; gradient where 0 < y < c. */
+  reluMin(x: Value, c: number): Value {
+    const y = { name: this.g.op1('Clip', [x.name, this.scalar(0), this.scalar(c)]), shape: x.shape };
+    this.record([x], [y], ([dy]) => {
+      const g = this.g;
+      this.addGrad(x, this.masked(g.op1('And', [g.op1('Greater', [y.name, this.scalar(0)]), g.op1('Less', [y.name, this.scalar(c)])]), dy!));
+    });
     return y;
   }
 
-  /** min(x, c) for a constant c. */
-  minConst(x: Value, c: number): Value {
-    const y = { name: this.g.op1('Min', [x.name, this.scalar(c)]), shape: x.shape };
-    this.record([x], [y], ([dy]) => this.addGrad(x, this.masked(this.g.op1('LessOrEqual', [x.name, this.scalar(c)]), dy!)));
+  /**
+   * PredNet's error units [relu(p - a), relu(a - p)] (channels); the backward reads only the
+   * result (which the next step keeps anyway): dp = dE1 where E1 > 0, minus dE2 where E2 > 0.
+   */
+  errorUnits(p: Value, a: Value): Value {
+    const g = this.g;
+    const y = { name: g.op1('Concat', [g.op1('Relu', [g.op1('Sub', [p.name, a.name])]), g.op1('Relu', [g.op1('Sub', [a.name, p.name])])], { axis: 1 }), shape: [p.shape[0]!, 2 * p.shape[1]!, ...p.shape.slice(2)] };
+    this.record([p, a], [y], ([dy]) => {
+      const half = this.int64('split', [p.shape[1]!, p.shape[1]!]);
+      const [g1, g2] = g.op('Split', [dy!, half], { axis: 1 }, 2) as [string, string];
+      const [e1, e2] = g.op('Split', [y.name, half], { axis: 1 }, 2) as [string, string];
+      const pos = (e: string, d: string) => this.masked(g.op1('Greater', [e, this.scalar(0)]), d);
+      const dp = g.op1('Sub', [pos(e1, g1), pos(e2, g2)]);
+      this.addGrad(p, dp);
+      if (this.needs.has(a.name)) this.addGrad(a, g.op1('Neg', [dp]));
+    });
     return y;
   }
 
@@ -220,15 +252,6 @@ export class Tape {
     this.record([a, b], [y], ([dy]) => {
       this.addGrad(a, dy!);
       this.addGrad(b, dy!);
-    });
-    return y;
-  }
-
-  sub(a: Value, b: Value): Value {
-    const y = { name: this.g.op1('Sub', [a.name, b.name]), shape: a.shape };
-    this.record([a, b], [y], ([dy]) => {
-      this.addGrad(a, dy!);
-      if (this.needs.has(b.name)) this.addGrad(b, this.g.op1('Neg', [dy!]));
     });
     return y;
   }

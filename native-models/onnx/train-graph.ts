@@ -98,9 +98,8 @@ export function trainStepModel(cfg: PredNetConfig, o: TrainGraphOptions): Uint8A
     const ne: Value[] = [];
     let a: Value = { name: g.op1('Gather', [framesT, g.int64Init(g.fresh('t'), [step], [])], { axis: 1 }), shape: dims(0, C) };
     for (let l = 0; l < L; l++) {
-      let ahat = t.relu(conv(nr[l]!, `ahat_${l}`));
-      if (l === 0) ahat = t.minConst(ahat, cfg.pixelMax);
-      ne.push(t.concat([t.relu(t.sub(ahat, a)), t.relu(t.sub(a, ahat))], 1));
+      const ahat = l === 0 ? t.reluMin(conv(nr[l]!, `ahat_${l}`), cfg.pixelMax) : t.relu(conv(nr[l]!, `ahat_${l}`));
+      ne.push(t.errorUnits(ahat, a));
       const coef = tw[step]! * lw[l]!;
       if (coef !== 0) terms.push(t.weightedSum(ne[l]!, coef / (N * ne[l]!.shape.slice(1).reduce((x, y) => x * y, 1))));
       if (l < L - 1) a = t.maxPool2(t.relu(conv(ne[l]!, `a_${l}`)));

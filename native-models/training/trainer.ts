@@ -11,9 +11,9 @@ import { loadCheckpoint, saveCheckpoint, type NamedTensor, type TrainingMeta } f
 import type { PredNet } from '../prednet/model.js';
 import { batchOf, evenlySpaced, frameBytesOf, splitByRecording, validateVideo, type TrainingVideo } from './data.js';
 import { copyLastFrameLoss, thumbnails, type Thumbnails } from './preview.js';
-import { layerWeights, sequenceLoss, timeWeights } from './loss.js';
-import { segmentSteps } from './gradients.js';
-import { GradientPool, MAX_TRAINING_THREADS, shareSizes, trainingThreads } from './parallel.js';
+import { layerWeights, timeWeights } from './loss.js';
+import { MAX_TRAINING_THREADS } from './parallel.js';
+import { openStepEngine, type StepEngine, type TrainingEngineName } from './step-engine.js';
 
 export const trainOptionsSchema = z
   .object({
@@ -54,6 +54,9 @@ export type TrainEvent =
       threadsReason: string;
       /** Time steps per gradient-checkpoint segment (null: no checkpointing). */
       checkpointSteps: number | null;
+      /** Which engine computes the steps (step-engine.ts), and its details (why not ONNX Runtime, when not). */
+      engine: TrainingEngineName;
+      engineDetail: string;
     }
   | { type: 'progress'; step: number; totalSteps: number; epoch: number; loss: number; lr: number; framesPerSec: number; etaSec: number }
   | { type: 'epoch'; epoch: number; step: number; loss: number; valLoss: number | null; best: boolean; saved: string | null }
@@ -83,6 +86,8 @@ export interface TrainJob {
   data: TrainingVideo;
   dataset: Record<string, unknown>;
   options: TrainOptions;
+  /** Force a training engine ('onnxruntime' | 'tfjs'; default: PREDLAB_TRAINING, else ONNX Runtime where it starts). */
+  engine?: string;
 }
 
 /** A batch is converted to float32 whole: its size is capped so a bad choice fails at once, not by running out of memory. */
@@ -92,50 +97,6 @@ export const resumeDirOf = (outDir: string) => `${outDir}.resume`;
 
 /** Options a resumed run cannot change (the number of epochs and the learning rates it can). */
 const RESUME_FIXED = ['nt', 'batchSize', 'samplesPerEpoch', 'valSequences', 'valFraction', 'layerLoss', 'seed'] as const;
-
-/** Adam's state as saved: 'iter', then '<weight>/m' for every trainable variable, then '<weight>/v'. */
-function adamStateNames(net: PredNet): string[] {
-  const names = net.trainableVariables.map((v) => net.stableNames.get(v.name)!);
-  return ['iter', ...names.map((n) => `${n}/m`), ...names.map((n) => `${n}/v`)];
-}
-
-/**
- * Adam's state under our stable weight names. tfjs keeps the moments by position (the order of
- * the gradients, that is of net.trainableVariables) and names them after the tfjs variable
- * ('gates_0/kernel_x1y2z3/m'), which differs from run to run; the position gives the name.
- */
-async function optimizerState(opt: tf.AdamOptimizer, net: PredNet): Promise<NamedTensor[]> {
-  const w = await opt.getWeights();
-  const names = adamStateNames(net);
-  if (w.length !== names.length) throw new Error(`Internal: Adam holds ${w.length} tensors for ${names.length} expected.`);
-  return w.map(({ tensor }, i) => ({ name: names[i]!, tensor }));
-}
-
-/**
- * Put a saved Adam state back. tfjs restores moments by position (the order of the gradients,
- * that is of net.trainableVariables), so check that position against the shapes and, in states
- * saved with stable names, the names. Older states stored 'iter' as int32 bytes in a float32
- * slot: read those back as the integer they are.
- */
-async function restoreOptimizer(opt: tf.AdamOptimizer, saved: NamedTensor[], net: PredNet, from: string): Promise<void> {
-  const vars = net.trainableVariables;
-  const expected = adamStateNames(net);
-  const known = new Set(expected);
-  if (saved.length !== expected.length) throw new Error(`The Adam state in ${from} has ${saved.length} tensors; this PredNet needs ${expected.length}. The resume state belongs to another model.`);
-  saved.forEach((w, i) => {
-    const shape = i === 0 ? [] : vars[(i - 1) % vars.length]!.shape;
-    if (w.tensor.shape.join() !== shape.join() || (known.has(w.name) && w.name !== expected[i]))
-      throw new Error(`The Adam state in ${from} does not fit this PredNet: entry ${i} is ${w.name} (${w.tensor.shape}), expected ${expected[i]} (${shape}).`);
-  });
-  let iter = (await saved[0]!.tensor.data())[0]!;
-  if (!Number.isInteger(iter)) iter = new Int32Array(Float32Array.of(iter).buffer)[0]!;
-  const iterTensor = tf.scalar(iter, 'int32');
-  try {
-    await opt.setWeights([{ name: 'iter', tensor: iterTensor }, ...saved.slice(1)]);
-  } finally {
-    iterTensor.dispose();
-  }
-}
 
 export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => void, control: Int32Array = createControl()): Promise<TrainingMeta> {
   const o = trainOptionsSchema.parse(job.options);
@@ -165,13 +126,6 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
   // A fixed, evenly spaced validation set, so validation losses are comparable across epochs.
   const valStarts = evenlySpaced(split.validation, o.valSequences);
 
-  const optimizer = tf.train.adam(o.lr);
-  try {
-    if (resuming) await restoreOptimizer(optimizer, loaded.optimizer, net, job.from);
-  } finally {
-    tf.dispose(loaded.optimizer.map((w) => w.tensor));
-  }
-
   const stepsPerEpoch = Math.ceil(o.samplesPerEpoch / o.batchSize);
   const totalSteps = stepsPerEpoch * o.epochs;
   const meta: TrainingMeta = resuming
@@ -179,37 +133,31 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
     : { step: 0, epoch: 0, seed: o.seed, dataset: job.dataset, options: o, history: [], bestValLoss: null, finished: false };
   const lw = layerWeights(o.layerLoss, net.layers);
   const tw = timeWeights(o.nt);
-  const segmentOf = (sequences: number) => segmentSteps(cfg, sequences, o.nt, o.checkpoint);
-  let { threads, reason: threadsReason } = trainingThreads(o.workers, o.batchSize);
-  let pool: GradientPool;
+  let engine: StepEngine;
   try {
-    pool = await GradientPool.open(net, threads, lw, tw);
+    engine = await openStepEngine(net, { batchSize: o.batchSize, nt: o.nt, layerLoss: o.layerLoss, layerW: lw, timeW: tw, workers: o.workers, checkpoint: o.checkpoint, ...(job.engine ? { force: job.engine } : {}) }, resuming ? loaded.optimizer : [], job.from);
   } catch (e) {
-    // Training still works on this thread alone; say why it did not split.
-    pool = await GradientPool.open(net, 1, lw, tw);
-    threadsReason = `gradient threads failed to start: ${(e as Error).message}`;
-    threads = 1;
+    net.dispose();
+    throw e;
+  } finally {
+    tf.dispose(loaded.optimizer.map((w) => w.tensor));
   }
-  const checkpointSteps = segmentOf(shareSizes(o.batchSize, threads)[0]!);
   let cancelled = false;
   // From here on every exit (a failing listener included) stops the gradient threads.
   try {
-    onEvent({ type: 'start', startStep: meta.step, totalSteps, trainSequences: split.train.length, valSequences: valStarts.length, trainRecordings: split.trainRecordings.length, valRecordings: split.validationRecordings.length, threads, threadsReason, checkpointSteps });
+    onEvent({ type: 'start', startStep: meta.step, totalSteps, trainSequences: split.train.length, valSequences: valStarts.length, trainRecordings: split.trainRecordings.length, valRecordings: split.validationRecordings.length, threads: engine.threads, threadsReason: engine.threadsReason, checkpointSteps: engine.checkpointSteps, engine: engine.name, engineDetail: engine.detail });
     // The baseline and the preview sequence: validation data when there is some, else training sequences.
     const baselineStarts = valStarts.length > 0 ? valStarts : split.train.slice(0, Math.min(split.train.length, Math.max(1, o.valSequences)));
     const copyLastFrame = copyLastFrameLoss(job.data, baselineStarts, o.nt);
     onEvent({ type: 'baseline', copyLastFrame, sequences: baselineStarts.length });
     const previewStart = baselineStarts[0]!;
-    const preview = async (epoch: number) => onEvent({ type: 'preview', epoch, step: meta.step, ...(await thumbnails(net, job.data, previewStart, o.nt)) });
+    const preview = async (epoch: number) => {
+      await engine.sync();
+      onEvent({ type: 'preview', epoch, step: meta.step, ...(await thumbnails(net, job.data, previewStart, o.nt)) });
+    };
     await preview(meta.epoch);
 
-    // Reads are awaited throughout: the WebGPU engine cannot read synchronously in Node.
-    const lossOf = async (starts: number[]) => {
-      const t = tf.tidy(() => sequenceLoss(net, tf.tensor5d(batchOf(job.data, starts, o.nt), [starts.length, o.nt, cfg.height, cfg.width, cfg.stackSizes[0]!]), lw, tw));
-      const value = (await t.data())[0]!;
-      t.dispose();
-      return value;
-    };
+    const lossOf = (starts: number[]) => engine.loss(batchOf(job.data, starts, o.nt), starts.length);
     const validate = async () => {
       if (valStarts.length === 0) return null;
       let sum = 0;
@@ -227,7 +175,6 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
     const firstStep = meta.step;
     for (let epoch = meta.epoch; epoch < o.epochs && !cancelled; epoch++) {
       const lr = o.lrDropEpoch !== null && epoch >= o.lrDropEpoch ? o.lrAfterDrop : o.lr;
-      (optimizer as unknown as { learningRate: number }).learningRate = lr;
       let epochLoss = 0;
       let steps = 0;
       for (let s = meta.step - epoch * stepsPerEpoch; s < stepsPerEpoch; s++) {
@@ -244,14 +191,7 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
         // Each step's batch comes from its own random stream: a resumed run draws what the original would have.
         const rng = createRng(subSeed(o.seed, meta.step));
         const starts = Array.from({ length: o.batchSize }, () => split.train[rng.int(split.train.length)]!);
-        let loss: number;
-        try {
-          loss = await pool.trainStep(optimizer, batchOf(job.data, starts, o.nt), o.batchSize, o.nt, segmentOf);
-        } catch (e) {
-          if (tf.getBackend() === 'wasm' && /Aborted/.test(String((e as Error).message)))
-            throw new Error(`The WebAssembly backend ran out of memory at step ${meta.step} (its heap is limited to 4 GB): lower --batch-size or --nt, or install @tensorflow/tfjs-node. The checkpoints saved so far are intact.`);
-          throw e;
-        }
+        const loss = await engine.step(batchOf(job.data, starts, o.nt), lr);
         if (!Number.isFinite(loss)) throw new Error(`Training diverged at step ${meta.step} (loss ${loss}); lower the learning rate.`);
         meta.step++;
         epochLoss += loss;
@@ -273,14 +213,19 @@ export async function runTraining(job: TrainJob, onEvent: (e: TrainEvent) => voi
       // shape predictionCheck reads. Only with the L0 loss: L_all adds higher layers, so it is not |E0|.
       if (best && valLoss !== null && o.layerLoss === 'L0') meta.validation = { model: valLoss, copyLastFrame, sequences: valStarts.length, epoch };
       meta.finished = !cancelled && meta.epoch >= o.epochs;
+      await engine.sync();
       if (best) await saveCheckpoint(job.outDir, net, { source, training: { ...meta }, extrapStartTime });
-      await saveCheckpoint(resumeDirOf(job.outDir), net, { source, training: { ...meta }, optimizer: await optimizerState(optimizer, net), extrapStartTime });
+      const optimizer = await engine.optimizerState();
+      try {
+        await saveCheckpoint(resumeDirOf(job.outDir), net, { source, training: { ...meta }, optimizer, extrapStartTime });
+      } finally {
+        tf.dispose(optimizer.map((w) => w.tensor));
+      }
       onEvent({ type: 'epoch', epoch, step: meta.step, loss: epochLoss / steps, valLoss, best, saved: best ? job.outDir : null });
       if (complete) await preview(epoch + 1);
     }
   } finally {
-    await pool.close();
-    optimizer.dispose();
+    await engine.close();
     net.dispose();
   }
   onEvent({ type: 'done', step: meta.step, cancelled, bestValLoss: meta.bestValLoss, outDir: job.outDir, resumeDir: resumeDirOf(job.outDir) });

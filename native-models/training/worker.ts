@@ -57,7 +57,16 @@ async function main(): Promise<void> {
       }
     }
     const { data, dataset } = await openVideo(job.video, job.from);
-    const meta = await runTraining({ from: job.from, outDir: job.outDir, data, dataset, options: job.options }, (event) => post({ type: 'event', event }), control);
+    const meta = await runTraining(
+      { from: job.from, outDir: job.outDir, data, dataset, options: job.options },
+      (event) => {
+        // Which engine trains, said where the backend is (the CLI's and the Training page's line).
+        if (event.type === 'start')
+          post(event.engine === 'onnxruntime' ? { type: 'backend', choice: 'onnxruntime', detail: `${event.engineDetail}; previews on tfjs ${backend.choice}` } : { type: 'backend', choice: backend.choice, detail: event.engineDetail });
+        post({ type: 'event', event });
+      },
+      control,
+    );
     post({ type: 'finished', step: meta.step, bestValLoss: meta.bestValLoss, finished: meta.finished });
   } catch (e) {
     post({ type: 'error', message: (e as Error).message });

@@ -5,6 +5,7 @@
  * batch 1 and 2, on a tiny 3-layer PredNet with odd and even filter sizes.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../native-models/backend.js';
 import { loadOrt } from '../../native-models/onnx/session.js';
@@ -15,10 +16,15 @@ import { PredNet } from '../../native-models/prednet/model.js';
 import { lossAndGrads } from '../../native-models/training/gradients.js';
 import { layerWeights, timeWeights, type LayerLoss } from '../../native-models/training/loss.js';
 import { GradientPool } from '../../native-models/training/parallel.js';
+import { forcedTrainingEngine } from '../../native-models/training/step-engine.js';
+import { movingBarVideo } from '../../native-models/training/synthetic.js';
+import { resumeDirOf, runTraining, trainOptionsSchema, type TrainEvent } from '../../native-models/training/trainer.js';
+import { loadCheckpoint, saveCheckpoint } from '../../native-models/checkpoint.js';
 import { maxAbsDiff } from '../support/arrays.js';
+import { tempDir } from '../support/db.js';
 
 // Filter sizes 2 and 3: TensorFlow's 'same' padding puts an even filter's extra row after.
-const cfg: PredNetConfig = predNetConfigSchema.parse({ height: 8, width: 12, stackSizes: [2, 3, 4], rStackSizes: [2, 3, 4], aFiltSizes: [3, 2], ahatFiltSizes: [3, 2, 3], rFiltSizes: [3, 2, 3] });
+const cfg: PredNetConfig = predNetConfigSchema.parse({ height: 8, width: 12, stackSizes: [1, 3, 4], rStackSizes: [2, 3, 4], aFiltSizes: [3, 2], ahatFiltSizes: [3, 2, 3], rFiltSizes: [3, 2, 3] });
 const nt = 4;
 
 beforeAll(async () => {
@@ -29,7 +35,8 @@ beforeAll(async () => {
 function randomNet(seed: number): PredNet {
   const net = PredNet.create(cfg, seed);
   let s = seed * 7919;
-  const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 0.4 - 0.2;
+  // Mostly positive, so no layer's relu is dead from the start.
+  const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 0.4 - 0.1;
   for (const v of net.trainableVariables) if (v.shape.length === 1) v.assign(tf.tensor1d(Array.from({ length: v.size }, rand)));
   return net;
 }
@@ -121,5 +128,42 @@ describe('ONNX Runtime training step', () => {
     [...m, ...v].forEach((w, i) => expect(relDiff(w.data, state[i + 1]!.tensor.dataSync() as Float32Array), w.name).toBeLessThan(1e-5));
     adam.dispose();
     net.dispose();
+  });
+
+  it("continues a tfjs run's resume state (the checkpoint format is the engines' common one) and says which engine trains", async () => {
+    const data = movingBarVideo({ height: 8, width: 12, recordings: 6, framesPerRecording: 8, seed: 3 });
+    const dir = tempDir('predlab-onnx-train-');
+    const init = path.join(dir, 'init');
+    const net = randomNet(11);
+    await saveCheckpoint(init, net, { source: { kind: 'init' } });
+    net.dispose();
+    const options = (epochs: number) => trainOptionsSchema.parse({ nt, batchSize: 2, epochs, samplesPerEpoch: 6, valSequences: 2, lr: 1e-2 });
+    const starts: TrainEvent[] = [];
+    const onEvent = (e: TrainEvent) => void (e.type === 'start' && starts.push(e));
+    const [ref, mixed] = [path.join(dir, 'ref'), path.join(dir, 'mixed')];
+    await runTraining({ engine: 'tfjs', from: init, outDir: ref, data, dataset: {}, options: options(2) }, onEvent);
+    await runTraining({ engine: 'tfjs', from: init, outDir: mixed, data, dataset: {}, options: options(1) }, onEvent);
+    await runTraining({ engine: 'onnxruntime', from: resumeDirOf(mixed), outDir: mixed, data, dataset: {}, options: options(2) }, onEvent);
+    expect(starts.map((e) => e.type === 'start' && [e.engine, e.startStep])).toEqual([['tfjs', 0], ['tfjs', 0], ['onnxruntime', 3]]);
+    expect(starts[0]).toMatchObject({ engineDetail: expect.stringMatching(/^tfjs \(\w+\); ONNX Runtime not used: the job asked for tfjs$/) });
+    expect(starts[2]).toMatchObject({ engineDetail: expect.stringMatching(/^onnxruntime-node [\d.]+ \(cpu/) });
+    const a = loadCheckpoint(resumeDirOf(ref));
+    const b = loadCheckpoint(resumeDirOf(mixed));
+    expect(b.manifest.training).toMatchObject({ step: 6, epoch: 2, finished: true });
+    expect(b.optimizer.map((w) => w.name)).toEqual(a.optimizer.map((w) => w.name));
+    const wa = netWeights(a.net);
+    netWeights(b.net).forEach((w, i) => expect(relDiff(w.data, wa[i]!.data), w.name).toBeLessThan(1e-5));
+    b.optimizer.slice(1).forEach((w, i) => expect(relDiff(w.tensor.dataSync() as Float32Array, a.optimizer[i + 1]!.tensor.dataSync() as Float32Array), w.name).toBeLessThan(1e-5));
+    expect(b.optimizer[0]!.tensor.dataSync()[0]).toBe(6);
+    for (const c of [a, b]) {
+      c.net.dispose();
+      tf.dispose(c.optimizer.map((w) => w.tensor));
+    }
+  });
+
+  it('PREDLAB_TRAINING names an engine or is refused in one line', () => {
+    expect(forcedTrainingEngine(undefined)).toBe(null);
+    expect(forcedTrainingEngine('tfjs')).toBe('tfjs');
+    expect(() => forcedTrainingEngine('cuda')).toThrow("Unknown training engine 'cuda' (PREDLAB_TRAINING); choose one of onnxruntime, tfjs.");
   });
 });
