@@ -155,9 +155,10 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .command('list')
     .description('list sessions')
     .addOption(new Option('--status <status>', 'only sessions with this status').choices(['running', 'complete', 'aborted']))
+    .addOption(new Option('--setting <setting>', "only sessions taken in the lab, or online (an online study's imported data)").choices(['lab', 'online']))
     .option('--json', 'machine-readable output')
     .action((o) => {
-      const list = listSessions(readDatabase(), { status: o.status });
+      const list = listSessions(readDatabase(), { status: o.status }).filter((s) => o.setting === undefined || (s.source === 'online') === (o.setting === 'online'));
       emit(o.json, list, formatSessions(list));
     });
   session

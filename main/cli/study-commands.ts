@@ -32,9 +32,9 @@ export function formatStudy(d: StudyDetail): string {
   if (d.settings.sessionInfoFields?.length) lines.push(`  session information: ${d.settings.sessionInfoFields.join(', ')}`);
   if (d.sessions.length === 0) lines.push('  No sessions yet: predlab study add --study <id> --session <id>');
   else {
-    lines.push('  session  kind       participant                          paradigm      status     trials');
+    lines.push('  session  kind       participant                          setting  paradigm      status     trials');
     for (const s of d.sessions)
-      lines.push(`  ${String(s.id).padStart(7)}  ${s.participant.kind.padEnd(9)}  ${s.participant.label.slice(0, 36).padEnd(36)} ${s.protocol.paradigmId.padEnd(13)} ${s.status.padEnd(10)} ${s.answered}/${s.total}`);
+      lines.push(`  ${String(s.id).padStart(7)}  ${s.participant.kind.padEnd(9)}  ${s.participant.label.slice(0, 36).padEnd(36)} ${(s.source === 'online' ? 'online' : 'lab').padEnd(8)} ${s.protocol.paradigmId.padEnd(13)} ${s.status.padEnd(10)} ${s.answered}/${s.total}`);
   }
   return lines.join('\n');
 }
