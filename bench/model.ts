@@ -3,7 +3,8 @@
  * PyTorch on the same CPU, in one run (numbers, no assertions).
  *
  * For each preset (small, kitti): inference ms/frame (batch 1, T frames) and training ms/frame
- * (batch 1 and 4, nt 10, Adam, L0 loss, as the trainer runs it) on ONNX Runtime (inference only),
+ * (batch 1 and 4, nt 10, Adam, L0 loss, as the trainer runs it) on ONNX Runtime (training: the
+ * step graph of native-models/onnx/train-graph.ts),
  * TensorFlow.js wasm (1 thread), wasm data-parallel (batch 4 split over gradient threads),
  * WebGPU (on a software adapter such as SwiftShader: one short small inference, its speed
  * meaningless), tfjs-node(-gpu) where installed, the plain cpu backend (inference only), and
@@ -140,6 +141,7 @@ function childEnv(engine: EngineKey): NodeJS.ProcessEnv {
   // Each child forces its engine; inherited choices would contradict it.
   delete env.PREDLAB_BACKEND;
   delete env.PREDLAB_INFERENCE;
+  delete env.PREDLAB_TRAINING;
   if (engine === 'webgpu') Object.assign(env, webgpuEnv());
   return env;
 }
@@ -248,7 +250,7 @@ const isSoftwareGpu = (e: EngineKey) => e === 'webgpu' && /software|swiftshader/
 function jobFor(e: EngineKey, preset: PresetName, task: Task): EngineJob | { skip: string } {
   const batch = task === 'train b4' ? 4 : 1;
   const trainReps = preset === 'kitti' ? 1 : reps;
-  if (e === 'onnxruntime') return task === 'inference' ? { kind: 'infer', engine: e, preset, T, reps } : { skip: 'inference only' };
+  if (e === 'onnxruntime') return task === 'inference' ? { kind: 'infer', engine: e, preset, T, reps } : { kind: 'train', engine: e, preset, batch, nt: 10, reps: trainReps };
   if (e === 'cpu') {
     if (task === 'inference') return preset === 'kitti' ? { kind: 'infer', engine: e, preset, T: 2, reps: 1 } : { kind: 'infer', engine: e, preset, T, reps };
     if (!values['cpu-training'] || preset === 'kitti') return { skip: 'skipped: hours (--cpu-training for small)' };
@@ -328,7 +330,7 @@ const loadEnd = os.loadavg();
 const maxLoad = Math.max(loadEnd[0]!, ...rows.map((r) => r.load));
 const busy = maxLoad > cores + 1.5;
 
-// Targets of issue 11, from this run's ratios.
+// Targets of issues 11 and 26, from this run's ratios.
 interface Target {
   target: string;
   measured: string;
@@ -349,6 +351,20 @@ const targets: Target[] = [];
   const fallback = (['wasm', 'wasm-parallel'] as const).map((e) => find('small', e, 'train b4')).filter((r): r is BenchRow => !!r?.xPyTorch);
   const best = fallback.sort((a, b) => a.xPyTorch! - b.xPyTorch!)[0];
   targets.push({ target: 'small training (batch 4, nt 10) on the wasm fallback <= 6x PyTorch', measured: best ? `${best.xPyTorch!.toFixed(1)}x (${LABEL[best.engine]})` : 'not measured', met: best ? best.xPyTorch! <= 6 : null });
+  // Issue 26: training on ONNX Runtime.
+  for (const p of ['small', 'kitti'] as const) {
+    const r = find(p, 'onnxruntime', 'train b4');
+    const ratio = (x: number | null) => (x === null ? '-' : `${x.toFixed(2)}x`);
+    targets.push({
+      target: `${p} training (batch 4, nt 10) on ONNX Runtime <= 1.5x PyTorch`,
+      measured: r?.ms != null ? `${ratio(r.xPyTorch)} wall, ${ratio(r.cpuXPyTorch)} CPU (${r.ms.toFixed(1)} ms/frame${r.peakRssMiB ? `, peak ${mib(r.peakRssMiB)}` : ''})` : (r?.note ?? 'not measured'),
+      met: r?.xPyTorch != null ? r.xPyTorch <= 1.5 : null,
+    });
+  }
+  {
+    const r = find('kitti', 'onnxruntime', 'train b4');
+    targets.push({ target: 'KITTI training batch 4 on ONNX Runtime: peak memory under 4 GiB', measured: r?.peakRssMiB ? mib(r.peakRssMiB) : 'not measured', met: r?.peakRssMiB ? r.peakRssMiB < 4096 : null });
+  }
   const kb4 = (['wasm', 'wasm-parallel'] as const).map((e) => find('kitti', e, 'train b4')).filter((r): r is BenchRow => !!r);
   targets.push({
     target: 'KITTI training batch 4 (nt 10) fits on the wasm fallback',
@@ -371,7 +387,7 @@ if (trialRows.length) {
   out(`\nFlash-lag model trials/s on a KITTI-size model (16 frames a trial, rasterizing included; ${trialCount} trial(s) after one warm-up):`);
   for (const t of trialRows) out(`  ${LABEL[t.engine].padEnd(20)} ${t.trialsPerSec === null ? t.note : `${t.trialsPerSec.toFixed(2)} trials/s  peak ${mib(t.peakRssMiB)}`}`);
 }
-out(`\nTargets (issue 11)${busy ? `: the machine was busy (load up to ${maxLoad.toFixed(1)} on ${cores} cores), so wall-time ratios are unreliable; run again when it is quiet` : ''}:`);
+out(`\nTargets (issues 11 and 26)${busy ? `: the machine was busy (load up to ${maxLoad.toFixed(1)} on ${cores} cores), so wall-time ratios are unreliable; run again when it is quiet` : ''}:`);
 for (const t of targets) out(`  ${(t.met === null ? '-' : t.met ? 'met' : 'NOT met').padEnd(8)} ${t.target}: ${t.measured}`);
 
 if (values.json)

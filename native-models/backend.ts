@@ -38,6 +38,16 @@ let current: BackendReport | null = null;
 // The cpu backend is the last resort and every test's reference: its upsampling gradient must be right.
 registerCpuKernelFixes();
 
+/**
+ * Why a TensorFlow binding is missing: both are optional dependencies whose install scripts fetch
+ * libtensorflow from Google's storage; where that fails (offline, an unsupported platform) npm
+ * leaves the package out and goes on.
+ */
+const NOT_INSTALLED: Record<string, string> = {
+  '@tensorflow/tfjs-node': "an optional dependency: npm leaves it out where its install script cannot fetch libtensorflow, e.g. offline",
+  '@tensorflow/tfjs-node-gpu': "an optional dependency: npm leaves it out where its install script cannot fetch libtensorflow's GPU build, made for Linux x64 with CUDA 11.2 and cuDNN 8.1",
+};
+
 async function tryNode(pkg: string): Promise<string> {
   // Both packages register a backend named 'tensorflow'; only one may ever load.
   if (tf.findBackend('tensorflow')) throw new Error('another TensorFlow binding is already loaded');
@@ -45,7 +55,7 @@ async function tryNode(pkg: string): Promise<string> {
     await import(pkg);
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0]!;
-    throw new Error((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' || (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ? `${pkg} is not installed` : `${pkg} failed to load: ${msg}`);
+    throw new Error((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' || (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ? `${pkg} is not installed (${NOT_INSTALLED[pkg] ?? 'npm install it'})` : `${pkg} failed to load: ${msg}`);
   }
   if (!(await tf.setBackend('tensorflow'))) throw new Error(`${pkg} loaded but its backend did not initialise`);
   return pkg;

@@ -16,6 +16,7 @@ import { checkInput, PREDICT_LIMITS } from '../../native-models/predict.js';
 import { movingBarVideo } from '../../native-models/training/synthetic.js';
 import { MAX_TRAINING_THREADS } from '../../native-models/training/parallel.js';
 import { resumeDirOf, type TrainEvent } from '../../native-models/training/trainer.js';
+import { trainingStatus } from '../../native-models/training/step-engine.js';
 import { describeIssues, PredlabError } from '../errors.js';
 import { predictionCheck } from '../../paradigms/findings.js';
 import type { ModelInfo } from '../../preload/contract.js';
@@ -132,14 +133,16 @@ export function addModelCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('backend')
-    .description('show which compute backend PredNet runs on, and which engine runs inference (ONNX Runtime or tfjs), and why others were skipped')
+    .description('show which compute backend PredNet runs on, which engines run inference and training (ONNX Runtime or tfjs), and why others were skipped')
     .option('--json', 'machine-readable output')
     .action(async (o) => {
       const r = await initBackend();
-      const inference = await inferenceStatus({ tfBackend: r.choice }).catch((e: Error) => {
+      const invalid = (e: Error) => {
         throw new PredlabError('invalid-argument', e.message);
-      });
-      emit(o.json, { ...r, inference }, `${describeBackend(r)}\n${describeInference(inference)}`);
+      };
+      const inference = await inferenceStatus({ tfBackend: r.choice }).catch(invalid);
+      const training = await trainingStatus(r.choice).catch(invalid);
+      emit(o.json, { ...r, inference, training }, `${describeBackend(r)}\n${describeInference(inference)}\ntraining: ${training.name === null ? 'none (' : ''}${training.detail}${training.name === null ? ')' : ''}`);
     });
 
   program

@@ -178,7 +178,9 @@ export class OnnxTrainer {
 }
 
 async function openSession(ort: typeof import('onnxruntime-node'), model: Uint8Array, options: OnnxOptions): Promise<{ session: Session; report: ProviderReport }> {
-  const base = baseSessionOptions(options);
+  // Without the arena, the step's large short-lived buffers go back to the system when freed:
+  // KITTI batch 4 peaked at 3.8 GiB instead of 4.4 (and ran no slower).
+  const base = { ...baseSessionOptions(options), enableCpuMemArena: false };
   const wanted = (options.providers ?? PLATFORM_PROVIDERS[os.platform()] ?? []).filter((p) => p !== 'cpu');
   const skipped: ProviderReport['skipped'] = [];
   for (const provider of [...wanted, 'cpu']) {

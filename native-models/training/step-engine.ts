@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensor } from '../checkpoint.js';
-import { describeOnnx, OnnxPredNet } from '../onnx/session.js';
+import { describeOnnx, OnnxPredNet, onnxRuntimeStatus } from '../onnx/session.js';
 import type { NamedArray, OnnxTrainer } from '../onnx/train-session.js';
 import type { PredNet } from '../prednet/model.js';
 import { segmentSteps } from './gradients.js';
@@ -226,4 +226,23 @@ async function tfjsEngine(net: PredNet, o: StepEngineOptions, saved: NamedTensor
       optimizer.dispose();
     },
   };
+}
+
+export interface TrainingStatus {
+  /** The engine training would use; null when a forced engine cannot start. */
+  name: TrainingEngineName | null;
+  detail: string;
+}
+
+/**
+ * Which engine training would use, without a checkpoint (for `predlab backend`): the choice
+ * openStepEngine makes, with ONNX Runtime checked on a one-pixel PredNet.
+ */
+export async function trainingStatus(tfBackend: string): Promise<TrainingStatus> {
+  const forced = forcedTrainingEngine();
+  if (forced === 'tfjs') return { name: 'tfjs', detail: `tfjs (${tfBackend}); ONNX Runtime not used: PREDLAB_TRAINING=tfjs` };
+  const onnx = await onnxRuntimeStatus();
+  if (onnx.ok) return { name: 'onnxruntime', detail: describeOnnx(onnx.report) };
+  if (forced === 'onnxruntime') return { name: null, detail: `PREDLAB_TRAINING=onnxruntime, but ONNX Runtime cannot start: ${onnx.reason}` };
+  return { name: 'tfjs', detail: `tfjs (${tfBackend}); ONNX Runtime not used: ${onnx.reason}` };
 }

@@ -107,6 +107,16 @@ describe('predlab CLI', () => {
     expect(JSON.parse(r.out)).toMatchObject({ choice: 'wasm', patchedKernels: expect.arrayContaining(['Conv2DBackpropFilter']) });
     const text = await cli('backend');
     expect(text.out).toMatch(/wasm/);
+    // Training's engine, and why the optional TensorFlow bindings are absent here.
+    expect(JSON.parse(r.out).training).toMatchObject({ name: 'onnxruntime', detail: expect.stringMatching(/^onnxruntime-node \d/) });
+    expect(text.out).toMatch(/^training: onnxruntime-node \d+\.\d+\.\d+ \(cpu, \d+ threads?/m);
+    expect(text.out).toMatch(/^ {2}skipped tensorflow: @tensorflow\/tfjs-node is not installed \(an optional dependency: npm leaves it out where its install script cannot fetch libtensorflow/m);
+    process.env.PREDLAB_TRAINING = 'tfjs';
+    try {
+      expect((await cli('backend')).out).toMatch(/^training: tfjs \(wasm\); ONNX Runtime not used: PREDLAB_TRAINING=tfjs$/m);
+    } finally {
+      delete process.env.PREDLAB_TRAINING;
+    }
   });
 
   it('reports bad input clearly and changes nothing', async () => {
