@@ -35,6 +35,8 @@ export interface BootstrapOptions {
   dataDir: string;
   /** Where the app's files are (native-models/default-model under it). */
   appRoot: string;
+  /** The default model's folder, when not under appRoot (an installed app copies it to the data folder). */
+  defaultModelDir?: string;
   /** Folder of the bundled service-thread.cjs (dist/main); absent: run the TypeScript sources. */
   bundleDir?: string;
   /** better_sqlite3.node built for this runtime's ABI (Electron in a development checkout). */
@@ -187,7 +189,12 @@ export function bootstrap(options: BootstrapOptions): AppServices {
   if (process.env.PREDLAB_ONNX_TELEMETRY !== '1') process.env.ORT_DISABLE_TELEMETRY ??= '1';
   const dbFile = databasePath(options.dataDir);
   const entry = options.bundleDir ? path.join(options.bundleDir, 'service-thread.cjs') : workerEntry('main/service-thread-dev.mjs', 'service-thread.cjs');
-  const data: Omit<ServiceThreadData, 'role'> = { dbFile, appRoot: options.appRoot, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) };
+  const data: Omit<ServiceThreadData, 'role'> = {
+    dbFile,
+    appRoot: options.appRoot,
+    ...(options.defaultModelDir ? { defaultModelDir: options.defaultModelDir } : {}),
+    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+  };
   const callbacks: Record<CallbackName, (...args: unknown[]) => unknown> = {
     chooseExportDir: (name) => options.chooseExportDir(String(name)),
     chooseImportSource: (kind) => (options.chooseImportSource ? options.chooseImportSource(kind === 'images' ? 'images' : kind === 'archive' ? 'archive' : 'video') : null),

@@ -9,6 +9,8 @@ export interface ServiceThreadData {
   dbFile: string;
   /** Root of the app's files (the default model lives under it); only the light thread registers it. */
   appRoot: string;
+  /** The default model's folder when not under appRoot (an installed app's copy in the data folder). */
+  defaultModelDir?: string;
   nativeBinding?: string;
 }
 

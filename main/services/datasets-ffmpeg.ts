@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { PredlabError } from '../errors.js';
+import { unpackedPath } from '../packaged-paths.js';
 
 let binary: string | null = null;
 
@@ -20,7 +21,7 @@ export function ffmpegPath(): string {
     throw new PredlabError('unavailable', `No ffmpeg for this platform (${process.platform}-${process.arch}) is installed: ${String((e as Error)?.message ?? e)}. Reinstall PredLab's packages (npm ci).`);
   }
   // In a packaged app the binary is unpacked beside the asar (electron-builder asarUnpack); nothing runs from inside it.
-  p = p.replace(/\bapp\.asar([\\/])/, 'app.asar.unpacked$1');
+  p = unpackedPath(p);
   if (process.platform !== 'win32') {
     try {
       fs.accessSync(p, fs.constants.X_OK);

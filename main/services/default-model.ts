@@ -10,9 +10,11 @@ export function defaultModelDir(appRoot: string): string {
   return path.join(appRoot, 'native-models', 'default-model');
 }
 
-/** Make the shipped checkpoint a known model of this lab (once; later calls refresh it). */
-export function registerDefaultModel(db: Db, appRoot: string): ModelRecord | null {
-  const dir = defaultModelDir(appRoot);
+/**
+ * Make the shipped checkpoint a known model of this lab (once; later calls refresh it). `dir`: an
+ * installed app's copy in the data folder (main/packaged-paths.ts), else the one in the app's files.
+ */
+export function registerDefaultModel(db: Db, appRoot: string, dir = defaultModelDir(appRoot)): ModelRecord | null {
   if (!fs.existsSync(path.join(dir, 'predlab-checkpoint.json'))) return null;
   return registerCheckpoint(db, dir, DEFAULT_MODEL_LABEL);
 }

@@ -1,0 +1,41 @@
+/**
+ * The packaged app's smoke run (main/electron/smoke.ts, `PredLab --smoke` in the release workflow)
+ * cannot start Electron here; its steps can run. Serialised as main.ts sends them to the page, they
+ * run against the app's real services (bootstrap, service threads, SQLite, model engine) through the
+ * preload's own API factory: the default model registered at start, a two-trial simulated session,
+ * a one-trial model session.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServices, type AppServices } from '../../main/bootstrap.js';
+import { smokeFailure, smokeSteps, type SmokeReport } from '../../main/electron/smoke.js';
+import { createApi } from '../../preload/api.js';
+import type { Channel } from '../../preload/contract.js';
+import { tempDir } from '../support/db.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+let services: AppServices;
+
+beforeAll(async () => {
+  services = await startServices({ dataDir: tempDir(), appRoot: root, chooseExportDir: async () => null });
+}, 120_000);
+afterAll(() => services?.close());
+
+describe('smoke steps', () => {
+  it('run as the page runs them: a two-trial simulated session and a one-trial model session with the default model', async () => {
+    const api = createApi((channel: Channel, args) => services.invoke(channel, args));
+    // As main.ts does: the function's source text, evaluated on its own (nothing from this module's scope).
+    const steps = new Function(`return (${smokeSteps.toString()})`)() as typeof smokeSteps;
+    const report: SmokeReport = await steps(api);
+    expect(smokeFailure(report)).toBeNull();
+    expect(report.models).toBeGreaterThan(0);
+    expect(report.simulated).toMatchObject({ status: 'complete', answered: 2, total: 2 });
+    expect(report.model).toMatchObject({ status: 'complete', answered: 1, total: 1 });
+    expect(report.model.label).toMatch(/default/);
+    // The sessions are in the lab, the model's marked as a model's.
+    const sessions = await api['sessions:list']({});
+    expect(sessions.find((s) => s.id === report.model.sessionId)?.participant.kind).toBe('model');
+    expect(sessions.find((s) => s.id === report.simulated.sessionId)?.answered).toBe(2);
+    expect(smokeFailure({ ...report, model: { ...report.model, status: 'aborted' } })).toMatch(/model session ended aborted/);
+  }, 180_000);
+});
