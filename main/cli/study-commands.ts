@@ -120,16 +120,18 @@ export function addStudyCommands(program: Command, ctx: StudyCliContext): void {
     .option('--blindspot-reps <n>', 'blind-spot measurements of the viewing distance, 0 to 10 (0: the distance is assumed)', integer('--blindspot-reps'), 3)
     .option('--distance-cm <cm>', 'viewing distance assumed when --blindspot-reps is 0', ctx.number('--distance-cm'))
     .option('--completion-url <url>', 'where participants go at the end (a Prolific completion link, say)')
+    .option('--jatos', "write a JATOS study archive (.jzip) for JATOS's Import study; results go to JATOS through jatos.js")
     .option('--json', 'machine-readable output')
     .action((o) => {
-      const r = exportOnlineStudy(ctx.database(), o.study, { out: o.out, protocolId: o.protocol, blindspotReps: o.blindspotReps, viewingDistanceCm: o.distanceCm, completionUrl: o.completionUrl });
+      const r = exportOnlineStudy(ctx.database(), o.study, { out: o.out, protocolId: o.protocol, blindspotReps: o.blindspotReps, viewingDistanceCm: o.distanceCm, completionUrl: o.completionUrl, jatos: o.jatos === true });
       emit(
         o.json,
         r,
         [
-          `Study ${o.study} is online-ready in ${r.folder}: protocol ${r.study.protocolId} (${r.study.paradigmId}, seed ${r.study.seed}), ${r.trials} data trial(s)${r.adaptive ? ', planned in the browser from the answers (adaptive design)' : ' as a fixed list'}.`,
-          `  Serve the folder from any web host; participant IDs come from the link (?PROLIFIC_PID=... or ?pid=...).`,
-          `  At the end each participant downloads a data file; import them with: predlab study import-online --study ${o.study} <file>`,
+          `Study ${o.study} is online-ready in ${o.jatos ? r.files[0] : r.folder}: protocol ${r.study.protocolId} (${r.study.paradigmId}, seed ${r.study.seed}), ${r.trials} data trial(s)${r.adaptive ? ', planned in the browser from the answers (adaptive design)' : ' as a fixed list'}.`,
+          ...(o.jatos
+            ? [`  In JATOS: Study > Import study, then share a study link; participant IDs come from the link (?PROLIFIC_PID=... or ?pid=...).`, `  Each run's data goes to JATOS; export the results there (zip or text) and import them with: predlab study import-online --study ${o.study} <file>`]
+            : [`  Serve the folder from any web host; participant IDs come from the link (?PROLIFIC_PID=... or ?pid=...).`, `  At the end each participant downloads a data file; import them with: predlab study import-online --study ${o.study} <file>`]),
         ].join('\n'),
       );
     });

@@ -14,6 +14,7 @@ import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { APP_VERSION } from '../version.js';
 import { asJobSync } from './jobs.js';
+import { jatosArchive, jatosDirName } from './online-jatos.js';
 import { getProtocol, paradigmOf } from './sessions.js';
 import { getStudy, studySessionIds } from './studies.js';
 
@@ -32,6 +33,8 @@ export interface OnlineExportOptions {
   /** The viewing distance assumed when blindspotReps is 0 (cm). */
   viewingDistanceCm?: number | undefined;
   completionUrl?: string | undefined;
+  /** Write a JATOS study archive (<out>/<name>.jzip) instead of the plain folder. */
+  jatos?: boolean | undefined;
   /** Where the built bundle lies (tests; default: dist/online beside the sources or the bundled main). */
   bundleDir?: string | undefined;
 }
@@ -125,8 +128,11 @@ export function exportOnlineStudy(db: Db, studyId: number, o: OnlineExportOption
   asJobSync(db.readonly ? null : db, { kind: 'export', target: folder, partials: [partial] }, () => {
     try {
       fs.mkdirSync(partial);
-      fs.writeFileSync(path.join(partial, 'index.html'), page);
-      fs.copyFileSync(path.join(bundle, 'study.js'), path.join(partial, 'study.js'));
+      if (o.jatos) fs.writeFileSync(path.join(partial, `${jatosDirName(study)}.jzip`), jatosArchive(study, page, fs.readFileSync(path.join(bundle, 'study.js'))));
+      else {
+        fs.writeFileSync(path.join(partial, 'index.html'), page);
+        fs.copyFileSync(path.join(bundle, 'study.js'), path.join(partial, 'study.js'));
+      }
       if (fs.existsSync(folder)) fs.rmdirSync(folder);
       fs.renameSync(partial, folder);
     } finally {
@@ -135,7 +141,7 @@ export function exportOnlineStudy(db: Db, studyId: number, o: OnlineExportOption
   });
   return {
     folder,
-    files: BUNDLE_FILES.map((f) => path.join(folder, f)),
+    files: o.jatos ? [path.join(folder, `${jatosDirName(study)}.jzip`)] : BUNDLE_FILES.map((f) => path.join(folder, f)),
     study: { studyId: study.studyId, protocolId: study.protocolId, paradigmId: study.paradigmId, seed: study.seed },
     trials: paradigmOf(study.paradigmId).design.trialCount(paradigmParameters(study.parameters)),
     adaptive: study.trials === null,

@@ -8,7 +8,6 @@
  * All runs are written in one transaction; a run already in the lab (same run id) is skipped, so
  * importing twice adds nothing; a malformed or foreign record is reported by where it is and skipped.
  */
-import { parse as parseCsv } from 'csv-parse/sync';
 import path from 'node:path';
 import { frameTimingOf, RUN_FIELDS, trialRecordSchema, type TrialRecord } from '../../paradigms/online-study.js';
 import { runSettingsOf, validateSessionInfo } from '../../paradigms/run-settings.js';
@@ -20,6 +19,7 @@ import type { Db } from '../store/db.js';
 import { finishSession, getProtocol, nextTrial, recordTrial, startSession } from './sessions.js';
 import { addSessionToStudy, getStudy, studyOfSession } from './studies.js';
 import { studyProtocol } from './online-export.js';
+import { isObject, isZip, jatosResultRecords, parseRecords, type ImportProblem, type RawRecord } from './online-records.js';
 
 /** The largest data file read (a 1,000-trial run is about 1 MB of jsPsych JSON). */
 export const ONLINE_IMPORT_MAX_BYTES = 64 * 2 ** 20;
@@ -29,17 +29,6 @@ export const ONLINE_IMPORT_MAX_RECORDS = 200_000;
 export const ONLINE_IMPORT_MAX_RUNS = 2000;
 /** Problems listed one by one (the rest are counted). */
 const PROBLEMS_LISTED = 50;
-
-/** One jsPsych data row and where it was in the file (for messages). */
-export interface RawRecord {
-  where: string;
-  data: Record<string, unknown>;
-}
-
-export interface ImportProblem {
-  where: string;
-  problem: string;
-}
 
 export interface OnlineTiming {
   refreshHz: number;
@@ -69,56 +58,6 @@ export interface OnlineImportResult {
   problems: ImportProblem[];
   /** Problems beyond those listed. */
   moreProblems: number;
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The records of one text: a JSON array (jsPsych's json()), JSON lines (one array or object per line, as JATOS keeps results), or CSV (jsPsych's csv()). */
-export function parseRecords(text: string, name: string, problems: ImportProblem[]): RawRecord[] {
-  const body = text.replace(/^\uFEFF/, '');
-  const trimmed = body.trimStart();
-  if (trimmed === '') return [];
-  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
-    try {
-      return recordsOfJson(JSON.parse(body) as unknown, (i) => `${name} record ${i + 1}`, problems);
-    } catch {
-      // Not one JSON value: JSON lines, each line a result (an array of rows) or a row.
-    }
-    const out: RawRecord[] = [];
-    body.split('\n').forEach((line, i) => {
-      if (!line.trim()) return;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (e) {
-        problems.push({ where: `${name} line ${i + 1}`, problem: `not JSON (${(e as Error).message.slice(0, 80)})` });
-        return;
-      }
-      out.push(...recordsOfJson(value, (k) => (Array.isArray(value) ? `${name} line ${i + 1} record ${k + 1}` : `${name} line ${i + 1}`), problems));
-    });
-    return out;
-  }
-  const rows = parseCsv(body, {
-    columns: true,
-    info: true,
-    skip_empty_lines: true,
-    relax_quotes: false,
-    skip_records_with_error: true,
-    on_skip: (err: { lines?: number; message: string } | undefined) => {
-      if (err) problems.push({ where: `${name} line ${err.lines ?? '?'}`, problem: `not a CSV row of this file (${err.message.slice(0, 80)})` });
-    },
-  }) as { record: Record<string, string>; info: { lines: number } }[];
-  return rows.map((r) => ({ where: `${name} line ${r.info.lines}`, data: r.record }));
-}
-
-function recordsOfJson(value: unknown, where: (i: number) => string, problems: ImportProblem[]): RawRecord[] {
-  const list = Array.isArray(value) ? value : [value];
-  const out: RawRecord[] = [];
-  list.forEach((v, i) => {
-    if (isObject(v)) out.push({ where: where(i), data: v });
-    else problems.push({ where: where(i), problem: 'not a jsPsych data row (an object)' });
-  });
-  return out;
 }
 
 /** A CSV cell holds text; a JSON row its value. */
@@ -225,7 +164,8 @@ export function importOnlineData(db: Db, studyId: number, file: string, o: { pro
   const protocol = getProtocol(db, studyProtocol(db, studyId, o.protocolId));
   const name = path.basename(file);
   const problems: ImportProblem[] = [];
-  const records = parseRecords(readRegularFile(file, ONLINE_IMPORT_MAX_BYTES, 'data file').toString('utf8'), name, problems);
+  const bytes = readRegularFile(file, ONLINE_IMPORT_MAX_BYTES, 'data file');
+  const records = isZip(bytes) ? jatosResultRecords(bytes, name, problems) : parseRecords(bytes.toString('utf8'), name, problems);
   return importRecords(db, study.id, protocol, file, records, problems);
 }
 

@@ -3,10 +3,13 @@
  * 127.0.0.1, run in Chromium (fullscreen, card match, blind spot, session information,
  * instructions, practice, data trials by key, a break), the downloaded jsPsych data imported,
  * and the online session's trials and analysis equal those of a desktop session on the same
- * protocol answered identically. Needs the built bundle (npm run build: dist/online).
+ * protocol answered identically. Then the JATOS archive's study, run with a stand-in for jatos.js:
+ * its result goes to the "server", and JATOS's results archive of it imports. Needs the built
+ * bundle (npm run build: dist/online).
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { strToU8, unzipSync, zipSync } from 'fflate';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getParadigm } from '../../paradigms/index.js';
@@ -18,6 +21,7 @@ import { finishSession, getSession, nextTrial, nominalFrameTiming, recordTrial, 
 import { addSessionToStudy, createStudy } from '../../main/services/studies.js';
 import { launchChromium } from '../support/chromium.js';
 import { CALIBRATION, tempDb } from '../support/db.js';
+import { JATOS_STAND_IN } from '../support/jatos-stand-in.js';
 import { serveFolder, type StaticHost } from '../support/online-host.js';
 import { takeOnlineStudy } from '../support/online-participant.js';
 
@@ -32,6 +36,8 @@ const answerOf = (i: number) => (keyOf(i) === 'ArrowRight' ? 'right' : 'left');
 const { db, dir } = tempDb();
 let browser: Browser;
 let host: StaticHost;
+let jatosHost: StaticHost;
+let studyId = 0;
 
 beforeAll(async () => {
   if (!findBundle()) throw new Error('The online study bundle is not built (dist/online): run npm run build first.');
@@ -41,6 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await host?.close();
+  await jatosHost?.close();
   await browser?.close();
 });
 
@@ -52,6 +59,7 @@ describe('an online study', () => {
       recordTrial(db, desk.id, { trialIndex: t.index, response: answerOf(i), rtMs: 500, frameTiming: nominalFrameTiming(30, 60, 12) });
     finishSession(db, desk.id, 'complete');
     const study = createStudy(db, { name: 'online pilot' });
+    studyId = study.id;
     addSessionToStudy(db, study.id, desk.id);
 
     const out = path.join(dir, 'online');
@@ -104,5 +112,31 @@ describe('an online study', () => {
     const again = importOnlineData(db, study.id, dataFile);
     expect(again.imported).toEqual([]);
     expect(again.alreadyImported).toHaveLength(1);
+  }, 170_000);
+
+  it('from the JATOS archive, under a stand-in for jatos.js: the result is sent, not downloaded, and the results archive imports', async () => {
+    const r = exportOnlineStudy(db, studyId, { out: path.join(dir, 'jatos'), jatos: true, blindspotReps: 1, completionUrl: 'https://app.prolific.com/submissions/complete?cc=TEST' });
+    // The study's folder as JATOS unpacks it, served with the stand-in where JATOS serves jatos.js.
+    const assets = path.join(dir, 'jatos-assets');
+    for (const [name, bytes] of Object.entries(unzipSync(fs.readFileSync(r.files[0]!)))) {
+      if (name.endsWith('/') || !name.includes('/')) continue;
+      fs.mkdirSync(path.join(assets, path.dirname(name)), { recursive: true });
+      fs.writeFileSync(path.join(assets, name), bytes);
+    }
+    const folder = path.join(assets, fs.readdirSync(assets)[0]!);
+    jatosHost = await serveFolder(folder, { '/jatos.js': JATOS_STAND_IN });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await takeOnlineStudy(page, `${jatosHost.url}?PROLIFIC_PID=PP-0043`, { answer: keyOf, info: { age: '41' }, download: null });
+    await expect.poll(() => jatosHost.posts.map((p) => p.path)).toEqual(['/__jatos/result', '/__jatos/end']);
+    expect(errors).toEqual([]);
+    expect(JSON.parse(jatosHost.posts[1]!.body)).toMatchObject({ successful: true, url: 'https://app.prolific.com/submissions/complete?cc=TEST' });
+    // The results archive as JATOS exports it: the component result's data in data.txt.
+    const archive = path.join(dir, 'jatos_results.zip');
+    fs.writeFileSync(archive, zipSync({ 'metadata.json': strToU8('{}'), study_result_1: { 'comp-result_1': { 'data.txt': strToU8(`${jatosHost.posts[0]!.body}\n`) } } }));
+    const imported = importOnlineData(db, studyId, archive);
+    expect(imported.problems).toEqual([]);
+    expect(imported.imported.map((x) => [x.participant, x.trials, x.status])).toEqual([['PP-0043', 3, 'complete']]);
   }, 170_000);
 });

@@ -13,15 +13,27 @@ export interface StaticHost {
   url: string;
   /** Paths requested, in order. */
   requests: string[];
+  /** Bodies POSTed, by path (a stand-in server's endpoints). */
+  posts: { path: string; body: string }[];
   close(): Promise<void>;
 }
 
 /** Serve `folder`; `extra` maps a path (e.g. '/jatos.js') to content served beside it. */
 export async function serveFolder(folder: string, extra: Record<string, string> = {}): Promise<StaticHost> {
   const requests: string[] = [];
+  const posts: StaticHost['posts'] = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     requests.push(url.pathname);
+    if (req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        posts.push({ path: url.pathname, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(200).end('ok');
+      });
+      return;
+    }
     const name = url.pathname === '/' ? '/index.html' : url.pathname;
     const body = extra[name] ?? (() => {
       const file = path.join(folder, path.normalize(name).replace(/^(\.\.[/\\])+/, ''));
@@ -35,5 +47,5 @@ export async function serveFolder(folder: string, extra: Record<string, string> 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { url: `http://127.0.0.1:${port}/`, requests, posts, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
