@@ -216,6 +216,16 @@ export interface ModelSetSpread {
   max: number | null;
   /** Instances whose interval lies above / below 0, on an effect absent at 0 (null when the statistic is not such an effect). */
   showing: { positive: number; reversed: number } | null;
+  /** Sessions left out of the set: another run of a checkpoint already in it (its weights, or its registered model). */
+  repeats: { sessionId: number; of: number }[];
+}
+
+/** What makes two model sessions the same checkpoint: its weights' fingerprint, else its registered model, else nothing known. */
+function checkpointIdentity(p: Participant | undefined, sessionId: number): string {
+  const d = (p?.details ?? {}) as { weights?: unknown; modelId?: unknown };
+  if (typeof d.weights === 'string') return `weights:${d.weights}`;
+  if (typeof d.modelId === 'number') return `model:${d.modelId}`;
+  return `session:${sessionId}`;
 }
 
 /** Checkpoint label of a model session: its registered model's label, else the participant's. */
@@ -240,20 +250,34 @@ export function modelSets(c: Comparison, participants: Map<number, Participant>,
     groups.set(key, g);
   }
   const out: ModelSetSpread[] = [];
-  for (const { name, rows } of groups.values()) {
+  for (const { name, rows: all } of groups.values()) {
+    // A set's instances are distinct checkpoints: a second run of one (the same weights) is not a
+    // second instance, whatever its label.
+    const first = new Map<string, number>();
+    const repeats: ModelSetSpread['repeats'] = [];
+    const rows = all.filter((r) => {
+      const id = checkpointIdentity(participants.get(r.sessionId), r.sessionId);
+      const seen = first.get(id);
+      if (seen === undefined || seen === r.sessionId) {
+        first.set(id, r.sessionId);
+        return true;
+      }
+      repeats.push({ sessionId: r.sessionId, of: seen });
+      return false;
+    });
     if (new Set(rows.map((r) => r.sessionId)).size < 2) continue;
-    const first = headline(c, rows[0]!);
-    if (!first) continue;
+    const head = headline(c, rows[0]!);
+    if (!head) continue;
     const effect = rows.every((r) => headline(c, r)?.effect);
     const instances = rows.map((r): SetInstance => {
-      const s = r.statistics.find((x) => x.key === first.stat.key);
+      const s = r.statistics.find((x) => x.key === head.stat.key);
       return { sessionId: r.sessionId, label: checkpointLabel(participants.get(r.sessionId), models, r.label), value: s?.value ?? null, ci: s?.ci ?? null, undetermined: !!s?.undetermined };
     });
     const vals = instances.filter((i) => i.value !== null && !i.undetermined).map((i) => i.value!);
     const r0 = rows[0]!;
     out.push({
       name, protocolId: r0.protocolId, paradigmId: r0.paradigmId, group: r0.group, condition: r0.condition, conditionLabel: r0.conditionLabel,
-      statistic: first.stat.key, label: first.stat.label, unit: first.stat.unit, instances,
+      statistic: head.stat.key, label: head.stat.label, unit: head.stat.unit, instances, repeats,
       mean: vals.length ? vals.reduce((a, b) => a + b, 0) / vals.length : null,
       min: vals.length ? Math.min(...vals) : null,
       max: vals.length ? Math.max(...vals) : null,
@@ -274,7 +298,8 @@ export function setSentence(s: ModelSetSpread): string {
   const each = s.instances.map((i) => `${i.label} ${i.undetermined || i.value === null ? 'not determined' : signed(i.value, s.unit)}`).join(', ');
   const spread = s.mean === null ? 'no instance determines it' : `mean ${signed(s.mean, s.unit)}, range ${num(s.min, s.unit)} to ${num(s.max, s.unit)}${u}`;
   const showing = s.showing === null ? '' : `; ${s.showing.positive} of ${s.instances.length} show a ${name}${s.showing.reversed ? `, ${s.showing.reversed} a reversed one` : ''} (interval excluding 0)`;
-  return `Model set ${s.name} (${s.instances.length} checkpoints, protocol ${s.protocolId}, ${s.conditionLabel}): ${name} ${each}; ${spread}${showing}.`;
+  const repeats = s.repeats.length ? ` Left out as repeats of a checkpoint already counted: ${s.repeats.map((r) => `session ${r.sessionId} (same checkpoint as session ${r.of})`).join(', ')}.` : '';
+  return `Model set ${s.name} (${s.instances.length} checkpoints, protocol ${s.protocolId}, ${s.conditionLabel}): ${name} ${each}; ${spread}${showing}.${repeats}`;
 }
 
 /* ------------------------------------------------------------------- all */

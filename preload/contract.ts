@@ -78,6 +78,8 @@ const coreSchemas = {
       observer: observerOverridesSchema.optional(),
       /** The person's session the model is run beside: with 'auto' noise, the noise is matched to their fitted spread. */
       matchSessionId: id.optional(),
+      /** Run a new session even if this checkpoint already took these trials with these settings (else that session is returned, `reused`). */
+      again: z.boolean().optional(),
     })
     .strict(),
   'models:inspect-trial': z.object({ sessionId: id, trialIndex: z.number().int().nonnegative() }).strict(),
@@ -107,7 +109,8 @@ export interface Results extends WorkResults, ModelsResults, DatasetResults, Tra
   'export:session': ExportResult;
   'display:fullscreen': { fullscreen: boolean };
   'models:list': ModelInfo[];
-  'models:run-session': SessionInfo;
+  /** `reused`: the checkpoint had already taken these trials with these settings; that session, nothing run. */
+  'models:run-session': SessionInfo & { reused?: boolean };
   'models:inspect-trial': TrialFilmstrip;
   'compare:sessions': Comparison;
   'models:jobs': ModelJob[];

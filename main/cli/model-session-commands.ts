@@ -102,6 +102,7 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
     .addOption(new Option('--if-no-readout <what>', "a trial whose readout finds nothing to read: exclude (no answer, left out of the fit; default) or guess (a random answer, marked)").choices(['exclude', 'guess']))
     .option('--size <HxW>', 'a reference observer\'s image size (default 64x80, the default model\'s)', '64x80')
     .option('--no-references', 'do not run copy-last and oracle on the same trials beside a checkpoint')
+    .option('--again', 'run a new session even if this checkpoint already took the protocol with the same settings (by default that session is shown and nothing is run)')
     .option('--json', 'machine-readable output')
     .action(async (o) => {
       if (o.protocol !== undefined && (o.seed !== undefined || Object.keys(o.param).length)) throw new PredlabError('invalid-argument', '--protocol fixes the trials; leave out --seed and --param.');
@@ -117,7 +118,7 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
       const db = ctx.database();
       const s = await runModelSession(db, {
         paradigmId: o.paradigm,
-        ...(reference ? { reference } : { checkpoint, references: o.references !== false }),
+        ...(reference ? { reference } : { checkpoint, references: o.references !== false, again: o.again === true }),
         ...(o.protocol !== undefined ? { protocolId: o.protocol } : { parameters: o.param, seed: o.seed ?? 1 }),
         observer,
         onStart: () => void (progress = progressReporter(ctx.err, 'model trials')),
@@ -139,10 +140,13 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
         : `No person has taken protocol ${s.protocol.id} yet; to put this model beside a person, run it on their session's protocol (predlab session list; --protocol <id>), then predlab compare --sessions <their session>,<this session>.`;
       const refs = referenceSessionsOf(db, s.id);
       const beside = refs.length ? ` Beside it on the same trials: ${refs.map((r) => `${r.kind} session ${r.session.id}`).join(', ')} (predlab analyze --session ${s.id} shows all three).` : '';
+      const reused = s.reused
+        ? `Model session ${s.id} already holds these answers: ${s.participant.label} took protocol ${s.protocol.id} with the same weights and observer settings (${s.answered} trials); nothing was run (--again runs a new session).`
+        : `Model session ${s.id}: ${s.participant.label} answered ${s.answered} trials of protocol ${s.protocol.id}.`;
       emit(
         o.json,
-        { sessionId: s.id, protocolId: s.protocol.id, trials: s.answered, status: s.status, compareWith: others.map((x) => x.id), references: Object.fromEntries(refs.map((r) => [r.kind, r.session.id])) },
-        `Model session ${s.id}: ${s.participant.label} answered ${s.answered} trials of protocol ${s.protocol.id}.${beside} ${hint}`,
+        { sessionId: s.id, protocolId: s.protocol.id, trials: s.answered, status: s.status, reused: s.reused === true, compareWith: others.map((x) => x.id), references: Object.fromEntries(refs.map((r) => [r.kind, r.session.id])) },
+        `${reused}${beside} ${hint}`,
       );
     });
 

@@ -16,7 +16,7 @@ import { finishSession, getProtocol, getSession, listSessions, nextTrial, record
 import { compareSessions } from '../services/compare.js';
 import { exportStudyAfterSession } from '../services/study-export.js';
 import { inspectModelTrial } from '../services/inspect.js';
-import { runModelSession } from '../services/model-sessions.js';
+import { reusableModelSession, runModelSession } from '../services/model-sessions.js';
 import type { HandlerDeps } from './handler-types.js';
 import { datasetsHandlers } from './datasets-handlers.js';
 import { modelsHandlers } from './models-handlers.js';
@@ -68,8 +68,11 @@ export function createHandlers(input: HandlerDeps) {
     'models:list': () => listModels(db),
     'models:run-session': async (a) => {
       const model = getModel(db, a.modelId);
-      const request = { paradigmId: getProtocol(db, a.protocolId).paradigmId, checkpoint: model.path, protocolId: a.protocolId, observer: a.observer ?? {}, ...(a.matchSessionId !== undefined ? { matchSessionId: a.matchSessionId } : {}) };
+      const request = { paradigmId: getProtocol(db, a.protocolId).paradigmId, checkpoint: model.path, protocolId: a.protocolId, observer: a.observer ?? {}, again: a.again ?? false, ...(a.matchSessionId !== undefined ? { matchSessionId: a.matchSessionId } : {}) };
       if (!deps.modelJobs) return runModelSession(db, request);
+      // Already answered with the same checkpoint and settings: that session, no job.
+      const earlier = request.again ? null : reusableModelSession(db, request);
+      if (earlier) return { ...earlier, reused: true };
       // In a worker thread, so the main process stays responsive while the model works.
       const job = await deps.modelJobs.start(request, model.label).done;
       if (job.state !== 'done' || job.sessionId === null) throw new PredlabError('internal', `The model could not take the protocol: ${job.error}`);

@@ -3,8 +3,10 @@
  * same paradigm/parameters/seed), answers from the model observer, written to the same tables
  * (participant kind 'model', with the checkpoint and observer settings).
  */
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { initBackend } from '../../native-models/backend.js';
-import { CheckpointError, loadCheckpoint, weightsFingerprint, type Manifest } from '../../native-models/checkpoint.js';
+import { CheckpointError, loadCheckpoint, readManifest, weightsFingerprint, type Manifest } from '../../native-models/checkpoint.js';
 import type { PredNetConfig } from '../../native-models/prednet/config.js';
 import { PredNet } from '../../native-models/prednet/model.js';
 import { createObserver, observerSettingsSchema, observerView, type ModelAnswer, type ObserverSettings } from '../../native-models/observer/observer.js';
@@ -16,6 +18,7 @@ import type { TrialSpec } from '../../paradigms/types.js';
 import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { analyseSession } from './analysis.js';
+import { referenceSessionsOf } from './references.js';
 export { BESIDE_KINDS, referenceSessionsOf, type BesideKind } from './references.js';
 import { registerCheckpoint } from './models.js';
 import { createParticipant } from './participants.js';
@@ -49,6 +52,47 @@ export interface ModelSessionRequest {
   matchSessionId?: number;
   /** A note about work beside the session that failed without failing it (a reference observer that could not run). */
   onNote?: (text: string) => void;
+  /**
+   * Run a new session even when this checkpoint (same weights) already took this protocol with
+   * the same observer settings; by default that session is returned and nothing is run.
+   */
+  again?: boolean;
+}
+
+/** A model session's result: `reused` when an earlier session of the same checkpoint, settings and trials was returned instead of running again. */
+export type ModelSessionResult = SessionInfo & { reused?: boolean };
+
+/**
+ * The complete session in which this checkpoint (the same weights, by fingerprint) took this
+ * protocol with the same observer settings and decision noise, if there is one: running it again
+ * would give the same answers, and a second session would be counted as a second participant.
+ * Only for checkpoints on an existing protocol; a checkpoint without weight checksums never matches.
+ */
+export function reusableModelSession(db: Db, req: Pick<ModelSessionRequest, 'checkpoint' | 'protocolId' | 'observer' | 'decisionNoise' | 'matchSessionId' | 'references'>): SessionInfo | null {
+  if (req.checkpoint === undefined || req.protocolId === undefined) return null;
+  const parsed = observerSettingsSchema.safeParse(req.observer ?? {});
+  if (!parsed.success) return null;
+  let weights: string | null;
+  try {
+    weights = weightsFingerprint(readManifest(req.checkpoint));
+  } catch {
+    return null;
+  }
+  if (weights === null) return null;
+  const dir = path.resolve(req.checkpoint);
+  const noise = matchedNoise(db, req.protocolId, parsed.data, req.decisionNoise, req.matchSessionId);
+  for (const s of listSessions(db)) {
+    if (s.protocol.id !== req.protocolId || s.status !== 'complete' || s.participant.kind !== 'model') continue;
+    const d = s.participant.details as { type?: unknown; checkpoint?: unknown; weights?: unknown; observer?: unknown; decisionNoise?: { value?: unknown; source?: unknown } };
+    if (d.type !== 'prednet' || d.checkpoint !== dir || d.weights !== weights || !isDeepStrictEqual(d.observer, parsed.data)) continue;
+    // 'auto' noise is matched to a person: the same only if it is the same spread (or neither was matched).
+    const matched = typeof d.decisionNoise?.source === 'string' && d.decisionNoise.source.startsWith('matched');
+    if (noise ? d.decisionNoise?.value !== noise.value : matched) continue;
+    // Asked with copy-last and the oracle beside it: only a session that has them.
+    if (req.references !== false && referenceSessionsOf(db, s.id).length === 0) continue;
+    return s;
+  }
+  return null;
 }
 
 /** Seed of the untrained network run beside a checkpoint (the same for every checkpoint, so reruns agree). */
@@ -92,9 +136,13 @@ function precheckTrials(paradigm: ReturnType<typeof paradigmOf>, protocol: { par
   return out;
 }
 
-export async function runModelSession(db: Db, req: ModelSessionRequest): Promise<SessionInfo> {
+export async function runModelSession(db: Db, req: ModelSessionRequest): Promise<ModelSessionResult> {
   const parsed = observerSettingsSchema.safeParse(req.observer ?? {});
   if (!parsed.success) throw new PredlabError('invalid-argument', `Invalid observer settings: ${describeIssues(parsed.error.issues)}`);
+  if (!req.again) {
+    const earlier = reusableModelSession(db, req);
+    if (earlier) return { ...earlier, reused: true };
+  }
   let settings = parsed.data;
   const paradigm = paradigmOf(req.protocolId !== undefined ? getProtocol(db, req.protocolId).paradigmId : req.paradigmId);
   if ([req.checkpoint, req.predictor, req.reference, req.untrained].filter((x) => x !== undefined).length !== 1)

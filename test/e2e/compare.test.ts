@@ -92,6 +92,12 @@ describe('Compare view', () => {
     expect(getSession(db, model.id)).toMatchObject({ status: 'complete', answered: 6, protocol: { id: getSession(db, person).protocol.id } });
     const refs = sessions.filter((s) => (s.participant.details as { referenceFor?: number }).referenceFor === model.id);
     expect(refs.map((s) => s.participant.label)).toEqual([`copy-last (reference for #${model.id})`, `oracle (reference for #${model.id})`]);
+    // Pressed again with the same model and settings: the same session is shown, none is added.
+    await page.getByTestId('run-model-go').click();
+    await page.getByTestId('run-model-reused').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('run-model-reused').textContent()).toContain(`session #${model.id} is shown, and nothing was run`);
+    expect(listSessions(db)).toHaveLength(sessions.length);
+    await page.getByTestId('busy').waitFor({ state: 'detached' });
     // Headless Chromium on a loaded machine drops frames: the person's trials with a drop near
     // the flash are left out by default and named; unticking the setting brings them back.
     const flagged = trialRows(db, person).filter((r) => dropNearCritical(r, CALIBRATION.refreshHz)).length;

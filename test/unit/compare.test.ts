@@ -169,6 +169,26 @@ describe('compare: what it found, in sentences', () => {
     const all = findings(c, participants, []);
     expect(all.filter((f) => f.kind === "set")).toHaveLength(1);
   });
+
+  it('a set counts distinct checkpoints: a second run of the same weights is named as a repeat, not an instance', () => {
+    const { db } = tempDb();
+    const rng = createRng(22);
+    const person = takeSession(db, 'human', 'P04', { seed: 6 }, (_, s) => flashLag.simulateResponse(s, { pse: 0.4, sigma: 0.4, guess: 0, lapse: 0 }, rng));
+    const run = (label: string, weights: string) =>
+      takeSession(db, 'model', label, { protocolId: person.protocolId }, (_, s) => flashLag.simulateResponse(s, { pse: 0.3, sigma: 0.4, guess: 0, lapse: 0 }, rng), { weights }).id;
+    // One checkpoint run twice (even under labels that look like two instances).
+    const [a, b] = [run('PredNet prednet-seed1', 'w1'), run('PredNet prednet-seed2', 'w1')];
+    const twice = compareSessions(db, [person.id, a, b], { bootstrap: 0 });
+    expect(modelSets(twice, participantsOf(db, [person.id, a, b]), [])).toEqual([]);
+    expect(findings(twice, participantsOf(db, [person.id, a, b]), []).filter((f) => f.kind === 'set')).toEqual([]);
+    // With a second checkpoint: a set of two, the repeat named.
+    const other = run('PredNet prednet-seed3', 'w2');
+    const c = compareSessions(db, [person.id, a, b, other], { bootstrap: 0 });
+    const [set] = modelSets(c, participantsOf(db, [person.id, a, b, other]), []);
+    expect(set!.instances.map((i) => i.sessionId)).toEqual([a, other]);
+    expect(set!.repeats).toEqual([{ sessionId: b, of: a }]);
+    expect(setSentence(set!)).toMatch(new RegExp(`^Model set PredNet prednet \\(2 checkpoints, .* Left out as repeats of a checkpoint already counted: session ${b} \\(same checkpoint as session ${a}\\)\\.$`));
+  });
 });
 
 describe('compare: sentences for a statistic that is not an effect absent at 0', () => {

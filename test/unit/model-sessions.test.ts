@@ -1,4 +1,5 @@
 /** Models as participants: same trials as a person, same tables, same analysis; the comparison table. */
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,16 @@ beforeAll(async () => {
 });
 
 /** A person who sees the flash ahead when it leads by more than 0.4 deg. */
+/** Sessions in the lab file, read as another process would. */
+function countSessions(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare('SELECT COUNT(*) AS n FROM sessions').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
 function personSession(db: ReturnType<typeof tempDb>['db']) {
   const p = createParticipant(db, { kind: 'human', label: 'P01' });
   const s = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: params, seed: 9, calibration: CALIBRATION });
@@ -214,7 +225,8 @@ describe('the inference engine', () => {
     try {
       for (const engine of ['onnxruntime', 'tfjs']) {
         process.env.PREDLAB_INFERENCE = engine;
-        const session = await runModelSession(db, { paradigmId: 'flash-lag', checkpoint: extrap, protocolId: person.protocol.id, observer });
+        // The second engine's run is asked for (the same weights and settings would be reused).
+        const session = await runModelSession(db, { paradigmId: 'flash-lag', checkpoint: extrap, protocolId: person.protocol.id, observer, again: runs.length > 0 });
         runs.push({ engine, session, rows: trialRows(db, session.id), inspected: await inspectModelTrial(db, session.id, 0) });
       }
     } finally {
@@ -248,10 +260,20 @@ describe('predlab session run, as a script sees it', () => {
     expect(err).toMatch(/^model trials: starting\n/);
     expect(err).toMatch(/model trials: 20\/20\n/);
     out = '';
+    // The same checkpoint, settings and trials again: the earlier session, nothing run or added.
+    const sessionsBefore = countSessions(file);
     expect(await runCli(['--db', file, 'session', 'run', '--model', checkpoint, '--protocol', String(person.protocol.id)], io), err).toBe(0);
-    // The next model session comes after the two reference sessions of the first.
+    expect(out).toMatch(new RegExp(`^Model session ${r.sessionId} already holds these answers: .* nothing was run \\(--again runs a new session\\)`));
+    expect(countSessions(file)).toBe(sessionsBefore);
+    out = '';
+    // Other observer settings are another run.
+    expect(await runCli(['--db', file, 'session', 'run', '--model', checkpoint, '--protocol', String(person.protocol.id), '--noise', '0.5', '--no-references', '--json'], io), err).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ reused: false, sessionId: r.sessionId + 3 });
+    out = '';
+    expect(await runCli(['--db', file, 'session', 'run', '--model', checkpoint, '--protocol', String(person.protocol.id), '--again', '--no-references'], io), err).toBe(0);
+    // The model's reference sessions came right after the first.
     expect(r.references).toEqual({ 'copy-last': r.sessionId + 1, oracle: r.sessionId + 2 });
-    expect(out).toMatch(new RegExp(`Compare with: predlab compare --sessions ${person.id},${r.sessionId + 3}\\n$`));
+    expect(out).toMatch(new RegExp(`Compare with: predlab compare --sessions ${person.id},${r.sessionId + 4}\\n$`));
     out = '';
     expect(await runCli(['--db', file, 'session', 'run', '--model', checkpoint, '--seed', '4', '--param', 'trialsPerOffset=1'], io), err).toBe(0);
     expect(out).toMatch(/No person has taken protocol \d+ yet/);

@@ -208,7 +208,8 @@ print(json.dumps({"rows": len(d), "kinds": d.groupby("participant_kind").size().
   });
 
   it('at the end of a session on the study\'s protocol, the session joins and the export is rewritten', () => {
-    const model = predlab(['session', 'run', '--model', 'default', '--protocol', String(person.protocolId), '--readout-delay', '1', '--json'], env(), 300_000);
+    // A second run of the same model and settings, asked for (else the first session is returned).
+    const model = predlab(['session', 'run', '--model', 'default', '--protocol', String(person.protocolId), '--readout-delay', '1', '--again', '--json'], env(), 300_000);
     expect(model.code, model.stderr).toBe(0);
     const second = JSON.parse(model.stdout).sessionId as number;
     const logged: string[] = [];
