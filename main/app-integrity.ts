@@ -96,3 +96,22 @@ export function describeIntegrityFailure(problems: string[], manifestFile: strin
   const more = problems.length > MAX_LISTED ? `\n... and ${problems.length - MAX_LISTED} more` : '';
   return `PredLab's files are not the ones it was installed with (checked against ${manifestFile}):\n${listed}${more}\n\nReinstall PredLab from its release page (and check the download's SHA-256 sum). Your lab data is untouched.`;
 }
+
+/**
+ * The check as the app runs it, in a worker thread (integrity-worker.cjs beside the main bundle):
+ * the problems, or a single one when the manifest is missing or unreadable.
+ */
+export async function checkInstalledApp(paths: { appRoot: string; unpacked: string; integrityManifest: string }, bundleDir: string): Promise<string[]> {
+  if (!fs.existsSync(paths.integrityManifest)) return [`${paths.integrityManifest}: missing (every Linux build writes it)`];
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(path.join(bundleDir, 'integrity-worker.cjs'), { workerData: { appRoot: paths.appRoot, manifestFile: paths.integrityManifest, unpackedDir: paths.unpacked } });
+  try {
+    return await new Promise<string[]>((resolve, reject) => {
+      worker.once('message', (m: { problems: string[] }) => resolve(m.problems));
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the integrity check stopped (exit code ${code})`)));
+    });
+  } finally {
+    void worker.terminate();
+  }
+}

@@ -29,6 +29,7 @@ await Promise.all([
   build({ ...common, entryPoints: ['main/services/replicate-worker.ts'], outfile: 'dist/main/replicate-worker.cjs' }),
   build({ ...common, entryPoints: ['main/service-thread.ts'], outfile: 'dist/main/service-thread.cjs' }),
   build({ ...common, entryPoints: ['main/services/download-worker.ts'], outfile: 'dist/main/download-worker.cjs' }),
+  build({ ...common, entryPoints: ['main/integrity-worker.ts'], outfile: 'dist/main/integrity-worker.cjs' }),
   build({ ...common, external: ['electron'], entryPoints: ['preload/preload.ts'], outfile: 'dist/preload/preload.cjs' }),
 ]);
 console.log('built dist/main (main, service thread, training and model-session workers) and dist/preload');

@@ -5,13 +5,18 @@
  * service threads.
  */
 import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, systemPreferences } from 'electron';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { channels } from '../../preload/contract.js';
+import { checkInstalledApp, describeIntegrityFailure } from '../app-integrity.js';
 import { RENDERER_HEADERS, startServices, type AppServices } from '../bootstrap.js';
+import { installDefaultModel, packagedPaths } from '../packaged-paths.js';
 import { resolveDataDir } from '../paths.js';
 import { startOrExplain } from '../startup.js';
 import { APP_HOST, APP_SCHEME, externalLinkFor, isAllowedPermission, isAppUrl, rendererFileFor } from './security.js';
+import { smokeFailure, smokeSteps } from './smoke.js';
 
 const ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
@@ -20,8 +25,16 @@ app.enableSandbox();
 
 const root = app.getAppPath();
 const rendererDir = path.join(root, 'dist', 'renderer');
+/**
+ * `--smoke` (the release workflow; PREDLAB_SMOKE_TEST for test/unit/electron-smoke.test.ts): open
+ * the lab in a new temporary data folder, run main/electron/smoke.ts in the page, print its report
+ * and quit (status 0 when it passed). Problems go to stderr instead of dialogs.
+ */
+const smoke = process.argv.includes('--smoke') || !!process.env.PREDLAB_SMOKE_TEST;
 // The same folder the CLI uses (PREDLAB_DATA_DIR, else userData for productName PredLab).
-const dataDir = resolveDataDir();
+const dataDir = smoke ? fs.mkdtempSync(path.join(os.tmpdir(), 'predlab-smoke-')) : resolveDataDir();
+if (smoke) app.setPath('userData', path.join(dataDir, 'electron'));
+const showError = (title: string, detail: string) => (smoke ? console.error(`${title}: ${detail}`) : dialog.showErrorBox(title, detail));
 
 /** Where better-sqlite3 built for Electron's ABI lives in a development checkout (see README). */
 function nativeBinding(): string | undefined {
@@ -48,13 +61,18 @@ async function createWindow(): Promise<void> {
     },
   });
   await win.loadURL(`${ORIGIN}/index.html`);
-  if (process.env.PREDLAB_SMOKE_TEST) {
-    // Used by test/unit/electron-smoke.test.ts where an Electron binary exists: report and quit.
-    const report = await win.webContents.executeJavaScript(
-      '(async () => ({ api: typeof window.predlab, require: typeof require, process: typeof process, title: document.title, paradigms: (await window.predlab["paradigms:list"]({})).length, models: (await window.predlab["models:list"]({})).length }))()',
-    );
-    console.log(`PREDLAB_SMOKE ${JSON.stringify(report)}`);
-    app.exit(0);
+  if (smoke) {
+    // The steps run in the page, through window.predlab and the real IPC; quitting closes the services.
+    try {
+      const report = await win.webContents.executeJavaScript(`(${smokeSteps.toString()})(window.predlab)`);
+      console.log(`PREDLAB_SMOKE ${JSON.stringify(report)}`);
+      const failure = smokeFailure(report);
+      if (failure) throw new Error(failure);
+      app.quit();
+    } catch (e) {
+      console.error(`PredLab smoke run failed: ${(e as Error).message}`);
+      app.exit(1);
+    }
   }
 }
 
@@ -99,10 +117,13 @@ function restrictPermissions(): void {
   );
 }
 
-function startApp(): Promise<AppServices> {
+async function startApp(): Promise<AppServices> {
+  // An installed app's default model is copied into the data folder: the app's own path may change.
+  const defaultModelDir = app.isPackaged ? await installDefaultModel(path.join(root, 'native-models', 'default-model'), dataDir) : undefined;
   return startServices({
     dataDir,
     appRoot: root,
+    ...(defaultModelDir ? { defaultModelDir } : {}),
     bundleDir: __dirname, // service-thread.cjs is bundled beside main.cjs
     ...(nativeBinding() ? { nativeBinding: nativeBinding()! } : {}),
     chooseExportDir: async (suggestedName) => {
@@ -118,7 +139,9 @@ function startApp(): Promise<AppServices> {
           ? { title: 'Import a video', properties: ['openFile' as const], filters: [{ name: 'Video', extensions: ['mp4', 'webm', 'mov'] }] }
           : kind === 'archive'
             ? { title: "The paper's model: model_data_keras2.zip", properties: ['openFile' as const], filters: [{ name: 'Zip archive', extensions: ['zip'] }] }
-            : { title: 'Import a folder of images (png or jpg)', properties: ['openDirectory' as const] };
+            : kind === 'online-data'
+              ? { title: "An online study's data", properties: ['openFile' as const], filters: [{ name: 'jsPsych data or JATOS results', extensions: ['json', 'csv', 'txt', 'zip'] }] }
+              : { title: 'Import a folder of images (png or jpg)', properties: ['openDirectory' as const] };
       const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
       return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
     },
@@ -138,7 +161,18 @@ else
   void app.whenReady().then(async () => {
     serveRenderer();
     restrictPermissions();
-    const services = await startOrExplain(startApp, { showError: (t, d) => dialog.showErrorBox(t, d), releaseSingleInstanceLock: () => app.releaseSingleInstanceLock(), exit: (c) => app.exit(c) }, dataDir);
+    // Linux: Electron's ASAR integrity fuse is not enforced there; the app checks its own files.
+    if (app.isPackaged && process.platform === 'linux') {
+      const paths = packagedPaths(process.resourcesPath);
+      const problems = await checkInstalledApp(paths, __dirname).catch((e: Error) => [e.message]);
+      if (problems.length) {
+        showError('PredLab will not start', describeIntegrityFailure(problems, paths.integrityManifest));
+        app.releaseSingleInstanceLock();
+        app.exit(1);
+        return;
+      }
+    }
+    const services = await startOrExplain(startApp, { showError, releaseSingleInstanceLock: () => app.releaseSingleInstanceLock(), exit: (c) => app.exit(c) }, dataDir);
     if (!services) return;
     for (const channel of channels) ipcMain.handle(channel, (event, args) => services.handleFromPage(event.senderFrame?.url, channel, args));
     // Quitting waits (bounded: QUIT_WAIT_MS per service thread) for every job to cancel, clean up

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { INTEGRITY_FILE, readManifest, verifyAppFiles } from '../../main/app-integrity.js';
+import { build } from 'esbuild';
+import { checkInstalledApp, INTEGRITY_FILE, readManifest, verifyAppFiles } from '../../main/app-integrity.js';
 import { afterPack } from '../../scripts/packaging/after-pack.js';
 import { tempDir } from '../support/db.js';
 
@@ -76,6 +77,17 @@ describe('app integrity', () => {
       'native-models/default-model/weights.bin: missing (ENOENT)',
       'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libevil.so: not part of the packaged app',
     ]);
+  });
+
+  it('runs in a worker thread as the app runs it, and refuses a missing manifest', async () => {
+    const bundleDir = tempDir();
+    await build({ entryPoints: [path.resolve(import.meta.dirname, '../../main/integrity-worker.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: path.join(bundleDir, 'integrity-worker.cjs'), logLevel: 'warning' });
+    const paths = { appRoot: app, unpacked: path.join(resources, 'app.asar.unpacked'), integrityManifest: path.join(resources, INTEGRITY_FILE) };
+    expect(await checkInstalledApp(paths, bundleDir)).toEqual([]);
+    write(app, 'package.json', '{"name":"predlab","main":"evil.js"}');
+    expect(await checkInstalledApp(paths, bundleDir)).toEqual(['package.json: changed since packaging']);
+    fs.rmSync(paths.integrityManifest);
+    expect((await checkInstalledApp(paths, bundleDir))[0]).toMatch(/app-integrity\.json: missing/);
   });
 
   it('refuses a manifest that is not one, in one line', () => {

@@ -5,6 +5,7 @@
  * preload's own API factory: the default model registered at start, a two-trial simulated session,
  * a one-trial model session.
  */
+import { build } from 'esbuild';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServices, type AppServices } from '../../main/bootstrap.js';
@@ -24,8 +25,12 @@ afterAll(() => services?.close());
 describe('smoke steps', () => {
   it('run as the page runs them: a two-trial simulated session and a one-trial model session with the default model', async () => {
     const api = createApi((channel: Channel, args) => services.invoke(channel, args));
-    // As main.ts does: the function's source text, evaluated on its own (nothing from this module's scope).
-    const steps = new Function(`return (${smokeSteps.toString()})`)() as typeof smokeSteps;
+    // As the app does: the function from an esbuild bundle (as in dist/main/main.cjs), its source
+    // text evaluated on its own, with nothing from any module's scope.
+    const out = await build({ entryPoints: [path.join(root, 'main/electron/smoke.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', write: false, logLevel: 'warning' });
+    const mod = { exports: {} as { smokeSteps?: typeof smokeSteps } };
+    new Function('module', 'exports', out.outputFiles[0]!.text)(mod, mod.exports);
+    const steps = new Function(`return (${mod.exports.smokeSteps!.toString()})`)() as typeof smokeSteps;
     const report: SmokeReport = await steps(api);
     expect(smokeFailure(report)).toBeNull();
     expect(report.models).toBeGreaterThan(0);
