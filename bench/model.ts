@@ -18,9 +18,15 @@
  * Options: --presets small,kitti  --engines <list> (default all: ENGINE_KEYS)  --quick (1 rep, 1
  * trial)  --reps N (1..20, default 3; KITTI training always 1)  --T N (inference frames, 2..100)
  * --trials N (KITTI trials/s, 0..20, 0 skips)  --timeout MIN (per measurement, 1..120, default 15)
- * --cpu-training (the plain cpu backend trains for hours)  --json (the results as JSON on stdout,
+ * --tasks infer,b1,b4 (which measurements; default all)  --cpu-training (the plain cpu backend trains for hours)  --json (the results as JSON on stdout,
  * the table on stderr)  --extras (then the wasm kernel checks and the worker's file-reading
  * section of bench/wasm-extras.ts).
+ *
+ * --gpu: the same table for a machine with an NVIDIA GPU, in one run (about 5 minutes): every
+ * engine that can use the GPU (ONNX Runtime, which picks its CUDA provider where that was
+ * installed; tfjs-node-gpu if it loads; tfjs WebGPU on a hardware adapter) against PyTorch on the
+ * same GPU (torch_prednet.py --device cuda), small and KITTI, inference and training; engines
+ * that do not start say why. Installs nothing.
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -58,12 +64,17 @@ const { values } = parseArgs({
     reps: { type: 'string' },
     T: { type: 'string', default: '10' },
     trials: { type: 'string' },
-    timeout: { type: 'string', default: '15' },
+    timeout: { type: 'string' },
     'cpu-training': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     extras: { type: 'boolean', default: false },
+    gpu: { type: 'boolean', default: false },
+    tasks: { type: 'string', default: 'infer,b1,b4' },
   },
 });
+const gpu = values.gpu!;
+/** The engines that can run on a GPU (--gpu's default): the CPU-only ones would only repeat the CPU bench. */
+const GPU_ENGINES: EngineKey[] = ['pytorch', 'onnxruntime', 'tensorflow-gpu', 'webgpu'];
 
 function intOption(name: string, raw: string, min: number, max: number): number {
   const n = Number(raw);
@@ -83,12 +94,16 @@ function listOption<T extends string>(name: string, raw: string, allowed: readon
   return items as T[];
 }
 const presets = listOption('presets', values.presets!, Object.keys(PRESETS) as PresetName[]);
+/** --tasks: infer (inference), b1 and b4 (training at batch 1 and 4). */
+const TASK_KEYS: Record<string, Task> = { infer: 'inference', b1: 'train b1', b4: 'train b4' };
+const tasks = listOption('tasks', values.tasks!, Object.keys(TASK_KEYS)).map((k) => TASK_KEYS[k]!);
 // PyTorch first in each preset and task: the others' ratios need its time.
-const engines = listOption('engines', values.engines!, ENGINE_KEYS).sort((a, b) => ENGINE_KEYS.indexOf(a) - ENGINE_KEYS.indexOf(b));
+const engines = listOption('engines', gpu && values.engines === ENGINE_KEYS.join(',') ? GPU_ENGINES.join(',') : values.engines!, ENGINE_KEYS).sort((a, b) => ENGINE_KEYS.indexOf(a) - ENGINE_KEYS.indexOf(b));
 const reps = intOption('reps', values.reps ?? (values.quick ? '1' : '3'), 1, 20);
 const T = intOption('T', values.T!, 2, 100);
-const trialCount = intOption('trials', values.trials ?? (values.quick ? '1' : '3'), 0, 20);
-const timeoutMs = intOption('timeout', values.timeout!, 1, 120) * 60_000;
+const trialCount = intOption('trials', values.trials ?? (values.quick || gpu ? (gpu ? '0' : '1') : '3'), 0, 20);
+// On a GPU every measurement takes seconds; a stuck driver must not eat the run's 8 minutes.
+const timeoutMs = intOption('timeout', values.timeout ?? (gpu ? '2' : '15'), 1, 120) * 60_000;
 const cores = os.availableParallelism();
 /** The table: stdout, or stderr when stdout carries the JSON. */
 const out = (s = '') => (values.json ? process.stderr : process.stdout).write(`${s}\n`);
@@ -197,7 +212,8 @@ interface TorchLine {
  * holds a core, so on a loaded machine 1 thread can win).
  */
 function runTorch(python: { python: string }, preset: PresetName, task: Task, taskReps: number): { line: TorchLine; other: TorchLine | null } | { reason: string } {
-  const args = [path.join(here, 'torch_prednet.py'), '--configs', JSON.stringify({ [preset]: PRESETS[preset] }), '--reps', String(taskReps), '--threads', [...new Set([1, cores])].join(',')];
+  const args = [path.join(here, 'torch_prednet.py'), '--configs', JSON.stringify({ [preset]: PRESETS[preset] }), '--reps', String(taskReps), '--threads', gpu ? '0' : [...new Set([1, cores])].join(',')];
+  if (gpu) args.push('--device', 'cuda');
   if (task === 'inference') args.push('--mode', 'infer', '--T', String(T));
   else args.push('--mode', 'train', '--batches', task === 'train b1' ? '1' : '4', '--nt', '10');
   const r = spawnSync(python.python, args, { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20 });
@@ -222,14 +238,18 @@ progress(`PredNet engines bench: ${presets.join(', ')}; ${engines.join(', ')}; $
 
 // Which engines start here (and what a process with each costs before any work).
 let python: { python: string } | null = null;
+/** The GPU PyTorch sees (its name goes into the table's title). */
+let gpuName: string | null = null;
 for (const e of engines) {
   if (e === 'pytorch') {
     const found = findTorchPython();
     if ('python' in found) {
       python = found;
-      const v = spawnSync(found.python, ['-c', 'import resource, torch; print(torch.__version__, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)'], { encoding: 'utf8' });
-      const [version, rss] = v.stdout.trim().split(' ');
-      infos.push({ engine: e, available: true, detail: `torch ${version} via ${found.python} (CPU; the faster of 1 and ${cores} threads)`, idleRssMiB: Number(rss) });
+      const v = spawnSync(found.python, ['-c', 'import resource, torch; print(torch.__version__, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")'], { encoding: 'utf8' });
+      const [version, rss, ...card] = v.stdout.trim().split(' ');
+      gpuName = card.join(' ') || null;
+      if (gpu && !gpuName) infos.push({ engine: e, available: false, detail: `torch ${version} via ${found.python} sees no CUDA GPU`, idleRssMiB: null });
+      else infos.push({ engine: e, available: true, detail: `torch ${version} via ${found.python} (${gpu ? `CUDA: ${gpuName}` : `CPU; the faster of 1 and ${cores} threads`})`, idleRssMiB: Number(rss) });
     } else infos.push({ engine: e, available: false, detail: found.reason, idleRssMiB: null });
     continue;
   }
@@ -256,6 +276,7 @@ function jobFor(e: EngineKey, preset: PresetName, task: Task): EngineJob | { ski
     if (!values['cpu-training'] || preset === 'kitti') return { skip: 'skipped: hours (--cpu-training for small)' };
   }
   // A software adapter (SwiftShader) takes ~15 s per small frame here: one short run shows it works.
+  if (isSoftwareGpu(e) && gpu) return { skip: 'software adapter: Dawn found no GPU' };
   if (isSoftwareGpu(e)) return preset === 'small' && task === 'inference' ? { kind: 'infer', engine: 'webgpu', preset, T: 2, reps: 1 } : { skip: 'software adapter: skipped (speed meaningless)' };
   if (e === 'wasm-parallel') return task === 'train b4' && cores > 1 ? { kind: 'train', engine: 'wasm', preset, batch, nt: 10, reps: trainReps, workers: 'auto' } : { skip: 'nothing to split' };
   const engine = e as Exclude<Engine, 'onnxruntime'>;
@@ -264,7 +285,7 @@ function jobFor(e: EngineKey, preset: PresetName, task: Task): EngineJob | { ski
 
 for (const preset of presets) {
   const flops = forwardFlops(PRESETS[preset]);
-  for (const task of TASKS) {
+  for (const task of TASKS.filter((t) => tasks.includes(t))) {
     let torchMs: number | null = null;
     let torchCpuMs: number | null = null;
     for (const e of engines) {
@@ -293,7 +314,8 @@ for (const preset of presets) {
           if (!r.ok) row = { preset, engine: e, task, ms: null, cpuMs: null, gflops: null, xPyTorch: null, cpuXPyTorch: null, peakRssMiB: r.peakRssMiB || null, load, note: r.reason };
           else {
             const ms = r.timing!.ms;
-            const notes = [r.note ?? '', job.kind === 'infer' && job.T !== T ? `T ${job.T}` : '', isSoftwareGpu(e) ? 'software adapter, speed meaningless' : ''];
+            const cpuProvider = gpu && e === 'onnxruntime' && !/\((cuda|dml|coreml),/.test(r.detail) ? 'ran on the CPU provider (see Engines)' : '';
+            const notes = [r.note ?? '', job.kind === 'infer' && job.T !== T ? `T ${job.T}` : '', isSoftwareGpu(e) ? 'software adapter, speed meaningless' : '', cpuProvider];
             row = { preset, engine: e, task, ms, cpuMs: r.timing!.cpuMs, gflops: ((task === 'inference' ? 1 : 3) * flops) / ms / 1e6, xPyTorch: torchMs ? ms / torchMs : null, cpuXPyTorch: torchCpuMs ? r.timing!.cpuMs / torchCpuMs : null, peakRssMiB: r.peakRssMiB, load, note: notes.filter(Boolean).join('; ') || undefined };
           }
         }
@@ -374,7 +396,7 @@ const targets: Target[] = [];
 }
 
 // The table.
-out(`PredNet engines (${started.toISOString()}; ${os.cpus()[0]?.model ?? 'CPU'}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ${values.quick ? 'quick, ' : ''}${reps} rep(s))`);
+out(`PredNet engines (${started.toISOString()}; ${gpu ? `GPU mode: ${gpuName ?? 'no CUDA GPU found by PyTorch'}; ` : ''}${os.cpus()[0]?.model ?? 'CPU'}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ${values.quick ? 'quick, ' : ''}${reps} rep(s))`);
 out(`Load average ${loadStart.map((l) => l.toFixed(1)).join(' ')} at start, ${loadEnd.map((l) => l.toFixed(1)).join(' ')} at end: wall times follow the load on a shared machine${busy ? ' (BUSY: compare CPU times)' : ''}.`);
 out('\nEngines (peak RSS of a process with the engine started, no model):');
 for (const i of infos) out(`  ${LABEL[i.engine].padEnd(20)} ${i.available ? `${i.detail.replace(/; skipped .*\)$/, ')')}  [${mib(i.idleRssMiB)}]` : `not available: ${i.detail}`}`);

@@ -76,18 +76,21 @@ def l0_loss(net, x):
     preds = net(x)
     e0 = torch.cat([F.relu(preds - x), F.relu(x - preds)], 2).mean(dim=(2, 3, 4))  # (B, nt)
     nt = x.shape[1]
-    tw = torch.full((nt,), 1.0 / (nt - 1))
+    tw = torch.full((nt,), 1.0 / (nt - 1), device=x.device)
     tw[0] = 0
     return (e0 * tw).sum(1).mean()
 
 
-def timed(fn, reps, frames):
-    """Median wall and CPU ms per frame of fn() over reps runs, after one warm-up run."""
+def timed(fn, reps, frames, device):
+    """Median wall and CPU ms per frame of fn() over reps runs, after one warm-up run (on a GPU, until its work is done)."""
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     fn()
+    sync()
     times, cpu = [], []
     for _ in range(reps):
         t0, c0 = time.perf_counter(), time.process_time()
         fn()
+        sync()
         times.append((time.perf_counter() - t0) * 1000 / frames)
         cpu.append((time.process_time() - c0) * 1000 / frames)
     return statistics.median(times), statistics.median(cpu)
@@ -102,7 +105,12 @@ def main():
     p.add_argument("--mode", choices=["infer", "train"], default="infer")
     p.add_argument("--batches", default="4", help="train: comma-separated batch sizes")
     p.add_argument("--nt", type=int, default=10, help="train: time steps per sequence")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="cuda: the first GPU (bench:model --gpu)")
     args = p.parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        p.error("--device cuda: this torch sees no CUDA GPU")
+    device = torch.device(args.device)
+    device_name = torch.cuda.get_device_name(0) if args.device == "cuda" else "cpu"
     if not (1 <= args.T <= 100 and 1 <= args.reps <= 100 and 2 <= args.nt <= 100):
         p.error("--T and --reps must be in 1..100, --nt in 2..100")
     batches = [int(b) for b in args.batches.split(",")]
@@ -110,21 +118,21 @@ def main():
         p.error("--batches must be in 1..64")
     torch.manual_seed(1)
     for preset, c in json.loads(args.configs).items():
-        net = PredNet(c)
+        net = PredNet(c).to(device)
         for threads in [int(t) for t in args.threads.split(",")]:
             if threads:
                 torch.set_num_threads(threads)
             runs = []
             if args.mode == "infer":
                 net.eval()
-                x = torch.rand(1, args.T, c["stackSizes"][0], c["height"], c["width"])
+                x = torch.rand(1, args.T, c["stackSizes"][0], c["height"], c["width"], device=device)
                 with torch.inference_mode():
-                    runs.append((1, args.T, timed(lambda: net(x), args.reps, args.T)))
+                    runs.append((1, args.T, timed(lambda: net(x), args.reps, args.T, device)))
             else:
                 net.train()
                 opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
                 for b in batches:
-                    x = torch.rand(b, args.nt, c["stackSizes"][0], c["height"], c["width"])
+                    x = torch.rand(b, args.nt, c["stackSizes"][0], c["height"], c["width"], device=device)
 
                     def step():
                         loss = l0_loss(net, x)
@@ -133,10 +141,11 @@ def main():
                         opt.step()
                         loss.item()
 
-                    runs.append((b, args.nt, timed(step, args.reps, b * args.nt)))
+                    runs.append((b, args.nt, timed(step, args.reps, b * args.nt, device)))
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            gpu_mib = torch.cuda.max_memory_allocated() / 2**20 if args.device == "cuda" else None
             for b, nt, (ms, cpu) in runs:
-                print(json.dumps({"preset": preset, "mode": args.mode, "batch": b, "nt": nt, "ms_per_frame": ms, "cpu_ms_per_frame": cpu, "threads": torch.get_num_threads(), "torch": torch.__version__, "peak_rss_mib": rss}), flush=True)
+                print(json.dumps({"preset": preset, "mode": args.mode, "batch": b, "nt": nt, "ms_per_frame": ms, "cpu_ms_per_frame": cpu, "threads": torch.get_num_threads(), "torch": torch.__version__, "peak_rss_mib": rss, "device": device_name, "peak_gpu_mib": gpu_mib}), flush=True)
 
 
 if __name__ == "__main__":
