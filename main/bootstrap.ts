@@ -43,7 +43,7 @@ export interface BootstrapOptions {
   nativeBinding?: string;
   chooseExportDir: (suggestedName: string) => Promise<string | null>;
   /** Asks for a video file ('video') or a folder of images ('images') to import; absent: imports are refused as cancelled. */
-  chooseImportSource?: (kind: 'video' | 'images' | 'archive') => Promise<string | null>;
+  chooseImportSource?: (kind: 'video' | 'images' | 'archive' | 'online-data') => Promise<string | null>;
   /** The model archive's address set outside the page (the app: PREDLAB_MODEL_MIRROR); absent or null: the release's own. */
   modelMirror?: () => string | null;
   setFullScreen?: (on: boolean) => boolean;
@@ -197,7 +197,7 @@ export function bootstrap(options: BootstrapOptions): AppServices {
   };
   const callbacks: Record<CallbackName, (...args: unknown[]) => unknown> = {
     chooseExportDir: (name) => options.chooseExportDir(String(name)),
-    chooseImportSource: (kind) => (options.chooseImportSource ? options.chooseImportSource(kind === 'images' ? 'images' : kind === 'archive' ? 'archive' : 'video') : null),
+    chooseImportSource: (kind) => (options.chooseImportSource ? options.chooseImportSource(kind === 'images' ? 'images' : kind === 'archive' ? 'archive' : kind === 'online-data' ? 'online-data' : 'video') : null),
     modelMirror: () => options.modelMirror?.() ?? null,
     log: (m) => options.log?.(String(m)),
   };

@@ -10,6 +10,7 @@ import { dropNearCriticalReason } from './frame-drops.js';
 import { MAX_TRIALS } from './limits.js';
 import { frameTimingSchema, type FrameTiming } from './records.js';
 import { paradigmParameters, runSettingsOf, sessionInfoFieldSchema, type RunSettings } from './run-settings.js';
+import type { TimingVerdict } from './timing-verdict.js';
 import type { AnsweredTrial, Paradigm, TrialSpec } from './types.js';
 
 export const ONLINE_FORMAT = 'predlab-online-study';
@@ -201,4 +202,52 @@ export class OnlineRunner {
     }
     this.answered++;
   }
+}
+
+/* ------------------------------------------------ what export and import report */
+
+export interface OnlineExportResult {
+  folder: string;
+  files: string[];
+  study: Pick<OnlineStudy, 'studyId' | 'protocolId' | 'paradigmId' | 'seed'>;
+  /** Data trials the protocol plans (repeats of spoiled trials come on top). */
+  trials: number;
+  adaptive: boolean;
+}
+
+/** A record or run left out of an import, and where it was (file, line or record). */
+export interface ImportProblem {
+  where: string;
+  problem: string;
+}
+
+/** A run's frame timing over its data trials, judged by the display timing criterion. */
+export interface OnlineTiming {
+  refreshHz: number;
+  frames: number;
+  droppedFrames: number;
+  intervalSdMs: number;
+  verdict: TimingVerdict;
+}
+
+export interface ImportedRun {
+  run: string;
+  participant: string;
+  sessionId: number;
+  trials: number;
+  status: 'complete' | 'aborted';
+  timing: OnlineTiming;
+}
+
+export interface OnlineImportResult {
+  file: string;
+  studyId: number;
+  protocolId: number;
+  records: number;
+  imported: ImportedRun[];
+  /** Runs already in the lab (imported before): left as they are. */
+  alreadyImported: { run: string; participant: string; sessionId: number }[];
+  problems: ImportProblem[];
+  /** Problems beyond those listed. */
+  moreProblems: number;
 }

@@ -4,8 +4,8 @@ import type { DownloadJobs } from '../services/download-jobs.js';
 import type { ModelJobs } from '../services/model-jobs.js';
 import type { Db } from '../store/db.js';
 
-/** What the main process's open dialog asks for: a video, a folder of images, a model archive (zip). */
-export type ImportKind = 'video' | 'images' | 'archive';
+/** What the main process's open dialog asks for: a video, a folder of images, a model archive (zip), an online study's data (jsPsych JSON/CSV, JATOS results). */
+export type ImportKind = 'video' | 'images' | 'archive' | 'online-data';
 
 export interface HandlerDeps {
   db: Db;

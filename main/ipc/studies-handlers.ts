@@ -3,6 +3,8 @@ import type { studiesSchemas, StudyResults } from '../../preload/channels/studie
 import { PredlabError } from '../errors.js';
 import { addSessionToStudy, createStudy, deleteStudy, getStudy, getStudyDetail, listStudies, removeSessionFromStudy, studySlug, updateStudy } from '../services/studies.js';
 import { exportStudy } from '../services/study-export.js';
+import { exportOnlineStudy } from '../services/online-export.js';
+import { importOnlineData } from '../services/online-import.js';
 import type { FeatureHandlers, HandlerDeps } from './handler-types.js';
 import path from 'node:path';
 
@@ -29,6 +31,19 @@ export function studiesHandlers(deps: HandlerDeps): FeatureHandlers<typeof studi
       const dir = await deps.chooseExportDir(studySlug(study));
       if (!dir) throw new PredlabError('invalid-argument', 'Export cancelled: no folder was chosen.');
       return exportStudy(db, study.id, { folder: path.join(dir, studySlug(study)) });
+    },
+    'studies:export-online': async (a) => {
+      const study = getStudy(db, a.studyId);
+      const name = `${studySlug(study)}-${a.jatos ? 'jatos' : 'online'}`;
+      const dir = await deps.chooseExportDir(name);
+      if (!dir) throw new PredlabError('invalid-argument', 'Export cancelled: no folder was chosen.');
+      return exportOnlineStudy(db, study.id, { out: path.join(dir, name), jatos: a.jatos, blindspotReps: a.blindspotReps, completionUrl: a.completionUrl });
+    },
+    'studies:import-online': async (a) => {
+      getStudy(db, a.studyId);
+      const file = deps.chooseImportSource ? await deps.chooseImportSource('online-data') : null;
+      if (!file) throw new PredlabError('invalid-argument', 'Import cancelled: no data file was chosen.');
+      return importOnlineData(db, a.studyId, file);
     },
   };
 }

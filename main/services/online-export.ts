@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ASSUMED_VIEWING_DISTANCE_CM, MAX_BLINDSPOT_REPS, ONLINE_FORMAT, ONLINE_FORMAT_VERSION, onlineSessionInfo, onlineStudySchema, STUDY_ELEMENT_ID, type OnlineStudy } from '../../paradigms/online-study.js';
+import { ASSUMED_VIEWING_DISTANCE_CM, MAX_BLINDSPOT_REPS, ONLINE_FORMAT, ONLINE_FORMAT_VERSION, onlineSessionInfo, onlineStudySchema, STUDY_ELEMENT_ID, type OnlineExportResult, type OnlineStudy } from '../../paradigms/online-study.js';
 import { paradigmParameters, runSettingsOf } from '../../paradigms/run-settings.js';
 import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
@@ -39,14 +39,7 @@ export interface OnlineExportOptions {
   bundleDir?: string | undefined;
 }
 
-export interface OnlineExportResult {
-  folder: string;
-  files: string[];
-  study: Pick<OnlineStudy, 'studyId' | 'protocolId' | 'paradigmId' | 'seed'>;
-  /** Data trials the protocol plans (repeats of spoiled trials come on top). */
-  trials: number;
-  adaptive: boolean;
-}
+export type { OnlineExportResult };
 
 /** dist/online, seen from the sources (main/services) or from the bundled main (dist/main). */
 export function findBundle(): string | null {

@@ -9,9 +9,11 @@
  * importing twice adds nothing; a malformed or foreign record is reported by where it is and skipped.
  */
 import path from 'node:path';
-import { frameTimingOf, RUN_FIELDS, trialRecordSchema, type TrialRecord } from '../../paradigms/online-study.js';
+import { frameTimingOf, RUN_FIELDS, trialRecordSchema, type ImportedRun, type OnlineImportResult, type OnlineTiming, type TrialRecord } from '../../paradigms/online-study.js';
+
+export type { ImportedRun, OnlineImportResult, OnlineTiming };
 import { runSettingsOf, validateSessionInfo } from '../../paradigms/run-settings.js';
-import { timingVerdict, type TimingVerdict } from '../../paradigms/timing-verdict.js';
+import { timingVerdict } from '../../paradigms/timing-verdict.js';
 import { calibrationSchema } from '../../preload/contract.js';
 import { readRegularFile } from '../../native-models/safe-read.js';
 import { describeIssues, PredlabError } from '../errors.js';
@@ -29,36 +31,6 @@ export const ONLINE_IMPORT_MAX_RECORDS = 200_000;
 export const ONLINE_IMPORT_MAX_RUNS = 2000;
 /** Problems listed one by one (the rest are counted). */
 const PROBLEMS_LISTED = 50;
-
-export interface OnlineTiming {
-  refreshHz: number;
-  frames: number;
-  droppedFrames: number;
-  intervalSdMs: number;
-  verdict: TimingVerdict;
-}
-
-export interface ImportedRun {
-  run: string;
-  participant: string;
-  sessionId: number;
-  trials: number;
-  status: 'complete' | 'aborted';
-  timing: OnlineTiming;
-}
-
-export interface OnlineImportResult {
-  file: string;
-  studyId: number;
-  protocolId: number;
-  records: number;
-  imported: ImportedRun[];
-  /** Runs already in the lab (imported before): left as they are. */
-  alreadyImported: { run: string; participant: string; sessionId: number }[];
-  problems: ImportProblem[];
-  /** Problems beyond those listed. */
-  moreProblems: number;
-}
 
 /** A CSV cell holds text; a JSON row its value. */
 const text = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));

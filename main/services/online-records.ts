@@ -7,6 +7,7 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { unzipSync } from 'fflate';
+import type { ImportProblem } from '../../paradigms/online-study.js';
 import { PredlabError } from '../errors.js';
 
 /** One jsPsych data row and where it was in the file (for messages). */
@@ -15,10 +16,7 @@ export interface RawRecord {
   data: Record<string, unknown>;
 }
 
-export interface ImportProblem {
-  where: string;
-  problem: string;
-}
+export type { ImportProblem };
 
 /** Declared size of all files in a results archive read (the archive itself is at most the import's file limit). */
 export const JATOS_RESULTS_MAX_BYTES = 256 * 2 ** 20;

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { ParticipantKind, SessionInfo } from '../../paradigms/records.js';
 import { DEFAULT_SESSION_INFO } from '../../paradigms/run-settings.js';
+import { MAX_BLINDSPOT_REPS, type OnlineExportResult, type OnlineImportResult } from '../../paradigms/online-study.js';
 import { id } from '../schema-parts.js';
 
 /** The fields the Run page's session-information dialog knows (a study picks among them). */
@@ -67,6 +68,20 @@ export const studiesSchemas = {
   'studies:choose-folder': z.object({ studyId: id }).strict(),
   /** Write the study export now: into the study's folder, or (choose) a folder the user picks. */
   'studies:export': z.object({ studyId: id, choose: z.boolean().optional() }).strict(),
+  /**
+   * Put the study's protocol online: a static jsPsych study, or (jatos) a JATOS study archive,
+   * written into a new folder inside one the user picks in the main process's folder dialog.
+   */
+  'studies:export-online': z
+    .object({
+      studyId: id,
+      jatos: z.boolean().optional(),
+      blindspotReps: z.number().int().min(0).max(MAX_BLINDSPOT_REPS).optional(),
+      completionUrl: z.string().trim().max(2000).regex(/^https?:\/\/\S+$/, 'must be an http(s) address').optional(),
+    })
+    .strict(),
+  /** Read an online study's data back: the file is picked in the main process's open dialog. */
+  'studies:import-online': z.object({ studyId: id }).strict(),
 } as const;
 
 /** The outcome of the newest export of a study (on demand or automatic). */
@@ -116,6 +131,8 @@ export interface StudyResults {
   'studies:add-session': StudyDetail;
   'studies:remove-session': StudyDetail;
   'studies:export': StudyExportResult;
+  'studies:export-online': OnlineExportResult;
+  'studies:import-online': OnlineImportResult;
 }
 
 /**

@@ -12,6 +12,9 @@ import path from 'node:path';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrap } from '../../main/bootstrap.js';
+import { databasePath } from '../../main/paths.js';
+import { openDatabase } from '../../main/store/db.js';
 import { getParadigm } from '../../paradigms/index.js';
 import { RUN_KEY } from '../../paradigms/run-settings.js';
 import { analyseSession } from '../../main/services/analysis.js';
@@ -33,7 +36,12 @@ const KEYS = ['ArrowRight', 'ArrowLeft'];
 const keyOf = (i: number) => KEYS[Math.abs(i) % 2]!;
 const answerOf = (i: number) => (keyOf(i) === 'ArrowRight' ? 'right' : 'left');
 
-const { db, dir } = tempDb();
+// The lab lives in a data folder, so the app's services (last test) open the same database.
+const { dir } = tempDb();
+const dataDir = path.join(dir, 'data');
+fs.mkdirSync(dataDir);
+const db = openDatabase(databasePath(dataDir));
+let dataFile = '';
 let browser: Browser;
 let host: StaticHost;
 let jatosHost: StaticHost;
@@ -70,7 +78,7 @@ describe('an online study', () => {
     const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    const dataFile = path.join(dir, 'data.json');
+    dataFile = path.join(dir, 'data.json');
     const taken = await takeOnlineStudy(page, `${host.url}?PROLIFIC_PID=PP-0042&SESSION_ID=x`, { answer: keyOf, info: { age: '29' }, download: dataFile });
     await page.screenshot({ path: path.join(SHOTS, 'online-study-end.png') });
     expect(errors).toEqual([]);
@@ -139,4 +147,23 @@ describe('an online study', () => {
     expect(imported.problems).toEqual([]);
     expect(imported.imported.map((x) => [x.participant, x.trials, x.status])).toEqual([['PP-0043', 3, 'complete']]);
   }, 170_000);
+
+  it("the Study panel's buttons: through the app's IPC, the argument checked, the folder and the file chosen in the main process's dialogs", async () => {
+    const chosenDir = path.join(dir, 'chosen');
+    fs.mkdirSync(chosenDir);
+    const app = bootstrap({ dataDir, appRoot: path.resolve(import.meta.dirname, '../..'), chooseExportDir: async () => chosenDir, chooseImportSource: async (kind) => (kind === 'online-data' ? dataFile : null) });
+    try {
+      const call = async (channel: string, args: unknown) => app.handleFromPage('app://predlab/index.html', channel, args);
+      const out = await call('studies:export-online', { studyId, jatos: true, blindspotReps: 2 });
+      expect(out).toMatchObject({ ok: true, value: { files: [expect.stringMatching(/\.jzip$/)] } });
+      expect(fs.readdirSync(chosenDir)).toEqual([`study-${studyId}-online-pilot-jatos`]);
+      expect(await call('studies:export-online', { studyId, completionUrl: 'javascript:alert(1)' })).toMatchObject({ ok: false, error: { code: 'invalid-argument', message: expect.stringMatching(/^Invalid arguments for studies:export-online: completionUrl: /) } });
+      expect(await call('studies:export-online', { studyId, blindspotReps: 11 })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/blindspotReps/) } });
+      // The participant's file again: already in the lab, nothing added.
+      const back = await call('studies:import-online', { studyId });
+      expect(back).toMatchObject({ ok: true, value: { imported: [], alreadyImported: [{ participant: 'PP-0042' }] } });
+    } finally {
+      await app.close();
+    }
+  }, 120_000);
 });

@@ -86,6 +86,8 @@ const BASE: Record<string, Record<string, unknown>> = {
   'studies:remove-session': { studyId: NO_ID, sessionId: 1 },
   'studies:choose-folder': { studyId: NO_ID },
   'studies:export': { studyId: NO_ID, choose: false },
+  'studies:export-online': { studyId: NO_ID, jatos: false, blindspotReps: 1, completionUrl: 'https://example.org/done' },
+  'studies:import-online': { studyId: NO_ID },
 };
 
 /** Fields never damaged, with why (none now: the page cannot name a download's address). */

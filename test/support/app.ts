@@ -76,7 +76,7 @@ export async function startServer(): Promise<{ server: PreviewServer; url: strin
   return { server, url: `http://127.0.0.1:${address.port}/` };
 }
 
-export async function openApp(opts: { dataDir?: string; calibration?: Record<string, unknown>; args?: string[]; chooseImportSource?: (kind: 'video' | 'images' | 'archive') => Promise<string | null>; modelMirror?: () => string | null } = {}): Promise<AppHarness> {
+export async function openApp(opts: { dataDir?: string; calibration?: Record<string, unknown>; args?: string[]; chooseImportSource?: (kind: 'video' | 'images' | 'archive' | 'online-data') => Promise<string | null>; modelMirror?: () => string | null } = {}): Promise<AppHarness> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'predlab-e2e-'));
   const dataDir = opts.dataDir ?? path.join(tmp, 'data');
   const exportDir = path.join(tmp, 'export');
