@@ -9,6 +9,9 @@ import type { ModelSessionRequest } from './model-sessions.js';
 import type { ModelJobMessage } from './model-session-worker.js';
 import { workerEntry } from './worker-entry.js';
 
+/** How long a cancelled model job may take to finish its chunk of trials and close (a chunk is seconds). */
+export const STOP_WAIT_MS = 8_000;
+
 export class ModelJobs {
   private readonly jobs: ModelJob[] = [];
   private readonly workers = new Set<Worker>();
@@ -26,10 +29,10 @@ export class ModelJobs {
     this.workers.add(worker);
     worker.on('exit', () => this.workers.delete(worker));
     const done = new Promise<ModelJob>((resolve) => {
+      // The worker ends by itself after its last message (it closes its database first).
       const finish = (patch: Partial<ModelJob>) => {
         if (job.state !== 'running') return;
         Object.assign(job, patch);
-        void worker.terminate();
         resolve(job);
       };
       worker.on('message', (m: ModelJobMessage) => {
@@ -43,9 +46,21 @@ export class ModelJobs {
     return { job, done };
   }
 
-  /** Stop every running job (app quit). Their sessions stay incomplete, answered trials kept. */
-  async stopAll(): Promise<void> {
-    await Promise.all([...this.workers].map((w) => w.terminate()));
+  /**
+   * Stop every running job (app quit): each is asked to cancel between chunks of trials (its
+   * session ends 'aborted', answered trials kept) and given `waitMs` to end; only then terminated.
+   */
+  async stopAll(waitMs = STOP_WAIT_MS): Promise<void> {
+    await Promise.all(
+      [...this.workers].map(async (w) => {
+        const ended = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+        w.postMessage({ type: 'cancel' });
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), waitMs)));
+        if ((await Promise.race([ended, late])) === 'late') await w.terminate();
+        clearTimeout(timer);
+      }),
+    );
   }
 
   list(): ModelJob[] {

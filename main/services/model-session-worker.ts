@@ -23,15 +23,22 @@ async function main(): Promise<void> {
       /* not permitted: run at normal priority */
     }
   }
+  // 'cancel' (app quit) stops between chunks of trials, so the thread ends on its own: terminating
+  // it inside ONNX Runtime or SQLite native code can abort the whole process.
+  const cancel = new AbortController();
+  parentPort!.on('message', (m: { type?: unknown }) => {
+    if (m?.type === 'cancel') cancel.abort();
+  });
   const db = openDatabase(dbFile, nativeBinding ? { nativeBinding } : {});
   try {
     // The job's progress is the model's own; reference observers after it are quick and not counted.
-    const s = await runModelSession(db, { ...request, onProgress: (done, total, beside) => (beside ? undefined : post({ type: 'progress', done, total })), onNote: (text) => console.error(text) });
+    const s = await runModelSession(db, { ...request, signal: cancel.signal, onProgress: (done, total, beside) => (beside ? undefined : post({ type: 'progress', done, total })), onNote: (text) => console.error(text) });
     post({ type: 'done', sessionId: s.id });
   } catch (e) {
     post({ type: 'error', message: (e as Error).message });
   } finally {
     db.close();
+    parentPort!.close();
   }
 }
 

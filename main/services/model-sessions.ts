@@ -52,6 +52,8 @@ export interface ModelSessionRequest {
   matchSessionId?: number;
   /** A note about work beside the session that failed without failing it (a reference observer that could not run). */
   onNote?: (text: string) => void;
+  /** Cancels between chunks of trials (app quit): the session ends 'aborted' with its answered trials, nothing else is run. */
+  signal?: AbortSignal;
   /**
    * Run a new session even when this checkpoint (same weights) already took this protocol with
    * the same observer settings; by default that session is returned and nothing is run.
@@ -255,10 +257,12 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
       });
     req.onStart?.(session);
     try {
-      // Adaptive designs need each answer before the next trial; otherwise trials go in chunks
-      // (a few batches at a time), so memory stays flat however long the protocol is.
-      const chunk = paradigm.design.adaptive(params) ? 1 : settings.batchSize * 4;
+      // Adaptive designs need each answer before the next trial; otherwise trials go one batch at
+      // a time (batches run one after another anyway), so memory stays flat however long the
+      // protocol is and a cancel (app quit) waits for one batch at most.
+      const chunk = paradigm.design.adaptive(params) ? 1 : settings.batchSize;
       for (let t = nextTrial(db, session.id); t; t = nextTrial(db, session.id)) {
+        if (req.signal?.aborted) throw new PredlabError('conflict', `Cancelled: session ${session.id} keeps its ${t.index} answered trial(s) and is marked aborted.`);
         const trials = [{ index: t.index, condition: t.condition, stimulus: t.stimulus }];
         const state = paradigm.design.initialState(params, session.protocol.seed);
         for (let i = t.index + 1; trials.length < chunk; i++) {
@@ -283,6 +287,7 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
       // Readouts of the model's units are read beside a network of the same architecture that learned nothing.
       if (paradigm.readout.untrainedBeside) runs.push(['untrained network', { ...beside('untrained network'), untrained: { config: predictorConfig!, seed: UNTRAINED_SEED, extrapStartTime: modelExtrapStart, referenceFor: done.id } }]);
       for (const [name, r] of runs) {
+        if (req.signal?.aborted) break;
         // The model's session is complete and kept whatever happens beside it: a failure is a note.
         try {
           await runModelSession(db, r);

@@ -12,6 +12,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bootstrap, QUIT_WAIT_MS } from '../../main/bootstrap.js';
 import { ffmpegPath } from '../../main/services/datasets-ffmpeg.js';
+import { simulateSession } from '../../main/services/simulate.js';
+import { openDatabase } from '../../main/store/db.js';
 import type { DatasetJob } from '../../preload/channels/datasets.js';
 import { tempDir } from '../support/db.js';
 
@@ -72,5 +74,41 @@ describe('quitting mid-job leaves nothing half-written', () => {
     // The export either finished before the quit or left nothing.
     for (const f of left) expect(f).toBe('big.h5');
     expect(exp.path).toMatch(/big\.h5$/);
+  }, 180_000);
+
+  it('a model session under way in its worker: cancelled between chunks, its session aborted with the answered trials, no crash', async () => {
+    const dir = tempDir('predlab-quit-model-');
+    const app = bootstrap({ dataDir: path.join(dir, 'data'), appRoot: root });
+    await app.ready;
+    const call = async <T>(channel: string, args: unknown): Promise<T> => {
+      const r = await app.handleFromPage(PAGE, channel, args);
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value as T;
+    };
+    // A person's protocol long enough that the quit comes mid-way (a simulated observer took it).
+    const lab = openDatabase(app.dbFile);
+    const person = simulateSession(lab, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 12 }, seed: 3, observer: { pse: 0.4, sigma: 0.5, guess: 0, lapse: 0 } });
+    lab.close();
+    const [model] = await call<{ id: number }[]>('models:list', {});
+    // Small batches: a cancel waits for the batch under way (the worker runs at low priority on a busy machine).
+    const running = app.handleFromPage(PAGE, 'models:run-session', { modelId: model!.id, protocolId: person.protocol.id, observer: { batchSize: 2 } });
+    for (let i = 0; i < 1200; i++) {
+      const jobs = await call<{ done: number; state: string }[]>('models:jobs', {});
+      if (jobs[0]?.done) break;
+      expect(jobs[0]?.state ?? 'running').toBe('running');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await app.close();
+    // The page's call ends (with the cancellation), it is not left hanging.
+    expect(await running).toMatchObject({ ok: false });
+    const db = new Database(app.dbFile, { readonly: true });
+    try {
+      const sessions = db.prepare('SELECT s.id, s.status, (SELECT count(*) FROM trials t WHERE t.session_id = s.id) AS answered FROM sessions s ORDER BY s.id').all() as { id: number; status: string; answered: number }[];
+      expect(sessions.map((x) => x.status)).toEqual(['complete', 'aborted']);
+      expect(sessions[1]!.answered).toBeGreaterThan(0);
+      expect(sessions[1]!.answered).toBeLessThan(sessions[0]!.answered);
+    } finally {
+      db.close();
+    }
   }, 180_000);
 });
