@@ -78,7 +78,7 @@ describe('quitting mid-job leaves nothing half-written', () => {
 
   it('a model session under way in its worker: cancelled between chunks, its session aborted with the answered trials, no crash', async () => {
     const dir = tempDir('predlab-quit-model-');
-    const app = bootstrap({ dataDir: path.join(dir, 'data'), appRoot: root });
+    const app = bootstrap({ dataDir: path.join(dir, 'data'), appRoot: root, chooseExportDir: async () => null });
     await app.ready;
     const call = async <T>(channel: string, args: unknown): Promise<T> => {
       const r = await app.handleFromPage(PAGE, channel, args);
