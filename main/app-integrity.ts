@@ -36,13 +36,16 @@ export async function hashFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Every regular file under `dir`, as '/'-separated paths relative to it (links not followed). */
+/**
+ * Every file under `dir`, as '/'-separated paths relative to it (links not followed). Plain
+ * readdir and lstat: the calls Electron's fs answers for paths inside an archive too.
+ */
 export function listFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (abs: string, rel: string) => {
-    for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
-      const r = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(path.join(abs, entry.name), r);
+    for (const name of fs.readdirSync(abs)) {
+      const r = rel ? `${rel}/${name}` : name;
+      if (fs.lstatSync(path.join(abs, name)).isDirectory()) walk(path.join(abs, name), r);
       else out.push(r);
     }
   };

@@ -24,6 +24,9 @@ describe('launch-electron', () => {
     expect(r.stderr).toMatch(/ELECTRON_MIRROR/);
     expect(r.stderr).toMatch(/the CLI/);
     expect(r.stderr + r.stdout).not.toMatch(/^\s+at /m);
+    // One line (issue 23), naming the cache folder a zip can be put in.
+    expect(r.stderr.split('\n').filter((l) => l.trim())).toHaveLength(1);
+    expect(r.stderr).toMatch(/electron_config_cache/);
     fs.rmSync(cache, { recursive: true, force: true });
   });
 });
