@@ -42,8 +42,8 @@ function desktopStudy(parameters: Record<string, unknown>, name = 'online'): { s
   return { studyId: study.id, sessionId: s.id };
 }
 
-/** The jsPsych data rows of one run of the exported study, as its page writes them. */
-function onlineRun(studyId: number, runId: string, pid: string): Record<string, unknown>[] {
+/** The jsPsych data rows of one run of the exported study, as its page writes them; `timingOf(i)` gives the i-th data trial's frames. */
+function onlineRun(studyId: number, runId: string, pid: string, timingOf: (i: number) => ReturnType<typeof timing> = () => timing(30, 12)): Record<string, unknown>[] {
   const study = describeOnlineStudy(db, studyId);
   const paradigm = getParadigm(study.paradigmId);
   const runner = new OnlineRunner(paradigm, study, 60);
@@ -55,7 +55,7 @@ function onlineRun(studyId: number, runId: string, pid: string): Record<string, 
     { ...common, trial_type: 'survey-html-form', predlab: 'session-info', response: { age: '31', handedness: 'left' } },
   ];
   for (let i = 0, t = runner.next(); t; i++, t = runner.next()) {
-    const ft = timing(30, 12);
+    const ft = timingOf(i);
     rows.push({ ...common, trial_type: 'predlab-trial', ...trialData('test', t, answerOf(i, t.stimulus as Record<string, unknown>), 400, ft, 60, 36.9) });
     runner.answer(t, answerOf(i, t.stimulus as Record<string, unknown>), ft);
   }
@@ -140,5 +140,22 @@ describe('import of online study data', () => {
     expect(r.problems).toEqual([]);
     expect(trialsOf(r.imported[0]!.sessionId)).toEqual(trialsOf(sessionId));
     expect(new Set(trialRows(db, sessionId).map((t) => t.condition)).size).toBeGreaterThan(1);
+  });
+
+  it('a trial whose frames dropped at the flash is repeated at the end in the browser as the lab repeats it', () => {
+    const s = startSession(db, { participant: { label: 'D02' }, paradigmId: 'flash-lag', parameters: { offsetsDeg: [-1, 1], trialsPerOffset: 2, [RUN_KEY]: { ...RUN, repeatDropped: true } }, seed: 4, calibration: { ...CALIBRATION } });
+    const study = createStudy(db, { name: 'repeats' });
+    addSessionToStudy(db, study.id, s.id);
+    // Data trial 1 misses two refreshes at its flash (frame 12): the protocol plans it again after the 4 trials.
+    const dropped = () => ({ ...timing(30, 12), droppedFrames: 2, intervalsMs: Array(29).fill(16.667).map((x, k) => (k === 11 ? 50 : x)) });
+    const rows = onlineRun(study.id, 'run-6', 'P06', (i) => (i === 1 ? dropped() : timing(30, 12)));
+    const trials = rows.filter((x) => x.trial_type === 'predlab-trial');
+    expect(trials.map((x) => x.design_index)).toEqual([0, 1, 2, 3, 4]);
+    expect(trials[4]!.stimulus).toBe(trials[1]!.stimulus);
+    const r = importOnlineData(db, study.id, write('r.json', JSON.stringify(rows)));
+    expect(r.problems).toEqual([]);
+    expect(r.imported.map((x) => [x.trials, x.status])).toEqual([[5, 'complete']]);
+    expect(JSON.parse(trialRows(db, r.imported[0]!.sessionId)[4]!.extra!)).toEqual({ repeatOf: 1 });
+    finishSession(db, s.id, 'aborted');
   });
 });
