@@ -146,4 +146,5 @@ if (result.code !== 0) {
       : what,
   );
 }
-console.log(`installers in ${path.join(root, 'release')}`);
+const outArg = args.find((a) => a.startsWith('-c.directories.output='));
+console.log(`installers in ${path.resolve(root, outArg ? outArg.slice('-c.directories.output='.length) : 'release')}`);
