@@ -4,7 +4,9 @@
  * Function.prototype.toString (so: no imports, no outside names). No paradigm is named (DESIGN.md):
  * each is tried, with its parameters cut to their smallest (integers at their minimum, lists to
  * their first values), until one takes a session: a person simulated by this code answers a
- * two-trial session, and the shipped default model takes a one-trial protocol.
+ * two-trial session, and the shipped default model takes a one-trial protocol, on ONNX Runtime
+ * (the model session falls back to tfjs when ONNX Runtime's native library does not load: the
+ * smoke run fails then, as that is a packaging fault).
  * test/unit/smoke-steps.test.ts runs the same serialised function on the real services in Node.
  */
 import type { PredlabApi } from '../../preload/api.js';
@@ -18,7 +20,8 @@ export interface SmokeReport {
   models: number;
   paradigm: string;
   simulated: { sessionId: number; status: string; answered: number; total: number };
-  model: { sessionId: number; status: string; answered: number; total: number; label: string };
+  /** inference: the engine the model session ran on ('onnxruntime': the unpacked native library loaded). */
+  model: { sessionId: number; status: string; answered: number; total: number; label: string; inference: string; backend: string };
 }
 
 export async function smokeSteps(api: PredlabApi): Promise<SmokeReport> {
@@ -60,6 +63,7 @@ export async function smokeSteps(api: PredlabApi): Promise<SmokeReport> {
     const holder = await api['sessions:start']({ participant: { label: 'smoke run' }, paradigmId: p.id, parameters: smallest(p, 1), seed: 2, calibration });
     await api['sessions:finish']({ sessionId: holder.id, status: 'aborted' });
     const ran = await api['models:run-session']({ modelId: model.id, protocolId: holder.protocol.id, again: true });
+    const details = ran.participant.details as { inference?: unknown; backend?: unknown };
     return {
       api: typeof (globalThis as { predlab?: unknown }).predlab,
       require: typeof (globalThis as { require?: unknown }).require,
@@ -69,7 +73,7 @@ export async function smokeSteps(api: PredlabApi): Promise<SmokeReport> {
       models: models.length,
       paradigm: p.id,
       simulated: { sessionId: simulated.id, status: simulated.status, answered: simulated.answered, total: simulated.total },
-      model: { sessionId: ran.id, status: ran.status, answered: ran.answered, total: ran.total, label: model.label },
+      model: { sessionId: ran.id, status: ran.status, answered: ran.answered, total: ran.total, label: model.label, inference: String(details.inference), backend: String(details.backend) },
     };
   }
   throw new Error(`no paradigm took a two-trial session: ${refusals.join('; ')}`);
@@ -79,5 +83,6 @@ export async function smokeSteps(api: PredlabApi): Promise<SmokeReport> {
 export function smokeFailure(r: SmokeReport): string | null {
   if (r.simulated.status !== 'complete' || r.simulated.answered !== 2) return `the simulated session ended ${r.simulated.status} with ${r.simulated.answered} of 2 trials`;
   if (r.model.status !== 'complete' || r.model.answered !== r.model.total || r.model.total !== 1) return `the model session ended ${r.model.status} with ${r.model.answered} of ${r.model.total} trials`;
+  if (r.model.inference !== 'onnxruntime') return `the model session ran on ${r.model.inference} (tfjs ${r.model.backend}), not ONNX Runtime: its native library did not load`;
   return null;
 }

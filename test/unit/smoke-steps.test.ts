@@ -35,12 +35,13 @@ describe('smoke steps', () => {
     expect(smokeFailure(report)).toBeNull();
     expect(report.models).toBeGreaterThan(0);
     expect(report.simulated).toMatchObject({ status: 'complete', answered: 2, total: 2 });
-    expect(report.model).toMatchObject({ status: 'complete', answered: 1, total: 1 });
+    expect(report.model).toMatchObject({ status: 'complete', answered: 1, total: 1, inference: 'onnxruntime' });
     expect(report.model.label).toMatch(/default/);
     // The sessions are in the lab, the model's marked as a model's.
     const sessions = await api['sessions:list']({});
     expect(sessions.find((s) => s.id === report.model.sessionId)?.participant.kind).toBe('model');
     expect(sessions.find((s) => s.id === report.simulated.sessionId)?.answered).toBe(2);
     expect(smokeFailure({ ...report, model: { ...report.model, status: 'aborted' } })).toMatch(/model session ended aborted/);
+    expect(smokeFailure({ ...report, model: { ...report.model, inference: 'tfjs' } })).toMatch(/not ONNX Runtime/);
   }, 180_000);
 });
