@@ -64,6 +64,9 @@ export function studyProtocol(db: Db, studyId: number, protocolId?: number): num
 
 /** The study as the page reads it (validated by the same schema the page uses). */
 export function describeOnlineStudy(db: Db, studyId: number, o: Omit<OnlineExportOptions, 'out' | 'bundleDir'> = {}): OnlineStudy {
+  const reps = o.blindspotReps ?? 3;
+  if (!Number.isInteger(reps) || reps < 0 || reps > MAX_BLINDSPOT_REPS) throw new PredlabError('invalid-argument', `Blind-spot measurements: 0 to ${MAX_BLINDSPOT_REPS} (0: the viewing distance is assumed); got ${reps}.`);
+  if (o.viewingDistanceCm !== undefined && !(o.viewingDistanceCm > 0 && o.viewingDistanceCm <= 1000)) throw new PredlabError('invalid-argument', `The assumed viewing distance is more than 0 and at most 1000 cm; got ${o.viewingDistanceCm}.`);
   const study = getStudy(db, studyId);
   const protocol = getProtocol(db, studyProtocol(db, studyId, o.protocolId));
   const paradigm = paradigmOf(protocol.paradigmId);
@@ -89,13 +92,13 @@ export function describeOnlineStudy(db: Db, studyId: number, o: Omit<OnlineExpor
     seed: protocol.seed,
     trials,
     sessionInfo: onlineSessionInfo(run, study.settings.sessionInfoFields),
-    calibration: { blindspotReps: o.blindspotReps ?? 3, viewingDistanceCm: o.viewingDistanceCm ?? ASSUMED_VIEWING_DISTANCE_CM },
+    calibration: { blindspotReps: reps, viewingDistanceCm: o.viewingDistanceCm ?? ASSUMED_VIEWING_DISTANCE_CM },
     completionUrl: o.completionUrl ?? null,
     exportedAt: new Date().toISOString(),
     appVersion: APP_VERSION,
   };
   const parsed = onlineStudySchema.safeParse(candidate);
-  if (!parsed.success) throw new PredlabError('invalid-argument', `Cannot put study '${study.name}' online: ${describeIssues(parsed.error.issues)} (blind-spot repetitions 0 to ${MAX_BLINDSPOT_REPS}; the completion URL a full http(s) address).`);
+  if (!parsed.success) throw new PredlabError('invalid-argument', `Cannot put study '${study.name}' online: ${describeIssues(parsed.error.issues)}.`);
   if (parsed.data.completionUrl !== null && !/^https?:\/\//i.test(parsed.data.completionUrl)) throw new PredlabError('invalid-argument', `The completion URL must start with http:// or https://; got '${parsed.data.completionUrl.slice(0, 80)}'.`);
   return parsed.data;
 }
