@@ -213,12 +213,13 @@ export function fitPsychometric(levels: Level[], options: FitOptions = {}): Psyc
   const xs = used.map((l) => l.x);
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);
-  if (point.pse < lo || point.pse > hi)
-    warnings.push(`The PSE (${point.pse.toFixed(3)}) lies outside the tested range [${lo}, ${hi}]; extend the offsets.`);
-  if (B > 0 && devianceP < 0.05)
-    warnings.push(`The curve does not explain the data (deviance ${dev.toFixed(2)}, bootstrap p = ${devianceP.toFixed(3)}).`);
   const allSame = used.every((l) => l.k === 0) || used.every((l) => l.k === l.n);
+  // With every answer the same there is no PSE to place: saying where it lies would contradict that.
   if (allSame) warnings.push('Every answer was the same; the PSE is not determined.');
+  else if (point.pse < lo || point.pse > hi)
+    warnings.push(`The PSE (${point.pse.toFixed(3)}) lies outside the tested range [${lo}, ${hi}]; extend the tested levels.`);
+  if (!allSame && B > 0 && devianceP < 0.05)
+    warnings.push(`The curve does not explain the data (deviance ${dev.toFixed(2)}, bootstrap p = ${devianceP.toFixed(3)}).`);
   // Perfectly separated answers (all "no" up to one level, all "yes" from the next): the data only
   // say the PSE lies between those two levels, whatever the optimiser returns inside the gap.
   const sorted = used.slice().sort((p, q) => p.x - q.x);
@@ -230,7 +231,7 @@ export function fitPsychometric(levels: Level[], options: FitOptions = {}): Psyc
     pseCi = [sorted[split - 1]!.x, sorted[split]!.x];
     // The whole 25-75 % rise fits inside the gap: the spread is at most half of it.
     spreadCi = [0, (sorted[split]!.x - sorted[split - 1]!.x) / 2];
-    warnings.push(`The answers switch completely between ${sorted[split - 1]!.x} and ${sorted[split]!.x}: the PSE lies somewhere in between and the slope is not determined; test offsets in that range.`);
+    warnings.push(`The answers switch completely between ${sorted[split - 1]!.x} and ${sorted[split]!.x}: the PSE lies somewhere in between and the slope is not determined; test levels in that range.`);
   }
   const cis = { pse: pseCi, sigma: ci(boot.sigma), slope: ci(boot.slope), spread75: spreadCi };
   const estimates = { pse: point.pse, sigma: point.sigma, slope: slopeAtPse(point), spread75: spread75(point) };

@@ -1,5 +1,5 @@
 /** Human-readable output of the CLI (any paradigm: it prints the generic analysis shape). */
-import { fmt } from '../../paradigms/format.js';
+import { digitsForUnit, fmt } from '../../paradigms/format.js';
 import { PredlabError } from '../errors.js';
 import type { SessionAnalysis, SessionInfo } from '../../paradigms/records.js';
 import { headlineStatistic } from '../../paradigms/references.js';
@@ -27,7 +27,7 @@ export function parseSize(v: string): { height: number; width: number } {
 }
 
 /** Digits by unit: counts whole, milliseconds to 0.1, everything else to 0.001. */
-export const digitsFor = (unit: string) => (unit === 'trials' || unit === 'frames' ? 0 : unit === 'ms' ? 1 : 3);
+export const digitsFor = digitsForUnit;
 
 /** "label: value unit [lo, hi]" */
 export function formatStatistic(s: Statistic): string {

@@ -178,10 +178,11 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .description('fit the psychometric function of a session')
     .requiredOption('--session <id>', 'session id', sessionId)
     .option('--bootstrap <n>', 'bootstrap samples for the confidence intervals', integer('--bootstrap'), 500)
+    .option('--include-dropped', 'keep trials with a dropped frame near the critical event in the fit (left out by default)')
     .option('--json', 'machine-readable output')
     .action((o) => {
       if (o.bootstrap < 0 || o.bootstrap > 100000) throw new PredlabError('invalid-argument', `--bootstrap must be between 0 and 100000; got ${o.bootstrap}.`);
-      const a = analyseSession(readDatabase(), o.session, { bootstrap: o.bootstrap });
+      const a = analyseSession(readDatabase(), o.session, { bootstrap: o.bootstrap, excludeDroppedFrames: o.includeDropped !== true });
       emit(o.json, a, formatAnalysis(a));
     });
 

@@ -159,10 +159,11 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
       return ids;
     })
     .option('--bootstrap <n>', 'bootstrap samples for the confidence intervals', integer('--bootstrap'), 500)
+    .option('--include-dropped', 'keep trials with a dropped frame near the critical event in the fits (left out by default)')
     .option('--json', 'machine-readable output')
     .action((o) => {
       const db = ctx.database();
-      const c = compareSessions(db, o.sessions, { bootstrap: o.bootstrap });
+      const c = compareSessions(db, o.sessions, { bootstrap: o.bootstrap, excludeDroppedFrames: o.includeDropped !== true });
       // The same sentences as the Compare page (warnings about checkpoints first).
       const found = findings(c, new Map(listSessions(db).map((x) => [x.id, x.participant])), listModels(db));
       emit(o.json, { rows: c.rows, differences: c.differences, findings: found }, `${formatComparison(c)}${found.length ? `\n\nfindings:\n${found.map((x) => `  - ${x.text}`).join('\n')}` : ''}`);

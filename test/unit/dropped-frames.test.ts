@@ -1,5 +1,6 @@
 /** Dropped frames near the critical event: flagged, left out of the fit by default, included when asked. */
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../../main/cli/index.js';
 import { analyseSession, EXCLUDED_STATISTIC } from '../../main/services/analysis.js';
 import { compareSessions } from '../../main/services/compare.js';
 import { dropNearCritical } from '../../main/services/dropped-frames.js';
@@ -40,8 +41,8 @@ describe('dropNearCritical', () => {
 });
 
 describe('analysis with dropped frames', () => {
-  it('leaves flagged trials out of the fit by default, includes them when the setting is off', () => {
-    const { db } = tempDb();
+  it('leaves flagged trials out of the fit by default, includes them when the setting is off', async () => {
+    const { db, file } = tempDb();
     const p = createParticipant(db, { kind: 'human', label: 'P01' });
     const s = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: { offsetsDeg: [-1.5, -1, -0.5, 0, 0.5, 1, 1.5], trialsPerOffset: 10, [RUN_KEY]: { repeatDropped: false } }, seed: 3, calibration: CALIBRATION });
     // Spoiled trials are not repeated here (the session's option), so the 70 planned are all there is.
@@ -74,5 +75,20 @@ describe('analysis with dropped frames', () => {
     const c = compareSessions(db, [s.id], { bootstrap: 0 });
     expect(c.analyses[0]!.trials).toBe(70 - flagged.length);
     expect(compareSessions(db, [s.id], { bootstrap: 0, excludeDroppedFrames: false }).analyses[0]!.trials).toBe(70);
+    // The command line: the note names how to include them in the app and here, and the flag does.
+    for (const [args, trials, note] of [
+      [['analyze', '--session', String(s.id)], 70 - flagged.length, /To include them: untick "Leave out trials with a dropped frame near the critical event" in the app, or add --include-dropped on the command line\./],
+      [['analyze', '--session', String(s.id), '--include-dropped'], 70, /are included \(the setting to leave them out is off\)/],
+      [['compare', '--sessions', String(s.id), '--include-dropped'], 70, /are included/],
+    ] as const) {
+      let out = '';
+      const io = { out: (x: string) => (out += x), err: (x: string) => (out += x) };
+      expect(await runCli(['--db', file, ...args, '--bootstrap', '0', '--json'], io), out).toBe(0);
+      const r = JSON.parse(out);
+      expect(r.trials ?? r.rows[0].trials, args.join(' ')).toBe(trials);
+      out = '';
+      await runCli(['--db', file, ...args, '--bootstrap', '0'], io);
+      expect(out, args.join(' ')).toMatch(note);
+    }
   });
 });

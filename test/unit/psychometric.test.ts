@@ -48,6 +48,15 @@ describe('psychometric fit', () => {
     expect(() => fitPsychometric([{ x: 0, n: 5, k: 2 }, { x: 1, n: 5, k: 4 }])).toThrow(/3 or more stimulus levels/);
     const same = fitPsychometric(xs.map((x) => ({ x, n: 10, k: 10 })), { bootstrap: 20 });
     expect(same.warnings.join(' ')).toMatch(/Every answer was the same/);
+    // Only that: a PSE the data do not determine is placed nowhere (not "outside the tested range"),
+    // and no sentence names one paradigm's stimulus ("offsets").
+    for (const k of [0, 10]) {
+      const w = fitPsychometric(xs.map((x) => ({ x, n: 10, k })), { bootstrap: 20 }).warnings;
+      expect(w).toEqual(['Every answer was the same; the PSE is not determined.']);
+    }
+    const outside = fitPsychometric(xs.map((x, i) => ({ x, n: 20, k: Math.min(20, 12 + i) })), { bootstrap: 20 });
+    expect(outside.warnings.join(' ')).toMatch(/lies outside the tested range .*; extend the tested levels\./);
+    expect(outside.warnings.join(' ')).not.toMatch(/offsets/);
   });
 
   it('perfectly separated answers give the step between two levels as the PSE interval', () => {

@@ -34,4 +34,4 @@ export function participantColor(participantId: number): string {
 export const CONDITION_DASHES = ['', '6 3', '2 3', '8 3 2 3'] as const;
 
 /** Decimals a statistic is shown with, by its unit (Results and Compare). */
-export const statDigits = (unit: string): number => (unit === 'ms' ? 1 : unit === 'trials' || unit === 'frames' ? 0 : 3);
+export { digitsForUnit as statDigits } from '../../../paradigms/format.js';
