@@ -127,6 +127,7 @@ async function startApp(): Promise<AppServices> {
     bundleDir: __dirname, // service-thread.cjs is bundled beside main.cjs
     ...(nativeBinding() ? { nativeBinding: nativeBinding()! } : {}),
     chooseExportDir: async (suggestedName) => {
+      if (smoke) return path.join(dataDir, 'exports', suggestedName); // no dialog in a smoke run
       const win = BrowserWindow.getFocusedWindow();
       const options = { title: 'Export to folder', defaultPath: path.join(app.getPath('documents'), suggestedName), properties: ['openDirectory' as const, 'createDirectory' as const] };
       const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);

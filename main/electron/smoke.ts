@@ -6,7 +6,8 @@
  * their first values), until one takes a session: a person simulated by this code answers a
  * two-trial session, and the shipped default model takes a one-trial protocol, on ONNX Runtime
  * (the model session falls back to tfjs when ONNX Runtime's native library does not load: the
- * smoke run fails then, as that is a packaging fault).
+ * smoke run fails then, as that is a packaging fault); ten frames recorded into a dataset are then
+ * exported as MP4 with the shipped ffmpeg (the export folder is the app's choice in smoke mode).
  * test/unit/smoke-steps.test.ts runs the same serialised function on the real services in Node.
  */
 import type { PredlabApi } from '../../preload/api.js';
@@ -22,6 +23,8 @@ export interface SmokeReport {
   simulated: { sessionId: number; status: string; answered: number; total: number };
   /** inference: the engine the model session ran on ('onnxruntime': the unpacked native library loaded). */
   model: { sessionId: number; status: string; answered: number; total: number; label: string; inference: string; backend: string };
+  /** Ten recorded frames exported as MP4: ffmpeg, run from app.asar.unpacked. */
+  video: { state: string; message: string };
 }
 
 export async function smokeSteps(api: PredlabApi): Promise<SmokeReport> {
@@ -64,6 +67,19 @@ export async function smokeSteps(api: PredlabApi): Promise<SmokeReport> {
     await api['sessions:finish']({ sessionId: holder.id, status: 'aborted' });
     const ran = await api['models:run-session']({ modelId: model.id, protocolId: holder.protocol.id, again: true });
     const details = ran.participant.details as { inference?: unknown; backend?: unknown };
+    await api['datasets:create']({ name: 'smoke', height: 16, width: 16, fps: 10 });
+    const capture = await api['datasets:capture-begin']({ dataset: 'smoke', source: 'smoke run' });
+    const frames = new Uint8Array(capture.frameBytes * 10);
+    for (let i = 0; i < frames.length; i++) frames[i] = (i * 7) % 256;
+    await api['datasets:capture-append']({ recordingId: capture.recording.id, frames });
+    await api['datasets:capture-finish']({ recordingId: capture.recording.id });
+    let job = await api['datasets:export']({ name: 'smoke', format: 'mp4' });
+    // The export is a job: polled, at most a minute.
+    for (let waited = 0; job.state === 'running' && waited < 120; waited++) {
+      await new Promise((r) => setTimeout(r, 500));
+      const id = job.id;
+      job = (await api['datasets:export-jobs']({})).find((j) => j.id === id) ?? job;
+    }
     return {
       api: typeof (globalThis as { predlab?: unknown }).predlab,
       require: typeof (globalThis as { require?: unknown }).require,
@@ -74,6 +90,7 @@ export async function smokeSteps(api: PredlabApi): Promise<SmokeReport> {
       paradigm: p.id,
       simulated: { sessionId: simulated.id, status: simulated.status, answered: simulated.answered, total: simulated.total },
       model: { sessionId: ran.id, status: ran.status, answered: ran.answered, total: ran.total, label: model.label, inference: String(details.inference), backend: String(details.backend) },
+      video: { state: job.state, message: job.message ?? '' },
     };
   }
   throw new Error(`no paradigm took a two-trial session: ${refusals.join('; ')}`);
@@ -83,6 +100,7 @@ export async function smokeSteps(api: PredlabApi): Promise<SmokeReport> {
 export function smokeFailure(r: SmokeReport): string | null {
   if (r.simulated.status !== 'complete' || r.simulated.answered !== 2) return `the simulated session ended ${r.simulated.status} with ${r.simulated.answered} of 2 trials`;
   if (r.model.status !== 'complete' || r.model.answered !== r.model.total || r.model.total !== 1) return `the model session ended ${r.model.status} with ${r.model.answered} of ${r.model.total} trials`;
+  if (r.video.state !== 'done') return `the MP4 export (ffmpeg) ended ${r.video.state}: ${r.video.message}`;
   if (r.model.inference !== 'onnxruntime') return `the model session ran on ${r.model.inference} (tfjs ${r.model.backend}), not ONNX Runtime: its native library did not load`;
   return null;
 }

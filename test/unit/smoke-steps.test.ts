@@ -3,7 +3,7 @@
  * cannot start Electron here; its steps can run. Serialised as main.ts sends them to the page, they
  * run against the app's real services (bootstrap, service threads, SQLite, model engine) through the
  * preload's own API factory: the default model registered at start, a two-trial simulated session,
- * a one-trial model session.
+ * a one-trial model session on ONNX Runtime, and an MP4 export through ffmpeg.
  */
 import { build } from 'esbuild';
 import path from 'node:path';
@@ -18,7 +18,9 @@ const root = path.resolve(import.meta.dirname, '../..');
 let services: AppServices;
 
 beforeAll(async () => {
-  services = await startServices({ dataDir: tempDir(), appRoot: root, chooseExportDir: async () => null });
+  const dataDir = tempDir();
+  // As main.ts in smoke mode: exports go to a folder in the temporary data folder, no dialog.
+  services = await startServices({ dataDir, appRoot: root, chooseExportDir: async (name) => path.join(dataDir, 'exports', name) });
 }, 120_000);
 afterAll(() => services?.close());
 
@@ -37,11 +39,14 @@ describe('smoke steps', () => {
     expect(report.simulated).toMatchObject({ status: 'complete', answered: 2, total: 2 });
     expect(report.model).toMatchObject({ status: 'complete', answered: 1, total: 1, inference: 'onnxruntime' });
     expect(report.model.label).toMatch(/default/);
+    expect(report.video.state, report.video.message).toBe('done');
+    expect(report.video.message).toMatch(/Wrote 1 MP4 file \(10 frames\)/);
     // The sessions are in the lab, the model's marked as a model's.
     const sessions = await api['sessions:list']({});
     expect(sessions.find((s) => s.id === report.model.sessionId)?.participant.kind).toBe('model');
     expect(sessions.find((s) => s.id === report.simulated.sessionId)?.answered).toBe(2);
     expect(smokeFailure({ ...report, model: { ...report.model, status: 'aborted' } })).toMatch(/model session ended aborted/);
     expect(smokeFailure({ ...report, model: { ...report.model, inference: 'tfjs' } })).toMatch(/not ONNX Runtime/);
+    expect(smokeFailure({ ...report, video: { state: 'error', message: 'spawn ENOENT' } })).toMatch(/MP4 export \(ffmpeg\) ended error/);
   }, 180_000);
 });
