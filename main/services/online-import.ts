@@ -120,6 +120,7 @@ function onlineDetails(run: Run, file: string, timing: OnlineTiming): Record<str
     run: run.id,
     participant: run.participant,
     file: path.basename(file),
+    takenAt: text(c.taken_at).slice(0, 40) || null,
     browser: { name: text(b.browser) || null, version: text(b.browser_version) || null, os: text(b.os) || null, mobile: text(b.mobile) === 'true' || b.mobile === true, vsyncRateHz: numberOf(b.vsync_rate), userAgent: text(c.user_agent).slice(0, 400) || null },
     screen: { width: numberOf(c.screen_width), height: numberOf(c.screen_height), windowWidth: numberOf(c.window_width), windowHeight: numberOf(c.window_height), devicePixelRatio: numberOf(c.device_pixel_ratio) },
     card: { itemWidthPx: numberOf(k.item_width_px), pxPerMm: numberOf(k.px2mm), viewDistanceMm: numberOf(k.view_dist_mm), viewingDistance: text(c.viewing_distance) || null },

@@ -78,20 +78,24 @@ describe('an online study', () => {
     const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    const fetched: string[] = [];
+    page.on('request', (r) => fetched.push(r.url()));
     dataFile = path.join(dir, 'data.json');
     const taken = await takeOnlineStudy(page, `${host.url}?PROLIFIC_PID=PP-0042&SESSION_ID=x`, { answer: keyOf, info: { age: '29' }, download: dataFile });
     await page.screenshot({ path: path.join(SHOTS, 'online-study-end.png') });
     expect(errors).toEqual([]);
     expect(taken).toMatchObject({ dataTrials: 3, practiceTrials: 1, breaks: 1 });
-    // The study fetched its two files and nothing else.
+    // The study fetched its two files and nothing else, from no other host.
     expect(new Set(host.requests)).toEqual(new Set(['/', '/study.js']));
+    expect(fetched.filter((u) => !u.startsWith(host.url) && !u.startsWith('data:') && !u.startsWith('blob:'))).toEqual([]);
 
     const r = importOnlineData(db, study.id, dataFile);
     expect(r.problems).toEqual([]);
     expect(r.imported).toHaveLength(1);
     const online = getSession(db, r.imported[0]!.sessionId);
     expect(online).toMatchObject({ source: 'online', status: 'complete', participant: { label: 'PP-0042', details: { age: 29 } }, protocol: { id: exported.study.protocolId } });
-    const cal = online.calibration as { method: string; pxPerDeg: number; refreshHz: number; online: { browser: { name: string }; card: { viewingDistance: string }; timing: { frames: number } } };
+    const cal = online.calibration as { method: string; pxPerDeg: number; refreshHz: number; online: { takenAt: string; browser: { name: string }; card: { viewingDistance: string }; timing: { frames: number } } };
+    expect(Date.parse(cal.online.takenAt)).toBeGreaterThan(Date.parse(online.startedAt) - 3_600_000);
     expect(cal.method).toBe('credit-card');
     expect(cal.online.card.viewingDistance).toBe('blind spot');
     expect(cal.online.browser.name).toBe('chrome');

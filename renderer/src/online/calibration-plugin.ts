@@ -33,6 +33,8 @@ export function calibrationPlugin(ctx: OnlineContext, assumedDistanceCm: number)
           predlab: 'calibration',
           calibration: JSON.stringify(ctx.calibration),
           viewing_distance: measuredDistance !== null ? 'blind spot' : 'assumed',
+          // The participant's clock: when they took the study (the import's own time is the session's start).
+          taken_at: new Date().toISOString(),
           refresh_intervals: JSON.stringify(intervalsMs.map((x) => Math.round(x * 1000) / 1000)),
           user_agent: navigator.userAgent,
           screen_width: window.screen.width,
