@@ -62,7 +62,12 @@ async function main(): Promise<void> {
       (event) => {
         // Which engine trains, said where the backend is (the CLI's and the Training page's line).
         if (event.type === 'start')
-          post(event.engine === 'onnxruntime' ? { type: 'backend', choice: 'onnxruntime', detail: `${event.engineDetail}; previews on tfjs ${backend.choice}` } : { type: 'backend', choice: backend.choice, detail: event.engineDetail });
+          post(
+            event.engine === 'onnxruntime'
+              ? // The providers skipped are `predlab backend`'s business; one line here.
+                { type: 'backend', choice: 'onnxruntime', detail: `${event.engineDetail.replace(/; skipped .*\)$/, ')')}; previews on tfjs ${backend.choice}` }
+              : { type: 'backend', choice: backend.choice, detail: event.engineDetail },
+          );
         post({ type: 'event', event });
       },
       control,

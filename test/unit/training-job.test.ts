@@ -36,6 +36,9 @@ describe('training job (worker thread)', () => {
   it('reports progress, pauses, resumes and finishes', async () => {
     const job = startTraining(spec('paused', 3));
     const events: TrainEvent[] = [];
+    // The worker says which engine trains where it says the backend (the CLI's and the Training page's line).
+    const backends: { choice: string; detail: string }[] = [];
+    job.on('backend', (b) => backends.push(b));
     let pausedAt = -1;
     job.on('event', (e) => {
       events.push(e);
@@ -53,6 +56,8 @@ describe('training job (worker thread)', () => {
     expect(progress.map((p) => p.step)).toEqual([...Array(30).keys()].map((i) => i + 1));
     expect(progress.at(-1)!.framesPerSec).toBeGreaterThan(0);
     expect(events.filter((e) => e.type === 'epoch')).toHaveLength(3);
+    expect(backends.at(-1)).toMatchObject({ choice: 'onnxruntime', detail: expect.stringMatching(/^onnxruntime-node \d+\.\d+\.\d+ \(cpu, \d+ threads?\); previews on tfjs wasm$/) });
+    expect(events.find((e) => e.type === 'start')).toMatchObject({ engine: 'onnxruntime' });
   }, 60_000);
 
   it('cancel stops cleanly and leaves a loadable resume state', async () => {
