@@ -49,7 +49,8 @@ function electronCacheRoots(): string[] {
       : process.platform === 'win32'
         ? path.join(process.env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'), 'electron', 'Cache')
         : path.join(process.env.XDG_CACHE_HOME ?? path.join(home, '.cache'), 'electron');
-  return [process.env.electron_config_cache, process.env.ELECTRON_CACHE, fallback].filter((d): d is string => !!d);
+  // The first one set, as @electron/get takes it: a cache named explicitly replaces the default.
+  return [process.env.electron_config_cache || process.env.ELECTRON_CACHE || fallback];
 }
 
 /** The zip in a cache folder: directly in it, or in one of @electron/get's per-mirror subfolders. */
