@@ -127,7 +127,7 @@ export function exportOnlineStudy(db: Db, studyId: number, o: OnlineExportOption
       if (o.jatos) fs.writeFileSync(path.join(partial, `${jatosDirName(study)}.jzip`), jatosArchive(study, page, fs.readFileSync(path.join(bundle, 'study.js'))));
       else {
         fs.writeFileSync(path.join(partial, 'index.html'), page);
-        fs.copyFileSync(path.join(bundle, 'study.js'), path.join(partial, 'study.js'));
+        fs.writeFileSync(path.join(partial, 'study.js'), fs.readFileSync(path.join(bundle, 'study.js'))); // read, not copied: inside app.asar only reads are sure
       }
       if (fs.existsSync(folder)) fs.rmdirSync(folder);
       fs.renameSync(partial, folder);
