@@ -37,16 +37,19 @@ export async function hashFile(file: string): Promise<string> {
 }
 
 /**
- * Every file under `dir`, as '/'-separated paths relative to it (links not followed). Plain
- * readdir and lstat: the calls Electron's fs answers for paths inside an archive too.
+ * Every file under `dir`, as '/'-separated paths relative to it. Plain readdir and lstat: the
+ * calls Electron's fs answers for paths inside an archive too. Symbolic links are neither listed
+ * nor followed, as the manifest holds none (a link put in place of a listed file is read through,
+ * and its content differs).
  */
 export function listFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (abs: string, rel: string) => {
     for (const name of fs.readdirSync(abs)) {
       const r = rel ? `${rel}/${name}` : name;
-      if (fs.lstatSync(path.join(abs, name)).isDirectory()) walk(path.join(abs, name), r);
-      else out.push(r);
+      const st = fs.lstatSync(path.join(abs, name));
+      if (st.isDirectory()) walk(path.join(abs, name), r);
+      else if (!st.isSymbolicLink()) out.push(r);
     }
   };
   walk(dir, '');
