@@ -8,11 +8,13 @@
  * the engine (a run may resume on the other one).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import os from 'node:os';
 import type { NamedTensor } from '../checkpoint.js';
 import { describeOnnx, OnnxPredNet, onnxRuntimeStatus } from '../onnx/session.js';
 import type { NamedArray, OnnxTrainer } from '../onnx/train-session.js';
+import type { PredNetConfig } from '../prednet/config.js';
 import type { PredNet } from '../prednet/model.js';
-import { segmentSteps } from './gradients.js';
+import { activationBytesPerStep, segmentSteps } from './gradients.js';
 import { sequenceLoss, type LayerLoss } from './loss.js';
 import { GradientPool, shareSizes, trainingThreads } from './parallel.js';
 
@@ -107,7 +109,22 @@ export async function openStepEngine(net: PredNet, o: StepEngineOptions, saved: 
 const arrays = async (net: PredNet): Promise<NamedArray[]> =>
   Promise.all(net.trainableVariables.map(async (v) => ({ name: net.stableNames.get(v.name)!, shape: v.shape, data: (await v.data()) as Float32Array })));
 
+/**
+ * Why the ONNX Runtime step would not fit in memory, or null. Its graph keeps every time step's
+ * activations (no checkpointing over time, unlike the tfjs trainer): activationBytesPerStep
+ * without the wasm heap's factor of 2.8, per sequence and step (KITTI batch 4, nt 10: 3.4 GiB
+ * counted, 3.8 GiB peak measured). Allowed: half the machine's memory.
+ */
+export function onnxMemoryProblem(cfg: PredNetConfig, batch: number, nt: number, totalBytes = os.totalmem()): string | null {
+  const need = (activationBytesPerStep(cfg) / 2.8) * batch * nt;
+  if (need <= totalBytes / 2) return null;
+  const gib = (b: number) => (b / 2 ** 30).toFixed(1);
+  return `its training step would hold about ${gib(need)} GiB of activations, more than half this machine's ${gib(totalBytes)} GiB (lower the batch size or nt)`;
+}
+
 async function onnxEngine(net: PredNet, o: StepEngineOptions, saved: NamedTensor[], iter: number): Promise<StepEngine> {
+  const tooBig = onnxMemoryProblem(net.config, o.batchSize, o.nt);
+  if (tooBig) throw new Error(tooBig);
   const { OnnxTrainer } = await import('../onnx/train-session.js');
   const trainer: OnnxTrainer = await OnnxTrainer.create(net.config, { batch: o.batchSize, nt: o.nt, layerLoss: o.layerLoss });
   trainer.setWeights(await arrays(net));

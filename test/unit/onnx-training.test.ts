@@ -11,12 +11,12 @@ import { initBackend } from '../../native-models/backend.js';
 import { loadOrt } from '../../native-models/onnx/session.js';
 import { paramIO, TRAIN_C1, TRAIN_C2, TRAIN_FRAMES, TRAIN_LOSS, TRAIN_LR, trainableParams, trainStepModel } from '../../native-models/onnx/train-graph.js';
 import { OnnxTrainer, type NamedArray } from '../../native-models/onnx/train-session.js';
-import { predNetConfigSchema, type PredNetConfig } from '../../native-models/prednet/config.js';
+import { PRESETS, predNetConfigSchema, type PredNetConfig } from '../../native-models/prednet/config.js';
 import { PredNet } from '../../native-models/prednet/model.js';
 import { lossAndGrads } from '../../native-models/training/gradients.js';
 import { layerWeights, timeWeights, type LayerLoss } from '../../native-models/training/loss.js';
 import { GradientPool } from '../../native-models/training/parallel.js';
-import { forcedTrainingEngine } from '../../native-models/training/step-engine.js';
+import { forcedTrainingEngine, onnxMemoryProblem } from '../../native-models/training/step-engine.js';
 import { movingBarVideo } from '../../native-models/training/synthetic.js';
 import { resumeDirOf, runTraining, trainOptionsSchema, type TrainEvent } from '../../native-models/training/trainer.js';
 import { loadCheckpoint, saveCheckpoint } from '../../native-models/checkpoint.js';
@@ -159,6 +159,12 @@ describe('ONNX Runtime training step', () => {
       c.net.dispose();
       tf.dispose(c.optimizer.map((w) => w.tensor));
     }
+  });
+
+  it('leaves a step whose activations would not fit half the memory to tfjs (which checkpoints over time), saying why', () => {
+    const kitti = PRESETS.kitti;
+    expect(onnxMemoryProblem(kitti, 4, 10, 16 * 2 ** 30)).toBe(null);
+    expect(onnxMemoryProblem(kitti, 16, 20, 16 * 2 ** 30)).toBe('its training step would hold about 27.2 GiB of activations, more than half this machine\'s 16.0 GiB (lower the batch size or nt)');
   });
 
   it('PREDLAB_TRAINING names an engine or is refused in one line', () => {
