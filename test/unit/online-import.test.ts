@@ -18,6 +18,7 @@ import { finishSession, getSession, listSessions, nextTrial, recordTrial, startS
 import { addSessionToStudy, createStudy } from '../../main/services/studies.js';
 import type { Db } from '../../main/store/db.js';
 import { CALIBRATION, tempDb } from '../support/db.js';
+import { onlineSummary } from '../../renderer/src/lib/sessionSetting.js';
 
 const RUN = { practiceTrials: 0, breakEvery: 0, repeatDropped: false };
 /** A frame timing as a 60 Hz display gives it, every frame on time. */
@@ -91,6 +92,9 @@ describe('import of online study data', () => {
     expect(online.participant.details).toMatchObject({ age: 31, handedness: 'left' });
     expect(online.calibration).toMatchObject({ method: 'credit-card', online: { run: 'run-1', browser: { name: 'chrome' }, timing: { verdict: { pass: true } }, completed: true } });
     expect(online.protocol.id).toBe(getSession(db, sessionId).protocol.id);
+    // What the Results page says of it (and nothing for the lab's session).
+    expect(onlineSummary(online)).toBe('Taken online in chrome 131 on Linux, a 1280×800 screen, 60.00 Hz measured, viewing distance 57 cm (blind spot), 36.9 px/deg; its frame timing passes the criterion.');
+    expect(onlineSummary(getSession(db, sessionId))).toBeNull();
     expect(trialsOf(online.id)).toEqual(trialsOf(sessionId));
     expect(analysisOf(online.id).conditions).toEqual(analysisOf(sessionId).conditions);
     expect(analysisOf(online.id).statistics).toEqual(analysisOf(sessionId).statistics);
