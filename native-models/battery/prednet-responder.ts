@@ -13,7 +13,8 @@ import path from 'node:path';
 import { loadCheckpoint, WEIGHTS_FILE } from '../checkpoint.js';
 import { disposeState, PredNet, type State } from '../prednet/model.js';
 import { describeOnnx, OnnxPredNet } from '../onnx/session.js';
-import { layerWeights, sequenceLoss, timeWeights } from '../training/loss.js';
+import { layerWeights, timeWeights } from '../training/loss.js';
+import { openStepEngine, type StepEngine } from '../training/step-engine.js';
 import type { Probe, Recording, Responder, RunOptions } from '../../paradigms/battery-types.js';
 
 /** Stated limits: sequences per forward pass (memory) and per call, frames per sequence, training steps. */
@@ -30,6 +31,8 @@ export class PredNetResponder implements Responder {
     readonly name: string,
     /** SHA-256 of the checkpoint's weights.bin; absent for networks made in memory (a trained copy). */
     readonly cacheKey?: string,
+    /** A trained copy: the training engine that trained it (step-engine.ts's detail). */
+    readonly trainedWith?: string,
   ) {
     this.height = net.config.height;
     this.width = net.config.width;
@@ -156,7 +159,10 @@ export class PredNetResponder implements Responder {
     return recs;
   }
 
-  /** A copy of this network trained `steps` Adam steps on the sequences (PredNet's L0 loss, lr 1e-3). */
+  /**
+   * A copy of this network trained `steps` Adam steps on the sequences (PredNet's L0 loss, lr
+   * 1e-3), on the training step engine (ONNX Runtime where it starts, else tfjs: step-engine.ts).
+   */
   async trainOn(sequences: Float32Array[], frames: number, steps: number): Promise<Responder> {
     this.checkSequences(sequences, frames);
     if (frames < 2) throw new RangeError('Training needs sequences of at least 2 frames (the first step predicts nothing).');
@@ -164,32 +170,29 @@ export class PredNetResponder implements Responder {
     const weights = this.net.kerasWeights();
     const copy = PredNet.fromKeras(this.net.config, weights);
     tf.dispose([...weights.values()]);
-    const optimizer = tf.train.adam(1e-3);
-    const lw = layerWeights('L0', copy.layers);
-    const tw = timeWeights(frames);
     const { height: H, width: W, channels: C } = this;
     const per = frames * H * W * C;
+    // Cycle through the sequences in batches, so every one is seen equally often.
+    const B = Math.min(RESPONDER_LIMITS.trainBatch, sequences.length);
+    let engine: StepEngine | null = null;
+    let trainedWith = '';
     try {
+      engine = await openStepEngine(copy, { batchSize: B, nt: frames, layerLoss: 'L0', layerW: layerWeights('L0', copy.layers), timeW: timeWeights(frames), workers: 1, checkpoint: 'off' }, [], this.name);
       for (let step = 0; step < steps; step++) {
-        // Cycle through the sequences in batches, so every one is seen equally often.
-        const B = Math.min(RESPONDER_LIMITS.trainBatch, sequences.length);
         const data = new Float32Array(B * per);
         for (let b = 0; b < B; b++) data.set(sequences[(step * B + b) % sequences.length]!, b * per);
-        const x = tf.tensor5d(data, [B, frames, H, W, C]);
-        try {
-          const loss = optimizer.minimize(() => sequenceLoss(copy, x, lw, tw), true, copy.trainableVariables);
-          loss?.dispose();
-        } finally {
-          x.dispose();
-        }
+        const loss = await engine.step(data, 1e-3);
+        if (!Number.isFinite(loss)) throw new Error(`Training ${this.name} diverged at step ${step + 1} (loss ${loss}).`);
       }
+      await engine.sync();
+      trainedWith = engine.detail;
     } catch (e) {
       copy.dispose();
       throw e;
     } finally {
-      optimizer.dispose();
+      await engine?.close();
     }
-    return new PredNetResponder(copy, `${this.name} + ${steps} training steps`);
+    return new PredNetResponder(copy, `${this.name} + ${steps} training steps`, undefined, trainedWith);
   }
 
   dispose(): void {

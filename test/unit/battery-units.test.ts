@@ -254,6 +254,37 @@ describe('on a small random PredNet made with the CLI', () => {
     }
   });
 
+  it('trains a copy (sequence learning) on ONNX Runtime to the units tfjs training gives, and leaves itself untouched', async () => {
+    const size = { height: 32, width: 40, channels: 3 };
+    const seqs = [4, 11, 17].map((s) => sequenceOf(size, Array.from({ length: 4 }, (_, t) => objectImage(size, s + t))));
+    const probes = [{ layer: 1, type: 'E' as const }, { layer: 0, type: 'Ahat' as const }];
+    const before = await responder.run([seqs[0]!], 4, { probes });
+    const saved = process.env.PREDLAB_TRAINING;
+    const units: Float32Array[][] = [];
+    try {
+      for (const engine of ['onnxruntime', 'tfjs']) {
+        process.env.PREDLAB_TRAINING = engine;
+        const trained = (await responder.trainOn(seqs, 4, 3)) as PredNetResponder;
+        expect(trained.trainedWith).toMatch(engine === 'tfjs' ? /^tfjs / : /^onnxruntime-node /);
+        const [rec] = await trained.run([seqs[0]!], 4, { probes });
+        units.push(rec!.map((r) => r.data));
+        trained.dispose?.();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.PREDLAB_TRAINING;
+      else process.env.PREDLAB_TRAINING = saved;
+    }
+    const [onnx, tfjs] = units as [Float32Array[], Float32Array[]];
+    probes.forEach((p, k) => {
+      const moved = maxDiff(tfjs[k]!, before[0]![k]!.data);
+      // Training changed the units; both engines changed them alike.
+      expect(moved, `${p.type}${p.layer}`).toBeGreaterThan(1e-3);
+      expect(maxDiff(onnx[k]!, tfjs[k]!), `${p.type}${p.layer}`).toBeLessThan(0.05 * moved);
+    });
+    // The responder itself is not trained.
+    expect(maxDiff((await responder.run([seqs[0]!], 4, { probes }))[0]![0]!.data, before[0]![0]!.data)).toBe(0);
+  });
+
   it('runs each experiment to a well-formed, finite result beside an untrained network of its architecture, and shows no effect (it is itself untrained)', async () => {
     const cacheDir = tempDir('predlab-battery-cache-');
     const references = referencesFor(responder);
