@@ -141,12 +141,32 @@ describe('an online study', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await takeOnlineStudy(page, `${jatosHost.url}?PROLIFIC_PID=PP-0043`, { answer: keyOf, info: { age: '41' }, download: null });
-    await expect.poll(() => jatosHost.posts.map((p) => p.path)).toEqual(['/__jatos/result', '/__jatos/end']);
+    // Every row appended as it was written, then the whole data submitted (replacing them), then the end.
+    await expect.poll(() => jatosHost.posts.at(-1)?.path).toBe('/__jatos/end');
+    const paths = jatosHost.posts.map((p) => p.path);
+    expect(paths.slice(-2)).toEqual(['/__jatos/result', '/__jatos/end']);
+    expect(new Set(paths.slice(0, -2))).toEqual(new Set(['/__jatos/append']));
     expect(errors).toEqual([]);
-    expect(JSON.parse(jatosHost.posts[1]!.body)).toMatchObject({ successful: true, url: 'https://app.prolific.com/submissions/complete?cc=TEST' });
-    // The results archive as JATOS exports it: the component result's data in data.txt.
+    expect(JSON.parse(jatosHost.posts.at(-1)!.body)).toMatchObject({ successful: true, url: 'https://app.prolific.com/submissions/complete?cc=TEST' });
+    // Had the participant left after the second data trial, JATOS would hold the rows appended so far.
+    const appended = jatosHost.posts.filter((p) => p.path === '/__jatos/append').map((p) => p.body);
+    const second = appended.findIndex((b) => JSON.parse(b).trial_type === 'predlab-trial' && JSON.parse(b).phase === 'test' && JSON.parse(b).design_index === 1);
+    const results = (data: string) => zipSync({ 'metadata.json': strToU8('{}'), study_result_1: { 'comp-result_1': { 'data.txt': strToU8(data) } } });
     const archive = path.join(dir, 'jatos_results.zip');
-    fs.writeFileSync(archive, zipSync({ 'metadata.json': strToU8('{}'), study_result_1: { 'comp-result_1': { 'data.txt': strToU8(`${jatosHost.posts[0]!.body}\n`) } } }));
+    fs.writeFileSync(archive, results(`${jatosHost.posts.at(-2)!.body}\n`));
+    const early = path.join(dir, 'jatos_results_early.zip');
+    fs.writeFileSync(early, results(appended.slice(0, second + 1).join('')));
+    // The early results, in a lab of its own with the same protocol: the answered trials, the session aborted.
+    const other = tempDb();
+    const twin = startSession(other.db, { participant: { label: 'D01' }, paradigmId: 'flash-lag', parameters: PARAMETERS, seed: 5, calibration: { ...CALIBRATION } });
+    const otherStudy = createStudy(other.db, { name: 'online pilot' });
+    addSessionToStudy(other.db, otherStudy.id, twin.id);
+    expect(twin.protocol.id).toBe(r.study.protocolId);
+    const left = importOnlineData(other.db, otherStudy.id, early);
+    expect(left.problems).toEqual([]);
+    expect(left.imported.map((x) => [x.participant, x.trials, x.status])).toEqual([['PP-0043', 2, 'aborted']]);
+    other.db.close();
+    // The results archive as JATOS exports it after the end: the submitted data in data.txt.
     const imported = importOnlineData(db, studyId, archive);
     expect(imported.problems).toEqual([]);
     expect(imported.imported.map((x) => [x.participant, x.trials, x.status])).toEqual([['PP-0043', 3, 'complete']]);

@@ -5,7 +5,10 @@
  */
 export interface JatosApi {
   onLoad(callback: () => void): void;
+  /** Replaces the run's result data on the server. */
   submitResultData(data: string): Promise<unknown>;
+  /** Adds to the run's result data on the server (kept if the participant leaves early). */
+  appendResultData(data: string): Promise<unknown>;
   endStudy(successful?: boolean, message?: string): Promise<unknown>;
   endStudyAndRedirect(url: string, successful?: boolean, message?: string): Promise<unknown>;
   /** The query parameters of the study link (PROLIFIC_PID and the like). */
@@ -14,5 +17,5 @@ export interface JatosApi {
 
 export function jatosOf(scope: unknown = globalThis): JatosApi | null {
   const j = (scope as { jatos?: Partial<JatosApi> }).jatos;
-  return j && typeof j.onLoad === 'function' && typeof j.submitResultData === 'function' && typeof j.endStudy === 'function' ? (j as JatosApi) : null;
+  return j && typeof j.onLoad === 'function' && typeof j.submitResultData === 'function' && typeof j.appendResultData === 'function' && typeof j.endStudy === 'function' ? (j as JatosApi) : null;
 }

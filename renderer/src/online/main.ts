@@ -36,8 +36,10 @@ const ctx: OnlineContext = { paradigm, params, run, calibration: null, stage: ma
 const jatos = jatosOf();
 
 function start(): void {
-  // The page's body is the display: keys reach jsPsych wherever the focus is.
-  const jsPsych = initJsPsych();
+  // The page's body is the display: keys reach jsPsych wherever the focus is. Under JATOS each
+  // row is appended as it is written (one JSON line), so a participant who leaves early leaves
+  // their answered trials; at the end the whole data replace them (one JSON array).
+  const jsPsych = initJsPsych({ on_data_update: (row: unknown) => void jatos?.appendResultData(`${JSON.stringify(row)}\n`).catch(() => undefined) });
   const url = { ...(jatos?.urlQueryParameters ?? {}), ...jsPsych.data.urlVariables() } as Record<string, string | undefined>;
   const runId = crypto.randomUUID();
   const participant = (url.PROLIFIC_PID || url.pid || '').slice(0, 100) || `online-${runId.slice(0, 8)}`;
