@@ -66,7 +66,7 @@ async function main(): Promise<void> {
             event.engine === 'onnxruntime'
               ? // The providers skipped are `predlab backend`'s business; one line here.
                 { type: 'backend', choice: 'onnxruntime', detail: `${event.engineDetail.replace(/; skipped .*\)$/, ')')}; previews on tfjs ${backend.choice}` }
-              : { type: 'backend', choice: backend.choice, detail: event.engineDetail },
+              : { type: 'backend', choice: backend.choice, detail: `${backend.detail}${event.engineDetail.replace(/^tfjs \([^)]*\)/, '')}` },
           );
         post({ type: 'event', event });
       },
