@@ -113,27 +113,31 @@ export class Tape {
   }
 
   /**
-   * dW[:, :, i, j] = sum over the batch of x shifted by (i, j) times dy. Without an im2col
-   * buffer: with x padded (one spare row below) and flattened per channel, the shift (i, j) is
-   * the contiguous range starting at i*Wp + j of length H*Wp; dy padded on the right to the same
-   * row length Wp puts zeros against the columns that wrap around. One MatMul per shift,
-   * (N, Ci, H*Wp) x (N, H*Wp, Co), summed over N.
+   * dW[:, :, i, j] = x shifted by (i, j) times dy, summed over the batch and the pixels, without
+   * an im2col buffer: x padded to (Hp, Wp) = (H + kh - 1, W + kw - 1) and laid out as one row
+   * per input channel, (Ci, N * Hp * Wp), makes the shift (i, j) the contiguous window starting
+   * at i * Wp + j; dy padded to (Hp, Wp) with zeros and laid out as (N * Hp * Wp, Co) puts zeros
+   * against every position whose window wrapped into the padding or the next image. One MatMul
+   * per kernel tap, (Ci, K) x (K, Co), K = N * Hp * Wp.
    */
   private filterGrad(x: Value, dy: string, [N, Ci, H, W]: number[], [Co, kh, kw]: number[], pads: number[]): string {
     const g = this.g;
+    const Hp = H! + kh! - 1;
     const Wp = W! + kw! - 1;
-    const Hp = H! + kh! - 1 + 1;
-    const L = H! * Wp;
-    const xp = g.op1('Pad', [x.name, this.int64('pads', [0, 0, pads[0]!, pads[1]!, 0, 0, pads[2]! + 1, pads[3]!])]);
-    const xflat = g.op1('Reshape', [xp, this.int64('shape', [N!, Ci!, Hp * Wp])]);
-    const dyp = kw! > 1 ? g.op1('Pad', [dy, this.int64('pads', [0, 0, 0, 0, 0, 0, 0, kw! - 1])]) : dy;
-    const dyT = g.op1('Transpose', [g.op1('Reshape', [dyp, this.int64('shape', [N!, Co!, L])])], { perm: [0, 2, 1] });
+    const K = N! * Hp * Wp;
+    const maxOff = (kh! - 1) * Wp + kw! - 1;
+    const xp = pads.some((p) => p > 0) ? g.op1('Pad', [x.name, this.int64('pads', [0, 0, pads[0]!, pads[1]!, 0, 0, pads[2]!, pads[3]!])]) : x.name;
+    const xc = N === 1 ? xp : g.op1('Transpose', [xp], { perm: [1, 0, 2, 3] });
+    let rows = g.op1('Reshape', [xc, this.int64('shape', [Ci!, K])]);
+    if (maxOff > 0) rows = g.op1('Pad', [rows, this.int64('pads', [0, 0, 0, maxOff])]);
+    const dyp = Hp > H! || Wp > W! ? g.op1('Pad', [dy, this.int64('pads', [0, 0, 0, 0, 0, 0, Hp - H!, Wp - W!])]) : dy;
+    const dyK = g.op1('Reshape', [g.op1('Transpose', [g.op1('Reshape', [dyp, this.int64('shape', [N!, Co!, Hp * Wp])])], { perm: [0, 2, 1] }), this.int64('shape', [K, Co!])]);
     const parts: string[] = [];
     for (let i = 0; i < kh!; i++)
       for (let j = 0; j < kw!; j++) {
         const off = i * Wp + j;
-        const xs = g.op1('Slice', [xflat, this.int64('s', [off]), this.int64('e', [off + L]), this.int64('a', [2])]);
-        parts.push(g.op1('ReduceSum', [g.op1('MatMul', [xs, dyT]), this.int64('axes', [0])], { keepdims: 1 }));
+        const xs = maxOff > 0 ? g.op1('Slice', [rows, this.int64('s', [off]), this.int64('e', [off + K]), this.int64('a', [1])]) : rows;
+        parts.push(g.op1('MatMul', [xs, dyK]));
       }
     const stacked = parts.length === 1 ? parts[0]! : g.op1('Concat', parts, { axis: 0 });
     return g.op1('Transpose', [g.op1('Reshape', [stacked, this.int64('shape', [kh!, kw!, Ci!, Co!])])], { perm: [3, 2, 0, 1] });
