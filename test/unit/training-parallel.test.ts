@@ -54,13 +54,14 @@ const threeSteps = (extra: Record<string, unknown>) => trainOptionsSchema.parse(
 
 async function train(out: string, extra: Record<string, unknown>, onEvent: (e: TrainEvent) => void = () => undefined) {
   const events: TrainEvent[] = [];
-  const meta = await runTraining({ from: path.join(dir, 'init'), outDir: path.join(dir, out), data, dataset: {}, options: threeSteps(extra) }, (e) => {
+  const meta = await runTraining({ from: path.join(dir, 'init'), outDir: path.join(dir, out), data, dataset: {}, engine: 'tfjs', options: threeSteps(extra) }, (e) => {
     events.push(e);
     onEvent(e);
   });
   return { meta, events, weights: weightsOf(path.join(dir, out)) };
 }
 
+// Gradient threads and checkpointing are the tfjs engine's (ONNX Runtime, the default, runs its own threads).
 describe('gradient checkpointing over time steps', () => {
   it('gives the loss and gradient of the whole sequence, for every segment length', () => {
     const net = PredNet.create(cfg, 7);
@@ -135,14 +136,14 @@ describe('data-parallel training threads', () => {
   it('no gradient thread outlives a run: finished, cancelled, or failed', async () => {
     const control = createControl();
     const out = path.join(dir, 'cancel');
-    const cancelled = await runTraining({ from: path.join(dir, 'init'), outDir: out, data, dataset: {}, options: threeSteps({ workers: 2, samplesPerEpoch: 40 }) }, (e) => {
+    const cancelled = await runTraining({ from: path.join(dir, 'init'), outDir: out, data, dataset: {}, engine: 'tfjs', options: threeSteps({ workers: 2, samplesPerEpoch: 40 }) }, (e) => {
       if (e.type === 'progress' && e.step === 2) Atomics.store(control, 0, CANCEL);
     }, control);
     expect(cancelled.step).toBe(2);
     expect(liveGradientThreads()).toBe(0);
     // A failure inside the loop (here the caller's event handler) still stops the threads.
     await expect(
-      runTraining({ from: path.join(dir, 'init'), outDir: path.join(dir, 'fail'), data, dataset: {}, options: threeSteps({ workers: 2 }) }, (e) => {
+      runTraining({ from: path.join(dir, 'init'), outDir: path.join(dir, 'fail'), data, dataset: {}, engine: 'tfjs', options: threeSteps({ workers: 2 }) }, (e) => {
         if (e.type === 'progress') {
           expect(liveGradientThreads()).toBe(1);
           throw new Error('listener failed');
@@ -152,7 +153,7 @@ describe('data-parallel training threads', () => {
     expect(liveGradientThreads()).toBe(0);
     // Also before the first step (the threads start before the 'start' event).
     await expect(
-      runTraining({ from: path.join(dir, 'init'), outDir: path.join(dir, 'fail-start'), data, dataset: {}, options: threeSteps({ workers: 2 }) }, (e) => {
+      runTraining({ from: path.join(dir, 'init'), outDir: path.join(dir, 'fail-start'), data, dataset: {}, engine: 'tfjs', options: threeSteps({ workers: 2 }) }, (e) => {
         if (e.type === 'start') throw new Error('start listener failed');
       }),
     ).rejects.toThrow('start listener failed');
