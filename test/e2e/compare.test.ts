@@ -12,7 +12,8 @@ import { compareSessions } from '../../main/services/compare.js';
 import { DEFAULT_MODEL_LABEL } from '../../main/services/default-model.js';
 import { dropNearCritical } from '../../main/services/dropped-frames.js';
 import { listModels } from '../../main/services/models.js';
-import { getSession, listSessions, nextTrial, trialRows } from '../../main/services/sessions.js';
+import { createParticipant } from '../../main/services/participants.js';
+import { finishSession, getSession, listSessions, nextTrial, nominalFrameTiming, recordTrial, startSession, trialRows } from '../../main/services/sessions.js';
 import type { FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
 import { findings, predictionCheck } from '../../paradigms/findings.js';
 import { type AppHarness } from '../support/app.js';
@@ -195,5 +196,29 @@ describe('live side by side', () => {
     const model = getSession(db, id);
     expect(model).toMatchObject({ status: 'complete', answered: 6, participant: { kind: 'model', label: 'PredNet tiny-prednet' }, protocol: { id: getSession(db, person).protocol.id } });
     expect(trialRows(db, id).map((r) => r.stimulus)).toEqual(trialRows(db, person).map((r) => r.stimulus));
+  });
+
+  it('lists lab and online sessions apart when the lab holds online ones', async () => {
+    const { page, db } = app;
+    await page.getByTestId('nav-compare').click();
+    await page.getByTestId('choose-1').waitFor();
+    // Only the lab's sessions so far: no filter to offer.
+    expect(await page.getByTestId('compare-setting-filter').count()).toBe(0);
+    // A person's session as an online study's import stores it (source 'online'), answered on the protocol of session 1.
+    const participantId = createParticipant(db, { kind: 'human', label: 'PP-7' }).id;
+    const online = startSession(db, { participantId, paradigmId: 'flash-lag', parameters: {}, protocolId: getSession(db, 1).protocol.id, calibration: CALIBRATION, source: 'online' });
+    for (let t = nextTrial(db, online.id); t; t = nextTrial(db, online.id)) recordTrial(db, online.id, { trialIndex: t.index, response: t.index % 2 ? 'left' : 'right', rtMs: 500, frameTiming: nominalFrameTiming(24, 60, 12) });
+    finishSession(db, online.id, 'complete');
+    await page.getByTestId('nav-home').click();
+    await page.getByTestId('nav-compare').click();
+    const listed = async () => (await page.locator('[data-testid^=choose-]').evaluateAll((els) => els.map((e) => Number((e as HTMLInputElement).value))));
+    await page.getByTestId('compare-setting-filter').waitFor();
+    const all = await listed();
+    expect(all).toContain(online.id);
+    await page.getByTestId('compare-setting-filter').selectOption('online');
+    expect(await listed()).toEqual([online.id]);
+    await page.getByTestId('compare-setting-filter').selectOption('lab');
+    expect(await listed()).toEqual(all.filter((x) => x !== online.id));
+    await shot(page, 'compare-lab-only');
   });
 });
