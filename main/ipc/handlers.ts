@@ -74,7 +74,8 @@ export function createHandlers(input: HandlerDeps) {
       const earlier = request.again ? null : reusableModelSession(db, request);
       if (earlier) return { ...earlier, reused: true };
       // In a worker thread, so the main process stays responsive while the model works.
-      const job = await deps.modelJobs.start(request, model.label).done;
+      // again: the reuse check is done above; the worker need not fit the person once more to repeat it.
+      const job = await deps.modelJobs.start({ ...request, again: true }, model.label).done;
       if (job.state !== 'done' || job.sessionId === null) throw new PredlabError('internal', `The model could not take the protocol: ${job.error}`);
       return getSession(db, job.sessionId);
     },

@@ -141,8 +141,10 @@ function precheckTrials(paradigm: ReturnType<typeof paradigmOf>, protocol: { par
 export async function runModelSession(db: Db, req: ModelSessionRequest): Promise<ModelSessionResult> {
   const parsed = observerSettingsSchema.safeParse(req.observer ?? {});
   if (!parsed.success) throw new PredlabError('invalid-argument', `Invalid observer settings: ${describeIssues(parsed.error.issues)}`);
+  // The decision noise, matched once (fitting the person's session) for the reuse check and the observer.
+  const noise = req.protocolId !== undefined ? matchedNoise(db, req.protocolId, parsed.data, req.decisionNoise, req.matchSessionId) : req.decisionNoise;
   if (!req.again) {
-    const earlier = reusableModelSession(db, req);
+    const earlier = reusableModelSession(db, { ...req, ...(noise ? { decisionNoise: noise } : {}) });
     if (earlier) return { ...earlier, reused: true };
   }
   let settings = parsed.data;
@@ -224,7 +226,7 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
   try {
     // The readout must be able to read these trials (e.g. a readout delay past a trial's end): a
     // few are run and read before anything is written, and a refusal names the problem.
-    const observer = await createObserver(paradigm, protocol, predictor, view, settings, req.protocolId !== undefined ? matchedNoise(db, req.protocolId, settings, req.decisionNoise, req.matchSessionId) : req.decisionNoise);
+    const observer = await createObserver(paradigm, protocol, predictor, view, settings, noise);
     const sample = precheckTrials(paradigm, protocol);
     if (sample.length) {
       try {

@@ -94,6 +94,37 @@ function modeKey(mode: OutputMode): string {
   return typeof mode === 'string' ? mode : `${mode.unit}${mode.layer}`;
 }
 
+/**
+ * A session for `model` on the first execution provider that runs it: the asked ones (default:
+ * the platform's accelerator), then the CPU; the report names the one used and why others were
+ * skipped. `what` names the graph in the error when none runs it.
+ */
+export async function sessionOnFirstProvider(
+  ort: Ort,
+  model: Uint8Array,
+  base: Session.SessionOptions & { intraOpNumThreads: number },
+  providers: string[] | undefined,
+  what: string,
+): Promise<{ session: Session; sessionOptions: Session.SessionOptions; report: ProviderReport }> {
+  const wanted = (providers ?? PLATFORM_PROVIDERS[os.platform()] ?? []).filter((p) => p !== 'cpu');
+  const skipped: ProviderReport['skipped'] = [];
+  for (const provider of [...wanted, 'cpu']) {
+    const missing = provider === 'cpu' ? null : providerMissing(ort, provider);
+    if (missing) {
+      skipped.push({ provider, reason: missing });
+      continue;
+    }
+    const sessionOptions: Session.SessionOptions = { ...base, executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'] };
+    try {
+      const session = await ort.InferenceSession.create(model, sessionOptions);
+      return { session, sessionOptions, report: { provider, version: ort.env.versions.common, threads: base.intraOpNumThreads, skipped } };
+    } catch (e) {
+      skipped.push({ provider, reason: String((e as Error).message).split('\n')[0]! });
+    }
+  }
+  throw new Error(`ONNX Runtime could not run ${what} on any provider: ${skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ')}`);
+}
+
 /** Unit-recording sessions kept at once (each holds a copy of the weights in ONNX Runtime). */
 const UNIT_SESSIONS = 12;
 
@@ -122,29 +153,11 @@ export class OnnxPredNet {
     for (const p of options.providers ?? [])
       if (!(KNOWN_PROVIDERS as readonly string[]).includes(p)) throw new RangeError(`Unknown ONNX Runtime execution provider '${p}'; choose from ${KNOWN_PROVIDERS.join(', ')}.`);
     const ort = await loadOrt();
-    const base = baseSessionOptions(options);
-    const wanted = (options.providers ?? PLATFORM_PROVIDERS[os.platform()] ?? []).filter((p) => p !== 'cpu');
-    // Try each provider on the real graph (prediction mode): a provider can load and still
-    // refuse the model.
-    const probe = sequenceModel(config, weights, 'prediction');
-    const skipped: ProviderReport['skipped'] = [];
-    for (const provider of [...wanted, 'cpu']) {
-      const missing = provider === 'cpu' ? null : providerMissing(ort, provider);
-      if (missing) {
-        skipped.push({ provider, reason: missing });
-        continue;
-      }
-      const sessionOptions: Session.SessionOptions = { ...base, executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'] };
-      try {
-        const session = await ort.InferenceSession.create(probe, sessionOptions);
-        const model = new OnnxPredNet(ort, config, weights, sessionOptions, { provider, version: ort.env.versions.common, threads: base.intraOpNumThreads, skipped });
-        model.sessions.set('prediction', Promise.resolve(session));
-        return model;
-      } catch (e) {
-        skipped.push({ provider, reason: String((e as Error).message).split('\n')[0]! });
-      }
-    }
-    throw new Error(`ONNX Runtime could not run PredNet on any provider: ${skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ')}`);
+    // Tried on the real graph (prediction mode): a provider can load and still refuse the model.
+    const { session, sessionOptions, report } = await sessionOnFirstProvider(ort, sequenceModel(config, weights, 'prediction'), baseSessionOptions(options), options.providers, 'PredNet');
+    const model = new OnnxPredNet(ort, config, weights, sessionOptions, report);
+    model.sessions.set('prediction', Promise.resolve(session));
+    return model;
   }
 
   /** From a loaded tfjs PredNet (its weights are copied; the net can be disposed afterwards). */

@@ -5,11 +5,10 @@
  * layout (fused gates, kernels (kh, kw, in, out)) under its stable names, so the checkpoint
  * format stays the tfjs trainer's.
  */
-import os from 'node:os';
 import type { InferenceSession as Session, Tensor as OrtTensor } from 'onnxruntime-node';
 import type { PredNetConfig } from '../prednet/config.js';
 import type { LayerLoss } from '../training/loss.js';
-import { baseSessionOptions, loadOrt, providerMissing, type OnnxOptions, type ProviderReport } from './session.js';
+import { baseSessionOptions, loadOrt, sessionOnFirstProvider, type OnnxOptions, type ProviderReport } from './session.js';
 import { ADAM, paramIO, TRAIN_C1, TRAIN_C2, TRAIN_FRAMES, TRAIN_LOSS, TRAIN_LR, trainableParams, trainStepModel, type TrainParam } from './train-graph.js';
 
 /** A weight or moment in the tfjs model's layout. */
@@ -26,7 +25,6 @@ export interface OnnxTrainShape {
 }
 
 /** Accelerated providers tried before the CPU, as inference tries them. */
-const PLATFORM_PROVIDERS: Record<string, string[]> = { linux: ['cuda'], win32: ['dml'], darwin: ['coreml'] };
 
 const sessions = new Map<string, Promise<{ session: Session; report: ProviderReport }>>();
 
@@ -180,21 +178,6 @@ export class OnnxTrainer {
 async function openSession(ort: typeof import('onnxruntime-node'), model: Uint8Array, options: OnnxOptions): Promise<{ session: Session; report: ProviderReport }> {
   // Without the arena, the step's large short-lived buffers go back to the system when freed:
   // KITTI batch 4 peaked at 3.8 GiB instead of 4.4 (and ran no slower).
-  const base = { ...baseSessionOptions(options), enableCpuMemArena: false };
-  const wanted = (options.providers ?? PLATFORM_PROVIDERS[os.platform()] ?? []).filter((p) => p !== 'cpu');
-  const skipped: ProviderReport['skipped'] = [];
-  for (const provider of [...wanted, 'cpu']) {
-    const missing = provider === 'cpu' ? null : providerMissing(ort, provider);
-    if (missing) {
-      skipped.push({ provider, reason: missing });
-      continue;
-    }
-    try {
-      const session = await ort.InferenceSession.create(model, { ...base, executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'] });
-      return { session, report: { provider, version: ort.env.versions.common, threads: base.intraOpNumThreads, skipped } };
-    } catch (e) {
-      skipped.push({ provider, reason: String((e as Error).message).split('\n')[0]! });
-    }
-  }
-  throw new Error(`ONNX Runtime could not run the PredNet training step on any provider: ${skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ')}`);
+  const { session, report } = await sessionOnFirstProvider(ort, model, { ...baseSessionOptions(options), enableCpuMemArena: false }, options.providers, 'the PredNet training step');
+  return { session, report };
 }
