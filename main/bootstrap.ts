@@ -4,11 +4,12 @@
  *   data folder -> database file; the default model registered at start; the handlers, on two
  *   service threads with their own database connections (the main thread never blocks on work
  *   and never loads the model engine); the sender check; the renderer's security headers.
- * This module must not import the handlers, the services or native-models: they stay in the
- * threads (a test checks that the main thread has no tfjs engine after every channel ran).
+ * This module must not import the handlers, the services or native-models (but the model-call
+ * counters of thread-stop.ts): they stay in the threads (a test checks that the main thread has no
+ * tfjs engine after every channel ran).
  */
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { datasetsHeavyChannels } from '../preload/channels/datasets.js';
 import { modelsHeavyChannels } from '../preload/channels/models.js';
 import { MAIN_THREAD_CHANNELS, workSchemas, type WorkStatus } from '../preload/channels/work.js';
@@ -19,6 +20,7 @@ import type { Envelope } from '../preload/contract.js';
 import { CSP, isAppUrl } from './electron/security.js';
 import { databasePath } from './paths.js';
 import { workerEntry } from './services/worker-entry.js';
+import { gatedWorker, stopThread } from './thread-stop.js';
 import type { CallbackName, FromThread, ServiceRole, ServiceThreadData, ToThread } from './thread-protocol.js';
 
 /** Channels that compute (bootstrap resampling, PredNet): answered on the heavy thread. */
@@ -86,7 +88,7 @@ class ServiceThread {
 
   start(): Promise<void> {
     if (this.started) return this.started;
-    const worker = new Worker(this.entry, { workerData: { ...this.data, role: this.role } satisfies ServiceThreadData });
+    const worker = gatedWorker(this.entry, { workerData: { ...this.data, role: this.role } satisfies ServiceThreadData });
     this.worker = worker;
     this.started = new Promise<void>((resolve, reject) => {
       worker.on('message', (m: FromThread) => {
@@ -132,6 +134,9 @@ class ServiceThread {
     return result;
   }
 
+  /** The last stop under way: close() waits for the thread to end. */
+  private stopping: Promise<void> = Promise.resolve();
+
   /** Terminate the thread; every waiting caller gets `message` as an 'unavailable' error. Returns how many. */
   stop(message: string): number {
     const worker = this.worker;
@@ -141,7 +146,8 @@ class ServiceThread {
     for (const resolve of this.pending.values()) resolve(refusal('unavailable', message));
     this.pending.clear();
     this.asked.clear();
-    if (worker) void worker.terminate();
+    // Terminated once no model call is in flight in it (that would abort the process).
+    if (worker) this.stopping = stopThread(worker);
     return n;
   }
 
@@ -170,6 +176,7 @@ class ServiceThread {
       }
     }
     this.stop('PredLab is closing.');
+    await this.stopping;
   }
 
   get busy(): boolean {

@@ -7,6 +7,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import { useOrtGate } from '../native-models/onnx/ort-gate.js';
 import { createHandlers } from './ipc/handlers.js';
 import { registerDefaultModel } from './services/default-model.js';
 import { DownloadJobs } from './services/download-jobs.js';
@@ -16,6 +17,7 @@ import { openDatabase, openLedger } from './store/db.js';
 import type { CallbackName, FromThread, ServiceThreadData, ToThread } from './thread-protocol.js';
 
 const data = workerData as ServiceThreadData;
+useOrtGate(data.ortGate);
 const port = parentPort!;
 const post = (m: FromThread) => port.postMessage(m);
 

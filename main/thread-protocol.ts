@@ -12,6 +12,8 @@ export interface ServiceThreadData {
   /** The default model's folder when not under appRoot (an installed app's copy in the data folder). */
   defaultModelDir?: string;
   nativeBinding?: string;
+  /** Its model-call counters (main/thread-stop.ts); set by gatedWorker. */
+  ortGate?: SharedArrayBuffer;
 }
 
 /** A function of the main thread a handler needs (the export folder and import source dialogs, logging). */

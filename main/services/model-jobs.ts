@@ -3,10 +3,11 @@
  * person is being tested, so the display is not disturbed. Jobs report progress and end in a
  * stored session like any other.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ModelJob } from '../../preload/contract.js';
 import type { ModelSessionRequest } from './model-sessions.js';
 import type { ModelJobMessage } from './model-session-worker.js';
+import { gatedWorker, stopThread } from '../thread-stop.js';
 import { workerEntry } from './worker-entry.js';
 
 /** How long a cancelled model job may take to finish its chunk of trials and close (a chunk is seconds). */
@@ -25,7 +26,7 @@ export class ModelJobs {
   start(request: Omit<ModelSessionRequest, 'onProgress' | 'predictor'>, label: string): { job: ModelJob; done: Promise<ModelJob> } {
     const job: ModelJob = { id: this.next++, label, protocolId: request.protocolId ?? null, state: 'running', done: 0, total: 0, sessionId: null, error: null };
     this.jobs.push(job);
-    const worker = new Worker(workerEntry('main/services/model-session-worker-dev.mjs', 'model-session-worker.cjs'), { workerData: { dbFile: this.dbFile, nativeBinding: this.nativeBinding, request } });
+    const worker = gatedWorker(workerEntry('main/services/model-session-worker-dev.mjs', 'model-session-worker.cjs'), { workerData: { dbFile: this.dbFile, nativeBinding: this.nativeBinding, request } });
     this.workers.add(worker);
     worker.on('exit', () => this.workers.delete(worker));
     const done = new Promise<ModelJob>((resolve) => {
@@ -48,19 +49,11 @@ export class ModelJobs {
 
   /**
    * Stop every running job (app quit): each is asked to cancel between chunks of trials (its
-   * session ends 'aborted', answered trials kept) and given `waitMs` to end; only then terminated.
+   * session ends 'aborted', answered trials kept) and given `waitMs` to end; only then terminated,
+   * and never inside a model call.
    */
   async stopAll(waitMs = STOP_WAIT_MS): Promise<void> {
-    await Promise.all(
-      [...this.workers].map(async (w) => {
-        const ended = new Promise<void>((resolve) => w.once('exit', () => resolve()));
-        w.postMessage({ type: 'cancel' });
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), waitMs)));
-        if ((await Promise.race([ended, late])) === 'late') await w.terminate();
-        clearTimeout(timer);
-      }),
-    );
+    await Promise.all([...this.workers].map((w) => stopThread(w, { ask: { type: 'cancel' }, waitMs })));
   }
 
   list(): ModelJob[] {

@@ -5,12 +5,14 @@
  */
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { useOrtGate } from '../../native-models/onnx/ort-gate.js';
 import { openDatabase } from '../store/db.js';
 import { runModelSession, type ModelSessionRequest } from './model-sessions.js';
 
 export type ModelJobMessage = { type: 'progress'; done: number; total: number } | { type: 'done'; sessionId: number } | { type: 'error'; message: string };
 
-const { dbFile, nativeBinding, request } = workerData as { dbFile: string; nativeBinding?: string; request: Omit<ModelSessionRequest, 'onProgress' | 'predictor'> };
+const { dbFile, nativeBinding, request, ortGate } = workerData as { dbFile: string; nativeBinding?: string; request: Omit<ModelSessionRequest, 'onProgress' | 'predictor'>; ortGate?: SharedArrayBuffer };
+useOrtGate(ortGate);
 const post = (m: ModelJobMessage) => parentPort!.postMessage(m);
 
 async function main(): Promise<void> {

@@ -6,12 +6,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { ReplicateJob } from '../../preload/channels/replicate.js';
 import { REPLICATE_MAX_JOBS } from '../../preload/channels/replicate.js';
+import type { Worker } from 'node:worker_threads';
 import { PredlabError } from '../errors.js';
 import type { ReplicateRequest, ReplicateResult } from './replicate.js';
 import type { ReplicateWorkerMessage } from './replicate-worker.js';
+import { gatedWorker, stopThread } from '../thread-stop.js';
 import { workerEntry } from './worker-entry.js';
 
 const CANCEL_GRACE_MS = 5000;
@@ -39,14 +40,14 @@ export class ReplicateJobs {
       this.results.delete(this.jobs[k]!.id);
       this.jobs.splice(k, 1);
     }
-    const worker = new Worker(workerEntry('main/services/replicate-worker-dev.mjs', 'replicate-worker.cjs'), { workerData: { request: { ...request, out }, lab } });
+    const worker = gatedWorker(workerEntry('main/services/replicate-worker-dev.mjs', 'replicate-worker.cjs'), { workerData: { request: { ...request, out }, lab } });
     this.workers.set(id, worker);
     const done = new Promise<ReplicateJob>((resolve) => {
       const finish = (patch: Partial<ReplicateJob>) => {
         if (job.state !== 'running') return;
         Object.assign(job, patch, { finishedAt: new Date().toISOString() });
         this.workers.delete(id);
-        void worker.terminate();
+        void stopThread(worker);
         if (patch.state !== 'done') fs.rmSync(out, { recursive: true, force: true });
         resolve(job);
       };
@@ -71,7 +72,7 @@ export class ReplicateJobs {
       job.message = 'cancelling';
       worker.postMessage({ type: 'cancel' });
       setTimeout(() => {
-        if (job.state === 'running') void worker.terminate();
+        if (job.state === 'running') void stopThread(worker);
       }, CANCEL_GRACE_MS).unref();
     }
     return { ...job };
@@ -95,6 +96,6 @@ export class ReplicateJobs {
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all([...this.workers.values()].map((w) => w.terminate()));
+    await Promise.all([...this.workers.values()].map((w) => stopThread(w, { ask: { type: 'cancel' }, waitMs: CANCEL_GRACE_MS })));
   }
 }

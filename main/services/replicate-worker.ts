@@ -5,11 +5,13 @@
  */
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { useOrtGate } from '../../native-models/onnx/ort-gate.js';
 import { runReplicate, type ReplicateRequest, type ReplicateResult } from './replicate.js';
 
 export type ReplicateWorkerMessage = { type: 'progress'; fraction: number; message: string } | { type: 'done'; result: ReplicateResult } | { type: 'error'; message: string };
 
-const { request, lab } = workerData as { request: ReplicateRequest; lab: Record<string, unknown> | null };
+const { request, lab, ortGate } = workerData as { request: ReplicateRequest; lab: Record<string, unknown> | null; ortGate?: SharedArrayBuffer };
+useOrtGate(ortGate);
 const post = (m: ReplicateWorkerMessage) => parentPort!.postMessage(m);
 const abort = new AbortController();
 parentPort!.on('message', (m: { type: string }) => {

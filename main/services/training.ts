@@ -5,10 +5,10 @@
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { CANCEL, createControl, PAUSE, RUN, trainOptionsSchema, type TrainEvent, type TrainOptions } from '../../native-models/training/trainer.js';
 import type { WorkerJob, WorkerMessage, WorkerVideo } from '../../native-models/training/worker.js';
 import { describeIssues, PredlabError } from '../errors.js';
+import { gatedWorker, stopThread } from '../thread-stop.js';
 import { workerEntry } from './worker-entry.js';
 
 export interface TrainingSpec {
@@ -51,7 +51,7 @@ export function startTraining(spec: TrainingSpec): TrainingJob {
 /** Run a checked job in the training worker. */
 export function startTrainingWorker(job: WorkerJob): TrainingJob {
   const control = createControl();
-  const worker = new Worker(workerEntry('native-models/training/worker-dev.mjs', 'training-worker.cjs'), { workerData: { job, control } });
+  const worker = gatedWorker(workerEntry('native-models/training/worker-dev.mjs', 'training-worker.cjs'), { workerData: { job, control } });
   const emitter = new EventEmitter() as TrainingJob;
   let cancelled = false;
   const done = new Promise<TrainingResult>((resolve, reject) => {
@@ -85,7 +85,9 @@ export function startTrainingWorker(job: WorkerJob): TrainingJob {
     pause: () => set(PAUSE),
     resume: () => set(RUN),
     cancel: () => set(CANCEL),
-    terminate: async () => void (await worker.terminate()),
-    done: done.finally(() => void worker.terminate()),
+    // Never inside a training step on ONNX Runtime (that would abort the process): the step under
+    // way ends first, nothing after it starts.
+    terminate: () => stopThread(worker),
+    done: done.finally(() => void stopThread(worker)),
   });
 }

@@ -12,7 +12,9 @@ import type { InferenceSession as Session, Tensor as OrtTensor } from 'onnxrunti
 import { kerasWeightShapes, layerCount, type OutputMode, type PredNetConfig } from '../prednet/config.js';
 import type { PredNet } from '../prednet/model.js';
 import { EXTRAP_FROM, FRAMES, OUTPUT, checkWeights, outputDims, sequenceModel, unitsModel, unitsOutput, type KerasWeights, type UnitProbe } from './prednet-graph.js';
+import { ortCall } from './ort-gate.js';
 import { ortTelemetryOffByDefault } from './telemetry.js';
+import { PredlabError } from '../errors.js';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -116,9 +118,10 @@ export async function sessionOnFirstProvider(
     }
     const sessionOptions: Session.SessionOptions = { ...base, executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'] };
     try {
-      const session = await ort.InferenceSession.create(model, sessionOptions);
+      const session = await ortCall(() => ort.InferenceSession.create(model, sessionOptions));
       return { session, sessionOptions, report: { provider, version: ort.env.versions.common, threads: base.intraOpNumThreads, skipped } };
     } catch (e) {
+      if (e instanceof PredlabError) throw e; // stopped (the gate closed), not a provider's failure
       skipped.push({ provider, reason: String((e as Error).message).split('\n')[0]! });
     }
   }
@@ -182,7 +185,7 @@ export class OnnxPredNet {
     const key = modeKey(mode);
     let s = this.sessions.get(key);
     if (!s) {
-      s = this.ort.InferenceSession.create(sequenceModel(this.config, this.weights, mode), this.sessionOptions);
+      s = ortCall(() => this.ort.InferenceSession.create(sequenceModel(this.config, this.weights, mode), this.sessionOptions));
       this.sessions.set(key, s);
       s.catch(() => this.sessions.delete(key));
     }
@@ -211,7 +214,7 @@ export class OnnxPredNet {
       [FRAMES]: new this.ort.Tensor('float32', frames, [N, T, H, W, C]),
       [EXTRAP_FROM]: new this.ort.Tensor('int64', BigInt64Array.of(BigInt(from)), []),
     };
-    const out = (await session.run(feeds))[OUTPUT]!;
+    const out = (await ortCall(() => session.run(feeds)))[OUTPUT]!;
     const data = out.data as Float32Array;
     const dims = [N, T, ...outputDims(c, mode)];
     if (out.dims.join() !== dims.join()) throw new Error(`ONNX Runtime returned shape (${out.dims.join(', ')}); expected (${dims.join(', ')}).`);
@@ -238,17 +241,18 @@ export class OnnxPredNet {
       for (const old of unitKeys.slice(0, Math.max(0, unitKeys.length - UNIT_SESSIONS + 1))) {
         const gone = this.sessions.get(old)!;
         this.sessions.delete(old);
-        void gone.then((x) => x.release()).catch(() => {});
+        void gone.then((x) => ortCall(() => x.release())).catch(() => {});
       }
-      s = this.ort.InferenceSession.create(unitsModel(c, this.weights, probes, ablate), this.sessionOptions);
+      s = ortCall(() => this.ort.InferenceSession.create(unitsModel(c, this.weights, probes, ablate), this.sessionOptions));
       this.sessions.set(key, s);
       s.catch(() => this.sessions.delete(key));
     }
     const session = await s;
-    const out = await session.run({
+    const feeds = {
       [FRAMES]: new this.ort.Tensor('float32', frames, [N, T, H, W, C]),
       [EXTRAP_FROM]: new this.ort.Tensor('int64', BigInt64Array.of(BigInt(T)), []),
-    });
+    };
+    const out = await ortCall(() => session.run(feeds));
     return probes.map((_, k) => out[unitsOutput(k)]!.data as Float32Array);
   }
 
@@ -257,7 +261,11 @@ export class OnnxPredNet {
     this.released = true;
     const all = [...this.sessions.values()];
     this.sessions.clear();
-    for (const s of all) await (await s.catch(() => null))?.release();
+    for (const s of all) {
+      const session = await s.catch(() => null);
+      // Released even once the gate is closed: it frees memory and starts no work.
+      if (session) await session.release();
+    }
   }
 }
 

@@ -8,6 +8,7 @@
 import type { InferenceSession as Session, Tensor as OrtTensor } from 'onnxruntime-node';
 import type { PredNetConfig } from '../prednet/config.js';
 import type { LayerLoss } from '../training/loss.js';
+import { ortCall } from './ort-gate.js';
 import { baseSessionOptions, loadOrt, sessionOnFirstProvider, type OnnxOptions, type ProviderReport } from './session.js';
 import { ADAM, paramIO, TRAIN_C1, TRAIN_C2, TRAIN_FRAMES, TRAIN_LOSS, TRAIN_LR, trainableParams, trainStepModel, type TrainParam } from './train-graph.js';
 
@@ -158,7 +159,7 @@ export class OnnxTrainer {
       feeds[io.m] = new T('float32', this.m[i]!, p.shape);
       feeds[io.v] = new T('float32', this.v[i]!, p.shape);
     });
-    const out = await this.session.run(feeds);
+    const out = await ortCall(() => this.session.run(feeds));
     const loss = (out[TRAIN_LOSS]!.data as Float32Array)[0]!;
     // A diverged step changes nothing: the caller reports it and the last good weights stay.
     if (!Number.isFinite(loss)) return loss;

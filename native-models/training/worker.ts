@@ -1,5 +1,6 @@
 /** Worker-thread entry for training: opens the video (a .npy file in memory, or a dataset's recording files read on demand), runs the trainer, reports events. */
 import { parentPort, workerData } from 'node:worker_threads';
+import { useOrtGate } from '../onnx/ort-gate.js';
 import { initBackend } from '../backend.js';
 import { readManifest, saveCheckpoint } from '../checkpoint.js';
 import { predNetConfigSchema, type PredNetConfig } from '../prednet/config.js';
@@ -30,7 +31,8 @@ export type WorkerMessage =
   | { type: 'finished'; step: number; bestValLoss: number | null; finished: boolean }
   | { type: 'error'; message: string };
 
-const { job, control } = workerData as { job: WorkerJob; control: Int32Array };
+const { job, control, ortGate } = workerData as { job: WorkerJob; control: Int32Array; ortGate?: SharedArrayBuffer };
+useOrtGate(ortGate);
 const post = (m: WorkerMessage) => parentPort!.postMessage(m);
 
 async function openVideo(v: WorkerVideo, from: string): Promise<{ data: TrainingVideo; dataset: Record<string, unknown> }> {
