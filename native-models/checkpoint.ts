@@ -80,6 +80,8 @@ export interface LoadedCheckpoint {
   net: PredNet;
   /** Adam state (for resuming training), in optimizer.getWeights() order: 'iter', then '<weight>/m' for every weight, then '<weight>/v'. */
   optimizer: NamedTensor[];
+  /** SHA-256 of the whole weights.bin as read (version 1 checkpoints have no per-tensor ones: the lab keeps this). */
+  weightsSha256: string;
 }
 
 /** Read and validate the manifest only (cheap; no weights). */
@@ -155,10 +157,10 @@ function readTensors(buf: Buffer, entries: Entry[]): tf.Tensor[] {
 }
 
 /** Read the manifest and verify weights.bin against it (sizes, layout, per-tensor SHA-256); no tensors are made. */
-export function verifyCheckpoint(dir: string): { manifest: Manifest; checksums: boolean } {
+export function verifyCheckpoint(dir: string): { manifest: Manifest; checksums: boolean; weightsSha256: string } {
   const manifest = readManifest(dir);
-  verifyWeights(dir, manifest);
-  return { manifest, checksums: manifest.version >= 2 };
+  const buf = verifyWeights(dir, manifest);
+  return { manifest, checksums: manifest.version >= 2, weightsSha256: sha256(buf) };
 }
 
 export function loadCheckpoint(dir: string): LoadedCheckpoint {
@@ -175,7 +177,7 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
     tf.dispose(weights);
   }
   const opt = readTensors(buf, manifest.optimizer);
-  return { dir, manifest, net, optimizer: manifest.optimizer.map((e, i) => ({ name: e.name, tensor: opt[i]! })) };
+  return { dir, manifest, net, optimizer: manifest.optimizer.map((e, i) => ({ name: e.name, tensor: opt[i]! })), weightsSha256: sha256(buf) };
 }
 
 /**

@@ -14,6 +14,7 @@ import { modelCriticalFrame, rasterizeTrial } from '../../paradigms/rasterize.js
 import type { TrialFilmstrip } from '../../paradigms/records.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
+import { checkRegisteredWeights } from './models.js';
 import { getSession, paradigmOf, trialRows } from './sessions.js';
 import { parseStored } from '../store/rows.js';
 
@@ -87,6 +88,14 @@ export async function inspectModelTrial(db: Db, sessionId: number, trialIndex: n
   if (loaded.manifest && recorded && weightsFingerprint(loaded.manifest) !== recorded) {
     loaded.net.dispose();
     throw new PredlabError('conflict', `${details.checkpoint} now holds other weights than the ones that took session ${sessionId} (the checkpoint was replaced since); its trials stay as recorded, but its predictions cannot be shown again.`);
+  }
+  if ('weightsSha256' in loaded) {
+    try {
+      checkRegisteredWeights(db, details.checkpoint!, loaded.weightsSha256);
+    } catch (e) {
+      loaded.net.dispose();
+      throw e;
+    }
   }
   let engine: InferenceEngine | null = null;
   try {

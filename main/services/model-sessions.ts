@@ -20,7 +20,7 @@ import type { Db } from '../store/db.js';
 import { analyseSession } from './analysis.js';
 import { referenceSessionsOf } from './references.js';
 export { BESIDE_KINDS, referenceSessionsOf, type BesideKind } from './references.js';
-import { registerCheckpoint } from './models.js';
+import { checkRegisteredWeights, registerCheckpoint } from './models.js';
 import { createParticipant } from './participants.js';
 import { exportStudyAfterSession } from './study-export.js';
 import { finishSession, getProtocol, listSessions, nextTrial, nominalFrameTiming, paradigmOf, recordTrial, startSession, validateParameters } from './sessions.js';
@@ -172,6 +172,16 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
       throw new PredlabError(e instanceof CheckpointError ? 'invalid-argument' : 'internal', (e as Error).message);
     }
     const net = loaded.net;
+    // The checkpoint's weights.bin as read (an untrained network has none).
+    const fileSha = 'weightsSha256' in loaded ? loaded.weightsSha256 : null;
+    if (fileSha !== null) {
+      try {
+        checkRegisteredWeights(db, req.checkpoint!, fileSha);
+      } catch (e) {
+        net.dispose();
+        throw e;
+      }
+    }
     // One engine for the whole session (ONNX Runtime where it starts, else tfjs), chosen before
     // anything is written.
     let engine;
@@ -197,7 +207,7 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
           details: { type: 'reference', reference: 'untrained', size, config: c, seed: u.seed, referenceFor: u.referenceFor ?? null, backend: backend.choice, inference: engine.name, observer: settings, decisionNoise },
         })
       : (decisionNoise) => {
-          const model = registerCheckpoint(db, dir!);
+          const model = registerCheckpoint(db, dir!, undefined, { weightsSha256: fileSha!, keepWeights: true });
           return { label: `PredNet ${model.label}`, details: { type: 'prednet', checkpoint: model.path, modelId: model.id, weights: weights ?? null, backend: backend.choice, inference: engine.name, inferenceDetail: engine.detail, observer: settings, decisionNoise, extrapStartTime } };
         };
     dispose = async () => {

@@ -1,6 +1,6 @@
 /** Model checkpoints known to the lab: the database holds their metadata, the folder their weights. */
 import path from 'node:path';
-import { CheckpointError, describeCheckpoint, loadCheckpoint, readManifest } from '../../native-models/checkpoint.js';
+import { CheckpointError, describeCheckpoint, loadCheckpoint, readManifest, verifyCheckpoint } from '../../native-models/checkpoint.js';
 import { evenlySpaced, sequenceStarts } from '../../native-models/training/data.js';
 import { naturalVideo, PURE_PANS } from '../../native-models/training/natural.js';
 import { proceduralVideo } from '../../native-models/training/procedural.js';
@@ -24,6 +24,7 @@ interface Row {
   training: string | null;
   registered_at: string;
   updated_at: string;
+  weights_sha256: string | null;
 }
 
 const toRecord = (r: Row): ModelRecord => ({
@@ -38,20 +39,28 @@ const toRecord = (r: Row): ModelRecord => ({
   updatedAt: r.updated_at,
 });
 
-/** Add or refresh a checkpoint folder's entry (by absolute path). */
-export function registerCheckpoint(db: Db, dir: string, label?: string): ModelRecord {
+/**
+ * Add or refresh a checkpoint folder's entry (by absolute path), with the SHA-256 of its
+ * weights.bin. `keepWeights`: a folder already registered keeps the weights it was registered
+ * with (a model session registering the folder it ran; checkRegisteredWeights refused a change
+ * before); otherwise the folder's present weights are recorded (a checkpoint just written).
+ */
+export function registerCheckpoint(db: Db, dir: string, label?: string, opts: { weightsSha256?: string; keepWeights?: boolean } = {}): ModelRecord {
   const abs = path.resolve(dir);
   let manifest;
+  let weightsSha256 = opts.weightsSha256;
   try {
-    manifest = readManifest(abs);
+    if (weightsSha256 === undefined) ({ manifest, weightsSha256 } = verifyCheckpoint(abs));
+    else manifest = readManifest(abs);
   } catch (e) {
     throw new PredlabError(e instanceof CheckpointError ? 'invalid-argument' : 'internal', (e as Error).message);
   }
   const info = describeCheckpoint(manifest);
   db.prepare(
-    `INSERT INTO models (path, label, config, parameters, source, training) VALUES (@path, @label, @config, @parameters, @source, @training)
+    `INSERT INTO models (path, label, config, parameters, source, training, weights_sha256) VALUES (@path, @label, @config, @parameters, @source, @training, @sha)
      ON CONFLICT(path) DO UPDATE SET config = @config, parameters = @parameters, source = @source, training = @training,
-       label = COALESCE(@explicitLabel, label), updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
+       label = COALESCE(@explicitLabel, label), weights_sha256 = ${opts.keepWeights ? 'COALESCE(weights_sha256, @sha)' : '@sha'},
+       updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
   ).run({
     path: abs,
     label: label ?? path.basename(abs),
@@ -60,8 +69,24 @@ export function registerCheckpoint(db: Db, dir: string, label?: string): ModelRe
     parameters: info.parameters as number,
     source: JSON.stringify(manifest.source),
     training: manifest.training ? JSON.stringify(info.training) : null,
+    sha: weightsSha256,
   });
   return toRecord(db.prepare('SELECT * FROM models WHERE path = ?').get(abs) as Row);
+}
+
+/**
+ * Refuses weights that are not those the lab registered for this folder: a version 1 manifest
+ * has no checksums of its own, so an edited manifest (or a copied-over weights.bin) would
+ * otherwise answer as the registered model. A folder the lab does not know, or registered before
+ * weights were recorded, passes.
+ */
+export function checkRegisteredWeights(db: Db, dir: string, weightsSha256: string): void {
+  const row = db.prepare('SELECT id, label, weights_sha256, updated_at FROM models WHERE path = ?').get(path.resolve(dir)) as Pick<Row, 'id' | 'label' | 'weights_sha256' | 'updated_at'> | undefined;
+  if (!row?.weights_sha256 || row.weights_sha256 === weightsSha256) return;
+  throw new PredlabError(
+    'invalid-argument',
+    `${path.join(path.resolve(dir), 'weights.bin')} is not the file registered as model ${row.id} ('${row.label}', ${row.updated_at.slice(0, 10)}): its SHA-256 is ${weightsSha256.slice(0, 12)}…, the lab recorded ${row.weights_sha256.slice(0, 12)}…. Restore the checkpoint from a copy; new weights belong in a new folder.`,
+  );
 }
 
 export function getModel(db: Db, id: number): ModelRecord {

@@ -189,6 +189,12 @@ export const migrations: Migration[] = [
       CREATE INDEX jobs_recording ON jobs(recording_id);
     `,
   },
+  {
+    version: 9,
+    description: "models: the SHA-256 of each checkpoint's weights.bin when registered (a version 1 manifest has no per-tensor checksums, so an edited manifest cannot hide changed weights)",
+    // NULL for models registered before: recorded at their next use.
+    sql: `ALTER TABLE models ADD COLUMN weights_sha256 TEXT;`,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

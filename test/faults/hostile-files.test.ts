@@ -113,6 +113,31 @@ describe('unclear errors made one line naming the file and the reason', () => {
     expect(fs.statSync(lab).size).toBe(0);
   });
 
+  it('a registered checkpoint whose manifest was edited to version 1 (no checksums) and whose weights changed is refused, naming the file; nothing is written', () => {
+    const dir = tempDir('predlab-v1-manifest-');
+    const lab = path.join(dir, 'lab.sqlite');
+    const ck = path.join(dir, 'ck');
+    expect(predlab(['--db', lab, 'model', 'init', '--preset', 'small', '--height', '16', '--width', '16', '--out', ck, '--json']).code).toBe(0);
+    const manifestFile = path.join(ck, 'predlab-checkpoint.json');
+    const m = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { version: number; weights: { sha256?: string }[]; optimizer: { sha256?: string }[] };
+    m.version = 1;
+    for (const e of [...m.weights, ...m.optimizer]) delete e.sha256;
+    fs.writeFileSync(manifestFile, JSON.stringify(m));
+    const bin = path.join(ck, 'weights.bin');
+    const bytes = fs.readFileSync(bin);
+    bytes[101]! ^= 0x40; // one exponent bit of one weight
+    fs.writeFileSync(bin, bytes);
+    const run = () => predlab(['--db', lab, 'session', 'run', '--model', ck, '--param', 'trialsPerOffset=1', '--no-references', '--json'], {}, 300_000);
+    refusedInOneLine(run(), /ck\/weights\.bin is not the file registered as model 1 \('ck', \d{4}-\d\d-\d\d\): its SHA-256 is [0-9a-f]{12}…, the lab recorded [0-9a-f]{12}…/);
+    const sessions = () => (new Database(lab, { readonly: true }).prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
+    expect(sessions()).toBe(0);
+    // The registered bytes back (the version 1 manifest itself is legal): it runs.
+    bytes[101]! ^= 0x40;
+    fs.writeFileSync(bin, bytes);
+    expect(run().code).toBe(0);
+    expect(sessions()).toBe(1);
+  });
+
   it('a .npy with a dimension that is not a whole number names the file', () => {
     const dir = tempDir('predlab-npy-dim-');
     const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1.5, 2), }";
