@@ -6,6 +6,7 @@ import type { SessionAnalysis } from '../../paradigms/records.js';
 import { fractionsOfOracle, type ReferenceSummary } from '../../paradigms/references.js';
 import { NO_ANSWER, type AnalysisResult, type AnsweredTrial, type Statistic } from '../../paradigms/types.js';
 import type { Db } from '../store/db.js';
+import { parseStored } from '../store/rows.js';
 import { dropNearCritical, NEAR_CRITICAL_FRAMES, type DropFlag } from './dropped-frames.js';
 import { referenceSessionsOf } from './references.js';
 import { getSession, paradigmOf, trialRows } from './sessions.js';
@@ -40,7 +41,7 @@ export function analysedTrials(db: Db, sessionId: number, excludeDroppedFrames =
   const noAnswer: number[] = [];
   const guessed: number[] = [];
   for (const t of trialRows(db, sessionId)) {
-    const extra = t.extra ? (JSON.parse(t.extra) as Record<string, unknown>) : null;
+    const extra = t.extra ? (parseStored(t.extra, `trials row ${t.id} (extra)`) as Record<string, unknown>) : null;
     if (t.response === NO_ANSWER) {
       noAnswer.push(t.trial_index);
       continue;
@@ -52,7 +53,7 @@ export function analysedTrials(db: Db, sessionId: number, excludeDroppedFrames =
     const flag = dropNearCritical(t, refreshHz);
     if (flag) flagged.push(flag);
     if (flag && excludeDroppedFrames) continue;
-    trials.push({ index: t.trial_index, stimulus: JSON.parse(t.stimulus), response: t.response, extra });
+    trials.push({ index: t.trial_index, stimulus: parseStored(t.stimulus, `trials row ${t.id} (stimulus)`), response: t.response, extra });
   }
   return { trials, flagged, excluded: excludeDroppedFrames, noAnswer, guessed, guessesKept };
 }

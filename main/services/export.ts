@@ -11,6 +11,7 @@ import type { ExportResult } from '../../preload/contract.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { APP_VERSION } from '../version.js';
+import { analysedTrials } from './analysis.js';
 import { getSession, paradigmOf, trialRows } from './sessions.js';
 import { parseStored } from '../store/rows.js';
 
@@ -31,6 +32,9 @@ const COMMON_COLUMNS: Record<string, { description: string; units?: string }> = 
 const TRAILING_COLUMNS: Record<string, { description: string; units?: string }> = {
   response: { description: "The answer given (the paradigm defines the values); 'none': a model whose readout found nothing to read (left out of the fit)" },
   guessed: { description: 'Model observers: true when the answer is a random guess for want of a readout (left out of the fit unless the observer settings asked for guesses); empty for people' },
+  in_fit: { description: "true when the session's fit, as the app shows it by default (trials with a dropped frame near the critical event left out), used this trial; the PSE and its CI are recomputed from these rows" },
+  left_out_because: { description: "Why the fit did not use the trial: 'dropped frame near the critical event', 'no model readout' or 'random guess (no model readout)'; empty when in_fit is true" },
+  repeat_of: { description: 'trial_index of the trial this one repeats (a trial spoiled by a dropped frame near its critical event, repeated at the end when the session asks for it); empty otherwise' },
   rt_ms: { description: 'Reaction time from the end of the stimulus to the key press', units: 'ms' },
   dropped_frames: { description: 'Frames whose interval exceeded 1.5 times the nominal frame duration' },
   frame_count: { description: 'Frames presented in the trial' },
@@ -56,7 +60,16 @@ export function tidyTrials(db: Db, sessionId: number): TidyTable {
   const descriptions = { ...COMMON_COLUMNS, ...paradigm.stimulusColumns, ...TRAILING_COLUMNS };
   const columns = Object.keys(descriptions);
   const cal = session.calibration as { refreshHz?: number; pxPerDeg?: number };
+  // What the app's default analysis left out, and why (analysis.ts decides, so the two agree).
+  const fit = analysedTrials(db, sessionId);
+  const used = new Set(fit.trials.map((t) => t.index));
+  const why = new Map<number, string>([
+    ...fit.flagged.map((f) => [f.trialIndex, 'dropped frame near the critical event'] as const),
+    ...fit.guessed.map((i) => [i, 'random guess (no model readout)'] as const),
+    ...fit.noAnswer.map((i) => [i, 'no model readout'] as const),
+  ]);
   const rows = trialRows(db, sessionId).map((t) => {
+    const extra = t.extra ? (parseStored(t.extra, `trials row ${t.id} (extra)`) as Record<string, unknown>) : null;
     const record: Record<string, Cell> = {
       session_id: session.id,
       participant_id: session.participant.id,
@@ -70,7 +83,10 @@ export function tidyTrials(db: Db, sessionId: number): TidyTable {
       condition: t.condition,
       ...paradigm.tidyColumns(parseStored(t.stimulus, `trials row ${t.id} (stimulus)`), t.response, t.extra ? parseStored(t.extra, `trials row ${t.id} (extra)`) : null),
       response: t.response,
-      guessed: session.participant.kind === 'model' ? (t.extra ? parseStored(t.extra, `trials row ${t.id} (extra)`).guessed === true : false) : null,
+      guessed: session.participant.kind === 'model' ? extra?.guessed === true : null,
+      in_fit: used.has(t.trial_index),
+      left_out_because: used.has(t.trial_index) ? null : (why.get(t.trial_index) ?? null),
+      repeat_of: typeof extra?.repeatOf === 'number' ? extra.repeatOf : null,
       rt_ms: t.rt_ms,
       dropped_frames: t.dropped_frames,
       frame_count: t.frame_count,

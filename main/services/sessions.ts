@@ -13,7 +13,7 @@ import { paradigmParameters, RUN_KEY, runSettingsOf, runSettingsSchema, validate
 import type { TrialSpec } from '../../paradigms/types.js';
 import { MAX_JSON_CHARS } from '../../preload/schema-parts.js';
 import { describeIssues, PredlabError } from '../errors.js';
-import type { Db } from '../store/db.js';
+import { verifySessionTrials, type Db } from '../store/db.js';
 import { parseStored, SESSION_SELECT, toSession, type SessionRow, type TrialRow } from '../store/rows.js';
 import { APP_VERSION } from '../version.js';
 import { dropNearCritical } from './dropped-frames.js';
@@ -182,6 +182,8 @@ interface OpenSession {
   refreshHz: number | null;
   answered: number;
   state: unknown;
+  /** Its rows were checked against the table's indexes at its first write in this process (verifySessionTrials). */
+  verified?: boolean;
 }
 
 const totalPlanned = (s: OpenSession) => s.base + (s.repeatDropped ? s.repeats.length : 0);
@@ -300,6 +302,8 @@ export function recordTrial(db: Db, sessionId: number, t: RecordTrial): RecordRe
       ft.frameCount, ft.intervalMeanMs, ft.intervalSdMs, ft.intervalMaxMs, ft.criticalFrame, JSON.stringify(ft.intervalsMs),
       extra ? JSON.stringify(extra) : null,
     );
+    // The first write of a session (in this process) checks its rows; damage rolls it back.
+    if (!s.verified) verifySessionTrials(db, sessionId);
     // No answer does not move an adaptive design (the next trial is planned as if this one had not been).
     const state = t.trialIndex < s.base && !noAnswer ? paradigm.design.update(s.state, s.params, { index: t.trialIndex, stimulus: planned.stimulus, response: t.response, extra: t.extra ?? null }) : s.state;
     const spoiled =
@@ -313,7 +317,7 @@ export function recordTrial(db: Db, sessionId: number, t: RecordTrial): RecordRe
   }).immediate();
   // Only once committed does the open session move on (a failed commit leaves it as it was).
   const a = advanced as { s: OpenSession; state: unknown; answered: number; repeats: TrialSpec[] } | null;
-  if (a) Object.assign(a.s, { state: a.state, answered: a.answered, repeats: a.repeats });
+  if (a) Object.assign(a.s, { state: a.state, answered: a.answered, repeats: a.repeats, verified: true });
   return result;
 }
 

@@ -19,6 +19,7 @@ import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { checkDatasetTraining } from './datasets-train.js';
 import { getDataset, listDatasets, readableRecordings } from './datasets.js';
+import { tryBeginJob, tryEndJob } from './jobs.js';
 import { getModel, listModels, registerCheckpoint } from './models.js';
 import { startTrainingWorker, type TrainingJob } from './training.js';
 
@@ -216,6 +217,9 @@ export class TrainingRuns {
     this.active = { id: run.id, job };
     run.state = 'running';
     run.error = null;
+    // A job in the lab's ledger too: a process killed mid-run leaves it 'running', and the next
+    // start-up marks it interrupted, as it reads run.json's 'running' as interrupted.
+    const ledgerId = tryBeginJob(this.db, { kind: 'training', target: run.checkpoint });
     job.on('backend', (b) => (run.backend = `${b.choice} (${b.detail})`));
     job.on('event', (e) => this.onEvent(run, e));
     void (async () => {
@@ -230,9 +234,11 @@ export class TrainingRuns {
         run.error = (e as Error).message;
       }
       if (this.stopping) {
+        tryEndJob(this.db, ledgerId, 'interrupted', `training run ${run.id} stopped by an app quit at step ${run.step}`);
         this.active = null;
         return;
       }
+      tryEndJob(this.db, ledgerId, run.state === 'finished' ? 'done' : run.state === 'cancelled' ? 'cancelled' : 'failed', run.error ?? `training run ${run.id} ${run.state} at step ${run.step}`);
       run.framesPerSec = null;
       run.etaSec = null;
       run.resumable = run.state !== 'finished' && fs.existsSync(resumeDirOf(run.checkpoint));

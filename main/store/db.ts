@@ -162,6 +162,24 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
  * read-only connection and records its exports' jobs through this one. Null when the file cannot
  * be written (then those jobs are not recorded; they still clean up after themselves).
  */
+/**
+ * A session's rows as the table holds them and as each index of `trials` finds them. Labs over
+ * FULL_CHECK_LIMIT_BYTES get quick_check when opened, which does not compare indexes with tables,
+ * so the first answer a session writes checks its own rows (one scan of the table); a disagreement
+ * is damage, refused as the open-time check refuses it.
+ */
+export function verifySessionTrials(db: Db, sessionId: number): void {
+  const counts: number[] = [];
+  try {
+    for (const how of ['NOT INDEXED', 'INDEXED BY trials_session', 'INDEXED BY sqlite_autoindex_trials_1'])
+      counts.push((db.prepare(`SELECT count(*) AS n FROM trials ${how} WHERE session_id = ?`).get(sessionId) as { n: number }).n);
+  } catch (e) {
+    throw damaged(db.name, `the trials table's indexes cannot be used: ${(e as Error).message}`);
+  }
+  if (new Set(counts).size > 1)
+    throw damaged(db.name, `session ${sessionId} has ${counts[0]} trial row(s) in the table, but its indexes find ${counts[1]} and ${counts[2]}: an index disagrees with its table`);
+}
+
 export function openLedger(file: string, options: Pick<OpenOptions, 'nativeBinding' | 'busyTimeoutMs'> = {}): Db | null {
   try {
     const db = new Database(path.resolve(file), { fileMustExist: true, timeout: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });

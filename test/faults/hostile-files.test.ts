@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ffmpegPath } from '../../main/services/datasets-ffmpeg.js';
+import { FULL_CHECK_LIMIT_BYTES } from '../../main/store/db.js';
 import { predlab } from '../support/cli-child.js';
 import { tempDir } from '../support/db.js';
 
@@ -84,6 +85,17 @@ describe('damage quick_check misses: refused before any write, in one line', () 
     const before = trialCount(lab);
     const r = simulate(lab);
     refusedInOneLine(r, /lab\.sqlite is damaged \(integrity_check: .*\d+ more problem\(s\): --verbose lists them\)\. PredLab will not write to it/);
+    expect(trialCount(lab)).toBe(before);
+  });
+
+  it('the same in a lab too large for integrity_check at open: the first answer of a session checks its rows, is refused and rolled back', () => {
+    const { lab } = labWithSession();
+    // Past FULL_CHECK_LIMIT_BYTES the open-time check is quick_check, which misses this damage.
+    raw(lab, `CREATE TABLE padding (b BLOB); INSERT INTO padding VALUES (zeroblob(${FULL_CHECK_LIMIT_BYTES + 2 ** 20}));`);
+    // trials_session rebuilt on trial_index, then declared on session_id again: its entries hold another column.
+    raw(lab, "DROP INDEX trials_session; CREATE INDEX trials_session ON trials(trial_index); PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = 'CREATE INDEX trials_session ON trials(session_id)' WHERE name = 'trials_session';");
+    const before = trialCount(lab);
+    refusedInOneLine(simulate(lab), /lab\.sqlite is damaged \(session 2 has 1 trial row\(s\) in the table, but its indexes find 2 and 1: an index disagrees with its table\)\. PredLab will not write to it/);
     expect(trialCount(lab)).toBe(before);
   });
 

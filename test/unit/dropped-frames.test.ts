@@ -1,4 +1,8 @@
 /** Dropped frames near the critical event: flagged, left out of the fit by default, included when asked. */
+import { parse } from 'csv-parse/sync';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../main/cli/index.js';
 import { analyseSession, EXCLUDED_STATISTIC } from '../../main/services/analysis.js';
@@ -90,5 +94,19 @@ describe('analysis with dropped frames', () => {
       await runCli(['--db', file, ...args, '--bootstrap', '0'], io);
       expect(out, args.join(' ')).toMatch(note);
     }
+    // The exports say which trials the fit used and why not (CSV here; BIDS and the study CSV
+    // share the table), so the fit can be redone from the file; pandas reads the flags as booleans.
+    const out = path.join(path.dirname(file), 'export');
+    expect(await runCli(['--db', file, 'export', '--session', String(s.id), '--format', 'csv', '--out', out], { out: () => undefined, err: () => undefined })).toBe(0);
+    const csv = fs.readdirSync(out).find((f) => f.endsWith('.csv'))!;
+    const rows = parse(fs.readFileSync(path.join(out, csv), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(70);
+    expect(rows.filter((r) => r.in_fit === 'false').map((r) => Number(r.trial_index))).toEqual(flagged);
+    for (const r of rows) expect(r.left_out_because).toBe(r.in_fit === 'true' ? '' : 'dropped frame near the critical event');
+    expect(rows.every((r) => r.repeat_of === '')).toBe(true);
+    const dictionary = JSON.parse(fs.readFileSync(path.join(out, csv.replace(/\.csv$/, '.columns.json')), 'utf8')) as Record<string, { Description: string }>;
+    expect(dictionary.in_fit!.Description).toMatch(/the PSE and its CI are recomputed from these rows/);
+    const py = spawnSync('/usr/bin/python3', ['-c', `import pandas as pd; d = pd.read_csv(${JSON.stringify(path.join(out, csv))}); print(d.in_fit.dtype, int(d.in_fit.sum()))`], { encoding: 'utf8' });
+    expect(py.stdout.trim(), py.stderr).toBe(`bool ${70 - flagged.length}`);
   });
 });

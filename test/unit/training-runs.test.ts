@@ -69,6 +69,8 @@ describe('training runs', () => {
     // The actual strip is the dataset's own frames.
     expect(Buffer.from(preview.actual, 'base64').some((b) => b > 200)).toBe(true);
     await runs.settled();
+    // The run is a job of the lab's ledger, ended with it.
+    expect(db.prepare("SELECT state, target FROM jobs WHERE kind = 'training'").all()).toEqual([{ state: 'done', target: done.checkpoint }]);
     const model = listModels(db).find((m) => m.id === runs.get(1).modelId)!;
     expect(model).toMatchObject({ label: 'bars-small-run1', path: done.checkpoint });
     // The model is the best-validation checkpoint (some epoch of the run), trained on the dataset.
@@ -80,7 +82,11 @@ describe('training runs', () => {
     const first = new TrainingRuns(db, dataDir);
     const run = first.start({ dataset: 'bars', start: small, label: 'quit test', options: { ...tiny, epochs: 3 } });
     await until(first, run.id, (r) => r.resumable); // one epoch (2 steps) saved
+    const ledger = () => db.prepare("SELECT state, message FROM jobs WHERE kind = 'training' AND target = ? ORDER BY id").all(run.checkpoint) as { state: string; message: string }[];
+    expect(ledger()).toEqual([{ state: 'running', message: null }]);
     await first.stopAll();
+    await expect.poll(() => ledger()[0]?.state).toBe('interrupted');
+    expect(ledger()[0]!.message).toMatch(/^training run \d+ stopped by an app quit at step \d+$/);
     const stepsBefore = readManifest(`${run.checkpoint}.resume`).training!.step;
     expect(stepsBefore).toBeGreaterThanOrEqual(2);
 
@@ -94,6 +100,7 @@ describe('training runs', () => {
     expect(new Set(steps).size).toBe(steps.length); // no step counted twice across the restart
     await restarted.settled();
     expect(listModels(db).some((m) => m.label === 'quit test')).toBe(true);
+    expect(ledger().map((j) => j.state)).toEqual(['interrupted', 'done']);
   });
 
   it('cancel keeps the dataset and a resume state; bad requests are refused before anything is made', async () => {
