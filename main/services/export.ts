@@ -35,14 +35,14 @@ const TRAILING_COLUMNS: Record<string, { description: string; units?: string }> 
   in_fit: { description: "true when the session's fit, as the app shows it by default (trials with a dropped frame near the critical event left out), used this trial; the PSE and its CI are recomputed from these rows" },
   left_out_because: { description: "Why the fit did not use the trial: 'dropped frame near the critical event', 'no model readout' or 'random guess (no model readout)'; empty when in_fit is true" },
   repeat_of: { description: 'trial_index of the trial this one repeats (a trial spoiled by a dropped frame near its critical event, repeated at the end when the session asks for it); empty otherwise' },
-  rt_ms: { description: 'Reaction time from the end of the stimulus to the key press', units: 'ms' },
+  rt_ms: { description: 'Reaction time from the end of the stimulus to the key press (to 0.1 ms, the browser clock\'s precision)', units: 'ms' },
   dropped_frames: { description: 'Frames whose interval exceeded 1.5 times the nominal frame duration' },
   frame_count: { description: 'Frames presented in the trial' },
   frame_interval_mean_ms: { description: 'Mean interval between presented frames', units: 'ms' },
   frame_interval_sd_ms: { description: 'Standard deviation of the frame intervals', units: 'ms' },
-  frame_interval_max_ms: { description: 'Longest frame interval', units: 'ms' },
+  frame_interval_max_ms: { description: 'Longest frame interval (to 0.1 ms; mean and SD to 0.01 ms)', units: 'ms' },
   critical_frame: { description: 'Frame index (from 0) on which the critical event (e.g. the flash) was drawn' },
-  refresh_hz: { description: 'Measured display refresh rate at calibration', units: 'Hz' },
+  refresh_hz: { description: 'Measured display refresh rate at calibration (to 0.01 Hz)', units: 'Hz' },
   px_per_deg: { description: 'Pixels per degree of visual angle at calibration', units: 'px/deg' },
   answered_at: { description: 'When the answer was stored (UTC, ISO 8601)' },
 };
@@ -52,6 +52,9 @@ export interface TidyTable {
   descriptions: Record<string, { description: string; units?: string }>;
   rows: Cell[][];
 }
+
+/** A measurement at its precision (browser clocks give 0.1 ms at best): no 941.3999999999942 ms. */
+const rounded = (x: number | null | undefined, digits: number): number | null => (x === null || x === undefined ? null : Number(x.toFixed(digits)));
 
 /** One row per answered trial, every column described. */
 export function tidyTrials(db: Db, sessionId: number): TidyTable {
@@ -87,15 +90,15 @@ export function tidyTrials(db: Db, sessionId: number): TidyTable {
       in_fit: used.has(t.trial_index),
       left_out_because: used.has(t.trial_index) ? null : (why.get(t.trial_index) ?? null),
       repeat_of: typeof extra?.repeatOf === 'number' ? extra.repeatOf : null,
-      rt_ms: t.rt_ms,
+      rt_ms: rounded(t.rt_ms, 1),
       dropped_frames: t.dropped_frames,
       frame_count: t.frame_count,
-      frame_interval_mean_ms: t.frame_interval_mean_ms,
-      frame_interval_sd_ms: t.frame_interval_sd_ms,
-      frame_interval_max_ms: t.frame_interval_max_ms,
+      frame_interval_mean_ms: rounded(t.frame_interval_mean_ms, 2),
+      frame_interval_sd_ms: rounded(t.frame_interval_sd_ms, 2),
+      frame_interval_max_ms: rounded(t.frame_interval_max_ms, 1),
       critical_frame: t.critical_frame,
-      refresh_hz: cal.refreshHz ?? null,
-      px_per_deg: cal.pxPerDeg ?? null,
+      refresh_hz: rounded(cal.refreshHz, 2),
+      px_per_deg: rounded(cal.pxPerDeg, 2),
       answered_at: t.answered_at,
     };
     return columns.map((c) => record[c] ?? null);

@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportSession, neutraliseFormula } from '../../main/services/export.js';
-import { trialRows } from '../../main/services/sessions.js';
+import { createParticipant } from '../../main/services/participants.js';
+import { nextTrial, recordTrial, startSession, trialRows } from '../../main/services/sessions.js';
 import { simulateSession } from '../../main/services/simulate.js';
-import { tempDb, tempDir } from '../support/db.js';
+import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
 
 const observer = { pse: 0.5, sigma: 0.4, guess: 0.02, lapse: 0.02 };
 
@@ -34,6 +35,19 @@ describe('export', () => {
     const dictionary = JSON.parse(fs.readFileSync(r.files[1]!, 'utf8'));
     expect(Object.keys(dictionary)).toEqual(Object.keys(rows[0]!));
     for (const d of Object.values(dictionary) as { Description: string }[]) expect(d.Description.length).toBeGreaterThan(5);
+  });
+
+  it('writes measurements at their precision (the browser clock gives 0.1 ms), not floating-point tails', () => {
+    const { db } = tempDb();
+    const p = createParticipant(db, { kind: 'human', label: 'P01' });
+    const calibration = { ...CALIBRATION, refreshHz: 59.88023952095874, pxPerDeg: 36.912345 };
+    const s = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 4, calibration });
+    const t = nextTrial(db, s.id)!;
+    recordTrial(db, s.id, { trialIndex: t.index, response: 'left', rtMs: 941.3999999999942, frameTiming: { ...FRAME_TIMING, intervalMeanMs: 16.700000000000003, intervalSdMs: 0.12345, intervalMaxMs: 17.0499999 } });
+    const r = exportSession(db, s.id, 'csv', tempDir());
+    const row = (parse(fs.readFileSync(r.files[0]!, 'utf8'), { columns: true }) as Record<string, string>[])[0]!;
+    expect({ rt: row.rt_ms, hz: row.refresh_hz, ppd: row.px_per_deg, mean: row.frame_interval_mean_ms, sd: row.frame_interval_sd_ms, max: row.frame_interval_max_ms }).toEqual({ rt: '941.4', hz: '59.88', ppd: '36.91', mean: '16.7', sd: '0.12', max: '17' });
+    expect(row.in_fit).toBe('true');
   });
 
   it('writes a BIDS behavioural TSV with a JSON sidecar describing every column', () => {
