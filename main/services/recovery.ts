@@ -106,6 +106,8 @@ export function resolveInterruptedJobs(db: Db, dataFolder: string, opts: { isAli
         const removed = removeIfEmpty(db, dataFolder, job.created_dataset_id);
         if (removed) done.push(removed);
       }
+      // A training run keeps its own record (run.json) and resume state: it is resumed from there.
+      if (job.kind === 'training') done.push('the run resumes from its last saved epoch (Resume on the Training page)');
       const message = `interrupted; ${done.length ? done.join('; ') : 'nothing was left'}`;
       db.prepare("UPDATE jobs SET state = 'interrupted', message = ?, ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?").run(message, job.id);
       out.push({ jobId: job.id, kind: job.kind, message: `${describe(job)} ${message}` });

@@ -15,7 +15,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDataset, frameBytes, startRecording, appendFrames } from '../../main/services/datasets.js';
+import { createDataset, finishRecording, frameBytes, startRecording, appendFrames } from '../../main/services/datasets.js';
 import { exportDatasetHdf5 } from '../../main/services/datasets-export.js';
 import { ffmpegPath } from '../../main/services/datasets-ffmpeg.js';
 import { importIntoDataset } from '../../main/services/datasets-import.js';
@@ -376,5 +376,50 @@ describe.skipIf(!TMPFS)('full disks (tmpfs)', () => {
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^predlab: Cannot write .*d\.h5: the disk is full\. Nothing was left there\.$/)]);
     expect(fs.readdirSync(out)).toEqual([]);
     expect(labState(lab).running).toBe(0);
+  });
+});
+
+describe('a killed training run (the Training page, in its own process)', () => {
+  it('SIGKILL after an epoch: the next start marks its ledger job interrupted, the run reads as interrupted and resumes from its saved epoch', async () => {
+    const dir = tempDir('predlab-killed-training-');
+    const lab = path.join(dir, 'lab.sqlite');
+    {
+      const db = openDatabase(lab);
+      createDataset(db, { name: 'bars', height: 16, width: 24, fps: 10 });
+      const bar = (f: number) => Uint8Array.from({ length: 16 * 24 * 3 }, (_, i) => (Math.floor(i / 3) % 24 === (f % 24) ? 255 : 0));
+      const rec = startRecording(db, dir, 'bars', 'bars');
+      appendFrames(db, dir, rec.id, Uint8Array.from(Array.from({ length: 30 }, (_, f) => [...bar(f)]).flat()));
+      finishRecording(db, dir, rec.id);
+      db.close();
+    }
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test/support/training-run-child.ts'), lab, dir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let said = '';
+    const killed = await new Promise<boolean>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        said += d.toString();
+        if (/epoch saved: run 1/.test(said)) child.kill('SIGKILL');
+      });
+      child.stderr.on('data', (d: Buffer) => (said += d.toString()));
+      child.on('close', (_code, signal) => resolve(signal === 'SIGKILL'));
+    });
+    expect(killed, said).toBe(true);
+    const jobs = () => new Database(lab, { readonly: true }).prepare("SELECT state, message FROM jobs WHERE kind = 'training'").all() as { state: string; message: string | null }[];
+    expect(jobs()).toEqual([{ state: 'running', message: null }]);
+
+    // The next start: any command that opens the lab for writing.
+    const r = predlab(['--db', lab, 'dataset', 'list']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^predlab: training job \d+ \(.*run-1\/model\) interrupted; the run resumes from its last saved epoch \(Resume on the Training page\)$/)]);
+    expect(jobs().map((j) => j.state)).toEqual(['interrupted']);
+
+    const { TrainingRuns } = await import('../../main/services/training-jobs.js');
+    const db = openDatabase(lab);
+    try {
+      const runs = new TrainingRuns(db, dir);
+      expect(runs.get(1)).toMatchObject({ state: 'interrupted', resumable: true });
+      expect(fs.existsSync(`${runs.get(1).checkpoint}.resume`)).toBe(true);
+    } finally {
+      db.close();
+    }
   });
 });
