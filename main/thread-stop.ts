@@ -5,6 +5,7 @@
  * starts), the thread is asked to end by itself and given `waitMs`, and only when no call is in
  * flight is it terminated.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { closeOrtGate, newOrtGate, ortInFlight } from '../native-models/onnx/ort-gate.js';
 
@@ -32,17 +33,16 @@ export async function stopThread(worker: Worker, opts: { ask?: unknown; waitMs?:
   if (exited(worker)) return;
   const gate = gates.get(worker);
   if (gate) closeOrtGate(gate);
-  const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   if (opts.ask !== undefined) worker.postMessage(opts.ask);
   if (opts.waitMs) {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, opts.waitMs)))]);
+    await Promise.race([new Promise((resolve) => worker.once('exit', resolve)), new Promise((resolve) => (timer = setTimeout(resolve, opts.waitMs)))]);
     clearTimeout(timer);
     if (exited(worker)) return;
   }
   if (gate) {
     const deadline = Date.now() + MODEL_CALL_WAIT_MS;
-    while (ortInFlight(gate) > 0 && Date.now() < deadline && !exited(worker)) await new Promise((r) => setTimeout(r, 20));
+    while (ortInFlight(gate) > 0 && Date.now() < deadline && !exited(worker)) await sleep(20);
   }
   if (!exited(worker)) await worker.terminate();
 }

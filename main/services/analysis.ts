@@ -6,7 +6,7 @@ import type { SessionAnalysis } from '../../paradigms/records.js';
 import { fractionsOfOracle, type ReferenceSummary } from '../../paradigms/references.js';
 import { NO_ANSWER, type AnalysisResult, type AnsweredTrial, type Statistic } from '../../paradigms/types.js';
 import type { Db } from '../store/db.js';
-import { parseStored } from '../store/rows.js';
+import { parseStored, type TrialRow } from '../store/rows.js';
 import { dropNearCritical, NEAR_CRITICAL_FRAMES, type DropFlag } from './dropped-frames.js';
 import { referenceSessionsOf } from './references.js';
 import { getSession, paradigmOf, trialRows } from './sessions.js';
@@ -31,7 +31,7 @@ export const GUESSED_STATISTIC = 'guessed';
  * random for want of a readout (older model sessions did so silently; left out unless the
  * session's observer settings asked for guesses).
  */
-export function analysedTrials(db: Db, sessionId: number, excludeDroppedFrames = true): { trials: AnsweredTrial[]; flagged: DropFlag[]; excluded: boolean; noAnswer: number[]; guessed: number[]; guessesKept: boolean } {
+export function analysedTrials(db: Db, sessionId: number, excludeDroppedFrames = true, rows: TrialRow[] = trialRows(db, sessionId)): { trials: AnsweredTrial[]; flagged: DropFlag[]; excluded: boolean; noAnswer: number[]; guessed: number[]; guessesKept: boolean } {
   const session = getSession(db, sessionId);
   const refreshHz = Number(session.calibration.refreshHz) || null;
   const observer = (session.participant.details as { observer?: { noReadout?: unknown } }).observer;
@@ -40,7 +40,7 @@ export function analysedTrials(db: Db, sessionId: number, excludeDroppedFrames =
   const flagged: DropFlag[] = [];
   const noAnswer: number[] = [];
   const guessed: number[] = [];
-  for (const t of trialRows(db, sessionId)) {
+  for (const t of rows) {
     const extra = t.extra ? (parseStored(t.extra, `trials row ${t.id} (extra)`) as Record<string, unknown>) : null;
     if (t.response === NO_ANSWER) {
       noAnswer.push(t.trial_index);

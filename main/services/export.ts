@@ -64,14 +64,15 @@ export function tidyTrials(db: Db, sessionId: number): TidyTable {
   const columns = Object.keys(descriptions);
   const cal = session.calibration as { refreshHz?: number; pxPerDeg?: number };
   // What the app's default analysis left out, and why (analysis.ts decides, so the two agree).
-  const fit = analysedTrials(db, sessionId);
+  const stored = trialRows(db, sessionId);
+  const fit = analysedTrials(db, sessionId, true, stored);
   const used = new Set(fit.trials.map((t) => t.index));
   const why = new Map<number, string>([
     ...fit.flagged.map((f) => [f.trialIndex, 'dropped frame near the critical event'] as const),
     ...fit.guessed.map((i) => [i, 'random guess (no model readout)'] as const),
     ...fit.noAnswer.map((i) => [i, 'no model readout'] as const),
   ]);
-  const rows = trialRows(db, sessionId).map((t) => {
+  const rows = stored.map((t) => {
     const extra = t.extra ? (parseStored(t.extra, `trials row ${t.id} (extra)`) as Record<string, unknown>) : null;
     const record: Record<string, Cell> = {
       session_id: session.id,

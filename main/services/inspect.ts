@@ -89,6 +89,7 @@ export async function inspectModelTrial(db: Db, sessionId: number, trialIndex: n
     loaded.net.dispose();
     throw new PredlabError('conflict', `${details.checkpoint} now holds other weights than the ones that took session ${sessionId} (the checkpoint was replaced since); its trials stay as recorded, but its predictions cannot be shown again.`);
   }
+  // Then the lab's own record of the folder's weights (after the session's, whose message says more).
   if ('weightsSha256' in loaded) {
     try {
       checkRegisteredWeights(db, details.checkpoint!, loaded.weightsSha256);

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { initBackend } from '../../native-models/backend.js';
-import { CheckpointError, loadCheckpoint, readManifest, weightsFingerprint, type Manifest } from '../../native-models/checkpoint.js';
+import { CheckpointError, readManifest, weightsFingerprint, type Manifest } from '../../native-models/checkpoint.js';
 import type { PredNetConfig } from '../../native-models/prednet/config.js';
 import { PredNet } from '../../native-models/prednet/model.js';
 import { createObserver, observerSettingsSchema, observerView, type ModelAnswer, type ObserverSettings } from '../../native-models/observer/observer.js';
@@ -20,7 +20,7 @@ import type { Db } from '../store/db.js';
 import { analyseSession } from './analysis.js';
 import { referenceSessionsOf } from './references.js';
 export { BESIDE_KINDS, referenceSessionsOf, type BesideKind } from './references.js';
-import { checkRegisteredWeights, registerCheckpoint } from './models.js';
+import { loadRegisteredCheckpoint, registerCheckpoint } from './models.js';
 import { createParticipant } from './participants.js';
 import { exportStudyAfterSession } from './study-export.js';
 import { finishSession, getProtocol, listSessions, nextTrial, nominalFrameTiming, paradigmOf, recordTrial, startSession, validateParameters } from './sessions.js';
@@ -167,21 +167,14 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
     let loaded;
     try {
       // An untrained network of the model's architecture: the same engine, weights as initialised.
-      loaded = req.untrained ? { net: PredNet.create(req.untrained.config, req.untrained.seed), manifest: { extrapStartTime: req.untrained.extrapStartTime ?? null } as unknown as Manifest } : loadCheckpoint(req.checkpoint!);
+      loaded = req.untrained ? { net: PredNet.create(req.untrained.config, req.untrained.seed), manifest: { extrapStartTime: req.untrained.extrapStartTime ?? null } as unknown as Manifest } : loadRegisteredCheckpoint(db, req.checkpoint!);
     } catch (e) {
+      if (e instanceof PredlabError) throw e; // weights other than the registered ones
       throw new PredlabError(e instanceof CheckpointError ? 'invalid-argument' : 'internal', (e as Error).message);
     }
     const net = loaded.net;
     // The checkpoint's weights.bin as read (an untrained network has none).
     const fileSha = 'weightsSha256' in loaded ? loaded.weightsSha256 : null;
-    if (fileSha !== null) {
-      try {
-        checkRegisteredWeights(db, req.checkpoint!, fileSha);
-      } catch (e) {
-        net.dispose();
-        throw e;
-      }
-    }
     // One engine for the whole session (ONNX Runtime where it starts, else tfjs), chosen before
     // anything is written.
     let engine;

@@ -1,6 +1,6 @@
 /** Model checkpoints known to the lab: the database holds their metadata, the folder their weights. */
 import path from 'node:path';
-import { CheckpointError, describeCheckpoint, loadCheckpoint, readManifest, verifyCheckpoint } from '../../native-models/checkpoint.js';
+import { CheckpointError, describeCheckpoint, loadCheckpoint, readManifest, verifyCheckpoint, type LoadedCheckpoint } from '../../native-models/checkpoint.js';
 import { evenlySpaced, sequenceStarts } from '../../native-models/training/data.js';
 import { naturalVideo, PURE_PANS } from '../../native-models/training/natural.js';
 import { proceduralVideo } from '../../native-models/training/procedural.js';
@@ -87,6 +87,19 @@ export function checkRegisteredWeights(db: Db, dir: string, weightsSha256: strin
     'invalid-argument',
     `${path.join(path.resolve(dir), 'weights.bin')} is not the file registered as model ${row.id} ('${row.label}', ${row.updated_at.slice(0, 10)}): its SHA-256 is ${weightsSha256.slice(0, 12)}…, the lab recorded ${row.weights_sha256.slice(0, 12)}…. Restore the checkpoint from a copy; new weights belong in a new folder.`,
   );
+}
+
+/** loadCheckpoint, refused (what it made freed) when the folder's weights are not those the lab registered for it. */
+export function loadRegisteredCheckpoint(db: Db, dir: string): LoadedCheckpoint {
+  const loaded = loadCheckpoint(dir);
+  try {
+    checkRegisteredWeights(db, dir, loaded.weightsSha256);
+  } catch (e) {
+    loaded.net.dispose();
+    for (const o of loaded.optimizer) o.tensor.dispose();
+    throw e;
+  }
+  return loaded;
 }
 
 export function getModel(db: Db, id: number): ModelRecord {
