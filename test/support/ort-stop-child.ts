@@ -15,7 +15,10 @@ for (let i = 0; i < times; i++) {
   worker.on('message', (m: string) => said.push(m));
   await new Promise<void>((resolve) => worker.once('message', () => resolve()));
   await new Promise((r) => setTimeout(r, 5 + (i % 5) * 7));
-  if (mode === 'gated') await stopThread(worker);
+  // Gated, every other stop gives the thread time to end by itself once its next call is refused
+  // (its last message then arrives); the others terminate it as soon as no call is in flight.
+  const waits = i % 2 === 0;
+  if (mode === 'gated') await stopThread(worker, waits ? { waitMs: 20_000 } : {});
   else await worker.terminate();
-  process.stdout.write(`stopped ${i + 1}: ${said.slice(1).join('; ') || 'terminated'}\n`);
+  process.stdout.write(`stopped ${i + 1} ${waits ? 'waiting' : 'at once'}: ${said.slice(1).join('; ') || 'terminated'}\n`);
 }
