@@ -1,4 +1,11 @@
-/** What every command group of the CLI is given: the database, output and option parsers. */
+/**
+ * What every command group of the CLI is given or shares: the database, output and option
+ * parsers (CliContext, built in index.ts), the 32-bit seed parser, the app's root folder, and
+ * Ctrl-C handling for cancellable work.
+ */
+import { InvalidArgumentError } from 'commander';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Db } from '../store/db.js';
 
 export interface CliContext {
@@ -7,4 +14,34 @@ export interface CliContext {
   err: (s: string) => void;
   integer: (name: string) => (v: string) => number;
   number: (name: string) => (v: string) => number;
+}
+
+/** The repository (or app) root: where native-models/default-model is found. */
+export const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Seeds are 32-bit: a larger one would alias a smaller one, so it is refused. */
+export const seed = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!(v.trim() !== '' && Number.isInteger(n) && n >= 0 && n <= 0xffffffff)) throw new InvalidArgumentError(`${name} must be a whole number from 0 to 4294967295; got ${v}.`);
+  return n;
+};
+
+/**
+ * Ctrl-C aborts the signal (the operation then cleans up); a second Ctrl-C quits at once.
+ * `beforeMessage` runs first (e.g. to stop a progress bar that would overwrite the message).
+ */
+export async function withSigint<T>(ctx: Pick<CliContext, 'err'>, what: string, run: (signal: AbortSignal) => Promise<T>, beforeMessage?: () => void): Promise<T> {
+  const ac = new AbortController();
+  const onSigint = () => {
+    beforeMessage?.();
+    ctx.err(`\nCancelling the ${what}... (Ctrl-C again to quit at once.)\n`);
+    ac.abort();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return await run(ac.signal);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
 }

@@ -8,7 +8,7 @@ import { exportActivations } from '../services/datasets-activations.js';
 import { exportDatasetHdf5, exportDatasetVideos, recordingName } from '../services/datasets-export.js';
 import { DEFAULT_DATASET, importIntoDataset } from '../services/datasets-import.js';
 import { makeNaturalDataset, NATURAL_DEFAULT_DATASET, NATURAL_DEFAULTS_CLI, NATURAL_LIMITS } from '../services/datasets-natural.js';
-import type { CliContext } from './context.js';
+import { withSigint, type CliContext } from './context.js';
 
 export interface DatasetCliContext extends CliContext {
   /** Ask a yes/no question; null when no one can answer (no terminal). */
@@ -33,22 +33,6 @@ async function terminalConfirm(question: string): Promise<boolean | null> {
     return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
   } finally {
     rl.close();
-  }
-}
-
-/** Ctrl-C aborts the signal (the operation then cleans up); a second Ctrl-C quits at once. */
-async function withSigint<T>(ctx: CliContext, what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ac = new AbortController();
-  const onSigint = () => {
-    ctx.err(`\nCancelling the ${what}... (Ctrl-C again to quit at once.)\n`);
-    ac.abort();
-    process.once('SIGINT', () => process.exit(130));
-  };
-  process.once('SIGINT', onSigint);
-  try {
-    return await run(ac.signal);
-  } finally {
-    process.removeListener('SIGINT', onSigint);
   }
 }
 

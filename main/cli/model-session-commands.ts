@@ -2,8 +2,6 @@
 import { SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { fmt } from '../../paradigms/format.js';
 import { PredlabError } from '../errors.js';
 import { defaultModelDir } from '../services/default-model.js';
@@ -16,9 +14,7 @@ import { listModels } from '../services/models.js';
 import { referenceSessionsOf, runModelSession } from '../services/model-sessions.js';
 import { isReferenceKind } from '../../native-models/observer/predictors.js';
 import { listSessions } from '../services/sessions.js';
-import type { CliContext } from './model-commands.js';
-
-const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { APP_ROOT, type CliContext } from './context.js';
 
 const f = fmt;
 

@@ -2,15 +2,12 @@
 import type { Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PredlabError } from '../errors.js';
 import { defaultModelDir } from '../services/default-model.js';
 import { experimentIds, REPLICATE_LIMITS, runReplicate } from '../services/replicate.js';
 import { REFERENCE_DEFAULT_SIZE } from '../../native-models/battery/references.js';
 import type { Db } from '../store/db.js';
-import type { CliContext } from './model-commands.js';
-
-const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { APP_ROOT, type CliContext } from './context.js';
 
 const collect = (v: string, acc: string[] | undefined) => [...(acc ?? []), v];
 

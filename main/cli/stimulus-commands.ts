@@ -7,7 +7,7 @@ import { OBSERVER_DEFAULTS } from '../../paradigms/observer-settings.js';
 import { PredlabError } from '../errors.js';
 import { renderTrial } from '../services/stimulus-render.js';
 import { parseSize } from './format.js';
-import type { CliContext } from './model-commands.js';
+import type { CliContext } from './context.js';
 
 export function addStimulusCommands(program: Command, ctx: CliContext & { readDatabase: () => ReturnType<CliContext['database']>; collectParam: (v: string, acc: Record<string, unknown>) => Record<string, unknown> }): void {
   const { emit, integer, number } = ctx;

@@ -7,7 +7,7 @@ import { addSessionToStudy, createStudy, deleteStudy, getStudyDetail, listStudie
 import { exportStudy } from '../services/study-export.js';
 import { exportOnlineStudy } from '../services/online-export.js';
 import { importOnlineData, type OnlineImportResult } from '../services/online-import.js';
-import type { CliContext } from './model-commands.js';
+import type { CliContext } from './context.js';
 
 export interface StudyCliContext extends CliContext {
   /** The database opened read-only (list and show change nothing). */
