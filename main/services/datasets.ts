@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PredlabError } from '../errors.js';
+import type { DatasetView, DeletedDatasetView, RecordingView } from '../../preload/channels/datasets.js';
 import type { Db } from '../store/db.js';
 import { beginJob, endRecordingJob } from './jobs.js';
 
@@ -30,31 +31,12 @@ export const DATASET_LIMITS = {
 export const DATASETS_FOLDER = 'datasets';
 const CHANNELS = 3;
 
-export interface DatasetInfo {
-  id: number;
-  name: string;
-  height: number;
-  width: number;
-  channels: number;
-  fps: number;
-  createdAt: string;
-  recordings: number;
-  frames: number;
-  /** Bytes of frames on disk (frames x H x W x C). */
-  bytes: number;
-}
+/** A dataset as the lab lists it; the shape the Video page gets (preload/channels/datasets.ts). */
+export type DatasetInfo = DatasetView;
 
-export type RecordingStatus = 'recording' | 'complete' | 'truncated';
-
-export interface RecordingInfo {
-  id: number;
-  datasetId: number;
-  frames: number;
-  source: string;
-  status: RecordingStatus;
-  createdAt: string;
-  updatedAt: string;
-  /** Absolute path of the raw frame file. */
+/** A recording as the page sees it, and where its frames are. */
+export interface RecordingInfo extends RecordingView {
+  /** Absolute path of the raw frame file (the page never sees it). */
   file: string;
 }
 
@@ -83,7 +65,7 @@ interface RecordingRow {
   file: string;
   frames: number;
   source: string;
-  status: RecordingStatus;
+  status: RecordingView['status'];
   created_at: string;
   updated_at: string;
 }
@@ -301,15 +283,8 @@ export function removeRecording(db: Db, dataFolder: string, recordingId: number,
   fs.rmSync(rec.file, { force: true });
 }
 
-export interface DeletedDataset {
-  name: string;
-  recordings: number;
-  frames: number;
-  bytes: number;
-}
-
 /** Delete a dataset, its recordings and their frame files. (Callers ask the user first.) */
-export function deleteDataset(db: Db, dataFolder: string, name: string): DeletedDataset {
+export function deleteDataset(db: Db, dataFolder: string, name: string): DeletedDatasetView {
   const d = getDataset(db, name);
   db.transaction(() => {
     db.prepare('DELETE FROM recordings WHERE dataset_id = ?').run(d.id);

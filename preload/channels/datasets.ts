@@ -64,7 +64,7 @@ export interface DatasetView {
   createdAt: string;
   recordings: number;
   frames: number;
-  /** Bytes of frames on disk. */
+  /** Bytes of frames on disk (frames x H x W x C). */
   bytes: number;
 }
 
