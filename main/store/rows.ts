@@ -1,6 +1,5 @@
 /** Row <-> domain mapping for the store (SQL stays in the services that own it). */
-import type { Participant, SessionInfo, SessionStatus } from '../../preload/contract.js';
-import type { ParticipantKind } from '../../paradigms/records.js';
+import type { Participant, ParticipantKind, SessionInfo, SessionStatus } from '../../paradigms/records.js';
 import { PredlabError } from '../errors.js';
 
 /**
