@@ -2,7 +2,8 @@
  * The layers of DESIGN.md, checked over the sources: every relative import (static, type-only,
  * re-export or dynamic; in .ts files and in Svelte components' scripts) may point only to the layers
  * its own layer may import, and no files import each other round a circle. Imports are read with
- * TypeScript's own pre-processor, not a pattern.
+ * TypeScript's own pre-processor, not a pattern. Every source folder says in its README.md (or
+ * index.ts) what it may import, in words this table checks.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -76,5 +77,27 @@ describe('layers (DESIGN.md)', () => {
     };
     for (const f of files) if (!state.has(f)) visit(f, [f]);
     expect(cycles).toEqual([]);
+  });
+
+  it("every source folder's README.md or index.ts has a \"May import:\" line naming what MAY_IMPORT allows", () => {
+    const folders = [...new Set(files.map((f) => path.dirname(f)))];
+    const layerName = new RegExp(`(?<![\\w-])(${Object.keys(MAY_IMPORT).join('|')})(?![\\w-])`, 'g');
+    const wrong = folders.flatMap((dir) => {
+      const layer = layerOf(dir);
+      const allowed = MAY_IMPORT[layer]!;
+      const lines = ['README.md', 'index.ts']
+        .map((name) => path.join(ROOT, dir, name))
+        .filter((p) => fs.existsSync(p))
+        .flatMap((p) => fs.readFileSync(p, 'utf8').split('\n').filter((l) => l.includes('May import:')));
+      if (lines.length === 0) return [`${dir}: no "May import:" line in a README.md or index.ts`];
+      return lines.flatMap((line) => {
+        // The layer's own name may appear ("main's own modules"); every other name must be allowed, and all of them named.
+        const named = new Set([...line.matchAll(layerName)].map((m) => m[1]!).filter((n) => n !== layer));
+        const exact = named.size === allowed.length && allowed.every((l) => named.has(l)) && (allowed.length > 0 || line.includes('nothing'));
+        return exact ? [] : [`${dir}: "${line.trim()}" (MAY_IMPORT: ${allowed.join(', ') || 'nothing'})`];
+      });
+    });
+    expect(folders.length).toBeGreaterThan(20);
+    expect(wrong).toEqual([]);
   });
 });
