@@ -16,8 +16,10 @@ import { MAIN_THREAD_CHANNELS, workSchemas, type WorkStatus } from '../preload/c
 import { replicateHeavyChannels } from '../preload/channels/replicate.js';
 import { studiesHeavyChannels } from '../preload/channels/studies.js';
 import { trainingHeavyChannels } from '../preload/channels/training.js';
+import { appEventSchema, type AppEvent } from '../preload/channels/events.js';
 import type { Envelope } from '../preload/contract.js';
 import { CSP, isAppUrl } from './electron/security.js';
+import { EventHub } from './event-hub.js';
 import { databasePath } from './paths.js';
 import { workerEntry } from './services/worker-entry.js';
 import { gatedWorker, stopThread } from './thread-stop.js';
@@ -64,6 +66,8 @@ export interface AppServices {
   handleFromPage(senderUrl: string | undefined, channel: unknown, args: unknown): Promise<Envelope<unknown>>;
   /** Stop the computation under way (analysis, comparison, inspector); its callers get a 'cancelled' error. */
   cancelHeavyWork(): number;
+  /** Listen to the jobs' pushed events (checked against the contract's appEventSchema); returns the unsubscribe. */
+  subscribe(listener: (event: AppEvent) => void): () => void;
   /** Cancel every job and wait (at most QUIT_WAIT_MS per thread) for the threads to clean up and close. */
   close(): Promise<void>;
 }
@@ -84,6 +88,8 @@ class ServiceThread {
     private readonly data: ServiceThreadData,
     private readonly entry: string,
     private readonly callbacks: Record<CallbackName, (...args: unknown[]) => unknown>,
+    /** A job's event from the thread; a change in the calls waiting on it (work:status). */
+    private readonly hooks: { event: (e: AppEvent) => void; waiting: () => void },
   ) {}
 
   start(): Promise<void> {
@@ -101,6 +107,9 @@ class ServiceThread {
           this.pending.get(m.id)?.(m.envelope);
           this.pending.delete(m.id);
           this.asked.delete(m.id);
+          this.hooks.waiting();
+        } else if (m.type === 'event') {
+          if (this.worker === worker) this.hooks.event(m.event);
         } else void Promise.resolve(this.callbacks[m.name](...m.args)).then((value) => worker.postMessage({ type: 'callback-result', id: m.id, value } satisfies ToThread));
       });
       // Events of a thread already replaced (after a cancellation) concern no one now.
@@ -121,6 +130,7 @@ class ServiceThread {
     const id = this.next++;
     const result = new Promise<Envelope<unknown>>((resolve) => this.pending.set(id, resolve));
     this.asked.set(id, { channel, at: Date.now() });
+    this.hooks.waiting();
     this.start().then(
       () => {
         if (this.pending.has(id)) this.worker!.postMessage({ type: 'call', id, channel, args } satisfies ToThread);
@@ -146,6 +156,7 @@ class ServiceThread {
     for (const resolve of this.pending.values()) resolve(refusal('unavailable', message));
     this.pending.clear();
     this.asked.clear();
+    this.hooks.waiting();
     // Terminated once no model call is in flight in it (that would abort the process).
     if (worker) this.stopping = stopThread(worker);
     return n;
@@ -208,8 +219,27 @@ export function bootstrap(options: BootstrapOptions): AppServices {
     modelMirror: () => options.modelMirror?.() ?? null,
     log: (m) => options.log?.(String(m)),
   };
-  const light = new ServiceThread('light', { ...data, role: 'light' }, entry, callbacks);
-  const heavy = new ServiceThread('heavy', { ...data, role: 'heavy' }, entry, callbacks);
+  // Pushed events: each thread's jobs, and the computing thread's calls (work:status), checked
+  // against the contract before any listener sees them.
+  const listeners = new Set<(event: AppEvent) => void>();
+  const emit = (event: AppEvent) => {
+    const checked = appEventSchema.safeParse(event);
+    if (!checked.success) {
+      options.log?.(`event refused (${checked.error.issues.map((i) => i.message).join('; ')}): ${String(event?.topic)}`);
+      return;
+    }
+    for (const l of listeners) {
+      try {
+        l(event);
+      } catch (e) {
+        options.log?.(`event listener failed: ${(e as Error).message}`);
+      }
+    }
+  };
+  let work: EventHub | null = null;
+  const light = new ServiceThread('light', { ...data, role: 'light' }, entry, callbacks, { event: emit, waiting: () => undefined });
+  const heavy = new ServiceThread('heavy', { ...data, role: 'heavy' }, entry, callbacks, { event: emit, waiting: () => work?.notify('work') });
+  work = new EventHub(() => ({ topic: 'work', value: heavy.status() }), emit);
   const ready = light.start();
   ready.catch(() => undefined); // reported through `ready` and every call; never an unhandled rejection
   const isAllowedSender = options.isAllowedSender ?? isAppUrl;
@@ -251,8 +281,14 @@ export function bootstrap(options: BootstrapOptions): AppServices {
     handleFromPage: (senderUrl, channel, args) =>
       isAllowedSender(senderUrl) ? invoke(channel, args) : Promise.resolve(refusal('invalid-argument', 'Request from an unknown page refused.')),
     cancelHeavyWork,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     async close() {
       await Promise.all([heavy.close(QUIT_WAIT_MS), light.close(QUIT_WAIT_MS)]);
+      work?.close();
+      listeners.clear();
     },
   };
 }

@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { useOrtGate } from '../native-models/onnx/ort-gate.js';
+import { EventHub } from './event-hub.js';
+import { eventSnapshots } from './ipc/event-snapshots.js';
 import { createHandlers } from './ipc/handlers.js';
 import { registerDefaultModel } from './services/default-model.js';
 import { DownloadJobs } from './services/download-jobs.js';
@@ -56,6 +58,11 @@ async function start(): Promise<ReturnType<typeof createHandlers>['invoke']> {
     downloads = new DownloadJobs(data.dbFile, data.nativeBinding);
   }
   const ledger = data.role === 'heavy' ? openLedger(data.dbFile, data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}) : null;
+  // Jobs say when they change; the hub reads their status (through the handlers) and posts it.
+  let hub: EventHub | null = null;
+  const notify = (topic: Parameters<EventHub['notify']>[0], key?: number) => hub?.notify(topic, key);
+  if (modelJobs) modelJobs.onChange = () => notify('model-sessions');
+  if (downloads) downloads.onChange = () => notify('download');
   const { invoke, close } = createHandlers({
     db,
     ...(ledger ? { ledger } : {}),
@@ -66,9 +73,12 @@ async function start(): Promise<ReturnType<typeof createHandlers>['invoke']> {
     chooseImportSource: (kind) => callMain<string | null>('chooseImportSource', kind),
     modelMirror: () => callMain<string | null>('modelMirror'),
     log: (m) => void callMain('log', m),
+    notify,
   });
+  hub = new EventHub(eventSnapshots(invoke), (event) => post({ type: 'event', event }));
   closeThread = async () => {
     await close();
+    hub?.close();
     await Promise.allSettled([modelJobs?.stopAll(), downloads?.stop()]);
     db.close();
     ledger?.close();

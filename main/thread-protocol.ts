@@ -1,4 +1,5 @@
 /** Messages between the main thread (main/bootstrap.ts) and a service thread (main/service-thread.ts). */
+import type { AppEvent } from '../preload/channels/events.js';
 import type { Envelope } from '../preload/contract.js';
 
 /** 'light': every quick channel on the lab database; 'heavy': analysis, comparison, the model engine. */
@@ -27,4 +28,6 @@ export type FromThread =
   | { type: 'closed' }
   | { type: 'fatal'; message: string }
   | { type: 'result'; id: number; envelope: Envelope<unknown> }
+  /** A job's progress or state changed (pushed to the page). */
+  | { type: 'event'; event: AppEvent }
   | { type: 'callback'; id: number; name: CallbackName; args: unknown[] };

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { channels } from '../../preload/contract.js';
+import { EVENT_CHANNEL } from '../../preload/channels/events.js';
 import { checkInstalledApp, describeIntegrityFailure } from '../app-integrity.js';
 import { RENDERER_HEADERS, startServices, type AppServices } from '../bootstrap.js';
 import { installDefaultModel, packagedPaths } from '../packaged-paths.js';
@@ -176,6 +177,10 @@ else
     const services = await startOrExplain(startApp, { showError, releaseSingleInstanceLock: () => app.releaseSingleInstanceLock(), exit: (c) => app.exit(c) }, dataDir);
     if (!services) return;
     for (const channel of channels) ipcMain.handle(channel, (event, args) => services.handleFromPage(event.senderFrame?.url, channel, args));
+    // Pushed progress goes to the app's own pages only (the same check as the invoke side).
+    services.subscribe((ev) => {
+      for (const win of BrowserWindow.getAllWindows()) if (!win.isDestroyed() && isAppUrl(win.webContents.getURL())) win.webContents.send(EVENT_CHANNEL, ev);
+    });
     // Quitting waits (bounded: QUIT_WAIT_MS per service thread) for every job to cancel, clean up
     // and close its database, then quits for real.
     let closing: Promise<void> | null = null;

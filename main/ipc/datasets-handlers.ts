@@ -20,6 +20,8 @@ export function datasetsHandlers(deps: HandlerDeps): FeatureHandlers<typeof data
   const jobs = new DatasetJobs(DATASET_CHANNEL_LIMITS.jobsKept);
   /** Exports (on the computing thread: its handlers are another instance of these). */
   const exports = new DatasetJobs(DATASET_CHANNEL_LIMITS.jobsKept);
+  jobs.onChange = () => deps.notify?.('imports');
+  exports.onChange = () => deps.notify?.('exports');
   /** Recordings this page began and has not finished: only these take frames, finish or abandon. */
   const capturing = new Set<number>();
   // Quitting: imports and exports cancelled and their clean-up awaited (no partial file, no

@@ -1,5 +1,6 @@
 /** What every handler file gets and must provide (main/ipc/handlers.ts merges them). */
 import type { z } from 'zod';
+import type { Notify } from '../event-hub.js';
 import type { DownloadJobs } from '../services/download-jobs.js';
 import type { ModelJobs } from '../services/model-jobs.js';
 import type { Db } from '../store/db.js';
@@ -26,6 +27,8 @@ export interface HandlerDeps {
   /** The app's files (the default model, bundled workers' folder) on this machine. */
   appRoot?: string;
   log?: (message: string) => void;
+  /** Tells the page a job's progress or state changed (pushed events; absent: no one listens). */
+  notify?: Notify;
   /** Registers what must happen before the thread closes (cancel a feature's jobs and wait for them to clean up). */
   onClose?: (close: () => Promise<void> | void) => void;
 }

@@ -12,7 +12,12 @@ import type { FeatureHandlers, HandlerDeps } from './handler-types.js';
 export function replicateHandlers(deps: HandlerDeps): FeatureHandlers<typeof replicateSchemas, ReplicateResults> {
   // Jobs live on the thread that answers these (light) channels; the work runs in their workers.
   let jobs: ReplicateJobs | null = null;
-  const jobsOf = () => (jobs ??= new ReplicateJobs(path.join(path.dirname(deps.db.name), 'replicate')));
+  const jobsOf = () => {
+    if (jobs) return jobs;
+    jobs = new ReplicateJobs(path.join(path.dirname(deps.db.name), 'replicate'));
+    jobs.onChange = () => deps.notify?.('replicate');
+    return jobs;
+  };
   return {
     'replicate:experiments': () => EXPERIMENTS.map((e) => ({ id: e.id, title: e.title })),
     'replicate:start': (a) => {

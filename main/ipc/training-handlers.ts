@@ -7,7 +7,12 @@ import type { FeatureHandlers, HandlerDeps } from './handler-types.js';
 export function trainingHandlers(deps: HandlerDeps): FeatureHandlers<typeof trainingSchemas, TrainingResults> {
   // Made on first use: only the light service thread answers these channels (none is heavy).
   let runs: TrainingRuns | null = null;
-  const r = () => (runs ??= new TrainingRuns(deps.db, path.dirname(path.resolve(deps.db.name))));
+  const r = () => {
+    if (runs) return runs;
+    runs = new TrainingRuns(deps.db, path.dirname(path.resolve(deps.db.name)));
+    runs.onChange = (runId) => deps.notify?.('training', runId);
+    return runs;
+  };
   deps.onClose?.(() => runs?.stopAll());
   return {
     'training:setup': () => r().setup(),

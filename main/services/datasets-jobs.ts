@@ -1,6 +1,6 @@
 /**
- * Dataset imports and exports as background jobs: the request returns at once with a job the
- * page polls for progress, and a job can be cancelled (its AbortSignal; the import or export then
+ * Dataset imports and exports as background jobs: the request returns at once with a job whose
+ * progress is pushed to the page (`onChange`), and a job can be cancelled (its AbortSignal; the import or export then
  * cleans up after itself). The work itself is ffmpeg in a child process plus chunked file I/O,
  * so the thread that owns the jobs answers other calls between chunks.
  */
@@ -21,6 +21,8 @@ export class DatasetJobs {
   private readonly controllers = new Map<number, AbortController>();
   private readonly running = new Map<number, Promise<DatasetJob>>();
   private next = 1;
+  /** Called when a job starts, progresses or ends (the service thread sends an event). */
+  onChange: () => void = () => undefined;
 
   constructor(private readonly kept: number) {}
 
@@ -34,6 +36,7 @@ export class DatasetJobs {
       .run(ac.signal, (frames, total) => {
         job.frames = frames;
         if (total !== undefined) job.total = total;
+        this.onChange();
       })
       .then(
         (message) => Object.assign(job, { state: 'done', message }),
@@ -42,9 +45,11 @@ export class DatasetJobs {
       .then(() => {
         this.controllers.delete(job.id);
         this.running.delete(job.id);
+        this.onChange();
         return { ...job };
       });
     this.running.set(job.id, done);
+    this.onChange();
     return { job: { ...job }, done };
   }
 

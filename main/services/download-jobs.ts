@@ -1,6 +1,6 @@
 /**
- * "Get the paper's model" from the app: one download at a time in a worker thread, polled by the
- * page for progress, cancellable (nothing is left behind: see model-download.ts).
+ * "Get the paper's model" from the app: one download at a time in a worker thread, its progress
+ * pushed to the page (`onChange`), cancellable (nothing is left behind: see model-download.ts).
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -13,6 +13,8 @@ export class DownloadJobs {
   private job: DownloadJob | null = null;
   private worker: Worker | null = null;
   private next = 1;
+  /** Called when the download starts, progresses or ends (the service thread sends an event). */
+  onChange: () => void = () => undefined;
 
   constructor(
     private readonly dbFile: string,
@@ -35,6 +37,7 @@ export class DownloadJobs {
       if (job.state !== 'running') return;
       Object.assign(job, patch);
       if (this.worker === worker) this.worker = null;
+      this.onChange();
     };
     worker.on('message', (m: DownloadWorkerMessage) => {
       if (m.type === 'progress') {
@@ -42,11 +45,13 @@ export class DownloadJobs {
         if (p.phase === 'download') Object.assign(job, { phase: 'download', done: p.bytes, total: p.total, detail: '' });
         else if (p.phase === 'verify') Object.assign(job, { phase: 'verify', done: p.done, total: p.total, detail: p.file });
         else Object.assign(job, { phase: 'import', done: p.done, total: p.total, detail: p.checkpoint });
+        this.onChange();
       } else if (m.type === 'done') finish({ state: 'done', modelIds: m.modelIds, detail: m.alreadyPresent ? 'already downloaded: registered again' : '' });
       else finish({ state: job.state === 'running' && this.cancelled.has(job.id) ? 'cancelled' : 'error', error: m.message });
     });
     worker.on('error', (e) => finish({ state: 'error', error: e.message }));
     worker.on('exit', (code) => finish({ state: 'error', error: `the download stopped (exit code ${code})` }));
+    this.onChange();
     return { ...job };
   }
 

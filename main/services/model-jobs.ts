@@ -17,6 +17,8 @@ export class ModelJobs {
   private readonly jobs: ModelJob[] = [];
   private readonly workers = new Set<Worker>();
   private next = 1;
+  /** Called when a job starts, progresses or ends (the service thread sends an event). */
+  onChange: () => void = () => undefined;
 
   constructor(
     private readonly dbFile: string,
@@ -26,6 +28,7 @@ export class ModelJobs {
   start(request: Omit<ModelSessionRequest, 'onProgress' | 'predictor'>, label: string): { job: ModelJob; done: Promise<ModelJob> } {
     const job: ModelJob = { id: this.next++, label, protocolId: request.protocolId ?? null, state: 'running', done: 0, total: 0, sessionId: null, error: null };
     this.jobs.push(job);
+    this.onChange();
     const worker = gatedWorker(workerEntry('main/services/model-session-worker-dev.mjs', 'model-session-worker.cjs'), { workerData: { dbFile: this.dbFile, nativeBinding: this.nativeBinding, request } });
     this.workers.add(worker);
     worker.on('exit', () => this.workers.delete(worker));
@@ -34,10 +37,14 @@ export class ModelJobs {
       const finish = (patch: Partial<ModelJob>) => {
         if (job.state !== 'running') return;
         Object.assign(job, patch);
+        this.onChange();
         resolve(job);
       };
       worker.on('message', (m: ModelJobMessage) => {
-        if (m.type === 'progress') Object.assign(job, { done: m.done, total: m.total });
+        if (m.type === 'progress') {
+          Object.assign(job, { done: m.done, total: m.total });
+          this.onChange();
+        }
         else if (m.type === 'done') finish({ state: 'done', sessionId: m.sessionId });
         else finish({ state: 'error', error: m.message });
       });

@@ -1,6 +1,6 @@
 /**
  * Paper battery jobs of the app: each runs in its own worker thread (replicate-worker.ts), writes
- * into its own folder under <data folder>/replicate, reports progress the page polls, and can be
+ * into its own folder under <data folder>/replicate, pushes its progress to the page (`onChange`), and can be
  * cancelled (asked to stop between stimuli; stopped outright if it does not within 5 s, its folder
  * then removed so nothing half-written stays).
  */
@@ -23,6 +23,8 @@ export class ReplicateJobs {
   private readonly workers = new Map<number, Worker>();
   private readonly cancelling = new Set<number>();
   private next = 1;
+  /** Called when a run starts, progresses or ends (the service thread sends an event). */
+  onChange: () => void = () => undefined;
 
   constructor(private readonly rootDir: string) {}
 
@@ -49,10 +51,14 @@ export class ReplicateJobs {
         this.workers.delete(id);
         void stopThread(worker);
         if (patch.state !== 'done') fs.rmSync(out, { recursive: true, force: true });
+        this.onChange();
         resolve(job);
       };
       worker.on('message', (m: ReplicateWorkerMessage) => {
-        if (m.type === 'progress') Object.assign(job, { fraction: m.fraction, message: this.cancelling.has(id) ? 'cancelling' : m.message });
+        if (m.type === 'progress') {
+          Object.assign(job, { fraction: m.fraction, message: this.cancelling.has(id) ? 'cancelling' : m.message });
+          this.onChange();
+        }
         else if (m.type === 'done') {
           this.results.set(id, m.result);
           finish({ state: 'done', fraction: 1, message: 'done' });
@@ -61,6 +67,7 @@ export class ReplicateJobs {
       worker.on('error', (e) => finish({ state: 'error', error: e.message }));
       worker.on('exit', (code) => finish(this.cancelling.has(id) ? { state: 'cancelled', message: 'cancelled' } : { state: 'error', error: `the battery worker stopped (exit code ${code})` }));
     });
+    this.onChange();
     return { job: { ...job }, done };
   }
 
@@ -70,6 +77,7 @@ export class ReplicateJobs {
     if (job.state === 'running' && worker) {
       this.cancelling.add(id);
       job.message = 'cancelling';
+      this.onChange();
       worker.postMessage({ type: 'cancel' });
       setTimeout(() => {
         if (job.state === 'running') void stopThread(worker);

@@ -62,6 +62,8 @@ export class TrainingRuns {
   private readonly previews = new Map<number, RunPreview>();
   /** Set by stopAll: the ending run's record is left as it was (as after a crash). */
   private stopping = false;
+  /** Called with a run's id when it starts, progresses, makes a preview or ends (the service thread sends an event). */
+  onChange: (runId: number) => void = () => undefined;
 
   constructor(
     private readonly db: Db,
@@ -221,7 +223,11 @@ export class TrainingRuns {
     // start-up marks it interrupted, as it reads run.json's 'running' as interrupted.
     const ledgerId = tryBeginJob(this.db, { kind: 'training', target: run.checkpoint });
     job.on('backend', (b) => (run.backend = `${b.choice} (${b.detail})`));
-    job.on('event', (e) => this.onEvent(run, e));
+    job.on('event', (e) => {
+      this.onEvent(run, e);
+      this.onChange(run.id);
+    });
+    this.onChange(run.id);
     void (async () => {
       try {
         const r = await job.done;
@@ -248,6 +254,7 @@ export class TrainingRuns {
       } catch {
         /* the disk refused the record: the run's checkpoints are what matters, and they are written */
       }
+      this.onChange(run.id);
     })();
   }
 

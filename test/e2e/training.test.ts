@@ -101,6 +101,8 @@ describe('the Training page', () => {
     // 20 steps an epoch: paused at once, the run stops well inside its first epoch.
     await page.getByTestId('opt-samples').fill('40');
     await page.getByTestId('training-label').fill('square-tiny');
+    const callsBefore = app.calls.length;
+    const eventsBefore = app.events.length;
     await page.getByTestId('training-start').click();
     await page.getByTestId('training-run').waitFor();
     await page.getByTestId('run-pause').click();
@@ -134,6 +136,16 @@ describe('the Training page', () => {
     expect(drawn).toBe(true);
     expect(await text(page, 'run-model')).toMatch(/Saved as model \d+/);
     await page.screenshot({ path: '/tmp/shots/H2-training-finished.png', fullPage: true });
+    // The page never polled: its progress came as pushed events. Its calls were the start, the
+    // pause and resume clicks, the five round trips above, and a reload of the list (and at the end
+    // of the starting points) at each of the run's three changes of state.
+    const during = app.calls.slice(callsBefore).map(([c]) => c);
+    const events = app.events.slice(eventsBefore).filter(([t]) => t === 'training').length;
+    console.log(`during the run: ${during.length} calls (${[...new Set(during)].join(', ')}), ${events} training events`);
+    expect(during.filter((c) => !['training:start', 'training:pause', 'training:resume', 'training:runs', 'training:setup'].includes(c))).toEqual([]);
+    expect(during.filter((c) => c === 'training:runs').length).toBeLessThanOrEqual(1 + 2 + 5 + 3);
+    expect(during.filter((c) => c === 'training:setup').length).toBeLessThanOrEqual(1);
+    expect(events).toBeGreaterThanOrEqual(10);
 
     // The Run page offers the new checkpoint as a model.
     const models = await page.evaluate(() => (window as unknown as { predlab: { 'models:list': (a: object) => Promise<{ label: string; path: string }[]> } }).predlab['models:list']({}));

@@ -26,7 +26,9 @@ export const MAIN_DIST = path.join(root, 'dist', 'main');
 async function apiInitScript(): Promise<string> {
   const out = await build({
     stdin: {
-      contents: "import { createApi } from './preload/api.ts'; window.predlab = createApi((channel, args) => window.__predlabInvoke(channel, args));",
+      // Events arrive as the Electron preload's do: handed to the api's listener (see openApp).
+      contents:
+        "import { createApi } from './preload/api.ts'; window.predlab = createApi((channel, args) => window.__predlabInvoke(channel, args), (deliver) => { window.__predlabEvent = deliver; });",
       resolveDir: root,
       loader: 'ts',
     },
@@ -58,6 +60,8 @@ export interface AppHarness {
   url: string;
   /** Calls the page made: [channel, args]. */
   calls: [string, unknown][];
+  /** Events pushed to the page: [topic, key]. */
+  events: [string, number | undefined][];
   /** Background model jobs started by the test itself (bench load), not the app's. */
   modelJobs: ModelJobs;
   close(): Promise<void>;
@@ -119,6 +123,12 @@ export async function openApp(opts: { dataDir?: string; calibration?: Record<str
   await context.addInitScript({ content: await apiInitScript() });
   if (opts.calibration) await context.addInitScript({ content: `localStorage.setItem('predlab.calibration', ${JSON.stringify(JSON.stringify(opts.calibration))});` });
   const page = await context.newPage();
+  // Pushed events reach the page as webContents.send does in the app.
+  const events: [string, number | undefined][] = [];
+  const unsubscribe = services.subscribe((ev) => {
+    events.push([ev.topic, ev.key]);
+    for (const p of context.pages()) void p.evaluate((e) => (window as unknown as { __predlabEvent?: (e: unknown) => void }).__predlabEvent?.(e), ev).catch(() => undefined);
+  });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {
@@ -137,8 +147,10 @@ export async function openApp(opts: { dataDir?: string; calibration?: Record<str
     exportDir,
     url,
     calls,
+    events,
     modelJobs,
     async close() {
+      unsubscribe();
       await browser.close();
       await server.close();
       await modelJobs.stopAll();

@@ -19,7 +19,8 @@ function setup() {
 describe('IPC boundary', () => {
   it('the API has exactly the contract channels, and a whole session runs through it', async () => {
     const { api } = setup();
-    expect(Object.keys(api).sort()).toEqual([...channels].sort());
+    // Every contract channel, and `on` for the pushed events.
+    expect(Object.keys(api).sort()).toEqual([...channels, 'on'].sort());
     const p = await api['participants:create']({ kind: 'human', label: 'P1' });
     const s = await api['sessions:start']({ participantId: p.id, paradigmId: 'flash-lag', parameters: { offsetsDeg: [-1, 0, 1], trialsPerOffset: 1 }, seed: 2, calibration: CALIBRATION });
     for (let t = await api['sessions:next']({ sessionId: s.id }); t; t = await api['sessions:next']({ sessionId: s.id }))

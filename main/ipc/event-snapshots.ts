@@ -1,0 +1,55 @@
+/**
+ * What a service thread's event says (preload/channels/events.ts): each topic carries the answer
+ * of its status channel, read through the same handlers (so an event never says other than what
+ * the page would be told if it asked). A training run's preview is added only when it is new.
+ */
+import type { AppEvent, EventTopic } from '../../preload/channels/events.js';
+import type { Args, Channel, Envelope, Results } from '../../preload/contract.js';
+
+type Invoke = (channel: Channel, args: unknown) => Promise<Envelope<unknown>>;
+
+export function eventSnapshots(invoke: Invoke): (topic: EventTopic, key: number | undefined) => Promise<AppEvent | null> {
+  const ask = async <C extends Channel>(c: C, a: Args<C>): Promise<Results[C] | undefined> => {
+    const e = await invoke(c, a);
+    return e.ok ? (e.value as Results[C]) : undefined;
+  };
+  /** The preview epoch each run's events last carried. */
+  const previewSent = new Map<number, number>();
+  return async (topic, key) => {
+    switch (topic) {
+      case 'training': {
+        if (key === undefined) return null;
+        const run = await ask('training:status', { runId: key });
+        if (!run) return null;
+        let preview = null;
+        if (run.previewEpoch !== null && previewSent.get(key) !== run.previewEpoch) {
+          preview = (await ask('training:preview', { runId: key })) ?? null;
+          if (preview) previewSent.set(key, preview.epoch);
+        }
+        return { topic, key, value: { run, preview } };
+      }
+      case 'model-sessions': {
+        const value = await ask('models:jobs', {});
+        return value ? { topic, value } : null;
+      }
+      case 'replicate': {
+        const value = await ask('replicate:jobs', {});
+        return value ? { topic, value } : null;
+      }
+      case 'imports': {
+        const value = await ask('datasets:jobs', {});
+        return value ? { topic, value } : null;
+      }
+      case 'exports': {
+        const value = await ask('datasets:export-jobs', {});
+        return value ? { topic, value } : null;
+      }
+      case 'download': {
+        const value = await ask('models:download-status', {});
+        return value === undefined ? null : { topic, value };
+      }
+      case 'work':
+        return null; // the main thread's own (main/bootstrap.ts)
+    }
+  };
+}
