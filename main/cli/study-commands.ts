@@ -14,7 +14,9 @@ export interface StudyCliContext extends CliContext {
   readDatabase: () => ReturnType<CliContext['database']>;
 }
 
-const kinds = (s: Study) => `${s.counts.human} ${s.counts.human === 1 ? 'person' : 'people'}, ${s.counts.simulated} simulated observer${s.counts.simulated === 1 ? '' : 's'}, ${s.counts.model} model session${s.counts.model === 1 ? '' : 's'}`;
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** Participants counted by kind, each once, then the sessions. */
+const kinds = (s: Study) => `${plural(s.counts.human, 'person', 'people')}, ${plural(s.counts.simulated, 'simulated observer')}, ${plural(s.counts.model, 'model')} (${plural(s.sessionTotal, 'session')})`;
 
 function lastExport(s: Study): string {
   const e = s.lastExport;
@@ -27,14 +29,20 @@ export function formatStudies(list: Study[]): string {
   return list.map((s) => `${String(s.id).padStart(4)}  ${s.name}: ${kinds(s)}; ${lastExport(s)}`).join('\n');
 }
 
+const sessionLine = (s: StudyDetail['sessions'][number]) =>
+  `  ${String(s.id).padStart(7)}  ${s.participant.kind.padEnd(9)}  ${s.participant.label.slice(0, 36).padEnd(36)} ${(s.source === 'online' ? 'online' : 'lab').padEnd(8)} ${s.protocol.paradigmId.padEnd(13)} ${s.status.padEnd(10)} ${s.answered}/${s.total}`;
+
 export function formatStudy(d: StudyDetail): string {
   const lines = [`Study ${d.id}: ${d.name}${d.description ? ` (${d.description})` : ''}`, `  ${kinds(d)}`, `  ${lastExport(d)}`, `  automatic export: ${d.settings.autoExport === false ? 'off' : d.exportFolder}`];
   if (d.settings.sessionInfoFields?.length) lines.push(`  session information: ${d.settings.sessionInfoFields.join(', ')}`);
   if (d.sessions.length === 0) lines.push('  No sessions yet: predlab study add --study <id> --session <id>');
   else {
     lines.push('  session  kind       participant                          setting  paradigm      status     trials');
-    for (const s of d.sessions)
-      lines.push(`  ${String(s.id).padStart(7)}  ${s.participant.kind.padEnd(9)}  ${s.participant.label.slice(0, 36).padEnd(36)} ${(s.source === 'online' ? 'online' : 'lab').padEnd(8)} ${s.protocol.paradigmId.padEnd(13)} ${s.status.padEnd(10)} ${s.answered}/${s.total}`);
+    for (const s of d.sessions) lines.push(sessionLine(s));
+  }
+  if (d.sameTrials.length) {
+    lines.push(`  Not in the study, on the same trials as its sessions (add with: predlab study add --study ${d.id} --session ${d.sameTrials.map((s) => s.id).join(',')}):`);
+    for (const s of d.sameTrials) lines.push(sessionLine(s));
   }
   return lines.join('\n');
 }
@@ -84,7 +92,7 @@ export function addStudyCommands(program: Command, ctx: StudyCliContext): void {
   };
   // add and remove: all or nothing (one bad id changes none).
   const membership = [
-    ['add', 'add sessions to a study (sessions on the same protocol that are in no study join too)', addSessionToStudy],
+    ['add', 'add sessions to a study (only those named: sessions that took the same trials are listed by `study show`)', addSessionToStudy],
     ['remove', 'remove sessions from a study (the sessions stay in the lab)', removeSessionFromStudy],
   ] as const;
   for (const [name, description, change] of membership)

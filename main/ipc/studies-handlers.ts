@@ -1,7 +1,7 @@
 /** Handlers of the studies channels (preload/channels/studies.ts). */
 import type { studiesSchemas, StudyResults } from '../../preload/channels/studies.js';
 import { PredlabError } from '../errors.js';
-import { addSessionToStudy, createStudy, deleteStudy, getStudy, getStudyDetail, listStudies, removeSessionFromStudy, studySlug, updateStudy } from '../services/studies.js';
+import { addSessionsToStudy, addSessionToStudy, createStudy, deleteStudy, getStudy, getStudyDetail, listStudies, removeSessionFromStudy, studySlug, updateStudy } from '../services/studies.js';
 import { exportStudy } from '../services/study-export.js';
 import { exportOnlineStudy } from '../services/online-export.js';
 import { importOnlineData } from '../services/online-import.js';
@@ -18,6 +18,7 @@ export function studiesHandlers(deps: HandlerDeps): FeatureHandlers<typeof studi
     'studies:update': (a) => updateStudy(db, a.studyId, a.settings ? { ...a, settings: { ...a.settings, exportDir: getStudy(db, a.studyId).settings.exportDir ?? null } } : a),
     'studies:delete': (a) => deleteStudy(db, a.studyId),
     'studies:add-session': (a) => addSessionToStudy(db, a.studyId, a.sessionId),
+    'studies:add-sessions': (a) => addSessionsToStudy(db, a.studyId, a.sessionIds),
     'studies:remove-session': (a) => removeSessionFromStudy(db, a.studyId, a.sessionId),
     'studies:choose-folder': async (a) => {
       const study = getStudy(db, a.studyId);

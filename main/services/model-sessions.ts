@@ -22,7 +22,6 @@ import { referenceSessionsOf } from './references.js';
 export { BESIDE_KINDS, referenceSessionsOf, type BesideKind } from './references.js';
 import { loadRegisteredCheckpoint, registerCheckpoint } from './models.js';
 import { createParticipant } from './participants.js';
-import { exportStudyAfterSession } from './study-export.js';
 import { finishSession, getProtocol, listSessions, nextTrial, nominalFrameTiming, paradigmOf, recordTrial, startSession, validateParameters } from './sessions.js';
 
 export interface ModelSessionRequest {
@@ -284,8 +283,7 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
       throw e;
     }
     const done = finishSession(db, session.id, 'complete');
-    // A model on a study's protocol joins that study, whose export is rewritten (never fails the run).
-    exportStudyAfterSession(db, done.id);
+    // A new session is in no study: the studies on its trials list it for the user to add.
     if (req.checkpoint && req.references !== false) {
       const beside = (name: string) => ({ paradigmId: paradigm.id, protocolId: done.protocol.id, observer: settings, references: false, decisionNoise: observer.decisionNoise, onProgress: (d: number, t: number) => req.onProgress?.(d, t, name) });
       const runs: [string, ModelSessionRequest][] = REFERENCE_KINDS.map((kind) => [kind, { ...beside(kind), reference: { kind, ...size, referenceFor: done.id } }]);

@@ -1,8 +1,9 @@
 /**
- * Studies: sessions grouped for a study-wide export. A session belongs to at most one study.
- * A session run on the protocol of a study's session (a model, or anyone, taking a person's
- * trials) joins that study automatically: when it ends (exportStudyAfterSession, in
- * study-export.ts), and when the person's session is added to the study.
+ * Studies: sessions grouped for a study-wide export. A session belongs to at most one study and
+ * joins one only when the user adds it (or starts it in the study on the Run page). Sessions that
+ * took the trials of a study's session (a model or a simulated observer run on a person's
+ * protocol) are listed beside the study for the user to choose (`sameTrials`), never added by
+ * themselves: a throwaway checkpoint must not become part of a study.
  * Deleting a study never deletes sessions.
  */
 import path from 'node:path';
@@ -67,7 +68,7 @@ function toStudy(db: Db, r: StudyRow): Study {
   const settings = parseSettings(r.settings);
   const counts: Record<ParticipantKind, number> = { human: 0, simulated: 0, model: 0 };
   const kinds = db
-    .prepare('SELECT p.kind AS kind, count(*) AS n FROM study_sessions ss JOIN sessions s ON s.id = ss.session_id JOIN participants p ON p.id = s.participant_id WHERE ss.study_id = ? GROUP BY p.kind')
+    .prepare('SELECT p.kind AS kind, count(DISTINCT p.id) AS n FROM study_sessions ss JOIN sessions s ON s.id = ss.session_id JOIN participants p ON p.id = s.participant_id WHERE ss.study_id = ? GROUP BY p.kind')
     .all(r.id) as { kind: ParticipantKind; n: number }[];
   for (const k of kinds) counts[k.kind] = k.n;
   return {
@@ -77,6 +78,7 @@ function toStudy(db: Db, r: StudyRow): Study {
     settings,
     createdAt: r.created_at,
     counts,
+    sessionTotal: sessionCount(db, r.id),
     lastExport: r.last_export ? parseStored<StudyExportStatus>(r.last_export, `studies row ${r.id} (last_export)`) : null,
     exportFolder: studyExportFolder(db, { id: r.id, name: r.name, settings }),
   };
@@ -117,7 +119,18 @@ export function studySessionIds(db: Db, studyId: number): number[] {
 export function getStudyDetail(db: Db, studyId: number): StudyDetail {
   const study = getStudy(db, studyId);
   const sessions: SessionInfo[] = studySessionIds(db, studyId).map((id) => getSession(db, id));
-  return { ...study, sessions };
+  return { ...study, sessions, sameTrials: sameTrialsOutside(db, studyId).map((id) => getSession(db, id)) };
+}
+
+/** Sessions in no study on the protocol of one of the study's sessions (reference observers excluded: they join no study). */
+function sameTrialsOutside(db: Db, studyId: number): number[] {
+  return (
+    db
+      .prepare(
+        `SELECT s.id FROM sessions s WHERE s.protocol_id IN (SELECT s2.protocol_id FROM study_sessions ss JOIN sessions s2 ON s2.id = ss.session_id WHERE ss.study_id = ?) AND ${NOT_REFERENCE} AND NOT EXISTS (SELECT 1 FROM study_sessions ss WHERE ss.session_id = s.id) ORDER BY s.id LIMIT ${STUDY_SESSIONS_MAX}`,
+      )
+      .all(studyId) as { id: number }[]
+  ).map((r) => r.id);
 }
 
 /** Rename, describe or change the settings of a study. */
@@ -160,28 +173,24 @@ function sessionCount(db: Db, studyId: number): number {
  */
 const NOT_REFERENCE = "json_extract((SELECT p.details FROM participants p WHERE p.id = s.participant_id), '$.type') IS NOT 'reference'";
 
-/** Sessions on this protocol that belong to no study yet (reference observers never join one). */
-function unaffiliatedOnProtocol(db: Db, protocolId: number): number[] {
-  return (
-    db.prepare(`SELECT s.id FROM sessions s WHERE s.protocol_id = ? AND ${NOT_REFERENCE} AND NOT EXISTS (SELECT 1 FROM study_sessions ss WHERE ss.session_id = s.id) ORDER BY s.id`).all(protocolId) as { id: number }[]
-  ).map((r) => r.id);
-}
-
 /**
- * Add a session to a study, with every session that took the same protocol and belongs to no
- * study yet (a model run on the person's trials joins with them). A session already in another
- * study is refused: remove it there first.
+ * Add sessions to a study, all or none: each must exist, not be a reference observer's, and be in
+ * no other study (remove it there first). Only the sessions named join: those that took the same
+ * trials are listed in the study's `sameTrials` for the user to choose.
  */
-export function addSessionToStudy(db: Db, studyId: number, sessionId: number): StudyDetail {
+export function addSessionsToStudy(db: Db, studyId: number, sessionIds: readonly number[]): StudyDetail {
   const study = row(db, studyId);
-  const session = getSession(db, sessionId);
-  if ((session.participant.details as { type?: unknown }).type === 'reference')
-    throw new PredlabError('invalid-argument', `Session ${sessionId} is a reference observer's (${session.participant.label}): it is read beside its model in the analysis and Compare, and joins no study. Add the model's session instead.`);
   db.transaction(() => {
-    const current = studyOfSession(db, sessionId);
-    if (current === studyId) return;
-    if (current !== null) throw new PredlabError('conflict', `Session ${sessionId} already belongs to study '${row(db, current).name}'; a session is in one study at most. Remove it there first.`);
-    const joining = [sessionId, ...unaffiliatedOnProtocol(db, session.protocol.id).filter((id) => id !== sessionId)];
+    const joining: number[] = [];
+    for (const sessionId of new Set(sessionIds)) {
+      const session = getSession(db, sessionId);
+      if ((session.participant.details as { type?: unknown }).type === 'reference')
+        throw new PredlabError('invalid-argument', `Session ${sessionId} is a reference observer's (${session.participant.label}): it is read beside its model in the analysis and Compare, and joins no study. Add the model's session instead.`);
+      const current = studyOfSession(db, sessionId);
+      if (current === studyId) continue;
+      if (current !== null) throw new PredlabError('conflict', `Session ${sessionId} already belongs to study '${row(db, current).name}'; a session is in one study at most. Remove it there first.`);
+      joining.push(sessionId);
+    }
     if (sessionCount(db, studyId) + joining.length > STUDY_SESSIONS_MAX)
       throw new PredlabError('conflict', `Study '${study.name}' would hold more than ${STUDY_SESSIONS_MAX} sessions, the most a study holds.`);
     const insert = db.prepare('INSERT INTO study_sessions (study_id, session_id) VALUES (?, ?)');
@@ -190,32 +199,16 @@ export function addSessionToStudy(db: Db, studyId: number, sessionId: number): S
   return getStudyDetail(db, studyId);
 }
 
+export function addSessionToStudy(db: Db, studyId: number, sessionId: number): StudyDetail {
+  return addSessionsToStudy(db, studyId, [sessionId]);
+}
+
 export function removeSessionFromStudy(db: Db, studyId: number, sessionId: number): StudyDetail {
   const study = row(db, studyId);
   getSession(db, sessionId);
   const removed = db.prepare('DELETE FROM study_sessions WHERE study_id = ? AND session_id = ?').run(studyId, sessionId).changes;
   if (!removed) throw new PredlabError('not-found', `Session ${sessionId} is not in study '${study.name}'.`);
   return getStudyDetail(db, studyId);
-}
-
-/**
- * A session not yet in a study joins the study of another session on its protocol (the oldest
- * such study, if several). Returns the session's study, or null.
- */
-export function joinStudyByProtocol(db: Db, sessionId: number): number | null {
-  const session = getSession(db, sessionId);
-  return db.transaction(() => {
-    const current = studyOfSession(db, sessionId);
-    if (current !== null) return current;
-    if ((session.participant.details as { type?: unknown }).type === 'reference') return null;
-    const r = db
-      .prepare('SELECT min(ss.study_id) AS study_id FROM study_sessions ss JOIN sessions s ON s.id = ss.session_id WHERE s.protocol_id = ?')
-      .get(session.protocol.id) as { study_id: number | null };
-    if (r.study_id === null) return null;
-    if (sessionCount(db, r.study_id) >= STUDY_SESSIONS_MAX) return null;
-    db.prepare('INSERT INTO study_sessions (study_id, session_id) VALUES (?, ?)').run(r.study_id, sessionId);
-    return r.study_id;
-  })();
 }
 
 /** Record the outcome of the newest export (shown with the study). */

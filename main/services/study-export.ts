@@ -17,7 +17,7 @@ import { APP_VERSION } from '../version.js';
 import { bidsLabel, exportSession, neutraliseFormula, tidyTrials } from './export.js';
 import { asJobSync } from './jobs.js';
 import { getSession } from './sessions.js';
-import { getStudy, joinStudyByProtocol, recordExportStatus, studyExportFolder, studySessionIds, studySlug } from './studies.js';
+import { getStudy, recordExportStatus, studyExportFolder, studyOfSession, studySessionIds, studySlug } from './studies.js';
 
 type Cell = string | number | boolean | null;
 type Described = Record<string, { description: string; units?: string }>;
@@ -260,8 +260,9 @@ function runningOthers(db: Db, studyId: number, sessionId: number): number {
 }
 
 /**
- * Call when a session ends (a person's, a simulated observer's or a model's): the session joins
- * the study of its protocol if it has none, and that study's export is written to its folder.
+ * Call when a session ends (a person's, a simulated observer's or a model's): if it is in a study,
+ * that study's export is written to its folder. (A session on a study's trials that is in no study
+ * stays out: the study lists it for the user to add.)
  * Never throws (a session's finish must not fail because of an export): a failure is logged and
  * recorded as the study's last export status. Returns that status, or null when the session is
  * in no study or the study's automatic export is off. While another session of the study is
@@ -270,7 +271,7 @@ function runningOthers(db: Db, studyId: number, sessionId: number): number {
 export function exportStudyAfterSession(db: Db, sessionId: number, log: (message: string) => void = (m) => console.error(m)): StudyExportStatus | null {
   let studyId: number | null = null;
   try {
-    studyId = joinStudyByProtocol(db, sessionId);
+    studyId = studyOfSession(db, sessionId);
     if (studyId === null || getStudy(db, studyId).settings.autoExport === false) return null;
     // While another session of the study runs (a person, with a model finishing alongside), the
     // export waits for that session's end: it would hold up the answers being stored.

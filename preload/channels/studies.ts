@@ -63,6 +63,8 @@ export const studiesSchemas = {
   'studies:update': z.object({ studyId: id, name: name.optional(), description: z.string().max(STUDY_DESCRIPTION_MAX).optional(), settings: pageSettingsSchema.optional() }).strict(),
   'studies:delete': z.object({ studyId: id }).strict(),
   'studies:add-session': z.object({ studyId: id, sessionId: id }).strict(),
+  /** Several sessions at once (the ones ticked among sameTrials): all or none. */
+  'studies:add-sessions': z.object({ studyId: id, sessionIds: z.array(id).min(1).max(STUDY_SESSIONS_MAX) }).strict(),
   'studies:remove-session': z.object({ studyId: id, sessionId: id }).strict(),
   /** Ask for the folder the study's export is written to after each session (a folder dialog in the app). */
   'studies:choose-folder': z.object({ studyId: id }).strict(),
@@ -103,8 +105,10 @@ export interface Study {
   description: string;
   settings: StudySettings;
   createdAt: string;
-  /** Sessions per participant kind (human, simulated, model). */
+  /** Participants per kind (people, simulated observers, models), each counted once however many sessions it has. */
   counts: Record<ParticipantKind, number>;
+  /** Sessions in the study. */
+  sessionTotal: number;
   lastExport: StudyExportStatus | null;
   /** Where the automatic export goes (settings.exportDir, else the default under the data folder). */
   exportFolder: string;
@@ -112,6 +116,12 @@ export interface Study {
 
 export interface StudyDetail extends Study {
   sessions: SessionInfo[];
+  /**
+   * Sessions in no study that took the trials of one of the study's sessions (a model or a
+   * simulated observer run on a person's protocol): listed for the user to choose, never added
+   * by themselves.
+   */
+  sameTrials: SessionInfo[];
 }
 
 export interface StudyExportResult {
@@ -129,6 +139,7 @@ export interface StudyResults {
   'studies:choose-folder': Study;
   'studies:delete': { deleted: number; sessionsKept: number };
   'studies:add-session': StudyDetail;
+  'studies:add-sessions': StudyDetail;
   'studies:remove-session': StudyDetail;
   'studies:export': StudyExportResult;
   'studies:export-online': OnlineExportResult;

@@ -88,16 +88,28 @@ describe('studies on the Data page', () => {
     expect(await page.getByTestId('studies-empty').count()).toBe(0);
     expect(await page.getByTestId('study-last-export-1').textContent()).toMatch(/Not exported yet\..*Session information: age, handedness\./s);
 
-    // Adding the person brings the model that took the same trials.
+    // Adding the person adds the person only: the model that took the same trials is listed, not ticked.
     await page.getByTestId('study-add-select-1').selectOption(String(personId));
     await page.getByTestId('study-add-1').click();
-    await page.getByTestId(`study-1-session-${modelId}`).waitFor();
+    await page.getByTestId(`study-1-session-${personId}`).waitFor();
     expect(await page.getByTestId(`study-1-session-${personId}`).textContent()).toMatch(/person\s*S01/);
-    expect(await page.getByTestId(`study-1-session-${modelId}`).textContent()).toMatch(/model\s*PredNet /);
+    const tick = page.getByTestId(`study-1-tick-${modelId}`);
+    expect(await tick.isChecked()).toBe(false);
+    expect(await page.getByTestId('study-same-trials-1').textContent()).toMatch(new RegExp(`Session ${modelId}: model PredNet `));
+    expect(await page.getByTestId(`study-1-session-${modelId}`).count()).toBe(0);
+    expect(await page.getByTestId('study-counts-1').textContent()).toMatch(/1 person · 0 simulated observers · 0 models \(1 session\)/);
+    await shot(page, 'studies-same-trials');
     await page.getByTestId('study-add-select-1').selectOption(String(simulatedId));
     await page.getByTestId('study-add-1').click();
     await page.getByTestId(`study-1-session-${simulatedId}`).waitFor();
-    expect(await page.getByTestId('study-counts-1').textContent()).toMatch(/1 person · 1 simulated observer · 1 model session/);
+    // Ticked by the user, the model joins.
+    expect(await page.getByTestId('study-add-ticked-1').isDisabled()).toBe(true);
+    await tick.check();
+    await page.getByTestId('study-add-ticked-1').click();
+    await page.getByTestId(`study-1-session-${modelId}`).waitFor();
+    expect(await page.getByTestId(`study-1-session-${modelId}`).textContent()).toMatch(/model\s*PredNet /);
+    expect(await page.getByTestId('study-same-trials-1').count()).toBe(0);
+    expect(await page.getByTestId('study-counts-1').textContent()).toMatch(/1 person · 1 simulated observer · 1 model \(3 sessions\)/);
     // Every session is in the study now: nothing left to add.
     expect(await page.getByTestId('study-add-select-1').isDisabled()).toBe(true);
 

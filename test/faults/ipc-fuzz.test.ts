@@ -83,6 +83,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   'studies:update': { studyId: NO_ID, name: 'renamed' },
   'studies:delete': { studyId: NO_ID },
   'studies:add-session': { studyId: NO_ID, sessionId: 1 },
+  'studies:add-sessions': { studyId: NO_ID, sessionIds: [1, 2] },
   'studies:remove-session': { studyId: NO_ID, sessionId: 1 },
   'studies:choose-folder': { studyId: NO_ID },
   'studies:export': { studyId: NO_ID, choose: false },

@@ -12,7 +12,7 @@ import { bootstrap, type AppServices } from '../../main/bootstrap.js';
 import { finishSession, listSessions, startSession } from '../../main/services/sessions.js';
 import { simulateSession } from '../../main/services/simulate.js';
 import { createParticipant } from '../../main/services/participants.js';
-import { addSessionToStudy, createStudy, getStudy, getStudyDetail, joinStudyByProtocol, listStudies, removeSessionFromStudy, studySessionIds, updateStudy } from '../../main/services/studies.js';
+import { addSessionsToStudy, addSessionToStudy, createStudy, getStudy, getStudyDetail, listStudies, removeSessionFromStudy, studySessionIds, updateStudy } from '../../main/services/studies.js';
 import { exportStudy, exportStudyAfterSession, STUDY_MARKER } from '../../main/services/study-export.js';
 import { openDatabase, schemaVersion, type Db } from '../../main/store/db.js';
 import { LATEST_VERSION } from '../../main/store/migrations.js';
@@ -118,7 +118,7 @@ describe('a study of a person, a simulated observer and a model', () => {
     await app?.close();
   });
 
-  it('the CLI creates the study; adding the person brings the model that took the same trials', () => {
+  it('the CLI creates the study; only the sessions named join, the model on the same trials is listed until the user adds it', () => {
     const c = predlab(['study', 'create', '--name', 'Flash-lag pilot', '--description', 'three kinds of participant', '--info', 'age,handedness', '--json'], env());
     expect(c.code, c.stderr).toBe(0);
     studyId = JSON.parse(c.stdout).id;
@@ -129,12 +129,19 @@ describe('a study of a person, a simulated observer and a model', () => {
       [
         [person.sessionId, 'human'],
         [simulatedId, 'simulated'],
-        [modelId, 'model'],
       ].sort(),
     );
-    expect(d.counts).toEqual({ human: 1, simulated: 1, model: 1 });
+    expect(d.sameTrials.map((s) => s.id)).toEqual([modelId]);
+    expect(d.counts).toEqual({ human: 1, simulated: 1, model: 0 });
+    const listed = predlab(['study', 'show', '--study', String(studyId)], env());
+    expect(listed.stdout).toMatch(/1 person, 1 simulated observer, 0 models \(2 sessions\)/);
+    expect(listed.stdout).toContain(`Not in the study, on the same trials as its sessions (add with: predlab study add --study ${studyId} --session ${modelId})`);
+    const more = predlab(['study', 'add', '--study', String(studyId), '--session', String(modelId), '--json'], env());
+    expect(more.code, more.stderr).toBe(0);
+    expect((JSON.parse(more.stdout) as StudyDetail).sameTrials).toEqual([]);
     const show = predlab(['study', 'show', '--study', String(studyId)], env());
-    expect(show.stdout).toMatch(/1 person, 1 simulated observer, 1 model session/);
+    expect(show.stdout).toMatch(/1 person, 1 simulated observer, 1 model \(3 sessions\)/);
+    expect(show.stdout).not.toMatch(/Not in the study/);
     expect(show.stdout).toMatch(/never exported/);
   });
 
@@ -207,16 +214,20 @@ print(json.dumps({"rows": len(d), "kinds": d.groupby("participant_kind").size().
     expect(getStudy(db, studyId).lastExport).toMatchObject({ ok: true, trigger: 'manual', rows: exported.rows, folder: exported.folder });
   });
 
-  it('at the end of a session on the study\'s protocol, the session joins and the export is rewritten', () => {
-    // A second run of the same model and settings, asked for (else the first session is returned).
+  it("a session on the study's trials that ends stays out of it (listed to be added); one added and ended rewrites the export", () => {
+    // A second run of the model on the person's trials, with another readout delay.
     const model = predlab(['session', 'run', '--model', 'default', '--protocol', String(person.protocolId), '--readout-delay', '1', '--again', '--json'], env(), 300_000);
     expect(model.code, model.stderr).toBe(0);
     const second = JSON.parse(model.stdout).sessionId as number;
     const logged: string[] = [];
+    expect(exportStudyAfterSession(db, second, (m) => logged.push(m))).toBeNull();
+    expect(getStudyDetail(db, studyId).sessions.map((s) => s.id)).not.toContain(second);
+    expect(getStudyDetail(db, studyId).sameTrials.map((s) => s.id)).toEqual([second]);
+    // Chosen (as the page's ticked boxes do), it is part of the study, and its end rewrites the export.
+    addSessionsToStudy(db, studyId, [second]);
     const status = exportStudyAfterSession(db, second, (m) => logged.push(m));
     expect(logged).toEqual([]);
     expect(status).toMatchObject({ ok: true, trigger: 'auto', rows: exported.rows + trialCount(second) });
-    expect(getStudyDetail(db, studyId).sessions.map((s) => s.id)).toContain(second);
     const rows = parse(fs.readFileSync(exported.files[0]!, 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows.filter((x) => Number(x.session_id) === second)).toHaveLength(trialCount(second));
     // A session of no study: nothing happens.
@@ -265,26 +276,38 @@ print(json.dumps({"rows": len(d), "kinds": d.groupby("participant_kind").size().
 });
 
 describe('membership', () => {
-  it('a session on a study session\'s protocol joins with it; once removed it stays out (an export never changes membership)', () => {
+  it("only the sessions the user adds join; the same trials' sessions are listed, each once, until added or in another study", () => {
     const { db } = tempDb();
     const person = simulateSession(db, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 5, observer });
     const other = createParticipant(db, { kind: 'model', label: 'stand-in model' });
     const sameTrials = () => startSession(db, { participantId: other.id, paradigmId: 'flash-lag', parameters: {}, protocolId: person.protocol.id, calibration: {} });
     const early = sameTrials();
     const study = createStudy(db, { name: 'Joins' });
-    expect(addSessionToStudy(db, study.id, person.id).sessions.map((s) => s.id)).toEqual([person.id, early.id]);
+    const d = addSessionToStudy(db, study.id, person.id);
+    expect(d.sessions.map((s) => s.id)).toEqual([person.id]);
+    expect(d.sameTrials.map((s) => s.id)).toEqual([early.id]);
+    // One model, three sessions of it: counted once among the participants.
+    const late = sameTrials();
+    finishSession(db, late.id, 'aborted');
+    expect(exportStudyAfterSession(db, late.id, () => undefined)).toBeNull();
+    const third = sameTrials();
+    const all = addSessionsToStudy(db, study.id, [early.id, late.id, third.id]);
+    expect(all.sessions.map((s) => s.id)).toEqual([person.id, early.id, late.id, third.id]);
+    expect(all.counts).toEqual({ human: 0, simulated: 1, model: 1 });
+    expect(all.sessionTotal).toBe(4);
+    expect(all.sameTrials).toEqual([]);
     removeSessionFromStudy(db, study.id, early.id);
     exportStudy(db, study.id);
-    expect(studySessionIds(db, study.id)).toEqual([person.id]);
-    // A session that ends later on the same trials joins (exportStudyAfterSession is called at every session's end).
-    const late = sameTrials();
-    expect(joinStudyByProtocol(db, late.id)).toBe(study.id);
-    expect(studySessionIds(db, study.id)).toEqual([person.id, late.id]);
-    // A session of another study stays where it is.
+    expect(studySessionIds(db, study.id)).toEqual([person.id, late.id, third.id]);
+    // Once in another study, it is no longer listed here.
     const second = createStudy(db, { name: 'Elsewhere' });
+    expect(getStudyDetail(db, study.id).sameTrials.map((s) => s.id)).toEqual([early.id]);
     addSessionToStudy(db, second.id, early.id);
-    expect(joinStudyByProtocol(db, early.id)).toBe(second.id);
-    expect(studySessionIds(db, study.id)).toEqual([person.id, late.id]);
+    expect(getStudyDetail(db, study.id).sameTrials).toEqual([]);
+    // All or none: one session of another study refuses the whole list.
+    const fourth = sameTrials();
+    expect(() => addSessionsToStudy(db, study.id, [fourth.id, early.id])).toThrow(/already belongs to study 'Elsewhere'/);
+    expect(studySessionIds(db, study.id)).toEqual([person.id, late.id, third.id]);
   });
 
   it("while another session of the study runs, the automatic export waits for that session's end", () => {
@@ -294,8 +317,8 @@ describe('membership', () => {
     const study = createStudy(db, { name: 'Waits' });
     addSessionToStudy(db, study.id, person.id);
     const running = startSession(db, { participantId: stand.id, paradigmId: 'flash-lag', parameters: {}, protocolId: person.protocol.id, calibration: {} });
-    expect(joinStudyByProtocol(db, running.id)).toBe(study.id);
     const quick = startSession(db, { participantId: stand.id, paradigmId: 'flash-lag', parameters: {}, protocolId: person.protocol.id, calibration: {} });
+    addSessionsToStudy(db, study.id, [running.id, quick.id]);
     finishSession(db, quick.id, 'aborted');
     const logged: string[] = [];
     expect(exportStudyAfterSession(db, quick.id, (m) => logged.push(m))).toBeNull();
