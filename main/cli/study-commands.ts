@@ -56,12 +56,14 @@ export function addStudyCommands(program: Command, ctx: StudyCliContext): void {
     .requiredOption('--name <name>', 'study name (unique)')
     .option('--description <text>', 'what the study is about')
     .option('--info <fields>', 'session-information fields, comma-separated from age, handedness, dominantEye, notes (the fields of the Run page dialog)')
+    .option('--authors <names>', "the study's authors, separated by ; (the BIDS dataset's Authors)")
     .option('--export-dir <folder>', 'where the study export is written after each session (default: <data folder>/studies)')
     .option('--no-auto-export', 'do not write the export at the end of each session')
     .option('--json', 'machine-readable output')
     .action((o) => {
       const settings = {
         ...(o.info !== undefined ? { sessionInfoFields: String(o.info).split(',').map((f: string) => f.trim()).filter(Boolean) } : {}),
+        ...(o.authors !== undefined ? { authors: String(o.authors).split(';').map((a: string) => a.trim()).filter(Boolean) } : {}),
         ...(o.exportDir !== undefined ? { exportDir: path.resolve(o.exportDir) } : {}),
         ...(o.autoExport === false ? { autoExport: false } : {}),
       };

@@ -13,6 +13,7 @@ import type { Db } from '../store/db.js';
 import { APP_VERSION } from '../version.js';
 import { analysedTrials } from './analysis.js';
 import { getSession, paradigmOf, trialRows } from './sessions.js';
+import { getStudy, studyOfSession } from './studies.js';
 import { parseStored } from '../store/rows.js';
 
 type Cell = string | number | boolean | null;
@@ -55,6 +56,31 @@ export interface TidyTable {
 
 /** A measurement at its precision (browser clocks give 0.1 ms at best): no 941.3999999999942 ms. */
 const rounded = (x: number | null | undefined, digits: number): number | null => (x === null || x === undefined ? null : Number(x.toFixed(digits)));
+
+/**
+ * The BIDS behavioural table: the tidy table with BIDS's conventions, durations and times in
+ * seconds. `duration` (the stimulus as presented: frames shown times their mean interval) comes
+ * first and `response_time` replaces rt_ms. There is no `onset`: PredLab does not record when each
+ * stimulus began on a clock shared across the session (only when the answer was stored), and a
+ * behavioural file needs none.
+ */
+export function bidsTrials(table: TidyTable): TidyTable {
+  const col = (c: string) => table.columns.indexOf(c);
+  const [rt, frames, mean] = [col('rt_ms'), col('frame_count'), col('frame_interval_mean_ms')];
+  const columns = ['duration', ...table.columns.map((c) => (c === 'rt_ms' ? 'response_time' : c))];
+  const { rt_ms: _, ...rest } = table.descriptions;
+  const descriptions = {
+    duration: { description: "How long the stimulus was on the display: frames presented times their mean interval (to 0.1 ms; a simulated observer's is its nominal display's); n/a where no display timing was stored (models)", units: 's' },
+    ...Object.fromEntries(Object.entries(rest).flatMap(([k, d]) => (k === 'response' ? [[k, d], ['response_time', { description: 'Reaction time from the end of the stimulus to the key press (to 0.1 ms, the browser clock\'s precision)', units: 's' }]] : [[k, d]]))),
+  } as TidyTable['descriptions'];
+  const rows = table.rows.map((r) => {
+    const n = r[frames] as number | null;
+    const m = r[mean] as number | null;
+    const duration = n !== null && m !== null ? rounded((n * m) / 1000, 4) : null;
+    return [duration, ...r.map((v, i) => (i === rt ? rounded(v === null ? null : (v as number) / 1000, 4) : v))];
+  });
+  return { columns, descriptions, rows };
+}
 
 /** One row per answered trial, every column described. */
 export function tidyTrials(db: Db, sessionId: number): TidyTable {
@@ -137,23 +163,60 @@ function ensureDir(dir: string): void {
   }
 }
 
+/** The run a session's files take in a subject's beh folder: the one it has, else the next free one. */
+function runIndexFor(dir: string, sessionId: number): number {
+  let max = 0;
+  for (const name of fs.readdirSync(dir)) {
+    const m = /_run-(\d+)_beh\.json$/.exec(name);
+    if (!m) continue;
+    const run = Number(m[1]);
+    max = Math.max(max, run);
+    try {
+      if ((JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as { PredLabSessionId?: unknown }).PredLabSessionId === sessionId) return run;
+    } catch {
+      /* not ours, or damaged: its run is taken */
+    }
+  }
+  return max + 1;
+}
+
 /** BIDS labels are alphanumeric only. */
 export function bidsLabel(s: string): string {
   const label = s.replace(/[^A-Za-z0-9]/g, '');
   return label || 'unlabelled';
 }
 
-export function exportSession(db: Db, sessionId: number, format: 'csv' | 'bids', outDir: string): ExportResult {
-  const table = tidyTrials(db, sessionId);
-  const session = getSession(db, sessionId);
-  const paradigm = paradigmOf(session.protocol.paradigmId);
-  ensureDir(outDir);
-  const dictionary = Object.fromEntries(
+const dictionaryOf = (table: TidyTable) =>
+  Object.fromEntries(
     table.columns.map((c) => {
       const d = table.descriptions[c]!;
       return [c, { Description: d.description, ...(d.units ? { Units: d.units } : {}) }];
     }),
   );
+
+/** A BIDS dataset's README (the validator asks for one): what the dataset holds and how it was made. */
+export function bidsReadme(title: string, lines: string[]): string {
+  return [
+    title,
+    '',
+    ...lines,
+    '',
+    'Written by PredLab. Each participant has one folder (sub-<label>); each PredLab session is one run',
+    '(beh/sub-<label>_task-<task>_run-<n>_beh.tsv, numbered from 1 per participant) with a JSON sidecar',
+    'that names the session (PredLabSessionId) and describes every column, the paradigm parameters, the',
+    'display calibration and the instructions the participant read.',
+    'Times are in seconds. A trial the fit left out says why (in_fit, left_out_because).',
+    '',
+  ].join('\n');
+}
+
+export function exportSession(db: Db, sessionId: number, format: 'csv' | 'bids', outDir: string): ExportResult {
+  const tidy = tidyTrials(db, sessionId);
+  const table = format === 'bids' ? bidsTrials(tidy) : tidy;
+  const session = getSession(db, sessionId);
+  const paradigm = paradigmOf(session.protocol.paradigmId);
+  ensureDir(outDir);
+  const dictionary = dictionaryOf(table);
   if (format === 'csv') {
     const base = path.join(outDir, `predlab_session-${sessionId}_${paradigm.id}_trials`);
     writeAtomic(`${base}.csv`, stringify([table.columns, ...table.rows.map((r) => r.map((v) => (v === null ? '' : neutraliseFormula(v))))], { cast: { boolean: (b) => String(b) } }));
@@ -161,15 +224,19 @@ export function exportSession(db: Db, sessionId: number, format: 'csv' | 'bids',
     return { files: [`${base}.csv`, `${base}.columns.json`], rows: table.rows.length };
   }
   const sub = bidsLabel(session.participant.label);
-  const dir = path.join(outDir, `sub-${sub}`, `ses-${sessionId}`, 'beh');
+  // Each session is a run of its subject, numbered from 1 in the order written (a study writes its
+  // sessions in id order), so subjects with one session each have the same files; the sidecar
+  // names the session, and a session exported again into the same folder keeps its run.
+  const dir = path.join(outDir, `sub-${sub}`, 'beh');
   ensureDir(dir);
-  const base = path.join(dir, `sub-${sub}_ses-${sessionId}_task-${paradigm.taskLabel}_beh`);
+  const base = path.join(dir, `sub-${sub}_task-${paradigm.taskLabel}_run-${runIndexFor(dir, sessionId)}_beh`);
   const tsv = stringify([table.columns, ...table.rows.map((r) => r.map((v) => (v === null ? 'n/a' : neutraliseFormula(v))))], { delimiter: '\t', cast: { boolean: (b) => String(b) } });
   const sidecar = {
     TaskName: paradigm.name,
     TaskDescription: paradigm.description,
     // What this participant read: the text for the session's display, or the experimenter's own.
     Instructions: instructionsOf(runSettingsOf(session.protocol.parameters), paradigm, paradigmParameters(session.protocol.parameters)),
+    PredLabSessionId: sessionId,
     SoftwareName: 'PredLab',
     SoftwareVersion: APP_VERSION,
     ParadigmParameters: session.protocol.parameters,
@@ -177,9 +244,17 @@ export function exportSession(db: Db, sessionId: number, format: 'csv' | 'bids',
     ...dictionary,
   };
   const description = path.join(outDir, 'dataset_description.json');
+  const readme = path.join(outDir, 'README');
+  // A session of a study takes the study's authors (a lone session has none to give).
+  const studyId = studyOfSession(db, sessionId);
+  const authors = studyId === null ? undefined : getStudy(db, studyId).settings.authors;
   if (!fs.existsSync(description))
-    writeAtomic(description, `${JSON.stringify({ Name: 'PredLab export', BIDSVersion: '1.9.0', DatasetType: 'raw', GeneratedBy: [{ Name: 'PredLab', Version: APP_VERSION }] }, null, 2)}\n`);
+    writeAtomic(description, `${JSON.stringify({ Name: 'PredLab export', BIDSVersion: '1.9.0', DatasetType: 'raw', ...(authors?.length ? { Authors: authors } : {}), GeneratedBy: [{ Name: 'PredLab', Version: APP_VERSION }] }, null, 2)}\n`);
+  if (!fs.existsSync(readme)) writeAtomic(readme, bidsReadme('PredLab export', [
+        `Session ${sessionId} (${paradigm.name}) of ${session.participant.kind === 'human' ? 'participant' : session.participant.kind} ${session.participant.label}.`,
+        ...(authors?.length ? [] : ['No authors are named: a session exported outside a study has none to give (a study names its authors, and its export carries them).']),
+      ]));
   writeAtomic(`${base}.tsv`, tsv);
   writeAtomic(`${base}.json`, `${JSON.stringify(sidecar, null, 2)}\n`);
-  return { files: [`${base}.tsv`, `${base}.json`, description], rows: table.rows.length };
+  return { files: [`${base}.tsv`, `${base}.json`, description, readme], rows: table.rows.length };
 }

@@ -29,7 +29,7 @@ export function simulateSession(db: Db, req: SimulateRequest): SessionInfo {
   // Validate before anything is written (the participant), so a refused run leaves nothing behind.
   const parameters = validateParameters(paradigm, req.parameters ?? {});
   const refreshHz = req.refreshHz ?? 60;
-  const participant = createParticipant(db, { kind: 'simulated', label: `simulated observer (pse ${o.pse}, sigma ${o.sigma})`, details: { type: 'simulated-observer', ...o } });
+  const participant = createParticipant(db, { kind: 'simulated', label: `simulated observer (pse ${Number(o.pse.toPrecision(3))}, sigma ${Number(o.sigma.toPrecision(3))})`, details: { type: 'simulated-observer', ...o } });
   const session = startSession(db, {
     participantId: participant.id,
     paradigmId: paradigm.id,

@@ -14,7 +14,7 @@ import type { Study, StudyExportResult, StudyExportStatus } from '../../preload/
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { APP_VERSION } from '../version.js';
-import { bidsLabel, exportSession, neutraliseFormula, tidyTrials } from './export.js';
+import { bidsLabel, bidsReadme, exportSession, neutraliseFormula, tidyTrials } from './export.js';
 import { asJobSync } from './jobs.js';
 import { getSession } from './sessions.js';
 import { getStudy, recordExportStatus, studyExportFolder, studyOfSession, studySessionIds, studySlug } from './studies.js';
@@ -137,7 +137,7 @@ function tsv(rows: Cell[][]): string {
   return stringify(rows.map((r) => r.map((v) => (v === null || v === '' ? 'n/a' : neutraliseFormula(v)))), { delimiter: '\t', cast: { boolean: (b) => String(b) } });
 }
 
-function writeBids(db: Db, dir: string, study: { name: string; description: string; infoFields: string[] }, sessions: SessionInfo[]): string[] {
+function writeBids(db: Db, dir: string, study: { name: string; description: string; infoFields: string[]; authors?: string[] | undefined }, sessions: SessionInfo[]): string[] {
   const subjects = bidsSubjects(sessions);
   fs.mkdirSync(dir, { recursive: true });
   const files: string[] = [];
@@ -149,7 +149,18 @@ function writeBids(db: Db, dir: string, study: { name: string; description: stri
   // Written before the sessions, so export.ts's writer keeps this one.
   put(
     'dataset_description.json',
-    `${JSON.stringify({ Name: study.name, BIDSVersion: '1.9.0', DatasetType: 'raw', ...(study.description ? { Description: study.description } : {}), GeneratedBy: [{ Name: 'PredLab', Version: APP_VERSION }] }, null, 2)}\n`,
+    `${JSON.stringify({ Name: study.name, BIDSVersion: '1.9.0', DatasetType: 'raw', ...(study.authors?.length ? { Authors: study.authors } : {}), ...(study.description ? { Description: study.description } : {}), GeneratedBy: [{ Name: 'PredLab', Version: APP_VERSION }] }, null, 2)}\n`,
+  );
+  const count = (k: string, one: string, many: string) => {
+    const n = subjects.filter((s) => s.kind === k).length;
+    return `${n} ${n === 1 ? one : many}`;
+  };
+  put(
+    'README',
+    bidsReadme(study.name, [
+      ...(study.description ? [study.description, ''] : []),
+      `${sessions.length} session${sessions.length === 1 ? '' : 's'} of ${count('human', 'person', 'people')}, ${count('simulated', 'simulated observer', 'simulated observers')} and ${count('model', 'model', 'models')} (participants.tsv says which is which).`,
+    ]),
   );
   const header = ['participant_id', 'kind', 'label', 'predlab_participant_ids', 'sessions', ...study.infoFields];
   put('participants.tsv', tsv([header, ...subjects.map((s) => [`sub-${s.label}`, s.kind, s.labels.join('; '), s.participantIds.join(';'), s.sessions.join(';'), ...study.infoFields.map((f) => cell(s.info[f]))])]));
@@ -160,14 +171,14 @@ function writeBids(db: Db, dir: string, study: { name: string; description: stri
         kind: { Description: 'Who took the sessions', Levels: { human: 'a person', simulated: 'a simulated observer drawn from a known psychometric function', model: 'a PredNet checkpoint answering through a readout' } },
         label: { Description: 'Participant label(s) in PredLab (people: their ID; models: the checkpoint)' },
         predlab_participant_ids: { Description: 'PredLab participant ids under this subject label, separated by ;' },
-        sessions: { Description: 'PredLab session ids of this subject in the study (the ses- folders), separated by ;' },
+        sessions: { Description: "PredLab session ids of this subject in the study, separated by ;, in the order of its files' run- index (run-1 is the first)" },
         ...Object.fromEntries(study.infoFields.map((f) => [f, { Description: `Session information: ${f} (the latest answer given before a session of the study)` }])),
       },
       null,
       2,
     )}\n`,
   );
-  for (const s of sessions) if (s.answered > 0) files.push(...exportSession(db, s.id, 'bids', dir).files.filter((f) => !f.endsWith('dataset_description.json')));
+  for (const s of sessions) if (s.answered > 0) files.push(...exportSession(db, s.id, 'bids', dir).files.filter((f) => !f.endsWith('dataset_description.json') && path.basename(f) !== 'README'));
   return files;
 }
 
@@ -237,7 +248,7 @@ function swapIn(db: Db, study: Study, folder: string, sessions: SessionInfo[], s
     fs.writeFileSync(path.join(partial, csv), stringify([table.columns, ...table.rows.map((r) => r.map((v) => (v === null ? '' : neutraliseFormula(v))))], { cast: { boolean: (b) => String(b) } }));
     const dictionary = Object.fromEntries(table.columns.map((c) => [c, { Description: table.descriptions[c]!.description, ...(table.descriptions[c]!.units ? { Units: table.descriptions[c]!.units } : {}) }]));
     fs.writeFileSync(path.join(partial, columnsFile), `${JSON.stringify(dictionary, null, 2)}\n`);
-    const bids = writeBids(db, path.join(partial, 'bids'), { name: study.name, description: study.description, infoFields: infoFieldsOf(study.settings.sessionInfoFields ?? [], sessions) }, sessions);
+    const bids = writeBids(db, path.join(partial, 'bids'), { name: study.name, description: study.description, infoFields: infoFieldsOf(study.settings.sessionInfoFields ?? [], sessions), authors: study.settings.authors }, sessions);
     fs.writeFileSync(path.join(partial, STUDY_MARKER), `${JSON.stringify({ studyId: study.id, name: study.name, exportedAt: new Date().toISOString(), sessions: sessions.map((s) => s.id) }, null, 2)}\n`);
     // Swap: the old export aside, the new one in, then the old one removed.
     if (fs.existsSync(folder)) fs.renameSync(folder, old);

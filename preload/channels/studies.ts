@@ -22,6 +22,9 @@ const ABSOLUTE_PATH = /^(\/|[A-Za-z]:[\\/]|\\\\)/;
 
 const name = z.string().trim().min(1, 'a study needs a name').max(STUDY_NAME_MAX);
 
+/** Authors one study names. */
+export const STUDY_AUTHORS_MAX = 50;
+
 export const studySettingsSchema = z
   .object({
     /** Fields asked in the session-information dialog (e.g. age, handedness, eye, notes). */
@@ -36,6 +39,8 @@ export const studySettingsSchema = z
       )
       .max(STUDY_INFO_FIELDS_MAX)
       .optional(),
+    /** The study's authors, one name each (the BIDS dataset's Authors). */
+    authors: z.array(z.string().trim().min(1).max(200)).max(STUDY_AUTHORS_MAX).optional(),
     /** Where the study export is written automatically after each session; absent: <data folder>/studies. */
     exportDir: z
       .string()

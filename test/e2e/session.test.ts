@@ -153,7 +153,7 @@ describe('a flash-lag session in the app', () => {
     const csv = parse(fs.readFileSync(`${app.exportDir}/${csvFile}`, 'utf8'), { columns: true }) as Record<string, string>[];
     expect(csv.map((r) => r.response)).toEqual(rows.map((r) => r.response));
     await page.getByTestId(`export-bids-${sessionId}`).click();
-    await expect.poll(() => fs.existsSync(`${app.exportDir}/sub-P01/ses-1/beh/sub-P01_ses-1_task-flashlag_beh.tsv`)).toBe(true);
+    await expect.poll(() => fs.existsSync(`${app.exportDir}/sub-P01/beh/sub-P01_task-flashlag_run-1_beh.tsv`)).toBe(true);
 
     // The Results page shows any stored session's analysis.
     await page.getByTestId('nav-results').click();

@@ -68,7 +68,7 @@ describe('predlab CLI', () => {
     const bids = await cli('--db', db, 'export', '--session', '1', '--format', 'bids', '--out', out, '--json');
     expect(bids.code, bids.err).toBe(0);
     const tsv = (JSON.parse(bids.out).files as string[])[0]!;
-    expect(path.relative(out, tsv)).toMatch(/^sub-([A-Za-z0-9]+)\/ses-1\/beh\/sub-\1_ses-1_task-flashlag_beh\.tsv$/);
+    expect(path.relative(out, tsv)).toMatch(/^sub-([A-Za-z0-9]+)\/beh\/sub-\1_task-flashlag_run-1_beh\.tsv$/);
     expect(fs.existsSync(path.join(out, 'dataset_description.json'))).toBe(true);
     expect(fs.readFileSync(tsv, 'utf8').trim().split('\n')).toHaveLength(211);
 

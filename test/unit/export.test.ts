@@ -7,6 +7,7 @@ import { createParticipant } from '../../main/services/participants.js';
 import { nextTrial, recordTrial, startSession, trialRows } from '../../main/services/sessions.js';
 import { simulateSession } from '../../main/services/simulate.js';
 import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
+import { validateBids } from '../support/bids.js';
 
 const observer = { pse: 0.5, sigma: 0.4, guess: 0.02, lapse: 0.02 };
 
@@ -50,20 +51,48 @@ describe('export', () => {
     expect(row.in_fit).toBe('true');
   });
 
-  it('writes a BIDS behavioural TSV with a JSON sidecar describing every column', () => {
+  it('writes a BIDS behavioural TSV with a JSON sidecar describing every column, times in seconds; the official validator finds no error', () => {
     const { db } = tempDb();
     const s = simulateSession(db, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 2 }, seed: 2, observer });
     db.prepare("UPDATE participants SET label = 'P-07 (pilot)'").run();
+    // A person's trial too: its duration and response time in seconds, at the clock's precision.
+    const p = createParticipant(db, { kind: 'human', label: 'P08' });
+    const h = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 4, calibration: CALIBRATION });
+    recordTrial(db, h.id, { trialIndex: nextTrial(db, h.id)!.index, response: 'left', rtMs: 941.3999999999942, frameTiming: { ...FRAME_TIMING, frameCount: 30, intervalMeanMs: 16.700000000000003 } });
     const out = tempDir();
     const r = exportSession(db, s.id, 'bids', out);
     const tsvFile = r.files[0]!;
-    expect(path.relative(out, tsvFile)).toBe(path.join('sub-P07pilot', `ses-${s.id}`, 'beh', `sub-P07pilot_ses-${s.id}_task-flashlag_beh.tsv`));
+    // Each session is a run of its subject: the first is run-1; exported again it keeps it, and
+    // another session of the same subject into the same folder is run-2 (nothing overwritten).
+    expect(path.relative(out, tsvFile)).toBe(path.join('sub-P07pilot', 'beh', 'sub-P07pilot_task-flashlag_run-1_beh.tsv'));
+    expect(exportSession(db, s.id, 'bids', out).files[0]).toBe(tsvFile);
+    const again = simulateSession(db, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 3, observer: { ...observer, sigma: 0.2826281842851514 } });
+    // Its label (and so its BIDS subject, had it kept it) carries the numbers to 3 digits, no floating-point tail.
+    expect(again.participant.label).toMatch(/^simulated observer \(pse [-\d.]+, sigma 0\.283\)$/);
+    db.prepare("UPDATE participants SET label = 'P-07 (pilot)' WHERE id = ?").run(again.participant.id);
+    const other = tempDir();
+    exportSession(db, s.id, 'bids', other);
+    expect(path.basename(exportSession(db, again.id, 'bids', other).files[0]!)).toBe('sub-P07pilot_task-flashlag_run-2_beh.tsv');
+    expect(JSON.parse(fs.readFileSync(path.join(other, 'sub-P07pilot', 'beh', 'sub-P07pilot_task-flashlag_run-2_beh.json'), 'utf8')).PredLabSessionId).toBe(again.id);
     const rows = parse(fs.readFileSync(tsvFile, 'utf8'), { columns: true, delimiter: '\t' }) as Record<string, string>[];
     expect(rows).toHaveLength(14);
-    expect(rows[0]!.rt_ms).toBe('n/a');
+    expect(Object.keys(rows[0]!)[0]).toBe('duration');
+    expect(rows[0]!.rt_ms).toBeUndefined();
+    // A simulated observer answers without a reaction time; its display is the nominal one.
+    expect(rows[0]!.response_time).toBe('n/a');
+    expect(Number(rows[0]!.duration)).toBeCloseTo((Number(rows[0]!.frame_count) * Number(rows[0]!.frame_interval_mean_ms)) / 1000, 4);
+    const human = exportSession(db, h.id, 'bids', out);
+    const hr = (parse(fs.readFileSync(human.files[0]!, 'utf8'), { columns: true, delimiter: '\t' }) as Record<string, string>[])[0]!;
+    expect({ rt: hr.response_time, duration: hr.duration }).toEqual({ rt: '0.9414', duration: '0.501' });
+    const { errors, warnings } = validateBids(out);
+    expect(errors).toEqual([]);
+    // A session of no study has no authors to name: the one warning, said in the README.
+    expect(warnings.map((w) => w.key)).toEqual(['NO_AUTHORS']);
     const sidecar = JSON.parse(fs.readFileSync(r.files[1]!, 'utf8'));
     for (const c of Object.keys(rows[0]!)) expect(sidecar[c]?.Description, c).toBeTruthy();
     expect(sidecar.offset_deg.Units).toBe('deg');
+    expect(sidecar.response_time.Units).toBe('s');
+    expect(sidecar.duration.Units).toBe('s');
     expect(sidecar.TaskName).toBe('Flash-lag');
     expect(JSON.parse(fs.readFileSync(path.join(out, 'dataset_description.json'), 'utf8')).BIDSVersion).toBeTruthy();
   });

@@ -17,6 +17,7 @@ import { exportStudy, exportStudyAfterSession, STUDY_MARKER } from '../../main/s
 import { openDatabase, schemaVersion, type Db } from '../../main/store/db.js';
 import { LATEST_VERSION } from '../../main/store/migrations.js';
 import type { StudyDetail, StudyExportResult } from '../../preload/channels/studies.js';
+import { validateBids } from '../support/bids.js';
 import { cli } from '../support/cli.js';
 import { predlab } from '../support/cli-child.js';
 import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
@@ -119,7 +120,7 @@ describe('a study of a person, a simulated observer and a model', () => {
   });
 
   it('the CLI creates the study; only the sessions named join, the model on the same trials is listed until the user adds it', () => {
-    const c = predlab(['study', 'create', '--name', 'Flash-lag pilot', '--description', 'three kinds of participant', '--info', 'age,handedness', '--json'], env());
+    const c = predlab(['study', 'create', '--name', 'Flash-lag pilot', '--description', 'three kinds of participant', '--info', 'age,handedness', '--authors', 'Ada Lovelace; Alan Turing', '--json'], env());
     expect(c.code, c.stderr).toBe(0);
     studyId = JSON.parse(c.stdout).id;
     const add = predlab(['study', 'add', '--study', String(studyId), '--session', `${person.sessionId},${simulatedId}`, '--json'], env());
@@ -190,7 +191,7 @@ print(json.dumps({"rows": len(d), "kinds": d.groupby("participant_kind").size().
   it('the BIDS dataset has participants.tsv with each kind and a behavioural file per session', () => {
     const bids = path.join(exported.folder, 'bids');
     const description = JSON.parse(fs.readFileSync(path.join(bids, 'dataset_description.json'), 'utf8'));
-    expect(description).toMatchObject({ Name: 'Flash-lag pilot', BIDSVersion: '1.9.0', Description: 'three kinds of participant' });
+    expect(description).toMatchObject({ Name: 'Flash-lag pilot', BIDSVersion: '1.9.0', Description: 'three kinds of participant', Authors: ['Ada Lovelace', 'Alan Turing'] });
     const participants = parse(fs.readFileSync(path.join(bids, 'participants.tsv'), 'utf8'), { columns: true, delimiter: '\t' }) as Record<string, string>[];
     const modelLabel = listSessions(db).find((s) => s.id === modelId)!.participant.label;
     expect(modelLabel).toMatch(/^PredNet /);
@@ -206,11 +207,14 @@ print(json.dumps({"rows": len(d), "kinds": d.groupby("participant_kind").size().
     const sidecar = JSON.parse(fs.readFileSync(path.join(bids, 'participants.json'), 'utf8'));
     expect(Object.keys(sidecar.kind.Levels)).toEqual(['human', 'simulated', 'model']);
     for (const p of participants)
-      for (const ses of p.sessions!.split(';')) {
-        const beh = path.join(bids, p.participant_id!, `ses-${ses}`, 'beh', `${p.participant_id}_ses-${ses}_task-flashlag_beh.tsv`);
+      p.sessions!.split(';').forEach((ses, k) => {
+        const beh = path.join(bids, p.participant_id!, 'beh', `${p.participant_id}_task-flashlag_run-${k + 1}_beh.tsv`);
         expect(parse(fs.readFileSync(beh, 'utf8'), { columns: true, delimiter: '\t' })).toHaveLength(trialCount(Number(ses)));
-        expect(fs.existsSync(beh.replace(/\.tsv$/, '.json'))).toBe(true);
-      }
+        expect(JSON.parse(fs.readFileSync(beh.replace(/\.tsv$/, '.json'), 'utf8')).PredLabSessionId).toBe(Number(ses));
+      });
+    // The official validator: no error, no warning (the study names its authors; a README says what the dataset is).
+    expect(validateBids(bids)).toEqual({ errors: [], warnings: [] });
+    expect(fs.readFileSync(path.join(bids, 'README'), 'utf8')).toMatch(/^Flash-lag pilot\n\nthree kinds of participant\n\n3 sessions of 1 person, 1 simulated observer and 1 model \(participants.tsv says which is which\)\./);
     expect(getStudy(db, studyId).lastExport).toMatchObject({ ok: true, trigger: 'manual', rows: exported.rows, folder: exported.folder });
   });
 
