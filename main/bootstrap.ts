@@ -89,7 +89,7 @@ class ServiceThread {
     private readonly entry: string,
     private readonly callbacks: Record<CallbackName, (...args: unknown[]) => unknown>,
     /** A job's event from the thread; a change in the calls waiting on it (work:status). */
-    private readonly hooks: { event: (e: AppEvent) => void; waiting: () => void },
+    private readonly hooks: { event: (e: AppEvent) => void; waiting: () => void; stopped?: () => void },
   ) {}
 
   start(): Promise<void> {
@@ -157,6 +157,7 @@ class ServiceThread {
     this.pending.clear();
     this.asked.clear();
     this.hooks.waiting();
+    this.hooks.stopped?.();
     // Terminated once no model call is in flight in it (that would abort the process).
     if (worker) this.stopping = stopThread(worker);
     return n;
@@ -238,7 +239,12 @@ export function bootstrap(options: BootstrapOptions): AppServices {
   };
   let work: EventHub | null = null;
   const light = new ServiceThread('light', { ...data, role: 'light' }, entry, callbacks, { event: emit, waiting: () => undefined });
-  const heavy = new ServiceThread('heavy', { ...data, role: 'heavy' }, entry, callbacks, { event: emit, waiting: () => work?.notify('work') });
+  const heavy = new ServiceThread('heavy', { ...data, role: 'heavy' }, entry, callbacks, {
+    event: emit,
+    waiting: () => work?.notify('work'),
+    // Its exports ended with it (a Stop, a crash): the page learns that no export runs any more.
+    stopped: () => emit({ topic: 'exports', value: [] }),
+  });
   work = new EventHub(() => ({ topic: 'work', value: heavy.status() }), emit);
   const ready = light.start();
   ready.catch(() => undefined); // reported through `ready` and every call; never an unhandled rejection

@@ -3,10 +3,11 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import type { Study, StudyDetail } from '../../preload/channels/studies.js';
 import { PredlabError } from '../errors.js';
-import { addSessionToStudy, createStudy, deleteStudy, getStudyDetail, listStudies, removeSessionFromStudy } from '../services/studies.js';
+import { addSessionsToStudy, createStudy, deleteStudy, getStudyDetail, listStudies, removeSessionFromStudy } from '../services/studies.js';
 import { exportStudy } from '../services/study-export.js';
 import { exportOnlineStudy } from '../services/online-export.js';
 import { importOnlineData, type OnlineImportResult } from '../services/online-import.js';
+import type { Db } from '../store/db.js';
 import type { CliContext } from './context.js';
 
 export interface StudyCliContext extends CliContext {
@@ -94,8 +95,8 @@ export function addStudyCommands(program: Command, ctx: StudyCliContext): void {
   };
   // add and remove: all or nothing (one bad id changes none).
   const membership = [
-    ['add', 'add sessions to a study (only those named: sessions that took the same trials are listed by `study show`)', addSessionToStudy],
-    ['remove', 'remove sessions from a study (the sessions stay in the lab)', removeSessionFromStudy],
+    ['add', 'add sessions to a study (only those named: sessions that took the same trials are listed by `study show`)', (db: Db, study: number, ids: number[]) => addSessionsToStudy(db, study, ids)],
+    ['remove', 'remove sessions from a study (the sessions stay in the lab)', (db: Db, study: number, ids: number[]) => db.transaction(() => ids.reduce<StudyDetail | null>((_, id) => removeSessionFromStudy(db, study, id), null)!)()],
   ] as const;
   for (const [name, description, change] of membership)
     study
@@ -106,7 +107,7 @@ export function addStudyCommands(program: Command, ctx: StudyCliContext): void {
       .option('--json', 'machine-readable output')
       .action((o) => {
         const db = ctx.database();
-        const d = db.transaction(() => (o.session as number[]).reduce<StudyDetail | null>((_, id) => change(db, o.study, id), null)!)();
+        const d = change(db, o.study, o.session as number[]);
         emit(o.json, d, formatStudy(d));
       });
   study

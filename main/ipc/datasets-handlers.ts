@@ -62,7 +62,7 @@ export function datasetsHandlers(deps: HandlerDeps): FeatureHandlers<typeof data
       const input = (await deps.chooseImportSource?.(a.kind)) ?? null;
       if (!input) throw new PredlabError('invalid-argument', 'Import cancelled: no file or folder was chosen.');
       // The call answers once the source has passed every check (or with the reason it did not);
-      // the import then runs as a job the page polls.
+      // the import then runs as a job whose progress is pushed to the page.
       let settle!: (e?: unknown) => void;
       const checked = new Promise<void>((resolve, reject) => (settle = (e) => (e === undefined ? resolve() : reject(e))));
       const { job, done } = jobs.start({

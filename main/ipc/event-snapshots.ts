@@ -3,7 +3,7 @@
  * of its status channel, read through the same handlers (so an event never says other than what
  * the page would be told if it asked). A training run's preview is added only when it is new.
  */
-import type { AppEvent, EventTopic } from '../../preload/channels/events.js';
+import { MAX_EVENT_CHARS, type AppEvent, type EventTopic } from '../../preload/channels/events.js';
 import type { Args, Channel, Envelope, Results } from '../../preload/contract.js';
 
 type Invoke = (channel: Channel, args: unknown) => Promise<Envelope<unknown>>;
@@ -25,6 +25,8 @@ export function eventSnapshots(invoke: Invoke): (topic: EventTopic, key: number 
         if (run.previewEpoch !== null && previewSent.get(key) !== run.previewEpoch) {
           preview = (await ask('training:preview', { runId: key })) ?? null;
           if (preview) previewSent.set(key, preview.epoch);
+          // Thumbnails of a very tall dataset could outgrow an event: the run's state goes without them.
+          if (preview && JSON.stringify(preview).length > MAX_EVENT_CHARS / 2) preview = null;
         }
         return { topic, key, value: { run, preview } };
       }

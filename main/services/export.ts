@@ -70,13 +70,14 @@ export function bidsTrials(table: TidyTable): TidyTable {
   const columns = ['duration', ...table.columns.map((c) => (c === 'rt_ms' ? 'response_time' : c))];
   const { rt_ms: _, ...rest } = table.descriptions;
   const descriptions = {
-    duration: { description: "How long the stimulus was on the display: frames presented times their mean interval (to 0.1 ms; a simulated observer's is its nominal display's); n/a where no display timing was stored (models)", units: 's' },
+    duration: { description: "How long the stimulus was on the display: frames presented times their mean interval (to 1 ms; a simulated observer's is its nominal display's); n/a where no display timing was stored (models)", units: 's' },
     ...Object.fromEntries(Object.entries(rest).flatMap(([k, d]) => (k === 'response' ? [[k, d], ['response_time', { description: 'Reaction time from the end of the stimulus to the key press (to 0.1 ms, the browser clock\'s precision)', units: 's' }]] : [[k, d]]))),
   } as TidyTable['descriptions'];
   const rows = table.rows.map((r) => {
     const n = r[frames] as number | null;
     const m = r[mean] as number | null;
-    const duration = n !== null && m !== null ? rounded((n * m) / 1000, 4) : null;
+    // To 1 ms: the mean interval is exported to 0.01 ms, so n frames of it are good to n x 0.005 ms.
+    const duration = n !== null && m !== null ? rounded((n * m) / 1000, 3) : null;
     return [duration, ...r.map((v, i) => (i === rt ? rounded(v === null ? null : (v as number) / 1000, 4) : v))];
   });
   return { columns, descriptions, rows };
@@ -164,9 +165,11 @@ function ensureDir(dir: string): void {
 }
 
 /** The run a session's files take in a subject's beh folder: the one it has, else the next free one. */
-function runIndexFor(dir: string, sessionId: number): number {
+function runIndexFor(dir: string, task: string, sessionId: number): number {
   let max = 0;
   for (const name of fs.readdirSync(dir)) {
+    // Runs count per task: a subject's first Kanizsa session is its Kanizsa run-1.
+    if (!name.includes(`_task-${task}_run-`)) continue;
     const m = /_run-(\d+)_beh\.json$/.exec(name);
     if (!m) continue;
     const run = Number(m[1]);
@@ -180,9 +183,14 @@ function runIndexFor(dir: string, sessionId: number): number {
   return max + 1;
 }
 
-/** BIDS labels are alphanumeric only. */
-export function bidsLabel(s: string): string {
-  const label = s.replace(/[^A-Za-z0-9]/g, '');
+/**
+ * BIDS labels are alphanumeric only. A simulated observer's or a model's label carries numbers
+ * ("pse -0.5", "pse 0.5", "pse 1.5", "pse 15"): their sign and point are spelled (m, p) so that
+ * different observers never share a subject.
+ */
+export function bidsLabel(s: string, kind: 'human' | 'simulated' | 'model' = 'human'): string {
+  const spelled = kind === 'human' ? s : s.replace(/-/g, 'm').replace(/\./g, 'p');
+  const label = spelled.replace(/[^A-Za-z0-9]/g, '');
   return label || 'unlabelled';
 }
 
@@ -223,13 +231,13 @@ export function exportSession(db: Db, sessionId: number, format: 'csv' | 'bids',
     writeAtomic(`${base}.columns.json`, `${JSON.stringify(dictionary, null, 2)}\n`);
     return { files: [`${base}.csv`, `${base}.columns.json`], rows: table.rows.length };
   }
-  const sub = bidsLabel(session.participant.label);
+  const sub = bidsLabel(session.participant.label, session.participant.kind);
   // Each session is a run of its subject, numbered from 1 in the order written (a study writes its
   // sessions in id order), so subjects with one session each have the same files; the sidecar
   // names the session, and a session exported again into the same folder keeps its run.
   const dir = path.join(outDir, `sub-${sub}`, 'beh');
   ensureDir(dir);
-  const base = path.join(dir, `sub-${sub}_task-${paradigm.taskLabel}_run-${runIndexFor(dir, sessionId)}_beh`);
+  const base = path.join(dir, `sub-${sub}_task-${paradigm.taskLabel}_run-${runIndexFor(dir, paradigm.taskLabel, sessionId)}_beh`);
   const tsv = stringify([table.columns, ...table.rows.map((r) => r.map((v) => (v === null ? 'n/a' : neutraliseFormula(v))))], { delimiter: '\t', cast: { boolean: (b) => String(b) } });
   const sidecar = {
     TaskName: paradigm.name,

@@ -22,6 +22,7 @@ import { referenceSessionsOf } from './references.js';
 export { BESIDE_KINDS, referenceSessionsOf, type BesideKind } from './references.js';
 import { loadRegisteredCheckpoint, registerCheckpoint } from './models.js';
 import { createParticipant } from './participants.js';
+import { exportStudyAfterSession } from './study-export.js';
 import { finishSession, getProtocol, listSessions, nextTrial, nominalFrameTiming, paradigmOf, recordTrial, startSession, validateParameters } from './sessions.js';
 
 export interface ModelSessionRequest {
@@ -283,7 +284,8 @@ export async function runModelSession(db: Db, req: ModelSessionRequest): Promise
       throw e;
     }
     const done = finishSession(db, session.id, 'complete');
-    // A new session is in no study: the studies on its trials list it for the user to add.
+    // A session added to a study while it ran: that study's export is rewritten now (never fails the run).
+    exportStudyAfterSession(db, done.id);
     if (req.checkpoint && req.references !== false) {
       const beside = (name: string) => ({ paradigmId: paradigm.id, protocolId: done.protocol.id, observer: settings, references: false, decisionNoise: observer.decisionNoise, onProgress: (d: number, t: number) => req.onProgress?.(d, t, name) });
       const runs: [string, ModelSessionRequest][] = REFERENCE_KINDS.map((kind) => [kind, { ...beside(kind), reference: { kind, ...size, referenceFor: done.id } }]);

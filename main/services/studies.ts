@@ -68,7 +68,9 @@ function toStudy(db: Db, r: StudyRow): Study {
   const settings = parseSettings(r.settings);
   const counts: Record<ParticipantKind, number> = { human: 0, simulated: 0, model: 0 };
   const kinds = db
-    .prepare('SELECT p.kind AS kind, count(DISTINCT p.id) AS n FROM study_sessions ss JOIN sessions s ON s.id = ss.session_id JOIN participants p ON p.id = s.participant_id WHERE ss.study_id = ? GROUP BY p.kind')
+    // By label, as the BIDS subjects are: a model or simulated observer has a participant row per
+    // session, and one checkpoint run on three people's trials is one model.
+    .prepare('SELECT p.kind AS kind, count(DISTINCT p.label) AS n FROM study_sessions ss JOIN sessions s ON s.id = ss.session_id JOIN participants p ON p.id = s.participant_id WHERE ss.study_id = ? GROUP BY p.kind')
     .all(r.id) as { kind: ParticipantKind; n: number }[];
   for (const k of kinds) counts[k.kind] = k.n;
   return {

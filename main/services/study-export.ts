@@ -95,7 +95,7 @@ interface BidsSubject {
 function bidsSubjects(sessions: SessionInfo[]): BidsSubject[] {
   const subjects = new Map<string, BidsSubject>();
   for (const s of sessions) {
-    const label = bidsLabel(s.participant.label);
+    const label = bidsLabel(s.participant.label, s.participant.kind);
     const known = subjects.get(label);
     if (known && known.kind !== s.participant.kind)
       throw new PredlabError(
@@ -137,7 +137,9 @@ function tsv(rows: Cell[][]): string {
   return stringify(rows.map((r) => r.map((v) => (v === null || v === '' ? 'n/a' : neutraliseFormula(v)))), { delimiter: '\t', cast: { boolean: (b) => String(b) } });
 }
 
-function writeBids(db: Db, dir: string, study: { name: string; description: string; infoFields: string[]; authors?: string[] | undefined }, sessions: SessionInfo[]): string[] {
+function writeBids(db: Db, dir: string, study: { name: string; description: string; infoFields: string[]; authors?: string[] | undefined }, all: SessionInfo[]): string[] {
+  // Only sessions with answers have files: a subject listed without a folder is an error in BIDS.
+  const sessions = all.filter((s) => s.answered > 0);
   const subjects = bidsSubjects(sessions);
   fs.mkdirSync(dir, { recursive: true });
   const files: string[] = [];
@@ -178,7 +180,7 @@ function writeBids(db: Db, dir: string, study: { name: string; description: stri
       2,
     )}\n`,
   );
-  for (const s of sessions) if (s.answered > 0) files.push(...exportSession(db, s.id, 'bids', dir).files.filter((f) => !f.endsWith('dataset_description.json') && path.basename(f) !== 'README'));
+  for (const s of sessions) files.push(...exportSession(db, s.id, 'bids', dir).files.filter((f) => !f.endsWith('dataset_description.json') && path.basename(f) !== 'README'));
   return files;
 }
 
@@ -223,7 +225,7 @@ function writeStudyExport(db: Db, study: Study, folder: string): StudyExportResu
   const sessions = studySessionIds(db, study.id).map((id) => getSession(db, id));
   if (sessions.length === 0) throw new PredlabError('invalid-argument', `Study '${study.name}' has no sessions yet; add sessions before exporting it.`);
   if (sessions.every((s) => s.answered === 0)) throw new PredlabError('invalid-argument', `The sessions of study '${study.name}' have no answered trials yet; nothing to export.`);
-  bidsSubjects(sessions); // a label clash is refused before anything is written
+  bidsSubjects(sessions.filter((s) => s.answered > 0)); // a label clash is refused before anything is written
   const parent = path.dirname(folder);
   const problem = canWrite(parent);
   if (problem) throw new PredlabError('storage', `Cannot write the export of study '${study.name}' to ${folder}: ${problem}. Nothing was written.`);

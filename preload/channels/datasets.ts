@@ -1,7 +1,7 @@
 /**
  * IPC channels of the datasets feature (the Video page): list, create and delete datasets,
  * import a video or image folder chosen in a dialog, export, and capture from a camera in
- * chunks of frames. Imports and exports are background jobs the page polls: imports on the
+ * chunks of frames. Imports and exports are background jobs whose progress is pushed (imports, exports events): imports on the
  * service thread (datasets:jobs), exports on the computing thread (datasets:export-jobs), where
  * loading the HDF5 library (seconds of compiling WebAssembly) stalls no other request.
  * Merged into preload/contract.ts.

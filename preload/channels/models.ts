@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 export const modelsSchemas = {
   /**
-   * Starts getting a release in the background; poll models:download-status. From the release's
+   * Starts getting a release in the background; its progress is pushed (the download event; models:download-status reads it). From the release's
    * own address (or the mirror set outside the page: PREDLAB_MODEL_MIRROR, or the CLI's --url),
    * or, with fromFile, from an archive the user picks in the main process's file dialog. The page
    * never names an address: the main process fetches nothing else for it.

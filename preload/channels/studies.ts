@@ -110,7 +110,7 @@ export interface Study {
   description: string;
   settings: StudySettings;
   createdAt: string;
-  /** Participants per kind (people, simulated observers, models), each counted once however many sessions it has. */
+  /** Participants per kind (people, simulated observers, models), each label counted once however many sessions it has. */
   counts: Record<ParticipantKind, number>;
   /** Sessions in the study. */
   sessionTotal: number;

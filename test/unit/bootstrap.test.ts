@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap, type AppServices } from '../../main/bootstrap.js';
+import type { AppEvent } from '../../preload/channels/events.js';
 import { APP_NAME, resolveDataDir } from '../../main/paths.js';
 import { predlab } from '../support/cli-child.js';
 import { tempDir } from '../support/db.js';
@@ -104,6 +105,10 @@ describe('the main thread', () => {
 
   it('a long computation shows in work:status and can be cancelled from the page; the next call starts afresh', async () => {
     expect(await call(app, 'work:status')).toEqual({ ok: true, value: { channel: null, waiting: 0, seconds: 0 } });
+    // The page hears of it without asking: 'work' events as the call starts and ends, and, since
+    // the computing thread's exports end with it, an empty export list.
+    const events: AppEvent[] = [];
+    const unsubscribe = app.subscribe((e) => events.push(e));
     const long = call(app, 'compare:sessions', { sessionIds: [1, modelSession], bootstrap: 5000 });
     await new Promise((r) => setTimeout(r, 300));
     // Answered by the main thread while the computing thread is busy.
@@ -113,6 +118,12 @@ describe('the main thread', () => {
     expect(await call(app, 'work:cancel', { now: true })).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
     expect(await call(app, 'work:cancel')).toEqual({ ok: true, value: { cancelled: 1 } });
     expect(await long).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringMatching(/Cancelled/) } });
+    await new Promise((r) => setTimeout(r, 400));
+    unsubscribe();
+    const work = events.filter((e) => e.topic === 'work').map((e) => (e.value as { channel: string | null }).channel);
+    expect(work[0]).toBe('compare:sessions');
+    expect(work.at(-1)).toBeNull();
+    expect(events).toContainEqual({ topic: 'exports', value: [] });
     expect(await call(app, 'work:status')).toMatchObject({ ok: true, value: { waiting: 0 } });
     expect(await call(app, 'analysis:session', { sessionId: 1, bootstrap: 10 })).toMatchObject({ ok: true });
   });

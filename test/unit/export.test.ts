@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exportSession, neutraliseFormula } from '../../main/services/export.js';
+import { bidsLabel, exportSession, neutraliseFormula } from '../../main/services/export.js';
 import { createParticipant } from '../../main/services/participants.js';
 import { nextTrial, recordTrial, startSession, trialRows } from '../../main/services/sessions.js';
 import { simulateSession } from '../../main/services/simulate.js';
@@ -64,23 +64,26 @@ describe('export', () => {
     const tsvFile = r.files[0]!;
     // Each session is a run of its subject: the first is run-1; exported again it keeps it, and
     // another session of the same subject into the same folder is run-2 (nothing overwritten).
-    expect(path.relative(out, tsvFile)).toBe(path.join('sub-P07pilot', 'beh', 'sub-P07pilot_task-flashlag_run-1_beh.tsv'));
+    // A simulated observer's label spells its sign and point (P-07 -> Pm07).
+    expect(path.relative(out, tsvFile)).toBe(path.join('sub-Pm07pilot', 'beh', 'sub-Pm07pilot_task-flashlag_run-1_beh.tsv'));
     expect(exportSession(db, s.id, 'bids', out).files[0]).toBe(tsvFile);
     const again = simulateSession(db, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 3, observer: { ...observer, sigma: 0.2826281842851514 } });
     // Its label (and so its BIDS subject, had it kept it) carries the numbers to 3 digits, no floating-point tail.
     expect(again.participant.label).toMatch(/^simulated observer \(pse [-\d.]+, sigma 0\.283\)$/);
+    // Sign and point are spelled in a simulated observer's subject label: pse -0.5 and 0.5, 1.5 and 15 stay apart.
+    expect(['-0.5', '0.5', '1.5', '15'].map((x) => bidsLabel(`simulated observer (pse ${x}, sigma 1)`, 'simulated'))).toEqual(['simulatedobserverpsem0p5sigma1', 'simulatedobserverpse0p5sigma1', 'simulatedobserverpse1p5sigma1', 'simulatedobserverpse15sigma1']);
     db.prepare("UPDATE participants SET label = 'P-07 (pilot)' WHERE id = ?").run(again.participant.id);
     const other = tempDir();
     exportSession(db, s.id, 'bids', other);
-    expect(path.basename(exportSession(db, again.id, 'bids', other).files[0]!)).toBe('sub-P07pilot_task-flashlag_run-2_beh.tsv');
-    expect(JSON.parse(fs.readFileSync(path.join(other, 'sub-P07pilot', 'beh', 'sub-P07pilot_task-flashlag_run-2_beh.json'), 'utf8')).PredLabSessionId).toBe(again.id);
+    expect(path.basename(exportSession(db, again.id, 'bids', other).files[0]!)).toBe('sub-Pm07pilot_task-flashlag_run-2_beh.tsv');
+    expect(JSON.parse(fs.readFileSync(path.join(other, 'sub-Pm07pilot', 'beh', 'sub-Pm07pilot_task-flashlag_run-2_beh.json'), 'utf8')).PredLabSessionId).toBe(again.id);
     const rows = parse(fs.readFileSync(tsvFile, 'utf8'), { columns: true, delimiter: '\t' }) as Record<string, string>[];
     expect(rows).toHaveLength(14);
     expect(Object.keys(rows[0]!)[0]).toBe('duration');
     expect(rows[0]!.rt_ms).toBeUndefined();
     // A simulated observer answers without a reaction time; its display is the nominal one.
     expect(rows[0]!.response_time).toBe('n/a');
-    expect(Number(rows[0]!.duration)).toBeCloseTo((Number(rows[0]!.frame_count) * Number(rows[0]!.frame_interval_mean_ms)) / 1000, 4);
+    expect(Number(rows[0]!.duration)).toBeCloseTo((Number(rows[0]!.frame_count) * Number(rows[0]!.frame_interval_mean_ms)) / 1000, 3);
     const human = exportSession(db, h.id, 'bids', out);
     const hr = (parse(fs.readFileSync(human.files[0]!, 'utf8'), { columns: true, delimiter: '\t' }) as Record<string, string>[])[0]!;
     expect({ rt: hr.response_time, duration: hr.duration }).toEqual({ rt: '0.9414', duration: '0.501' });

@@ -198,7 +198,7 @@ print(json.dumps({"rows": len(d), "kinds": d.groupby("participant_kind").size().
     expect(participants.map((p) => [p.participant_id, p.kind]).sort()).toEqual(
       [
         ['sub-P01', 'human'],
-        ['sub-simulatedobserverpse06sigma04', 'simulated'],
+        ['sub-simulatedobserverpse0p6sigma0p4', 'simulated'],
         [`sub-${modelLabel.replace(/[^A-Za-z0-9]/g, '')}`, 'model'],
       ].sort(),
     );
@@ -265,7 +265,8 @@ print(json.dumps({"rows": len(d), "kinds": d.groupby("participant_kind").size().
     chosen = null;
     expect(await app.handleFromPage(APP_PAGE, 'studies:export', { studyId, choose: true })).toMatchObject({ ok: false, error: { message: 'Export cancelled: no folder was chosen.' } });
     const list = await call('studies:list');
-    expect(list.find((s: { id: number }) => s.id === studyId).counts).toEqual({ human: 1, simulated: 1, model: 2 });
+    // Two sessions of one checkpoint: one model, four sessions.
+    expect(list.find((s: { id: number }) => s.id === studyId)).toMatchObject({ counts: { human: 1, simulated: 1, model: 1 }, sessionTotal: 4 });
   });
 
   it('deleting a study keeps its sessions', async () => {
@@ -398,11 +399,11 @@ describe('bad input: a clear error, nothing half-written', () => {
 
     // Two kinds under one BIDS label are found before anything is written: the old export stays
     // whole and no temporary folder is left.
-    const human = db.prepare("INSERT INTO participants (kind, label) VALUES ('human', 'simulated observer (pse 0.4, sigma 0.5)')").run();
+    const human = db.prepare("INSERT INTO participants (kind, label) VALUES ('human', 'simulated observer (pse 0p4, sigma 0p5)')").run();
     const clash = simulateSession(db, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 1 }, seed: 3, observer });
     db.prepare('UPDATE sessions SET participant_id = ? WHERE id = ?').run(human.lastInsertRowid, clash.id);
     addSessionToStudy(db, study.id, clash.id);
-    expect(() => exportStudy(db, study.id)).toThrow(/share the BIDS label sub-simulatedobserverpse04sigma05; relabel one of them/);
+    expect(() => exportStudy(db, study.id)).toThrow(/share the BIDS label sub-simulatedobserverpse0p4sigma0p5; relabel one of them/);
     expect(tree(first.folder)).toEqual(before);
     expect(fs.readdirSync(parent).filter((f) => f.startsWith('.'))).toEqual([]);
   });
