@@ -6,6 +6,9 @@
 import { MAX_EVENT_CHARS, type AppEvent, type EventTopic } from '../../preload/channels/events.js';
 import type { Args, Channel, Envelope, Results } from '../../preload/contract.js';
 
+/** The status channel whose answer each topic (but training and work) carries. */
+const LIST_CHANNEL = { 'model-sessions': 'models:jobs', replicate: 'replicate:jobs', imports: 'datasets:jobs', exports: 'datasets:export-jobs', download: 'models:download-status' } as const;
+
 type Invoke = (channel: Channel, args: unknown) => Promise<Envelope<unknown>>;
 
 export function eventSnapshots(invoke: Invoke): (topic: EventTopic, key: number | undefined) => Promise<AppEvent | null> {
@@ -30,28 +33,13 @@ export function eventSnapshots(invoke: Invoke): (topic: EventTopic, key: number 
         }
         return { topic, key, value: { run, preview } };
       }
-      case 'model-sessions': {
-        const value = await ask('models:jobs', {});
-        return value ? { topic, value } : null;
-      }
-      case 'replicate': {
-        const value = await ask('replicate:jobs', {});
-        return value ? { topic, value } : null;
-      }
-      case 'imports': {
-        const value = await ask('datasets:jobs', {});
-        return value ? { topic, value } : null;
-      }
-      case 'exports': {
-        const value = await ask('datasets:export-jobs', {});
-        return value ? { topic, value } : null;
-      }
-      case 'download': {
-        const value = await ask('models:download-status', {});
-        return value === undefined ? null : { topic, value };
-      }
       case 'work':
         return null; // the main thread's own (main/bootstrap.ts)
+      default: {
+        // One list or status per topic, as its channel answers it (null is a valid download status).
+        const value = await ask(LIST_CHANNEL[topic], {});
+        return value === undefined ? null : ({ topic, value } as AppEvent);
+      }
     }
   };
 }

@@ -168,7 +168,7 @@ function ensureDir(dir: string): void {
 function runIndexFor(dir: string, task: string, sessionId: number): number {
   let max = 0;
   for (const name of fs.readdirSync(dir)) {
-    // Runs count per task: a subject's first Kanizsa session is its Kanizsa run-1.
+    // Runs count per task: a subject's first session of a second task is that task's run-1.
     if (!name.includes(`_task-${task}_run-`)) continue;
     const m = /_run-(\d+)_beh\.json$/.exec(name);
     if (!m) continue;
