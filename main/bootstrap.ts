@@ -39,8 +39,8 @@ export interface BootstrapOptions {
   dataDir: string;
   /** Where the app's files are (native-models/default-model under it). */
   appRoot: string;
-  /** The default model's folder, when not under appRoot (an installed app copies it to the data folder). */
-  defaultModelDir?: string;
+  /** The default set's folders, instance 1 first, when not under appRoot (an installed app copies them to the data folder). */
+  defaultModelDirs?: { instance: number; dir: string }[];
   /** Folder of the bundled service-thread.cjs (dist/main); absent: run the TypeScript sources. */
   bundleDir?: string;
   /** better_sqlite3.node built for this runtime's ABI (Electron in a development checkout). */
@@ -211,7 +211,7 @@ export function bootstrap(options: BootstrapOptions): AppServices {
   const data: Omit<ServiceThreadData, 'role'> = {
     dbFile,
     appRoot: options.appRoot,
-    ...(options.defaultModelDir ? { defaultModelDir: options.defaultModelDir } : {}),
+    ...(options.defaultModelDirs ? { defaultModelDirs: options.defaultModelDirs } : {}),
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
   };
   const callbacks: Record<CallbackName, (...args: unknown[]) => unknown> = {

@@ -9,7 +9,6 @@ import { EVENTS_PER_SECOND, type AppEvent, type EventTopic } from '../preload/ch
 export type Notify = (topic: EventTopic, key?: number) => void;
 
 export class EventHub {
-  private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly last = new Map<string, number>();
   private closed = false;
 
@@ -20,27 +19,36 @@ export class EventHub {
     private readonly minIntervalMs = 1000 / EVENTS_PER_SECOND,
   ) {}
 
+  private readonly pending = new Map<string, { timer: NodeJS.Timeout; fire: () => Promise<void> }>();
+
   readonly notify: Notify = (topic, key) => {
     const k = `${topic}:${key ?? ''}`;
     if (this.closed || this.pending.has(k)) return;
     const wait = Math.max(0, (this.last.get(k) ?? -Infinity) + this.minIntervalMs - Date.now());
-    const timer = setTimeout(() => {
+    const fire = () => {
+      clearTimeout(timer);
       this.pending.delete(k);
       this.last.set(k, Date.now());
-      void Promise.resolve()
+      return Promise.resolve()
         .then(() => this.snapshot(topic, key))
         .then((e) => {
           if (e && !this.closed) this.send(e);
         })
         .catch(() => undefined); // a status that cannot be read now is read at the next change
-    }, wait);
+    };
+    const timer = setTimeout(() => void fire(), wait);
     timer.unref?.();
-    this.pending.set(k, timer);
+    this.pending.set(k, { timer, fire });
   };
+
+  /** Send every waiting event now (a process about to exit: the CLI's last event is never lost). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.pending.values()].map((p) => p.fire()));
+  }
 
   close(): void {
     this.closed = true;
-    for (const t of this.pending.values()) clearTimeout(t);
+    for (const p of this.pending.values()) clearTimeout(p.timer);
     this.pending.clear();
   }
 }

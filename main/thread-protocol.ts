@@ -10,8 +10,8 @@ export interface ServiceThreadData {
   dbFile: string;
   /** Root of the app's files (the default model lives under it); only the light thread registers it. */
   appRoot: string;
-  /** The default model's folder when not under appRoot (an installed app's copy in the data folder). */
-  defaultModelDir?: string;
+  /** The default set's folders when not under appRoot (an installed app's copies in the data folder), instance 1 first. */
+  defaultModelDirs?: { instance: number; dir: string }[];
   nativeBinding?: string;
   /** Its model-call counters (main/thread-stop.ts); set by gatedWorker. */
   ortGate?: SharedArrayBuffer;

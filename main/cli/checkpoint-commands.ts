@@ -11,8 +11,10 @@ import { PredNet } from '../../native-models/prednet/model.js';
 import { RELEASES } from '../../native-models/released/kitti.js';
 import { predictionCheck } from '../../paradigms/findings.js';
 import type { ModelInfo } from '../../preload/contract.js';
+import type { DownloadJob } from '../../preload/channels/models.js';
 import { describeIssues, PredlabError } from '../errors.js';
 import { downloadRelease, type DownloadProgress } from '../services/model-download.js';
+import { applyDownloadProgress } from '../services/download-jobs.js';
 import { registerCheckpoint } from '../services/models.js';
 import type { Db } from '../store/db.js';
 import { seed, withSigint, type CliContext } from './context.js';
@@ -132,10 +134,16 @@ export function addCheckpointCommands(model: Command, ctx: CliContext): void {
       const db = ctx.database();
       const destDir = path.resolve(o.out ?? path.join(path.dirname(path.resolve(db.name)), 'models', `prednet-${release}`));
       const expectedSha1 = o.checksums ? readChecksums(o.checksums) : undefined;
-      const bar = o.json ? null : new SingleBar({ format: 'downloading [{bar}] {percentage}% | {got} of {size} MB', stream: process.stderr, hideCursor: true });
+      const events = ctx.events();
+      const job: DownloadJob = { id: 1, release, destDir, state: 'running', phase: 'starting', done: 0, total: null, detail: '', modelIds: [], error: null };
+      events.update('download', job);
+      let cancelled = false;
+      const bar = o.json || events.enabled ? null : new SingleBar({ format: 'downloading [{bar}] {percentage}% | {got} of {size} MB', stream: process.stderr, hideCursor: true });
       let started = false;
       const onProgress = (p: DownloadProgress) => {
-        if (o.json) return;
+        applyDownloadProgress(job, p);
+        events.update('download', job);
+        if (o.json || events.enabled) return;
         if (p.phase === 'download') {
           const size = p.total ?? Math.max(p.bytes, 1);
           if (!started) bar?.start(size, 0, { got: '0.0', size: p.total === null ? '?' : (p.total / 1e6).toFixed(1) });
@@ -153,8 +161,22 @@ export function addCheckpointCommands(model: Command, ctx: CliContext): void {
         ctx,
         'download',
         (signal) => downloadRelease(db, { release, destDir, ...(o.url ? { url: o.url } : {}), ...(o.from ? { from: o.from } : {}), ...(expectedSha1 ? { expectedSha1 } : {}), onProgress, signal }),
-        () => bar?.stop(),
-      ).finally(() => bar?.stop());
+        () => {
+          cancelled = true;
+          bar?.stop();
+        },
+      )
+        .then(
+          (r) => {
+            events.update('download', Object.assign(job, { state: 'done' as const, modelIds: r.models.map((m) => m.id), detail: r.alreadyPresent ? 'already downloaded: registered again' : '' }));
+            return r;
+          },
+          (e: unknown) => {
+            events.update('download', Object.assign(job, { state: cancelled ? ('cancelled' as const) : ('error' as const), error: (e as Error).message }));
+            throw e;
+          },
+        )
+        .finally(() => bar?.stop());
       emit(
         o.json,
         r,

@@ -7,11 +7,14 @@ import { InvalidArgumentError } from 'commander';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../store/db.js';
+import type { CliEvents } from './events.js';
 
 export interface CliContext {
   database: () => Db;
   emit: (json: boolean, value: unknown, text: string) => void;
   err: (s: string) => void;
+  /** The app's events of a long job, printed under --events (events.ts); off otherwise. */
+  events: () => CliEvents;
   integer: (name: string) => (v: string) => number;
   number: (name: string) => (v: string) => number;
 }

@@ -7,6 +7,7 @@ import { dataFolderOf, deleteDataset, getDataset, listDatasets, listRecordings, 
 import { exportActivations } from '../services/datasets-activations.js';
 import { exportDatasetHdf5, exportDatasetVideos, recordingName } from '../services/datasets-export.js';
 import { DEFAULT_DATASET, importIntoDataset } from '../services/datasets-import.js';
+import { DatasetJobs } from '../services/datasets-jobs.js';
 import { makeNaturalDataset, NATURAL_DEFAULT_DATASET, NATURAL_DEFAULTS_CLI, NATURAL_LIMITS } from '../services/datasets-natural.js';
 import { withSigint, type CliContext } from './context.js';
 
@@ -54,6 +55,42 @@ function progressLine(ctx: CliContext, json: boolean) {
   };
 }
 
+/**
+ * An import or export run as the app runs it (a DatasetJobs job), so that under --events the CLI
+ * prints the page's 'imports' / 'exports' events; Ctrl-C cancels the job. The work's own error is
+ * rethrown (its message and exit code), after the job's last event.
+ */
+async function asDatasetJob<T>(
+  ctx: CliContext,
+  job: { kind: 'import' | 'export'; dataset: string; path: string; total: number | null },
+  work: (signal: AbortSignal, progress: (frames: number, total?: number) => void) => Promise<{ result: T; message: string }>,
+): Promise<T> {
+  const jobs = new DatasetJobs(1);
+  const events = ctx.events();
+  jobs.onChange = () => events.update(job.kind === 'import' ? 'imports' : 'exports', jobs.list());
+  const outcome: { value: { ok: true; result: T } | { ok: false; error: unknown } | null } = { value: null };
+  await withSigint(ctx, job.kind, async (signal) => {
+    const { done } = jobs.start({
+      ...job,
+      run: async (jobSignal, progress) => {
+        try {
+          const r = await work(AbortSignal.any([signal, jobSignal]), progress);
+          outcome.value = { ok: true, result: r.result };
+          return r.message;
+        } catch (error) {
+          outcome.value = { ok: false, error };
+          throw error;
+        }
+      },
+    });
+    await done;
+  });
+  const o = outcome.value;
+  if (!o) throw new PredlabError('internal', `The ${job.kind} ended without a result.`);
+  if (!o.ok) throw o.error;
+  return o.result;
+}
+
 export function addDatasetCommands(program: Command, ctx: DatasetCliContext): void {
   const { emit, integer, number } = ctx;
   const dataset = program.command('dataset').description('video datasets: import video, make natural-image motion video from photographs, list, export (HDF5 for PredNet\'s Python code, or video), delete');
@@ -69,16 +106,27 @@ export function addDatasetCommands(program: Command, ctx: DatasetCliContext): vo
     .option('--json', 'machine-readable output')
     .action(async (input: string, o) => {
       const db = ctx.database();
-      const bar = progressLine(ctx, o.json);
-      const r = await withSigint(ctx, 'import', (signal) =>
-        importIntoDataset(db, dataFolderOf(db), { dataset: o.dataset, input: path.resolve(input), height: o.height, width: o.width, fps: o.fps, signal, onProgress: (p) => bar.update(`imported ${p.frames} frames`) }),
-      ).finally(() => bar.end());
+      const bar = progressLine(ctx, o.json || ctx.events().enabled);
+      const describe = (r: Awaited<ReturnType<typeof importIntoDataset>>) =>
+        `${r.createdDataset ? `Created dataset '${r.dataset.name}' (${r.dataset.height}x${r.dataset.width}, ${r.dataset.fps} frames/s). ` : ''}Imported ${r.recording.frames} frames from ${input} (${r.source.width}x${r.source.height}${r.source.kind === 'images' ? `, ${r.source.images} images` : r.source.durationSec !== null ? `, ${r.source.durationSec.toFixed(1)} s` : ''}) as recording ${r.recording.id}. '${r.dataset.name}' now holds ${r.dataset.recordings} recording(s), ${r.dataset.frames} frames (${size(r.dataset.bytes)}).`;
+      const r = await asDatasetJob(ctx, { kind: 'import', dataset: o.dataset, path: path.resolve(input), total: null }, async (signal, progress) => {
+        const r = await importIntoDataset(db, dataFolderOf(db), {
+          dataset: o.dataset,
+          input: path.resolve(input),
+          height: o.height,
+          width: o.width,
+          fps: o.fps,
+          signal,
+          onChecked: (e) => progress(0, e.frames ?? undefined),
+          onProgress: (p) => {
+            bar.update(`imported ${p.frames} frames`);
+            progress(p.frames);
+          },
+        });
+        return { result: r, message: describe(r) };
+      }).finally(() => bar.end());
       const d = r.dataset;
-      emit(
-        o.json,
-        { dataset: d, recording: { ...r.recording, name: recordingName(r.recording) }, createdDataset: r.createdDataset, source: r.source },
-        `${r.createdDataset ? `Created dataset '${d.name}' (${d.height}x${d.width}, ${d.fps} frames/s). ` : ''}Imported ${r.recording.frames} frames from ${input} (${r.source.width}x${r.source.height}${r.source.kind === 'images' ? `, ${r.source.images} images` : r.source.durationSec !== null ? `, ${r.source.durationSec.toFixed(1)} s` : ''}) as recording ${r.recording.id}. '${d.name}' now holds ${d.recordings} recording(s), ${d.frames} frames (${size(d.bytes)}).`,
-      );
+      emit(o.json, { dataset: d, recording: { ...r.recording, name: recordingName(r.recording) }, createdDataset: r.createdDataset, source: r.source }, describe(r));
     });
 
   dataset
@@ -153,13 +201,24 @@ export function addDatasetCommands(program: Command, ctx: DatasetCliContext): vo
     .option('--json', 'machine-readable output')
     .action(async (name: string, o) => {
       const db = ctx.database();
-      const bar = progressLine(ctx, o.json);
-      const onProgress = (p: { frames: number; total: number }) => bar.update(`exported ${p.frames}/${p.total} frames`);
+      const d = getDataset(db, name);
+      const bar = progressLine(ctx, o.json || ctx.events().enabled);
+      const job = { kind: 'export' as const, dataset: d.name, path: path.resolve(o.out), total: d.frames };
+      const progressOf = (progress: (frames: number, total?: number) => void) => (p: { frames: number; total: number }) => {
+        bar.update(`exported ${p.frames}/${p.total} frames`);
+        progress(p.frames, p.total);
+      };
       if (o.format === 'hdf5') {
-        const r = await withSigint(ctx, 'export', (signal) => exportDatasetHdf5(db, dataFolderOf(db), name, o.out, { onProgress, signal })).finally(() => bar.end());
+        const r = await asDatasetJob(ctx, job, async (signal, progress) => {
+          const r = await exportDatasetHdf5(db, dataFolderOf(db), name, o.out, { onProgress: progressOf(progress), signal });
+          return { result: r, message: `Wrote ${r.out}: X (${r.shape.join(', ')}) uint8 and sources (${r.frames} names, ${r.recordings} recording(s)); ${size(r.bytes)}.` };
+        }).finally(() => bar.end());
         emit(o.json, r, `Wrote ${r.out}: X (${r.shape.join(', ')}) uint8 and sources (${r.frames} names, ${r.recordings} recording(s)); ${size(r.bytes)}.`);
       } else {
-        const r = await withSigint(ctx, 'export', (signal) => exportDatasetVideos(db, dataFolderOf(db), name, o.out, o.videoFormat, { onProgress, signal })).finally(() => bar.end());
+        const r = await asDatasetJob(ctx, job, async (signal, progress) => {
+          const r = await exportDatasetVideos(db, dataFolderOf(db), name, o.out, o.videoFormat, { onProgress: progressOf(progress), signal });
+          return { result: r, message: `Wrote ${r.files.length} ${o.videoFormat.toUpperCase()} file(s) (${r.frames} frames) and ${r.index}.` };
+        }).finally(() => bar.end());
         emit(o.json, r, `Wrote ${r.files.length} ${o.videoFormat.toUpperCase()} file(s) (${r.frames} frames) and ${r.index}.`);
       }
     });

@@ -23,6 +23,7 @@ import { NpyError } from '../../native-models/npy.js';
 import { ortTelemetryOffByDefault } from '../../native-models/onnx/telemetry.js';
 import { formatAnalysis, formatSessions, USAGE_HINT } from './format.js';
 import { exportActivationsAction } from './dataset-commands.js';
+import { CliEvents } from './events.js';
 import { addModelCommands } from './model-commands.js';
 import { addModelSessionCommands } from './model-session-commands.js';
 import { addReplicateCommands } from './replicate-commands.js';
@@ -101,6 +102,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .description('PredLab: visual-illusion psychophysics for people and PredNet')
     .version(APP_VERSION)
     .option('--db <file>', 'database file', defaultDatabasePath())
+    .option('--events', "long jobs print the app's progress events (one JSON object a line on stderr: topic, key, value) instead of progress text")
     .option('--verbose', 'after a refusal, also print the long list behind it (every file, every problem)')
     // A usage error is one line naming the problem, then where the options are listed (the
     // whole help after every typo buries the message); prefixed like every other error.
@@ -116,6 +118,8 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
   // They resolve interrupted jobs too, through a connection of their own, when there are any
   // and the lab can be written.
   const readDatabase = () => (db ??= recoveredReadonly(openDatabase(program.opts().db, { readonly: true }), program.opts().db, io.err));
+  let events: CliEvents | null = null;
+  const cliEvents = () => (events ??= new CliEvents(Boolean(program.opts().events), io.err));
   const emit = (json: boolean, value: unknown, text: string) => io.out(`${json ? JSON.stringify(value, null, 2) : text}\n`);
 
   program
@@ -196,19 +200,19 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .option('--json', 'machine-readable output')
     .action(async (o) => {
       if (o.activations !== undefined && o.format !== undefined) throw new PredlabError('invalid-argument', 'Give either --format csv|bids or --activations <layers>, not both.');
-      if (o.activations !== undefined) return exportActivationsAction({ database, emit, err: io.err, integer, number }, o);
+      if (o.activations !== undefined) return exportActivationsAction({ database, emit, err: io.err, events: cliEvents, integer, number }, o);
       if (o.format === undefined) throw new PredlabError('invalid-argument', 'Give --format csv|bids (the trials), or --activations <layers> (a model session\'s activations).');
       const r = exportSession(readDatabase(), o.session, o.format, path.resolve(o.out));
       emit(o.json, r, `Exported ${r.rows} trial(s):\n${r.files.map((f) => `  ${f}`).join('\n')}`);
     });
 
-  addModelCommands(program, { database, emit, err: io.err, integer, number });
-  addModelSessionCommands(program, session, { database, emit, err: io.err, integer, number, collectParam });
-  addReplicateCommands(program, { database, readDatabase, emit, err: io.err, integer, number });
-  addStudyCommands(program, { database, readDatabase, emit, err: io.err, integer, number });
-  addStimulusCommands(program, { database, readDatabase, emit, err: io.err, integer, number, collectParam });
+  addModelCommands(program, { database, emit, err: io.err, events: cliEvents, integer, number });
+  addModelSessionCommands(program, session, { database, emit, err: io.err, events: cliEvents, integer, number, collectParam });
+  addReplicateCommands(program, { database, readDatabase, emit, err: io.err, events: cliEvents, integer, number });
+  addStudyCommands(program, { database, readDatabase, emit, err: io.err, events: cliEvents, integer, number });
+  addStimulusCommands(program, { database, readDatabase, emit, err: io.err, events: cliEvents, integer, number, collectParam });
 
-  return { program, close: () => db?.close() };
+  return { program, close: () => db?.close(), flushEvents: async () => events?.flush() };
 }
 
 /** The --db given (or the default), absolute, for messages; 'the lab database' if unknown. */
@@ -219,13 +223,15 @@ function labFile(program: Command): string {
 
 /** Run with argv; returns the exit code (0 ok, 1 error, 2 usage). */
 export async function runCli(argv: string[], io?: Parameters<typeof buildCli>[0]): Promise<number> {
-  const { program, close } = buildCli(io);
+  const { program, close, flushEvents } = buildCli(io);
   const err = io?.err ?? ((s: string) => process.stderr.write(s));
   const out = io?.out ?? ((s: string) => process.stdout.write(s));
   try {
     await program.parseAsync(argv, { from: 'user' });
+    await flushEvents();
     return 0;
   } catch (caught) {
+    await flushEvents(); // a job's last event (its failure) comes before the message
     if (caught instanceof CommanderError) return caught.exitCode === 0 ? 0 : 2;
     // A SQLite failure (locked, read-only, damaged, disk full) is the user's to act on.
     const e = storageError(caught, labFile(program)) ?? caught;

@@ -4,8 +4,8 @@ import { Option, type Command } from 'commander';
 import fs from 'node:fs';
 import { fmt } from '../../paradigms/format.js';
 import { PredlabError } from '../errors.js';
-import { defaultModelDir } from '../services/default-model.js';
-import type { Comparison } from '../../paradigms/records.js';
+import { registerDefaultModel, resolveShippedCheckpoint } from '../services/default-model.js';
+import type { Comparison, ModelJob } from '../../paradigms/records.js';
 import { paradigms } from '../../paradigms/index.js';
 import { digitsFor, formatStatistic, parseSize } from './format.js';
 import { findings } from '../../paradigms/findings.js';
@@ -82,7 +82,7 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
   session
     .command('run')
     .description('a PredNet checkpoint takes a protocol as a participant (same trials as a person with --protocol)')
-    .requiredOption('--model <checkpoint>', "checkpoint folder, 'default' for the checkpoint shipped with PredLab, or a reference observer: 'copy-last' (predicts the last frame it saw) or 'oracle' (predicts the true next frame)")
+    .requiredOption('--model <checkpoint>', "checkpoint folder, 'default' for the checkpoint shipped with PredLab ('default-2', 'default-3': the default set's other instances), or a reference observer: 'copy-last' (predicts the last frame it saw) or 'oracle' (predicts the true next frame)")
     .option('--paradigm <id>', 'paradigm id (see `predlab paradigms`)', [...paradigms.keys()][0])
     .option('--protocol <id>', "take an existing protocol's trials (e.g. a person's session)", integer('--protocol'))
     .option('--seed <n>', 'seed of the trial list (without --protocol)', integer('--seed'))
@@ -106,29 +106,46 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
         Object.entries({ fovDeg: o.fov, frameRateHz: o.fps, decisionNoiseDeg: o.noise, readoutDelayFrames: o.readoutDelay, batchSize: o.batchSize, layer: o.layer, temporalMode: o.temporal, exposure: o.exposure, noReadout: o.ifNoReadout }).filter(([, v]) => v !== undefined),
       );
       const reference = isReferenceKind(o.model) ? { kind: o.model, ...parseSize(o.size), channels: 3 } : undefined;
-      const checkpoint = reference ? undefined : o.model === 'default' ? defaultModelDir(APP_ROOT) : o.model;
-      if (o.model === 'default' && !fs.existsSync(checkpoint!)) throw new PredlabError('not-found', `The default checkpoint is not installed (${checkpoint}); regenerate it with scripts/train-default-model.ts.`);
+      const checkpoint = reference ? undefined : resolveShippedCheckpoint(o.model, APP_ROOT)[0]!;
+      // A shipped instance is recorded under the label the app gives it (Compare groups the set by it).
+      if (checkpoint !== o.model) registerDefaultModel(ctx.database(), APP_ROOT);
       // Progress starts once the settings are checked and the session exists: a refusal comes alone.
       let progress: ReturnType<typeof progressReporter> | null = null;
       let besideNow: string | undefined;
       const db = ctx.database();
+      // Under --events, the page's 'model-sessions' event: this run as a background model session.
+      const events = ctx.events();
+      const job: ModelJob = { id: 1, label: o.model, protocolId: o.protocol ?? null, state: 'running', done: 0, total: 0, sessionId: null, error: null };
+      const report = events.enabled ? null : ctx.err;
+      let started = false; // a refusal before the session exists is no job's end
       const s = await runModelSession(db, {
         paradigmId: o.paradigm,
         ...(reference ? { reference } : { checkpoint, references: o.references !== false, again: o.again === true }),
         ...(o.protocol !== undefined ? { protocolId: o.protocol } : { parameters: o.param, seed: o.seed ?? 1 }),
         observer,
-        onStart: () => void (progress = progressReporter(ctx.err, 'model trials')),
+        onStart: () => {
+          started = true;
+          events.update('model-sessions', [job]);
+          if (report) progress = progressReporter(report, 'model trials');
+        },
         onProgress: (done, total, beside) => {
+          // As the app's job: the model's own trials (the reference observers' come after them).
+          if (!beside) events.update('model-sessions', [Object.assign(job, { done, total })]);
+          if (!report) return;
           // Each reference observer after the model gets a progress line of its own.
           if (beside && beside !== besideNow) {
             (progress as ReturnType<typeof progressReporter> | null)?.stop();
-            progress = progressReporter(ctx.err, `${beside} reference trials`);
+            progress = progressReporter(report, `${beside} reference trials`);
             besideNow = beside;
           }
           progress?.update(done, total);
         },
         onNote: (text) => ctx.err(`Note: ${text}\n`),
+      }).catch((e: unknown) => {
+        if (started) events.update('model-sessions', [Object.assign(job, { state: 'error' as const, error: (e as Error).message })]);
+        throw e;
       });
+      events.update('model-sessions', [Object.assign(job, { state: 'done' as const, sessionId: s.id, protocolId: s.protocol.id })]);
       (progress as ReturnType<typeof progressReporter> | null)?.stop();
       const others = listSessions(db).filter((x) => x.protocol.id === s.protocol.id && x.participant.kind !== 'model' && x.answered > 0);
       const hint = others.length

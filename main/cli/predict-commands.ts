@@ -9,7 +9,7 @@ import { OUTPUT_MODES_HELP } from '../../native-models/prednet/config.js';
 import { inferenceEngine, type InferenceEngine } from '../../native-models/onnx/engine.js';
 import { checkInput, PREDICT_LIMITS } from '../../native-models/predict.js';
 import { PredlabError } from '../errors.js';
-import { defaultModelDir } from '../services/default-model.js';
+import { resolveShippedCheckpoint } from '../services/default-model.js';
 import { listNaturalImages } from '../services/datasets-natural.js';
 import { listModels, registerCheckpoint, SCORE_LIMITS, scoreOnFreshVideo, type FreshVideoScore } from '../services/models.js';
 import { APP_ROOT, seed, type CliContext } from './context.js';
@@ -44,7 +44,7 @@ export function addPredictCommands(model: Command, ctx: CliContext): void {
   model
     .command('score')
     .description('how well a checkpoint predicts video it never saw (fresh procedural video, or natural-image motion over a folder of photographs) against copying the last frame (mean |E0|, and per colour channel); --save records it for Compare')
-    .argument('<dir>', "checkpoint folder, or 'default' for the checkpoint shipped with PredLab")
+    .argument('<dir>', "checkpoint folder, or 'default' (or 'default-2', 'default-3': the default set's other instances) for the checkpoints shipped with PredLab")
     .option('--recordings <n>', `fresh recordings to score on (1-${SCORE_LIMITS.maxRecordings})`, integer('--recordings'), 40)
     .option('--sequences <n>', `at most this many ${SCORE_LIMITS.nt}-frame sequences, evenly spaced (1-${SCORE_LIMITS.maxSequences})`, integer('--sequences'), 120)
     .option('--seed <n>', 'seed of the fresh video', seed('--seed'), 20261135)
@@ -57,7 +57,7 @@ export function addPredictCommands(model: Command, ctx: CliContext): void {
       if (o.sequences < 1 || o.sequences > SCORE_LIMITS.maxSequences) throw new PredlabError('invalid-argument', `--sequences must be from 1 to ${SCORE_LIMITS.maxSequences}; got ${o.sequences}.`);
       if (o.pans && !o.images) throw new PredlabError('invalid-argument', '--pans needs --images <folder> (pans over which photographs?).');
       if (o.save && o.images) throw new PredlabError('invalid-argument', '--save records the score on procedural video, which Compare reads; score natural images without --save.');
-      const dir = arg === 'default' ? defaultModelDir(APP_ROOT) : path.resolve(arg);
+      const dir = path.resolve(resolveShippedCheckpoint(arg, APP_ROOT)[0]!);
       const manifest = readManifest(dir); // a clear error before any work
       // --save never replaces a measurement made another way (the trainer's, the default model's own).
       const own = (manifest.source.validation ?? (manifest.training as Record<string, unknown> | null)?.validation) as { measuredBy?: unknown } | undefined;

@@ -3,10 +3,11 @@ import type { Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PredlabError } from '../errors.js';
-import { defaultModelDir } from '../services/default-model.js';
+import { DEFAULT_SET_NAME, resolveShippedCheckpoint } from '../services/default-model.js';
 import { experimentIds, REPLICATE_LIMITS, runReplicate } from '../services/replicate.js';
 import { REFERENCE_DEFAULT_SIZE } from '../../native-models/battery/references.js';
 import type { Db } from '../store/db.js';
+import type { ReplicateJob } from '../../preload/channels/replicate.js';
 import { APP_ROOT, type CliContext } from './context.js';
 
 const collect = (v: string, acc: string[] | undefined) => [...(acc ?? []), v];
@@ -22,7 +23,7 @@ export function addReplicateCommands(program: Command, ctx: CliContext & { readD
   program
     .command('replicate')
     .description("run the paper's experiments (Lotter et al. 2020) on checkpoints: plots, data, verdicts beside the published results")
-    .option('--checkpoint <dir>', `checkpoint folder, 'default', or a reference observer: 'copy-last' or 'oracle' (a folder of that name: ./copy-last) (repeatable, up to ${REPLICATE_LIMITS.checkpoints}: the spread across instances)`, collect)
+    .option('--checkpoint <dir>', `checkpoint folder, 'default' ('default-2', 'default-3': its set's other instances; '${DEFAULT_SET_NAME}': all three), or a reference observer: 'copy-last' or 'oracle' (a folder of that name: ./copy-last) (repeatable, up to ${REPLICATE_LIMITS.checkpoints}: the spread across instances)`, collect)
     .option('--size <HxW>', `frame size of a reference observer given as --checkpoint (default ${REFERENCE_DEFAULT_SIZE.height}x${REFERENCE_DEFAULT_SIZE.width}, the default model's)`)
     .requiredOption('--out <dir>', 'output folder (created if missing): one folder per experiment, report.json and report.md')
     .option('--experiments <ids>', `comma-separated, from: ${experimentIds().join(', ')} (default: all)`)
@@ -33,12 +34,7 @@ export function addReplicateCommands(program: Command, ctx: CliContext & { readD
       if (!o.checkpoint?.length) throw new PredlabError('invalid-argument', 'Give at least one --checkpoint <dir> (or --checkpoint default, copy-last or oracle).');
       const size = o.size === undefined ? undefined : parseSize(o.size);
       if (size && !o.checkpoint.some((c) => c === 'copy-last' || c === 'oracle')) throw new PredlabError('invalid-argument', '--size sets the frame size of a reference observer (--checkpoint copy-last or oracle); a checkpoint has its own.');
-      const checkpoints = o.checkpoint.map((c) => {
-        if (c !== 'default') return c;
-        const dir = defaultModelDir(APP_ROOT);
-        if (!fs.existsSync(dir)) throw new PredlabError('not-found', `The default checkpoint is not installed (${dir}).`);
-        return dir;
-      });
+      const checkpoints = o.checkpoint.flatMap((c) => resolveShippedCheckpoint(c, APP_ROOT, true));
       const experiments = o.experiments?.split(',').map((s) => s.trim()).filter(Boolean);
       // People's values come from the lab database when there is one (--db, or the default lab).
       const dbFile = program.opts().db as string | undefined;
@@ -48,18 +44,29 @@ export function addReplicateCommands(program: Command, ctx: CliContext & { readD
       const cacheDir = labDir && fs.existsSync(labDir) ? path.join(labDir, 'replicate', 'rf-cache') : null;
       const started = Date.now();
       let last = '';
+      // Under --events, the page's 'replicate' event: this run as a job of the Paper battery page.
+      const events = ctx.events();
+      const job: ReplicateJob = { id: 1, label: o.checkpoint.join(', '), experiments: experiments ?? [], quick: Boolean(o.quick), state: 'running', fraction: 0, message: 'starting', out: path.resolve(o.out), error: null, startedAt: new Date(started).toISOString(), finishedAt: null };
+      const ended = (patch: Partial<ReplicateJob>) => events.update('replicate', [Object.assign(job, patch, { finishedAt: new Date().toISOString() })]);
+      events.update('replicate', [job]);
       const result = await runReplicate(
         { checkpoints, size, out: o.out, experiments, quick: Boolean(o.quick), seed: o.seed, cacheDir },
         {
           db,
           onProgress: (p) => {
+            events.update('replicate', [Object.assign(job, { fraction: p.fraction, message: p.message })]);
+            if (events.enabled) return;
             // Whole lines on stderr (stdout stays machine-readable), each new step once.
             const line = `replicate: ${Math.round(p.fraction * 100)}% ${p.message}`;
             if (line !== last) ctx.err(`${line}\n`);
             last = line;
           },
         },
-      );
+      ).catch((e: unknown) => {
+        ended({ state: 'error', error: (e as Error).message });
+        throw e;
+      });
+      ended({ state: 'done', fraction: 1, message: 'done' });
       const seconds = ((Date.now() - started) / 1000).toFixed(0);
       ctx.emit(
         Boolean(o.json),

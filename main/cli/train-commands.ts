@@ -7,12 +7,14 @@ import { verifyCheckpoint } from '../../native-models/checkpoint.js';
 import { NPY_MAX_BYTES, writeNpy } from '../../native-models/npy.js';
 import { movingBarVideo } from '../../native-models/training/synthetic.js';
 import { MAX_TRAINING_THREADS } from '../../native-models/training/parallel.js';
-import { resumeDirOf, type TrainEvent } from '../../native-models/training/trainer.js';
+import { resumeDirOf, trainOptionsSchema, type TrainEvent } from '../../native-models/training/trainer.js';
+import type { TrainingRun } from '../../preload/channels/training.js';
 import { PredlabError } from '../errors.js';
 import { registerCheckpoint } from '../services/models.js';
 import { dataFolderOf } from '../services/datasets.js';
 import { startDatasetTraining } from '../services/datasets-train.js';
 import { startTraining } from '../services/training.js';
+import { applyTrainEvent } from '../services/training-jobs.js';
 import { seed, type CliContext } from './context.js';
 
 /** Limits of `data moving-bars`: sizes the frames it writes (at most NPY_MAX_BYTES, so it can be read back). */
@@ -107,7 +109,17 @@ export function addTrainCommand(program: Command, ctx: CliContext): void {
         o.dataset !== undefined
           ? startDatasetTraining(ctx.database(), dataFolderOf(ctx.database()), { dataset: o.dataset, from, outDir, options })
           : startTraining({ from, outDir, framesFile: path.resolve(o.data), recordingsFile: o.recordings ? path.resolve(o.recordings) : null, options });
-      const bar = o.json ? null : new SingleBar({ format: 'training [{bar}] step {value}/{total} | epoch {epoch} | loss {loss} | val {val} | {fps} frames/s | ETA {eta_h}', stream: process.stderr, hideCursor: true });
+      // Under --events, the Training page's 'training' events: this run as one of its runs (no
+      // thumbnails: the preview stays null), made from the same trainer events by the same function.
+      const events = ctx.events();
+      const parsed = trainOptionsSchema.safeParse(options);
+      const stamp = () => new Date().toISOString();
+      const run: TrainingRun | null =
+        events.enabled && parsed.success
+          ? { id: 1, label: path.basename(outDir), dataset: o.dataset ?? path.resolve(o.data), start: { kind: 'folder', path: from }, startLabel: from, options: parsed.data, state: 'running', error: null, createdAt: stamp(), updatedAt: stamp(), checkpoint: outDir, resumable: false, modelId: null, backend: null, step: 0, totalSteps: 0, epoch: 0, framesPerSec: null, etaSec: null, baseline: null, losses: [], epochs: [], previewEpoch: null }
+          : null;
+      const update = (patch: Partial<TrainingRun> = {}) => run && events.update('training', { run: Object.assign(run, patch, { updatedAt: stamp() }), preview: null }, run.id);
+      const bar = o.json || events.enabled ? null : new SingleBar({ format: 'training [{bar}] step {value}/{total} | epoch {epoch} | loss {loss} | val {val} | {fps} frames/s | ETA {eta_h}', stream: process.stderr, hideCursor: true });
       let val = 'n/a';
       const onSigint = () => {
         ctx.err('\nStopping after this step; the checkpoint and the resume state are kept. (Ctrl-C again to quit at once.)\n');
@@ -117,19 +129,30 @@ export function addTrainCommand(program: Command, ctx: CliContext): void {
       process.once('SIGINT', onSigint);
       // Said once the data is read: a bad input file gets its one-line error and nothing before it.
       let backendLine = '';
-      job.on('backend', (b) => void (backendLine = `backend: ${b.choice} (${b.detail})\n`));
+      job.on('backend', (b) => {
+        backendLine = `backend: ${b.choice} (${b.detail})\n`;
+        update({ backend: `${b.choice} (${b.detail})` });
+      });
       job.on('event', (e: TrainEvent) => {
+        if (run) {
+          applyTrainEvent(run, e);
+          update();
+        }
         if (e.type === 'start') {
           const threads = `${e.threads} gradient thread(s) (${e.threadsReason})${e.checkpointSteps !== null ? `, gradient checkpointing every ${e.checkpointSteps} time step(s)` : ''}`;
-          if (!o.json) ctx.err(`${backendLine}${e.trainSequences} training sequences from ${e.trainRecordings} recording(s), ${e.valSequences} validation sequences from ${e.valRecordings}; ${threads}.\n`);
+          if (!o.json && !events.enabled) ctx.err(`${backendLine}${e.trainSequences} training sequences from ${e.trainRecordings} recording(s), ${e.valSequences} validation sequences from ${e.valRecordings}; ${threads}.\n`);
           bar?.start(e.totalSteps, e.startStep, { epoch: 0, loss: '-', val, fps: '-', eta_h: '?' });
         } else if (e.type === 'progress') bar?.update(e.step, { epoch: e.epoch + 1, loss: e.loss.toFixed(5), val, fps: e.framesPerSec.toFixed(1), eta_h: fmtTime(e.etaSec) });
         else if (e.type === 'epoch') val = e.valLoss === null ? 'n/a' : `${e.valLoss.toFixed(5)}${e.best ? '*' : ''}`;
       });
       try {
-        const r = await job.done;
+        const r = await job.done.catch((e: unknown) => {
+          update({ state: 'failed', error: (e as Error).message, framesPerSec: null, etaSec: null });
+          throw e;
+        });
         bar?.stop();
         const rec = fs.existsSync(outDir) ? registerCheckpoint(ctx.database(), outDir) : null;
+        update({ state: r.finished ? 'finished' : 'cancelled', step: r.step, modelId: rec?.id ?? null, resumable: !r.finished && fs.existsSync(resumeDirOf(outDir)), framesPerSec: null, etaSec: null });
         emit(
           o.json,
           { ...r, checkpoint: outDir, resumeDir: resumeDirOf(outDir), modelId: rec?.id ?? null },

@@ -15,6 +15,7 @@ import { checkInstalledApp, describeIntegrityFailure } from '../app-integrity.js
 import { RENDERER_HEADERS, startServices, type AppServices } from '../bootstrap.js';
 import { installDefaultModel, packagedPaths } from '../packaged-paths.js';
 import { resolveDataDir } from '../paths.js';
+import { defaultSetDirs } from '../services/default-set.js';
 import { startOrExplain } from '../startup.js';
 import { APP_HOST, APP_SCHEME, externalLinkFor, isAllowedPermission, isAppUrl, rendererFileFor } from './security.js';
 import { smokeFailure, smokeSteps } from './smoke.js';
@@ -119,12 +120,12 @@ function restrictPermissions(): void {
 }
 
 async function startApp(): Promise<AppServices> {
-  // An installed app's default model is copied into the data folder: the app's own path may change.
-  const defaultModelDir = app.isPackaged ? await installDefaultModel(path.join(root, 'native-models', 'default-model'), dataDir) : undefined;
+  // An installed app's default set is copied into the data folder: the app's own path may change.
+  const defaultModelDirs = app.isPackaged ? await Promise.all(defaultSetDirs(root).map(async (d) => ({ instance: d.instance, dir: await installDefaultModel(d.dir, dataDir) }))) : undefined;
   return startServices({
     dataDir,
     appRoot: root,
-    ...(defaultModelDir ? { defaultModelDir } : {}),
+    ...(defaultModelDirs ? { defaultModelDirs } : {}),
     bundleDir: __dirname, // service-thread.cjs is bundled beside main.cjs
     ...(nativeBinding() ? { nativeBinding: nativeBinding()! } : {}),
     chooseExportDir: async (suggestedName) => {

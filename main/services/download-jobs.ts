@@ -7,7 +7,15 @@ import { Worker } from 'node:worker_threads';
 import type { DownloadJob } from '../../preload/channels/models.js';
 import { PredlabError } from '../errors.js';
 import type { DownloadRequest, DownloadWorkerMessage } from './download-worker.js';
+import type { DownloadProgress } from './model-download.js';
 import { workerEntry } from './worker-entry.js';
+
+/** A download's progress as its job shows it (the app's job, and the CLI's under --events). */
+export function applyDownloadProgress(job: DownloadJob, p: DownloadProgress): void {
+  if (p.phase === 'download') Object.assign(job, { phase: 'download', done: p.bytes, total: p.total, detail: '' });
+  else if (p.phase === 'verify') Object.assign(job, { phase: 'verify', done: p.done, total: p.total, detail: p.file });
+  else Object.assign(job, { phase: 'import', done: p.done, total: p.total, detail: p.checkpoint });
+}
 
 export class DownloadJobs {
   private job: DownloadJob | null = null;
@@ -41,10 +49,7 @@ export class DownloadJobs {
     };
     worker.on('message', (m: DownloadWorkerMessage) => {
       if (m.type === 'progress') {
-        const p = m.progress;
-        if (p.phase === 'download') Object.assign(job, { phase: 'download', done: p.bytes, total: p.total, detail: '' });
-        else if (p.phase === 'verify') Object.assign(job, { phase: 'verify', done: p.done, total: p.total, detail: p.file });
-        else Object.assign(job, { phase: 'import', done: p.done, total: p.total, detail: p.checkpoint });
+        applyDownloadProgress(job, m.progress);
         this.onChange();
       } else if (m.type === 'done') finish({ state: 'done', modelIds: m.modelIds, detail: m.alreadyPresent ? 'already downloaded: registered again' : '' });
       else finish({ state: job.state === 'running' && this.cancelled.has(job.id) ? 'cancelled' : 'error', error: m.message });

@@ -259,31 +259,8 @@ export class TrainingRuns {
   }
 
   private onEvent(run: TrainingRun, e: TrainEvent): void {
-    if (e.type === 'start') {
-      run.totalSteps = e.totalSteps;
-      run.step = e.startStep;
-    } else if (e.type === 'baseline') run.baseline = e.copyLastFrame;
-    else if (e.type === 'progress') {
-      run.step = e.step;
-      run.epoch = e.epoch;
-      run.framesPerSec = e.framesPerSec;
-      run.etaSec = e.etaSec;
-      run.losses.push({ step: e.step, loss: e.loss });
-      if (run.losses.length > 2 * RUN_LIMITS.lossPoints) run.losses = thin(run.losses, RUN_LIMITS.lossPoints);
-    } else if (e.type === 'epoch') {
-      run.epochs.push({ epoch: e.epoch, step: e.step, loss: e.loss, valLoss: e.valLoss });
-      run.resumable = true;
-      this.save(run);
-    } else if (e.type === 'preview') {
-      run.previewEpoch = e.epoch;
-      this.previews.set(run.id, { runId: run.id, ...encodeThumbnails(e), epoch: e.epoch, step: e.step });
-    } else if (e.type === 'paused') {
-      run.state = 'paused';
-      this.save(run);
-    } else if (e.type === 'resumed') {
-      run.state = 'running';
-      this.save(run);
-    }
+    if (applyTrainEvent(run, e)) this.save(run);
+    if (e.type === 'preview') this.previews.set(run.id, { runId: run.id, ...encodeThumbnails(e), epoch: e.epoch, step: e.step });
   }
 
   pause(id: number): TrainingRun {
@@ -309,6 +286,7 @@ export class TrainingRuns {
     let init: PredNetConfig | null = null;
     if (hasResume) from = resumeDir;
     else if (run.start.kind === 'model') from = getModel(this.db, run.start.modelId).path;
+    else if (run.start.kind === 'folder') from = run.start.path;
     else {
       from = path.join(this.runDir(id), 'init');
       // No epoch ended and the fresh model was never written: make it again (same seed, same weights).
@@ -353,6 +331,34 @@ export class TrainingRuns {
   async settled(): Promise<void> {
     while (this.active) await this.active.job.done.catch(() => undefined).then(() => new Promise((r) => setImmediate(r)));
   }
+}
+
+/**
+ * A training job's event applied to its run as the Training page shows it (the app's runs, and
+ * `predlab train --events`); true when the run's record should be saved (an epoch ended, a pause).
+ */
+export function applyTrainEvent(run: TrainingRun, e: TrainEvent): boolean {
+  if (e.type === 'start') {
+    run.totalSteps = e.totalSteps;
+    run.step = e.startStep;
+  } else if (e.type === 'baseline') run.baseline = e.copyLastFrame;
+  else if (e.type === 'progress') {
+    run.step = e.step;
+    run.epoch = e.epoch;
+    run.framesPerSec = e.framesPerSec;
+    run.etaSec = e.etaSec;
+    run.losses.push({ step: e.step, loss: e.loss });
+    if (run.losses.length > 2 * RUN_LIMITS.lossPoints) run.losses = thin(run.losses, RUN_LIMITS.lossPoints);
+  } else if (e.type === 'epoch') {
+    run.epochs.push({ epoch: e.epoch, step: e.step, loss: e.loss, valLoss: e.valLoss });
+    run.resumable = true;
+    return true;
+  } else if (e.type === 'preview') run.previewEpoch = e.epoch;
+  else if (e.type === 'paused' || e.type === 'resumed') {
+    run.state = e.type === 'paused' ? 'paused' : 'running';
+    return true;
+  }
+  return false;
 }
 
 function encodeThumbnails(t: Thumbnails): Omit<RunPreview, 'runId' | 'epoch' | 'step'> {

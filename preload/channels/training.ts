@@ -95,7 +95,8 @@ export interface TrainingRun {
   id: number;
   label: string;
   dataset: string;
-  start: StartPoint;
+  /** Where it started; 'folder': a checkpoint folder the lab does not list (`predlab train --events`). */
+  start: StartPoint | { kind: 'folder'; path: string };
   /** Where the run started from, in words. */
   startLabel: string;
   options: TrainingRunOptions;

@@ -9,6 +9,10 @@
  * already there; the measure script beside the checkpoint is kept.
  *
  *   npx tsx scripts/torch-trainer/ship-natural.ts --work native-models/.natural-model-1 [--out native-models/default-model]
+ *   npx tsx scripts/torch-trainer/ship-natural.ts --work native-models/.natural-model-3 --out native-models/default-model-3
+ *
+ * Instances 2 and 3 ship beside the default (native-models/default-model-N): the default set
+ * (main/services/default-model.ts), whose spread every model number is reported with.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -107,7 +111,8 @@ const kept = (heading: string) => {
   const next = oldReadme.indexOf('\n## ', at + 1);
   return oldReadme.slice(at + 1, next < 0 ? undefined : next + 1).trimEnd() + '\n\n';
 };
-const generated = `# Default PredNet checkpoint
+const title = config.instance === 1 ? 'Default PredNet checkpoint' : `Default PredNet set: instance ${config.instance}`;
+const generated = `# ${title}
 
 A small PredNet (${cfg.height}x${cfg.width} RGB; A channels ${cfg.stackSizes.join('/')}, recurrent channels ${cfg.rStackSizes.join('/')}; ${parameterCount(cfg).toLocaleString('en')} parameters)
 trained on natural-image motion (camera pans, zooms and small turns over free photographs from the

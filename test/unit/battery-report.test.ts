@@ -1,4 +1,6 @@
 /** Known answers of the contour and flash-lag experiments, on hand-made Responders. */
+import { appEventSchema } from '../../preload/channels/events.js';
+import type { ReplicateJob } from '../../preload/channels/replicate.js';
 import { parse } from 'csv-parse/sync';
 import { unzlibSync } from 'fflate';
 import { spawnSync } from 'node:child_process';
@@ -176,10 +178,19 @@ describe('predlab replicate', () => {
     console.log(report.experiments.map((e) => e.verdict).join('\n'));
   }, 600_000);
 
-  it('--checkpoint copy-last runs the battery on the reference itself: unit experiments do not apply, no effect anywhere', () => {
+  it('--checkpoint copy-last runs the battery on the reference itself: unit experiments do not apply, no effect anywhere; --events prints the page\'s events', () => {
     const refOut = path.join(dir, 'out-copy-last');
-    const r = predlab(['--db', path.join(dir, 'no-lab.db'), 'replicate', '--checkpoint', 'copy-last', '--size', '32x40', '--out', refOut, '--quick', '--json'], env, 600_000);
+    const r = predlab(['--db', path.join(dir, 'no-lab.db'), '--events', 'replicate', '--checkpoint', 'copy-last', '--size', '32x40', '--out', refOut, '--quick', '--json'], env, 600_000);
     expect(r.code, r.stderr).toBe(0);
+    // Instead of progress text: the Paper battery page's 'replicate' events, each valid by the contract.
+    const events = r.stderr.trim().split('\n').map((l) => appEventSchema.parse(JSON.parse(l)));
+    expect(events.length).toBeGreaterThan(2);
+    expect(events.every((e) => e.topic === 'replicate')).toBe(true);
+    const jobs = events.map((e) => (e.value as ReplicateJob[])[0]!);
+    expect(jobs[0]).toMatchObject({ label: 'copy-last', state: 'running', quick: true, out: refOut, finishedAt: null });
+    expect(jobs.at(-1)).toMatchObject({ state: 'done', fraction: 1, error: null, finishedAt: expect.any(String) });
+    const fractions = jobs.map((j) => j.fraction);
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b)); // progress never goes back
     const rep = JSON.parse(r.stdout) as typeof report;
     for (const e of rep.experiments) expect(e.checkpoints[0]!.effect, e.checkpoints[0]!.text).not.toBe(true);
     for (const id of ['length-suppression', 'on-off', 'sequence-learning', 'illusory-contours']) expect(rep.experiments.find((e) => e.id === id)!.verdict).toMatch(/: not applicable: copy-last has no units$/);

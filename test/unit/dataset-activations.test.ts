@@ -1,4 +1,5 @@
 /** A model session's activations to HDF5 + TSV index: shapes, rows per trial and time step, values equal to the model's own layer outputs. */
+import { CliEvents } from '../../main/cli/events.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,7 +90,7 @@ describe('activations export', () => {
 
   it('the CLI action prints what it wrote', async () => {
     let out = '';
-    const ctx = { database: () => db, emit: (_json: boolean, _v: unknown, text: string) => (out += text), err: () => undefined, integer: () => Number, number: () => Number };
+    const ctx = { database: () => db, emit: (_json: boolean, _v: unknown, text: string) => (out += text), err: () => undefined, events: () => new CliEvents(false, () => undefined), integer: () => Number, number: () => Number };
     await exportActivationsAction(ctx, { session: sessionId, activations: 'A1', out: path.join(dir, 'a1.h5') });
     expect(out).toMatch(/Wrote .*a1\.h5 \(A1 \(\d+, 16, 20, 8\); float32, one row per trial and time step\) and its index .*a1\.tsv/);
   });

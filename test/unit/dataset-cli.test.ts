@@ -5,6 +5,9 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ffmpegPath } from '../../main/services/datasets-ffmpeg.js';
 import { loadCheckpoint } from '../../native-models/checkpoint.js';
+import { appEventSchema } from '../../preload/channels/events.js';
+import type { DatasetJob } from '../../preload/channels/datasets.js';
+import type { TrainingRun } from '../../preload/channels/training.js';
 import { cli } from '../support/cli.js';
 import { tempDir } from '../support/db.js';
 
@@ -61,6 +64,18 @@ describe('predlab dataset', () => {
     expect(r.json()).toMatchObject({ step: 4, finished: true, cancelled: false, checkpoint: out });
     expect(loadCheckpoint(out).manifest.training).toMatchObject({ dataset: { kind: 'dataset', name: 'moving', frames: 80, recordings: 2 } });
 
+    // --events: the Training page's 'training' events, made from the same trainer events.
+    const ev = await cli('--db', db, '--events', 'train', '--checkpoint', path.join(dir, 'm0'), '--dataset', 'moving', '--out', path.join(dir, 'm-events'), '--epochs', '2', '--samples-per-epoch', '4', '--batch-size', '2', '--nt', '5', '--val-sequences', '2');
+    expect(ev.code, ev.err).toBe(0);
+    const runs = ev.err.trim().split('\n').map((l) => appEventSchema.parse(JSON.parse(l))).map((e) => (expect(e).toMatchObject({ topic: 'training', key: 1 }), (e.value as { run: TrainingRun; preview: null }).run));
+    expect(runs[0]).toMatchObject({ state: 'running', dataset: 'moving', start: { kind: 'folder', path: path.join(dir, 'm0') }, checkpoint: path.join(dir, 'm-events') });
+    const end = runs.at(-1)!;
+    expect(end).toMatchObject({ state: 'finished', step: 4, totalSteps: 4, epoch: 1, modelId: expect.any(Number), framesPerSec: null, baseline: expect.any(Number) });
+    expect(end.epochs.map((e) => e.epoch)).toEqual([0, 1]);
+    expect(end.losses.at(-1)!.step).toBe(4);
+    expect(end.backend).toMatch(/\w/);
+    expect(ev.out).toMatch(/^Finished at step 4\./);
+
     const short = await cli('--db', db, 'train', '--checkpoint', path.join(dir, 'm0'), '--dataset', 'moving', '--out', path.join(dir, 'm2'), '--nt', '41');
     expect(short.code).toBe(1);
     expect(short.err).toBe("predlab: Dataset 'moving' has no recording of 41 frames or more (the longest has 40): nothing to train on. Record longer clips or lower --nt.\n");
@@ -71,6 +86,34 @@ describe('predlab dataset', () => {
     const mismatch = await cli('--db', db, 'train', '--checkpoint', path.join(dir, 'm32'), '--dataset', 'moving', '--out', path.join(dir, 'm3'));
     expect(mismatch.err).toMatch(/holds 16x24 frames; the checkpoint takes 32x32/);
     expect(fs.existsSync(path.join(dir, 'm2'))).toBe(false);
+  });
+
+  it("--events prints the app's import and export events (the Video page's), the last one the job's end", async () => {
+    const db = path.join(dir, 'events.sqlite');
+    const parse = (stderr: string) => stderr.trim().split('\n').map((l) => appEventSchema.parse(JSON.parse(l)));
+    const imp = await cli('--db', db, '--events', 'dataset', 'import', path.join(dir, 'square.mp4'), '--dataset', 'events', '--height', '16', '--width', '24', '--fps', '10', '--json');
+    expect(imp.code, imp.err).toBe(0);
+    const imports = parse(imp.err);
+    expect(imports.every((e) => e.topic === 'imports')).toBe(true);
+    const last = (imports.at(-1)!.value as DatasetJob[])[0]!;
+    expect(last).toMatchObject({ kind: 'import', dataset: 'events', state: 'done', frames: 40, path: path.join(dir, 'square.mp4') });
+    expect(last.message).toMatch(/^Created dataset 'events' \(16x24, 10 frames\/s\)\. Imported 40 frames/);
+    for (const e of imports) expect((e.value as DatasetJob[])[0]).toMatchObject({ id: 1, kind: 'import', dataset: 'events' });
+    expect(imp.json()).toMatchObject({ recording: { frames: 40 } }); // stdout keeps the result
+
+    const exp = await cli('--db', db, '--events', 'dataset', 'export', 'events', '--format', 'hdf5', '--out', path.join(dir, 'events.h5'));
+    expect(exp.code, exp.err).toBe(0);
+    expect((parse(exp.err).at(-1)!.value as DatasetJob[])[0]).toMatchObject({ kind: 'export', state: 'done', frames: 40, total: 40, message: expect.stringMatching(/^Wrote .*events\.h5: X \(40, 16, 24, 3\)/) });
+
+    // A failure: the job's error event, then the one-line message, exit 1.
+    fs.writeFileSync(path.join(dir, 'broken.mp4'), 'not a video');
+    const bad = await cli('--db', db, '--events', 'dataset', 'import', path.join(dir, 'broken.mp4'), '--dataset', 'events');
+    expect(bad.code).toBe(1);
+    const lines = bad.err.trim().split('\n');
+    const message = lines.pop();
+    const failed = (parse(lines.join('\n')).at(-1)!.value as DatasetJob[])[0]!;
+    expect(failed).toMatchObject({ state: 'error', path: path.join(dir, 'broken.mp4') });
+    expect(message).toBe(`predlab: ${failed.message}`);
   });
 
   it('delete asks first: refused without a terminal or --yes, done with --yes', async () => {

@@ -10,7 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareSessions } from '../../main/services/compare.js';
-import { defaultModelDir, registerDefaultModel } from '../../main/services/default-model.js';
+import { DEFAULT_MODEL_LABEL, DEFAULT_SET_NAME, defaultModelDir, defaultSetDirs, registerDefaultModel, resolveShippedCheckpoint } from '../../main/services/default-model.js';
+import { listModels } from '../../main/services/models.js';
+import { modelSetName } from '../../paradigms/findings.js';
 import { runModelSession } from '../../main/services/model-sessions.js';
 import { trialRows } from '../../main/services/sessions.js';
 import { simulateSession } from '../../main/services/simulate.js';
@@ -106,4 +108,45 @@ describe('the default checkpoint', () => {
     expect(c.rows[1]).toMatchObject({ sessionId: s.id, kind: 'model' });
     expect(c.rows[1]!.statistics.find((st) => st.key === 'direct-pse-deg')?.value).toEqual(expect.any(Number));
   }, 120_000);
+});
+
+describe('the default set', () => {
+  const root = path.resolve(import.meta.dirname, '../..');
+
+  it('ships three instances of one recipe: same architecture and data, their own seeds and weights, each beating copy-last on held-out video', () => {
+    const set = defaultSetDirs(root);
+    expect(set.map((d) => d.instance)).toEqual([1, 2, 3]);
+    const manifests = set.map((d) => readManifest(d.dir));
+    for (const m of manifests) {
+      expect(m.config).toEqual(manifests[0]!.config);
+      expect(m.source).toMatchObject({ kind: 'default-model', recipe: 'scripts/torch-trainer/natural-recipe.ts' });
+      const src = m.source as { heldOut: { ratio: number }; heldOutNatural: { pans: { ratio: number } } };
+      expect(src.heldOutNatural.pans.ratio).toBeLessThanOrEqual(TARGET.naturalPans);
+      expect(src.heldOut.ratio).toBeLessThanOrEqual(TARGET.procedural);
+    }
+    expect(new Set(manifests.map((m) => (m.source as { initSeed: number }).initSeed)).size).toBe(3);
+    expect(new Set(manifests.map((m) => (m.source as { instance: number }).instance))).toEqual(new Set([1, 2, 3]));
+    const weights = set.map((d) => fs.readFileSync(path.join(d.dir, 'weights.bin')));
+    expect(weights[0]!.equals(weights[1]!) || weights[0]!.equals(weights[2]!) || weights[1]!.equals(weights[2]!)).toBe(false);
+  });
+
+  it('is registered in a lab as one model set (labels that differ only in the instance number)', () => {
+    const { db } = tempDb();
+    const first = registerDefaultModel(db, root)!;
+    expect(first.label).toBe(DEFAULT_MODEL_LABEL);
+    const labels = listModels(db).map((m) => m.label);
+    expect(labels).toEqual([DEFAULT_MODEL_LABEL, `${DEFAULT_MODEL_LABEL} #2`, `${DEFAULT_MODEL_LABEL} #3`]);
+    expect(new Set(labels.map(modelSetName))).toEqual(new Set([DEFAULT_MODEL_LABEL]));
+    registerDefaultModel(db, root); // again (every start): refreshed, not added
+    expect(listModels(db)).toHaveLength(3);
+  });
+
+  it("resolves the CLI's names: default, default-N and default-set; others are folders", () => {
+    expect(resolveShippedCheckpoint('default', root)).toEqual([defaultModelDir(root)]);
+    expect(resolveShippedCheckpoint('default-3', root)).toEqual([defaultModelDir(root, 3)]);
+    expect(resolveShippedCheckpoint(DEFAULT_SET_NAME, root, true)).toEqual([1, 2, 3].map((i) => defaultModelDir(root, i)));
+    expect(resolveShippedCheckpoint('runs/default-model', root)).toEqual(['runs/default-model']);
+    expect(() => resolveShippedCheckpoint('default-4', root)).toThrow(/instances 1 to 3/);
+    expect(() => resolveShippedCheckpoint(DEFAULT_SET_NAME, root)).toThrow(/this takes one/);
+  });
 });

@@ -33,6 +33,21 @@ describe('the event hub', () => {
     expect(sent.slice(0, -1).every((s, i, a) => i === 0 || s > a[i - 1]!)).toBe(true);
   });
 
+  it('flush sends what waits at once (a CLI about to exit), and nothing twice', async () => {
+    let state = 0;
+    const sent: number[] = [];
+    const hub = new EventHub(() => work(state), (e) => sent.push((e.value as { seconds: number }).seconds), 10_000);
+    hub.notify('work');
+    await sleep(20);
+    state = 7;
+    hub.notify('work'); // waits 10 s for its turn
+    await hub.flush();
+    expect(sent).toEqual([0, 7]);
+    await hub.flush();
+    hub.close();
+    expect(sent).toEqual([0, 7]);
+  });
+
   it('keeps one pace per job: two training runs are not coalesced into one', async () => {
     const sent: (number | undefined)[] = [];
     const hub = new EventHub((topic, key) => ({ topic: 'training', key: key!, value: { run: { id: key } as never, preview: null } }), (e) => sent.push(e.key));

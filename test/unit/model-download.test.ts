@@ -3,6 +3,7 @@
  * test builds (random weights, the release's exact layout): success, redirects, the real
  * checksum list as default, a corrupted file, a broken connection, offline, and local copies.
  */
+import { appEventSchema } from '../../preload/channels/events.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -124,6 +125,13 @@ describe('predlab model download kitti', () => {
     expect(again.code, again.err).toBe(0);
     expect(JSON.parse(again.out)).toMatchObject({ alreadyPresent: true });
     expect(modelsIn(db).map((m) => m.id)).toEqual(models.map((m) => m.id));
+    // --events: the Data page's 'download' events (as the app's download job says them).
+    const ev = await cli('--db', db, '--events', 'model', 'download', 'kitti', '--url', `${base}/model_data_keras2.zip`, '--checksums', sumsFile, '--out', out);
+    expect(ev.code, ev.err).toBe(0);
+    const jobs = ev.err.trim().split('\n').map((l) => appEventSchema.parse(JSON.parse(l))).map((e) => (expect(e.topic).toBe('download'), e.value as DownloadJob));
+    // A quick job may coalesce into its one last event (the newest state is what is sent).
+    for (const j of jobs) expect(j).toMatchObject({ id: 1, release: 'kitti', destDir: out });
+    expect(jobs.at(-1)).toMatchObject({ state: 'done', modelIds: models.map((m) => m.id), detail: 'already downloaded: registered again', error: null });
     // Checked against the real release's list, these test checkpoints are not taken for the paper's.
     const real = await cli('--db', db, 'model', 'download', 'kitti', '--from', releaseDir, '--out', out);
     expect(real.code).toBe(1);

@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../main/cli/index.js';
+import { appEventSchema } from '../../preload/channels/events.js';
+import type { ModelJob } from '../../paradigms/records.js';
 import { compareSessions } from '../../main/services/compare.js';
 import { exportSession } from '../../main/services/export.js';
 import { runModelSession } from '../../main/services/model-sessions.js';
@@ -282,5 +284,21 @@ describe('predlab session run, as a script sees it', () => {
     expect(await runCli(['--db', file, 'session', 'run', '--model', checkpoint, '--param', 'offsetsDeg=[1,2'], io)).not.toBe(0);
     expect(err).toMatch(/--param offsetsDeg: '\[1,2' is not valid JSON/);
     expect(err).not.toMatch(/expected array/);
+  }, 120_000);
+
+  it("--events prints the page's 'model-sessions' events instead of progress text", async () => {
+    const { file, db } = tempDb();
+    const person = personSession(db);
+    db.close();
+    let out = '';
+    let err = '';
+    const io = { out: (s: string) => (out += s), err: (s: string) => (err += s) };
+    expect(await runCli(['--db', file, '--events', 'session', 'run', '--model', checkpoint, '--protocol', String(person.protocol.id), '--no-references', '--json'], io), err).toBe(0);
+    const jobs = err.trim().split('\n').map((l) => appEventSchema.parse(JSON.parse(l))).map((e) => (expect(e.topic).toBe('model-sessions'), (e.value as ModelJob[])[0]!));
+    // A quick run may coalesce into fewer events (each carries the newest state); progress never goes back.
+    for (const j of jobs) expect(j).toMatchObject({ id: 1, label: checkpoint, protocolId: person.protocol.id });
+    expect(jobs.map((j) => j.done)).toEqual(jobs.map((j) => j.done).sort((a, b) => a - b));
+    expect(jobs.at(-1)).toEqual({ id: 1, label: checkpoint, protocolId: person.protocol.id, state: 'done', done: 20, total: 20, sessionId: JSON.parse(out).sessionId, error: null });
+    expect(err).not.toMatch(/model trials/);
   }, 120_000);
 });

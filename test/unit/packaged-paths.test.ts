@@ -40,9 +40,9 @@ describe('packaged paths', () => {
     for (const mount of [firstMount, secondMount]) fs.cpSync(defaultModelDir(repo), defaultModelDir(mount), { recursive: true });
 
     const dir1 = await installDefaultModel(defaultModelDir(firstMount), dataDir);
-    const model1 = registerDefaultModel(db, firstMount, dir1)!;
+    const model1 = registerDefaultModel(db, firstMount, [{ instance: 1, dir: dir1 }])!;
     const dir2 = await installDefaultModel(defaultModelDir(secondMount), dataDir);
-    const model2 = registerDefaultModel(db, secondMount, dir2)!;
+    const model2 = registerDefaultModel(db, secondMount, [{ instance: 1, dir: dir2 }])!;
     expect(dir2).toBe(dir1);
     expect(path.dirname(dir1)).toBe(path.join(dataDir, 'default-model'));
     expect(model2.id).toBe(model1.id);
