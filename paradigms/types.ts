@@ -399,6 +399,12 @@ export interface Paradigm<P = unknown, S = unknown, St = unknown> {
   tidyColumns(stimulus: S, response: string, extra?: Record<string, unknown> | null): Record<string, string | number | boolean | null>;
   /** Descriptions of those columns, for data dictionaries and BIDS sidecars. */
   stimulusColumns: Record<string, { description: string; units?: string }>;
+  /**
+   * The inverse of tidyColumns' readout columns: the trial's `extra` values the analysis reads
+   * (a model's readout), from an exported row's cells (export-cells.ts), for an analysis
+   * recomputed from an export. Null when the row holds none (a person's trial).
+   */
+  extraFromColumns(row: Record<string, string>): Record<string, unknown> | null;
 }
 
 /** A simulated observer: answers follow a cumulative Gaussian with guess/lapse rates. */

@@ -10,6 +10,7 @@ import { sigmaForSpread75 } from '../../paradigms/psychometric-function.js';
 import { PredlabError, storageError } from '../errors.js';
 import { defaultDatabasePath } from '../paths.js';
 import { analyseSession } from '../services/analysis.js';
+import { analyseExport } from '../services/analysis-from-export.js';
 import { exportSession } from '../services/export.js';
 import { finishSession, getSession, listSessions } from '../services/sessions.js';
 import { ownerAlive, runningJobs } from '../services/jobs.js';
@@ -179,13 +180,22 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
   program
     .command('analyze')
     .alias('analyse')
-    .description('fit the psychometric function of a session')
-    .requiredOption('--session <id>', 'session id', sessionId)
+    .description("fit the psychometric function of a session, from the lab or from its CSV export alone")
+    .option('--session <id>', 'session id', sessionId)
+    .option('--from-export <csv>', "recompute the analysis from a session's CSV export (predlab export --format csv) and the protocol file beside it, without the lab")
     .option('--bootstrap <n>', 'bootstrap samples for the confidence intervals', integer('--bootstrap'), 500)
     .option('--include-dropped', 'keep trials with a dropped frame near the critical event in the fit (left out by default)')
     .option('--json', 'machine-readable output')
     .action((o) => {
       if (o.bootstrap < 0 || o.bootstrap > 100000) throw new PredlabError('invalid-argument', `--bootstrap must be between 0 and 100000; got ${o.bootstrap}.`);
+      if ((o.session === undefined) === (o.fromExport === undefined)) throw new PredlabError('invalid-argument', 'Give --session <id> (a session of the lab) or --from-export <csv> (its CSV export), one of them.');
+      if (o.fromExport !== undefined) {
+        if (o.includeDropped) throw new PredlabError('invalid-argument', "--include-dropped goes with --session: an export's in_fit column already says which trials the app's fit used.");
+        const a = analyseExport(o.fromExport, { bootstrap: o.bootstrap });
+        const x = a.fromExport;
+        emit(o.json, a, `Recomputed from ${x.file} and ${path.basename(x.protocolFile)}: ${x.rows} rows, ${x.inFit} in the fit (in_fit), every row checked against the protocol's trials.\n${formatAnalysis(a)}`);
+        return;
+      }
       const a = analyseSession(readDatabase(), o.session, { bootstrap: o.bootstrap, excludeDroppedFrames: o.includeDropped !== true });
       emit(o.json, a, formatAnalysis(a));
     });

@@ -60,16 +60,25 @@ export function analysedTrials(db: Db, sessionId: number, excludeDroppedFrames =
 
 const listOf = (xs: number[]) => xs.slice(0, 20).join(', ') + (xs.length > 20 ? ', …' : '');
 
-export function analyseSession(db: Db, sessionId: number, options: AnalysisOptions = {}): SessionAnalysis {
-  const session = getSession(db, sessionId);
-  const paradigm = paradigmOf(session.protocol.paradigmId);
-  const { trials, flagged, excluded, noAnswer, guessed, guessesKept } = analysedTrials(db, sessionId, options.excludeDroppedFrames ?? true);
-  // Seeded by the session id so the same session always gives the same intervals.
-  const analysis = paradigm.analyse(session.protocol.parameters, trials, { bootstrap: options.bootstrap ?? 500, seed: sessionId });
+/** What a session's fit used and left out, as the analysis reports it (from the lab, or from an export). */
+export interface LeftOut {
+  /** Trials in the fit. */
+  used: number;
+  flagged: DropFlag[];
+  /** Flagged trials are left out (the default), not kept. */
+  excluded: boolean;
+  noAnswer: number[];
+  guessed: number[];
+  guessesKept: boolean;
+  model: boolean;
+}
+
+/** The analysis with the counts and notes of the trials left out, each statistic flagged when the data do not determine it. */
+export function withLeftOut(analysis: AnalysisResult, o: LeftOut): AnalysisResult {
+  const { flagged, excluded, noAnswer, guessed, guessesKept, model } = o;
   const near = `a dropped frame within ${NEAR_CRITICAL_FRAMES} frames of the critical event`;
   const list = flagged.slice(0, 20).map((f) => `${f.trialIndex} (${f.reason})`).join(', ') + (flagged.length > 20 ? ', …' : '');
-  const total = trials.length + noAnswer.length + (guessesKept ? 0 : guessed.length) + (excluded ? flagged.length : 0);
-  const model = session.participant.kind === 'model';
+  const total = o.used + noAnswer.length + (guessesKept ? 0 : guessed.length) + (excluded ? flagged.length : 0);
   const dropped: Pick<AnalysisResult, 'statistics' | 'messages'> = {
     statistics: [
       { key: EXCLUDED_STATISTIC, label: 'Trials left out: dropped frames near the critical event', value: excluded ? flagged.length : 0, unit: 'trials', ci: null },
@@ -92,7 +101,17 @@ export function analyseSession(db: Db, sessionId: number, options: AnalysisOptio
         : []),
     ],
   };
-  const result: SessionAnalysis = { ...flagUndetermined({ ...analysis, statistics: [...analysis.statistics, ...dropped.statistics], messages: [...analysis.messages, ...dropped.messages] }), sessionId };
+  return flagUndetermined({ ...analysis, statistics: [...analysis.statistics, ...dropped.statistics], messages: [...analysis.messages, ...dropped.messages] });
+}
+
+export function analyseSession(db: Db, sessionId: number, options: AnalysisOptions = {}): SessionAnalysis {
+  const session = getSession(db, sessionId);
+  const paradigm = paradigmOf(session.protocol.paradigmId);
+  const { trials, flagged, excluded, noAnswer, guessed, guessesKept } = analysedTrials(db, sessionId, options.excludeDroppedFrames ?? true);
+  // Seeded by the session id so the same session always gives the same intervals.
+  const analysis = paradigm.analyse(session.protocol.parameters, trials, { bootstrap: options.bootstrap ?? 500, seed: sessionId });
+  const model = session.participant.kind === 'model';
+  const result: SessionAnalysis = { ...withLeftOut(analysis, { used: trials.length, flagged, excluded, noAnswer, guessed, guessesKept, model }), sessionId };
   if (!model) return result;
   const details = session.participant.details as { type?: string; observer?: unknown; decisionNoise?: { value?: unknown; source?: unknown } };
   const modelNote = modelNoteOf(details.observer, details.decisionNoise);

@@ -218,6 +218,17 @@ export function bidsReadme(title: string, lines: string[]): string {
   ].join('\n');
 }
 
+/** `<base>.protocol.json` beside a session's CSV: what its trials were drawn from. */
+export interface ExportedProtocol {
+  sessionId: number;
+  paradigm: string;
+  protocolId: number;
+  seed: number;
+  parameters: Record<string, unknown>;
+  participantKind: string;
+  predlabVersion: string;
+}
+
 export function exportSession(db: Db, sessionId: number, format: 'csv' | 'bids', outDir: string): ExportResult {
   const tidy = tidyTrials(db, sessionId);
   const table = format === 'bids' ? bidsTrials(tidy) : tidy;
@@ -229,7 +240,10 @@ export function exportSession(db: Db, sessionId: number, format: 'csv' | 'bids',
     const base = path.join(outDir, `predlab_session-${sessionId}_${paradigm.id}_trials`);
     writeAtomic(`${base}.csv`, stringify([table.columns, ...table.rows.map((r) => r.map((v) => (v === null ? '' : neutraliseFormula(v))))], { cast: { boolean: (b) => String(b) } }));
     writeAtomic(`${base}.columns.json`, `${JSON.stringify(dictionary, null, 2)}\n`);
-    return { files: [`${base}.csv`, `${base}.columns.json`], rows: table.rows.length };
+    // The protocol the trials came from: with it the file alone recomputes the fit (analysis-from-export.ts).
+    const protocol: ExportedProtocol = { sessionId, paradigm: paradigm.id, protocolId: session.protocol.id, seed: session.protocol.seed, parameters: session.protocol.parameters, participantKind: session.participant.kind, predlabVersion: APP_VERSION };
+    writeAtomic(`${base}.protocol.json`, `${JSON.stringify(protocol, null, 2)}\n`);
+    return { files: [`${base}.csv`, `${base}.columns.json`, `${base}.protocol.json`], rows: table.rows.length };
   }
   const sub = bidsLabel(session.participant.label, session.participant.kind);
   // Each session is a run of its subject, numbered from 1 in the order written (a study writes its

@@ -8,6 +8,7 @@ import { flashLagDefaults, flashLagParamsSchema, MAX_BLANK_AFTER_FLASH_MS, VARIA
 import { flashLagReadout } from './readout.js';
 import { events, flashCentreS, flashDurationS, flashFrame, scene, trialDuration } from './scene.js';
 import { NO_ANSWER } from '../types.js';
+import { numberCell } from '../export-cells.js';
 
 export * from './params.js';
 export * from './design.js';
@@ -98,6 +99,10 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState>
     flash_ahead: response === NO_ANSWER ? null : isAhead(s, response),
     perceived_offset_deg: typeof extra?.perceivedOffsetDeg === 'number' ? extra.perceivedOffsetDeg : null,
   }),
+  extraFromColumns: (row) => {
+    const perceivedOffsetDeg = numberCell(row, 'perceived_offset_deg');
+    return perceivedOffsetDeg === null ? null : { perceivedOffsetDeg };
+  },
   stimulusColumns: {
     motion: { description: 'translate: a bar moving across fixation, flash below it; rotate: a bar rotating about fixation, collinear flash (offsets and speed then in deg of rotation angle)' },
     offset_deg: { description: 'Flash position minus bar position at flash onset, along the motion; positive = flash ahead of the bar (rotating bar: in deg of rotation angle)', units: 'deg' },

@@ -6,6 +6,7 @@ import { analyseKanizsa } from './analysis.js';
 import { isCorrect, kanizsaDesign, practiceStimuli, type KanizsaState } from './design.js';
 import { events, figureFrame, figureOnsetS, phaseEnds, scene, trialDuration } from './geometry.js';
 import { NO_ANSWER } from '../types.js';
+import { listCell, numberCell, numberListCell } from '../export-cells.js';
 import { CONDITION_LABELS, CONDITIONS, kanizsaDefaults, kanizsaParamsSchema, type KanizsaParams, type KanizsaStimulus } from './params.js';
 import { kanizsaReadout } from './readout.js';
 
@@ -84,7 +85,16 @@ export const kanizsa: Paradigm<KanizsaParams, KanizsaStimulus, KanizsaState> = {
     answered_fat: response === NO_ANSWER ? null : response === 'fat',
     correct: response === NO_ANSWER ? null : isCorrect(s, response),
     perceived_alpha_deg: typeof extra?.perceivedAlphaDeg === 'number' ? extra.perceivedAlphaDeg : null,
+    decoder_units: typeof extra?.decoderUnits === 'number' ? extra.decoderUnits : null,
+    contour_index: listCell(extra?.contourIndex),
+    figure_frame: typeof extra?.figureFrame === 'number' ? extra.figureFrame : null,
+    model_frame_rate_hz: typeof extra?.frameRateHz === 'number' ? extra.frameRateHz : null,
   }),
+  extraFromColumns: (row) => {
+    const extra = { perceivedAlphaDeg: numberCell(row, 'perceived_alpha_deg'), decoderUnits: numberCell(row, 'decoder_units'), contourIndex: numberListCell(row, 'contour_index'), figureFrame: numberCell(row, 'figure_frame'), frameRateHz: numberCell(row, 'model_frame_rate_hz') };
+    const kept = Object.entries(extra).filter(([, v]) => v !== null);
+    return kept.length ? Object.fromEntries(kept) : null;
+  },
   stimulusColumns: {
     contour_condition: { description: `Contour condition: ${CONDITIONS.join(', ')}` },
     alpha_deg: { description: 'Inducer rotation; positive = fat (left and right sides bow outward), negative = thin', units: 'deg' },
@@ -100,5 +110,9 @@ export const kanizsa: Paradigm<KanizsaParams, KanizsaStimulus, KanizsaState> = {
     answered_fat: { description: "Derived answer: true if the participant answered fat (empty when a model's readout gave no answer: response 'none')" },
     correct: { description: 'Answer matches the sign of alpha (empty at alpha = 0 and for no answer)' },
     perceived_alpha_deg: { description: "Model observers only: the decoder's rotation estimate before decision noise (empty for people)", units: 'deg' },
+    decoder_units: { description: 'Model observers only: units read by the gap decoder that gave perceived_alpha_deg (empty: read by the earlier whole-layer decoder, from which no completion is measured)' },
+    contour_index: { description: "Model observers only: the contour index (response of the units on the illusory contour) at each model frame of the trial, numbers joined by ';' (empty for people)" },
+    figure_frame: { description: 'Model observers only: the model frame (from 0) in which the figure appeared, where contour_index is aligned', units: 'frames' },
+    model_frame_rate_hz: { description: "Model observers only: the model's frame rate, which converts contour_index steps to time", units: 'Hz' },
   },
 };
