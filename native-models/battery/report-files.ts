@@ -90,7 +90,8 @@ export function verdictLine(runs: CheckpointRun[]): { text: string; effect: bool
   const no = runs.filter((r) => r.result.verdict.effect === false).length;
   const s = spreadOf(runs);
   const title = runs[0]!.result.title;
-  const spread = s ? `; ${s.name} ${fmt(s.mean)} ${s.unit} on average (range ${fmt(s.min)} to ${fmt(s.max)}, ${s.n} instances)` : '';
+  // A spread needs two instances that measured it; one is said as its value, of how many.
+  const spread = !s ? '' : s.n > 1 ? `; ${s.name} ${fmt(s.mean)} ${s.unit} on average (range ${fmt(s.min)} to ${fmt(s.max)}, ${s.n} instances)` : `; ${s.name} ${fmt(s.mean)} ${s.unit} in the one instance that measured it`;
   return { text: `${title}: shown by ${yes} of ${runs.length} instances (${no} not, ${runs.length - yes - no} undetermined)${spread}`, effect: yes === runs.length ? true : no === runs.length ? false : null };
 }
 

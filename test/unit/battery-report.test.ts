@@ -369,5 +369,7 @@ describe('report across instances', () => {
     expect(line.text).toBe('Illusory contours: shown by 2 of 4 instances (1 not, 1 undetermined); rise 1.5 time steps on average (range 1 to 2, 2 instances)');
     expect(verdictLine([runs[0]!, runs[2]!]).effect).toBe(true);
     expect(verdictLine([runs[0]!])).toEqual({ text: 'a: true', effect: true });
+    // One instance measured it: its value, not a "range" of one.
+    expect(verdictLine([runs[0]!, runs[3]!]).text).toBe('Illusory contours: shown by 1 of 2 instances (0 not, 1 undetermined); rise 2 time steps in the one instance that measured it');
   });
 });
