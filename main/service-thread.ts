@@ -53,7 +53,7 @@ async function start(): Promise<ReturnType<typeof createHandlers>['invoke']> {
   if (data.role === 'light') {
     // Jobs an earlier run left half-done (a kill, a crash, a full disk) are resolved before any call.
     for (const r of resolveInterruptedJobs(db, path.dirname(path.resolve(data.dbFile)))) void callMain('log', `start-up: ${r.message}`);
-    registerDefaultModel(db, data.appRoot, data.defaultModelDirs);
+    registerDefaultModel(db, data.appRoot, data.defaultModelDirs, (m) => void callMain('log', `start-up: ${m}`));
     modelJobs = new ModelJobs(data.dbFile, data.nativeBinding);
     downloads = new DownloadJobs(data.dbFile, data.nativeBinding);
   }

@@ -70,11 +70,11 @@ async function asDatasetJob<T>(
   jobs.onChange = () => events.update(job.kind === 'import' ? 'imports' : 'exports', jobs.list());
   const outcome: { value: { ok: true; result: T } | { ok: false; error: unknown } | null } = { value: null };
   await withSigint(ctx, job.kind, async (signal) => {
-    const { done } = jobs.start({
+    const { job: started, done } = jobs.start({
       ...job,
       run: async (jobSignal, progress) => {
         try {
-          const r = await work(AbortSignal.any([signal, jobSignal]), progress);
+          const r = await work(jobSignal, progress);
           outcome.value = { ok: true, result: r.result };
           return r.message;
         } catch (error) {
@@ -83,7 +83,14 @@ async function asDatasetJob<T>(
         }
       },
     });
-    await done;
+    // Ctrl-C cancels the job as the page's Cancel does (its last event then says 'cancelled').
+    const cancel = () => jobs.cancel(started.id);
+    signal.addEventListener('abort', cancel, { once: true });
+    try {
+      await done;
+    } finally {
+      signal.removeEventListener('abort', cancel);
+    }
   });
   const o = outcome.value;
   if (!o) throw new PredlabError('internal', `The ${job.kind} ended without a result.`);

@@ -1,4 +1,5 @@
 /** Human-readable output of the CLI (any paradigm: it prints the generic analysis shape). */
+import { EXCLUDED_STATISTIC } from '../../paradigms/analysis-shared.js';
 import { digitsForUnit, fmt } from '../../paradigms/format.js';
 import { PredlabError } from '../errors.js';
 import type { SessionAnalysis, SessionInfo } from '../../paradigms/records.js';
@@ -39,7 +40,14 @@ export function formatStatistic(s: Statistic): string {
   return `${s.label}: ${f(s.value, d)}${unit}${ci ? `  ${ci} (95% CI)` : ''}`;
 }
 
-export function formatAnalysis(a: SessionAnalysis): string {
+/** The command line's way to keep the trials the analysis left out for dropped frames (the pages have their setting beside the notes). */
+export const INCLUDE_DROPPED_HINT = 'To keep them in the fit, add --include-dropped.';
+
+/** Trials a result left out for a dropped frame near the critical event. */
+export const droppedLeftOut = (statistics: readonly Statistic[]) => statistics.find((s) => s.key === EXCLUDED_STATISTIC)?.value ?? 0;
+
+/** `hint`: say how to keep dropped-frame trials (not for an export, whose in_fit column decided). */
+export function formatAnalysis(a: SessionAnalysis, options: { hint?: boolean } = {}): string {
   const lines = [`Session ${a.sessionId}: ${a.title}, ${a.trials} trials`];
   const x = `${a.xLabel} (${a.xUnit})`;
   for (const c of a.conditions) {
@@ -74,6 +82,7 @@ export function formatAnalysis(a: SessionAnalysis): string {
   }
   if (a.modelNote) lines.push('', a.modelNote);
   for (const m of a.messages) lines.push(`Note: ${m}`);
+  if ((options.hint ?? true) && droppedLeftOut(a.statistics) > 0) lines.push(`Note: ${INCLUDE_DROPPED_HINT}`);
   return lines.filter((l, i, all) => !(l === '' && all[i - 1] === '')).join('\n');
 }
 

@@ -193,7 +193,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
         if (o.includeDropped) throw new PredlabError('invalid-argument', "--include-dropped goes with --session: an export's in_fit column already says which trials the app's fit used.");
         const a = analyseExport(o.fromExport, { bootstrap: o.bootstrap });
         const x = a.fromExport;
-        emit(o.json, a, `Recomputed from ${x.file} and ${path.basename(x.protocolFile)}: ${x.rows} rows, ${x.inFit} in the fit (in_fit), every row checked against the protocol's trials.\n${formatAnalysis(a)}`);
+        emit(o.json, a, `Recomputed from ${x.file} and ${path.basename(x.protocolFile)}: ${x.rows} rows, ${x.inFit} in the fit (in_fit); every row's stimulus checked against the protocol's trials, and its in_fit against its answer and flags.\n${formatAnalysis(a, { hint: false })}`);
         return;
       }
       const a = analyseSession(readDatabase(), o.session, { bootstrap: o.bootstrap, excludeDroppedFrames: o.includeDropped !== true });

@@ -7,7 +7,7 @@ import { PredlabError } from '../errors.js';
 import { registerDefaultModel, resolveShippedCheckpoint } from '../services/default-model.js';
 import type { Comparison, ModelJob } from '../../paradigms/records.js';
 import { paradigms } from '../../paradigms/index.js';
-import { digitsFor, formatStatistic, parseSize } from './format.js';
+import { digitsFor, droppedLeftOut, formatStatistic, INCLUDE_DROPPED_HINT, parseSize } from './format.js';
 import { findings } from '../../paradigms/findings.js';
 import { compareSessions } from '../services/compare.js';
 import { listModels } from '../services/models.js';
@@ -42,6 +42,7 @@ export function formatComparison(c: Comparison): string {
       lines.push(`  session ${b.modelSessionId} - session ${b.referenceSessionId}, ${b.condition}: ${b.label} ${b.undetermined || b.diff === null || !b.diffCi ? `not determined (${b.undetermined ?? 'no paired interval'})` : `${f(b.diff, digitsFor(b.unit))} ${b.unit} [${f(b.diffCi[0], digitsFor(b.unit))}, ${f(b.diffCi[1], digitsFor(b.unit))}] (paired over ${b.sharedTrials} trials)`}`);
   }
   const notes = [...new Set(c.rows.flatMap((r) => r.messages.map((m) => `  session ${r.sessionId}: ${m}`)))];
+  if (c.analyses.some((a) => droppedLeftOut(a.statistics) > 0)) notes.push(`  ${INCLUDE_DROPPED_HINT}`);
   if (notes.length) lines.push('', 'notes:', ...notes);
   return lines.join('\n');
 }

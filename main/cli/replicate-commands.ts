@@ -23,7 +23,7 @@ export function addReplicateCommands(program: Command, ctx: CliContext & { readD
   program
     .command('replicate')
     .description("run the paper's experiments (Lotter et al. 2020) on checkpoints: plots, data, verdicts beside the published results")
-    .option('--checkpoint <dir>', `checkpoint folder, 'default' ('default-2', 'default-3': its set's other instances; '${DEFAULT_SET_NAME}': all three), or a reference observer: 'copy-last' or 'oracle' (a folder of that name: ./copy-last) (repeatable, up to ${REPLICATE_LIMITS.checkpoints}: the spread across instances)`, collect)
+    .option('--checkpoint <dir>', `checkpoint folder, 'default' ('default-2', 'default-3': its set's other instances; '${DEFAULT_SET_NAME}': every installed instance of the set), or a reference observer: 'copy-last' or 'oracle' (a folder of that name: ./copy-last) (repeatable, up to ${REPLICATE_LIMITS.checkpoints}: the spread across instances)`, collect)
     .option('--size <HxW>', `frame size of a reference observer given as --checkpoint (default ${REFERENCE_DEFAULT_SIZE.height}x${REFERENCE_DEFAULT_SIZE.width}, the default model's)`)
     .requiredOption('--out <dir>', 'output folder (created if missing): one folder per experiment, report.json and report.md')
     .option('--experiments <ids>', `comma-separated, from: ${experimentIds().join(', ')} (default: all)`)
@@ -34,7 +34,8 @@ export function addReplicateCommands(program: Command, ctx: CliContext & { readD
       if (!o.checkpoint?.length) throw new PredlabError('invalid-argument', 'Give at least one --checkpoint <dir> (or --checkpoint default, copy-last or oracle).');
       const size = o.size === undefined ? undefined : parseSize(o.size);
       if (size && !o.checkpoint.some((c) => c === 'copy-last' || c === 'oracle')) throw new PredlabError('invalid-argument', '--size sets the frame size of a reference observer (--checkpoint copy-last or oracle); a checkpoint has its own.');
-      const checkpoints = o.checkpoint.flatMap((c) => resolveShippedCheckpoint(c, APP_ROOT, true));
+      // A checkpoint named twice (default and default-set) is one instance, run once.
+      const checkpoints = [...new Set(o.checkpoint.flatMap((c) => resolveShippedCheckpoint(c, APP_ROOT, true)).map((c) => (c === 'copy-last' || c === 'oracle' ? c : path.resolve(c))))];
       const experiments = o.experiments?.split(',').map((s) => s.trim()).filter(Boolean);
       // People's values come from the lab database when there is one (--db, or the default lab).
       const dbFile = program.opts().db as string | undefined;

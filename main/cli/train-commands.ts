@@ -134,7 +134,8 @@ export function addTrainCommand(program: Command, ctx: CliContext): void {
         update({ backend: `${b.choice} (${b.detail})` });
       });
       job.on('event', (e: TrainEvent) => {
-        if (run) {
+        // No thumbnails travel here, so no preview is announced either (previewEpoch stays null).
+        if (run && e.type !== 'preview') {
           applyTrainEvent(run, e);
           update();
         }

@@ -121,7 +121,22 @@ function restrictPermissions(): void {
 
 async function startApp(): Promise<AppServices> {
   // An installed app's default set is copied into the data folder: the app's own path may change.
-  const defaultModelDirs = app.isPackaged ? await Promise.all(defaultSetDirs(root).map(async (d) => ({ instance: d.instance, dir: await installDefaultModel(d.dir, dataDir) }))) : undefined;
+  // Instance 1 must install; the set's others are skipped (and logged) if they cannot.
+  const defaultModelDirs = app.isPackaged
+    ? (
+        await Promise.all(
+          defaultSetDirs(root).map(async (d) => {
+            try {
+              return { instance: d.instance, dir: await installDefaultModel(d.dir, dataDir) };
+            } catch (e) {
+              if (d.instance === 1) throw e;
+              console.error(`PredLab: the default set's instance ${d.instance} was not installed: ${(e as Error).message}`);
+              return null;
+            }
+          }),
+        )
+      ).filter((d) => d !== null)
+    : undefined;
   return startServices({
     dataDir,
     appRoot: root,

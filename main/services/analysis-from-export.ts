@@ -16,12 +16,16 @@ import { withLeftOut } from './analysis.js';
 import type { DropFlag } from './dropped-frames.js';
 import { neutraliseFormula, type ExportedProtocol } from './export.js';
 import { paradigmOf } from './sessions.js';
+import { runSettingsOf } from '../../paradigms/run-settings.js';
+import { APP_VERSION } from '../version.js';
 
 /** The largest export read back (a session has at most a few thousand trials). */
 export const FROM_EXPORT_LIMITS = { bytes: 64 * 2 ** 20, rows: 100_000 } as const;
 
 const REQUIRED = ['session_id', 'paradigm', 'trial_index', 'condition', 'response', 'in_fit', 'left_out_because', 'repeat_of', 'guessed'] as const;
 const DROPPED = 'dropped frame near the critical event';
+/** What export.ts writes in left_out_because (tidyTrials), by cause. */
+const LEFT_OUT = { dropped: DROPPED, guess: 'random guess (no model readout)', noReadout: 'no model readout' } as const;
 
 /** `<base>.csv` -> `<base>.protocol.json`. */
 export const protocolFileOf = (csv: string) => csv.replace(/\.csv$/i, '') + '.protocol.json';
@@ -86,7 +90,9 @@ export function analyseExport(csvFile: string, options: { bootstrap?: number } =
   const flagged: DropFlag[] = [];
   const noAnswer: number[] = [];
   const guessed: number[] = [];
-  let guessesKept = false;
+  const guessesKept = protocol.guessesKept === true;
+  // A design that changed between versions draws other trials from the same protocol: say so.
+  const version = protocol.predlabVersion && protocol.predlabVersion !== APP_VERSION ? `; it was exported by PredLab ${protocol.predlabVersion}, this is ${APP_VERSION}` : '';
   for (const { r, i, index } of order) {
     let stimulus: unknown;
     if (index < base) {
@@ -95,11 +101,20 @@ export function analyseExport(csvFile: string, options: { bootstrap?: number } =
       if (asWritten(planned.condition) !== r.condition) throw at(i, 'condition', `'${r.condition}', but the protocol's trial ${index} is '${planned.condition}'`);
       stimulus = planned.stimulus;
     } else {
-      const of = r.repeat_of === '' ? NaN : Number(r.repeat_of);
-      if (!drawn.has(of)) throw at(i, 'repeat_of', `trial ${index} lies past the protocol's ${base} trials, so it must repeat an earlier one`);
+      // Past the protocol's trials: the repeats of its spoiled ones (dropped frame near the
+      // critical event), in their order, when the protocol's run settings repeat them.
+      const spoiled = order.filter((o) => o.index < base && o.r.left_out_because === DROPPED).map((o) => o.index);
+      const of = spoiled[index - base];
+      if (!runSettingsOf(params).repeatDropped || of === undefined) throw at(i, 'trial_index', `trial ${index} lies past the protocol's ${base} trials, and ${runSettingsOf(params).repeatDropped ? `only ${spoiled.length} of them were spoiled and repeated` : 'the protocol repeats no trials'}`);
+      if (r.repeat_of !== String(of)) throw at(i, 'repeat_of', `'${r.repeat_of}', but trial ${index} repeats trial ${of} (the ${index - base + 1}. spoiled one)`);
+      if (r.condition !== order[of]!.r.condition) throw at(i, 'condition', `'${r.condition}', but it repeats trial ${of}, whose condition is '${order[of]!.r.condition}'`);
       stimulus = drawn.get(of);
     }
+    if (index < base && r.repeat_of !== '') throw at(i, 'repeat_of', `'${r.repeat_of}', but trial ${index} is one of the protocol's own trials`);
     drawn.set(index, stimulus);
+    const model = protocol.participantKind === 'model';
+    if (!paradigm.responses.some((o) => o.value === r.response) && !(model && r.response === NO_ANSWER))
+      throw at(i, 'response', `'${r.response}' is not an answer of this paradigm (${paradigm.responses.map((o) => o.value).join(', ')}${model ? `, or ${NO_ANSWER} for a trial the model's readout could not read` : ''})`);
     let extra: Record<string, unknown> | null;
     try {
       extra = paradigm.extraFromColumns(r);
@@ -109,18 +124,24 @@ export function analyseExport(csvFile: string, options: { bootstrap?: number } =
     const cells = paradigm.tidyColumns(stimulus, r.response!, extra);
     for (const [column, value] of Object.entries(cells)) {
       const want = asWritten(value);
-      if (want !== r[column] && !(want !== '' && Number(want) === Number(r[column]))) throw at(i, column, `'${r[column]}', but the protocol's trial with this answer gives '${want}' (an edited file, or another session's protocol file)`);
+      const got = r[column] ?? '';
+      if (want !== got && !(want !== '' && got.trim() !== '' && Number(want) === Number(got))) throw at(i, column, `'${got}', but the protocol's trial with this answer gives '${want}' (an edited file, or another session's protocol file${version})`);
     }
     const answered: AnsweredTrial = { index, stimulus, response: r.response!, extra };
     if (index < base && r.response !== NO_ANSWER) state = design.update(state, params, answered);
+    // Whether the fit used the row follows from its answer and its flags, as the app decided it
+    // (analysis.ts analysedTrials): a row's in_fit that disagrees is an edit.
     if (r.in_fit !== 'true' && r.in_fit !== 'false') throw at(i, 'in_fit', `'${r.in_fit}', not true or false`);
     const inFit = r.in_fit === 'true';
-    if (r.guessed === 'true') {
-      guessed.push(index);
-      if (inFit) guessesKept = true;
-    }
+    const isGuess = r.guessed === 'true';
+    const why = r.response === NO_ANSWER ? LEFT_OUT.noReadout : isGuess && !protocol.guessesKept ? LEFT_OUT.guess : r.left_out_because === DROPPED ? DROPPED : '';
+    if (r.left_out_because !== why) throw at(i, 'left_out_because', `'${r.left_out_because}', but ${why ? `this row's answer and flags leave it out as '${why}'` : 'nothing in this row leaves it out of the fit'}`);
+    if (inFit !== (why === '')) throw at(i, 'in_fit', `${r.in_fit}, but ${why ? `it is left out (${why})` : 'nothing leaves it out'}`);
     if (r.response === NO_ANSWER) noAnswer.push(index);
-    else if (r.left_out_because === DROPPED) flagged.push({ trialIndex: index, reason: 'see its dropped_frames' });
+    else {
+      if (isGuess) guessed.push(index);
+      if (why === DROPPED) flagged.push({ trialIndex: index, reason: 'see its dropped_frames' });
+    }
     if (inFit) trials.push(answered);
   }
   const analysis = paradigm.analyse(params, trials, { bootstrap: options.bootstrap ?? 500, seed: protocol.sessionId });

@@ -91,7 +91,7 @@ export function withLeftOut(analysis: AnalysisResult, o: LeftOut): AnalysisResul
     ],
     messages: [
       ...(flagged.length === 0 ? [] : excluded
-        ? [`${flagged.length} trial(s) left out of the fit for ${near}: ${list}. To include them: untick "Leave out trials with a dropped frame near the critical event" in the app, or add --include-dropped on the command line.`]
+        ? [`${flagged.length} trial(s) left out of the fit for ${near}: ${list}.`] // how to keep them is each medium's own (its setting, or --include-dropped)
         : [`${flagged.length} trial(s) with ${near} are included (the setting to leave them out is off): ${list}.`]),
       ...(noAnswer.length ? [`${noAnswer.length} of ${total} trials have no answer: the model's readout found nothing to read in them (e.g. no bar or no flash in its predicted frame). They are left out of the fit: trials ${listOf(noAnswer)}.`] : []),
       ...(guessed.length

@@ -226,6 +226,8 @@ export interface ExportedProtocol {
   seed: number;
   parameters: Record<string, unknown>;
   participantKind: string;
+  /** A model's guesses (no readout, answered at random) are in its fit (its observer settings asked for them). */
+  guessesKept: boolean;
   predlabVersion: string;
 }
 
@@ -241,7 +243,7 @@ export function exportSession(db: Db, sessionId: number, format: 'csv' | 'bids',
     writeAtomic(`${base}.csv`, stringify([table.columns, ...table.rows.map((r) => r.map((v) => (v === null ? '' : neutraliseFormula(v))))], { cast: { boolean: (b) => String(b) } }));
     writeAtomic(`${base}.columns.json`, `${JSON.stringify(dictionary, null, 2)}\n`);
     // The protocol the trials came from: with it the file alone recomputes the fit (analysis-from-export.ts).
-    const protocol: ExportedProtocol = { sessionId, paradigm: paradigm.id, protocolId: session.protocol.id, seed: session.protocol.seed, parameters: session.protocol.parameters, participantKind: session.participant.kind, predlabVersion: APP_VERSION };
+    const protocol: ExportedProtocol = { sessionId, paradigm: paradigm.id, protocolId: session.protocol.id, seed: session.protocol.seed, parameters: session.protocol.parameters, participantKind: session.participant.kind, guessesKept: analysedTrials(db, sessionId, true).guessesKept, predlabVersion: APP_VERSION };
     writeAtomic(`${base}.protocol.json`, `${JSON.stringify(protocol, null, 2)}\n`);
     return { files: [`${base}.csv`, `${base}.columns.json`, `${base}.protocol.json`], rows: table.rows.length };
   }

@@ -71,7 +71,7 @@ describe('analysis from an export', () => {
     const fromLab = await cli('--db', db.name, 'analyze', '--session', String(s.id));
     expect(statLines(fromFile.out).length).toBeGreaterThan(2);
     expect(statLines(fromFile.out)).toEqual(statLines(fromLab.out));
-    expect(fromFile.out).toMatch(/^Recomputed from .*\.csv and .*_trials\.protocol\.json: \d+ rows, \d+ in the fit \(in_fit\), every row checked against the protocol's trials\./);
+    expect(fromFile.out).toMatch(/^Recomputed from .*\.csv and .*_trials\.protocol\.json: \d+ rows, \d+ in the fit \(in_fit\); every row's stimulus checked against the protocol's trials, and its in_fit against its answer and flags\./);
   });
 
   it('a model session with unread trials (left out) and a Kanizsa model whose contour index rides in the file', async () => {
@@ -101,6 +101,20 @@ describe('analysis from an export', () => {
     cells[header.indexOf('offset_deg')] = '0.25';
     fs.writeFileSync(csv, [lines[0], lines[1], cells.join(','), ...lines.slice(3)].join('\n'));
     expect(() => analyseExport(csv)).toThrow(/row 3 \(trial_index 1\), offset_deg: '0\.25', but the protocol's trial with this answer gives '-?\d/);
+    // A row moved into the fit, or out of it, without a cause; an answer no key gives.
+    const edit = (column: string, value: string) => {
+      const c = lines[2]!.split(',');
+      c[header.indexOf(column)] = value;
+      fs.writeFileSync(csv, [lines[0], lines[1], c.join(','), ...lines.slice(3)].join('\n'));
+    };
+    edit('in_fit', 'false');
+    expect(() => analyseExport(csv)).toThrow(/row 3 \(trial_index 1\), in_fit: false, but nothing leaves it out/);
+    edit('left_out_because', 'no model readout');
+    expect(() => analyseExport(csv)).toThrow(/left_out_because: 'no model readout', but nothing in this row leaves it out of the fit/);
+    edit('response', 'Left');
+    expect(() => analyseExport(csv)).toThrow(/response: 'Left' is not an answer of this paradigm \(left, right\)/);
+    edit('repeat_of', '0');
+    expect(() => analyseExport(csv)).toThrow(/repeat_of: '0', but trial 1 is one of the protocol's own trials/);
     fs.writeFileSync(csv, text);
     expect(() => analyseExport(csv)).not.toThrow();
     fs.rmSync(csv.replace(/\.csv$/, '.protocol.json'));

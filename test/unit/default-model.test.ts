@@ -141,6 +141,19 @@ describe('the default set', () => {
     expect(listModels(db)).toHaveLength(3);
   });
 
+  it("a damaged instance 2 or 3 is skipped and said, never the lab's start; a damaged default is an error", () => {
+    const app = tempDir('predlab-set-');
+    for (const d of defaultSetDirs(root)) fs.cpSync(d.dir, defaultModelDir(app, d.instance), { recursive: true });
+    fs.writeFileSync(path.join(defaultModelDir(app, 3), 'weights.bin'), Buffer.alloc(16));
+    const { db } = tempDb();
+    const logged: string[] = [];
+    expect(registerDefaultModel(db, app, undefined, (m) => logged.push(m))!.label).toBe(DEFAULT_MODEL_LABEL);
+    expect(listModels(db).map((m) => m.label)).toEqual([DEFAULT_MODEL_LABEL, `${DEFAULT_MODEL_LABEL} #2`]);
+    expect(logged).toEqual([expect.stringMatching(/^the default set's instance 3 \(.*default-model-3\) was not registered: /)]);
+    fs.writeFileSync(path.join(defaultModelDir(app, 1), 'weights.bin'), Buffer.alloc(16));
+    expect(() => registerDefaultModel(tempDb().db, app)).toThrow();
+  });
+
   it("resolves the CLI's names: default, default-N and default-set; others are folders", () => {
     expect(resolveShippedCheckpoint('default', root)).toEqual([defaultModelDir(root)]);
     expect(resolveShippedCheckpoint('default-3', root)).toEqual([defaultModelDir(root, 3)]);

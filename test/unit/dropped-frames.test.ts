@@ -79,9 +79,10 @@ describe('analysis with dropped frames', () => {
     const c = compareSessions(db, [s.id], { bootstrap: 0 });
     expect(c.analyses[0]!.trials).toBe(70 - flagged.length);
     expect(compareSessions(db, [s.id], { bootstrap: 0, excludeDroppedFrames: false }).analyses[0]!.trials).toBe(70);
-    // The command line: the note names how to include them in the app and here, and the flag does.
+    // The command line: the note says how to include them here (not the app's setting), and the flag does.
     for (const [args, trials, note] of [
-      [['analyze', '--session', String(s.id)], 70 - flagged.length, /To include them: untick "Leave out trials with a dropped frame near the critical event" in the app, or add --include-dropped on the command line\./],
+      [['analyze', '--session', String(s.id)], 70 - flagged.length, /left out of the fit for a dropped frame within \d frames of the critical event: [^\n]*\.\nNote: To keep them in the fit, add --include-dropped\.$/m],
+      [['compare', '--sessions', String(s.id)], 70 - flagged.length, /^ {2}To keep them in the fit, add --include-dropped\.$/m],
       [['analyze', '--session', String(s.id), '--include-dropped'], 70, /are included \(the setting to leave them out is off\)/],
       [['compare', '--sessions', String(s.id), '--include-dropped'], 70, /are included/],
     ] as const) {
@@ -93,6 +94,7 @@ describe('analysis with dropped frames', () => {
       out = '';
       await runCli(['--db', file, ...args, '--bootstrap', '0'], io);
       expect(out, args.join(' ')).toMatch(note);
+      expect(out, args.join(' ')).not.toMatch(/untick|in the app/); // the page's setting is the page's to name
     }
     // The exports say which trials the fit used and why not (CSV here; BIDS and the study CSV
     // share the table), so the fit can be redone from the file; pandas reads the flags as booleans.
