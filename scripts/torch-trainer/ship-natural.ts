@@ -160,5 +160,5 @@ minutes since the start of that run, which was stopped and resumed at epoch boun
 |---|---|---|---|---|---|---|---|---|---|
 ${curveRows.join('\n')}
 `;
-fs.writeFileSync(path.join(out, 'README.md'), generated + kept('## How it was trained (this checkpoint)') + kept('## What the numbers say') + kept('## Flash-lag') + curve);
+fs.writeFileSync(path.join(out, 'README.md'), generated + kept('## The default set') + kept('## How it was trained (this checkpoint)') + kept('## What the numbers say') + kept('## Flash-lag') + curve);
 console.log(fs.readFileSync(path.join(out, 'README.md'), 'utf8').slice(0, 4000));
