@@ -186,9 +186,9 @@ export function checkpointWarning(m: Pick<ModelInfo, 'label' | 'source' | 'train
 
 /* -------------------------------------------------------------- model sets */
 
-/** The set a checkpoint belongs to by its label: a trailing seed or run number removed ("prednet-seed3" -> "prednet"). */
+/** The set a checkpoint belongs to by its label: a trailing seed, run or instance number removed ("prednet-seed3", "prednet instance 3" -> "prednet"). */
 export function modelSetName(label: string): string {
-  return label.replace(/[\s._-]*(?:seed|run|s|r|#)?[\s._-]*\d+$/i, '').trim() || label;
+  return label.replace(/[\s._-]*(?:seed|run|instance|s|r|#)?[\s._-]*\d+$/i, '').trim() || label;
 }
 
 export interface SetInstance {

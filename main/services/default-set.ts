@@ -20,9 +20,9 @@ export function defaultModelDir(appRoot: string, instance = 1): string {
   return path.join(appRoot, 'native-models', instance === 1 ? 'default-model' : `default-model-${instance}`);
 }
 
-/** The label a lab gives instance `instance`: the set's name, then "#n" after the first (Compare groups by it). */
+/** The label a lab gives instance `instance`: the set's name, then "instance n" after the first (Compare groups by it; "#n" would read as a session). */
 export function defaultModelLabel(instance: number): string {
-  return instance === 1 ? DEFAULT_MODEL_LABEL : `${DEFAULT_MODEL_LABEL} #${instance}`;
+  return instance === 1 ? DEFAULT_MODEL_LABEL : `${DEFAULT_MODEL_LABEL} instance ${instance}`;
 }
 
 export const isCheckpoint = (dir: string) => fs.existsSync(path.join(dir, 'predlab-checkpoint.json'));

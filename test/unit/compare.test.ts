@@ -214,6 +214,7 @@ describe('model set names', () => {
     expect(modelSetName('prednet-seed3')).toBe('prednet');
     expect(modelSetName('small_run12')).toBe('small');
     expect(modelSetName('kitti 2')).toBe('kitti');
+    expect(modelSetName('default (small, natural video) instance 3')).toBe('default (small, natural video)');
     expect(modelSetName('tiny-prednet')).toBe('tiny-prednet');
     expect(modelSetName('42')).toBe('42');
   });

@@ -135,7 +135,7 @@ describe('the default set', () => {
     const first = registerDefaultModel(db, root)!;
     expect(first.label).toBe(DEFAULT_MODEL_LABEL);
     const labels = listModels(db).map((m) => m.label);
-    expect(labels).toEqual([DEFAULT_MODEL_LABEL, `${DEFAULT_MODEL_LABEL} #2`, `${DEFAULT_MODEL_LABEL} #3`]);
+    expect(labels).toEqual([DEFAULT_MODEL_LABEL, `${DEFAULT_MODEL_LABEL} instance 2`, `${DEFAULT_MODEL_LABEL} instance 3`]);
     expect(new Set(labels.map(modelSetName))).toEqual(new Set([DEFAULT_MODEL_LABEL]));
     registerDefaultModel(db, root); // again (every start): refreshed, not added
     expect(listModels(db)).toHaveLength(3);
@@ -148,7 +148,7 @@ describe('the default set', () => {
     const { db } = tempDb();
     const logged: string[] = [];
     expect(registerDefaultModel(db, app, undefined, (m) => logged.push(m))!.label).toBe(DEFAULT_MODEL_LABEL);
-    expect(listModels(db).map((m) => m.label)).toEqual([DEFAULT_MODEL_LABEL, `${DEFAULT_MODEL_LABEL} #2`]);
+    expect(listModels(db).map((m) => m.label)).toEqual([DEFAULT_MODEL_LABEL, `${DEFAULT_MODEL_LABEL} instance 2`]);
     expect(logged).toEqual([expect.stringMatching(/^the default set's instance 3 \(.*default-model-3\) was not registered: /)]);
     fs.writeFileSync(path.join(defaultModelDir(app, 1), 'weights.bin'), Buffer.alloc(16));
     expect(() => registerDefaultModel(tempDb().db, app)).toThrow();
