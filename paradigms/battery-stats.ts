@@ -113,5 +113,8 @@ export function columnBands(rows: readonly (readonly number[])[]): { y: number[]
 /** A number for a verdict line: up to 3 significant digits, no trailing noise. */
 export function fmt(x: number, digits = 3): string {
   if (!Number.isFinite(x)) return String(x);
+  // Nothing the battery measures is meaningful below 1e-9 (ratios, ms, deg, px): such a value is
+  // the floating-point residue of an exact 0 (e.g. two equal PSEs subtracted), and is written 0.
+  if (Math.abs(x) < 1e-9) return '0';
   return Number(x.toPrecision(digits)).toString();
 }

@@ -19,7 +19,7 @@ import { PLOT_FILES, spreadOf, verdictLine } from '../../native-models/battery/r
 import { h5wasm } from '../../native-models/keras-import.js';
 import { illusoryContours, latencyClass } from '../../native-models/battery/illusory-contours.js';
 import { referenceResponder } from '../../native-models/battery/references.js';
-import { batteryView } from '../../paradigms/battery-stats.js';
+import { batteryView, fmt } from '../../paradigms/battery-stats.js';
 import type { ExperimentResult, References, Responder } from '../../paradigms/battery-types.js';
 import { contourResponder, copyLastFrame, persistingExtrapolator, velocityExtrapolator } from '../support/battery-responders-report.js';
 import { predlab } from '../support/cli-child.js';
@@ -351,6 +351,12 @@ describe("people's flash-lag beside the model's", () => {
     ]);
     expect(withPeople(base, []).notes).toEqual(['People: the lab has no finished flash-lag sessions of human participants.']);
     expect(withPeople(base, null).notes).toEqual(['People: none (no lab database given).']);
+  });
+});
+
+describe('battery numbers', () => {
+  it('are written to 3 significant digits, and the residue of an exact 0 as 0 (not 1.48e-16 ms)', () => {
+    expect([fmt(62.912), fmt(0.0001234), fmt(1.48e-16), fmt(-3e-12), fmt(-0.5), fmt(Infinity)]).toEqual(['62.9', '0.000123', '0', '0', '-0.5', 'Infinity']);
   });
 });
 
