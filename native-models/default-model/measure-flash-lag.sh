@@ -7,13 +7,20 @@
 # frames that integrate light over each 100 ms frame (TEMPORAL=sample draws frames as a display at
 # the model's rate would; FLASH_MS sets the flash).
 #   bash native-models/default-model/measure-flash-lag.sh [--write]
-# --write puts the tables in this folder's README.md (replacing its "## Flash-lag" section).
+#   MODEL=default-2 DB=/tmp/fl2.sqlite bash native-models/default-model/measure-flash-lag.sh --write
+# --write puts the tables in the measured checkpoint's README.md (replacing its "## Flash-lag"
+# section): MODEL (default, default-2 or default-3: the default set's instances) picks it.
 # Small on purpose (minutes on one core): few offsets and trials, so the fitted CIs are wide.
 # Override with environment variables: DB, TRIALS, SPEEDS, ROT_SPEEDS, DELAYS, VARIANTS, MOTIONS
 # (space-separated; MOTIONS="rotate" measures the rotating bar only), ROT_SEGMENT (outer or inner:
 # which segment of the rotating bar flashes).
 set -euo pipefail
 DB=${DB:-/tmp/fl.sqlite}
+MODEL=${MODEL:-default}
+case "$MODEL" in
+  default | default-2 | default-3) README="native-models/default-model${MODEL#default}/README.md" ;;
+  *) echo "MODEL: default, default-2 or default-3, not '$MODEL'" >&2; exit 2 ;;
+esac
 TRIALS=${TRIALS:-3}
 TEMPORAL=${TEMPORAL:-integrate}
 FLASH_MS=${FLASH_MS:-33.333}
@@ -64,7 +71,7 @@ measure() {
     params=(--param offsetsDeg="$OFFSETS")
   fi
   local run id
-  run=$(npx predlab --db "$DB" session run --model default --paradigm flash-lag --seed 11 \
+  run=$(npx predlab --db "$DB" session run --model "$MODEL" --paradigm flash-lag --seed 11 \
     --param variant="$variant" --param speedDegPerS="$speed" --param blankAfterFlashMs="$BLANK_MS" --param flashDurationMs="$FLASH_MS" "${params[@]}" \
     --param trialsPerOffset="$TRIALS" --readout-delay "$delay" --temporal "$TEMPORAL" 2>&1 || true)
   id=$(grep -o 'Model session [0-9]*' <<<"$run" | grep -o '[0-9]*$' || true)
@@ -119,10 +126,10 @@ echo
 if [ "${1:-}" = "--write" ]; then
   node -e '
     const fs = require("fs");
-    const [readme, table, rtable, trials, offsets, rotOffsets, blankMs, temporal, flashMs] = process.argv.slice(1);
+    const [readme, table, rtable, trials, offsets, rotOffsets, blankMs, temporal, flashMs, model] = process.argv.slice(1);
     const section = `## Flash-lag
 
-Measured with \`bash native-models/default-model/measure-flash-lag.sh\` (predlab CLI, flash-lag
+Measured with \`${model === "default" ? "" : `MODEL=${model} `}bash native-models/default-model/measure-flash-lag.sh\` (predlab CLI, flash-lag
 paradigm defaults otherwise: a ${flashMs} ms flash, 2 deg flash jitter, ${blankMs} ms blank after a
 flash-terminated flash; observer defaults: 20 deg across 80 px, 10 frames/s, ${temporal} mode
 (${temporal === "integrate" ? "each model frame sums the light of its 100 ms, so the flash is as brief for the model as for a person" : "each model frame is what a display at 10 frames/s would draw"}), decision noise one step of the offset grid). Offsets ${offsets} deg, ${trials} trials each.
@@ -156,6 +163,6 @@ ${fs.readFileSync(rtable, "utf8").trim()}
     const next = at < 0 ? -1 : text.indexOf("\n## ", at + 1);
     const out = at < 0 ? `${text.trimEnd()}\n\n${section}` : `${text.slice(0, at)}${section}${next < 0 ? "" : text.slice(next)}`;
     fs.writeFileSync(readme, out);
-  ' native-models/default-model/README.md "$table" "$rtable" "$TRIALS" "$OFFSETS" "$ROT_OFFSETS" "$BLANK_MS" "$TEMPORAL" "$FLASH_MS"
-  echo "wrote the Flash-lag section of native-models/default-model/README.md"
+  ' "$README" "$table" "$rtable" "$TRIALS" "$OFFSETS" "$ROT_OFFSETS" "$BLANK_MS" "$TEMPORAL" "$FLASH_MS" "$MODEL"
+  echo "wrote the Flash-lag section of $README"
 fi
