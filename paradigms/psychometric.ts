@@ -287,3 +287,13 @@ export function fitPsychometric(levels: Level[], options: FitOptions = {}): Psyc
     reasons,
   };
 }
+
+/**
+ * Why the fitted curve itself means nothing (its spread, guess and lapse rates, deviance), or null:
+ * when neither its position nor its spread is determined (every answer the same, answers that
+ * switch completely between two levels, a fit at its steepest bound). Pages and the CLI then say
+ * so instead of printing the numbers the optimiser happened to stop at.
+ */
+export function curveUndetermined(fit: Pick<PsychometricFit, 'undetermined' | 'reasons'>): string | null {
+  return fit.undetermined.includes('pse') && fit.undetermined.includes('sigma') ? (fit.reasons.sigma ?? fit.reasons.pse ?? 'the data do not determine it') : null;
+}

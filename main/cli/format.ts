@@ -1,5 +1,6 @@
 /** Human-readable output of the CLI (any paradigm: it prints the generic analysis shape). */
 import { EXCLUDED_STATISTIC } from '../../paradigms/analysis-shared.js';
+import { curveUndetermined } from '../../paradigms/psychometric.js';
 import { digitsForUnit, fmt } from '../../paradigms/format.js';
 import { PredlabError } from '../errors.js';
 import type { SessionAnalysis, SessionInfo } from '../../paradigms/records.js';
@@ -55,8 +56,14 @@ export function formatAnalysis(a: SessionAnalysis, options: { hint?: boolean } =
     for (const l of c.levels) lines.push(`  ${f(l.x, 2).padStart(Math.max(14, x.length))}   ${String(l.n).padStart(3)}   ${f(l.p, 2).padStart(a.yLabel.length)}   [${f(l.ci[0], 2)}, ${f(l.ci[1], 2)}]`);
     lines.push('');
     for (const s of c.statistics) lines.push(`  ${formatStatistic(s)}`);
-    if (c.fit)
-      lines.push(`  sigma ${f(c.fit.sigma)} ${a.xUnit}, guess ${f(c.fit.guess)}, lapse ${f(c.fit.lapse)}; deviance ${f(c.fit.deviance, 2)} (bootstrap p = ${f(c.fit.devianceP, 3)}, ${c.fit.bootstrapSamples} samples)`);
+    if (c.fit) {
+      const none = curveUndetermined(c.fit);
+      lines.push(
+        none
+          ? `  Fitted curve (sigma, guess, lapse, deviance): not determined (${none})`
+          : `  sigma ${c.fit.undetermined.includes('sigma') ? 'not determined' : `${f(c.fit.sigma)} ${a.xUnit}`}, guess ${f(c.fit.guess)}, lapse ${f(c.fit.lapse)}; deviance ${f(c.fit.deviance, 2)} (bootstrap p = ${f(c.fit.devianceP, 3)}, ${c.fit.bootstrapSamples} samples)`,
+      );
+    }
   }
   if (a.statistics.length) lines.push('', ...a.statistics.map((s) => formatStatistic(s)));
   if (a.references?.length) {

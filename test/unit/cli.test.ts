@@ -157,3 +157,15 @@ describe('predlab CLI', () => {
     expect(help.stdout).toMatch(/export/);
   });
 });
+
+describe('predlab analyze, when the data determine nothing', () => {
+  it('says the fitted curve is not determined instead of printing where the optimiser stopped', async () => {
+    const db = path.join(tempDir(), 'lab.sqlite');
+    // An observer far past the tested offsets: every answer the same.
+    expect((await cli('--db', db, 'session', 'simulate', '--paradigm', 'flash-lag', '--pse', '10', '--sigma', '0.1', '--seed', '2', '--param', 'trialsPerOffset=3')).code).toBe(0);
+    const r = await cli('--db', db, 'analyze', '--session', '1');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^ {2}Fitted curve \(sigma, guess, lapse, deviance\): not determined \(every answer was the same, so there is no curve to fit\)$/m);
+    expect(r.out).not.toMatch(/sigma \d|guess \d|deviance \d/);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitPsychometric, psi, toLevels, type Level } from '../../paradigms/psychometric.js';
+import { curveUndetermined, fitPsychometric, psi, toLevels, type Level } from '../../paradigms/psychometric.js';
 import { createRng } from '../../paradigms/rng.js';
 
 function simulate(seed: number, truth: { pse: number; sigma: number; guess: number; lapse: number }, xs: number[], n: number): Level[] {
@@ -95,6 +95,9 @@ describe('parameters at a bound of the fit', () => {
   it('one answer throughout, and a PSE interval past the tested levels, are not determined either', () => {
     const same = fitPsychometric(xs.map((x) => ({ x, n: 10, k: 10 })), { bootstrap: 100, seed: 1 });
     expect(same.reasons.pse).toMatch(/every answer was the same/);
+    // Nor is the curve itself: its guess, lapse and deviance are where the optimiser stopped.
+    expect(curveUndetermined(same)).toMatch(/every answer was the same/);
+    expect(curveUndetermined(fitPsychometric(xs.map((x, i) => ({ x, n: 10, k: i < 4 ? 0 : 10 })), { bootstrap: 100, seed: 1 }))).toMatch(/switch completely/);
     // An observer far off the tested range: the fit's PSE and its interval reach past the levels.
     const off = fitPsychometric(xs.map((x) => ({ x, n: 10, k: Math.round(10 * psi(x, { pse: 3, sigma: 1.5, guess: 0, lapse: 0 })) })), { bootstrap: 100, seed: 1 });
     expect(off.undetermined).toContain('pse');
@@ -102,6 +105,7 @@ describe('parameters at a bound of the fit', () => {
   });
 
   it('a well-measured observer has every parameter determined', () => {
+    expect(curveUndetermined({ undetermined: [], reasons: {} })).toBeNull();
     const truth = { pse: 0.4, sigma: 0.5, guess: 0.02, lapse: 0.02 };
     const rng = createRng(7);
     const levels = xs.map((x) => {
