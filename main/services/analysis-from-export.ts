@@ -14,7 +14,7 @@ import type { SessionAnalysis } from '../../paradigms/records.js';
 import { PredlabError } from '../errors.js';
 import { withLeftOut } from './analysis.js';
 import type { DropFlag } from './dropped-frames.js';
-import { neutraliseFormula, type ExportedProtocol } from './export.js';
+import { csvCell, type ExportedProtocol } from './export.js';
 import { paradigmOf } from './sessions.js';
 import { runSettingsOf } from '../../paradigms/run-settings.js';
 import { APP_VERSION } from '../version.js';
@@ -43,9 +43,6 @@ function readProtocol(csv: string): ExportedProtocol {
     throw new PredlabError('invalid-argument', `${file} does not describe a protocol (it needs sessionId, paradigm, seed and parameters).`);
   return p;
 }
-
-/** A cell as the export writes it (csv-stringify: numbers in full, booleans as true/false, null empty). */
-const asWritten = (v: string | number | boolean | null) => (v === null ? '' : String(neutraliseFormula(v)));
 
 export interface ExportAnalysis extends SessionAnalysis {
   fromExport: { file: string; protocolFile: string; rows: number; inFit: number };
@@ -91,6 +88,9 @@ export function analyseExport(csvFile: string, options: { bootstrap?: number } =
   const noAnswer: number[] = [];
   const guessed: number[] = [];
   const guessesKept = protocol.guessesKept === true;
+  // The protocol's own trials spoiled by a dropped frame near the critical event, in order: what the rows past it repeat.
+  const repeatDropped = runSettingsOf(params).repeatDropped;
+  const spoiled = order.filter((o) => o.index < base && o.r.left_out_because === DROPPED).map((o) => o.index);
   // A design that changed between versions draws other trials from the same protocol: say so.
   const version = protocol.predlabVersion && protocol.predlabVersion !== APP_VERSION ? `; it was exported by PredLab ${protocol.predlabVersion}, this is ${APP_VERSION}` : '';
   for (const { r, i, index } of order) {
@@ -98,14 +98,13 @@ export function analyseExport(csvFile: string, options: { bootstrap?: number } =
     if (index < base) {
       const planned = design.plan(state, params, protocol.seed, index);
       if (!planned) throw at(i, 'trial_index', `the protocol plans no trial ${index}`);
-      if (asWritten(planned.condition) !== r.condition) throw at(i, 'condition', `'${r.condition}', but the protocol's trial ${index} is '${planned.condition}'`);
+      if (csvCell(planned.condition) !== r.condition) throw at(i, 'condition', `'${r.condition}', but the protocol's trial ${index} is '${planned.condition}'`);
       stimulus = planned.stimulus;
     } else {
       // Past the protocol's trials: the repeats of its spoiled ones (dropped frame near the
       // critical event), in their order, when the protocol's run settings repeat them.
-      const spoiled = order.filter((o) => o.index < base && o.r.left_out_because === DROPPED).map((o) => o.index);
       const of = spoiled[index - base];
-      if (!runSettingsOf(params).repeatDropped || of === undefined) throw at(i, 'trial_index', `trial ${index} lies past the protocol's ${base} trials, and ${runSettingsOf(params).repeatDropped ? `only ${spoiled.length} of them were spoiled and repeated` : 'the protocol repeats no trials'}`);
+      if (!repeatDropped || of === undefined) throw at(i, 'trial_index', `trial ${index} lies past the protocol's ${base} trials, and ${repeatDropped ? `only ${spoiled.length} of them were spoiled and repeated` : 'the protocol repeats no trials'}`);
       if (r.repeat_of !== String(of)) throw at(i, 'repeat_of', `'${r.repeat_of}', but trial ${index} repeats trial ${of} (the ${index - base + 1}. spoiled one)`);
       if (r.condition !== order[of]!.r.condition) throw at(i, 'condition', `'${r.condition}', but it repeats trial ${of}, whose condition is '${order[of]!.r.condition}'`);
       stimulus = drawn.get(of);
@@ -123,7 +122,7 @@ export function analyseExport(csvFile: string, options: { bootstrap?: number } =
     }
     const cells = paradigm.tidyColumns(stimulus, r.response!, extra);
     for (const [column, value] of Object.entries(cells)) {
-      const want = asWritten(value);
+      const want = csvCell(value);
       const got = r[column] ?? '';
       if (want !== got && !(want !== '' && got.trim() !== '' && Number(want) === Number(got))) throw at(i, column, `'${got}', but the protocol's trial with this answer gives '${want}' (an edited file, or another session's protocol file${version})`);
     }

@@ -2,7 +2,7 @@
 import { EXCLUDED_STATISTIC } from '../../paradigms/analysis-shared.js';
 import type { FitParameter, PsychometricFit } from '../../paradigms/psychometric.js';
 import { storedObserverSettings } from '../../paradigms/observer-settings.js';
-import type { SessionAnalysis } from '../../paradigms/records.js';
+import type { SessionAnalysis, SessionInfo } from '../../paradigms/records.js';
 import { fractionsOfOracle, type ReferenceSummary } from '../../paradigms/references.js';
 import { NO_ANSWER, type AnalysisResult, type AnsweredTrial, type Statistic } from '../../paradigms/types.js';
 import type { Db } from '../store/db.js';
@@ -25,6 +25,11 @@ export interface AnalysisOptions {
 export const NO_ANSWER_STATISTIC = 'no-readout';
 export const GUESSED_STATISTIC = 'guessed';
 
+/** A model's random answers (no readout) are kept in its fit: its observer settings asked for guesses. */
+export function guessesKeptOf(session: Pick<SessionInfo, 'participant'>): boolean {
+  return (session.participant.details as { observer?: { noReadout?: unknown } } | null)?.observer?.noReadout === 'guess';
+}
+
 /**
  * The session's answered trials that enter its analysis, and those left out: flagged for dropped
  * frames (when excluded), without an answer (a model whose readout found nothing), or answered at
@@ -34,8 +39,7 @@ export const GUESSED_STATISTIC = 'guessed';
 export function analysedTrials(db: Db, sessionId: number, excludeDroppedFrames = true, rows: TrialRow[] = trialRows(db, sessionId)): { trials: AnsweredTrial[]; flagged: DropFlag[]; excluded: boolean; noAnswer: number[]; guessed: number[]; guessesKept: boolean } {
   const session = getSession(db, sessionId);
   const refreshHz = Number(session.calibration.refreshHz) || null;
-  const observer = (session.participant.details as { observer?: { noReadout?: unknown } }).observer;
-  const guessesKept = observer?.noReadout === 'guess';
+  const guessesKept = guessesKeptOf(session);
   const trials: AnsweredTrial[] = [];
   const flagged: DropFlag[] = [];
   const noAnswer: number[] = [];

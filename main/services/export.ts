@@ -11,7 +11,7 @@ import type { ExportResult } from '../../preload/contract.js';
 import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { APP_VERSION } from '../version.js';
-import { analysedTrials } from './analysis.js';
+import { analysedTrials, guessesKeptOf } from './analysis.js';
 import { getSession, paradigmOf, trialRows } from './sessions.js';
 import { getStudy, studyOfSession } from './studies.js';
 import { parseStored } from '../store/rows.js';
@@ -231,6 +231,9 @@ export interface ExportedProtocol {
   predlabVersion: string;
 }
 
+/** A cell as the session CSV holds it (empty for null, booleans as true/false, numbers in full); analysis-from-export.ts reads it back. */
+export const csvCell = (v: Cell): string => (v === null ? '' : String(neutraliseFormula(v)));
+
 export function exportSession(db: Db, sessionId: number, format: 'csv' | 'bids', outDir: string): ExportResult {
   const tidy = tidyTrials(db, sessionId);
   const table = format === 'bids' ? bidsTrials(tidy) : tidy;
@@ -240,10 +243,10 @@ export function exportSession(db: Db, sessionId: number, format: 'csv' | 'bids',
   const dictionary = dictionaryOf(table);
   if (format === 'csv') {
     const base = path.join(outDir, `predlab_session-${sessionId}_${paradigm.id}_trials`);
-    writeAtomic(`${base}.csv`, stringify([table.columns, ...table.rows.map((r) => r.map((v) => (v === null ? '' : neutraliseFormula(v))))], { cast: { boolean: (b) => String(b) } }));
+    writeAtomic(`${base}.csv`, stringify([table.columns, ...table.rows.map((r) => r.map(csvCell))]));
     writeAtomic(`${base}.columns.json`, `${JSON.stringify(dictionary, null, 2)}\n`);
     // The protocol the trials came from: with it the file alone recomputes the fit (analysis-from-export.ts).
-    const protocol: ExportedProtocol = { sessionId, paradigm: paradigm.id, protocolId: session.protocol.id, seed: session.protocol.seed, parameters: session.protocol.parameters, participantKind: session.participant.kind, guessesKept: analysedTrials(db, sessionId, true).guessesKept, predlabVersion: APP_VERSION };
+    const protocol: ExportedProtocol = { sessionId, paradigm: paradigm.id, protocolId: session.protocol.id, seed: session.protocol.seed, parameters: session.protocol.parameters, participantKind: session.participant.kind, guessesKept: guessesKeptOf(session), predlabVersion: APP_VERSION };
     writeAtomic(`${base}.protocol.json`, `${JSON.stringify(protocol, null, 2)}\n`);
     return { files: [`${base}.csv`, `${base}.columns.json`, `${base}.protocol.json`], rows: table.rows.length };
   }

@@ -1,5 +1,4 @@
 /** Known answers of the contour and flash-lag experiments, on hand-made Responders. */
-import { appEventSchema } from '../../preload/channels/events.js';
 import type { ReplicateJob } from '../../preload/channels/replicate.js';
 import { parse } from 'csv-parse/sync';
 import { unzlibSync } from 'fflate';
@@ -24,6 +23,7 @@ import type { ExperimentResult, References, Responder } from '../../paradigms/ba
 import { contourResponder, copyLastFrame, persistingExtrapolator, velocityExtrapolator } from '../support/battery-responders-report.js';
 import { predlab } from '../support/cli-child.js';
 import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
+import { parseEvents } from '../support/events.js';
 
 const rowsOf = (r: ExperimentResult, variant: string, display = 'translate', delay = 1, who = 'model') => r.table.rows.filter((row) => row[0] === who && row[1] === display && row[2] === variant && row[3] === delay);
 const LAG_DEG = 5;
@@ -183,7 +183,7 @@ describe('predlab replicate', () => {
     const r = predlab(['--db', path.join(dir, 'no-lab.db'), '--events', 'replicate', '--checkpoint', 'copy-last', '--size', '32x40', '--out', refOut, '--quick', '--json'], env, 600_000);
     expect(r.code, r.stderr).toBe(0);
     // Instead of progress text: the Paper battery page's 'replicate' events, each valid by the contract.
-    const events = r.stderr.trim().split('\n').map((l) => appEventSchema.parse(JSON.parse(l)));
+    const events = parseEvents(r.stderr);
     expect(events.length).toBeGreaterThan(2);
     expect(events.every((e) => e.topic === 'replicate')).toBe(true);
     const jobs = events.map((e) => (e.value as ReplicateJob[])[0]!);

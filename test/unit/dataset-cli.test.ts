@@ -5,11 +5,11 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ffmpegPath } from '../../main/services/datasets-ffmpeg.js';
 import { loadCheckpoint } from '../../native-models/checkpoint.js';
-import { appEventSchema } from '../../preload/channels/events.js';
 import type { DatasetJob } from '../../preload/channels/datasets.js';
 import type { TrainingRun } from '../../preload/channels/training.js';
 import { cli } from '../support/cli.js';
 import { tempDir } from '../support/db.js';
+import { parseEvents } from '../support/events.js';
 
 let dir: string;
 let db: string;
@@ -67,7 +67,7 @@ describe('predlab dataset', () => {
     // --events: the Training page's 'training' events, made from the same trainer events.
     const ev = await cli('--db', db, '--events', 'train', '--checkpoint', path.join(dir, 'm0'), '--dataset', 'moving', '--out', path.join(dir, 'm-events'), '--epochs', '2', '--samples-per-epoch', '4', '--batch-size', '2', '--nt', '5', '--val-sequences', '2');
     expect(ev.code, ev.err).toBe(0);
-    const runs = ev.err.trim().split('\n').map((l) => appEventSchema.parse(JSON.parse(l))).map((e) => (expect(e).toMatchObject({ topic: 'training', key: 1 }), (e.value as { run: TrainingRun; preview: null }).run));
+    const runs = parseEvents(ev.err).map((e) => (expect(e).toMatchObject({ topic: 'training', key: 1 }), (e.value as { run: TrainingRun; preview: null }).run));
     expect(runs[0]).toMatchObject({ state: 'running', dataset: 'moving', start: { kind: 'folder', path: path.join(dir, 'm0') }, checkpoint: path.join(dir, 'm-events') });
     const end = runs.at(-1)!;
     expect(end).toMatchObject({ state: 'finished', step: 4, totalSteps: 4, epoch: 1, modelId: expect.any(Number), framesPerSec: null, baseline: expect.any(Number) });
@@ -90,10 +90,9 @@ describe('predlab dataset', () => {
 
   it("--events prints the app's import and export events (the Video page's), the last one the job's end", async () => {
     const db = path.join(dir, 'events.sqlite');
-    const parse = (stderr: string) => stderr.trim().split('\n').map((l) => appEventSchema.parse(JSON.parse(l)));
     const imp = await cli('--db', db, '--events', 'dataset', 'import', path.join(dir, 'square.mp4'), '--dataset', 'events', '--height', '16', '--width', '24', '--fps', '10', '--json');
     expect(imp.code, imp.err).toBe(0);
-    const imports = parse(imp.err);
+    const imports = parseEvents(imp.err);
     expect(imports.every((e) => e.topic === 'imports')).toBe(true);
     const last = (imports.at(-1)!.value as DatasetJob[])[0]!;
     expect(last).toMatchObject({ kind: 'import', dataset: 'events', state: 'done', frames: 40, path: path.join(dir, 'square.mp4') });
@@ -103,7 +102,7 @@ describe('predlab dataset', () => {
 
     const exp = await cli('--db', db, '--events', 'dataset', 'export', 'events', '--format', 'hdf5', '--out', path.join(dir, 'events.h5'));
     expect(exp.code, exp.err).toBe(0);
-    expect((parse(exp.err).at(-1)!.value as DatasetJob[])[0]).toMatchObject({ kind: 'export', state: 'done', frames: 40, total: 40, message: expect.stringMatching(/^Wrote .*events\.h5: X \(40, 16, 24, 3\)/) });
+    expect((parseEvents(exp.err).at(-1)!.value as DatasetJob[])[0]).toMatchObject({ kind: 'export', state: 'done', frames: 40, total: 40, message: expect.stringMatching(/^Wrote .*events\.h5: X \(40, 16, 24, 3\)/) });
 
     // A failure: the job's error event, then the one-line message, exit 1.
     fs.writeFileSync(path.join(dir, 'broken.mp4'), 'not a video');
@@ -111,7 +110,7 @@ describe('predlab dataset', () => {
     expect(bad.code).toBe(1);
     const lines = bad.err.trim().split('\n');
     const message = lines.pop();
-    const failed = (parse(lines.join('\n')).at(-1)!.value as DatasetJob[])[0]!;
+    const failed = (parseEvents(lines.join('\n')).at(-1)!.value as DatasetJob[])[0]!;
     expect(failed).toMatchObject({ state: 'error', path: path.join(dir, 'broken.mp4') });
     expect(message).toBe(`predlab: ${failed.message}`);
   });

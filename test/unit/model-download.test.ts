@@ -3,7 +3,6 @@
  * test builds (random weights, the release's exact layout): success, redirects, the real
  * checksum list as default, a corrupted file, a broken connection, offline, and local copies.
  */
-import { appEventSchema } from '../../preload/channels/events.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,6 +23,7 @@ import { KITTI_RELEASE } from '../../native-models/released/kitti.js';
 import { cli } from '../support/cli.js';
 import { tempDir } from '../support/db.js';
 import { randomWeights, RELEASE_FILES, writeReleaseFolder, zipReleaseFolder } from './model-download.fixture.js';
+import { parseEvents } from '../support/events.js';
 
 const cfg = predNetConfigSchema.parse({ height: 8, width: 16, stackSizes: [3, 4, 6], rStackSizes: [3, 5, 6], aFiltSizes: [3, 3], ahatFiltSizes: [3, 3, 3], rFiltSizes: [3, 3, 3] });
 let dir: string;
@@ -128,7 +128,7 @@ describe('predlab model download kitti', () => {
     // --events: the Data page's 'download' events (as the app's download job says them).
     const ev = await cli('--db', db, '--events', 'model', 'download', 'kitti', '--url', `${base}/model_data_keras2.zip`, '--checksums', sumsFile, '--out', out);
     expect(ev.code, ev.err).toBe(0);
-    const jobs = ev.err.trim().split('\n').map((l) => appEventSchema.parse(JSON.parse(l))).map((e) => (expect(e.topic).toBe('download'), e.value as DownloadJob));
+    const jobs = parseEvents(ev.err).map((e) => (expect(e.topic).toBe('download'), e.value as DownloadJob));
     // A quick job may coalesce into its one last event (the newest state is what is sent).
     for (const j of jobs) expect(j).toMatchObject({ id: 1, release: 'kitti', destDir: out });
     expect(jobs.at(-1)).toMatchObject({ state: 'done', modelIds: models.map((m) => m.id), detail: 'already downloaded: registered again', error: null });

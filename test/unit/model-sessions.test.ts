@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../main/cli/index.js';
-import { appEventSchema } from '../../preload/channels/events.js';
 import type { ModelJob } from '../../paradigms/records.js';
 import { compareSessions } from '../../main/services/compare.js';
 import { exportSession } from '../../main/services/export.js';
@@ -18,6 +17,8 @@ import { predNetConfigSchema } from '../../native-models/prednet/config.js';
 import { PredNet } from '../../native-models/prednet/model.js';
 import type { FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
 import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
+import { cli } from '../support/cli.js';
+import { parseEvents } from '../support/events.js';
 
 const params = { speedDegPerS: 10, offsetsDeg: [-1.5, -0.5, 0.5, 1.5, 2.5], trialsPerOffset: 4, flashDurationMs: 100 };
 let checkpoint: string;
@@ -290,11 +291,9 @@ describe('predlab session run, as a script sees it', () => {
     const { file, db } = tempDb();
     const person = personSession(db);
     db.close();
-    let out = '';
-    let err = '';
-    const io = { out: (s: string) => (out += s), err: (s: string) => (err += s) };
-    expect(await runCli(['--db', file, '--events', 'session', 'run', '--model', checkpoint, '--protocol', String(person.protocol.id), '--no-references', '--json'], io), err).toBe(0);
-    const jobs = err.trim().split('\n').map((l) => appEventSchema.parse(JSON.parse(l))).map((e) => (expect(e.topic).toBe('model-sessions'), (e.value as ModelJob[])[0]!));
+    const { code, out, err } = await cli('--db', file, '--events', 'session', 'run', '--model', checkpoint, '--protocol', String(person.protocol.id), '--no-references', '--json');
+    expect(code, err).toBe(0);
+    const jobs = parseEvents(err).map((e) => (expect(e.topic).toBe('model-sessions'), (e.value as ModelJob[])[0]!));
     // A quick run may coalesce into fewer events (each carries the newest state); progress never goes back.
     for (const j of jobs) expect(j).toMatchObject({ id: 1, label: checkpoint, protocolId: person.protocol.id });
     expect(jobs.map((j) => j.done)).toEqual(jobs.map((j) => j.done).sort((a, b) => a - b));
