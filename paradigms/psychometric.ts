@@ -1,15 +1,47 @@
 /**
- * Cumulative-Gaussian psychometric function with guess and lapse rates, fitted by maximum
- * likelihood from several starting points, with parametric-bootstrap confidence intervals and a
- * deviance goodness-of-fit test (after psignifit / Wichmann & Hill 2001).
+ * A psychometric function (cumulative Gaussian, logistic or Weibull) with guess and lapse rates,
+ * fitted by maximum likelihood from several starting points, with parametric-bootstrap confidence
+ * intervals and a deviance goodness-of-fit test (after psignifit / Wichmann & Hill 2001).
  *
- *   psi(x) = guess + (1 - guess - lapse) * Phi((x - pse) / sigma)
+ *   psi(x) = guess + (1 - guess - lapse) * F(x; pse, sigma)      (F: psychometric-function.ts)
  */
 import { nelderMead } from 'fmin';
-import { psi, slopeAtPse, spread75, type PsychometricParams } from './psychometric-function.js';
+import { z } from 'zod';
+import { FAMILY_NAMES, PSYCHOMETRIC_FAMILIES, psi, slopeAtPse, spread75, type PsychometricFamily, type PsychometricParams } from './psychometric-function.js';
 import { createRng, type Rng } from './rng.js';
 
-export { psi, slopeAtPse, spread75, type PsychometricParams };
+export { FAMILY_NAMES, PSYCHOMETRIC_FAMILIES, psi, slopeAtPse, spread75, type PsychometricFamily, type PsychometricParams };
+
+/** Default upper bound of free guess and lapse rates (psignifit's default prior ends near 0.1). */
+export const DEFAULT_MAX_LAPSE = 0.1;
+/** Stated limit of a fixed guess and lapse rate. */
+export const MAX_FIXED_RATE = 0.2;
+
+/** The function an analysis fits, chosen per analysis and stated in every output. */
+export interface FitChoice {
+  family: PsychometricFamily;
+  /** Guess and lapse rates: 'free' (each bounded, 0 to the analysis' bound) or both fixed at this rate. */
+  rates: 'free' | number;
+}
+
+export const DEFAULT_FIT: FitChoice = { family: 'cumulative-gaussian', rates: 'free' };
+
+/** What the app and the CLI accept as a choice of function (validated at the IPC boundary). */
+export const fitChoiceSchema = z
+  .object({ family: z.enum(PSYCHOMETRIC_FAMILIES), rates: z.union([z.literal('free'), z.number().finite().min(0).max(MAX_FIXED_RATE)]) })
+  .strict();
+
+/** "cumulative Gaussian; guess and lapse rates free (each 0 to 0.1)". */
+export function describeFit(choice: FitChoice, maxLapse = DEFAULT_MAX_LAPSE): string {
+  const rates = choice.rates === 'free' ? `guess and lapse rates free (each 0 to ${maxLapse})` : `guess and lapse rates fixed at ${choice.rates}`;
+  return `${FAMILY_NAMES[choice.family]}; ${rates}`;
+}
+
+/** Why this choice cannot be fitted to these levels, or null (the Weibull needs positive levels). */
+export function fitChoiceProblem(choice: Pick<FitChoice, 'family'>, xs: readonly number[]): string | null {
+  if (choice.family !== 'weibull' || xs.every((x) => x > 0)) return null;
+  return `the Weibull function is defined for positive stimulus levels only, and these run from ${Math.min(...xs)} to ${Math.max(...xs)}; choose the cumulative Gaussian or the logistic`;
+}
 
 export interface Level {
   x: number;
@@ -20,10 +52,12 @@ export interface Level {
 }
 
 export interface FitOptions {
-  /** Upper bound of guess and lapse rates (psignifit's default prior ends near 0.1). */
-  maxLapse?: number;
-  /** Fix guess and lapse to 0 (a plain cumulative Gaussian). */
-  fixLapses?: boolean;
+  /** The curve's family (default the cumulative Gaussian). */
+  family?: PsychometricFamily | undefined;
+  /** Upper bound of free guess and lapse rates (default DEFAULT_MAX_LAPSE). */
+  maxLapse?: number | undefined;
+  /** Fix guess and lapse to this rate (0: the bare function) instead of fitting them. */
+  fixedRates?: number | undefined;
   bootstrap?: number;
   seed?: number;
   /** Confidence level of the intervals. */
@@ -31,6 +65,10 @@ export interface FitOptions {
 }
 
 export interface PsychometricFit extends PsychometricParams {
+  family: PsychometricFamily;
+  /** How guess and lapse were treated: 'free' up to `maxLapse`, or fixed at this rate. */
+  rates: 'free' | number;
+  maxLapse: number;
   /** Slope of psi at the PSE, per unit of x. */
   slope: number;
   /** Half the distance between the curve's 25 % and 75 % points (a two-sided task's 75 %-correct threshold). */
@@ -110,18 +148,23 @@ export function sigmaFloorOf(levels: Level[]): number {
 
 /** Maximum-likelihood point estimate (no bootstrap). */
 export function fitPoint(levels: Level[], options: FitOptions = {}, starts?: PsychometricParams[]): PsychometricParams & { nll: number } {
-  const maxLapse = options.maxLapse ?? 0.1;
+  const maxLapse = options.maxLapse ?? DEFAULT_MAX_LAPSE;
+  const family = options.family ?? 'cumulative-gaussian';
+  const fixed = options.fixedRates;
   const xs = levels.map((l) => l.x);
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);
   const range = Math.max(hi - lo, 1e-6);
   const sigmaFloor = sigmaFloorOf(levels);
+  // The Weibull's PSE is positive: it is fitted on a log scale.
+  const weibull = family === 'weibull';
   // Unconstrained parametrisation: sigma = floor + exp(s), rates = maxLapse * logistic(a).
   const unpack = (v: number[]): PsychometricParams => ({
-    pse: v[0]!,
+    family,
+    pse: weibull ? Math.exp(v[0]!) : v[0]!,
     sigma: sigmaFloor + Math.exp(v[1]!),
-    guess: options.fixLapses ? 0 : maxLapse * logistic(v[2]!),
-    lapse: options.fixLapses ? 0 : maxLapse * logistic(v[3]!),
+    guess: fixed ?? maxLapse * logistic(v[2]!),
+    lapse: fixed ?? maxLapse * logistic(v[3]!),
   });
   const objective = (v: number[]) => {
     // Keep the PSE within a generous window around the data: beyond it the likelihood is flat.
@@ -155,7 +198,7 @@ export function fitPoint(levels: Level[], options: FitOptions = {}, starts?: Psy
   let best: { x: number[]; fx: number } | null = null;
   for (const s of initial) {
     const clampRate = (r: number) => Math.min(0.95, Math.max(0.05, r / maxLapse));
-    const v0 = [s.pse, Math.log(Math.max(s.sigma - sigmaFloor, 1e-6)), logit(clampRate(s.guess)), logit(clampRate(s.lapse))];
+    const v0 = [weibull ? Math.log(Math.max(s.pse, lo / 2)) : s.pse, Math.log(Math.max(s.sigma - sigmaFloor, 1e-6)), logit(clampRate(s.guess)), logit(clampRate(s.lapse))];
     let result = nelderMead(objective, v0, { maxIterations: 1500, nonZeroDelta: 1.2, zeroDelta: 0.1 });
     // One restart from the optimum escapes a collapsed simplex.
     result = nelderMead(objective, result.x.slice(), { maxIterations: 1500, nonZeroDelta: 1.1, zeroDelta: 0.05 });
@@ -185,6 +228,12 @@ export function fitPsychometric(levels: Level[], options: FitOptions = {}): Psyc
   const warnings: string[] = [];
   const used = levels.filter((l) => l.n > 0);
   if (used.length < 3) throw new RangeError(`A psychometric fit needs answers at 3 or more stimulus levels; got ${used.length}.`);
+  const family = options.family ?? 'cumulative-gaussian';
+  const problem = fitChoiceProblem({ family }, used.map((l) => l.x));
+  if (problem) throw new RangeError(`Cannot fit: ${problem}.`);
+  const maxLapse = options.maxLapse ?? DEFAULT_MAX_LAPSE;
+  if (options.fixedRates !== undefined && !(options.fixedRates >= 0 && options.fixedRates <= MAX_FIXED_RATE))
+    throw new RangeError(`A fixed guess and lapse rate lies between 0 and ${MAX_FIXED_RATE}; got ${options.fixedRates}.`);
   const point = fitPoint(used, options);
   const B = options.bootstrap ?? 500;
   const ciLevel = options.level ?? 0.95;
@@ -269,6 +318,9 @@ export function fitPsychometric(levels: Level[], options: FitOptions = {}): Psyc
   }
   const undetermined = new Set<FitParameter>(Object.keys(reasons) as FitParameter[]);
   return {
+    family,
+    rates: options.fixedRates ?? 'free',
+    maxLapse,
     pse: point.pse,
     sigma: point.sigma,
     guess: point.guess,

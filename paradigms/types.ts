@@ -4,7 +4,7 @@
  * services, the contract, the CLI and the pages know a paradigm only through this interface.
  */
 import type { z } from 'zod';
-import type { PsychometricFit } from './psychometric.js';
+import type { FitChoice, PsychometricFit } from './psychometric.js';
 
 /* ------------------------------------------------------------------ scenes */
 
@@ -228,6 +228,13 @@ export interface ConditionResult {
   criterion?: number;
 }
 
+/** How a paradigm's analysis is run: bootstrap samples, seed, and the psychometric function to fit (default: cumulative Gaussian, free rates). */
+export interface AnalyseOptions {
+  bootstrap?: number | undefined;
+  seed?: number | undefined;
+  fit?: FitChoice | undefined;
+}
+
 /** A paradigm's analysis in the generic shape every layer renders without knowing the paradigm. */
 export interface AnalysisResult {
   paradigmId: string;
@@ -246,6 +253,8 @@ export interface AnalysisResult {
   messages: string[];
   /** One sentence on how to read the plot. */
   caption: string;
+  /** The psychometric function fitted, in words ("cumulative Gaussian; guess and lapse rates free (each 0 to 0.1)"); every output states it. */
+  psychometricFunction: string;
   /** Further line plots, e.g. a model's response over time per condition. */
   timeCourses?: TimeCourse[];
 }
@@ -386,7 +395,7 @@ export interface Paradigm<P = unknown, S = unknown, St = unknown> {
   simulateResponse(stimulus: S, observer: SimulatedObserver, rng: { next(): number }): string;
   /** How `session simulate` describes the observer's parameters. */
   simulatedObserver: { pse: string; sigma: string };
-  analyse(params: P, trials: AnsweredTrial<S>[], options?: { bootstrap?: number; seed?: number }): AnalysisResult;
+  analyse(params: P, trials: AnsweredTrial<S>[], options?: AnalyseOptions): AnalysisResult;
   /**
    * Practice stimuli (easy levels) shown before the data trials, never stored as trials. Absent:
    * practice trials are drawn from the design with another seed.

@@ -13,6 +13,7 @@ import { studiesSchemas, type StudyResults } from './channels/studies.js';
 import { trainingSchemas, type TrainingResults } from './channels/training.js';
 import { id, json } from './schema-parts.js';
 import { observerOverridesSchema } from '../paradigms/observer-settings.js';
+import { fitChoiceSchema } from '../paradigms/psychometric.js';
 import { frameTimingSchema, type Comparison, type ExportResult, type ModelInfo, type ModelJob, type ParadigmInfo, type Participant, type PlannedTrial, type RecordResult, type SessionAnalysis, type SessionInfo, type TrialFilmstrip } from '../paradigms/records.js';
 
 export * from '../paradigms/records.js';
@@ -65,8 +66,8 @@ const coreSchemas = {
   'sessions:finish': z.object({ sessionId: id, status: z.enum(['complete', 'aborted']) }).strict(),
   'sessions:list': z.object({ status: z.enum(['running', 'complete', 'aborted']).optional() }).strict(),
   'sessions:get': z.object({ sessionId: id }).strict(),
-  // excludeDroppedFrames (default true): leave out trials with a dropped frame near the critical event.
-  'analysis:session': z.object({ sessionId: id, bootstrap: z.number().int().min(0).max(5000).optional(), excludeDroppedFrames: z.boolean().optional() }).strict(),
+  // excludeDroppedFrames (default true): leave out trials with a dropped frame near the critical event; fit: the psychometric function (default cumulative Gaussian, free rates).
+  'analysis:session': z.object({ sessionId: id, bootstrap: z.number().int().min(0).max(5000).optional(), excludeDroppedFrames: z.boolean().optional(), fit: fitChoiceSchema.optional() }).strict(),
   'export:session': z.object({ sessionId: id, format: z.enum(['csv', 'bids']) }).strict(),
   // Fullscreen goes through the main process: the window's permission handler grants the page nothing but the camera.
   'display:fullscreen': z.object({ on: z.boolean() }).strict(),
@@ -84,7 +85,7 @@ const coreSchemas = {
     .strict(),
   'models:inspect-trial': z.object({ sessionId: id, trialIndex: z.number().int().nonnegative() }).strict(),
   'models:jobs': z.object({}).strict(),
-  'compare:sessions': z.object({ sessionIds: z.array(id).min(1).max(20), bootstrap: z.number().int().min(0).max(5000).optional(), excludeDroppedFrames: z.boolean().optional() }).strict(),
+  'compare:sessions': z.object({ sessionIds: z.array(id).min(1).max(20), bootstrap: z.number().int().min(0).max(5000).optional(), excludeDroppedFrames: z.boolean().optional(), fit: fitChoiceSchema.optional() }).strict(),
   'engine:info': z.object({}).strict(),
 } as const;
 

@@ -1,6 +1,7 @@
 /** Human-readable output of the CLI (any paradigm: it prints the generic analysis shape). */
 import { EXCLUDED_STATISTIC } from '../../paradigms/analysis-shared.js';
 import { curveUndetermined } from '../../paradigms/psychometric.js';
+import { familyParameters } from '../../paradigms/psychometric-function.js';
 import { digitsForUnit, fmt } from '../../paradigms/format.js';
 import { PredlabError } from '../errors.js';
 import type { SessionAnalysis, SessionInfo } from '../../paradigms/records.js';
@@ -41,6 +42,13 @@ export function formatStatistic(s: Statistic): string {
   return `${s.label}: ${f(s.value, d)}${unit}${ci ? `  ${ci} (95% CI)` : ''}`;
 }
 
+/** The fitted function of a comparison's sessions: one line when they share it, else one per session. */
+export function psychometricFunctionLines(analyses: readonly Pick<SessionAnalysis, 'sessionId' | 'psychometricFunction'>[]): string[] {
+  const distinct = [...new Set(analyses.map((a) => a.psychometricFunction))];
+  if (distinct.length <= 1) return distinct.map((d) => `Psychometric function: ${d}`);
+  return ['Psychometric function:', ...analyses.map((a) => `  session ${a.sessionId}: ${a.psychometricFunction}`)];
+}
+
 /** The command line's way to keep the trials the analysis left out for dropped frames (the pages have their setting beside the notes). */
 export const INCLUDE_DROPPED_HINT = 'To keep them in the fit, add --include-dropped.';
 
@@ -49,7 +57,7 @@ export const droppedLeftOut = (statistics: readonly Statistic[]) => statistics.f
 
 /** `hint`: say how to keep dropped-frame trials (not for an export, whose in_fit column decided). */
 export function formatAnalysis(a: SessionAnalysis, options: { hint?: boolean } = {}): string {
-  const lines = [`Session ${a.sessionId}: ${a.title}, ${a.trials} trials`];
+  const lines = [`Session ${a.sessionId}: ${a.title}, ${a.trials} trials`, `Psychometric function: ${a.psychometricFunction}`];
   const x = `${a.xLabel} (${a.xUnit})`;
   for (const c of a.conditions) {
     lines.push('', a.conditions.length > 1 ? `Condition: ${c.label}` : '', `  ${x.padStart(Math.max(14, x.length))}     n   ${a.yLabel}   95% CI`);
@@ -58,10 +66,12 @@ export function formatAnalysis(a: SessionAnalysis, options: { hint?: boolean } =
     for (const s of c.statistics) lines.push(`  ${formatStatistic(s)}`);
     if (c.fit) {
       const none = curveUndetermined(c.fit);
+      const spread = familyParameters(c.fit);
+      const fixed = c.fit.rates === 'free' ? '' : ' (fixed)';
       lines.push(
         none
-          ? `  Fitted curve (sigma, guess, lapse, deviance): not determined (${none})`
-          : `  sigma ${c.fit.undetermined.includes('sigma') ? 'not determined' : `${f(c.fit.sigma)} ${a.xUnit}`}, guess ${f(c.fit.guess)}, lapse ${f(c.fit.lapse)}; deviance ${f(c.fit.deviance, 2)} (bootstrap p = ${f(c.fit.devianceP, 3)}, ${c.fit.bootstrapSamples} samples)`,
+          ? `  Fitted curve (${spread.map((p) => p.name).join(', ')}, ${c.fit.rates === 'free' ? 'guess, lapse, ' : ''}deviance): not determined (${none})${c.fit.rates === 'free' ? '' : `; guess and lapse fixed at ${c.fit.rates}`}`
+          : `  ${spread.map((p) => `${p.name} ${c.fit!.undetermined.includes('sigma') ? 'not determined' : `${f(p.value)}${p.inStimulusUnits ? ` ${a.xUnit}` : ''}`}`).join(', ')}, guess ${f(c.fit.guess)}${fixed}, lapse ${f(c.fit.lapse)}${fixed}; deviance ${f(c.fit.deviance, 2)} (bootstrap p = ${f(c.fit.devianceP, 3)}, ${c.fit.bootstrapSamples} samples)`,
       );
     }
   }

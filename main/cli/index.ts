@@ -23,6 +23,7 @@ import { KerasImportError } from '../../native-models/keras-import.js';
 import { NpyError } from '../../native-models/npy.js';
 import { ortTelemetryOffByDefault } from '../../native-models/onnx/telemetry.js';
 import { formatAnalysis, formatSessions, USAGE_HINT } from './format.js';
+import { addFitOptions, fitChoiceOf } from './fit-options.js';
 import { exportActivationsAction } from './dataset-commands.js';
 import { CliEvents } from './events.js';
 import { addModelCommands } from './model-commands.js';
@@ -177,26 +178,28 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
       emit(o.json, { sessionId: closed.id, status: closed.status, answered: closed.answered }, `Session ${closed.id} closed as ${closed.status} with ${closed.answered} answered trial(s).`);
     });
 
-  program
-    .command('analyze')
-    .alias('analyse')
-    .description("fit the psychometric function of a session, from the lab or from its CSV export alone")
-    .option('--session <id>', 'session id', sessionId)
-    .option('--from-export <csv>', "recompute the analysis from a session's CSV export (predlab export --format csv) and the protocol file beside it, without the lab")
-    .option('--bootstrap <n>', 'bootstrap samples for the confidence intervals', integer('--bootstrap'), 500)
-    .option('--include-dropped', 'keep trials with a dropped frame near the critical event in the fit (left out by default)')
+  addFitOptions(
+    program
+      .command('analyze')
+      .alias('analyse')
+      .description("fit the psychometric function of a session, from the lab or from its CSV export alone")
+      .option('--session <id>', 'session id', sessionId)
+      .option('--from-export <csv>', "recompute the analysis from a session's CSV export (predlab export --format csv) and the protocol file beside it, without the lab")
+      .option('--bootstrap <n>', 'bootstrap samples for the confidence intervals', integer('--bootstrap'), 500)
+      .option('--include-dropped', 'keep trials with a dropped frame near the critical event in the fit (left out by default)'),
+  )
     .option('--json', 'machine-readable output')
     .action((o) => {
       if (o.bootstrap < 0 || o.bootstrap > 100000) throw new PredlabError('invalid-argument', `--bootstrap must be between 0 and 100000; got ${o.bootstrap}.`);
       if ((o.session === undefined) === (o.fromExport === undefined)) throw new PredlabError('invalid-argument', 'Give --session <id> (a session of the lab) or --from-export <csv> (its CSV export), one of them.');
       if (o.fromExport !== undefined) {
         if (o.includeDropped) throw new PredlabError('invalid-argument', "--include-dropped goes with --session: an export's in_fit column already says which trials the app's fit used.");
-        const a = analyseExport(o.fromExport, { bootstrap: o.bootstrap });
+        const a = analyseExport(o.fromExport, { bootstrap: o.bootstrap, fit: fitChoiceOf(o) });
         const x = a.fromExport;
         emit(o.json, a, `Recomputed from ${x.file} and ${path.basename(x.protocolFile)}: ${x.rows} rows, ${x.inFit} in the fit (in_fit); every row's stimulus checked against the protocol's trials, and its in_fit against its answer and flags.\n${formatAnalysis(a, { hint: false })}`);
         return;
       }
-      const a = analyseSession(readDatabase(), o.session, { bootstrap: o.bootstrap, excludeDroppedFrames: o.includeDropped !== true });
+      const a = analyseSession(readDatabase(), o.session, { bootstrap: o.bootstrap, excludeDroppedFrames: o.includeDropped !== true, fit: fitChoiceOf(o) });
       emit(o.json, a, formatAnalysis(a));
     });
 

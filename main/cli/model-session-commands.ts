@@ -7,7 +7,8 @@ import { PredlabError } from '../errors.js';
 import { registerDefaultModel, resolveShippedCheckpoint } from '../services/default-model.js';
 import type { Comparison, ModelJob } from '../../paradigms/records.js';
 import { paradigms } from '../../paradigms/index.js';
-import { digitsFor, droppedLeftOut, formatStatistic, INCLUDE_DROPPED_HINT, parseSize } from './format.js';
+import { digitsFor, droppedLeftOut, formatStatistic, INCLUDE_DROPPED_HINT, parseSize, psychometricFunctionLines } from './format.js';
+import { addFitOptions, fitChoiceOf } from './fit-options.js';
 import { findings } from '../../paradigms/findings.js';
 import { compareSessions } from '../services/compare.js';
 import { listModels } from '../services/models.js';
@@ -24,6 +25,7 @@ export function formatComparison(c: Comparison): string {
     lines.push(
       `${String(r.sessionId).padStart(7)}  ${`${r.kind}: ${r.label}`.slice(0, 36).padEnd(36)} ${`${r.paradigmId} ${r.group}${r.condition !== r.group ? ` / ${r.conditionLabel}` : ''}`.slice(0, 40).padEnd(40)} ${String(r.trials).padStart(6)}  ${r.statistics.map(formatStatistic).join('; ')}`,
     );
+  lines.push(...psychometricFunctionLines(c.analyses));
   if (c.differences.length) {
     lines.push('', 'person - model (same paradigm, group and condition):');
     for (const d of c.differences)
@@ -164,7 +166,7 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
       );
     });
 
-  program
+  const compare = program
     .command('compare')
     .description("people and models side by side: each paradigm's headline statistics with CIs, and person - model differences")
     .requiredOption('--sessions <ids>', 'comma-separated session ids', (v: string) => {
@@ -173,11 +175,12 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
       return ids;
     })
     .option('--bootstrap <n>', 'bootstrap samples for the confidence intervals', integer('--bootstrap'), 500)
-    .option('--include-dropped', 'keep trials with a dropped frame near the critical event in the fits (left out by default)')
+    .option('--include-dropped', 'keep trials with a dropped frame near the critical event in the fits (left out by default)');
+  addFitOptions(compare)
     .option('--json', 'machine-readable output')
     .action((o) => {
       const db = ctx.database();
-      const c = compareSessions(db, o.sessions, { bootstrap: o.bootstrap, excludeDroppedFrames: o.includeDropped !== true });
+      const c = compareSessions(db, o.sessions, { bootstrap: o.bootstrap, excludeDroppedFrames: o.includeDropped !== true, fit: fitChoiceOf(o) });
       // The same sentences as the Compare page (warnings about checkpoints first).
       const found = findings(c, new Map(listSessions(db).map((x) => [x.id, x.participant])), listModels(db));
       emit(o.json, { rows: c.rows, differences: c.differences, findings: found }, `${formatComparison(c)}${found.length ? `\n\nfindings:\n${found.map((x) => `  - ${x.text}`).join('\n')}` : ''}`);

@@ -81,7 +81,7 @@ export function createHandlers(input: HandlerDeps) {
     },
     'models:jobs': () => deps.modelJobs?.list() ?? [],
     'models:inspect-trial': (a) => inspectModelTrial(db, a.sessionId, a.trialIndex),
-    'compare:sessions': (a) => compareSessions(db, a.sessionIds, { bootstrap: a.bootstrap ?? 500, excludeDroppedFrames: a.excludeDroppedFrames }),
+    'compare:sessions': (a) => compareSessions(db, a.sessionIds, { bootstrap: a.bootstrap ?? 500, excludeDroppedFrames: a.excludeDroppedFrames, fit: a.fit }),
     'engine:info': async () => {
       const r = await initBackend();
       return { backend: r.choice, detail: r.detail, patchedKernels: r.patchedKernels, skipped: r.skipped };

@@ -6,6 +6,7 @@
  * readout values, go through the paradigm's own analysis with the app's bootstrap seed. The
  * result is the app's, number for number, or says why not.
  */
+import type { FitChoice } from '../../paradigms/psychometric.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -48,7 +49,7 @@ export interface ExportAnalysis extends SessionAnalysis {
   fromExport: { file: string; protocolFile: string; rows: number; inFit: number };
 }
 
-export function analyseExport(csvFile: string, options: { bootstrap?: number } = {}): ExportAnalysis {
+export function analyseExport(csvFile: string, options: { bootstrap?: number; fit?: FitChoice | undefined } = {}): ExportAnalysis {
   const file = path.resolve(csvFile);
   if (!fs.existsSync(file)) throw new PredlabError('not-found', `${file} does not exist.`);
   const size = fs.statSync(file).size;
@@ -143,7 +144,7 @@ export function analyseExport(csvFile: string, options: { bootstrap?: number } =
     }
     if (inFit) trials.push(answered);
   }
-  const analysis = paradigm.analyse(params, trials, { bootstrap: options.bootstrap ?? 500, seed: protocol.sessionId });
+  const analysis = paradigm.analyse(params, trials, { bootstrap: options.bootstrap ?? 500, seed: protocol.sessionId, fit: options.fit });
   const left = withLeftOut(analysis, { used: trials.length, flagged, excluded: true, noAnswer, guessed, guessesKept, model: protocol.participantKind === 'model' });
   return { ...left, sessionId: protocol.sessionId, fromExport: { file, protocolFile: protocolFileOf(file), rows: rows.length, inFit: trials.length } };
 }

@@ -1,6 +1,6 @@
 /** Analysis of a stored session: the paradigm's own analysis over its answered trials. */
 import { EXCLUDED_STATISTIC } from '../../paradigms/analysis-shared.js';
-import type { FitParameter, PsychometricFit } from '../../paradigms/psychometric.js';
+import type { FitChoice, FitParameter, PsychometricFit } from '../../paradigms/psychometric.js';
 import { storedObserverSettings } from '../../paradigms/observer-settings.js';
 import type { SessionAnalysis, SessionInfo } from '../../paradigms/records.js';
 import { fractionsOfOracle, type ReferenceSummary } from '../../paradigms/references.js';
@@ -19,6 +19,8 @@ export interface AnalysisOptions {
   excludeDroppedFrames?: boolean | undefined;
   /** A model session's reference observers analysed beside it (default true; a comparison analyses them as rows of their own). */
   references?: boolean | undefined;
+  /** The psychometric function to fit (default: cumulative Gaussian with free guess and lapse rates). */
+  fit?: FitChoice | undefined;
 }
 
 /** Keys of the session statistics counting a model's trials without a readout. */
@@ -113,7 +115,7 @@ export function analyseSession(db: Db, sessionId: number, options: AnalysisOptio
   const paradigm = paradigmOf(session.protocol.paradigmId);
   const { trials, flagged, excluded, noAnswer, guessed, guessesKept } = analysedTrials(db, sessionId, options.excludeDroppedFrames ?? true);
   // Seeded by the session id so the same session always gives the same intervals.
-  const analysis = paradigm.analyse(session.protocol.parameters, trials, { bootstrap: options.bootstrap ?? 500, seed: sessionId });
+  const analysis = paradigm.analyse(session.protocol.parameters, trials, { bootstrap: options.bootstrap ?? 500, seed: sessionId, fit: options.fit });
   const model = session.participant.kind === 'model';
   const result: SessionAnalysis = { ...withLeftOut(analysis, { used: trials.length, flagged, excluded, noAnswer, guessed, guessesKept, model }), sessionId };
   if (!model) return result;

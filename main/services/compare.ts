@@ -9,6 +9,7 @@
  * trial stays together. Otherwise the two CI half-widths are combined as for independent sessions.
  */
 import type { AnsweredTrial } from '../../paradigms/types.js';
+import type { FitChoice } from '../../paradigms/psychometric.js';
 import type { Comparison, ComparisonDifference, ComparisonRow, SessionAnalysis, SessionInfo } from '../../paradigms/records.js';
 import { headlineStatistic } from '../../paradigms/references.js';
 import { createRng, subSeed } from '../../paradigms/rng.js';
@@ -40,7 +41,7 @@ function statValues(a: { conditions: { key: string; statistics: { key: string; v
  * indices both answered, refit both on the same resample, and return each statistic's resampled
  * differences (person - model).
  */
-function pairedDifferences(db: Db, humanId: number, modelId: number, samples: number, seed: number, excludeDroppedFrames: boolean): { shared: number; diffs: Map<string, number[]>; point: Map<string, number> } {
+function pairedDifferences(db: Db, humanId: number, modelId: number, samples: number, seed: number, excludeDroppedFrames: boolean, fit: FitChoice | undefined): { shared: number; diffs: Map<string, number[]>; point: Map<string, number> } {
   const session = getSession(db, humanId);
   const paradigm = paradigmOf(session.protocol.paradigmId);
   const params = session.protocol.parameters;
@@ -58,8 +59,8 @@ function pairedDifferences(db: Db, humanId: number, modelId: number, samples: nu
   // The difference itself on the same shared trials its interval resamples (a model's trials
   // without an answer are in neither).
   try {
-    const hv = statValues(paradigm.analyse(params, shared.map((i) => h.get(i)!), { bootstrap: 0, seed }));
-    const mv = statValues(paradigm.analyse(params, shared.map((i) => m.get(i)!), { bootstrap: 0, seed }));
+    const hv = statValues(paradigm.analyse(params, shared.map((i) => h.get(i)!), { bootstrap: 0, seed, fit }));
+    const mv = statValues(paradigm.analyse(params, shared.map((i) => m.get(i)!), { bootstrap: 0, seed, fit }));
     for (const [k, v] of hv) {
       const w = mv.get(k);
       if (v !== null && w !== null && w !== undefined && Number.isFinite(v) && Number.isFinite(w)) point.set(k, v - w);
@@ -73,8 +74,8 @@ function pairedDifferences(db: Db, humanId: number, modelId: number, samples: nu
     let hv: StatValues;
     let mv: StatValues;
     try {
-      hv = statValues(paradigm.analyse(params, pick.map((i) => h.get(i)!), { bootstrap: 0, seed }));
-      mv = statValues(paradigm.analyse(params, pick.map((i) => m.get(i)!), { bootstrap: 0, seed }));
+      hv = statValues(paradigm.analyse(params, pick.map((i) => h.get(i)!), { bootstrap: 0, seed, fit }));
+      mv = statValues(paradigm.analyse(params, pick.map((i) => m.get(i)!), { bootstrap: 0, seed, fit }));
     } catch {
       continue; // a resample the paradigm cannot fit (too few levels) adds nothing
     }
@@ -95,7 +96,7 @@ function percentile(sorted: number[], q: number): number {
   return sorted[i]! + (sorted[Math.min(i + 1, sorted.length - 1)]! - sorted[i]!) * (pos - i);
 }
 
-export function compareSessions(db: Db, sessionIds: number[], options: { bootstrap?: number; excludeDroppedFrames?: boolean | undefined } = {}): Comparison {
+export function compareSessions(db: Db, sessionIds: number[], options: { bootstrap?: number; excludeDroppedFrames?: boolean | undefined; fit?: FitChoice | undefined } = {}): Comparison {
   if (sessionIds.length === 0) throw new PredlabError('invalid-argument', 'Choose at least one session to compare.');
   if (new Set(sessionIds).size !== sessionIds.length) throw new PredlabError('invalid-argument', 'A session is listed twice.');
   const bootstrap = options.bootstrap ?? 500;
@@ -124,7 +125,7 @@ export function compareSessions(db: Db, sessionIds: number[], options: { bootstr
   const rows: ComparisonRow[] = [];
   const analyses: SessionAnalysis[] = [];
   for (const s of sessions) {
-    const a = analyseSession(db, s.id, { bootstrap, excludeDroppedFrames, references: false });
+    const a = analyseSession(db, s.id, { bootstrap, excludeDroppedFrames, references: false, fit: options.fit });
     analyses.push(a);
     for (const c of a.conditions)
       rows.push({
@@ -146,7 +147,7 @@ export function compareSessions(db: Db, sessionIds: number[], options: { bootstr
   const pairedOf = (h: ComparisonRow, m: ComparisonRow) => {
     const key = `${h.sessionId}:${m.sessionId}`;
     let p = paired.get(key);
-    if (!p) paired.set(key, (p = pairedDifferences(db, h.sessionId, m.sessionId, Math.min(bootstrap, MAX_PAIRED_BOOTSTRAP), h.sessionId * 7919 + m.sessionId, excludeDroppedFrames)));
+    if (!p) paired.set(key, (p = pairedDifferences(db, h.sessionId, m.sessionId, Math.min(bootstrap, MAX_PAIRED_BOOTSTRAP), h.sessionId * 7919 + m.sessionId, excludeDroppedFrames, options.fit)));
     return p;
   };
   const differences: ComparisonDifference[] = [];

@@ -3,9 +3,10 @@
  * rotating bar the offsets and the PSE are in degrees of rotation angle, and the PSE is also given
  * in degrees of visual angle along the flash's arc at its eccentricity.
  */
-import { fitIfPossible, levelSummaries, stat } from '../analysis-shared.js';
+import { fitIfPossible, fitOptionsOf, levelSummaries, stat } from '../analysis-shared.js';
+import { DEFAULT_FIT, describeFit, FAMILY_NAMES } from '../psychometric.js';
 import { createRng, subSeed } from '../rng.js';
-import type { AnalysisResult, AnsweredTrial, Statistic } from '../types.js';
+import type { AnalyseOptions, AnalysisResult, AnsweredTrial, Statistic } from '../types.js';
 import { isAhead } from './design.js';
 import type { FlashLagParams, FlashLagStimulus } from './params.js';
 import { flashEccentricityDeg } from './scene.js';
@@ -114,10 +115,11 @@ export function directPse(trials: AnsweredTrial<FlashLagStimulus>[], options: { 
   return { pseDeg: pse, ci, trials: n, curve };
 }
 
-export function analyseFlashLag(params: FlashLagParams, trials: AnsweredTrial<FlashLagStimulus>[], options: { bootstrap?: number; seed?: number } = {}): AnalysisResult {
+export function analyseFlashLag(params: FlashLagParams, trials: AnsweredTrial<FlashLagStimulus>[], options: AnalyseOptions = {}): AnalysisResult {
   const points = trials.map((t) => ({ x: t.stimulus.offsetDeg, positive: isAhead(t.stimulus, t.response) }));
   const messages: string[] = [];
-  const fit = fitIfPossible(points, options, '', messages);
+  const choice = options.fit ?? DEFAULT_FIT;
+  const fit = fitIfPossible(points, { bootstrap: options.bootstrap, seed: options.seed, ...fitOptionsOf(choice) }, '', messages);
   const speed = params.speedDegPerS;
   const rotate = params.motion === 'rotate';
   const toMs = (deg: number) => (deg / speed) * 1000;
@@ -155,8 +157,9 @@ export function analyseFlashLag(params: FlashLagParams, trials: AnsweredTrial<Fl
     conditions: [{ key: params.variant, label: params.variant, levels: levelSummaries(points), fit, statistics, criterion: 0.5 }],
     statistics: [],
     messages,
-    caption: direct
-      ? 'Points: proportion "flash ahead" per offset (size = trials), bars: 95% Wilson intervals, line: fitted cumulative Gaussian with guess and lapse rates. Direct PSE: where the model\'s noise-free perceived offset crosses zero (mean per offset, interpolated between the two offsets around zero), with a bootstrap interval over trials.'
-      : 'Points: proportion "flash ahead" per offset (size = trials), bars: 95% Wilson intervals, line: fitted cumulative Gaussian with guess and lapse rates.',
+    caption: `Points: proportion "flash ahead" per offset (size = trials), bars: 95% Wilson intervals, line: the fitted ${FAMILY_NAMES[choice.family]} function.${
+      direct ? " Direct PSE: where the model's noise-free perceived offset crosses zero (mean per offset, interpolated between the two offsets around zero), with a bootstrap interval over trials." : ''
+    }`,
+    psychometricFunction: describeFit(choice),
   };
 }

@@ -6,8 +6,9 @@
  * completion (completion.ts) and when the contour index rises in each condition, in ms of the
  * model's clock.
  */
-import { fitIfPossible, levelSummaries, stat } from '../analysis-shared.js';
-import type { AnalysisResult, AnsweredTrial, ConditionResult, Statistic } from '../types.js';
+import { fitIfPossible, fitOptionsOf, levelSummaries, stat } from '../analysis-shared.js';
+import { DEFAULT_FIT, describeFit, FAMILY_NAMES } from '../psychometric.js';
+import type { AnalyseOptions, AnalysisResult, AnsweredTrial, ConditionResult, Statistic } from '../types.js';
 import { COMPLETION_NOTE, completionCaveats, completionStatistics } from './completion.js';
 import { isFat } from './design.js';
 import { CONDITION_LABELS, type KanizsaCondition, type KanizsaParams, type KanizsaStimulus } from './params.js';
@@ -90,17 +91,19 @@ export function latencyStatistics(rise: Map<KanizsaCondition, ContourRise>): { s
   return { statistics, messages };
 }
 
-export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<KanizsaStimulus>[], options: { bootstrap?: number; seed?: number } = {}): AnalysisResult {
+export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<KanizsaStimulus>[], options: AnalyseOptions = {}): AnalysisResult {
   const messages: string[] = [];
   const conditions: ConditionResult[] = [];
   const thresholds = new Map<KanizsaCondition, Statistic>();
+  // Staircase data sit near threshold and say little about the asymptotes: there free guess and
+  // lapse rates are held small, or they trade off against the slope (an over-steep curve).
+  const maxLapse = params.design === 'updown' ? UPDOWN_MAX_LAPSE : undefined;
+  const choice = options.fit ?? DEFAULT_FIT;
   for (const [k, condition] of params.conditions.entries()) {
     const mine = trials.filter((t) => t.stimulus.condition === condition);
     if (mine.length === 0) continue;
     const points = mine.map((t) => ({ x: t.stimulus.alphaDeg, positive: isFat(t.response) }));
-    // Staircase data sit near threshold and say little about the asymptotes: there the guess and
-    // lapse rates are held small, or they trade off against the slope (an over-steep curve).
-    const fit = fitIfPossible(points, { ...options, seed: (options.seed ?? 1) + k, ...(params.design === 'updown' ? { maxLapse: UPDOWN_MAX_LAPSE } : {}) }, condition, messages);
+    const fit = fitIfPossible(points, { bootstrap: options.bootstrap, seed: (options.seed ?? 1) + k, ...fitOptionsOf(choice, maxLapse) }, condition, messages);
     // A CI reaching far past the tested rotations is not bounded by the data: say so instead.
     const widest = Math.max(...points.map((q) => Math.abs(q.x)));
     // One answer throughout: no curve, so no threshold (the fit's message says why).
@@ -177,7 +180,7 @@ export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<Kani
           ],
         }
       : {}),
-    caption:
-      'Points: proportion "fat" per rotation and condition, bars: 95% Wilson intervals, lines: fitted cumulative Gaussians. Threshold: the rotation answered correctly 75% of the time (half the distance between the curve\'s 25% and 75% points).',
+    caption: `Points: proportion "fat" per rotation and condition, bars: 95% Wilson intervals, lines: the fitted ${FAMILY_NAMES[choice.family]} functions. Threshold: the rotation answered correctly 75% of the time (half the distance between the curve's 25% and 75% points).`,
+    psychometricFunction: describeFit(choice, maxLapse),
   };
 }

@@ -28,6 +28,7 @@ describe('IPC boundary', () => {
     expect((await api['sessions:finish']({ sessionId: s.id, status: 'complete' })).status).toBe('complete');
     const a = await api['analysis:session']({ sessionId: s.id, bootstrap: 10 });
     expect(a.trials).toBe(3);
+    expect((await api['analysis:session']({ sessionId: s.id, bootstrap: 10, fit: { family: 'logistic', rates: 0 } })).psychometricFunction).toBe('logistic; guess and lapse rates fixed at 0');
     const e = await api['export:session']({ sessionId: s.id, format: 'csv' });
     expect(e.rows).toBe(3);
   });
@@ -52,6 +53,9 @@ describe('IPC boundary', () => {
     expect((await bad('compare:sessions', { sessionIds: [] })).message).toMatch(/sessionIds/);
     expect((await bad('compare:sessions', { sessionIds: [1, 2.5] })).message).toMatch(/sessionIds/);
     expect((await bad('compare:sessions', { sessionIds: [7] })).code).toBe('not-found');
+    // The psychometric function: a family the app fits, rates 'free' or 0 to 0.2.
+    expect((await bad('analysis:session', { sessionId: 1, fit: { family: 'probit', rates: 'free' } })).message).toMatch(/fit.family/);
+    expect((await bad('compare:sessions', { sessionIds: [1], fit: { family: 'logistic', rates: 0.5 } })).message).toMatch(/fit.rates/);
     expect((await bad('models:run-session', { modelId: 3, protocolId: 1 })).message).toMatch(/No model with id 3/);
     expect((await bad('models:run-session', { modelId: 1, protocolId: 1, observer: { fovDeg: -2 } })).message).toMatch(/fovDeg/);
     expect((await bad('models:run-session', { modelId: 1, protocolId: 1, observer: { checkpoint: '/etc' } })).message).toMatch(/Unrecognized key|checkpoint/);

@@ -10,6 +10,13 @@ export function xDomain(xs: number[]): [number, number] {
   return [lo - pad, hi + pad];
 }
 
+/** The functions sessions were fitted with: one when they share it, else each with its sessions ("A (#1, #2); B (#3)"). */
+export function fittedFunctions(analyses: readonly { sessionId: number; psychometricFunction: string }[]): string {
+  const by = new Map<string, number[]>();
+  for (const a of analyses) by.set(a.psychometricFunction, [...(by.get(a.psychometricFunction) ?? []), a.sessionId]);
+  return by.size <= 1 ? [...by.keys()].join('') : [...by].map(([d, ids]) => `${d} (${ids.map((i) => `#${i}`).join(', ')})`).join('; ');
+}
+
 /** Points of a fitted curve across [lo, hi]. */
 export function psychometricCurve(fit: PsychometricParams, lo: number, hi: number, n = 150): { x: number; p: number }[] {
   return Array.from({ length: n }, (_, i) => {
