@@ -124,6 +124,15 @@ export function referenceSentence(c: Comparison, row: ComparisonRow): string | n
   return `Beside ${who(row).replace(/^The /, 'the ')} on the same trials${where}: ${parts.join('; ')}. ${fraction[0]!.toUpperCase()}${fraction.slice(1)}.`;
 }
 
+/**
+ * How a person - model interval was made, in words every medium uses: "paired bootstrap over 40
+ * shared trials", or "as for independent sessions (why)", so "same trials" never stands beside
+ * "independent" unexplained.
+ */
+export function intervalMethod(d: Pick<ComparisonDifference, 'ciMethod' | 'sharedTrials' | 'independentBecause'>): string {
+  return d.ciMethod === 'paired' ? `paired bootstrap over ${d.sharedTrials} shared trials` : `as for independent sessions (${d.independentBecause ?? 'different trials'})`;
+}
+
 /** Person against model on the headline statistic, in one sentence. */
 export function differenceSentence(c: Comparison, d: ComparisonDifference): string | null {
   const h = c.rows.find((r) => r.sessionId === d.humanSessionId && r.condition === d.condition);
@@ -132,7 +141,7 @@ export function differenceSentence(c: Comparison, d: ComparisonDifference): stri
   const name = effectName(d.label);
   const where = conditionsOf(c, d.paradigmId, d.group).size > 1 ? ` in ${h.conditionLabel}` : '';
   const pair = `person ${h.label} (#${h.sessionId}) and model ${m.label} (#${m.sessionId})`;
-  const how = d.ciMethod === 'paired' ? `paired bootstrap over ${d.sharedTrials} shared trials` : 'independent sessions';
+  const how = intervalMethod(d);
   if (d.undeterminedIn.length) return `The ${name}${where} of ${pair} cannot be compared: the data of #${d.undeterminedIn.join(' and #')} do not determine it.`;
   const size = `${num(Math.abs(d.diff), d.unit)}${d.unit ? ` ${d.unit}` : ''}`;
   const ci = `${interval(d.diffCi, d.unit)}, ${how}`;

@@ -149,6 +149,8 @@ export interface ComparisonDifference {
    */
   diffCi: [number, number];
   ciMethod: 'paired' | 'independent';
+  /** Why the interval is not paired ('different trials', or why the same trials gave no paired bootstrap). */
+  independentBecause?: string;
   /** Trials both sessions answered (0 for different protocols). */
   sharedTrials: number;
   /** Sessions whose value is not determined by their data (a fit at its bound): then so is the difference. */

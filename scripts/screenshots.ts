@@ -189,7 +189,7 @@ async function main(): Promise<void> {
 
     const modelSession = Math.max(...(db.prepare('SELECT id FROM sessions').all() as { id: number }[]).map((r) => r.id));
     await page.getByTestId('inspect-session').selectOption(String(modelSession));
-    await page.getByTestId('inspect-trial').fill('3');
+    await page.getByTestId('inspect-trial').fill('4');
     await page.getByTestId('inspect-go').click();
     await page.getByTestId('filmstrip').waitFor({ timeout: 60_000 });
     await page.getByTestId('filmstrip').scrollIntoViewIfNeeded();

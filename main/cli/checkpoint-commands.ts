@@ -18,6 +18,7 @@ import { applyDownloadProgress } from '../services/download-jobs.js';
 import { registerCheckpoint } from '../services/models.js';
 import type { Db } from '../store/db.js';
 import { seed, withSigint, type CliContext } from './context.js';
+import { frameSize } from '../../paradigms/format.js';
 
 /** A JSON object of release path -> git blob SHA-1 (40 hex digits), at most 1 MB. */
 function readChecksums(file: string): Record<string, string> {
@@ -117,7 +118,7 @@ export function addCheckpointCommands(model: Command, ctx: CliContext): void {
       emit(
         o.json,
         { checkpoint: rec.path, modelId: rec.id, ...describeCheckpoint(manifest) },
-        `Imported ${r.info.layout} weights (Keras ${r.info.kerasVersion ?? '?'}, ${r.info.backend ?? '?'} backend): ${r.config.stackSizes.length}-layer PredNet, ${rec.parameters.toLocaleString('en')} parameters, input ${r.config.height}x${r.config.width}, in ${rec.path}.${extras.length ? `\n  ${extras.join('; ')}` : ''}`,
+        `Imported ${r.info.layout} weights (Keras ${r.info.kerasVersion ?? '?'}, ${r.info.backend ?? '?'} backend): ${r.config.stackSizes.length}-layer PredNet, ${rec.parameters.toLocaleString('en')} parameters, input ${frameSize(r.config.height, r.config.width)} (height × width), in ${rec.path}.${extras.length ? `\n  ${extras.join('; ')}` : ''}`,
       );
     });
 

@@ -10,6 +10,7 @@ import { DEFAULT_DATASET, importIntoDataset } from '../services/datasets-import.
 import { DatasetJobs } from '../services/datasets-jobs.js';
 import { makeNaturalDataset, NATURAL_DEFAULT_DATASET, NATURAL_DEFAULTS_CLI, NATURAL_LIMITS } from '../services/datasets-natural.js';
 import { withSigint, type CliContext } from './context.js';
+import { dateTime, frameSize } from '../../paradigms/format.js';
 
 export interface DatasetCliContext extends CliContext {
   /** Ask a yes/no question; null when no one can answer (no terminal). */
@@ -22,8 +23,8 @@ const size = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed
 
 function formatDatasets(list: DatasetInfo[]): string {
   if (list.length === 0) return 'No datasets. Make one with `predlab dataset import <video|folder> --dataset <name>`.';
-  const lines = ['name                              size      fps  recordings    frames  on disk'];
-  for (const d of list) lines.push(`${d.name.padEnd(32)}  ${`${d.height}x${d.width}`.padEnd(9)} ${String(d.fps).padStart(4)}  ${String(d.recordings).padStart(10)}  ${String(d.frames).padStart(8)}  ${size(d.bytes)}`);
+  const lines = ['name                              H × W     fps  recordings    frames  on disk'];
+  for (const d of list) lines.push(`${d.name.padEnd(32)}  ${frameSize(d.height, d.width).padEnd(9)} ${String(d.fps).padStart(4)}  ${String(d.recordings).padStart(10)}  ${String(d.frames).padStart(8)}  ${size(d.bytes)}`);
   return lines.join('\n');
 }
 
@@ -115,7 +116,7 @@ export function addDatasetCommands(program: Command, ctx: DatasetCliContext): vo
       const db = ctx.database();
       const bar = progressLine(ctx, o.json || ctx.events().enabled);
       const describe = (r: Awaited<ReturnType<typeof importIntoDataset>>) =>
-        `${r.createdDataset ? `Created dataset '${r.dataset.name}' (${r.dataset.height}x${r.dataset.width}, ${r.dataset.fps} frames/s). ` : ''}Imported ${r.recording.frames} frames from ${input} (${r.source.width}x${r.source.height}${r.source.kind === 'images' ? `, ${r.source.images} images` : r.source.durationSec !== null ? `, ${r.source.durationSec.toFixed(1)} s` : ''}) as recording ${r.recording.id}. '${r.dataset.name}' now holds ${r.dataset.recordings} recording(s), ${r.dataset.frames} frames (${size(r.dataset.bytes)}).`;
+        `${r.createdDataset ? `Created dataset '${r.dataset.name}' (${frameSize(r.dataset.height, r.dataset.width)}, height × width, ${r.dataset.fps} frames/s). ` : ''}Imported ${r.recording.frames} frames from ${input} (${r.source.width} px wide, ${r.source.height} px high${r.source.kind === 'images' ? `, ${r.source.images} images` : r.source.durationSec !== null ? `, ${r.source.durationSec.toFixed(1)} s` : ''}) as recording ${r.recording.id}. '${r.dataset.name}' now holds ${r.dataset.recordings} recording(s), ${r.dataset.frames} frames (${size(r.dataset.bytes)}).`;
       const r = await asDatasetJob(ctx, { kind: 'import', dataset: o.dataset, path: path.resolve(input), total: null }, async (signal, progress) => {
         const r = await importIntoDataset(db, dataFolderOf(db), {
           dataset: o.dataset,
@@ -169,7 +170,7 @@ export function addDatasetCommands(program: Command, ctx: DatasetCliContext): vo
       emit(
         o.json,
         r,
-        `${r.createdDataset ? `Created dataset '${d.name}' (${d.height}x${d.width}, ${d.fps} frames/s). ` : ''}Made ${r.recordings.length} recording(s) of natural motion video (${r.frames} frames, seed ${r.seed}) over ${r.images.length} photograph(s) from ${o.images}: recordings ${r.recordings[0]!.id}-${r.recordings[r.recordings.length - 1]!.id}. '${d.name}' now holds ${d.recordings} recording(s), ${d.frames} frames (${size(d.bytes)}).`,
+        `${r.createdDataset ? `Created dataset '${d.name}' (${frameSize(d.height, d.width)}, height × width, ${d.fps} frames/s). ` : ''}Made ${r.recordings.length} recording(s) of natural motion video (${r.frames} frames, seed ${r.seed}) over ${r.images.length} photograph(s) from ${o.images}: recordings ${r.recordings[0]!.id}-${r.recordings[r.recordings.length - 1]!.id}. '${d.name}' now holds ${d.recordings} recording(s), ${d.frames} frames (${size(d.bytes)}).`,
       );
     });
 
@@ -194,7 +195,7 @@ export function addDatasetCommands(program: Command, ctx: DatasetCliContext): vo
       emit(
         o.json,
         { ...d, recordingList: recs },
-        [formatDatasets([d]), '', recs.length ? '    id    frames  status     created                   source' : 'No recordings.', ...recs.map((r) => `${String(r.id).padStart(6)}  ${String(r.frames).padStart(8)}  ${r.status.padEnd(9)}  ${r.createdAt}  ${r.source}`)].join('\n'),
+        [formatDatasets([d]), '', recs.length ? '    id    frames  status     created                   source' : 'No recordings.', ...recs.map((r) => `${String(r.id).padStart(6)}  ${String(r.frames).padStart(8)}  ${r.status.padEnd(9)}  ${dateTime(r.createdAt).padEnd(24)}  ${r.source}`)].join('\n'),
       );
     });
 

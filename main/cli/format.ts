@@ -2,7 +2,7 @@
 import { EXCLUDED_STATISTIC } from '../../paradigms/analysis-shared.js';
 import { curveUndetermined } from '../../paradigms/psychometric.js';
 import { familyParameters } from '../../paradigms/psychometric-function.js';
-import { digitsForUnit, fmt } from '../../paradigms/format.js';
+import { dateTime, digitsForUnit, fmt } from '../../paradigms/format.js';
 import { PredlabError } from '../errors.js';
 import type { SessionAnalysis, SessionInfo } from '../../paradigms/records.js';
 import { headlineStatistic } from '../../paradigms/references.js';
@@ -15,7 +15,7 @@ export function formatSessions(sessions: SessionInfo[]): string {
   const lines = ['  id  status    paradigm    participant                         trials   started'];
   for (const s of sessions)
     lines.push(
-      `${String(s.id).padStart(4)}  ${s.status.padEnd(9)} ${s.protocol.paradigmId.padEnd(11)} ${`${s.participant.kind}: ${s.participant.label}`.slice(0, 35).padEnd(35)} ${`${s.answered}/${s.total}`.padStart(7)}   ${s.startedAt}`,
+      `${String(s.id).padStart(4)}  ${s.status.padEnd(9)} ${s.protocol.paradigmId.padEnd(11)} ${`${s.participant.kind}: ${s.participant.label}`.slice(0, 35).padEnd(35)} ${`${s.answered}/${s.total}`.padStart(7)}   ${dateTime(s.startedAt)}`,
     );
   const incomplete = sessions.filter((s) => s.status === 'running').length;
   if (incomplete) lines.push(`\n${incomplete} session(s) still 'running': resume them in the app, or close them with 'predlab session close --session <id>'.`);

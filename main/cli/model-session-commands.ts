@@ -9,7 +9,7 @@ import type { Comparison, ModelJob } from '../../paradigms/records.js';
 import { paradigms } from '../../paradigms/index.js';
 import { digitsFor, droppedLeftOut, formatStatistic, INCLUDE_DROPPED_HINT, parseSize, psychometricFunctionLines } from './format.js';
 import { addFitOptions, fitChoiceOf } from './fit-options.js';
-import { findings } from '../../paradigms/findings.js';
+import { findings, intervalMethod } from '../../paradigms/findings.js';
 import { compareSessions } from '../services/compare.js';
 import { listModels } from '../services/models.js';
 import { referenceSessionsOf, runModelSession } from '../services/model-sessions.js';
@@ -34,7 +34,7 @@ export function formatComparison(c: Comparison): string {
           // A difference the data do not determine is no number to print.
           d.undeterminedIn.length
             ? `not determined (the data of session ${d.undeterminedIn.join(' and ')} do not determine it)`
-            : `${f(d.diff, digitsFor(d.unit))} ${d.unit} [${f(d.diffCi[0], digitsFor(d.unit))}, ${f(d.diffCi[1], digitsFor(d.unit))}]${d.ciMethod === 'paired' ? ` (same ${d.sharedTrials} trials: paired bootstrap CI)` : d.sameProtocol ? ' (same trials; CI as for independent sessions)' : ''}`
+            : `${f(d.diff, digitsFor(d.unit))} ${d.unit} [${f(d.diffCi[0], digitsFor(d.unit))}, ${f(d.diffCi[1], digitsFor(d.unit))}] (${intervalMethod(d)})`
         }`,
       );
   }

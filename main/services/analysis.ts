@@ -64,7 +64,8 @@ export function analysedTrials(db: Db, sessionId: number, excludeDroppedFrames =
   return { trials, flagged, excluded: excludeDroppedFrames, noAnswer, guessed, guessesKept };
 }
 
-const listOf = (xs: number[]) => xs.slice(0, 20).join(', ') + (xs.length > 20 ? ', …' : '');
+/** Trial numbers in prose count from 1, as people count (files keep trial_index from 0). */
+const listOf = (indices: number[]) => indices.slice(0, 20).map((i) => i + 1).join(', ') + (indices.length > 20 ? ', …' : '');
 
 /** What a session's fit used and left out, as the analysis reports it (from the lab, or from an export). */
 export interface LeftOut {
@@ -83,7 +84,7 @@ export interface LeftOut {
 export function withLeftOut(analysis: AnalysisResult, o: LeftOut): AnalysisResult {
   const { flagged, excluded, noAnswer, guessed, guessesKept, model } = o;
   const near = `a dropped frame within ${NEAR_CRITICAL_FRAMES} frames of the critical event`;
-  const list = flagged.slice(0, 20).map((f) => `${f.trialIndex} (${f.reason})`).join(', ') + (flagged.length > 20 ? ', …' : '');
+  const list = `trial${flagged.length > 1 ? 's' : ''} ${flagged.slice(0, 20).map((f) => `${f.trialIndex + 1} (${f.reason})`).join(', ')}${flagged.length > 20 ? ', …' : ''}`;
   const total = o.used + noAnswer.length + (guessesKept ? 0 : guessed.length) + (excluded ? flagged.length : 0);
   const dropped: Pick<AnalysisResult, 'statistics' | 'messages'> = {
     statistics: [

@@ -41,7 +41,15 @@ function statValues(a: { conditions: { key: string; statistics: { key: string; v
  * indices both answered, refit both on the same resample, and return each statistic's resampled
  * differences (person - model).
  */
-function pairedDifferences(db: Db, humanId: number, modelId: number, samples: number, seed: number, excludeDroppedFrames: boolean, fit: FitChoice | undefined): { shared: number; diffs: Map<string, number[]>; point: Map<string, number> } {
+interface Paired {
+  shared: number;
+  /** Trials each session answered in its analysis (person, model). */
+  answered: [number, number];
+  diffs: Map<string, number[]>;
+  point: Map<string, number>;
+}
+
+function pairedDifferences(db: Db, humanId: number, modelId: number, samples: number, seed: number, excludeDroppedFrames: boolean, fit: FitChoice | undefined): Paired {
   const session = getSession(db, humanId);
   const paradigm = paradigmOf(session.protocol.paradigmId);
   const params = session.protocol.parameters;
@@ -55,7 +63,7 @@ function pairedDifferences(db: Db, humanId: number, modelId: number, samples: nu
   const diffs = new Map<string, number[]>();
   const point = new Map<string, number>();
   // Too few shared trials to stand for both sessions: no paired interval (the caller falls back).
-  if (shared.length < Math.max(h.size, m.size) / 2) return { shared: shared.length, diffs, point };
+  if (shared.length < Math.max(h.size, m.size) / 2) return { shared: shared.length, answered: [h.size, m.size], diffs, point };
   // The difference itself on the same shared trials its interval resamples (a model's trials
   // without an answer are in neither).
   try {
@@ -66,7 +74,7 @@ function pairedDifferences(db: Db, humanId: number, modelId: number, samples: nu
       if (v !== null && w !== null && w !== undefined && Number.isFinite(v) && Number.isFinite(w)) point.set(k, v - w);
     }
   } catch {
-    return { shared: shared.length, diffs, point };
+    return { shared: shared.length, answered: [h.size, m.size], diffs, point };
   }
   const rng = createRng(subSeed(seed, 91));
   for (let b = 0; b < samples; b++) {
@@ -87,7 +95,7 @@ function pairedDifferences(db: Db, humanId: number, modelId: number, samples: nu
       list.push(v - w);
     }
   }
-  return { shared: shared.length, diffs, point };
+  return { shared: shared.length, answered: [h.size, m.size], diffs, point };
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -143,7 +151,7 @@ export function compareSessions(db: Db, sessionIds: number[], options: { bootstr
         messages: a.messages,
       });
   }
-  const paired = new Map<string, ReturnType<typeof pairedDifferences>>();
+  const paired = new Map<string, Paired>();
   const pairedOf = (h: ComparisonRow, m: ComparisonRow) => {
     const key = `${h.sessionId}:${m.sessionId}`;
     let p = paired.get(key);
@@ -175,7 +183,19 @@ export function compareSessions(db: Db, sessionIds: number[], options: { bootstr
         }
         if (!hs.ci || !ms.ci) continue;
         const half = Math.hypot((hs.ci[1] - hs.ci[0]) / 2, (ms.ci[1] - ms.ci[0]) / 2);
-        differences.push({ ...base, diffCi: [diff - half, diff + half], ciMethod: 'independent', sharedTrials: sameProtocol ? pairedOf(h, m).shared : 0 });
+        // Why two sessions on the same trials get no paired interval: said beside it, never left to contradict "same trials".
+        const p = sameProtocol ? pairedOf(h, m) : null;
+        const samples = Math.min(bootstrap, MAX_PAIRED_BOOTSTRAP);
+        const because = !p
+          ? 'different trials'
+          : bootstrap === 0
+            ? 'no bootstrap was asked for'
+            : p.shared < Math.max(...p.answered) / 2
+              ? `only ${p.shared} of ${Math.max(...p.answered)} trials are the same in both`
+              : onShared === undefined
+                ? `the statistic cannot be fitted on the ${p.shared} trials both answered`
+                : `only ${resampled.length} of ${samples} paired resamples could be fitted for both`;
+        differences.push({ ...base, diffCi: [diff - half, diff + half], ciMethod: 'independent', independentBecause: because, sharedTrials: p?.shared ?? 0 });
       }
     }
   // Each model's headline statistic beyond copy-last's on the same trials (paired over the trials both answered).

@@ -14,6 +14,7 @@ import { isDiskFull, PredlabError, storageError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { appendFrames, checkNewDataset, createDataset, DATASET_LIMITS, deleteDataset, findDataset, finishRecording, getRecording, removeRecording, startRecording, type DatasetInfo, type RecordingInfo } from './datasets.js';
 import { decodeFrames, ffmpegPath, probeVideo } from './datasets-ffmpeg.js';
+import { frameSize } from '../../paradigms/format.js';
 
 export const VIDEO_EXTENSIONS = ['.mp4', '.webm', '.mov'] as const;
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
@@ -68,7 +69,7 @@ function resolveTarget(db: Db, spec: ImportSpec): { existing: DatasetInfo | null
     if (differs.length)
       throw new PredlabError(
         'invalid-argument',
-        `Dataset '${existing.name}' is ${existing.height}x${existing.width} at ${existing.fps} frames/s; ${differs.map((k) => `${k} ${spec[k]}`).join(', ')} differs. Leave those options out to import at its settings, or import into a new dataset.`,
+        `Dataset '${existing.name}' is ${frameSize(existing.height, existing.width)} (height × width) at ${existing.fps} frames/s; ${differs.map((k) => `${k} ${spec[k]}`).join(', ')} differs. Leave those options out to import at its settings, or import into a new dataset.`,
       );
     return { existing, settings: existing };
   }

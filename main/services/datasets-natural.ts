@@ -14,6 +14,7 @@ import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { appendFrames, checkNewDataset, createDataset, DATASET_LIMITS, deleteDataset, findDataset, finishRecording, removeRecording, startRecording, type DatasetInfo, type RecordingInfo } from './datasets.js';
 import { cancelled, decodeFrames, ffmpegPath, probeVideo } from './datasets-ffmpeg.js';
+import { frameSize } from '../../paradigms/format.js';
 
 export const NATURAL_IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp'] as const;
 /** Photographs are decoded at most this many pixels on their long side (never enlarged). */
@@ -106,7 +107,7 @@ export async function decodeImage(file: string, maxSide = NATURAL_IMAGE_SIDE, si
   // Even sides are not needed; at least MIN_IMAGE_SIDE each.
   const w = Math.max(1, Math.round(probe.width * k));
   const h = Math.max(1, Math.round(probe.height * k));
-  if (w < MIN_IMAGE_SIDE || h < MIN_IMAGE_SIDE) throw bad(`${file} is ${probe.width}x${probe.height} pixels; each side must be at least ${MIN_IMAGE_SIDE} (after scaling its long side to at most ${maxSide}). Nothing was stored.`);
+  if (w < MIN_IMAGE_SIDE || h < MIN_IMAGE_SIDE) throw bad(`${file} is ${probe.width} px wide and ${probe.height} px high; each side must be at least ${MIN_IMAGE_SIDE} (after scaling its long side to at most ${maxSide}). Nothing was stored.`);
   const data = new Uint8Array(w * h * 3);
   let got = 0;
   try {
@@ -140,7 +141,7 @@ function checkSpec(db: Db, spec: NaturalSpec): { existing: DatasetInfo | null; s
   let settings: { height: number; width: number; fps: number };
   if (existing) {
     const differs = (['height', 'width'] as const).filter((k) => spec[k] !== undefined && spec[k] !== existing[k]);
-    if (differs.length) throw bad(`Dataset '${existing.name}' is ${existing.height}x${existing.width}; ${differs.map((k) => `${k} ${spec[k]}`).join(', ')} differs. Leave those options out to add to it at its size, or name a new dataset.`);
+    if (differs.length) throw bad(`Dataset '${existing.name}' is ${frameSize(existing.height, existing.width)} (height × width); ${differs.map((k) => `${k} ${spec[k]}`).join(', ')} differs. Leave those options out to add to it at its size, or name a new dataset.`);
     if (existing.recordings + recordings > DATASET_LIMITS.recordingsPerDataset) throw bad(`Dataset '${existing.name}' holds ${existing.recordings} recordings; ${recordings} more would pass the limit of ${DATASET_LIMITS.recordingsPerDataset}. Use another dataset.`);
     settings = existing;
   } else {
@@ -149,8 +150,8 @@ function checkSpec(db: Db, spec: NaturalSpec): { existing: DatasetInfo | null; s
   }
   const bytes = frames * settings.height * settings.width * 3;
   const perRecording = framesPerRecording * settings.height * settings.width * 3;
-  if (perRecording > DATASET_LIMITS.chunkBytes) throw bad(`A recording of ${framesPerRecording} frames of ${settings.height}x${settings.width} is ${(perRecording / 2 ** 20).toFixed(0)} MiB; one recording is made in memory and may be at most ${DATASET_LIMITS.chunkBytes / 2 ** 20} MiB. Use fewer frames per recording.`);
-  if (bytes > NATURAL_LIMITS.bytes) throw bad(`${frames} frames of ${settings.height}x${settings.width} are ${(bytes / 2 ** 30).toFixed(1)} GiB; one call writes at most ${NATURAL_LIMITS.bytes / 2 ** 30} GiB. Make fewer or shorter recordings.`);
+  if (perRecording > DATASET_LIMITS.chunkBytes) throw bad(`A recording of ${framesPerRecording} frames of ${frameSize(settings.height, settings.width)} is ${(perRecording / 2 ** 20).toFixed(0)} MiB; one recording is made in memory and may be at most ${DATASET_LIMITS.chunkBytes / 2 ** 20} MiB. Use fewer frames per recording.`);
+  if (bytes > NATURAL_LIMITS.bytes) throw bad(`${frames} frames of ${frameSize(settings.height, settings.width)} are ${(bytes / 2 ** 30).toFixed(1)} GiB; one call writes at most ${NATURAL_LIMITS.bytes / 2 ** 30} GiB. Make fewer or shorter recordings.`);
   return { existing, settings, recordings, framesPerRecording, seed };
 }
 

@@ -12,6 +12,7 @@ import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { getDataset, readableRecordings } from './datasets.js';
 import { startTrainingWorker, type TrainingJob } from './training.js';
+import { frameSize } from '../../paradigms/format.js';
 
 export interface DatasetTrainingSpec {
   dataset: string;
@@ -33,7 +34,7 @@ export function checkDatasetTraining(db: Db, dataFolder: string, dataset: string
   if (d.height !== cfg.height || d.width !== cfg.width || cfg.stackSizes[0] !== d.channels)
     throw new PredlabError(
       'invalid-argument',
-      `Dataset '${d.name}' holds ${d.height}x${d.width} frames; the checkpoint takes ${cfg.height}x${cfg.width}. Make a model of the dataset's size (model init --height ${d.height} --width ${d.width}) or import into a dataset of the model's size.`,
+      `Dataset '${d.name}' holds ${frameSize(d.height, d.width)} frames (height × width); the checkpoint takes ${frameSize(cfg.height, cfg.width)}. Make a model of the dataset's size (model init --height ${d.height} --width ${d.width}) or import into a dataset of the model's size.`,
     );
   const recs = readableRecordings(db, dataFolder, d.id);
   const longest = Math.max(0, ...recs.map((r) => r.frames));

@@ -22,6 +22,7 @@ import { getDataset, listDatasets, readableRecordings } from './datasets.js';
 import { tryBeginJob, tryEndJob } from './jobs.js';
 import { getModel, listModels, registerCheckpoint } from './models.js';
 import { startTrainingWorker, type TrainingJob } from './training.js';
+import { frameSize } from '../../paradigms/format.js';
 
 export const TRAINING_FOLDER = 'training';
 
@@ -155,7 +156,7 @@ export class TrainingRuns {
     let startLabel: string;
     if (req.start.kind === 'new') {
       const parsed = predNetConfigSchema.safeParse({ ...PRESETS[req.start.preset], height: d.height, width: d.width });
-      if (!parsed.success) throw new PredlabError('invalid-argument', `A ${req.start.preset} PredNet cannot take dataset '${d.name}' (${d.height}x${d.width}): ${describeIssues(parsed.error.issues)}.`);
+      if (!parsed.success) throw new PredlabError('invalid-argument', `A ${req.start.preset} PredNet cannot take dataset '${d.name}' (${frameSize(d.height, d.width)}, height × width): ${describeIssues(parsed.error.issues)}.`);
       config = parsed.data;
       startLabel = `new ${req.start.preset} PredNet (seed ${req.start.seed})`;
     } else {

@@ -178,7 +178,7 @@ describe('Compare view', () => {
     // The inspector shows what the model, and a reference beside it, saw and predicted.
     for (const id of [model.id, refs[0]!.id]) {
       await page.getByTestId('inspect-session').selectOption(String(id));
-      await page.getByTestId('inspect-trial').fill('3');
+      await page.getByTestId('inspect-trial').fill('4');
       await page.getByTestId('inspect-go').click();
       await page.getByTestId('filmstrip').waitFor();
       await expect.poll(() => page.locator('[data-testid=filmstrip] canvas').count()).toBe(3 * trialRows(db, id)[3]!.frame_count!);

@@ -108,11 +108,11 @@ describe('Kanizsa in the app', () => {
     await page.screenshot({ path: path.join(tempDir(), 'kanizsa-compare.png'), fullPage: true });
 
     await page.getByTestId('inspect-session').selectOption('2');
-    await page.getByTestId('inspect-trial').fill('0');
+    await page.getByTestId('inspect-trial').fill('1');
     await page.getByTestId('inspect-go').click();
     await page.getByTestId('filmstrip').waitFor();
     expect(await page.locator('[data-testid=filmstrip] canvas').count()).toBe(3 * trialRows(db, 2)[0]!.frame_count!);
-    expect(await page.getByTestId('inspect-readout').textContent()).toMatch(new RegExp(`Condition ${(JSON.parse(trialRows(db, 2)[0]!.stimulus) as KanizsaStimulus).condition}\\. Readout: .*perceivedAlphaDeg`));
+    expect(await page.getByTestId('inspect-readout').textContent()).toMatch(new RegExp(`^Trial 1, condition ${(JSON.parse(trialRows(db, 2)[0]!.stimulus) as KanizsaStimulus).condition}\\. Readout: .*perceivedAlphaDeg`));
 
     // The model's own result: thresholds and its contour index over time.
     await page.getByTestId('nav-results').click();

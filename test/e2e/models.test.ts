@@ -32,7 +32,7 @@ describe('models in the app', () => {
     const { page } = app;
     await page.getByTestId('nav-compare').click();
     await page.getByTestId('inspect-session').selectOption(String(modelSession));
-    await page.getByTestId('inspect-trial').fill('2');
+    await page.getByTestId('inspect-trial').fill('3');
     await page.getByTestId('inspect-go').click();
     await page.getByTestId('filmstrip').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('compare-error').count()).toBe(0);
@@ -44,8 +44,8 @@ describe('models in the app', () => {
     await app.page.getByTestId('nav-data').click();
     await app.page.getByTestId('models').waitFor();
     const models = (await app.page.getByTestId('models').textContent()) ?? '';
-    expect(models).toMatch(/default \(small, natural video\)\s*64×80/);
-    expect(models).toMatch(/tiny-prednet\s*16×16/);
+    expect(models).toMatch(/default \(small, natural video\)\s*64 × 80/);
+    expect(models).toMatch(/tiny-prednet\s*16 × 16/);
     await app.page.getByTestId('engine').waitFor();
     expect(await app.page.getByTestId('engine').textContent()).toMatch(/PredNet runs on wasm .*Conv2DBackpropFilter/s);
   });

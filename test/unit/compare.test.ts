@@ -61,7 +61,7 @@ describe('compare: person - model', () => {
     const c = compareSessions(db, [person.id, model.id, sim.id], { bootstrap: 40 });
     expect(c.rows.map((r) => r.kind)).toEqual(['human', 'model', 'simulated']);
     expect(c.differences.every((d) => d.modelSessionId === model.id)).toBe(true);
-    expect(c.differences.find((d) => d.statistic === 'pse-deg')).toMatchObject({ sameProtocol: false, ciMethod: 'independent', sharedTrials: 0 });
+    expect(c.differences.find((d) => d.statistic === 'pse-deg')).toMatchObject({ sameProtocol: false, ciMethod: 'independent', independentBecause: 'different trials', sharedTrials: 0 });
   });
 });
 
@@ -86,7 +86,16 @@ describe('compare: adaptive designs', () => {
       expect(d.sameProtocol).toBe(true);
       expect(d.ciMethod).toBe('independent');
       expect(d.sharedTrials).toBeLessThan(20);
+      // "Same trials" never stands beside "independent" without its reason, in any medium.
+      expect(d.independentBecause).toBe(`only ${d.sharedTrials} of 40 trials are the same in both`);
     }
+    const d = c.differences.find((x) => x.statistic === 'pse-deg')!;
+    const sentence = findings(c, new Map([person, model].map((s) => [s.id, s.participant])), []).map((x) => x.text).find((t) => t.includes('person human'))!;
+    expect(sentence).toContain(`as for independent sessions (only ${d.sharedTrials} of 40 trials are the same in both)`);
+    const { formatComparison } = await import('../../main/cli/model-session-commands.js');
+    expect(formatComparison(c)).toContain(`session ${person.id} - session ${model.id}, continuous: Flash-lag (PSE) `);
+    expect(formatComparison(c)).toMatch(/\(as for independent sessions \(only \d+ of 40 trials are the same in both\)\)/);
+    expect(formatComparison(c)).not.toMatch(/same trials/);
   });
 });
 

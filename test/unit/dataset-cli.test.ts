@@ -34,9 +34,9 @@ describe('predlab dataset', () => {
     expect(imp.json()).toMatchObject({ createdDataset: true, dataset: { name: 'moving', height: 16, width: 24, fps: 10, recordings: 1, frames: 40 }, recording: { frames: 40, status: 'complete' } });
     const second = await cli('--db', db, 'dataset', 'import', path.join(dir, 'square.mp4'), '--dataset', 'moving');
     expect(second.code, second.err).toBe(0);
-    expect(second.out).toMatch(/Imported 40 frames from .*square\.mp4 \(64x48, 4\.0 s\) as recording 2\. 'moving' now holds 2 recording\(s\), 80 frames/);
+    expect(second.out).toMatch(/Imported 40 frames from .*square\.mp4 \(64 px wide, 48 px high, 4\.0 s\) as recording 2\. 'moving' now holds 2 recording\(s\), 80 frames/);
     const list = await cli('--db', db, 'dataset', 'list');
-    expect(list.out).toMatch(/moving\s+16x24\s+10\s+2\s+80\s+90 KiB/);
+    expect(list.out).toMatch(/moving\s+16 × 24\s+10\s+2\s+80\s+90 KiB/);
     const show = await cli('--db', db, 'dataset', 'show', 'moving', '--json');
     expect(show.json().recordingList.map((r: { frames: number }) => r.frames)).toEqual([40, 40]);
     const h5 = await cli('--db', db, 'dataset', 'export', 'moving', '--format', 'hdf5', '--out', path.join(dir, 'moving.h5'));
@@ -84,7 +84,7 @@ describe('predlab dataset', () => {
     const wrongSize = await cli('--db', db, 'model', 'init', '--height', '32', '--width', '32', '--out', path.join(dir, 'm32'));
     expect(wrongSize.code).toBe(0);
     const mismatch = await cli('--db', db, 'train', '--checkpoint', path.join(dir, 'm32'), '--dataset', 'moving', '--out', path.join(dir, 'm3'));
-    expect(mismatch.err).toMatch(/holds 16x24 frames; the checkpoint takes 32x32/);
+    expect(mismatch.err).toMatch(/holds 16 × 24 frames \(height × width\); the checkpoint takes 32 × 32/);
     expect(fs.existsSync(path.join(dir, 'm2'))).toBe(false);
   });
 
@@ -96,7 +96,7 @@ describe('predlab dataset', () => {
     expect(imports.every((e) => e.topic === 'imports')).toBe(true);
     const last = (imports.at(-1)!.value as DatasetJob[])[0]!;
     expect(last).toMatchObject({ kind: 'import', dataset: 'events', state: 'done', frames: 40, path: path.join(dir, 'square.mp4') });
-    expect(last.message).toMatch(/^Created dataset 'events' \(16x24, 10 frames\/s\)\. Imported 40 frames/);
+    expect(last.message).toMatch(/^Created dataset 'events' \(16 × 24, height × width, 10 frames\/s\)\. Imported 40 frames/);
     for (const e of imports) expect((e.value as DatasetJob[])[0]).toMatchObject({ id: 1, kind: 'import', dataset: 'events' });
     expect(imp.json()).toMatchObject({ recording: { frames: 40 } }); // stdout keeps the result
 

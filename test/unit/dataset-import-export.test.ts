@@ -108,7 +108,7 @@ describe('dataset import', () => {
     expect(await fails('missing.mp4')).toMatch(/missing\.mp4 does not exist/);
     expect(await fails('no-images')).toMatch(/holds no \.png or \.jpg images/);
     expect(await fails('mixed')).toMatch(/mixes 1 PNG and 1 JPEG/);
-    expect(await fails('clip.mp4', { height: 32 }, 'clips-mp4')).toMatch(/'clips-mp4' is 16x24 at 10 frames\/s; height 32 differs/);
+    expect(await fails('clip.mp4', { height: 32 }, 'clips-mp4')).toMatch(/'clips-mp4' is 16 × 24 \(height × width\) at 10 frames\/s; height 32 differs/);
     expect(await fails('clip.mp4', { width: 25 })).toMatch(/width must be an even whole number/);
     expect(listDatasets(db).length).toBe(before);
     expect(findDataset(db, 'fresh')).toBeNull();

@@ -169,7 +169,7 @@ describe('predlab dataset natural', () => {
     }
     const again = await cli('--db', db, 'dataset', 'natural', '--images', images, '--dataset', 'nat2', '--recordings', '4', '--frames-per-recording', '6', '--seed', '9');
     expect(again.code, again.err).toBe(0);
-    expect(again.out).toMatch(/Created dataset 'nat2' \(64x80, 10 frames\/s\)\. Made 4 recording\(s\) of natural motion video \(24 frames, seed 9\) over 3 photograph\(s\)/);
+    expect(again.out).toMatch(/Created dataset 'nat2' \(64 × 80, height × width, 10 frames\/s\)\. Made 4 recording\(s\) of natural motion video \(24 frames, seed 9\) over 3 photograph\(s\)/);
     const h5a = await cli('--db', db, 'dataset', 'export', 'nat', '--format', 'hdf5', '--out', path.join(dir, 'a.h5'));
     const h5b = await cli('--db', db, 'dataset', 'export', 'nat2', '--format', 'hdf5', '--out', path.join(dir, 'b.h5'));
     expect(h5a.code + h5b.code).toBe(0);

@@ -128,7 +128,7 @@ describe('training runs', () => {
     expect(() => runs.start({ dataset: 'bars', start: small, options: { ...tiny, nt: 21 } })).toThrow("Dataset 'bars' has no recording of 21 frames or more (the longest has 20): nothing to train on. Record longer clips or lower --nt.");
     expect(() => runs.start({ dataset: 'nope', start: small, options: tiny })).toThrow(/nope/);
     createDataset(db, { name: 'odd', height: 20, width: 24, fps: 10 });
-    expect(() => runs.start({ dataset: 'odd', start: small, options: tiny })).toThrow("A small PredNet cannot take dataset 'odd' (20x24): height: image sides must be divisible by 2^(layers-1) = 8; got 20x24.");
+    expect(() => runs.start({ dataset: 'odd', start: small, options: tiny })).toThrow("A small PredNet cannot take dataset 'odd' (20 × 24, height × width): height: image sides must be divisible by 2^(layers-1) = 8; got 20x24.");
     expect(() => runs.start({ dataset: 'bars', start: { kind: 'model', modelId: 999 }, options: tiny })).toThrow('No model with id 999.');
     expect(fs.readdirSync(path.join(dataDir, 'training')).length).toBe(folders);
   });
