@@ -51,7 +51,8 @@ export type OnlineRecordKind = 'trial' | 'calibration' | 'session-info' | 'end';
  * Fields every data row of a run carries (jsPsych's data.addProperties): the run (one visit of
  * one participant), the participant's ID from the URL, and the study and protocol it belongs to.
  */
-export const RUN_FIELDS = { run: 'predlab_run', participant: 'participant', study: 'predlab_study', protocol: 'predlab_protocol', seed: 'predlab_seed' } as const;
+/** Fields every row of a run carries; `keys`: the run's response keys, JSON (answer -> key), drawn in the browser when the protocol counterbalances them. */
+export const RUN_FIELDS = { run: 'predlab_run', participant: 'participant', study: 'predlab_study', protocol: 'predlab_protocol', seed: 'predlab_seed', keys: 'predlab_keys' } as const;
 
 /** The fields of a trial row (jsPsych's own `rt`, in ms, is the answer time). */
 export interface OnlineTrialData {

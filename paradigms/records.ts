@@ -63,6 +63,8 @@ export interface SessionInfo {
   calibration: Record<string, unknown>;
   appVersion: string;
   source: string;
+  /** Which key gave which answer in this session (null: the paradigm's own keys, or a model answering by value). */
+  responseKeys: Record<string, string> | null;
   startedAt: string;
   endedAt: string | null;
   answered: number;

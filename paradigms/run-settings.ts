@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { MAX_TRIALS } from './limits.js';
+import { defaultKeys, responseKeysSchema, withKeys, type ResponseKeys } from './response-keys.js';
 import { subSeed } from './rng.js';
 import type { Paradigm } from './types.js';
 
@@ -52,6 +53,10 @@ export const runSettingsSchema = z
     /** Repeat, at the end of the session, each trial whose dropped frames fell near its critical event. */
     repeatDropped: z.boolean().default(true),
     sessionInfo: z.array(sessionInfoFieldSchema).max(MAX_SESSION_INFO_FIELDS).default(DEFAULT_SESSION_INFO),
+    /** The protocol's own keys (answer -> KeyboardEvent.key); absent: the paradigm's. Checked against the paradigm when a protocol is made. */
+    keys: responseKeysSchema.optional(),
+    /** Rotate the keys among the answers from one person to the next (each keeps theirs in later sessions). */
+    counterbalanceKeys: z.boolean().default(false),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -74,9 +79,13 @@ export function paradigmParameters(parameters: Record<string, unknown>): Record<
 }
 
 /** The text shown before the trials: the run's own text if it has one, else the paradigm's for these parameters. */
-export function instructionsOf(run: RunSettings, paradigm: Pick<Paradigm, 'instructions' | 'instructionsFor'>, params?: unknown): string {
-  if (run.instructions?.trim()) return run.instructions;
-  return params !== undefined && paradigm.instructionsFor ? paradigm.instructionsFor(params) : paradigm.instructions;
+/**
+ * The instructions a participant reads, with the keys of their session filled in (`{left}` ->
+ * "the LEFT arrow"); without `keys`, the protocol's own keys or the paradigm's.
+ */
+export function instructionsOf(run: RunSettings, paradigm: Pick<Paradigm, 'instructions' | 'instructionsFor' | 'responses'>, params?: unknown, keys?: ResponseKeys | null): string {
+  const text = run.instructions?.trim() ? run.instructions : params !== undefined && paradigm.instructionsFor ? paradigm.instructionsFor(params) : paradigm.instructions;
+  return withKeys(text, keys ?? run.keys ?? defaultKeys(paradigm));
 }
 
 /**

@@ -354,12 +354,12 @@ export interface Paradigm<P = unknown, S = unknown, St = unknown> {
    * given display): no form field of their own (the form converts frames itself).
    */
   entryAliases?: string[];
-  /** The instructions for the default parameters (lists, exports). */
+  /** The instructions for the default parameters (lists, exports); `{value}` stands for the key of that answer (response-keys.ts withKeys). */
   instructions: string;
   /** The instructions for these (parsed) parameters, when they depend on them; absent: `instructions`. */
   instructionsFor?(params: P): string;
   responses: ResponseOption[];
-  /** Prompt shown while waiting for an answer. */
+  /** Prompt shown while waiting for an answer; `{value}` stands for the key of that answer, as a glyph (promptFor). */
   prompt: string;
   design: Design<P, S, St>;
   /** The condition a trial belongs to (analysis groups trials by it). */

@@ -15,6 +15,7 @@ import { analysedTrials, guessesKeptOf } from './analysis.js';
 import { getSession, paradigmOf, trialRows } from './sessions.js';
 import { getStudy, studyOfSession } from './studies.js';
 import { parseStored } from '../store/rows.js';
+import { defaultKeys } from '../../paradigms/response-keys.js';
 
 type Cell = string | number | boolean | null;
 
@@ -32,6 +33,7 @@ const COMMON_COLUMNS: Record<string, { description: string; units?: string }> = 
 };
 const TRAILING_COLUMNS: Record<string, { description: string; units?: string }> = {
   response: { description: "The answer given (the paradigm defines the values); 'none': a model whose readout found nothing to read (left out of the fit)" },
+  response_key: { description: "The key that gave this answer in this session (KeyboardEvent.key: 'ArrowLeft', 'f'...; a protocol may name its own keys and counterbalance them across participants); empty for a model, which answers by value" },
   guessed: { description: 'Model observers: true when the answer is a random guess for want of a readout (left out of the fit unless the observer settings asked for guesses); empty for people' },
   in_fit: { description: "true when the session's fit, as the app shows it by default (trials with a dropped frame near the critical event left out), used this trial; the PSE and its CI are recomputed from these rows" },
   left_out_because: { description: "Why the fit did not use the trial: 'dropped frame near the critical event', 'no model readout' or 'random guess (no model readout)'; empty when in_fit is true" },
@@ -99,6 +101,8 @@ export function tidyTrials(db: Db, sessionId: number): TidyTable {
     ...fit.guessed.map((i) => [i, 'random guess (no model readout)'] as const),
     ...fit.noAnswer.map((i) => [i, 'no model readout'] as const),
   ]);
+  // People answer by key: the session's own, or (sessions stored before keys were) the paradigm's.
+  const keysOfSession = session.participant.kind === 'model' || session.participant.kind === 'simulated' ? null : (session.responseKeys ?? defaultKeys(paradigm));
   const rows = stored.map((t) => {
     const extra = t.extra ? (parseStored(t.extra, `trials row ${t.id} (extra)`) as Record<string, unknown>) : null;
     const record: Record<string, Cell> = {
@@ -114,6 +118,7 @@ export function tidyTrials(db: Db, sessionId: number): TidyTable {
       condition: t.condition,
       ...paradigm.tidyColumns(parseStored(t.stimulus, `trials row ${t.id} (stimulus)`), t.response, t.extra ? parseStored(t.extra, `trials row ${t.id} (extra)`) : null),
       response: t.response,
+      response_key: keysOfSession?.[t.response] ?? null,
       guessed: session.participant.kind === 'model' ? extra?.guessed === true : null,
       in_fit: used.has(t.trial_index),
       left_out_because: used.has(t.trial_index) ? null : (why.get(t.trial_index) ?? null),
@@ -262,7 +267,7 @@ export function exportSession(db: Db, sessionId: number, format: 'csv' | 'bids',
     TaskName: paradigm.name,
     TaskDescription: paradigm.description,
     // What this participant read: the text for the session's display, or the experimenter's own.
-    Instructions: instructionsOf(runSettingsOf(session.protocol.parameters), paradigm, paradigmParameters(session.protocol.parameters)),
+    Instructions: instructionsOf(runSettingsOf(session.protocol.parameters), paradigm, paradigmParameters(session.protocol.parameters), session.responseKeys),
     PredLabSessionId: sessionId,
     SoftwareName: 'PredLab',
     SoftwareVersion: APP_VERSION,

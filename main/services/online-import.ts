@@ -18,10 +18,11 @@ import { calibrationSchema } from '../../preload/contract.js';
 import { readRegularFile } from '../../native-models/safe-read.js';
 import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
-import { finishSession, getProtocol, nextTrial, recordTrial, startSession } from './sessions.js';
+import { finishSession, getProtocol, nextTrial, paradigmOf, recordTrial, startSession } from './sessions.js';
 import { addSessionToStudy, getStudy, studyOfSession } from './studies.js';
 import { studyProtocol } from './online-export.js';
 import { isObject, isZip, jatosResultRecords, parseRecords, type ImportProblem, type RawRecord } from './online-records.js';
+import { keyProblems, responseKeysSchema, type ResponseKeys } from '../../paradigms/response-keys.js';
 
 /** The largest data file read (a 1,000-trial run is about 1 MB of jsPsych JSON). */
 export const ONLINE_IMPORT_MAX_BYTES = 64 * 2 ** 20;
@@ -51,6 +52,8 @@ const numberOf = (v: unknown): number | null => {
 interface Run {
   id: string;
   participant: string;
+  /** The run's response keys as the page wrote them (JSON), or '' (a study page from before keys were stored). */
+  keys: string;
   calibration: RawRecord | null;
   browser: RawRecord | null;
   chinrest: RawRecord | null;
@@ -79,7 +82,7 @@ function sortRuns(records: RawRecord[], protocol: { id: number; seed: number }, 
     let run = runs.get(runId);
     if (!run) {
       if (runs.size >= ONLINE_IMPORT_MAX_RUNS) throw new PredlabError('invalid-argument', `The file holds more than ${ONLINE_IMPORT_MAX_RUNS} runs of the study; split it (nothing was imported).`);
-      run = { id: runId, participant: text(d[RUN_FIELDS.participant]).trim(), calibration: null, browser: null, chinrest: null, sessionInfo: null, trials: [], ended: false };
+      run = { id: runId, participant: text(d[RUN_FIELDS.participant]).trim(), keys: text(d[RUN_FIELDS.keys]), calibration: null, browser: null, chinrest: null, sessionInfo: null, trials: [], ended: false };
       runs.set(runId, run);
     }
     const type = text(d.trial_type);
@@ -163,6 +166,17 @@ export function importRecords(db: Db, studyId: number, protocol: ReturnType<type
         problems.push({ where: run.calibration?.where ?? `run ${run.id}`, problem: `participant ${participant}: ${cal ? `a malformed calibration (${describeIssues(cal.error.issues)})` : 'no calibration record'}; the run is skipped` });
         continue;
       }
+      // The keys the browser gave this participant; a page that did not say used the protocol's.
+      let keys: ResponseKeys | null = null;
+      if (run.keys) {
+        const parsed = responseKeysSchema.safeParse(jsonOf(run.keys));
+        const wrong = parsed.success ? keyProblems(paradigmOf(protocol.paradigmId), parsed.data) : [describeIssues(parsed.error.issues)];
+        if (wrong.length) {
+          problems.push({ where: `run ${run.id}`, problem: `participant ${participant}: malformed response keys (${wrong.join(' ')}); the run is skipped` });
+          continue;
+        }
+        keys = parsed.data ?? null;
+      }
       // One trial per index: a repeated index is a foreign record.
       const byIndex = new Map<number, { where: string; trial: TrialRecord }>();
       for (const t of run.trials) {
@@ -182,6 +196,7 @@ export function importRecords(db: Db, studyId: number, protocol: ReturnType<type
         const done = db.transaction(() => {
           const session = startSession(db, {
             participant: { label: participant },
+            responseKeys: keys ?? undefined,
             sessionInfo: info,
             paradigmId: protocol.paradigmId,
             parameters: {},

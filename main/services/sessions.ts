@@ -10,6 +10,7 @@ import { getParadigm } from '../../paradigms/index.js';
 import { NO_ANSWER, type AnsweredTrial, type Paradigm } from '../../paradigms/types.js';
 import { type FrameTiming, type PlannedTrial, type RecordResult, type SessionInfo, type SessionStatus } from '../../paradigms/records.js';
 import { paradigmParameters, RUN_KEY, runSettingsOf, runSettingsSchema, validateSessionInfo } from '../../paradigms/run-settings.js';
+import { keyProblems, keysFor, type ResponseKeys } from '../../paradigms/response-keys.js';
 import type { TrialSpec } from '../../paradigms/types.js';
 import { MAX_JSON_CHARS } from '../../preload/schema-parts.js';
 import { describeIssues, PredlabError } from '../errors.js';
@@ -39,6 +40,8 @@ export function validateParameters(paradigm: Paradigm<any>, parameters: unknown)
   if (given[RUN_KEY] === undefined) return parsed.data as Record<string, unknown>;
   const run = runSettingsSchema.safeParse(given[RUN_KEY]);
   if (!run.success) throw new PredlabError('invalid-argument', `Invalid run settings: ${describeIssues(run.error.issues)}`);
+  const keys = run.data.keys ? keyProblems(paradigm, run.data.keys) : [];
+  if (keys.length) throw new PredlabError('invalid-argument', `Invalid response keys: ${keys.join(' ')}`);
   return { ...(parsed.data as Record<string, unknown>), [RUN_KEY]: run.data };
 }
 
@@ -55,6 +58,8 @@ export interface StartSession {
   protocolId?: number | undefined;
   calibration: Record<string, unknown>;
   source?: string;
+  /** The keys the session used, when they were decided elsewhere (an online participant's browser); else decided here for a person. */
+  responseKeys?: ResponseKeys | undefined;
 }
 
 export function getProtocol(db: Db, protocolId: number): { id: number; paradigmId: string; parameters: Record<string, unknown>; seed: number } {
@@ -83,17 +88,44 @@ export function startSession(db: Db, req: StartSession): SessionInfo {
     const participantId = person
       ? person.id
       : Number(db.prepare("INSERT INTO participants (kind, label, details) VALUES ('human', ?, ?)").run(label, JSON.stringify(req.participant?.details ?? {})).lastInsertRowid);
-    const protocolId = existing ? existing.id : db.prepare('INSERT INTO protocols (paradigm_id, parameters, seed) VALUES (?, ?, ?)').run(paradigm.id, JSON.stringify(parameters), seed).lastInsertRowid;
+    const protocolId = Number(existing ? existing.id : db.prepare('INSERT INTO protocols (paradigm_id, parameters, seed) VALUES (?, ?, ?)').run(paradigm.id, JSON.stringify(parameters), seed).lastInsertRowid);
+    const kind = person?.kind ?? (db.prepare('SELECT kind FROM participants WHERE id = ?').get(participantId) as { kind: string }).kind;
+    // People answer by key; a model or a simulated observer answers by value and has none.
+    const keys = req.responseKeys ?? (kind === 'human' ? sessionKeys(db, paradigm, parameters, participantId) : null);
     const session = Number(
       db
-        .prepare("INSERT INTO sessions (participant_id, protocol_id, status, calibration, app_version, source) VALUES (?, ?, 'running', ?, ?, ?)")
-        .run(participantId, protocolId, JSON.stringify(req.calibration), APP_VERSION, req.source ?? 'app').lastInsertRowid,
+        .prepare("INSERT INTO sessions (participant_id, protocol_id, status, calibration, app_version, source, response_keys) VALUES (?, ?, 'running', ?, ?, ?, ?)")
+        .run(participantId, protocolId, JSON.stringify(req.calibration), APP_VERSION, req.source ?? 'app', keys ? JSON.stringify(keys) : null).lastInsertRowid,
     );
     const extraDetails = person && req.participant?.details ? req.participant.details : {};
     if (Object.keys(info.values).length || Object.keys(extraDetails).length) addDetails(db, participantId, session, extraDetails, info.values);
     return session;
   })();
   return getSession(db, id);
+}
+
+/**
+ * A person's keys: the protocol's (or the paradigm's). When the protocol counterbalances them, the
+ * keys are rotated among the answers by how many other people took a counterbalanced protocol of
+ * this paradigm in this lab before (each person's protocol is usually their own: a new seed), and
+ * a returning person keeps the keys of their first such session.
+ */
+function sessionKeys(db: Db, paradigm: Paradigm<any>, parameters: Record<string, unknown>, participantId: number): ResponseKeys {
+  const run = runSettingsOf(parameters);
+  if (!run.counterbalanceKeys) return keysFor(paradigm, run.keys, false, 0);
+  const rows = db
+    .prepare("SELECT s.participant_id, s.response_keys, pr.parameters FROM sessions s JOIN participants p ON p.id = s.participant_id JOIN protocols pr ON pr.id = s.protocol_id WHERE pr.paradigm_id = ? AND p.kind = 'human' AND s.response_keys IS NOT NULL ORDER BY s.id")
+    .all(paradigm.id) as { participant_id: number; response_keys: string; parameters: string }[];
+  const counterbalanced = rows.filter((r) => runSettingsOf(parseStored(r.parameters, `protocol of a session of participant ${r.participant_id}`)).counterbalanceKeys);
+  const mine = counterbalanced.find((r) => r.participant_id === participantId);
+  if (mine) {
+    // Their first keys, if this protocol offers the same keys (a protocol with other keys starts them afresh).
+    const earlier = parseStored<ResponseKeys>(mine.response_keys, `sessions of participant ${participantId} (response_keys)`);
+    const base = keysFor(paradigm, run.keys, false, 0);
+    if (new Set(Object.values(earlier)).size === new Set(Object.values(base)).size && Object.values(earlier).every((k) => Object.values(base).includes(k))) return earlier;
+  }
+  const others = new Set(counterbalanced.map((r) => r.participant_id).filter((id) => id !== participantId)).size;
+  return keysFor(paradigm, run.keys, true, others);
 }
 
 /**

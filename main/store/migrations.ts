@@ -195,6 +195,12 @@ export const migrations: Migration[] = [
     // NULL for models registered before: recorded at their next use.
     sql: `ALTER TABLE models ADD COLUMN weights_sha256 TEXT;`,
   },
+  {
+    version: 10,
+    description: "sessions: the response keys of each session (answer -> key, JSON), so a protocol's own or counterbalanced keys are kept with the answers they gave",
+    // NULL for sessions before: they used their paradigm's keys (and model sessions answer by value).
+    sql: `ALTER TABLE sessions ADD COLUMN response_keys TEXT;`,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

@@ -30,6 +30,7 @@ export interface SessionRow {
   source: string;
   started_at: string;
   ended_at: string | null;
+  response_keys: string | null;
   protocol_id: number;
   paradigm_id: string;
   parameters: string;
@@ -62,7 +63,7 @@ export interface TrialRow {
 }
 
 export const SESSION_SELECT = `
-  SELECT s.id, s.status, s.calibration, s.app_version, s.source, s.started_at, s.ended_at,
+  SELECT s.id, s.status, s.calibration, s.app_version, s.source, s.started_at, s.ended_at, s.response_keys,
          pr.id AS protocol_id, pr.paradigm_id, pr.parameters, pr.seed,
          (SELECT count(*) FROM trials t WHERE t.session_id = s.id) AS answered,
          p.id AS p_id, p.kind AS p_kind, p.label AS p_label, p.details AS p_details, p.created_at AS p_created_at
@@ -81,6 +82,7 @@ export function toSession(r: SessionRow, total: number): SessionInfo {
     calibration: parseStored(r.calibration, `sessions row ${r.id} (calibration)`),
     appVersion: r.app_version,
     source: r.source,
+    responseKeys: r.response_keys === null ? null : parseStored(r.response_keys, `sessions row ${r.id} (response_keys)`),
     startedAt: r.started_at,
     endedAt: r.ended_at,
     answered: r.answered,

@@ -23,12 +23,12 @@ export function flashLagInstructions(params: Pick<FlashLagParams, 'motion' | 'fl
   if (params.motion === 'rotate') {
     if (params.flashSegment === 'inner')
       return eyes + 'Two segments will turn about the dot and, at some moment, a short bar through the dot, in line with them, will flash briefly. ' +
-        'Press the LEFT arrow if the flash was counter-clockwise of the turning segments (left of the upper one), the RIGHT arrow if it was clockwise.' + guess;
+        'Press {left} if the flash was counter-clockwise of the turning segments (left of the upper one), {right} if it was clockwise.' + guess;
     return eyes + 'A bar through the dot will turn about it and, at some moment, two segments in line with it will flash briefly beyond its ends. ' +
-      'Press the LEFT arrow if the flash was counter-clockwise of the turning bar (left of its upper half), the RIGHT arrow if it was clockwise.' + guess;
+      'Press {left} if the flash was counter-clockwise of the turning bar (left of its upper half), {right} if it was clockwise.' + guess;
   }
   return eyes + 'A bar will move across the screen and, at some moment, a second bar will flash briefly below it. ' +
-    'Press the LEFT arrow if the flash was to the left of the moving bar, the RIGHT arrow if it was to the right.' + guess;
+    'Press {left} if the flash was to the left of the moving bar, {right} if it was to the right.' + guess;
 }
 
 export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState> = {
@@ -67,7 +67,7 @@ export const flashLag: Paradigm<FlashLagParams, FlashLagStimulus, FlashLagState>
     { value: 'left', key: 'ArrowLeft', label: 'Flash left of the bar' },
     { value: 'right', key: 'ArrowRight', label: 'Flash right of the bar' },
   ],
-  prompt: '← flash left · flash right →',
+  prompt: '{left} flash left · flash right {right}',
   design: flashLagDesign,
   conditionKey: (s) => s.variant,
   trialDuration,

@@ -50,12 +50,12 @@ export const kanizsa: Paradigm<KanizsaParams, KanizsaStimulus, KanizsaState> = {
   ],
   instructions:
     'Keep your eyes on the small dot in the middle. Four black discs with a corner cut out will outline a square whose sides bend slightly: outward (FAT) or inward (THIN) at the left and right. ' +
-    'Press F if the shape looked fat, T if it looked thin. Sometimes the sides are drawn as lines, sometimes the discs face away: answer the same way. Guess if you are not sure.',
+    'Press {fat} if the shape looked fat, {thin} if it looked thin. Sometimes the sides are drawn as lines, sometimes the discs face away: answer the same way. Guess if you are not sure.',
   responses: [
     { value: 'fat', key: 'f', label: 'Fat' },
     { value: 'thin', key: 't', label: 'Thin' },
   ],
-  prompt: 'F = fat · T = thin',
+  prompt: '{fat} = fat · {thin} = thin',
   design: kanizsaDesign,
   conditionKey: (s) => s.condition,
   trialDuration,

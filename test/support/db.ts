@@ -17,3 +17,17 @@ export function tempDb(): { db: Db; file: string; dir: string } {
 export const CALIBRATION = { method: 'screen-width', screenWidthPx: 1280, screenWidthCm: 34.5, viewingDistanceCm: 57, refreshHz: 60, pxPerDeg: 36.9 } as const;
 
 export const FRAME_TIMING = { frameCount: 60, intervalMeanMs: 16.7, intervalSdMs: 0.1, intervalMaxMs: 17, droppedFrames: 0, criticalFrame: 30, intervalsMs: [] as number[] };
+
+/**
+ * Copy rows made by today's code into a lab file kept at an older schema (an upgrade test's "old
+ * lab"): only the columns that schema has, in id order. Today's services write today's columns,
+ * so an old lab is filled this way rather than by running them on it.
+ */
+export function copyRowsInto(target: Db, source: Db, tables: readonly string[]): void {
+  for (const table of tables) {
+    const columns = (target.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
+    const rows = source.prepare(`SELECT ${columns.join(', ')} FROM ${table} ORDER BY id`).all() as Record<string, unknown>[];
+    const insert = target.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`);
+    target.transaction(() => rows.forEach((r) => insert.run(r)))();
+  }
+}

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { flashLag, flashLagParamsSchema, ROTATE_DEFAULTS, type FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
 import { instructionsOf, runSettingsSchema } from '../../paradigms/run-settings.js';
+import { defaultKeys, withKeys } from '../../paradigms/response-keys.js';
 import { completeForm } from '../../paradigms/form-fields.js';
 import type { AnsweredTrial } from '../../paradigms/types.js';
 
@@ -28,11 +29,13 @@ describe('flash-lag instructions', () => {
   });
 
   it('the list text is the default (translating) display; a run text the user wrote wins', () => {
-    expect(flashLag.instructions).toBe(text({}));
+    // The paradigm writes {left} and {right} where the keys go; the participant reads the keys.
+    expect(flashLag.instructions).toMatch(/Press \{left\} if .*, \{right\} if/);
+    expect(withKeys(flashLag.instructions, defaultKeys(flashLag))).toBe(text({}));
     const own = runSettingsSchema.parse({ instructions: 'My own words.' });
     expect(instructionsOf(own, flashLag, flashLagParamsSchema.parse({ motion: 'rotate' }))).toBe('My own words.');
     // Without parameters (a caller that has none): the default text.
-    expect(instructionsOf(run, flashLag)).toBe(flashLag.instructions);
+    expect(instructionsOf(run, flashLag)).toBe(withKeys(flashLag.instructions, defaultKeys(flashLag)));
   });
 });
 

@@ -3,7 +3,7 @@ import { PredlabError } from '../../main/errors.js';
 import { createParticipant } from '../../main/services/participants.js';
 import { finishSession, getSession, listSessions, nextTrial, recordTrial, startSession, trialRows } from '../../main/services/sessions.js';
 import { openDatabase } from '../../main/store/db.js';
-import { CALIBRATION, FRAME_TIMING, tempDb } from '../support/db.js';
+import { CALIBRATION, copyRowsInto, FRAME_TIMING, tempDb } from '../support/db.js';
 import { flashLag, flashLagParamsSchema, type FlashLagStimulus } from '../../paradigms/flash-lag/index.js';
 import { permutedIndex } from '../../paradigms/permutation.js';
 import { planFromHistory, type AnsweredTrial } from '../../paradigms/types.js';
@@ -183,7 +183,14 @@ describe('participants and their kinds', () => {
     const human = Number(ins.run('human', 'P01', '{}').lastInsertRowid);
     const sim = Number(ins.run('model', 'simulated observer (pse 0, sigma 1)', JSON.stringify({ type: 'simulated-observer', pse: 0, sigma: 1 })).lastInsertRowid);
     const net = Number(ins.run('model', 'PredNet default', JSON.stringify({ type: 'prednet' })).lastInsertRowid);
-    for (const p of [human, sim, net]) startSession(old, { participantId: p, paradigmId: 'flash-lag', parameters: small, seed: 1, calibration: CALIBRATION });
+    // The sessions as today's code makes them (on a current lab), copied into the old one.
+    const today = tempDb().db;
+    const made = today.prepare('INSERT INTO participants (kind, label, details) VALUES (?, ?, ?)');
+    for (const p of [human, sim, net]) {
+      made.run('human', `stand-in for ${p}`, '{}');
+      startSession(today, { participantId: p, paradigmId: 'flash-lag', parameters: small, seed: 1, calibration: CALIBRATION });
+    }
+    copyRowsInto(old, today, ['protocols', 'sessions']);
     old.close();
     const db = openDatabase(file);
     const kinds = db.prepare('SELECT id, kind FROM participants ORDER BY id').all();

@@ -20,7 +20,7 @@ import type { StudyDetail, StudyExportResult } from '../../preload/channels/stud
 import { validateBids } from '../support/bids.js';
 import { cli } from '../support/cli.js';
 import { predlab } from '../support/cli-child.js';
-import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
+import { CALIBRATION, copyRowsInto, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const APP_PAGE = 'app://predlab/index.html';
@@ -44,7 +44,10 @@ describe('the studies migration', () => {
     const dir = tempDir();
     const file = path.join(dir, 'lab.sqlite');
     const old = openDatabase(file, { targetVersion: 6 });
-    const s = simulateSession(old, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 2 }, seed: 4, observer });
+    // A session as today's code makes it, copied into the old lab (columns that schema has).
+    const today = tempDb().db;
+    const s = simulateSession(today, { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 2 }, seed: 4, observer });
+    copyRowsInto(old, today, ['participants', 'protocols', 'sessions', 'trials']);
     const before = {
       participants: old.prepare('SELECT * FROM participants ORDER BY id').all(),
       sessions: old.prepare('SELECT * FROM sessions ORDER BY id').all(),
@@ -56,9 +59,11 @@ describe('the studies migration', () => {
     const db = openDatabase(file);
     expect(schemaVersion(db)).toBe(LATEST_VERSION);
     expect(tables(db)).toEqual(expect.arrayContaining(['studies', 'study_sessions']));
-    expect(db.prepare('SELECT * FROM participants ORDER BY id').all()).toEqual(before.participants);
-    expect(db.prepare('SELECT * FROM sessions ORDER BY id').all()).toEqual(before.sessions);
-    expect(db.prepare('SELECT * FROM trials ORDER BY id').all()).toEqual(before.trials);
+    // Every value kept (later migrations add columns of their own).
+    const same = (table: string, rows: unknown[]) => expect(db.prepare(`SELECT ${Object.keys(rows[0] as object).join(', ')} FROM ${table} ORDER BY id`).all()).toEqual(rows);
+    same('participants', before.participants);
+    same('sessions', before.sessions);
+    same('trials', before.trials);
     expect(before.trials).toHaveLength(14);
     // and the old data can join a study
     const study = createStudy(db, { name: 'After upgrade' });

@@ -7,12 +7,15 @@ import type { Paradigm } from '../../../paradigms/types.js';
 import type { RunSettings } from '../../../paradigms/run-settings.js';
 import type { Calibration } from '../../../preload/contract.js';
 import { StimulusPresenter } from '../stimulus/presenter.js';
+import type { ResponseKeys } from '../../../paradigms/response-keys.js';
 
 export interface OnlineContext {
   paradigm: Paradigm<any, any, any>;
   /** The paradigm's parameters (without the run settings). */
   params: Record<string, unknown>;
   run: RunSettings;
+  /** This participant's keys (the protocol's, rotated at random when it counterbalances them). */
+  keys: ResponseKeys;
   calibration: Calibration | null;
   /** The stage: a full-window canvas and the line of text under it (prompt, feedback). */
   stage: { root: HTMLDivElement; canvas: HTMLCanvasElement; text: HTMLDivElement };

@@ -21,7 +21,8 @@ import { calibrationPlugin } from './calibration-plugin.js';
 import { makeStage, type OnlineContext } from './context.js';
 import { jatosOf } from './jatos.js';
 import { sessionInfoHtml } from './session-info-form.js';
-import { keyName, trialPlugin } from './trial-plugin.js';
+import { trialPlugin } from './trial-plugin.js';
+import { keyName, keysFor } from '../../../paradigms/response-keys.js';
 import { CARD_IMAGE, STUDY_CSS } from './style.js';
 
 const style = document.createElement('style');
@@ -32,7 +33,9 @@ const study = onlineStudySchema.parse(JSON.parse(document.getElementById(STUDY_E
 const paradigm = getParadigm(study.paradigmId);
 const params = paradigmParameters(study.parameters);
 const run = runSettingsOf(study.parameters);
-const ctx: OnlineContext = { paradigm, params, run, calibration: null, stage: makeStage(), presenter: null };
+// Counterbalanced keys online: each participant's rotation is drawn here (no lab count to go by) and stored with every row.
+const keys = keysFor(paradigm, run.keys, run.counterbalanceKeys, Math.floor(Math.random() * paradigm.responses.length));
+const ctx: OnlineContext = { paradigm, params, run, keys, calibration: null, stage: makeStage(), presenter: null };
 const jatos = jatosOf();
 
 function start(): void {
@@ -43,10 +46,10 @@ function start(): void {
   const url = { ...(jatos?.urlQueryParameters ?? {}), ...jsPsych.data.urlVariables() } as Record<string, string | undefined>;
   const runId = crypto.randomUUID();
   const participant = (url.PROLIFIC_PID || url.pid || '').slice(0, 100) || `online-${runId.slice(0, 8)}`;
-  jsPsych.data.addProperties({ [RUN_FIELDS.run]: runId, [RUN_FIELDS.participant]: participant, [RUN_FIELDS.study]: study.studyId, [RUN_FIELDS.protocol]: study.protocolId, [RUN_FIELDS.seed]: study.seed });
+  jsPsych.data.addProperties({ [RUN_FIELDS.run]: runId, [RUN_FIELDS.participant]: participant, [RUN_FIELDS.study]: study.studyId, [RUN_FIELDS.protocol]: study.protocolId, [RUN_FIELDS.seed]: study.seed, [RUN_FIELDS.keys]: JSON.stringify(keys) });
 
   let runner: OnlineRunner | null = null;
-  const keys = paradigm.responses.map((r) => `<b>${keyName(r.key)}</b>: ${r.label}`).join('<br>');
+  const keyList = paradigm.responses.map((r) => `<b>${keyName(keys[r.value] ?? r.key)}</b>: ${r.label}`).join('<br>');
   const Trial = trialPlugin(ctx);
   const frameTimingOf = (d: OnlineTrialData): FrameTiming => ({
     frameCount: d.frame_count, intervalMeanMs: d.frame_interval_mean_ms, intervalSdMs: d.frame_interval_sd_ms, intervalMaxMs: d.frame_interval_max_ms,
@@ -116,7 +119,7 @@ function start(): void {
     ...(study.sessionInfo.length ? [{ type: surveyHtmlForm, preamble: '<p>A few questions first.</p>', html: sessionInfoHtml(study.sessionInfo), button_label: 'Continue', data: { predlab: 'session-info' } }] : []),
     {
       type: instructions,
-      pages: [`<div data-testid="instructions"><p>${escapeHtml(instructionsOf(run, paradigm, params)).replace(/\n/g, '<br>')}</p><p>${keys}</p><p>Press <b>space</b> to begin.</p></div>`],
+      pages: [`<div data-testid="instructions"><p>${escapeHtml(instructionsOf(run, paradigm, params, keys)).replace(/\n/g, '<br>')}</p><p>${keyList}</p><p>Press <b>space</b> to begin.</p></div>`],
       key_forward: ' ',
       show_clickable_nav: false,
     },

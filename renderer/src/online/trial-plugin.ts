@@ -9,6 +9,7 @@ import { FEEDBACK_S } from '../../../paradigms/run-settings.js';
 import type { TrialSpec } from '../../../paradigms/types.js';
 import { presentTrial } from '../stimulus/runTrial.js';
 import { presenterOf, waitFrames, type OnlineContext } from './context.js';
+import { keyName, promptFor } from '../../../paradigms/response-keys.js';
 
 const info = {
   name: 'predlab-trial',
@@ -45,14 +46,14 @@ export function trialPlugin(ctx: OnlineContext) {
       presenter.draw(rest);
       await waitFrames(run.itiMs);
       const shown = await presentTrial(presenter, paradigm, planned.stimulus, calibration.refreshHz, rest);
-      stage.text.textContent = `${paradigm.prompt} (${paradigm.responses.map((r) => `${keyName(r.key)}: ${r.label}`).join('; ')})`;
+      stage.text.textContent = `${promptFor(paradigm, ctx.keys)} (${paradigm.responses.map((r) => `${keyName(ctx.keys[r.value] ?? r.key)}: ${r.label}`).join('; ')})`;
       stage.root.dataset.awaiting = 'answer';
       const listening = performance.now();
       const answer = await new Promise<{ key: string; rt: number }>((resolve) =>
-        this.jsPsych.pluginAPI.getKeyboardResponse({ callback_function: resolve, valid_responses: paradigm.responses.map((r) => r.key), rt_method: 'performance', persist: false, allow_held_key: false }),
+        this.jsPsych.pluginAPI.getKeyboardResponse({ callback_function: resolve, valid_responses: paradigm.responses.map((r) => ctx.keys[r.value] ?? r.key), rt_method: 'performance', persist: false, allow_held_key: false }),
       );
       delete stage.root.dataset.awaiting;
-      const option = paradigm.responses.find((r) => this.jsPsych.pluginAPI.compareKeys(r.key, answer.key))!;
+      const option = paradigm.responses.find((r) => this.jsPsych.pluginAPI.compareKeys(ctx.keys[r.value] ?? r.key, answer.key))!;
       // As on the Run page: the answer time from the first frame after the stimulus.
       const rtMs = Math.max(0, answer.rt + listening - shown.offsetTimeMs);
       stage.text.textContent = '';
@@ -67,9 +68,4 @@ export function trialPlugin(ctx: OnlineContext) {
       this.jsPsych.finishTrial({ ...trialData(phase, planned, option.value, rtMs, shown.frameTiming, calibration.refreshHz, calibration.pxPerDeg) });
     }
   };
-}
-
-/** A key as people name it. */
-export function keyName(key: string): string {
-  return ({ ArrowLeft: '←', ArrowRight: '→', ArrowUp: '↑', ArrowDown: '↓', ' ': 'space' } as Record<string, string>)[key] ?? key;
 }
