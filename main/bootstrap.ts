@@ -17,7 +17,7 @@ import { replicateHeavyChannels } from '../preload/channels/replicate.js';
 import { studiesHeavyChannels } from '../preload/channels/studies.js';
 import { trainingHeavyChannels } from '../preload/channels/training.js';
 import { appEventSchema, type AppEvent } from '../preload/channels/events.js';
-import type { Envelope } from '../preload/contract.js';
+import type { Envelope, ExperimenterWindowResult } from '../preload/contract.js';
 import { CSP, isAppUrl } from './electron/security.js';
 import { EventHub } from './event-hub.js';
 import { databasePath } from './paths.js';
@@ -51,6 +51,8 @@ export interface BootstrapOptions {
   /** The model archive's address set outside the page (the app: PREDLAB_MODEL_MIRROR); absent or null: the release's own. */
   modelMirror?: () => string | null;
   setFullScreen?: (on: boolean) => boolean;
+  /** Opens (or brings forward) the experimenter's window, on another screen when there is one. */
+  openExperimenterWindow?: () => Promise<ExperimenterWindowResult>;
   log?: (message: string) => void;
   /** Which pages may call in (default: the app's own app://predlab pages). */
   isAllowedSender?: (url: string | undefined) => boolean;
@@ -261,6 +263,11 @@ export function bootstrap(options: BootstrapOptions): AppServices {
       const extra = Object.keys(args as object).filter((k) => k !== 'on');
       if (extra.length) return refusal('invalid-argument', `Invalid arguments for display:fullscreen: Unrecognized key${extra.length > 1 ? 's' : ''}: ${extra.map((k) => JSON.stringify(k)).join(', ')}`);
       return { ok: true, value: { fullscreen: options.setFullScreen ? options.setFullScreen(on) : false } };
+    }
+    if (channel === 'display:experimenter-window') {
+      if (args === null || typeof args !== 'object' || Object.keys(args).length) return refusal('invalid-argument', 'Invalid arguments for display:experimenter-window: expected {}');
+      if (!options.openExperimenterWindow) return refusal('unavailable', 'This window cannot open another one.');
+      return { ok: true, value: await options.openExperimenterWindow() };
     }
     if (MAIN_THREAD_CHANNELS.has(channel)) {
       const parsed = workSchemas[channel as keyof typeof workSchemas].safeParse(args);

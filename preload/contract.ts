@@ -20,6 +20,13 @@ export * from '../paradigms/records.js';
 
 export { MAX_JSON_CHARS } from './schema-parts.js';
 
+/** Where the experimenter's window opened: on a screen other than the participant's, or (one screen) beside it. */
+export interface ExperimenterWindowResult {
+  secondScreen: boolean;
+  /** In a sentence, for the page. */
+  message: string;
+}
+
 export const calibrationSchema = z
   .object({
     screenWidthCm: z.number().finite().positive().max(1000),
@@ -71,6 +78,8 @@ const coreSchemas = {
   'export:session': z.object({ sessionId: id, format: z.enum(['csv', 'bids']) }).strict(),
   // Fullscreen goes through the main process: the window's permission handler grants the page nothing but the camera.
   'display:fullscreen': z.object({ on: z.boolean() }).strict(),
+  // The experimenter's view in a window of its own, on another screen when there is one.
+  'display:experimenter-window': z.object({}).strict(),
   'models:list': z.object({}).strict(),
   'models:run-session': z
     .object({
@@ -109,6 +118,7 @@ export interface Results extends WorkResults, ModelsResults, DatasetResults, Tra
   'analysis:session': SessionAnalysis;
   'export:session': ExportResult;
   'display:fullscreen': { fullscreen: boolean };
+  'display:experimenter-window': ExperimenterWindowResult;
   'models:list': ModelInfo[];
   /** `reused`: the checkpoint had already taken these trials with these settings; that session, nothing run. */
   'models:run-session': SessionInfo & { reused?: boolean };

@@ -4,12 +4,12 @@
  * 'electron'. Nothing heavy runs on this thread: the handlers and the model engine live in
  * service threads.
  */
-import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, systemPreferences } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, screen, session, shell, systemPreferences } from 'electron';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { channels } from '../../preload/contract.js';
+import { channels, type ExperimenterWindowResult } from '../../preload/contract.js';
 import { EVENT_CHANNEL } from '../../preload/channels/events.js';
 import { checkInstalledApp, describeIntegrityFailure } from '../app-integrity.js';
 import { RENDERER_HEADERS, startServices, type AppServices } from '../bootstrap.js';
@@ -44,12 +44,10 @@ function nativeBinding(): string | undefined {
   return path.join(root, '.electron-native', 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
 }
 
-async function createWindow(): Promise<void> {
-  const win = new BrowserWindow({
-    width: 1280,
-    height: 800,
-    backgroundColor: '#808080',
-    title: 'PredLab',
+/** Every window of the app: isolated, sandboxed, no Node (written out here, where the security lint reads it). */
+function appWindow(options: { x?: number; y?: number; width: number; height: number; title: string; backgroundColor: string }): BrowserWindow {
+  return new BrowserWindow({
+    ...options,
     webPreferences: {
       preload: path.join(root, 'dist', 'preload', 'preload.cjs'),
       contextIsolation: true,
@@ -61,6 +59,40 @@ async function createWindow(): Promise<void> {
       disableBlinkFeatures: 'Auxclick',
       backgroundThrottling: false, // stimulus timing must not be throttled
     },
+  });
+}
+
+let mainWindow: BrowserWindow | null = null;
+let experimenterWindow: BrowserWindow | null = null;
+
+/**
+ * The experimenter's view in a window of its own (the same page, #experimenter), on a screen
+ * other than the participant's when there is one (screen.getAllDisplays()); brought forward if open.
+ */
+async function openExperimenterWindow(): Promise<ExperimenterWindowResult> {
+  const participantScreen = mainWindow ? screen.getDisplayMatching(mainWindow.getBounds()) : screen.getPrimaryDisplay();
+  const other = screen.getAllDisplays().find((d) => d.id !== participantScreen.id) ?? null;
+  const where = (other ?? participantScreen).workArea;
+  if (experimenterWindow && !experimenterWindow.isDestroyed()) {
+    experimenterWindow.setBounds({ x: where.x, y: where.y, width: Math.min(1000, where.width), height: Math.min(800, where.height) });
+    experimenterWindow.focus();
+  } else {
+    experimenterWindow = appWindow({ x: where.x, y: where.y, width: Math.min(1000, where.width), height: Math.min(800, where.height), title: 'PredLab: experimenter', backgroundColor: '#ffffff' });
+    experimenterWindow.on('closed', () => (experimenterWindow = null));
+    await experimenterWindow.loadURL(`${ORIGIN}/index.html#experimenter`);
+  }
+  return other
+    ? { secondScreen: true, message: `The experimenter's view is open on the other screen (${other.size.width} × ${other.size.height}).` }
+    : { secondScreen: false, message: "Only one screen is connected: the experimenter's view opened as a window on it; connect a second screen and press the button again to move it there." };
+}
+
+async function createWindow(): Promise<void> {
+  const win = appWindow({ width: 1280, height: 800, backgroundColor: '#808080', title: 'PredLab' });
+  mainWindow = win;
+  win.on('closed', () => {
+    mainWindow = null;
+    // The experimenter's window goes with the participant's.
+    if (experimenterWindow && !experimenterWindow.isDestroyed()) experimenterWindow.close();
   });
   await win.loadURL(`${ORIGIN}/index.html`);
   if (smoke) {
@@ -165,8 +197,10 @@ async function startApp(): Promise<AppServices> {
     },
     // Another address for the model archive is set only outside the page: here, the environment.
     modelMirror: () => process.env.PREDLAB_MODEL_MIRROR || null,
+    openExperimenterWindow,
     setFullScreen: (on) => {
-      const win = BrowserWindow.getAllWindows()[0];
+      // The participant's window, not whichever has focus (the experimenter's may).
+      const win = mainWindow ?? BrowserWindow.getAllWindows()[0];
       win?.setFullScreen(on);
       return win?.isFullScreen() ?? false;
     },

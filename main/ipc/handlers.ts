@@ -65,6 +65,10 @@ export function createHandlers(input: HandlerDeps) {
       return exportSession(db, a.sessionId, a.format, dir);
     },
     'display:fullscreen': (a) => ({ fullscreen: deps.setFullScreen ? deps.setFullScreen(a.on) : false }),
+    // Windows belong to the process that made them: the app's entry answers this one (bootstrap.ts) before it reaches here.
+    'display:experimenter-window': () => {
+      throw new PredlabError('unavailable', "The experimenter's window is opened by the app's window process.");
+    },
     'models:list': () => listModels(db),
     'models:run-session': async (a) => {
       const model = getModel(db, a.modelId);

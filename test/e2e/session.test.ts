@@ -289,6 +289,35 @@ describe('a flash-lag session in the app', () => {
     await page.screenshot({ path: path.join(tempDir(), 'counterbalanced-keys.png'), fullPage: true });
   });
 
+  it("the experimenter's view opens in a second window and follows the session live, never over the participant's stimulus", async () => {
+    const { page, db } = app;
+    await page.getByTestId('nav-run').click();
+    await page.getByTestId('open-experimenter-window').click();
+    await expect.poll(() => page.getByTestId('experimenter-window-note').textContent()).toMatch(/^Only one screen is connected: the experimenter's view opened as a window on it/);
+    await expect.poll(() => app.experimenterPage()?.url() ?? '', { timeout: 30_000 }).toMatch(/#experimenter$/);
+    const second = app.experimenterPage()!;
+    await second.getByTestId('experimenter-window').waitFor();
+    // Two windows side by side in the app; one browser's tabs here: the participant's must be the
+    // visible one, or its frame loop (requestAnimationFrame) waits.
+    await page.bringToFront();
+    await startSession(page, 'X01', { trialsPerOffset: '1' });
+    const id = listLast();
+    // The second window shows the session as it runs; the participant's page shows no panel.
+    await expect.poll(() => second.getByTestId('experimenter-progress').textContent().catch(() => ''), { timeout: 30_000 }).toBe('0 / 3 data trials answered');
+    await answerTrials(id, 3);
+    await page.getByTestId('end-message').waitFor();
+    expect(await page.getByTestId('experimenter').count()).toBe(0);
+    await expect.poll(() => second.getByTestId('experimenter-progress').textContent()).toBe('3 / 3 data trials answered');
+    expect(await second.getByTestId('experimenter-timing').textContent()).toMatch(/^\s*Last trial 3: \d+ dropped frame\(s\)/);
+    await second.getByTestId('result').waitFor({ timeout: 60_000 });
+    await second.screenshot({ path: path.join(tempDir(), 'experimenter-window.png'), fullPage: true });
+    // Pressing the button again brings the same window forward; no third page.
+    await page.getByTestId('nav-run').click();
+    await page.getByTestId('open-experimenter-window').click();
+    await expect.poll(() => app.context.pages().length).toBe(2);
+    await second.close();
+  });
+
   it('runs an interleaved staircase: each trial is the one the design plans from the answers given', async () => {
     const { page, db } = app;
     await startSession(page, 'P05', { design: 'staircase', staircaseTrials: '8', staircaseStepDeg: '0.5' }, '11');

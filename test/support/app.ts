@@ -64,6 +64,8 @@ export interface AppHarness {
   events: [string, number | undefined][];
   /** Background model jobs started by the test itself (bench load), not the app's. */
   modelJobs: ModelJobs;
+  /** The experimenter's window, once the page asked for it (a second page of the browser, as main.ts opens a second window). */
+  experimenterPage(): Page | null;
   close(): Promise<void>;
 }
 
@@ -87,8 +89,16 @@ export async function openApp(opts: { dataDir?: string; calibration?: Record<str
   const { server, url } = await startServer();
   const origin = new URL(url).origin;
   let services: AppServices;
+  // The experimenter's window: a second page of the same context, on the one "screen" the harness has.
+  let openSecond: () => Promise<void> = async () => undefined;
+  let second: Page | null = null;
   try {
     services = await startServices({
+      openExperimenterWindow: async () => {
+        // Not awaited: a page opened from inside the page's own call would wait on that call.
+        void openSecond().catch(() => undefined);
+        return { secondScreen: false, message: "Only one screen is connected: the experimenter's view opened as a window on it; connect a second screen and press the button again to move it there." };
+      },
       dataDir,
       appRoot: root,
       bundleDir: MAIN_DIST,
@@ -123,6 +133,11 @@ export async function openApp(opts: { dataDir?: string; calibration?: Record<str
   await context.addInitScript({ content: await apiInitScript() });
   if (opts.calibration) await context.addInitScript({ content: `localStorage.setItem('predlab.calibration', ${JSON.stringify(JSON.stringify(opts.calibration))});` });
   const page = await context.newPage();
+  openSecond = async () => {
+    if (second && !second.isClosed()) return void (await second.bringToFront());
+    second = await context.newPage();
+    await second.goto(`${url}#experimenter`);
+  };
   // Pushed events reach the page as webContents.send does in the app.
   const events: [string, number | undefined][] = [];
   const unsubscribe = services.subscribe((ev) => {
@@ -149,6 +164,7 @@ export async function openApp(opts: { dataDir?: string; calibration?: Record<str
     calls,
     events,
     modelJobs,
+    experimenterPage: () => second,
     async close() {
       unsubscribe();
       await browser.close();
