@@ -195,6 +195,29 @@ export const migrations: Migration[] = [
     // NULL for models registered before: recorded at their next use.
     sql: `ALTER TABLE models ADD COLUMN weights_sha256 TEXT;`,
   },
+  {
+    version: 10,
+    description: 'monitor profiles (named display calibrations with their gamma), and the profile each session ran with',
+    // A session also keeps a copy of its profile in its calibration (calibration.monitor), so
+    // editing or deleting a profile never rewrites what a session was shown with. At most one
+    // profile is chosen (the one new sessions use). Sessions before this have no profile: their
+    // display was drawn with pixel = 255 L (gamma 'assumed').
+    sql: `
+      CREATE TABLE monitor_profiles (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(name)) BETWEEN 1 AND 60),
+        calibration TEXT NOT NULL,
+        gamma REAL NOT NULL CHECK (gamma BETWEEN 1 AND 3.5),
+        gamma_method TEXT NOT NULL CHECK (gamma_method IN ('assumed', 'entered', 'photometer', 'half-split')),
+        gamma_data TEXT NOT NULL DEFAULT '{}',
+        chosen INTEGER NOT NULL DEFAULT 0 CHECK (chosen IN (0, 1)),
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      );
+      CREATE UNIQUE INDEX monitor_profiles_chosen ON monitor_profiles(chosen) WHERE chosen = 1;
+      ALTER TABLE sessions ADD COLUMN monitor_profile_id INTEGER REFERENCES monitor_profiles(id) ON DELETE SET NULL;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

@@ -57,7 +57,8 @@ describe('the studies migration', () => {
     expect(schemaVersion(db)).toBe(LATEST_VERSION);
     expect(tables(db)).toEqual(expect.arrayContaining(['studies', 'study_sessions']));
     expect(db.prepare('SELECT * FROM participants ORDER BY id').all()).toEqual(before.participants);
-    expect(db.prepare('SELECT * FROM sessions ORDER BY id').all()).toEqual(before.sessions);
+    // Later migrations add columns (monitor_profile_id, NULL for sessions before monitor profiles); the rest is as it was.
+    expect(db.prepare('SELECT * FROM sessions ORDER BY id').all()).toEqual((before.sessions as object[]).map((r) => ({ ...r, monitor_profile_id: null })));
     expect(db.prepare('SELECT * FROM trials ORDER BY id').all()).toEqual(before.trials);
     expect(before.trials).toHaveLength(14);
     // and the old data can join a study
