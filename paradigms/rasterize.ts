@@ -1,7 +1,8 @@
 /**
  * A paradigm's scene(t) as a model sees it: frames at the model's resolution, field of view
  * (degrees across the image width) and frame rate, with the luminances the three.js presenter
- * draws (luminance L -> value L in every channel), anti-aliased. In time, each frame either
+ * draws (luminance L -> value L in every channel: linear light, no display gamma; a person's
+ * screen gets the inverse of its profile's gamma in the presenter instead), anti-aliased. In time, each frame either
  * integrates the continuous-time scene over its exposure ('integrate', the default: luminance x
  * time is the same at any model frame rate) or is what a display at the model's rate would draw
  * ('sample'); see TemporalSettings in types.ts.
