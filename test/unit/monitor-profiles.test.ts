@@ -11,7 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { fitGamma, gammaFromHalfSplit, inverseGammaLut, pixelFor } from '../../paradigms/gamma.js';
 import { createHandlers } from '../../main/ipc/handlers.js';
 import { exportSession } from '../../main/services/export.js';
-import { getSession, recordTrial } from '../../main/services/sessions.js';
+import { getSession, recordTrial, startSession } from '../../main/services/sessions.js';
+import { simulateSession } from '../../main/services/simulate.js';
+import { addSessionsToStudy, createStudy } from '../../main/services/studies.js';
+import { exportStudy } from '../../main/services/study-export.js';
 import { openDatabase } from '../../main/store/db.js';
 import { LATEST_VERSION } from '../../main/store/migrations.js';
 import { createApi, ApiError } from '../../preload/api.js';
@@ -118,6 +121,25 @@ describe('monitor profiles', () => {
     const bids = exportSession(db, s.id, 'bids', tempDir());
     const sidecar = JSON.parse(fs.readFileSync(bids.files[1]!, 'utf8')) as Record<string, unknown>;
     expect(sidecar).toMatchObject({ MonitorProfile: 'Lab CRT', DisplayGamma: 2.2, DisplayGammaMethod: 'entered' });
+  });
+
+  it('the study CSV says which profile and gamma each session had: assumed for an online one, none for a simulated observer', async () => {
+    const { api, db } = setup();
+    const p = await api['monitors:create'](PROFILE);
+    const params = { offsetsDeg: [-1, 0, 1], trialsPerOffset: 1 };
+    const lab = startSession(db, { participant: { label: 'L1' }, paradigmId: 'flash-lag', parameters: params, seed: 4, monitorProfileId: p.id });
+    const online = startSession(db, { participant: { label: 'O1' }, paradigmId: 'flash-lag', parameters: params, protocolId: lab.protocol.id, calibration: { ...CALIBRATION }, source: 'online' });
+    for (const s of [lab, online]) recordTrial(db, s.id, { trialIndex: 0, response: 'left', rtMs: 300, frameTiming: FRAME_TIMING });
+    const sim = simulateSession(db, { paradigmId: 'flash-lag', parameters: params, seed: 4, observer: { pse: 0, sigma: 1, guess: 0, lapse: 0 } });
+    const study = createStudy(db, { name: 'Gamma' });
+    addSessionsToStudy(db, study.id, [lab.id, online.id, sim.id]);
+    const out = exportStudy(db, study.id, { folder: tempDir() });
+    const csv = out.files.find((f) => f.endsWith('_trials.csv'))!;
+    const rows = parse(fs.readFileSync(csv), { columns: true }) as Record<string, string>[];
+    const bySession = (id: number) => rows.find((r) => r.session_id === String(id))!;
+    expect(bySession(lab.id)).toMatchObject({ monitor_profile: 'Lab CRT', gamma: '2.2', gamma_method: 'entered' });
+    expect(bySession(online.id)).toMatchObject({ monitor_profile: '', gamma: '1', gamma_method: 'assumed' });
+    expect(bySession(sim.id)).toMatchObject({ monitor_profile: '', gamma: '', gamma_method: '' });
   });
 
   it('a session is started with a calibration or a profile, not both, and not with an unknown profile (nothing written)', async () => {
