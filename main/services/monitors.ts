@@ -53,6 +53,9 @@ export function resolveGamma(input: GammaInput): { gamma: number; method: GammaM
       } catch (e) {
         throw new PredlabError('invalid-argument', `The photometer readings cannot be fitted: ${(e as Error).message}`);
       }
+      // At a bound the true gamma may lie beyond it: say so rather than store the bound as measured.
+      if (fit.gamma - GAMMA_MIN < 1e-3 || GAMMA_MAX - fit.gamma < 1e-3)
+        throw new PredlabError('invalid-argument', `The photometer readings fit best at gamma ${fit.gamma.toFixed(2)}, the ${fit.gamma < 2 ? 'lowest' : 'highest'} a profile holds (${GAMMA_MIN}-${GAMMA_MAX}): check the readings (levels and luminances in the right rows).`);
       return { gamma: fit.gamma, method: 'photometer', data: { points: input.points, fit } };
     }
     case 'half-split': {

@@ -91,6 +91,7 @@ describe('monitor profiles', () => {
     await refused('monitors:create', { ...PROFILE, name: 'Bright', gamma: { method: 'photometer', points: [{ level: 0, luminance: 0 }, { level: 128, luminance: 20 }, { level: 255, luminance: 20000 }] } }, /at most 10000/);
     await refused('monitors:create', { ...PROFILE, name: 'Level', gamma: { method: 'photometer', points: [{ level: 0, luminance: 0 }, { level: 128.5, luminance: 20 }, { level: 256, luminance: 100 }] } }, /grey level/);
     await refused('monitors:create', { ...PROFILE, name: 'Falling', gamma: { method: 'photometer', points: [{ level: 0, luminance: 100 }, { level: 128, luminance: 20 }, { level: 255, luminance: 1 }] } }, /cannot be fitted: .*higher at the highest grey level/);
+    await refused('monitors:create', { ...PROFILE, name: 'Steep', gamma: { method: 'photometer', points: [0, 64, 128, 192, 255].map((v) => ({ level: v, luminance: 100 * (v / 255) ** 5 })) } }, /fit best at gamma 3.50, the highest a profile holds/);
     await refused('monitors:create', { ...PROFILE, name: 'Odd', gamma: { method: 'half-split', matches: [{ target: 0.5, level: 250 }] } }, /outside 1-3.5/);
     await refused('monitors:create', { ...PROFILE, name: 'Cal', calibration: { ...CALIBRATION, refreshHz: 5 } }, /refreshHz/);
     await refused('monitors:update', { profileId: 999, name: 'x' }, /No monitor profile with id 999/);
