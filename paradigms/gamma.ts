@@ -8,9 +8,9 @@
  * its rasterizer (rasterize.ts) hands PredNet the linear L itself, as the light a linearised
  * display emits; no gamma is applied on the model side.
  */
-import { GAMMA_MAX, GAMMA_MIN } from './monitor-profile.js';
-
-export { GAMMA_MAX, GAMMA_MIN };
+/** Gammas a profile may hold (CRTs ~2.2-2.5, LCDs ~1.8-2.4; 1 is a linear or unknown display). */
+export const GAMMA_MIN = 1;
+export const GAMMA_MAX = 3.5;
 /** Entries of the presenter's lookup: linear luminance in steps of 1/1023 (finer than 8-bit output). */
 export const LUT_SIZE = 1024;
 

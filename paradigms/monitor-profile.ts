@@ -5,13 +5,11 @@
  */
 import type { HalfSplitMatch, PhotometerFit, PhotometerPoint } from './gamma.js';
 
+export { GAMMA_MAX, GAMMA_MIN } from './gamma.js';
+
 /** How a profile's gamma was obtained: 'assumed' (none: gamma 1, pixel = 255 L), typed in, fitted to photometer readings, or matched by eye (half-split). */
 export type GammaMethod = 'assumed' | 'entered' | 'photometer' | 'half-split';
 export const GAMMA_METHODS: readonly GammaMethod[] = ['assumed', 'entered', 'photometer', 'half-split'];
-
-/** Gammas a profile may hold (CRTs ~2.2-2.5, LCDs ~1.8-2.4; 1 is a linear or unknown display). */
-export const GAMMA_MIN = 1;
-export const GAMMA_MAX = 3.5;
 
 /** Limits on what a profile holds (checked at the IPC boundary and again by the service). */
 export const MONITOR_NAME_MAX = 60;
