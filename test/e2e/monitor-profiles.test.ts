@@ -121,4 +121,14 @@ describe('monitor profiles in the app', () => {
     expect(monitor.gamma).toBeCloseTo(2.2, 3);
     expect(session.calibration).toMatchObject({ screenWidthCm: 34.5, viewingDistanceCm: 57 });
   });
+
+  it("choosing another profile on the Run page makes it the lab's choice for new sessions", async () => {
+    const { page, db } = app;
+    await page.getByTestId('nav-run').click();
+    await page.getByTestId('run-monitor').waitFor();
+    await page.getByTestId('run-monitor').selectOption({ label: 'This display' });
+    await expect.poll(() => listMonitorProfiles(db).find((p) => p.chosen)?.name).toBe('This display');
+    expect(await page.getByTestId('run-monitor-summary').textContent()).toMatch(/gamma not measured/);
+  });
 });
+
