@@ -1,10 +1,11 @@
 /**
  * A paradigm's scene(t) as a model sees it: frames at the model's resolution, field of view
- * (degrees across the image width) and frame rate, with the luminances the three.js presenter
- * draws (luminance L -> value L in every channel), anti-aliased. In time, each frame either
- * integrates the continuous-time scene over its exposure ('integrate', the default: luminance x
- * time is the same at any model frame rate) or is what a display at the model's rate would draw
- * ('sample'); see TemporalSettings in types.ts.
+ * (degrees across the image width) and frame rate, with the scene's linear luminances (L -> value
+ * L in every channel, anti-aliased). No display gamma is applied here: a person's screen gets the
+ * inverse of its monitor profile's gamma in the three.js presenter, so both see the same linear
+ * light. In time, each frame either integrates the continuous-time scene over its exposure
+ * ('integrate', the default: luminance x time is the same at any model frame rate) or is what a
+ * display at the model's rate would draw ('sample'); see TemporalSettings in types.ts.
  */
 import { TEMPORAL_DEFAULTS, type DisplayTiming, type ModelView, type Paradigm, type Scene, type Shape, type TemporalSettings } from './types.js';
 import { frameAt } from './durations.js';

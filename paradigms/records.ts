@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import type { OracleFraction, ReferenceSummary } from './references.js';
 import type { AnalysisResult, ResponseOption, ParamField, Statistic } from './types.js';
+export * from './monitor-profile.js';
+export type { HalfSplitMatch, PhotometerFit, PhotometerPoint } from './gamma.js';
 
 export const frameTimingSchema = z
   .object({

@@ -11,7 +11,8 @@ import { workSchemas, type WorkResults } from './channels/work.js';
 import { replicateSchemas, type ReplicateResults } from './channels/replicate.js';
 import { studiesSchemas, type StudyResults } from './channels/studies.js';
 import { trainingSchemas, type TrainingResults } from './channels/training.js';
-import { id, json } from './schema-parts.js';
+import { calibrationSchema, id, json } from './schema-parts.js';
+import { monitorsSchemas, type MonitorResults } from './channels/monitors.js';
 import { observerOverridesSchema } from '../paradigms/observer-settings.js';
 import { fitChoiceSchema } from '../paradigms/psychometric.js';
 import { frameTimingSchema, type Comparison, type ExportResult, type ModelInfo, type ModelJob, type ParadigmInfo, type Participant, type PlannedTrial, type RecordResult, type SessionAnalysis, type SessionInfo, type TrialFilmstrip } from '../paradigms/records.js';
@@ -27,18 +28,7 @@ export interface ExperimenterWindowResult {
   message: string;
 }
 
-export const calibrationSchema = z
-  .object({
-    screenWidthCm: z.number().finite().positive().max(1000),
-    screenWidthPx: z.number().int().positive().max(100000),
-    viewingDistanceCm: z.number().finite().positive().max(1000),
-    refreshHz: z.number().finite().min(20).max(1000),
-    pxPerDeg: z.number().finite().positive(),
-    method: z.enum(['screen-width', 'credit-card']),
-    devicePixelRatio: z.number().finite().positive().optional(),
-  })
-  .strict();
-export type Calibration = z.infer<typeof calibrationSchema>;
+export { calibrationSchema, type Calibration } from './schema-parts.js';
 
 const coreSchemas = {
   'paradigms:list': z.object({}).strict(),
@@ -54,12 +44,15 @@ const coreSchemas = {
       paradigmId: z.string().min(1).max(64),
       parameters: json,
       seed: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1).optional(),
-      calibration: calibrationSchema,
+      /** The display as measured; or else `monitorProfileId`, a monitor profile whose values (and gamma) the session keeps a copy of. */
+      calibration: calibrationSchema.optional(),
+      monitorProfileId: id.optional(),
       /** A model that takes the same trials in the background while the person is tested. */
       companionModelId: id.optional(),
     })
     .strict()
-    .refine((a) => (a.participantId === undefined) !== (a.participant === undefined), { message: 'give either participantId or participant (a person by their ID), not both', path: ['participant'] }),
+    .refine((a) => (a.participantId === undefined) !== (a.participant === undefined), { message: 'give either participantId or participant (a person by their ID), not both', path: ['participant'] })
+    .refine((a) => (a.calibration === undefined) !== (a.monitorProfileId === undefined), { message: 'give either calibration or monitorProfileId (a monitor profile), not both', path: ['monitorProfileId'] }),
   'sessions:next': z.object({ sessionId: id }).strict(),
   'sessions:record': z
     .object({
@@ -99,13 +92,13 @@ const coreSchemas = {
 } as const;
 
 /** Every channel: the core ones above and each feature's own file under preload/channels/. */
-export const schemas = { ...coreSchemas, ...workSchemas, ...modelsSchemas, ...datasetsSchemas, ...trainingSchemas, ...replicateSchemas, ...studiesSchemas } as const;
+export const schemas = { ...coreSchemas, ...workSchemas, ...modelsSchemas, ...datasetsSchemas, ...trainingSchemas, ...replicateSchemas, ...studiesSchemas, ...monitorsSchemas } as const;
 
 export type Channel = keyof typeof schemas;
 export const channels = Object.keys(schemas) as Channel[];
 export type Args<C extends Channel> = z.input<(typeof schemas)[C]>;
 
-export interface Results extends WorkResults, ModelsResults, DatasetResults, TrainingResults, ReplicateResults, StudyResults {
+export interface Results extends WorkResults, ModelsResults, DatasetResults, TrainingResults, ReplicateResults, StudyResults, MonitorResults {
   'paradigms:list': ParadigmInfo[];
   'participants:create': Participant;
   'participants:list': Participant[];

@@ -12,3 +12,17 @@ const jsonLength = (v: unknown): number => {
   }
 };
 export const json = z.record(z.string(), z.unknown()).refine((v) => jsonLength(v) <= MAX_JSON_CHARS, { message: `must be plain JSON of at most ${MAX_JSON_CHARS} characters` });
+
+/** A display's calibration as a session stores it (sizes in degrees -> pixels, refresh rate). */
+export const calibrationSchema = z
+  .object({
+    screenWidthCm: z.number().finite().positive().max(1000),
+    screenWidthPx: z.number().int().positive().max(100000),
+    viewingDistanceCm: z.number().finite().positive().max(1000),
+    refreshHz: z.number().finite().min(20).max(1000),
+    pxPerDeg: z.number().finite().positive(),
+    method: z.enum(['screen-width', 'credit-card']),
+    devicePixelRatio: z.number().finite().positive().optional(),
+  })
+  .strict();
+export type Calibration = z.infer<typeof calibrationSchema>;

@@ -31,6 +31,7 @@ import { addModelSessionCommands } from './model-session-commands.js';
 import { addReplicateCommands } from './replicate-commands.js';
 import { addStimulusCommands } from './stimulus-commands.js';
 import { addStudyCommands } from './study-commands.js';
+import { addMonitorCommands } from './monitor-commands.js';
 
 // ONNX Runtime's telemetry off unless PREDLAB_ONNX_TELEMETRY=1, before any thread loads it.
 ortTelemetryOffByDefault();
@@ -223,6 +224,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
   addModelSessionCommands(program, session, { database, emit, err: io.err, events: cliEvents, integer, number, collectParam });
   addReplicateCommands(program, { database, readDatabase, emit, err: io.err, events: cliEvents, integer, number });
   addStudyCommands(program, { database, readDatabase, emit, err: io.err, events: cliEvents, integer, number });
+  addMonitorCommands(program, { database, readDatabase, emit, err: io.err, events: cliEvents, integer, number });
   addStimulusCommands(program, { database, readDatabase, emit, err: io.err, events: cliEvents, integer, number, collectParam });
 
   return { program, close: () => db?.close(), flushEvents: async () => events?.flush() };

@@ -24,6 +24,7 @@ import { workHandlers } from './work-handlers.js';
 import { replicateHandlers } from './replicate-handlers.js';
 import { studiesHandlers } from './studies-handlers.js';
 import { trainingHandlers } from './training-handlers.js';
+import { monitorsHandlers } from './monitors-handlers.js';
 
 export type { HandlerDeps } from './handler-types.js';
 
@@ -96,6 +97,7 @@ export function createHandlers(input: HandlerDeps) {
     ...trainingHandlers(deps),
     ...replicateHandlers(deps),
     ...studiesHandlers(deps),
+    ...monitorsHandlers(deps),
   };
 
   async function invoke(channel: unknown, rawArgs: unknown): Promise<Envelope<unknown>> {

@@ -16,6 +16,7 @@ import { getSession, paradigmOf, trialRows } from './sessions.js';
 import { getStudy, studyOfSession } from './studies.js';
 import { parseStored } from '../store/rows.js';
 import { defaultKeys } from '../../paradigms/response-keys.js';
+import { sessionGamma } from '../../paradigms/monitor-profile.js';
 
 type Cell = string | number | boolean | null;
 
@@ -47,6 +48,9 @@ const TRAILING_COLUMNS: Record<string, { description: string; units?: string }> 
   critical_frame: { description: 'Frame index (from 0) on which the critical event (e.g. the flash) was drawn' },
   refresh_hz: { description: 'Measured display refresh rate at calibration (to 0.01 Hz)', units: 'Hz' },
   px_per_deg: { description: 'Pixels per degree of visual angle at calibration', units: 'px/deg' },
+  monitor_profile: { description: "The monitor profile the session ran with (its values as they were then); empty for sessions without one (before profiles, online, models)" },
+  gamma: { description: "The display gamma the presenter linearised luminance with (pixel = round(255 L^(1/gamma))); 1 where none was measured; empty for models and simulated observers, which see linear luminance" },
+  gamma_method: { description: "How the gamma was obtained: 'assumed' (none: pixel = 255 L), 'entered', 'photometer' (fitted to measured luminances) or 'half-split' (matched by eye); empty for models and simulated observers" },
   answered_at: { description: 'When the answer was stored (UTC, ISO 8601)' },
 };
 
@@ -92,6 +96,7 @@ export function tidyTrials(db: Db, sessionId: number): TidyTable {
   const descriptions = { ...COMMON_COLUMNS, ...paradigm.stimulusColumns, ...TRAILING_COLUMNS };
   const columns = Object.keys(descriptions);
   const cal = session.calibration as { refreshHz?: number; pxPerDeg?: number };
+  const display = sessionGamma(session);
   // What the app's default analysis left out, and why (analysis.ts decides, so the two agree).
   const stored = trialRows(db, sessionId);
   const fit = analysedTrials(db, sessionId, true, stored);
@@ -132,6 +137,9 @@ export function tidyTrials(db: Db, sessionId: number): TidyTable {
       critical_frame: t.critical_frame,
       refresh_hz: rounded(cal.refreshHz, 2),
       px_per_deg: rounded(cal.pxPerDeg, 2),
+      monitor_profile: display.profile,
+      gamma: rounded(display.gamma, 3),
+      gamma_method: display.method,
       answered_at: t.answered_at,
     };
     return columns.map((c) => record[c] ?? null);
@@ -273,6 +281,10 @@ export function exportSession(db: Db, sessionId: number, format: 'csv' | 'bids',
     SoftwareVersion: APP_VERSION,
     ParadigmParameters: session.protocol.parameters,
     Calibration: session.calibration,
+    // Said apart from the calibration too, so a reader need not know where the profile's copy lies.
+    MonitorProfile: sessionGamma(session).profile,
+    DisplayGamma: sessionGamma(session).gamma,
+    DisplayGammaMethod: sessionGamma(session).method,
     ...dictionary,
   };
   const description = path.join(outDir, 'dataset_description.json');

@@ -19,6 +19,7 @@ import { parseStored, SESSION_SELECT, toSession, type SessionRow, type TrialRow 
 import { APP_VERSION } from '../version.js';
 import { dropNearCritical } from './dropped-frames.js';
 import { findHuman, getParticipant, normaliseLabel } from './participants.js';
+import { getMonitorProfile, sessionCalibrationOf } from './monitors.js';
 
 export function paradigmOf(id: string): Paradigm<any, any, any> {
   try {
@@ -56,7 +57,9 @@ export interface StartSession {
   seed?: number | undefined;
   /** Take exactly the trials of an existing protocol (its paradigm, parameters and seed). */
   protocolId?: number | undefined;
-  calibration: Record<string, unknown>;
+  /** The display as measured; or else `monitorProfileId`: a monitor profile, copied into the session (with its gamma). */
+  calibration?: Record<string, unknown> | undefined;
+  monitorProfileId?: number | undefined;
   source?: string;
   /** The keys the session used, when they were decided elsewhere (an online participant's browser); else decided here for a person. */
   responseKeys?: ResponseKeys | undefined;
@@ -83,7 +86,12 @@ export function startSession(db: Db, req: StartSession): SessionInfo {
   const info = validateSessionInfo(runSettingsOf(parameters).sessionInfo, req.sessionInfo ?? {});
   if (info.problems.length) throw new PredlabError('invalid-argument', `Session information: ${info.problems.join(' ')}`);
   const seed = existing ? existing.seed : (req.seed ?? Math.floor(Math.random() * 2 ** 31));
+  if ((req.calibration === undefined) === (req.monitorProfileId === undefined))
+    throw new PredlabError('invalid-argument', 'A session needs either calibration (the display as measured) or monitorProfileId (a monitor profile), not both.');
   const id = db.transaction(() => {
+    // Read inside the transaction: the copy is of the profile as it is when the session starts.
+    const profile = req.monitorProfileId !== undefined ? getMonitorProfile(db, req.monitorProfileId) : null;
+    const calibration = profile ? sessionCalibrationOf(profile) : req.calibration;
     const person = known ?? findHuman(db, label);
     const participantId = person
       ? person.id
@@ -95,8 +103,10 @@ export function startSession(db: Db, req: StartSession): SessionInfo {
     const session = Number(
       db
         .prepare("INSERT INTO sessions (participant_id, protocol_id, status, calibration, app_version, source, response_keys) VALUES (?, ?, 'running', ?, ?, ?, ?)")
-        .run(participantId, protocolId, JSON.stringify(req.calibration), APP_VERSION, req.source ?? 'app', keys ? JSON.stringify(keys) : null).lastInsertRowid,
+        .run(participantId, protocolId, JSON.stringify(calibration), APP_VERSION, req.source ?? 'app', keys ? JSON.stringify(keys) : null).lastInsertRowid,
     );
+    // The profile's id in its own column (a session without one leaves it NULL, as sessions before profiles have it).
+    if (profile) db.prepare('UPDATE sessions SET monitor_profile_id = ? WHERE id = ?').run(profile.id, session);
     const extraDetails = person && req.participant?.details ? req.participant.details : {};
     if (Object.keys(info.values).length || Object.keys(extraDetails).length) addDetails(db, participantId, session, extraDetails, info.values);
     return session;

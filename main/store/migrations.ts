@@ -197,6 +197,29 @@ export const migrations: Migration[] = [
   },
   {
     version: 10,
+    description: 'monitor profiles (named display calibrations with their gamma), and the profile each session ran with',
+    // A session also keeps a copy of its profile in its calibration (calibration.monitor), so
+    // editing or deleting a profile never rewrites what a session was shown with. At most one
+    // profile is chosen (the one new sessions use). Sessions before this have no profile: their
+    // display was drawn with pixel = 255 L (gamma 'assumed').
+    sql: `
+      CREATE TABLE monitor_profiles (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(name)) BETWEEN 1 AND 60),
+        calibration TEXT NOT NULL,
+        gamma REAL NOT NULL CHECK (gamma BETWEEN 1 AND 3.5),
+        gamma_method TEXT NOT NULL CHECK (gamma_method IN ('assumed', 'entered', 'photometer', 'half-split')),
+        gamma_data TEXT NOT NULL DEFAULT '{}',
+        chosen INTEGER NOT NULL DEFAULT 0 CHECK (chosen IN (0, 1)),
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      );
+      CREATE UNIQUE INDEX monitor_profiles_chosen ON monitor_profiles(chosen) WHERE chosen = 1;
+      ALTER TABLE sessions ADD COLUMN monitor_profile_id INTEGER REFERENCES monitor_profiles(id) ON DELETE SET NULL;
+    `,
+  },
+  {
+    version: 11,
     description: "sessions: the response keys of each session (answer -> key, JSON), so a protocol's own or counterbalanced keys are kept with the answers they gave",
     // NULL for sessions before: they used their paradigm's keys (and model sessions answer by value).
     sql: `ALTER TABLE sessions ADD COLUMN response_keys TEXT;`,

@@ -15,12 +15,12 @@ function grab(canvas: HTMLCanvasElement): number[] {
   return grey;
 }
 
-function presenterOn(width: number, height: number, pxPerDeg: number): StimulusPresenter {
+function presenterOn(width: number, height: number, pxPerDeg: number, gamma = 1): StimulusPresenter {
   const canvas = document.createElement('canvas');
   canvas.style.width = `${width}px`;
   canvas.style.height = `${height}px`;
   document.body.appendChild(canvas);
-  return new StimulusPresenter(canvas, pxPerDeg);
+  return new StimulusPresenter(canvas, pxPerDeg, gamma);
 }
 
 /** Box-filter a grey image down by an integer factor (anti-aliasing by supersampling). */
@@ -44,8 +44,8 @@ Object.assign(window, {
     p.draw(scene);
     return downsample({ width: p.canvas.width, height: p.canvas.height, grey: grab(p.canvas) }, factor);
   },
-  drawScene(scene: Scene, width: number, height: number, pxPerDeg: number) {
-    const p = presenterOn(width, height, pxPerDeg);
+  drawScene(scene: Scene, width: number, height: number, pxPerDeg: number, gamma = 1) {
+    const p = presenterOn(width, height, pxPerDeg, gamma);
     p.draw(scene);
     return { width: p.canvas.width, height: p.canvas.height, grey: grab(p.canvas) };
   },

@@ -5,6 +5,7 @@ import { flashFrame, flashLag, flashLagParamsSchema, barX } from '../../paradigm
 import { planFromHistory } from '../../paradigms/types.js';
 import type { Scene } from '../../paradigms/types.js';
 import { presenterPage } from '../support/presenter-page.js';
+import { rasterizeScene, type ModelView } from '../../paradigms/rasterize.js';
 
 type Image = { width: number; height: number; grey: number[] };
 let browser: Browser;
@@ -58,4 +59,21 @@ describe('three.js presenter', () => {
     expect(centre(barCols)).toBeCloseTo(400 + barAtFlash * 20, 0);
     expect((centre(flashCols) - centre(barCols)) / 20).toBeCloseTo(s.direction * 1, 1);
   });
+
+  it('issue 27: a lookup from gamma 2.2 sends L = 0.5 to pixel 255*0.5^(1/2.2) = 186 in the canvas, and the model gets the same linear 0.5', async () => {
+    const scene: Scene = { background: 0, shapes: [{ kind: 'rect', id: 'patch', x: 0, y: 0, width: 4, height: 4, luminance: 0.5 }] };
+    const img: Image = await page.evaluate(([s]) => (window as any).drawScene(s, 200, 200, 20, 2.2), [scene] as const);
+    expect(Math.round(255 * 0.5 ** (1 / 2.2))).toBe(186);
+    expect(px(img, 100, 100)).toBe(186);
+    expect(px(img, 5, 5)).toBe(0); // black stays black
+    const white: Image = await page.evaluate(([s]) => (window as any).drawScene(s, 200, 200, 20, 2.2), [{ ...scene, background: 1 }] as const);
+    expect(px(white, 5, 5)).toBe(255); // white stays white
+    // Gamma 1 (no profile, or 'assumed'): 255 L as before profiles.
+    const linear: Image = await page.evaluate(([s]) => (window as any).drawScene(s, 200, 200, 20, 1), [scene] as const);
+    expect(Math.abs(px(linear, 100, 100) - 127.5)).toBeLessThanOrEqual(1);
+    // The model is given the scene's linear luminance: no gamma on its side, whatever the person's display.
+    const model = rasterizeScene(scene, { width: 40, height: 40, channels: 1, fovDeg: 10, frameRateHz: 60 } satisfies ModelView);
+    expect(model.data[20 * 40 + 20]).toBeCloseTo(0.5, 6);
+  });
 });
+

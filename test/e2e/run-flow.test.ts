@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dropNearCritical } from '../../main/services/dropped-frames.js';
 import { listParticipants } from '../../main/services/participants.js';
 import { getSession, listSessions, nextTrial, trialRows } from '../../main/services/sessions.js';
+import { chosenMonitorProfile, updateMonitorProfile } from '../../main/services/monitors.js';
 import { kanizsa, type KanizsaStimulus } from '../../paradigms/kanizsa/index.js';
 import { estimateSession, formatDuration, paradigmParameters, practiceStimuli, runSettingsOf } from '../../paradigms/run-settings.js';
 import { flashLag } from '../../paradigms/flash-lag/index.js';
@@ -239,8 +240,9 @@ describe('trials with dropped frames near the critical event', () => {
     const { page, db } = app;
     // A display calibrated at 120 Hz that shows 60 frames a second misses every other refresh:
     // each trial then drops frames at its flash (as a machine too slow for its display would).
-    // (Set in the open page: the harness writes its calibration again at every page load.)
-    await page.evaluate((cal) => localStorage.setItem('predlab.calibration', JSON.stringify(cal)), { ...CALIBRATION, refreshHz: 120 });
+    // (The lab's chosen monitor profile, moved there from the harness's localStorage calibration on first load.)
+    const profile = chosenMonitorProfile(db)!;
+    updateMonitorProfile(db, profile.id, { calibration: { ...CALIBRATION, refreshHz: 120 } });
     try {
       await page.getByTestId('nav-run').click();
       await page.getByTestId('participant-label').fill('R04');
@@ -269,7 +271,7 @@ describe('trials with dropped frames near the critical event', () => {
       expect(await page.getByTestId('experimenter-answers').textContent()).toMatch(/3 \(repeat of 1\)/);
       await page.screenshot({ path: `${SHOTS}/H4a-experimenter-repeats.png`, fullPage: true });
     } finally {
-      await page.evaluate((cal) => localStorage.setItem('predlab.calibration', JSON.stringify(cal)), CALIBRATION);
+      updateMonitorProfile(db, profile.id, { calibration: { ...profile.calibration } });
     }
   }, 90_000);
 });

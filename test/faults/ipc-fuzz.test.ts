@@ -89,6 +89,10 @@ const BASE: Record<string, Record<string, unknown>> = {
   'studies:export': { studyId: NO_ID, choose: false },
   'studies:export-online': { studyId: NO_ID, jatos: false, blindspotReps: 1, completionUrl: 'https://example.org/done' },
   'studies:import-online': { studyId: NO_ID },
+  'monitors:list': {},
+  'monitors:create': { name: 'fuzz display', calibration: { ...CALIBRATION }, gamma: { method: 'entered', value: 2.2 } },
+  'monitors:update': { profileId: NO_ID, name: 'renamed' },
+  'monitors:choose': { profileId: NO_ID },
 };
 
 /** Fields never damaged, with why (none now: the page cannot name a download's address). */

@@ -55,7 +55,7 @@ describe('store', () => {
     expect(schemaVersion(db)).toBe(LATEST_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
-    expect(tables).toEqual(['datasets', 'jobs', 'models', 'participants', 'protocols', 'recordings', 'sessions', 'studies', 'study_sessions', 'trials']);
+    expect(tables).toEqual(['datasets', 'jobs', 'models', 'monitor_profiles', 'participants', 'protocols', 'recordings', 'sessions', 'studies', 'study_sessions', 'trials']);
     db.close();
     // Reopening is a no-op.
     const again = openDatabase(file);

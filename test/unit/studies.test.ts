@@ -64,6 +64,8 @@ describe('the studies migration', () => {
     same('participants', before.participants);
     same('sessions', before.sessions);
     same('trials', before.trials);
+    // The columns later migrations add are empty for sessions from before them.
+    expect(db.prepare('SELECT monitor_profile_id, response_keys FROM sessions ORDER BY id').all()).toEqual(before.sessions.map(() => ({ monitor_profile_id: null, response_keys: null })));
     expect(before.trials).toHaveLength(14);
     // and the old data can join a study
     const study = createStudy(db, { name: 'After upgrade' });

@@ -1,12 +1,12 @@
 /** Display calibration: sizes in degrees of visual angle -> CSS pixels, and the refresh rate. */
+import { pxPerDegFor } from '../../../paradigms/monitor-geometry.js';
 import type { Calibration } from '../../../preload/contract.js';
+import { calibrationSchema } from '../../../preload/schema-parts.js';
 
 export const CREDIT_CARD_WIDTH_CM = 8.56; // ISO/IEC 7810 ID-1
 
 /** Pixels per degree at the centre of the screen. */
-export function pxPerDeg(pxPerCm: number, viewingDistanceCm: number): number {
-  return pxPerCm * 2 * viewingDistanceCm * Math.tan(Math.PI / 360);
-}
+export const pxPerDeg = pxPerDegFor;
 
 export function makeCalibration(input: { method: Calibration['method']; screenWidthPx: number; screenWidthCm?: number; cardWidthPx?: number; viewingDistanceCm: number; refreshHz: number }): Calibration {
   const pxPerCm = input.method === 'credit-card' ? (input.cardWidthPx ?? NaN) / CREDIT_CARD_WIDTH_CM : input.screenWidthPx / (input.screenWidthCm ?? NaN);
@@ -24,19 +24,18 @@ export function makeCalibration(input: { method: Calibration['method']; screenWi
   };
 }
 
+/** Where the calibration was kept before monitor profiles (read once, into the lab's first profile: lib/monitor-profiles.ts). */
 const KEY = 'predlab.calibration';
 
-export function loadCalibration(): Calibration | null {
+/** A calibration this browser kept before monitor profiles, if it is a valid one. */
+export function legacyCalibration(): Calibration | null {
   try {
     const raw = localStorage.getItem(KEY);
-    return raw ? (JSON.parse(raw) as Calibration) : null;
+    const parsed = raw ? calibrationSchema.safeParse(JSON.parse(raw)) : null;
+    return parsed?.success ? parsed.data : null;
   } catch {
     return null;
   }
-}
-
-export function saveCalibration(c: Calibration): void {
-  localStorage.setItem(KEY, JSON.stringify(c));
 }
 
 /** Median rAF interval over `frames` frames -> refresh rate in Hz. */

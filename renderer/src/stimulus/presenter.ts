@@ -1,9 +1,13 @@
 /**
  * Draws a paradigm's scene with three.js, in degrees of visual angle. One orthographic camera
- * maps degrees to CSS pixels via the calibration. Luminance L is drawn as pixel value 255*L
- * (no colour management), the same mapping the model's rasterizer uses.
+ * maps degrees to CSS pixels via the calibration. Luminance L (linear, as the model's rasterizer
+ * gives it to the model) is drawn as pixel value round(255 L^(1/gamma)) through an inverse-gamma
+ * lookup built once per presenter (per session), so the light the display emits is linear in L;
+ * gamma 1 (no profile, or 'assumed') is pixel 255 L. No colour management: the value set is the
+ * value written.
  */
 import * as THREE from 'three';
+import { inverseGammaLut, pixelFor } from '../../../paradigms/gamma.js';
 import type { Scene, Shape } from '../../../paradigms/types.js';
 
 THREE.ColorManagement.enabled = false;
@@ -16,10 +20,15 @@ export class StimulusPresenter {
   private readonly rect = new THREE.PlaneGeometry(1, 1);
   private readonly disc = new THREE.CircleGeometry(1, 96);
 
+  /** Pixel value per linear luminance step (paradigms/gamma.ts); null at gamma 1, drawn as 255 L exactly as before profiles. */
+  private readonly lut: Uint8Array | null;
+
   constructor(
     readonly canvas: HTMLCanvasElement,
     private pxPerDeg: number,
+    readonly gamma = 1,
   ) {
+    this.lut = gamma === 1 ? null : inverseGammaLut(gamma);
     this.renderer = new THREE.WebGLRenderer({ canvas, antialias: true, powerPreference: 'high-performance', preserveDrawingBuffer: false });
     this.renderer.outputColorSpace = THREE.LinearSRGBColorSpace;
     this.renderer.setPixelRatio(window.devicePixelRatio);
@@ -78,8 +87,14 @@ export class StimulusPresenter {
     return entry.mesh;
   }
 
+  /** The colour component that makes the display emit linear luminance L. */
+  private level(luminance: number): number {
+    return this.lut ? pixelFor(this.lut, luminance) / 255 : luminance;
+  }
+
   draw(s: Scene): void {
-    this.renderer.setClearColor(new THREE.Color(s.background, s.background, s.background), 1);
+    const bg = this.level(s.background);
+    this.renderer.setClearColor(new THREE.Color(bg, bg, bg), 1);
     for (const m of this.meshes.values()) m.mesh.visible = false;
     s.shapes.forEach((shape, order) => {
       const mesh = this.meshFor(shape);
@@ -112,7 +127,8 @@ export class StimulusPresenter {
           mesh.rotation.z = Math.atan2(shape.y2 - shape.y1, shape.x2 - shape.x1);
           break;
       }
-      (mesh.material as THREE.MeshBasicMaterial).color.setRGB(shape.luminance, shape.luminance, shape.luminance);
+      const v = this.level(shape.luminance);
+      (mesh.material as THREE.MeshBasicMaterial).color.setRGB(v, v, v);
     });
     this.renderer.render(this.scene, this.camera);
   }
