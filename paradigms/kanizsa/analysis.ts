@@ -10,7 +10,8 @@ import { fitIfPossible, levelSummaries, stat } from '../analysis-shared.js';
 import type { AnalysisResult, AnsweredTrial, ConditionResult, Statistic } from '../types.js';
 import { COMPLETION_NOTE, completionCaveats, completionStatistics } from './completion.js';
 import { isFat } from './design.js';
-import { CONDITION_LABELS, type KanizsaCondition, type KanizsaParams, type KanizsaStimulus } from './params.js';
+import { questStatistic } from '../quest.js';
+import { CONDITION_LABELS, questSettingsOf, type KanizsaCondition, type KanizsaParams, type KanizsaStimulus } from './params.js';
 
 /** Upper bound of the guess and lapse rates fitted to staircase data. */
 export const UPDOWN_MAX_LAPSE = 0.02;
@@ -116,14 +117,16 @@ export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<Kani
     // An estimate whose interval is not bounded is no number to build a sentence on.
     const threshold = { ...stat('threshold', 'Threshold (75 % correct)', oneAnswer ? null : fit?.spread75, 'deg', thresholdCi, true), ...(unbounded ? { undetermined: unbounded } : {}) };
     thresholds.set(condition, threshold);
+    // A QUEST session also gets QUEST's own estimate of this condition's PSE, from the same answers.
+    const quest = params.design === 'quest' ? [questStatistic(questSettingsOf(params), points, 'deg')] : [];
     conditions.push({
       key: condition,
       label: CONDITION_LABELS[condition],
       levels: levelSummaries(points),
       fit,
       statistics: oneAnswer
-        ? [threshold, stat('pse', 'Bias (PSE)', null, 'deg'), stat('slope', 'Slope at PSE', null, '/deg')]
-        : [threshold, stat('pse', 'Bias (PSE)', fit?.pse, 'deg', fit?.ci.pse), stat('slope', 'Slope at PSE', fit?.slope, '/deg', fit?.ci.slope)],
+        ? [threshold, stat('pse', 'Bias (PSE)', null, 'deg'), stat('slope', 'Slope at PSE', null, '/deg'), ...quest]
+        : [threshold, stat('pse', 'Bias (PSE)', fit?.pse, 'deg', fit?.ci.pse), stat('slope', 'Slope at PSE', fit?.slope, '/deg', fit?.ci.slope), ...quest],
       criterion: 0.5,
     });
   }
