@@ -152,7 +152,8 @@ export function questEstimate(state: QuestState, s: QuestSettings): QuestEstimat
  */
 export function questPlacement(state: QuestState, s: QuestSettings): number {
   const x = questEstimate(state, s).mean;
-  return Math.min(s.limits[1], Math.max(s.limits[0], Math.round(x * 1e6) / 1e6));
+  // `|| 0`: a mean a hair below zero would round to -0.
+  return Math.min(s.limits[1], Math.max(s.limits[0], Math.round(x * 1e6) / 1e6 || 0));
 }
 
 /** The estimate from a list of answered trials (analysis: the protocol's settings, the trials as answered). */

@@ -90,17 +90,17 @@ export const kanizsaDesign: Design<KanizsaParams, KanizsaStimulus, KanizsaState>
     if (index >= trialCountOf(p)) return null;
     // Each trial's randomness comes from its own stream: the plan does not depend on earlier draws.
     const rng = createRng(subSeed(seed, 3000 + index));
+    if (state.quest) {
+      const k = index % p.conditions.length;
+      const condition = p.conditions[k]!;
+      const alphaDeg = questPlacement(state.quest[k]!, questSettingsOf(p));
+      return { index, condition: formatCondition(condition, alphaDeg), stimulus: makeStimulus(p, condition, alphaDeg, rng) };
+    }
     if (!state.levels) {
       const levels = signedLevels(p);
       const cell = Math.floor(permutedIndex(index, trialCountOf(p), subSeed(seed, 2)) / p.trialsPerLevel);
       const condition = p.conditions[Math.floor(cell / levels.length)]!;
       const alphaDeg = levels[cell % levels.length]!;
-      return { index, condition: formatCondition(condition, alphaDeg), stimulus: makeStimulus(p, condition, alphaDeg, rng) };
-    }
-    if (state.quest) {
-      const k = index % p.conditions.length;
-      const condition = p.conditions[k]!;
-      const alphaDeg = questPlacement(state.quest[k]!, questSettingsOf(p));
       return { index, condition: formatCondition(condition, alphaDeg), stimulus: makeStimulus(p, condition, alphaDeg, rng) };
     }
     const staircase = index % p.conditions.length;

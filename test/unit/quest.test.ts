@@ -86,7 +86,7 @@ describe('QUEST posterior', () => {
  * paradigm's simulated observer answers; QUEST's final estimate (from the answers, as the
  * analysis computes it) minus the observer's PSE.
  */
-function runError<P, S, St>(paradigm: Paradigm<P, S, St>, params: P, seed: number, observer: SimulatedObserver, positive: (s: S, response: string) => boolean, x: (s: S) => number, settings: QuestSettings): number {
+function runError<P, S, St>(paradigm: Paradigm<P, S, St>, params: P, seed: number, observer: SimulatedObserver, positive: (s: S, response: string) => boolean, x: (s: S) => number, settings: QuestSettings): { error: number; lateDistance: number } {
   const rng = createRng(subSeed(seed, 77));
   let state = paradigm.design.initialState(params, seed);
   const points: { x: number; positive: boolean }[] = [];
@@ -97,13 +97,19 @@ function runError<P, S, St>(paradigm: Paradigm<P, S, St>, params: P, seed: numbe
     state = paradigm.design.update(state, params, { index: i, stimulus: t.stimulus, response });
     points.push({ x: x(t.stimulus), positive: positive(t.stimulus, response) });
   }
-  return questFromAnswers(settings, points).mean - observer.pse;
+  // The design placed the trials itself: the first at the prior mean.
+  expect(points[0]!.x).toBe(settings.priorMean);
+  const late = points.slice(Math.floor((3 * points.length) / 4));
+  return { error: questFromAnswers(settings, points).mean - observer.pse, lateDistance: late.reduce((m, p) => m + Math.abs(p.x - observer.pse), 0) / late.length };
 }
 
-function summary(errors: number[]) {
+/** Bias and RMS error of the final estimates; how far the last quarter of the trials lay from the PSE, on average. */
+function summary(runs: { error: number; lateDistance: number }[]) {
+  const errors = runs.map((r) => r.error);
+  const late = runs.reduce((m, r) => m + r.lateDistance, 0) / runs.length;
   const bias = errors.reduce((a, b) => a + b, 0) / errors.length;
   const rms = Math.sqrt(errors.reduce((a, b) => a + b * b, 0) / errors.length);
-  return { bias, rms };
+  return { bias, rms, late };
 }
 
 const RUNS = 120;
@@ -122,12 +128,14 @@ describe('QUEST converges on simulated observers (Watson & Pelli 1983)', () => {
       const errors = Array.from({ length: RUNS }, (_, r) => runError(flashLag, params, 1000 + r, observer, isAhead, (s) => s.offsetDeg, settings));
       return { n, ...summary(errors), ideal: idealPseSd(observer.sigma, n) };
     });
-    console.log('flash-lag QUEST convergence (deg):', rows.map((r) => `N=${r.n} bias ${r.bias.toFixed(4)} rms ${r.rms.toFixed(4)} ideal ${r.ideal.toFixed(4)} (x${(r.rms / r.ideal).toFixed(2)})`).join('; '));
+    console.log('flash-lag QUEST convergence (deg):', rows.map((r) => `N=${r.n} bias ${r.bias.toFixed(4)} rms ${r.rms.toFixed(4)} ideal ${r.ideal.toFixed(4)} (x${(r.rms / r.ideal).toFixed(2)}), last quarter of trials ${r.late.toFixed(3)} from the PSE`).join('; '));
     for (const r of rows) {
       // Bias: within 3 standard errors of the mean error, and small against sigma.
       expect(Math.abs(r.bias)).toBeLessThan(3 * (r.rms / Math.sqrt(RUNS)));
       expect(Math.abs(r.bias)).toBeLessThan(0.1 * observer.sigma);
       expect(r.rms).toBeLessThan(IDEAL_FACTOR * r.ideal);
+      // The trials themselves homed in on the PSE (a design that ignored the answers would not).
+      expect(r.late).toBeLessThan(observer.sigma);
     }
     expect(rows[1]!.rms).toBeLessThan(rows[0]!.rms);
     expect(rows[2]!.rms).toBeLessThan(rows[1]!.rms);
@@ -141,10 +149,11 @@ describe('QUEST converges on simulated observers (Watson & Pelli 1983)', () => {
       const errors = Array.from({ length: RUNS }, (_, r) => runError(kanizsa, params, 2000 + r, k, (_s, response) => isFat(response), (s) => s.alphaDeg, settings));
       return { n, ...summary(errors), ideal: idealPseSd(k.sigma, n) };
     });
-    console.log('Kanizsa QUEST convergence (deg):', rows.map((r) => `N=${r.n} bias ${r.bias.toFixed(4)} rms ${r.rms.toFixed(4)} ideal ${r.ideal.toFixed(4)} (x${(r.rms / r.ideal).toFixed(2)})`).join('; '));
+    console.log('Kanizsa QUEST convergence (deg):', rows.map((r) => `N=${r.n} bias ${r.bias.toFixed(4)} rms ${r.rms.toFixed(4)} ideal ${r.ideal.toFixed(4)} (x${(r.rms / r.ideal).toFixed(2)}), last quarter of trials ${r.late.toFixed(3)} from the PSE`).join('; '));
     for (const r of rows) {
       expect(Math.abs(r.bias)).toBeLessThan(0.1 * k.sigma);
       expect(r.rms).toBeLessThan(IDEAL_FACTOR * r.ideal);
+      expect(r.late).toBeLessThan(k.sigma);
     }
     expect(rows[1]!.rms).toBeLessThan(rows[0]!.rms);
   }, 120_000);
