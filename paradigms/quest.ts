@@ -24,6 +24,8 @@ export interface QuestSettings {
   lapse: number;
   /** The axis's own bounds (the stimuli the paradigm can show): the grid and every placement stay inside. */
   limits: readonly [number, number];
+  /** Placements are rounded to multiples of this (axis units; 0 or absent: not rounded). */
+  step?: number;
 }
 
 /** The grid spans the prior mean +- this many prior SDs (the prior there is e^-12.5 of its peak). */
@@ -148,10 +150,13 @@ export function questEstimate(state: QuestState, s: QuestSettings): QuestEstimat
  * Where the next trial goes: the posterior mean. Watson & Pelli placed trials at the mode;
  * King-Smith et al. (1994) found the mean more efficient and less biased, and it is the estimate
  * reported, so each trial tests the current best guess of the PSE (where a cumulative Gaussian
- * is steepest and a trial tells most about it). Rounded to 1e-6 so stored levels are tidy.
+ * is steepest and a trial tells most about it). Rounded to the settings' step, so trials repeat
+ * levels (a readable plot, a fit with several answers a level; a step of sigma / 5 costs under
+ * 1 % of a trial's information), and to 1e-6 so stored levels are tidy.
  */
 export function questPlacement(state: QuestState, s: QuestSettings): number {
-  const x = questEstimate(state, s).mean;
+  const mean = questEstimate(state, s).mean;
+  const x = s.step && s.step > 0 ? Math.round(mean / s.step) * s.step : mean;
   // `|| 0`: a mean a hair below zero would round to -0.
   return Math.min(s.limits[1], Math.max(s.limits[0], Math.round(x * 1e6) / 1e6 || 0));
 }

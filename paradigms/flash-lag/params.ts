@@ -42,6 +42,7 @@ export const ROTATE_DEFAULTS = {
   staircaseStepDeg: 2,
   questPriorSdDeg: 10,
   questSigmaDeg: 3,
+  questStepDeg: 0.5,
 } as const;
 
 /** The offsets a protocol may show (deg, or deg of rotation): offsetsDeg's range, and QUEST's axis. */
@@ -102,6 +103,7 @@ const flashLagObjectSchema = z
     questPriorSdDeg: finite().positive().max(OFFSET_LIMIT_DEG).default(1.5).describe('QUEST: SD of the prior over the PSE; the PSE grid spans the prior mean +- 5 SD, so make it wide (deg; rotating bar: of rotation)'),
     questSigmaDeg: finite().positive().max(20).default(0.5).describe("QUEST: the observer's assumed spread, SD of the cumulative Gaussian (deg; rotating bar: of rotation)"),
     questLapse: finite().min(0).max(0.2).default(0.02).describe('QUEST: assumed lapse rate, half of it on each answer'),
+    questStepDeg: finite().min(0).max(10).default(0.1).describe('QUEST: each trial\'s level is the posterior mean rounded to a multiple of this, so levels repeat; 0 = not rounded (deg; rotating bar: of rotation)'),
     background: finite().min(0).max(1).default(0.5),
     stimulusLuminance: finite().min(0).max(1).default(1),
     fixationLuminance: finite().min(0).max(1).default(0),
@@ -127,8 +129,9 @@ const flashLagObjectSchema = z
   });
 
 /** QUEST's settings for these parameters: the PSE of "ahead" on the offset axis. */
-export function questSettingsOf(p: { questPriorMeanDeg: number; questPriorSdDeg: number; questSigmaDeg: number; questLapse: number }): QuestSettings {
-  return { priorMean: p.questPriorMeanDeg, priorSd: p.questPriorSdDeg, sigma: p.questSigmaDeg, lapse: p.questLapse, limits: [-OFFSET_LIMIT_DEG, OFFSET_LIMIT_DEG] };
+export function questSettingsOf(p: { questPriorMeanDeg: number; questPriorSdDeg: number; questSigmaDeg: number; questLapse: number; questStepDeg?: number }): QuestSettings {
+  // A protocol stored before questStepDeg existed has none: its levels were not rounded.
+  return { priorMean: p.questPriorMeanDeg, priorSd: p.questPriorSdDeg, sigma: p.questSigmaDeg, lapse: p.questLapse, limits: [-OFFSET_LIMIT_DEG, OFFSET_LIMIT_DEG], step: p.questStepDeg ?? 0 };
 }
 
 /** The defaults below (`.default`) are the translating bar's; the rotating bar's are ROTATE_DEFAULTS. */

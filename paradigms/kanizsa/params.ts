@@ -59,6 +59,7 @@ const kanizsaObjectSchema = z
     questPriorSdDeg: finite().positive().max(ALPHA_LIMIT_DEG).default(3).describe('QUEST: SD of the prior over the PSE; the PSE grid spans the prior mean +- 5 SD, so make it wide (deg)'),
     questSigmaDeg: finite().positive().max(20).default(1.5).describe("QUEST: the observer's assumed spread, SD of the cumulative Gaussian of P(fat) (deg)"),
     questLapse: finite().min(0).max(0.2).default(0.02).describe('QUEST: assumed lapse rate, half of it on each answer'),
+    questStepDeg: finite().min(0).max(10).default(0.25).describe('QUEST: each trial\'s level is the posterior mean rounded to a multiple of this, so levels repeat; 0 = not rounded (deg)'),
     inducerLuminance: finite().min(0).max(1).default(0.1),
     background: finite().min(0).max(1).default(0.8),
     fixationLuminance: finite().min(0).max(1).default(0),
@@ -110,8 +111,9 @@ export function trialCountOf(p: Pick<KanizsaParams, 'design' | 'conditions' | 'a
 }
 
 /** QUEST's settings for these parameters: the PSE of "fat" on the signed rotation axis. */
-export function questSettingsOf(p: { questPriorMeanDeg: number; questPriorSdDeg: number; questSigmaDeg: number; questLapse: number }): QuestSettings {
-  return { priorMean: p.questPriorMeanDeg, priorSd: p.questPriorSdDeg, sigma: p.questSigmaDeg, lapse: p.questLapse, limits: [-ALPHA_LIMIT_DEG, ALPHA_LIMIT_DEG] };
+export function questSettingsOf(p: { questPriorMeanDeg: number; questPriorSdDeg: number; questSigmaDeg: number; questLapse: number; questStepDeg?: number }): QuestSettings {
+  // A protocol stored before questStepDeg existed has none: its levels were not rounded.
+  return { priorMean: p.questPriorMeanDeg, priorSd: p.questPriorSdDeg, sigma: p.questSigmaDeg, lapse: p.questLapse, limits: [-ALPHA_LIMIT_DEG, ALPHA_LIMIT_DEG], step: p.questStepDeg ?? 0 };
 }
 
 /** One trial: everything needed to draw it and to analyse it. */

@@ -63,7 +63,7 @@ describe('flash-lag trial list', () => {
   });
 
   it('QUEST places each trial at the posterior mean, and plans the same trials when replayed from the history', () => {
-    const p = params({ design: 'quest', questTrials: 12, questPriorMeanDeg: 0.5, questPriorSdDeg: 1, questSigmaDeg: 0.4 });
+    const p = params({ design: 'quest', questTrials: 12, questPriorMeanDeg: 0.5, questPriorSdDeg: 1, questSigmaDeg: 0.4, questStepDeg: 0.1 });
     expect(flashLag.design.adaptive(p)).toBe(true);
     expect(flashLag.design.trialCount(p)).toBe(12);
     const settings = questSettingsOf(p);
@@ -73,8 +73,10 @@ describe('flash-lag trial list', () => {
     for (let i = 0; i < 12; i++) {
       states.push({ state, copy: Array.from(state.quest!.logPosterior) });
       const t = flashLag.design.plan(state, p, 4, i)!;
-      // The posterior mean, rounded to 1e-6 deg; the first trial is the prior mean.
-      expect(t.stimulus.offsetDeg).toBeCloseTo(questEstimate(state.quest!, settings).mean, 6);
+      // The posterior mean, rounded to the level step (0.1 deg); the first trial is the prior mean.
+      const mean = questEstimate(state.quest!, settings).mean;
+      expect(t.stimulus.offsetDeg).toBeCloseTo(Math.round(mean / 0.1) * 0.1, 9);
+      expect(Math.abs(t.stimulus.offsetDeg - mean)).toBeLessThanOrEqual(0.05 + 1e-9);
       if (i === 0) expect(t.stimulus.offsetDeg).toBe(0.5);
       // Lazy: the plan depends only on the state and the index, not on what was planned before.
       expect(flashLag.design.plan(state, p, 4, i)).toEqual(t);

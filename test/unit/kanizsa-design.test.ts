@@ -57,7 +57,8 @@ describe('Kanizsa designs', () => {
       const t = kanizsa.design.plan(state, p, 3, i)!;
       const k = i % 2;
       expect(t.stimulus.condition).toBe(p.conditions[k]);
-      expect(t.stimulus.alphaDeg).toBeCloseTo(questEstimate(state.quest![k]!, questSettingsOf(p)).mean, 6);
+      // The posterior mean rounded to the level step (default 0.25 deg).
+      expect(t.stimulus.alphaDeg).toBeCloseTo(Math.round(questEstimate(state.quest![k]!, questSettingsOf(p)).mean / 0.25) * 0.25, 9);
       expect(planFromHistory(kanizsa, p, 3, i, history)).toEqual(t);
       // Illusory always looks fat (its PSE far below), real always thin (far above).
       const before = state;

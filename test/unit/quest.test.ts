@@ -39,6 +39,12 @@ describe('QUEST posterior', () => {
     const mean = pses.reduce((m, pse, i) => m + pse * (direct[i]! / total), 0);
     expect(questEstimate(state, s).mean).toBeCloseTo(mean, 12);
     expect(questPlacement(state, s)).toBeCloseTo(mean, 6);
+    // With a level step, the mean rounded to a multiple of it (and never -0).
+    const wide: QuestSettings = { priorMean: 0, priorSd: 2, sigma: 1, lapse: 0.02, limits: [-50, 50], step: 0.25 };
+    const one = questUpdate(questInitial(wide), wide, 0, true);
+    expect(questEstimate(one, wide).mean).toBeLessThan(-0.3);
+    expect(questPlacement(one, wide)).toBe(Math.round(questEstimate(one, wide).mean / 0.25) * 0.25);
+    expect(Object.is(questPlacement(questInitial(wide), wide), 0)).toBe(true);
     // "positive" answers at high x pull the PSE down, relative to the prior alone.
     expect(questEstimate(questUpdate(questInitial(s), s, 0.3, true), s).mean).toBeLessThan(questEstimate(questInitial(s), s).mean);
   });
