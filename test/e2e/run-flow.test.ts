@@ -76,7 +76,7 @@ describe('the Run page form', () => {
 
     // QUEST: its prior, assumed spread and lapse, not the staircases' settings.
     await page.getByTestId('param-design').selectOption('quest');
-    for (const key of ['questTrials', 'questPriorMeanDeg', 'questPriorSdDeg', 'questSigmaDeg', 'questLapse']) expect(await page.getByTestId(`param-${key}`).isVisible(), key).toBe(true);
+    for (const key of ['questTrials', 'questPriorMeanDeg', 'questPriorSdDeg', 'questSigmaDeg', 'questLapse', 'questStepDeg']) expect(await page.getByTestId(`param-${key}`).isVisible(), key).toBe(true);
     for (const key of ['staircaseTrials', 'offsetsDeg', 'trialsPerOffset']) expect(await page.getByTestId(`param-${key}`).count(), key).toBe(0);
     expect(await page.getByTestId('param-questPriorSdDeg').inputValue()).toBe('1.5');
     await page.getByTestId('param-questTrials').fill('40');
@@ -94,7 +94,7 @@ describe('the Run page form', () => {
     await expect.poll(() => page.getByTestId('run-estimate').textContent()).toMatch(/^\s*180 data trials \+ 4 practice, 17 break\(s\)/);
     await shot(page, 'form-staircase');
     await page.getByTestId('param-design').selectOption('quest');
-    for (const key of ['questTrials', 'questPriorMeanDeg', 'questPriorSdDeg', 'questSigmaDeg', 'questLapse']) expect(await page.getByTestId(`param-${key}`).isVisible(), key).toBe(true);
+    for (const key of ['questTrials', 'questPriorMeanDeg', 'questPriorSdDeg', 'questSigmaDeg', 'questLapse', 'questStepDeg']) expect(await page.getByTestId(`param-${key}`).isVisible(), key).toBe(true);
     for (const key of ['updownTrials', 'alphasDeg']) expect(await page.getByTestId(`param-${key}`).count(), key).toBe(0);
     // Three conditions x 60 QUEST trials.
     await expect.poll(() => page.getByTestId('run-estimate').textContent()).toMatch(/^\s*180 data trials \+ 4 practice/);
