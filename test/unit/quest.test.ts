@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { flashLag, flashLagParamsSchema, isAhead } from '../../paradigms/flash-lag/index.js';
 import { isFat, kanizsa, kanizsaParamsSchema } from '../../paradigms/kanizsa/index.js';
 import { idealPseSd, MAX_QUEST_GRID, questEstimate, questFromAnswers, questGrid, questInitial, questPlacement, questPosterior, questSettingsProblem, questUpdate, type QuestSettings } from '../../paradigms/quest.js';
+import { completeForm } from '../../paradigms/form-fields.js';
 import { createRng, subSeed } from '../../paradigms/rng.js';
 import type { Paradigm, SimulatedObserver } from '../../paradigms/types.js';
 
@@ -84,6 +85,26 @@ describe('QUEST posterior', () => {
     expect(flashLagParamsSchema.safeParse({ design: 'constant', questPriorSdDeg: 20, questSigmaDeg: 0.1 }).success).toBe(true);
     expect(kanizsaParamsSchema.safeParse({ design: 'quest', questTrials: 4000 }).error?.issues[0]).toMatchObject({ path: ['questTrials'], message: expect.stringMatching(/plans 12000 trials; at most 10000/) });
     expect(kanizsaParamsSchema.safeParse({ design: 'quest', questLapse: 0.5 }).success).toBe(false);
+  });
+});
+
+describe('QUEST parameters on the Run page', () => {
+  it.each([['flash-lag', flashLag], ['kanizsa', kanizsa]] as const)('%s: every QUEST setting has a field shown only with design = quest, with the schema\'s range', (_id, paradigm) => {
+    const form = completeForm(paradigm as Paradigm);
+    const shape = (paradigm.parameterSchema as unknown as { shape: Record<string, unknown> }).shape;
+    const keys = Object.keys(shape).filter((k) => k.startsWith('quest'));
+    expect(keys.sort()).toEqual(['questLapse', 'questPriorMeanDeg', 'questPriorSdDeg', 'questSigmaDeg', 'questStepDeg', 'questTrials']);
+    for (const key of keys) {
+      const fields = form.filter((f) => f.key === key);
+      expect(fields, key).toHaveLength(1);
+      expect(fields[0], key).toMatchObject({ showWhen: { key: 'design', values: ['quest'] } });
+      expect(fields[0]!.advanced, key).toBeUndefined();
+      // The form's bounds are the schema's: a value at either end parses, one beyond does not.
+      const at = (v: number) => paradigm.parameterSchema.safeParse({ design: 'quest', questPriorSdDeg: 3, questSigmaDeg: 1, [key]: v }).success;
+      if (fields[0]!.max !== undefined) expect(at(fields[0]!.max! + 1), `${key} above max`).toBe(false);
+      if (fields[0]!.min !== undefined && fields[0]!.min! <= 0) expect(at(fields[0]!.min! - 1), `${key} below min`).toBe(false);
+    }
+    expect(form.find((f) => f.key === 'design')!.choices!.map((c) => c.value)).toContain('quest');
   });
 });
 
