@@ -32,7 +32,7 @@ export interface QuestSettings {
 export const QUEST_GRID_SDS = 5;
 /** Grid points per sigma (or per prior SD, when that is smaller): the posterior after N trials has SD ~ sigma * sqrt(pi / 2N), so at 1000 trials still about 1 point per posterior SD. */
 export const QUEST_POINTS_PER_SCALE = 20;
-/** Stated limit on the grid: the prior may be at most 20 x wider than sigma (4001 points, 16 k numbers a trial). */
+/** Stated limit on the grid: the prior SD may be at most 20 x sigma where the axis does not clip the grid (4001 points: 4001 likelihoods a trial). */
 export const MAX_QUEST_GRID = 4001;
 
 export interface QuestGrid {
@@ -69,11 +69,6 @@ export function questLikelihood(s: Pick<QuestSettings, 'sigma' | 'lapse'>, x: nu
 /** The log posterior over the grid's PSEs (up to a constant); never mutated, each update copies. */
 export interface QuestState {
   readonly logPosterior: Float64Array;
-}
-
-export function questPse(s: QuestSettings, i: number): number {
-  const g = questGrid(s);
-  return g.start + i * g.step;
 }
 
 /** The prior: a Gaussian of the settings' mean and SD, on the grid. */
