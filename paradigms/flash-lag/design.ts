@@ -76,7 +76,7 @@ export function answerFor(s: Pick<FlashLagStimulus, 'direction' | 'motion'>, ahe
 /** Staircase state: the current offset of staircase 0 (starts ahead) and 1 (starts behind); QUEST's posterior. */
 export interface FlashLagState {
   levels: [number, number] | null;
-  quest?: QuestState | null;
+  quest: QuestState | null;
 }
 
 /** Constant stimuli: cell c = offset c / trialsPerOffset, repeat c % trialsPerOffset; directions alternate within an offset. */
@@ -102,7 +102,7 @@ export const flashLagDesign: Design<FlashLagParams, FlashLagStimulus, FlashLagSt
     const levels: [number, number] = [...state.levels];
     const sc = t.stimulus.staircase as 0 | 1;
     levels[sc] = Math.round((levels[sc] + (isAhead(t.stimulus, t.response) ? -p.staircaseStepDeg : p.staircaseStepDeg)) * 1e6) / 1e6;
-    return { levels };
+    return { levels, quest: null };
   },
   plan(state, p, seed, index) {
     if (!Number.isInteger(index) || index < 0) throw new RangeError(`Trial index must be a whole number >= 0; got ${index}.`);

@@ -63,7 +63,7 @@ export function makeStimulus(p: KanizsaParams, condition: KanizsaCondition, alph
 /** Staircase state: the current |alpha| of each condition's staircase (null for constant stimuli); QUEST: each condition's posterior. */
 export interface KanizsaState {
   levels: number[] | null;
-  quest?: QuestState[] | null;
+  quest: QuestState[] | null;
 }
 
 export const kanizsaDesign: Design<KanizsaParams, KanizsaStimulus, KanizsaState> = {
@@ -83,7 +83,7 @@ export const kanizsaDesign: Design<KanizsaParams, KanizsaStimulus, KanizsaState>
     const k = t.stimulus.staircase;
     const step = isCorrect(t.stimulus, t.response) ? -p.updownStepDeg : p.updownStepDeg * UP_FACTOR;
     levels[k] = Math.min(UPDOWN_MAX_DEG, Math.max(UPDOWN_MIN_DEG, Math.round((levels[k]! + step) * 1e6) / 1e6));
-    return { levels };
+    return { levels, quest: null };
   },
   plan(state, p, seed, index): TrialSpec<KanizsaStimulus> | null {
     if (!Number.isInteger(index) || index < 0) throw new RangeError(`Trial index must be a whole number >= 0; got ${index}.`);
