@@ -13,7 +13,7 @@ import { isFat } from './design.js';
 import { questStatistic } from '../quest.js';
 import { CONDITION_LABELS, questSettingsOf, type KanizsaCondition, type KanizsaParams, type KanizsaStimulus } from './params.js';
 
-/** Upper bound of the guess and lapse rates fitted to staircase data. */
+/** Upper bound of the guess and lapse rates fitted to adaptive (staircase, QUEST) data. */
 export const UPDOWN_MAX_LAPSE = 0.02;
 /** Threshold CIs wider than this many times the largest tested rotation are reported as unbounded. */
 const UNBOUNDED_FACTOR = 4;
@@ -99,9 +99,9 @@ export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<Kani
     const mine = trials.filter((t) => t.stimulus.condition === condition);
     if (mine.length === 0) continue;
     const points = mine.map((t) => ({ x: t.stimulus.alphaDeg, positive: isFat(t.response) }));
-    // Staircase data sit near threshold and say little about the asymptotes: there the guess and
-    // lapse rates are held small, or they trade off against the slope (an over-steep curve).
-    const fit = fitIfPossible(points, { ...options, seed: (options.seed ?? 1) + k, ...(params.design === 'updown' ? { maxLapse: UPDOWN_MAX_LAPSE } : {}) }, condition, messages);
+    // Staircase data sit near threshold (QUEST's near the PSE) and say little about the asymptotes:
+    // there the guess and lapse rates are held small, or they trade off against the slope (an over-steep curve).
+    const fit = fitIfPossible(points, { ...options, seed: (options.seed ?? 1) + k, ...(params.design !== 'constant' ? { maxLapse: UPDOWN_MAX_LAPSE } : {}) }, condition, messages);
     // A CI reaching far past the tested rotations is not bounded by the data: say so instead.
     const widest = Math.max(...points.map((q) => Math.abs(q.x)));
     // One answer throughout: no curve, so no threshold (the fit's message says why).
