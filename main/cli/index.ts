@@ -146,7 +146,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .option('--lapse <rate>', 'lapse rate (upper asymptote 1 - lapse)', number('--lapse'), 0.02)
     .option('--guess <rate>', 'guess rate (lower asymptote)', number('--guess'), 0.02)
     .option('--seed <n>', 'seed of the trial list and the answers', integer('--seed'), 1)
-    .option('--param <key=value>', 'paradigm parameter (repeatable), e.g. --param speedDegPerS=20', collectParam, {})
+    .option('--param <key=value>', 'paradigm parameter (repeatable), e.g. --param speedDegPerS=20, or --param design=quest for the QUEST design (`predlab paradigms` lists every parameter with its default)', collectParam, {})
     .option('--json', 'machine-readable output')
     .action((o) => {
       const given = ['sigma', 'slope', 'threshold'].filter((k) => o[k] !== undefined);

@@ -7,8 +7,9 @@ import { fitIfPossible, fitOptionsOf, levelSummaries, stat } from '../analysis-s
 import { DEFAULT_FIT, describeFit, FAMILY_NAMES } from '../psychometric.js';
 import { createRng, subSeed } from '../rng.js';
 import type { AnalyseOptions, AnalysisResult, AnsweredTrial, Statistic } from '../types.js';
+import { questStatistic } from '../quest.js';
 import { isAhead } from './design.js';
-import type { FlashLagParams, FlashLagStimulus } from './params.js';
+import { questSettingsOf, type FlashLagParams, type FlashLagStimulus } from './params.js';
 import { flashEccentricityDeg } from './scene.js';
 
 /** Stated limit: resamples of the direct PSE's bootstrap. */
@@ -134,6 +135,8 @@ export function analyseFlashLag(params: FlashLagParams, trials: AnsweredTrial<Fl
     ...(rotate ? [{ ...stat('pse-visual-deg', `Flash-lag (PSE) along the flash's arc at ${eccentricity.toFixed(2)} deg eccentricity`, fit ? toVisual(fit.pse) : null, 'deg', fit ? [toVisual(fit.ci.pse[0]), toVisual(fit.ci.pse[1])] : null), ...lag }] : []),
     { ...stat('pse-ms', 'Flash-lag (PSE)', fit ? toMs(fit.pse) : null, 'ms', fit ? [toMs(fit.ci.pse[0]), toMs(fit.ci.pse[1])] : null, true), ...lag },
     stat('slope', 'Slope at PSE', fit?.slope, `/${unit}`, fit?.ci.slope),
+    // A QUEST session also gets QUEST's own estimate, from the same answers and the protocol's prior.
+    ...(params.design === 'quest' && points.length ? [questStatistic(questSettingsOf(params), points, unit, { ...lag, comparable: true })] : []),
   ];
   const direct = directPse(trials, options);
   if (direct) {

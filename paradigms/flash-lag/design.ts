@@ -1,12 +1,14 @@
 /**
  * Flash-lag trial designs as reducers: the method of constant stimuli (a seeded shuffle planned
- * one trial at a time, never as a whole list), or two interleaved 1-up/1-down staircases whose
- * state is the current offset of each.
+ * one trial at a time, never as a whole list), two interleaved 1-up/1-down staircases whose
+ * state is the current offset of each, or QUEST (../quest.ts) on the PSE of "ahead", whose state
+ * is the log posterior over the PSE.
  */
 import { permutedIndex } from '../permutation.js';
+import { questInitial, questPlacement, questUpdate, type QuestState } from '../quest.js';
 import { createRng, subSeed } from '../rng.js';
 import type { Design, TrialSpec } from '../types.js';
-import { ROTATION_CENTRE_DEG, type FlashLagParams, type FlashLagStimulus } from './params.js';
+import { OFFSET_LIMIT_DEG, questSettingsOf, ROTATION_CENTRE_DEG, type FlashLagParams, type FlashLagStimulus } from './params.js';
 
 export function formatOffset(offsetDeg: number): string {
   return `offset=${offsetDeg >= 0 ? '+' : ''}${offsetDeg.toFixed(2)}`;
@@ -47,7 +49,7 @@ function makeStimulus(p: FlashLagParams, offsetDeg: number, direction: 1 | -1, j
 }
 
 export function trialCount(p: FlashLagParams): number {
-  return p.design === 'staircase' ? p.staircaseTrials : p.offsetsDeg.length * p.trialsPerOffset;
+  return p.design === 'staircase' ? p.staircaseTrials : p.design === 'quest' ? p.questTrials : p.offsetsDeg.length * p.trialsPerOffset;
 }
 
 /**
@@ -71,9 +73,10 @@ export function answerFor(s: Pick<FlashLagStimulus, 'direction' | 'motion'>, ahe
   return ahead ? a : a === 'left' ? 'right' : 'left';
 }
 
-/** Staircase state: the current offset of staircase 0 (starts ahead) and 1 (starts behind). */
+/** Staircase state: the current offset of staircase 0 (starts ahead) and 1 (starts behind); QUEST's posterior. */
 export interface FlashLagState {
   levels: [number, number] | null;
+  quest: QuestState | null;
 }
 
 /** Constant stimuli: cell c = offset c / trialsPerOffset, repeat c % trialsPerOffset; directions alternate within an offset. */
@@ -89,20 +92,28 @@ function constantTrial(p: FlashLagParams, seed: number, index: number): TrialSpe
 }
 
 export const flashLagDesign: Design<FlashLagParams, FlashLagStimulus, FlashLagState> = {
-  adaptive: (p) => p.design === 'staircase',
+  adaptive: (p) => p.design === 'staircase' || p.design === 'quest',
   trialCount,
-  initialState: (p) => ({ levels: p.design === 'staircase' ? [p.staircaseStartDeg, -p.staircaseStartDeg] : null }),
+  initialState: (p) => ({ levels: p.design === 'staircase' ? [p.staircaseStartDeg, -p.staircaseStartDeg] : null, quest: p.design === 'quest' ? questInitial(questSettingsOf(p)) : null }),
   update(state, p, t) {
+    if (state.quest) return { levels: null, quest: questUpdate(state.quest, questSettingsOf(p), t.stimulus.offsetDeg, isAhead(t.stimulus, t.response)) };
     if (!state.levels || t.stimulus.staircase === undefined) return state;
     // 1-up/1-down converges on 50 % "ahead", i.e. the PSE.
     const levels: [number, number] = [...state.levels];
     const sc = t.stimulus.staircase as 0 | 1;
     levels[sc] = Math.round((levels[sc] + (isAhead(t.stimulus, t.response) ? -p.staircaseStepDeg : p.staircaseStepDeg)) * 1e6) / 1e6;
-    return { levels };
+    return { levels, quest: null };
   },
   plan(state, p, seed, index) {
     if (!Number.isInteger(index) || index < 0) throw new RangeError(`Trial index must be a whole number >= 0; got ${index}.`);
     if (index >= trialCount(p)) return null;
+    if (state.quest) {
+      // The offset is QUEST's; direction and flash position come from the trial's own stream.
+      const rng = createRng(subSeed(seed, 1000 + index));
+      const level = questPlacement(state.quest, questSettingsOf(p));
+      const direction: 1 | -1 = rng.next() < 0.5 ? 1 : -1;
+      return { index, condition: formatOffset(level), stimulus: makeStimulus(p, level, direction, rng.next()) };
+    }
     if (!state.levels) return constantTrial(p, seed, index);
     // Trial i belongs to staircase i % 2. Each trial's randomness comes from its own stream, so the
     // plan does not depend on how many trials were drawn before.
@@ -129,14 +140,26 @@ export function correctResponse(s: FlashLagStimulus): 'left' | 'right' | null {
   return answerFor(s, s.offsetDeg > 0);
 }
 
+/** QUEST's practice offsets lie this many prior SDs either side of the prior mean (clearly ahead and behind). */
+export const QUEST_PRACTICE_SDS = 2;
+
+/** The easiest offsets ahead and behind a protocol shows: its largest ones, the staircases' start, or QUEST's prior mean +- 2 prior SD. */
+function easiestOffsets(p: FlashLagParams): [number, number] {
+  if (p.design === 'staircase') return [p.staircaseStartDeg, -p.staircaseStartDeg];
+  if (p.design === 'quest') {
+    const clip = (x: number) => Math.min(OFFSET_LIMIT_DEG, Math.max(-OFFSET_LIMIT_DEG, x));
+    return [clip(p.questPriorMeanDeg + QUEST_PRACTICE_SDS * p.questPriorSdDeg), clip(p.questPriorMeanDeg - QUEST_PRACTICE_SDS * p.questPriorSdDeg)];
+  }
+  return [Math.max(...p.offsetsDeg), Math.min(...p.offsetsDeg)];
+}
+
 /**
- * Practice: the easiest offsets the protocol shows (its largest ahead and behind, or the
- * staircases' start), ahead and behind alternating from a seeded start, random directions and
- * flash positions, from streams the data trials do not use.
+ * Practice: the easiest offsets the protocol shows (easiestOffsets), ahead and behind
+ * alternating from a seeded start, random directions and flash positions, from streams the data
+ * trials do not use.
  */
 export function practiceStimuli(p: FlashLagParams, seed: number, count: number): FlashLagStimulus[] {
-  const ahead = p.design === 'staircase' ? p.staircaseStartDeg : Math.max(...p.offsetsDeg);
-  const behind = p.design === 'staircase' ? -p.staircaseStartDeg : Math.min(...p.offsetsDeg);
+  const [ahead, behind] = easiestOffsets(p);
   const rng = createRng(subSeed(seed, 7001));
   const first = rng.next() < 0.5;
   return Array.from({ length: count }, (_, i) => {

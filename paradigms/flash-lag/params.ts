@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { MAX_LEVELS, MAX_TRIALS, MAX_TRIALS_PER_LEVEL } from '../limits.js';
 import { framesToMs, MAX_DISPLAY_HZ, MAX_DURATION_MS } from '../durations.js';
+import { questSettingsProblem, type QuestSettings } from '../quest.js';
 
 export const VARIANTS = ['continuous', 'flash-initiated', 'flash-terminated'] as const;
 export type FlashLagVariant = (typeof VARIANTS)[number];
@@ -39,7 +40,13 @@ export const ROTATE_DEFAULTS = {
   offsetsDeg: [-15, -10, -5, 0, 5, 10, 15],
   staircaseStartDeg: 10,
   staircaseStepDeg: 2,
+  questPriorSdDeg: 10,
+  questSigmaDeg: 3,
+  questStepDeg: 0.5,
 } as const;
+
+/** The offsets a protocol may show (deg, or deg of rotation): offsetsDeg's range, and QUEST's axis. */
+export const OFFSET_LIMIT_DEG = 50;
 
 /** The flash's default duration: two frames of a 60 Hz display (33.333 ms). */
 export const DEFAULT_FLASH_MS = 33.333;
@@ -83,14 +90,20 @@ const flashLagObjectSchema = z
     // from their stored parameters: one stored without it keeps its trials (see design.ts).
     blankAfterFlashMs: finite().min(0).max(MAX_BLANK_AFTER_FLASH_MS).default(500)
       .describe(`flash-terminated: how long fixation alone stays up after the bar and the flash vanish (ms; a model reads the frame at flash onset + its readout delay, which must fall inside the trial: at 10 model frames/s, 500 ms are 5 blank frames)`),
-    offsetsDeg: z.array(finite().min(-50).max(50)).min(1, 'offsetsDeg must list at least one offset').max(MAX_LEVELS, `offsetsDeg may list at most ${MAX_LEVELS} offsets`).default([-1.5, -1, -0.5, 0, 0.5, 1, 1.5])
+    offsetsDeg: z.array(finite().min(-OFFSET_LIMIT_DEG).max(OFFSET_LIMIT_DEG)).min(1, 'offsetsDeg must list at least one offset').max(MAX_LEVELS, `offsetsDeg may list at most ${MAX_LEVELS} offsets`).default([-1.5, -1, -0.5, 0, 0.5, 1, 1.5])
       .describe('flash position relative to the bar at flash time, positive = ahead along the motion (deg; rotating bar: deg of rotation angle)'),
     trialsPerOffset: z.number().int().min(1).max(MAX_TRIALS_PER_LEVEL, `trialsPerOffset may be at most ${MAX_TRIALS_PER_LEVEL}`).default(20),
     flashJitterDeg: finite().nonnegative().max(100).default(2).describe('range of random shifts of where along the path the flash occurs (deg)'),
-    design: z.enum(['constant', 'staircase']).default('constant').describe('method of constant stimuli, or two interleaved 1-up/1-down staircases'),
+    design: z.enum(['constant', 'staircase', 'quest']).default('constant').describe('method of constant stimuli, two interleaved 1-up/1-down staircases, or QUEST (Bayesian adaptive estimate of the PSE)'),
     staircaseStartDeg: finite().positive().max(50).default(2),
     staircaseStepDeg: finite().positive().max(10).default(0.25),
     staircaseTrials: z.number().int().min(2).max(MAX_TRIALS, `staircaseTrials may be at most ${MAX_TRIALS}`).default(60),
+    questTrials: z.number().int().min(2).max(MAX_TRIALS, `questTrials may be at most ${MAX_TRIALS}`).default(60).describe('QUEST: trials'),
+    questPriorMeanDeg: finite().min(-OFFSET_LIMIT_DEG).max(OFFSET_LIMIT_DEG).default(0).describe('QUEST: mean of the Gaussian prior over the PSE (deg; rotating bar: of rotation)'),
+    questPriorSdDeg: finite().positive().max(OFFSET_LIMIT_DEG).default(1.5).describe('QUEST: SD of the prior over the PSE; the PSE grid spans the prior mean +- 5 SD, so make it wide (deg; rotating bar: of rotation)'),
+    questSigmaDeg: finite().positive().max(20).default(0.5).describe("QUEST: the observer's assumed spread, SD of the cumulative Gaussian (deg; rotating bar: of rotation)"),
+    questLapse: finite().min(0).max(0.2).default(0.02).describe('QUEST: assumed lapse rate, half of it on each answer'),
+    questStepDeg: finite().min(0).max(10).default(0.1).describe('QUEST: each trial\'s level is the posterior mean rounded to a multiple of this, so levels repeat; 0 = not rounded (deg; rotating bar: of rotation)'),
     background: finite().min(0).max(1).default(0.5),
     stimulusLuminance: finite().min(0).max(1).default(1),
     fixationLuminance: finite().min(0).max(1).default(0),
@@ -105,11 +118,21 @@ const flashLagObjectSchema = z
       ctx.addIssue({ code: 'custom', path: ['flashJitterDeg'], message: 'flashJitterDeg must be smaller than travelDeg so the flash happens on the path' });
     if (p.motion === 'rotate' && p.outerRadiusDeg <= p.innerRadiusDeg + p.gapDeg)
       ctx.addIssue({ code: 'custom', path: ['outerRadiusDeg'], message: `outerRadiusDeg must exceed innerRadiusDeg + gapDeg (${p.innerRadiusDeg + p.gapDeg} deg) so the outer segments have a length` });
+    if (p.design === 'quest') {
+      const problem = questSettingsProblem(questSettingsOf(p));
+      if (problem) ctx.addIssue({ code: 'custom', path: ['questPriorSdDeg'], message: `QUEST: ${problem}` });
+    }
     if (p.design === 'constant' && new Set(p.offsetsDeg).size !== p.offsetsDeg.length)
       ctx.addIssue({ code: 'custom', path: ['offsetsDeg'], message: 'offsetsDeg must not repeat a value' });
     if (p.design === 'constant' && p.offsetsDeg.length * p.trialsPerOffset > MAX_TRIALS)
       ctx.addIssue({ code: 'custom', path: ['trialsPerOffset'], message: `offsets x trialsPerOffset = ${p.offsetsDeg.length * p.trialsPerOffset} trials; a protocol may plan at most ${MAX_TRIALS}` });
   });
+
+/** QUEST's settings for these parameters: the PSE of "ahead" on the offset axis. */
+export function questSettingsOf(p: { questPriorMeanDeg: number; questPriorSdDeg: number; questSigmaDeg: number; questLapse: number; questStepDeg?: number }): QuestSettings {
+  // A protocol stored before questStepDeg existed has none: its levels were not rounded.
+  return { priorMean: p.questPriorMeanDeg, priorSd: p.questPriorSdDeg, sigma: p.questSigmaDeg, lapse: p.questLapse, limits: [-OFFSET_LIMIT_DEG, OFFSET_LIMIT_DEG], step: p.questStepDeg ?? 0 };
+}
 
 /** The defaults below (`.default`) are the translating bar's; the rotating bar's are ROTATE_DEFAULTS. */
 // `shape` stays readable (form-fields.ts builds the advanced form fields from it; a pipe has none).

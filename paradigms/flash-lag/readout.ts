@@ -167,9 +167,14 @@ export function readFlashLag(prediction: Float32Array, s: FlashLagStimulus, v: M
   };
 }
 
-/** One step of the protocol's offset grid: the median gap between its offsets, or the staircase's step. */
-export function offsetGridStep(p: Pick<FlashLagParams, 'design' | 'offsetsDeg' | 'staircaseStepDeg'>): number {
+/**
+ * One step of the protocol's offset grid: the median gap between its offsets, or the staircase's
+ * step. QUEST has no grid of levels: its assumed spread, so a model answers (at least) as
+ * noisily as the observer QUEST assumes.
+ */
+export function offsetGridStep(p: Pick<FlashLagParams, 'design' | 'offsetsDeg' | 'staircaseStepDeg' | 'questSigmaDeg'>): number {
   if (p.design === 'staircase') return p.staircaseStepDeg;
+  if (p.design === 'quest') return p.questSigmaDeg;
   const xs = [...new Set(p.offsetsDeg)].sort((a, b) => a - b);
   const gaps = xs.slice(1).map((x, i) => x - xs[i]!).sort((a, b) => a - b);
   return gaps.length ? gaps[(gaps.length - 1) >> 1]! : 1;

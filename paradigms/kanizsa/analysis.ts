@@ -11,9 +11,10 @@ import { DEFAULT_FIT, describeFit, FAMILY_NAMES } from '../psychometric.js';
 import type { AnalyseOptions, AnalysisResult, AnsweredTrial, ConditionResult, Statistic } from '../types.js';
 import { COMPLETION_NOTE, completionCaveats, completionStatistics } from './completion.js';
 import { isFat } from './design.js';
-import { CONDITION_LABELS, type KanizsaCondition, type KanizsaParams, type KanizsaStimulus } from './params.js';
+import { questStatistic } from '../quest.js';
+import { CONDITION_LABELS, questSettingsOf, type KanizsaCondition, type KanizsaParams, type KanizsaStimulus } from './params.js';
 
-/** Upper bound of the guess and lapse rates fitted to staircase data. */
+/** Upper bound of the guess and lapse rates fitted to adaptive (staircase, QUEST) data. */
 export const UPDOWN_MAX_LAPSE = 0.02;
 /** Threshold CIs wider than this many times the largest tested rotation are reported as unbounded. */
 const UNBOUNDED_FACTOR = 4;
@@ -95,9 +96,9 @@ export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<Kani
   const messages: string[] = [];
   const conditions: ConditionResult[] = [];
   const thresholds = new Map<KanizsaCondition, Statistic>();
-  // Staircase data sit near threshold and say little about the asymptotes: there free guess and
-  // lapse rates are held small, or they trade off against the slope (an over-steep curve).
-  const maxLapse = params.design === 'updown' ? UPDOWN_MAX_LAPSE : undefined;
+  // Staircase data sit near threshold (QUEST's near the PSE) and say little about the asymptotes:
+  // there free guess and lapse rates are held small, or they trade off against the slope (an over-steep curve).
+  const maxLapse = params.design !== 'constant' ? UPDOWN_MAX_LAPSE : undefined;
   const choice = options.fit ?? DEFAULT_FIT;
   for (const [k, condition] of params.conditions.entries()) {
     const mine = trials.filter((t) => t.stimulus.condition === condition);
@@ -119,14 +120,16 @@ export function analyseKanizsa(params: KanizsaParams, trials: AnsweredTrial<Kani
     // An estimate whose interval is not bounded is no number to build a sentence on.
     const threshold = { ...stat('threshold', 'Threshold (75 % correct)', oneAnswer ? null : fit?.spread75, 'deg', thresholdCi, true), ...(unbounded ? { undetermined: unbounded } : {}) };
     thresholds.set(condition, threshold);
+    // A QUEST session also gets QUEST's own estimate of this condition's PSE, from the same answers.
+    const quest = params.design === 'quest' ? [questStatistic(questSettingsOf(params), points, 'deg')] : [];
     conditions.push({
       key: condition,
       label: CONDITION_LABELS[condition],
       levels: levelSummaries(points),
       fit,
       statistics: oneAnswer
-        ? [threshold, stat('pse', 'Bias (PSE)', null, 'deg'), stat('slope', 'Slope at PSE', null, '/deg')]
-        : [threshold, stat('pse', 'Bias (PSE)', fit?.pse, 'deg', fit?.ci.pse), stat('slope', 'Slope at PSE', fit?.slope, '/deg', fit?.ci.slope)],
+        ? [threshold, stat('pse', 'Bias (PSE)', null, 'deg'), stat('slope', 'Slope at PSE', null, '/deg'), ...quest]
+        : [threshold, stat('pse', 'Bias (PSE)', fit?.pse, 'deg', fit?.ci.pse), stat('slope', 'Slope at PSE', fit?.slope, '/deg', fit?.ci.slope), ...quest],
       criterion: 0.5,
     });
   }

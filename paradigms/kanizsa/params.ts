@@ -6,6 +6,10 @@
 import { z } from 'zod';
 import { framesToMs, MAX_DISPLAY_HZ, MAX_DURATION_MS } from '../durations.js';
 import { MAX_LEVELS, MAX_TRIALS, MAX_TRIALS_PER_LEVEL } from '../limits.js';
+import { questSettingsProblem, type QuestSettings } from '../quest.js';
+
+/** The largest inducer rotation a trial may show (deg): alphasDeg's range, the staircase's ceiling and QUEST's axis. */
+export const ALPHA_LIMIT_DEG = 45;
 
 /** The phases' durations (ms keys) and their frame-count entry aliases. */
 export const PHASES = [
@@ -43,13 +47,19 @@ const kanizsaObjectSchema = z
     inducerRadiusDeg: finite().positive().max(20).default(1.5).describe('pac-man radius; support ratio = 2 x radius / side'),
     lineWidthDeg: finite().positive().max(2).default(0.15).describe('width of the real contours (deg)'),
     jitterDeg: finite().nonnegative().max(5).default(0.25).describe('random shift of the whole figure per trial, each axis, up to +- half this (deg)'),
-    design: z.enum(['constant', 'updown']).default('constant').describe('method of constant stimuli over alpha, or a weighted up-down staircase per condition (75 % correct)'),
-    alphasDeg: z.array(finite().min(0).max(45)).min(1, 'alphasDeg must list at least one rotation').max(MAX_LEVELS, `alphasDeg may list at most ${MAX_LEVELS} rotations`).default([0.5, 1, 2, 4, 8])
+    design: z.enum(['constant', 'updown', 'quest']).default('constant').describe('method of constant stimuli over alpha, a weighted up-down staircase per condition (75 % correct), or QUEST per condition (Bayesian adaptive estimate of the PSE of fat/thin)'),
+    alphasDeg: z.array(finite().min(0).max(ALPHA_LIMIT_DEG)).min(1, 'alphasDeg must list at least one rotation').max(MAX_LEVELS, `alphasDeg may list at most ${MAX_LEVELS} rotations`).default([0.5, 1, 2, 4, 8])
       .describe('inducer rotations (deg); each nonzero one is shown fat (+) and thin (-)'),
     trialsPerLevel: z.number().int().min(1).max(MAX_TRIALS_PER_LEVEL, `trialsPerLevel may be at most ${MAX_TRIALS_PER_LEVEL}`).default(10).describe('trials per signed rotation and condition'),
     updownTrials: z.number().int().min(2).max(MAX_TRIALS, `updownTrials may be at most ${MAX_TRIALS}`).default(60).describe('staircase trials per condition'),
-    updownStartDeg: finite().positive().max(45).default(6),
+    updownStartDeg: finite().positive().max(ALPHA_LIMIT_DEG).default(6),
     updownStepDeg: finite().positive().max(10).default(0.5).describe('step down after a correct answer; the step up is 3x (converges on 75 % correct)'),
+    questTrials: z.number().int().min(2).max(MAX_TRIALS, `questTrials may be at most ${MAX_TRIALS}`).default(60).describe('QUEST: trials per condition'),
+    questPriorMeanDeg: finite().min(-ALPHA_LIMIT_DEG).max(ALPHA_LIMIT_DEG).default(0).describe('QUEST: mean of the Gaussian prior over the PSE, the rotation that looks neither fat nor thin (deg)'),
+    questPriorSdDeg: finite().positive().max(ALPHA_LIMIT_DEG).default(3).describe('QUEST: SD of the prior over the PSE; the PSE grid spans the prior mean +- 5 SD, so make it wide (deg)'),
+    questSigmaDeg: finite().positive().max(20).default(1.5).describe("QUEST: the observer's assumed spread, SD of the cumulative Gaussian of P(fat) (deg)"),
+    questLapse: finite().min(0).max(0.2).default(0.02).describe('QUEST: assumed lapse rate, half of it on each answer'),
+    questStepDeg: finite().min(0).max(10).default(0.25).describe('QUEST: each trial\'s level is the posterior mean rounded to a multiple of this, so levels repeat; 0 = not rounded (deg)'),
     inducerLuminance: finite().min(0).max(1).default(0.1),
     background: finite().min(0).max(1).default(0.8),
     fixationLuminance: finite().min(0).max(1).default(0),
@@ -76,8 +86,12 @@ const kanizsaObjectSchema = z
       else if (Math.abs(p[ms] - framesToMs(f, p.displayHz)) > 1e-3)
         ctx.addIssue({ code: 'custom', path: [ms], message: `${ms} (${p[ms]}) disagrees with ${frames} ${f} at ${p.displayHz} Hz (${framesToMs(f, p.displayHz)} ms); give one of them` });
     }
+    if (p.design === 'quest') {
+      const problem = questSettingsProblem(questSettingsOf(p));
+      if (problem) ctx.addIssue({ code: 'custom', path: ['questPriorSdDeg'], message: `QUEST: ${problem}` });
+    }
     const n = trialCountOf(p);
-    if (n > MAX_TRIALS) ctx.addIssue({ code: 'custom', path: [p.design === 'constant' ? 'trialsPerLevel' : 'updownTrials'], message: `the protocol plans ${n} trials; at most ${MAX_TRIALS} are allowed` });
+    if (n > MAX_TRIALS) ctx.addIssue({ code: 'custom', path: [p.design === 'constant' ? 'trialsPerLevel' : p.design === 'quest' ? 'questTrials' : 'updownTrials'], message: `the protocol plans ${n} trials; at most ${MAX_TRIALS} are allowed` });
   });
 
 // `shape` stays readable (form-fields.ts builds the advanced form fields from it; a pipe has none).
@@ -91,8 +105,15 @@ export function signedLevels(p: Pick<KanizsaParams, 'alphasDeg'>): number[] {
   return [...p.alphasDeg].sort((a, b) => a - b).flatMap((a) => (a === 0 ? [0] : [-a, a]));
 }
 
-export function trialCountOf(p: Pick<KanizsaParams, 'design' | 'conditions' | 'alphasDeg' | 'trialsPerLevel' | 'updownTrials'>): number {
-  return p.design === 'constant' ? p.conditions.length * signedLevels(p).length * p.trialsPerLevel : p.conditions.length * p.updownTrials;
+export function trialCountOf(p: Pick<KanizsaParams, 'design' | 'conditions' | 'alphasDeg' | 'trialsPerLevel' | 'updownTrials' | 'questTrials'>): number {
+  if (p.design === 'constant') return p.conditions.length * signedLevels(p).length * p.trialsPerLevel;
+  return p.conditions.length * (p.design === 'quest' ? p.questTrials : p.updownTrials);
+}
+
+/** QUEST's settings for these parameters: the PSE of "fat" on the signed rotation axis. */
+export function questSettingsOf(p: { questPriorMeanDeg: number; questPriorSdDeg: number; questSigmaDeg: number; questLapse: number; questStepDeg?: number }): QuestSettings {
+  // A protocol stored before questStepDeg existed has none: its levels were not rounded.
+  return { priorMean: p.questPriorMeanDeg, priorSd: p.questPriorSdDeg, sigma: p.questSigmaDeg, lapse: p.questLapse, limits: [-ALPHA_LIMIT_DEG, ALPHA_LIMIT_DEG], step: p.questStepDeg ?? 0 };
 }
 
 /** One trial: everything needed to draw it and to analyse it. */
@@ -122,7 +143,7 @@ export interface KanizsaStimulus {
   discFrames?: number;
   presentationFrames?: number;
   maskFrames?: number;
-  /** Which condition's staircase chose the trial (up-down design). */
+  /** Which condition's staircase chose the trial (up-down design; QUEST trials go by their condition). */
   staircase?: number;
   /**
    * Control trials: how far each inducer turns from the illusory arrangement (deg; 180 = exactly

@@ -218,17 +218,28 @@ export function decide(d: Pick<Decoder, 'weights' | 'bias' | 'mean'>, x: Float32
   return v;
 }
 
-/** Rotations used to train the decoder: the protocol's nonzero alphas, or around the staircase's start. */
+/** Rotations QUEST is likely to test: within 2 prior SDs of the prior mean. */
+function questMagnitudes(p: KanizsaParams): number[] {
+  const far = Math.min(45, Math.abs(p.questPriorMeanDeg) + 2 * p.questPriorSdDeg);
+  return [far / 8, far / 4, far / 2, far];
+}
+
+/** Rotations used to train the decoder: the protocol's nonzero alphas, around the staircase's start, or over QUEST's prior. */
 function trainingAlphas(p: KanizsaParams): number[] {
-  const mags = p.design === 'constant' ? p.alphasDeg.filter((a) => a > 0) : [p.updownStartDeg / 4, p.updownStartDeg / 2, p.updownStartDeg, Math.min(45, 2 * p.updownStartDeg)];
+  const mags = p.design === 'constant' ? p.alphasDeg.filter((a) => a > 0) : p.design === 'quest' ? questMagnitudes(p) : [p.updownStartDeg / 4, p.updownStartDeg / 2, p.updownStartDeg, Math.min(45, 2 * p.updownStartDeg)];
   const base = mags.length ? mags : [1, 2, 4];
   const repeats = Math.max(2, Math.ceil(24 / base.length));
   return base.flatMap((a) => Array.from({ length: repeats }, () => [a, -a]).flat());
 }
 
-/** One step of the protocol's rotation grid: the median gap between its signed rotations, or the staircase's step down. */
-export function rotationGridStep(p: Pick<KanizsaParams, 'design' | 'alphasDeg' | 'updownStepDeg'>): number {
+/**
+ * One step of the protocol's rotation grid: the median gap between its signed rotations, or the
+ * staircase's step down. QUEST has no grid of levels: its assumed spread, so a model answers (at
+ * least) as noisily as the observer QUEST assumes.
+ */
+export function rotationGridStep(p: Pick<KanizsaParams, 'design' | 'alphasDeg' | 'updownStepDeg' | 'questSigmaDeg'>): number {
   if (p.design === 'updown') return p.updownStepDeg;
+  if (p.design === 'quest') return p.questSigmaDeg;
   const xs = signedLevels(p);
   const gaps = xs.slice(1).map((x, i) => x - xs[i]!).sort((a, b) => a - b);
   return gaps.length ? gaps[(gaps.length - 1) >> 1]! : 1;

@@ -191,3 +191,39 @@ describe('an online study', () => {
     }
   }, 120_000);
 });
+
+describe('an online study of an adaptive design', () => {
+  it('QUEST planned in the browser from the answers: the same trials and QUEST estimate as the desktop session answered identically', async () => {
+    const parameters = { ...PARAMETERS, design: 'quest', questTrials: 4, [RUN_KEY]: { ...PARAMETERS[RUN_KEY], practiceTrials: 0 } };
+    const desk = startSession(db, { participant: { label: 'D09' }, paradigmId: 'flash-lag', parameters, seed: 8, calibration: { ...CALIBRATION } });
+    for (let i = 0, t = nextTrial(db, desk.id); t; i++, t = nextTrial(db, desk.id))
+      recordTrial(db, desk.id, { trialIndex: t.index, response: answerOf(i), rtMs: 500, frameTiming: nominalFrameTiming(30, 60, 12) });
+    finishSession(db, desk.id, 'complete');
+    const study = createStudy(db, { name: 'online quest' });
+    addSessionToStudy(db, study.id, desk.id);
+    const out = path.join(dir, 'online-quest');
+    const exported = exportOnlineStudy(db, study.id, { out, blindspotReps: 1 });
+    expect(exported.adaptive).toBe(true);
+    const questHost = await serveFolder(out);
+    try {
+      const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1280, height: 800 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      const file = path.join(dir, 'quest-data.json');
+      const taken = await takeOnlineStudy(page, `${questHost.url}?PROLIFIC_PID=PP-0099&SESSION_ID=q`, { answer: keyOf, info: { age: '31' }, download: file });
+      expect(errors).toEqual([]);
+      expect(taken).toMatchObject({ dataTrials: 4 });
+      const r = importOnlineData(db, study.id, file);
+      expect(r.problems).toEqual([]);
+      const rows = trialRows(db, r.imported[0]!.sessionId);
+      expect(rows.map((t) => [t.trial_index, t.stimulus, t.response])).toEqual(trialRows(db, desk.id).map((t) => [t.trial_index, t.stimulus, t.response]));
+      // The answers moved QUEST: not every trial at the prior mean.
+      expect(new Set(rows.map((t) => (JSON.parse(t.stimulus) as { offsetDeg: number }).offsetDeg)).size).toBeGreaterThan(1);
+      const q = (id: number) => analyseSession(db, id, { bootstrap: 0, excludeDroppedFrames: false }).conditions[0]!.statistics.find((s) => s.key === 'quest-pse');
+      expect(q(r.imported[0]!.sessionId)).toEqual(q(desk.id));
+      expect(q(desk.id)!.value).not.toBeNull();
+    } finally {
+      await questHost.close();
+    }
+  }, 170_000);
+});

@@ -75,7 +75,16 @@ describe('the Run page form', () => {
     await page.getByTestId('param-staircaseTrials').fill('24');
     await expect.poll(() => page.getByTestId('run-estimate').textContent()).toMatch(/^\s*24 data trials, 2 break\(s\)/);
 
-    // Kanizsa has both designs too.
+    // QUEST: its prior, assumed spread and lapse, not the staircases' settings.
+    await page.getByTestId('param-design').selectOption('quest');
+    for (const key of ['questTrials', 'questPriorMeanDeg', 'questPriorSdDeg', 'questSigmaDeg', 'questLapse', 'questStepDeg']) expect(await page.getByTestId(`param-${key}`).isVisible(), key).toBe(true);
+    for (const key of ['staircaseTrials', 'offsetsDeg', 'trialsPerOffset']) expect(await page.getByTestId(`param-${key}`).count(), key).toBe(0);
+    expect(await page.getByTestId('param-questPriorSdDeg').inputValue()).toBe('1.5');
+    await page.getByTestId('param-questTrials').fill('40');
+    await expect.poll(() => page.getByTestId('run-estimate').textContent()).toMatch(/^\s*40 data trials, 3 break\(s\)/);
+    await shot(page, 'form-quest');
+
+    // Kanizsa has all three designs too.
     await page.getByTestId('param-paradigm').selectOption('kanizsa');
     expect(await page.getByTestId('frames-presentationMs').textContent()).toBe('= 12 frames at 60 Hz');
     await page.getByTestId('param-design').selectOption('updown');
@@ -85,6 +94,12 @@ describe('the Run page form', () => {
     await page.getByTestId('run-practiceTrials').fill('4');
     await expect.poll(() => page.getByTestId('run-estimate').textContent()).toMatch(/^\s*180 data trials \+ 4 practice, 17 break\(s\)/);
     await shot(page, 'form-staircase');
+    await page.getByTestId('param-design').selectOption('quest');
+    for (const key of ['questTrials', 'questPriorMeanDeg', 'questPriorSdDeg', 'questSigmaDeg', 'questLapse', 'questStepDeg']) expect(await page.getByTestId(`param-${key}`).isVisible(), key).toBe(true);
+    for (const key of ['updownTrials', 'alphasDeg']) expect(await page.getByTestId(`param-${key}`).count(), key).toBe(0);
+    // Three conditions x 60 QUEST trials.
+    await expect.poll(() => page.getByTestId('run-estimate').textContent()).toMatch(/^\s*180 data trials \+ 4 practice/);
+    await shot(page, 'form-kanizsa-quest');
   });
 });
 

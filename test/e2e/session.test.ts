@@ -335,6 +335,26 @@ describe('a flash-lag session in the app', () => {
     expect(new Set(history.map((h) => h.stimulus.offsetDeg)).size).toBeGreaterThan(2);
   });
 
+  it('runs QUEST: each trial at the level the design plans from the answers; the experimenter view has QUEST\'s estimate', async () => {
+    const { page, db } = app;
+    await startSession(page, 'P08', { design: 'quest', questTrials: '12' }, '13');
+    const sessionId = listLast();
+    await answerTrials(sessionId, 12);
+    await page.getByTestId('end-message').waitFor();
+    const session = getSession(db, sessionId);
+    expect(session).toMatchObject({ status: 'complete', answered: 12, protocol: { seed: 13, parameters: { design: 'quest', questTrials: 12 } } });
+    const paradigm = getParadigm('flash-lag');
+    const params = paradigm.parameterSchema.parse(paradigmParameters(session.protocol.parameters));
+    const rows = trialRows(db, sessionId);
+    const history = rows.map((r) => ({ index: r.trial_index, stimulus: JSON.parse(r.stimulus) as FlashLagStimulus, response: r.response }));
+    rows.forEach((r, i) => expect(JSON.parse(r.stimulus), `trial ${i}`).toEqual(planFromHistory(paradigm, params, 13, i, history)?.stimulus));
+    expect(new Set(history.map((h) => h.stimulus.offsetDeg)).size).toBeGreaterThan(2);
+    await page.keyboard.press('Control+Shift+E');
+    await page.getByTestId('result').waitFor();
+    await expect.poll(() => page.getByTestId('result').textContent()).toMatch(/QUEST estimate of the PSE/);
+    await page.screenshot({ path: '/tmp/shots/quest-experimenter-end.png', fullPage: true });
+  });
+
   it('live side by side: the default model takes the same trials in a worker during the person\'s session, and the person is shown the same number of frames', async () => {
     const { page, db } = app;
     const params = { speedDegPerS: '10', travelDeg: '10', offsetsDeg: '-1, 0, 1, 2', trialsPerOffset: '2' };

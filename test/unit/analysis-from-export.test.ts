@@ -44,10 +44,13 @@ beforeAll(async () => {
 });
 
 describe('analysis from an export', () => {
-  it("a person's staircase session with dropped frames near the flash and their repeats: the app's numbers, from the file alone", async () => {
+  it.each([
+    ['staircase', { design: 'staircase', staircaseTrials: 30 }],
+    ['QUEST', { design: 'quest', questTrials: 30 }],
+  ])("a person's %s session with dropped frames near the flash and their repeats: the app's numbers, from the file alone", async (design, parameters) => {
     const { db } = tempDb();
     const p = createParticipant(db, { kind: 'human', label: 'P01' });
-    const s = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: { design: 'staircase', staircaseTrials: 30 }, seed: 6, calibration: CALIBRATION });
+    const s = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters, seed: 6, calibration: CALIBRATION });
     let k = 0;
     for (let t = nextTrial(db, s.id); t; t = nextTrial(db, s.id), k++) {
       const offset = (t.stimulus as { offsetDeg: number }).offsetDeg;
@@ -63,6 +66,10 @@ describe('analysis from an export', () => {
     expect(numbers(back)).toEqual(numbers(app));
     expect(back.statistics.find((x) => x.key === EXCLUDED_STATISTIC)!.value).toBeGreaterThan(0);
     expect(back.fromExport).toMatchObject({ rows, inFit: app.trials });
+    // A QUEST session's own estimate is recomputed from the file too.
+    const quest = (a: typeof app) => a.conditions[0]!.statistics.find((x) => x.key === 'quest-pse');
+    if (design === 'QUEST') expect(quest(back)).toEqual(quest(app));
+    expect(quest(app) === undefined).toBe(design !== 'QUEST');
 
     // Through the CLI: the same statistics lines as `analyze --session`.
     const fromFile = await cli('analyze', '--from-export', csv);

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { analyseSession } from '../../main/services/analysis.js';
 import { simulateSession } from '../../main/services/simulate.js';
 import { trialRows } from '../../main/services/sessions.js';
-import { kanizsa, kanizsaParamsSchema, signedLevels, type KanizsaStimulus } from '../../paradigms/kanizsa/index.js';
+import { kanizsa, kanizsaParamsSchema, questSettingsOf, rotationGridStep, signedLevels, type KanizsaStimulus } from '../../paradigms/kanizsa/index.js';
+import { questEstimate } from '../../paradigms/quest.js';
 import { sigmaForSpread75 } from '../../paradigms/psychometric-function.js';
 import { planFromHistory, type AnsweredTrial } from '../../paradigms/types.js';
 import { tempDb } from '../support/db.js';
@@ -44,6 +45,37 @@ describe('Kanizsa designs', () => {
     expect(seen.filter(([s]) => s === 0).map(([, a]) => a)).toEqual([4, 3.5, 5, 4.5]);
     expect(seen.filter(([s]) => s === 1).map(([, a]) => a)).toEqual([4, 3.5, 3, 4.5]);
     expect(kanizsa.design.plan(state, p, 1, 8)).toBeNull();
+  });
+
+  it('QUEST: one posterior per condition, interleaved, each trial at its condition\'s posterior mean; replayed from the history alike', () => {
+    const p = params({ design: 'quest', conditions: ['illusory', 'real'], questTrials: 6, questPriorSdDeg: 2, questSigmaDeg: 1 });
+    expect(kanizsa.design.adaptive(p)).toBe(true);
+    expect(kanizsa.design.trialCount(p)).toBe(12);
+    let state = kanizsa.design.initialState(p, 3);
+    const history: AnsweredTrial<KanizsaStimulus>[] = [];
+    for (let i = 0; i < 12; i++) {
+      const t = kanizsa.design.plan(state, p, 3, i)!;
+      const k = i % 2;
+      expect(t.stimulus.condition).toBe(p.conditions[k]);
+      // The posterior mean rounded to the level step (default 0.25 deg).
+      expect(t.stimulus.alphaDeg).toBeCloseTo(Math.round(questEstimate(state.quest![k]!, questSettingsOf(p)).mean / 0.25) * 0.25, 9);
+      expect(planFromHistory(kanizsa, p, 3, i, history)).toEqual(t);
+      // Illusory always looks fat (its PSE far below), real always thin (far above).
+      const before = state;
+      const frozen = state.quest!.map((q) => Array.from(q.logPosterior));
+      history.push({ index: i, stimulus: t.stimulus, response: t.stimulus.condition === 'illusory' ? 'fat' : 'thin' });
+      state = kanizsa.design.update(state, p, history[i]!);
+      expect(before.quest!.map((q) => Array.from(q.logPosterior))).toEqual(frozen);
+      // Only the trial's own condition learned from it.
+      expect(state.quest![1 - k]).toBe(before.quest![1 - k]);
+    }
+    expect(kanizsa.design.plan(state, p, 3, 12)).toBeNull();
+    const alphas = (c: string) => history.filter((t) => t.stimulus.condition === c).map((t) => t.stimulus.alphaDeg);
+    expect(alphas('illusory')[5]!).toBeLessThan(alphas('illusory')[1]!);
+    expect(alphas('real')[5]!).toBeGreaterThan(alphas('real')[1]!);
+    // Practice at the prior mean +- 2 prior SD; a model's decision noise is QUEST's sigma.
+    expect(new Set(kanizsa.practice!(p, 1, 4).map((s) => Math.abs(s.alphaDeg)))).toEqual(new Set([4]));
+    expect(rotationGridStep(p)).toBe(1);
   });
 
   it('refuses unbounded or inconsistent protocols, naming the limit', () => {
@@ -96,6 +128,23 @@ describe('Kanizsa threshold recovery', () => {
     expect(ratio.value).toBeCloseTo(ill! / real!, 9);
     expect(ratio.ci![0]).toBeLessThan(ratio.value!);
     expect(ratio.ci![1]).toBeGreaterThan(ratio.value!);
+  }, 60_000);
+});
+
+describe('Kanizsa QUEST sessions', () => {
+  it('a full simulated session: each condition gets QUEST\'s estimate of its PSE, holding the observer\'s', () => {
+    const { db } = tempDb();
+    const s = simulateSession(db, { paradigmId: 'kanizsa', parameters: { design: 'quest', conditions: ['illusory', 'real'], questTrials: 64 }, seed: 8, observer: { pse: 1, sigma: 1.5, guess: 0.01, lapse: 0.01 } });
+    expect(s).toMatchObject({ status: 'complete', answered: 128 });
+    const a = analyseSession(db, s.id, { bootstrap: 100 });
+    expect(a.conditions.map((c) => c.key)).toEqual(['illusory', 'real']);
+    for (const c of a.conditions) {
+      const q = c.statistics.find((x) => x.key === 'quest-pse')!;
+      expect(q).toMatchObject({ unit: 'deg', label: expect.stringMatching(/^QUEST estimate of the PSE/) });
+      expect(q.ci![0]).toBeLessThan(1);
+      expect(q.ci![1]).toBeGreaterThan(1);
+      expect(Math.abs(q.value! - 1)).toBeLessThan(0.8);
+    }
   }, 60_000);
 });
 

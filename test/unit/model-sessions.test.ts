@@ -5,6 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../main/cli/index.js';
 import type { ModelJob } from '../../paradigms/records.js';
+import { analyseSession } from '../../main/services/analysis.js';
 import { compareSessions } from '../../main/services/compare.js';
 import { exportSession } from '../../main/services/export.js';
 import { runModelSession } from '../../main/services/model-sessions.js';
@@ -118,6 +119,27 @@ describe('model sessions', () => {
     const mean = late.reduce((a, b) => a + b, 0) / late.length;
     expect(mean).toBeGreaterThan(0.6);
     expect(mean).toBeLessThan(1.4);
+  }, 60_000);
+
+  it('a QUEST protocol is answered trial by trial: its trials home in on the model\'s PSE and its estimate holds it', async () => {
+    const { db } = tempDb();
+    const s = await runModelSession(db, {
+      paradigmId: 'flash-lag',
+      parameters: { design: 'quest', questTrials: 40, questSigmaDeg: 0.3, flashDurationMs: 100 },
+      seed: 4,
+      predictor: { predictor: velocityExtrapolator, width: 80, height: 64, channels: 3, label: 'velocity extrapolator' },
+      observer: { decisionNoiseDeg: 0.05, temporalMode: 'sample' },
+    });
+    expect(s).toMatchObject({ status: 'complete', answered: 40 });
+    // Sampled frames and a one-frame flash: the extrapolator's PSE is one frame of motion (1 deg).
+    const offsets = trialRows(db, s.id).map((r) => (JSON.parse(r.stimulus) as FlashLagStimulus).offsetDeg);
+    expect(offsets[0]).toBe(0);
+    const late = offsets.slice(-10).reduce((a, b) => a + b, 0) / 10;
+    expect(late).toBeGreaterThan(0.6);
+    expect(late).toBeLessThan(1.4);
+    const q = analyseSession(db, s.id, { bootstrap: 50 }).conditions[0]!.statistics.find((x) => x.key === 'quest-pse')!;
+    expect(q.value!).toBeGreaterThan(0.6);
+    expect(q.value!).toBeLessThan(1.4);
   }, 60_000);
 
   it('the CLI runs a model on a protocol and prints the comparison', async () => {

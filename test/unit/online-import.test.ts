@@ -137,8 +137,11 @@ describe('import of online study data', () => {
     expect(() => importOnlineData(db, studyId, garbage)).toThrow(/garbage.csv holds no run of this study's protocol .*garbage.csv line 2: not a record of a PredLab online study/);
   });
 
-  it('an adaptive design planned in the browser from the answers is the lab plan', () => {
-    const { studyId, sessionId } = desktopStudy({ design: 'staircase', staircaseTrials: 6 });
+  it.each([
+    ['staircases', { design: 'staircase', staircaseTrials: 6 }],
+    ['QUEST', { design: 'quest', questTrials: 6 }],
+  ])('an adaptive design (%s) planned in the browser from the answers is the lab plan', (_name, parameters) => {
+    const { studyId, sessionId } = desktopStudy(parameters);
     expect(describeOnlineStudy(db, studyId).trials).toBeNull();
     const r = importOnlineData(db, studyId, write('s.json', JSON.stringify(onlineRun(studyId, 'run-5', 'P05'))));
     expect(r.problems).toEqual([]);

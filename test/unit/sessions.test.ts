@@ -102,10 +102,12 @@ describe('sessions', () => {
     expect(errorOf(() => nextTrial(db2, s.id)).message).toMatch(/is aborted; it takes no more trials/);
   });
 
-  it('keeps an adaptive design\'s state incrementally: the same trials as replaying every answer, across connections', () => {
+  it.each([
+    ['staircases', { design: 'staircase', staircaseTrials: 30, staircaseStepDeg: 0.5 }],
+    ['QUEST', { design: 'quest', questTrials: 30 }],
+  ])('keeps an adaptive design\'s state incrementally (%s): the same trials as replaying every answer, across connections', (_name, params) => {
     const { db, file } = tempDb();
     const p = createParticipant(db, { kind: 'human', label: 'P05' });
-    const params = { design: 'staircase', staircaseTrials: 30, staircaseStepDeg: 0.5 };
     const s = startSession(db, { participantId: p.id, paradigmId: 'flash-lag', parameters: params, seed: 8, calibration: CALIBRATION });
     const full = flashLagParamsSchema.parse(params);
     const history: AnsweredTrial<FlashLagStimulus>[] = [];
