@@ -17,7 +17,7 @@ import { replicateHeavyChannels } from '../preload/channels/replicate.js';
 import { studiesHeavyChannels } from '../preload/channels/studies.js';
 import { trainingHeavyChannels } from '../preload/channels/training.js';
 import { appEventSchema, type AppEvent } from '../preload/channels/events.js';
-import type { Envelope, ExperimenterWindowResult } from '../preload/contract.js';
+import { schemas, type Envelope, type ExperimenterWindowResult } from '../preload/contract.js';
 import { CSP, isAppUrl } from './electron/security.js';
 import { EventHub } from './event-hub.js';
 import { databasePath } from './paths.js';
@@ -265,7 +265,8 @@ export function bootstrap(options: BootstrapOptions): AppServices {
       return { ok: true, value: { fullscreen: options.setFullScreen ? options.setFullScreen(on) : false } };
     }
     if (channel === 'display:experimenter-window') {
-      if (args === null || typeof args !== 'object' || Object.keys(args).length) return refusal('invalid-argument', 'Invalid arguments for display:experimenter-window: expected {}');
+      const parsed = schemas['display:experimenter-window'].safeParse(args);
+      if (!parsed.success) return refusal('invalid-argument', `Invalid arguments for display:experimenter-window: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
       if (!options.openExperimenterWindow) return refusal('unavailable', 'This window cannot open another one.');
       return { ok: true, value: await options.openExperimenterWindow() };
     }

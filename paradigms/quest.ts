@@ -177,7 +177,7 @@ export function questStatistic(s: QuestSettings, points: readonly { x: number; p
   const e = questFromAnswers(s, points);
   const g = questGrid(s);
   const edge = `Not determined by the data: its 95 % credible interval runs into the end of QUEST's PSE grid (${fmtEdge(g.start)} to ${fmtEdge(g.start + (g.size - 1) * g.step)} ${unit}, the prior mean +- ${QUEST_GRID_SDS} prior SD): widen the prior.`;
-  return { key: 'quest-pse', label: 'QUEST estimate of the PSE (posterior mean)', value: e.mean, unit, ci: e.ci, ...extra, ...(e.atGridEdge ? { undetermined: edge } : {}) };
+  return { key: 'quest-pse', label: "QUEST estimate of the PSE (posterior mean under QUEST's own cumulative Gaussian, the protocol's assumed spread)", value: e.mean, unit, ci: e.ci, ...extra, ...(e.atGridEdge ? { undetermined: edge } : {}) };
 }
 
 const fmtEdge = (x: number) => Number(x.toPrecision(4)).toString();

@@ -18,6 +18,12 @@ export const RESERVED_KEYS = ['Escape', 'p', 'P', ' ', 'Enter', 'Tab', 'F11', 'F
 
 export const responseKeysSchema = z.record(z.string().min(1).max(64), z.string().min(1).max(20)).refine((k) => Object.keys(k).length <= 12, 'at most 12 answers');
 
+/** A letter is one key whatever the case (Caps Lock): stored and compared in lower case. */
+export const normaliseKey = (key: string): string => (key.length === 1 ? key.toLowerCase() : key);
+
+/** Keys an answer may take: one printable character, or an arrow (modifiers, dead keys and function keys are not answers). */
+const ANSWER_KEY = /^(?:[^\s]|Arrow(?:Left|Right|Up|Down))$/u;
+
 /** The paradigm's own keys. */
 export function defaultKeys(p: Pick<Paradigm, 'responses'>): ResponseKeys {
   return Object.fromEntries(p.responses.map((r) => [r.value, r.key]));
@@ -30,9 +36,11 @@ export function keyProblems(p: Pick<Paradigm, 'responses' | 'name'>, keys: Respo
   for (const v of Object.keys(keys)) if (!values.includes(v)) problems.push(`'${v}' is not an answer of ${p.name} (its answers: ${values.join(', ')}).`);
   for (const v of values) if (!keys[v]) problems.push(`Give a key for the answer '${v}'.`);
   const used = values.map((v) => keys[v]).filter((k): k is string => !!k);
-  const lower = used.map((k) => (k.length === 1 ? k.toLowerCase() : k));
+  const lower = used.map(normaliseKey);
   if (new Set(lower).size !== lower.length) problems.push(`Each answer needs its own key; ${used.join(', ')} repeat one.`);
-  for (const k of used) if (RESERVED_KEYS.includes(k)) problems.push(`${keyName(k)} is kept for the run itself (Escape or P pauses; space, Enter and Tab move between screens); choose another key.`);
+  for (const k of used)
+    if (RESERVED_KEYS.includes(k)) problems.push(`${keyName(k)} is kept for the run itself (Escape or P pauses; space, Enter and Tab move between screens); choose another key.`);
+    else if (!ANSWER_KEY.test(k)) problems.push(`${k} cannot be an answer key: choose a letter, a digit, a sign or an arrow.`);
   return problems;
 }
 
@@ -41,7 +49,8 @@ export function keyProblems(p: Pick<Paradigm, 'responses' | 'name'>, keys: Respo
  * answers when counterbalanced (ordinal: how many other people took this protocol before them).
  */
 export function keysFor(p: Pick<Paradigm, 'responses'>, keys: ResponseKeys | undefined, counterbalance: boolean, ordinal: number): ResponseKeys {
-  const base = keys ?? defaultKeys(p);
+  const given = keys ?? defaultKeys(p);
+  const base = Object.fromEntries(Object.entries(given).map(([v, k]) => [v, normaliseKey(k)]));
   const values = p.responses.map((r) => r.value);
   if (!counterbalance) return Object.fromEntries(values.map((v) => [v, base[v]!]));
   const shift = ((ordinal % values.length) + values.length) % values.length;

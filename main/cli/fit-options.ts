@@ -13,7 +13,7 @@ function parseRates(v: string): 'free' | number {
 export function addFitOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--function <family>', 'psychometric function to fit').choices([...PSYCHOMETRIC_FAMILIES]).default('cumulative-gaussian'))
-    .option('--lapse <free|rate>', `guess and lapse rates: 'free' (each fitted, 0 to ${DEFAULT_MAX_LAPSE}) or both fixed at a rate from 0 to ${MAX_FIXED_RATE}`, parseRates, 'free');
+    .option('--lapse <free|rate>', `guess and lapse rates: 'free' (each fitted within a bound, ${DEFAULT_MAX_LAPSE} unless the paradigm holds adaptive data tighter; the output states it) or both fixed at a rate from 0 to ${MAX_FIXED_RATE}`, parseRates, 'free');
 }
 
 export const fitChoiceOf = (o: { function: FitChoice['family']; lapse: FitChoice['rates'] }): FitChoice => ({ family: o.function, rates: o.lapse });

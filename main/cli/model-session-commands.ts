@@ -183,6 +183,6 @@ export function addModelSessionCommands(program: Command, session: Command, ctx:
       const c = compareSessions(db, o.sessions, { bootstrap: o.bootstrap, excludeDroppedFrames: o.includeDropped !== true, fit: fitChoiceOf(o) });
       // The same sentences as the Compare page (warnings about checkpoints first).
       const found = findings(c, new Map(listSessions(db).map((x) => [x.id, x.participant])), listModels(db));
-      emit(o.json, { rows: c.rows, differences: c.differences, findings: found }, `${formatComparison(c)}${found.length ? `\n\nfindings:\n${found.map((x) => `  - ${x.text}`).join('\n')}` : ''}`);
+      emit(o.json, { rows: c.rows, differences: c.differences, findings: found, psychometricFunction: c.analyses.map((a) => ({ sessionId: a.sessionId, psychometricFunction: a.psychometricFunction })) }, `${formatComparison(c)}${found.length ? `\n\nfindings:\n${found.map((x) => `  - ${x.text}`).join('\n')}` : ''}`);
     });
 }

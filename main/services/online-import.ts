@@ -80,6 +80,11 @@ function sortRuns(records: RawRecord[], protocol: { id: number; seed: number }, 
       continue;
     }
     let run = runs.get(runId);
+    // Every row of a run carries the same keys; a row that says otherwise is another run's.
+    if (run && text(d[RUN_FIELDS.keys]) && text(d[RUN_FIELDS.keys]) !== run.keys) {
+      problems.push({ where: r.where, problem: `participant ${run.participant || runId}: its response keys differ from the run's first row; the row is left out` });
+      continue;
+    }
     if (!run) {
       if (runs.size >= ONLINE_IMPORT_MAX_RUNS) throw new PredlabError('invalid-argument', `The file holds more than ${ONLINE_IMPORT_MAX_RUNS} runs of the study; split it (nothing was imported).`);
       run = { id: runId, participant: text(d[RUN_FIELDS.participant]).trim(), keys: text(d[RUN_FIELDS.keys]), calibration: null, browser: null, chinrest: null, sessionInfo: null, trials: [], ended: false };
@@ -180,7 +185,7 @@ export function importRecords(db: Db, studyId: number, protocol: ReturnType<type
       // One trial per index: a repeated index is a foreign record.
       const byIndex = new Map<number, { where: string; trial: TrialRecord }>();
       for (const t of run.trials) {
-        if (byIndex.has(t.trial.design_index)) problems.push({ where: t.where, problem: `participant ${participant}: trial ${t.trial.design_index} again; the first one is kept` });
+        if (byIndex.has(t.trial.design_index)) problems.push({ where: t.where, problem: `participant ${participant}: trial ${t.trial.design_index + 1} again; the first one is kept` });
         else byIndex.set(t.trial.design_index, t);
       }
       let info: Record<string, string | number> = {};
@@ -211,11 +216,11 @@ export function importRecords(db: Db, studyId: number, protocol: ReturnType<type
             const got = byIndex.get(planned.index);
             if (!got) {
               if (planned.index < byIndex.size || [...byIndex.keys()].some((i) => i > planned.index))
-                problems.push({ where: `run ${run.id}`, problem: `participant ${participant}: trial ${planned.index} is missing; the session keeps the ${stored} trial(s) before it and is marked aborted` });
+                problems.push({ where: `run ${run.id}`, problem: `participant ${participant}: trial ${planned.index + 1} is missing; the session keeps the ${stored} trial(s) before it and is marked aborted` });
               break;
             }
             if (got.trial.condition !== planned.condition || JSON.stringify(got.trial.stimulus) !== JSON.stringify(planned.stimulus))
-              throw new RunStop(`${got.where}: participant ${participant}: trial ${planned.index} is not the trial this protocol plans (${planned.condition}); the run is skipped`);
+              throw new RunStop(`${got.where}: participant ${participant}: trial ${planned.index + 1} is not the trial this protocol plans (${planned.condition}); the run is skipped`);
             if (!/^[\x20-\x7e]{1,100}$/.test(got.trial.response)) throw new RunStop(`${got.where}: participant ${participant}: the answer is not text the lab stores; the run is skipped`);
             recordTrial(db, session.id, { trialIndex: planned.index, response: got.trial.response, rtMs: got.trial.rt, frameTiming: frameTimingOf(got.trial) });
             stored++;

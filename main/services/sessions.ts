@@ -10,7 +10,7 @@ import { getParadigm } from '../../paradigms/index.js';
 import { NO_ANSWER, type AnsweredTrial, type Paradigm } from '../../paradigms/types.js';
 import { type FrameTiming, type PlannedTrial, type RecordResult, type SessionInfo, type SessionStatus } from '../../paradigms/records.js';
 import { paradigmParameters, RUN_KEY, runSettingsOf, runSettingsSchema, validateSessionInfo } from '../../paradigms/run-settings.js';
-import { keyProblems, keysFor, type ResponseKeys } from '../../paradigms/response-keys.js';
+import { keyProblems, keysFor, normaliseKey, type ResponseKeys } from '../../paradigms/response-keys.js';
 import type { TrialSpec } from '../../paradigms/types.js';
 import { MAX_JSON_CHARS } from '../../preload/schema-parts.js';
 import { describeIssues, PredlabError } from '../errors.js';
@@ -117,22 +117,24 @@ export function startSession(db: Db, req: StartSession): SessionInfo {
 /**
  * A person's keys: the protocol's (or the paradigm's). When the protocol counterbalances them, the
  * keys are rotated among the answers by how many other people took a counterbalanced protocol of
- * this paradigm in this lab before (each person's protocol is usually their own: a new seed), and
- * a returning person keeps the keys of their first such session.
+ * this paradigm in this lab before (each person's protocol is usually their own: a new seed; online
+ * participants are not counted, their rotation was drawn in their browser), and a returning person
+ * keeps the keys of their first such session.
  */
 function sessionKeys(db: Db, paradigm: Paradigm<any>, parameters: Record<string, unknown>, participantId: number): ResponseKeys {
   const run = runSettingsOf(parameters);
   if (!run.counterbalanceKeys) return keysFor(paradigm, run.keys, false, 0);
   const rows = db
-    .prepare("SELECT s.participant_id, s.response_keys, pr.parameters FROM sessions s JOIN participants p ON p.id = s.participant_id JOIN protocols pr ON pr.id = s.protocol_id WHERE pr.paradigm_id = ? AND p.kind = 'human' AND s.response_keys IS NOT NULL ORDER BY s.id")
+    .prepare("SELECT s.participant_id, s.response_keys, pr.parameters FROM sessions s JOIN participants p ON p.id = s.participant_id JOIN protocols pr ON pr.id = s.protocol_id WHERE pr.paradigm_id = ? AND p.kind = 'human' AND s.source != 'online' AND s.response_keys IS NOT NULL ORDER BY s.id")
     .all(paradigm.id) as { participant_id: number; response_keys: string; parameters: string }[];
   const counterbalanced = rows.filter((r) => runSettingsOf(parseStored(r.parameters, `protocol of a session of participant ${r.participant_id}`)).counterbalanceKeys);
   const mine = counterbalanced.find((r) => r.participant_id === participantId);
   if (mine) {
     // Their first keys, if this protocol offers the same keys (a protocol with other keys starts them afresh).
     const earlier = parseStored<ResponseKeys>(mine.response_keys, `sessions of participant ${participantId} (response_keys)`);
-    const base = keysFor(paradigm, run.keys, false, 0);
-    if (new Set(Object.values(earlier)).size === new Set(Object.values(base)).size && Object.values(earlier).every((k) => Object.values(base).includes(k))) return earlier;
+    const base = Object.values(keysFor(paradigm, run.keys, false, 0));
+    const had = Object.values(earlier).map(normaliseKey);
+    if (had.length === base.length && had.every((k) => base.includes(k))) return earlier;
   }
   const others = new Set(counterbalanced.map((r) => r.participant_id).filter((id) => id !== participantId)).size;
   return keysFor(paradigm, run.keys, true, others);

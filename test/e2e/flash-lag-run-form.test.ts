@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listSessions } from '../../main/services/sessions.js';
-import { flashLagInstructions, flashLagParamsSchema } from '../../paradigms/flash-lag/index.js';
+import { flashLag, flashLagInstructions, flashLagParamsSchema } from '../../paradigms/flash-lag/index.js';
+import { defaultKeys, withKeys } from '../../paradigms/response-keys.js';
 import { openApp, type AppHarness } from '../support/app.js';
 import { CALIBRATION } from '../support/db.js';
 
@@ -61,7 +62,8 @@ describe('the flash-lag display choice on the Run page', () => {
     await page.getByTestId('run-start').click();
     await page.getByTestId('instructions').waitFor();
     const shown = await page.getByTestId('instructions').textContent();
-    expect(shown).toContain(flashLagInstructions(rotating));
+    // The participant reads the keys where the text says {left} and {right}.
+    expect(shown).toContain(withKeys(flashLagInstructions(rotating), defaultKeys(flashLag)));
     expect(shown).not.toMatch(/across the screen/);
     await page.screenshot({ path: '/tmp/shots/H11-rotate-instructions.png' });
     const stored = listSessions(db).at(-1)!.protocol.parameters as Record<string, unknown>;

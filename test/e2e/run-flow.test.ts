@@ -168,7 +168,7 @@ describe('a session from the information dialog to the thank-you screen', () => 
     await page.keyboard.press('Control+Shift+E');
     await page.getByTestId('experimenter').waitFor();
     expect(await page.getByTestId('experimenter-progress').textContent()).toMatch(new RegExp(`^2 / ${total} data trials answered`));
-    expect(await page.getByTestId('experimenter-timing').textContent()).toMatch(/Last trial 1: \d+ dropped frame\(s\); frame interval [\d.]+ ± [\d.]+ ms/);
+    expect(await page.getByTestId('experimenter-timing').textContent()).toMatch(/Last trial 2: \d+ dropped frame\(s\); frame interval [\d.]+ ± [\d.]+ ms/);
     expect(await page.getByTestId('experimenter-answers').locator('tbody tr').count()).toBe(2);
     expect(await page.getByTestId('experimenter-practice').textContent()).toBe('Practice: 2 trial(s), 1 of 2 correct');
     await shot(page, 'experimenter-live');

@@ -4,6 +4,7 @@
  * checked against what the app stored, by the paradigm's own rules.
  */
 import { parse } from 'csv-parse/sync';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -19,6 +20,8 @@ import { dropNearCritical } from '../../main/services/dropped-frames.js';
 import { planFromHistory } from '../../paradigms/types.js';
 import { RENDERER_HEADERS } from '../../main/bootstrap.js';
 import { openApp, type AppHarness } from '../support/app.js';
+import { cli } from '../support/cli.js';
+import type { SessionAnalysis } from '../../paradigms/records.js';
 import { CALIBRATION, tempDir } from '../support/db.js';
 import { dataTrialsOnly, passSessionInfo, showExperimenterView } from '../support/run-page.js';
 
@@ -162,6 +165,17 @@ describe('a flash-lag session in the app', () => {
     await page.getByTestId('result').waitFor();
     expect(await page.getByTestId('pse-deg').textContent()).toBe(pseText);
     expect(await page.locator('[data-testid=plot] svg').count()).toBe(1);
+
+    // A reviewer with the export alone gets the PSE and its interval the Results page prints (the
+    // fit recomputed from the CSV and the protocol file beside it), and pandas reads the rows it used.
+    const pageRow = (await page.getByTestId('pse-deg').locator('xpath=..').textContent())!;
+    const recomputed = await cli('analyze', '--from-export', `${app.exportDir}/${csvFile}`, '--json');
+    expect(recomputed.code, recomputed.err).toBe(0);
+    const fromFile = (recomputed.json() as SessionAnalysis).conditions[0]!.statistics.find((x) => x.key === 'pse-deg')!;
+    const ci = fromFile.undetermined ? fromFile.undetermined.replace(/^Not determined by the data: /, '') : `95% CI [${fmt(fromFile.ci![0], 3)}, ${fmt(fromFile.ci![1], 3)}]`;
+    expect(pageRow).toBe(`Flash-lag (PSE)${fromFile.undetermined ? 'not determined (deg)' : `${fmt(fromFile.value, 3)} deg`}${ci}`);
+    const py = spawnSync('/usr/bin/python3', ['-c', `import pandas as pd; d = pd.read_csv(${JSON.stringify(`${app.exportDir}/${csvFile}`)}); print(int(d.in_fit.sum()))`], { encoding: 'utf8' });
+    expect(Number(py.stdout.trim()), py.stderr).toBe(kept.length);
   });
 
   it('pauses and aborts in the middle of a presentation; frames the page misses are counted', async () => {

@@ -37,6 +37,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   'analysis:session': { sessionId: NO_ID, bootstrap: 0 },
   'export:session': { sessionId: NO_ID, format: 'csv' },
   'display:fullscreen': { on: false },
+  'display:experimenter-window': {},
   'models:list': {},
   'models:run-session': { modelId: NO_ID, protocolId: NO_ID, observer: { fovDeg: 20 } },
   'models:inspect-trial': { sessionId: NO_ID, trialIndex: 0 },
@@ -195,7 +196,8 @@ describe(`IPC fuzz of every channel through the app's bootstrap (seed ${CAMPAIGN
   beforeAll(async () => {
     const dataDir = tempDir('predlab-fuzz-');
     const exportDir = tempDir('predlab-fuzz-export-');
-    app = bootstrap({ dataDir, appRoot: root, chooseExportDir: async () => exportDir, modelMirror: () => 'http://127.0.0.1:9/model_data_keras2.zip', log: (m) => logs.push(m) });
+    // As the app's entry does: a window for the experimenter's view (here, nothing to draw).
+    app = bootstrap({ dataDir, appRoot: root, chooseExportDir: async () => exportDir, openExperimenterWindow: async () => ({ secondScreen: false, message: 'opened' }), modelMirror: () => 'http://127.0.0.1:9/model_data_keras2.zip', log: (m) => logs.push(m) });
     await app.ready;
     // A lab with records to hit: participant 1, a finished session 1 on protocol 1, the default model.
     const call = async (c: string, a: unknown) => {

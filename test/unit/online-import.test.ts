@@ -125,8 +125,8 @@ describe('import of online study data', () => {
     expect(r.problems).toEqual([
       { where: line(trials[2]!), problem: expect.stringMatching(/^a malformed trial: rt/) },
       { where: line(foreign), problem: expect.stringMatching(/^a record of another study \(protocol 999/) },
-      { where: 'run run-3', problem: 'participant P03: trial 2 is missing; the session keeps the 2 trial(s) before it and is marked aborted' },
-      { where: line(tampered.find((x) => x.design_index === 1)!), problem: expect.stringMatching(/^participant P04: trial 1 is not the trial this protocol plans/) },
+      { where: 'run run-3', problem: 'participant P03: trial 3 is missing; the session keeps the 2 trial(s) before it and is marked aborted' },
+      { where: line(tampered.find((x) => x.design_index === 1)!), problem: expect.stringMatching(/^participant P04: trial 2 is not the trial this protocol plans/) },
     ]);
     expect(r.imported.map((x) => [x.participant, x.trials, x.status])).toEqual([['P03', 2, 'aborted']]);
     expect(trialsOf(r.imported[0]!.sessionId)).toEqual(trialsOf(sessionId).slice(0, 2));

@@ -121,6 +121,9 @@ describe('the choice of function in a session analysis and the CLI', () => {
     expect(out.code).toBe(0);
     expect(out.out).toMatch(/^Psychometric function: logistic; guess and lapse rates fixed at 0.01$/m);
     expect(out.out).toMatch(/^ {2}scale \d\.\d{3} deg, guess 0\.010 \(fixed\), lapse 0\.010 \(fixed\);/m);
+    // compare --json says which function its fits used, per session.
+    const cmp = await cli('--db', file, 'compare', '--sessions', String(s.id), '--function', 'logistic', '--bootstrap', '20', '--json');
+    expect(cmp.json().psychometricFunction).toEqual([{ sessionId: s.id, psychometricFunction: 'logistic; guess and lapse rates free (each 0 to 0.1)' }]);
     const bad = await cli('--db', file, 'analyze', '--session', String(s.id), '--lapse', 'fixed');
     expect(bad.code).not.toBe(0);
     expect(bad.err).toMatch(/--lapse takes 'free' or a fixed rate from 0 to 0.2; got 'fixed'/);

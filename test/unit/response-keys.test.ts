@@ -27,6 +27,9 @@ describe('response keys', () => {
     expect(keysFor(flashLag, { left: 'a', right: 'l' }, true, 3)).toEqual({ left: 'l', right: 'a' });
     expect(keyProblems(kanizsa, { fat: 'f', thin: 'F' })).toEqual(['Each answer needs its own key; f, F repeat one.']);
     expect(keyProblems(kanizsa, { fat: 'Escape', thin: 't' })[0]).toMatch(/^Escape is kept for the run itself/);
+    // Modifiers, dead keys and function keys are no answers; a letter is one key in either case.
+    expect(keyProblems(kanizsa, { fat: 'Control', thin: 't' })).toEqual(['Control cannot be an answer key: choose a letter, a digit, a sign or an arrow.']);
+    expect(keysFor(kanizsa, { fat: 'F', thin: 'T' }, true, 1)).toEqual({ fat: 't', thin: 'f' });
     expect(keyProblems(kanizsa, { fat: 'f', bogus: 'x' })).toEqual(["'bogus' is not an answer of Kanizsa illusory contours (its answers: fat, thin).", "Give a key for the answer 'thin'."].map((t) => t.replace('Kanizsa illusory contours', kanizsa.name)));
   });
 
@@ -56,6 +59,9 @@ describe('response keys', () => {
       { fat: 'f', thin: 't' },
       { fat: 'f', thin: 't' },
     ]);
+    // An online participant's rotation was drawn in their browser: not counted among the lab's people.
+    startSession(db, { participant: { label: 'W01' }, paradigmId: 'kanizsa', parameters: params, calibration: CALIBRATION, source: 'online', responseKeys: { fat: 't', thin: 'f' } });
+    expect(start('P05').responseKeys).toEqual({ fat: 't', thin: 'f' });
     // Not counterbalanced: the paradigm's keys for everyone; a simulated observer answers by value.
     expect(startSession(db, { participant: { label: 'P04' }, paradigmId: 'kanizsa', parameters: { trialsPerLevel: 1 }, calibration: CALIBRATION }).responseKeys).toEqual(defaultKeys(kanizsa));
     expect(simulateSession(db, { paradigmId: 'kanizsa', parameters: { trialsPerLevel: 1 }, seed: 1, observer: { pse: 0, sigma: 2, guess: 0, lapse: 0 } }).responseKeys).toBeNull();
