@@ -42,6 +42,24 @@ export function formatStatistic(s: Statistic): string {
   return `${s.label}: ${f(s.value, d)}${unit}${ci ? `  ${ci} (95% CI)` : ''}`;
 }
 
+/**
+ * A condition's statistics, one line each; the same quantity in two units that the data both
+ * leave undetermined for one reason (a PSE in deg and in ms) is one line naming both units.
+ */
+export function formatStatistics(stats: readonly Statistic[]): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < stats.length; i++) {
+    const s = stats[i]!;
+    const same = s.undetermined ? stats.slice(i + 1).filter((t) => t.label === s.label && t.undetermined === s.undetermined) : [];
+    if (!same.length) {
+      if (!stats.slice(0, i).some((t) => t.undetermined && t.label === s.label && t.undetermined === s.undetermined)) lines.push(formatStatistic(s));
+      continue;
+    }
+    lines.push(formatStatistic({ ...s, label: `${s.label} (${[s, ...same].map((t) => t.unit).join(', ')})` }));
+  }
+  return lines;
+}
+
 /** The fitted function of a comparison's sessions: one line when they share it, else one per session. */
 export function psychometricFunctionLines(analyses: readonly Pick<SessionAnalysis, 'sessionId' | 'psychometricFunction'>[]): string[] {
   const distinct = [...new Set(analyses.map((a) => a.psychometricFunction))];
@@ -63,7 +81,7 @@ export function formatAnalysis(a: SessionAnalysis, options: { hint?: boolean } =
     lines.push('', a.conditions.length > 1 ? `Condition: ${c.label}` : '', `  ${x.padStart(Math.max(14, x.length))}     n   ${a.yLabel}   95% CI`);
     for (const l of c.levels) lines.push(`  ${f(l.x, 2).padStart(Math.max(14, x.length))}   ${String(l.n).padStart(3)}   ${f(l.p, 2).padStart(a.yLabel.length)}   [${f(l.ci[0], 2)}, ${f(l.ci[1], 2)}]`);
     lines.push('');
-    for (const s of c.statistics) lines.push(`  ${formatStatistic(s)}`);
+    for (const line of formatStatistics(c.statistics)) lines.push(`  ${line}`);
     if (c.fit) {
       const none = curveUndetermined(c.fit);
       const spread = familyParameters(c.fit);

@@ -130,7 +130,7 @@ describe('the choice of function in a session analysis and the CLI', () => {
     // A signed axis: the Weibull is not fitted, and the note says why (no number is built on it).
     const signed = simulateSession(openDatabase(file), { paradigmId: 'flash-lag', parameters: { trialsPerOffset: 4 }, seed: 2, observer: { pse: 0.5, sigma: 0.5, guess: 0.02, lapse: 0.02 } });
     const w = await cli('--db', file, 'analyze', '--session', String(signed.id), '--function', 'weibull', '--bootstrap', '20');
-    expect(w.out).toMatch(/Flash-lag \(PSE\): not determined/);
+    expect(w.out).toMatch(/Flash-lag \(PSE\) \(deg, ms\): not determined/);
     expect(w.out).toMatch(/Note: Not fitted: the Weibull function is defined for positive stimulus levels only, and these run from -1\.5 to 1\.5; choose the cumulative Gaussian or the logistic\./);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { withLeftOut } from '../../main/services/analysis.js';
-import { formatStatistic } from '../../main/cli/format.js';
+import { formatStatistic, formatStatistics } from '../../main/cli/format.js';
 import { flashLag } from '../../paradigms/flash-lag/index.js';
 import { dateTime, frameSize } from '../../paradigms/format.js';
 import type { AnsweredTrial } from '../../paradigms/types.js';
@@ -48,6 +48,16 @@ describe('wording', () => {
 
   it('counts are whole numbers: "35 trials", never "35.000 trials"', () => {
     expect(formatStatistic({ key: 'excluded', label: 'Trials left out', value: 35, unit: 'trials' })).toBe('Trials left out: 35 trials');
+  });
+
+  it('one quantity in two units that the data leave undetermined for one reason is one CLI line, not two identical ones', () => {
+    const why = 'Not determined by the data: every answer was the same.';
+    const lines = formatStatistics([
+      { key: 'pse-deg', label: 'Flash-lag (PSE)', value: 0.1, unit: 'deg', undetermined: why },
+      { key: 'pse-ms', label: 'Flash-lag (PSE)', value: 10, unit: 'ms', undetermined: why },
+      { key: 'slope', label: 'Slope at PSE', value: 2, unit: '/deg', ci: [1, 3] },
+    ]);
+    expect(lines).toEqual(['Flash-lag (PSE) (deg, ms): not determined (every answer was the same)', 'Slope at PSE: 2.000 /deg  [1.000, 3.000] (95% CI)']);
   });
 
   it("a person's caption explains the person's result; only a model's explains its direct PSE", () => {
