@@ -124,10 +124,10 @@ export function startSession(db: Db, req: StartSession): SessionInfo {
 function sessionKeys(db: Db, paradigm: Paradigm<any>, parameters: Record<string, unknown>, participantId: number): ResponseKeys {
   const run = runSettingsOf(parameters);
   if (!run.counterbalanceKeys) return keysFor(paradigm, run.keys, false, 0);
-  const rows = db
-    .prepare("SELECT s.participant_id, s.response_keys, pr.parameters FROM sessions s JOIN participants p ON p.id = s.participant_id JOIN protocols pr ON pr.id = s.protocol_id WHERE pr.paradigm_id = ? AND p.kind = 'human' AND s.source != 'online' AND s.response_keys IS NOT NULL ORDER BY s.id")
-    .all(paradigm.id) as { participant_id: number; response_keys: string; parameters: string }[];
-  const counterbalanced = rows.filter((r) => runSettingsOf(parseStored(r.parameters, `protocol of a session of participant ${r.participant_id}`)).counterbalanceKeys);
+  const counterbalanced = db
+    // The protocols that counterbalance are picked out by SQLite, not by parsing every protocol of the paradigm here.
+    .prepare("SELECT s.participant_id, s.response_keys FROM sessions s JOIN participants p ON p.id = s.participant_id JOIN protocols pr ON pr.id = s.protocol_id WHERE pr.paradigm_id = ? AND p.kind = 'human' AND s.source != 'online' AND s.response_keys IS NOT NULL AND json_extract(pr.parameters, '$.run.counterbalanceKeys') = 1 ORDER BY s.id")
+    .all(paradigm.id) as { participant_id: number; response_keys: string }[];
   const mine = counterbalanced.find((r) => r.participant_id === participantId);
   if (mine) {
     // Their first keys, if this protocol offers the same keys (a protocol with other keys starts them afresh).
