@@ -177,8 +177,11 @@ export class OnnxTrainer {
 }
 
 async function openSession(ort: typeof import('onnxruntime-node'), model: Uint8Array, options: OnnxOptions): Promise<{ session: Session; report: ProviderReport }> {
-  // Without the arena, the step's large short-lived buffers go back to the system when freed:
-  // KITTI batch 4 peaked at 3.8 GiB instead of 4.4 (and ran no slower).
-  const { session, report } = await sessionOnFirstProvider(ort, model, { ...baseSessionOptions(options), enableCpuMemArena: false }, options.providers, 'the PredNet training step');
+  // The arena keeps freed buffers for the next node (without it, every large buffer is mapped
+  // afresh and page-faulted: steps 2-2.5x slower). The memory pattern is off: it plans one block
+  // for all of a run's buffers, which for a step that holds nt time steps of activations is most
+  // of the peak (KITTI batch 4, nt 10, quiet machine: 8.1 s and 2.4 GiB peak without it, 7.0 s
+  // and 4.3 GiB with it, 11.2 s and 3.9 GiB with neither arena nor pattern).
+  const { session, report } = await sessionOnFirstProvider(ort, model, { ...baseSessionOptions(options), enableMemPattern: false }, options.providers, 'the PredNet training step');
   return { session, report };
 }

@@ -113,7 +113,7 @@ const arrays = async (net: PredNet): Promise<NamedArray[]> =>
  * Why the ONNX Runtime step would not fit in memory, or null. Its graph keeps every time step's
  * activations (no checkpointing over time, unlike the tfjs trainer): activationBytesPerStep
  * without the wasm heap's factor of 2.8, per sequence and step (KITTI batch 4, nt 10: 3.4 GiB
- * counted, 3.8 GiB peak measured). Allowed: half the machine's memory.
+ * counted, 2.6 GiB peak measured). Allowed: half the machine's memory.
  */
 export function onnxMemoryProblem(cfg: PredNetConfig, batch: number, nt: number, totalBytes = os.totalmem()): string | null {
   const need = (activationBytesPerStep(cfg) / 2.8) * batch * nt;
