@@ -1,10 +1,11 @@
 /**
  * What every command group of the CLI is given or shares: the database, output and option
- * parsers (CliContext, built in index.ts), the 32-bit seed parser, the app's root folder, and
- * Ctrl-C handling for cancellable work.
+ * parsers (CliContext, built in index.ts), the 32-bit seed parser, the app's root folder,
+ * Ctrl-C handling for cancellable work, and the yes/no question a delete asks first.
  */
 import { InvalidArgumentError } from 'commander';
 import path from 'node:path';
+import readline from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../store/db.js';
 import type { CliEvents } from './events.js';
@@ -46,5 +47,16 @@ export async function withSigint<T>(ctx: Pick<CliContext, 'err'>, what: string, 
     return await run(ac.signal);
   } finally {
     process.removeListener('SIGINT', onSigint);
+  }
+}
+
+/** Asks a yes/no question on the terminal (default no); null when no one can answer (no terminal), so the caller refuses rather than guesses. */
+export async function terminalConfirm(question: string): Promise<boolean | null> {
+  if (!process.stdin.isTTY) return null;
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
   }
 }

@@ -1,7 +1,6 @@
 /** `predlab dataset ...`: video datasets (import, list, show, export, delete) from the command line. */
 import { Command, Option } from 'commander';
 import path from 'node:path';
-import readline from 'node:readline/promises';
 import { PredlabError } from '../errors.js';
 import { dataFolderOf, deleteDataset, getDataset, listDatasets, listRecordings, type DatasetInfo } from '../services/datasets.js';
 import { exportActivations } from '../services/datasets-activations.js';
@@ -9,7 +8,7 @@ import { exportDatasetHdf5, exportDatasetVideos, recordingName } from '../servic
 import { DEFAULT_DATASET, importIntoDataset } from '../services/datasets-import.js';
 import { DatasetJobs } from '../services/datasets-jobs.js';
 import { makeNaturalDataset, NATURAL_DEFAULT_DATASET, NATURAL_DEFAULTS_CLI, NATURAL_LIMITS } from '../services/datasets-natural.js';
-import { withSigint, type CliContext } from './context.js';
+import { terminalConfirm, withSigint, type CliContext } from './context.js';
 import { dateTime, frameSize } from '../../paradigms/format.js';
 
 export interface DatasetCliContext extends CliContext {
@@ -26,16 +25,6 @@ function formatDatasets(list: DatasetInfo[]): string {
   const lines = ['name                              H × W     fps  recordings    frames  on disk'];
   for (const d of list) lines.push(`${d.name.padEnd(32)}  ${frameSize(d.height, d.width).padEnd(9)} ${String(d.fps).padStart(4)}  ${String(d.recordings).padStart(10)}  ${String(d.frames).padStart(8)}  ${size(d.bytes)}`);
   return lines.join('\n');
-}
-
-async function terminalConfirm(question: string): Promise<boolean | null> {
-  if (!process.stdin.isTTY) return null;
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
 }
 
 /** Progress on stderr, at most every half second, on one line. */

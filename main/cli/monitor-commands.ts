@@ -1,10 +1,17 @@
-/** `predlab monitor list|add|choose`: the lab's monitor profiles (display calibration and gamma), as the Calibrate page keeps them. */
+/** `predlab monitor list|add|choose|rename|delete`: the lab's monitor profiles (display calibration and gamma), as the Calibrate page keeps them. */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { MonitorProfile } from '../../paradigms/monitor-profile.js';
 import { pxPerDegFor } from '../../paradigms/monitor-geometry.js';
-import { chooseMonitorProfile, createMonitorProfile, findMonitorProfile, listMonitorProfiles } from '../services/monitors.js';
+import { PredlabError } from '../errors.js';
+import { checkDeletable, chooseMonitorProfile, createMonitorProfile, deleteMonitorProfile, findMonitorProfile, listMonitorProfiles, renameMonitorProfile, sessionsWithMonitorProfile } from '../services/monitors.js';
+import { terminalConfirm } from './context.js';
 import type { StudyCliContext } from './study-commands.js';
+
+export interface MonitorCliContext extends StudyCliContext {
+  /** Ask a yes/no question; null when no one can answer (no terminal). */
+  confirm?: typeof terminalConfirm;
+}
 
 const gammaText = (p: MonitorProfile) => `gamma ${p.gamma.toFixed(2)} (${p.gammaMethod}${p.gammaData.fit ? `, fit RMSE ${p.gammaData.fit.rmse.toFixed(2)} cd/m²` : ''})`;
 
@@ -22,7 +29,7 @@ function readings(v: string): { level: number; luminance: number }[] {
   });
 }
 
-export function addMonitorCommands(program: Command, ctx: StudyCliContext): void {
+export function addMonitorCommands(program: Command, ctx: MonitorCliContext): void {
   const { emit, number } = ctx;
   const monitor = program.command('monitor').description('monitor profiles: display size, viewing distance, refresh rate and gamma, chosen per session');
   monitor
@@ -61,5 +68,41 @@ export function addMonitorCommands(program: Command, ctx: StudyCliContext): void
       const db = ctx.database();
       const p = chooseMonitorProfile(db, findMonitorProfile(db, profile).id);
       emit(o.json, p, `New sessions use ${p.name}.`);
+    });
+  monitor
+    .command('rename')
+    .description('rename a profile (id or name); sessions that ran with it keep the name they ran with')
+    .argument('<profile>', 'profile id or name')
+    .argument('<new-name>', 'new name (unique, at most 60 characters)')
+    .option('--json', 'machine-readable output')
+    .action((profile: string, newName: string, o) => {
+      const db = ctx.database();
+      const old = findMonitorProfile(db, profile);
+      const p = renameMonitorProfile(db, old.id, newName);
+      emit(o.json, p, `Renamed monitor profile '${old.name}' to '${p.name}'.`);
+    });
+  monitor
+    .command('delete')
+    .description('delete a profile (asks first); sessions that ran with it keep its values and gamma in their records')
+    .argument('<profile>', 'profile id or name')
+    .option('--yes', 'do not ask')
+    .option('--json', 'machine-readable output')
+    .action(async (profile: string, o) => {
+      const db = ctx.database();
+      const p = findMonitorProfile(db, profile);
+      // Refused before asking: a yes would not help.
+      checkDeletable(db, p);
+      const used = sessionsWithMonitorProfile(db, p.id);
+      const what = `monitor profile '${p.name}' (${gammaText(p)}; ${used} session(s) ran with it and keep their copy)`;
+      if (!o.yes) {
+        const answer = await (ctx.confirm ?? terminalConfirm)(`Delete ${what}?`);
+        if (answer === null) throw new PredlabError('invalid-argument', `Deleting ${what} needs a confirmation: run it in a terminal, or add --yes.`);
+        if (!answer) {
+          emit(o.json, { deleted: false, name: p.name }, 'Nothing deleted.');
+          return;
+        }
+      }
+      const r = deleteMonitorProfile(db, p.id);
+      emit(o.json, { deleted: true, id: r.profile.id, name: r.profile.name, sessions: r.sessions }, `Deleted ${what}.`);
     });
 }

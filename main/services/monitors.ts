@@ -154,6 +154,40 @@ export function chooseMonitorProfile(db: Db, profileId: number): MonitorProfile 
   return getMonitorProfile(db, profileId);
 }
 
+/** `updateMonitorProfile` with only a new name (unique ignoring case, 1-60 characters); sessions keep the name they ran with. */
+export function renameMonitorProfile(db: Db, profileId: number, name: string): MonitorProfile {
+  return updateMonitorProfile(db, profileId, { name });
+}
+
+/**
+ * Deletes a profile. Sessions that ran with it keep their copy (calibration.monitor), which is
+ * what exports read; their monitor_profile_id becomes NULL (ON DELETE SET NULL), so no session
+ * names a profile that is gone. The profile new sessions use is refused while others exist:
+ * falling back silently to another would change what the next session is drawn with. The only
+ * profile may go; the lab is then as a new one (its next profile is chosen).
+ */
+export function deleteMonitorProfile(db: Db, profileId: number): { profile: MonitorProfile; sessions: number } {
+  return db.transaction(() => {
+    const profile = toProfile(row(db, profileId));
+    checkDeletable(db, profile);
+    const sessions = sessionsWithMonitorProfile(db, profileId);
+    db.prepare('DELETE FROM monitor_profiles WHERE id = ?').run(profileId);
+    return { profile, sessions };
+  })();
+}
+
+/** Refuses deleting the profile new sessions use while the lab has others (so the CLI can refuse before it asks). */
+export function checkDeletable(db: Db, profile: MonitorProfile): void {
+  if (!profile.chosen) return;
+  const others = (db.prepare('SELECT count(*) AS n FROM monitor_profiles WHERE id != ?').get(profile.id) as { n: number }).n;
+  if (others > 0) throw new PredlabError('conflict', `'${profile.name}' is the profile new sessions use: choose another first (predlab monitor choose <name>, or save or choose another on the Calibrate or Run page), then delete it.`);
+}
+
+/** How many sessions ran with the profile (each keeps its own copy of it). */
+export function sessionsWithMonitorProfile(db: Db, profileId: number): number {
+  return (db.prepare('SELECT count(*) AS n FROM sessions WHERE monitor_profile_id = ?').get(profileId) as { n: number }).n;
+}
+
 /** What a session keeps of its profile: its calibration (as sessions always kept) with the profile's copy under `monitor`. */
 export function sessionCalibrationOf(p: MonitorProfile): MonitorCalibration & { monitor: MonitorSnapshot } {
   return { ...p.calibration, monitor: { profileId: p.id, name: p.name, gamma: p.gamma, gammaMethod: p.gammaMethod, gammaData: p.gammaData, profileUpdatedAt: p.updatedAt } };

@@ -41,6 +41,8 @@ export const monitorsSchemas = {
   'monitors:update': z.object({ profileId: id, name: name.optional(), calibration: calibrationSchema.optional(), gamma: gammaInputSchema.optional() }).strict(),
   /** The profile new sessions use (the Run page's choice). */
   'monitors:choose': z.object({ profileId: id }).strict(),
+  /** Sessions that ran with it keep their copy; the chosen profile is refused while others exist. */
+  'monitors:delete': z.object({ profileId: id }).strict(),
 } as const;
 
 export interface MonitorResults {
@@ -48,4 +50,6 @@ export interface MonitorResults {
   'monitors:create': MonitorProfile;
   'monitors:update': MonitorProfile;
   'monitors:choose': MonitorProfile;
+  /** The deleted profile, and how many sessions ran with it (they keep their copy). */
+  'monitors:delete': { profile: MonitorProfile; sessions: number };
 }

@@ -94,6 +94,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   'monitors:create': { name: 'fuzz display', calibration: { ...CALIBRATION }, gamma: { method: 'entered', value: 2.2 } },
   'monitors:update': { profileId: NO_ID, name: 'renamed' },
   'monitors:choose': { profileId: NO_ID },
+  'monitors:delete': { profileId: NO_ID },
 };
 
 /** Fields never damaged, with why (none now: the page cannot name a download's address). */

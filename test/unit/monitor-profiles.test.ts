@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { fitGamma, gammaFromHalfSplit, inverseGammaLut, pixelFor } from '../../paradigms/gamma.js';
 import { createHandlers } from '../../main/ipc/handlers.js';
 import { exportSession } from '../../main/services/export.js';
+import { listMonitorProfiles } from '../../main/services/monitors.js';
 import { getSession, recordTrial, startSession } from '../../main/services/sessions.js';
 import { simulateSession } from '../../main/services/simulate.js';
 import { addSessionsToStudy, createStudy } from '../../main/services/studies.js';
@@ -20,6 +21,7 @@ import { LATEST_VERSION } from '../../main/store/migrations.js';
 import { createApi, ApiError } from '../../preload/api.js';
 import type { MonitorSnapshot } from '../../preload/contract.js';
 import { cli } from '../support/cli.js';
+import { predlab } from '../support/cli-child.js';
 import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
 
 function setup() {
@@ -29,6 +31,15 @@ function setup() {
 }
 
 const PROFILE = { name: 'Lab CRT', calibration: { ...CALIBRATION }, gamma: { method: 'entered' as const, value: 2.2 } };
+/** The profiles as another connection to the lab file sees them (what the CLI wrote). */
+const listMonitorProfilesOf = (file: string) => {
+  const db = openDatabase(file);
+  try {
+    return listMonitorProfiles(db);
+  } finally {
+    db.close();
+  }
+};
 const count = (db: Database.Database, table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 describe('monitor profiles', () => {
@@ -170,6 +181,120 @@ describe('monitor profiles', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.err).toMatch(/gamma is at most 3.5/);
   });
+});
+
+/** A session run with the profile and answered once, exported as CSV: its rows (by column). */
+function sessionWith(db: Database.Database, profileId: number, label: string) {
+  const s = startSession(db, { participant: { label }, paradigmId: 'flash-lag', parameters: { offsetsDeg: [-1, 0, 1], trialsPerOffset: 1 }, seed: 3, monitorProfileId: profileId });
+  recordTrial(db, s.id, { trialIndex: 0, response: 'left', rtMs: 300, frameTiming: FRAME_TIMING });
+  return s;
+}
+const exportedRows = (db: Database.Database, sessionId: number) => parse(fs.readFileSync(exportSession(db, sessionId, 'csv', tempDir()).files[0]!), { columns: true }) as Record<string, string>[];
+const displayColumns = (rows: Record<string, string>[]) => rows.map((r) => ({ monitor_profile: r.monitor_profile, gamma: r.gamma, gamma_method: r.gamma_method, px_per_deg: r.px_per_deg, refresh_hz: r.refresh_hz }));
+
+describe('deleting and renaming monitor profiles', () => {
+  it('a deleted profile is gone, and the sessions that ran with it export the same monitor and gamma as before', async () => {
+    const { api, db } = setup();
+    await api['monitors:create']({ name: 'Desk', calibration: { ...CALIBRATION }, gamma: { method: 'assumed' } });
+    const wrong = await api['monitors:create']({ ...PROFILE, calibration: { ...CALIBRATION, refreshHz: 120 } });
+    const s = sessionWith(db, wrong.id, 'P1');
+    const before = exportedRows(db, s.id);
+    expect(displayColumns(before)[0]).toEqual({ monitor_profile: 'Lab CRT', gamma: '2.2', gamma_method: 'entered', px_per_deg: '36.9', refresh_hz: '120' });
+
+    expect(await api['monitors:delete']({ profileId: wrong.id })).toMatchObject({ profile: { id: wrong.id, name: 'Lab CRT' }, sessions: 1 });
+    expect((await api['monitors:list']({})).map((p) => p.name)).toEqual(['Desk']);
+    // The foreign key lets go of the profile (ON DELETE SET NULL); the session's own copy stays.
+    expect(db.prepare('SELECT monitor_profile_id AS m FROM sessions WHERE id = ?').get(s.id)).toEqual({ m: null });
+    expect(getSession(db, s.id).calibration).toEqual(s.calibration);
+    const after = exportedRows(db, s.id);
+    expect(displayColumns(after)).toEqual(displayColumns(before));
+    expect(after).toEqual(before);
+  });
+
+  it('the profile new sessions use is refused while others exist, naming it and how to choose another; the only one may go', async () => {
+    const { api, db } = setup();
+    const desk = await api['monitors:create']({ name: 'Desk', calibration: { ...CALIBRATION }, gamma: { method: 'assumed' } });
+    const crt = await api['monitors:create']({ ...PROFILE, choose: true });
+    const before = db.prepare('SELECT * FROM monitor_profiles').all();
+    await expect(api['monitors:delete']({ profileId: crt.id })).rejects.toThrow(/^'Lab CRT' is the profile new sessions use: choose another first \(predlab monitor choose <name>, or save or choose another on the Calibrate or Run page\), then delete it\.$/);
+    await expect(api['monitors:delete']({ profileId: 999 })).rejects.toThrow(/No monitor profile with id 999/);
+    expect(db.prepare('SELECT * FROM monitor_profiles').all()).toEqual(before);
+    // Chosen another, it goes; the lab's choice is untouched.
+    await api['monitors:choose']({ profileId: desk.id });
+    await api['monitors:delete']({ profileId: crt.id });
+    expect((await api['monitors:list']({})).map((p) => [p.name, p.chosen])).toEqual([['Desk', true]]);
+    // The only profile may go: the lab has none, as a new lab, and its next profile is chosen.
+    await api['monitors:delete']({ profileId: desk.id });
+    expect(await api['monitors:list']({})).toEqual([]);
+    expect(await api['monitors:create']({ ...PROFILE, name: 'Fresh' })).toMatchObject({ chosen: true });
+  });
+
+  it('a rename keeps names unique and within the limit; sessions keep the name they ran with', async () => {
+    const { api, db } = setup();
+    const crt = await api['monitors:create'](PROFILE);
+    await api['monitors:create']({ ...PROFILE, name: 'Laptop' });
+    const s = sessionWith(db, crt.id, 'P2');
+    const before = exportedRows(db, s.id);
+    const snapshot = db.prepare('SELECT * FROM monitor_profiles ORDER BY id').all();
+    await expect(api['monitors:update']({ profileId: crt.id, name: 'LAPTOP' })).rejects.toThrow(/already a monitor profile named 'Laptop' \(names are compared ignoring case\)/);
+    await expect(api['monitors:update']({ profileId: crt.id, name: '  ' })).rejects.toThrow(/a monitor profile needs a name/);
+    await expect(api['monitors:update']({ profileId: crt.id, name: 'x'.repeat(61) })).rejects.toThrow(/at most 60 characters/);
+    expect(db.prepare('SELECT * FROM monitor_profiles ORDER BY id').all()).toEqual(snapshot);
+    expect((await api['monitors:update']({ profileId: crt.id, name: 'Booth CRT' })).name).toBe('Booth CRT');
+    expect(displayColumns(exportedRows(db, s.id))).toEqual(displayColumns(before));
+  });
+
+  it('the CLI renames and deletes (asking first, or --yes); bad input is one line naming the problem', async () => {
+    const { file, db } = tempDb();
+    const add = (name: string, ...more: string[]) => cli('--db', file, 'monitor', 'add', '--name', name, '--width-px', '1920', '--width-cm', '52', '--distance-cm', '57', '--refresh-hz', '60', ...more);
+    expect((await add('Desk', '--gamma', '2.2')).code).toBe(0);
+    expect((await add('Wrong', '--gamma', '3')).code).toBe(0);
+    const wrong = listMonitorProfilesOf(file).find((p) => p.name === 'Wrong')!;
+    const s = sessionWith(db, wrong.id, 'C1');
+    const before = exportedRows(db, s.id);
+
+    const renamed = await cli('--db', file, 'monitor', 'rename', 'wrong', 'Wrong booth');
+    expect([renamed.code, renamed.out]).toEqual([0, "Renamed monitor profile 'Wrong' to 'Wrong booth'.\n"]);
+    const refusals: [string[], RegExp][] = [
+      [['rename', 'Nope', 'X'], /^predlab: No monitor profile 'Nope'\. List them with: predlab monitor list$/],
+      [['rename', 'Desk', 'wrong BOOTH'], /^predlab: There is already a monitor profile named 'Wrong booth' \(names are compared ignoring case\)\. Choose another name\.$/],
+      [['rename', 'Desk', ''], /^predlab: Invalid monitor profile name: .*a monitor profile needs a name/],
+      [['rename', 'Desk', 'x'.repeat(61)], /^predlab: Invalid monitor profile name: .*at most 60 characters/],
+      [['delete', 'Nope', '--yes'], /^predlab: No monitor profile 'Nope'/],
+      [['delete', 'Desk', '--yes'], /^predlab: 'Desk' is the profile new sessions use: choose another first \(predlab monitor choose <name>/],
+      // No terminal to answer: refused rather than guessed.
+      [['delete', 'Wrong booth'], /^predlab: Deleting monitor profile 'Wrong booth' \(gamma 3\.00 \(entered\); 1 session\(s\) ran with it and keep their copy\) needs a confirmation: run it in a terminal, or add --yes\.$/],
+    ];
+    for (const [args, message] of refusals) {
+      const r = await cli('--db', file, 'monitor', ...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.err.trim(), args.join(' ')).toMatch(message);
+    }
+    expect(listMonitorProfilesOf(file).map((p) => p.name)).toEqual(['Desk', 'Wrong booth']);
+
+    const done = await cli('--db', file, 'monitor', 'delete', 'Wrong booth', '--yes', '--json');
+    expect(done.json()).toEqual({ deleted: true, id: wrong.id, name: 'Wrong booth', sessions: 1 });
+    expect((await cli('--db', file, 'monitor', 'list')).out).not.toMatch(/Wrong/);
+    // The session still exports the monitor and gamma it ran with (the name it had then).
+    expect(displayColumns(exportedRows(db, s.id))).toEqual(displayColumns(before));
+    expect(displayColumns(before)[0]).toMatchObject({ monitor_profile: 'Wrong', gamma: '3', gamma_method: 'entered' });
+  });
+
+  it('as a user runs it (a child process, no terminal): a refusal is one line without a stack trace; --yes deletes', () => {
+    const { file } = tempDb();
+    expect(predlab(['--db', file, 'monitor', 'add', '--name', 'Only', '--width-px', '1920', '--width-cm', '52', '--distance-cm', '57', '--refresh-hz', '60']).code).toBe(0);
+    const asked = predlab(['--db', file, 'monitor', 'delete', 'Only']);
+    expect(asked.code).toBe(1);
+    expect(asked.stderr).toMatch(/^predlab: Deleting monitor profile 'Only' \(gamma 1\.00 \(assumed\); 0 session\(s\) ran with it and keep their copy\) needs a confirmation: run it in a terminal, or add --yes\.\n$/);
+    const renamed = predlab(['--db', file, 'monitor', 'rename', 'Only', 'y'.repeat(61)]);
+    expect(renamed.code).toBe(1);
+    expect(renamed.stderr.trim().split('\n')).toHaveLength(1);
+    expect(renamed.stderr).not.toMatch(/\n\s+at /);
+    const done = predlab(['--db', file, 'monitor', 'delete', '1', '--yes']);
+    expect([done.code, done.stdout]).toEqual([0, "Deleted monitor profile 'Only' (gamma 1.00 (assumed); 0 session(s) ran with it and keep their copy).\n"]);
+    expect(predlab(['--db', file, 'monitor', 'list']).stdout).toMatch(/No monitor profiles yet/);
+  }, 60_000);
 });
 
 describe('gamma', () => {
