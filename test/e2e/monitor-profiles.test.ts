@@ -2,7 +2,8 @@
  * Issue 27 part 4 in the app: a calibration left in localStorage becomes the profile "This
  * display"; the Calibrate page fits a gamma to photometer readings and saves a profile; the Run
  * page offers the profile, the session keeps its copy, and the stimulus on screen is drawn through
- * its gamma (a 0.5 background reads back as 255 * 0.5^(1/2.2) = 186).
+ * its gamma (a 0.5 background reads back as 255 * 0.5^(1/2.2) = 186). Profiles are renamed and
+ * deleted on the Calibrate page (after a confirm step); sessions keep their copy.
  */
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -129,6 +130,58 @@ describe('monitor profiles in the app', () => {
     await page.getByTestId('run-monitor').selectOption({ label: 'This display' });
     await expect.poll(() => listMonitorProfiles(db).find((p) => p.chosen)?.name).toBe('This display');
     expect(await page.getByTestId('run-monitor-summary').textContent()).toMatch(/gamma not measured/);
+  });
+
+  it('the Calibrate page renames and deletes profiles after asking; the chosen one is refused while others exist; sessions keep their copy', async () => {
+    const { page, db } = app;
+    const session = listSessions(db).at(-1)!;
+    const kept = getSession(db, session.id).calibration;
+    const byName = (name: string) => listMonitorProfiles(db).find((p) => p.name === name)!;
+    const display = byName('This display');
+    const crt = byName('Lab CRT');
+    await page.getByTestId('nav-calibrate').click();
+    await page.getByTestId(`cal-delete-${crt.id}`).waitFor();
+
+    // Keeping it changes nothing.
+    await page.getByTestId(`cal-delete-${crt.id}`).click();
+    expect(await page.getByTestId('cal-confirm').textContent()).toMatch(/Delete monitor profile Lab CRT\? Sessions that ran with it keep its values and gamma/);
+    await page.getByRole('button', { name: 'Keep it' }).click();
+    expect(await page.getByTestId('cal-confirm').count()).toBe(0);
+    expect(listMonitorProfiles(db)).toHaveLength(2);
+
+    // The profile new sessions use: refused, naming it and how to choose another.
+    await page.getByTestId(`cal-delete-${display.id}`).click();
+    await page.getByTestId('cal-confirm-delete').click();
+    await expect.poll(() => page.getByTestId('cal-list-error').textContent()).toMatch(/'This display' is the profile new sessions use: choose another first/);
+    expect(listMonitorProfiles(db)).toHaveLength(2);
+
+    // Renamed by editing its name (saving also makes it the one new sessions use).
+    await page.getByTestId(`cal-profile-${crt.id}`).click();
+    await page.getByTestId('cal-name').fill('Lab CRT (old)');
+    await page.getByTestId('cal-save').click();
+    await expect.poll(() => page.getByTestId('cal-saved').textContent()).toMatch(/Saved Lab CRT \(old\)/);
+    expect(byName('Lab CRT (old)')).toMatchObject({ id: crt.id, chosen: true });
+
+    // Now 'This display' may go.
+    await page.getByTestId(`cal-delete-${display.id}`).click();
+    await page.getByTestId('cal-confirm').waitFor();
+    await page.screenshot({ path: `${SHOTS}/monitor-delete-confirm.png`, fullPage: true });
+    await page.getByTestId('cal-confirm-delete').click();
+    await expect.poll(() => page.getByTestId('cal-list-notice').textContent()).toMatch(/Deleted This display\. 0 session\(s\) ran with it/);
+    expect(listMonitorProfiles(db).map((p) => p.name)).toEqual(['Lab CRT (old)']);
+    expect(await page.getByTestId(`cal-profile-${display.id}`).count()).toBe(0);
+
+    // The last one may go too; the session that ran with it keeps its copy (the name it ran with).
+    await page.getByTestId(`cal-delete-${crt.id}`).click();
+    await page.getByTestId('cal-confirm-delete').click();
+    await expect.poll(() => page.getByTestId('cal-list-notice').textContent()).toMatch(/Deleted Lab CRT \(old\)\. 1 session\(s\) ran with it; they keep its values and gamma/);
+    expect(listMonitorProfiles(db)).toEqual([]);
+    expect(getSession(db, session.id).calibration).toEqual(kept);
+    expect((kept.monitor as MonitorSnapshot).name).toBe('Lab CRT');
+    // The calibration left in localStorage before profiles does not come back as "This display".
+    await page.getByTestId('nav-home').click();
+    await page.getByTestId('home-uncalibrated').waitFor();
+    expect(listMonitorProfiles(db)).toEqual([]);
   });
 });
 

@@ -54,3 +54,12 @@ export function measureRefreshRate(frames = 90): Promise<{ hz: number; intervals
     requestAnimationFrame(tick);
   });
 }
+
+/** Forgets the calibration kept before monitor profiles, so a lab whose last profile was deleted does not get it back as "This display". */
+export function forgetLegacyCalibration(): void {
+  try {
+    localStorage.removeItem(KEY);
+  } catch {
+    // No storage (a locked-down page): nothing kept, nothing to forget.
+  }
+}
