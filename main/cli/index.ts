@@ -183,21 +183,21 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     program
       .command('analyze')
       .alias('analyse')
-      .description("fit the psychometric function of a session, from the lab or from its CSV export alone")
-      .option('--session <id>', 'session id', sessionId)
-      .option('--from-export <csv>', "recompute the analysis from a session's CSV export (predlab export --format csv) and the protocol file beside it, without the lab")
+      .description("fit the psychometric function of a session, from the lab or from its export alone")
+      .option('--session <id>', 'session id (of the lab; with --from-export, of the study CSV)', sessionId)
+      .option('--from-export <file>', "recompute the analysis without the lab, from a session's CSV export (predlab export --format csv) and the protocol file beside it, a study CSV (predlab study export; --session picks the session, its BIDS sidecar gives the parameters) or a BIDS run file (sub-<label>/beh/*_beh.tsv and its sidecar)")
       .option('--bootstrap <n>', 'bootstrap samples for the confidence intervals', integer('--bootstrap'), 500)
       .option('--include-dropped', 'keep trials with a dropped frame near the critical event in the fit (left out by default)'),
   )
     .option('--json', 'machine-readable output')
     .action((o) => {
       if (o.bootstrap < 0 || o.bootstrap > 100000) throw new PredlabError('invalid-argument', `--bootstrap must be between 0 and 100000; got ${o.bootstrap}.`);
-      if ((o.session === undefined) === (o.fromExport === undefined)) throw new PredlabError('invalid-argument', 'Give --session <id> (a session of the lab) or --from-export <csv> (its CSV export), one of them.');
+      if (o.session === undefined && o.fromExport === undefined) throw new PredlabError('invalid-argument', 'Give --session <id> (a session of the lab) or --from-export <file> (its export; with --session <id>, that session of a study CSV).');
       if (o.fromExport !== undefined) {
-        if (o.includeDropped) throw new PredlabError('invalid-argument', "--include-dropped goes with --session: an export's in_fit column already says which trials the app's fit used.");
-        const a = analyseExport(o.fromExport, { bootstrap: o.bootstrap, fit: fitChoiceOf(o) });
+        if (o.includeDropped) throw new PredlabError('invalid-argument', "--include-dropped goes with the lab's sessions: an export's in_fit column already says which trials the app's fit used.");
+        const a = analyseExport(o.fromExport, { bootstrap: o.bootstrap, fit: fitChoiceOf(o), sessionId: o.session });
         const x = a.fromExport;
-        emit(o.json, a, `Recomputed from ${x.file} and ${path.basename(x.protocolFile)}: ${x.rows} rows, ${x.inFit} in the fit (in_fit); every row's stimulus checked against the protocol's trials, and its in_fit against its answer and flags.\n${formatAnalysis(a, { hint: false })}`);
+        emit(o.json, a, `Recomputed from ${x.file}${x.format === 'session CSV' ? '' : ` (session ${a.sessionId}, a ${x.format})`} and ${path.basename(x.protocolFile)}: ${x.rows} rows, ${x.inFit} in the fit (in_fit); every row's stimulus checked against the protocol's trials, and its in_fit against its answer and flags.\n${formatAnalysis(a, { hint: false })}`);
         return;
       }
       const a = analyseSession(readDatabase(), o.session, { bootstrap: o.bootstrap, excludeDroppedFrames: o.includeDropped !== true, fit: fitChoiceOf(o) });

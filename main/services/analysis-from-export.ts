@@ -1,73 +1,41 @@
 /**
- * A session's analysis recomputed from its CSV export alone (`predlab analyze --from-export`): the
- * trials are drawn again from the protocol file written beside the CSV (paradigm, parameters,
- * seed), each row is checked against what its trial shows (an edited or mismatched file is named,
- * row and column), and the rows the app's fit used (`in_fit`), with their answers and the model's
- * readout values, go through the paradigm's own analysis with the app's bootstrap seed. The
- * result is the app's, number for number, or says why not.
+ * A session's analysis recomputed from its export alone (`predlab analyze --from-export`): a
+ * session CSV, one session of a study CSV, or a BIDS run file (export-readback.ts reads each as
+ * the session CSV's rows, with the protocol beside it). The trials are drawn again from the
+ * protocol (paradigm, parameters, seed), each row is checked against what its trial shows (an
+ * edited or mismatched file is named, row and column), and the rows the app's fit used
+ * (`in_fit`), with their answers and the model's readout values, go through the paradigm's own
+ * analysis with the app's bootstrap seed. The result is the app's, number for number, or says why not.
  */
 import type { FitChoice } from '../../paradigms/psychometric.js';
-import { parse as parseCsv } from 'csv-parse/sync';
-import fs from 'node:fs';
-import path from 'node:path';
 import { NO_ANSWER, type AnsweredTrial } from '../../paradigms/types.js';
 import type { SessionAnalysis } from '../../paradigms/records.js';
 import { PredlabError } from '../errors.js';
 import { withLeftOut } from './analysis.js';
 import type { DropFlag } from './dropped-frames.js';
-import { csvCell, type ExportedProtocol } from './export.js';
+import { csvCell } from './export.js';
+import { readExport, type ExportFormat } from './export-readback.js';
 import { paradigmOf } from './sessions.js';
 import { runSettingsOf } from '../../paradigms/run-settings.js';
 import { APP_VERSION } from '../version.js';
-
-/** The largest export read back (a session has at most a few thousand trials). */
-export const FROM_EXPORT_LIMITS = { bytes: 64 * 2 ** 20, rows: 100_000 } as const;
 
 const REQUIRED = ['session_id', 'paradigm', 'trial_index', 'condition', 'response', 'in_fit', 'left_out_because', 'repeat_of', 'guessed'] as const;
 const DROPPED = 'dropped frame near the critical event';
 /** What export.ts writes in left_out_because (tidyTrials), by cause. */
 const LEFT_OUT = { dropped: DROPPED, guess: 'random guess (no model readout)', noReadout: 'no model readout' } as const;
 
-/** `<base>.csv` -> `<base>.protocol.json`. */
-export const protocolFileOf = (csv: string) => csv.replace(/\.csv$/i, '') + '.protocol.json';
-
-function readProtocol(csv: string): ExportedProtocol {
-  const file = protocolFileOf(csv);
-  if (!fs.existsSync(file)) throw new PredlabError('not-found', `${file} is missing: the protocol file written beside the CSV (predlab export --format csv writes both) says which trials the session drew.`);
-  let p: ExportedProtocol;
-  try {
-    p = JSON.parse(fs.readFileSync(file, 'utf8')) as ExportedProtocol;
-  } catch (e) {
-    throw new PredlabError('invalid-argument', `${file} is not valid JSON: ${(e as Error).message}`);
-  }
-  if (!p || typeof p !== 'object' || typeof p.paradigm !== 'string' || !Number.isInteger(p.sessionId) || !Number.isInteger(p.seed) || typeof p.parameters !== 'object' || p.parameters === null)
-    throw new PredlabError('invalid-argument', `${file} does not describe a protocol (it needs sessionId, paradigm, seed and parameters).`);
-  return p;
-}
-
 export interface ExportAnalysis extends SessionAnalysis {
-  fromExport: { file: string; protocolFile: string; rows: number; inFit: number };
+  fromExport: { file: string; format: ExportFormat; protocolFile: string; rows: number; inFit: number };
 }
 
-export function analyseExport(csvFile: string, options: { bootstrap?: number; fit?: FitChoice | undefined } = {}): ExportAnalysis {
-  const file = path.resolve(csvFile);
-  if (!fs.existsSync(file)) throw new PredlabError('not-found', `${file} does not exist.`);
-  const size = fs.statSync(file).size;
-  if (size > FROM_EXPORT_LIMITS.bytes) throw new PredlabError('invalid-argument', `${file} is ${size} bytes; an exported session is read up to ${FROM_EXPORT_LIMITS.bytes}.`);
-  const protocol = readProtocol(file);
+/** `sessionId`: the session of a study CSV to analyse (a single-session file is checked against it). */
+export function analyseExport(exportFile: string, options: { bootstrap?: number; fit?: FitChoice | undefined; sessionId?: number | undefined } = {}): ExportAnalysis {
+  const { file, format, protocolFile, protocol, rows, fileRows } = readExport(exportFile, options.sessionId);
   const paradigm = paradigmOf(protocol.paradigm);
-  let rows: Record<string, string>[];
-  try {
-    rows = parseCsv(fs.readFileSync(file), { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[];
-  } catch (e) {
-    throw new PredlabError('invalid-argument', `${file} is not a readable CSV: ${(e as Error).message}`);
-  }
-  if (rows.length === 0) throw new PredlabError('invalid-argument', `${file} holds no trials.`);
-  if (rows.length > FROM_EXPORT_LIMITS.rows) throw new PredlabError('invalid-argument', `${file} holds ${rows.length} rows; at most ${FROM_EXPORT_LIMITS.rows} are read.`);
   const columns = [...REQUIRED, ...Object.keys(paradigm.stimulusColumns)];
   const missing = columns.filter((c) => !(c in rows[0]!));
-  if (missing.length) throw new PredlabError('invalid-argument', `${file} lacks the column(s) ${missing.join(', ')}: it is not a session CSV of PredLab's ${paradigm.id} paradigm.`);
-  const at = (i: number, column: string, why: string) => new PredlabError('invalid-argument', `${file}, row ${i + 2} (trial_index ${rows[i]!.trial_index}), ${column}: ${why}.`);
+  if (missing.length) throw new PredlabError('invalid-argument', `${file} lacks the column(s) ${missing.join(', ')}: it is not a ${format} of PredLab's ${paradigm.id} paradigm.`);
+  const at = (i: number, column: string, why: string) => new PredlabError('invalid-argument', `${file}, row ${fileRows[i]} (trial_index ${rows[i]!.trial_index}), ${column}: ${why}.`);
   rows.forEach((r, i) => {
     if (Number(r.session_id) !== protocol.sessionId) throw at(i, 'session_id', `${r.session_id}, but the protocol file is session ${protocol.sessionId}'s (one session per file)`);
     if (r.paradigm !== paradigm.id) throw at(i, 'paradigm', `'${r.paradigm}', not ${paradigm.id}`);
@@ -146,5 +114,5 @@ export function analyseExport(csvFile: string, options: { bootstrap?: number; fi
   }
   const analysis = paradigm.analyse(params, trials, { bootstrap: options.bootstrap ?? 500, seed: protocol.sessionId, fit: options.fit });
   const left = withLeftOut(analysis, { used: trials.length, flagged, excluded: true, noAnswer, guessed, guessesKept, model: protocol.participantKind === 'model' });
-  return { ...left, sessionId: protocol.sessionId, fromExport: { file, protocolFile: protocolFileOf(file), rows: rows.length, inFit: trials.length } };
+  return { ...left, sessionId: protocol.sessionId, fromExport: { file, format, protocolFile, rows: rows.length, inFit: trials.length } };
 }

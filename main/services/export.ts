@@ -277,6 +277,8 @@ export function exportSession(db: Db, sessionId: number, format: 'csv' | 'bids',
     // What this participant read: the text for the session's display, or the experimenter's own.
     Instructions: instructionsOf(runSettingsOf(session.protocol.parameters), paradigm, paradigmParameters(session.protocol.parameters), session.responseKeys),
     PredLabSessionId: sessionId,
+    // Read back by analyze --from-export (export-readback.ts): whether a model's random guesses were in its fit.
+    PredLabGuessesKept: guessesKeptOf(session),
     SoftwareName: 'PredLab',
     SoftwareVersion: APP_VERSION,
     ParadigmParameters: session.protocol.parameters,
