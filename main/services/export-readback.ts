@@ -198,7 +198,8 @@ function readStudyCsv(file: string, all: Record<string, string>[], sessionId: nu
 /** One session's rows of a session CSV, a study CSV (`sessionId` picks one of several) or a BIDS run file, with its protocol. */
 export function readExport(exportFile: string, sessionId?: number): ExportRows {
   const file = path.resolve(exportFile);
-  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new PredlabError('not-found', `${file} does not exist.`);
+  if (!fs.existsSync(file)) throw new PredlabError('not-found', `${file} does not exist.`);
+  if (!fs.statSync(file).isFile()) throw new PredlabError('invalid-argument', `${file} is not a file: give the export's .csv or _beh.tsv.`);
   const tsv = /\.tsv$/i.test(file);
   if (!tsv && !/\.csv$/i.test(file)) throw new PredlabError('invalid-argument', `${file} is neither a session CSV, a study CSV (.csv) nor a BIDS run file (_beh.tsv) of PredLab.`);
   const rows = readTable(file, tsv ? '\t' : ',');
