@@ -7,8 +7,7 @@
 import type { z } from 'zod';
 import { fitGamma, gammaFromHalfSplit, GAMMA_MAX, GAMMA_MIN } from '../../paradigms/gamma.js';
 import { MONITOR_PROFILES_MAX, type GammaData, type GammaMethod, type MonitorCalibration, type MonitorProfile, type MonitorSnapshot } from '../../paradigms/monitor-profile.js';
-import { calibrationSchema } from '../../preload/schema-parts.js';
-import { gammaInputSchema, monitorProfileInputSchema, type GammaInput } from '../../preload/channels/monitors.js';
+import { gammaInputSchema, monitorProfileInputSchema, profileCalibrationSchema, type GammaInput } from '../../preload/channels/monitors.js';
 import { describeIssues, PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { parseStored } from '../store/rows.js';
@@ -129,7 +128,7 @@ export function createMonitorProfile(db: Db, req: Record<string, unknown> & { ch
 
 export function updateMonitorProfile(db: Db, profileId: number, req: { name?: string | undefined; calibration?: unknown; gamma?: unknown }): MonitorProfile {
   const name = req.name === undefined ? undefined : check(monitorProfileInputSchema.shape.name, req.name, 'monitor profile name');
-  const calibration = req.calibration === undefined ? undefined : check(calibrationSchema, req.calibration, 'calibration');
+  const calibration = req.calibration === undefined ? undefined : check(profileCalibrationSchema, req.calibration, 'calibration');
   const g = req.gamma === undefined ? undefined : resolveGamma(check(gammaInputSchema, req.gamma, 'gamma'));
   db.transaction(() => {
     const old = row(db, profileId);

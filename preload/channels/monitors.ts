@@ -1,6 +1,7 @@
 /** IPC channels of monitor profiles (named display calibrations with their gamma): argument schemas and result types (merged into preload/contract.ts). */
 import { z } from 'zod';
 import { GAMMA_MAX, GAMMA_MIN, HALF_SPLIT_MATCHES_MAX, LUMINANCE_MAX, MONITOR_NAME_MAX, PHOTOMETER_POINTS_MAX, PHOTOMETER_POINTS_MIN, type MonitorProfile } from '../../paradigms/monitor-profile.js';
+import { pxPerDegFor } from '../../paradigms/monitor-geometry.js';
 import { calibrationSchema, id } from '../schema-parts.js';
 
 const name = z.string().trim().min(1, 'a monitor profile needs a name').max(MONITOR_NAME_MAX, `a monitor profile's name has at most ${MONITOR_NAME_MAX} characters`);
@@ -32,13 +33,24 @@ export const gammaInputSchema = z.discriminatedUnion('method', [
 ]);
 export type GammaInput = z.infer<typeof gammaInputSchema>;
 
-export const monitorProfileInputSchema = z.object({ name, calibration: calibrationSchema, gamma: gammaInputSchema }).strict();
+/**
+ * A profile's calibration, whose pixels per degree follow from its own screen and distance (to
+ * 0.5 %: the page rounds the width in pixels): a profile that says 75 cm while drawing at 57 cm's
+ * scale would put a false distance in every session's record.
+ */
+export const profileCalibrationSchema = calibrationSchema.superRefine((c, ctx) => {
+  const expected = pxPerDegFor(c.screenWidthPx / c.screenWidthCm, c.viewingDistanceCm);
+  if (Math.abs(c.pxPerDeg - expected) > 0.005 * expected)
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['pxPerDeg'], message: `${c.pxPerDeg} px/deg does not follow from the profile's screen (${c.screenWidthPx} px over ${c.screenWidthCm} cm) at ${c.viewingDistanceCm} cm, which gives ${expected.toFixed(2)}` });
+});
+
+export const monitorProfileInputSchema = z.object({ name, calibration: profileCalibrationSchema, gamma: gammaInputSchema }).strict();
 export type MonitorProfileInput = z.infer<typeof monitorProfileInputSchema>;
 
 export const monitorsSchemas = {
   'monitors:list': z.object({}).strict(),
   'monitors:create': monitorProfileInputSchema.extend({ choose: z.boolean().optional() }).strict(),
-  'monitors:update': z.object({ profileId: id, name: name.optional(), calibration: calibrationSchema.optional(), gamma: gammaInputSchema.optional() }).strict(),
+  'monitors:update': z.object({ profileId: id, name: name.optional(), calibration: profileCalibrationSchema.optional(), gamma: gammaInputSchema.optional() }).strict(),
   /** The profile new sessions use (the Run page's choice). */
   'monitors:choose': z.object({ profileId: id }).strict(),
   /** Sessions that ran with it keep their copy; the chosen profile is refused while others exist. */

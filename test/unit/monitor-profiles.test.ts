@@ -105,6 +105,9 @@ describe('monitor profiles', () => {
     await refused('monitors:create', { ...PROFILE, name: 'Steep', gamma: { method: 'photometer', points: [0, 64, 128, 192, 255].map((v) => ({ level: v, luminance: 100 * (v / 255) ** 5 })) } }, /fit best at gamma 3.50, the highest a profile holds/);
     await refused('monitors:create', { ...PROFILE, name: 'Odd', gamma: { method: 'half-split', matches: [{ target: 0.5, level: 250 }] } }, /outside 1-3.5/);
     await refused('monitors:create', { ...PROFILE, name: 'Cal', calibration: { ...CALIBRATION, refreshHz: 5 } }, /refreshHz/);
+    // A distance that does not give the profile's pixels per degree (57 cm's 36.9 at 75 cm), by either channel.
+    await refused('monitors:create', { ...PROFILE, name: 'Far', calibration: { ...CALIBRATION, viewingDistanceCm: 75 } }, /pxPerDeg: 36.9 px\/deg does not follow from the profile.s screen \(1280 px over 34.5 cm\) at 75 cm, which gives 48.57/);
+    await refused('monitors:update', { profileId: (await api['monitors:list']({}))[0]!.id, calibration: { ...CALIBRATION, pxPerDeg: 40 } }, /pxPerDeg: 40 px\/deg does not follow/);
     await refused('monitors:update', { profileId: 999, name: 'x' }, /No monitor profile with id 999/);
     await refused('monitors:choose', { profileId: 999 }, /No monitor profile with id 999/);
     expect(db.prepare('SELECT * FROM monitor_profiles').all()).toEqual(before);
