@@ -7,6 +7,7 @@ import { InvalidArgumentError } from 'commander';
 import path from 'node:path';
 import readline from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
+import { PredlabError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import type { CliEvents } from './events.js';
 
@@ -59,4 +60,22 @@ export async function terminalConfirm(question: string): Promise<boolean | null>
   } finally {
     rl.close();
   }
+}
+
+/**
+ * A delete command's yes/no: true to go on (also under --yes); false after printing 'Nothing
+ * deleted.' for a no. With no one to answer (no terminal), refused: "<what> needs a confirmation".
+ */
+export async function deleteConfirmed(
+  ctx: Pick<CliContext, 'emit'> & { confirm?: typeof terminalConfirm },
+  o: { yes?: boolean; json?: boolean },
+  question: string,
+  what: string,
+  name: string,
+): Promise<boolean> {
+  if (o.yes) return true;
+  const answer = await (ctx.confirm ?? terminalConfirm)(question);
+  if (answer === null) throw new PredlabError('invalid-argument', `${what} needs a confirmation: run it in a terminal, or add --yes.`);
+  if (!answer) ctx.emit(Boolean(o.json), { deleted: false, name }, 'Nothing deleted.');
+  return answer;
 }

@@ -8,7 +8,7 @@ import { exportDatasetHdf5, exportDatasetVideos, recordingName } from '../servic
 import { DEFAULT_DATASET, importIntoDataset } from '../services/datasets-import.js';
 import { DatasetJobs } from '../services/datasets-jobs.js';
 import { makeNaturalDataset, NATURAL_DEFAULT_DATASET, NATURAL_DEFAULTS_CLI, NATURAL_LIMITS } from '../services/datasets-natural.js';
-import { terminalConfirm, withSigint, type CliContext } from './context.js';
+import { deleteConfirmed, withSigint, type CliContext } from './context.js';
 import { dateTime, frameSize } from '../../paradigms/format.js';
 
 export interface DatasetCliContext extends CliContext {
@@ -229,14 +229,7 @@ export function addDatasetCommands(program: Command, ctx: DatasetCliContext): vo
     .action(async (name: string, o) => {
       const db = ctx.database();
       const d = getDataset(db, name);
-      if (!o.yes) {
-        const answer = await (ctx.confirm ?? terminalConfirm)(`Delete dataset '${d.name}': ${d.recordings} recording(s), ${d.frames} frames, ${size(d.bytes)}?`);
-        if (answer === null) throw new PredlabError('invalid-argument', `Deleting '${d.name}' (${d.recordings} recording(s), ${d.frames} frames) needs a confirmation: run it in a terminal, or add --yes.`);
-        if (!answer) {
-          emit(o.json, { deleted: false, name: d.name }, 'Nothing deleted.');
-          return;
-        }
-      }
+      if (!(await deleteConfirmed(ctx, o, `Delete dataset '${d.name}': ${d.recordings} recording(s), ${d.frames} frames, ${size(d.bytes)}?`, `Deleting '${d.name}' (${d.recordings} recording(s), ${d.frames} frames)`, d.name))) return;
       const r = deleteDataset(db, dataFolderOf(db), name);
       emit(o.json, { deleted: true, ...r }, `Deleted dataset '${r.name}': ${r.recordings} recording(s), ${r.frames} frames (${size(r.bytes)} freed).`);
     });

@@ -3,9 +3,8 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { MonitorProfile } from '../../paradigms/monitor-profile.js';
 import { pxPerDegFor } from '../../paradigms/monitor-geometry.js';
-import { PredlabError } from '../errors.js';
 import { checkDeletable, chooseMonitorProfile, createMonitorProfile, deleteMonitorProfile, findMonitorProfile, listMonitorProfiles, renameMonitorProfile, sessionsWithMonitorProfile } from '../services/monitors.js';
-import { terminalConfirm } from './context.js';
+import { deleteConfirmed, type terminalConfirm } from './context.js';
 import type { StudyCliContext } from './study-commands.js';
 
 export interface MonitorCliContext extends StudyCliContext {
@@ -94,14 +93,7 @@ export function addMonitorCommands(program: Command, ctx: MonitorCliContext): vo
       checkDeletable(db, p);
       const used = sessionsWithMonitorProfile(db, p.id);
       const what = `monitor profile '${p.name}' (${gammaText(p)}; ${used} session(s) ran with it and keep their copy)`;
-      if (!o.yes) {
-        const answer = await (ctx.confirm ?? terminalConfirm)(`Delete ${what}?`);
-        if (answer === null) throw new PredlabError('invalid-argument', `Deleting ${what} needs a confirmation: run it in a terminal, or add --yes.`);
-        if (!answer) {
-          emit(o.json, { deleted: false, name: p.name }, 'Nothing deleted.');
-          return;
-        }
-      }
+      if (!(await deleteConfirmed(ctx, o, `Delete ${what}?`, `Deleting ${what}`, p.name))) return;
       const r = deleteMonitorProfile(db, p.id);
       emit(o.json, { deleted: true, id: r.profile.id, name: r.profile.name, sessions: r.sessions }, `Deleted ${what}.`);
     });
