@@ -31,3 +31,13 @@ export function copyRowsInto(target: Db, source: Db, tables: readonly string[]):
     target.transaction(() => rows.forEach((r) => insert.run(r)))();
   }
 }
+
+/** `read` on another connection to the lab file (what a CLI process or the app wrote), closed after. */
+export function readLab<T>(file: string, read: (db: Db) => T): T {
+  const db = openDatabase(file);
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}

@@ -21,7 +21,7 @@ import { loadCheckpoint } from '../../native-models/checkpoint.js';
 import { predNetConfigSchema } from '../../native-models/prednet/config.js';
 import { KITTI_RELEASE } from '../../native-models/released/kitti.js';
 import { cli } from '../support/cli.js';
-import { tempDir } from '../support/db.js';
+import { readLab, tempDir } from '../support/db.js';
 import { randomWeights, RELEASE_FILES, writeReleaseFolder, zipReleaseFolder } from './model-download.fixture.js';
 import { parseEvents } from '../support/events.js';
 
@@ -35,14 +35,7 @@ let corrupted: Buffer;
 let server: http.Server;
 let base: string;
 
-const modelsIn = (db: string) => {
-  const h = openDatabase(db);
-  try {
-    return listModels(h);
-  } finally {
-    h.close();
-  }
-};
+const modelsIn = (db: string) => readLab(db, listModels);
 
 beforeAll(async () => {
   await initBackend();

@@ -22,7 +22,7 @@ import { createApi, ApiError } from '../../preload/api.js';
 import type { MonitorSnapshot } from '../../preload/contract.js';
 import { cli } from '../support/cli.js';
 import { predlab } from '../support/cli-child.js';
-import { CALIBRATION, FRAME_TIMING, tempDb, tempDir } from '../support/db.js';
+import { CALIBRATION, FRAME_TIMING, readLab, tempDb, tempDir } from '../support/db.js';
 
 function setup() {
   const { db, file } = tempDb();
@@ -32,14 +32,7 @@ function setup() {
 
 const PROFILE = { name: 'Lab CRT', calibration: { ...CALIBRATION }, gamma: { method: 'entered' as const, value: 2.2 } };
 /** The profiles as another connection to the lab file sees them (what the CLI wrote). */
-const listMonitorProfilesOf = (file: string) => {
-  const db = openDatabase(file);
-  try {
-    return listMonitorProfiles(db);
-  } finally {
-    db.close();
-  }
-};
+const listMonitorProfilesOf = (file: string) => readLab(file, listMonitorProfiles);
 const count = (db: Database.Database, table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 describe('monitor profiles', () => {
